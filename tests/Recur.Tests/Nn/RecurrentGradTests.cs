@@ -1,0 +1,147 @@
+using Recur.Nn;
+using Recur.Tests.TestUtil;
+using Xunit;
+
+namespace Recur.Tests.Nn;
+
+public sealed class RecurrentGradTests
+{
+    public static TheoryData<CellKind, int, bool, float> Cases => new()
+    {
+        { CellKind.RnnTanh, 1, false, 0f },
+        { CellKind.RnnTanh, 2, true, 0f },
+        { CellKind.RnnRelu, 2, false, 0f },
+        { CellKind.Lstm, 1, false, 0f },
+        { CellKind.Lstm, 3, true, 0.3f },
+        { CellKind.Gru, 2, false, 0f },
+        { CellKind.Gru, 2, true, 0.25f },
+        { CellKind.GruResetBefore, 1, true, 0f },
+        { CellKind.GruResetBefore, 2, false, 0.2f },
+    };
+
+    /// <summary>
+    /// L = sum(y * Ry) + sum(hN * Rh) + sum(cN * Rc) for fixed random R; checks dL/d(every parameter),
+    /// dL/dx, dL/dh0 and dL/dc0 against central differences. Dropout masks are redrawn from the same
+    /// seed on every evaluation, so the function is deterministic.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void GradientsMatchCentralDifferences(CellKind kind, int layers, bool batchFirst, float dropout)
+    {
+        const int T = 5, B = 3, I = 4, H = 6;
+        var store = new ParameterStore();
+        var rnn = new Recurrent(store, "rnn", kind, I, H, layers, bias: true, batchFirst: batchFirst, dropout: dropout);
+        var rng = new Rng(1);
+        rnn.Reset(rng);
+        // Larger weights than the default make the nonlinearities matter.
+        for (int i = 0; i < store.Count; i++) store.Values[i] *= 2f;
+        var x = Tensor.Randn(rng, 1f, batchFirst ? [B, T, I] : [T, B, I]);
+        var h0 = Tensor.Randn(rng, 0.5f, layers, B, H);
+        Tensor? c0 = kind == CellKind.Lstm ? Tensor.Randn(rng, 0.5f, layers, B, H) : null;
+        var ry = Tensor.Randn(rng, 1f, batchFirst ? [B, T, H] : [T, B, H]);
+        var rh = Tensor.Randn(rng, 1f, layers, B, H);
+        Tensor? rc = c0 is null ? null : Tensor.Randn(rng, 1f, layers, B, H);
+        bool training = dropout > 0f;
+
+        double Loss()
+        {
+            var o = rnn.Forward(x, h0, c0, training, new Rng(99));
+            double l = GradCheck.Dot(o.Output.Data, ry.Data) + GradCheck.Dot(o.HN.Data, rh.Data);
+            if (o.CN is not null) l += GradCheck.Dot(o.CN.Data, rc!.Data);
+            return l;
+        }
+
+        Loss();
+        store.ZeroGrad();
+        var g = rnn.Backward(ry, rh, rc);
+        var dx = g.DInput.Data.ToArray();
+        var dh0 = g.DH0.Data.ToArray();
+        var dc0 = g.DC0?.Data.ToArray();
+        var grads = store.Grads.ToArray();
+
+        // ReLU has kinks: a smaller step keeps the central difference on one side of them.
+        float h = kind == CellKind.RnnRelu ? 1e-3f : 1e-2f;
+        foreach (var p in store.Parameters)
+            GradCheck.Check($"{kind} {p.Name}", Loss, store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: h);
+        GradCheck.Check($"{kind} dx", Loss, x.Data, 0, x.Length, dx, h: h);
+        GradCheck.Check($"{kind} dh0", Loss, h0.Data, 0, h0.Length, dh0, h: h);
+        if (c0 is not null) GradCheck.Check($"{kind} dc0", Loss, c0.Data, 0, c0.Length, dc0!, h: h);
+    }
+
+    [Fact]
+    public void BackwardAccumulatesIntoTheGradientArena()
+    {
+        var store = new ParameterStore();
+        var lstm = new Lstm(store, "lstm", 3, 4);
+        lstm.Reset(new Rng(2));
+        var x = Tensor.Randn(new Rng(3), 1f, 2, 2, 3);
+        var o = lstm.Forward(x);
+        var dy = Tensor.Randn(new Rng(4), 1f, o.Output.Shape);
+        store.ZeroGrad();
+        lstm.Backward(dy);
+        var once = store.Grads.ToArray();
+        lstm.Forward(x);
+        lstm.Backward(dy);
+        for (int i = 0; i < once.Length; i++) Assert.Equal(2 * once[i], store.Grads[i], 5);
+    }
+
+    [Fact]
+    public void BadShapesNameTheArgumentAndBothShapes()
+    {
+        var store = new ParameterStore();
+        var gru = new Gru(store, "gru", 5, 7, numLayers: 2);
+        var ex = Assert.Throws<ArgumentException>(() => gru.Forward(new Tensor(4, 3, 6)));
+        Assert.Equal("x", ex.ParamName);
+        Assert.Contains("(4, 3, 6)", ex.Message);
+        Assert.Contains("5", ex.Message);
+        var exh = Assert.Throws<ArgumentException>(() => gru.Forward(new Tensor(4, 3, 5), new Tensor(1, 3, 7)));
+        Assert.Equal("h0", exh.ParamName);
+        Assert.Contains("(1, 3, 7)", exh.Message);
+        Assert.Contains("(2, 3, 7)", exh.Message);
+        Assert.Throws<ArgumentNullException>(() => gru.Forward(null!));
+        var ez = Assert.Throws<ArgumentException>(() => gru.Forward(new Tensor(0, 3, 5)));
+        Assert.Contains("zero", ez.Message);
+        Assert.Throws<ArgumentException>(() => gru.Forward(new Tensor(4, 3, 5), null, new Tensor(2, 3, 7)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Lstm(store, "bad", 0, 3));
+        Assert.Throws<InvalidOperationException>(() => new Rnn(new ParameterStore(), "r", 2, 2).Backward(new Tensor(1, 1, 2)));
+    }
+
+    [Fact]
+    public void ParameterNamesAndShapesFollowPyTorch()
+    {
+        var store = new ParameterStore();
+        _ = new Lstm(store, "lstm", 5, 11, numLayers: 2);
+        Assert.Equal([44, 5], store["lstm.weight_ih_l0"].Shape);
+        Assert.Equal([44, 11], store["lstm.weight_hh_l0"].Shape);
+        Assert.Equal([44, 11], store["lstm.weight_ih_l1"].Shape);
+        Assert.Equal([44], store["lstm.bias_hh_l1"].Shape);
+        Assert.Equal(2 * (44 * 5 + 44 * 11 + 88) - 44 * 5 + 44 * 11, store.Count);
+    }
+
+    [Fact]
+    public void ForgetBiasInitialisationSetsTheForgetSlice()
+    {
+        var store = new ParameterStore();
+        var lstm = new Lstm(store, "", 3, 4);
+        lstm.Reset(new Rng(5), forgetBias: 1f);
+        var (_, _, bih, bhh) = lstm.LayerParameters(0);
+        for (int j = 4; j < 8; j++) Assert.Equal(1f, bih!.Value[j] + bhh!.Value[j]);
+    }
+
+    [Fact]
+    public void CarriedStateEqualsOneLongSequence()
+    {
+        // Running 6 steps at once equals running 3 + 3 with the final state carried (truncated BPTT's forward).
+        var store = new ParameterStore();
+        var lstm = new Lstm(store, "", 3, 5, numLayers: 2);
+        lstm.Reset(new Rng(8));
+        var x = Tensor.Randn(new Rng(9), 1f, 6, 2, 3);
+        var full = lstm.Forward(x).Output.Clone();
+        var first = new Tensor(x.Data[..18], 3, 2, 3);
+        var second = new Tensor(x.Data[18..], 3, 2, 3);
+        var o1 = lstm.Forward(first);
+        var (h, c) = (o1.HN.Clone(), o1.CN!.Clone());
+        var o2 = lstm.Forward(second, h, c);
+        for (int i = 0; i < 30; i++) Assert.Equal(full.Data[30 + i], o2.Output.Data[i]);
+    }
+}
