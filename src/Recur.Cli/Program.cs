@@ -1,15 +1,72 @@
+using System.Reflection;
+
 namespace Recur.Cli;
 
+/// <summary>The <c>recur</c> command: parse, call the library, print. No math here.</summary>
 internal static class Program
 {
-    private static int Main(string[] args)
+    private static int Main(string[] argv)
     {
-        if (args.Length > 0 && args[0] is "--version")
+        var commands = Discover();
+        if (argv.Length == 0 || argv[0] is "--help" or "-h" or "help")
         {
-            Console.WriteLine($"recur {typeof(Recur.Tensor).Assembly.GetName().Version}");
+            if (argv.Length > 1 && commands.TryGetValue(argv[1], out var c)) { Console.WriteLine(c.Usage); return 0; }
+            PrintHelp(commands);
             return 0;
         }
-        Console.WriteLine("usage: recur <command> [options]   (see recur --help)");
-        return args.Length == 0 || args[0] is "--help" or "-h" ? 0 : 2;
+        if (argv[0] is "--version" or "-V")
+        {
+            Console.WriteLine($"recur {Version}");
+            return 0;
+        }
+        if (!commands.TryGetValue(argv[0], out var command))
+        {
+            Console.Error.WriteLine($"recur: unknown command '{argv[0]}'. Commands: {string.Join(", ", commands.Keys)}. See 'recur --help'.");
+            return 2;
+        }
+        try
+        {
+            var args = new Args(argv.AsSpan(1).ToArray());
+            if (args.Flag("help") || args.Flag("h")) { Console.WriteLine(command.Usage); return 0; }
+            return command.Run(args);
+        }
+        catch (CliException e)
+        {
+            Console.Error.WriteLine($"recur {command.Name}: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException or InvalidDataException
+                                       or Recur.IO.CheckpointFormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"recur {command.Name}: {e.Message}");
+            return 1;
+        }
+    }
+
+    internal static string Version => typeof(Recur.Tensor).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    private static SortedDictionary<string, ICommand> Discover()
+    {
+        var found = new SortedDictionary<string, ICommand>(StringComparer.Ordinal);
+        foreach (var t in typeof(Program).Assembly.GetTypes())
+        {
+            if (t.IsAbstract || t.IsInterface || !typeof(ICommand).IsAssignableFrom(t)) continue;
+            var c = (ICommand)Activator.CreateInstance(t)!;
+            found.Add(c.Name, c);
+        }
+        return found;
+    }
+
+    private static void PrintHelp(SortedDictionary<string, ICommand> commands)
+    {
+        Console.WriteLine($"recur {Version}: recurrent neural networks in C# (RNN, LSTM, GRU; char-rnn).");
+        Console.WriteLine();
+        Console.WriteLine("usage: recur <command> [options]");
+        Console.WriteLine();
+        Console.WriteLine("commands:");
+        foreach (var c in commands.Values) Console.WriteLine($"  {c.Name,-10} {c.Summary}");
+        Console.WriteLine();
+        Console.WriteLine("'recur <command> --help' shows a command's options. 'recur train' with no arguments trains");
+        Console.WriteLine("a character LSTM on the bundled tiny-shakespeare and ends with a sample.");
     }
 }

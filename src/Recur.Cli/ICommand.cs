@@ -1,0 +1,26 @@
+namespace Recur.Cli;
+
+/// <summary>
+/// One <c>recur</c> sub-command. Implementations are discovered by reflection (any non-abstract
+/// class implementing this with a public parameterless constructor), so adding a command is adding a file.
+/// </summary>
+internal interface ICommand
+{
+    /// <summary>The word after <c>recur</c>.</summary>
+    string Name { get; }
+
+    /// <summary>One line for <c>recur --help</c>.</summary>
+    string Summary { get; }
+
+    /// <summary>Full usage text for <c>recur NAME --help</c>.</summary>
+    string Usage { get; }
+
+    /// <summary>Runs the command; returns the exit code. Throws <see cref="CliException"/> for user errors.</summary>
+    int Run(Args args);
+}
+
+/// <summary>A user error: printed as one line without a stack trace, exit code non-zero.</summary>
+internal sealed class CliException(string message, int exitCode = 2) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
