@@ -1,0 +1,189 @@
+using System.Globalization;
+using Recur.IO;
+using Recur.Nn;
+using Recur.Tests.TestUtil;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Recur.Tests.Nn;
+
+/// <summary>
+/// <see cref="Recurrent"/> against PyTorch: each file under Fixtures/rnn (written by
+/// Fixtures/make_rnn_fixtures.py) holds float32 inputs and weights, and PyTorch's float64 forward
+/// outputs and gradients of <c>L = sum(y*dy) + sum(h_n*dhn) + sum(c_n*dcn)</c> rounded to float32.
+/// Every tensor must agree to <c>1e-5 + 1e-4 * |reference|</c>, element by element.
+/// </summary>
+public sealed class RecurrentFixtureTests(ITestOutputHelper output)
+{
+    private const double RTol = 1e-4, ATol = 1e-5;
+
+    private static string FixtureDir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "rnn");
+
+    /// <summary>Every fixture file, by name.</summary>
+    public static TheoryData<string> Files()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(FixtureDir, "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal))
+            data.Add(f!);
+        return data;
+    }
+
+    [Fact]
+    public void FixturesCoverEveryCellKind()
+    {
+        var kinds = Directory.GetFiles(FixtureDir, "*.safetensors")
+            .Select(f => Load(Path.GetFileName(f)).Kind).ToHashSet();
+        foreach (var k in Enum.GetValues<CellKind>())
+            Assert.True(kinds.Contains(k), $"no fixture in {FixtureDir} for {k}; run tests/Recur.Tests/Fixtures/make_rnn_fixtures.py.");
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void ForwardAndBackwardMatchPyTorch(string file)
+    {
+        var fx = Load(file);
+        var report = fx.Compare(Run(fx, kindOverride: null, threads: 1));
+        output.WriteLine(report.ToString());
+        report.AssertAll();
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void ThreadCountDoesNotChangeAnyBit(string file)
+    {
+        var fx = Load(file);
+        var one = Run(fx, null, threads: 1);
+        var two = Run(fx, null, threads: 2);
+        foreach (var (name, a) in one.All())
+        {
+            var b = two.All().Single(p => p.Name == name).Values;
+            Assert.Equal(a.Length, b.Length);
+            for (int i = 0; i < a.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(a[i]) == BitConverter.SingleToInt32Bits(b[i]),
+                    $"{file}: {name}[{i}] differs between Threads = 1 ({a[i]:G9}) and Threads = 2 ({b[i]:G9}).");
+        }
+    }
+
+    /// <summary>
+    /// The comparison can fail: the reset-after GRU's fixture run as the reset-before cell (same
+    /// parameters, different math), or with one weight nudged by 1e-3, must be rejected.
+    /// </summary>
+    [Fact]
+    public void ComparisonRejectsWrongMath()
+    {
+        var fx = Load("gru_l2.safetensors");
+        Assert.True(fx.Compare(Run(fx, null, 1)).AllPassed, "baseline case must pass for this control to mean anything.");
+        var wrong = fx.Compare(Run(fx, CellKind.GruResetBefore, 1));
+        output.WriteLine(wrong.ToString());
+        Assert.False(wrong.AllPassed,
+            "gru_l2 run as GruResetBefore was accepted: the fixture comparison cannot tell the two GRU forms apart.");
+
+        var lstm = Load("lstm_l2_bf.safetensors");
+        var w = lstm.Tensors["weight_hh_l1"];
+        float saved = w.Data[3];
+        w.Data[3] += 1e-3f;
+        try
+        {
+            var nudged = lstm.Compare(Run(lstm, null, 1));
+            output.WriteLine(nudged.ToString());
+            Assert.False(nudged.AllPassed,
+                "nudging weight_hh_l1[3] by 1e-3 went unnoticed: the tolerance is too loose.");
+        }
+        finally { w.Data[3] = saved; }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private sealed record Fixture(string Name, CellKind Kind, int Layers, bool BatchFirst, bool Bias,
+        int InputSize, int HiddenSize, IReadOnlyDictionary<string, Tensor> Tensors, IReadOnlyList<string> ParameterNames)
+    {
+        public Tensor this[string name] => Tensors.TryGetValue(name, out var t) ? t
+            : throw new InvalidDataException($"{Name}: fixture has no tensor '{name}' (has: {string.Join(", ", Tensors.Keys)}).");
+
+        public Tensor? Optional(string name) => Tensors.TryGetValue(name, out var t) ? t : null;
+
+        public FixtureAssert.Report Compare(Result r)
+        {
+            var rep = new FixtureAssert.Report($"{Name} ({Kind}, layers {Layers}, batchFirst {BatchFirst}, bias {Bias})", RTol, ATol);
+            rep.Add("y", r.Y, this["y"]);
+            rep.Add("h_n", r.HN, this["hn"]);
+            if (Kind == CellKind.Lstm) rep.Add("c_n", r.CN, this["cn"]);
+            rep.Add("dx", r.DX, this["dx"]);
+            rep.Add("dh0", r.DH0, this["dh0"]);
+            if (Kind == CellKind.Lstm) rep.Add("dc0", r.DC0, this["dc0"]);
+            foreach (var p in ParameterNames)
+                rep.Add("grad." + p, r.ParamGrads[p], this["grad." + p]);
+            return rep;
+        }
+    }
+
+    private sealed record Result(Tensor Y, Tensor HN, Tensor? CN, Tensor DX, Tensor DH0, Tensor? DC0, Dictionary<string, Tensor> ParamGrads)
+    {
+        public IEnumerable<(string Name, float[] Values)> All()
+        {
+            yield return ("y", Y.Data);
+            yield return ("h_n", HN.Data);
+            if (CN is not null) yield return ("c_n", CN.Data);
+            yield return ("dx", DX.Data);
+            yield return ("dh0", DH0.Data);
+            if (DC0 is not null) yield return ("dc0", DC0.Data);
+            foreach (var (n, g) in ParamGrads.OrderBy(p => p.Key, StringComparer.Ordinal)) yield return ("grad." + n, g.Data);
+        }
+    }
+
+    private static Fixture Load(string file)
+    {
+        string path = Path.Combine(FixtureDir, file);
+        var st = SafeTensors.Read(path);
+        string Meta(string key) => st.Metadata.TryGetValue(key, out var v) ? v
+            : throw new InvalidDataException($"{file}: __metadata__ has no '{key}'.");
+        int Int(string key) => int.Parse(Meta(key), NumberStyles.Integer, CultureInfo.InvariantCulture);
+        bool Bool(string key) => Meta(key) switch
+        {
+            "true" => true,
+            "false" => false,
+            var s => throw new InvalidDataException($"{file}: __metadata__ '{key}' is '{s}', expected true or false."),
+        };
+        var kind = Meta("kind") switch
+        {
+            "rnn_tanh" => CellKind.RnnTanh,
+            "rnn_relu" => CellKind.RnnRelu,
+            "lstm" => CellKind.Lstm,
+            "gru" => CellKind.Gru,
+            "gru_reset_before" => CellKind.GruResetBefore,
+            var s => throw new InvalidDataException($"{file}: unknown kind '{s}'."),
+        };
+        var names = st.Names.Where(n => n.StartsWith("grad.", StringComparison.Ordinal)).Select(n => n["grad.".Length..]).ToList();
+        return new Fixture(file, kind, Int("num_layers"), Bool("batch_first"), Bool("bias"), Int("input_size"), Int("hidden_size"),
+            st.Tensors, names);
+    }
+
+    /// <summary>Builds the layer the fixture describes (optionally as another cell kind), loads its weights, runs forward and backward.</summary>
+    private static Result Run(Fixture fx, CellKind? kindOverride, int threads)
+    {
+        var store = new ParameterStore();
+        var rnn = new Recurrent(store, "rnn", kindOverride ?? fx.Kind, fx.InputSize, fx.HiddenSize, fx.Layers, fx.Bias, fx.BatchFirst, 0f)
+        {
+            Threads = threads,
+        };
+        // The layer registers exactly the fixture's parameters, with PyTorch's names and shapes.
+        var registered = store.Parameters.Select(p => p.Name).ToList();
+        Assert.Equal(fx.ParameterNames.Select(n => "rnn." + n), registered);
+        foreach (var p in store.Parameters)
+        {
+            // Poison the arena first so a parameter the copy misses cannot pass by accident.
+            p.Value.Fill(float.NaN);
+            p.CopyFrom(fx[p.Name["rnn.".Length..]]);
+        }
+        bool lstm = rnn.Kind == CellKind.Lstm;
+        var outp = rnn.Forward(fx["x"], fx["h0"], lstm ? fx["c0"] : null, training: false);
+        var y = outp.Output.Clone();
+        var hn = outp.HN.Clone();
+        var cn = outp.CN?.Clone();
+
+        store.ZeroGrad();
+        var g = rnn.Backward(fx["dy"], fx["dhn"], lstm ? fx["dcn"] : null);
+        var grads = store.Parameters.ToDictionary(p => p.Name["rnn.".Length..], p => new Tensor(p.Grad.ToArray(), p.Shape));
+        return new Result(y, hn, cn, g.DInput.Clone(), g.DH0.Clone(), g.DC0?.Clone(), grads);
+    }
+}
