@@ -32,7 +32,10 @@ import sys
 import numpy as np
 import torch
 
-T, B, I, H = 7, 3, 5, 11
+SMALL = (7, 3, 5, 11)  # T, B, I, H: odd sizes, so every GEMM has ragged edges
+# One larger case per kind family, big enough that Recur's GEMMs split across threads
+# (more than 2*64^3 flops) and that the long reductions (T*B = 128 terms) are exercised.
+WIDE = (16, 8, 24, 40)
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rnn")
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3, "gru_reset_before": 3}
@@ -69,8 +72,9 @@ def u32(rng, bound, *shape):
     return torch.from_numpy(a.astype(np.float64))
 
 
-def make_params(rng, kind, layers, bias):
+def make_params(rng, kind, layers, bias, dims):
     """Ordered dict name -> float64 leaf tensor, PyTorch's names and shapes."""
+    _, _, I, H = dims
     g = GATES[kind]
     bound = 1.5 / np.sqrt(H)  # a little wider than PyTorch's init so the nonlinearities bend
     params = {}
@@ -84,7 +88,8 @@ def make_params(rng, kind, layers, bias):
     return params
 
 
-def torch_module(kind, layers, bias, batch_first):
+def torch_module(kind, layers, bias, batch_first, dims):
+    _, _, I, H = dims
     kw = dict(input_size=I, hidden_size=H, num_layers=layers, bias=bias, batch_first=batch_first)
     if kind == "rnn_tanh":
         return torch.nn.RNN(nonlinearity="tanh", **kw)
@@ -103,6 +108,7 @@ def gru_by_hand(x, h0, params, layers, bias, batch_first, reset_after):
     reset_after=False: n = tanh(W_in x + b_in + W_hn (r*h) + b_hn)   (Cho et al. 2014)
     reset_after=True:  n = tanh(W_in x + b_in + r*(W_hn h + b_hn))   (PyTorch)
     """
+    H = h0.shape[2]
     if batch_first:
         x = x.transpose(0, 1)
     inp = x
@@ -136,11 +142,12 @@ def gru_by_hand(x, h0, params, layers, bias, batch_first, reset_after):
 def self_check_hand_gru():
     """The hand-written GRU loop in reset-after form must reproduce nn.GRU (float64)."""
     rng = np.random.default_rng(12345)
+    T, B, I, H = dims = SMALL
     for layers, bias, bf in [(1, True, False), (2, True, True), (2, False, False)]:
-        params = make_params(rng, "gru", layers, bias)
+        params = make_params(rng, "gru", layers, bias, dims)
         x = f32(rng, 1.0, *((B, T, I) if bf else (T, B, I)))
         h0 = f32(rng, 0.5, layers, B, H)
-        m = torch_module("gru", layers, bias, bf).double()
+        m = torch_module("gru", layers, bias, bf, dims).double()
         with torch.no_grad():
             for name, p in m.named_parameters():
                 p.copy_(params[name])
@@ -151,9 +158,10 @@ def self_check_hand_gru():
             sys.exit(f"hand-written GRU disagrees with nn.GRU by {err} (layers={layers}, bias={bias})")
 
 
-def run_case(kind, layers, batch_first, bias, seed):
+def run_case(kind, layers, batch_first, bias, dims, seed):
+    T, B, I, H = dims
     rng = np.random.default_rng(seed)
-    params = make_params(rng, kind, layers, bias)
+    params = make_params(rng, kind, layers, bias, dims)
     xshape = (B, T, I) if batch_first else (T, B, I)
     x = f32(rng, 1.0, *xshape).requires_grad_()
     h0 = f32(rng, 0.5, layers, B, H).requires_grad_()
@@ -169,7 +177,7 @@ def run_case(kind, layers, batch_first, bias, seed):
         cn = None
         named = list(leaves.items())
     else:
-        m = torch_module(kind, layers, bias, batch_first).double()
+        m = torch_module(kind, layers, bias, batch_first, dims).double()
         with torch.no_grad():
             for name, p in m.named_parameters():
                 p.copy_(params[name])
@@ -210,20 +218,23 @@ def run_case(kind, layers, batch_first, bias, seed):
 
 
 def cases():
-    """(kind, layers, batch_first, bias): every PyTorch kind with 1, 2, 3 layers in both layouts,
-    the reset-before GRU with 1 and 2 layers in both layouts, and four cases without bias."""
+    """(kind, layers, batch_first, bias, dims): every PyTorch kind with 1, 2, 3 layers in both
+    layouts, the reset-before GRU with 1 and 2 layers in both layouts, four cases without bias,
+    and three wide cases. New cases go at the end so existing files keep their seeds."""
     out = []
     for kind in ["rnn_tanh", "rnn_relu", "lstm", "gru"]:
-        out += [(kind, layers, bf, True) for layers in (1, 2, 3) for bf in (False, True)]
-    out += [("gru_reset_before", layers, bf, True) for layers in (1, 2) for bf in (False, True)]
+        out += [(kind, layers, bf, True, SMALL) for layers in (1, 2, 3) for bf in (False, True)]
+    out += [("gru_reset_before", layers, bf, True, SMALL) for layers in (1, 2) for bf in (False, True)]
     # bias=False
-    out += [("lstm", 2, False, False), ("gru", 1, True, False), ("rnn_tanh", 1, False, False),
-            ("gru_reset_before", 2, False, False)]
+    out += [("lstm", 2, False, False, SMALL), ("gru", 1, True, False, SMALL), ("rnn_tanh", 1, False, False, SMALL),
+            ("gru_reset_before", 2, False, False, SMALL)]
+    out += [("lstm", 2, True, True, WIDE), ("gru", 1, False, True, WIDE), ("gru_reset_before", 1, True, True, WIDE)]
     return out
 
 
-def file_name(kind, layers, batch_first, bias):
-    return f"{kind}_l{layers}{'_bf' if batch_first else ''}{'' if bias else '_nobias'}.safetensors"
+def file_name(kind, layers, batch_first, bias, dims):
+    return (f"{kind}_l{layers}{'_bf' if batch_first else ''}{'' if bias else '_nobias'}"
+            f"{'_wide' if dims != SMALL else ''}.safetensors")
 
 
 def main():
@@ -231,9 +242,9 @@ def main():
     self_check_hand_gru()
     os.makedirs(OUT_DIR, exist_ok=True)
     total = 0
-    for i, (kind, layers, bf, bias) in enumerate(cases()):
-        tensors, meta = run_case(kind, layers, bf, bias, seed=1000 + i)
-        path = os.path.join(OUT_DIR, file_name(kind, layers, bf, bias))
+    for i, (kind, layers, bf, bias, dims) in enumerate(cases()):
+        tensors, meta = run_case(kind, layers, bf, bias, dims, seed=1000 + i)
+        path = os.path.join(OUT_DIR, file_name(kind, layers, bf, bias, dims))
         write_safetensors(path, tensors, meta)
         size = os.path.getsize(path)
         total += size
