@@ -292,6 +292,14 @@ public class Recurrent
         }
         Gemm.Sgemm(false, true, n, GH, st.In, 1f, x, st.In, st.Wih.Value, st.In, st.Bih is null ? 0f : 1f, a, GH, Threads);
 
+        // W_hh is constant over the chunk: pack it once for the per-step products h W_hh^T.
+        if (Kind == CellKind.GruResetBefore)
+        {
+            Gemm.PackB(true, H, 2 * H, whh, H, st.P1);
+            Gemm.PackB(true, H, H, whh.Slice(2 * H * H), H, st.P2);
+        }
+        else Gemm.PackB(true, H, GH, whh, H, st.P1);
+
         var y = st.Y.AsSpan();
         for (int t = 0; t < T; t++)
         {
@@ -302,13 +310,13 @@ public class Recurrent
             {
                 case CellKind.RnnTanh:
                 case CellKind.RnnRelu:
-                    Gemm.Sgemm(false, true, B, H, H, 1f, hprev, H, whh, H, 1f, at, H, Threads);
+                    Gemm.Sgemm(false, B, 1f, hprev, H, st.P1, 1f, at, H, Threads);
                     if (Kind == CellKind.RnnTanh) TensorPrimitives.Tanh(at, ht);
                     else TensorPrimitives.Max(at, 0f, ht);
                     break;
                 case CellKind.Lstm:
                 {
-                    Gemm.Sgemm(false, true, B, GH, H, 1f, hprev, H, whh, H, 1f, at, GH, Threads);
+                    Gemm.Sgemm(false, B, 1f, hprev, H, st.P1, 1f, at, GH, Threads);
                     ReadOnlySpan<float> cprev = t == 0 ? st.C0 : st.C.AsSpan((t - 1) * B * H, B * H);
                     var ct = st.C.AsSpan(t * B * H, B * H);
                     var tct = st.TanhC.AsSpan(t * B * H, B * H);
@@ -333,7 +341,7 @@ public class Recurrent
                     // hh = W_hh h + b_hh (B, 3H) into scratch.
                     var hh = st.Scratch.AsSpan(0, B * GH);
                     FillRows(hh, st.Bhh is null ? default : st.Bhh.Value, B, GH);
-                    Gemm.Sgemm(false, true, B, GH, H, 1f, hprev, H, whh, H, st.Bhh is null ? 0f : 1f, hh, GH, Threads);
+                    Gemm.Sgemm(false, B, 1f, hprev, H, st.P1, st.Bhh is null ? 0f : 1f, hh, GH, Threads);
                     var hn = st.N.AsSpan(t * B * H, B * H); // W_hn h + b_hn, kept for backward
                     for (int b = 0; b < B; b++)
                     {
@@ -357,7 +365,7 @@ public class Recurrent
                 case CellKind.GruResetBefore:
                 {
                     // r, z: A[:, :2H] += h W_h{r,z}^T (+ b_h{r,z} folded already)
-                    Gemm.Sgemm(false, true, B, 2 * H, H, 1f, hprev, H, whh, H, 1f, at, GH, Threads);
+                    Gemm.Sgemm(false, B, 1f, hprev, H, st.P1, 1f, at, GH, Threads);
                     var rh = st.N.AsSpan(t * B * H, B * H); // r * hprev, kept for backward
                     for (int b = 0; b < B; b++)
                     {
@@ -371,7 +379,7 @@ public class Recurrent
                         var bhn = st.Bhh.Value.Slice(2 * H, H);
                         for (int b = 0; b < B; b++) { var nn = at.Slice(b * GH + 2 * H, H); TensorPrimitives.Add(nn, bhn, nn); }
                     }
-                    Gemm.Sgemm(false, true, B, H, H, 1f, rh, H, whh.Slice(2 * H * H), H, 1f, at.Slice(2 * H), GH, Threads);
+                    Gemm.Sgemm(false, B, 1f, rh, H, st.P2, 1f, at.Slice(2 * H), GH, Threads);
                     for (int b = 0; b < B; b++)
                     {
                         var g = at.Slice(b * GH, GH);
@@ -398,6 +406,13 @@ public class Recurrent
         var y = st.Y.AsSpan();
         var dh = st.DhCarry.AsSpan();
         var tmp = st.Scratch.AsSpan(0, B * H);
+        // Pack W_hh once for the per-step products dA W_hh.
+        if (Kind == CellKind.GruResetBefore)
+        {
+            Gemm.PackB(false, 2 * H, H, whh, H, st.Q1);
+            Gemm.PackB(false, H, H, whh.Slice(2 * H * H), H, st.Q2);
+        }
+        else Gemm.PackB(false, GH, H, whh, H, st.Q1);
         for (int t = T - 1; t >= 0; t--)
         {
             ReadOnlySpan<float> hprev = t == 0 ? st.H0 : y.Slice((t - 1) * B * H, B * H);
@@ -412,11 +427,11 @@ public class Recurrent
                     TensorPrimitives.Multiply(ht, ht, dat);
                     TensorPrimitives.Subtract(1f, dat, dat);
                     TensorPrimitives.Multiply(dat, dh, dat);
-                    Gemm.Sgemm(false, false, B, H, H, 1f, dat, H, whh, H, 0f, dh, H, Threads);
+                    Gemm.Sgemm(false, B, 1f, dat, H, st.Q1, 0f, dh, H, Threads);
                     break;
                 case CellKind.RnnRelu:
                     for (int i = 0; i < B * H; i++) dat[i] = ht[i] > 0f ? dh[i] : 0f;
-                    Gemm.Sgemm(false, false, B, H, H, 1f, dat, H, whh, H, 0f, dh, H, Threads);
+                    Gemm.Sgemm(false, B, 1f, dat, H, st.Q1, 0f, dh, H, Threads);
                     break;
                 case CellKind.Lstm:
                 {
@@ -443,7 +458,7 @@ public class Recurrent
                             dcb[j] = dcj * fj;
                         }
                     }
-                    Gemm.Sgemm(false, false, B, H, GH, 1f, dat, GH, whh, H, 0f, dh, H, Threads);
+                    Gemm.Sgemm(false, B, 1f, dat, GH, st.Q1, 0f, dh, H, Threads);
                     break;
                 }
                 case CellKind.Gru:
@@ -474,7 +489,7 @@ public class Recurrent
                         TensorPrimitives.Multiply(d.Slice(2 * H, H), at.Slice(b * GH, H), e.Slice(2 * H, H));
                     }
                     tmp.CopyTo(dh);
-                    Gemm.Sgemm(false, false, B, H, GH, 1f, dht, GH, whh, H, 1f, dh, H, Threads);
+                    Gemm.Sgemm(false, B, 1f, dht, GH, st.Q1, 1f, dh, H, Threads);
                     break;
                 }
                 case CellKind.GruResetBefore:
@@ -494,7 +509,7 @@ public class Recurrent
                         }
                     }
                     // d(r*h) = dan W_hn
-                    Gemm.Sgemm(false, false, B, H, H, 1f, dat.Slice(2 * H), GH, whh.Slice(2 * H * H), H, 0f, drh, H, Threads);
+                    Gemm.Sgemm(false, B, 1f, dat.Slice(2 * H), GH, st.Q2, 0f, drh, H, Threads);
                     for (int b = 0; b < B; b++)
                     {
                         var g = at.Slice(b * GH, GH);
@@ -509,7 +524,7 @@ public class Recurrent
                         }
                     }
                     tmp.CopyTo(dh);
-                    Gemm.Sgemm(false, false, B, H, 2 * H, 1f, dat, GH, whh, H, 1f, dh, H, Threads);
+                    Gemm.Sgemm(false, B, 1f, dat, GH, st.Q1, 1f, dh, H, Threads);
                     break;
                 }
             }
@@ -572,6 +587,7 @@ public class Recurrent
         public float[] H0 = [], C0 = [], DhCarry = [], DcCarry = [], Dx = [];
         public float[]? Mask, Dropped;
         public float[]? X;
+        public readonly PackedMatrix P1 = new(), P2 = new(), Q1 = new(), Q2 = new();
 
         /// <summary>What the next layer reads: the dropped-out output in training, else the output.</summary>
         public float[] NextInput => Dropped is not null && Mask is not null ? Dropped : Y;
