@@ -1,0 +1,26 @@
+namespace Recur.Bench;
+
+/// <summary>Benchmark entry point: <c>dotnet run -c Release --project bench/Recur.Bench -- &lt;name&gt; [options]</c>.</summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            Console.Error.WriteLine("usage: Recur.Bench <benchmark> [options]\n  gemm [--quick] [--threads 1,2] [--isa avx512|avx2|portable] [--no-openblas]");
+            return 2;
+        }
+        switch (args[0])
+        {
+            case "gemm":
+                return GemmBench.Run(args[1..]);
+            case "lstm-step":
+                return LstmStepBench.Run(args[1..]);
+            case "lstm-step-one":
+                return LstmStepBench.RunOne(args[1..]);
+            default:
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm");
+                return 2;
+        }
+    }
+}
