@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Diagnostics;
 using System.Numerics.Tensors;
 
 namespace Recur.Kernels;
@@ -13,7 +14,7 @@ namespace Recur.Kernels;
 /// <remarks>
 /// Implementation: operands are packed into panels (A into MR-row micro-panels, B into NR-column
 /// micro-panels, blocked by KC along K), and a register-blocked micro-kernel accumulates an MR x NR
-/// tile with fused multiply-adds: AVX-512 8x32, AVX2+FMA 6x16, or a portable Vector128 4x8.
+/// tile with fused multiply-adds: AVX-512 8x32, AVX2+FMA 4x24, or a portable Vector128 4x8.
 /// <para>
 /// Summation order (the same for every thread count and for packed and unpacked B): K is cut into
 /// <c>ceil(K/KC)</c> near-equal blocks; within a block each element's products are accumulated in
@@ -130,7 +131,7 @@ public static class Gemm
         var (nr, kcMax) = isa switch
         {
             GemmIsa.Avx512 => (Avx512Kernel8x32.NR, Avx512Kernel8x32.KC),
-            GemmIsa.Avx2 => (Avx2Kernel6x16.NR, Avx2Kernel6x16.KC),
+            GemmIsa.Avx2 => (Avx2Kernel4x24.NR, Avx2Kernel4x24.KC),
             _ => (PortableKernel4x8.NR, PortableKernel4x8.KC),
         };
         int panels = (n + nr - 1) / nr;
@@ -198,7 +199,7 @@ public static class Gemm
         switch (isa)
         {
             case GemmIsa.Avx512: GemmDriver<Avx512Kernel8x32>.Run(g, threads); break;
-            case GemmIsa.Avx2: GemmDriver<Avx2Kernel6x16>.Run(g, threads); break;
+            case GemmIsa.Avx2: GemmDriver<Avx2Kernel4x24>.Run(g, threads); break;
             default: GemmDriver<PortableKernel4x8>.Run(g, threads); break;
         }
     }
@@ -287,6 +288,7 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
     {
         int MR = TK.MR, NR = TK.NR, KC = TK.KC;
         int MC = TK.MC, NC = TK.NC;
+        Debug.Assert(MC % MR == 0 && NC % NR == 0, "block sizes must be multiples of the tile");
         int k = g.K;
         int nkb = (k + KC - 1) / KC;
         int kcMax = (k + nkb - 1) / nkb;

@@ -9,7 +9,8 @@ internal enum GemmIsa
     /// <summary>Vector128 with <c>MultiplyAddEstimate</c>, 4x8 tile; runs everywhere.</summary>
     Portable = 0,
 
-    /// <summary>AVX2 + FMA, Vector256, 6x16 tile (12 accumulators, fits 16 ymm registers).</summary>
+    /// <summary>AVX2 + FMA, Vector256, 4x24 tile (12 accumulators + 3 B + 1 broadcast = 16 ymm registers).
+    /// Measured faster than 6x16 (fewer broadcasts per FMA).</summary>
     Avx2 = 1,
 
     /// <summary>AVX-512F, Vector512, 8x32 tile (16 accumulators).</summary>
@@ -158,62 +159,54 @@ internal unsafe struct Avx512Kernel8x32 : IGemmKernel
     }
 }
 
-/// <summary>AVX2+FMA 6x16 micro-kernel: 12 ymm accumulators, two B loads and six broadcasts per k step.</summary>
-internal unsafe struct Avx2Kernel6x16 : IGemmKernel
+/// <summary>AVX2+FMA 4x24 micro-kernel: 12 ymm accumulators, three B loads and four broadcasts per k step.</summary>
+internal unsafe struct Avx2Kernel4x24 : IGemmKernel
 {
-    public static int MR => 6;
-    public static int NR => 16;
+    public static int MR => 4;
+    public static int NR => 24;
     public static int KC => 256;
-    public static int MC => 120;
-    public static int NC => 2048;
+    public static int MC => 128;
+    public static int NC => 2040;
 
     public static void Compute(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr,
         float alpha, float beta, int mode, float* scratch)
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector256<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        Vector256<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 8);
+            var b2 = Vector256.Load(b + 16);
             var av = Vector256.Create(a[0]);
-            c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
+            c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01); c02 = Fma.MultiplyAdd(av, b2, c02);
             av = Vector256.Create(a[1]);
-            c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11);
+            c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11); c12 = Fma.MultiplyAdd(av, b2, c12);
             av = Vector256.Create(a[2]);
-            c20 = Fma.MultiplyAdd(av, b0, c20); c21 = Fma.MultiplyAdd(av, b1, c21);
+            c20 = Fma.MultiplyAdd(av, b0, c20); c21 = Fma.MultiplyAdd(av, b1, c21); c22 = Fma.MultiplyAdd(av, b2, c22);
             av = Vector256.Create(a[3]);
-            c30 = Fma.MultiplyAdd(av, b0, c30); c31 = Fma.MultiplyAdd(av, b1, c31);
-            av = Vector256.Create(a[4]);
-            c40 = Fma.MultiplyAdd(av, b0, c40); c41 = Fma.MultiplyAdd(av, b1, c41);
-            av = Vector256.Create(a[5]);
-            c50 = Fma.MultiplyAdd(av, b0, c50); c51 = Fma.MultiplyAdd(av, b1, c51);
-            a += 6;
-            b += 16;
+            c30 = Fma.MultiplyAdd(av, b0, c30); c31 = Fma.MultiplyAdd(av, b1, c31); c32 = Fma.MultiplyAdd(av, b2, c32);
+            a += 4;
+            b += 24;
         }
 
         var va = Vector256.Create(alpha);
         var vb = Vector256.Create(beta);
-        if (mr == 6 && nr == 16)
+        if (mr == 4 && nr == 24)
         {
-            GemmTile.Store(c, c00, va, vb, mode); GemmTile.Store(c + 8, c01, va, vb, mode); c += ldc;
-            GemmTile.Store(c, c10, va, vb, mode); GemmTile.Store(c + 8, c11, va, vb, mode); c += ldc;
-            GemmTile.Store(c, c20, va, vb, mode); GemmTile.Store(c + 8, c21, va, vb, mode); c += ldc;
-            GemmTile.Store(c, c30, va, vb, mode); GemmTile.Store(c + 8, c31, va, vb, mode); c += ldc;
-            GemmTile.Store(c, c40, va, vb, mode); GemmTile.Store(c + 8, c41, va, vb, mode); c += ldc;
-            GemmTile.Store(c, c50, va, vb, mode); GemmTile.Store(c + 8, c51, va, vb, mode);
+            GemmTile.Store(c, c00, va, vb, mode); GemmTile.Store(c + 8, c01, va, vb, mode); GemmTile.Store(c + 16, c02, va, vb, mode); c += ldc;
+            GemmTile.Store(c, c10, va, vb, mode); GemmTile.Store(c + 8, c11, va, vb, mode); GemmTile.Store(c + 16, c12, va, vb, mode); c += ldc;
+            GemmTile.Store(c, c20, va, vb, mode); GemmTile.Store(c + 8, c21, va, vb, mode); GemmTile.Store(c + 16, c22, va, vb, mode); c += ldc;
+            GemmTile.Store(c, c30, va, vb, mode); GemmTile.Store(c + 8, c31, va, vb, mode); GemmTile.Store(c + 16, c32, va, vb, mode);
             return;
         }
 
         float* s = scratch;
-        c00.Store(s); c01.Store(s + 8); s += 16;
-        c10.Store(s); c11.Store(s + 8); s += 16;
-        c20.Store(s); c21.Store(s + 8); s += 16;
-        c30.Store(s); c31.Store(s + 8); s += 16;
-        c40.Store(s); c41.Store(s + 8); s += 16;
-        c50.Store(s); c51.Store(s + 8);
-        GemmTile.UpdateScalar(scratch, 16, c, ldc, mr, nr, alpha, beta, mode);
+        c00.Store(s); c01.Store(s + 8); c02.Store(s + 16); s += 24;
+        c10.Store(s); c11.Store(s + 8); c12.Store(s + 16); s += 24;
+        c20.Store(s); c21.Store(s + 8); c22.Store(s + 16); s += 24;
+        c30.Store(s); c31.Store(s + 8); c32.Store(s + 16);
+        GemmTile.UpdateScalar(scratch, 24, c, ldc, mr, nr, alpha, beta, mode);
     }
 }
 
