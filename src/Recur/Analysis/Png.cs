@@ -1,0 +1,109 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+using Recur.IO;
+
+namespace Recur.Analysis;
+
+/// <summary>
+/// A minimal PNG encoder for 8-bit RGBA images (colour type 6, no interlace). Each scanline is
+/// stored with filter type 0 (None) and the whole image is zlib-compressed into one <c>IDAT</c>
+/// chunk; chunks carry the CRC-32 (ISO 3309, polynomial 0xEDB88320) of their type and data.
+/// </summary>
+public static class Png
+{
+    private static ReadOnlySpan<byte> Signature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>
+    /// Encodes <paramref name="rgba"/> (<c>height</c> rows of <c>width</c> pixels, top row first,
+    /// 4 bytes R, G, B, A per pixel) as a PNG file image.
+    /// </summary>
+    public static byte[] Encode(ReadOnlySpan<byte> rgba, int width, int height)
+    {
+        Guard.Positive(width, nameof(width));
+        Guard.Positive(height, nameof(height));
+        long rowBytes = 4L * width;
+        if (rowBytes * height != rgba.Length)
+            throw new ArgumentException($"rgba has {rgba.Length} bytes, a {width}x{height} RGBA image needs {rowBytes * height}.", nameof(rgba));
+
+        using var output = new MemoryStream();
+        output.Write(Signature);
+
+        Span<byte> ihdr = stackalloc byte[13];
+        BinaryPrimitives.WriteUInt32BigEndian(ihdr, (uint)width);
+        BinaryPrimitives.WriteUInt32BigEndian(ihdr[4..], (uint)height);
+        ihdr[8] = 8;  // bit depth
+        ihdr[9] = 6;  // colour type: RGBA
+        ihdr[10] = 0; // compression: deflate
+        ihdr[11] = 0; // filter method 0
+        ihdr[12] = 0; // no interlace
+        WriteChunk(output, "IHDR", ihdr);
+
+        using (var compressed = new MemoryStream())
+        {
+            using (var z = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                for (int y = 0; y < height; y++)
+                {
+                    z.WriteByte(0); // filter: None
+                    z.Write(rgba.Slice((int)(y * rowBytes), (int)rowBytes));
+                }
+            }
+            WriteChunk(output, "IDAT", compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
+        }
+        WriteChunk(output, "IEND", []);
+        return output.ToArray();
+    }
+
+    /// <summary>Encodes and writes a PNG to <paramref name="path"/> atomically.</summary>
+    public static void Save(string path, ReadOnlySpan<byte> rgba, int width, int height)
+        => AtomicFile.WriteAllBytes(path, Encode(rgba, width, height));
+
+    private static void WriteChunk(Stream s, string type, ReadOnlySpan<byte> data)
+    {
+        Span<byte> head = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt32BigEndian(head, (uint)data.Length);
+        Encoding.ASCII.GetBytes(type, head[4..]);
+        s.Write(head);
+        s.Write(data);
+        uint crc = Crc32.Update(Crc32.Start, head[4..]);
+        crc = Crc32.Update(crc, data);
+        Span<byte> tail = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(tail, Crc32.Finish(crc));
+        s.Write(tail);
+    }
+}
+
+/// <summary>CRC-32 as used by PNG and zlib's gzip (reflected polynomial 0xEDB88320, init and final XOR 0xFFFFFFFF).</summary>
+public static class Crc32
+{
+    private static readonly uint[] Table = BuildTable();
+
+    /// <summary>The initial register value.</summary>
+    public const uint Start = 0xFFFFFFFFu;
+
+    /// <summary>Feeds <paramref name="data"/> into the running register <paramref name="crc"/>.</summary>
+    public static uint Update(uint crc, ReadOnlySpan<byte> data)
+    {
+        foreach (byte b in data) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        return crc;
+    }
+
+    /// <summary>The CRC of everything fed in.</summary>
+    public static uint Finish(uint crc) => crc ^ 0xFFFFFFFFu;
+
+    /// <summary>The CRC-32 of <paramref name="data"/>.</summary>
+    public static uint Compute(ReadOnlySpan<byte> data) => Finish(Update(Start, data));
+
+    private static uint[] BuildTable()
+    {
+        var t = new uint[256];
+        for (uint n = 0; n < 256; n++)
+        {
+            uint c = n;
+            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[n] = c;
+        }
+        return t;
+    }
+}
