@@ -7,19 +7,21 @@ internal static class Program
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: Recur.Bench <benchmark> [options]\n  gemm [--quick] [--threads 1,2] [--isa avx512|avx2|portable] [--no-openblas]");
+            Console.Error.WriteLine("usage: Recur.Bench <benchmark> [options]\n  gemm [--quick] [--threads 1,2] [--isa avx512|avx2|portable] [--no-openblas] [--only NAME]\n  gemm-dispatch");
             return 2;
         }
         switch (args[0])
         {
             case "gemm":
                 return GemmBench.Run(args[1..]);
+            case "gemm-dispatch":
+                return GemmDispatchBench.Run(args[1..]);
             case "lstm-step":
                 return LstmStepBench.Run(args[1..]);
             case "lstm-step-one":
                 return LstmStepBench.RunOne(args[1..]);
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch");
                 return 2;
         }
     }
