@@ -36,7 +36,8 @@ internal static class Program
             return e.ExitCode;
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException or InvalidDataException
-                                       or Recur.IO.CheckpointFormatException or KeyNotFoundException or InvalidOperationException)
+                                       or Recur.IO.CheckpointFormatException or Recur.Data.CorpusException or Recur.Data.UnknownCharactersException
+                                       or KeyNotFoundException or InvalidOperationException)
         {
             Console.Error.WriteLine($"recur {command.Name}: {e.Message}");
             return 1;
