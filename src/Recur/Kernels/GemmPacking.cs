@@ -10,19 +10,35 @@ namespace Recur.Kernels;
 /// </summary>
 internal static unsafe class GemmPacking
 {
-    /// <summary><c>dst[p*W + j] = src[(k0+p)*ld + j0 + j]</c>: the panel runs along the contiguous
-    /// dimension (A transposed, B not transposed).</summary>
-    public static void PackCopy(float* src, nint ld, int k0, int kc, int j0, int w, int W, float* dst)
+    /// <summary>
+    /// Panels along the contiguous dimension (A transposed, B not transposed): panel <c>r</c> at
+    /// <c>dst + r*W*kc</c> holds <c>dst[p*W + j] = src[(k0+p)*ld + j0 + r*W + j]</c>. Sweeps each source
+    /// row once across all panels, so large power-of-two strides do not thrash one cache set.
+    /// </summary>
+    public static void PackCopyPanels(float* src, nint ld, int k0, int kc, int j0, int nc, int W, float* dst)
     {
+        int full = nc / W;
+        int rest = nc - full * W;
+        nint panelStride = (nint)W * kc;
         float* s = src + k0 * ld + j0;
         for (int p = 0; p < kc; p++, s += ld, dst += W)
         {
-            int j = 0;
-            if (Vector256.IsHardwareAccelerated)
-                for (; j + 8 <= w; j += 8) Vector256.Load(s + j).Store(dst + j);
-            for (; j + 4 <= w; j += 4) Vector128.Load(s + j).Store(dst + j);
-            for (; j < w; j++) dst[j] = s[j];
-            for (; j < W; j++) dst[j] = 0f;
+            float* d = dst;
+            float* sr = s;
+            for (int r = 0; r < full; r++, d += panelStride, sr += W)
+            {
+                int j = 0;
+                if (Vector256.IsHardwareAccelerated)
+                    for (; j + 8 <= W; j += 8) Vector256.Load(sr + j).Store(d + j);
+                for (; j + 4 <= W; j += 4) Vector128.Load(sr + j).Store(d + j);
+                for (; j < W; j++) d[j] = sr[j];
+            }
+            if (rest > 0)
+            {
+                int j = 0;
+                for (; j < rest; j++) d[j] = sr[j];
+                for (; j < W; j++) d[j] = 0f;
+            }
         }
     }
 
@@ -104,11 +120,14 @@ internal static unsafe class GemmPacking
     /// panel <c>r</c> at <c>dst + r*MR*kc</c>.</summary>
     public static void PackA(bool transA, float* a, nint lda, int i0, int mc, int k0, int kc, int MR, float* dst)
     {
+        if (transA)
+        {
+            PackCopyPanels(a, lda, k0, kc, i0, mc, MR, dst);
+            return;
+        }
         for (int ir = 0; ir < mc; ir += MR)
         {
-            int w = Math.Min(MR, mc - ir);
-            if (transA) PackCopy(a, lda, k0, kc, i0 + ir, w, MR, dst);
-            else PackTranspose(a, lda, k0, kc, i0 + ir, w, MR, dst);
+            PackTranspose(a, lda, k0, kc, i0 + ir, Math.Min(MR, mc - ir), MR, dst);
             dst += MR * kc;
         }
     }
@@ -117,11 +136,14 @@ internal static unsafe class GemmPacking
     /// panel <c>r</c> at <c>dst + r*NR*kc</c>.</summary>
     public static void PackB(bool transB, float* b, nint ldb, int j0, int nc, int k0, int kc, int NR, float* dst)
     {
+        if (!transB)
+        {
+            PackCopyPanels(b, ldb, k0, kc, j0, nc, NR, dst);
+            return;
+        }
         for (int jr = 0; jr < nc; jr += NR)
         {
-            int w = Math.Min(NR, nc - jr);
-            if (transB) PackTranspose(b, ldb, k0, kc, j0 + jr, w, NR, dst);
-            else PackCopy(b, ldb, k0, kc, j0 + jr, w, NR, dst);
+            PackTranspose(b, ldb, k0, kc, j0 + jr, Math.Min(NR, nc - jr), NR, dst);
             dst += NR * kc;
         }
     }
