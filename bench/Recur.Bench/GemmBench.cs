@@ -58,6 +58,7 @@ internal static unsafe class GemmBench
         Console.WriteLine($"{"shape",-22} {"tA",2} {"tB",2} {"M",5} {"N",5} {"K",5} {"thr",3} | {"Recur",8} {"packed",8} {"OpenBLAS",8} | {"ratio",6} {"pk.ratio",8}  (GFLOP/s; ratio = Recur/OpenBLAS)");
 
         int samples = quick ? 3 : 9;
+        WarmUp(isa, threadList);
         foreach (int threads in threadList)
         {
             foreach (var s in shapes)
@@ -105,6 +106,29 @@ internal static unsafe class GemmBench
             }
         }
         return 0;
+    }
+
+    /// <summary>Runs every code path for a while so tiered compilation has installed optimized code
+    /// before anything is timed.</summary>
+    private static void WarmUp(GemmIsa isa, int[] threadList)
+    {
+        var x = Filled(256 * 256, 9);
+        var y = new float[256 * 256];
+        var packed = new PackedMatrix();
+        var sw = Stopwatch.StartNew();
+        while (sw.ElapsedMilliseconds < 1500)
+        {
+            foreach (int t in threadList)
+                for (int v = 0; v < 4; v++)
+                {
+                    bool tA = (v & 1) != 0, tB = (v & 2) != 0;
+                    Gemm.Sgemm(isa, tA, tB, 256, 256, 256, 1f, x, 256, x, 256, 0f, y, 256, t);
+                    Gemm.Sgemm(isa, tA, tB, 40, 256, 256, 1f, x, 256, x, 256, 1f, y, 256, t);
+                    Gemm.PackB(isa, tB, 256, 256, x, 256, packed);
+                    Gemm.Sgemm(tA, 40, 1f, x, 256, packed, 0f, y, 256, t);
+                }
+        }
+        Thread.Sleep(300);
     }
 
     private static float[] Filled(int count, ulong seed)
