@@ -107,6 +107,15 @@ internal unsafe struct Avx512Kernel8x32 : IGemmKernel
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        if (mode != 0)
+        {
+            // C is read at the end; start bringing the tile in now.
+            for (int i = 0; i < 8; i++)
+            {
+                Sse.Prefetch0(c + i * ldc);
+                Sse.Prefetch0(c + i * ldc + 16);
+            }
+        }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
@@ -173,6 +182,14 @@ internal unsafe struct Avx2Kernel4x24 : IGemmKernel
     {
         Vector256<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector256<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        if (mode != 0)
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                Sse.Prefetch0(c + i * ldc);
+                Sse.Prefetch0(c + i * ldc + 16);
+            }
+        }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
