@@ -16,8 +16,12 @@ internal static class Program
                 return GemmBench.Run(args[1..]);
             case "gemm-dispatch":
                 return GemmDispatchBench.Run(args[1..]);
+            case "lstm-step":
+                return LstmStepBench.Run(args[1..]);
+            case "lstm-step-one":
+                return LstmStepBench.RunOne(args[1..]);
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step");
                 return 2;
         }
     }

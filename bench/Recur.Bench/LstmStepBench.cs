@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Recur.Models;
+using Recur.Training;
+
+namespace Recur.Bench;
+
+/// <summary>
+/// One character-LSTM training step (embedding, LSTM stack, linear head, cross-entropy, backward,
+/// norm clip at 5, Adam), Recur against PyTorch 1.13 (bench/lstm_step_ref.py) in the same run.
+/// Every configuration runs in a fresh child process on both sides, so peak RSS is per configuration.
+/// </summary>
+internal static class LstmStepBench
+{
+    private sealed record Config(int Batch, int Time, int Hidden, int Layers);
+
+    private static readonly Config[] Configs = [new(32, 64, 128, 2), new(32, 64, 512, 2), new(50, 50, 512, 3)];
+
+    public static int Run(string[] args)
+    {
+        int embed = 64, vocab = 65;
+        bool noTorch = args.Contains("--no-pytorch");
+        var configs = Configs;
+        int idx = Array.IndexOf(args, "--only");
+        if (idx >= 0) configs = [Configs[int.Parse(args[idx + 1])]];
+        string self = Environment.ProcessPath!;
+        string selfDll = typeof(LstmStepBench).Assembly.Location;
+        string script = Path.Combine(FindRepoRoot(), "bench", "lstm_step_ref.py");
+        var (gemmRate, who) = MeasureGemmRate();
+        Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} cores; SGEMM reference rate, {who}, 2 threads, 2048x2048x512: {gemmRate:F1} GFLOP/s");
+        Console.WriteLine();
+        Console.WriteLine("| B, T, H, L | Recur tok/s (threads) | PyTorch tok/s (threads) | ratio | Recur GFLOP/s | of OpenBLAS SGEMM rate | Recur peak RSS | PyTorch peak RSS |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var c in configs)
+        {
+            var recur = Enumerable.Range(1, 2).Select(th => RunChild(self, $"\"{selfDll}\" lstm-step-one {c.Batch} {c.Time} {c.Hidden} {c.Layers} {embed} {vocab} {th}")).MaxBy(r => r.GetProperty("tokens_per_s").GetDouble());
+            JsonElement? torch = null;
+            if (!noTorch)
+                torch = Enumerable.Range(1, 2).Select(th => RunChild("/usr/bin/python3",
+                    $"\"{script}\" --batch {c.Batch} --time {c.Time} --hidden {c.Hidden} --layers {c.Layers} --embed {embed} --vocab {vocab} --threads {th} --steps {(c.Hidden > 256 ? 5 : 15)}"))
+                    .MaxBy(r => r.GetProperty("tokens_per_s").GetDouble());
+            double rt = recur.GetProperty("tokens_per_s").GetDouble();
+            double gf = recur.GetProperty("gflops").GetDouble();
+            string tcol = torch is null ? "-" : $"{torch.Value.GetProperty("tokens_per_s").GetDouble():F0} ({torch.Value.GetProperty("threads").GetInt32()})";
+            string ratio = torch is null ? "-" : $"{rt / torch.Value.GetProperty("tokens_per_s").GetDouble():F2}x";
+            string trss = torch is null ? "-" : $"{torch.Value.GetProperty("peak_rss_mb").GetDouble():F0} MB";
+            Console.WriteLine($"| {c.Batch}, {c.Time}, {c.Hidden}, {c.Layers} | {rt:F0} ({recur.GetProperty("threads").GetInt32()}) | {tcol} | {ratio} | {gf:F1} | {100 * gf / gemmRate:F0}% | {recur.GetProperty("peak_rss_mb").GetDouble():F0} MB | {trss} |");
+        }
+        return 0;
+    }
+
+    /// <summary>The child: one configuration, one thread count; prints one JSON line.</summary>
+    public static int RunOne(string[] a)
+    {
+        int b = int.Parse(a[0]), t = int.Parse(a[1]), h = int.Parse(a[2]), l = int.Parse(a[3]), e = int.Parse(a[4]), v = int.Parse(a[5]), threads = int.Parse(a[6]);
+        var model = new CharModel(new CharModelConfig { Cell = "lstm", VocabSize = v, Embed = e, Hidden = h, Layers = l });
+        var rng = new Rng(0);
+        model.Reset(rng);
+        model.Threads = threads;
+        var opt = new Adam(model.Store, 2e-3);
+        var x = Enumerable.Range(0, t * b).Select(_ => rng.NextInt(v)).ToArray();
+        var y = Enumerable.Range(0, t * b).Select(_ => rng.NextInt(v)).ToArray();
+        void Step()
+        {
+            model.TrainStep(x, y, t, b, rng);
+            GradClip.ClipByNorm(model.Store.Grads, 5f);
+            opt.Step();
+        }
+        for (int i = 0; i < 3; i++) Step();
+        int steps = h > 256 ? 8 : 30;
+        var times = new double[steps];
+        for (int i = 0; i < steps; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Step();
+            times[i] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        }
+        Array.Sort(times);
+        double med = times[steps / 2];
+        double tokens = (double)b * t;
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            impl = "recur", threads, tokens_per_s = tokens / med, step_ms = med * 1e3,
+            gflops = model.TrainFlopsPerToken() * tokens / med / 1e9,
+            peak_rss_mb = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
+        }));
+        return 0;
+    }
+
+    /// <summary>Best of several OpenBLAS (else Recur) SGEMMs at 2048x2048x512 on 2 threads, GFLOP/s.</summary>
+    private static unsafe (double Rate, string Who) MeasureGemmRate()
+    {
+        int m = 2048, n = 2048, k = 512;
+        var a = new float[m * k]; var bb = new float[n * k]; var c = new float[m * n];
+        new Rng(1).FillUniform(a, -1, 1); new Rng(2).FillUniform(bb, -1, 1);
+        var blas = OpenBlas.TryLoad();
+        blas?.SetThreads(2);
+        double best = 0;
+        fixed (float* pa = a, pb = bb, pc = c)
+        {
+            for (int r = 0; r < 8; r++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                if (blas is not null) blas.Sgemm(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pc, n);
+                else Recur.Kernels.Gemm.Sgemm(false, true, m, n, k, 1f, a, k, bb, k, 0f, c, n, 2);
+                double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                best = Math.Max(best, 2.0 * m * n * k / s / 1e9);
+            }
+        }
+        return (best, blas is null ? "Recur (OpenBLAS not found)" : $"OpenBLAS {blas.CoreName}");
+    }
+
+    private static JsonElement RunChild(string exe, string arguments)
+    {
+        var psi = new ProcessStartInfo(exe, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        string err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'))
+            ?? throw new InvalidOperationException($"{exe} {arguments} printed no result: {output} {err}");
+        return JsonDocument.Parse(line).RootElement.Clone();
+    }
+
+    internal static string FindRepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Recur.slnx"))) dir = dir.Parent;
+        return dir?.FullName ?? Directory.GetCurrentDirectory();
+    }
+
+    internal static string CpuModel()
+    {
+        try { return File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("model name")).Split(':')[1].Trim(); }
+        catch (IOException) { return "unknown"; }
+    }
+}
