@@ -179,6 +179,7 @@ public static class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     private static void ScaleC(int m, int n, float beta, Span<float> c, int ldc)
     {
         if (beta == 1f) return;
@@ -284,6 +285,7 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
     }
 
     /// <summary>Computes C[i0..i1, j0..j1) (j0 a multiple of NR).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     public static void RunRange(in GemmArgs g, int i0, int i1, int j0, int j1)
     {
         int MR = TK.MR, NR = TK.NR, KC = TK.KC;

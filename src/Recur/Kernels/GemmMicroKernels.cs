@@ -43,6 +43,7 @@ internal static unsafe class GemmTile
 {
     /// <summary>The C update for a tile spilled to <paramref name="acc"/> (row stride <paramref name="ldacc"/>).
     /// Same operations (multiply, then add; no fused step) as the vector stores.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     public static void UpdateScalar(float* acc, int ldacc, float* c, nint ldc, int mr, int nr,
         float alpha, float beta, int mode)
     {
@@ -100,6 +101,7 @@ internal unsafe struct Avx512Kernel8x32 : IGemmKernel
     public static int MC => 128;
     public static int NC => 2048;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     public static void Compute(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr,
         float alpha, float beta, int mode, float* scratch)
     {
@@ -177,6 +179,7 @@ internal unsafe struct Avx2Kernel4x24 : IGemmKernel
     public static int MC => 128;
     public static int NC => 2040;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     public static void Compute(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr,
         float alpha, float beta, int mode, float* scratch)
     {
@@ -236,6 +239,7 @@ internal unsafe struct PortableKernel4x8 : IGemmKernel
     public static int MC => 128;
     public static int NC => 1024;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     public static void Compute(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr,
         float alpha, float beta, int mode, float* scratch)
     {

@@ -15,6 +15,7 @@ internal static unsafe class GemmPacking
     /// <c>dst + r*W*kc</c> holds <c>dst[p*W + j] = src[(k0+p)*ld + j0 + r*W + j]</c>. Sweeps each source
     /// row once across all panels, so large power-of-two strides do not thrash one cache set.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     public static void PackCopyPanels(float* src, nint ld, int k0, int kc, int j0, int nc, int W, float* dst)
     {
         int full = nc / W;
@@ -44,6 +45,7 @@ internal static unsafe class GemmPacking
 
     /// <summary><c>dst[p*W + j] = src[(j0+j)*ld + k0 + p]</c>: the panel runs across rows of the source
     /// (A not transposed, B transposed); done with 8x8 register transposes where AVX is available.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     public static void PackTranspose(float* src, nint ld, int k0, int kc, int j0, int w, int W, float* dst)
     {
         float* s0 = src + j0 * ld + k0;
@@ -118,6 +120,7 @@ internal static unsafe class GemmPacking
 
     /// <summary>Packs rows <c>[i0, i0+mc)</c> of op(A) over <c>[k0, k0+kc)</c> into MR-wide micro-panels,
     /// panel <c>r</c> at <c>dst + r*MR*kc</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     public static void PackA(bool transA, float* a, nint lda, int i0, int mc, int k0, int kc, int MR, float* dst)
     {
         if (transA)
@@ -134,6 +137,7 @@ internal static unsafe class GemmPacking
 
     /// <summary>Packs columns <c>[j0, j0+nc)</c> of op(B) over <c>[k0, k0+kc)</c> into NR-wide micro-panels,
     /// panel <c>r</c> at <c>dst + r*NR*kc</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     public static void PackB(bool transB, float* b, nint ldb, int j0, int nc, int k0, int kc, int NR, float* dst)
     {
         if (!transB)

@@ -272,6 +272,7 @@ public class Recurrent
 
     // ---------------------------------------------------------------- forward
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     private void ForwardLayer(LayerState st, ReadOnlySpan<float> x, int T, int B)
     {
         int H = HiddenSize, G = Gates, GH = G * H, n = T * B;
@@ -305,99 +306,158 @@ public class Recurrent
         {
             ReadOnlySpan<float> hprev = t == 0 ? st.H0 : y.Slice((t - 1) * B * H, B * H);
             var at = a.Slice(t * B * GH, B * GH);
-            var ht = y.Slice(t * B * H, B * H);
             switch (Kind)
             {
                 case CellKind.RnnTanh:
                 case CellKind.RnnRelu:
-                    Gemm.Sgemm(false, B, 1f, hprev, H, st.P1, 1f, at, H, Threads);
-                    if (Kind == CellKind.RnnTanh) TensorPrimitives.Tanh(at, ht);
-                    else TensorPrimitives.Max(at, 0f, ht);
-                    break;
                 case CellKind.Lstm:
-                {
                     Gemm.Sgemm(false, B, 1f, hprev, H, st.P1, 1f, at, GH, Threads);
-                    ReadOnlySpan<float> cprev = t == 0 ? st.C0 : st.C.AsSpan((t - 1) * B * H, B * H);
-                    var ct = st.C.AsSpan(t * B * H, B * H);
-                    var tct = st.TanhC.AsSpan(t * B * H, B * H);
-                    for (int b = 0; b < B; b++)
-                    {
-                        var g = at.Slice(b * GH, GH);
-                        var gi = g[..H]; var gf = g.Slice(H, H); var gg = g.Slice(2 * H, H); var go = g.Slice(3 * H, H);
-                        TensorPrimitives.Sigmoid(g[..(2 * H)], g[..(2 * H)]);
-                        TensorPrimitives.Tanh(gg, gg);
-                        TensorPrimitives.Sigmoid(go, go);
-                        var c = ct.Slice(b * H, H);
-                        TensorPrimitives.Multiply(gf, cprev.Slice(b * H, H), c);
-                        TensorPrimitives.FusedMultiplyAdd(gi, gg, c, c);
-                        var tc = tct.Slice(b * H, H);
-                        TensorPrimitives.Tanh(c, tc);
-                        TensorPrimitives.Multiply(go, tc, ht.Slice(b * H, H));
-                    }
+                    RunCells(st, t, B, 0, forward: true);
                     break;
-                }
                 case CellKind.Gru:
-                {
                     // hh = W_hh h + b_hh (B, 3H) into scratch.
                     var hh = st.Scratch.AsSpan(0, B * GH);
                     FillRows(hh, st.Bhh is null ? default : st.Bhh.Value, B, GH);
                     Gemm.Sgemm(false, B, 1f, hprev, H, st.P1, st.Bhh is null ? 0f : 1f, hh, GH, Threads);
-                    var hn = st.N.AsSpan(t * B * H, B * H); // W_hn h + b_hn, kept for backward
-                    for (int b = 0; b < B; b++)
-                    {
-                        var g = at.Slice(b * GH, GH);
-                        var hb = hh.Slice(b * GH, GH);
-                        var rz = g[..(2 * H)];
-                        TensorPrimitives.Add(rz, hb[..(2 * H)], rz);
-                        TensorPrimitives.Sigmoid(rz, rz);
-                        var r = g[..H]; var z = g.Slice(H, H); var nn = g.Slice(2 * H, H);
-                        var hnb = hn.Slice(b * H, H);
-                        hb.Slice(2 * H, H).CopyTo(hnb);
-                        TensorPrimitives.FusedMultiplyAdd(r, hnb, nn, nn);
-                        TensorPrimitives.Tanh(nn, nn);
-                        // h = n + z * (hprev - n)
-                        var hb2 = ht.Slice(b * H, H);
-                        TensorPrimitives.Subtract(hprev.Slice(b * H, H), nn, hb2);
-                        TensorPrimitives.FusedMultiplyAdd(z, hb2, nn, hb2);
-                    }
+                    RunCells(st, t, B, 0, forward: true);
                     break;
-                }
                 case CellKind.GruResetBefore:
-                {
-                    // r, z: A[:, :2H] += h W_h{r,z}^T (+ b_h{r,z} folded already)
+                    // r, z: A[:, :2H] += h W_h{r,z}^T (b_h{r,z} folded already); then r*h; then n.
                     Gemm.Sgemm(false, B, 1f, hprev, H, st.P1, 1f, at, GH, Threads);
-                    var rh = st.N.AsSpan(t * B * H, B * H); // r * hprev, kept for backward
-                    for (int b = 0; b < B; b++)
-                    {
-                        var g = at.Slice(b * GH, GH);
-                        TensorPrimitives.Sigmoid(g[..(2 * H)], g[..(2 * H)]);
-                        TensorPrimitives.Multiply(g[..H], hprev.Slice(b * H, H), rh.Slice(b * H, H));
-                    }
-                    // n pre-activation += (r*h) W_hn^T + b_hn
-                    if (st.Bhh is not null)
-                    {
-                        var bhn = st.Bhh.Value.Slice(2 * H, H);
-                        for (int b = 0; b < B; b++) { var nn = at.Slice(b * GH + 2 * H, H); TensorPrimitives.Add(nn, bhn, nn); }
-                    }
-                    Gemm.Sgemm(false, B, 1f, rh, H, st.P2, 1f, at.Slice(2 * H), GH, Threads);
-                    for (int b = 0; b < B; b++)
-                    {
-                        var g = at.Slice(b * GH, GH);
-                        var z = g.Slice(H, H); var nn = g.Slice(2 * H, H);
-                        TensorPrimitives.Tanh(nn, nn);
-                        var hb2 = ht.Slice(b * H, H);
-                        TensorPrimitives.Subtract(hprev.Slice(b * H, H), nn, hb2);
-                        TensorPrimitives.FusedMultiplyAdd(z, hb2, nn, hb2);
-                    }
+                    RunCells(st, t, B, 0, forward: true);
+                    Gemm.Sgemm(false, B, 1f, st.N.AsSpan(t * B * H, B * H), H, st.P2, 1f, at.Slice(2 * H), GH, Threads);
+                    RunCells(st, t, B, 1, forward: true);
                     break;
-                }
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs the elementwise part of step <paramref name="t"/> over the batch rows, split across the
+    /// kernel worker pool when there are several threads and enough work. Rows are independent, so
+    /// the split does not change any result.
+    /// </summary>
+    private void RunCells(LayerState st, int t, int B, int phase, bool forward)
+    {
+        int parts = Math.Min(Threads <= 0 ? Environment.ProcessorCount : Threads, B);
+        if (parts > 1 && (long)B * HiddenSize * Gates >= 8192)
+        {
+            st.Job.Set(this, st, t, B, phase, forward, parts);
+            GemmWorkerPool.Shared.Run(parts, st.Job);
+        }
+        else if (forward) ForwardRows(st, t, B, phase, 0, B);
+        else BackwardRows(st, t, B, phase, 0, B);
+    }
+
+    private sealed class CellJob : IParallelPart
+    {
+        private Recurrent? _owner;
+        private LayerState? _st;
+        private int _t, _b, _phase, _parts;
+        private bool _forward;
+
+        public void Set(Recurrent owner, LayerState st, int t, int b, int phase, bool forward, int parts)
+            => (_owner, _st, _t, _b, _phase, _forward, _parts) = (owner, st, t, b, phase, forward, parts);
+
+        public void Execute(int part)
+        {
+            int b0 = (int)((long)_b * part / _parts), b1 = (int)((long)_b * (part + 1) / _parts);
+            if (_forward) _owner!.ForwardRows(_st!, _t, _b, _phase, b0, b1);
+            else _owner!.BackwardRows(_st!, _t, _b, _phase, b0, b1);
+        }
+    }
+
+    /// <summary>Cell nonlinearities of step t for batch rows [b0, b1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ForwardRows(LayerState st, int t, int B, int phase, int b0, int b1)
+    {
+        int H = HiddenSize, GH = Gates * H;
+        var at = st.A.AsSpan(t * B * GH, B * GH);
+        var ht = st.Y.AsSpan(t * B * H, B * H);
+        ReadOnlySpan<float> hprev = t == 0 ? st.H0 : st.Y.AsSpan((t - 1) * B * H, B * H);
+        switch (Kind)
+        {
+            case CellKind.RnnTanh:
+                TensorPrimitives.Tanh(at[(b0 * H)..(b1 * H)], ht[(b0 * H)..(b1 * H)]);
+                break;
+            case CellKind.RnnRelu:
+                TensorPrimitives.Max(at[(b0 * H)..(b1 * H)], 0f, ht[(b0 * H)..(b1 * H)]);
+                break;
+            case CellKind.Lstm:
+            {
+                ReadOnlySpan<float> cprev = t == 0 ? st.C0 : st.C.AsSpan((t - 1) * B * H, B * H);
+                var ct = st.C.AsSpan(t * B * H, B * H);
+                var tct = st.TanhC.AsSpan(t * B * H, B * H);
+                for (int b = b0; b < b1; b++)
+                {
+                    var g = at.Slice(b * GH, GH);
+                    var gi = g[..H]; var gf = g.Slice(H, H); var gg = g.Slice(2 * H, H); var go = g.Slice(3 * H, H);
+                    TensorPrimitives.Sigmoid(g[..(2 * H)], g[..(2 * H)]);
+                    TensorPrimitives.Tanh(gg, gg);
+                    TensorPrimitives.Sigmoid(go, go);
+                    var c = ct.Slice(b * H, H);
+                    TensorPrimitives.Multiply(gf, cprev.Slice(b * H, H), c);
+                    TensorPrimitives.FusedMultiplyAdd(gi, gg, c, c);
+                    var tc = tct.Slice(b * H, H);
+                    TensorPrimitives.Tanh(c, tc);
+                    TensorPrimitives.Multiply(go, tc, ht.Slice(b * H, H));
+                }
+                break;
+            }
+            case CellKind.Gru:
+            {
+                var hh = st.Scratch.AsSpan(0, B * GH);
+                var hn = st.N.AsSpan(t * B * H, B * H); // W_hn h + b_hn, kept for backward
+                for (int b = b0; b < b1; b++)
+                {
+                    var g = at.Slice(b * GH, GH);
+                    var hb = hh.Slice(b * GH, GH);
+                    var rz = g[..(2 * H)];
+                    TensorPrimitives.Add(rz, hb[..(2 * H)], rz);
+                    TensorPrimitives.Sigmoid(rz, rz);
+                    var r = g[..H]; var z = g.Slice(H, H); var nn = g.Slice(2 * H, H);
+                    var hnb = hn.Slice(b * H, H);
+                    hb.Slice(2 * H, H).CopyTo(hnb);
+                    TensorPrimitives.FusedMultiplyAdd(r, hnb, nn, nn);
+                    TensorPrimitives.Tanh(nn, nn);
+                    // h = n + z * (hprev - n)
+                    var hb2 = ht.Slice(b * H, H);
+                    TensorPrimitives.Subtract(hprev.Slice(b * H, H), nn, hb2);
+                    TensorPrimitives.FusedMultiplyAdd(z, hb2, nn, hb2);
+                }
+                break;
+            }
+            case CellKind.GruResetBefore when phase == 0:
+            {
+                var rh = st.N.AsSpan(t * B * H, B * H); // r * hprev, kept for backward
+                var bhn = st.Bhh is null ? default : st.Bhh.Value.Slice(2 * H, H);
+                for (int b = b0; b < b1; b++)
+                {
+                    var g = at.Slice(b * GH, GH);
+                    TensorPrimitives.Sigmoid(g[..(2 * H)], g[..(2 * H)]);
+                    TensorPrimitives.Multiply(g[..H], hprev.Slice(b * H, H), rh.Slice(b * H, H));
+                    if (!bhn.IsEmpty) { var nn = g.Slice(2 * H, H); TensorPrimitives.Add(nn, bhn, nn); }
+                }
+                break;
+            }
+            case CellKind.GruResetBefore:
+                for (int b = b0; b < b1; b++)
+                {
+                    var g = at.Slice(b * GH, GH);
+                    var z = g.Slice(H, H); var nn = g.Slice(2 * H, H);
+                    TensorPrimitives.Tanh(nn, nn);
+                    var hb2 = ht.Slice(b * H, H);
+                    TensorPrimitives.Subtract(hprev.Slice(b * H, H), nn, hb2);
+                    TensorPrimitives.FusedMultiplyAdd(z, hb2, nn, hb2);
+                }
+                break;
         }
     }
 
     // --------------------------------------------------------------- backward
 
-    private void BackwardLayer(LayerState st, ReadOnlySpan<float> dy, int T, int B)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
+    private void BackwardLayer(LayerState st, float[] dy, int T, int B)
     {
         int H = HiddenSize, G = Gates, GH = G * H, n = T * B;
         var whh = st.Whh.Value;
@@ -413,122 +473,35 @@ public class Recurrent
             Gemm.PackB(false, H, H, whh.Slice(2 * H * H), H, st.Q2);
         }
         else Gemm.PackB(false, GH, H, whh, H, st.Q1);
+        st.Dy = dy;
         for (int t = T - 1; t >= 0; t--)
         {
-            ReadOnlySpan<float> hprev = t == 0 ? st.H0 : y.Slice((t - 1) * B * H, B * H);
-            var at = a.Slice(t * B * GH, B * GH);
             var dat = dA.Slice(t * B * GH, B * GH);
-            TensorPrimitives.Add(dh, dy.Slice(t * B * H, B * H), dh);
-            var ht = y.Slice(t * B * H, B * H);
             switch (Kind)
             {
                 case CellKind.RnnTanh:
-                    // da = dh * (1 - h^2)
-                    TensorPrimitives.Multiply(ht, ht, dat);
-                    TensorPrimitives.Subtract(1f, dat, dat);
-                    TensorPrimitives.Multiply(dat, dh, dat);
-                    Gemm.Sgemm(false, B, 1f, dat, H, st.Q1, 0f, dh, H, Threads);
-                    break;
                 case CellKind.RnnRelu:
-                    for (int i = 0; i < B * H; i++) dat[i] = ht[i] > 0f ? dh[i] : 0f;
-                    Gemm.Sgemm(false, B, 1f, dat, H, st.Q1, 0f, dh, H, Threads);
-                    break;
                 case CellKind.Lstm:
-                {
-                    var dc = st.DcCarry.AsSpan();
-                    ReadOnlySpan<float> cprev = t == 0 ? st.C0 : st.C.AsSpan((t - 1) * B * H, B * H);
-                    var tct = st.TanhC.AsSpan(t * B * H, B * H);
-                    for (int b = 0; b < B; b++)
-                    {
-                        var g = at.Slice(b * GH, GH);
-                        var d = dat.Slice(b * GH, GH);
-                        var gi = g[..H]; var gf = g.Slice(H, H); var gg = g.Slice(2 * H, H); var go = g.Slice(3 * H, H);
-                        var di = d[..H]; var df = d.Slice(H, H); var dg = d.Slice(2 * H, H); var dO = d.Slice(3 * H, H);
-                        var dhb = dh.Slice(b * H, H); var dcb = dc.Slice(b * H, H); var tc = tct.Slice(b * H, H);
-                        var tb = tmp.Slice(b * H, H);
-                        for (int j = 0; j < H; j++)
-                        {
-                            float o = go[j], tcj = tc[j], dhj = dhb[j];
-                            float dcj = dcb[j] + dhj * o * (1f - tcj * tcj);
-                            float ij = gi[j], fj = gf[j], gj = gg[j];
-                            dO[j] = dhj * tcj * o * (1f - o);
-                            di[j] = dcj * gj * ij * (1f - ij);
-                            dg[j] = dcj * ij * (1f - gj * gj);
-                            df[j] = dcj * cprev[b * H + j] * fj * (1f - fj);
-                            dcb[j] = dcj * fj;
-                        }
-                    }
+                    RunCells(st, t, B, 0, forward: false);
                     Gemm.Sgemm(false, B, 1f, dat, GH, st.Q1, 0f, dh, H, Threads);
                     break;
-                }
                 case CellKind.Gru:
-                {
-                    var hn = st.N.AsSpan(t * B * H, B * H);
-                    for (int b = 0; b < B; b++)
-                    {
-                        var g = at.Slice(b * GH, GH);
-                        var d = dat.Slice(b * GH, GH);
-                        var dhb = dh.Slice(b * H, H); var hp = hprev.Slice(b * H, H); var hnb = hn.Slice(b * H, H);
-                        var dhp = tmp.Slice(b * H, H);
-                        for (int j = 0; j < H; j++)
-                        {
-                            float r = g[j], z = g[H + j], nn = g[2 * H + j], dhj = dhb[j];
-                            float dan = dhj * (1f - z) * (1f - nn * nn);
-                            float daz = dhj * (hp[j] - nn) * z * (1f - z);
-                            float dar = dan * hnb[j] * r * (1f - r);
-                            d[j] = dar; d[H + j] = daz; d[2 * H + j] = dan;
-                            dhp[j] = dhj * z;
-                        }
-                    }
-                    // Hidden-side pre-activation grads: (dar, daz, dan*r); stored in DH buffer for dW_hh.
-                    var dht = st.DHid.AsSpan(t * B * GH, B * GH);
-                    for (int b = 0; b < B; b++)
-                    {
-                        var d = dat.Slice(b * GH, GH); var e = dht.Slice(b * GH, GH);
-                        d[..(2 * H)].CopyTo(e);
-                        TensorPrimitives.Multiply(d.Slice(2 * H, H), at.Slice(b * GH, H), e.Slice(2 * H, H));
-                    }
+                    // Hidden-side pre-activation grads (dar, daz, dan*r) go to DHid for dW_hh.
+                    RunCells(st, t, B, 0, forward: false);
                     tmp.CopyTo(dh);
-                    Gemm.Sgemm(false, B, 1f, dht, GH, st.Q1, 1f, dh, H, Threads);
+                    Gemm.Sgemm(false, B, 1f, st.DHid.AsSpan(t * B * GH, B * GH), GH, st.Q1, 1f, dh, H, Threads);
                     break;
-                }
                 case CellKind.GruResetBefore:
-                {
-                    var rh = st.N.AsSpan(t * B * H, B * H);
-                    var drh = st.Scratch.AsSpan(B * H, B * H);
-                    for (int b = 0; b < B; b++)
-                    {
-                        var g = at.Slice(b * GH, GH);
-                        var d = dat.Slice(b * GH, GH);
-                        var dhb = dh.Slice(b * H, H); var hp = hprev.Slice(b * H, H);
-                        for (int j = 0; j < H; j++)
-                        {
-                            float z = g[H + j], nn = g[2 * H + j], dhj = dhb[j];
-                            d[2 * H + j] = dhj * (1f - z) * (1f - nn * nn);
-                            d[H + j] = dhj * (hp[j] - nn) * z * (1f - z);
-                        }
-                    }
+                    RunCells(st, t, B, 0, forward: false);
                     // d(r*h) = dan W_hn
-                    Gemm.Sgemm(false, B, 1f, dat.Slice(2 * H), GH, st.Q2, 0f, drh, H, Threads);
-                    for (int b = 0; b < B; b++)
-                    {
-                        var g = at.Slice(b * GH, GH);
-                        var d = dat.Slice(b * GH, GH);
-                        var dhb = dh.Slice(b * H, H); var hp = hprev.Slice(b * H, H);
-                        var dhp = tmp.Slice(b * H, H); var drhb = drh.Slice(b * H, H);
-                        for (int j = 0; j < H; j++)
-                        {
-                            float r = g[j], z = g[H + j];
-                            d[j] = drhb[j] * hp[j] * r * (1f - r);
-                            dhp[j] = dhb[j] * z + drhb[j] * r;
-                        }
-                    }
+                    Gemm.Sgemm(false, B, 1f, dat.Slice(2 * H), GH, st.Q2, 0f, st.Scratch.AsSpan(B * H, B * H), H, Threads);
+                    RunCells(st, t, B, 1, forward: false);
                     tmp.CopyTo(dh);
                     Gemm.Sgemm(false, B, 1f, dat, GH, st.Q1, 1f, dh, H, Threads);
                     break;
-                }
             }
         }
+        st.Dy = null;
 
         // Weight gradients, one GEMM each over all steps.
         // dW_hh += dA_h^T Hprev, with Hprev = [h0; y_0 .. y_{T-2}] split into two GEMMs.
@@ -553,6 +526,127 @@ public class Recurrent
         }
         // dX = dA W_ih
         Gemm.Sgemm(false, false, n, st.In, GH, 1f, dA, GH, st.Wih.Value, st.In, 0f, st.Dx, st.In, Threads);
+    }
+
+    /// <summary>
+    /// Backward elementwise part of step t for batch rows [b0, b1): adds dL/dy_t to the carried dh,
+    /// writes the pre-activation gradients dA_t, updates the carried dc (LSTM), and for GRU writes
+    /// the direct part of dh_{t-1} to scratch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void BackwardRows(LayerState st, int t, int B, int phase, int b0, int b1)
+    {
+        int H = HiddenSize, GH = Gates * H;
+        var at = st.A.AsSpan(t * B * GH, B * GH);
+        var dat = st.DA.AsSpan(t * B * GH, B * GH);
+        var ht = st.Y.AsSpan(t * B * H, B * H);
+        ReadOnlySpan<float> hprev = t == 0 ? st.H0 : st.Y.AsSpan((t - 1) * B * H, B * H);
+        var dh = st.DhCarry.AsSpan();
+        var tmp = st.Scratch.AsSpan(0, B * H);
+        int r0 = b0 * H, r1 = b1 * H;
+        if (phase == 0)
+        {
+            var dyt = st.Dy.AsSpan(t * B * H, B * H);
+            TensorPrimitives.Add(dh[r0..r1], dyt[r0..r1], dh[r0..r1]);
+        }
+        switch (Kind)
+        {
+            case CellKind.RnnTanh:
+            {
+                // da = dh * (1 - h^2)
+                var d = dat[r0..r1];
+                TensorPrimitives.Multiply(ht[r0..r1], ht[r0..r1], d);
+                TensorPrimitives.Subtract(1f, d, d);
+                TensorPrimitives.Multiply(d, dh[r0..r1], d);
+                break;
+            }
+            case CellKind.RnnRelu:
+                for (int i = r0; i < r1; i++) dat[i] = ht[i] > 0f ? dh[i] : 0f;
+                break;
+            case CellKind.Lstm:
+            {
+                var dc = st.DcCarry.AsSpan();
+                ReadOnlySpan<float> cprev = t == 0 ? st.C0 : st.C.AsSpan((t - 1) * B * H, B * H);
+                var tct = st.TanhC.AsSpan(t * B * H, B * H);
+                for (int b = b0; b < b1; b++)
+                {
+                    var g = at.Slice(b * GH, GH);
+                    var d = dat.Slice(b * GH, GH);
+                    var gi = g[..H]; var gf = g.Slice(H, H); var gg = g.Slice(2 * H, H); var go = g.Slice(3 * H, H);
+                    var di = d[..H]; var df = d.Slice(H, H); var dg = d.Slice(2 * H, H); var dO = d.Slice(3 * H, H);
+                    var dhb = dh.Slice(b * H, H); var dcb = dc.Slice(b * H, H); var tc = tct.Slice(b * H, H);
+                    var cp = cprev.Slice(b * H, H);
+                    for (int j = 0; j < H; j++)
+                    {
+                        float o = go[j], tcj = tc[j], dhj = dhb[j];
+                        float dcj = dcb[j] + dhj * o * (1f - tcj * tcj);
+                        float ij = gi[j], fj = gf[j], gj = gg[j];
+                        dO[j] = dhj * tcj * o * (1f - o);
+                        di[j] = dcj * gj * ij * (1f - ij);
+                        dg[j] = dcj * ij * (1f - gj * gj);
+                        df[j] = dcj * cp[j] * fj * (1f - fj);
+                        dcb[j] = dcj * fj;
+                    }
+                }
+                break;
+            }
+            case CellKind.Gru:
+            {
+                var hn = st.N.AsSpan(t * B * H, B * H);
+                var dht = st.DHid.AsSpan(t * B * GH, B * GH);
+                for (int b = b0; b < b1; b++)
+                {
+                    var g = at.Slice(b * GH, GH);
+                    var d = dat.Slice(b * GH, GH);
+                    var e = dht.Slice(b * GH, GH);
+                    var dhb = dh.Slice(b * H, H); var hp = hprev.Slice(b * H, H); var hnb = hn.Slice(b * H, H);
+                    var dhp = tmp.Slice(b * H, H);
+                    for (int j = 0; j < H; j++)
+                    {
+                        float r = g[j], z = g[H + j], nn = g[2 * H + j], dhj = dhb[j];
+                        float dan = dhj * (1f - z) * (1f - nn * nn);
+                        float daz = dhj * (hp[j] - nn) * z * (1f - z);
+                        float dar = dan * hnb[j] * r * (1f - r);
+                        d[j] = dar; d[H + j] = daz; d[2 * H + j] = dan;
+                        e[j] = dar; e[H + j] = daz; e[2 * H + j] = dan * r;
+                        dhp[j] = dhj * z;
+                    }
+                }
+                break;
+            }
+            case CellKind.GruResetBefore when phase == 0:
+                for (int b = b0; b < b1; b++)
+                {
+                    var g = at.Slice(b * GH, GH);
+                    var d = dat.Slice(b * GH, GH);
+                    var dhb = dh.Slice(b * H, H); var hp = hprev.Slice(b * H, H);
+                    for (int j = 0; j < H; j++)
+                    {
+                        float z = g[H + j], nn = g[2 * H + j], dhj = dhb[j];
+                        d[2 * H + j] = dhj * (1f - z) * (1f - nn * nn);
+                        d[H + j] = dhj * (hp[j] - nn) * z * (1f - z);
+                    }
+                }
+                break;
+            case CellKind.GruResetBefore:
+            {
+                var drh = st.Scratch.AsSpan(B * H, B * H);
+                for (int b = b0; b < b1; b++)
+                {
+                    var g = at.Slice(b * GH, GH);
+                    var d = dat.Slice(b * GH, GH);
+                    var dhb = dh.Slice(b * H, H); var hp = hprev.Slice(b * H, H);
+                    var dhp = tmp.Slice(b * H, H); var drhb = drh.Slice(b * H, H);
+                    for (int j = 0; j < H; j++)
+                    {
+                        float r = g[j], z = g[H + j];
+                        d[j] = drhb[j] * hp[j] * r * (1f - r);
+                        dhp[j] = dhb[j] * z + drhb[j] * r;
+                    }
+                }
+                break;
+            }
+        }
     }
 
     /// <summary>dW[0:rows] += dA[:, 0:rows]^T [h0; y_0..y_{T-2}].</summary>
@@ -588,6 +682,8 @@ public class Recurrent
         public float[]? Mask, Dropped;
         public float[]? X;
         public readonly PackedMatrix P1 = new(), P2 = new(), Q1 = new(), Q2 = new();
+        public readonly CellJob Job = new();
+        public float[]? Dy; // upstream gradient during BackwardLayer
 
         /// <summary>What the next layer reads: the dropped-out output in training, else the output.</summary>
         public float[] NextInput => Dropped is not null && Mask is not null ? Dropped : Y;

@@ -145,3 +145,32 @@ public sealed class RecurrentGradTests
         for (int i = 0; i < 30; i++) Assert.Equal(full.Data[30 + i], o2.Output.Data[i]);
     }
 }
+
+public sealed class RecurrentParallelCellTests
+{
+    /// <summary>Sizes large enough that the elementwise cell work is split across threads too.</summary>
+    [Theory]
+    [InlineData(CellKind.RnnTanh, 64)]
+    [InlineData(CellKind.RnnRelu, 64)]
+    [InlineData(CellKind.Lstm, 32)]
+    [InlineData(CellKind.Gru, 32)]
+    [InlineData(CellKind.GruResetBefore, 32)]
+    public void ThreadsDoNotChangeAnyBit(CellKind kind, int batch)
+    {
+        float[] Run(int threads)
+        {
+            var store = new ParameterStore();
+            var rnn = new Recurrent(store, "rnn", kind, 16, 128, numLayers: 2, dropout: 0.1f) { Threads = threads };
+            rnn.Reset(new Rng(1));
+            var x = Tensor.Randn(new Rng(2), 1f, 5, batch, 16);
+            var o = rnn.Forward(x, null, null, training: true, new Rng(3));
+            var g = rnn.Backward(Tensor.Randn(new Rng(4), 1f, o.Output.Shape));
+            return [.. o.Output.Data, .. o.HN.Data, .. g.DInput.Data, .. g.DH0.Data, .. store.Grads];
+        }
+        var one = Run(1);
+        var two = Run(2);
+        Assert.Equal(one.Length, two.Length);
+        for (int i = 0; i < one.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(one[i]) == BitConverter.SingleToInt32Bits(two[i]), $"element {i}: {one[i]} vs {two[i]}");
+    }
+}
