@@ -70,6 +70,7 @@ public sealed class Adagrad : Optimizer
         public Vector<float> NegClr, Wd, Eps;
         public bool HasWd, Inside;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Invoke(ref Vector<float> p, Vector<float> g, ref Vector<float> sum, ref Vector<float> s1, ref Vector<float> s2)
         {
             if (HasWd) g = Vector.FusedMultiplyAdd(p, Wd, g);

@@ -93,6 +93,7 @@ public class Adam : Optimizer
         public Vector<float> NegStepSize, Bc2Sqrt, Beta1, Beta2, OneMinusBeta1, OneMinusBeta2, Eps, Wd, Decay;
         public bool HasWd, HasDecay, Amsgrad;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Invoke(ref Vector<float> p, Vector<float> g, ref Vector<float> m, ref Vector<float> v, ref Vector<float> vmax)
         {
             if (HasWd) g = Vector.FusedMultiplyAdd(p, Wd, g);

@@ -15,6 +15,7 @@ internal interface IUpdateKernel
 internal static class Elementwise
 {
     /// <summary>Runs <paramref name="kernel"/> over all elements. Unused state spans are empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in the arena loop
     public static void Run<TKernel>(in TKernel kernel, Span<float> p, ReadOnlySpan<float> g, Span<float> s0, Span<float> s1, Span<float> s2)
         where TKernel : struct, IUpdateKernel
     {

@@ -80,6 +80,7 @@ public sealed class RmsProp : Optimizer
         public Vector<float> NegLr, Alpha, OneMinusAlpha, Eps, Mom, Wd;
         public bool HasWd, HasMomentum, Centered;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Invoke(ref Vector<float> p, Vector<float> g, ref Vector<float> sq, ref Vector<float> buf, ref Vector<float> ga)
         {
             if (HasWd) g = Vector.FusedMultiplyAdd(p, Wd, g);

@@ -66,6 +66,7 @@ public sealed class Sgd : Optimizer
         public Vector<float> NegLr, Wd, Mom, OneMinusDamp;
         public bool HasWd, HasMomentum, First, Nesterov;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Invoke(ref Vector<float> p, Vector<float> g, ref Vector<float> buf, ref Vector<float> s1, ref Vector<float> s2)
         {
             var d = HasWd ? Vector.FusedMultiplyAdd(p, Wd, g) : g;

@@ -54,6 +54,7 @@ public static class SoftmaxCrossEntropy
     /// <param name="reduction">Mean over the non-ignored rows, or sum.</param>
     /// <param name="ignoreIndex">Target value that marks a row to skip.</param>
     /// <returns>The reduced loss (natural log units).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double LossAndGradient<T>(
         ReadOnlySpan<T> logits, int n, int v, ReadOnlySpan<int> targets, Span<T> dlogits,
         LossReduction reduction = LossReduction.Mean, int ignoreIndex = DefaultIgnoreIndex)
@@ -101,6 +102,7 @@ public static class SoftmaxCrossEntropy
     /// <see cref="LossAndGradient{T}(ReadOnlySpan{T}, int, int, ReadOnlySpan{int}, Span{T}, LossReduction, int)"/>,
     /// without writing a gradient. Uses one pooled scratch row of length <paramref name="v"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Loss<T>(
         ReadOnlySpan<T> logits, int n, int v, ReadOnlySpan<int> targets,
         LossReduction reduction = LossReduction.Mean, int ignoreIndex = DefaultIgnoreIndex)
@@ -160,6 +162,7 @@ public static class SoftmaxCrossEntropy
     /// then the lanes, then the tail), so the result does not depend on the buffer's address
     /// (TensorPrimitives.Sum may align its loop to the address).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static T OrderedSum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
