@@ -18,7 +18,8 @@ namespace Recur.Training;
 /// char-rnn (Karpathy) trains with torch7's <c>optim.rmsprop</c> using decay rate 0.95 and
 /// epsilon 1e-8: the same <c>sqrt(m) + eps</c> form as here, so
 /// <c>new RmsProp(store, 2e-3, alpha: 0.95, eps: 1e-8)</c> reproduces it. PyTorch's defaults are
-/// alpha 0.99, eps 1e-8.
+/// alpha 0.99, eps 1e-8. Both start <c>square_avg</c> (torch7's <c>state.m</c>) at zero; torch7's
+/// doc comment says epsilon initialises m, but its code zero-fills it.
 /// </para>
 /// </summary>
 public sealed class RmsProp : Optimizer
