@@ -80,6 +80,7 @@ public sealed class CharModel
     private Tensor? _dropped;         // dropped top output (T*B, H)
     private Tensor? _dlogits, _dTop;
     private int _stateBatch;
+    private bool _tokens;             // the last forward used the token-input path
 
     /// <summary>Builds the model with zero weights; call <see cref="Reset"/> to initialise.</summary>
     public CharModel(CharModelConfig config)
@@ -158,8 +159,12 @@ public sealed class CharModel
         _dTop = Buffers.Ensure(_dTop, T, B, H);
         _head.Backward(_dropped!.Data, _dlogits.Data, n, _dTop.Data);
         _headDropout.Backward(_dTop.Data, _dTop.Data);
-        var g = _rnn.Backward(_dTop);
-        if (_embedding is not null) _embedding.Backward(inputs, g.DInput.Data);
+        if (_tokens) _rnn.BackwardTokens(_dTop);
+        else
+        {
+            var g = _rnn.Backward(_dTop);
+            _embedding?.Backward(inputs, g.DInput.Data);
+        }
         return loss;
     }
 
@@ -182,7 +187,14 @@ public sealed class CharModel
         Guard.Length(inputs.Length, T * B, nameof(inputs));
         int H = Config.Hidden, L = Config.Layers, V = Config.VocabSize;
         if (_h is not null && _stateBatch != B) ResetState();
-        if (_embedding is not null)
+        // A small vocabulary against T*B rows: project each token type once (Recurrent.ForwardTokens).
+        _tokens = _embedding is not null && 2L * V <= (long)T * B;
+        RecurrentOutput? o = null;
+        if (_tokens)
+        {
+            o = _rnn.ForwardTokens(inputs, T, B, _embedding!.Weight, _h, _c, training, rng);
+        }
+        else if (_embedding is not null)
         {
             _x = _embedding.Forward(inputs, T, B);
         }
@@ -197,7 +209,7 @@ public sealed class CharModel
                 _x.Data[i * V + id] = 1f;
             }
         }
-        var o = _rnn.Forward(_x, _h, _c, training, rng);
+        o ??= _rnn.Forward(_x!, _h, _c, training, rng);
         _h = Keep(_h, o.HN);
         _c = o.CN is null ? null : Keep(_c, o.CN);
         _stateBatch = B;

@@ -73,6 +73,8 @@ public class Recurrent
     private Tensor? _out, _hn, _cn, _dx, _dh0, _dc0;
     private float[]? _xTimeMajor; // batch-first input transposed
     private float[]? _dyTimeMajor;
+    private int[]? _ids;            // token input of the last forward, or null
+    private Parameter? _embedding;  // its embedding table
 
     /// <summary>Creates the stack and registers its parameters in <paramref name="store"/> under <paramref name="prefix"/>.</summary>
     public Recurrent(ParameterStore store, string prefix, CellKind kind, int inputSize, int hiddenSize,
@@ -165,6 +167,45 @@ public class Recurrent
         if (B == 0) throw new ArgumentException($"x has shape {x.ShapeString}: the batch size is zero.", nameof(x));
         if (x.Shape[2] != InputSize)
             throw new ArgumentException($"x has shape {x.ShapeString}, expected last dimension {InputSize} (input_size).", nameof(x));
+        float[] input = x.Data;
+        if (BatchFirst)
+        {
+            _xTimeMajor = Buffers.Ensure(_xTimeMajor, x.Length);
+            SwapBatchTime(x.Data, _xTimeMajor, B, T, InputSize);
+            input = _xTimeMajor;
+        }
+        _ids = null; _embedding = null;
+        return ForwardCore(input, T, B, h0, c0, training, rng);
+    }
+
+    /// <summary>
+    /// Runs the stack on token ids <paramref name="ids"/> <c>(T, B)</c> (time-major, whatever
+    /// batchFirst says) looked up in <paramref name="embedding"/> <c>(V, input_size)</c>: the same
+    /// function as <c>Forward(embedding[ids])</c>, computed faster when <c>V</c> is small against
+    /// <c>T*B</c>. The first layer's input projection is computed once per token type,
+    /// <c>P = E W_ih^T + b</c> <c>(V, G*H)</c>, and gathered by id; in
+    /// <see cref="BackwardTokens"/> the gate gradients are first summed per token type,
+    /// <c>S (V, G*H)</c>, so <c>dW_ih += S^T E</c> and <c>dE += S W_ih</c> replace two GEMMs over
+    /// <c>T*B</c> rows with two over <c>V</c> rows. The embedding's gradient is accumulated into its arena.
+    /// </summary>
+    public RecurrentOutput ForwardTokens(int[] ids, int T, int B, Parameter embedding, Tensor? h0 = null, Tensor? c0 = null, bool training = false, Rng? rng = null)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(embedding);
+        Guard.Positive(T, nameof(T));
+        Guard.Positive(B, nameof(B));
+        Guard.Length(ids.Length, T * B, nameof(ids));
+        if (embedding.Shape.Length != 2 || embedding.Shape[1] != InputSize)
+            throw new ArgumentException($"embedding has shape {Tensor.FormatShape(embedding.Shape)}, expected (V, {InputSize}).", nameof(embedding));
+        int v = embedding.Shape[0];
+        for (int i = 0; i < ids.Length; i++)
+            if ((uint)ids[i] >= (uint)v) throw new ArgumentOutOfRangeException(nameof(ids), ids[i], $"ids[{i}] = {ids[i]} is outside the vocabulary [0, {v}).");
+        _ids = ids; _embedding = embedding;
+        return ForwardCore(null, T, B, h0, c0, training, rng);
+    }
+
+    private RecurrentOutput ForwardCore(float[]? input, int T, int B, Tensor? h0, Tensor? c0, bool training, Rng? rng)
+    {
         int L = NumLayers, H = HiddenSize;
         if (h0 is not null) Guard.Shape(h0, nameof(h0), L, B, H);
         if (c0 is not null)
@@ -175,13 +216,6 @@ public class Recurrent
         if (training && DropoutP > 0f && L > 1) ArgumentNullException.ThrowIfNull(rng, nameof(rng));
 
         _t = T; _b = B; _training = training;
-        float[] input = x.Data;
-        if (BatchFirst)
-        {
-            _xTimeMajor = Buffers.Ensure(_xTimeMajor, x.Length);
-            SwapBatchTime(x.Data, _xTimeMajor, B, T, InputSize);
-            input = _xTimeMajor;
-        }
         _hn = Buffers.Ensure(_hn, L, B, H);
         _cn = Kind == CellKind.Lstm ? Buffers.Ensure(_cn, L, B, H) : null;
 
@@ -196,6 +230,7 @@ public class Recurrent
                 if (c0 is null) st.C0.AsSpan().Clear(); else c0.Data.AsSpan(l * B * H, B * H).CopyTo(st.C0);
             }
             st.X = l == 0 ? input : _layers[l - 1].NextInput;
+            if (st.X is null) ProjectTokens(st, T * B);
             ForwardLayer(st, st.X, T, B);
             st.Y.AsSpan((T - 1) * B * H, B * H).CopyTo(_hn.Data.AsSpan(l * B * H, B * H));
             if (_cn is not null) st.C.AsSpan((T - 1) * B * H, B * H).CopyTo(_cn.Data.AsSpan(l * B * H, B * H));
@@ -222,7 +257,32 @@ public class Recurrent
     public RecurrentGrads Backward(Tensor dOutput, Tensor? dHN = null, Tensor? dCN = null)
     {
         if (_out is null) throw new InvalidOperationException("Backward called before Forward.");
-        Guard.Shape(dOutput, nameof(dOutput), _out.Shape);
+        if (_ids is not null) throw new InvalidOperationException("the last forward took token ids: call BackwardTokens.");
+        BackwardCore(dOutput, dHN, dCN);
+        int T = _t, B = _b;
+        var dx0 = _layers[0].Dx;
+        int[] inShape = BatchFirst ? [B, T, InputSize] : [T, B, InputSize];
+        _dx = Buffers.Ensure(_dx, inShape);
+        if (BatchFirst) SwapBatchTime(dx0, _dx.Data, T, B, InputSize);
+        else dx0.AsSpan(0, T * B * InputSize).CopyTo(_dx.Data);
+        return new RecurrentGrads(_dx, _dh0!, _dc0);
+    }
+
+    /// <summary>
+    /// Backward for <see cref="ForwardTokens"/>: like <see cref="Backward"/>, and the embedding's
+    /// gradient is accumulated into its arena instead of returning dL/dx.
+    /// </summary>
+    public (Tensor DH0, Tensor? DC0) BackwardTokens(Tensor dOutput, Tensor? dHN = null, Tensor? dCN = null)
+    {
+        if (_out is null) throw new InvalidOperationException("BackwardTokens called before ForwardTokens.");
+        if (_ids is null) throw new InvalidOperationException("the last forward took a tensor: call Backward.");
+        BackwardCore(dOutput, dHN, dCN);
+        return (_dh0!, _dc0);
+    }
+
+    private void BackwardCore(Tensor dOutput, Tensor? dHN, Tensor? dCN)
+    {
+        Guard.Shape(dOutput, nameof(dOutput), _out!.Shape);
         int T = _t, B = _b, L = NumLayers, H = HiddenSize;
         if (dHN is not null) Guard.Shape(dHN, nameof(dHN), L, B, H);
         if (dCN is not null)
@@ -262,15 +322,43 @@ public class Recurrent
                 dyl = st.Dx;
             }
         }
-        var dx0 = _layers[0].Dx;
-        int[] inShape = BatchFirst ? [B, T, InputSize] : [T, B, InputSize];
-        _dx = Buffers.Ensure(_dx, inShape);
-        if (BatchFirst) SwapBatchTime(dx0, _dx.Data, T, B, InputSize);
-        else dx0.AsSpan(0, T * B * InputSize).CopyTo(_dx.Data);
-        return new RecurrentGrads(_dx, _dh0, _dc0);
     }
 
     // ---------------------------------------------------------------- forward
+
+    /// <summary>
+    /// The bias added to the input projection, or null without biases: b_ih plus the part of b_hh
+    /// that folds. GRU (reset after) adds all of b_hh inside the recurrent branch; GRU (reset
+    /// before) folds b_hr, b_hz and adds b_hn to the n branch; RNN and LSTM fold all of b_hh.
+    /// </summary>
+    private float[]? FoldBias(LayerState st)
+    {
+        if (st.Bih is null) return null;
+        int H = HiddenSize, GH = Gates * H;
+        var bias = st.BiasFold.AsSpan(0, GH);
+        st.Bih.Value.CopyTo(bias);
+        if (Kind == CellKind.GruResetBefore)
+            TensorPrimitives.Add(bias[..(2 * H)], st.Bhh!.Value[..(2 * H)], bias[..(2 * H)]);
+        else if (Kind != CellKind.Gru)
+            TensorPrimitives.Add(bias, st.Bhh!.Value, bias);
+        return st.BiasFold;
+    }
+
+    /// <summary>Token input: <c>P = E W_ih^T + b</c> for the V token types, then <c>A[r] = P[ids[r]]</c>.</summary>
+    private void ProjectTokens(LayerState st, int n)
+    {
+        var emb = _embedding!;
+        int v = emb.Shape[0], GH = Gates * HiddenSize;
+        st.Table = Buffers.Ensure(st.Table, v * GH);
+        var p = st.Table.AsSpan();
+        var bias = FoldBias(st);
+        for (int r = 0; r < v; r++)
+            if (bias is null) p.Slice(r * GH, GH).Clear(); else bias.AsSpan(0, GH).CopyTo(p.Slice(r * GH, GH));
+        Gemm.Sgemm(false, true, v, GH, st.In, 1f, emb.Value, st.In, st.Wih.Value, st.In, 1f, p, GH, Threads);
+        var a = st.A.AsSpan();
+        var ids = _ids!;
+        for (int r = 0; r < n; r++) p.Slice(ids[r] * GH, GH).CopyTo(a.Slice(r * GH, GH));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     private void ForwardLayer(LayerState st, ReadOnlySpan<float> x, int T, int B)
@@ -278,20 +366,14 @@ public class Recurrent
         int H = HiddenSize, G = Gates, GH = G * H, n = T * B;
         var whh = st.Whh.Value;
         // Input projection for all steps: A(T*B, G*H) = X W_ih^T + b_ih (+ b_hh where it folds).
+        // With token input ProjectTokens has already gathered it.
         var a = st.A.AsSpan(0, n * GH);
-        if (st.Bih is not null)
+        if (st.X is not null)
         {
-            var bias = st.BiasFold.AsSpan(0, GH);
-            st.Bih.Value.CopyTo(bias);
-            // GRU (reset after) adds all of b_hh inside the recurrent branch; GRU (reset before)
-            // folds b_hr, b_hz here and adds b_hn to the n branch; RNN and LSTM fold all of b_hh.
-            if (Kind == CellKind.GruResetBefore)
-                TensorPrimitives.Add(bias[..(2 * H)], st.Bhh!.Value[..(2 * H)], bias[..(2 * H)]);
-            else if (Kind != CellKind.Gru)
-                TensorPrimitives.Add(bias, st.Bhh!.Value, bias);
-            for (int r = 0; r < n; r++) bias.CopyTo(a.Slice(r * GH, GH));
+            if (FoldBias(st) is { } bias)
+                for (int r = 0; r < n; r++) bias.CopyTo(a.Slice(r * GH, GH));
+            Gemm.Sgemm(false, true, n, GH, st.In, 1f, x, st.In, st.Wih.Value, st.In, st.Bih is null ? 0f : 1f, a, GH, Threads);
         }
-        Gemm.Sgemm(false, true, n, GH, st.In, 1f, x, st.In, st.Wih.Value, st.In, st.Bih is null ? 0f : 1f, a, GH, Threads);
 
         // W_hh is constant over the chunk: pack it once for the per-step products h W_hh^T.
         if (Kind == CellKind.GruResetBefore)
@@ -518,12 +600,29 @@ public class Recurrent
                 AccumulateHiddenGrad(dHid, GH, GH, st.H0, y, T, B, dwhh);
                 break;
         }
-        Gemm.Sgemm(true, false, GH, st.In, n, 1f, dA, GH, st.X!, st.In, 1f, st.Wih.Grad, st.In, Threads);
         if (st.Bih is not null)
         {
             Reduce.SumRows(dA, n, GH, st.Bih.Grad);
             Reduce.SumRows(dHid, n, GH, st.Bhh!.Grad);
         }
+        if (st.X is null)
+        {
+            // Token input: S[v] = sum of dA rows whose id is v; dW_ih += S^T E; dE += S W_ih.
+            var emb = _embedding!;
+            int v = emb.Shape[0];
+            var sum = st.Table.AsSpan(0, v * GH);
+            sum.Clear();
+            var ids = _ids!;
+            for (int r = 0; r < n; r++)
+            {
+                var row = sum.Slice(ids[r] * GH, GH);
+                TensorPrimitives.Add(row, dA.Slice(r * GH, GH), row);
+            }
+            Gemm.Sgemm(true, false, GH, st.In, v, 1f, sum, GH, emb.Value, st.In, 1f, st.Wih.Grad, st.In, Threads);
+            Gemm.Sgemm(false, false, v, st.In, GH, 1f, sum, GH, st.Wih.Value, st.In, 1f, emb.Grad, st.In, Threads);
+            return;
+        }
+        Gemm.Sgemm(true, false, GH, st.In, n, 1f, dA, GH, st.X, st.In, 1f, st.Wih.Grad, st.In, Threads);
         // dX = dA W_ih
         Gemm.Sgemm(false, false, n, st.In, GH, 1f, dA, GH, st.Wih.Value, st.In, 0f, st.Dx, st.In, Threads);
     }
@@ -684,6 +783,7 @@ public class Recurrent
         public readonly PackedMatrix P1 = new(), P2 = new(), Q1 = new(), Q2 = new();
         public readonly CellJob Job = new();
         public float[]? Dy; // upstream gradient during BackwardLayer
+        public float[] Table = []; // token input: per-type projection, then per-type gradient sums
 
         /// <summary>What the next layer reads: the dropped-out output in training, else the output.</summary>
         public float[] NextInput => Dropped is not null && Mask is not null ? Dropped : Y;

@@ -9,15 +9,17 @@ namespace Recur.Tests.Models;
 public sealed class CharModelTests
 {
     [Theory]
-    [InlineData("lstm", 5)]
-    [InlineData("gru", 0)]
-    [InlineData("rnn", 4)]
-    public void WholeModelGradientsMatchCentralDifferences(string cell, int embed)
+    [InlineData("lstm", 5, 3)]
+    [InlineData("lstm", 5, 8)] // 2V <= T*B: the token-input path
+    [InlineData("gru", 0, 3)]
+    [InlineData("gru-cho", 3, 8)]
+    [InlineData("rnn", 4, 3)]
+    public void WholeModelGradientsMatchCentralDifferences(string cell, int embed, int B)
     {
         var model = new CharModel(new CharModelConfig { Cell = cell, VocabSize = 7, Embed = embed, Hidden = 6, Layers = 2 });
         var rng = new Rng(11);
         model.Reset(rng);
-        const int T = 4, B = 3;
+        const int T = 4;
         var inputs = Enumerable.Range(0, T * B).Select(_ => rng.NextInt(7)).ToArray();
         var targets = Enumerable.Range(0, T * B).Select(_ => rng.NextInt(7)).ToArray();
         double Loss() { model.ResetState(); return model.EvalStep(inputs, targets, T, B); }

@@ -174,3 +174,62 @@ public sealed class RecurrentParallelCellTests
             Assert.True(BitConverter.SingleToInt32Bits(one[i]) == BitConverter.SingleToInt32Bits(two[i]), $"element {i}: {one[i]} vs {two[i]}");
     }
 }
+
+public sealed class RecurrentTokenInputTests
+{
+    /// <summary>ForwardTokens/BackwardTokens compute the same function and gradients as Forward(embedding[ids]).</summary>
+    [Theory]
+    [InlineData(CellKind.Lstm, true)]
+    [InlineData(CellKind.Gru, true)]
+    [InlineData(CellKind.GruResetBefore, true)]
+    [InlineData(CellKind.RnnTanh, false)]
+    public void TokenPathEqualsTheEmbeddedTensorPath(CellKind kind, bool bias)
+    {
+        const int T = 6, B = 5, V = 7, E = 4, H = 9;
+        var rng = new Rng(21);
+        var ids = Enumerable.Range(0, T * B).Select(_ => rng.NextInt(V)).ToArray();
+        var dy = Tensor.Randn(rng, 1f, T, B, H);
+        var dhn = Tensor.Randn(rng, 1f, 2, B, H);
+
+        (float[] Y, float[] Grads) Run(bool tokens)
+        {
+            var store = new ParameterStore();
+            var emb = new Embedding(store, "embedding", V, E);
+            var rnn = new Recurrent(store, "rnn", kind, E, H, numLayers: 2, bias: bias);
+            var r = new Rng(3);
+            emb.Reset(r);
+            rnn.Reset(r);
+            store.ZeroGrad();
+            float[] y;
+            if (tokens)
+            {
+                y = rnn.ForwardTokens(ids, T, B, emb.Weight).Output.Data.ToArray();
+                rnn.BackwardTokens(dy, dhn);
+            }
+            else
+            {
+                y = rnn.Forward(emb.Forward(ids, T, B)).Output.Data.ToArray();
+                var g = rnn.Backward(dy, dhn);
+                emb.Backward(ids, g.DInput.Data);
+            }
+            return (y, store.Grads.ToArray());
+        }
+
+        var a = Run(tokens: true);
+        var b = Run(tokens: false);
+        for (int i = 0; i < a.Y.Length; i++) Assert.Equal(b.Y[i], a.Y[i], 5);
+        for (int i = 0; i < a.Grads.Length; i++)
+            Assert.True(Math.Abs(a.Grads[i] - b.Grads[i]) <= 1e-5 + 1e-4 * Math.Abs(b.Grads[i]), $"grad {i}: {a.Grads[i]} vs {b.Grads[i]}");
+    }
+
+    [Fact]
+    public void WrongBackwardForTheLastForwardIsRefused()
+    {
+        var store = new ParameterStore();
+        var emb = new Embedding(store, "e", 5, 3);
+        var rnn = new Lstm(store, "r", 3, 4);
+        rnn.ForwardTokens([1, 2, 3, 4], 2, 2, emb.Weight);
+        Assert.Throws<InvalidOperationException>(() => rnn.Backward(new Tensor(2, 2, 4)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => rnn.ForwardTokens([1, 2, 3, 5], 2, 2, emb.Weight));
+    }
+}
