@@ -1,0 +1,488 @@
+using System.Numerics.Tensors;
+using System.Text;
+using Recur.Data;
+using Recur.Kernels;
+using Recur.Nn;
+
+namespace Recur.Models;
+
+/// <summary>
+/// Batch-1 inference for a <see cref="CharModel"/>: feeds one token at a time, keeps only the current
+/// hidden (and cell) state of every layer, and draws the next token from the softmax of the logits.
+/// Nothing is kept for a backward pass, and no dropout is applied (evaluation mode).
+/// <para>
+/// Per token and layer <c>l</c> (input <c>x</c> = the token for <c>l = 0</c>, else the new <c>h</c> of layer <c>l-1</c>):
+/// <c>a = W_ih x + b_ih + W_hh h + b_hh</c> (<c>(G*H)</c>, gate order as PyTorch), then the cell's gate
+/// math, then <c>logits = W_head h_top + b_head</c> <c>(V)</c>. It computes exactly what
+/// <see cref="CharModel.Forward"/> computes with <c>T = B = 1</c> and <c>training = false</c>, in a
+/// different summation order (logits agree to float rounding).
+/// </para>
+/// <para>
+/// Layer 0's input projection depends only on the token, so it is precomputed for all <c>V</c>
+/// tokens at construction: <c>table[v] = W_ih e_v + b_ih (+ b_hh where it folds)</c>, with <c>e_v</c> the
+/// embedding row (or the one-hot vector, where the table is just <c>W_ih</c> transposed). A step
+/// then reads one table row instead of <c>W_ih</c>. The table is <c>V*G*H</c> floats; it is skipped
+/// (the embedding row goes through <c>W_ih</c> each step) when it would exceed both <c>W_ih</c>'s
+/// size and 16 M floats (64 MB).
+/// </para>
+/// <para>
+/// The recurrent products are <see cref="Gemv"/> over the row-major <c>(G*H, H)</c> weights. With
+/// <c>H &gt;= 256</c> and more than one thread, each layer's hidden units are split in fixed contiguous
+/// blocks, one per thread, and each thread computes the gate rows and the cell update for its
+/// units. Every sum has the same order whatever the split, so results do not depend on the
+/// thread count. The sampler copies the weights at construction: build a new one after training
+/// changes them.
+/// </para>
+/// </summary>
+public sealed class CharSampler
+{
+    private const int ParallelMinHidden = 256;
+    private const long MaxTableFloats = 16L << 20;
+
+    private readonly CellKind _kind;
+    private readonly int _v, _h, _layers, _g, _gh, _inWidth;
+    private readonly float[]? _table;     // (V, G*H) layer-0 input projection with folded biases
+    private readonly float[]? _embedding; // (V, E), only without a table
+    private readonly float[][] _wih;      // per layer (G*H, in); layer 0 kept only without a table
+    private readonly float[][] _whh;      // per layer (G*H, H)
+    private readonly float[][] _biasX;    // per layer (G*H): b_ih (+ the parts of b_hh that fold)
+    private readonly float[]?[] _biasH;   // GRU: b_hh (G*H); GRU reset-before: b_hn (H); else null
+    private readonly float[] _headW, _headB;
+    private readonly float[][] _hCur, _hNext; // per layer (H): state before / after the current step
+    private readonly float[][] _c;            // per layer (H) LSTM cell state (updated in place)
+    private readonly float[][] _a;            // per layer (G*H) gate pre-activations / activations
+    private readonly float[][] _hh;           // per layer (G*H) GRU recurrent branch, or (H) r*h for reset-before
+    private readonly float[] _x0;             // (E) embedding row when there is no table
+    private readonly float[] _logits;
+    private readonly float[] _probs;
+    private readonly int[] _order;
+    private readonly int _parts;
+    private readonly int[] _unitSplit;        // part p owns hidden units [_unitSplit[p], _unitSplit[p+1])
+    private readonly int[] _headSplit;        // part p owns head rows [_headSplit[p], _headSplit[p+1])
+    private readonly StepJob _job;
+    private bool _hasLogits;
+
+    /// <summary>
+    /// A sampler over a copy of <paramref name="model"/>'s current weights. <paramref name="threads"/>:
+    /// threads for the recurrent products when <c>H &gt;= 256</c> (0 = one per core, at most 2 by default
+    /// on small machines); results are identical for any value.
+    /// </summary>
+    public CharSampler(CharModel model, int threads = 0) : this(model, threads, allowTable: true) { }
+
+    internal CharSampler(CharModel model, int threads, bool allowTable)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be 0 (one per core) or positive.");
+        var cfg = model.Config;
+        _kind = cfg.Kind;
+        _v = cfg.VocabSize;
+        _h = cfg.Hidden;
+        _layers = cfg.Layers;
+        _g = model.Rnn.Gates;
+        _gh = _g * _h;
+        _inWidth = cfg.Embed > 0 ? cfg.Embed : _v;
+        int H = _h, GH = _gh, V = _v;
+
+        _wih = new float[_layers][];
+        _whh = new float[_layers][];
+        _biasX = new float[_layers][];
+        _biasH = new float[_layers][];
+        for (int l = 0; l < _layers; l++)
+        {
+            var (wih, whh, bih, bhh) = model.Rnn.LayerParameters(l);
+            _wih[l] = wih.Value.ToArray();
+            _whh[l] = whh.Value.ToArray();
+            var fold = new float[GH];
+            if (bih is not null) bih.Value.CopyTo(fold);
+            if (bhh is not null)
+            {
+                // As Recurrent: RNN/LSTM fold all of b_hh into the input part; GRU (reset after) keeps
+                // b_hh in the recurrent branch; GRU (reset before) folds b_hr, b_hz and adds b_hn to n.
+                switch (_kind)
+                {
+                    case CellKind.Gru:
+                        _biasH[l] = bhh.Value.ToArray();
+                        break;
+                    case CellKind.GruResetBefore:
+                        TensorPrimitives.Add(fold.AsSpan(0, 2 * H), bhh.Value[..(2 * H)], fold.AsSpan(0, 2 * H));
+                        _biasH[l] = bhh.Value.Slice(2 * H, H).ToArray();
+                        break;
+                    default:
+                        TensorPrimitives.Add(fold, bhh.Value, fold);
+                        break;
+                }
+            }
+            _biasX[l] = fold;
+        }
+
+        long tableFloats = (long)V * GH;
+        bool useTable = allowTable && (cfg.Embed == 0 || tableFloats <= Math.Max((long)cfg.Embed * GH, MaxTableFloats));
+        if (useTable)
+        {
+            _table = new float[tableFloats];
+            for (int v = 0; v < V; v++) _biasX[0].CopyTo(_table.AsSpan(v * GH, GH));
+            if (cfg.Embed > 0)
+            {
+                // table (V, GH) += E (V, E) · W_ih^T, E = embedding.weight, W_ih (GH, E)
+                var emb = model.EmbeddingLayer!.Weight.Value;
+                Gemm.Sgemm(false, true, V, GH, cfg.Embed, 1f, emb, cfg.Embed, _wih[0], cfg.Embed, 1f, _table, GH);
+            }
+            else
+            {
+                // one-hot: W_ih e_v is column v of W_ih (GH, V)
+                var w = _wih[0];
+                for (int row = 0; row < GH; row++)
+                    for (int v = 0; v < V; v++) _table[v * GH + row] += w[row * V + v];
+            }
+            _wih[0] = [];
+            _x0 = [];
+        }
+        else
+        {
+            _embedding = cfg.Embed > 0 ? model.EmbeddingLayer!.Weight.Value.ToArray() : null;
+            _x0 = new float[_inWidth];
+        }
+        _headW = model.Head.Weight.Value.ToArray();
+        _headB = model.Head.Bias is { } hb ? hb.Value.ToArray() : new float[V];
+
+        _hCur = new float[_layers][];
+        _hNext = new float[_layers][];
+        _c = new float[_layers][];
+        _a = new float[_layers][];
+        _hh = new float[_layers][];
+        for (int l = 0; l < _layers; l++)
+        {
+            _hCur[l] = new float[H];
+            _hNext[l] = new float[H];
+            _c[l] = _kind == CellKind.Lstm ? new float[H] : [];
+            _a[l] = new float[GH];
+            _hh[l] = _kind switch { CellKind.Gru => new float[GH], CellKind.GruResetBefore => new float[H], _ => [] };
+        }
+        _logits = new float[V];
+        _probs = new float[V];
+        _order = new int[V];
+
+        int want = threads == 0 ? Environment.ProcessorCount : threads;
+        _parts = H >= ParallelMinHidden ? Math.Max(1, Math.Min(want, H / 64)) : 1;
+        _unitSplit = new int[_parts + 1];
+        _headSplit = new int[_parts + 1];
+        for (int p = 0; p <= _parts; p++)
+        {
+            // unit blocks are multiples of 16 (whole vectors) except the last
+            _unitSplit[p] = p == _parts ? H : (int)((long)H * p / _parts) & ~15;
+            _headSplit[p] = (int)((long)V * p / _parts);
+        }
+        _job = new StepJob(this);
+    }
+
+    /// <summary>Vocabulary size <c>V</c>.</summary>
+    public int VocabSize => _v;
+
+    /// <summary>Threads the recurrent products are split over (1 below <c>H = 256</c>).</summary>
+    public int Parts => _parts;
+
+    /// <summary>True when layer 0's input projection is a precomputed per-token table.</summary>
+    public bool UsesInputTable => _table is not null;
+
+    /// <summary>Bytes of weights read per step: the recurrent and head weights, plus one table row or <c>W_ih</c> of layer 0.</summary>
+    public long BytesPerStep
+    {
+        get
+        {
+            long floats = (long)_headW.Length + _headB.Length + (_table is not null ? _gh : (long)_wih[0].Length);
+            for (int l = 0; l < _layers; l++) floats += _whh[l].Length + (l > 0 ? _wih[l].Length : 0) + _biasX[l].Length;
+            return floats * sizeof(float);
+        }
+    }
+
+    /// <summary>Logits <c>(V)</c> for the next token after the tokens fed so far; empty before the first.</summary>
+    public ReadOnlySpan<float> Logits => _hasLogits ? _logits : ReadOnlySpan<float>.Empty;
+
+    /// <summary>Forgets all state: hidden and cell states back to zero, no logits.</summary>
+    public void Reset()
+    {
+        for (int l = 0; l < _layers; l++)
+        {
+            Array.Clear(_hCur[l]);
+            if (_c[l].Length > 0) Array.Clear(_c[l]);
+        }
+        _hasLogits = false;
+    }
+
+    /// <summary>Runs <paramref name="tokens"/> through the model, one after another, from the current state.</summary>
+    public void Prime(ReadOnlySpan<int> tokens)
+    {
+        foreach (int t in tokens) Step(t);
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="text"/> with <paramref name="vocabulary"/> and runs it through the model.
+    /// Throws <see cref="UnknownCharactersException"/> naming every character the vocabulary lacks.
+    /// </summary>
+    public void Prime(string text, Vocabulary vocabulary)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        CheckVocabulary(vocabulary);
+        Prime(vocabulary.Encode(text));
+    }
+
+    /// <summary>Feeds one token: advances every layer's state and computes the logits for the next token.</summary>
+    public void Step(int token)
+    {
+        if ((uint)token >= (uint)_v) throw new ArgumentOutOfRangeException(nameof(token), token, $"token {token} is outside the vocabulary [0, {_v}).");
+        if (_table is null)
+        {
+            if (_embedding is not null) _embedding.AsSpan(token * _inWidth, _inWidth).CopyTo(_x0);
+            else { Array.Clear(_x0); _x0[token] = 1f; }
+        }
+        _job.Token = token;
+        for (int l = 0; l < _layers; l++)
+        {
+            Run(l, 0);
+            if (_kind == CellKind.GruResetBefore) Run(l, 1);
+        }
+        Run(_layers, 0); // head
+        for (int l = 0; l < _layers; l++) (_hCur[l], _hNext[l]) = (_hNext[l], _hCur[l]);
+        _hasLogits = true;
+    }
+
+    /// <summary>
+    /// Chooses the next token from the current logits and feeds it (so the logits then predict the
+    /// one after). <paramref name="argmax"/>: the most likely token (lowest id on ties), no randomness.
+    /// Otherwise a draw from <c>p ∝ exp(logit / temperature)</c> over the <paramref name="topK"/> largest
+    /// logits (0 = all; ties at the cut-off go to lower ids). Before any token has been fed, the first
+    /// token is drawn uniformly from the vocabulary (torch-rnn's start without a prime text).
+    /// </summary>
+    public int Next(float temperature, int topK, bool argmax, Rng? rng)
+    {
+        if (!(temperature > 0f) || float.IsInfinity(temperature))
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, $"temperature must be a positive finite number, got {temperature}.");
+        if (topK < 0) throw new ArgumentOutOfRangeException(nameof(topK), topK, $"top-k must be 0 (off) or positive, got {topK}.");
+        if (!argmax && rng is null) throw new ArgumentNullException(nameof(rng), "sampling needs a random generator (or argmax).");
+        int token;
+        if (!_hasLogits) token = rng is null ? 0 : rng.NextInt(_v);
+        else if (argmax) token = TensorPrimitives.IndexOfMax(_logits);
+        else token = Draw(temperature, topK, rng!);
+        Step(token);
+        return token;
+    }
+
+    /// <summary>Generates <paramref name="length"/> tokens with <see cref="Next"/>, lazily, one per iteration.</summary>
+    public IEnumerable<int> Sample(int length, float temperature, int topK, bool argmax, Rng? rng)
+    {
+        if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, "length must be non-negative.");
+        // validate now, not at the first MoveNext
+        if (!(temperature > 0f) || float.IsInfinity(temperature))
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, $"temperature must be a positive finite number, got {temperature}.");
+        if (topK < 0) throw new ArgumentOutOfRangeException(nameof(topK), topK, $"top-k must be 0 (off) or positive, got {topK}.");
+        if (!argmax && rng is null) throw new ArgumentNullException(nameof(rng), "sampling needs a random generator (or argmax).");
+        return Iterate();
+
+        IEnumerable<int> Iterate()
+        {
+            for (int i = 0; i < length; i++) yield return Next(temperature, topK, argmax, rng);
+        }
+    }
+
+    /// <summary>As <see cref="Sample(int, float, int, bool, Rng?)"/>, yielding the characters of <paramref name="vocabulary"/>.</summary>
+    public IEnumerable<Rune> Sample(Vocabulary vocabulary, int length, float temperature, int topK, bool argmax, Rng? rng)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        CheckVocabulary(vocabulary);
+        return Sample(length, temperature, topK, argmax, rng).Select(id => vocabulary[id]);
+    }
+
+    private void CheckVocabulary(Vocabulary vocabulary)
+    {
+        if (vocabulary.Count != _v)
+            throw new ArgumentException($"the vocabulary has {vocabulary.Count} characters but the model has {_v} outputs.", nameof(vocabulary));
+    }
+
+    private int Draw(float temperature, int topK, Rng rng)
+    {
+        int V = _v;
+        var p = _probs.AsSpan();
+        float threshold = float.NegativeInfinity;
+        int tiesAllowed = V;
+        if (topK > 0 && topK < V)
+        {
+            // k-th largest logit; entries equal to it are kept in id order until k are kept.
+            for (int i = 0; i < V; i++) _order[i] = i;
+            var logits = _logits;
+            Array.Sort(_order, (x, y) => logits[y].CompareTo(logits[x]) is int c && c != 0 ? c : x.CompareTo(y));
+            threshold = logits[_order[topK - 1]];
+            int above = 0;
+            for (int i = 0; i < V; i++) if (logits[i] > threshold) above++;
+            tiesAllowed = topK - above;
+        }
+        float max = TensorPrimitives.Max(_logits);
+        float invT = 1f / temperature;
+        double sum = 0;
+        for (int i = 0; i < V; i++)
+        {
+            float l = _logits[i];
+            bool keep = l > threshold || (l == threshold && tiesAllowed-- > 0);
+            float e = keep ? MathF.Exp((l - max) * invT) : 0f;
+            p[i] = e;
+            sum += e;
+        }
+        double u = rng.NextDouble() * sum;
+        double acc = 0;
+        int last = 0;
+        for (int i = 0; i < V; i++)
+        {
+            if (p[i] <= 0f) continue;
+            last = i;
+            acc += p[i];
+            if (u < acc) return i;
+        }
+        return last; // rounding: u landed at the very top
+    }
+
+    private void Run(int layer, int phase)
+    {
+        bool head = layer == _layers;
+        if (_parts > 1)
+        {
+            _job.Layer = layer;
+            _job.Phase = phase;
+            GemmWorkerPool.Shared.Run(_parts, _job);
+        }
+        else if (head) Head(0, _v);
+        else Units(layer, phase, 0, _h);
+    }
+
+    private sealed class StepJob(CharSampler owner) : IParallelPart
+    {
+        public int Token, Layer, Phase;
+
+        public void Execute(int part)
+        {
+            if (Layer == owner._layers) owner.Head(owner._headSplit[part], owner._headSplit[part + 1]);
+            else owner.Units(Layer, Phase, owner._unitSplit[part], owner._unitSplit[part + 1]);
+        }
+    }
+
+    private void Head(int r0, int r1)
+    {
+        int H = _h, n = r1 - r0;
+        if (n <= 0) return;
+        var y = _logits.AsSpan(r0, n);
+        _headB.AsSpan(r0, n).CopyTo(y);
+        Gemv.MultiplyAdd(_headW.AsSpan(r0 * H, n * H), n, H, _hNext[_layers - 1], y);
+    }
+
+    /// <summary>Gate rows and cell update of layer <paramref name="l"/> for hidden units [j0, j1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Units(int l, int phase, int j0, int j1)
+    {
+        int H = _h, n = j1 - j0;
+        if (n <= 0) return;
+        int inW = l == 0 ? _inWidth : H;
+        ReadOnlySpan<float> x = l == 0 ? _x0 : _hNext[l - 1];
+        ReadOnlySpan<float> hprev = _hCur[l];
+        var a = _a[l].AsSpan();
+        var whh = _whh[l];
+        var wih = _wih[l];
+        bool projectX = l > 0 || _table is null;
+        int token = _job.Token;
+
+        if (_kind == CellKind.GruResetBefore && phase == 1)
+        {
+            // n = tanh(a_n + W_hn (r*h)); h' = n + z*(h - n)
+            var an = a.Slice(2 * H + j0, n);
+            Gemv.MultiplyAdd(whh.AsSpan((2 * H + j0) * H, n * H), n, H, _hh[l], an);
+            TensorPrimitives.Tanh(an, an);
+            var hnew = _hNext[l].AsSpan(j0, n);
+            TensorPrimitives.Subtract(hprev.Slice(j0, n), an, hnew);
+            TensorPrimitives.FusedMultiplyAdd(a.Slice(H + j0, n), hnew, an, hnew);
+            return;
+        }
+
+        // Input part of every gate block: table row, or b + W_ih x.
+        for (int g = 0; g < _g; g++)
+        {
+            int row = g * H + j0;
+            var seg = a.Slice(row, n);
+            if (projectX)
+            {
+                _biasX[l].AsSpan(row, n).CopyTo(seg);
+                Gemv.MultiplyAdd(wih.AsSpan(row * inW, n * inW), n, inW, x, seg);
+            }
+            else _table.AsSpan(token * _gh + row, n).CopyTo(seg);
+        }
+
+        switch (_kind)
+        {
+            case CellKind.RnnTanh:
+            case CellKind.RnnRelu:
+            {
+                var seg = a.Slice(j0, n);
+                Gemv.MultiplyAdd(whh.AsSpan(j0 * H, n * H), n, H, hprev, seg);
+                if (_kind == CellKind.RnnTanh) TensorPrimitives.Tanh(seg, _hNext[l].AsSpan(j0, n));
+                else TensorPrimitives.Max(seg, 0f, _hNext[l].AsSpan(j0, n));
+                break;
+            }
+            case CellKind.Lstm:
+            {
+                for (int g = 0; g < 4; g++)
+                {
+                    int row = g * H + j0;
+                    Gemv.MultiplyAdd(whh.AsSpan(row * H, n * H), n, H, hprev, a.Slice(row, n));
+                }
+                var gi = a.Slice(j0, n); var gf = a.Slice(H + j0, n); var gg = a.Slice(2 * H + j0, n); var go = a.Slice(3 * H + j0, n);
+                TensorPrimitives.Sigmoid(gi, gi);
+                TensorPrimitives.Sigmoid(gf, gf);
+                TensorPrimitives.Tanh(gg, gg);
+                TensorPrimitives.Sigmoid(go, go);
+                var c = _c[l].AsSpan(j0, n);
+                TensorPrimitives.Multiply(gf, c, c);
+                TensorPrimitives.FusedMultiplyAdd(gi, gg, c, c);
+                var hnew = _hNext[l].AsSpan(j0, n);
+                TensorPrimitives.Tanh(c, hnew);
+                TensorPrimitives.Multiply(go, hnew, hnew);
+                break;
+            }
+            case CellKind.Gru:
+            {
+                // hh = W_hh h + b_hh; r,z = σ(a + hh); n = tanh(a_n + r*hh_n); h' = n + z*(h - n)
+                var hh = _hh[l].AsSpan();
+                var bh = _biasH[l];
+                for (int g = 0; g < 3; g++)
+                {
+                    int row = g * H + j0;
+                    var seg = hh.Slice(row, n);
+                    if (bh is null) seg.Clear(); else bh.AsSpan(row, n).CopyTo(seg);
+                    Gemv.MultiplyAdd(whh.AsSpan(row * H, n * H), n, H, hprev, seg);
+                }
+                var r = a.Slice(j0, n); var z = a.Slice(H + j0, n); var nn = a.Slice(2 * H + j0, n);
+                TensorPrimitives.Add(r, hh.Slice(j0, n), r);
+                TensorPrimitives.Add(z, hh.Slice(H + j0, n), z);
+                TensorPrimitives.Sigmoid(r, r);
+                TensorPrimitives.Sigmoid(z, z);
+                TensorPrimitives.FusedMultiplyAdd(r, hh.Slice(2 * H + j0, n), nn, nn);
+                TensorPrimitives.Tanh(nn, nn);
+                var hnew = _hNext[l].AsSpan(j0, n);
+                TensorPrimitives.Subtract(hprev.Slice(j0, n), nn, hnew);
+                TensorPrimitives.FusedMultiplyAdd(z, hnew, nn, hnew);
+                break;
+            }
+            case CellKind.GruResetBefore:
+            {
+                // phase 0: r, z = σ(a + W_h{r,z} h); r*h for phase 1; a_n += b_hn
+                for (int g = 0; g < 2; g++)
+                {
+                    int row = g * H + j0;
+                    Gemv.MultiplyAdd(whh.AsSpan(row * H, n * H), n, H, hprev, a.Slice(row, n));
+                }
+                var rz0 = a.Slice(j0, n); var rz1 = a.Slice(H + j0, n);
+                TensorPrimitives.Sigmoid(rz0, rz0);
+                TensorPrimitives.Sigmoid(rz1, rz1);
+                TensorPrimitives.Multiply(rz0, hprev.Slice(j0, n), _hh[l].AsSpan(j0, n));
+                if (_biasH[l] is { } bhn) { var nn = a.Slice(2 * H + j0, n); TensorPrimitives.Add(nn, bhn.AsSpan(j0, n), nn); }
+                break;
+            }
+        }
+    }
+}
