@@ -1,0 +1,136 @@
+using System.Globalization;
+using Recur.Models;
+
+namespace Recur.Training;
+
+/// <summary>
+/// Everything that defines a character-model training run (char-rnn / torch-rnn habits, PyTorch
+/// names). Stored in a checkpoint's <c>config.json</c> under <c>"training"</c> (snake_case keys), so
+/// a resumed run continues with the same settings. Defaults are those of <c>recur train FILE</c>.
+/// </summary>
+public sealed record TrainOptions
+{
+    /// <summary>Recurrent cell: <c>lstm</c>, <c>gru</c>, <c>gru-cho</c> (reset before the product) or <c>rnn</c>.</summary>
+    public string Model { get; init; } = "lstm";
+
+    /// <summary>For <c>rnn</c>: <c>tanh</c> or <c>relu</c>.</summary>
+    public string Nonlinearity { get; init; } = "tanh";
+
+    /// <summary>Hidden width <c>H</c> of every recurrent layer.</summary>
+    public int Hidden { get; init; } = 256;
+
+    /// <summary>Number of stacked recurrent layers.</summary>
+    public int Layers { get; init; } = 2;
+
+    /// <summary>Embedding width; 0 feeds one-hot vectors (min-char-rnn).</summary>
+    public int Embed { get; init; } = 64;
+
+    /// <summary>Dropout between layers and before the output layer.</summary>
+    public double Dropout { get; init; }
+
+    /// <summary>Truncated-BPTT length <c>T</c>: characters per stream per iteration.</summary>
+    public int SeqLength { get; init; } = 64;
+
+    /// <summary>Number of parallel streams <c>B</c>.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary><c>adam</c>, <c>adamw</c>, <c>rmsprop</c>, <c>adagrad</c> or <c>sgd</c>.</summary>
+    public string Optimizer { get; init; } = "adam";
+
+    /// <summary>Base learning rate.</summary>
+    public double LearningRate { get; init; } = 2e-3;
+
+    /// <summary>Multiplier applied to the learning rate every <see cref="LrDecayEvery"/> epochs (1 = no decay).</summary>
+    public double LrDecay { get; init; } = 1.0;
+
+    /// <summary>Epochs between learning-rate decays (may be fractional; converted to whole iterations).</summary>
+    public double LrDecayEvery { get; init; } = 1.0;
+
+    /// <summary>Weight decay: L2 added to the gradient (adam, rmsprop, adagrad, sgd) or decoupled (adamw).</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>Gradient clipping threshold: the global L2 norm (<c>norm</c>) or each element (<c>value</c>); 0 disables.</summary>
+    public double GradClip { get; init; } = 5.0;
+
+    /// <summary><c>norm</c> (PyTorch <c>clip_grad_norm_</c>) or <c>value</c> (<c>clip_grad_value_</c>, min-char-rnn).</summary>
+    public string ClipMode { get; init; } = "norm";
+
+    /// <summary>Stop after this many epochs (0 = no limit).</summary>
+    public double MaxEpochs { get; init; } = 50;
+
+    /// <summary>Stop after this many iterations in total (0 = no limit).</summary>
+    public long MaxIters { get; init; }
+
+    /// <summary>Wall-clock budget of this invocation in minutes (0 = no limit); the run then evaluates and saves.</summary>
+    public double Minutes { get; init; }
+
+    /// <summary>Fraction of the text (from the end, before the test part) used for validation.</summary>
+    public double ValFrac { get; init; } = 0.1;
+
+    /// <summary>Fraction of the text carved from the very end for a test split.</summary>
+    public double TestFrac { get; init; }
+
+    /// <summary>Evaluate on the whole validation split (and checkpoint) every this many iterations.</summary>
+    public int EvalEvery { get; init; } = 1000;
+
+    /// <summary>Print a sample every this many iterations (0 = never); the caller does the printing.</summary>
+    public int SampleEvery { get; init; }
+
+    /// <summary>Seed of the initialisation and dropout random stream.</summary>
+    public ulong Seed { get; init; } = 1234;
+
+    /// <summary>GEMM threads; 0 uses every core. Results do not depend on it.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Where the text came from (a path, or <c>embedded:tinyshakespeare.txt</c>); recorded for resume.</summary>
+    public string? Data { get; init; }
+
+    /// <summary>The model architecture these options describe, for a vocabulary of <paramref name="vocabSize"/> characters.</summary>
+    public CharModelConfig ToModelConfig(int vocabSize) => new()
+    {
+        Cell = Model,
+        Nonlinearity = Nonlinearity,
+        VocabSize = vocabSize,
+        Embed = Embed,
+        Hidden = Hidden,
+        Layers = Layers,
+        Dropout = (float)Dropout,
+    };
+
+    /// <summary>The thread count to use: <see cref="Threads"/>, or every core when it is 0.</summary>
+    public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+
+    /// <summary>
+    /// Checks every field; throws <see cref="ArgumentException"/> naming the option (by its command-line
+    /// name), the value seen and the accepted range.
+    /// </summary>
+    public void Validate()
+    {
+        static void Fail(string option, object value, string range) =>
+            throw new ArgumentException($"--{option} must be {range}, got {Convert.ToString(value, CultureInfo.InvariantCulture)}.");
+        if (Model is not ("lstm" or "gru" or "gru-cho" or "rnn")) Fail("model", Model, "lstm, gru, gru-cho or rnn");
+        if (Nonlinearity is not ("tanh" or "relu")) Fail("nonlinearity", Nonlinearity, "tanh or relu");
+        if (Hidden < 1 || Hidden > 16384) Fail("hidden", Hidden, "in [1, 16384]");
+        if (Layers < 1 || Layers > 64) Fail("layers", Layers, "in [1, 64]");
+        if (Embed < 0 || Embed > 16384) Fail("embed", Embed, "in [0, 16384] (0 = one-hot)");
+        if (!(Dropout >= 0 && Dropout < 1)) Fail("dropout", Dropout, "in [0, 1)");
+        if (SeqLength < 1 || SeqLength > 100_000) Fail("seq-length", SeqLength, "in [1, 100000]");
+        if (BatchSize < 1 || BatchSize > 100_000) Fail("batch-size", BatchSize, "in [1, 100000]");
+        if (Optimizer is not ("adam" or "adamw" or "rmsprop" or "adagrad" or "sgd")) Fail("optimizer", Optimizer, "adam, adamw, rmsprop, adagrad or sgd");
+        if (!(LearningRate > 0 && LearningRate < 1e3)) Fail("lr", LearningRate, "positive (and below 1000)");
+        if (!(LrDecay > 0 && LrDecay <= 1)) Fail("lr-decay", LrDecay, "in (0, 1]");
+        if (!(LrDecayEvery > 0 && LrDecayEvery < 1e6)) Fail("lr-decay-every", LrDecayEvery, "positive (epochs)");
+        if (!(WeightDecay >= 0 && WeightDecay < 1e3)) Fail("weight-decay", WeightDecay, "non-negative");
+        if (!(GradClip >= 0 && double.IsFinite(GradClip))) Fail("grad-clip", GradClip, "a non-negative number (0 = off)");
+        if (ClipMode is not ("norm" or "value")) Fail("clip-mode", ClipMode, "norm or value");
+        if (!(MaxEpochs >= 0 && double.IsFinite(MaxEpochs))) Fail("max-epochs", MaxEpochs, "non-negative (0 = no limit)");
+        if (MaxIters < 0) Fail("max-iters", MaxIters, "non-negative (0 = no limit)");
+        if (!(Minutes >= 0 && double.IsFinite(Minutes))) Fail("minutes", Minutes, "non-negative (0 = no limit)");
+        if (!(ValFrac >= 0 && ValFrac < 1)) Fail("val-frac", ValFrac, "in [0, 1)");
+        if (!(TestFrac >= 0 && TestFrac < 1)) Fail("test-frac", TestFrac, "in [0, 1)");
+        if (!(ValFrac + TestFrac < 1)) Fail("val-frac + test-frac", ValFrac + TestFrac, "below 1");
+        if (EvalEvery < 1) Fail("eval-every", EvalEvery, "at least 1");
+        if (SampleEvery < 0) Fail("sample-every", SampleEvery, "non-negative (0 = never)");
+        if (Threads < 0 || Threads > 1024) Fail("threads", Threads, "in [0, 1024] (0 = all cores)");
+    }
+}

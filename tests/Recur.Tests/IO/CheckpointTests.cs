@@ -1,0 +1,259 @@
+using System.Text;
+using Recur.Data;
+using Recur.IO;
+using Recur.Models;
+using Recur.Training;
+using Xunit;
+
+namespace Recur.Tests.IO;
+
+public sealed class CheckpointTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("recur-ckpt-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private static (CharModel Model, Vocabulary Vocab) TinyModel(string cell = "lstm", int embed = 5)
+    {
+        var vocab = Vocabulary.FromText("hello wörld 🙂\n");
+        var model = new CharModel(new CharModelConfig { Cell = cell, VocabSize = vocab.Count, Embed = embed, Hidden = 7, Layers = 2 });
+        model.Reset(new Rng(3));
+        return (model, vocab);
+    }
+
+    [Theory]
+    [InlineData("lstm", 5)]
+    [InlineData("gru", 0)]
+    [InlineData("rnn", 4)]
+    public void SaveThenLoadGivesTheSameModel(string cell, int embed)
+    {
+        var (model, vocab) = TinyModel(cell, embed);
+        string run = Path.Combine(_dir, "run");
+        var options = new TrainOptions { Model = cell, Embed = embed, Hidden = 7, Layers = 2, LearningRate = 1e-3 / 3 };
+        var progress = new CheckpointProgress(12, 0.5, 2.5, 2.25, 2.0, 1.5);
+        Checkpoint.Save(Path.Combine(run, "latest"), model, vocab, options, progress, new DataInfo("x.txt", 100, "00ff"));
+
+        var back = Checkpoint.Load(run);
+        Assert.Equal(model.Config, back.Config);
+        Assert.True(vocab.SameAs(back.Vocabulary));
+        Assert.Equal(model.Store.Values, back.Model.Store.Values);
+        Assert.Equal(options, back.Training);
+        Assert.Equal(progress, back.Progress);
+        Assert.Equal("x.txt", back.Data!.Source);
+        Assert.Equal(Path.GetFullPath(run), back.RunDirectory);
+
+        // same predictions
+        int[] x = vocab.Encode("hello");
+        var a = model.Forward(x, 5, 1, training: false, null).Data.ToArray();
+        var b = back.Model.Forward(x, 5, 1, training: false, null).Data.ToArray();
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void RunFolderPrefersBestThenLatest()
+    {
+        var (model, vocab) = TinyModel();
+        string run = Path.Combine(_dir, "run");
+        Checkpoint.Save(Path.Combine(run, "latest"), model, vocab, progress: new CheckpointProgress(2, 0, null, null, null, 0));
+        Assert.Equal(Path.Combine(run, "latest"), Checkpoint.Resolve(run));
+        Checkpoint.Save(Path.Combine(run, "best"), model, vocab, progress: new CheckpointProgress(1, 0, null, null, null, 0));
+        Assert.Equal(Path.Combine(run, "best"), Checkpoint.Resolve(run));
+        Assert.Equal(Path.Combine(run, "latest"), Checkpoint.Resolve(run, CheckpointKind.Latest));
+        Assert.Equal(1, Checkpoint.Load(run).Progress!.Iteration);
+        Assert.Equal(2, Checkpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        // a checkpoint folder or one of its files names itself
+        Assert.Equal(Path.Combine(run, "latest"), Checkpoint.Resolve(Path.Combine(run, "latest")));
+    }
+
+    [Fact]
+    public void SavingOverAnExistingCheckpointReplacesItAndLeavesNoTemporaries()
+    {
+        var (model, vocab) = TinyModel();
+        string ck = Path.Combine(_dir, "run", "latest");
+        Checkpoint.Save(ck, model, vocab, progress: new CheckpointProgress(1, 0, null, null, null, 0));
+        model.Store.Values[0] += 1f;
+        Checkpoint.Save(ck, model, vocab, progress: new CheckpointProgress(2, 0, null, null, null, 0));
+        var back = Checkpoint.Load(ck);
+        Assert.Equal(2, back.Progress!.Iteration);
+        Assert.Equal(model.Store.Values[0], back.Model.Store.Values[0]);
+        Assert.Equal(["latest"], Directory.GetFileSystemEntries(Path.Combine(_dir, "run")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void AHalfSwappedCheckpointStillLoads()
+    {
+        // Killed between 'latest -> .latest.old' and '.latest.tmp -> latest': only .latest.old is there.
+        var (model, vocab) = TinyModel();
+        string run = Path.Combine(_dir, "run");
+        Checkpoint.Save(Path.Combine(run, "latest"), model, vocab);
+        Directory.Move(Path.Combine(run, "latest"), Path.Combine(run, ".latest.old"));
+        Directory.CreateDirectory(Path.Combine(run, ".latest.tmp")); // half-written new one
+        File.WriteAllText(Path.Combine(run, ".latest.tmp", "model.safetensors"), "partial");
+        var back = Checkpoint.Load(run);
+        Assert.Equal(model.Store.Values, back.Model.Store.Values);
+    }
+
+    [Fact]
+    public void TrainingStateRoundTripsBitForBit()
+    {
+        var (model, _) = TinyModel();
+        var opt = new Adam(model.Store, 1e-3);
+        var rng = new Rng(9);
+        rng.FillUniform(opt.State["exp_avg"], -1, 1);
+        rng.FillUniform(opt.State["exp_avg_sq"], 0, 1);
+        var h = Tensor.Randn(rng, 1f, 2, 3, 7);
+        var state = new TrainingState
+        {
+            OptimizerName = "adam",
+            OptimizerSteps = 17,
+            OptimizerBuffers = opt.State,
+            RngState = rng.State,
+            Position = new StreamPosition(3, 4),
+            Iteration = 3,
+            Hidden = h,
+            Cell = null,
+            TrainLosses = [Math.PI, 1e-300, 4.0 / 3],
+            ValIterations = [2],
+            ValLosses = [Math.E],
+            ElapsedSeconds = 0.1,
+        };
+        string path = Path.Combine(_dir, "state.safetensors");
+        TrainingState.Write(path, state);
+        var back = TrainingState.Read(path, model.Store.Count, 2, 3, 7);
+        Assert.Equal(17, back.OptimizerSteps);
+        Assert.Equal(opt.State["exp_avg"], back.OptimizerBuffers["exp_avg"]);
+        Assert.Equal(opt.State["exp_avg_sq"], back.OptimizerBuffers["exp_avg_sq"]);
+        Assert.Equal(rng.State, back.RngState);
+        Assert.Equal(new StreamPosition(3, 4), back.Position);
+        Assert.Equal(state.TrainLosses, back.TrainLosses);
+        Assert.Equal(h.Data, back.Hidden!.Data);
+        Assert.Null(back.Cell);
+        Assert.Equal(0.1, back.ElapsedSeconds);
+        // and a mismatch against the run is named
+        var e = Assert.Throws<CheckpointFormatException>(() => TrainingState.Read(path, model.Store.Count, 2, 4, 7));
+        Assert.Contains("hidden.h", e.Message);
+    }
+
+    [Fact]
+    public void ConfigProblemsAreNamed()
+    {
+        var (model, vocab) = TinyModel();
+        string ck = Path.Combine(_dir, "ck");
+        Checkpoint.Save(ck, model, vocab);
+        string cfg = Path.Combine(ck, Checkpoint.ConfigFile);
+        string good = File.ReadAllText(cfg);
+
+        void Expect(string json, string fragment)
+        {
+            File.WriteAllText(cfg, json);
+            var e = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck));
+            Assert.Contains(fragment, e.Message);
+        }
+
+        Expect(good.Replace("\"version\": 1", "\"version\": 7"), "version 7");
+        Expect(good.Replace("recur-char-model", "something-else"), "format");
+        Expect(good.Replace("\"hidden\": 7", "\"hidden\": 8"), "weights");
+        Expect(good.Replace("\"hidden\": 7", "\"hidden\": 2000000000"), "out of range");
+        Expect(good.Replace("\"hidden\": 7", "\"hidden\": -1"), "hidden");
+        Expect(good.Replace("\"cell\": \"lstm\"", "\"cell\": \"transformer\""), "transformer");
+        Assert.Contains($"\"vocab_size\": {vocab.Count}", good);
+        Expect(good.Replace($"\"vocab_size\": {vocab.Count}", $"\"vocab_size\": {vocab.Count - 1}"), "vocabulary");
+        Expect(good[..(good.Length / 2)], "JSON");
+        Expect("[]", "object");
+        Expect("", "JSON");
+        File.WriteAllText(cfg, good);
+        Assert.NotNull(Checkpoint.Load(ck)); // the edits above were the only problem
+    }
+
+    [Fact]
+    public void WrongWeightsAreNamed()
+    {
+        var (model, vocab) = TinyModel();
+        string ck = Path.Combine(_dir, "ck");
+        Checkpoint.Save(ck, model, vocab);
+        string path = Path.Combine(ck, Checkpoint.ModelFile);
+        var tensors = model.Store.Parameters.Select(p => KeyValuePair.Create(p.Name, p.ToTensor())).ToList();
+
+        // renamed tensor
+        var renamed = tensors.Select(kv => kv.Key == "head.bias" ? KeyValuePair.Create("head.b", kv.Value) : kv).ToList();
+        SafeTensors.Write(path, renamed);
+        Assert.Contains("head.b", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
+
+        // transposed shape, same count
+        var w = model.Store["head.weight"];
+        var transposed = tensors.Select(kv => kv.Key == "head.weight" ? KeyValuePair.Create(kv.Key, kv.Value.Reshape(w.Shape[1], w.Shape[0])) : kv).ToList();
+        SafeTensors.Write(path, transposed);
+        Assert.Contains("head.weight", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
+
+        // NaN weights
+        var nan = tensors.Select(kv => kv).ToList();
+        nan[0].Value.Data[0] = float.NaN;
+        SafeTensors.Write(path, nan);
+        Assert.Contains("NaN", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
+    }
+
+    [Fact]
+    public void FuzzedFilesNeverCrashTheLoader()
+    {
+        var (model, vocab) = TinyModel();
+        string ck = Path.Combine(_dir, "ck");
+        Checkpoint.Save(ck, model, vocab, new TrainOptions { Hidden = 7, Embed = 5 }, new CheckpointProgress(1, 0, null, null, null, 0));
+        var rng = new Rng(11);
+        foreach (string file in new[] { Checkpoint.ModelFile, Checkpoint.ConfigFile })
+        {
+            string path = Path.Combine(ck, file);
+            byte[] good = File.ReadAllBytes(path);
+            for (int trial = 0; trial < 150; trial++)
+            {
+                byte[] bad;
+                if (trial % 3 == 0) bad = good[..rng.NextInt(good.Length)];
+                else
+                {
+                    bad = (byte[])good.Clone();
+                    int flips = 1 + rng.NextInt(4);
+                    for (int k = 0; k < flips; k++) bad[rng.NextInt(bad.Length)] ^= (byte)(1 << rng.NextInt(8));
+                }
+                File.WriteAllBytes(path, bad);
+                try
+                {
+                    var back = Checkpoint.Load(ck);
+                    Assert.Equal(model.Store.Count, back.Model.Store.Count); // a flip in a weight's bytes loads
+                }
+                catch (CheckpointFormatException) { }
+            }
+            File.WriteAllBytes(path, good);
+        }
+        Assert.Equal(model.Store.Values, Checkpoint.Load(ck).Model.Store.Values);
+    }
+
+    [Fact]
+    public void MissingThingsAreNamed()
+    {
+        Assert.Throws<DirectoryNotFoundException>(() => Checkpoint.Load(Path.Combine(_dir, "nope")));
+        var e = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(_dir));
+        Assert.Contains("best/ or latest/", e.Message);
+        var (model, vocab) = TinyModel();
+        string ck = Path.Combine(_dir, "ck");
+        Checkpoint.Save(ck, model, vocab);
+        File.Delete(Path.Combine(ck, Checkpoint.ModelFile));
+        Assert.Contains("no weights", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
+        File.WriteAllText(Path.Combine(_dir, "file.txt"), "x");
+        Assert.Contains("is a file", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(Path.Combine(_dir, "file.txt"))).Message);
+    }
+
+    [Fact]
+    public void ConfigIsReadableJsonWithTheVocabularyAsCharacters()
+    {
+        var (model, vocab) = TinyModel();
+        string ck = Path.Combine(_dir, "ck");
+        Checkpoint.Save(ck, model, vocab, new TrainOptions());
+        string json = File.ReadAllText(Path.Combine(ck, Checkpoint.ConfigFile), Encoding.UTF8);
+        Assert.Contains("\"vocabulary\": [", json);
+        Assert.Contains("\"ö\"", json);
+        Assert.Contains("\"seq_length\": 64", json);
+        Assert.Contains($"\"vocab_size\": {vocab.Count}", json);
+    }
+}
