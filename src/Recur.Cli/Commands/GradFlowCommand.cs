@@ -253,14 +253,23 @@ internal sealed class GradFlowCommand : ICommand
     }
 }
 
-/// <summary>Loads a trained character model for the analysis commands.</summary>
+/// <summary>Loads a trained character model and its validation text for the analysis commands.</summary>
 internal static class CheckpointAccess
 {
-    public sealed record Loaded(Recur.Models.CharModel Model, Vocabulary Vocabulary, string RunDir);
+    public static Recur.IO.LoadedCheckpoint Load(string run) => Recur.IO.Checkpoint.Load(run);
 
-    public static Loaded Load(string run) =>
-        throw new CliException($"cannot load '{run}': the checkpoint loader is not available in this build yet.");
-
-    public static (int[] Tokens, string Source) ValidationTokens(Loaded loaded) =>
-        throw new CliException($"no corpus recorded for {loaded.RunDir}; pass --text FILE.");
+    /// <summary>The validation split of the text the run was trained on, as the run split it.</summary>
+    public static (int[] Tokens, string Source) ValidationTokens(Recur.IO.LoadedCheckpoint loaded)
+    {
+        var data = loaded.Data ?? throw new CliException($"{loaded.Directory} records no training text; pass the text to analyse.");
+        Corpus corpus;
+        if (data.Source.StartsWith("embedded:", StringComparison.Ordinal)) corpus = Corpus.TinyShakespeare();
+        else if (File.Exists(data.Source)) corpus = Corpus.Load(data.Source);
+        else throw new CliException($"the run was trained on {data.Source}, which is not there any more; pass the text to analyse.");
+        var tokens = loaded.Vocabulary.Encode(corpus.Text);
+        double val = loaded.Training?.ValFrac ?? 0.1, test = loaded.Training?.TestFrac ?? 0;
+        if (!(val > 0)) return (tokens, $"{data.Source} (the run has no validation split: the whole text)");
+        var split = DataSplits.Create(tokens, val, test);
+        return (split.Val.ToArray(), $"the validation split of {data.Source}");
+    }
 }

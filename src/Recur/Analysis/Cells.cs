@@ -1,0 +1,401 @@
+using System.Numerics.Tensors;
+using System.Text;
+using Recur.Kernels;
+using Recur.Models;
+using Recur.Nn;
+
+namespace Recur.Analysis;
+
+/// <summary>One recorded unit: a layer, a kind of quantity (h, c or a gate) and an index in <c>[0, H)</c>.</summary>
+/// <param name="Layer">Layer, 0 = bottom.</param>
+/// <param name="Kind">"h", "c" (LSTM cell state), or a gate: "i", "f", "g", "o" (LSTM), "r", "z", "n" (GRU).</param>
+/// <param name="Index">Unit within the layer.</param>
+public readonly record struct CellId(int Layer, string Kind, int Index)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"layer {Layer} {Kind}[{Index}]";
+}
+
+/// <summary>
+/// Where each recorded quantity sits in a row of <c>K</c> values per character: per layer, <c>h</c> (H),
+/// then <c>c</c> (H, LSTM), then the gates (<c>G*H</c>, LSTM i, f, g, o; GRU r, z, n; none for a plain RNN).
+/// </summary>
+public sealed class CellLayout
+{
+    /// <summary>The layout of a stack of <paramref name="layers"/> layers of <paramref name="kind"/> with <paramref name="hidden"/> units.</summary>
+    public CellLayout(CellKind kind, int layers, int hidden)
+    {
+        Guard.Positive(layers, nameof(layers));
+        Guard.Positive(hidden, nameof(hidden));
+        CellKindOf = kind; Layers = layers; Hidden = hidden;
+        GateNames = kind switch
+        {
+            CellKind.Lstm => ["i", "f", "g", "o"],
+            CellKind.Gru or CellKind.GruResetBefore => ["r", "z", "n"],
+            _ => [],
+        };
+        var kinds = new List<string> { "h" };
+        if (kind == CellKind.Lstm) kinds.Add("c");
+        kinds.AddRange(GateNames);
+        Kinds = kinds;
+        PerLayer = kinds.Count * hidden;
+    }
+
+    public CellKind CellKindOf { get; }
+    public int Layers { get; }
+    public int Hidden { get; }
+
+    /// <summary>Recorded kinds per layer, in row order: "h", then "c" for LSTM, then the gates.</summary>
+    public IReadOnlyList<string> Kinds { get; }
+
+    /// <summary>Gate names in PyTorch order (empty for a plain RNN).</summary>
+    public IReadOnlyList<string> GateNames { get; }
+
+    /// <summary>Values per layer.</summary>
+    public int PerLayer { get; }
+
+    /// <summary>Values per character, <c>K</c>.</summary>
+    public int Count => Layers * PerLayer;
+
+    /// <summary>Row offset of (layer, kind, index).</summary>
+    public int Offset(int layer, string kind, int index)
+    {
+        int k = -1;
+        for (int i = 0; i < Kinds.Count; i++) if (Kinds[i] == kind) { k = i; break; }
+        if (k < 0) throw new ArgumentException($"kind '{kind}' is not recorded for {CellKindOf}; recorded: {string.Join(", ", Kinds)}.", nameof(kind));
+        if ((uint)layer >= (uint)Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {Layers}).");
+        if ((uint)index >= (uint)Hidden) throw new ArgumentOutOfRangeException(nameof(index), index, $"index must be in [0, {Hidden}).");
+        return layer * PerLayer + k * Hidden + index;
+    }
+
+    /// <summary>The cell at row offset <paramref name="offset"/>.</summary>
+    public CellId At(int offset)
+    {
+        int layer = offset / PerLayer, r = offset % PerLayer;
+        return new CellId(layer, Kinds[r / Hidden], r % Hidden);
+    }
+
+    /// <summary>True for gates squashed by a sigmoid (LSTM i, f, o; GRU r, z), whose saturation is measured.</summary>
+    public static bool IsSigmoidGate(string kind) => kind is "i" or "f" or "o" or "r" or "z";
+}
+
+/// <summary>Settings of <see cref="Cells.Analyze"/>.</summary>
+public sealed record CellsOptions
+{
+    /// <summary>Independent streams the text is cut into and run as a batch (each starts from a zero state).</summary>
+    public int Streams { get; init; } = 16;
+
+    /// <summary>Characters (from the start of the text) whose activations are kept for the page.</summary>
+    public int RenderChars { get; init; } = 20_000;
+
+    /// <summary>Upper bound on recorded values kept for the page (characters x cells); fewer characters are kept for big models.</summary>
+    public long RenderBudget { get; init; } = 24_000_000;
+
+    /// <summary>Top cells reported per feature.</summary>
+    public int TopCells { get; init; } = 5;
+
+    /// <summary>GEMM threads.</summary>
+    public int Threads { get; init; } = 1;
+}
+
+/// <summary>A cell and its Pearson correlation with a feature.</summary>
+public readonly record struct CellCorrelation(CellId Cell, int Offset, double R);
+
+/// <summary>Gate saturation of one gate of one layer: per unit, fraction of characters below 0.1 and above 0.9.</summary>
+public sealed record GateSaturation(int Layer, string Gate, double[] LeftFraction, double[] RightFraction);
+
+/// <summary>Result of <see cref="Cells.Analyze"/>.</summary>
+public sealed class CellsAnalysis
+{
+    internal CellsAnalysis(CellLayout layout, int characters, double[][] correlation, bool[] constant,
+        IReadOnlyList<GateSaturation> saturation, string[] renderText, float[] renderValues, int renderChars, int topCells)
+    {
+        Layout = layout; Characters = characters; Correlation = correlation; FeatureConstant = constant;
+        Saturation = saturation; RenderText = renderText; RenderValues = renderValues; RenderChars = renderChars;
+        var tops = new List<IReadOnlyList<CellCorrelation>>();
+        for (int f = 0; f < correlation.Length; f++)
+        {
+            var r = correlation[f];
+            var idx = Enumerable.Range(0, r.Length).Where(k => double.IsFinite(r[k]))
+                .OrderByDescending(k => Math.Abs(r[k])).ThenBy(k => k).Take(topCells)
+                .Select(k => new CellCorrelation(layout.At(k), k, r[k])).ToList();
+            tops.Add(idx);
+        }
+        Top = tops;
+    }
+
+    /// <summary>The recorded quantities.</summary>
+    public CellLayout Layout { get; }
+
+    /// <summary>Characters analysed (correlations and saturation are over all of them).</summary>
+    public int Characters { get; }
+
+    /// <summary>Feature names (<see cref="CellsFeatures.Names"/>).</summary>
+    public IReadOnlyList<string> FeatureNames => CellsFeatures.Names;
+
+    /// <summary>Pearson correlation <c>[feature][cell offset]</c>; NaN where the cell or the feature is constant.</summary>
+    public double[][] Correlation { get; }
+
+    /// <summary>Per feature: true when it takes a single value over the text (no correlation can be measured).</summary>
+    public bool[] FeatureConstant { get; }
+
+    /// <summary>Per feature, the cells with the largest |r|, best first.</summary>
+    public IReadOnlyList<IReadOnlyList<CellCorrelation>> Top { get; }
+
+    /// <summary>Per layer and sigmoid gate, the saturation fractions of every unit (empty for a plain RNN).</summary>
+    public IReadOnlyList<GateSaturation> Saturation { get; }
+
+    /// <summary>The first <see cref="RenderChars"/> characters, one string per character.</summary>
+    public string[] RenderText { get; }
+
+    /// <summary>Number of characters whose activations are kept for the page.</summary>
+    public int RenderChars { get; }
+
+    /// <summary>Kept activations <c>(K, RenderChars)</c>: row = cell offset in <see cref="Layout"/>.</summary>
+    public float[] RenderValues { get; }
+
+    /// <summary>The kept activations of the cell at <paramref name="offset"/>.</summary>
+    public ReadOnlySpan<float> RenderRow(int offset) => RenderValues.AsSpan(offset * RenderChars, RenderChars);
+}
+
+/// <summary>
+/// Runs a trained <see cref="CharModel"/> over a text and records, per character, every layer's hidden
+/// state <c>h_t</c>, the LSTM cell state <c>c_t</c> and the gate activations; correlates each of them with
+/// the <see cref="CellsFeatures"/> (Pearson r over all characters) and measures gate saturation
+/// (Karpathy, Johnson and Fei-Fei 2015, Figure 3: fraction of characters with a gate below 0.1 and above 0.9).
+/// <para>
+/// The text is cut into <see cref="CellsOptions.Streams"/> contiguous pieces run as one batch, so each
+/// step is a <c>(S, in) x (in, G*H)</c> GEMM; every piece starts from a zero state, as a model sampling from
+/// scratch does. The equations are those of <see cref="Recurrent"/> (PyTorch's), in float.
+/// </para>
+/// </summary>
+public static class Cells
+{
+    /// <summary>Analyses <paramref name="model"/> on the character ids <paramref name="tokens"/> (whose characters are <paramref name="text"/>).</summary>
+    public static CellsAnalysis Analyze(CharModel model, ReadOnlySpan<int> tokens, IReadOnlyList<Rune> text, CellsOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(text);
+        options ??= new CellsOptions();
+        int N = tokens.Length;
+        if (N == 0) throw new ArgumentException("the text is empty.", nameof(tokens));
+        Guard.Length(text.Count, N, nameof(text));
+        var cfg = model.Config;
+        var rnn = model.Rnn;
+        var kind = rnn.Kind;
+        int L = rnn.NumLayers, H = rnn.HiddenSize, G = rnn.Gates, GH = G * H, V = cfg.VocabSize;
+        var layout = new CellLayout(kind, L, H);
+        int K = layout.Count;
+        int S = Math.Clamp(options.Streams, 1, N);
+        int Ls = (N + S - 1) / S;
+        S = (N + Ls - 1) / Ls;
+        int R = (int)Math.Min(Math.Min(options.RenderChars, N), Math.Max(1, options.RenderBudget / K));
+        var features = CellsFeatures.Compute(text);
+        int F = features.Length;
+
+        var emb = model.EmbeddingLayer;
+        int E = emb?.EmbeddingDim ?? V;
+        var wih = new float[L][]; var whh = new float[L][]; var bih = new float[L][]; var bhh = new float[L][];
+        for (int l = 0; l < L; l++)
+        {
+            var (pwih, pwhh, pbih, pbhh) = rnn.LayerParameters(l);
+            wih[l] = pwih.Value.ToArray(); whh[l] = pwhh.Value.ToArray();
+            bih[l] = pbih?.Value.ToArray() ?? new float[GH]; bhh[l] = pbhh?.Value.ToArray() ?? new float[GH];
+        }
+        var h = new float[L][]; var c = new float[L][];
+        for (int l = 0; l < L; l++) { h[l] = new float[S * H]; c[l] = new float[S * H]; }
+        var x0 = new float[S * E];
+        var pre = new float[S * GH]; var hid = new float[S * GH]; var rh = new float[S * H];
+        var row = new float[S * K];
+        var frow = new float[S * F];
+        var fx = new float[F * K];
+        // Accumulators in double.
+        var sumX = new double[K]; var sumX2 = new double[K]; var sumF = new double[F]; var sumF2 = new double[F];
+        var sumFX = new double[F * K];
+        long count = 0;
+        var sigOffsets = new List<int>();
+        for (int l = 0; l < L; l++)
+            foreach (var g in layout.GateNames)
+                if (CellLayout.IsSigmoidGate(g)) sigOffsets.Add(layout.Offset(l, g, 0));
+        var left = new long[sigOffsets.Count * H]; var right = new long[sigOffsets.Count * H];
+        var render = new float[(long)K * R];
+        var embW = emb?.Weight.Value.ToArray();
+        var x2 = new float[S * K]; // squared values
+
+        for (int t = 0; t < Ls; t++)
+        {
+            // Layer 0 input.
+            Array.Clear(x0);
+            for (int s = 0; s < S; s++)
+            {
+                int p = s * Ls + t;
+                if (p >= N) continue;
+                int id = tokens[p];
+                if ((uint)id >= (uint)V) throw new ArgumentOutOfRangeException(nameof(tokens), id, $"token {id} at {p} is outside the vocabulary [0, {V}).");
+                if (embW is not null) embW.AsSpan(id * E, E).CopyTo(x0.AsSpan(s * E, E));
+                else x0[s * E + id] = 1;
+            }
+            ReadOnlySpan<float> xin = x0;
+            int inW = E;
+            for (int l = 0; l < L; l++)
+            {
+                // pre = x W_ih^T + b_ih ; hid = h W_hh^T + b_hh
+                for (int s = 0; s < S; s++) { bih[l].CopyTo(pre.AsSpan(s * GH, GH)); bhh[l].CopyTo(hid.AsSpan(s * GH, GH)); }
+                Gemm.Sgemm(false, true, S, GH, inW, 1f, xin, inW, wih[l], inW, 1f, pre, GH, options.Threads);
+                if (kind == CellKind.GruResetBefore)
+                    Gemm.Sgemm(false, true, S, 2 * H, H, 1f, h[l], H, whh[l], H, 1f, hid, GH, options.Threads);
+                else
+                    Gemm.Sgemm(false, true, S, GH, H, 1f, h[l], H, whh[l], H, 1f, hid, GH, options.Threads);
+                var hl = h[l]; var cl = c[l];
+                for (int s = 0; s < S; s++)
+                {
+                    var a = pre.AsSpan(s * GH, GH); var hh = hid.AsSpan(s * GH, GH);
+                    var hs = hl.AsSpan(s * H, H); var cs = cl.AsSpan(s * H, H);
+                    switch (kind)
+                    {
+                        case CellKind.RnnTanh:
+                            TensorPrimitives.Add(a, hh, hs); TensorPrimitives.Tanh(hs, hs); break;
+                        case CellKind.RnnRelu:
+                            TensorPrimitives.Add(a, hh, hs); TensorPrimitives.Max(hs, 0f, hs); break;
+                        case CellKind.Lstm:
+                            TensorPrimitives.Add(a, hh, a);
+                            TensorPrimitives.Sigmoid(a[..(2 * H)], a[..(2 * H)]);
+                            TensorPrimitives.Tanh(a.Slice(2 * H, H), a.Slice(2 * H, H));
+                            TensorPrimitives.Sigmoid(a.Slice(3 * H, H), a.Slice(3 * H, H));
+                            for (int j = 0; j < H; j++)
+                            {
+                                cs[j] = a[H + j] * cs[j] + a[j] * a[2 * H + j];
+                                hs[j] = a[3 * H + j] * MathF.Tanh(cs[j]);
+                            }
+                            break;
+                        case CellKind.Gru:
+                            TensorPrimitives.Add(a[..(2 * H)], hh[..(2 * H)], a[..(2 * H)]);
+                            TensorPrimitives.Sigmoid(a[..(2 * H)], a[..(2 * H)]);
+                            for (int j = 0; j < H; j++)
+                            {
+                                float n = MathF.Tanh(a[2 * H + j] + a[j] * hh[2 * H + j]);
+                                a[2 * H + j] = n;
+                                hs[j] = (1 - a[H + j]) * n + a[H + j] * hs[j];
+                            }
+                            break;
+                        case CellKind.GruResetBefore:
+                            TensorPrimitives.Add(a[..(2 * H)], hh[..(2 * H)], a[..(2 * H)]);
+                            TensorPrimitives.Sigmoid(a[..(2 * H)], a[..(2 * H)]);
+                            TensorPrimitives.Multiply(a[..H], hs, rh.AsSpan(s * H, H));
+                            break;
+                    }
+                }
+                if (kind == CellKind.GruResetBefore)
+                {
+                    // n = tanh(W_in x + b_in + W_hn (r*h) + b_hn); hid[:, 2H:] holds b_hn.
+                    Gemm.Sgemm(false, true, S, H, H, 1f, rh, H, whh[l].AsSpan(2 * H * H), H, 1f, hid.AsSpan(2 * H), GH, options.Threads);
+                    for (int s = 0; s < S; s++)
+                    {
+                        var a = pre.AsSpan(s * GH, GH); var hh = hid.AsSpan(s * GH, GH); var hs = hl.AsSpan(s * H, H);
+                        for (int j = 0; j < H; j++)
+                        {
+                            float n = MathF.Tanh(a[2 * H + j] + hh[2 * H + j]);
+                            a[2 * H + j] = n;
+                            hs[j] = (1 - a[H + j]) * n + a[H + j] * hs[j];
+                        }
+                    }
+                }
+                // Record into the per-character rows.
+                for (int s = 0; s < S; s++)
+                {
+                    var dst = row.AsSpan(s * K + l * layout.PerLayer, layout.PerLayer);
+                    hl.AsSpan(s * H, H).CopyTo(dst);
+                    int o = H;
+                    if (kind == CellKind.Lstm) { cl.AsSpan(s * H, H).CopyTo(dst.Slice(o, H)); o += H; }
+                    if (G > 1) pre.AsSpan(s * GH, GH).CopyTo(dst.Slice(o, GH));
+                }
+                xin = hl; inW = H;
+            }
+
+            // Accumulate statistics over the valid rows.
+            int valid = 0;
+            for (int s = 0; s < S; s++)
+            {
+                int p = s * Ls + t;
+                var r = row.AsSpan(s * K, K);
+                var fr = frow.AsSpan(s * F, F);
+                if (p >= N) { r.Clear(); fr.Clear(); continue; }
+                valid++;
+                for (int f = 0; f < F; f++) { float v = features[f][p]; fr[f] = v; sumF[f] += v; sumF2[f] += (double)v * v; }
+                if (p < R) for (int k = 0; k < K; k++) render[(long)k * R + p] = r[k];
+                for (int gi = 0; gi < sigOffsets.Count; gi++)
+                {
+                    var gv = r.Slice(sigOffsets[gi], H);
+                    for (int j = 0; j < H; j++)
+                    {
+                        if (gv[j] < 0.1f) left[gi * H + j]++;
+                        else if (gv[j] > 0.9f) right[gi * H + j]++;
+                    }
+                }
+            }
+            count += valid;
+            TensorPrimitives.Multiply(row, row, x2);
+            for (int s = 0; s < S; s++)
+            {
+                var r = row.AsSpan(s * K, K); var r2 = x2.AsSpan(s * K, K);
+                for (int k = 0; k < K; k++) { sumX[k] += r[k]; sumX2[k] += r2[k]; }
+            }
+            // sumFX += F^T X over the S rows (a small GEMM in float, then added in double).
+            Gemm.Sgemm(true, false, F, K, S, 1f, frow, F, row, K, 0f, fx, K, options.Threads);
+            for (int i = 0; i < fx.Length; i++) sumFX[i] += fx[i];
+        }
+
+        var corr = new double[F][];
+        var constant = new bool[F];
+        for (int f = 0; f < F; f++)
+        {
+            corr[f] = new double[K];
+            double vf = count * sumF2[f] - sumF[f] * sumF[f];
+            constant[f] = !(vf > 1e-9 * count * Math.Max(1, sumF2[f]));
+            for (int k = 0; k < K; k++)
+            {
+                double vx = count * sumX2[k] - sumX[k] * sumX[k];
+                double cov = count * sumFX[f * K + k] - sumF[f] * sumX[k];
+                corr[f][k] = constant[f] || !(vx > 1e-12 * count * Math.Max(1e-30, sumX2[k])) ? double.NaN : Math.Clamp(cov / Math.Sqrt(vf * vx), -1, 1);
+            }
+        }
+        var sat = new List<GateSaturation>();
+        for (int gi = 0; gi < sigOffsets.Count; gi++)
+        {
+            var id = layout.At(sigOffsets[gi]);
+            var lf = new double[H]; var rf = new double[H];
+            for (int j = 0; j < H; j++) { lf[j] = (double)left[gi * H + j] / count; rf[j] = (double)right[gi * H + j] / count; }
+            sat.Add(new GateSaturation(id.Layer, id.Kind, lf, rf));
+        }
+        var chars = new string[R];
+        for (int p = 0; p < R; p++) chars[p] = text[p].ToString();
+        return new CellsAnalysis(layout, N, corr, constant, sat, chars, render, R, options.TopCells);
+    }
+
+    /// <summary>Gate-saturation scatter plots (paper's Figure 3), one per layer: x = fraction left-saturated, y = right-saturated.</summary>
+    public static IReadOnlyList<(int Layer, byte[] Png)> SaturationPlots(CellsAnalysis analysis, int width = 480, int height = 420)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        var plots = new List<(int, byte[])>();
+        for (int l = 0; l < analysis.Layout.Layers; l++)
+        {
+            var gates = analysis.Saturation.Where(s => s.Layer == l).ToList();
+            if (gates.Count == 0) continue;
+            var p = new LinePlot(width, height)
+            {
+                Title = $"LAYER {l + 1} GATES",
+                XLabel = "FRACTION LEFT-SATURATED (<0.1)",
+                YLabel = "FRACTION RIGHT-SATURATED (>0.9)",
+                XMin = 0, XMax = 1, YMin = 0, YMax = 1,
+            };
+            foreach (var g in gates) p.AddScatter(GateLabel(g.Gate), g.LeftFraction, g.RightFraction);
+            plots.Add((l, p.ToPng()));
+        }
+        return plots;
+    }
+
+    private static string GateLabel(string g) => g switch
+    {
+        "i" => "INPUT GATE", "f" => "FORGET GATE", "o" => "OUTPUT GATE", "r" => "RESET GATE", "z" => "UPDATE GATE", _ => g.ToUpperInvariant(),
+    };
+}
