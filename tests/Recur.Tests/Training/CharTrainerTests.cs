@@ -1,0 +1,256 @@
+using System.Text;
+using System.Text.Json;
+using Recur.Data;
+using Recur.IO;
+using Recur.Training;
+using Xunit;
+
+namespace Recur.Tests.Training;
+
+public sealed class CharTrainerTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("recur-trainer-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private const string Text =
+        "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n" +
+        "First Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved. resolved.\n";
+
+    private static (Vocabulary Vocab, int[] Tokens) Encode(string text)
+    {
+        var v = Vocabulary.FromText(text);
+        return (v, v.Encode(text));
+    }
+
+    private static TrainOptions Tiny(string cell = "lstm", string optimizer = "adam") => new()
+    {
+        Model = cell, Hidden = 8, Layers = 2, Embed = 4, Dropout = 0.1, SeqLength = 5, BatchSize = 3,
+        Optimizer = optimizer, LearningRate = 1e-2, LrDecay = 0.9, LrDecayEvery = 0.5, EvalEvery = 4,
+        MaxEpochs = 0, Threads = 1, Seed = 7, ValFrac = 0.15,
+    };
+
+    [Theory]
+    [InlineData("lstm", "adam")]
+    [InlineData("gru", "rmsprop")]
+    [InlineData("rnn", "adagrad")]
+    [InlineData("lstm", "sgd")]
+    [InlineData("gru", "adamw")]
+    public void ResumedRunGivesBitIdenticalLosses(string cell, string optimizer)
+    {
+        var (vocab, tokens) = Encode(Text);
+        var o = Tiny(cell, optimizer) with { WeightDecay = 1e-3 };
+        const int n = 17, total = 2 * n;
+
+        var straight = new CharTrainer(o with { MaxIters = total }, vocab, tokens);
+        Assert.True(straight.Batcher.BatchesPerEpoch < n, "the test must cross an epoch boundary");
+        Assert.NotEqual(0, n % straight.Batcher.BatchesPerEpoch); // and stop mid-epoch, with carried state
+        var full = straight.Run();
+        Assert.Equal(StopReason.MaxIters, full.Reason);
+        Assert.Equal(total, straight.TrainLosses.Count);
+
+        string run = Path.Combine(_dir, "run-" + cell + optimizer);
+        var first = new CharTrainer(o with { MaxIters = n }, vocab, tokens) { OutputDirectory = run };
+        first.Run();
+        Assert.Equal(n, first.Iteration);
+        Assert.NotNull(first.Model.HiddenState);
+
+        var ck = Checkpoint.Load(run, CheckpointKind.Latest);
+        var second = CharTrainer.Resume(ck, tokens, ck.Training! with { MaxIters = total });
+        Assert.Equal(n, second.Iteration);
+        second.Run();
+
+        Assert.Equal(total, second.TrainLosses.Count);
+        for (int i = 0; i < total; i++)
+            Assert.True(BitConverter.DoubleToInt64Bits(straight.TrainLosses[i]) == BitConverter.DoubleToInt64Bits(second.TrainLosses[i]),
+                $"iteration {i + 1}: straight {straight.TrainLosses[i]:R}, resumed {second.TrainLosses[i]:R}");
+        Assert.Equal(straight.Model.Store.Values, second.Model.Store.Values);
+        // evaluations at the same iterations with the same results (the resumed one also evaluated at n, its stop)
+        var straightVal = straight.ValIterations.Zip(straight.ValLosses).ToDictionary(p => p.First, p => p.Second);
+        foreach (var (it, loss) in second.ValIterations.Zip(second.ValLosses))
+            if (straightVal.TryGetValue(it, out double want)) Assert.Equal(want, loss);
+        Assert.Equal(straight.ValLosses[^1], second.ValLosses[^1]);
+    }
+
+    [Fact]
+    public void ResumeChecksTheSettingsAndTheText()
+    {
+        var (vocab, tokens) = Encode(Text);
+        string run = Path.Combine(_dir, "run");
+        new CharTrainer(Tiny() with { MaxIters = 5 }, vocab, tokens) { OutputDirectory = run }.Run();
+        var ck = Checkpoint.Load(run, CheckpointKind.Latest);
+        var e = Assert.Throws<ArgumentException>(() => CharTrainer.Resume(ck, tokens, ck.Training! with { Hidden = 9 }));
+        Assert.Contains("--hidden 9", e.Message);
+        e = Assert.Throws<ArgumentException>(() => CharTrainer.Resume(ck, tokens, ck.Training! with { Optimizer = "sgd" }));
+        Assert.Contains("--optimizer", e.Message);
+        var other = (int[])tokens.Clone();
+        (other[3], other[4]) = (other[4], other[3]);
+        e = Assert.Throws<ArgumentException>(() => CharTrainer.Resume(ck, other, ck.Training!));
+        Assert.Contains("not the one this run was trained on", e.Message);
+    }
+
+    [Fact]
+    public void LearnsARepeatingPattern()
+    {
+        var text = string.Concat(Enumerable.Repeat("abcd", 300));
+        var (vocab, tokens) = Encode(text);
+        var o = Tiny() with { Dropout = 0, LrDecay = 1, MaxIters = 150, EvalEvery = 50, SeqLength = 8, BatchSize = 4 };
+        var t = new CharTrainer(o, vocab, tokens);
+        double before = t.Evaluate(t.Splits.Val);
+        var r = t.Run();
+        Assert.True(before > 1.2, $"untrained loss {before}");
+        Assert.True(r.LastValLoss < 0.1, $"val loss after training {r.LastValLoss}");
+        Assert.Equal(r.LastValLoss, t.ValLosses[^1]);
+        Assert.Equal([50L, 100, 150], t.ValIterations);
+    }
+
+    [Fact]
+    public void SampleContinuesThePatternAndLeavesTrainingUntouched()
+    {
+        var (vocab, tokens) = Encode(string.Concat(Enumerable.Repeat("abcd", 300)));
+        var t = new CharTrainer(Tiny() with { Dropout = 0, LrDecay = 1, MaxIters = 150, EvalEvery = 1000, SeqLength = 8, BatchSize = 4 }, vocab, tokens);
+        t.Run();
+        var h = t.Model.HiddenState!.Clone();
+        var rngState = t.Rng.State;
+        string s = t.Sample(12, 0.5, seed: 3, prime: "abcd");
+        Assert.Equal("abcdabcdabcd", s);
+        Assert.Equal(h.Data, t.Model.HiddenState!.Data);
+        Assert.Equal(rngState, t.Rng.State);
+    }
+
+    [Fact]
+    public void LearningRateDecaysEveryNEpochs()
+    {
+        var (vocab, tokens) = Encode(Text);
+        var t = new CharTrainer(Tiny() with { LrDecay = 0.5, LrDecayEvery = 1, MaxIters = 1 }, vocab, tokens);
+        int k = t.Batcher.BatchesPerEpoch;
+        var lrs = new List<double>();
+        var m = new Recorder(r => lrs.Add(r.LearningRate));
+        t.Run(m);
+        new CharTrainer(Tiny() with { LrDecay = 0.5, LrDecayEvery = 1, MaxIters = 2 * k + 1 }, vocab, tokens).Run(m);
+        Assert.Equal(1e-2, lrs[0]);
+        Assert.Equal(1e-2, lrs[1 + k - 1]);
+        Assert.Equal(0.5e-2, lrs[1 + k]);
+        Assert.Equal(0.25e-2, lrs[1 + 2 * k]);
+    }
+
+    [Fact]
+    public void MaxEpochsStopsAtTheEpochBoundary()
+    {
+        var (vocab, tokens) = Encode(Text);
+        var t = new CharTrainer(Tiny() with { MaxEpochs = 2 }, vocab, tokens);
+        var r = t.Run();
+        Assert.Equal(StopReason.MaxEpochs, r.Reason);
+        Assert.Equal(2 * t.Batcher.BatchesPerEpoch, r.Iteration);
+        Assert.Equal(2.0, t.Epoch);
+    }
+
+    [Fact]
+    public void TimeBudgetStopsEvaluatesAndSaves()
+    {
+        var (vocab, tokens) = Encode(Text);
+        string run = Path.Combine(_dir, "run");
+        var t = new CharTrainer(Tiny() with { Minutes = 0.3 / 60, EvalEvery = 1_000_000 }, vocab, tokens) { OutputDirectory = run };
+        var r = t.Run();
+        Assert.Equal(StopReason.TimeBudget, r.Reason);
+        Assert.True(r.Iteration > 0);
+        Assert.True(r.Seconds < 5, $"took {r.Seconds} s for a 0.3 s budget");
+        Assert.Equal(r.Iteration, Checkpoint.Load(run).Progress!.Iteration);
+        Assert.True(double.IsFinite(r.LastValLoss));
+    }
+
+    [Fact]
+    public void CancellationSavesLatestWithoutEvaluating()
+    {
+        var (vocab, tokens) = Encode(Text);
+        string run = Path.Combine(_dir, "run");
+        using var cts = new CancellationTokenSource();
+        var t = new CharTrainer(Tiny() with { MaxIters = 100, EvalEvery = 4 }, vocab, tokens) { OutputDirectory = run };
+        var r = t.Run(new Recorder(rep => { if (rep.Iteration == 6) cts.Cancel(); }), cts.Token);
+        Assert.Equal(StopReason.Cancelled, r.Reason);
+        Assert.Equal(6, r.Iteration);
+        Assert.Equal(6, Checkpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(4, Checkpoint.Load(run, CheckpointKind.Best).Progress!.Iteration);
+        Assert.Equal([4L], t.ValIterations);
+    }
+
+    [Fact]
+    public void NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint()
+    {
+        var (vocab, tokens) = Encode(Text);
+        string run = Path.Combine(_dir, "run");
+        // SGD with a huge step and no clipping on a ReLU RNN blows up within a few iterations.
+        var o = Tiny("rnn", "sgd") with { Nonlinearity = "relu", LearningRate = 900, GradClip = 0, LrDecay = 1, Dropout = 0, EvalEvery = 1, MaxIters = 200 };
+        var t = new CharTrainer(o, vocab, tokens) { OutputDirectory = run };
+        var r = t.Run();
+        Assert.Equal(StopReason.NonFinite, r.Reason);
+        Assert.Contains("became", r.Message);
+        Assert.Contains("last good checkpoint", r.Message);
+        var ck = Checkpoint.Load(run, CheckpointKind.Latest); // loads: every weight finite
+        Assert.Equal(r.Iteration, ck.Progress!.Iteration);
+        Assert.All(t.TrainLosses, l => Assert.True(double.IsFinite(l)));
+    }
+
+    [Fact]
+    public void RunFolderHasMetricsAndAPlot()
+    {
+        var (vocab, tokens) = Encode(Text);
+        string run = Path.Combine(_dir, "run");
+        new CharTrainer(Tiny() with { MaxIters = 9 }, vocab, tokens) { OutputDirectory = run }.Run();
+        var lines = File.ReadAllLines(Path.Combine(run, CharTrainer.MetricsFile));
+        var docs = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(9, docs.Count(d => d.GetProperty("type").GetString() == "train"));
+        Assert.Equal([4L, 8, 9], docs.Where(d => d.GetProperty("type").GetString() == "val").Select(d => d.GetProperty("iter").GetInt64()));
+        byte[] png = File.ReadAllBytes(Path.Combine(run, CharTrainer.PlotFile));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        Assert.True(Directory.Exists(Path.Combine(run, "best")));
+        Assert.True(File.Exists(Path.Combine(run, "latest", Checkpoint.StateFile)));
+
+        // resuming truncates lines past the checkpoint and appends the continuation
+        File.AppendAllText(Path.Combine(run, CharTrainer.MetricsFile), "{\"type\":\"train\",\"iter\":10}\n");
+        var ck = Checkpoint.Load(run, CheckpointKind.Latest);
+        CharTrainer.Resume(ck, tokens, ck.Training! with { MaxIters = 11 }).Run();
+        var iters = File.ReadAllLines(Path.Combine(run, CharTrainer.MetricsFile)).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(d => d.GetProperty("type").GetString() == "train").Select(d => d.GetProperty("iter").GetInt64()).ToList();
+        Assert.Equal(Enumerable.Range(1, 11).Select(i => (long)i), iters);
+    }
+
+    [Fact]
+    public void ThreadCountDoesNotChangeTheLosses()
+    {
+        var (vocab, tokens) = Encode(Text);
+        var a = new CharTrainer(Tiny() with { MaxIters = 6, Threads = 1 }, vocab, tokens);
+        var b = new CharTrainer(Tiny() with { MaxIters = 6, Threads = 2 }, vocab, tokens);
+        a.Run(); b.Run();
+        Assert.Equal(a.TrainLosses, b.TrainLosses);
+    }
+
+    [Fact]
+    public void EvaluateIsTheMeanOverEveryPrediction()
+    {
+        // With a model whose logits are all equal, every prediction costs ln V.
+        var (vocab, tokens) = Encode(Text);
+        var t = new CharTrainer(Tiny(), vocab, tokens);
+        t.Model.Store.Values.AsSpan().Clear();
+        double loss = CharTrainer.Evaluate(t.Model, tokens, 7, 5);
+        Assert.Equal(Math.Log(vocab.Count), loss, 6);
+    }
+
+    [Fact]
+    public void BadOptionsAreNamed()
+    {
+        var (vocab, tokens) = Encode(Text);
+        Assert.Contains("--hidden", Assert.Throws<ArgumentException>(() => new CharTrainer(Tiny() with { Hidden = 0 }, vocab, tokens)).Message);
+        Assert.Contains("--optimizer", Assert.Throws<ArgumentException>(() => new CharTrainer(Tiny() with { Optimizer = "lbfgs" }, vocab, tokens)).Message);
+        Assert.Contains("--dropout", Assert.Throws<ArgumentException>(() => new CharTrainer(Tiny() with { Dropout = 1 }, vocab, tokens)).Message);
+        Assert.Contains("batch size", Assert.Throws<ArgumentException>(() => new CharTrainer(Tiny() with { BatchSize = 100 }, vocab, tokens)).Message);
+    }
+
+    private sealed class Recorder(Action<IterationReport> onIteration) : TrainingMonitor
+    {
+        public override void OnIteration(CharTrainer trainer, in IterationReport report) => onIteration(report);
+    }
+}
