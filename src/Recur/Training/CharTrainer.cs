@@ -554,7 +554,8 @@ public sealed class CharTrainer
                 $"{what}: the checkpoint is a {Describe(have)} but this run asks for a {Describe(want)}.");
     }
 
-    internal static string Describe(CharModelConfig c) =>
+    /// <summary>A one-phrase description of an architecture, for messages: <c>lstm with hidden 256, 2 layer(s), ...</c>.</summary>
+    public static string Describe(CharModelConfig c) =>
         $"{c.Cell}{(c.Cell == "rnn" ? "-" + c.Nonlinearity : "")} with hidden {c.Hidden}, {c.Layers} layer(s), embed {c.Embed}, vocabulary {c.VocabSize}";
 
     private static string Fmt(object? v) => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "";

@@ -1,0 +1,86 @@
+using System.Globalization;
+using Recur.Data;
+using Recur.IO;
+using Recur.Training;
+
+namespace Recur.Cli.Commands;
+
+/// <summary><c>recur eval RUN_OR_CKPT [FILE]</c>: loss in nats and bits per character.</summary>
+internal sealed class EvalCommand : ICommand
+{
+    public string Name => "eval";
+    public string Summary => "loss of a trained model in nats and bits per character (validation, test, or any file)";
+    public string Usage => """
+        usage: recur eval RUN_OR_CKPT [FILE] [--split val|test] [--latest] [--batch-size B] [--seq-length T] [--threads N]
+
+        Scores every next-character prediction of a text and prints the mean cross-entropy in nats per
+        character and in bits per character (nats / ln 2). RUN_OR_CKPT is a 'recur train' run folder
+        (its best/ checkpoint, or latest/ with --latest) or a checkpoint folder.
+
+        Without FILE: the run's own validation split (default) or --split test, cut from the text it was
+        trained on exactly as in training. With FILE: the whole file (UTF-8; every character must be in
+        the model's vocabulary).
+
+        The text's predictions are cut into --batch-size contiguous streams read --seq-length characters
+        at a time with the hidden state carried, from a zero state (defaults: the run's batch size and
+        sequence length).
+        """;
+
+    public int Run(Args args)
+    {
+        string? split = args.Has("split") ? args.Choice("split", "val", "val", "test") : null;
+        bool latest = args.Flag("latest");
+        int? batch = args.Has("batch-size") ? args.Int("batch-size", 32, min: 1, max: 100_000) : null;
+        int? seq = args.Has("seq-length") ? args.Int("seq-length", 64, min: 1, max: 100_000) : null;
+        int threads = args.Int("threads", 0, min: 0, max: 1024);
+        args.ThrowOnUnused(2);
+        if (args.Positional.Count == 0) throw new CliException("name a run or checkpoint folder: recur eval RUN_OR_CKPT [FILE]");
+        if (args.Positional.Count == 2 && split is not null) throw new CliException("--split applies to the run's own text; with FILE the whole file is scored.");
+
+        var ck = Checkpoint.Load(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);
+        var model = ck.Model;
+        model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
+        int b = batch ?? ck.Training?.BatchSize ?? 32;
+        int t = seq ?? ck.Training?.SeqLength ?? 64;
+
+        ReadOnlyMemory<int> tokens;
+        string what;
+        if (args.Positional.Count == 2)
+        {
+            var corpus = Corpus.Load(args.Positional[1]);
+            tokens = TrainCommand.Encode(ck.Vocabulary, corpus);
+            what = corpus.Source;
+        }
+        else
+        {
+            var tr = ck.Training;
+            string? source = tr?.Data ?? ck.Data?.Source;
+            if (tr is null || source is null)
+                throw new CliException($"{ck.Directory}: does not record the text it was trained on; give FILE.");
+            Corpus corpus;
+            try { corpus = TrainCommand.LoadCorpus(source); }
+            catch (CorpusException e) { throw new CliException($"the run's text is not available ({e.Message}); give FILE.", 1); }
+            var all = TrainCommand.Encode(ck.Vocabulary, corpus);
+            if (ck.Data is { } d && (d.Characters != all.Length || d.Checksum != Checkpoint.TokenChecksum(all)))
+                throw new CliException($"{corpus.Source} has changed since the run was trained ({all.Length} characters now, {d.Characters} then); give FILE to score it anyway.", 1);
+            var splits = DataSplits.Create(all, tr.ValFrac, tr.TestFrac);
+            string name = split ?? "val";
+            tokens = name == "test" ? splits.Test : splits.Val;
+            if (tokens.Length < 2)
+                throw new CliException(name == "test"
+                    ? $"the run has no test split (it was trained with --test-frac {tr.TestFrac.ToString(CultureInfo.InvariantCulture)}); give FILE, or train with --test-frac."
+                    : "the run has no validation split (--val-frac 0); give FILE.");
+            what = $"{name} split of {corpus.Source}";
+        }
+        if (tokens.Length < 2) throw new CliException($"{what}: has {tokens.Length} character(s); scoring needs at least 2.");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double loss = CharTrainer.Evaluate(model, tokens, b, t);
+        long scored = (long)Math.Min(b, tokens.Length - 1) * ((tokens.Length - 1) / Math.Min(b, tokens.Length - 1));
+        var inv = CultureInfo.InvariantCulture;
+        string iter = ck.Progress is { } p ? string.Create(inv, $", iteration {p.Iteration}") : "";
+        Console.WriteLine(string.Create(inv, $"{what}: {loss:F4} nats/char, {loss / Math.Log(2):F4} bits/char over {scored:N0} predictions"));
+        Console.WriteLine(string.Create(inv, $"model: {ck.Directory}{iter}; {b} streams x {t} steps; {clock.Elapsed.TotalSeconds:F1} s"));
+        return 0;
+    }
+}

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Globalization;
+using Recur.Training;
+
+namespace Recur.Cli;
+
+/// <summary>
+/// Training progress on the console. In a terminal: one live line redrawn in place (at most ten
+/// times a second) with iteration/total, epoch, smoothed train loss, last validation loss, tokens/s,
+/// ETA and a bar; evaluations and samples are printed above it as permanent lines. When the output
+/// is redirected: one plain line every <c>printEvery</c> iterations, plus the evaluations.
+/// </summary>
+internal sealed class ConsoleProgress : TrainingMonitor
+{
+    private readonly TextWriter _out;
+    private readonly bool _live;
+    private readonly int _printEvery;
+    private readonly int _sampleLength;
+    private readonly double _sampleTemperature;
+    private readonly Stopwatch _redraw = Stopwatch.StartNew();
+    private double _lastVal = double.NaN;
+    private int _lineWidth;
+    private IterationReport _last;
+
+    public ConsoleProgress(TextWriter output, bool live, int printEvery, int sampleLength = 200, double sampleTemperature = 0.8)
+    {
+        _out = output;
+        _live = live;
+        _printEvery = Math.Max(1, printEvery);
+        _sampleLength = sampleLength;
+        _sampleTemperature = sampleTemperature;
+    }
+
+    /// <summary>True when standard output is an interactive terminal.</summary>
+    public static bool IsTerminal => !Console.IsOutputRedirected;
+
+    public override void OnStart(CharTrainer trainer)
+    {
+        var o = trainer.Options;
+        if (trainer.ValLosses.Count > 0) _lastVal = trainer.ValLosses[^1];
+        var b = trainer.Batcher;
+        WriteLine(Inv($"{(trainer.Iteration > 0 ? $"resuming at iteration {trainer.Iteration}" : "training")}: {o.Model}{(o.Model == "rnn" ? "-" + o.Nonlinearity : "")} hidden {o.Hidden} x {o.Layers} layer(s), embed {o.Embed}, {trainer.Model.Store.Count:N0} parameters; vocabulary {trainer.Vocabulary.Count}; train {trainer.Splits.Train.Length:N0} / val {trainer.Splits.Val.Length:N0}{(trainer.Splits.Test.Length > 0 ? $" / test {trainer.Splits.Test.Length:N0}" : "")} characters"));
+        WriteLine(Inv($"batch {o.BatchSize} x seq {o.SeqLength}, {b.BatchesPerEpoch:N0} iterations per epoch; {o.Optimizer} lr {o.LearningRate:G4}{(o.LrDecay < 1 ? $" x{o.LrDecay:G3} every {o.LrDecayEvery:G3} epoch(s)" : "")}, clip {o.ClipMode} {o.GradClip:G3}{(o.Dropout > 0 ? $", dropout {o.Dropout:G3}" : "")}{(o.WeightDecay > 0 ? $", weight decay {o.WeightDecay:G3}" : "")}; {trainer.Model.Threads} thread(s); stop at {Limits(o)}"));
+        if (trainer.OutputDirectory is not null) WriteLine($"run folder: {trainer.OutputDirectory}");
+    }
+
+    private static string Limits(TrainOptions o)
+    {
+        var parts = new List<string>();
+        if (o.MaxIters > 0) parts.Add(Inv($"{o.MaxIters:N0} iterations"));
+        if (o.MaxEpochs > 0) parts.Add(Inv($"{o.MaxEpochs:G} epochs"));
+        if (o.Minutes > 0) parts.Add(Inv($"{o.Minutes:G} minutes"));
+        return parts.Count == 0 ? "Ctrl-C" : string.Join(" or ", parts);
+    }
+
+    public override void OnIteration(CharTrainer trainer, in IterationReport r)
+    {
+        _last = r;
+        if (_live)
+        {
+            if (_redraw.ElapsedMilliseconds < 100 && r.Iteration > 1) return;
+            _redraw.Restart();
+            Draw(r);
+        }
+        else if (r.Iteration % _printEvery == 0)
+        {
+            _out.WriteLine(Inv($"iter {r.Iteration}{Total(r)} | epoch {r.Epoch:F2} | loss {r.Loss:F4} (smooth {r.SmoothLoss:F4}) | lr {r.LearningRate:G3} | grad norm {r.GradNorm:F2} | {r.TokensPerSecond:N0} tok/s | {Time(r.ElapsedSeconds)} elapsed{Eta(r)}"));
+        }
+    }
+
+    public override void OnEvaluation(CharTrainer trainer, in EvaluationReport r)
+    {
+        _lastVal = r.ValLoss;
+        ClearLine();
+        _out.WriteLine(Inv($"iter {r.Iteration} (epoch {r.Epoch:F2}): val loss {r.ValLoss:F4} nats/char ({r.ValBitsPerChar:F4} bits/char), train {r.TrainLoss:F4}, {r.Seconds:F1} s{(r.IsBest ? "  * best" : "")}"));
+        if (_live) Draw(_last);
+    }
+
+    public override void OnSampleDue(CharTrainer trainer)
+    {
+        if (_sampleLength <= 0) return;
+        string s = trainer.Sample(_sampleLength, _sampleTemperature, seed: (ulong)trainer.Iteration);
+        ClearLine();
+        _out.WriteLine(Inv($"--- sample at iteration {trainer.Iteration} (temperature {_sampleTemperature:G2}) ---"));
+        _out.WriteLine(s);
+        _out.WriteLine("---");
+        if (_live) Draw(_last);
+    }
+
+    public override void OnStop(CharTrainer trainer, TrainResult result) => ClearLine();
+
+    private void Draw(in IterationReport r)
+    {
+        string val = double.IsNaN(_lastVal) ? "-" : _lastVal.ToString("F3", CultureInfo.InvariantCulture);
+        string text = Inv($"iter {r.Iteration}{Total(r)} | ep {r.Epoch:F2} | loss {r.SmoothLoss:F3} | val {val} | {Kilo(r.TokensPerSecond)} tok/s{Eta(r)}");
+        int width = TerminalWidth();
+        int barWidth = Math.Min(30, width - text.Length - 4);
+        if (barWidth >= 10)
+        {
+            int filled = (int)Math.Round(r.Progress * barWidth);
+            text += " [" + new string('#', filled) + new string('.', barWidth - filled) + "]";
+        }
+        if (text.Length > width - 1) text = text[..Math.Max(0, width - 1)];
+        _out.Write("\r" + text.PadRight(Math.Max(_lineWidth, text.Length)));
+        _lineWidth = text.Length;
+        _out.Flush();
+    }
+
+    private void ClearLine()
+    {
+        if (!_live || _lineWidth == 0) return;
+        _out.Write("\r" + new string(' ', _lineWidth) + "\r");
+        _lineWidth = 0;
+    }
+
+    private void WriteLine(string s)
+    {
+        ClearLine();
+        _out.WriteLine(s);
+    }
+
+    private static int TerminalWidth()
+    {
+        try { int w = Console.WindowWidth; return w >= 40 ? w : 100; }
+        catch (IOException) { return 100; }
+        catch (PlatformNotSupportedException) { return 100; }
+    }
+
+    private static string Total(in IterationReport r) => r.TotalIterations > 0 ? Inv($"/{r.TotalIterations}") : "";
+
+    private static string Eta(in IterationReport r) => double.IsNaN(r.EtaSeconds) ? "" : $" | ETA {Time(r.EtaSeconds)}";
+
+    internal static string Time(double seconds)
+    {
+        if (!double.IsFinite(seconds) || seconds < 0) return "?";
+        var t = TimeSpan.FromSeconds(Math.Round(seconds));
+        return t.TotalHours >= 1 ? Inv($"{(int)t.TotalHours}:{t.Minutes:D2}:{t.Seconds:D2}") : Inv($"{t.Minutes}:{t.Seconds:D2}");
+    }
+
+    private static string Kilo(double v) => v >= 1e4 ? Inv($"{v / 1e3:F1}k") : Inv($"{v:F0}");
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
