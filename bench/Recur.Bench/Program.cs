@@ -7,7 +7,7 @@ internal static class Program
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: Recur.Bench <benchmark> [options]\n  gemm [--quick] [--threads 1,2] [--isa avx512|avx2|portable] [--no-openblas] [--only NAME]\n  gemm-dispatch");
+            Console.Error.WriteLine("usage: Recur.Bench <benchmark> [options]\n  gemm [--quick] [--threads 1,2] [--isa avx512|avx2|portable] [--no-openblas] [--only NAME]\n  gemm-dispatch\n  sample [--no-pytorch]\n  minchar [--iters N] [--no-numpy]");
             return 2;
         }
         switch (args[0])
@@ -20,8 +20,12 @@ internal static class Program
                 return LstmStepBench.Run(args[1..]);
             case "lstm-step-one":
                 return LstmStepBench.RunOne(args[1..]);
+            case "sample":
+                return SampleBench.Run(args[1..]);
+            case "minchar":
+                return MinCharBench.Run(args[1..]);
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar");
                 return 2;
         }
     }

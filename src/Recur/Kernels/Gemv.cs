@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Recur.Kernels;
 
@@ -12,7 +13,7 @@ public static class Gemv
     /// <c>y[r] += sum_k A[r, k] x[k]</c> for <c>r &lt; rows</c>, with <c>A</c> <c>(rows, cols)</c> row-major
     /// (row stride <paramref name="cols"/>), <c>x</c> <c>(cols)</c>, <c>y</c> <c>(rows)</c>.
     /// Four rows are read at once (four independent FMA chains sharing each load of <c>x</c>), with
-    /// 512-bit vectors where the CPU has them, else 256-bit, else scalar. Each row's sum is formed in a
+    /// AVX2/FMA 256-bit vectors (measured as fast as 512-bit ones on Zen 4 here, and better for short rows), else scalar. Each row's sum is formed in a
     /// fixed order that depends only on <paramref name="cols"/>, so splitting the rows between threads
     /// never changes a result.
     /// </summary>
@@ -28,8 +29,7 @@ public static class Gemv
         ref float a0 = ref MemoryMarshal.GetReference(a);
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
-        if (Vector512.IsHardwareAccelerated && cols >= 16) Rows512(ref a0, rows, cols, ref x0, ref y0);
-        else if (Vector256.IsHardwareAccelerated && cols >= 8) Rows256(ref a0, rows, cols, ref x0, ref y0);
+        if (Avx.IsSupported && Fma.IsSupported && cols >= 8) Rows256(ref a0, rows, cols, ref x0, ref y0);
         else
         {
             for (int r = 0; r < rows; r++)
@@ -65,46 +65,19 @@ public static class Gemv
         }
     }
 
+    /// <summary>The lane sums of four vectors, each as <c>((l0+l1)+(l2+l3)) + ((l4+l5)+(l6+l7))</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Sum4(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
+    {
+        var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+        return h.GetLower() + h.GetUpper();
+    }
+
     private static float DotScalar(ref float w, ref float x, int from, int to)
     {
         float s = 0f;
         for (int k = from; k < to; k++) s = MathF.FusedMultiplyAdd(Unsafe.Add(ref w, k), Unsafe.Add(ref x, k), s);
         return s;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Rows512(ref float a0, int rows, int cols, ref float x0, ref float y0)
-    {
-        int kv = cols & ~15;
-        int r = 0;
-        for (; r + 4 <= rows; r += 4)
-        {
-            ref float w0 = ref Unsafe.Add(ref a0, (nint)r * cols);
-            ref float w1 = ref Unsafe.Add(ref w0, cols);
-            ref float w2 = ref Unsafe.Add(ref w1, cols);
-            ref float w3 = ref Unsafe.Add(ref w2, cols);
-            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (int k = 0; k < kv; k += 16)
-            {
-                var xv = Vector512.LoadUnsafe(ref x0, (nuint)k);
-                s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)k), xv, s0);
-                s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)k), xv, s1);
-                s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)k), xv, s2);
-                s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)k), xv, s3);
-            }
-            Unsafe.Add(ref y0, r) += Vector512.Sum(s0) + DotScalar(ref w0, ref x0, kv, cols);
-            Unsafe.Add(ref y0, r + 1) += Vector512.Sum(s1) + DotScalar(ref w1, ref x0, kv, cols);
-            Unsafe.Add(ref y0, r + 2) += Vector512.Sum(s2) + DotScalar(ref w2, ref x0, kv, cols);
-            Unsafe.Add(ref y0, r + 3) += Vector512.Sum(s3) + DotScalar(ref w3, ref x0, kv, cols);
-        }
-        for (; r < rows; r++)
-        {
-            ref float w0 = ref Unsafe.Add(ref a0, (nint)r * cols);
-            Vector512<float> s0 = default;
-            for (int k = 0; k < kv; k += 16)
-                s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)k), Vector512.LoadUnsafe(ref x0, (nuint)k), s0);
-            Unsafe.Add(ref y0, r) += Vector512.Sum(s0) + DotScalar(ref w0, ref x0, kv, cols);
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -127,10 +100,15 @@ public static class Gemv
                 s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)k), xv, s2);
                 s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)k), xv, s3);
             }
-            Unsafe.Add(ref y0, r) += Vector256.Sum(s0) + DotScalar(ref w0, ref x0, kv, cols);
-            Unsafe.Add(ref y0, r + 1) += Vector256.Sum(s1) + DotScalar(ref w1, ref x0, kv, cols);
-            Unsafe.Add(ref y0, r + 2) += Vector256.Sum(s2) + DotScalar(ref w2, ref x0, kv, cols);
-            Unsafe.Add(ref y0, r + 3) += Vector256.Sum(s3) + DotScalar(ref w3, ref x0, kv, cols);
+            // the four row sums at once: three horizontal adds and one fold of the halves
+            (Vector128.LoadUnsafe(ref y0, (nuint)r) + Sum4(s0, s1, s2, s3)).StoreUnsafe(ref y0, (nuint)r);
+            if (kv != cols)
+            {
+                Unsafe.Add(ref y0, r) += DotScalar(ref w0, ref x0, kv, cols);
+                Unsafe.Add(ref y0, r + 1) += DotScalar(ref w1, ref x0, kv, cols);
+                Unsafe.Add(ref y0, r + 2) += DotScalar(ref w2, ref x0, kv, cols);
+                Unsafe.Add(ref y0, r + 3) += DotScalar(ref w3, ref x0, kv, cols);
+            }
         }
         for (; r < rows; r++)
         {
@@ -138,7 +116,9 @@ public static class Gemv
             Vector256<float> s0 = default;
             for (int k = 0; k < kv; k += 8)
                 s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)k), Vector256.LoadUnsafe(ref x0, (nuint)k), s0);
-            Unsafe.Add(ref y0, r) += Vector256.Sum(s0) + DotScalar(ref w0, ref x0, kv, cols);
+            // same reduction as a row in a group of four, so a row's bits do not depend on its neighbours
+            Unsafe.Add(ref y0, r) += Sum4(s0, default, default, default).ToScalar();
+            if (kv != cols) Unsafe.Add(ref y0, r) += DotScalar(ref w0, ref x0, kv, cols);
         }
     }
 }

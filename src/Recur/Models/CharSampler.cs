@@ -36,15 +36,18 @@ namespace Recur.Models;
 /// </summary>
 public sealed class CharSampler
 {
-    private const int ParallelMinHidden = 256;
+    /// <summary>Below this hidden size one thread does all the work (dispatch would cost more than it saves).</summary>
+    public const int DefaultParallelMinHidden = 256;
     private const long MaxTableFloats = 16L << 20;
 
     private readonly CellKind _kind;
     private readonly int _v, _h, _layers, _g, _gh, _inWidth;
     private readonly float[]? _table;     // (V, G*H) layer-0 input projection with folded biases
     private readonly float[]? _embedding; // (V, E), only without a table
-    private readonly float[][] _wih;      // per layer (G*H, in); layer 0 kept only without a table
-    private readonly float[][] _whh;      // per layer (G*H, H)
+    private readonly float[][] _wih;      // per layer (G*H, in); empty where unused (layer 0 with a table, or concatenated)
+    private readonly float[][] _whh;      // per layer (G*H, H); empty where concatenated
+    private readonly float[]?[] _wcat;    // LSTM/RNN layers that project x: [W_ih | W_hh] rows, (G*H, in + H)
+    private readonly float[][] _xh;       // per concatenated layer: [x; h_prev] (in + H)
     private readonly float[][] _biasX;    // per layer (G*H): b_ih (+ the parts of b_hh that fold)
     private readonly float[]?[] _biasH;   // GRU: b_hh (G*H); GRU reset-before: b_hn (H); else null
     private readonly float[] _headW, _headB;
@@ -69,7 +72,7 @@ public sealed class CharSampler
     /// </summary>
     public CharSampler(CharModel model, int threads = 0) : this(model, threads, allowTable: true) { }
 
-    internal CharSampler(CharModel model, int threads, bool allowTable)
+    internal CharSampler(CharModel model, int threads, bool allowTable, int parallelMinHidden = DefaultParallelMinHidden)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be 0 (one per core) or positive.");
@@ -85,6 +88,8 @@ public sealed class CharSampler
 
         _wih = new float[_layers][];
         _whh = new float[_layers][];
+        _wcat = new float[_layers][];
+        _xh = new float[_layers][];
         _biasX = new float[_layers][];
         _biasH = new float[_layers][];
         for (int l = 0; l < _layers; l++)
@@ -142,6 +147,26 @@ public sealed class CharSampler
             _embedding = cfg.Embed > 0 ? model.EmbeddingLayer!.Weight.Value.ToArray() : null;
             _x0 = new float[_inWidth];
         }
+        // LSTM and RNN layers that project their input: one product over [W_ih | W_hh] and [x; h],
+        // half the row passes (and horizontal sums) of two separate products.
+        if (_kind is CellKind.Lstm or CellKind.RnnTanh or CellKind.RnnRelu)
+        {
+            for (int l = _table is null ? 0 : 1; l < _layers; l++)
+            {
+                int inW = l == 0 ? _inWidth : H, cols = inW + H;
+                var cat = new float[(long)GH * cols];
+                for (int row = 0; row < GH; row++)
+                {
+                    _wih[l].AsSpan(row * inW, inW).CopyTo(cat.AsSpan(row * cols));
+                    _whh[l].AsSpan(row * H, H).CopyTo(cat.AsSpan(row * cols + inW));
+                }
+                _wcat[l] = cat;
+                _xh[l] = new float[cols];
+                _wih[l] = [];
+                _whh[l] = [];
+            }
+        }
+        for (int l = 0; l < _layers; l++) _xh[l] ??= [];
         _headW = model.Head.Weight.Value.ToArray();
         _headB = model.Head.Bias is { } hb ? hb.Value.ToArray() : new float[V];
 
@@ -163,7 +188,7 @@ public sealed class CharSampler
         _order = new int[V];
 
         int want = threads == 0 ? Environment.ProcessorCount : threads;
-        _parts = H >= ParallelMinHidden ? Math.Max(1, Math.Min(want, H / 64)) : 1;
+        _parts = H >= parallelMinHidden ? Math.Max(1, Math.Min(want, H / 64)) : 1;
         _unitSplit = new int[_parts + 1];
         _headSplit = new int[_parts + 1];
         for (int p = 0; p <= _parts; p++)
@@ -190,7 +215,7 @@ public sealed class CharSampler
         get
         {
             long floats = (long)_headW.Length + _headB.Length + (_table is not null ? _gh : (long)_wih[0].Length);
-            for (int l = 0; l < _layers; l++) floats += _whh[l].Length + (l > 0 ? _wih[l].Length : 0) + _biasX[l].Length;
+            for (int l = 0; l < _layers; l++) floats += _whh[l].Length + (l > 0 ? _wih[l].Length : 0) + (_wcat[l]?.Length ?? 0) + _biasX[l].Length;
             return floats * sizeof(float);
         }
     }
@@ -239,6 +264,12 @@ public sealed class CharSampler
         _job.Token = token;
         for (int l = 0; l < _layers; l++)
         {
+            if (_wcat[l] is not null)
+            {
+                int inW = l == 0 ? _inWidth : _h;
+                (l == 0 ? _x0 : _hNext[l - 1]).AsSpan(0, inW).CopyTo(_xh[l]);
+                _hCur[l].CopyTo(_xh[l], inW);
+            }
             Run(l, 0);
             if (_kind == CellKind.GruResetBefore) Run(l, 1);
         }
@@ -373,6 +404,26 @@ public sealed class CharSampler
         Gemv.MultiplyAdd(_headW.AsSpan(r0 * H, n * H), n, H, _hNext[_layers - 1], y);
     }
 
+    /// <summary><c>dst[g*H + j] = src[g*H + j]</c> for the first <paramref name="gates"/> blocks, units [j0, j0+n).</summary>
+    private void CopyGateRows(ReadOnlySpan<float> src, Span<float> dst, int gates, int j0, int n)
+    {
+        if (n == _h) src[..(gates * _h)].CopyTo(dst);
+        else for (int g = 0; g < gates; g++) src.Slice(g * _h + j0, n).CopyTo(dst.Slice(g * _h + j0, n));
+    }
+
+    /// <summary><c>dst[row] += W[row, :] · input</c> for rows <c>g*H + j</c>, first <paramref name="gates"/> blocks, units [j0, j0+n); one call when the block is all units.</summary>
+    private void GateRows(float[] w, int cols, ReadOnlySpan<float> input, Span<float> dst, int gates, int j0, int n)
+    {
+        int H = _h;
+        if (n == H) Gemv.MultiplyAdd(w.AsSpan(0, gates * H * cols), gates * H, cols, input, dst);
+        else
+            for (int g = 0; g < gates; g++)
+            {
+                int row = g * H + j0;
+                Gemv.MultiplyAdd(w.AsSpan(row * cols, n * cols), n, cols, input, dst.Slice(row, n));
+            }
+    }
+
     /// <summary>Gate rows and cell update of layer <paramref name="l"/> for hidden units [j0, j1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Units(int l, int phase, int j0, int j1)
@@ -400,17 +451,14 @@ public sealed class CharSampler
             return;
         }
 
-        // Input part of every gate block: table row, or b + W_ih x.
-        for (int g = 0; g < _g; g++)
+        // a = table row, or b + W_ih x; then + W_hh h (LSTM/RNN: both products at once over [W_ih | W_hh]).
+        if (projectX) CopyGateRows(_biasX[l], a, _g, j0, n);
+        else CopyGateRows(_table.AsSpan(token * _gh, _gh), a, _g, j0, n);
+        if (_wcat[l] is { } cat) GateRows(cat, inW + H, _xh[l], a, _g, j0, n);
+        else
         {
-            int row = g * H + j0;
-            var seg = a.Slice(row, n);
-            if (projectX)
-            {
-                _biasX[l].AsSpan(row, n).CopyTo(seg);
-                Gemv.MultiplyAdd(wih.AsSpan(row * inW, n * inW), n, inW, x, seg);
-            }
-            else _table.AsSpan(token * _gh + row, n).CopyTo(seg);
+            if (projectX) GateRows(wih, inW, x, a, _g, j0, n);
+            if (_kind is CellKind.Lstm or CellKind.RnnTanh or CellKind.RnnRelu) GateRows(whh, H, hprev, a, _g, j0, n);
         }
 
         switch (_kind)
@@ -419,18 +467,12 @@ public sealed class CharSampler
             case CellKind.RnnRelu:
             {
                 var seg = a.Slice(j0, n);
-                Gemv.MultiplyAdd(whh.AsSpan(j0 * H, n * H), n, H, hprev, seg);
                 if (_kind == CellKind.RnnTanh) TensorPrimitives.Tanh(seg, _hNext[l].AsSpan(j0, n));
                 else TensorPrimitives.Max(seg, 0f, _hNext[l].AsSpan(j0, n));
                 break;
             }
             case CellKind.Lstm:
             {
-                for (int g = 0; g < 4; g++)
-                {
-                    int row = g * H + j0;
-                    Gemv.MultiplyAdd(whh.AsSpan(row * H, n * H), n, H, hprev, a.Slice(row, n));
-                }
                 var gi = a.Slice(j0, n); var gf = a.Slice(H + j0, n); var gg = a.Slice(2 * H + j0, n); var go = a.Slice(3 * H + j0, n);
                 TensorPrimitives.Sigmoid(gi, gi);
                 TensorPrimitives.Sigmoid(gf, gf);
@@ -448,14 +490,9 @@ public sealed class CharSampler
             {
                 // hh = W_hh h + b_hh; r,z = σ(a + hh); n = tanh(a_n + r*hh_n); h' = n + z*(h - n)
                 var hh = _hh[l].AsSpan();
-                var bh = _biasH[l];
-                for (int g = 0; g < 3; g++)
-                {
-                    int row = g * H + j0;
-                    var seg = hh.Slice(row, n);
-                    if (bh is null) seg.Clear(); else bh.AsSpan(row, n).CopyTo(seg);
-                    Gemv.MultiplyAdd(whh.AsSpan(row * H, n * H), n, H, hprev, seg);
-                }
+                if (_biasH[l] is { } bh) CopyGateRows(bh, hh, 3, j0, n);
+                else for (int g = 0; g < 3; g++) hh.Slice(g * H + j0, n).Clear();
+                GateRows(whh, H, hprev, hh, 3, j0, n);
                 var r = a.Slice(j0, n); var z = a.Slice(H + j0, n); var nn = a.Slice(2 * H + j0, n);
                 TensorPrimitives.Add(r, hh.Slice(j0, n), r);
                 TensorPrimitives.Add(z, hh.Slice(H + j0, n), z);
@@ -471,11 +508,7 @@ public sealed class CharSampler
             case CellKind.GruResetBefore:
             {
                 // phase 0: r, z = σ(a + W_h{r,z} h); r*h for phase 1; a_n += b_hn
-                for (int g = 0; g < 2; g++)
-                {
-                    int row = g * H + j0;
-                    Gemv.MultiplyAdd(whh.AsSpan(row * H, n * H), n, H, hprev, a.Slice(row, n));
-                }
+                GateRows(whh, H, hprev, a, 2, j0, n);
                 var rz0 = a.Slice(j0, n); var rz1 = a.Slice(H + j0, n);
                 TensorPrimitives.Sigmoid(rz0, rz0);
                 TensorPrimitives.Sigmoid(rz1, rz1);
