@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Recur.IO;
+using Xunit;
+
+namespace Recur.Tests.Cli;
+
+[Collection("Console")]
+public sealed partial class TrainCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("recur-cli-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private string TextFile(int chars = 3000)
+    {
+        string path = Path.Combine(_dir, "text.txt");
+        using var s = typeof(Recur.Data.Corpus).Assembly.GetManifestResourceStream(Recur.Data.Corpus.TinyShakespeareResource)!;
+        var buf = new byte[chars];
+        s.ReadExactly(buf);
+        File.WriteAllBytes(path, buf);
+        return path;
+    }
+
+    private static readonly string[] Tiny =
+        ["--hidden", "16", "--layers", "1", "--embed", "8", "--seq-length", "16", "--batch-size", "4", "--eval-every", "10", "--threads", "1"];
+
+    [Fact]
+    public void TrainsEvaluatesAndResumes()
+    {
+        string text = TextFile();
+        string run = Path.Combine(_dir, "run");
+        var r = CliHarness.Run(["train", text, .. Tiny, "--max-iters", "20", "--out", run, "--sample-length", "40"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("done: reached --max-iters 20 after 20 iterations", r.Out);
+        Assert.Contains("--- sample", r.Out);
+        Assert.Contains("val loss", r.Out);
+        foreach (string f in new[] { "best/model.safetensors", "best/config.json", "latest/state.safetensors", "metrics.jsonl", "loss.png" })
+            Assert.True(File.Exists(Path.Combine(run, f)), f);
+        Assert.Equal("", r.Err);
+
+        // eval reproduces the training run's validation loss for the best checkpoint
+        var ck = Checkpoint.Load(run);
+        var e = CliHarness.Run("eval", run);
+        Assert.True(e.ExitCode == 0, e.ToString());
+        var m = NatsRegex().Match(e.Out);
+        Assert.True(m.Success, e.Out);
+        Assert.Equal(ck.Progress!.ValLoss!.Value, double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 4);
+        Assert.Contains("bits/char", e.Out);
+
+        // any file
+        var f2 = CliHarness.Run("eval", run, text);
+        Assert.True(f2.ExitCode == 0, f2.ToString());
+
+        // resume continues from iteration 20
+        var r2 = CliHarness.Run("train", "--resume", run, "--max-iters", "25", "--sample-length", "0");
+        Assert.True(r2.ExitCode == 0, r2.ToString());
+        Assert.Contains("resuming at iteration 20", r2.Out);
+        Assert.Equal(25, Checkpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+
+        // init-from starts a new run from those weights, taking the architecture from the checkpoint
+        var r3 = CliHarness.Run("train", text, "--init-from", run, "--max-iters", "2", "--seq-length", "16", "--batch-size", "4", "--sample-length", "0", "--out", Path.Combine(_dir, "run2"));
+        Assert.True(r3.ExitCode == 0, r3.ToString());
+        Assert.Equal(16, Checkpoint.Load(Path.Combine(_dir, "run2")).Config.Hidden);
+    }
+
+    [GeneratedRegex(@": ([0-9.]+) nats/char")]
+    private static partial Regex NatsRegex();
+
+    [Fact]
+    public void BadFilesGetOneClearLine()
+    {
+        string empty = Path.Combine(_dir, "empty.txt");
+        File.WriteAllBytes(empty, []);
+        string binary = Path.Combine(_dir, "bin.dat");
+        File.WriteAllBytes(binary, [0x7F, (byte)'E', (byte)'L', (byte)'F', 0, 0, 1, 2]);
+        string latin1 = Path.Combine(_dir, "latin1.txt");
+        File.WriteAllBytes(latin1, Encoding.Latin1.GetBytes("caf\u00e9 cr\u00e8me br\u00fbl\u00e9e, a long enough line of text"));
+        string shortText = Path.Combine(_dir, "short.txt");
+        File.WriteAllText(shortText, "To be, or not to be");
+
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", Path.Combine(_dir, "missing.txt")), "train", "missing.txt", "not found");
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", empty), "train", "empty");
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", binary), "train", "binary");
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", latin1), "train", "UTF-8");
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", shortText, "--seq-length", "64", "--batch-size", "1"), "train", "sequence length");
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", shortText, "--seq-length", "4", "--batch-size", "32"), "train", "batch size");
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", _dir), "train", "folder");
+    }
+
+    [Theory]
+    [InlineData("--hidden", "0", "--hidden")]
+    [InlineData("--layers", "-2", "--layers")]
+    [InlineData("--dropout", "1.5", "--dropout")]
+    [InlineData("--lr", "-1", "--lr")]
+    [InlineData("--lr", "abc", "--lr")]
+    [InlineData("--optimizer", "lbfgs", "--optimizer")]
+    [InlineData("--model", "transformer", "--model")]
+    [InlineData("--clip-mode", "max", "--clip-mode")]
+    [InlineData("--val-frac", "1", "--val-frac")]
+    [InlineData("--grad-clip", "-5", "--grad-clip")]
+    [InlineData("--hiden", "5", "unknown option")]
+    public void OptionsOutOfRangeGetOneClearLine(string option, string value, string fragment)
+    {
+        string text = TextFile();
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", text, option, value, "--out", Path.Combine(_dir, "never")), "train", fragment);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "never")));
+    }
+
+    [Fact]
+    public void CorruptedCheckpointsGetOneClearLine()
+    {
+        string text = TextFile();
+        string run = Path.Combine(_dir, "run");
+        var ok = CliHarness.Run(["train", text, .. Tiny, "--max-iters", "3", "--out", run, "--sample-length", "0"]);
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        string model = Path.Combine(run, "best", Checkpoint.ModelFile);
+        byte[] good = File.ReadAllBytes(model);
+        File.WriteAllBytes(model, good[..(good.Length / 2)]);
+        CliHarness.AssertCleanFailure(CliHarness.Run("eval", run), "eval", "model.safetensors");
+        File.WriteAllBytes(model, good);
+
+        string state = Path.Combine(run, "latest", Checkpoint.StateFile);
+        byte[] goodState = File.ReadAllBytes(state);
+        File.WriteAllBytes(state, goodState[..100]);
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", "--resume", run), "train", "state.safetensors");
+        File.WriteAllBytes(state, goodState);
+
+        string config = Path.Combine(run, "best", Checkpoint.ConfigFile);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"version\": 1", "\"version\": 99"));
+        CliHarness.AssertCleanFailure(CliHarness.Run("eval", run), "eval", "version 99");
+
+        CliHarness.AssertCleanFailure(CliHarness.Run("eval", Path.Combine(_dir, "nope")), "eval", "nope");
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", "--resume", Path.Combine(_dir, "nope")), "train", "nope");
+        CliHarness.AssertCleanFailure(CliHarness.Run("eval", _dir), "eval", "not a checkpoint");
+    }
+
+    [Fact]
+    public void EvalNamesCharactersOutsideTheVocabulary()
+    {
+        string text = TextFile();
+        string run = Path.Combine(_dir, "run");
+        Assert.Equal(0, CliHarness.Run(["train", text, .. Tiny, "--max-iters", "2", "--out", run, "--sample-length", "0"]).ExitCode);
+        string other = Path.Combine(_dir, "other.txt");
+        File.WriteAllText(other, "Größe ✓ and more");
+        CliHarness.AssertCleanFailure(CliHarness.Run("eval", run, other), "eval", "'ö' (U+00F6)", "'✓' (U+2713)");
+        CliHarness.AssertCleanFailure(CliHarness.Run("eval", run, "--split", "test"), "eval", "no test split");
+        CliHarness.AssertCleanFailure(CliHarness.Run("eval", run, other, "--split", "val"), "eval", "--split");
+    }
+
+    [Fact]
+    public void NonFiniteLossStopsWithExitCode3AndKeepsTheLastGoodCheckpoint()
+    {
+        string text = TextFile();
+        string run = Path.Combine(_dir, "run");
+        var r = CliHarness.Run("train", text, "--model", "rnn", "--nonlinearity", "relu", "--optimizer", "sgd", "--lr", "90", "--grad-clip", "0",
+            "--hidden", "16", "--layers", "1", "--embed", "8", "--seq-length", "16", "--batch-size", "4", "--eval-every", "1", "--max-iters", "500",
+            "--threads", "1", "--out", run);
+        Assert.Equal(3, r.ExitCode);
+        CliHarness.AssertCleanFailure(r, "train", "became", "last good checkpoint");
+        var ck = Checkpoint.Load(run, CheckpointKind.Latest); // still loads
+        Assert.True(ck.Progress!.Iteration >= 1);
+    }
+}
