@@ -384,8 +384,8 @@ public static class Cells
             var p = new LinePlot(width, height)
             {
                 Title = $"LAYER {l + 1} GATES",
-                XLabel = "FRACTION LEFT-SATURATED (<0.1)",
-                YLabel = "FRACTION RIGHT-SATURATED (>0.9)",
+                XLabel = "FRACTION LEFT-SATURATED (BELOW 0.1)",
+                YLabel = "FRACTION RIGHT-SATURATED (ABOVE 0.9)",
                 XMin = 0, XMax = 1, YMin = 0, YMax = 1,
             };
             foreach (var g in gates) p.AddScatter(GateLabel(g.Gate), g.LeftFraction, g.RightFraction);

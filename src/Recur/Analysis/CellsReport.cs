@@ -146,7 +146,7 @@ public static class CellsReport
         body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;max-width:1200px;color:#222}
         h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd}
         .sub{color:#555;margin:0 0 6px} .note{background:#fff8dc;border:1px solid #e8d9a0;padding:6px 10px}
-        table{border-collapse:collapse;font-size:13px} td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
+        table{border-collapse:collapse;font-size:13px;width:100%} td:nth-child(2){width:30%} td:nth-child(1){white-space:nowrap} td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
         .cellref{cursor:pointer;color:#1a4fb0;text-decoration:underline;margin-right:10px;white-space:nowrap}
         .const{color:#999;font-style:italic}
         .text{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12px;line-height:1.45;white-space:pre-wrap;word-break:break-all;
@@ -207,9 +207,13 @@ public static class CellsReport
             td2.appendChild(a);
           });
           tr.appendChild(td2); tbody.appendChild(tr);
-          if (f.constant) return;
-          f.top.slice(0, D.panels).forEach(function (t) {
-            var div = document.createElement('div'); div.className = 'panel';
+        });
+        // Panels, strongest feature first.
+        D.features.filter(function (f) { return !f.constant && f.top.length > 0; })
+          .sort(function (a, b) { return Math.abs(b.top[0].r) - Math.abs(a.top[0].r); })
+          .forEach(function (f) {
+          f.top.slice(0, D.panels).forEach(function (t, k) {
+            var div = document.createElement('div'); div.className = 'panel'; div.id = 'panel-' + f.name + '-' + k;
             var h = document.createElement('h3'); h.textContent = f.name + ': ' + label(t) + ', r = ' + t.r.toFixed(3) + ' (first ' + D.panelChars + ' characters)';
             var tx = document.createElement('div'); tx.className = 'text';
             tx.innerHTML = spans(D.panelChars);
@@ -244,6 +248,18 @@ public static class CellsReport
         var first = D.features.filter(function (f) { return !f.constant && f.top.length > 0; })[0];
         if (first && D.kinds.indexOf(first.top[0].kind) >= 0) { selL.value = first.top[0].layer; selK.value = first.top[0].kind; selI.value = first.top[0].index; }
         update();
+        // cells.html#FEATURE: that feature's panels move to the top of the page and its best cell goes to the viewer.
+        var want = decodeURIComponent(location.hash.slice(1));
+        var target = want && document.getElementById('panel-' + want + '-0');
+        if (target) {
+          var wf = D.features.filter(function (f) { return f.name === want; })[0];
+          if (D.kinds.indexOf(wf.top[0].kind) >= 0) { selL.value = wf.top[0].layer; selK.value = wf.top[0].kind; selI.value = wf.top[0].index; update(); }
+          var anchor = document.querySelector('.sub');
+          for (var k = D.panels - 1; k >= 0; k--) {
+            var pk = document.getElementById('panel-' + want + '-' + k);
+            if (pk) anchor.parentNode.insertBefore(pk, anchor.nextSibling);
+          }
+        }
         // Hover: the value under the mouse.
         var tip = document.getElementById('tip');
         document.addEventListener('mouseover', function (e) {

@@ -264,11 +264,11 @@ public static class GradFlow
         {
             double sigma = PowerIteration.LargestSingularValue(probe.WeightHh(l), probe.Gates * H, H, new Rng(17));
             var c = norms.MeanLog10ByDistance(l);
-            curves.Add(new GradFlowCurve($"{cfg.Cell} layer {l} h", c, FitSlope(c), sigma, maxD, meanD));
+            curves.Add(new GradFlowCurve($"{cfg.Cell} layer {l + 1} h", c, FitSlope(c), sigma, maxD, meanD));
             if (norms.HasC)
             {
                 var cc = norms.MeanLog10ByDistance(l, cell: true);
-                curves.Add(new GradFlowCurve($"{cfg.Cell} layer {l} c", cc, FitSlope(cc)));
+                curves.Add(new GradFlowCurve($"{cfg.Cell} layer {l + 1} c", cc, FitSlope(cc)));
             }
         }
         return curves;
