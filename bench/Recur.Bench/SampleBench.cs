@@ -22,7 +22,9 @@ internal static class SampleBench
         bool noTorch = args.Contains("--no-pytorch");
         string root = MinCharBench.FindRepoRoot();
         Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} cores, Vector512 {(Vector512.IsHardwareAccelerated ? "yes" : "no")}; .NET {Environment.Version}");
-        var (bw1, bw2) = Bandwidth();
+        var big = Filled(256L << 20);
+        double bw1 = ReadBandwidth(big, 1, 1, 7), bw2 = ReadBandwidth(big, 2, 1, 7);
+        big = null!;
         double bw = Math.Max(bw1, bw2);
         Console.WriteLine($"memory read bandwidth (streaming sum over 256 MB, best of 7): 1 thread {bw1:F1} GB/s, 2 threads {bw2:F1} GB/s");
         Console.WriteLine();
@@ -33,6 +35,8 @@ internal static class SampleBench
             model.Reset(new Rng(1));
             int chars = hidden >= 512 ? 2000 : 20000;
             var recur = new[] { 1, 2 }.Select(th => (Threads: th, Us: TimeRecur(model, th, chars))).ToArray();
+            if (hidden < CharSampler.DefaultParallelMinHidden) // also try splitting below the default threshold
+                Console.WriteLine($"hidden {hidden}: 2 threads with the units split (not the default below H = {CharSampler.DefaultParallelMinHidden}): {TimeRecur(model, 2, chars, parallelMinHidden: 1):F2} us/char");
             var best = recur.MinBy(r => r.Us);
             long weightBytes = 0;
             for (int l = 0; l < Layers; l++)
@@ -42,6 +46,11 @@ internal static class SampleBench
             }
             long readBytes = new CharSampler(model, 1).BytesPerStep;
             double floorUs = weightBytes / (bw * 1e9) * 1e6;
+            // The same bytes read over and over, as sampling does: they stay in cache when they fit.
+            var hot = Filled(weightBytes);
+            double hot1 = ReadBandwidth(hot, 1, 200, 5), hot2 = ReadBandwidth(hot, 2, 200, 5);
+            double hotFloorUs = weightBytes / (Math.Max(hot1, hot2) * 1e9) * 1e6;
+            Console.WriteLine($"hidden {hidden}: re-reading a {weightBytes / 1e6:F2} MB buffer: 1 thread {hot1:F1} GB/s, 2 threads {hot2:F1} GB/s -> cached floor {hotFloorUs:F1} us");
             (double Us, int Threads)? torch = null;
             if (!noTorch)
                 torch = new[] { 1, 2 }.Select(th => TimeTorch(root, hidden, th, hidden >= 512 ? 600 : 2000)).MinBy(t => t.Us);
@@ -50,19 +59,19 @@ internal static class SampleBench
                               $"recurrent weights {weightBytes / 1e6:F2} MB (sampler reads {readBytes / 1e6:F2} MB/char), floor {floorUs:F1} us");
             string tcol = torch is { } t ? $"{t.Us:F1} ({t.Threads})" : "-";
             string speedup = torch is { } t2 ? $"{t2.Us / best.Us:F1}x" : "-";
-            rows.Add($"| {hidden}, {Layers} | {best.Us:F2} ({best.Threads}) | {tcol} | {speedup} | {weightBytes / 1e6:F2} MB | {floorUs:F1} | {best.Us / floorUs:F2} |");
+            rows.Add($"| {hidden}, {Layers} | {best.Us:F2} ({best.Threads}) | {tcol} | {speedup} | {weightBytes / 1e6:F2} MB | {floorUs:F1} | {best.Us / floorUs:F2} | {hotFloorUs:F1} | {best.Us / hotFloorUs:F2} |");
         }
         Console.WriteLine();
-        Console.WriteLine($"| hidden, layers | Recur us/char (threads) | PyTorch us/char (threads) | speed-up | recurrent weights | floor us (at {bw:F1} GB/s) | Recur / floor |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine($"| hidden, layers | Recur us/char (threads) | PyTorch us/char (threads) | speed-up | recurrent weights | DRAM floor us (at {bw:F1} GB/s) | Recur / DRAM floor | cached floor us | Recur / cached floor |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows) Console.WriteLine(r);
         return 0;
     }
 
     /// <summary>Median over 7 rounds of µs per generated character (Next: draw, feed, step), after a warm-up.</summary>
-    private static double TimeRecur(CharModel model, int threads, int chars)
+    private static double TimeRecur(CharModel model, int threads, int chars, int parallelMinHidden = CharSampler.DefaultParallelMinHidden)
     {
-        var s = new CharSampler(model, threads);
+        var s = new CharSampler(model, threads, allowTable: true, parallelMinHidden);
         var rng = new Rng(5);
         s.Step(0);
         for (int i = 0; i < Math.Min(chars, 500); i++) s.Next(1f, 0, false, rng);
@@ -91,37 +100,43 @@ internal static class SampleBench
         return (json.GetProperty("us_per_char").GetDouble(), threads);
     }
 
-    /// <summary>Read bandwidth in GB/s (1e9 bytes/s): a vectorised sum over a 256 MB float array, best of 7, with 1 and 2 threads.</summary>
-    private static (double One, double Two) Bandwidth()
+    /// <summary>
+    /// Read bandwidth in GB/s (1e9 bytes/s): <paramref name="threads"/> threads each sum their contiguous
+    /// share of <paramref name="data"/> <paramref name="passes"/> times (vectorised, four accumulators);
+    /// wall time from start to the last join; best of <paramref name="rounds"/>.
+    /// </summary>
+    private static double ReadBandwidth(float[] data, int threads, int passes, int rounds)
     {
-        var data = new float[64 << 20]; // 256 MB
-        for (int i = 0; i < data.Length; i += 1024) data[i] = 1f; // touch every page
-        data.AsSpan().Fill(0.5f);
-        double Best(int threads)
+        double best = 0;
+        for (int r = 0; r < rounds; r++)
         {
-            double best = 0;
-            for (int r = 0; r < 7; r++)
+            var sums = new float[threads];
+            using var go = new ManualResetEventSlim(false);
+            var ts = Enumerable.Range(0, threads).Select(k => new Thread(() =>
             {
-                var sums = new float[threads];
-                long t0 = Stopwatch.GetTimestamp();
-                if (threads == 1) sums[0] = Sum(data, 0, data.Length);
-                else
-                {
-                    var ts = Enumerable.Range(0, threads).Select(k => new Thread(() =>
-                    {
-                        long lo = (long)data.Length * k / threads, hi = (long)data.Length * (k + 1) / threads;
-                        sums[k] = Sum(data, (int)lo, (int)hi);
-                    })).ToArray();
-                    foreach (var t in ts) t.Start();
-                    foreach (var t in ts) t.Join();
-                }
-                double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                if (sums.Sum() <= 0) throw new InvalidOperationException("sum lost");
-                best = Math.Max(best, data.Length * 4.0 / s / 1e9);
-            }
-            return best;
+                int lo = (int)((long)data.Length * k / threads), hi = (int)((long)data.Length * (k + 1) / threads);
+                go.Wait();
+                float acc = 0;
+                for (int p = 0; p < passes; p++) acc += Sum(data, lo, hi);
+                sums[k] = acc;
+            })).ToArray();
+            foreach (var t in ts) t.Start();
+            Thread.Sleep(5);
+            long t0 = Stopwatch.GetTimestamp();
+            go.Set();
+            foreach (var t in ts) t.Join();
+            double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            if (!(sums.Sum() > 0)) throw new InvalidOperationException("sum lost");
+            best = Math.Max(best, (double)data.Length * 4 * passes / sec / 1e9);
         }
-        return (Best(1), Best(2));
+        return best;
+    }
+
+    private static float[] Filled(long bytes)
+    {
+        var a = new float[bytes / 4];
+        a.AsSpan().Fill(0.5f);
+        return a;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]

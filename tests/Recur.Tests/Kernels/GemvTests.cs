@@ -1,0 +1,85 @@
+using Recur.Kernels;
+using Xunit;
+
+namespace Recur.Tests.Kernels;
+
+public sealed class GemvTests
+{
+    private static float[] Random(int n, ulong seed)
+    {
+        var a = new float[n];
+        new Rng(seed).FillUniform(a, -1f, 1f);
+        return a;
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 7)]
+    [InlineData(4, 8)]
+    [InlineData(5, 9)]
+    [InlineData(9, 37)]
+    [InlineData(17, 100)]
+    [InlineData(64, 128)]
+    public void MultiplyAddMatchesADoubleReference(int rows, int cols)
+    {
+        var a = Random(rows * cols, 1);
+        var x = Random(cols, 2);
+        var y = Random(rows, 3);
+        var expect = new double[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            double s = y[r];
+            for (int k = 0; k < cols; k++) s += (double)a[r * cols + k] * x[k];
+            expect[r] = s;
+        }
+        Gemv.MultiplyAdd(a, rows, cols, x, y);
+        for (int r = 0; r < rows; r++) Assert.True(Math.Abs(y[r] - expect[r]) <= 1e-5 * (1 + cols), $"row {r}: {y[r]} vs {expect[r]}");
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 7)]
+    [InlineData(25, 100)]
+    [InlineData(6, 41)]
+    [InlineData(9, 64)]
+    public void MultiplyAddTransposedMatchesADoubleReference(int rows, int cols)
+    {
+        var a = Random(rows * cols, 4);
+        var x = Random(rows, 5);
+        var y = Random(cols, 6);
+        var expect = new double[cols];
+        for (int k = 0; k < cols; k++)
+        {
+            double s = y[k];
+            for (int r = 0; r < rows; r++) s += (double)a[r * cols + k] * x[r];
+            expect[k] = s;
+        }
+        Gemv.MultiplyAddTransposed(a, rows, cols, x, y);
+        for (int k = 0; k < cols; k++) Assert.True(Math.Abs(y[k] - expect[k]) <= 1e-5 * (1 + rows), $"col {k}: {y[k]} vs {expect[k]}");
+    }
+
+    [Fact]
+    public void ARowsResultDoesNotDependOnHowTheRowsAreSplit()
+    {
+        const int rows = 23, cols = 45;
+        var a = Random(rows * cols, 7);
+        var x = Random(cols, 8);
+        var whole = new float[rows];
+        Gemv.MultiplyAdd(a, rows, cols, x, whole);
+        foreach (int cut in new[] { 1, 2, 3, 5, 6, 13 })
+        {
+            var parts = new float[rows];
+            Gemv.MultiplyAdd(a.AsSpan(0, cut * cols), cut, cols, x, parts.AsSpan(0, cut));
+            Gemv.MultiplyAdd(a.AsSpan(cut * cols), rows - cut, cols, x, parts.AsSpan(cut));
+            Assert.Equal(whole, parts);
+        }
+    }
+
+    [Fact]
+    public void RejectsShortSpans()
+    {
+        Assert.Throws<ArgumentException>(() => Gemv.MultiplyAdd(new float[5], 2, 3, new float[3], new float[2]));
+        Assert.Throws<ArgumentException>(() => Gemv.MultiplyAdd(new float[6], 2, 3, new float[2], new float[2]));
+        Assert.Throws<ArgumentException>(() => Gemv.MultiplyAddTransposed(new float[6], 2, 3, new float[2], new float[2]));
+    }
+}
