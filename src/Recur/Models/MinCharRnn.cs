@@ -219,16 +219,11 @@ public sealed class MinCharRnn
         Gemm.Sgemm(false, false, T, H, V, 1f, ps, V, Why, H, 0f, dhs, H);
         Array.Clear(DWxh);
         var dhnext = _dhnext.AsSpan();
-        var tmp = _tmp.AsSpan(0, H);
         dhnext.Clear();
         for (int t = T - 1; t >= 0; t--)
         {
             var dh = dhs.Slice(t * H, H);
-            TensorPrimitives.Add(dh, dhnext, dh);         // dh = Why^T dy + dhnext
-            var h = hs.Slice((t + 1) * H, H);
-            TensorPrimitives.Multiply(h, h, tmp);
-            TensorPrimitives.Subtract(1f, tmp, tmp);
-            TensorPrimitives.Multiply(dh, tmp, dh);       // dhraw = (1 - h*h) * dh, backprop through tanh
+            TanhBackward(hs.Slice((t + 1) * H, H), dhnext, dh); // dhraw = (1 - h*h) * (Why^T dy + dhnext)
             int x = inputs[t];
             for (int r = 0; r < H; r++) DWxh[r * V + x] += dh[r]; // dWxh += dhraw x_t^T
             if (t > 0)
@@ -245,6 +240,24 @@ public sealed class MinCharRnn
         foreach (var (_, d, _) in _all) TensorPrimitives.Clamp(d, -5f, 5f, d); // mitigate exploding gradients
         hs.Slice(T * H, H).CopyTo(hprev);
         return loss;
+    }
+
+    /// <summary><c>dh = (1 - h*h) * (dh + dhnext)</c>: backprop through tanh, in one pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TanhBackward(ReadOnlySpan<float> h, ReadOnlySpan<float> dhnext, Span<float> dh)
+    {
+        int n = dh.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256.Create(1f);
+            for (; i + 8 <= n; i += 8)
+            {
+                var hv = Vector256.Create(h.Slice(i, 8));
+                var d = Vector256.Create(dh.Slice(i, 8)) + Vector256.Create(dhnext.Slice(i, 8));
+                ((one - hv * hv) * d).CopyTo(dh.Slice(i, 8));
+            }
+        }
+        for (; i < n; i++) dh[i] = (1f - h[i] * h[i]) * (dh[i] + dhnext[i]);
     }
 
     /// <summary>Adagrad on every parameter: <c>m += g*g</c>, <c>w += -lr * g / sqrt(m + 1e-8)</c>.</summary>
