@@ -67,10 +67,11 @@ public sealed class CharSampler
 
     /// <summary>
     /// A sampler over a copy of <paramref name="model"/>'s current weights. <paramref name="threads"/>:
-    /// threads for the recurrent products when <c>H &gt;= 256</c> (0 = one per core, at most 2 by default
-    /// on small machines); results are identical for any value.
+    /// threads for the recurrent products when <c>H &gt;= 256</c> (0 = one per core); results are identical
+    /// for any value. Two threads halve the time of a large model on an idle machine, but a step waits
+    /// for its slowest part, so on a machine whose other cores are busy one thread is faster (the default).
     /// </summary>
-    public CharSampler(CharModel model, int threads = 0) : this(model, threads, allowTable: true) { }
+    public CharSampler(CharModel model, int threads = 1) : this(model, threads, allowTable: true) { }
 
     internal CharSampler(CharModel model, int threads, bool allowTable, int parallelMinHidden = DefaultParallelMinHidden)
     {
