@@ -20,7 +20,7 @@ internal sealed class TrainCommand : ICommand
         Model = "lstm", Hidden = 256, Layers = 2, Embed = 32, Dropout = 0,
         SeqLength = 64, BatchSize = 32, Optimizer = "adam", LearningRate = 3e-3,
         LrDecay = 1, LrDecayEvery = 1, GradClip = 5, ClipMode = "norm",
-        MaxEpochs = 50, Minutes = DefaultMinutes, EvalEvery = 250,
+        MaxEpochs = 50, Minutes = DefaultMinutes, EvalEvery = 400,
     };
 
     /// <summary>Wall-clock budget of <c>recur train</c> without a file.</summary>
@@ -61,7 +61,7 @@ internal sealed class TrainCommand : ICommand
         data and evaluation
           --val-frac F              validation fraction (default 0.1, nanoGPT's split)
           --test-frac F             test fraction carved from the end (default 0)
-          --eval-every N            full validation pass + checkpoint every N iterations (default 1000; 250 without FILE)
+          --eval-every N            full validation pass + checkpoint every N iterations (default 1000; 400 without FILE)
           --sample-every N          print a sample every N iterations, 0 = never (default 0)
           --sample-length N         length of those samples and of the final one, 0 = none (default 500)
           --temperature T           sampling temperature (default 0.8)
