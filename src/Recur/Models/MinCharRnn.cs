@@ -201,11 +201,18 @@ public sealed class MinCharRnn
         // ys[t] = Why hs[t] + by for all t: (T, V) = hs (T, H) · Why^T; ps[t] = softmax(ys[t])
         for (int t = 0; t < T; t++) By.CopyTo(ps.Slice(t * V, V));
         Gemm.Sgemm(false, true, T, V, H, 1f, hs[H..], H, Why, H, 1f, ps, V);
+        // ps[t] = exp(ys[t] - max) / sum: the exponentials of all T rows in one call
+        for (int t = 0; t < T; t++)
+        {
+            var y = ps.Slice(t * V, V);
+            TensorPrimitives.Subtract(y, TensorPrimitives.Max(y), y);
+        }
+        TensorPrimitives.Exp(ps, ps);
         double loss = 0;
         for (int t = 0; t < T; t++)
         {
             var p = ps.Slice(t * V, V);
-            TensorPrimitives.SoftMax(p, p);
+            TensorPrimitives.Divide(p, TensorPrimitives.Sum(p), p);
             loss -= Math.Log(p[targets[t]]); // softmax (cross-entropy loss)
         }
 
