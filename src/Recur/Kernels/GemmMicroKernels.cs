@@ -105,6 +105,13 @@ internal unsafe struct Avx512Kernel8x32 : IGemmKernel
     public static void Compute(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr,
         float alpha, float beta, int mode, float* scratch)
     {
+        if (mr <= 4)
+        {
+            // A ragged last row panel (e.g. a batch of 50 = 6*8 + 2): accumulate only the rows that
+            // exist. Each element's FMA chain is the same as in the full tile, so the bits are too.
+            ComputeFewRows(kc, a, b, c, ldc, mr, nr, alpha, beta, mode, scratch);
+            return;
+        }
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
@@ -166,6 +173,53 @@ internal unsafe struct Avx512Kernel8x32 : IGemmKernel
         c50.Store(s); c51.Store(s + 16); s += 32;
         c60.Store(s); c61.Store(s + 16); s += 32;
         c70.Store(s); c71.Store(s + 16);
+        GemmTile.UpdateScalar(scratch, 32, c, ldc, mr, nr, alpha, beta, mode);
+    }
+
+    /// <summary>Rows 0..3 of the 8-row panel only (for mr &lt;= 4; rows 2 and 3 skipped when mr &lt;= 2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ComputeFewRows(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr,
+        float alpha, float beta, int mode, float* scratch)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        if (mr <= 2)
+        {
+            for (int p = 0; p < kc; p++)
+            {
+                var b0 = Vector512.Load(b);
+                var b1 = Vector512.Load(b + 16);
+                var av = Vector512.Create(a[0]);
+                c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
+                av = Vector512.Create(a[1]);
+                c10 = Avx512F.FusedMultiplyAdd(av, b0, c10); c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
+                a += 8;
+                b += 32;
+            }
+        }
+        else
+        {
+            for (int p = 0; p < kc; p++)
+            {
+                var b0 = Vector512.Load(b);
+                var b1 = Vector512.Load(b + 16);
+                var av = Vector512.Create(a[0]);
+                c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
+                av = Vector512.Create(a[1]);
+                c10 = Avx512F.FusedMultiplyAdd(av, b0, c10); c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
+                av = Vector512.Create(a[2]);
+                c20 = Avx512F.FusedMultiplyAdd(av, b0, c20); c21 = Avx512F.FusedMultiplyAdd(av, b1, c21);
+                av = Vector512.Create(a[3]);
+                c30 = Avx512F.FusedMultiplyAdd(av, b0, c30); c31 = Avx512F.FusedMultiplyAdd(av, b1, c31);
+                a += 8;
+                b += 32;
+            }
+        }
+        float* s = scratch;
+        c00.Store(s); c01.Store(s + 16); s += 32;
+        c10.Store(s); c11.Store(s + 16); s += 32;
+        c20.Store(s); c21.Store(s + 16); s += 32;
+        c30.Store(s); c31.Store(s + 16);
         GemmTile.UpdateScalar(scratch, 32, c, ldc, mr, nr, alpha, beta, mode);
     }
 }
