@@ -16,6 +16,8 @@ internal static class Program
                 return GemmBench.Run(args[1..]);
             case "gemm-dispatch":
                 return GemmDispatchBench.Run(args[1..]);
+            case "race":
+                return RaceBench.Run(args[1..]);
             case "lstm-step":
                 return LstmStepBench.Run(args[1..]);
             case "lstm-step-one":

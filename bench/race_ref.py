@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""PyTorch side of the equal-time race (bench/Recur.Bench race).
+
+The same model and training as `recur train`'s defaults: characters of tiny-shakespeare sorted by code
+point, train = first 90%, val = last 10%; the train split cut into --batch streams, each iteration the
+next --seq characters of every stream, hidden state carried (detached) and reset each epoch; a 2-layer
+LSTM (embedding 32, hidden 256), cross-entropy, clip_grad_norm_(5), Adam 3e-3; a full validation pass
+every --eval-every iterations and at the end. Stops after --minutes of wall clock.
+Prints one JSON line per evaluation: {"iter", "elapsed_s", "val_loss"}.
+"""
+import argparse, json, math, time
+import torch
+import torch.nn as nn
+
+p = argparse.ArgumentParser()
+p.add_argument("--text", required=True)
+p.add_argument("--minutes", type=float, default=5)
+p.add_argument("--threads", type=int, default=1)
+p.add_argument("--batch", type=int, default=32)
+p.add_argument("--seq", type=int, default=64)
+p.add_argument("--hidden", type=int, default=256)
+p.add_argument("--layers", type=int, default=2)
+p.add_argument("--embed", type=int, default=32)
+p.add_argument("--lr", type=float, default=3e-3)
+p.add_argument("--eval-every", type=int, default=400)
+a = p.parse_args()
+torch.set_num_threads(a.threads)
+torch.manual_seed(1234)
+
+text = open(a.text, encoding="utf-8").read()
+chars = sorted(set(text))
+idx = {c: i for i, c in enumerate(chars)}
+data = torch.tensor([idx[c] for c in text], dtype=torch.long)
+n_train = int(len(data) * 0.9)  # nanoGPT split, as Recur
+train, val = data[:n_train], data[n_train:]
+V = len(chars)
+
+
+class CharLstm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(V, a.embed)
+        self.rnn = nn.LSTM(a.embed, a.hidden, a.layers)
+        self.head = nn.Linear(a.hidden, V)
+
+    def forward(self, x, state):
+        y, state = self.rnn(self.embedding(x), state)
+        return self.head(y), state
+
+
+m = CharLstm()
+with torch.no_grad():  # forget-gate bias at 1, as recur train starts
+    for l in range(a.layers):
+        getattr(m.rnn, f"bias_ih_l{l}")[a.hidden:2 * a.hidden] = 1.0
+        getattr(m.rnn, f"bias_hh_l{l}")[a.hidden:2 * a.hidden] = 0.0
+opt = torch.optim.Adam(m.parameters(), lr=a.lr)
+loss_fn = nn.CrossEntropyLoss()
+
+B, T = a.batch, a.seq
+stream_len = (len(train) - 1) // B
+batches_per_epoch = stream_len // T
+xs = train[: B * stream_len].view(B, stream_len).t().contiguous()          # (L, B)
+ys = train[1: B * stream_len + 1].view(B, stream_len).t().contiguous()
+
+
+def evaluate():
+    m.eval()
+    total, count = 0.0, 0
+    vl = (len(val) - 1) // B
+    vx = val[: B * vl].view(B, vl).t().contiguous()
+    vy = val[1: B * vl + 1].view(B, vl).t().contiguous()
+    state = None
+    with torch.no_grad():
+        for s in range(0, vl, T):
+            logits, state = m(vx[s:s + T], state)
+            total += loss_fn(logits.reshape(-1, V), vy[s:s + T].reshape(-1)).item() * vy[s:s + T].numel()
+            count += vy[s:s + T].numel()
+    m.train()
+    return total / count
+
+
+start = time.perf_counter()
+budget = a.minutes * 60
+it, state = 0, None
+while True:
+    b = it % batches_per_epoch
+    if b == 0:
+        state = None
+    if state is not None:
+        state = tuple(s.detach() for s in state)
+    logits, state = m(xs[b * T:(b + 1) * T], state)
+    loss = loss_fn(logits.reshape(-1, V), ys[b * T:(b + 1) * T].reshape(-1))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(m.parameters(), 5.0)
+    opt.step()
+    it += 1
+    done = time.perf_counter() - start >= budget
+    if it % a.eval_every == 0 or done:
+        v = evaluate()
+        print(json.dumps({"iter": it, "elapsed_s": time.perf_counter() - start, "val_loss": v, "train_loss": loss.item()}), flush=True)
+    if done:
+        break
