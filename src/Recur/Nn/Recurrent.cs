@@ -69,7 +69,6 @@ public class Recurrent
 {
     private readonly LayerState[] _layers;
     private int _t, _b;
-    private bool _training;
     private Tensor? _out, _hn, _cn, _dx, _dh0, _dc0;
     private float[]? _xTimeMajor; // batch-first input transposed
     private float[]? _dyTimeMajor;
@@ -215,7 +214,7 @@ public class Recurrent
         }
         if (training && DropoutP > 0f && L > 1) ArgumentNullException.ThrowIfNull(rng, nameof(rng));
 
-        _t = T; _b = B; _training = training;
+        _t = T; _b = B;
         _hn = Buffers.Ensure(_hn, L, B, H);
         _cn = Kind == CellKind.Lstm ? Buffers.Ensure(_cn, L, B, H) : null;
 
@@ -543,7 +542,6 @@ public class Recurrent
     {
         int H = HiddenSize, G = Gates, GH = G * H, n = T * B;
         var whh = st.Whh.Value;
-        var a = st.A.AsSpan(0, n * GH);     // activated gates from forward
         var dA = st.DA.AsSpan(0, n * GH);   // gradients wrt gate pre-activations
         var y = st.Y.AsSpan();
         var dh = st.DhCarry.AsSpan();
