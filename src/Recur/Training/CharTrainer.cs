@@ -431,46 +431,22 @@ public sealed class CharTrainer
     /// A sample of <paramref name="length"/> characters after <paramref name="prime"/> (fed through the
     /// model first; empty starts from a newline when the vocabulary has one): each next character is drawn
     /// from <c>softmax(logits / temperature)</c> with a random stream of its own seeded by
-    /// <paramref name="seed"/>. The training state and random stream are left untouched. This is the
-    /// simple batch-1 loop on <see cref="CharModel.Forward"/>; <c>recur sample</c> has the fast path.
+    /// <paramref name="seed"/>. It runs on a <see cref="CharSampler"/> (a copy of the weights), so the
+    /// training state and random stream are left untouched.
     /// </summary>
     public string Sample(int length, double temperature = 1.0, ulong seed = 1, string prime = "")
-    {
-        var (h, c) = (Model.HiddenState?.Clone(), Model.CellState?.Clone());
-        try { return SampleText(Model, Vocabulary, length, temperature, seed, prime); }
-        finally { Model.SetState(h, c); }
-    }
+        => SampleText(Model, Vocabulary, length, temperature, seed, prime);
 
-    /// <summary>The sampling loop of <see cref="Sample"/> on any model; resets the model's carried state first.</summary>
+    /// <summary>The sampling loop of <see cref="Sample"/> on any model (the model itself is not changed).</summary>
     public static string SampleText(CharModel model, Vocabulary vocabulary, int length, double temperature, ulong seed, string prime = "")
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(vocabulary);
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, $"temperature must be positive, got {temperature}.");
-        var rng = new Rng(seed);
-        model.ResetState();
-        int[] ids = prime.Length > 0 ? vocabulary.Encode(prime)
-            : vocabulary.TryGetId(new Rune('\n'), out int nl) ? [nl] : [0];
-        var one = new int[1];
-        Tensor logits = null!;
-        foreach (int id in ids) { one[0] = id; logits = model.Forward(one, 1, 1, training: false, null); }
-        int v = vocabulary.Count;
-        var p = new double[v];
-        var outIds = new int[length];
-        for (int t = 0; t < length; t++)
-        {
-            double max = double.NegativeInfinity;
-            for (int i = 0; i < v; i++) max = Math.Max(max, logits.Data[i] / temperature);
-            double sum = 0;
-            for (int i = 0; i < v; i++) { p[i] = Math.Exp(logits.Data[i] / temperature - max); sum += p[i]; }
-            double u = rng.NextDouble() * sum;
-            int next = v - 1;
-            for (int i = 0; i < v; i++) { u -= p[i]; if (u < 0) { next = i; break; } }
-            outIds[t] = next;
-            one[0] = next;
-            if (t + 1 < length) logits = model.Forward(one, 1, 1, training: false, null);
-        }
-        return vocabulary.Decode(outIds);
+        var sampler = new CharSampler(model);
+        if (prime.Length > 0) sampler.Prime(prime, vocabulary);
+        else sampler.Prime([vocabulary.TryGetId(new Rune('\n'), out int nl) ? nl : 0]);
+        return string.Concat(sampler.Sample(vocabulary, length, (float)temperature, 0, false, new Rng(seed)));
     }
 
     private void PrepareRunFolder()
