@@ -40,7 +40,7 @@ internal sealed class ConsoleProgress : TrainingMonitor
         if (trainer.ValLosses.Count > 0) _lastVal = trainer.ValLosses[^1];
         var b = trainer.Batcher;
         WriteLine(Inv($"{(trainer.Iteration > 0 ? $"resuming at iteration {trainer.Iteration}" : "training")}: {o.Model}{(o.Model == "rnn" ? "-" + o.Nonlinearity : "")} hidden {o.Hidden} x {o.Layers} layer(s), embed {o.Embed}, {trainer.Model.Store.Count:N0} parameters; vocabulary {trainer.Vocabulary.Count}; train {trainer.Splits.Train.Length:N0} / val {trainer.Splits.Val.Length:N0}{(trainer.Splits.Test.Length > 0 ? $" / test {trainer.Splits.Test.Length:N0}" : "")} characters"));
-        WriteLine(Inv($"batch {o.BatchSize} x seq {o.SeqLength}, {b.BatchesPerEpoch:N0} iterations per epoch; {o.Optimizer} lr {o.LearningRate:G4}{(o.LrDecay < 1 ? $" x{o.LrDecay:G3} every {o.LrDecayEvery:G3} epoch(s)" : "")}, clip {o.ClipMode} {o.GradClip:G3}{(o.Dropout > 0 ? $", dropout {o.Dropout:G3}" : "")}{(o.WeightDecay > 0 ? $", weight decay {o.WeightDecay:G3}" : "")}; {trainer.Model.Threads} thread(s); stop at {Limits(o)}"));
+        WriteLine(Inv($"batch {o.BatchSize} x seq {o.SeqLength}, {b.BatchesPerEpoch:N0} iterations per epoch; {o.Optimizer} lr {o.LearningRate:G4}{(o.LrSchedule == "cosine" ? $" cosine to {o.LrMin:G3}" : o.LrDecay < 1 ? $" x{o.LrDecay:G3} every {o.LrDecayEvery:G3} epoch(s)" : "")}, clip {o.ClipMode} {o.GradClip:G3}{(o.Dropout > 0 ? $", dropout {o.Dropout:G3}" : "")}{(o.WeightDecay > 0 ? $", weight decay {o.WeightDecay:G3}" : "")}; {trainer.Model.Threads} thread(s); stop at {Limits(o)}"));
         if (trainer.OutputDirectory is not null) WriteLine($"run folder: {trainer.OutputDirectory}");
     }
 

@@ -51,6 +51,10 @@ internal sealed class TrainCommand : ICommand
           --lr RATE                 learning rate (default 2e-3; 3e-3 without FILE)
           --lr-decay F              multiply the learning rate by F ... (default 1 = constant)
           --lr-decay-every N        ... every N epochs (default 1; may be fractional)
+          --lr-schedule step|cosine step: --lr-decay every --lr-decay-every epochs; cosine: anneal from
+                                    --lr to --lr-min over the run (iterations or --minutes, whichever
+                                    ends first) (default step)
+          --lr-min RATE             the cosine schedule's final rate (default 0)
           --weight-decay W          L2 (decoupled for adamw) (default 0)
           --grad-clip C             clipping threshold, 0 = off (default 5)
           --clip-mode norm|value    global L2 norm (PyTorch clip_grad_norm_) or each element (default norm)
@@ -208,6 +212,8 @@ internal sealed class TrainCommand : ICommand
             LearningRate = args.Double("lr", d.LearningRate, min: 1e-12, max: 100),
             LrDecay = args.Double("lr-decay", d.LrDecay, min: 1e-6, max: 1),
             LrDecayEvery = args.Double("lr-decay-every", d.LrDecayEvery, min: 1e-3, max: 1e6),
+            LrSchedule = args.Choice("lr-schedule", d.LrSchedule, "step", "cosine"),
+            LrMin = args.Double("lr-min", d.LrMin, min: 0, max: 100),
             WeightDecay = args.Double("weight-decay", d.WeightDecay, min: 0, max: 100),
             GradClip = args.Double("grad-clip", d.GradClip, min: 0, max: 1e9),
             ClipMode = args.Choice("clip-mode", d.ClipMode, "norm", "value"),
@@ -244,6 +250,8 @@ internal sealed class TrainCommand : ICommand
         if (args.Has("lr")) m = m with { LearningRate = given.LearningRate };
         if (args.Has("lr-decay")) m = m with { LrDecay = given.LrDecay };
         if (args.Has("lr-decay-every")) m = m with { LrDecayEvery = given.LrDecayEvery };
+        if (args.Has("lr-schedule")) m = m with { LrSchedule = given.LrSchedule };
+        if (args.Has("lr-min")) m = m with { LrMin = given.LrMin };
         if (args.Has("weight-decay")) m = m with { WeightDecay = given.WeightDecay };
         if (args.Has("grad-clip")) m = m with { GradClip = given.GradClip };
         if (args.Has("clip-mode")) m = m with { ClipMode = given.ClipMode };

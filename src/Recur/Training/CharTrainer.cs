@@ -230,7 +230,7 @@ public sealed class CharTrainer
             double t0 = clock.Elapsed.TotalSeconds;
             var info = Batcher.Next(_x, _y);
             if (info.StartsEpoch) Model.ResetState();
-            double lr = _schedule.At(Iteration);
+            double lr = o.LrSchedule == "cosine" ? CosineRate(limitIters) : _schedule.At(Iteration);
             Optimizer.LearningRate = lr;
             double loss = Model.TrainStep(_x, _y, T, B, Rng);
             double norm = double.NaN;
@@ -297,6 +297,17 @@ public sealed class CharTrainer
         var result = new TrainResult(reason, Iteration, Epoch, last, BestValLoss, clock.Elapsed.TotalSeconds, message);
         monitor?.OnStop(this, result);
         return result;
+    }
+
+    /// <summary>
+    /// The cosine schedule's rate for the next update: progress is the larger of the iterations done out of
+    /// the iteration limit and the run's elapsed time (all sessions) out of <c>--minutes</c>.
+    /// </summary>
+    private double CosineRate(long limitIters)
+    {
+        double pIters = limitIters == long.MaxValue ? 0 : (double)Iteration / limitIters;
+        double pTime = Options.Minutes > 0 ? ElapsedSeconds / (Options.Minutes * 60) : 0;
+        return CosineSchedule.Rate(Options.LearningRate, Options.LrMin, Math.Max(pIters, pTime));
     }
 
     /// <summary>The name of the per-iteration metrics file in the run folder.</summary>

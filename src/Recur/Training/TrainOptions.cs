@@ -46,6 +46,17 @@ public sealed record TrainOptions
     /// <summary>Epochs between learning-rate decays (may be fractional; converted to whole iterations).</summary>
     public double LrDecayEvery { get; init; } = 1.0;
 
+    /// <summary>
+    /// <c>step</c> (constant, or <see cref="LrDecay"/> every <see cref="LrDecayEvery"/> epochs) or
+    /// <c>cosine</c> (from <see cref="LearningRate"/> down to <see cref="LrMin"/> over the run: the larger of
+    /// the fraction of iterations done, against <see cref="MaxIters"/>/<see cref="MaxEpochs"/>, and the
+    /// fraction of <see cref="Minutes"/> used).
+    /// </summary>
+    public string LrSchedule { get; init; } = "step";
+
+    /// <summary>The cosine schedule's final learning rate (PyTorch's <c>eta_min</c>).</summary>
+    public double LrMin { get; init; }
+
     /// <summary>Weight decay: L2 added to the gradient (adam, rmsprop, adagrad, sgd) or decoupled (adamw).</summary>
     public double WeightDecay { get; init; }
 
@@ -120,6 +131,9 @@ public sealed record TrainOptions
         if (!(LearningRate > 0 && LearningRate < 1e3)) Fail("lr", LearningRate, "positive (and below 1000)");
         if (!(LrDecay > 0 && LrDecay <= 1)) Fail("lr-decay", LrDecay, "in (0, 1]");
         if (!(LrDecayEvery > 0 && LrDecayEvery < 1e6)) Fail("lr-decay-every", LrDecayEvery, "positive (epochs)");
+        if (LrSchedule is not ("step" or "cosine")) Fail("lr-schedule", LrSchedule, "step or cosine");
+        if (!(LrMin >= 0 && LrMin <= LearningRate)) Fail("lr-min", LrMin, $"in [0, --lr {LearningRate.ToString(CultureInfo.InvariantCulture)}]");
+        if (LrSchedule == "cosine" && MaxIters == 0 && MaxEpochs == 0 && Minutes == 0) Fail("lr-schedule", LrSchedule, "used with a limit to anneal over (--max-iters, --max-epochs or --minutes)");
         if (!(WeightDecay >= 0 && WeightDecay < 1e3)) Fail("weight-decay", WeightDecay, "non-negative");
         if (!(GradClip >= 0 && double.IsFinite(GradClip))) Fail("grad-clip", GradClip, "a non-negative number (0 = off)");
         if (ClipMode is not ("norm" or "value")) Fail("clip-mode", ClipMode, "norm or value");

@@ -122,6 +122,29 @@ public sealed class CharTrainerTests : IDisposable
     }
 
     [Fact]
+    public void CosineScheduleAnnealsOverTheIterationLimit()
+    {
+        var (vocab, tokens) = Encode(Text);
+        var lrs = new List<double>();
+        var t = new CharTrainer(Tiny() with { LrSchedule = "cosine", LrMin = 1e-4, MaxIters = 9, MaxEpochs = 0 }, vocab, tokens);
+        t.Run(new Recorder(r => lrs.Add(r.LearningRate)));
+        Assert.Equal(9, lrs.Count);
+        Assert.Equal(1e-2, lrs[0], 15);
+        for (int i = 0; i < 9; i++)
+            Assert.Equal(1e-4 + (1e-2 - 1e-4) * 0.5 * (1 + Math.Cos(Math.PI * i / 9)), lrs[i], 12);
+        for (int i = 1; i < 9; i++) Assert.True(lrs[i] < lrs[i - 1]);
+    }
+
+    [Fact]
+    public void CosineScheduleNeedsALimit()
+    {
+        var e = Assert.Throws<ArgumentException>(() => (Tiny() with { LrSchedule = "cosine", MaxIters = 0, MaxEpochs = 0, Minutes = 0 }).Validate());
+        Assert.Contains("--lr-schedule", e.Message);
+        e = Assert.Throws<ArgumentException>(() => (Tiny() with { LrMin = 1 }).Validate());
+        Assert.Contains("--lr-min", e.Message);
+    }
+
+    [Fact]
     public void LearningRateDecaysEveryNEpochs()
     {
         var (vocab, tokens) = Encode(Text);

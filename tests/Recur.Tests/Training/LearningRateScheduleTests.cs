@@ -63,4 +63,24 @@ public sealed class LearningRateScheduleTests
         new ConstantSchedule(0.25).Apply(opt, 99);
         Assert.Equal(0.25, opt.LearningRate);
     }
+
+    [Theory]
+    [InlineData(0L, 1.0)]
+    [InlineData(50L, 0.5)]
+    [InlineData(100L, 0.0)]
+    [InlineData(150L, 0.0)]
+    public void CosineFollowsHalfAPeriod(long step, double fraction)
+    {
+        var s = new CosineSchedule(0.1, 0.001, 100);
+        Assert.Equal(0.001 + 0.099 * fraction, s.At(step), 12);
+        Assert.Equal(0.001 + 0.099 * 0.5 * (1 + Math.Cos(Math.PI * 0.25)), s.At(25), 12);
+    }
+
+    [Fact]
+    public void CosineRejectsAMinimumAboveTheBase()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new CosineSchedule(0.1, 0.2, 10));
+        Assert.Equal("minLearningRate", e.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CosineSchedule(0.1, 0.0, 0));
+    }
 }
