@@ -189,6 +189,10 @@ public sealed class Vocabulary
         {
             throw new FormatException($"vocabulary is not valid JSON: {e.Message}", e);
         }
+        catch (InvalidOperationException e) // a string escape that is not valid UTF-16, such as a lone surrogate
+        {
+            throw new FormatException($"vocabulary holds an invalid string: {e.Message}", e);
+        }
         if (runes.Count == 0) throw new FormatException("vocabulary JSON array is empty.");
         return new Vocabulary(runes);
     }

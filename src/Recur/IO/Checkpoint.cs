@@ -293,7 +293,17 @@ public static class Checkpoint
         }
         using (doc)
         {
-            var root = doc.RootElement;
+            try { return ParseConfig(doc.RootElement, path); }
+            catch (InvalidOperationException e) // e.g. a string escape that is not valid UTF-16
+            {
+                throw new CheckpointFormatException($"{path}: malformed JSON value ({e.Message}); the file is corrupted.", e);
+            }
+        }
+    }
+
+    private static ConfigContent ParseConfig(JsonElement root, string path)
+    {
+        {
             if (root.ValueKind != JsonValueKind.Object) throw new CheckpointFormatException($"{path}: expected a JSON object, found {root.ValueKind}.");
             if (!root.TryGetProperty("format", out var fmt) || fmt.ValueKind != JsonValueKind.String || fmt.GetString() != Format)
                 throw new CheckpointFormatException($"{path}: not a Recur character-model config (\"format\" should be \"{Format}\").");

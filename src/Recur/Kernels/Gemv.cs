@@ -89,6 +89,40 @@ public static unsafe class Gemv
         var mask = TailMask(rem);
         var xt = rem > 0 ? Avx.MaskLoad(x + kv, mask) : default;
         int r = 0;
+        // Eight rows at a time: eight independent FMA chains keep both FMA pipes busy through the
+        // four-cycle latency; each row's sum and its reduction are the same as in a group of four.
+        for (; r + 8 <= rows; r += 8)
+        {
+            float* w0 = a + (nint)r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+            float* w4 = w3 + cols, w5 = w4 + cols, w6 = w5 + cols, w7 = w6 + cols;
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            Vector256<float> s4 = default, s5 = default, s6 = default, s7 = default;
+            for (int k = 0; k < kv; k += 8)
+            {
+                var xv = Avx.LoadVector256(x + k);
+                s0 = Fma.MultiplyAdd(Avx.LoadVector256(w0 + k), xv, s0);
+                s1 = Fma.MultiplyAdd(Avx.LoadVector256(w1 + k), xv, s1);
+                s2 = Fma.MultiplyAdd(Avx.LoadVector256(w2 + k), xv, s2);
+                s3 = Fma.MultiplyAdd(Avx.LoadVector256(w3 + k), xv, s3);
+                s4 = Fma.MultiplyAdd(Avx.LoadVector256(w4 + k), xv, s4);
+                s5 = Fma.MultiplyAdd(Avx.LoadVector256(w5 + k), xv, s5);
+                s6 = Fma.MultiplyAdd(Avx.LoadVector256(w6 + k), xv, s6);
+                s7 = Fma.MultiplyAdd(Avx.LoadVector256(w7 + k), xv, s7);
+            }
+            if (rem > 0)
+            {
+                s0 = Fma.MultiplyAdd(Avx.MaskLoad(w0 + kv, mask), xt, s0);
+                s1 = Fma.MultiplyAdd(Avx.MaskLoad(w1 + kv, mask), xt, s1);
+                s2 = Fma.MultiplyAdd(Avx.MaskLoad(w2 + kv, mask), xt, s2);
+                s3 = Fma.MultiplyAdd(Avx.MaskLoad(w3 + kv, mask), xt, s3);
+                s4 = Fma.MultiplyAdd(Avx.MaskLoad(w4 + kv, mask), xt, s4);
+                s5 = Fma.MultiplyAdd(Avx.MaskLoad(w5 + kv, mask), xt, s5);
+                s6 = Fma.MultiplyAdd(Avx.MaskLoad(w6 + kv, mask), xt, s6);
+                s7 = Fma.MultiplyAdd(Avx.MaskLoad(w7 + kv, mask), xt, s7);
+            }
+            Sse.Store(y + r, Sse.LoadVector128(y + r) + Sum4(s0, s1, s2, s3));
+            Sse.Store(y + r + 4, Sse.LoadVector128(y + r + 4) + Sum4(s4, s5, s6, s7));
+        }
         for (; r + 4 <= rows; r += 4)
         {
             float* w0 = a + (nint)r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
@@ -125,10 +159,13 @@ public static unsafe class Gemv
     private static void Cols256(float* a, int rows, int cols, float* x, float* y)
     {
         int c = 0;
-        for (; c + 32 <= cols; c += 32)
+        // 64 columns a pass: eight accumulators, enough independent chains for both FMA pipes.
+        for (; c + 64 <= cols; c += 64)
         {
             var y0 = Avx.LoadVector256(y + c); var y1 = Avx.LoadVector256(y + c + 8);
             var y2 = Avx.LoadVector256(y + c + 16); var y3 = Avx.LoadVector256(y + c + 24);
+            var y4 = Avx.LoadVector256(y + c + 32); var y5 = Avx.LoadVector256(y + c + 40);
+            var y6 = Avx.LoadVector256(y + c + 48); var y7 = Avx.LoadVector256(y + c + 56);
             float* w = a + c;
             for (int r = 0; r < rows; r++, w += cols)
             {
@@ -137,23 +174,53 @@ public static unsafe class Gemv
                 y1 = Fma.MultiplyAdd(Avx.LoadVector256(w + 8), s, y1);
                 y2 = Fma.MultiplyAdd(Avx.LoadVector256(w + 16), s, y2);
                 y3 = Fma.MultiplyAdd(Avx.LoadVector256(w + 24), s, y3);
+                y4 = Fma.MultiplyAdd(Avx.LoadVector256(w + 32), s, y4);
+                y5 = Fma.MultiplyAdd(Avx.LoadVector256(w + 40), s, y5);
+                y6 = Fma.MultiplyAdd(Avx.LoadVector256(w + 48), s, y6);
+                y7 = Fma.MultiplyAdd(Avx.LoadVector256(w + 56), s, y7);
             }
             Avx.Store(y + c, y0); Avx.Store(y + c + 8, y1); Avx.Store(y + c + 16, y2); Avx.Store(y + c + 24, y3);
-        }
-        for (; c + 8 <= cols; c += 8)
-        {
-            var y0 = Avx.LoadVector256(y + c);
-            float* w = a + c;
-            for (int r = 0; r < rows; r++, w += cols) y0 = Fma.MultiplyAdd(Avx.LoadVector256(w), Vector256.Create(x[r]), y0);
-            Avx.Store(y + c, y0);
+            Avx.Store(y + c + 32, y4); Avx.Store(y + c + 40, y5); Avx.Store(y + c + 48, y6); Avx.Store(y + c + 56, y7);
         }
         if (c < cols)
         {
-            var mask = TailMask(cols - c);
-            var y0 = Avx.MaskLoad(y + c, mask);
+            // The last 1..63 columns in one pass: up to seven whole vectors and a masked one, so a ragged
+            // end costs no extra sweep over the rows.
+            int full = (cols - c) >> 3, tail = (cols - c) & 7;
+            var mask = TailMask(tail);
+            float* yc = y + c;
+            var y0 = full > 0 ? Avx.LoadVector256(yc) : default;
+            var y1 = full > 1 ? Avx.LoadVector256(yc + 8) : default;
+            var y2 = full > 2 ? Avx.LoadVector256(yc + 16) : default;
+            var y3 = full > 3 ? Avx.LoadVector256(yc + 24) : default;
+            var y4 = full > 4 ? Avx.LoadVector256(yc + 32) : default;
+            var y5 = full > 5 ? Avx.LoadVector256(yc + 40) : default;
+            var y6 = full > 6 ? Avx.LoadVector256(yc + 48) : default;
+            var yt = tail > 0 ? Avx.MaskLoad(yc + 8 * full, mask) : default;
             float* w = a + c;
-            for (int r = 0; r < rows; r++, w += cols) y0 = Fma.MultiplyAdd(Avx.MaskLoad(w, mask), Vector256.Create(x[r]), y0);
-            Avx.MaskStore(y + c, mask, y0);
+            for (int r = 0; r < rows; r++, w += cols)
+            {
+                var s = Vector256.Create(x[r]);
+                switch (full)
+                {
+                    case 7: y6 = Fma.MultiplyAdd(Avx.LoadVector256(w + 48), s, y6); goto case 6;
+                    case 6: y5 = Fma.MultiplyAdd(Avx.LoadVector256(w + 40), s, y5); goto case 5;
+                    case 5: y4 = Fma.MultiplyAdd(Avx.LoadVector256(w + 32), s, y4); goto case 4;
+                    case 4: y3 = Fma.MultiplyAdd(Avx.LoadVector256(w + 24), s, y3); goto case 3;
+                    case 3: y2 = Fma.MultiplyAdd(Avx.LoadVector256(w + 16), s, y2); goto case 2;
+                    case 2: y1 = Fma.MultiplyAdd(Avx.LoadVector256(w + 8), s, y1); goto case 1;
+                    case 1: y0 = Fma.MultiplyAdd(Avx.LoadVector256(w), s, y0); break;
+                }
+                if (tail > 0) yt = Fma.MultiplyAdd(Avx.MaskLoad(w + 8 * full, mask), s, yt);
+            }
+            if (full > 0) Avx.Store(yc, y0);
+            if (full > 1) Avx.Store(yc + 8, y1);
+            if (full > 2) Avx.Store(yc + 16, y2);
+            if (full > 3) Avx.Store(yc + 24, y3);
+            if (full > 4) Avx.Store(yc + 32, y4);
+            if (full > 5) Avx.Store(yc + 40, y5);
+            if (full > 6) Avx.Store(yc + 48, y6);
+            if (tail > 0) Avx.MaskStore(yc + 8 * full, mask, yt);
         }
     }
 }

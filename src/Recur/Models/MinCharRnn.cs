@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Recur.Kernels;
 
 namespace Recur.Models;
@@ -51,8 +52,9 @@ public sealed record MinCharStep(int Iteration, double Loss, double SmoothLoss, 
 /// <c>W_hh (H, H)</c>, <c>W_hy (V, H)</c>, <c>b_h (H)</c>, <c>b_y (V)</c>, all row-major float32.
 /// <para>
 /// The arithmetic is the original's; only the grouping differs: <c>W_xh x_t</c> with one-hot
-/// <c>x_t</c> is column <c>x_t</c> of <c>W_xh</c>; the output layer and its gradients, which do not feed
-/// the recurrence, are one small GEMM each over all T steps instead of T outer products.
+/// <c>x_t</c> is column <c>x_t</c> of <c>W_xh</c>; the output layer runs after the recurrence, and the
+/// weight gradients <c>dW_hy</c> and <c>dW_hh</c> are each one pass of <see cref="OuterProducts"/> over all T
+/// steps (the sum of T outer products without packing, cheaper than a packed GEMM at these sizes).
 /// </para>
 /// </summary>
 public sealed class MinCharRnn
@@ -199,8 +201,12 @@ public sealed class MinCharRnn
             TensorPrimitives.Tanh(h, h);
         }
         // ys[t] = Why hs[t] + by for all t: (T, V) = hs (T, H) · Why^T; ps[t] = softmax(ys[t])
-        for (int t = 0; t < T; t++) By.CopyTo(ps.Slice(t * V, V));
-        Gemm.Sgemm(false, true, T, V, H, 1f, hs[H..], H, Why, H, 1f, ps, V);
+        for (int t = 0; t < T; t++)
+        {
+            var y = ps.Slice(t * V, V);
+            By.CopyTo(y);
+            Gemv.MultiplyAdd(Why, V, H, hs.Slice((t + 1) * H, H), y);
+        }
         // ps[t] = exp(ys[t] - max) / sum: the exponentials of all T rows in one call
         for (int t = 0; t < T; t++)
         {
@@ -219,11 +225,13 @@ public sealed class MinCharRnn
         // backward pass. dy = p - onehot(target), in place
         for (int t = 0; t < T; t++) ps[t * V + targets[t]] -= 1f;
         // dWhy = sum_t dy_t hs[t]^T = dY^T (V, T) · hs (T, H);  dby = sum_t dy_t
-        Gemm.Sgemm(true, false, V, H, T, 1f, ps, V, hs[H..], H, 0f, DWhy, H);
+        Array.Clear(DWhy);
+        OuterProducts.AddTransposedProduct(T, V, H, ps, V, hs[H..], H, DWhy, H);
         Array.Clear(DBy);
         Reduce.SumRows(ps, T, V, DBy);
         // Why^T dy_t for all t: (T, H) = dY (T, V) · Why (V, H)
-        Gemm.Sgemm(false, false, T, H, V, 1f, ps, V, Why, H, 0f, dhs, H);
+        dhs.Clear();
+        for (int t = 0; t < T; t++) Gemv.MultiplyAddTransposed(Why, V, H, ps.Slice(t * V, V), dhs.Slice(t * H, H));
         Array.Clear(DWxh);
         var dhnext = _dhnext.AsSpan();
         dhnext.Clear();
@@ -242,7 +250,8 @@ public sealed class MinCharRnn
         // dbh = sum_t dhraw_t;  dWhh = sum_t dhraw_t hs[t-1]^T = dHraw^T (H, T) · hs[0..T-1] (T, H)
         Array.Clear(DBh);
         Reduce.SumRows(dhs, T, H, DBh);
-        Gemm.Sgemm(true, false, H, H, T, 1f, dhs, H, hs, H, 0f, DWhh, H);
+        Array.Clear(DWhh);
+        OuterProducts.AddTransposedProduct(T, H, H, dhs, H, hs, H, DWhh, H);
 
         foreach (var (_, d, _) in _all) TensorPrimitives.Clamp(d, -5f, 5f, d); // mitigate exploding gradients
         hs.Slice(T * H, H).CopyTo(hprev);
@@ -278,7 +287,29 @@ public sealed class MinCharRnn
     private static void AdagradUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, float lr)
     {
         int n = w.Length, i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Avx512F.IsSupported)
+        {
+            // 1/sqrt(m + eps) from the 14-bit estimate and one Newton step (relative error ~1e-7,
+            // a float32 ulp): the square root and the division cost several times as much.
+            var eps = Vector512.Create(1e-8f);
+            var nlr = Vector512.Create(-lr);
+            var half = Vector512.Create(0.5f);
+            var threeHalves = Vector512.Create(1.5f);
+            ref float w0 = ref MemoryMarshal.GetReference(w);
+            ref float g0 = ref MemoryMarshal.GetReference(g);
+            ref float m0 = ref MemoryMarshal.GetReference(m);
+            for (; i + 16 <= n; i += 16)
+            {
+                var gv = Vector512.LoadUnsafe(ref g0, (nuint)i);
+                var mv = Vector512.FusedMultiplyAdd(gv, gv, Vector512.LoadUnsafe(ref m0, (nuint)i));
+                mv.StoreUnsafe(ref m0, (nuint)i);
+                var v = mv + eps;
+                var r = Avx512F.ReciprocalSqrt14(v);
+                r *= Vector512.FusedMultiplyAdd(-half * v, r * r, threeHalves);
+                Vector512.FusedMultiplyAdd(gv * r, nlr, Vector512.LoadUnsafe(ref w0, (nuint)i)).StoreUnsafe(ref w0, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
         {
             var eps = Vector256.Create(1e-8f);
             var nlr = Vector256.Create(-lr);

@@ -470,19 +470,7 @@ public class Recurrent
                 var ct = st.C.AsSpan(t * B * H, B * H);
                 var tct = st.TanhC.AsSpan(t * B * H, B * H);
                 for (int b = b0; b < b1; b++)
-                {
-                    var g = at.Slice(b * GH, GH);
-                    var gi = g[..H]; var gf = g.Slice(H, H); var gg = g.Slice(2 * H, H); var go = g.Slice(3 * H, H);
-                    TensorPrimitives.Sigmoid(g[..(2 * H)], g[..(2 * H)]);
-                    TensorPrimitives.Tanh(gg, gg);
-                    TensorPrimitives.Sigmoid(go, go);
-                    var c = ct.Slice(b * H, H);
-                    TensorPrimitives.Multiply(gf, cprev.Slice(b * H, H), c);
-                    TensorPrimitives.FusedMultiplyAdd(gi, gg, c, c);
-                    var tc = tct.Slice(b * H, H);
-                    TensorPrimitives.Tanh(c, tc);
-                    TensorPrimitives.Multiply(go, tc, ht.Slice(b * H, H));
-                }
+                    LstmCellKernels.Forward(at.Slice(b * GH, GH), cprev.Slice(b * H, H), ct.Slice(b * H, H), tct.Slice(b * H, H), ht.Slice(b * H, H), H);
                 break;
             }
             case CellKind.Gru:
@@ -666,25 +654,8 @@ public class Recurrent
                 ReadOnlySpan<float> cprev = t == 0 ? st.C0 : st.C.AsSpan((t - 1) * B * H, B * H);
                 var tct = st.TanhC.AsSpan(t * B * H, B * H);
                 for (int b = b0; b < b1; b++)
-                {
-                    var g = at.Slice(b * GH, GH);
-                    var d = dat.Slice(b * GH, GH);
-                    var gi = g[..H]; var gf = g.Slice(H, H); var gg = g.Slice(2 * H, H); var go = g.Slice(3 * H, H);
-                    var di = d[..H]; var df = d.Slice(H, H); var dg = d.Slice(2 * H, H); var dO = d.Slice(3 * H, H);
-                    var dhb = dh.Slice(b * H, H); var dcb = dc.Slice(b * H, H); var tc = tct.Slice(b * H, H);
-                    var cp = cprev.Slice(b * H, H);
-                    for (int j = 0; j < H; j++)
-                    {
-                        float o = go[j], tcj = tc[j], dhj = dhb[j];
-                        float dcj = dcb[j] + dhj * o * (1f - tcj * tcj);
-                        float ij = gi[j], fj = gf[j], gj = gg[j];
-                        dO[j] = dhj * tcj * o * (1f - o);
-                        di[j] = dcj * gj * ij * (1f - ij);
-                        dg[j] = dcj * ij * (1f - gj * gj);
-                        df[j] = dcj * cp[j] * fj * (1f - fj);
-                        dcb[j] = dcj * fj;
-                    }
-                }
+                    LstmCellKernels.Backward(at.Slice(b * GH, GH), tct.Slice(b * H, H), cprev.Slice(b * H, H),
+                        dh.Slice(b * H, H), dc.Slice(b * H, H), dat.Slice(b * GH, GH), H);
                 break;
             }
             case CellKind.Gru:

@@ -67,6 +67,8 @@ public sealed class VocabularyTests
         Assert.Throws<FormatException>(() => Vocabulary.FromJson("""["a",1]"""));
         Assert.Throws<FormatException>(() => Vocabulary.FromJson("""["a" """));
         Assert.Throws<FormatException>(() => Vocabulary.FromJson("[]"));
+        // an escaped lone surrogate (found by the checkpoint fuzzer) is a format error, not a crash
+        Assert.Throws<FormatException>(() => Vocabulary.FromJson("""["a","\uDE42"]"""));
     }
 
     [Fact]

@@ -230,6 +230,26 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void LoneSurrogateEscapesInTheConfigAreFormatErrors()
+    {
+        var (model, vocab) = TinyModel();
+        string ck = Path.Combine(_dir, "ck");
+        Checkpoint.Save(ck, model, vocab);
+        string path = Path.Combine(ck, Checkpoint.ConfigFile);
+        string good = File.ReadAllText(path);
+        int q = good.IndexOf("\"format\": \"", StringComparison.Ordinal);
+        Assert.True(q >= 0, good);
+        int start = q + "\"format\": \"".Length, end = good.IndexOf('"', start);
+        File.WriteAllText(path, good[..start] + "\\uDE42" + good[end..]);
+        Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck));
+        int v = good.IndexOf("\"vocabulary\": [", StringComparison.Ordinal);
+        Assert.True(v >= 0, good);
+        int s0 = good.IndexOf('"', v + "\"vocabulary\": [".Length) + 1, s1 = good.IndexOf('"', s0);
+        File.WriteAllText(path, good[..s0] + "\\uDE42" + good[s1..]);
+        Assert.Contains("vocabulary", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
+    }
+
+    [Fact]
     public void MissingThingsAreNamed()
     {
         Assert.Throws<DirectoryNotFoundException>(() => Checkpoint.Load(Path.Combine(_dir, "nope")));

@@ -20,6 +20,10 @@ public sealed class GemvTests
     [InlineData(9, 37)]
     [InlineData(17, 100)]
     [InlineData(64, 128)]
+    [InlineData(8, 100)]
+    [InlineData(100, 100)]
+    [InlineData(13, 31)]
+    [InlineData(65, 100)]
     public void MultiplyAddMatchesADoubleReference(int rows, int cols)
     {
         var a = Random(rows * cols, 1);
@@ -42,6 +46,12 @@ public sealed class GemvTests
     [InlineData(25, 100)]
     [InlineData(6, 41)]
     [InlineData(9, 64)]
+    [InlineData(100, 100)]
+    [InlineData(7, 65)]
+    [InlineData(5, 127)]
+    [InlineData(4, 128)]
+    [InlineData(3, 136)]
+    [InlineData(2, 15)]
     public void MultiplyAddTransposedMatchesADoubleReference(int rows, int cols)
     {
         var a = Random(rows * cols, 4);
@@ -61,18 +71,34 @@ public sealed class GemvTests
     [Fact]
     public void ARowsResultDoesNotDependOnHowTheRowsAreSplit()
     {
-        const int rows = 23, cols = 45;
+        const int rows = 29, cols = 45;
         var a = Random(rows * cols, 7);
         var x = Random(cols, 8);
         var whole = new float[rows];
         Gemv.MultiplyAdd(a, rows, cols, x, whole);
-        foreach (int cut in new[] { 1, 2, 3, 5, 6, 13 })
+        foreach (int cut in new[] { 1, 2, 3, 5, 6, 8, 9, 13, 16 })
         {
             var parts = new float[rows];
             Gemv.MultiplyAdd(a.AsSpan(0, cut * cols), cut, cols, x, parts.AsSpan(0, cut));
             Gemv.MultiplyAdd(a.AsSpan(cut * cols), rows - cut, cols, x, parts.AsSpan(cut));
             Assert.Equal(whole, parts);
         }
+    }
+
+    [Theory]
+    [InlineData(100, 100)]
+    [InlineData(3, 71)]
+    [InlineData(17, 200)]
+    public void TransposedAddsTheRowsInOrder(int rows, int cols)
+    {
+        var a = Random(rows * cols, 9);
+        var x = Random(rows, 10);
+        var y = Random(cols, 11);
+        var expect = (float[])y.Clone();
+        for (int r = 0; r < rows; r++)
+            for (int k = 0; k < cols; k++) expect[k] = MathF.FusedMultiplyAdd(a[r * cols + k], x[r], expect[k]);
+        Gemv.MultiplyAddTransposed(a, rows, cols, x, y);
+        Assert.Equal(expect, y);
     }
 
     [Fact]

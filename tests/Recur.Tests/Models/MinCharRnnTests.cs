@@ -36,6 +36,36 @@ public sealed class MinCharRnnTests
     }
 
     [Fact]
+    public void AdagradMatchesTheFormulaInDoublePrecision()
+    {
+        const int V = 37, H = 21; // lengths with ragged vector tails
+        var data = Enumerable.Range(0, 60).Select(i => i % V).ToArray();
+        var m = new MinCharRnn(data, V, new MinCharOptions { Hidden = H, SeqLength = 5 }, new Rng(3));
+        var rng = new Rng(8);
+        var ws = new[] { m.Wxh, m.Whh, m.Why, m.Bh, m.By };
+        var ds = new[] { m.DWxh, m.DWhh, m.DWhy, m.DBh, m.DBy };
+        var w64 = ws.Select(w => w.Select(v => (double)v).ToArray()).ToArray();
+        var m64 = ws.Select(w => new double[w.Length]).ToArray();
+        for (int step = 0; step < 3; step++)
+        {
+            for (int k = 0; k < 5; k++)
+                for (int i = 0; i < ds[k].Length; i++)
+                {
+                    // include exact zeros and tiny gradients, where eps dominates the denominator
+                    float g = i % 11 == 0 ? 0f : i % 7 == 0 ? rng.NextGaussian() * 1e-5f : rng.NextGaussian() * 2f;
+                    ds[k][i] = g;
+                    m64[k][i] += (double)g * g;
+                    w64[k][i] -= 0.1 * g / Math.Sqrt(m64[k][i] + 1e-8);
+                }
+            m.Adagrad(0.1f);
+            for (int k = 0; k < 5; k++)
+                for (int i = 0; i < ws[k].Length; i++)
+                    Assert.True(Math.Abs(ws[k][i] - w64[k][i]) <= 1e-6 * (1 + Math.Abs(w64[k][i])),
+                        $"step {step}, array {k}, [{i}]: {ws[k][i]} vs {w64[k][i]}");
+        }
+    }
+
+    [Fact]
     public void GradientsAreClippedToFive()
     {
         var data = Enumerable.Range(0, 90).Select(i => i % 3).ToArray();

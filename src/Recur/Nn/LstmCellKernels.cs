@@ -1,0 +1,159 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Recur.Nn;
+
+/// <summary>
+/// The LSTM cell's elementwise work for one batch row, fused into one pass over the hidden units:
+/// forward (gate nonlinearities, cell and hidden state) and backward (gate pre-activation gradients and
+/// the carried cell gradient). Each unit's four gates sit at <c>j</c>, <c>H + j</c>, <c>2H + j</c> and
+/// <c>3H + j</c> of the row (PyTorch's i, f, g, o order).
+/// <para>
+/// The exponential is a single-precision Cody-Waite reduction with Cephes' degree-6 polynomial (about one
+/// ulp), vectorised on <see cref="Vector256{T}"/>; <c>sigmoid(x) = 1 / (1 + exp(-x))</c> and
+/// <c>tanh(x) = 1 - 2 / (1 + exp(2x))</c> (absolute error about 1e-7 near zero). The general-purpose
+/// <c>TensorPrimitives</c> versions compute in double precision and take one pass per operation; this
+/// pass reads and writes each value once.
+/// </para>
+/// </summary>
+internal static class LstmCellKernels
+{
+    private static bool Vectorized => Avx.IsSupported && Fma.IsSupported;
+
+    /// <summary>
+    /// <paramref name="gates"/> (4H) holds the pre-activations and receives the activations i, f, g, o;
+    /// writes <c>c = f * cprev + i * g</c>, <c>tanh(c)</c> and <c>h = o * tanh(c)</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Forward(Span<float> gates, ReadOnlySpan<float> cprev, Span<float> c, Span<float> tanhC, Span<float> h, int H)
+    {
+        fixed (float* g = gates, cp = cprev, cc = c, tc = tanhC, hh = h)
+        {
+            int j = 0;
+            if (Vectorized)
+            {
+                for (; j + 8 <= H; j += 8)
+                {
+                    var i = Sigmoid(Avx.LoadVector256(g + j));
+                    var f = Sigmoid(Avx.LoadVector256(g + H + j));
+                    var gg = Tanh(Avx.LoadVector256(g + 2 * H + j));
+                    var o = Sigmoid(Avx.LoadVector256(g + 3 * H + j));
+                    Avx.Store(g + j, i); Avx.Store(g + H + j, f); Avx.Store(g + 2 * H + j, gg); Avx.Store(g + 3 * H + j, o);
+                    var cv = Fma.MultiplyAdd(i, gg, f * Avx.LoadVector256(cp + j));
+                    var t = Tanh(cv);
+                    Avx.Store(cc + j, cv); Avx.Store(tc + j, t); Avx.Store(hh + j, o * t);
+                }
+            }
+            for (; j < H; j++)
+            {
+                float i = Sigmoid(g[j]), f = Sigmoid(g[H + j]), gg = Tanh(g[2 * H + j]), o = Sigmoid(g[3 * H + j]);
+                g[j] = i; g[H + j] = f; g[2 * H + j] = gg; g[3 * H + j] = o;
+                float cv = MathF.FusedMultiplyAdd(i, gg, f * cp[j]);
+                float t = Tanh(cv);
+                cc[j] = cv; tc[j] = t; hh[j] = o * t;
+            }
+        }
+    }
+
+    /// <summary>
+    /// From the activations <paramref name="gates"/> (4H), <c>tanh(c)</c>, <c>cprev</c>, the hidden-state
+    /// gradient <paramref name="dh"/> and the carried cell gradient <paramref name="dc"/>, writes the
+    /// pre-activation gradients to <paramref name="dGates"/> (4H) and replaces <paramref name="dc"/> with
+    /// the gradient for the previous cell state.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Backward(ReadOnlySpan<float> gates, ReadOnlySpan<float> tanhC, ReadOnlySpan<float> cprev,
+        ReadOnlySpan<float> dh, Span<float> dc, Span<float> dGates, int H)
+    {
+        fixed (float* g = gates, tc = tanhC, cp = cprev, dhp = dh, dcp = dc, d = dGates)
+        {
+            int j = 0;
+            if (Vectorized)
+            {
+                var one = Vector256.Create(1f);
+                for (; j + 8 <= H; j += 8)
+                {
+                    var o = Avx.LoadVector256(g + 3 * H + j);
+                    var t = Avx.LoadVector256(tc + j);
+                    var dhj = Avx.LoadVector256(dhp + j);
+                    var dcj = Fma.MultiplyAdd(dhj * o, one - t * t, Avx.LoadVector256(dcp + j));
+                    var i = Avx.LoadVector256(g + j);
+                    var f = Avx.LoadVector256(g + H + j);
+                    var gg = Avx.LoadVector256(g + 2 * H + j);
+                    Avx.Store(d + 3 * H + j, dhj * t * o * (one - o));
+                    Avx.Store(d + j, dcj * gg * i * (one - i));
+                    Avx.Store(d + 2 * H + j, dcj * i * (one - gg * gg));
+                    Avx.Store(d + H + j, dcj * Avx.LoadVector256(cp + j) * f * (one - f));
+                    Avx.Store(dcp + j, dcj * f);
+                }
+            }
+            for (; j < H; j++)
+            {
+                float o = g[3 * H + j], t = tc[j], dhj = dhp[j];
+                float dcj = MathF.FusedMultiplyAdd(dhj * o, 1f - t * t, dcp[j]);
+                float i = g[j], f = g[H + j], gg = g[2 * H + j];
+                d[3 * H + j] = dhj * t * o * (1f - o);
+                d[j] = dcj * gg * i * (1f - i);
+                d[2 * H + j] = dcj * i * (1f - gg * gg);
+                d[H + j] = dcj * cp[j] * f * (1f - f);
+                dcp[j] = dcj * f;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ elementwise functions
+
+    private const float ExpHi = 88.0f, ExpLo = -87.0f;
+    private const float Log2E = 1.44269504088896341f;
+    private const float Ln2Hi = 0.693359375f, Ln2Lo = -2.12194440e-4f;
+    private const float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
+        P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    /// <summary>exp(x) for x clamped to [-87, 88] (so 2^n stays a normal number).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Exp(Vector256<float> x)
+    {
+        x = Avx.Min(Avx.Max(x, Vector256.Create(ExpLo)), Vector256.Create(ExpHi));
+        var n = Avx.RoundToNearestInteger(x * Vector256.Create(Log2E));
+        var r = Fma.MultiplyAddNegated(n, Vector256.Create(Ln2Hi), x);
+        r = Fma.MultiplyAddNegated(n, Vector256.Create(Ln2Lo), r);
+        var p = Fma.MultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(P2));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(P3));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(P4));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(P5));
+        p = Fma.MultiplyAdd(p, r * r, r + Vector256.Create(1f));
+        var scale = Vector256.ShiftLeft(Avx.ConvertToVector256Int32(n) + Vector256.Create(127), 23).AsSingle();
+        return p * scale;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Sigmoid(Vector256<float> x) => Vector256.Create(1f) / (Vector256.Create(1f) + Exp(-x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Tanh(Vector256<float> x)
+    {
+        var two = Vector256.Create(2f);
+        return Vector256.Create(1f) - two / (Vector256.Create(1f) + Exp(x * two));
+    }
+
+    /// <summary>The scalar twin of the vector <see cref="Exp(Vector256{float})"/>, same arithmetic.</summary>
+    internal static float Exp(float x)
+    {
+        x = Math.Min(Math.Max(x, ExpLo), ExpHi);
+        float n = MathF.Round(x * Log2E, MidpointRounding.ToEven);
+        float r = MathF.FusedMultiplyAdd(-n, Ln2Hi, x);
+        r = MathF.FusedMultiplyAdd(-n, Ln2Lo, r);
+        float p = MathF.FusedMultiplyAdd(P0, r, P1);
+        p = MathF.FusedMultiplyAdd(p, r, P2);
+        p = MathF.FusedMultiplyAdd(p, r, P3);
+        p = MathF.FusedMultiplyAdd(p, r, P4);
+        p = MathF.FusedMultiplyAdd(p, r, P5);
+        p = MathF.FusedMultiplyAdd(p, r * r, r + 1f);
+        return p * BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
+    }
+
+    internal static float Sigmoid(float x) => 1f / (1f + Exp(-x));
+
+    internal static float Tanh(float x) => 1f - 2f / (1f + Exp(2f * x));
+}
