@@ -207,18 +207,12 @@ public sealed class MinCharRnn
             By.CopyTo(y);
             Gemv.MultiplyAdd(Why, V, H, hs.Slice((t + 1) * H, H), y);
         }
-        // ps[t] = exp(ys[t] - max) / sum: the exponentials of all T rows in one call
-        for (int t = 0; t < T; t++)
-        {
-            var y = ps.Slice(t * V, V);
-            TensorPrimitives.Subtract(y, TensorPrimitives.Max(y), y);
-        }
-        TensorPrimitives.Exp(ps, ps);
+        // ps[t] = exp(ys[t] - max) / sum, one pass per row
         double loss = 0;
         for (int t = 0; t < T; t++)
         {
             var p = ps.Slice(t * V, V);
-            TensorPrimitives.Divide(p, TensorPrimitives.Sum(p), p);
+            SoftmaxInPlace(p);
             loss -= Math.Log(p[targets[t]]); // softmax (cross-entropy loss)
         }
 
@@ -256,6 +250,44 @@ public sealed class MinCharRnn
         foreach (var (_, d, _) in _all) TensorPrimitives.Clamp(d, -5f, 5f, d); // mitigate exploding gradients
         hs.Slice(T * H, H).CopyTo(hprev);
         return loss;
+    }
+
+    /// <summary><c>y = exp(y - max(y)) / sum(exp(y - max(y)))</c> with <see cref="FastMath.Exp(float)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SoftmaxInPlace(Span<float> y)
+    {
+        int n = y.Length, i = 0;
+        float max = float.NegativeInfinity;
+        bool vec = FastMath.IsVectorized && n >= 8;
+        if (vec)
+        {
+            var m = Vector256.Create(y[..8]);
+            for (i = 8; i + 8 <= n; i += 8) m = Vector256.Max(m, Vector256.Create(y.Slice(i, 8)));
+            for (int k = 0; k < 8; k++) max = MathF.Max(max, m[k]);
+        }
+        for (; i < n; i++) max = MathF.Max(max, y[i]);
+        float sum = 0f;
+        i = 0;
+        if (vec)
+        {
+            var mv = Vector256.Create(max);
+            var sv = Vector256<float>.Zero;
+            for (; i + 8 <= n; i += 8)
+            {
+                var e = FastMath.Exp(Vector256.Create(y.Slice(i, 8)) - mv);
+                e.CopyTo(y.Slice(i, 8));
+                sv += e;
+            }
+            sum = Vector256.Sum(sv);
+        }
+        for (; i < n; i++) sum += y[i] = FastMath.Exp(y[i] - max);
+        i = 0;
+        if (vec)
+        {
+            var d = Vector256.Create(sum);
+            for (; i + 8 <= n; i += 8) (Vector256.Create(y.Slice(i, 8)) / d).CopyTo(y.Slice(i, 8));
+        }
+        for (; i < n; i++) y[i] /= sum;
     }
 
     /// <summary><c>dh = (1 - h*h) * (dh + dhnext)</c>: backprop through tanh, in one pass.</summary>
