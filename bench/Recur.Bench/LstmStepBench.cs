@@ -76,13 +76,13 @@ internal static class LstmStepBench
         var rng = new Rng(0);
         model.Reset(rng);
         model.Threads = threads;
-        var opt = new Adam(model.Store, 2e-3);
+        var opt = new Adam(model.Store, 2e-3) { Threads = threads };
         var x = Enumerable.Range(0, t * b).Select(_ => rng.NextInt(v)).ToArray();
         var y = Enumerable.Range(0, t * b).Select(_ => rng.NextInt(v)).ToArray();
         void Step()
         {
             model.TrainStep(x, y, t, b, rng);
-            GradClip.ClipByNorm(model.Store.Grads, 5f);
+            GradClip.ClipByNorm(model.Store.Grads, 5f, threads);
             opt.Step();
         }
         for (int i = 0; i < 3; i++) Step();

@@ -62,7 +62,7 @@ public sealed class Adagrad : Optimizer
             Eps = new Vector<float>((float)Eps),
             Inside = EpsilonInsideSqrt,
         };
-        Elementwise.Run(k, values, grads, _sum, default, default);
+        Elementwise.Run(k, values, grads, _sum, default, default, Threads);
     }
 
     private struct Kernel : IUpdateKernel

@@ -85,7 +85,7 @@ public class Adam : Optimizer
             HasDecay = WeightDecay != 0 && _decoupled,
             Amsgrad = Amsgrad,
         };
-        Elementwise.Run(k, values, grads, _expAvg, _expAvgSq, _maxExpAvgSq);
+        Elementwise.Run(k, values, grads, _expAvg, _expAvgSq, _maxExpAvgSq, Threads);
     }
 
     private struct Kernel : IUpdateKernel

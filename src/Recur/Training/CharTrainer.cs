@@ -74,6 +74,7 @@ public sealed class CharTrainer
             init.Store.Values.AsSpan(0, Model.Store.Count).CopyTo(Model.Store.Values);
         }
         Optimizer = CreateOptimizer(options, Model);
+        Optimizer.Threads = options.EffectiveThreads;
         _schedule = options.LrDecay < 1
             ? new StepDecaySchedule(options.LearningRate, options.LrDecay, Math.Max(1, (long)Math.Round(options.LrDecayEvery * Batcher.BatchesPerEpoch)))
             : new ConstantSchedule(options.LearningRate);
@@ -237,10 +238,10 @@ public sealed class CharTrainer
             if (double.IsFinite(loss))
             {
                 var grads = Model.Store.Grads.AsSpan(0, Model.Store.Count);
-                if (o.GradClip > 0 && o.ClipMode == "norm") norm = GradClip.ClipByNorm(grads, (float)o.GradClip);
+                if (o.GradClip > 0 && o.ClipMode == "norm") norm = GradClip.ClipByNorm(grads, (float)o.GradClip, Model.Threads);
                 else
                 {
-                    norm = GradClip.GlobalNorm(grads);
+                    norm = GradClip.GlobalNorm(grads, Model.Threads);
                     if (o.GradClip > 0 && double.IsFinite(norm)) GradClip.ClipByValue(grads, (float)o.GradClip);
                 }
             }

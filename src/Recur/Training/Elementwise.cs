@@ -12,8 +12,52 @@ internal interface IUpdateKernel
     void Invoke(ref Vector<float> p, Vector<float> g, ref Vector<float> s0, ref Vector<float> s1, ref Vector<float> s2);
 }
 
-internal static class Elementwise
+internal static unsafe class Elementwise
 {
+    /// <summary>Below this many elements a step stays on the calling thread.</summary>
+    internal const int MinParallelLength = 1 << 16;
+
+    /// <summary>
+    /// Runs <paramref name="kernel"/> over all elements, split into <paramref name="threads"/> contiguous
+    /// ranges (each a whole number of vectors, the tail in the last) on the kernel worker pool. Every
+    /// element gets the same arithmetic wherever the cuts fall, so the result is bit-identical for any
+    /// thread count.
+    /// </summary>
+    public static void Run<TKernel>(in TKernel kernel, Span<float> p, ReadOnlySpan<float> g, Span<float> s0, Span<float> s1, Span<float> s2, int threads)
+        where TKernel : struct, IUpdateKernel
+    {
+        int n = p.Length;
+        int parts = Math.Min(threads <= 0 ? Environment.ProcessorCount : threads, n / MinParallelLength);
+        if (parts <= 1 || g.Length != n || (!s0.IsEmpty && s0.Length != n) || (!s1.IsEmpty && s1.Length != n) || (!s2.IsEmpty && s2.Length != n))
+        {
+            Run(kernel, p, g, s0, s1, s2); // one range (and its length checks)
+            return;
+        }
+        fixed (float* pp = p, pg = g, p0 = s0, p1 = s1, p2 = s2)
+        {
+            var job = new Job<TKernel>(kernel, pp, pg, p0, p1, p2, n, parts);
+            Kernels.GemmWorkerPool.Shared.Run(parts, job);
+        }
+    }
+
+    private sealed class Job<TKernel>(TKernel kernel, float* p, float* g, float* s0, float* s1, float* s2, int n, int parts) : Kernels.IParallelPart
+        where TKernel : struct, IUpdateKernel
+    {
+        public void Execute(int part)
+        {
+            int w = Vector<float>.Count;
+            int a = Cut(part), b = part == parts - 1 ? n : Cut(part + 1);
+            int len = b - a;
+            if (len <= 0) return;
+            Run(kernel, new Span<float>(p + a, len), new ReadOnlySpan<float>(g + a, len),
+                s0 == null ? default : new Span<float>(s0 + a, len),
+                s1 == null ? default : new Span<float>(s1 + a, len),
+                s2 == null ? default : new Span<float>(s2 + a, len));
+
+            int Cut(int k) => (int)((long)n * k / parts / w * w);
+        }
+    }
+
     /// <summary>Runs <paramref name="kernel"/> over all elements. Unused state spans are empty.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in the arena loop
     public static void Run<TKernel>(in TKernel kernel, Span<float> p, ReadOnlySpan<float> g, Span<float> s0, Span<float> s1, Span<float> s2)

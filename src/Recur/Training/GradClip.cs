@@ -24,10 +24,52 @@ public static class GradClip
 
     /// <summary>
     /// The true Euclidean norm <c>sqrt(sum_i g_i^2)</c> of all elements, accumulated in double in a
-    /// fixed order (four double lanes from index 0, then the tail), so the value depends only on the
-    /// data, never on the buffer's address or a thread count.
+    /// fixed order: blocks of <see cref="NormBlock"/> elements, each summed in four double lanes from
+    /// its start, then the block sums in order. The value depends only on the data, never on the
+    /// buffer's address or on <paramref name="threads"/> (which share out the blocks).
     /// </summary>
-    public static double GlobalNorm(ReadOnlySpan<float> grads) => Math.Sqrt(SumOfSquares(grads));
+    public static unsafe double GlobalNorm(ReadOnlySpan<float> grads, int threads = 1)
+    {
+        int blocks = (grads.Length + NormBlock - 1) / NormBlock;
+        if (blocks <= 1) return Math.Sqrt(SumOfSquares(grads));
+        var partial = new double[blocks];
+        int parts = Math.Min(threads <= 0 ? Environment.ProcessorCount : threads, blocks);
+        fixed (float* p = grads)
+        {
+            var job = new NormJob(p, grads.Length, partial, parts);
+            if (parts > 1) Kernels.GemmWorkerPool.Shared.Run(parts, job);
+            else job.Execute(0);
+        }
+        double total = 0;
+        foreach (double b in partial) total += b;
+        return Math.Sqrt(total);
+    }
+
+    /// <summary>Elements per block of the norm's fixed summation order.</summary>
+    public const int NormBlock = 1 << 16;
+
+    private sealed unsafe class NormJob(float* p, int n, double[] partial, int parts) : Kernels.IParallelPart
+    {
+        public void Execute(int part)
+        {
+            int b0 = (int)((long)partial.Length * part / parts), b1 = (int)((long)partial.Length * (part + 1) / parts);
+            for (int b = b0; b < b1; b++)
+            {
+                int start = b * NormBlock, len = Math.Min(NormBlock, n - start);
+                partial[b] = SumOfSquares(new ReadOnlySpan<float>(p + start, len));
+            }
+        }
+    }
+
+    private sealed unsafe class ScaleJob(float* p, int n, float coef, int parts) : Kernels.IParallelPart
+    {
+        public void Execute(int part)
+        {
+            int a = (int)((long)n * part / parts), b = (int)((long)n * (part + 1) / parts);
+            var s = new Span<float>(p + a, b - a);
+            TensorPrimitives.Multiply(s, coef, s);
+        }
+    }
 
     /// <summary>
     /// Rescales the gradients in place so that their global L2 norm is at most
@@ -45,15 +87,24 @@ public static class GradClip
     /// multiply by NaN).
     /// </para>
     /// </summary>
+    /// <param name="grads">The gradient arena, rescaled in place.</param>
+    /// <param name="maxNorm">The largest norm allowed.</param>
+    /// <param name="threads">Threads for the norm and the rescaling (0 = every core); the result does not depend on it.</param>
     /// <returns>The total norm before clipping.</returns>
-    public static double ClipByNorm(Span<float> grads, float maxNorm)
+    public static unsafe double ClipByNorm(Span<float> grads, float maxNorm, int threads = 1)
     {
         if (!(maxNorm > 0) || float.IsInfinity(maxNorm))
             throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, $"maxNorm must be a finite positive number, got {maxNorm}.");
-        double total = GlobalNorm(grads);
+        double total = GlobalNorm(grads, threads);
         if (!double.IsFinite(total)) return total;
         double coef = maxNorm / (total + 1e-6);
-        if (coef < 1.0) TensorPrimitives.Multiply(grads, (float)coef, grads);
+        if (coef < 1.0)
+        {
+            int parts = Math.Min(threads <= 0 ? Environment.ProcessorCount : threads, grads.Length / NormBlock);
+            if (parts <= 1) TensorPrimitives.Multiply(grads, (float)coef, grads);
+            else
+                fixed (float* p = grads) Kernels.GemmWorkerPool.Shared.Run(parts, new ScaleJob(p, grads.Length, (float)coef, parts));
+        }
         return total;
     }
 

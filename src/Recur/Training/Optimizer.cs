@@ -52,6 +52,22 @@ public abstract class Optimizer
         }
     }
 
+    /// <summary>
+    /// Threads for the update loop (0 = every core; default 1). Each element's arithmetic is the same
+    /// whatever the split, so the result does not depend on it.
+    /// </summary>
+    public int Threads
+    {
+        get => _threads;
+        set
+        {
+            if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), value, $"threads must be non-negative (0 = every core), got {value}.");
+            _threads = value;
+        }
+    }
+
+    private int _threads = 1;
+
     /// <summary>Number of steps taken (PyTorch's <c>state["step"]</c>); the first step sees 1 inside <see cref="StepCore"/>.</summary>
     public long StepCount { get; private set; }
 

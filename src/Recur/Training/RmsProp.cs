@@ -73,7 +73,7 @@ public sealed class RmsProp : Optimizer
             HasMomentum = _momentumBuffer is not null,
             Centered = Centered,
         };
-        Elementwise.Run(k, values, grads, _squareAvg, _momentumBuffer, _gradAvg);
+        Elementwise.Run(k, values, grads, _squareAvg, _momentumBuffer, _gradAvg, Threads);
     }
 
     private struct Kernel : IUpdateKernel

@@ -58,7 +58,7 @@ public sealed class Sgd : Optimizer
             First = step == 1,
             Nesterov = Nesterov,
         };
-        Elementwise.Run(k, values, grads, _buf, default, default);
+        Elementwise.Run(k, values, grads, _buf, default, default, Threads);
     }
 
     private struct Kernel : IUpdateKernel

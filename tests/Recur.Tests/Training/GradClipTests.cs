@@ -91,4 +91,22 @@ public sealed class GradClipTests
         GradClip.ClipByValue(g, limit);
         Assert.Equal(f.GetTensor($"{name}.after_value").Data, g);
     }
+
+    [Fact]
+    public void NormAndClipDoNotDependOnTheThreadCount()
+    {
+        var g = new float[5 * GradClip.NormBlock + 77];
+        new Rng(3).FillUniform(g, -1f, 1f);
+        double want = 0;
+        foreach (float v in g) want += (double)v * v;
+        want = Math.Sqrt(want);
+        double one = GradClip.GlobalNorm(g, 1);
+        Assert.Equal(want, one, 1e-12 * want);
+        foreach (int threads in new[] { 0, 2, 3, 8 }) Assert.Equal(one, GradClip.GlobalNorm(g, threads));
+        var a = (float[])g.Clone();
+        var b = (float[])g.Clone();
+        Assert.Equal(GradClip.ClipByNorm(a, 1f, 1), GradClip.ClipByNorm(b, 1f, 2));
+        Assert.Equal(a, b);
+        Assert.Equal(1.0, GradClip.GlobalNorm(a, 2), 1e-5);
+    }
 }

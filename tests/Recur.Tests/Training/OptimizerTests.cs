@@ -92,6 +92,31 @@ public sealed class OptimizerTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public void Thread_count_does_not_change_a_single_bit(string kind)
+    {
+        // an arena long enough to be split, with a ragged vector tail
+        float[]? first = null;
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            var store = new ParameterStore();
+            store.Add("w", 3 * (1 << 16) + 13);
+            var rng = new Rng(5);
+            for (int i = 0; i < store.Count; i++) store.Values[i] = rng.NextGaussian();
+            var opt = Make(kind, store);
+            opt.Threads = threads;
+            for (int step = 0; step < 3; step++)
+            {
+                RandomGrads(store, rng);
+                opt.Step();
+            }
+            if (first is null) first = (float[])store.Values.Clone();
+            else Assert.Equal(first, store.Values);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => Make(kind, MakeStore()).Threads = -1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public void State_round_trip_continues_bit_for_bit(string kind)
     {
         var rng = new Rng(17);
