@@ -44,6 +44,8 @@ internal sealed class TrainCommand : ICommand
           --layers L                stacked layers (default 2)
           --embed E                 embedding width; 0 = one-hot input as in min-char-rnn (default 64; 32 without FILE)
           --dropout P               between layers and before the output layer (default 0)
+          --weight-drop P           DropConnect on the recurrent weights W_hh, one mask per
+                                    iteration (AWD-LSTM's weight drop) (default 0)
         optimisation
           --seq-length T            BPTT length (default 64)
           --batch-size B            parallel streams (default 32)
@@ -206,6 +208,7 @@ internal sealed class TrainCommand : ICommand
             Layers = args.Int("layers", d.Layers, min: 1, max: 64),
             Embed = args.Int("embed", d.Embed, min: 0, max: 16384),
             Dropout = args.Double("dropout", d.Dropout, min: 0, max: 0.99),
+            WeightDrop = args.Double("weight-drop", d.WeightDrop, min: 0, max: 0.99),
             SeqLength = args.Int("seq-length", d.SeqLength, min: 1, max: 100_000),
             BatchSize = args.Int("batch-size", d.BatchSize, min: 1, max: 100_000),
             Optimizer = args.Choice("optimizer", d.Optimizer, "adam", "adamw", "rmsprop", "adagrad", "sgd"),
@@ -244,6 +247,7 @@ internal sealed class TrainCommand : ICommand
         if (args.Has("layers")) m = m with { Layers = given.Layers };
         if (args.Has("embed")) m = m with { Embed = given.Embed };
         if (args.Has("dropout")) m = m with { Dropout = given.Dropout };
+        if (args.Has("weight-drop")) m = m with { WeightDrop = given.WeightDrop };
         if (args.Has("seq-length")) m = m with { SeqLength = given.SeqLength };
         if (args.Has("batch-size")) m = m with { BatchSize = given.BatchSize };
         if (args.Has("optimizer")) m = m with { Optimizer = given.Optimizer };

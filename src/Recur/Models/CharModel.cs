@@ -29,6 +29,9 @@ public sealed record CharModelConfig
     /// <summary>Dropout between recurrent layers and before the output layer (char-rnn's placement).</summary>
     public float Dropout { get; init; }
 
+    /// <summary>DropConnect on every layer's recurrent weights in training (<see cref="Recurrent.WeightDrop"/>); 0 = off.</summary>
+    public float WeightDrop { get; init; }
+
     /// <summary>The recurrence this configuration names; throws with the accepted values otherwise.</summary>
     [JsonIgnore]
     public CellKind Kind => Cell switch
@@ -54,6 +57,7 @@ public sealed record CharModelConfig
         if (Hidden < 1) throw new ArgumentException($"hidden must be positive, got {Hidden}.");
         if (Layers < 1) throw new ArgumentException($"layers must be positive, got {Layers}.");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
+        if (!(WeightDrop >= 0f && WeightDrop < 1f)) throw new ArgumentException($"weight drop must be in [0, 1), got {WeightDrop}.");
     }
 }
 
@@ -91,7 +95,7 @@ public sealed class CharModel
         Store = new ParameterStore();
         int inputWidth = config.Embed > 0 ? config.Embed : config.VocabSize;
         if (config.Embed > 0) _embedding = new Embedding(Store, "embedding", config.VocabSize, config.Embed);
-        _rnn = new Recurrent(Store, "rnn", config.Kind, inputWidth, config.Hidden, config.Layers, dropout: config.Dropout);
+        _rnn = new Recurrent(Store, "rnn", config.Kind, inputWidth, config.Hidden, config.Layers, dropout: config.Dropout) { WeightDrop = config.WeightDrop };
         _head = new Linear(Store, "head", config.Hidden, config.VocabSize);
         _headDropout = new Dropout(config.Dropout);
     }

@@ -119,6 +119,25 @@ public class Recurrent
     public bool BatchFirst { get; }
     public float DropoutP { get; }
 
+    /// <summary>
+    /// DropConnect on the recurrent weights (AWD-LSTM's <c>WeightDrop</c>, Wan et al. 2013; Merity et al.
+    /// 2017): in training, each forward draws one mask over every layer's <c>weight_hh</c>, keeps each
+    /// weight with probability <c>1 - p</c> scaled by <c>1/(1 - p)</c>, and uses the same masked weights at
+    /// every time step of the chunk and in the backward pass; <c>dW_hh</c> gets the mask too. In
+    /// evaluation the weights are used as they are. 0 (the default) turns it off.
+    /// </summary>
+    public float WeightDrop
+    {
+        get => _weightDrop;
+        set
+        {
+            if (!(value >= 0f && value < 1f)) throw new ArgumentOutOfRangeException(nameof(value), value, $"weight drop must be in [0, 1), got {value}.");
+            _weightDrop = value;
+        }
+    }
+
+    private float _weightDrop;
+
     /// <summary>Gate blocks per layer: 1 (RNN), 4 (LSTM), 3 (GRU).</summary>
     public int Gates { get; }
 
@@ -212,7 +231,7 @@ public class Recurrent
             if (Kind != CellKind.Lstm) throw new ArgumentException($"c0 is only used by LSTM; this layer is {Kind}.", nameof(c0));
             Guard.Shape(c0, nameof(c0), L, B, H);
         }
-        if (training && DropoutP > 0f && L > 1) ArgumentNullException.ThrowIfNull(rng, nameof(rng));
+        if (training && (DropoutP > 0f && L > 1 || WeightDrop > 0f)) ArgumentNullException.ThrowIfNull(rng, nameof(rng));
 
         _t = T; _b = B;
         _hn = Buffers.Ensure(_hn, L, B, H);
@@ -229,6 +248,15 @@ public class Recurrent
                 if (c0 is null) st.C0.AsSpan().Clear(); else c0.Data.AsSpan(l * B * H, B * H).CopyTo(st.C0);
             }
             st.X = l == 0 ? input : _layers[l - 1].NextInput;
+            st.WeightDropped = training && WeightDrop > 0f;
+            if (st.WeightDropped)
+            {
+                int n = st.Whh.Length;
+                st.WhhMask = Buffers.Ensure(st.WhhMask, n);
+                st.WhhDropped = Buffers.Ensure(st.WhhDropped, n);
+                Dropout.MakeMask(rng!, WeightDrop, st.WhhMask);
+                TensorPrimitives.Multiply(st.Whh.Value, st.WhhMask, st.WhhDropped);
+            }
             if (st.X is null) ProjectTokens(st, T * B);
             ForwardLayer(st, st.X, T, B);
             st.Y.AsSpan((T - 1) * B * H, B * H).CopyTo(_hn.Data.AsSpan(l * B * H, B * H));
@@ -363,7 +391,7 @@ public class Recurrent
     private void ForwardLayer(LayerState st, ReadOnlySpan<float> x, int T, int B)
     {
         int H = HiddenSize, G = Gates, GH = G * H, n = T * B;
-        var whh = st.Whh.Value;
+        ReadOnlySpan<float> whh = st.WeightDropped ? st.WhhDropped : st.Whh.Value;
         // Input projection for all steps: A(T*B, G*H) = X W_ih^T + b_ih (+ b_hh where it folds).
         // With token input ProjectTokens has already gathered it.
         var a = st.A.AsSpan(0, n * GH);
@@ -529,7 +557,7 @@ public class Recurrent
     private void BackwardLayer(LayerState st, float[] dy, int T, int B)
     {
         int H = HiddenSize, G = Gates, GH = G * H, n = T * B;
-        var whh = st.Whh.Value;
+        ReadOnlySpan<float> whh = st.WeightDropped ? st.WhhDropped : st.Whh.Value;
         var dA = st.DA.AsSpan(0, n * GH);   // gradients wrt gate pre-activations
         var y = st.Y.AsSpan();
         var dh = st.DhCarry.AsSpan();
@@ -573,7 +601,14 @@ public class Recurrent
 
         // Weight gradients, one GEMM each over all steps.
         // dW_hh += dA_h^T Hprev, with Hprev = [h0; y_0 .. y_{T-2}] split into two GEMMs.
-        var dwhh = st.Whh.Grad;
+        // With weight drop, dL/dW_hh = mask * dL/d(masked W_hh): computed apart, then masked into the arena.
+        Span<float> dwhh = st.Whh.Grad;
+        if (st.WeightDropped)
+        {
+            st.DWhhScratch = Buffers.Ensure(st.DWhhScratch, st.Whh.Length);
+            dwhh = st.DWhhScratch;
+            dwhh.Clear();
+        }
         ReadOnlySpan<float> dHid = Kind == CellKind.Gru ? st.DHid.AsSpan(0, n * GH) : dA;
         switch (Kind)
         {
@@ -585,6 +620,10 @@ public class Recurrent
             default:
                 AccumulateHiddenGrad(dHid, GH, GH, st.H0, y, T, B, dwhh);
                 break;
+        }
+        if (st.WeightDropped)
+        {
+            TensorPrimitives.FusedMultiplyAdd(dwhh, st.WhhMask, st.Whh.Grad, st.Whh.Grad);
         }
         if (st.Bih is not null)
         {
@@ -748,6 +787,8 @@ public class Recurrent
         public float[] A = [], DA = [], DHid = [], Y = [], C = [], TanhC = [], N = [], Scratch = [], BiasFold = [];
         public float[] H0 = [], C0 = [], DhCarry = [], DcCarry = [], Dx = [];
         public float[]? Mask, Dropped;
+        public float[] WhhMask = [], WhhDropped = [], DWhhScratch = []; // weight drop: mask, masked W_hh, dW scratch
+        public bool WeightDropped;
         public float[]? X;
         public readonly PackedMatrix P1 = new(), P2 = new(), Q1 = new(), Q2 = new();
         public readonly CellJob Job = new();

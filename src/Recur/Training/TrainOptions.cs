@@ -28,6 +28,9 @@ public sealed record TrainOptions
     /// <summary>Dropout between layers and before the output layer.</summary>
     public double Dropout { get; init; }
 
+    /// <summary>DropConnect on the recurrent weights W_hh (AWD-LSTM's weight drop); 0 = off.</summary>
+    public double WeightDrop { get; init; }
+
     /// <summary>Truncated-BPTT length <c>T</c>: characters per stream per iteration.</summary>
     public int SeqLength { get; init; } = 64;
 
@@ -106,6 +109,7 @@ public sealed record TrainOptions
         Hidden = Hidden,
         Layers = Layers,
         Dropout = (float)Dropout,
+        WeightDrop = (float)WeightDrop,
     };
 
     /// <summary>The thread count to use: <see cref="Threads"/>, or every core when it is 0.</summary>
@@ -125,6 +129,7 @@ public sealed record TrainOptions
         if (Layers < 1 || Layers > 64) Fail("layers", Layers, "in [1, 64]");
         if (Embed < 0 || Embed > 16384) Fail("embed", Embed, "in [0, 16384] (0 = one-hot)");
         if (!(Dropout >= 0 && Dropout < 1)) Fail("dropout", Dropout, "in [0, 1)");
+        if (!(WeightDrop >= 0 && WeightDrop < 1)) Fail("weight-drop", WeightDrop, "in [0, 1)");
         if (SeqLength < 1 || SeqLength > 100_000) Fail("seq-length", SeqLength, "in [1, 100000]");
         if (BatchSize < 1 || BatchSize > 100_000) Fail("batch-size", BatchSize, "in [1, 100000]");
         if (Optimizer is not ("adam" or "adamw" or "rmsprop" or "adagrad" or "sgd")) Fail("optimizer", Optimizer, "adam, adamw, rmsprop, adagrad or sgd");

@@ -27,10 +27,28 @@ public sealed class RecurrentGradTests
     [Theory]
     [MemberData(nameof(Cases))]
     public void GradientsMatchCentralDifferences(CellKind kind, int layers, bool batchFirst, float dropout)
+        => CheckGradients(kind, layers, batchFirst, dropout, weightDrop: 0f);
+
+    public static TheoryData<CellKind, int, float> WeightDropCases() => new()
+    {
+        { CellKind.Lstm, 2, 0f },
+        { CellKind.Lstm, 1, 0.2f },
+        { CellKind.Gru, 2, 0f },
+        { CellKind.GruResetBefore, 2, 0.1f },
+        { CellKind.RnnTanh, 2, 0f },
+    };
+
+    /// <summary>The same check with DropConnect on W_hh (one mask per forward, redrawn from the same seed).</summary>
+    [Theory]
+    [MemberData(nameof(WeightDropCases))]
+    public void WeightDropGradientsMatchCentralDifferences(CellKind kind, int layers, float dropout)
+        => CheckGradients(kind, layers, batchFirst: false, dropout, weightDrop: 0.4f);
+
+    private static void CheckGradients(CellKind kind, int layers, bool batchFirst, float dropout, float weightDrop)
     {
         const int T = 5, B = 3, I = 4, H = 6;
         var store = new ParameterStore();
-        var rnn = new Recurrent(store, "rnn", kind, I, H, layers, bias: true, batchFirst: batchFirst, dropout: dropout);
+        var rnn = new Recurrent(store, "rnn", kind, I, H, layers, bias: true, batchFirst: batchFirst, dropout: dropout) { WeightDrop = weightDrop };
         var rng = new Rng(1);
         rnn.Reset(rng);
         // Larger weights than the default make the nonlinearities matter.
@@ -41,7 +59,7 @@ public sealed class RecurrentGradTests
         var ry = Tensor.Randn(rng, 1f, batchFirst ? [B, T, H] : [T, B, H]);
         var rh = Tensor.Randn(rng, 1f, layers, B, H);
         Tensor? rc = c0 is null ? null : Tensor.Randn(rng, 1f, layers, B, H);
-        bool training = dropout > 0f;
+        bool training = dropout > 0f || weightDrop > 0f;
 
         double Loss()
         {
@@ -66,6 +84,32 @@ public sealed class RecurrentGradTests
         GradCheck.Check($"{kind} dx", Loss, x.Data, 0, x.Length, dx, h: h);
         GradCheck.Check($"{kind} dh0", Loss, h0.Data, 0, h0.Length, dh0, h: h);
         if (c0 is not null) GradCheck.Check($"{kind} dc0", Loss, c0.Data, 0, c0.Length, dc0!, h: h);
+    }
+
+    [Fact]
+    public void WeightDropMasksTrainingOnlyAndZeroesTheDroppedWeightsGradients()
+    {
+        var store = new ParameterStore();
+        var rnn = new Recurrent(store, "rnn", CellKind.Lstm, 3, 8, numLayers: 2) { WeightDrop = 0.5f };
+        rnn.Reset(new Rng(1));
+        var x = Tensor.Randn(new Rng(2), 1f, 4, 2, 3);
+        var plainStore = new ParameterStore();
+        var plain = new Recurrent(plainStore, "rnn", CellKind.Lstm, 3, 8, numLayers: 2);
+        store.Values.AsSpan(0, store.Count).CopyTo(plainStore.Values);
+        // evaluation: the weights as they are
+        Assert.Equal(plain.Forward(x).Output.Data, rnn.Forward(x).Output.Data);
+        // training: a mask; the gradient of every dropped recurrent weight is exactly zero
+        var o = rnn.Forward(x, training: true, rng: new Rng(3));
+        Assert.NotEqual(plain.Forward(x).Output.Data, o.Output.Data);
+        store.ZeroGrad();
+        rnn.Backward(Tensor.Randn(new Rng(4), 1f, o.Output.Shape));
+        var whh = rnn.LayerParameters(1).WeightHh;
+        int zeros = 0;
+        var g = whh.Grad;
+        for (int i = 0; i < g.Length; i++) if (g[i] == 0f) zeros++;
+        Assert.InRange(zeros, g.Length / 4, 3 * g.Length / 4); // about half, p = 0.5
+        Assert.Throws<ArgumentOutOfRangeException>(() => rnn.WeightDrop = 1f);
+        Assert.Throws<ArgumentNullException>(() => rnn.Forward(x, training: true, rng: null));
     }
 
     [Fact]

@@ -39,10 +39,11 @@ public sealed class CharTrainerTests : IDisposable
     [InlineData("rnn", "adagrad")]
     [InlineData("lstm", "sgd")]
     [InlineData("gru", "adamw")]
-    public void ResumedRunGivesBitIdenticalLosses(string cell, string optimizer)
+    [InlineData("lstm", "adamw", 0.25)]
+    public void ResumedRunGivesBitIdenticalLosses(string cell, string optimizer, double weightDrop = 0)
     {
         var (vocab, tokens) = Encode(Text);
-        var o = Tiny(cell, optimizer) with { WeightDecay = 1e-3 };
+        var o = Tiny(cell, optimizer) with { WeightDecay = 1e-3, WeightDrop = weightDrop };
         const int n = 17, total = 2 * n;
 
         var straight = new CharTrainer(o with { MaxIters = total }, vocab, tokens);
@@ -52,7 +53,7 @@ public sealed class CharTrainerTests : IDisposable
         Assert.Equal(StopReason.MaxIters, full.Reason);
         Assert.Equal(total, straight.TrainLosses.Count);
 
-        string run = Path.Combine(_dir, "run-" + cell + optimizer);
+        string run = Path.Combine(_dir, "run-" + cell + optimizer + weightDrop.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var first = new CharTrainer(o with { MaxIters = n }, vocab, tokens) { OutputDirectory = run };
         first.Run();
         Assert.Equal(n, first.Iteration);
