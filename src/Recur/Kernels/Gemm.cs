@@ -249,6 +249,9 @@ internal unsafe struct GemmArgs
 /// <summary>The blocked loop nest around micro-kernel <typeparamref name="TK"/>, and its thread split.</summary>
 internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
 {
+    /// <summary>Row ranges up to this size read A in place instead of packing it.</summary>
+    internal const int DirectARows = 64;
+
     public static void Run(in GemmArgs g, int threads)
     {
         int parts = threads <= 0 ? Environment.ProcessorCount : threads;
@@ -295,6 +298,10 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
         int nkb = (k + KC - 1) / KC;
         int kcMax = (k + nkb - 1) / nkb;
         int panelsTotal = (g.N + NR - 1) / NR;
+        // Few rows (a recurrent step's batch): the A block is read in place by the micro-kernel
+        // (same arithmetic), saving the repacking every thread would otherwise do at every call.
+        bool directA = TK.StridedA && i1 - i0 <= DirectARows;
+        nint rs = g.TransA ? 1 : g.Lda, ks = g.TransA ? g.Lda : 1;
         int mcMax = Math.Min(MC, ((i1 - i0 + MR - 1) / MR) * MR);
         int ncMax = Math.Min(NC, ((j1 - j0 + NR - 1) / NR) * NR);
         nuint aBytes = (nuint)mcMax * (nuint)kcMax * sizeof(float);
@@ -327,7 +334,8 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
                     for (int ic = i0; ic < i1; ic += MC)
                     {
                         int mc = Math.Min(MC, i1 - ic);
-                        GemmPacking.PackA(g.TransA, g.A, g.Lda, ic, mc, k0, kc, MR, aBuf);
+                        if (!directA) GemmPacking.PackA(g.TransA, g.A, g.Lda, ic, mc, k0, kc, MR, aBuf);
+                        float* aIn = g.A + (g.TransA ? k0 * g.Lda + ic : ic * g.Lda + k0);
                         float* cBlock = g.C + ic * g.Ldc + jc;
                         for (int jr = 0; jr < nc; jr += NR)
                         {
@@ -335,8 +343,12 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
                             float* bPanel = bp + (long)jr * kc;
                             for (int ir = 0; ir < mc; ir += MR)
                             {
-                                TK.Compute(kc, aBuf + ir * kc, bPanel, cBlock + ir * g.Ldc + jr, g.Ldc,
-                                    Math.Min(MR, mc - ir), nr, g.Alpha, g.Beta, mode, scratch);
+                                if (directA)
+                                    TK.ComputeStrided(kc, aIn + ir * rs, rs, ks, bPanel, cBlock + ir * g.Ldc + jr, g.Ldc,
+                                        Math.Min(MR, mc - ir), nr, g.Alpha, g.Beta, mode, scratch);
+                                else
+                                    TK.Compute(kc, aBuf + ir * kc, bPanel, cBlock + ir * g.Ldc + jr, g.Ldc,
+                                        Math.Min(MR, mc - ir), nr, g.Alpha, g.Beta, mode, scratch);
                             }
                         }
                     }

@@ -37,6 +37,17 @@ internal unsafe interface IGemmKernel
     /// </summary>
     static abstract void Compute(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr,
         float alpha, float beta, int mode, float* scratch);
+
+    /// <summary>Whether <see cref="ComputeStrided"/> exists (A read in place, without packing).</summary>
+    static abstract bool StridedA { get; }
+
+    /// <summary>
+    /// <see cref="Compute"/> with A read where it lies: element <c>(i, p)</c> of the panel at
+    /// <c>a[i*rs + p*ks]</c> (<c>rs = lda, ks = 1</c> for A as stored; <c>rs = 1, ks = lda</c> for A
+    /// transposed). Only rows <c>i &lt; mr</c> are read. Same arithmetic as the packed kernel.
+    /// </summary>
+    static abstract void ComputeStrided(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, int mr, int nr,
+        float alpha, float beta, int mode, float* scratch);
 }
 
 internal static unsafe class GemmTile
@@ -101,17 +112,29 @@ internal unsafe struct Avx512Kernel8x32 : IGemmKernel
     public static int MC => 128;
     public static int NC => 2048;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
+    public static bool StridedA => true;
+
+    /// <summary>The packed panel is the strided case <c>rs = 1, ks = 8</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Compute(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr,
+        float alpha, float beta, int mode, float* scratch)
+        => ComputeStrided(kc, a, 1, 8, b, c, ldc, mr, nr, alpha, beta, mode, scratch);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
+    public static void ComputeStrided(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, int mr, int nr,
         float alpha, float beta, int mode, float* scratch)
     {
         if (mr <= 4)
         {
             // A ragged last row panel (e.g. a batch of 50 = 6*8 + 2): accumulate only the rows that
             // exist. Each element's FMA chain is the same as in the full tile, so the bits are too.
-            ComputeFewRows(kc, a, b, c, ldc, mr, nr, alpha, beta, mode, scratch);
+            ComputeFewRows(kc, a, rs, ks, b, c, ldc, mr, nr, alpha, beta, mode, scratch);
             return;
         }
+        // Row offsets; rows past mr (a ragged panel of 5 to 7 rows) repeat the last real row, whose
+        // results are discarded, so nothing outside A is read.
+        nint o1 = rs, o2 = 2 * rs, o3 = 3 * rs, o4 = 4 * rs;
+        nint o5 = Math.Min(5, mr - 1) * rs, o6 = Math.Min(6, mr - 1) * rs, o7 = Math.Min(7, mr - 1) * rs;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
@@ -131,21 +154,21 @@ internal unsafe struct Avx512Kernel8x32 : IGemmKernel
             var b1 = Vector512.Load(b + 16);
             var av = Vector512.Create(a[0]);
             c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
-            av = Vector512.Create(a[1]);
+            av = Vector512.Create(a[o1]);
             c10 = Avx512F.FusedMultiplyAdd(av, b0, c10); c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
-            av = Vector512.Create(a[2]);
+            av = Vector512.Create(a[o2]);
             c20 = Avx512F.FusedMultiplyAdd(av, b0, c20); c21 = Avx512F.FusedMultiplyAdd(av, b1, c21);
-            av = Vector512.Create(a[3]);
+            av = Vector512.Create(a[o3]);
             c30 = Avx512F.FusedMultiplyAdd(av, b0, c30); c31 = Avx512F.FusedMultiplyAdd(av, b1, c31);
-            av = Vector512.Create(a[4]);
+            av = Vector512.Create(a[o4]);
             c40 = Avx512F.FusedMultiplyAdd(av, b0, c40); c41 = Avx512F.FusedMultiplyAdd(av, b1, c41);
-            av = Vector512.Create(a[5]);
+            av = Vector512.Create(a[o5]);
             c50 = Avx512F.FusedMultiplyAdd(av, b0, c50); c51 = Avx512F.FusedMultiplyAdd(av, b1, c51);
-            av = Vector512.Create(a[6]);
+            av = Vector512.Create(a[o6]);
             c60 = Avx512F.FusedMultiplyAdd(av, b0, c60); c61 = Avx512F.FusedMultiplyAdd(av, b1, c61);
-            av = Vector512.Create(a[7]);
+            av = Vector512.Create(a[o7]);
             c70 = Avx512F.FusedMultiplyAdd(av, b0, c70); c71 = Avx512F.FusedMultiplyAdd(av, b1, c71);
-            a += 8;
+            a += ks;
             b += 32;
         }
 
@@ -178,9 +201,10 @@ internal unsafe struct Avx512Kernel8x32 : IGemmKernel
 
     /// <summary>Rows 0..3 of the 8-row panel only (for mr &lt;= 4; rows 2 and 3 skipped when mr &lt;= 2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ComputeFewRows(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr,
+    private static void ComputeFewRows(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, int mr, int nr,
         float alpha, float beta, int mode, float* scratch)
     {
+        nint o1 = Math.Min(1, mr - 1) * rs, o2 = Math.Min(2, mr - 1) * rs, o3 = Math.Min(3, mr - 1) * rs;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
         if (mr <= 2)
@@ -191,9 +215,9 @@ internal unsafe struct Avx512Kernel8x32 : IGemmKernel
                 var b1 = Vector512.Load(b + 16);
                 var av = Vector512.Create(a[0]);
                 c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
-                av = Vector512.Create(a[1]);
+                av = Vector512.Create(a[o1]);
                 c10 = Avx512F.FusedMultiplyAdd(av, b0, c10); c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
-                a += 8;
+                a += ks;
                 b += 32;
             }
         }
@@ -205,13 +229,13 @@ internal unsafe struct Avx512Kernel8x32 : IGemmKernel
                 var b1 = Vector512.Load(b + 16);
                 var av = Vector512.Create(a[0]);
                 c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
-                av = Vector512.Create(a[1]);
+                av = Vector512.Create(a[o1]);
                 c10 = Avx512F.FusedMultiplyAdd(av, b0, c10); c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
-                av = Vector512.Create(a[2]);
+                av = Vector512.Create(a[o2]);
                 c20 = Avx512F.FusedMultiplyAdd(av, b0, c20); c21 = Avx512F.FusedMultiplyAdd(av, b1, c21);
-                av = Vector512.Create(a[3]);
+                av = Vector512.Create(a[o3]);
                 c30 = Avx512F.FusedMultiplyAdd(av, b0, c30); c31 = Avx512F.FusedMultiplyAdd(av, b1, c31);
-                a += 8;
+                a += ks;
                 b += 32;
             }
         }
@@ -232,6 +256,11 @@ internal unsafe struct Avx2Kernel4x24 : IGemmKernel
     public static int KC => 256;
     public static int MC => 128;
     public static int NC => 2040;
+
+    public static bool StridedA => false;
+
+    public static void ComputeStrided(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, int mr, int nr,
+        float alpha, float beta, int mode, float* scratch) => throw new NotSupportedException("this kernel reads packed A only.");
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     public static void Compute(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr,
@@ -292,6 +321,11 @@ internal unsafe struct PortableKernel4x8 : IGemmKernel
     public static int KC => 256;
     public static int MC => 128;
     public static int NC => 1024;
+
+    public static bool StridedA => false;
+
+    public static void ComputeStrided(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, int mr, int nr,
+        float alpha, float beta, int mode, float* scratch) => throw new NotSupportedException("this kernel reads packed A only.");
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     public static void Compute(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr,

@@ -203,6 +203,33 @@ public sealed class GemmTests
             }
     }
 
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void ReadingAInPlaceGivesThePackedBits(int isaId)
+    {
+        // Up to GemmDriver.DirectARows rows, A is read where it lies; above, it is packed. The rows of a
+        // small product must equal, bit for bit, the same rows inside a tall one.
+        var isa = (GemmIsa)isaId;
+        const int tall = 150, n = 70, k = 300;
+        foreach (bool tA in new[] { false, true })
+            foreach (bool tB in new[] { false, true })
+                foreach (int m in new[] { 50, 45, 64, 3, 1 })
+                {
+                    int ldaTall = tA ? tall : k, lda = tA ? m : k, ldb = tB ? k : n;
+                    var aTall = Random(tall * k, 31);
+                    var b = Random(k * n, 32);
+                    var a = new float[m * k]; // the first m rows of op(A)
+                    for (int i = 0; i < m; i++)
+                        for (int p = 0; p < k; p++)
+                            a[tA ? p * lda + i : i * lda + p] = aTall[tA ? p * ldaTall + i : i * ldaTall + p];
+                    var cTall = new float[tall * n];
+                    var c = new float[m * n];
+                    Gemm.Sgemm(isa, tA, tB, tall, n, k, 1f, aTall, ldaTall, b, ldb, 0f, cTall, n, 1);
+                    Gemm.Sgemm(isa, tA, tB, m, n, k, 1f, a, lda, b, ldb, 0f, c, n, 1);
+                    AssertBitIdentical(cTall[..(m * n)], c, $"{isa} m={m} {tA}/{tB}");
+                }
+    }
+
     [Fact]
     public void PublicPackBMatchesUnpackedSgemm()
     {
