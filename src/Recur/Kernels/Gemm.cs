@@ -273,7 +273,43 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
             RunRange(g, 0, g.M, 0, g.N);
             return;
         }
+        if (!splitN && g.PackedB == null && (long)g.K * g.N >= SharedPackMin)
+        {
+            // Split along M, every part would pack all of op(B): pack it once, the parts sharing the work.
+            int panels = (g.N + TK.NR - 1) / TK.NR;
+            int nkb = (g.K + TK.KC - 1) / TK.KC;
+            long length = (long)g.K * panels * TK.NR;
+            if (length <= int.MaxValue - 16)
+            {
+                if (t_shared is null || t_shared.Length < length + 16) t_shared = GC.AllocateUninitializedArray<float>((int)length + 16, pinned: true);
+                float* dst = (float*)(((nint)Unsafe.AsPointer(ref t_shared[0]) + 63) & ~(nint)63);
+                GemmWorkerPool.Shared.Run(Math.Min(parts, nkb), new PackJob(g, dst, panels, nkb, Math.Min(parts, nkb)));
+                var shared = g;
+                shared.PackedB = dst;
+                GemmWorkerPool.Shared.Run(parts, new Job(shared, parts, units, splitN));
+                return;
+            }
+        }
         GemmWorkerPool.Shared.Run(parts, new Job(g, parts, units, splitN));
+    }
+
+    /// <summary>Products with at least this many elements of op(B) share one packing of it when split along M.</summary>
+    internal const long SharedPackMin = 1 << 16;
+
+    [ThreadStatic] private static float[]? t_shared; // pinned; the calling thread's shared packing of op(B)
+
+    /// <summary>Packs the K blocks of op(B) of one part into the layout <see cref="Gemm.PackB(bool, int, int, ReadOnlySpan{float}, int, PackedMatrix)"/> makes.</summary>
+    private sealed class PackJob(GemmArgs g, float* dst, int panels, int nkb, int parts) : IParallelPart
+    {
+        public void Execute(int part)
+        {
+            int b0 = (int)((long)nkb * part / parts), b1 = (int)((long)nkb * (part + 1) / parts);
+            for (int kb = b0; kb < b1; kb++)
+            {
+                int k0 = Gemm.KStart(kb, nkb, g.K), kc = Gemm.KStart(kb + 1, nkb, g.K) - k0;
+                GemmPacking.PackB(g.TransB, g.B, g.Ldb, 0, g.N, k0, kc, TK.NR, dst + (long)k0 * panels * TK.NR);
+            }
+        }
     }
 
     private sealed class Job(GemmArgs g, int parts, int units, bool splitN) : IParallelPart

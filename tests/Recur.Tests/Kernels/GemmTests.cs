@@ -168,8 +168,9 @@ public sealed class GemmTests
     public void BitIdenticalForEveryThreadCount(int isaId)
     {
         var isa = (GemmIsa)isaId;
-        // Wide (split along N) and tall (split along M) products, each large enough to run in parallel.
-        int[][] shapes = [[37, 300, 280], [301, 45, 270]];
+        // Wide (split along N) and tall (split along M) products, each large enough to run in parallel;
+        // the last is tall with op(B) large enough for the parts to share one packing of it.
+        int[][] shapes = [[37, 300, 280], [301, 45, 270], [301, 260, 270]];
         foreach (var s in shapes)
             for (int t = 0; t < 4; t++)
             {
