@@ -14,8 +14,8 @@ public static unsafe class Gemv
     /// <summary>
     /// <c>y[r] += sum_k A[r, k] x[k]</c> for <c>r &lt; rows</c>, with <c>A</c> <c>(rows, cols)</c> row-major
     /// (row stride <paramref name="cols"/>), <c>x</c> <c>(cols)</c>, <c>y</c> <c>(rows)</c>.
-    /// Four rows are read at once (four independent FMA chains sharing each load of <c>x</c>), and their
-    /// four sums are reduced together. Each row's sum is formed in an order that depends only on
+    /// Eight rows are read at once (eight independent FMA chains sharing each load of <c>x</c>), and their
+    /// sums are reduced four at a time. Each row's sum is formed in an order that depends only on
     /// <paramref name="cols"/>, never on the row's neighbours, so splitting the rows between threads
     /// never changes a result.
     /// </summary>
@@ -88,13 +88,17 @@ public static unsafe class Gemv
         int kv = cols & ~7, rem = cols - kv;
         var mask = TailMask(rem);
         var xt = rem > 0 ? Avx.MaskLoad(x + kv, mask) : default;
-        int r = 0;
         // Eight rows at a time: eight independent FMA chains keep both FMA pipes busy through the
-        // four-cycle latency; each row's sum and its reduction are the same as in a group of four.
-        for (; r + 8 <= rows; r += 8)
+        // four-cycle latency. A last group of fewer rows repeats its last row in the missing places
+        // (same time: the chains run side by side) and keeps only the real rows' sums.
+        for (int r = 0; r < rows; r += 8)
         {
-            float* w0 = a + (nint)r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
-            float* w4 = w3 + cols, w5 = w4 + cols, w6 = w5 + cols, w7 = w6 + cols;
+            int last = rows - 1;
+            float* w0 = a + (nint)r * cols;
+            float* w1 = a + (nint)Math.Min(r + 1, last) * cols, w2 = a + (nint)Math.Min(r + 2, last) * cols;
+            float* w3 = a + (nint)Math.Min(r + 3, last) * cols, w4 = a + (nint)Math.Min(r + 4, last) * cols;
+            float* w5 = a + (nint)Math.Min(r + 5, last) * cols, w6 = a + (nint)Math.Min(r + 6, last) * cols;
+            float* w7 = a + (nint)Math.Min(r + 7, last) * cols;
             Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
             Vector256<float> s4 = default, s5 = default, s6 = default, s7 = default;
             for (int k = 0; k < kv; k += 8)
@@ -120,38 +124,15 @@ public static unsafe class Gemv
                 s6 = Fma.MultiplyAdd(Avx.MaskLoad(w6 + kv, mask), xt, s6);
                 s7 = Fma.MultiplyAdd(Avx.MaskLoad(w7 + kv, mask), xt, s7);
             }
-            Sse.Store(y + r, Sse.LoadVector128(y + r) + Sum4(s0, s1, s2, s3));
-            Sse.Store(y + r + 4, Sse.LoadVector128(y + r + 4) + Sum4(s4, s5, s6, s7));
-        }
-        for (; r + 4 <= rows; r += 4)
-        {
-            float* w0 = a + (nint)r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
-            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (int k = 0; k < kv; k += 8)
+            var lo = Sum4(s0, s1, s2, s3);
+            var hi = Sum4(s4, s5, s6, s7);
+            if (r + 8 <= rows)
             {
-                var xv = Avx.LoadVector256(x + k);
-                s0 = Fma.MultiplyAdd(Avx.LoadVector256(w0 + k), xv, s0);
-                s1 = Fma.MultiplyAdd(Avx.LoadVector256(w1 + k), xv, s1);
-                s2 = Fma.MultiplyAdd(Avx.LoadVector256(w2 + k), xv, s2);
-                s3 = Fma.MultiplyAdd(Avx.LoadVector256(w3 + k), xv, s3);
+                Sse.Store(y + r, Sse.LoadVector128(y + r) + lo);
+                Sse.Store(y + r + 4, Sse.LoadVector128(y + r + 4) + hi);
             }
-            if (rem > 0)
-            {
-                s0 = Fma.MultiplyAdd(Avx.MaskLoad(w0 + kv, mask), xt, s0);
-                s1 = Fma.MultiplyAdd(Avx.MaskLoad(w1 + kv, mask), xt, s1);
-                s2 = Fma.MultiplyAdd(Avx.MaskLoad(w2 + kv, mask), xt, s2);
-                s3 = Fma.MultiplyAdd(Avx.MaskLoad(w3 + kv, mask), xt, s3);
-            }
-            Sse.Store(y + r, Sse.LoadVector128(y + r) + Sum4(s0, s1, s2, s3));
-        }
-        for (; r < rows; r++)
-        {
-            float* w0 = a + (nint)r * cols;
-            Vector256<float> s0 = default;
-            for (int k = 0; k < kv; k += 8) s0 = Fma.MultiplyAdd(Avx.LoadVector256(w0 + k), Avx.LoadVector256(x + k), s0);
-            if (rem > 0) s0 = Fma.MultiplyAdd(Avx.MaskLoad(w0 + kv, mask), xt, s0);
-            // same reduction as a row in a group of four, so a row's bits do not depend on its neighbours
-            y[r] += Sum4(s0, default, default, default).ToScalar();
+            else
+                for (int i = 0; r + i < rows; i++) y[r + i] += i < 4 ? lo.GetElement(i) : hi.GetElement(i - 4);
         }
     }
 

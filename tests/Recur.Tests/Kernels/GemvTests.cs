@@ -1,16 +1,12 @@
 using Recur.Kernels;
+using Recur.Tests.TestUtil;
 using Xunit;
 
 namespace Recur.Tests.Kernels;
 
 public sealed class GemvTests
 {
-    private static float[] Random(int n, ulong seed)
-    {
-        var a = new float[n];
-        new Rng(seed).FillUniform(a, -1f, 1f);
-        return a;
-    }
+    private static float[] Random(int n, ulong seed) => TestData.Uniform(n, seed);
 
     [Theory]
     [InlineData(1, 1)]
