@@ -21,11 +21,12 @@ public static class FastMath
     private const float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
         P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
 
-    /// <summary>exp(x) for x clamped to [-87, 88] (so 2^n stays a normal number).</summary>
+    /// <summary>exp(x) for x clamped to [-87, 88] (so 2^n stays a normal number); NaN gives NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x)
     {
-        x = Avx.Min(Avx.Max(x, Vector256.Create(ExpLo)), Vector256.Create(ExpHi));
+        // x as the second operand: maxps/minps return it when either is NaN, so NaN propagates.
+        x = Avx.Min(Vector256.Create(ExpHi), Avx.Max(Vector256.Create(ExpLo), x));
         var n = Avx.RoundToNearestInteger(x * Vector256.Create(Log2E));
         var r = Fma.MultiplyAddNegated(n, Vector256.Create(Ln2Hi), x);
         r = Fma.MultiplyAddNegated(n, Vector256.Create(Ln2Lo), r);

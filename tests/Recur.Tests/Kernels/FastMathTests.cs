@@ -53,4 +53,19 @@ public sealed class FastMathTests
             }
         }
     }
+
+    [Fact]
+    public void NaNPropagates()
+    {
+        Assert.True(float.IsNaN(FastMath.Exp(float.NaN)));
+        Assert.True(float.IsNaN(FastMath.Sigmoid(float.NaN)));
+        Assert.True(float.IsNaN(FastMath.Tanh(float.NaN)));
+        if (!FastMath.IsVectorized) return;
+        var x = Vector256.Create(float.NaN, 0f, 1f, float.NaN, -1f, 100f, -100f, float.NaN);
+        foreach (var f in new Func<Vector256<float>, Vector256<float>>[] { FastMath.Exp, FastMath.Sigmoid, FastMath.Tanh })
+        {
+            var y = f(x);
+            for (int i = 0; i < 8; i++) Assert.Equal(float.IsNaN(x[i]), float.IsNaN(y[i]));
+        }
+    }
 }
