@@ -474,17 +474,8 @@ public sealed class CharSampler
             }
             case CellKind.Lstm:
             {
-                var gi = a.Slice(j0, n); var gf = a.Slice(H + j0, n); var gg = a.Slice(2 * H + j0, n); var go = a.Slice(3 * H + j0, n);
-                TensorPrimitives.Sigmoid(gi, gi);
-                TensorPrimitives.Sigmoid(gf, gf);
-                TensorPrimitives.Tanh(gg, gg);
-                TensorPrimitives.Sigmoid(go, go);
-                var c = _c[l].AsSpan(j0, n);
-                TensorPrimitives.Multiply(gf, c, c);
-                TensorPrimitives.FusedMultiplyAdd(gi, gg, c, c);
-                var hnew = _hNext[l].AsSpan(j0, n);
-                TensorPrimitives.Tanh(c, hnew);
-                TensorPrimitives.Multiply(go, hnew, hnew);
+                // the training forward's fused cell (Recurrent), so sampling and training agree
+                LstmCellKernels.ForwardInPlace(a, H, j0, n, _c[l].AsSpan(j0, n), _hNext[l].AsSpan(j0, n));
                 break;
             }
             case CellKind.Gru:

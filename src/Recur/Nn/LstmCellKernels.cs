@@ -28,30 +28,52 @@ internal static class LstmCellKernels
     public static unsafe void Forward(Span<float> gates, ReadOnlySpan<float> cprev, Span<float> c, Span<float> tanhC, Span<float> h, int H)
     {
         fixed (float* g = gates, cp = cprev, cc = c, tc = tanhC, hh = h)
+            ForwardUnits(g, H, cp, cc, tc, hh, H);
+    }
+
+    /// <summary>
+    /// Units <c>[j0, j0 + n)</c> of one row for inference (the sampler): <paramref name="gates"/> (4H)
+    /// receives the activations, <paramref name="c"/> (n) is updated in place and <paramref name="h"/>
+    /// (n) receives the new hidden state. Same arithmetic as <see cref="Forward"/>.
+    /// </summary>
+    public static unsafe void ForwardInPlace(Span<float> gates, int H, int j0, int n, Span<float> c, Span<float> h)
+    {
+        if ((uint)j0 > (uint)H || (uint)n > (uint)(H - j0) || gates.Length < 4 * H || c.Length < n || h.Length < n)
+            throw new ArgumentException($"units [{j0}, {j0 + n}) of a {H}-unit cell do not fit the spans ({gates.Length}, {c.Length}, {h.Length}).");
+        fixed (float* g = gates, cc = c, hh = h)
+            ForwardUnits(g + j0, H, cc, cc, null, hh, n);
+    }
+
+    /// <summary>Gate i of unit j at <c>g[j]</c>, f at <c>g[H + j]</c>, g at <c>g[2H + j]</c>, o at <c>g[3H + j]</c>; <paramref name="tc"/> may be null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardUnits(float* g, int H, float* cp, float* cc, float* tc, float* hh, int n)
+    {
+        int j = 0;
+        if (Vectorized)
         {
-            int j = 0;
-            if (Vectorized)
+            for (; j + 8 <= n; j += 8)
             {
-                for (; j + 8 <= H; j += 8)
-                {
-                    var i = Sigmoid(Avx.LoadVector256(g + j));
-                    var f = Sigmoid(Avx.LoadVector256(g + H + j));
-                    var gg = Tanh(Avx.LoadVector256(g + 2 * H + j));
-                    var o = Sigmoid(Avx.LoadVector256(g + 3 * H + j));
-                    Avx.Store(g + j, i); Avx.Store(g + H + j, f); Avx.Store(g + 2 * H + j, gg); Avx.Store(g + 3 * H + j, o);
-                    var cv = Fma.MultiplyAdd(i, gg, f * Avx.LoadVector256(cp + j));
-                    var t = Tanh(cv);
-                    Avx.Store(cc + j, cv); Avx.Store(tc + j, t); Avx.Store(hh + j, o * t);
-                }
+                var i = Sigmoid(Avx.LoadVector256(g + j));
+                var f = Sigmoid(Avx.LoadVector256(g + H + j));
+                var gg = Tanh(Avx.LoadVector256(g + 2 * H + j));
+                var o = Sigmoid(Avx.LoadVector256(g + 3 * H + j));
+                Avx.Store(g + j, i); Avx.Store(g + H + j, f); Avx.Store(g + 2 * H + j, gg); Avx.Store(g + 3 * H + j, o);
+                var cv = Fma.MultiplyAdd(i, gg, f * Avx.LoadVector256(cp + j));
+                var t = Tanh(cv);
+                Avx.Store(cc + j, cv);
+                if (tc != null) Avx.Store(tc + j, t);
+                Avx.Store(hh + j, o * t);
             }
-            for (; j < H; j++)
-            {
-                float i = Sigmoid(g[j]), f = Sigmoid(g[H + j]), gg = Tanh(g[2 * H + j]), o = Sigmoid(g[3 * H + j]);
-                g[j] = i; g[H + j] = f; g[2 * H + j] = gg; g[3 * H + j] = o;
-                float cv = MathF.FusedMultiplyAdd(i, gg, f * cp[j]);
-                float t = Tanh(cv);
-                cc[j] = cv; tc[j] = t; hh[j] = o * t;
-            }
+        }
+        for (; j < n; j++)
+        {
+            float i = Sigmoid(g[j]), f = Sigmoid(g[H + j]), gg = Tanh(g[2 * H + j]), o = Sigmoid(g[3 * H + j]);
+            g[j] = i; g[H + j] = f; g[2 * H + j] = gg; g[3 * H + j] = o;
+            float cv = MathF.FusedMultiplyAdd(i, gg, f * cp[j]);
+            float t = Tanh(cv);
+            cc[j] = cv;
+            if (tc != null) tc[j] = t;
+            hh[j] = o * t;
         }
     }
 
