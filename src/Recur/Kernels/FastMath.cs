@@ -69,4 +69,18 @@ public static class FastMath
     public static float Sigmoid(float x) => 1f / (1f + Exp(-x));
 
     public static float Tanh(float x) => 1f - 2f / (1f + Exp(2f * x));
+
+    /// <summary><c>y[i] = tanh(x[i])</c> over spans of equal length (in place allowed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Tanh(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (y.Length < x.Length) throw new ArgumentException($"y holds {y.Length} values, x {x.Length}.", nameof(y));
+        int n = x.Length, i = 0;
+        fixed (float* px = x, py = y)
+        {
+            if (IsVectorized)
+                for (; i + 8 <= n; i += 8) Avx.Store(py + i, Tanh(Avx.LoadVector256(px + i)));
+            for (; i < n; i++) py[i] = Tanh(px[i]);
+        }
+    }
 }

@@ -198,7 +198,7 @@ public sealed class MinCharRnn
             int x = inputs[t];
             for (int r = 0; r < H; r++) h[r] = Wxh[r * V + x] + Bh[r]; // Wxh x_t, x_t one-hot
             Gemv.MultiplyAdd(Whh, H, H, hs.Slice(t * H, H), h);
-            TensorPrimitives.Tanh(h, h);
+            FastMath.Tanh(h, h);
         }
         // ys[t] = Why hs[t] + by for all t: (T, V) = hs (T, H) · Why^T; ps[t] = softmax(ys[t])
         for (int t = 0; t < T; t++)
@@ -367,7 +367,7 @@ public sealed class MinCharRnn
         {
             for (int r = 0; r < H; r++) hn[r] = Wxh[r * V + x] + Bh[r];
             Gemv.MultiplyAdd(Whh, H, H, hc, hn);
-            TensorPrimitives.Tanh(hn, hc);
+            FastMath.Tanh(hn, hc);
             By.CopyTo(y);
             Gemv.MultiplyAdd(Why, V, H, hc, y);
             TensorPrimitives.SoftMax(y, y);

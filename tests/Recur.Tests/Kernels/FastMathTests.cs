@@ -68,4 +68,16 @@ public sealed class FastMathTests
             for (int i = 0; i < 8; i++) Assert.Equal(float.IsNaN(x[i]), float.IsNaN(y[i]));
         }
     }
+
+    [Fact]
+    public void SpanTanhMatchesTheElementwiseOnes()
+    {
+        var x = Grid(-9f, 9f, 101); // 12 vectors and a tail of 5
+        var y = new float[x.Length];
+        FastMath.Tanh(x, y);
+        Assert.Equal(Apply(x, FastMath.Tanh, FastMath.Tanh, FastMath.IsVectorized), y);
+        FastMath.Tanh(x, x); // in place
+        Assert.Equal(y, x);
+        Assert.Throws<ArgumentException>(() => FastMath.Tanh(new float[3], new float[2]));
+    }
 }
