@@ -143,13 +143,20 @@ public static class Gemm
         int nkb = (k + kcMax - 1) / kcMax;
         fixed (float* pb = b)
         fixed (float* pd = destination.Buffer)
+            PackBBlocks(transB, pb, ldb, k, n, nr, nkb, 0, nkb, pd + destination.Offset);
+    }
+
+    /// <summary>
+    /// Packs K blocks <c>[kb0, kb1)</c> of the <paramref name="nkb"/> near-equal blocks of op(B) (k x n) into
+    /// the pre-packed layout: block <c>kb</c> at <c>dst + k0 * panels * nr</c>, its NR-wide panels one after another.
+    /// </summary>
+    internal static unsafe void PackBBlocks(bool transB, float* b, nint ldb, int k, int n, int nr, int nkb, int kb0, int kb1, float* dst)
+    {
+        int panels = (n + nr - 1) / nr;
+        for (int kb = kb0; kb < kb1; kb++)
         {
-            float* dst = pd + destination.Offset;
-            for (int kb = 0; kb < nkb; kb++)
-            {
-                int k0 = KStart(kb, nkb, k), kc = KStart(kb + 1, nkb, k) - k0;
-                GemmPacking.PackB(transB, pb, ldb, 0, n, k0, kc, nr, dst + (long)k0 * panels * nr);
-            }
+            int k0 = KStart(kb, nkb, k), kc = KStart(kb + 1, nkb, k) - k0;
+            GemmPacking.PackB(transB, b, ldb, 0, n, k0, kc, nr, dst + (long)k0 * panels * nr);
         }
     }
 
@@ -283,7 +290,7 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
             {
                 if (t_shared is null || t_shared.Length < length + 16) t_shared = GC.AllocateUninitializedArray<float>((int)length + 16, pinned: true);
                 float* dst = (float*)(((nint)Unsafe.AsPointer(ref t_shared[0]) + 63) & ~(nint)63);
-                GemmWorkerPool.Shared.Run(Math.Min(parts, nkb), new PackJob(g, dst, panels, nkb, Math.Min(parts, nkb)));
+                GemmWorkerPool.Shared.Run(Math.Min(parts, nkb), new PackJob(g, dst, nkb, Math.Min(parts, nkb)));
                 var shared = g;
                 shared.PackedB = dst;
                 GemmWorkerPool.Shared.Run(parts, new Job(shared, parts, units, splitN));
@@ -299,17 +306,10 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
     [ThreadStatic] private static float[]? t_shared; // pinned; the calling thread's shared packing of op(B)
 
     /// <summary>Packs the K blocks of op(B) of one part into the layout <see cref="Gemm.PackB(bool, int, int, ReadOnlySpan{float}, int, PackedMatrix)"/> makes.</summary>
-    private sealed class PackJob(GemmArgs g, float* dst, int panels, int nkb, int parts) : IParallelPart
+    private sealed class PackJob(GemmArgs g, float* dst, int nkb, int parts) : IParallelPart
     {
-        public void Execute(int part)
-        {
-            int b0 = (int)((long)nkb * part / parts), b1 = (int)((long)nkb * (part + 1) / parts);
-            for (int kb = b0; kb < b1; kb++)
-            {
-                int k0 = Gemm.KStart(kb, nkb, g.K), kc = Gemm.KStart(kb + 1, nkb, g.K) - k0;
-                GemmPacking.PackB(g.TransB, g.B, g.Ldb, 0, g.N, k0, kc, TK.NR, dst + (long)k0 * panels * TK.NR);
-            }
-        }
+        public void Execute(int part) => Gemm.PackBBlocks(g.TransB, g.B, g.Ldb, g.K, g.N, TK.NR, nkb,
+            (int)((long)nkb * part / parts), (int)((long)nkb * (part + 1) / parts), dst);
     }
 
     private sealed class Job(GemmArgs g, int parts, int units, bool splitN) : IParallelPart

@@ -18,8 +18,6 @@ namespace Recur.Nn;
 /// </summary>
 internal static class LstmCellKernels
 {
-    private static bool Vectorized => IsVectorized;
-
     /// <summary>
     /// <paramref name="gates"/> (4H) holds the pre-activations and receives the activations i, f, g, o;
     /// writes <c>c = f * cprev + i * g</c>, <c>tanh(c)</c> and <c>h = o * tanh(c)</c>.
@@ -49,7 +47,7 @@ internal static class LstmCellKernels
     private static unsafe void ForwardUnits(float* g, int H, float* cp, float* cc, float* tc, float* hh, int n)
     {
         int j = 0;
-        if (Vectorized)
+        if (IsVectorized)
         {
             for (; j + 8 <= n; j += 8)
             {
@@ -90,7 +88,7 @@ internal static class LstmCellKernels
         fixed (float* g = gates, tc = tanhC, cp = cprev, dhp = dh, dcp = dc, d = dGates)
         {
             int j = 0;
-            if (Vectorized)
+            if (IsVectorized)
             {
                 var one = Vector256.Create(1f);
                 for (; j + 8 <= H; j += 8)

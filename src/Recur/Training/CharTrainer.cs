@@ -308,7 +308,7 @@ public sealed class CharTrainer
     {
         double pIters = limitIters == long.MaxValue ? 0 : (double)Iteration / limitIters;
         double pTime = Options.Minutes > 0 ? ElapsedSeconds / (Options.Minutes * 60) : 0;
-        return CosineSchedule.Rate(Options.LearningRate, Options.LrMin, Math.Max(pIters, pTime));
+        return CosineWarmupSchedule.Anneal(Options.LearningRate, Options.LrMin, Math.Max(pIters, pTime));
     }
 
     /// <summary>The name of the per-iteration metrics file in the run folder.</summary>

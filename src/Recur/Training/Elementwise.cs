@@ -28,9 +28,10 @@ internal static unsafe class Elementwise
     {
         int n = p.Length;
         int parts = Math.Min(threads <= 0 ? Environment.ProcessorCount : threads, n / MinParallelLength);
-        if (parts <= 1 || g.Length != n || (!s0.IsEmpty && s0.Length != n) || (!s1.IsEmpty && s1.Length != n) || (!s2.IsEmpty && s2.Length != n))
+        CheckLengths(p, g, s0, s1, s2);
+        if (parts <= 1)
         {
-            Run(kernel, p, g, s0, s1, s2); // one range (and its length checks)
+            Run(kernel, p, g, s0, s1, s2);
             return;
         }
         fixed (float* pp = p, pg = g, p0 = s0, p1 = s1, p2 = s2)
@@ -64,8 +65,7 @@ internal static unsafe class Elementwise
         where TKernel : struct, IUpdateKernel
     {
         int n = p.Length;
-        if (g.Length != n) throw new ArgumentException($"gradient length {g.Length} differs from parameter length {n}.", nameof(g));
-        bool h0 = Check(s0, n), h1 = Check(s1, n), h2 = Check(s2, n);
+        var (h0, h1, h2) = CheckLengths(p, g, s0, s1, s2);
         int w = Vector<float>.Count;
         ref float rp = ref MemoryMarshal.GetReference(p);
         ref float rg = ref MemoryMarshal.GetReference(g);
@@ -113,6 +113,14 @@ internal static unsafe class Elementwise
         if (h0) b0[..rest].CopyTo(s0[i..]);
         if (h1) b1[..rest].CopyTo(s1[i..]);
         if (h2) b2[..rest].CopyTo(s2[i..]);
+    }
+
+    /// <summary>Throws unless the gradient and every present state match the parameters' length; says which states are present.</summary>
+    private static (bool, bool, bool) CheckLengths(Span<float> p, ReadOnlySpan<float> g, Span<float> s0, Span<float> s1, Span<float> s2)
+    {
+        int n = p.Length;
+        if (g.Length != n) throw new ArgumentException($"gradient length {g.Length} differs from parameter length {n}.", nameof(g));
+        return (Check(s0, n), Check(s1, n), Check(s2, n));
     }
 
     private static bool Check(Span<float> s, int n)

@@ -116,6 +116,8 @@ public sealed class CosineWarmupSchedule : LearningRateSchedule
         CheckRate(maxLearningRate, nameof(maxLearningRate));
         CheckRate(minLearningRate, nameof(minLearningRate));
         if (warmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, $"warmupSteps must be non-negative, got {warmupSteps}.");
+        if (minLearningRate > maxLearningRate)
+            throw new ArgumentOutOfRangeException(nameof(minLearningRate), minLearningRate, $"minLearningRate ({minLearningRate}) must not exceed maxLearningRate ({maxLearningRate}).");
         if (totalSteps <= warmupSteps)
             throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, $"totalSteps ({totalSteps}) must exceed warmupSteps ({warmupSteps}).");
         MaxLearningRate = maxLearningRate; MinLearningRate = minLearningRate; WarmupSteps = warmupSteps; TotalSteps = totalSteps;
@@ -139,51 +141,16 @@ public sealed class CosineWarmupSchedule : LearningRateSchedule
         CheckStep(step);
         if (step < WarmupSteps) return MaxLearningRate * (step + 1) / WarmupSteps;
         if (step >= TotalSteps) return MinLearningRate;
-        double r = (double)(step - WarmupSteps) / (TotalSteps - WarmupSteps);
-        return MinLearningRate + 0.5 * (1 + Math.Cos(Math.PI * r)) * (MaxLearningRate - MinLearningRate);
-    }
-}
-
-/// <summary>
-/// Cosine annealing (Loshchilov and Hutter 2017, PyTorch's <c>CosineAnnealingLR</c> over one half
-/// period): <c>lr(p) = min + (base - min) * (1 + cos(pi * p)) / 2</c> for the fraction <c>p</c> of the
-/// run done, from <c>base</c> at <c>p = 0</c> to <c>min</c> at <c>p = 1</c> and held there after.
-/// <see cref="At"/> counts <c>p = step / totalSteps</c>; <see cref="Rate"/> takes any progress measure
-/// (a wall-clock fraction, say).
-/// </summary>
-public sealed class CosineSchedule : LearningRateSchedule
-{
-    /// <summary>Creates the schedule over <paramref name="totalSteps"/> updates.</summary>
-    public CosineSchedule(double baseLearningRate, double minLearningRate, long totalSteps)
-    {
-        CheckRate(baseLearningRate, nameof(baseLearningRate));
-        CheckRate(minLearningRate, nameof(minLearningRate));
-        if (minLearningRate > baseLearningRate)
-            throw new ArgumentOutOfRangeException(nameof(minLearningRate), minLearningRate, $"minLearningRate ({minLearningRate}) must not exceed baseLearningRate ({baseLearningRate}).");
-        if (totalSteps <= 0) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, $"totalSteps must be positive, got {totalSteps}.");
-        BaseLearningRate = baseLearningRate; MinLearningRate = minLearningRate; TotalSteps = totalSteps;
+        return Anneal(MaxLearningRate, MinLearningRate, (double)(step - WarmupSteps) / (TotalSteps - WarmupSteps));
     }
 
-    /// <summary>Rate at the start.</summary>
-    public double BaseLearningRate { get; }
-
-    /// <summary>Rate at the end (and after it).</summary>
-    public double MinLearningRate { get; }
-
-    /// <summary>Updates from the base rate to the minimum.</summary>
-    public long TotalSteps { get; }
-
-    /// <inheritdoc />
-    public override double At(long step)
+    /// <summary>
+    /// The cosine part alone at <paramref name="progress"/> (clamped to [0, 1]) of the decay, for a caller
+    /// that measures progress otherwise (a fraction of a wall-clock budget, say).
+    /// </summary>
+    public static double Anneal(double maxLearningRate, double minLearningRate, double progress)
     {
-        CheckStep(step);
-        return Rate(BaseLearningRate, MinLearningRate, (double)step / TotalSteps);
-    }
-
-    /// <summary>The annealed rate at <paramref name="progress"/> (clamped to [0, 1]).</summary>
-    public static double Rate(double baseLearningRate, double minLearningRate, double progress)
-    {
-        double p = double.IsNaN(progress) ? 0 : Math.Clamp(progress, 0, 1);
-        return minLearningRate + (baseLearningRate - minLearningRate) * 0.5 * (1 + Math.Cos(Math.PI * p));
+        double r = double.IsNaN(progress) ? 0 : Math.Clamp(progress, 0, 1);
+        return minLearningRate + 0.5 * (1 + Math.Cos(Math.PI * r)) * (maxLearningRate - minLearningRate);
     }
 }

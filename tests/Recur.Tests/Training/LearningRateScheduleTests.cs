@@ -71,7 +71,7 @@ public sealed class LearningRateScheduleTests
     [InlineData(150L, 0.0)]
     public void CosineFollowsHalfAPeriod(long step, double fraction)
     {
-        var s = new CosineSchedule(0.1, 0.001, 100);
+        var s = new CosineWarmupSchedule(0.1, warmupSteps: 0, totalSteps: 100, minLearningRate: 0.001);
         Assert.Equal(0.001 + 0.099 * fraction, s.At(step), 12);
         Assert.Equal(0.001 + 0.099 * 0.5 * (1 + Math.Cos(Math.PI * 0.25)), s.At(25), 12);
     }
@@ -79,8 +79,8 @@ public sealed class LearningRateScheduleTests
     [Fact]
     public void CosineRejectsAMinimumAboveTheBase()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new CosineSchedule(0.1, 0.2, 10));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new CosineWarmupSchedule(0.1, 0, 10, minLearningRate: 0.2));
         Assert.Equal("minLearningRate", e.ParamName);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new CosineSchedule(0.1, 0.0, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CosineWarmupSchedule(0.1, 0, 0));
     }
 }
