@@ -27,7 +27,7 @@ internal static class MinCharBench
         Console.WriteLine($"min-char-rnn on tiny-shakespeare ({data.Length} characters, V = {vocab.Count}), H = {options.Hidden}, T = {options.SeqLength}, {iters} iterations");
 
         // Recur: one warm-up run (JIT), then three timed runs from fresh models; the median.
-        Time(data, vocab.Count, options, 300);
+        Time(data, vocab.Count, options, 3000);
         var runs = Enumerable.Range(0, 3).Select(_ => Time(data, vocab.Count, options, iters)).OrderBy(r => r.Seconds).ToArray();
         var recur = runs[1];
         double recurCps = iters * (double)options.SeqLength / recur.Seconds;

@@ -59,6 +59,8 @@ internal sealed class TrainCommand : ICommand
           --lr-min RATE             the cosine schedule's final rate (default 0)
           --weight-decay W          L2 (decoupled for adamw) (default 0)
           --grad-clip C             clipping threshold, 0 = off (default 5)
+          --ema D                   evaluate, sample and save an exponential moving average of the
+                                    weights with decay D (e.g. 0.999), 0 = off (default 0)
           --clip-mode norm|value    global L2 norm (PyTorch clip_grad_norm_) or each element (default norm)
         stopping
           --max-epochs N            (default 50)
@@ -209,6 +211,7 @@ internal sealed class TrainCommand : ICommand
             Embed = args.Int("embed", d.Embed, min: 0, max: 16384),
             Dropout = args.Double("dropout", d.Dropout, min: 0, max: 0.99),
             WeightDrop = args.Double("weight-drop", d.WeightDrop, min: 0, max: 0.99),
+            Ema = args.Double("ema", d.Ema, min: 0, max: 0.999999),
             SeqLength = args.Int("seq-length", d.SeqLength, min: 1, max: 100_000),
             BatchSize = args.Int("batch-size", d.BatchSize, min: 1, max: 100_000),
             Optimizer = args.Choice("optimizer", d.Optimizer, "adam", "adamw", "rmsprop", "adagrad", "sgd"),
@@ -248,6 +251,7 @@ internal sealed class TrainCommand : ICommand
         if (args.Has("embed")) m = m with { Embed = given.Embed };
         if (args.Has("dropout")) m = m with { Dropout = given.Dropout };
         if (args.Has("weight-drop")) m = m with { WeightDrop = given.WeightDrop };
+        if (args.Has("ema")) m = m with { Ema = given.Ema };
         if (args.Has("seq-length")) m = m with { SeqLength = given.SeqLength };
         if (args.Has("batch-size")) m = m with { BatchSize = given.BatchSize };
         if (args.Has("optimizer")) m = m with { Optimizer = given.Optimizer };

@@ -17,6 +17,7 @@ namespace Recur.IO;
 /// history.train_loss   I64 (n)       every iteration's loss, as IEEE-754 double bits
 /// history.val_iteration, history.val_loss   I64 (m)   every evaluation
 /// elapsed_seconds      I64 (1)       training wall-clock so far, double bits
+/// train_weights        F32 (P)       with --ema only: the optimizer's weights (model.safetensors holds their average)
 /// </code>
 /// Metadata: <c>format = recur-train-state</c>, <c>version = 1</c>, <c>optimizer</c> (its name).
 /// </summary>
@@ -61,6 +62,13 @@ public sealed class TrainingState
     /// <summary>Training wall-clock time so far.</summary>
     public double ElapsedSeconds { get; init; }
 
+    /// <summary>
+    /// The optimizer's own weights when the run averages them (<c>--ema</c>): the checkpoint's
+    /// <c>model.safetensors</c> then holds the averaged weights (the ones evaluated and sampled), and these
+    /// are the weights training continues from. Null without averaging.
+    /// </summary>
+    public float[]? TrainWeights { get; init; }
+
     /// <summary>Writes <paramref name="state"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, TrainingState state)
     {
@@ -80,6 +88,7 @@ public sealed class TrainingState
         foreach (var (name, buf) in state.OptimizerBuffers) tensors.Add(new("optimizer." + name, new Tensor(buf, buf.Length)));
         if (state.Hidden is not null) tensors.Add(new("hidden.h", state.Hidden));
         if (state.Cell is not null) tensors.Add(new("hidden.c", state.Cell));
+        if (state.TrainWeights is not null) tensors.Add(new("train_weights", new Tensor(state.TrainWeights, state.TrainWeights.Length)));
         var meta = new Dictionary<string, string> { ["format"] = Format, ["version"] = "1", ["optimizer"] = state.OptimizerName };
         SafeTensors.Write(path, new SafeTensorsFile(tensors, ints, meta));
     }
@@ -136,6 +145,13 @@ public sealed class TrainingState
         if (valIters.Length != valLosses.Length)
             throw new CheckpointFormatException($"{path}: {valIters.Length} evaluation iterations but {valLosses.Length} evaluation losses.");
         var elapsed = Doubles(f.GetIntegers("elapsed_seconds").Data);
+        float[]? trainWeights = null;
+        if (f.Tensors.TryGetValue("train_weights", out var tw))
+        {
+            if (tw.Rank != 1 || tw.Length != parameterCount)
+                throw new CheckpointFormatException($"{path}: 'train_weights' has shape {tw.ShapeString}, expected ({parameterCount}) for this model.");
+            trainWeights = tw.Data;
+        }
         return new TrainingState
         {
             OptimizerName = opt,
@@ -150,6 +166,7 @@ public sealed class TrainingState
             ValIterations = valIters,
             ValLosses = valLosses,
             ElapsedSeconds = elapsed.Length == 1 && double.IsFinite(elapsed[0]) ? elapsed[0] : 0,
+            TrainWeights = trainWeights,
         };
     }
 

@@ -27,6 +27,11 @@ namespace Recur.Training;
 /// same losses, bit for bit, as a run that never stopped. Evaluation and sampling save and restore the
 /// carried training state and never draw from the training random stream.
 /// </para>
+/// <para>
+/// With <see cref="TrainOptions.Ema"/> the run keeps an exponential moving average of the weights
+/// (<see cref="WeightAverage"/>, updated after every step): evaluation, samples and the checkpoints'
+/// <c>model.safetensors</c> use the average, and the optimizer's own weights travel in the training state.
+/// </para>
 /// </summary>
 public sealed class CharTrainer
 {
@@ -38,6 +43,8 @@ public sealed class CharTrainer
     private readonly double _elapsedBefore;
     private double _sessionSeconds;
     private long _checkpointIteration = -1;
+    private readonly WeightAverage? _average;
+    private float[]? _rawWeights;
 
     /// <summary>
     /// A new run over <paramref name="tokens"/> (the whole text encoded with <paramref name="vocabulary"/>;
@@ -99,6 +106,14 @@ public sealed class CharTrainer
             _elapsedBefore = state.ElapsedSeconds;
             _checkpointIteration = state.Iteration;
         }
+        int count = Model.Store.Count;
+        if (options.Ema > 0)
+        {
+            // Resuming an averaged run: the checkpoint's weights are the average, the state holds the optimizer's.
+            var start = state?.TrainWeights is not null ? init!.Store.Values.AsSpan(0, count) : Model.Store.Values.AsSpan(0, count);
+            _average = new WeightAverage(options.Ema, start);
+        }
+        state?.TrainWeights?.AsSpan().CopyTo(Model.Store.Values.AsSpan(0, count));
         SmoothLoss = double.NaN;
     }
 
@@ -258,6 +273,7 @@ public sealed class CharTrainer
             }
             Optimizer.Step();
             _trainLosses.Add(loss);
+            _average?.Update(Model.Store.Values.AsSpan(0, Model.Store.Count), Iteration, Model.Threads);
             tokens += (long)T * B;
             trainSeconds += clock.Elapsed.TotalSeconds - t0;
             smooth = 0.98 * smooth + 0.02 * loss;
@@ -364,12 +380,12 @@ public sealed class CharTrainer
         var progress = new CheckpointProgress(Iteration, Epoch, double.IsNaN(trainLoss) ? null : trainLoss,
             double.IsNaN(valLoss) ? null : valLoss, double.IsNaN(BestValLoss) ? null : BestValLoss, ElapsedSeconds);
         string latest = Path.Combine(OutputDirectory, Checkpoint.FolderName(CheckpointKind.Latest));
-        Checkpoint.Save(latest, Model, Vocabulary, Options, progress, Data, state);
+        WithEvaluationWeights(() => Checkpoint.Save(latest, Model, Vocabulary, Options, progress, Data, state));
         monitor?.OnCheckpoint(this, latest);
         if (isBest)
         {
             string best = Path.Combine(OutputDirectory, Checkpoint.FolderName(CheckpointKind.Best));
-            Checkpoint.Save(best, Model, Vocabulary, Options, progress, Data, state);
+            WithEvaluationWeights(() => Checkpoint.Save(best, Model, Vocabulary, Options, progress, Data, state));
             monitor?.OnCheckpoint(this, best);
         }
         _checkpointIteration = Iteration;
@@ -390,7 +406,30 @@ public sealed class CharTrainer
         ValIterations = [.. _valIterations],
         ValLosses = [.. _valLosses],
         ElapsedSeconds = ElapsedSeconds,
+        TrainWeights = _average is null ? null : Model.Store.Values.AsSpan(0, Model.Store.Count).ToArray(),
     };
+
+    /// <summary>The averaged weights (<see cref="TrainOptions.Ema"/>), or null when the run does not average.</summary>
+    public WeightAverage? Average => _average;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with the model holding the weights that evaluation, sampling and
+    /// checkpoints use: the average with <see cref="TrainOptions.Ema"/>, else the training weights (then it
+    /// just runs). The training weights are put back afterwards, bit for bit.
+    /// </summary>
+    public T WithEvaluationWeights<T>(Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (_average is null) return action();
+        var w = Model.Store.Values.AsSpan(0, Model.Store.Count);
+        _rawWeights ??= new float[w.Length];
+        w.CopyTo(_rawWeights);
+        _average.Values.CopyTo(w);
+        try { return action(); }
+        finally { _rawWeights.CopyTo(Model.Store.Values.AsSpan(0, Model.Store.Count)); }
+    }
+
+    private void WithEvaluationWeights(Action action) => WithEvaluationWeights(() => { action(); return true; });
 
     private double MeanTrainLoss(long fromIteration, long toIteration)
     {
@@ -401,13 +440,14 @@ public sealed class CharTrainer
     }
 
     /// <summary>
-    /// Mean cross-entropy (nats per character) of the model on <paramref name="tokens"/>, with the
-    /// training state saved before and restored after, so training continues unaffected.
+    /// Mean cross-entropy (nats per character) of the model on <paramref name="tokens"/> (with the averaged
+    /// weights when the run averages), with the training state saved before and restored after, so
+    /// training continues unaffected.
     /// </summary>
     public double Evaluate(ReadOnlyMemory<int> tokens)
     {
         var (h, c) = (Model.HiddenState?.Clone(), Model.CellState?.Clone());
-        try { return Evaluate(Model, tokens, Options.BatchSize, Options.SeqLength); }
+        try { return WithEvaluationWeights(() => Evaluate(Model, tokens, Options.BatchSize, Options.SeqLength)); }
         finally { Model.SetState(h, c); }
     }
 
@@ -447,7 +487,7 @@ public sealed class CharTrainer
     /// training state and random stream are left untouched.
     /// </summary>
     public string Sample(int length, double temperature = 1.0, ulong seed = 1, string prime = "")
-        => SampleText(Model, Vocabulary, length, temperature, seed, prime);
+        => WithEvaluationWeights(() => SampleText(Model, Vocabulary, length, temperature, seed, prime));
 
     /// <summary>The sampling loop of <see cref="Sample"/> on any model (the model itself is not changed).</summary>
     public static string SampleText(CharModel model, Vocabulary vocabulary, int length, double temperature, ulong seed, string prime = "")

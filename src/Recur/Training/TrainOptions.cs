@@ -31,6 +31,12 @@ public sealed record TrainOptions
     /// <summary>DropConnect on the recurrent weights W_hh (AWD-LSTM's weight drop); 0 = off.</summary>
     public double WeightDrop { get; init; }
 
+    /// <summary>
+    /// Decay of an exponential moving average of the weights (<see cref="WeightAverage"/>), 0 = off. When on,
+    /// evaluation, samples and checkpoints use the averaged weights; training updates its own.
+    /// </summary>
+    public double Ema { get; init; }
+
     /// <summary>Truncated-BPTT length <c>T</c>: characters per stream per iteration.</summary>
     public int SeqLength { get; init; } = 64;
 
@@ -130,6 +136,7 @@ public sealed record TrainOptions
         if (Embed < 0 || Embed > 16384) Fail("embed", Embed, "in [0, 16384] (0 = one-hot)");
         if (!(Dropout >= 0 && Dropout < 1)) Fail("dropout", Dropout, "in [0, 1)");
         if (!(WeightDrop >= 0 && WeightDrop < 1)) Fail("weight-drop", WeightDrop, "in [0, 1)");
+        if (!(Ema >= 0 && Ema < 1)) Fail("ema", Ema, "in [0, 1) (0 = off)");
         if (SeqLength < 1 || SeqLength > 100_000) Fail("seq-length", SeqLength, "in [1, 100000]");
         if (BatchSize < 1 || BatchSize > 100_000) Fail("batch-size", BatchSize, "in [1, 100000]");
         if (Optimizer is not ("adam" or "adamw" or "rmsprop" or "adagrad" or "sgd")) Fail("optimizer", Optimizer, "adam, adamw, rmsprop, adagrad or sgd");

@@ -68,6 +68,24 @@ public sealed partial class TrainCommandTests : IDisposable
         Assert.Equal(16, Checkpoint.Load(Path.Combine(_dir, "run2")).Config.Hidden);
     }
 
+    [Fact]
+    public void WeightAverageRunsEvaluateTheAverage()
+    {
+        string text = TextFile();
+        string run = Path.Combine(_dir, "ema");
+        var r = CliHarness.Run(["train", text, .. Tiny, "--max-iters", "12", "--ema", "0.9", "--out", run, "--sample-length", "0"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("weight average 0.9", r.Out);
+        var e = CliHarness.Run("eval", run);
+        Assert.True(e.ExitCode == 0, e.ToString());
+        var m = NatsRegex().Match(e.Out);
+        Assert.True(m.Success, e.Out);
+        Assert.Equal(Checkpoint.Load(run).Progress!.ValLoss!.Value, double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 4);
+        var r2 = CliHarness.Run("train", "--resume", run, "--max-iters", "14", "--sample-length", "0");
+        Assert.True(r2.ExitCode == 0, r2.ToString());
+        Assert.Contains("weight average 0.9", r2.Out);
+    }
+
     [GeneratedRegex(@": ([0-9.]+) nats/char")]
     private static partial Regex NatsRegex();
 
@@ -103,6 +121,7 @@ public sealed partial class TrainCommandTests : IDisposable
     [InlineData("--clip-mode", "max", "--clip-mode")]
     [InlineData("--val-frac", "1", "--val-frac")]
     [InlineData("--grad-clip", "-5", "--grad-clip")]
+    [InlineData("--ema", "1", "--ema")]
     [InlineData("--hiden", "5", "unknown option")]
     public void OptionsOutOfRangeGetOneClearLine(string option, string value, string fragment)
     {

@@ -40,10 +40,11 @@ public sealed class CharTrainerTests : IDisposable
     [InlineData("lstm", "sgd")]
     [InlineData("gru", "adamw")]
     [InlineData("lstm", "adamw", 0.25)]
-    public void ResumedRunGivesBitIdenticalLosses(string cell, string optimizer, double weightDrop = 0)
+    [InlineData("gru", "adam", 0, 0.9)]
+    public void ResumedRunGivesBitIdenticalLosses(string cell, string optimizer, double weightDrop = 0, double ema = 0)
     {
         var (vocab, tokens) = Encode(Text);
-        var o = Tiny(cell, optimizer) with { WeightDecay = 1e-3, WeightDrop = weightDrop };
+        var o = Tiny(cell, optimizer) with { WeightDecay = 1e-3, WeightDrop = weightDrop, Ema = ema };
         const int n = 17, total = 2 * n;
 
         var straight = new CharTrainer(o with { MaxIters = total }, vocab, tokens);
@@ -53,7 +54,7 @@ public sealed class CharTrainerTests : IDisposable
         Assert.Equal(StopReason.MaxIters, full.Reason);
         Assert.Equal(total, straight.TrainLosses.Count);
 
-        string run = Path.Combine(_dir, "run-" + cell + optimizer + weightDrop.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        string run = Path.Combine(_dir, "run-" + cell + optimizer + weightDrop.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + ema.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var first = new CharTrainer(o with { MaxIters = n }, vocab, tokens) { OutputDirectory = run };
         first.Run();
         Assert.Equal(n, first.Iteration);
@@ -69,6 +70,7 @@ public sealed class CharTrainerTests : IDisposable
             Assert.True(BitConverter.DoubleToInt64Bits(straight.TrainLosses[i]) == BitConverter.DoubleToInt64Bits(second.TrainLosses[i]),
                 $"iteration {i + 1}: straight {straight.TrainLosses[i]:R}, resumed {second.TrainLosses[i]:R}");
         Assert.Equal(straight.Model.Store.Values, second.Model.Store.Values);
+        Assert.Equal(straight.Average?.Values, second.Average?.Values);
         // evaluations at the same iterations with the same results (the resumed one also evaluated at n, its stop)
         var straightVal = straight.ValIterations.Zip(straight.ValLosses).ToDictionary(p => p.First, p => p.Second);
         foreach (var (it, loss) in second.ValIterations.Zip(second.ValLosses))
@@ -240,6 +242,36 @@ public sealed class CharTrainerTests : IDisposable
         var iters = File.ReadAllLines(Path.Combine(run, CharTrainer.MetricsFile)).Select(l => JsonDocument.Parse(l).RootElement)
             .Where(d => d.GetProperty("type").GetString() == "train").Select(d => d.GetProperty("iter").GetInt64()).ToList();
         Assert.Equal(Enumerable.Range(1, 11).Select(i => (long)i), iters);
+    }
+
+    [Fact]
+    public void WeightAverageIsEvaluatedSampledAndSaved()
+    {
+        var (vocab, tokens) = Encode(Text);
+        string run = Path.Combine(_dir, "ema");
+        var t = new CharTrainer(Tiny() with { MaxIters = 10, Ema = 0.9 }, vocab, tokens) { OutputDirectory = run };
+        t.Run();
+        Assert.NotNull(t.Average);
+        int n = t.Model.Store.Count;
+        var raw = t.Model.Store.Values.AsSpan(0, n).ToArray();
+        Assert.NotEqual(raw, t.Average!.Values);
+
+        // The recorded validation loss is the average's; the checkpoint holds the average and the optimizer's weights.
+        var ck = Checkpoint.Load(run, CheckpointKind.Latest);
+        Assert.Equal(t.Average.Values, ck.Model.Store.Values.AsSpan(0, n).ToArray());
+        Assert.Equal(t.ValLosses[^1], CharTrainer.Evaluate(ck.Model, t.Splits.Val, t.Options.BatchSize, t.Options.SeqLength));
+        Assert.NotEqual(t.ValLosses[^1], CharTrainer.Evaluate(t.Model, t.Splits.Val, t.Options.BatchSize, t.Options.SeqLength));
+        var state = TrainingState.Read(ck.StatePath, n, 2, 3, 8);
+        Assert.Equal(raw, state.TrainWeights);
+
+        // Samples come from the average too, and leave the training weights as they were.
+        Assert.Equal(CharTrainer.SampleText(ck.Model, vocab, 40, 1.0, 5), t.Sample(40, 1.0, 5));
+        Assert.Equal(raw, t.Model.Store.Values.AsSpan(0, n).ToArray());
+
+        // Without averaging the state carries no second copy of the weights.
+        string plain = Path.Combine(_dir, "plain");
+        new CharTrainer(Tiny() with { MaxIters = 4 }, vocab, tokens) { OutputDirectory = plain }.Run();
+        Assert.Null(TrainingState.Read(Checkpoint.Load(plain, CheckpointKind.Latest).StatePath, n, 2, 3, 8).TrainWeights);
     }
 
     [Fact]
