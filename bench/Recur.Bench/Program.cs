@@ -7,7 +7,7 @@ internal static class Program
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: Recur.Bench <benchmark> [options]\n  gemm [--quick] [--threads 1,2] [--isa avx512|avx2|portable] [--no-openblas] [--only NAME]\n  gemm-dispatch\n  sample [--no-pytorch]\n  minchar [--iters N] [--no-numpy]");
+            Console.Error.WriteLine("usage: Recur.Bench <benchmark> [options]\n  gemm [--quick] [--threads 1,2] [--isa avx512|avx2|portable] [--no-openblas] [--only NAME]\n  gemm-dispatch\n  sample [--no-pytorch]\n  minchar [--iters N] [--rounds N] [--no-numpy]");
             return 2;
         }
         switch (args[0])

@@ -11,7 +11,7 @@ internal sealed class EvalCommand : ICommand
     public string Name => "eval";
     public string Summary => "loss of a trained model in nats and bits per character (validation, test, or any file)";
     public string Usage => """
-        usage: recur eval RUN_OR_CKPT [FILE] [--split val|test] [--latest] [--batch-size B] [--seq-length T] [--threads N]
+        usage: recur eval RUN_OR_CKPT [FILE] [--split val|test] [--latest] [--train-weights] [--batch-size B] [--seq-length T] [--threads N]
 
         Scores every next-character prediction of a text and prints the mean cross-entropy in nats per
         character and in bits per character (nats / ln 2). RUN_OR_CKPT is a 'recur train' run folder
@@ -24,12 +24,16 @@ internal sealed class EvalCommand : ICommand
         The text's predictions are cut into --batch-size contiguous streams read --seq-length characters
         at a time with the hidden state carried, from a zero state (defaults: the run's batch size and
         sequence length).
+
+        --train-weights: for a run trained with --ema, score the optimizer's own weights (kept in the
+        checkpoint's state.safetensors) instead of their average (model.safetensors).
         """;
 
     public int Run(Args args)
     {
         string? split = args.Has("split") ? args.Choice("split", "val", "val", "test") : null;
         bool latest = args.Flag("latest");
+        bool trainWeights = args.Flag("train-weights");
         int? batch = args.Has("batch-size") ? args.Int("batch-size", 32, min: 1, max: 100_000) : null;
         int? seq = args.Has("seq-length") ? args.Int("seq-length", 64, min: 1, max: 100_000) : null;
         int threads = args.Int("threads", 0, min: 0, max: 1024);
@@ -39,6 +43,14 @@ internal sealed class EvalCommand : ICommand
 
         var ck = Checkpoint.Load(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);
         var model = ck.Model;
+        if (trainWeights)
+        {
+            var c = ck.Config;
+            var state = TrainingState.Read(ck.StatePath, model.Store.Count, c.Layers, ck.Training?.BatchSize ?? 1, c.Hidden);
+            if (state.TrainWeights is null)
+                throw new CliException($"{ck.Directory}: the run did not average its weights (--ema), so model.safetensors already holds the optimizer's weights; drop --train-weights.");
+            state.TrainWeights.CopyTo(model.Store.Values.AsSpan());
+        }
         model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         int b = batch ?? ck.Training?.BatchSize ?? 32;
         int t = seq ?? ck.Training?.SeqLength ?? 64;
@@ -80,7 +92,7 @@ internal sealed class EvalCommand : ICommand
         var inv = CultureInfo.InvariantCulture;
         string iter = ck.Progress is { } p ? string.Create(inv, $", iteration {p.Iteration}") : "";
         Console.WriteLine(string.Create(inv, $"{what}: {loss:F4} nats/char, {loss / Math.Log(2):F4} bits/char over {scored:N0} predictions"));
-        Console.WriteLine(string.Create(inv, $"model: {ck.Directory}{iter}; {b} streams x {t} steps; {clock.Elapsed.TotalSeconds:F1} s"));
+        Console.WriteLine(string.Create(inv, $"model: {ck.Directory}{iter}{(trainWeights ? " (the optimizer's weights, not the average)" : "")}; {b} streams x {t} steps; {clock.Elapsed.TotalSeconds:F1} s"));
         return 0;
     }
 }

@@ -81,9 +81,21 @@ public sealed partial class TrainCommandTests : IDisposable
         var m = NatsRegex().Match(e.Out);
         Assert.True(m.Success, e.Out);
         Assert.Equal(Checkpoint.Load(run).Progress!.ValLoss!.Value, double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 4);
+        // --train-weights scores the optimizer's weights: a different loss
+        var raw = CliHarness.Run("eval", run, "--train-weights");
+        Assert.True(raw.ExitCode == 0, raw.ToString());
+        Assert.Contains("the optimizer's weights", raw.Out);
+        var mr = NatsRegex().Match(raw.Out);
+        Assert.True(mr.Success, raw.Out);
+        Assert.NotEqual(m.Groups[1].Value, mr.Groups[1].Value);
         var r2 = CliHarness.Run("train", "--resume", run, "--max-iters", "14", "--sample-length", "0");
         Assert.True(r2.ExitCode == 0, r2.ToString());
         Assert.Contains("weight average 0.9", r2.Out);
+
+        // a run without --ema has no second set of weights
+        string plain = Path.Combine(_dir, "plain");
+        Assert.Equal(0, CliHarness.Run(["train", text, .. Tiny, "--max-iters", "2", "--out", plain, "--sample-length", "0"]).ExitCode);
+        CliHarness.AssertCleanFailure(CliHarness.Run("eval", plain, "--train-weights"), "eval", "--ema");
     }
 
     [GeneratedRegex(@": ([0-9.]+) nats/char")]
