@@ -22,11 +22,11 @@ public sealed class Dropout
     /// <summary>Probability of zeroing a unit.</summary>
     public float P { get; }
 
-    /// <summary>Fills <paramref name="mask"/> with 0 or 1/(1-p).</summary>
+    /// <summary>Fills <paramref name="mask"/> with 0 (probability p) or 1/(1-p) (<see cref="Rng.FillKeepMask"/>).</summary>
     public static void MakeMask(Rng rng, float p, Span<float> mask)
     {
-        float scale = 1f / (1f - p);
-        for (int i = 0; i < mask.Length; i++) mask[i] = rng.NextFloat() >= p ? scale : 0f;
+        ArgumentNullException.ThrowIfNull(rng);
+        rng.FillKeepMask(mask, p, 1f / (1f - p));
     }
 
     /// <summary><c>y = x * mask</c> in training (new mask from <paramref name="rng"/>), <c>y = x</c> otherwise.</summary>
