@@ -32,13 +32,17 @@ public sealed class Rng
     }
 
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Step(ref _s0, ref _s1, ref _s2, ref _s3);
+
+    /// <summary>One xoshiro256** step on the given state words: returns the output and advances the state.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ulong Step(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
     {
-        ulong result = BitOperations.RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = BitOperations.RotateLeft(_s3, 45);
+        ulong result = BitOperations.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+        s2 ^= t;
+        s3 = BitOperations.RotateLeft(s3, 45);
         return result;
     }
 
@@ -86,11 +90,7 @@ public sealed class Rng
         int n = mask.Length;
         for (int i = 0; i < n; i += 2)
         {
-            ulong x = BitOperations.RotateLeft(s1 * 5, 7) * 9;
-            ulong t = s1 << 17;
-            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
-            s2 ^= t;
-            s3 = BitOperations.RotateLeft(s3, 45);
+            ulong x = Step(ref s0, ref s1, ref s2, ref s3);
             // all ones when the draw is at or above the threshold, else zero
             mask[i] = BitConverter.Int32BitsToSingle(keepBits & ~(int)(((long)(uint)x - threshold) >> 63));
             if (i + 1 < n) mask[i + 1] = BitConverter.Int32BitsToSingle(keepBits & ~(int)(((long)(x >> 32) - threshold) >> 63));

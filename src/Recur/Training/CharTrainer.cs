@@ -380,14 +380,15 @@ public sealed class CharTrainer
         var progress = new CheckpointProgress(Iteration, Epoch, double.IsNaN(trainLoss) ? null : trainLoss,
             double.IsNaN(valLoss) ? null : valLoss, double.IsNaN(BestValLoss) ? null : BestValLoss, ElapsedSeconds);
         string latest = Path.Combine(OutputDirectory, Checkpoint.FolderName(CheckpointKind.Latest));
-        WithEvaluationWeights(() => Checkpoint.Save(latest, Model, Vocabulary, Options, progress, Data, state));
-        monitor?.OnCheckpoint(this, latest);
-        if (isBest)
+        string? best = isBest ? Path.Combine(OutputDirectory, Checkpoint.FolderName(CheckpointKind.Best)) : null;
+        WithEvaluationWeights(() =>
         {
-            string best = Path.Combine(OutputDirectory, Checkpoint.FolderName(CheckpointKind.Best));
-            WithEvaluationWeights(() => Checkpoint.Save(best, Model, Vocabulary, Options, progress, Data, state));
-            monitor?.OnCheckpoint(this, best);
-        }
+            Checkpoint.Save(latest, Model, Vocabulary, Options, progress, Data, state);
+            if (best is not null) Checkpoint.Save(best, Model, Vocabulary, Options, progress, Data, state);
+            return true;
+        });
+        monitor?.OnCheckpoint(this, latest);
+        if (best is not null) monitor?.OnCheckpoint(this, best);
         _checkpointIteration = Iteration;
     }
 
@@ -428,8 +429,6 @@ public sealed class CharTrainer
         try { return action(); }
         finally { _rawWeights.CopyTo(Model.Store.Values.AsSpan(0, Model.Store.Count)); }
     }
-
-    private void WithEvaluationWeights(Action action) => WithEvaluationWeights(() => { action(); return true; });
 
     private double MeanTrainLoss(long fromIteration, long toIteration)
     {
