@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Recur.Plotting;
 using Recur.Analysis;
 
 namespace Recur.Bench;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Recur.Plotting;
 using Recur.Analysis;
 using Recur.Data;
 

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Text;
+using Recur.Plotting;
 using Recur.Kernels;
 using Recur.Models;
 using Recur.Nn;

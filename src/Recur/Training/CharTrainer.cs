@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Recur.Plotting;
 using Recur.Analysis;
 using Recur.Data;
 using Recur.IO;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Recur.Analysis;
+namespace Recur.Plotting;
 
 /// <summary>An 8-bit RGBA colour.</summary>
 public readonly record struct Rgba(byte R, byte G, byte B, byte A = 255)

@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using Recur.IO;
 
-namespace Recur.Analysis;
+namespace Recur.Plotting;
 
 /// <summary>
 /// A minimal PNG encoder for 8-bit RGBA images (colour type 6, no interlace). Each scanline is

@@ -1,4 +1,4 @@
-namespace Recur.Analysis;
+namespace Recur.Plotting;
 
 /// <summary>
 /// A 5x7 bitmap font for plot labels: digits, upper-case letters, lower-case <c>e</c> (for numbers

@@ -1,7 +1,7 @@
-using Recur.Analysis;
+using Recur.Plotting;
 using Xunit;
 
-namespace Recur.Tests.Analysis;
+namespace Recur.Tests.Plotting;
 
 public sealed class LinePlotTests
 {

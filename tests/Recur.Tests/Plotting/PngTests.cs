@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
-using Recur.Analysis;
+using Recur.Plotting;
 using Xunit;
 
-namespace Recur.Tests.Analysis;
+namespace Recur.Tests.Plotting;
 
 /// <summary>A small independent PNG reader: chunks, CRCs (bitwise, no table), IHDR, inflate, unfilter.</summary>
 internal static class PngReader
