@@ -4,6 +4,7 @@ using Recur.Plotting;
 using Recur.Kernels;
 using Recur.Models;
 using Recur.Nn;
+using Recur.Nn.Cells;
 
 namespace Recur.Analysis;
 
@@ -23,26 +24,24 @@ public readonly record struct CellId(int Layer, string Kind, int Index)
 /// </summary>
 public sealed class CellLayout
 {
-    /// <summary>The layout of a stack of <paramref name="layers"/> layers of <paramref name="kind"/> with <paramref name="hidden"/> units.</summary>
-    public CellLayout(CellKind kind, int layers, int hidden)
+    /// <summary>The layout of a stack of <paramref name="layers"/> layers of <paramref name="cell"/> with <paramref name="hidden"/> units.</summary>
+    public CellLayout(RecurrentCell cell, int layers, int hidden)
     {
+        ArgumentNullException.ThrowIfNull(cell);
         Guard.Positive(layers, nameof(layers));
         Guard.Positive(hidden, nameof(hidden));
-        CellKindOf = kind; Layers = layers; Hidden = hidden;
-        GateNames = kind switch
-        {
-            CellKind.Lstm => ["i", "f", "g", "o"],
-            CellKind.Gru or CellKind.GruResetBefore => ["r", "z", "n"],
-            _ => [],
-        };
+        Cell = cell; Layers = layers; Hidden = hidden;
+        GateNames = cell.RecordsGateActivations ? cell.GateNames : [];
         var kinds = new List<string> { "h" };
-        if (kind == CellKind.Lstm) kinds.Add("c");
+        if (cell.HasCellState) kinds.Add("c");
         kinds.AddRange(GateNames);
         Kinds = kinds;
         PerLayer = kinds.Count * hidden;
     }
 
-    public CellKind CellKindOf { get; }
+    /// <summary>The recorded cell.</summary>
+    public RecurrentCell Cell { get; }
+
     public int Layers { get; }
     public int Hidden { get; }
 
@@ -63,7 +62,7 @@ public sealed class CellLayout
     {
         int k = -1;
         for (int i = 0; i < Kinds.Count; i++) if (Kinds[i] == kind) { k = i; break; }
-        if (k < 0) throw new ArgumentException($"kind '{kind}' is not recorded for {CellKindOf}; recorded: {string.Join(", ", Kinds)}.", nameof(kind));
+        if (k < 0) throw new ArgumentException($"kind '{kind}' is not recorded for {Cell.Name}; recorded: {string.Join(", ", Kinds)}.", nameof(kind));
         if ((uint)layer >= (uint)Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {Layers}).");
         if ((uint)index >= (uint)Hidden) throw new ArgumentOutOfRangeException(nameof(index), index, $"index must be in [0, {Hidden}).");
         return layer * PerLayer + k * Hidden + index;
@@ -167,7 +166,7 @@ public sealed class CellsAnalysis
 /// <para>
 /// The text is cut into <see cref="CellsOptions.Streams"/> contiguous pieces run as one batch, so each
 /// step is a <c>(S, in) x (in, G*H)</c> GEMM; every piece starts from a zero state, as a model sampling from
-/// scratch does. The equations are those of <see cref="Recurrent"/> (PyTorch's), in float.
+/// scratch does. Each step runs the model's own <see cref="Recurrent"/> stack, so the arithmetic is the cells' own.
 /// </para>
 /// </summary>
 public static class Cells
@@ -183,9 +182,9 @@ public static class Cells
         Guard.Length(text.Count, N, nameof(text));
         var cfg = model.Config;
         var rnn = model.Rnn;
-        var kind = rnn.Kind;
+        var cell = rnn.Cell;
         int L = rnn.NumLayers, H = rnn.HiddenSize, G = rnn.Gates, GH = G * H, V = cfg.VocabSize;
-        var layout = new CellLayout(kind, L, H);
+        var layout = new CellLayout(cell, L, H);
         int K = layout.Count;
         int S = Math.Clamp(options.Streams, 1, N);
         int Ls = (N + S - 1) / S;
@@ -196,17 +195,9 @@ public static class Cells
 
         var emb = model.EmbeddingLayer;
         int E = emb?.EmbeddingDim ?? V;
-        var wih = new float[L][]; var whh = new float[L][]; var bih = new float[L][]; var bhh = new float[L][];
-        for (int l = 0; l < L; l++)
-        {
-            var (pwih, pwhh, pbih, pbhh) = rnn.LayerParameters(l);
-            wih[l] = pwih.Value.ToArray(); whh[l] = pwhh.Value.ToArray();
-            bih[l] = pbih?.Value.ToArray() ?? new float[GH]; bhh[l] = pbhh?.Value.ToArray() ?? new float[GH];
-        }
-        var h = new float[L][]; var c = new float[L][];
-        for (int l = 0; l < L; l++) { h[l] = new float[S * H]; c[l] = new float[S * H]; }
-        var x0 = new float[S * E];
-        var pre = new float[S * GH]; var hid = new float[S * GH]; var rh = new float[S * H];
+        var x0 = new Tensor(1, S, E);
+        var h0 = new Tensor(L, S, H);
+        var c0 = cell.HasCellState ? new Tensor(L, S, H) : null;
         var row = new float[S * K];
         var frow = new float[S * F];
         var fx = new float[F * K];
@@ -225,92 +216,34 @@ public static class Cells
 
         for (int t = 0; t < Ls; t++)
         {
-            // Layer 0 input.
-            Array.Clear(x0);
+            // Layer 0 input: one step of S streams, (1, S, E).
+            var xs = x0.Span;
+            xs.Clear();
             for (int s = 0; s < S; s++)
             {
                 int p = s * Ls + t;
                 if (p >= N) continue;
                 int id = tokens[p];
                 if ((uint)id >= (uint)V) throw new ArgumentOutOfRangeException(nameof(tokens), id, $"token {id} at {p} is outside the vocabulary [0, {V}).");
-                if (embW is not null) embW.AsSpan(id * E, E).CopyTo(x0.AsSpan(s * E, E));
-                else x0[s * E + id] = 1;
+                if (emb is not null) emb.Weight.Value.Slice(id * E, E).CopyTo(xs.Slice(s * E, E));
+                else xs[s * E + id] = 1;
             }
-            ReadOnlySpan<float> xin = x0;
-            int inW = E;
+            // One step of the model's own recurrent stack (the cells' arithmetic), state carried.
+            var o = rnn.Forward(x0, h0, c0);
+            o.HN.Span.CopyTo(h0.Span);
+            if (c0 is not null) o.CN!.Span.CopyTo(c0.Span);
             for (int l = 0; l < L; l++)
             {
-                // pre = x W_ih^T + b_ih ; hid = h W_hh^T + b_hh
-                for (int s = 0; s < S; s++) { bih[l].CopyTo(pre.AsSpan(s * GH, GH)); bhh[l].CopyTo(hid.AsSpan(s * GH, GH)); }
-                Gemm.Sgemm(false, true, S, GH, inW, 1f, xin, inW, wih[l], inW, 1f, pre, GH, options.Threads);
-                if (kind == CellKind.GruResetBefore)
-                    Gemm.Sgemm(false, true, S, 2 * H, H, 1f, h[l], H, whh[l], H, 1f, hid, GH, options.Threads);
-                else
-                    Gemm.Sgemm(false, true, S, GH, H, 1f, h[l], H, whh[l], H, 1f, hid, GH, options.Threads);
-                var hl = h[l]; var cl = c[l];
-                for (int s = 0; s < S; s++)
-                {
-                    var a = pre.AsSpan(s * GH, GH); var hh = hid.AsSpan(s * GH, GH);
-                    var hs = hl.AsSpan(s * H, H); var cs = cl.AsSpan(s * H, H);
-                    switch (kind)
-                    {
-                        case CellKind.RnnTanh:
-                            TensorPrimitives.Add(a, hh, hs); TensorPrimitives.Tanh(hs, hs); break;
-                        case CellKind.RnnRelu:
-                            TensorPrimitives.Add(a, hh, hs); TensorPrimitives.Max(hs, 0f, hs); break;
-                        case CellKind.Lstm:
-                            TensorPrimitives.Add(a, hh, a);
-                            TensorPrimitives.Sigmoid(a[..(2 * H)], a[..(2 * H)]);
-                            TensorPrimitives.Tanh(a.Slice(2 * H, H), a.Slice(2 * H, H));
-                            TensorPrimitives.Sigmoid(a.Slice(3 * H, H), a.Slice(3 * H, H));
-                            for (int j = 0; j < H; j++)
-                            {
-                                cs[j] = a[H + j] * cs[j] + a[j] * a[2 * H + j];
-                                hs[j] = a[3 * H + j] * MathF.Tanh(cs[j]);
-                            }
-                            break;
-                        case CellKind.Gru:
-                            TensorPrimitives.Add(a[..(2 * H)], hh[..(2 * H)], a[..(2 * H)]);
-                            TensorPrimitives.Sigmoid(a[..(2 * H)], a[..(2 * H)]);
-                            for (int j = 0; j < H; j++)
-                            {
-                                float n = MathF.Tanh(a[2 * H + j] + a[j] * hh[2 * H + j]);
-                                a[2 * H + j] = n;
-                                hs[j] = (1 - a[H + j]) * n + a[H + j] * hs[j];
-                            }
-                            break;
-                        case CellKind.GruResetBefore:
-                            TensorPrimitives.Add(a[..(2 * H)], hh[..(2 * H)], a[..(2 * H)]);
-                            TensorPrimitives.Sigmoid(a[..(2 * H)], a[..(2 * H)]);
-                            TensorPrimitives.Multiply(a[..H], hs, rh.AsSpan(s * H, H));
-                            break;
-                    }
-                }
-                if (kind == CellKind.GruResetBefore)
-                {
-                    // n = tanh(W_in x + b_in + W_hn (r*h) + b_hn); hid[:, 2H:] holds b_hn.
-                    Gemm.Sgemm(false, true, S, H, H, 1f, rh, H, whh[l].AsSpan(2 * H * H), H, 1f, hid.AsSpan(2 * H), GH, options.Threads);
-                    for (int s = 0; s < S; s++)
-                    {
-                        var a = pre.AsSpan(s * GH, GH); var hh = hid.AsSpan(s * GH, GH); var hs = hl.AsSpan(s * H, H);
-                        for (int j = 0; j < H; j++)
-                        {
-                            float n = MathF.Tanh(a[2 * H + j] + hh[2 * H + j]);
-                            a[2 * H + j] = n;
-                            hs[j] = (1 - a[H + j]) * n + a[H + j] * hs[j];
-                        }
-                    }
-                }
-                // Record into the per-character rows.
+                var run = rnn.Layer(l);
+                // Record into the per-character rows: h, then c, then the gate activations.
                 for (int s = 0; s < S; s++)
                 {
                     var dst = row.AsSpan(s * K + l * layout.PerLayer, layout.PerLayer);
-                    hl.AsSpan(s * H, H).CopyTo(dst);
-                    int o = H;
-                    if (kind == CellKind.Lstm) { cl.AsSpan(s * H, H).CopyTo(dst.Slice(o, H)); o += H; }
-                    if (G > 1) pre.AsSpan(s * GH, GH).CopyTo(dst.Slice(o, GH));
+                    run.Y.AsSpan(s * H, H).CopyTo(dst);
+                    int off = H;
+                    if (cell.HasCellState) { run.C.AsSpan(s * H, H).CopyTo(dst.Slice(off, H)); off += H; }
+                    if (layout.GateNames.Count > 0) run.A.AsSpan(s * GH, GH).CopyTo(dst.Slice(off, GH));
                 }
-                xin = hl; inW = H;
             }
 
             // Accumulate statistics over the valid rows.

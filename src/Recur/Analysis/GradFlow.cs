@@ -1,5 +1,6 @@
 using Recur.Models;
 using Recur.Nn;
+using Recur.Nn.Cells;
 using Recur.Training;
 
 namespace Recur.Analysis;
@@ -82,7 +83,7 @@ public static class GradFlow
     /// initialisation (every weight and bias <c>U(-1/sqrt(H), 1/sqrt(H))</c>), drawn exactly as
     /// <see cref="Recurrent.Reset"/> draws it; <paramref name="forgetBias"/> sets the LSTM forget-gate bias.
     /// </summary>
-    public static GradFlowProbe FreshProbe(CellKind kind, int inputSize, int hidden, Rng rng, int layers = 1, float? forgetBias = null)
+    public static GradFlowProbe FreshProbe(RecurrentCell kind, int inputSize, int hidden, Rng rng, int layers = 1, float? forgetBias = null)
     {
         var store = new ParameterStore();
         var rnn = new Recurrent(store, "rnn", kind, inputSize, hidden, layers);
@@ -181,18 +182,18 @@ public static class GradFlow
     {
         var curves = new List<GradFlowCurve>();
         var dh = RandomUnitGradient(B, hidden, new Rng(seed ^ 0x9E3779B97F4A7C15UL));
-        var rnn = FreshProbe(CellKind.RnnTanh, inputSize, hidden, new Rng(seed));
+        var rnn = FreshProbe(CellRegistry.RnnTanh, inputSize, hidden, new Rng(seed));
         double sigma = PowerIteration.LargestSingularValue(rnn.WeightHh(0), hidden, hidden, new Rng(seed + 17));
         curves.Add(Measure("rnn-tanh", rnn, x, T, B, dh, sigmaMax: sigma));
-        var lstm = FreshProbe(CellKind.Lstm, inputSize, hidden, new Rng(seed), forgetBias: forgetBias);
+        var lstm = FreshProbe(CellRegistry.Lstm, inputSize, hidden, new Rng(seed), forgetBias: forgetBias);
         curves.Add(Measure("lstm h", lstm, x, T, B, dh));
         curves.Add(Measure("lstm c", lstm, x, T, B, dh, cell: true));
-        var gru = FreshProbe(CellKind.Gru, inputSize, hidden, new Rng(seed));
+        var gru = FreshProbe(CellRegistry.Gru, inputSize, hidden, new Rng(seed));
         curves.Add(Measure("gru", gru, x, T, B, dh));
         if (forgetBias is null)
         {
             // torch-rnn's (and `recur train`'s) LSTM initialisation: forget-gate bias 1.
-            var lstm1 = FreshProbe(CellKind.Lstm, inputSize, hidden, new Rng(seed), forgetBias: 1f);
+            var lstm1 = FreshProbe(CellRegistry.Lstm, inputSize, hidden, new Rng(seed), forgetBias: 1f);
             curves.Add(Measure("lstm h, f-bias 1", lstm1, x, T, B, dh));
         }
         return curves;
@@ -209,10 +210,10 @@ public static class GradFlow
         var dh = RandomUnitGradient(B, hidden, new Rng(seed ^ 0x9E3779B97F4A7C15UL));
         foreach (double target in sigmas)
         {
-            var rnn = FreshProbe(CellKind.RnnTanh, inputSize, hidden, new Rng(seed));
+            var rnn = FreshProbe(CellRegistry.RnnTanh, inputSize, hidden, new Rng(seed));
             var w = rnn.WeightHh(0);
             double s0 = PowerIteration.LargestSingularValue(w, hidden, hidden, new Rng(seed + 17));
-            for (int i = 0; i < w.Length; i++) w[i] *= target / s0;
+            for (int i = 0; i < w.Length; i++) w[i] = (float)(w[i] * (target / s0));
             double s = PowerIteration.LargestSingularValue(w, hidden, hidden, new Rng(seed + 18));
             curves.Add(Measure(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"rnn sigma={target:0.##}"), rnn, x, T, B, dh, sigmaMax: s));
         }

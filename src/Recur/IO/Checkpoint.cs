@@ -359,7 +359,7 @@ public static class Checkpoint
     /// <summary>Number of scalars a model with <paramref name="c"/> holds (long, so a corrupted config cannot overflow).</summary>
     internal static long ParameterCount(CharModelConfig c)
     {
-        long gates = c.Kind switch { CellKind.Lstm => 4, CellKind.Gru or CellKind.GruResetBefore => 3, _ => 1 };
+        long gates = c.RecurrentCell.Gates;
         long h = c.Hidden, v = c.VocabSize, e = c.Embed;
         long input = e > 0 ? e : v;
         long n = e > 0 ? v * e : 0;

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Text.Json.Serialization;
 using Recur.Nn;
+using Recur.Nn.Cells;
 using Recur.Training;
 
 namespace Recur.Models;
@@ -8,7 +9,7 @@ namespace Recur.Models;
 /// <summary>Architecture of a <see cref="CharModel"/>; stored in a run's <c>config.json</c>.</summary>
 public sealed record CharModelConfig
 {
-    /// <summary>"lstm", "gru" (PyTorch's reset-after form), "gru-cho" (reset before) or "rnn".</summary>
+    /// <summary>A cell name of <see cref="CellRegistry"/> ("lstm", "gru", "gru-cho", "rnn", ...); "rnn" takes <see cref="Nonlinearity"/>.</summary>
     public string Cell { get; init; } = "lstm";
 
     /// <summary>For "rnn": "tanh" or "relu".</summary>
@@ -32,26 +33,26 @@ public sealed record CharModelConfig
     /// <summary>DropConnect on every layer's recurrent weights in training (<see cref="Recurrent.WeightDrop"/>); 0 = off.</summary>
     public float WeightDrop { get; init; }
 
-    /// <summary>The recurrence this configuration names; throws with the accepted values otherwise.</summary>
+    /// <summary>
+    /// The cell this configuration names (<see cref="CellRegistry"/>); <c>"rnn"</c> with nonlinearity
+    /// <c>"relu"</c> is the ReLU RNN. Throws with the accepted names otherwise.
+    /// </summary>
     [JsonIgnore]
-    public CellKind Kind => Cell switch
+    public RecurrentCell RecurrentCell => Cell switch
     {
-        "lstm" => CellKind.Lstm,
-        "gru" => CellKind.Gru,
-        "gru-cho" => CellKind.GruResetBefore,
         "rnn" => Nonlinearity switch
         {
-            "tanh" => CellKind.RnnTanh,
-            "relu" => CellKind.RnnRelu,
+            "tanh" => CellRegistry.RnnTanh,
+            "relu" => CellRegistry.RnnRelu,
             _ => throw new ArgumentException($"nonlinearity must be tanh or relu, got '{Nonlinearity}'."),
         },
-        _ => throw new ArgumentException($"model must be lstm, gru, gru-cho or rnn, got '{Cell}'."),
+        _ => CellRegistry.Find(Cell) ?? throw new ArgumentException($"model must be one of {string.Join(", ", CellRegistry.Names)}, got '{Cell}'."),
     };
 
     /// <summary>Checks every field; the message names the field, the value and the accepted range.</summary>
     public void Validate()
     {
-        _ = Kind;
+        _ = RecurrentCell;
         if (VocabSize < 1) throw new ArgumentException($"vocabulary size must be at least 1, got {VocabSize}.");
         if (Embed < 0) throw new ArgumentException($"embed must be 0 (one-hot) or positive, got {Embed}.");
         if (Hidden < 1) throw new ArgumentException($"hidden must be positive, got {Hidden}.");
@@ -95,7 +96,7 @@ public sealed class CharModel
         Store = new ParameterStore();
         int inputWidth = config.Embed > 0 ? config.Embed : config.VocabSize;
         if (config.Embed > 0) _embedding = new Embedding(Store, "embedding", config.VocabSize, config.Embed);
-        _rnn = new Recurrent(Store, "rnn", config.Kind, inputWidth, config.Hidden, config.Layers, dropout: config.Dropout) { WeightDrop = config.WeightDrop };
+        _rnn = new Recurrent(Store, "rnn", config.RecurrentCell, inputWidth, config.Hidden, config.Layers, dropout: config.Dropout) { WeightDrop = config.WeightDrop };
         _head = new Linear(Store, "head", config.Hidden, config.VocabSize);
         _headDropout = new Dropout(config.Dropout);
     }
@@ -125,7 +126,7 @@ public sealed class CharModel
     public void Reset(Rng rng)
     {
         _embedding?.Reset(rng);
-        _rnn.Reset(rng, Config.Kind == CellKind.Lstm ? 1f : null);
+        _rnn.Reset(rng, forgetBias: 1f); // cells with a forget gate start it at 1 (torch-rnn); others ignore it
         _head.Reset(rng);
         ResetState();
     }

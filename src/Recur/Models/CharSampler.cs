@@ -3,6 +3,7 @@ using System.Text;
 using Recur.Data;
 using Recur.Kernels;
 using Recur.Nn;
+using Recur.Nn.Cells;
 
 namespace Recur.Models;
 
@@ -40,21 +41,16 @@ public sealed class CharSampler
     public const int DefaultParallelMinHidden = 256;
     private const long MaxTableFloats = 16L << 20;
 
-    private readonly CellKind _kind;
+    private readonly RecurrentCell _cell;
+    private readonly InferenceLayer[] _state; // per layer: the cell's weights and states for one step
     private readonly int _v, _h, _layers, _g, _gh, _inWidth;
     private readonly float[]? _table;     // (V, G*H) layer-0 input projection with folded biases
     private readonly float[]? _embedding; // (V, E), only without a table
     private readonly float[][] _wih;      // per layer (G*H, in); empty where unused (layer 0 with a table, or concatenated)
-    private readonly float[][] _whh;      // per layer (G*H, H); empty where concatenated
     private readonly float[]?[] _wcat;    // LSTM/RNN layers that project x: [W_ih | W_hh] rows, (G*H, in + H)
     private readonly float[][] _xh;       // per concatenated layer: [x; h_prev] (in + H)
-    private readonly float[][] _biasX;    // per layer (G*H): b_ih (+ the parts of b_hh that fold)
-    private readonly float[]?[] _biasH;   // GRU: b_hh (G*H); GRU reset-before: b_hn (H); else null
+    private readonly float[][] _biasX;    // per layer (G*H): the cell's fold of b_ih and b_hh
     private readonly float[] _headW, _headB;
-    private readonly float[][] _hCur, _hNext; // per layer (H): state before / after the current step
-    private readonly float[][] _c;            // per layer (H) LSTM cell state (updated in place)
-    private readonly float[][] _a;            // per layer (G*H) gate pre-activations / activations
-    private readonly float[][] _hh;           // per layer (G*H) GRU recurrent branch, or (H) r*h for reset-before
     private readonly float[] _x0;             // (E) embedding row when there is no table
     private readonly float[] _logits;
     private readonly float[] _probs;
@@ -78,7 +74,7 @@ public sealed class CharSampler
         ArgumentNullException.ThrowIfNull(model);
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be 0 (one per core) or positive.");
         var cfg = model.Config;
-        _kind = cfg.Kind;
+        _cell = cfg.RecurrentCell;
         _v = cfg.VocabSize;
         _h = cfg.Hidden;
         _layers = cfg.Layers;
@@ -88,37 +84,18 @@ public sealed class CharSampler
         int H = _h, GH = _gh, V = _v;
 
         _wih = new float[_layers][];
-        _whh = new float[_layers][];
         _wcat = new float[_layers][];
         _xh = new float[_layers][];
         _biasX = new float[_layers][];
-        _biasH = new float[_layers][];
+        _state = new InferenceLayer[_layers];
         for (int l = 0; l < _layers; l++)
         {
-            var (wih, whh, bih, bhh) = model.Rnn.LayerParameters(l);
-            _wih[l] = wih.Value.ToArray();
-            _whh[l] = whh.Value.ToArray();
+            var p = model.Rnn.LayerParameters(l);
+            _wih[l] = p.WeightIh.Value.ToArray();
             var fold = new float[GH];
-            if (bih is not null) bih.Value.CopyTo(fold);
-            if (bhh is not null)
-            {
-                // As Recurrent: RNN/LSTM fold all of b_hh into the input part; GRU (reset after) keeps
-                // b_hh in the recurrent branch; GRU (reset before) folds b_hr, b_hz and adds b_hn to n.
-                switch (_kind)
-                {
-                    case CellKind.Gru:
-                        _biasH[l] = bhh.Value.ToArray();
-                        break;
-                    case CellKind.GruResetBefore:
-                        TensorPrimitives.Add(fold.AsSpan(0, 2 * H), bhh.Value[..(2 * H)], fold.AsSpan(0, 2 * H));
-                        _biasH[l] = bhh.Value.Slice(2 * H, H).ToArray();
-                        break;
-                    default:
-                        TensorPrimitives.Add(fold, bhh.Value, fold);
-                        break;
-                }
-            }
+            if (p.BiasIh is not null) _cell.FoldBias(p.BiasIh.Value, p.BiasHh!.Value, fold);
             _biasX[l] = fold;
+            _state[l] = new InferenceLayer(_cell, H, p.WeightHh.Value.ToArray(), p.BiasHh?.Value.ToArray());
         }
 
         long tableFloats = (long)V * GH;
@@ -148,42 +125,30 @@ public sealed class CharSampler
             _embedding = cfg.Embed > 0 ? model.EmbeddingLayer!.Weight.Value.ToArray() : null;
             _x0 = new float[_inWidth];
         }
-        // LSTM and RNN layers that project their input: one product over [W_ih | W_hh] and [x; h],
-        // half the row passes (and horizontal sums) of two separate products.
-        if (_kind is CellKind.Lstm or CellKind.RnnTanh or CellKind.RnnRelu)
+        // Cells whose gates are W_ih x + W_hh h + b (LSTM, RNN), in layers that project their input: one
+        // product over [W_ih | W_hh] and [x; h], half the row passes (and horizontal sums) of two products.
+        if (_cell.AdditiveRecurrence)
         {
             for (int l = _table is null ? 0 : 1; l < _layers; l++)
             {
                 int inW = l == 0 ? _inWidth : H, cols = inW + H;
                 var cat = new float[(long)GH * cols];
+                var whh = _state[l].Whh;
                 for (int row = 0; row < GH; row++)
                 {
                     _wih[l].AsSpan(row * inW, inW).CopyTo(cat.AsSpan(row * cols));
-                    _whh[l].AsSpan(row * H, H).CopyTo(cat.AsSpan(row * cols + inW));
+                    whh.AsSpan(row * H, H).CopyTo(cat.AsSpan(row * cols + inW));
                 }
                 _wcat[l] = cat;
                 _xh[l] = new float[cols];
                 _wih[l] = [];
-                _whh[l] = [];
+                _state[l].Whh = [];
             }
         }
         for (int l = 0; l < _layers; l++) _xh[l] ??= [];
         _headW = model.Head.Weight.Value.ToArray();
         _headB = model.Head.Bias is { } hb ? hb.Value.ToArray() : new float[V];
 
-        _hCur = new float[_layers][];
-        _hNext = new float[_layers][];
-        _c = new float[_layers][];
-        _a = new float[_layers][];
-        _hh = new float[_layers][];
-        for (int l = 0; l < _layers; l++)
-        {
-            _hCur[l] = new float[H];
-            _hNext[l] = new float[H];
-            _c[l] = _kind == CellKind.Lstm ? new float[H] : [];
-            _a[l] = new float[GH];
-            _hh[l] = _kind switch { CellKind.Gru => new float[GH], CellKind.GruResetBefore => new float[H], _ => [] };
-        }
         _logits = new float[V];
         _probs = new float[V];
         _order = new int[V];
@@ -216,7 +181,7 @@ public sealed class CharSampler
         get
         {
             long floats = (long)_headW.Length + _headB.Length + (_table is not null ? _gh : (long)_wih[0].Length);
-            for (int l = 0; l < _layers; l++) floats += _whh[l].Length + (l > 0 ? _wih[l].Length : 0) + (_wcat[l]?.Length ?? 0) + _biasX[l].Length;
+            for (int l = 0; l < _layers; l++) floats += _state[l].Whh.Length + (l > 0 ? _wih[l].Length : 0) + (_wcat[l]?.Length ?? 0) + _biasX[l].Length;
             return floats * sizeof(float);
         }
     }
@@ -227,11 +192,7 @@ public sealed class CharSampler
     /// <summary>Forgets all state: hidden and cell states back to zero, no logits.</summary>
     public void Reset()
     {
-        for (int l = 0; l < _layers; l++)
-        {
-            Array.Clear(_hCur[l]);
-            if (_c[l].Length > 0) Array.Clear(_c[l]);
-        }
+        foreach (var layer in _state) layer.Reset();
         _hasLogits = false;
     }
 
@@ -268,14 +229,13 @@ public sealed class CharSampler
             if (_wcat[l] is not null)
             {
                 int inW = l == 0 ? _inWidth : _h;
-                (l == 0 ? _x0 : _hNext[l - 1]).AsSpan(0, inW).CopyTo(_xh[l]);
-                _hCur[l].CopyTo(_xh[l], inW);
+                (l == 0 ? _x0 : _state[l - 1].HNext).AsSpan(0, inW).CopyTo(_xh[l]);
+                _state[l].HPrev.CopyTo(_xh[l], inW);
             }
-            Run(l, 0);
-            if (_kind == CellKind.GruResetBefore) Run(l, 1);
+            for (int phase = 0; phase < _cell.InferencePhases; phase++) Run(l, phase);
         }
         Run(_layers, 0); // head
-        for (int l = 0; l < _layers; l++) (_hCur[l], _hNext[l]) = (_hNext[l], _hCur[l]);
+        foreach (var layer in _state) layer.Advance();
         _hasLogits = true;
     }
 
@@ -402,112 +362,35 @@ public sealed class CharSampler
         if (n <= 0) return;
         var y = _logits.AsSpan(r0, n);
         _headB.AsSpan(r0, n).CopyTo(y);
-        Gemv.MultiplyAdd(_headW.AsSpan(r0 * H, n * H), n, H, _hNext[_layers - 1], y);
+        Gemv.MultiplyAdd(_headW.AsSpan(r0 * H, n * H), n, H, _state[_layers - 1].HNext, y);
     }
 
-    /// <summary><c>dst[g*H + j] = src[g*H + j]</c> for the first <paramref name="gates"/> blocks, units [j0, j0+n).</summary>
-    private void CopyGateRows(ReadOnlySpan<float> src, Span<float> dst, int gates, int j0, int n)
-    {
-        if (n == _h) src[..(gates * _h)].CopyTo(dst);
-        else for (int g = 0; g < gates; g++) src.Slice(g * _h + j0, n).CopyTo(dst.Slice(g * _h + j0, n));
-    }
-
-    /// <summary><c>dst[row] += W[row, :] · input</c> for rows <c>g*H + j</c>, first <paramref name="gates"/> blocks, units [j0, j0+n); one call when the block is all units.</summary>
-    private void GateRows(float[] w, int cols, ReadOnlySpan<float> input, Span<float> dst, int gates, int j0, int n)
-    {
-        int H = _h;
-        if (n == H) Gemv.MultiplyAdd(w.AsSpan(0, gates * H * cols), gates * H, cols, input, dst);
-        else
-            for (int g = 0; g < gates; g++)
-            {
-                int row = g * H + j0;
-                Gemv.MultiplyAdd(w.AsSpan(row * cols, n * cols), n, cols, input, dst.Slice(row, n));
-            }
-    }
-
-    /// <summary>Gate rows and cell update of layer <paramref name="l"/> for hidden units [j0, j1).</summary>
+    /// <summary>
+    /// Layer <paramref name="l"/>, hidden units [j0, j1): phase 0 puts the input side of the gate rows into
+    /// the cell's <see cref="InferenceLayer.A"/> (a table row, or <c>fold(b) + W_ih x</c>; for additive cells
+    /// <c>+ W_hh h</c> too, as one product over <c>[W_ih | W_hh]</c>), then the cell's own step does the rest.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Units(int l, int phase, int j0, int j1)
     {
         int H = _h, n = j1 - j0;
         if (n <= 0) return;
-        int inW = l == 0 ? _inWidth : H;
-        ReadOnlySpan<float> x = l == 0 ? _x0 : _hNext[l - 1];
-        ReadOnlySpan<float> hprev = _hCur[l];
-        var a = _a[l].AsSpan();
-        var whh = _whh[l];
-        var wih = _wih[l];
-        bool projectX = l > 0 || _table is null;
-        int token = _job.Token;
-
-        if (_kind == CellKind.GruResetBefore && phase == 1)
+        var st = _state[l];
+        if (phase == 0)
         {
-            // n = tanh(a_n + W_hn (r*h)); h' = n + z*(h - n)
-            var an = a.Slice(2 * H + j0, n);
-            Gemv.MultiplyAdd(whh.AsSpan((2 * H + j0) * H, n * H), n, H, _hh[l], an);
-            TensorPrimitives.Tanh(an, an);
-            var hnew = _hNext[l].AsSpan(j0, n);
-            TensorPrimitives.Subtract(hprev.Slice(j0, n), an, hnew);
-            TensorPrimitives.FusedMultiplyAdd(a.Slice(H + j0, n), hnew, an, hnew);
-            return;
-        }
-
-        // a = table row, or b + W_ih x; then + W_hh h (LSTM/RNN: both products at once over [W_ih | W_hh]).
-        if (projectX) CopyGateRows(_biasX[l], a, _g, j0, n);
-        else CopyGateRows(_table.AsSpan(token * _gh, _gh), a, _g, j0, n);
-        if (_wcat[l] is { } cat) GateRows(cat, inW + H, _xh[l], a, _g, j0, n);
-        else
-        {
-            if (projectX) GateRows(wih, inW, x, a, _g, j0, n);
-            if (_kind is CellKind.Lstm or CellKind.RnnTanh or CellKind.RnnRelu) GateRows(whh, H, hprev, a, _g, j0, n);
-        }
-
-        switch (_kind)
-        {
-            case CellKind.RnnTanh:
-            case CellKind.RnnRelu:
+            int inW = l == 0 ? _inWidth : H;
+            ReadOnlySpan<float> x = l == 0 ? _x0 : _state[l - 1].HNext;
+            var a = st.A.AsSpan();
+            bool projectX = l > 0 || _table is null;
+            if (projectX) st.CopyGateRows(_biasX[l], a, 0, _g, j0, n);
+            else st.CopyGateRows(_table.AsSpan(_job.Token * _gh, _gh), a, 0, _g, j0, n);
+            if (_wcat[l] is { } cat) st.GateRows(cat, inW + H, _xh[l], a, 0, _g, j0, n);
+            else
             {
-                var seg = a.Slice(j0, n);
-                if (_kind == CellKind.RnnTanh) TensorPrimitives.Tanh(seg, _hNext[l].AsSpan(j0, n));
-                else TensorPrimitives.Max(seg, 0f, _hNext[l].AsSpan(j0, n));
-                break;
-            }
-            case CellKind.Lstm:
-            {
-                // the training forward's fused cell (Recurrent), so sampling and training agree
-                LstmCellKernels.ForwardInPlace(a, H, j0, n, _c[l].AsSpan(j0, n), _hNext[l].AsSpan(j0, n));
-                break;
-            }
-            case CellKind.Gru:
-            {
-                // hh = W_hh h + b_hh; r,z = σ(a + hh); n = tanh(a_n + r*hh_n); h' = n + z*(h - n)
-                var hh = _hh[l].AsSpan();
-                if (_biasH[l] is { } bh) CopyGateRows(bh, hh, 3, j0, n);
-                else for (int g = 0; g < 3; g++) hh.Slice(g * H + j0, n).Clear();
-                GateRows(whh, H, hprev, hh, 3, j0, n);
-                var r = a.Slice(j0, n); var z = a.Slice(H + j0, n); var nn = a.Slice(2 * H + j0, n);
-                TensorPrimitives.Add(r, hh.Slice(j0, n), r);
-                TensorPrimitives.Add(z, hh.Slice(H + j0, n), z);
-                TensorPrimitives.Sigmoid(r, r);
-                TensorPrimitives.Sigmoid(z, z);
-                TensorPrimitives.FusedMultiplyAdd(r, hh.Slice(2 * H + j0, n), nn, nn);
-                TensorPrimitives.Tanh(nn, nn);
-                var hnew = _hNext[l].AsSpan(j0, n);
-                TensorPrimitives.Subtract(hprev.Slice(j0, n), nn, hnew);
-                TensorPrimitives.FusedMultiplyAdd(z, hnew, nn, hnew);
-                break;
-            }
-            case CellKind.GruResetBefore:
-            {
-                // phase 0: r, z = σ(a + W_h{r,z} h); r*h for phase 1; a_n += b_hn
-                GateRows(whh, H, hprev, a, 2, j0, n);
-                var rz0 = a.Slice(j0, n); var rz1 = a.Slice(H + j0, n);
-                TensorPrimitives.Sigmoid(rz0, rz0);
-                TensorPrimitives.Sigmoid(rz1, rz1);
-                TensorPrimitives.Multiply(rz0, hprev.Slice(j0, n), _hh[l].AsSpan(j0, n));
-                if (_biasH[l] is { } bhn) { var nn = a.Slice(2 * H + j0, n); TensorPrimitives.Add(nn, bhn.AsSpan(j0, n), nn); }
-                break;
+                if (projectX) st.GateRows(_wih[l], inW, x, a, 0, _g, j0, n);
+                if (_cell.AdditiveRecurrence) st.GateRows(st.Whh, H, st.HPrev, a, 0, _g, j0, n);
             }
         }
+        _cell.InferUnits(st, phase, j0, n);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Recur.IO;
 using Recur.Nn;
+using Recur.Nn.Cells;
 using Recur.Tests.TestUtil;
 using Xunit;
 using Xunit.Abstractions;
@@ -33,7 +34,7 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
     {
         var kinds = Directory.GetFiles(FixtureDir, "*.safetensors")
             .Select(f => Load(Path.GetFileName(f)).Kind).ToHashSet();
-        foreach (var k in Enum.GetValues<CellKind>())
+        foreach (var k in CellRegistry.Names)
             Assert.True(kinds.Contains(k), $"no fixture in {FixtureDir} for {k}; run tests/Recur.Tests/Fixtures/make_rnn_fixtures.py.");
     }
 
@@ -69,12 +70,12 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
     /// (more than 2*64^3 flops each), two layers, batch-first, in training with dropout.
     /// </summary>
     [Theory]
-    [InlineData(CellKind.RnnTanh)]
-    [InlineData(CellKind.RnnRelu)]
-    [InlineData(CellKind.Lstm)]
-    [InlineData(CellKind.Gru)]
-    [InlineData(CellKind.GruResetBefore)]
-    public void ThreadCountDoesNotChangeAnyBitAtParallelSizes(CellKind kind)
+    [InlineData("rnn")]
+    [InlineData("rnn-relu")]
+    [InlineData("lstm")]
+    [InlineData("gru")]
+    [InlineData("gru-cho")]
+    public void ThreadCountDoesNotChangeAnyBitAtParallelSizes(string kind)
     {
         const int T = 16, B = 16, I = 48, H = 64, L = 2;
         float[]? reference = null;
@@ -86,10 +87,10 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
             rnn.Reset(rng);
             var x = Tensor.Randn(rng, 1f, B, T, I);
             var h0 = Tensor.Randn(rng, 0.5f, L, B, H);
-            var c0 = kind == CellKind.Lstm ? Tensor.Randn(rng, 0.5f, L, B, H) : null;
+            var c0 = kind == "lstm" ? Tensor.Randn(rng, 0.5f, L, B, H) : null;
             var dy = Tensor.Randn(rng, 1f, B, T, H);
             var dhn = Tensor.Randn(rng, 1f, L, B, H);
-            var dcn = kind == CellKind.Lstm ? Tensor.Randn(rng, 1f, L, B, H) : null;
+            var dcn = kind == "lstm" ? Tensor.Randn(rng, 1f, L, B, H) : null;
             var o = rnn.Forward(x, h0, c0, training: true, rng: new Rng(7));
             var all = new List<float>();
             all.AddRange(o.Output.Data); all.AddRange(o.HN.Data);
@@ -117,7 +118,7 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
     {
         var fx = Load("gru_l2.safetensors");
         Assert.True(fx.Compare(Run(fx, null, 1)).AllPassed, "baseline case must pass for this control to mean anything.");
-        var wrong = fx.Compare(Run(fx, CellKind.GruResetBefore, 1));
+        var wrong = fx.Compare(Run(fx, "gru-cho", 1));
         output.WriteLine(wrong.ToString());
         Assert.False(wrong.AllPassed,
             "gru_l2 run as GruResetBefore was accepted: the fixture comparison cannot tell the two GRU forms apart.");
@@ -138,7 +139,7 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
 
     // ------------------------------------------------------------------ helpers
 
-    private sealed record Fixture(string Name, CellKind Kind, int Layers, bool BatchFirst, bool Bias,
+    private sealed record Fixture(string Name, string Kind, int Layers, bool BatchFirst, bool Bias,
         int InputSize, int HiddenSize, IReadOnlyDictionary<string, Tensor> Tensors, IReadOnlyList<string> ParameterNames)
     {
         public Tensor this[string name] => Tensors.TryGetValue(name, out var t) ? t
@@ -151,10 +152,10 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
             var rep = new FixtureAssert.Report($"{Name} ({Kind}, layers {Layers}, batchFirst {BatchFirst}, bias {Bias})", RTol, ATol);
             rep.Add("y", r.Y, this["y"]);
             rep.Add("h_n", r.HN, this["hn"]);
-            if (Kind == CellKind.Lstm) rep.Add("c_n", r.CN, this["cn"]);
+            if (Kind == "lstm") rep.Add("c_n", r.CN, this["cn"]);
             rep.Add("dx", r.DX, this["dx"]);
             rep.Add("dh0", r.DH0, this["dh0"]);
-            if (Kind == CellKind.Lstm) rep.Add("dc0", r.DC0, this["dc0"]);
+            if (Kind == "lstm") rep.Add("dc0", r.DC0, this["dc0"]);
             foreach (var p in ParameterNames)
                 rep.Add("grad." + p, r.ParamGrads[p], this["grad." + p]);
             return rep;
@@ -190,11 +191,11 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
         };
         var kind = Meta("kind") switch
         {
-            "rnn_tanh" => CellKind.RnnTanh,
-            "rnn_relu" => CellKind.RnnRelu,
-            "lstm" => CellKind.Lstm,
-            "gru" => CellKind.Gru,
-            "gru_reset_before" => CellKind.GruResetBefore,
+            "rnn_tanh" => "rnn",
+            "rnn_relu" => "rnn-relu",
+            "lstm" => "lstm",
+            "gru" => "gru",
+            "gru_reset_before" => "gru-cho",
             var s => throw new InvalidDataException($"{file}: unknown kind '{s}'."),
         };
         var names = st.Names.Where(n => n.StartsWith("grad.", StringComparison.Ordinal)).Select(n => n["grad.".Length..]).ToList();
@@ -203,7 +204,7 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
     }
 
     /// <summary>Builds the layer the fixture describes (optionally as another cell kind), loads its weights, runs forward and backward.</summary>
-    private static Result Run(Fixture fx, CellKind? kindOverride, int threads)
+    private static Result Run(Fixture fx, string? kindOverride, int threads)
     {
         var store = new ParameterStore();
         var rnn = new Recurrent(store, "rnn", kindOverride ?? fx.Kind, fx.InputSize, fx.HiddenSize, fx.Layers, fx.Bias, fx.BatchFirst, 0f)
@@ -219,7 +220,7 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
             p.Value.Fill(float.NaN);
             p.CopyFrom(fx[p.Name["rnn.".Length..]]);
         }
-        bool lstm = rnn.Kind == CellKind.Lstm;
+        bool lstm = rnn.Cell.Name == "lstm";
         var outp = rnn.Forward(fx["x"], fx["h0"], lstm ? fx["c0"] : null, training: false);
         var y = outp.Output.Clone();
         var hn = outp.HN.Clone();

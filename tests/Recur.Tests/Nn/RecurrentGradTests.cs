@@ -1,4 +1,5 @@
 using Recur.Nn;
+using Recur.Nn.Cells;
 using Recur.Tests.TestUtil;
 using Xunit;
 
@@ -6,17 +7,17 @@ namespace Recur.Tests.Nn;
 
 public sealed class RecurrentGradTests
 {
-    public static TheoryData<CellKind, int, bool, float> Cases => new()
+    public static TheoryData<string, int, bool, float> Cases => new()
     {
-        { CellKind.RnnTanh, 1, false, 0f },
-        { CellKind.RnnTanh, 2, true, 0f },
-        { CellKind.RnnRelu, 2, false, 0f },
-        { CellKind.Lstm, 1, false, 0f },
-        { CellKind.Lstm, 3, true, 0.3f },
-        { CellKind.Gru, 2, false, 0f },
-        { CellKind.Gru, 2, true, 0.25f },
-        { CellKind.GruResetBefore, 1, true, 0f },
-        { CellKind.GruResetBefore, 2, false, 0.2f },
+        { "rnn", 1, false, 0f },
+        { "rnn", 2, true, 0f },
+        { "rnn-relu", 2, false, 0f },
+        { "lstm", 1, false, 0f },
+        { "lstm", 3, true, 0.3f },
+        { "gru", 2, false, 0f },
+        { "gru", 2, true, 0.25f },
+        { "gru-cho", 1, true, 0f },
+        { "gru-cho", 2, false, 0.2f },
     };
 
     /// <summary>
@@ -26,25 +27,25 @@ public sealed class RecurrentGradTests
     /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
-    public void GradientsMatchCentralDifferences(CellKind kind, int layers, bool batchFirst, float dropout)
+    public void GradientsMatchCentralDifferences(string kind, int layers, bool batchFirst, float dropout)
         => CheckGradients(kind, layers, batchFirst, dropout, weightDrop: 0f);
 
-    public static TheoryData<CellKind, int, float> WeightDropCases() => new()
+    public static TheoryData<string, int, float> WeightDropCases() => new()
     {
-        { CellKind.Lstm, 2, 0f },
-        { CellKind.Lstm, 1, 0.2f },
-        { CellKind.Gru, 2, 0f },
-        { CellKind.GruResetBefore, 2, 0.1f },
-        { CellKind.RnnTanh, 2, 0f },
+        { "lstm", 2, 0f },
+        { "lstm", 1, 0.2f },
+        { "gru", 2, 0f },
+        { "gru-cho", 2, 0.1f },
+        { "rnn", 2, 0f },
     };
 
     /// <summary>The same check with DropConnect on W_hh (one mask per forward, redrawn from the same seed).</summary>
     [Theory]
     [MemberData(nameof(WeightDropCases))]
-    public void WeightDropGradientsMatchCentralDifferences(CellKind kind, int layers, float dropout)
+    public void WeightDropGradientsMatchCentralDifferences(string kind, int layers, float dropout)
         => CheckGradients(kind, layers, batchFirst: false, dropout, weightDrop: 0.4f);
 
-    private static void CheckGradients(CellKind kind, int layers, bool batchFirst, float dropout, float weightDrop)
+    private static void CheckGradients(string kind, int layers, bool batchFirst, float dropout, float weightDrop)
     {
         const int T = 5, B = 3, I = 4, H = 6;
         var store = new ParameterStore();
@@ -55,7 +56,7 @@ public sealed class RecurrentGradTests
         for (int i = 0; i < store.Count; i++) store.Values[i] *= 2f;
         var x = Tensor.Randn(rng, 1f, batchFirst ? [B, T, I] : [T, B, I]);
         var h0 = Tensor.Randn(rng, 0.5f, layers, B, H);
-        Tensor? c0 = kind == CellKind.Lstm ? Tensor.Randn(rng, 0.5f, layers, B, H) : null;
+        Tensor? c0 = kind == "lstm" ? Tensor.Randn(rng, 0.5f, layers, B, H) : null;
         var ry = Tensor.Randn(rng, 1f, batchFirst ? [B, T, H] : [T, B, H]);
         var rh = Tensor.Randn(rng, 1f, layers, B, H);
         Tensor? rc = c0 is null ? null : Tensor.Randn(rng, 1f, layers, B, H);
@@ -78,7 +79,7 @@ public sealed class RecurrentGradTests
         var grads = store.Grads.ToArray();
 
         // ReLU has kinks: a smaller step keeps the central difference on one side of them.
-        float h = kind == CellKind.RnnRelu ? 1e-3f : 1e-2f;
+        float h = kind == "rnn-relu" ? 1e-3f : 1e-2f;
         foreach (var p in store.Parameters)
             GradCheck.Check($"{kind} {p.Name}", Loss, store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: h);
         GradCheck.Check($"{kind} dx", Loss, x.Data, 0, x.Length, dx, h: h);
@@ -90,11 +91,11 @@ public sealed class RecurrentGradTests
     public void WeightDropMasksTrainingOnlyAndZeroesTheDroppedWeightsGradients()
     {
         var store = new ParameterStore();
-        var rnn = new Recurrent(store, "rnn", CellKind.Lstm, 3, 8, numLayers: 2) { WeightDrop = 0.5f };
+        var rnn = new Recurrent(store, "rnn", "lstm", 3, 8, numLayers: 2) { WeightDrop = 0.5f };
         rnn.Reset(new Rng(1));
         var x = Tensor.Randn(new Rng(2), 1f, 4, 2, 3);
         var plainStore = new ParameterStore();
-        var plain = new Recurrent(plainStore, "rnn", CellKind.Lstm, 3, 8, numLayers: 2);
+        var plain = new Recurrent(plainStore, "rnn", "lstm", 3, 8, numLayers: 2);
         store.Values.AsSpan(0, store.Count).CopyTo(plainStore.Values);
         // evaluation: the weights as they are
         Assert.Equal(plain.Forward(x).Output.Data, rnn.Forward(x).Output.Data);
@@ -194,12 +195,12 @@ public sealed class RecurrentParallelCellTests
 {
     /// <summary>Sizes large enough that the elementwise cell work is split across threads too.</summary>
     [Theory]
-    [InlineData(CellKind.RnnTanh, 64)]
-    [InlineData(CellKind.RnnRelu, 64)]
-    [InlineData(CellKind.Lstm, 32)]
-    [InlineData(CellKind.Gru, 32)]
-    [InlineData(CellKind.GruResetBefore, 32)]
-    public void ThreadsDoNotChangeAnyBit(CellKind kind, int batch)
+    [InlineData("rnn", 64)]
+    [InlineData("rnn-relu", 64)]
+    [InlineData("lstm", 32)]
+    [InlineData("gru", 32)]
+    [InlineData("gru-cho", 32)]
+    public void ThreadsDoNotChangeAnyBit(string kind, int batch)
     {
         float[] Run(int threads)
         {
@@ -223,11 +224,11 @@ public sealed class RecurrentTokenInputTests
 {
     /// <summary>ForwardTokens/BackwardTokens compute the same function and gradients as Forward(embedding[ids]).</summary>
     [Theory]
-    [InlineData(CellKind.Lstm, true)]
-    [InlineData(CellKind.Gru, true)]
-    [InlineData(CellKind.GruResetBefore, true)]
-    [InlineData(CellKind.RnnTanh, false)]
-    public void TokenPathEqualsTheEmbeddedTensorPath(CellKind kind, bool bias)
+    [InlineData("lstm", true)]
+    [InlineData("gru", true)]
+    [InlineData("gru-cho", true)]
+    [InlineData("rnn", false)]
+    public void TokenPathEqualsTheEmbeddedTensorPath(string kind, bool bias)
     {
         const int T = 6, B = 5, V = 7, E = 4, H = 9;
         var rng = new Rng(21);

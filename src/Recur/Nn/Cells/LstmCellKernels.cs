@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics.X86;
 using Recur.Kernels;
 using static Recur.Kernels.FastMath;
 
-namespace Recur.Nn;
+namespace Recur.Nn.Cells;
 
 /// <summary>
 /// The LSTM cell's elementwise work for one batch row, fused into one pass over the hidden units:

@@ -1,0 +1,52 @@
+namespace Recur.Nn.Cells;
+
+/// <summary>
+/// Every recurrent cell by name: what <c>--model</c> accepts and <c>config.json</c> records. Adding a cell is
+/// one file under <c>Nn/Cells/</c> and one line here; usage text and validation come from this list.
+/// </summary>
+public static class CellRegistry
+{
+    private static readonly RecurrentCell[] Cells =
+    [
+        new LstmCell(),
+        new GruCell(),
+        new GruChoCell(),
+        new RnnCell(relu: false),
+        new RnnCell(relu: true),
+    ];
+
+    /// <summary>All cells, in the order usage text lists them.</summary>
+    public static IReadOnlyList<RecurrentCell> All => Cells;
+
+    /// <summary>The registered names, in order.</summary>
+    public static IReadOnlyList<string> Names { get; } = Cells.Select(c => c.Name).ToArray();
+
+    /// <summary>The cell named <paramref name="name"/>, or null.</summary>
+    public static RecurrentCell? Find(string? name) => Cells.FirstOrDefault(c => c.Name == name);
+
+    /// <summary>The cell named <paramref name="name"/>; throws with the accepted names otherwise.</summary>
+    public static RecurrentCell Get(string name)
+        => Find(name) ?? throw new ArgumentException($"unknown cell '{name}'; the cells are {string.Join(", ", Names)}.", nameof(name));
+
+    /// <summary>The LSTM cell.</summary>
+    public static RecurrentCell Lstm => Get("lstm");
+
+    /// <summary>The GRU cell (PyTorch's, reset after the product).</summary>
+    public static RecurrentCell Gru => Get("gru");
+
+    /// <summary>The GRU cell of Cho et al. (reset before the product).</summary>
+    public static RecurrentCell GruCho => Get("gru-cho");
+
+    /// <summary>The tanh RNN cell.</summary>
+    public static RecurrentCell RnnTanh => Get("rnn");
+
+    /// <summary>The ReLU RNN cell.</summary>
+    public static RecurrentCell RnnRelu => Get("rnn-relu");
+
+    /// <summary>One line per cell, <c>name  summary</c>, for usage text.</summary>
+    public static string Usage(string indent = "  ")
+    {
+        int w = Names.Max(n => n.Length) + 2;
+        return string.Join("\n", Cells.Select(c => indent + c.Name.PadRight(w) + c.Summary));
+    }
+}

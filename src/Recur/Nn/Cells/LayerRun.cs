@@ -1,0 +1,172 @@
+using Recur.Kernels;
+
+namespace Recur.Nn.Cells;
+
+/// <summary>
+/// One layer of a <see cref="Recurrent"/> stack during one chunk of <c>T</c> steps over <c>B</c> rows: its
+/// parameters, the buffers every cell shares and the buffers its cell adds, and the per-step services
+/// (parallel rows, packed <c>W_hh</c>) a cell's step uses. Row-major, time-major: step <c>t</c>'s rows start at
+/// <c>t*B*width</c>.
+/// </summary>
+public sealed class LayerRun
+{
+    internal LayerRun(RecurrentCell cell, LayerParameters p, int inputSize, int hiddenSize)
+    {
+        Cell = cell; Parameters = p; In = inputSize; H = hiddenSize;
+        _job = new RowsJob(this);
+    }
+
+    /// <summary>The layer's cell.</summary>
+    public RecurrentCell Cell { get; }
+
+    /// <summary>The layer's parameters.</summary>
+    public LayerParameters Parameters { get; }
+
+    /// <summary>Input width of this layer.</summary>
+    public int In { get; }
+
+    /// <summary>Hidden width <c>H</c>.</summary>
+    public int H { get; }
+
+    /// <summary>Steps <c>T</c> and rows <c>B</c> of the current chunk.</summary>
+    public int T { get; private set; }
+
+    /// <inheritdoc cref="T"/>
+    public int B { get; private set; }
+
+    /// <summary>Threads for the products and the rows (results do not depend on it).</summary>
+    public int Threads { get; internal set; } = 1;
+
+    /// <summary>Gate pre-activations, then (after the step) whatever the cell keeps: <c>(T, B, G*H)</c>.</summary>
+    public float[] A = [];
+
+    /// <summary>Gradients with respect to the pre-activations: <c>(T, B, G*H)</c>.</summary>
+    public float[] DA = [];
+
+    /// <summary>Outputs <c>h_t</c>: <c>(T, B, H)</c>.</summary>
+    public float[] Y = [];
+
+    /// <summary>Cell state <c>c_t</c> for cells that have one: <c>(T, B, H)</c>.</summary>
+    public float[] C = [];
+
+    /// <summary>Initial states <c>h_{-1}</c>, <c>c_{-1}</c>: <c>(B, H)</c>.</summary>
+    public float[] H0 = [], C0 = [];
+
+    /// <summary>Carried gradients <c>dL/dh</c>, <c>dL/dc</c> during the reverse loop: <c>(B, H)</c>.</summary>
+    public float[] DhCarry = [], DcCarry = [];
+
+    /// <summary>Scratch of <c>(B, G*H)</c> for a step's recurrent branch or gradient parts.</summary>
+    public float[] Scratch = [];
+
+    /// <summary>The cell's own per-step buffers (see each cell for what they hold).</summary>
+    public float[] Aux1 = [], Aux2 = [];
+
+    /// <summary>Gradient of the input <c>(T, B, in)</c>.</summary>
+    public float[] Dx = [];
+
+    /// <summary>The upstream gradient <c>dL/dy</c> <c>(T, B, H)</c> during the reverse loop.</summary>
+    public float[]? Dy;
+
+    /// <summary>Packed <c>W_hh</c> blocks: <c>P*</c> for the forward products, <c>Q*</c> for the backward ones.</summary>
+    public readonly PackedMatrix P1 = new(), P2 = new(), Q1 = new(), Q2 = new();
+
+    /// <summary><c>W_hh</c> as used in this chunk (weight-dropped in training when enabled).</summary>
+    public float[] WhhUsed = [];
+
+    // The driver's own buffers.
+    internal float[] BiasFold = [], Table = [];
+    internal float[]? Mask, Dropped, X;
+    internal float[] WhhMask = [], DWhhScratch = [];
+    internal bool WeightDropped;
+
+    /// <summary><c>W_hh</c> of this chunk: masked in training under weight drop, else the parameter itself.</summary>
+    public ReadOnlySpan<float> Whh => WeightDropped ? WhhUsed : Parameters.WeightHh.Value;
+
+    /// <summary>The rows of step <paramref name="t"/> in a <c>(T, B, width)</c> buffer.</summary>
+    public Span<float> Step(float[] buffer, int t, int width) => buffer.AsSpan(t * B * width, B * width);
+
+    /// <summary><c>h_{t-1}</c> <c>(B, H)</c>: the initial state for <c>t = 0</c>.</summary>
+    public ReadOnlySpan<float> HPrev(int t) => t == 0 ? H0 : Y.AsSpan((t - 1) * B * H, B * H);
+
+    /// <summary><c>c_{t-1}</c> <c>(B, H)</c>: the initial cell state for <c>t = 0</c>.</summary>
+    public ReadOnlySpan<float> CPrev(int t) => t == 0 ? C0 : C.AsSpan((t - 1) * B * H, B * H);
+
+    /// <summary>What the next layer reads: the dropped-out output in training, else the output.</summary>
+    internal float[] NextInput => Dropped is not null && Mask is not null ? Dropped : Y;
+
+    internal void Allocate(int T, int B, bool dropout)
+    {
+        this.T = T; this.B = B;
+        int n = T * B, GH = Cell.Gates * H;
+        A = Buffers.Ensure(A, n * GH);
+        DA = Buffers.Ensure(DA, n * GH);
+        Y = Buffers.Ensure(Y, n * H);
+        H0 = Buffers.Ensure(H0, B * H);
+        DhCarry = Buffers.Ensure(DhCarry, B * H);
+        Dx = Buffers.Ensure(Dx, n * In);
+        Scratch = Buffers.Ensure(Scratch, B * GH);
+        BiasFold = Buffers.Ensure(BiasFold, GH);
+        if (Cell.HasCellState)
+        {
+            C = Buffers.Ensure(C, n * H);
+            C0 = Buffers.Ensure(C0, B * H);
+            DcCarry = Buffers.Ensure(DcCarry, B * H);
+        }
+        Cell.Allocate(this, T, B);
+        if (dropout)
+        {
+            Mask = Buffers.Ensure(Mask, n * H);
+            Dropped = Buffers.Ensure(Dropped, n * H);
+        }
+        else { Mask = null; Dropped = null; }
+    }
+
+    /// <summary>Adds the upstream <c>dL/dy_t</c> to the carried <c>dL/dh</c> for rows <c>[b0, b1)</c> (a step's first backward phase).</summary>
+    public void AddUpstream(int t, int b0, int b1)
+    {
+        if (Dy is null) return;
+        var dh = DhCarry.AsSpan(b0 * H, (b1 - b0) * H);
+        System.Numerics.Tensors.TensorPrimitives.Add(dh, Dy.AsSpan((t * B + b0) * H, (b1 - b0) * H), dh);
+    }
+
+    /// <summary><c>dW[0:rows] += dA[:, 0:rows]^T [h_{-1}; y_0..y_{T-2}]</c> for a <c>(rows, H)</c> block of <c>dW_hh</c>.</summary>
+    public void AccumulateHiddenGrad(ReadOnlySpan<float> dA, int ld, int rows, Span<float> dW)
+    {
+        Gemm.Sgemm(true, false, rows, H, B, 1f, dA, ld, H0, H, 1f, dW, H, Threads);
+        if (T > 1)
+            Gemm.Sgemm(true, false, rows, H, (T - 1) * B, 1f, dA.Slice(B * ld), ld, Y, H, 1f, dW, H, Threads);
+    }
+
+    /// <summary>
+    /// Runs the cell's elementwise rows of step <paramref name="t"/>, split across the kernel worker pool
+    /// when there are several threads and enough work. Rows are independent, so the split changes no result.
+    /// </summary>
+    public void RunRows(int t, int phase, bool forward)
+    {
+        int parts = Math.Min(Threads <= 0 ? Environment.ProcessorCount : Threads, B);
+        if (parts > 1 && (long)B * H * Cell.Gates >= 8192)
+        {
+            _job.Set(t, phase, forward, parts);
+            GemmWorkerPool.Shared.Run(parts, _job);
+        }
+        else if (forward) Cell.ForwardRows(this, t, phase, 0, B);
+        else Cell.BackwardRows(this, t, phase, 0, B);
+    }
+
+    private readonly RowsJob _job;
+
+    private sealed class RowsJob(LayerRun owner) : IParallelPart
+    {
+        private int _t, _phase, _parts;
+        private bool _forward;
+
+        public void Set(int t, int phase, bool forward, int parts) => (_t, _phase, _forward, _parts) = (t, phase, forward, parts);
+
+        public void Execute(int part)
+        {
+            int b0 = (int)((long)owner.B * part / _parts), b1 = (int)((long)owner.B * (part + 1) / _parts);
+            if (_forward) owner.Cell.ForwardRows(owner, _t, _phase, b0, b1);
+            else owner.Cell.BackwardRows(owner, _t, _phase, b0, b1);
+        }
+    }
+}
