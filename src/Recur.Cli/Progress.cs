@@ -21,6 +21,7 @@ internal sealed class ConsoleProgress : TrainingMonitor
     private double _lastVal = double.NaN;
     private int _lineWidth;
     private IterationReport _last;
+    private string _unit = "tok";
 
     public ConsoleProgress(TextWriter output, bool live, int printEvery, int sampleLength = 200, double sampleTemperature = 0.8)
     {
@@ -34,13 +35,12 @@ internal sealed class ConsoleProgress : TrainingMonitor
     /// <summary>True when standard output is an interactive terminal.</summary>
     public static bool IsTerminal => !Console.IsOutputRedirected;
 
-    public override void OnStart(CharTrainer trainer)
+    public override void OnStart(Trainer trainer)
     {
         var o = trainer.Options;
         if (trainer.ValLosses.Count > 0) _lastVal = trainer.ValLosses[^1];
-        var b = trainer.Batcher;
-        WriteLine(Inv($"{(trainer.Iteration > 0 ? $"resuming at iteration {trainer.Iteration}" : "training")}: {o.Model}{(o.Model == "rnn" ? "-" + o.Nonlinearity : "")} hidden {o.Hidden} x {o.Layers} layer(s), embed {o.Embed}, {trainer.Model.Store.Count:N0} parameters; vocabulary {trainer.Vocabulary.Count}; train {trainer.Splits.Train.Length:N0} / val {trainer.Splits.Val.Length:N0}{(trainer.Splits.Test.Length > 0 ? $" / test {trainer.Splits.Test.Length:N0}" : "")} characters"));
-        WriteLine(Inv($"batch {o.BatchSize} x seq {o.SeqLength}, {b.BatchesPerEpoch:N0} iterations per epoch; {o.Optimizer} lr {o.LearningRate:G4}{(o.LrSchedule == "cosine" ? $" cosine to {o.LrMin:G3}" : o.LrDecay < 1 ? $" x{o.LrDecay:G3} every {o.LrDecayEvery:G3} epoch(s)" : "")}, clip {o.ClipMode} {o.GradClip:G3}{(o.Dropout > 0 ? $", dropout {o.Dropout:G3}" : "")}{(o.WeightDrop > 0 ? $", weight drop {o.WeightDrop:G3}" : "")}{(o.WeightDecay > 0 ? $", weight decay {o.WeightDecay:G3}" : "")}{(o.Ema > 0 ? $", weight average {o.Ema:G6}" : "")}; {trainer.Model.Threads} thread(s); stop at {Limits(o)}"));
+        WriteLine(Inv($"{(trainer.Iteration > 0 ? $"resuming at iteration {trainer.Iteration}" : "training")}: {trainer.Task.Describe()}"));
+        WriteLine(Inv($"{trainer.Task.BatchesPerEpoch:N0} iterations per epoch; {o.Optimizer} lr {o.LearningRate:G4}{(o.LrSchedule == "cosine" ? $" cosine to {o.LrMin:G3}" : o.LrDecay < 1 ? $" x{o.LrDecay:G3} every {o.LrDecayEvery:G3} epoch(s)" : "")}, clip {o.ClipMode} {o.GradClip:G3}{(o.Dropout > 0 ? $", dropout {o.Dropout:G3}" : "")}{(o.WeightDrop > 0 ? $", weight drop {o.WeightDrop:G3}" : "")}{(o.WeightDecay > 0 ? $", weight decay {o.WeightDecay:G3}" : "")}{(o.Ema > 0 ? $", weight average {o.Ema:G6}" : "")}{(o.Patience > 0 ? $", patience {o.Patience}" : "")}; {trainer.Task.Threads} thread(s); stop at {Limits(o)}"));
         if (trainer.OutputDirectory is not null) WriteLine($"run folder: {trainer.OutputDirectory}");
     }
 
@@ -53,9 +53,10 @@ internal sealed class ConsoleProgress : TrainingMonitor
         return parts.Count == 0 ? "Ctrl-C" : string.Join(" or ", parts);
     }
 
-    public override void OnIteration(CharTrainer trainer, in IterationReport r)
+    public override void OnIteration(Trainer trainer, in IterationReport r)
     {
         _last = r;
+        _unit = trainer.Task.ItemName;
         if (_live)
         {
             if (_redraw.ElapsedMilliseconds < 100 && r.Iteration > 1) return;
@@ -64,22 +65,25 @@ internal sealed class ConsoleProgress : TrainingMonitor
         }
         else if (r.Iteration % _printEvery == 0)
         {
-            _out.WriteLine(Inv($"iter {r.Iteration}{Total(r)} | epoch {r.Epoch:F2} | loss {r.Loss:F4} (smooth {r.SmoothLoss:F4}) | lr {r.LearningRate:G3} | grad norm {r.GradNorm:F2} | {r.TokensPerSecond:N0} tok/s | {Time(r.ElapsedSeconds)} elapsed{Eta(r)}"));
+            _out.WriteLine(Inv($"iter {r.Iteration}{Total(r)} | epoch {r.Epoch:F2} | loss {r.Loss:F4} (smooth {r.SmoothLoss:F4}) | lr {r.LearningRate:G3} | grad norm {r.GradNorm:F2} | {r.TokensPerSecond:N0} {_unit}/s | {Time(r.ElapsedSeconds)} elapsed{Eta(r)}"));
         }
     }
 
-    public override void OnEvaluation(CharTrainer trainer, in EvaluationReport r)
+    public override void OnEvaluation(Trainer trainer, in EvaluationReport r)
     {
         _lastVal = r.ValLoss;
         ClearLine();
-        _out.WriteLine(Inv($"iter {r.Iteration} (epoch {r.Epoch:F2}): val loss {r.ValLoss:F4} nats/char ({r.ValBitsPerChar:F4} bits/char), train {r.TrainLoss:F4}, {r.Seconds:F1} s{(r.IsBest ? "  * best" : "")}"));
+        string detail = trainer.Task.LossUnit == "nats/char"
+            ? Inv($"{r.ValLoss:F4} nats/char ({r.ValBitsPerChar:F4} bits/char)")
+            : Inv($"{r.ValLoss:F4}") + string.Concat(r.Metrics.Select(kv => Inv($", {kv.Key} {kv.Value:F4}")));
+        _out.WriteLine(Inv($"iter {r.Iteration} (epoch {r.Epoch:F2}): val loss {detail}, train {r.TrainLoss:F4}, {r.Seconds:F1} s{(r.IsBest ? "  * best" : "")}"));
         if (_live) Draw(_last);
     }
 
-    public override void OnSampleDue(CharTrainer trainer)
+    public override void OnSampleDue(Trainer trainer)
     {
-        if (_sampleLength <= 0) return;
-        string s = trainer.Sample(_sampleLength, _sampleTemperature, seed: (ulong)trainer.Iteration);
+        if (_sampleLength <= 0 || trainer.Task is not Tasks.CharLmTask lm) return;
+        string s = trainer.WithEvaluationWeights(() => Tasks.CharLmTask.SampleText(lm.Model, lm.Vocabulary, _sampleLength, _sampleTemperature, (ulong)trainer.Iteration));
         ClearLine();
         _out.WriteLine(Inv($"--- sample at iteration {trainer.Iteration} (temperature {_sampleTemperature:G2}) ---"));
         _out.WriteLine(s);
@@ -87,12 +91,12 @@ internal sealed class ConsoleProgress : TrainingMonitor
         if (_live) Draw(_last);
     }
 
-    public override void OnStop(CharTrainer trainer, TrainResult result) => ClearLine();
+    public override void OnStop(Trainer trainer, TrainResult result) => ClearLine();
 
     private void Draw(in IterationReport r)
     {
         string val = double.IsNaN(_lastVal) ? "-" : _lastVal.ToString("F3", CultureInfo.InvariantCulture);
-        string text = Inv($"iter {r.Iteration}{Total(r)} | ep {r.Epoch:F2} | loss {r.SmoothLoss:F3} | val {val} | {Kilo(r.TokensPerSecond)} tok/s{Eta(r)}");
+        string text = Inv($"iter {r.Iteration}{Total(r)} | ep {r.Epoch:F2} | loss {r.SmoothLoss:F3} | val {val} | {Kilo(r.TokensPerSecond)} {_unit}/s{Eta(r)}");
         int width = TerminalWidth();
         int barWidth = Math.Min(30, width - text.Length - 4);
         if (barWidth >= 10)

@@ -45,8 +45,7 @@ internal sealed class EvalCommand : ICommand
         var model = ck.Model;
         if (trainWeights)
         {
-            var c = ck.Config;
-            var state = TrainingState.Read(ck.StatePath, model.Store.Count, c.Layers, ck.Training?.BatchSize ?? 1, c.Hidden);
+            var state = TrainingState.Read(ck.StatePath, model.Store.Count);
             if (state.TrainWeights is null)
                 throw new CliException($"{ck.Directory}: the run did not average its weights (--ema), so model.safetensors already holds the optimizer's weights; drop --train-weights.");
             state.TrainWeights.CopyTo(model.Store.Values.AsSpan());

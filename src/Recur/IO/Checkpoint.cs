@@ -105,6 +105,9 @@ public static class Checkpoint
     /// <summary>The <c>"format"</c> value of a config file.</summary>
     public const string Format = "recur-char-model";
 
+    /// <summary>The task name written to config.json (a config without one, from before tasks, is this task's).</summary>
+    public const string TaskName = "char-lm";
+
     /// <summary>The config version this code writes and reads.</summary>
     public const int Version = 1;
 
@@ -193,25 +196,24 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(vocabulary);
         if (vocabulary.Count != model.Config.VocabSize)
             throw new ArgumentException($"vocabulary has {vocabulary.Count} characters but the model expects {model.Config.VocabSize}.", nameof(vocabulary));
-        string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
-        string parent = Path.GetDirectoryName(full) ?? ".";
-        string leaf = Path.GetFileName(full);
-        System.IO.Directory.CreateDirectory(parent);
-        string tmp = Path.Combine(parent, "." + leaf + ".tmp");
-        string old = Path.Combine(parent, "." + leaf + ".old");
-        if (System.IO.Directory.Exists(tmp)) System.IO.Directory.Delete(tmp, recursive: true);
-        System.IO.Directory.CreateDirectory(tmp);
-        if (state is not null) TrainingState.Write(Path.Combine(tmp, StateFile), state);
-        SafeTensors.Write(Path.Combine(tmp, ModelFile), model.Store.Parameters.Select(p => KeyValuePair.Create(p.Name, p.ToTensor())));
-        byte[] json = ConfigBytes(model.Config, vocabulary, training, progress, data);
-        AtomicFile.WriteAllBytes(Path.Combine(tmp, ConfigFile), json);
-        if (System.IO.Directory.Exists(full))
+        CheckpointFolder.Write(directory, tmp =>
         {
-            if (System.IO.Directory.Exists(old)) System.IO.Directory.Delete(old, recursive: true);
-            System.IO.Directory.Move(full, old);
-        }
-        System.IO.Directory.Move(tmp, full);
-        if (System.IO.Directory.Exists(old)) System.IO.Directory.Delete(old, recursive: true);
+            if (state is not null) TrainingState.Write(Path.Combine(tmp, StateFile), state);
+            WriteModelFiles(tmp, model, vocabulary, training, progress, data);
+        });
+    }
+
+    /// <summary>
+    /// Writes a character model's <c>model.safetensors</c> and <c>config.json</c> (task <c>char-lm</c>) into
+    /// <paramref name="directory"/> (a checkpoint folder being built).
+    /// </summary>
+    public static void WriteModelFiles(string directory, CharModel model, Vocabulary vocabulary, TrainOptions? training = null,
+        CheckpointProgress? progress = null, DataInfo? data = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        SafeTensors.Write(Path.Combine(directory, ModelFile), model.Store.Parameters.Select(p => KeyValuePair.Create(p.Name, p.ToTensor())));
+        AtomicFile.WriteAllBytes(Path.Combine(directory, ConfigFile), ConfigBytes(model.Config, vocabulary, training, progress, data));
     }
 
     /// <summary>
@@ -239,6 +241,7 @@ public static class Checkpoint
             w.WriteStartObject();
             w.WriteString("format", Format);
             w.WriteNumber("version", Version);
+            w.WriteString("task", TaskName);
             w.WritePropertyName("model");
             JsonSerializer.Serialize(w, config, JsonOptions);
             w.WriteStartArray("vocabulary");

@@ -1,5 +1,3 @@
-using Recur.Data;
-
 namespace Recur.IO;
 
 /// <summary>
@@ -9,16 +7,17 @@ namespace Recur.IO;
 /// carried hidden state are <c>F32</c> tensors.
 /// <code>
 /// iteration            I64 (1)       optimizer updates done
-/// position             I64 (2)       batcher (epoch, batch) of the next batch
 /// rng                  I64 (4)       xoshiro256** state words of the dropout stream
 /// optimizer.step       I64 (1)       the optimizer's step count
 /// optimizer.NAME       F32 (P)       each optimizer buffer (exp_avg, exp_avg_sq, square_avg, sum, momentum_buffer, ...)
-/// hidden.h, hidden.c   F32 (L,B,H)   carried state (absent at an epoch start / for GRU and RNN)
 /// history.train_loss   I64 (n)       every iteration's loss, as IEEE-754 double bits
 /// history.val_iteration, history.val_loss   I64 (m)   every evaluation
 /// elapsed_seconds      I64 (1)       training wall-clock so far, double bits
 /// train_weights        F32 (P)       with --ema only: the optimizer's weights (model.safetensors holds their average)
 /// </code>
+/// Every other entry belongs to the task (<see cref="TaskIntegers"/>, <see cref="TaskTensors"/>): the character
+/// LM keeps <c>position</c> I64 (2), the batcher's (epoch, batch) of the next batch, and <c>hidden.h</c>,
+/// <c>hidden.c</c> F32 (L,B,H), the carried state (absent at an epoch start, and <c>c</c> for cells without one).
 /// Metadata: <c>format = recur-train-state</c>, <c>version = 1</c>, <c>optimizer</c> (its name).
 /// </summary>
 public sealed class TrainingState
@@ -38,17 +37,8 @@ public sealed class TrainingState
     /// <summary>State words of the training random stream (dropout).</summary>
     public required ulong[] RngState { get; init; }
 
-    /// <summary>The next training batch.</summary>
-    public required StreamPosition Position { get; init; }
-
     /// <summary>Optimizer updates done.</summary>
     public required long Iteration { get; init; }
-
-    /// <summary>Carried hidden state <c>(L, B, H)</c>, or null.</summary>
-    public Tensor? Hidden { get; init; }
-
-    /// <summary>Carried LSTM cell state <c>(L, B, H)</c>, or null.</summary>
-    public Tensor? Cell { get; init; }
 
     /// <summary>Loss of every iteration, nats per character.</summary>
     public required double[] TrainLosses { get; init; }
@@ -69,6 +59,12 @@ public sealed class TrainingState
     /// </summary>
     public float[]? TrainWeights { get; init; }
 
+    /// <summary>The task's own integer entries (e.g. the character LM's <c>position</c>).</summary>
+    public IReadOnlyDictionary<string, IntegerArray> TaskIntegers { get; init; } = new Dictionary<string, IntegerArray>();
+
+    /// <summary>The task's own tensors (e.g. the character LM's carried <c>hidden.h</c>, <c>hidden.c</c>).</summary>
+    public IReadOnlyDictionary<string, Tensor> TaskTensors { get; init; } = new Dictionary<string, Tensor>();
+
     /// <summary>Writes <paramref name="state"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, TrainingState state)
     {
@@ -76,7 +72,6 @@ public sealed class TrainingState
         var ints = new List<KeyValuePair<string, IntegerArray>>
         {
             new("iteration", new IntegerArray([state.Iteration])),
-            new("position", new IntegerArray([state.Position.Epoch, state.Position.Batch])),
             new("rng", IntegerArray.FromUInt64(state.RngState)),
             new("optimizer.step", new IntegerArray([state.OptimizerSteps])),
             new("history.train_loss", Bits(state.TrainLosses)),
@@ -84,21 +79,28 @@ public sealed class TrainingState
             new("history.val_loss", Bits(state.ValLosses)),
             new("elapsed_seconds", Bits([state.ElapsedSeconds])),
         };
+        foreach (var (name, v) in state.TaskIntegers) ints.Add(new(CheckTaskName(name), v));
         var tensors = new List<KeyValuePair<string, Tensor>>();
         foreach (var (name, buf) in state.OptimizerBuffers) tensors.Add(new("optimizer." + name, new Tensor(buf, buf.Length)));
-        if (state.Hidden is not null) tensors.Add(new("hidden.h", state.Hidden));
-        if (state.Cell is not null) tensors.Add(new("hidden.c", state.Cell));
+        foreach (var (name, t) in state.TaskTensors) tensors.Add(new(CheckTaskName(name), t));
         if (state.TrainWeights is not null) tensors.Add(new("train_weights", new Tensor(state.TrainWeights, state.TrainWeights.Length)));
         var meta = new Dictionary<string, string> { ["format"] = Format, ["version"] = "1", ["optimizer"] = state.OptimizerName };
         SafeTensors.Write(path, new SafeTensorsFile(tensors, ints, meta));
     }
 
+    private static readonly HashSet<string> GenericIntegers = ["iteration", "rng", "optimizer.step", "history.train_loss", "history.val_iteration", "history.val_loss", "elapsed_seconds"];
+
+    private static string CheckTaskName(string name)
+        => GenericIntegers.Contains(name) || name == "train_weights" || name.StartsWith("optimizer.", StringComparison.Ordinal)
+            ? throw new ArgumentException($"'{name}' is a trainer entry of the state file; a task cannot use it.", nameof(name))
+            : name;
+
     /// <summary>
     /// Reads a state file and checks it against the run it should continue: the optimizer buffers
-    /// must have <paramref name="parameterCount"/> elements, the hidden state <c>(layers, batch, hidden)</c>.
-    /// Throws <see cref="CheckpointFormatException"/> naming what does not fit.
+    /// must have <paramref name="parameterCount"/> elements. The task's own entries are returned as they are
+    /// (the task checks them). Throws <see cref="CheckpointFormatException"/> naming what does not fit.
     /// </summary>
-    public static TrainingState Read(string path, int parameterCount, int layers, int batchSize, int hidden)
+    public static TrainingState Read(string path, int parameterCount)
     {
         if (!File.Exists(path)) throw new CheckpointFormatException($"{path}: missing; this checkpoint has no training state to resume from (use --init-from to start from its weights).");
         var f = SafeTensors.Read(path);
@@ -117,9 +119,6 @@ public sealed class TrainingState
         long iteration = One("iteration");
         long steps = One("optimizer.step");
         if (iteration < 0 || steps < 0) throw new CheckpointFormatException($"{path}: negative iteration ({iteration}) or step count ({steps}).");
-        var pos = f.GetIntegers("position").Data;
-        if (pos.Length != 2 || pos[0] < 0 || pos[1] < 0 || pos[0] > int.MaxValue || pos[1] > int.MaxValue)
-            throw new CheckpointFormatException($"{path}: 'position' should be (epoch, batch), non-negative.");
         var rng = f.GetIntegers("rng").ToUInt64();
         if (rng.Length != 4 || rng.All(w => w == 0)) throw new CheckpointFormatException($"{path}: 'rng' should hold 4 state words, not all zero.");
         var buffers = new Dictionary<string, float[]>(StringComparer.Ordinal);
@@ -129,13 +128,6 @@ public sealed class TrainingState
             if (t.Rank != 1 || t.Length != parameterCount)
                 throw new CheckpointFormatException($"{path}: optimizer buffer '{name}' has shape {t.ShapeString}, expected ({parameterCount}) for this model.");
             buffers[name["optimizer.".Length..]] = t.Data;
-        }
-        Tensor? Hidden(string name)
-        {
-            if (!f.Tensors.TryGetValue(name, out var t)) return null;
-            if (!t.HasShape(layers, batchSize, hidden))
-                throw new CheckpointFormatException($"{path}: '{name}' has shape {t.ShapeString}, expected ({layers}, {batchSize}, {hidden}).");
-            return t;
         }
         var trainLosses = Doubles(f.GetIntegers("history.train_loss").Data);
         var valIters = f.GetIntegers("history.val_iteration").Data;
@@ -158,15 +150,14 @@ public sealed class TrainingState
             OptimizerSteps = steps,
             OptimizerBuffers = buffers,
             RngState = rng,
-            Position = new StreamPosition((int)pos[0], (int)pos[1]),
             Iteration = iteration,
-            Hidden = Hidden("hidden.h"),
-            Cell = Hidden("hidden.c"),
             TrainLosses = trainLosses,
             ValIterations = valIters,
             ValLosses = valLosses,
             ElapsedSeconds = elapsed.Length == 1 && double.IsFinite(elapsed[0]) ? elapsed[0] : 0,
             TrainWeights = trainWeights,
+            TaskIntegers = f.Integers.Where(kv => !GenericIntegers.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
+            TaskTensors = f.Tensors.Where(kv => kv.Key != "train_weights" && !kv.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
         };
     }
 

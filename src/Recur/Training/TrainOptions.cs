@@ -93,6 +93,9 @@ public sealed record TrainOptions
     /// <summary>Evaluate on the whole validation split (and checkpoint) every this many iterations.</summary>
     public int EvalEvery { get; init; } = 1000;
 
+    /// <summary>Stop after this many evaluations in a row without a new best validation loss (0 = never; early stopping).</summary>
+    public int Patience { get; init; }
+
     /// <summary>Print a sample every this many iterations (0 = never); the caller does the printing.</summary>
     public int SampleEvery { get; init; }
 
@@ -117,6 +120,34 @@ public sealed record TrainOptions
         Dropout = (float)Dropout,
         WeightDrop = (float)WeightDrop,
     };
+
+    /// <summary>
+    /// The settings a resumed run may not change (architecture, sequence length, batch size, optimizer, splits):
+    /// one phrase per difference between the saved run's <paramref name="saved"/> and <paramref name="requested"/>, in
+    /// command-line words. Empty when the resume is allowed.
+    /// </summary>
+    public static IReadOnlyList<string> ResumeConflicts(TrainOptions saved, TrainOptions requested)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        ArgumentNullException.ThrowIfNull(requested);
+        var diffs = new List<string>();
+        void Same<T>(string name, T a, T b)
+        {
+            if (!EqualityComparer<T>.Default.Equals(a, b))
+                diffs.Add($"--{name} {Convert.ToString(b, CultureInfo.InvariantCulture)} (the run used {Convert.ToString(a, CultureInfo.InvariantCulture)})");
+        }
+        Same("model", saved.Model, requested.Model);
+        Same("nonlinearity", saved.Nonlinearity, requested.Nonlinearity);
+        Same("hidden", saved.Hidden, requested.Hidden);
+        Same("layers", saved.Layers, requested.Layers);
+        Same("embed", saved.Embed, requested.Embed);
+        Same("seq-length", saved.SeqLength, requested.SeqLength);
+        Same("batch-size", saved.BatchSize, requested.BatchSize);
+        Same("optimizer", saved.Optimizer, requested.Optimizer);
+        Same("val-frac", saved.ValFrac, requested.ValFrac);
+        Same("test-frac", saved.TestFrac, requested.TestFrac);
+        return diffs;
+    }
 
     /// <summary>The thread count to use: <see cref="Threads"/>, or every core when it is 0.</summary>
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
@@ -156,6 +187,7 @@ public sealed record TrainOptions
         if (!(TestFrac >= 0 && TestFrac < 1)) Fail("test-frac", TestFrac, "in [0, 1)");
         if (!(ValFrac + TestFrac < 1)) Fail("val-frac + test-frac", ValFrac + TestFrac, "below 1");
         if (EvalEvery < 1) Fail("eval-every", EvalEvery, "at least 1");
+        if (Patience < 0 || Patience > 1_000_000) Fail("patience", Patience, "in [0, 1000000] (0 = off)");
         if (SampleEvery < 0) Fail("sample-every", SampleEvery, "non-negative (0 = never)");
         if (Threads < 0 || Threads > 1024) Fail("threads", Threads, "in [0, 1024] (0 = all cores)");
     }

@@ -1,6 +1,6 @@
 namespace Recur.Training;
 
-/// <summary>Why <see cref="CharTrainer.Run"/> returned.</summary>
+/// <summary>Why <see cref="Trainer.Run"/> returned.</summary>
 public enum StopReason
 {
     /// <summary>Reached <see cref="TrainOptions.MaxIters"/>.</summary>
@@ -17,6 +17,9 @@ public enum StopReason
 
     /// <summary>The loss or the gradient norm became NaN or infinite; nothing was saved after it.</summary>
     NonFinite,
+
+    /// <summary><see cref="TrainOptions.Patience"/> evaluations in a row brought no new best validation loss (early stopping).</summary>
+    EarlyStop,
 }
 
 /// <summary>One training iteration, as reported to a <see cref="TrainingMonitor"/>.</summary>
@@ -44,6 +47,9 @@ public readonly record struct IterationReport(
 /// <param name="Seconds">Time the evaluation took.</param>
 public readonly record struct EvaluationReport(long Iteration, double Epoch, double ValLoss, double TrainLoss, bool IsBest, double Seconds)
 {
+    /// <summary>The task's other metrics of this evaluation (accuracy, ...).</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
     /// <summary>The validation loss in bits per character, <c>ValLoss / ln 2</c>.</summary>
     public double ValBitsPerChar => ValLoss / Math.Log(2);
 }
@@ -56,7 +62,11 @@ public readonly record struct EvaluationReport(long Iteration, double Epoch, dou
 /// <param name="BestValLoss">Lowest validation loss of the run (NaN when none).</param>
 /// <param name="Seconds">Wall-clock time of this invocation.</param>
 /// <param name="Message">A one-line explanation, e.g. where the loss became NaN and what was kept.</param>
-public sealed record TrainResult(StopReason Reason, long Iteration, double Epoch, double LastValLoss, double BestValLoss, double Seconds, string Message);
+public sealed record TrainResult(StopReason Reason, long Iteration, double Epoch, double LastValLoss, double BestValLoss, double Seconds, string Message)
+{
+    /// <summary>A one-line advice for the user (e.g. the overfitting hint), or null.</summary>
+    public string? Hint { get; init; }
+}
 
 /// <summary>
 /// Receives progress from <see cref="CharTrainer.Run"/>. Every method does nothing by default;
@@ -65,20 +75,20 @@ public sealed record TrainResult(StopReason Reason, long Iteration, double Epoch
 public abstract class TrainingMonitor
 {
     /// <summary>Training is about to start (or continue) at <see cref="CharTrainer.Iteration"/>.</summary>
-    public virtual void OnStart(CharTrainer trainer) { }
+    public virtual void OnStart(Trainer trainer) { }
 
     /// <summary>An iteration finished.</summary>
-    public virtual void OnIteration(CharTrainer trainer, in IterationReport report) { }
+    public virtual void OnIteration(Trainer trainer, in IterationReport report) { }
 
     /// <summary>An evaluation finished (before its checkpoint is written).</summary>
-    public virtual void OnEvaluation(CharTrainer trainer, in EvaluationReport report) { }
+    public virtual void OnEvaluation(Trainer trainer, in EvaluationReport report) { }
 
     /// <summary>A checkpoint folder was written.</summary>
-    public virtual void OnCheckpoint(CharTrainer trainer, string directory) { }
+    public virtual void OnCheckpoint(Trainer trainer, string directory) { }
 
     /// <summary><see cref="TrainOptions.SampleEvery"/> iterations passed; call <see cref="CharTrainer.Sample"/> to show one.</summary>
-    public virtual void OnSampleDue(CharTrainer trainer) { }
+    public virtual void OnSampleDue(Trainer trainer) { }
 
     /// <summary>The run stopped.</summary>
-    public virtual void OnStop(CharTrainer trainer, TrainResult result) { }
+    public virtual void OnStop(Trainer trainer, TrainResult result) { }
 }

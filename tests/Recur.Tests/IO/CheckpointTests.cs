@@ -111,10 +111,9 @@ public sealed class CheckpointTests : IDisposable
             OptimizerSteps = 17,
             OptimizerBuffers = opt.State,
             RngState = rng.State,
-            Position = new StreamPosition(3, 4),
             Iteration = 3,
-            Hidden = h,
-            Cell = null,
+            TaskIntegers = new Dictionary<string, IntegerArray> { ["position"] = new IntegerArray([3, 4]) },
+            TaskTensors = new Dictionary<string, Tensor> { ["hidden.h"] = h },
             TrainLosses = [Math.PI, 1e-300, 4.0 / 3],
             ValIterations = [2],
             ValLosses = [Math.E],
@@ -122,18 +121,28 @@ public sealed class CheckpointTests : IDisposable
         };
         string path = Path.Combine(_dir, "state.safetensors");
         TrainingState.Write(path, state);
-        var back = TrainingState.Read(path, model.Store.Count, 2, 3, 7);
+        var back = TrainingState.Read(path, model.Store.Count);
         Assert.Equal(17, back.OptimizerSteps);
         Assert.Equal(opt.State["exp_avg"], back.OptimizerBuffers["exp_avg"]);
         Assert.Equal(opt.State["exp_avg_sq"], back.OptimizerBuffers["exp_avg_sq"]);
         Assert.Equal(rng.State, back.RngState);
-        Assert.Equal(new StreamPosition(3, 4), back.Position);
+        Assert.Equal([3L, 4L], back.TaskIntegers["position"].Data);
         Assert.Equal(state.TrainLosses, back.TrainLosses);
-        Assert.Equal(h.Data, back.Hidden!.Data);
-        Assert.Null(back.Cell);
+        Assert.Equal(h.Data, back.TaskTensors["hidden.h"].Data);
+        Assert.False(back.TaskTensors.ContainsKey("hidden.c"));
         Assert.Equal(0.1, back.ElapsedSeconds);
-        // and a mismatch against the run is named
-        var e = Assert.Throws<CheckpointFormatException>(() => TrainingState.Read(path, model.Store.Count, 2, 4, 7));
+        // a task may not take a trainer entry's name
+        Assert.Throws<ArgumentException>(() => TrainingState.Write(path, new TrainingState
+        {
+            OptimizerName = "adam", OptimizerSteps = 0, OptimizerBuffers = opt.State, RngState = rng.State, Iteration = 0,
+            TrainLosses = [], ValIterations = [], ValLosses = [],
+            TaskIntegers = new Dictionary<string, IntegerArray> { ["iteration"] = new IntegerArray([1]) },
+        }));
+        // and the character task names a carried state that does not fit its run (batch 4, not 3)
+        var o = new TrainOptions { Hidden = 7, Layers = 2, Embed = 3, BatchSize = 4, SeqLength = 2 };
+        var task = new Recur.Tasks.CharLmTask(o, Vocabulary.FromText("abcde"), Enumerable.Range(0, 400).Select(i => i % 5).ToArray(),
+            new CharModel(o.ToModelConfig(5)));
+        var e = Assert.Throws<CheckpointFormatException>(() => task.LoadState(back, path));
         Assert.Contains("hidden.h", e.Message);
     }
 

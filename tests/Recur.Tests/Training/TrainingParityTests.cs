@@ -101,7 +101,7 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
     {
         public List<double> Norms { get; } = [];
 
-        public override void OnIteration(CharTrainer trainer, in IterationReport report) => Norms.Add(report.GradNorm);
+        public override void OnIteration(Trainer trainer, in IterationReport report) => Norms.Add(report.GradNorm);
     }
 
     /// <summary>

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using Recur.IO;
+using Recur.Nn;
+
+namespace Recur.Training;
+
+public sealed partial class Trainer
+{
+    private void EvaluateAndSave(TrainingMonitor? monitor, StreamWriter? metrics, Stopwatch clock, double startSession, RunFolder? folder)
+    {
+        double e0 = clock.Elapsed.TotalSeconds;
+        double val = double.NaN;
+        bool best = false;
+        if (Task.HasValidation)
+        {
+            var m = Evaluate();
+            LastMetrics = m;
+            val = m.Loss;
+            best = _valLosses.Count == 0 || val < _valLosses.Min();
+            long prevIter = _valIterations.Count > 0 ? _valIterations[^1] : 0;
+            double trainMean = MeanTrainLoss(prevIter, Iteration);
+            _valIterations.Add(Iteration);
+            _valLosses.Add(val);
+            double secs = clock.Elapsed.TotalSeconds - e0;
+            _sessionSeconds = startSession + clock.Elapsed.TotalSeconds;
+            var report = new EvaluationReport(Iteration, Epoch, val, trainMean, best, secs) { Metrics = m.Extra };
+            var extra = string.Concat(m.Extra.Select(kv => string.Create(CultureInfo.InvariantCulture, $",\"val_{kv.Key}\":{Json(kv.Value)}")));
+            metrics?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{{\"type\":\"val\",\"iter\":{Iteration},\"epoch\":{Epoch:R},\"val_loss\":{val:R},\"val_bpc\":{report.ValBitsPerChar:R}{extra},\"train_loss\":{Json(trainMean)},\"best\":{(best ? "true" : "false")},\"eval_s\":{secs:F3},\"elapsed_s\":{ElapsedSeconds:F3}}}"));
+            metrics?.Flush();
+            monitor?.OnEvaluation(this, report);
+        }
+        SaveCheckpoints(monitor, val, best || !Task.HasValidation, clock, startSession, folder);
+        folder?.WritePlot(_trainLosses, _valIterations, _valLosses, $"recur {Task.Name}: loss ({Task.LossUnit})");
+    }
+
+    private void SaveCheckpoints(TrainingMonitor? monitor, double valLoss, bool isBest, Stopwatch clock, double startSession, RunFolder? folder)
+    {
+        _sessionSeconds = startSession + clock.Elapsed.TotalSeconds;
+        if (folder is null) { _checkpointIteration = Iteration; return; }
+        var state = CaptureState();
+        double trainLoss = MeanTrainLoss(Math.Max(0, Iteration - Options.EvalEvery), Iteration);
+        var progress = new CheckpointProgress(Iteration, Epoch, double.IsNaN(trainLoss) ? null : trainLoss,
+            double.IsNaN(valLoss) ? null : valLoss, double.IsNaN(BestValLoss) ? null : BestValLoss, ElapsedSeconds);
+        string latest = folder.CheckpointPath(CheckpointKind.Latest);
+        string? best = isBest ? folder.CheckpointPath(CheckpointKind.Best) : null;
+        WithEvaluationWeights(() =>
+        {
+            void Write(string dir) => CheckpointFolder.Write(dir, tmp =>
+            {
+                TrainingState.Write(Path.Combine(tmp, Checkpoint.StateFile), state);
+                Task.WriteModel(tmp, progress);
+            });
+            Write(latest);
+            if (best is not null) Write(best);
+            return true;
+        });
+        monitor?.OnCheckpoint(this, latest);
+        if (best is not null) monitor?.OnCheckpoint(this, best);
+        _checkpointIteration = Iteration;
+    }
+
+    /// <summary>Everything needed to continue exactly from here (see <see cref="TrainingState"/>).</summary>
+    public TrainingState CaptureState()
+    {
+        var ints = new Dictionary<string, IntegerArray>(StringComparer.Ordinal);
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        Task.SaveState(ints, tensors);
+        return new TrainingState
+        {
+            OptimizerName = Options.Optimizer,
+            OptimizerSteps = Optimizer.StepCount,
+            OptimizerBuffers = Optimizer.State.ToDictionary(kv => kv.Key, kv => (float[])kv.Value.Clone(), StringComparer.Ordinal),
+            RngState = Rng.State,
+            Iteration = Iteration,
+            TrainLosses = [.. _trainLosses],
+            ValIterations = [.. _valIterations],
+            ValLosses = [.. _valLosses],
+            ElapsedSeconds = ElapsedSeconds,
+            TrainWeights = _average is null ? null : Task.Store.Values.AsSpan(0, Task.Store.Count).ToArray(),
+            TaskIntegers = ints,
+            TaskTensors = tensors,
+        };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with the model holding the weights that evaluation, previews and
+    /// checkpoints use: the average with <see cref="TrainOptions.Ema"/>, else the training weights (then it
+    /// just runs). The training weights are put back afterwards, bit for bit.
+    /// </summary>
+    public T WithEvaluationWeights<T>(Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (_average is null) return action();
+        var w = Task.Store.Values.AsSpan(0, Task.Store.Count);
+        _rawWeights ??= new float[w.Length];
+        w.CopyTo(_rawWeights);
+        _average.Values.CopyTo(w);
+        try { return action(); }
+        finally { _rawWeights.CopyTo(Task.Store.Values.AsSpan(0, Task.Store.Count)); }
+    }
+
+    /// <summary>The task's evaluation with the evaluation weights (the average under <see cref="TrainOptions.Ema"/>).</summary>
+    public TaskMetrics Evaluate() => WithEvaluationWeights(Task.Evaluate);
+
+    /// <summary>The iteration of the lowest validation loss, or 0.</summary>
+    public long BestIteration
+    {
+        get
+        {
+            if (_valLosses.Count == 0) return 0;
+            int k = 0;
+            for (int i = 1; i < _valLosses.Count; i++) if (_valLosses[i] < _valLosses[k]) k = i;
+            return _valIterations[k];
+        }
+    }
+
+    /// <summary>True when <see cref="TrainOptions.Patience"/> evaluations in a row brought no new best.</summary>
+    private bool PatienceExhausted()
+    {
+        int p = Options.Patience;
+        if (p <= 0 || _valLosses.Count <= p) return false;
+        double bestBefore = double.PositiveInfinity;
+        for (int i = 0; i < _valLosses.Count - p; i++) bestBefore = Math.Min(bestBefore, _valLosses[i]);
+        for (int i = _valLosses.Count - p; i < _valLosses.Count; i++) if (_valLosses[i] < bestBefore) return false;
+        return true;
+    }
+
+    /// <summary>Evaluations in a row, at the end, over which the hint looks for overfitting.</summary>
+    public const int OverfittingWindow = 3;
+
+    /// <summary>
+    /// Without <see cref="TrainOptions.Patience"/>: a one-line hint when the validation loss rose at each of
+    /// the last <see cref="OverfittingWindow"/> evaluations while the mean training loss between them fell
+    /// (overfitting), else null.
+    /// </summary>
+    public string? OverfittingHint()
+    {
+        int n = _valLosses.Count, w = OverfittingWindow;
+        if (Options.Patience > 0 || n < w + 1) return null;
+        for (int i = n - w; i < n; i++)
+        {
+            if (!(_valLosses[i] > _valLosses[i - 1])) return null;
+            long a = i >= 2 ? _valIterations[i - 2] : 0, b = _valIterations[i - 1], c = _valIterations[i];
+            if (!(MeanTrainLoss(b, c) < MeanTrainLoss(a, b))) return null;
+        }
+        return string.Create(CultureInfo.InvariantCulture,
+            $"validation loss rose at each of the last {w} evaluations ({_valLosses[n - w - 1]:F4} -> {_valLosses[n - 1]:F4}) while the training loss fell: the model is overfitting. Try more --dropout, a smaller model, more data, or --patience N to stop early; best/ holds the checkpoint of iteration {BestIteration}.");
+    }
+
+    private double MeanTrainLoss(long fromIteration, long toIteration)
+    {
+        if (toIteration <= fromIteration) return double.NaN;
+        double s = 0;
+        for (long i = fromIteration; i < toIteration; i++) s += _trainLosses[(int)i];
+        return s / (toIteration - fromIteration);
+    }
+
+    /// <summary>The optimizer named by <see cref="TrainOptions.Optimizer"/> over <paramref name="store"/>'s parameters.</summary>
+    public static Optimizer CreateOptimizer(TrainOptions options, ParameterStore store)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        double lr = options.LearningRate, wd = options.WeightDecay;
+        return options.Optimizer switch
+        {
+            "adam" => new Adam(store, lr, weightDecay: wd),
+            "adamw" => new AdamW(store, lr, weightDecay: wd),
+            "rmsprop" => new RmsProp(store, lr, alpha: 0.95, eps: 1e-8, weightDecay: wd), // char-rnn's decay rate
+            "adagrad" => new Adagrad(store, lr, weightDecay: wd),
+            "sgd" => new Sgd(store, lr, weightDecay: wd),
+            _ => throw new ArgumentException($"--optimizer must be adam, adamw, rmsprop, adagrad or sgd, got '{options.Optimizer}'."),
+        };
+    }
+
+    private static string Json(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "null";
+}
