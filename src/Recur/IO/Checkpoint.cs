@@ -217,6 +217,27 @@ public static class Checkpoint
     }
 
     /// <summary>
+    /// The task of the checkpoint <paramref name="runOrCheckpointDir"/> names (resolved as <see cref="Load"/> does):
+    /// its config.json's <c>"task"</c>, or <see cref="TaskName"/> for a character-model config written before
+    /// tasks existed. Throws <see cref="CheckpointFormatException"/> when the config cannot be read.
+    /// </summary>
+    public static string TaskOf(string runOrCheckpointDir, CheckpointKind prefer = CheckpointKind.Best)
+    {
+        string path = Path.Combine(Resolve(runOrCheckpointDir, prefer), ConfigFile);
+        var info = new FileInfo(path);
+        if (!info.Exists) throw new CheckpointFormatException($"{path}: missing.");
+        if (info.Length > 64L << 20) throw new CheckpointFormatException($"{path}: {info.Length} bytes is far too large for a checkpoint config; the file is corrupted.");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 16 });
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("task", out var t) && t.ValueKind == JsonValueKind.String) return t.GetString()!;
+            return TaskName;
+        }
+        catch (JsonException e) { throw new CheckpointFormatException($"{path}: not valid JSON ({e.Message}); the file is truncated or corrupted.", e); }
+    }
+
+    /// <summary>
     /// FNV-1a 64 over the token ids (each as 4 little-endian bytes), as 16 lowercase hex digits: a cheap
     /// fingerprint that tells a resumed run whether it got the same text.
     /// </summary>
@@ -308,6 +329,8 @@ public static class Checkpoint
     {
         {
             if (root.ValueKind != JsonValueKind.Object) throw new CheckpointFormatException($"{path}: expected a JSON object, found {root.ValueKind}.");
+            if (root.TryGetProperty("task", out var task) && (task.ValueKind != JsonValueKind.String || task.GetString() != TaskName))
+                throw new CheckpointFormatException($"{path}: a checkpoint of the {(task.ValueKind == JsonValueKind.String ? task.GetString() : "(unnamed)")} task, not a character model.");
             if (!root.TryGetProperty("format", out var fmt) || fmt.ValueKind != JsonValueKind.String || fmt.GetString() != Format)
                 throw new CheckpointFormatException($"{path}: not a Recur character-model config (\"format\" should be \"{Format}\").");
             if (!root.TryGetProperty("version", out var ver) || ver.ValueKind != JsonValueKind.Number || !ver.TryGetInt32(out int version))
@@ -341,7 +364,7 @@ public static class Checkpoint
         }
     }
 
-    private static T? Section<T>(JsonElement root, string name, string path, bool required) where T : class
+    internal static T? Section<T>(JsonElement root, string name, string path, bool required) where T : class
     {
         if (!root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null)
         {

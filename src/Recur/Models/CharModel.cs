@@ -2,7 +2,6 @@ using System.Numerics.Tensors;
 using System.Text.Json.Serialization;
 using Recur.Nn;
 using Recur.Nn.Cells;
-using Recur.Training;
 
 namespace Recur.Models;
 

@@ -131,21 +131,12 @@ public sealed record TrainOptions
         ArgumentNullException.ThrowIfNull(saved);
         ArgumentNullException.ThrowIfNull(requested);
         var diffs = new List<string>();
-        void Same<T>(string name, T a, T b)
+        foreach (var spec in TrainOptionSpecs.All)
         {
-            if (!EqualityComparer<T>.Default.Equals(a, b))
-                diffs.Add($"--{name} {Convert.ToString(b, CultureInfo.InvariantCulture)} (the run used {Convert.ToString(a, CultureInfo.InvariantCulture)})");
+            if (spec.Resumable) continue;
+            object a = spec.Get(saved), b = spec.Get(requested);
+            if (!Equals(a, b)) diffs.Add($"--{spec.Flag} {OptionSpec.Num(b)} (the run used {OptionSpec.Num(a)})");
         }
-        Same("model", saved.Model, requested.Model);
-        Same("nonlinearity", saved.Nonlinearity, requested.Nonlinearity);
-        Same("hidden", saved.Hidden, requested.Hidden);
-        Same("layers", saved.Layers, requested.Layers);
-        Same("embed", saved.Embed, requested.Embed);
-        Same("seq-length", saved.SeqLength, requested.SeqLength);
-        Same("batch-size", saved.BatchSize, requested.BatchSize);
-        Same("optimizer", saved.Optimizer, requested.Optimizer);
-        Same("val-frac", saved.ValFrac, requested.ValFrac);
-        Same("test-frac", saved.TestFrac, requested.TestFrac);
         return diffs;
     }
 
@@ -160,35 +151,13 @@ public sealed record TrainOptions
     {
         static void Fail(string option, object value, string range) =>
             throw new ArgumentException($"--{option} must be {range}, got {Convert.ToString(value, CultureInfo.InvariantCulture)}.");
-        if (Model is not ("lstm" or "gru" or "gru-cho" or "rnn")) Fail("model", Model, "lstm, gru, gru-cho or rnn");
-        if (Nonlinearity is not ("tanh" or "relu")) Fail("nonlinearity", Nonlinearity, "tanh or relu");
-        if (Hidden < 1 || Hidden > 16384) Fail("hidden", Hidden, "in [1, 16384]");
-        if (Layers < 1 || Layers > 64) Fail("layers", Layers, "in [1, 64]");
-        if (Embed < 0 || Embed > 16384) Fail("embed", Embed, "in [0, 16384] (0 = one-hot)");
-        if (!(Dropout >= 0 && Dropout < 1)) Fail("dropout", Dropout, "in [0, 1)");
-        if (!(WeightDrop >= 0 && WeightDrop < 1)) Fail("weight-drop", WeightDrop, "in [0, 1)");
-        if (!(Ema >= 0 && Ema < 1)) Fail("ema", Ema, "in [0, 1) (0 = off)");
-        if (SeqLength < 1 || SeqLength > 100_000) Fail("seq-length", SeqLength, "in [1, 100000]");
-        if (BatchSize < 1 || BatchSize > 100_000) Fail("batch-size", BatchSize, "in [1, 100000]");
-        if (Optimizer is not ("adam" or "adamw" or "rmsprop" or "adagrad" or "sgd")) Fail("optimizer", Optimizer, "adam, adamw, rmsprop, adagrad or sgd");
-        if (!(LearningRate > 0 && LearningRate < 1e3)) Fail("lr", LearningRate, "positive (and below 1000)");
-        if (!(LrDecay > 0 && LrDecay <= 1)) Fail("lr-decay", LrDecay, "in (0, 1]");
-        if (!(LrDecayEvery > 0 && LrDecayEvery < 1e6)) Fail("lr-decay-every", LrDecayEvery, "positive (epochs)");
-        if (LrSchedule is not ("step" or "cosine")) Fail("lr-schedule", LrSchedule, "step or cosine");
-        if (!(LrMin >= 0 && LrMin <= LearningRate)) Fail("lr-min", LrMin, $"in [0, --lr {LearningRate.ToString(CultureInfo.InvariantCulture)}]");
+        foreach (var spec in TrainOptionSpecs.All)
+        {
+            object v = spec.Get(this);
+            if (!spec.Accepts(v)) Fail(spec.Flag, v, spec.RangeText);
+        }
+        if (!(LrMin <= LearningRate)) Fail("lr-min", LrMin, $"in [0, --lr {LearningRate.ToString(CultureInfo.InvariantCulture)}]");
         if (LrSchedule == "cosine" && MaxIters == 0 && MaxEpochs == 0 && Minutes == 0) Fail("lr-schedule", LrSchedule, "used with a limit to anneal over (--max-iters, --max-epochs or --minutes)");
-        if (!(WeightDecay >= 0 && WeightDecay < 1e3)) Fail("weight-decay", WeightDecay, "non-negative");
-        if (!(GradClip >= 0 && double.IsFinite(GradClip))) Fail("grad-clip", GradClip, "a non-negative number (0 = off)");
-        if (ClipMode is not ("norm" or "value")) Fail("clip-mode", ClipMode, "norm or value");
-        if (!(MaxEpochs >= 0 && double.IsFinite(MaxEpochs))) Fail("max-epochs", MaxEpochs, "non-negative (0 = no limit)");
-        if (MaxIters < 0) Fail("max-iters", MaxIters, "non-negative (0 = no limit)");
-        if (!(Minutes >= 0 && double.IsFinite(Minutes))) Fail("minutes", Minutes, "non-negative (0 = no limit)");
-        if (!(ValFrac >= 0 && ValFrac < 1)) Fail("val-frac", ValFrac, "in [0, 1)");
-        if (!(TestFrac >= 0 && TestFrac < 1)) Fail("test-frac", TestFrac, "in [0, 1)");
         if (!(ValFrac + TestFrac < 1)) Fail("val-frac + test-frac", ValFrac + TestFrac, "below 1");
-        if (EvalEvery < 1) Fail("eval-every", EvalEvery, "at least 1");
-        if (Patience < 0 || Patience > 1_000_000) Fail("patience", Patience, "in [0, 1000000] (0 = off)");
-        if (SampleEvery < 0) Fail("sample-every", SampleEvery, "non-negative (0 = never)");
-        if (Threads < 0 || Threads > 1024) Fail("threads", Threads, "in [0, 1024] (0 = all cores)");
     }
 }

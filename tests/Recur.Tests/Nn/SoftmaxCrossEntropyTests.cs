@@ -1,7 +1,8 @@
-using Recur.Training;
+using Recur.Nn;
+using Recur.Tests.Training;
 using Xunit;
 
-namespace Recur.Tests.Training;
+namespace Recur.Tests.Nn;
 
 public sealed class SoftmaxCrossEntropyTests
 {

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 
-namespace Recur.Training;
+namespace Recur.Nn;
 
 /// <summary>How per-row losses are combined into one number.</summary>
 public enum LossReduction

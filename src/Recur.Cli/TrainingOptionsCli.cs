@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text;
+using Recur.Training;
+
+namespace Recur.Cli;
+
+/// <summary>
+/// The training options on the command line, built from their declarations (<see cref="TrainOptionSpecs"/>):
+/// parsing, merging on resume and usage text. A command names which declarations it takes.
+/// </summary>
+internal static class TrainingOptionsCli
+{
+    /// <summary>Reads the options of <paramref name="specs"/> from <paramref name="args"/> over <paramref name="defaults"/>, then validates.</summary>
+    public static TrainOptions Read(Args args, TrainOptions defaults, IEnumerable<OptionSpec> specs)
+    {
+        var o = Apply(defaults, args, specs);
+        Validate(o);
+        return o;
+    }
+
+    /// <summary>On resume: <paramref name="saved"/> with the options given on this command line (the resume check names forbidden changes).</summary>
+    public static TrainOptions Merge(TrainOptions saved, Args args, IEnumerable<OptionSpec> specs)
+    {
+        var o = Apply(saved, args, specs);
+        Validate(o);
+        return o;
+    }
+
+    private static TrainOptions Apply(TrainOptions o, Args args, IEnumerable<OptionSpec> specs)
+    {
+        foreach (var s in specs)
+        {
+            if (!args.Has(s.Flag)) continue;
+            o = s.With(o, Parse(args, s));
+        }
+        return o;
+    }
+
+    private static object Parse(Args args, OptionSpec s)
+    {
+        string text = args.String(s.Flag) ?? "";
+        object v;
+        switch (s.Kind)
+        {
+            case OptionKind.Choice:
+                v = text;
+                break;
+            case OptionKind.Int:
+                if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long l))
+                    throw new CliException($"--{s.Flag} must be a whole number, got '{text}'.");
+                if (l >= int.MinValue && l <= int.MaxValue) v = (int)l; else v = l;
+                break;
+            default:
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) || double.IsNaN(d))
+                    throw new CliException($"--{s.Flag} must be a number, got '{text}'.");
+                v = d;
+                break;
+        }
+        if (!s.Accepts(v)) throw new CliException($"--{s.Flag} must be {s.RangeText}, got {text}.");
+        return v;
+    }
+
+    private static void Validate(TrainOptions o)
+    {
+        if (o.ValFrac + o.TestFrac >= 1) throw new CliException($"--val-frac {OptionSpec.Num(o.ValFrac)} + --test-frac {OptionSpec.Num(o.TestFrac)} must be below 1 to leave training data.");
+        try { o.Validate(); }
+        catch (ArgumentException e) { throw new CliException(e.Message); }
+    }
+
+    /// <summary>
+    /// Usage lines for <paramref name="specs"/>, grouped as declared, each with its default from
+    /// <paramref name="defaults"/> (and an extra note from <paramref name="notes"/>, keyed by flag).
+    /// </summary>
+    public static string Usage(TrainOptions defaults, IEnumerable<OptionSpec> specs, IReadOnlyDictionary<string, string>? notes = null)
+    {
+        var sb = new StringBuilder();
+        string? group = null;
+        foreach (var s in specs)
+        {
+            if (s.Group != group) { group = s.Group; sb.Append(group).Append('\n'); }
+            string head = $"  --{s.Flag} {s.Value}";
+            string value = OptionSpec.Num(s.Get(defaults));
+            string zero = s.ZeroMeans is not null && value == "0" ? $" = {s.ZeroMeans}" : "";
+            string note = notes is not null && notes.TryGetValue(s.Flag, out var n) ? "; " + n : "";
+            string help = $"{s.Help} (default {value}{zero}{note})";
+            if (head.Length > 27) sb.Append(head).Append('\n').Append(new string(' ', 28)).Append(help).Append('\n');
+            else sb.Append(head.PadRight(28)).Append(help).Append('\n');
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,209 @@
+using System.Globalization;
+using Recur.Data;
+using Recur.IO;
+using Recur.Models;
+using Recur.Nn;
+using Recur.Training;
+
+namespace Recur.Tasks;
+
+/// <summary>
+/// Many-to-one classification of images read as sequences (<c>recur classify</c>): each <c>R x C</c> image is
+/// <c>R</c> time steps of <c>C</c> pixels (scaled to [0, 1]), the <see cref="SequenceClassifier"/> reads them and
+/// predicts the class from its last hidden state. An epoch visits the training images in an order shuffled
+/// from the run's seed and the epoch number (so a resumed run draws the same batches), in batches of
+/// <see cref="TrainOptions.BatchSize"/> (the last partial batch is skipped, as PyTorch's <c>drop_last</c>).
+/// Evaluation reports the mean cross-entropy and the accuracy on the validation images.
+/// </summary>
+public sealed class ClassifyTask : ITrainingTask
+{
+    private readonly int[] _order, _batch, _labels;
+    private readonly Tensor _x;
+    private int _epoch = -1, _next;
+
+    /// <summary>The task: <paramref name="model"/> trained on <paramref name="train"/>, evaluated on <paramref name="validation"/>.</summary>
+    public ClassifyTask(TrainOptions options, LabeledImages train, LabeledImages validation, IReadOnlyList<string> classNames, SequenceClassifier model, DataInfo data)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentNullException.ThrowIfNull(classNames);
+        ArgumentNullException.ThrowIfNull(model);
+        if (train.Cols != model.Config.InputSize)
+            throw new ArgumentException($"the images have {train.Cols} columns but the model reads steps of {model.Config.InputSize}.");
+        if (train.Count < options.BatchSize)
+            throw new ArgumentException($"the training split has {train.Count} image(s), fewer than --batch-size {options.BatchSize}.");
+        if (classNames.Count != model.Config.Classes)
+            throw new ArgumentException($"{classNames.Count} class names for a model of {model.Config.Classes} classes.");
+        Options = options; Train = train; Validation = validation; ClassNames = classNames; Model = model; Data = data;
+        _order = new int[train.Count];
+        _batch = new int[options.BatchSize];
+        _labels = new int[options.BatchSize];
+        _x = new Tensor(train.Rows, options.BatchSize, train.Cols);
+        Position = new StreamPosition(0, 0);
+    }
+
+    /// <inheritdoc/>
+    public string Name => ClassifierCheckpoint.TaskName;
+
+    /// <summary>The run's options.</summary>
+    public TrainOptions Options { get; }
+
+    /// <summary>Training images.</summary>
+    public LabeledImages Train { get; }
+
+    /// <summary>Validation images.</summary>
+    public LabeledImages Validation { get; }
+
+    /// <summary>Class names, by id.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The model.</summary>
+    public SequenceClassifier Model { get; }
+
+    /// <summary>Where the images came from (recorded in checkpoints).</summary>
+    public DataInfo Data { get; }
+
+    /// <summary>The next batch: (epoch, batch within the epoch).</summary>
+    public StreamPosition Position
+    {
+        get => new(_epoch < 0 ? 0 : _epoch, _next);
+        set
+        {
+            if (value.Epoch < 0 || value.Batch < 0 || value.Batch >= BatchesPerEpoch)
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"position must have epoch >= 0 and batch in [0, {BatchesPerEpoch}).");
+            Shuffle(value.Epoch);
+            _next = value.Batch;
+        }
+    }
+
+    /// <inheritdoc/>
+    public ParameterStore Store => Model.Store;
+
+    /// <inheritdoc/>
+    public int Threads { get => Model.Threads; set => Model.Threads = value; }
+
+    /// <inheritdoc/>
+    public int BatchesPerEpoch => Train.Count / Options.BatchSize;
+
+    /// <inheritdoc/>
+    public double EpochProgress => Position.Epoch + (double)_next / BatchesPerEpoch;
+
+    /// <inheritdoc/>
+    public long ItemsPerStep => Options.BatchSize;
+
+    /// <inheritdoc/>
+    public string ItemName => "img";
+
+    /// <inheritdoc/>
+    public string LossUnit => "nats";
+
+    /// <inheritdoc/>
+    public bool HasValidation => Validation.Count > 0;
+
+    /// <summary>The epoch's order: a Fisher-Yates shuffle drawn from a stream seeded by the run's seed and the epoch.</summary>
+    private void Shuffle(int epoch)
+    {
+        if (_epoch == epoch) return;
+        for (int i = 0; i < _order.Length; i++) _order[i] = i;
+        var rng = new Rng(Options.Seed ^ (0x9E3779B97F4A7C15UL * (ulong)(epoch + 1)));
+        for (int i = _order.Length - 1; i > 0; i--)
+        {
+            int j = rng.NextInt(i + 1);
+            (_order[i], _order[j]) = (_order[j], _order[i]);
+        }
+        _epoch = epoch;
+    }
+
+    /// <inheritdoc/>
+    public double TrainStep(Rng rng)
+    {
+        if (_epoch < 0) Shuffle(0);
+        int B = Options.BatchSize;
+        _order.AsSpan(_next * B, B).CopyTo(_batch);
+        Train.FillBatch(_batch, _x.Span);
+        Train.FillLabels(_batch, _labels);
+        if (++_next == BatchesPerEpoch) { Shuffle(_epoch + 1); _next = 0; }
+        return Model.TrainStep(_x, _labels, rng);
+    }
+
+    /// <inheritdoc/>
+    public TaskMetrics Evaluate()
+    {
+        var s = Score(Model, Validation);
+        return new TaskMetrics(s.Loss, new Dictionary<string, double> { ["accuracy"] = s.Accuracy });
+    }
+
+    /// <summary>
+    /// Scores <paramref name="model"/> on every image of <paramref name="set"/> (in batches of up to 500): mean
+    /// cross-entropy, accuracy, the confusion matrix <c>[true, predicted]</c> and each image's prediction.
+    /// </summary>
+    public static ClassifierScore Score(SequenceClassifier model, LabeledImages set)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(set);
+        int K = model.Config.Classes, N = set.Count;
+        var confusion = new long[K, K];
+        var predicted = new int[N];
+        double loss = 0;
+        long correct = 0;
+        const int chunk = 500;
+        for (int start = 0; start < N; start += chunk)
+        {
+            int b = Math.Min(chunk, N - start);
+            var idx = Enumerable.Range(start, b).ToArray();
+            var x = new Tensor(set.Rows, b, set.Cols);
+            var y = new int[b];
+            set.FillBatch(idx, x.Span);
+            set.FillLabels(idx, y);
+            var logits = model.Forward(x);
+            loss += SoftmaxCrossEntropy.Loss<float>(logits.Data, b, K, y) * b;
+            for (int i = 0; i < b; i++)
+            {
+                int p = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.Span.Slice(i * K, K));
+                predicted[start + i] = p;
+                confusion[y[i], p]++;
+                if (p == y[i]) correct++;
+            }
+        }
+        return new ClassifierScore(N == 0 ? double.NaN : loss / N, N == 0 ? double.NaN : (double)correct / N, confusion, predicted);
+    }
+
+    /// <inheritdoc/>
+    public void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors)
+    {
+        var p = Position;
+        integers["position"] = new IntegerArray([p.Epoch, p.Batch]);
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(TrainingState state, string path)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!state.TaskIntegers.TryGetValue("position", out var p) || p.Data.Length != 2 || p.Data[0] < 0 || p.Data[1] < 0 || p.Data[0] > int.MaxValue || p.Data[1] >= BatchesPerEpoch)
+            throw new CheckpointFormatException($"{path}: 'position' should be (epoch, batch) with batch below {BatchesPerEpoch}.");
+        Position = new StreamPosition((int)p.Data[0], (int)p.Data[1]);
+    }
+
+    /// <inheritdoc/>
+    public void WriteModel(string directory, CheckpointProgress progress)
+        => ClassifierCheckpoint.WriteModelFiles(directory, Model, ClassNames, Options, progress, Data);
+
+    /// <inheritdoc/>
+    public string Describe()
+    {
+        var c = Model.Config;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{c.Cell} hidden {c.Hidden} x {c.Layers} layer(s) over {Train.Rows} steps of {Train.Cols} pixels, {c.Classes} classes, {Store.Count:N0} parameters; train {Train.Count:N0} / val {Validation.Count:N0} images; batch {Options.BatchSize}");
+    }
+
+    /// <inheritdoc/>
+    public string? Preview(ulong seed) => null;
+}
+
+/// <summary>What <see cref="ClassifyTask.Score"/> measured.</summary>
+/// <param name="Loss">Mean cross-entropy, nats.</param>
+/// <param name="Accuracy">Fraction classified correctly.</param>
+/// <param name="Confusion">Counts <c>[true class, predicted class]</c>.</param>
+/// <param name="Predicted">Each image's predicted class.</param>
+public sealed record ClassifierScore(double Loss, double Accuracy, long[,] Confusion, int[] Predicted);

@@ -1,0 +1,74 @@
+using Recur.Data;
+using Recur.IO;
+using Recur.Models;
+using Recur.Tasks;
+
+namespace Recur.Training;
+
+/// <summary>
+/// <c>recur classify</c>: a <see cref="SequenceClassifier"/> on <see cref="ClassifyTask"/> on the one <see cref="Trainer"/>.
+/// The last <see cref="TrainOptions.ValFrac"/> of the training images are held out for validation.
+/// </summary>
+public static class ClassifyTrainer
+{
+    /// <summary>The classifier architecture the options describe for images of <paramref name="columns"/> pixels per row.</summary>
+    public static SequenceClassifierConfig ModelConfig(TrainOptions o, int columns, int classes) => new()
+    {
+        Cell = o.Model == "rnn" && o.Nonlinearity == "relu" ? "rnn-relu" : o.Model,
+        InputSize = columns,
+        Hidden = o.Hidden,
+        Layers = o.Layers,
+        Classes = classes,
+        Dropout = (float)o.Dropout,
+    };
+
+    /// <summary>Splits <paramref name="images"/> into training and validation images (the last <c>valFrac</c>).</summary>
+    public static (LabeledImages Train, LabeledImages Validation) Split(LabeledImages images, double valFrac)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        int nVal = (int)Math.Round(images.Count * valFrac);
+        return (images.Slice(0, images.Count - nVal), images.Slice(images.Count - nVal, nVal));
+    }
+
+    /// <summary>A new run: the model initialised from <see cref="TrainOptions.Seed"/> (PyTorch's initialisation).</summary>
+    public static Trainer Create(TrainOptions options, LabeledImages images, IReadOnlyList<string> classNames, string source)
+        => Build(options, images, classNames, source, null, null, null);
+
+    /// <summary>Continues the run saved in <paramref name="checkpoint"/> (its <c>latest/</c>) over the same images.</summary>
+    public static Trainer Resume(LoadedClassifier checkpoint, LabeledImages images, TrainOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(options);
+        var saved = checkpoint.Training ?? throw new CheckpointFormatException($"{checkpoint.Directory}: config.json records no training options, so the run cannot be resumed.");
+        var diffs = TrainOptions.ResumeConflicts(saved, options);
+        if (diffs.Count > 0) throw new ArgumentException($"cannot resume with different settings: {string.Join("; ", diffs)}.");
+        var state = TrainingState.Read(checkpoint.StatePath, checkpoint.Model.Store.Count);
+        var trainer = Build(options, images, checkpoint.ClassNames, checkpoint.Data?.Source ?? "", state, checkpoint, checkpoint.StatePath);
+        if (checkpoint.RunDirectory is not null) trainer.OutputDirectory = checkpoint.RunDirectory;
+        return trainer;
+    }
+
+    private static Trainer Build(TrainOptions options, LabeledImages images, IReadOnlyList<string> classNames, string source,
+        TrainingState? state, LoadedClassifier? saved, string? statePath)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(images);
+        options.Validate();
+        var model = new SequenceClassifier(ModelConfig(options, images.Cols, classNames.Count));
+        var rng = new Rng(options.Seed);
+        model.Reset(rng);
+        var data = new DataInfo(source, images.Count, Checkpoint.TokenChecksum(images.Labels.Select(b => (int)b).ToArray()));
+        if (saved is not null)
+        {
+            if (saved.Data is { } d && (d.Characters != data.Characters || d.Checksum != data.Checksum))
+                throw new ArgumentException($"the images ({images.Count}) are not the ones this run was trained on ({d.Source}, {d.Characters}); resume with the same data.");
+            saved.Model.Store.Values.AsSpan(0, model.Store.Count).CopyTo(model.Store.Values);
+        }
+        var (train, val) = Split(images, options.ValFrac);
+        var task = new ClassifyTask(options, train, val, classNames, model, data);
+        var averageStart = state?.TrainWeights is not null ? saved!.Model.Store.Values.AsSpan(0, model.Store.Count) : default;
+        var trainer = new Trainer(task, options, rng, state, averageStart);
+        if (state is not null) task.LoadState(state, statePath!);
+        return trainer;
+    }
+}
