@@ -9,7 +9,7 @@ namespace Recur.Cli.Commands;
 internal sealed class EvalCommand : ICommand
 {
     public string Name => "eval";
-    public string Summary => "loss of a trained model in nats and bits per character (validation, test, or any file)";
+    public string Summary => "score a trained model: loss in nats and bits per character, or a classifier's test accuracy";
     public string Usage => """
         usage: recur eval RUN_OR_CKPT [FILE] [--split val|test] [--latest] [--train-weights] [--batch-size B] [--seq-length T] [--threads N]
 
@@ -27,6 +27,9 @@ internal sealed class EvalCommand : ICommand
 
         --train-weights: for a run trained with --ema, score the optimizer's own weights (kept in the
         checkpoint's state.safetensors) instead of their average (model.safetensors).
+
+        A 'recur classify' run: the test images of the data folder it was trained on (or of FILE, a folder
+        holding the IDX files): accuracy, loss, the confusion matrix, and misclassified.png in the run folder.
         """;
 
     public int Run(Args args)
@@ -39,6 +42,18 @@ internal sealed class EvalCommand : ICommand
         int threads = args.Int("threads", 0, min: 0, max: 1024);
         args.ThrowOnUnused(2);
         if (args.Positional.Count == 0) throw new CliException("name a run or checkpoint folder: recur eval RUN_OR_CKPT [FILE]");
+        var prefer = latest ? CheckpointKind.Latest : CheckpointKind.Best;
+        if (Checkpoint.TaskOf(args.Positional[0], prefer) == ClassifierCheckpoint.TaskName)
+        {
+            if (split is not null || batch is not null || seq is not null || trainWeights)
+                throw new CliException("--split, --batch-size, --seq-length and --train-weights apply to character models; a classifier is scored on its test images.");
+            var cl = ClassifierCheckpoint.Load(args.Positional[0], prefer);
+            cl.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
+            string dir = args.Positional.Count == 2 ? args.Positional[1] : cl.Data?.Source ?? FashionMnist.DefaultDirectory;
+            var (_, test) = ClassifyCommand.LoadData(dir);
+            ClassifierReport.Print(cl, test, cl.RunDirectory ?? cl.Directory);
+            return 0;
+        }
         if (args.Positional.Count == 2 && split is not null) throw new CliException("--split applies to the run's own text; with FILE the whole file is scored.");
 
         var ck = Checkpoint.Load(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);

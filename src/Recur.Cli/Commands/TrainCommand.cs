@@ -113,22 +113,12 @@ internal sealed class TrainCommand : ICommand
             var tokens = Encode(vocab, corpus);
             trainer = new CharTrainer(o, vocab, tokens, init, corpus.Source)
             {
-                OutputDirectory = outDir ?? DefaultRunFolder(corpus.Source),
+                OutputDirectory = outDir ?? RunFolders.Default(SourceName(corpus.Source)),
             };
         }
 
         var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength, temperature);
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            if (cts.IsCancellationRequested) return; // a second Ctrl-C ends the process
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        TrainResult result;
-        try { result = trainer.Run(progress, cts.Token); }
-        finally { Console.CancelKeyPress -= onCancel; }
+        var result = RunFolders.Run(trainer.Trainer, progress);
 
         string run = trainer.OutputDirectory!;
         var inv = CultureInfo.InvariantCulture;
@@ -145,6 +135,7 @@ internal sealed class TrainCommand : ICommand
         string best = double.IsNaN(result.BestValLoss) ? "" : string.Create(inv, $"; best val loss {result.BestValLoss:F4} nats/char ({result.BestValLoss / Math.Log(2):F4} bits/char)");
         Console.WriteLine(string.Create(inv, $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}){best}"));
         Console.WriteLine($"checkpoints: {Path.Combine(run, "best")}, {Path.Combine(run, "latest")}; metrics: {Path.Combine(run, CharTrainer.MetricsFile)}, plot: {Path.Combine(run, CharTrainer.PlotFile)}");
+        if (result.Hint is not null) Console.WriteLine("hint: " + result.Hint);
         if (sampleLength > 0) PrintSample(run, trainer, sampleLength, temperature, o.Seed);
         return 0;
     }
@@ -174,6 +165,9 @@ internal sealed class TrainCommand : ICommand
     /// <summary>Reads every training option from <paramref name="args"/>, falling back to <paramref name="d"/>.</summary>
     internal static TrainOptions ReadOptions(Args args, TrainOptions d) => TrainingOptionsCli.Read(args, d, TrainOptionSpecs.All);
 
+    private static string SourceName(string source)
+        => Path.GetFileNameWithoutExtension(source.StartsWith("embedded:", StringComparison.Ordinal) ? source["embedded:".Length..] : Path.GetFileName(source));
+
     internal static Corpus LoadCorpus(string source) =>
         source == "embedded:tinyshakespeare.txt" ? Corpus.TinyShakespeare() : Corpus.Load(source);
 
@@ -184,16 +178,4 @@ internal sealed class TrainCommand : ICommand
         catch (ArgumentException e) { throw new CliException($"{corpus.Source}: {e.Message}", 1); }
     }
 
-    private static string DefaultRunFolder(string source)
-    {
-        string name = source.StartsWith("embedded:", StringComparison.Ordinal) ? source["embedded:".Length..] : Path.GetFileName(source);
-        name = Path.GetFileNameWithoutExtension(name);
-        var clean = new StringBuilder();
-        foreach (char ch in name) clean.Append(char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' ? ch : '_');
-        if (clean.Length == 0) clean.Append("run");
-        string stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        string dir = Path.Combine("runs", $"{stamp}-{clean}");
-        for (int k = 2; Directory.Exists(dir); k++) dir = Path.Combine("runs", $"{stamp}-{clean}-{k}");
-        return dir;
-    }
 }

@@ -101,18 +101,29 @@ public sealed class ClassifyTask : ITrainingTask
     /// <inheritdoc/>
     public bool HasValidation => Validation.Count > 0;
 
-    /// <summary>The epoch's order: a Fisher-Yates shuffle drawn from a stream seeded by the run's seed and the epoch.</summary>
     private void Shuffle(int epoch)
     {
         if (_epoch == epoch) return;
-        for (int i = 0; i < _order.Length; i++) _order[i] = i;
-        var rng = new Rng(Options.Seed ^ (0x9E3779B97F4A7C15UL * (ulong)(epoch + 1)));
-        for (int i = _order.Length - 1; i > 0; i--)
+        Order(_order.Length, Options.Seed, epoch).CopyTo(_order, 0);
+        _epoch = epoch;
+    }
+
+    /// <summary>
+    /// The order in which epoch <paramref name="epoch"/> visits <paramref name="count"/> images: a Fisher-Yates
+    /// shuffle drawn from a stream seeded by the run's <paramref name="seed"/> and the epoch, so any epoch's
+    /// order can be rebuilt on resume.
+    /// </summary>
+    public static int[] Order(int count, ulong seed, int epoch)
+    {
+        var order = new int[count];
+        for (int i = 0; i < count; i++) order[i] = i;
+        var rng = new Rng(seed ^ (0x9E3779B97F4A7C15UL * (ulong)(epoch + 1)));
+        for (int i = count - 1; i > 0; i--)
         {
             int j = rng.NextInt(i + 1);
-            (_order[i], _order[j]) = (_order[j], _order[i]);
+            (order[i], order[j]) = (order[j], order[i]);
         }
-        _epoch = epoch;
+        return order;
     }
 
     /// <inheritdoc/>

@@ -1,0 +1,36 @@
+using System.Globalization;
+using System.Text;
+using Recur.Training;
+
+namespace Recur.Cli;
+
+/// <summary>Run folders and running a trainer from the command line.</summary>
+internal static class RunFolders
+{
+    /// <summary>A fresh <c>runs/YYYYMMDD-HHMMSS-NAME</c> (with a <c>-2</c>, <c>-3</c>, ... suffix when taken).</summary>
+    public static string Default(string name)
+    {
+        var clean = new StringBuilder();
+        foreach (char ch in name) clean.Append(char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' ? ch : '_');
+        if (clean.Length == 0) clean.Append("run");
+        string stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        string dir = Path.Combine("runs", $"{stamp}-{clean}");
+        for (int k = 2; Directory.Exists(dir); k++) dir = Path.Combine("runs", $"{stamp}-{clean}-{k}");
+        return dir;
+    }
+
+    /// <summary>Runs <paramref name="trainer"/>; the first Ctrl-C stops it after the current iteration (saving latest/), a second ends the process.</summary>
+    public static TrainResult Run(Trainer trainer, TrainingMonitor progress)
+    {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cts.IsCancellationRequested) return;
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try { return trainer.Run(progress, cts.Token); }
+        finally { Console.CancelKeyPress -= onCancel; }
+    }
+}
