@@ -9,7 +9,7 @@ namespace Recur.Nn;
 /// time; both give the same expected activation <c>E[y] = x</c> relative to the test-time
 /// network, inverted dropout simply moves the factor into training so inference needs no change.
 /// </summary>
-public sealed class Dropout
+public sealed class Dropout : IModule
 {
     private float[]? _mask;
 
@@ -45,4 +45,14 @@ public sealed class Dropout
         if (_mask is null) { dy.CopyTo(dx); return; }
         TensorPrimitives.Multiply(dy, _mask, dx);
     }
+
+    /// <inheritdoc/>
+    public string Path { get; } = "";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> Parameters => [];
+
+    /// <inheritdoc/>
+    public bool Training { get; set; }
+
 }

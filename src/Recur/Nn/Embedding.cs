@@ -4,7 +4,7 @@ namespace Recur.Nn;
 /// Lookup table <c>weight (num_embeddings, embedding_dim)</c> as PyTorch's <c>nn.Embedding</c>:
 /// token ids <c>(N)</c> to rows <c>(N, embedding_dim)</c>. Initialised N(0, 1) as PyTorch does.
 /// </summary>
-public sealed class Embedding
+public sealed class Embedding : IModule
 {
     private int[]? _ids;
     private Tensor? _y;
@@ -15,6 +15,7 @@ public sealed class Embedding
         ArgumentNullException.ThrowIfNull(store);
         Guard.Positive(numEmbeddings, nameof(numEmbeddings));
         Guard.Positive(embeddingDim, nameof(embeddingDim));
+        Path = prefix;
         NumEmbeddings = numEmbeddings;
         EmbeddingDim = embeddingDim;
         Weight = store.Add(Naming.Join(prefix, "weight"), numEmbeddings, embeddingDim);
@@ -77,4 +78,14 @@ public sealed class Embedding
             System.Numerics.Tensors.TensorPrimitives.Add(row, dy.Slice(n * e, e), row);
         }
     }
+
+    /// <inheritdoc/>
+    public string Path { get; } = "";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> Parameters => [Weight];
+
+    /// <inheritdoc/>
+    public bool Training { get; set; }
+
 }

@@ -7,7 +7,7 @@ namespace Recur.Nn;
 /// <c>y = (x - mean) / sqrt(var + eps) * weight + bias</c> with the biased variance.
 /// <c>weight (C)</c> starts at 1, <c>bias (C)</c> at 0.
 /// </summary>
-public sealed class LayerNorm
+public sealed class LayerNorm : IModule
 {
     private float[]? _xhat, _rstd;
 
@@ -15,6 +15,7 @@ public sealed class LayerNorm
     {
         ArgumentNullException.ThrowIfNull(store);
         Guard.Positive(normalizedShape, nameof(normalizedShape));
+        Path = prefix;
         C = normalizedShape;
         Eps = eps;
         Weight = store.Add(Naming.Join(prefix, "weight"), normalizedShape);
@@ -74,4 +75,14 @@ public sealed class LayerNorm
             TensorPrimitives.Multiply(dxr, _rstd[r], dxr);
         }
     }
+
+    /// <inheritdoc/>
+    public string Path { get; } = "";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> Parameters => [Weight, Bias];
+
+    /// <inheritdoc/>
+    public bool Training { get; set; }
+
 }

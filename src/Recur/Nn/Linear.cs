@@ -7,7 +7,7 @@ namespace Recur.Nn;
 /// and shapes: <c>weight (out, in)</c>, <c>bias (out)</c>. Input <c>(N, in)</c>, output
 /// <c>(N, out)</c>; a sequence <c>(T, B, in)</c> is the same thing with <c>N = T*B</c>.
 /// </summary>
-public sealed class Linear
+public sealed class Linear : IModule
 {
     private Tensor? _x;
     private Tensor? _y;
@@ -19,6 +19,7 @@ public sealed class Linear
         ArgumentNullException.ThrowIfNull(store);
         Guard.Positive(inFeatures, nameof(inFeatures));
         Guard.Positive(outFeatures, nameof(outFeatures));
+        Path = prefix;
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         Weight = store.Add(Naming.Join(prefix, "weight"), outFeatures, inFeatures);
@@ -89,4 +90,14 @@ public sealed class Linear
         if (Bias is not null) Reduce.SumRows(dy, n, o, Bias.Grad);
         if (!dx.IsEmpty) Gemm.Sgemm(false, false, n, i, o, 1f, dy, o, Weight.Value, i, 0f, dx, i, Threads);
     }
+
+    /// <inheritdoc/>
+    public string Path { get; } = "";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> Parameters => Bias is null ? [Weight] : [Weight, Bias];
+
+    /// <inheritdoc/>
+    public bool Training { get; set; }
+
 }

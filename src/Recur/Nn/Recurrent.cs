@@ -41,7 +41,7 @@ public sealed record RecurrentGrads(Tensor DInput, Tensor DH0, Tensor? DC0);
 /// by the layer and valid until the next call.
 /// </para>
 /// </summary>
-public class Recurrent
+public class Recurrent : IModule
 {
     private readonly LayerRun[] _layers;
     private int _t, _b;
@@ -65,6 +65,7 @@ public class Recurrent
         if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"dropout must be in [0, 1), got {dropout}.");
         if (cell.RequiresInputEqualsHidden && inputSize != hiddenSize)
             throw new ArgumentException($"the {cell.Name} cell adds its input to hidden-sized quantities, so its input width must equal the hidden width {hiddenSize}; got {inputSize}.", nameof(inputSize));
+        Path = prefix;
         Cell = cell;
         InputSize = inputSize;
         HiddenSize = hiddenSize;
@@ -92,6 +93,16 @@ public class Recurrent
         : this(store, prefix, CellRegistry.Get(cell), inputSize, hiddenSize, numLayers, bias, batchFirst, dropout)
     {
     }
+
+    /// <inheritdoc/>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> Parameters => _layers.SelectMany(l => new[] { l.Parameters.WeightIh, l.Parameters.WeightHh, l.Parameters.BiasIh, l.Parameters.BiasHh })
+        .OfType<Parameter>().ToArray();
+
+    /// <summary>Training mode: the mode of forwards that do not pass <c>training</c> (dropout and weight drop act only in training).</summary>
+    public bool Training { get; set; }
 
     /// <summary>The cell every layer runs.</summary>
     public RecurrentCell Cell { get; }
@@ -152,7 +163,7 @@ public class Recurrent
     /// from initial states <paramref name="h0"/>, <paramref name="c0"/> <c>(L, B, H)</c> (null: zeros).
     /// In training with dropout &gt; 0 the masks are drawn from <paramref name="rng"/>.
     /// </summary>
-    public RecurrentOutput Forward(Tensor x, Tensor? h0 = null, Tensor? c0 = null, bool training = false, Rng? rng = null)
+    public RecurrentOutput Forward(Tensor x, Tensor? h0 = null, Tensor? c0 = null, bool? training = null, Rng? rng = null)
     {
         Guard.Rank(x, nameof(x), 3, BatchFirst ? "(batch, time, input_size)" : "(time, batch, input_size)");
         int T = BatchFirst ? x.Shape[1] : x.Shape[0];
@@ -169,7 +180,7 @@ public class Recurrent
             input = _xTimeMajor;
         }
         _ids = null; _embedding = null;
-        return ForwardCore(input, T, B, h0, c0, training, rng);
+        return ForwardCore(input, T, B, h0, c0, training ?? Training, rng);
     }
 
     /// <summary>
@@ -182,7 +193,7 @@ public class Recurrent
     /// <c>S (V, G*H)</c>, so <c>dW_ih += S^T E</c> and <c>dE += S W_ih</c> replace two GEMMs over
     /// <c>T*B</c> rows with two over <c>V</c> rows. The embedding's gradient is accumulated into its arena.
     /// </summary>
-    public RecurrentOutput ForwardTokens(int[] ids, int T, int B, Parameter embedding, Tensor? h0 = null, Tensor? c0 = null, bool training = false, Rng? rng = null)
+    public RecurrentOutput ForwardTokens(int[] ids, int T, int B, Parameter embedding, Tensor? h0 = null, Tensor? c0 = null, bool? training = null, Rng? rng = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(embedding);
@@ -195,7 +206,7 @@ public class Recurrent
         for (int i = 0; i < ids.Length; i++)
             if ((uint)ids[i] >= (uint)v) throw new ArgumentOutOfRangeException(nameof(ids), ids[i], $"ids[{i}] = {ids[i]} is outside the vocabulary [0, {v}).");
         _ids = ids; _embedding = embedding;
-        return ForwardCore(null, T, B, h0, c0, training, rng);
+        return ForwardCore(null, T, B, h0, c0, training ?? Training, rng);
     }
 
     private RecurrentOutput ForwardCore(float[]? input, int T, int B, Tensor? h0, Tensor? c0, bool training, Rng? rng)
