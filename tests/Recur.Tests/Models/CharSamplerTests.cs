@@ -65,6 +65,21 @@ public sealed class CharSamplerTests
         }
     }
 
+    public static TheoryData<string> RegisteredCells() => new(Recur.Nn.Cells.CellRegistry.Names);
+
+    [Theory]
+    [MemberData(nameof(RegisteredCells))]
+    public void EveryRegisteredCellSamplesWhatTrainingComputes(string cell)
+    {
+        // The sampler runs the cell's inference step (with the hidden units split over 2 threads), training its
+        // sequence step; a new cell in the registry is checked here without a new line.
+        var model = Model(cell, 6, 272, 2);
+        var sampler = new CharSampler(model, 2, allowTable: true, parallelMinHidden: 64);
+        Assert.Equal(2, sampler.Parts);
+        double worst = CompareSequence(model, sampler, Tokens(12, 11, 4));
+        Assert.True(worst < 1e-5, $"{cell}: max relative logit difference {worst:E2}");
+    }
+
     [Theory]
     [InlineData("lstm", 16)]
     [InlineData("gru", 0)]
