@@ -19,6 +19,26 @@ internal static class RunFolders
         return dir;
     }
 
+    /// <summary>
+    /// The exit code of a run that did not end normally, after telling the user (a non-finite loss: 3, on
+    /// stderr; Ctrl-C: 130, with the resume command), or null when it ended normally.
+    /// </summary>
+    public static int? AbnormalExit(TrainResult result, string command, string run)
+    {
+        switch (result.Reason)
+        {
+            case StopReason.NonFinite:
+                Console.Out.Flush();
+                Console.Error.WriteLine($"recur {command}: {result.Message}.");
+                return 3;
+            case StopReason.Cancelled:
+                Console.WriteLine($"interrupted at iteration {result.Iteration}; saved {Path.Combine(run, "latest")}. Continue with: recur {command} --resume {run}");
+                return 130;
+            default:
+                return null;
+        }
+    }
+
     /// <summary>Runs <paramref name="trainer"/>; the first Ctrl-C stops it after the current iteration (saving latest/), a second ends the process.</summary>
     public static TrainResult Run(Trainer trainer, TrainingMonitor progress)
     {

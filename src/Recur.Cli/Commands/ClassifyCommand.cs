@@ -85,16 +85,7 @@ internal sealed class ClassifyCommand : ICommand
         var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0);
         var result = RunFolders.Run(trainer, progress);
         string run = trainer.OutputDirectory!;
-        switch (result.Reason)
-        {
-            case StopReason.NonFinite:
-                Console.Out.Flush();
-                Console.Error.WriteLine($"recur classify: {result.Message}.");
-                return 3;
-            case StopReason.Cancelled:
-                Console.WriteLine($"interrupted at iteration {result.Iteration}; saved {Path.Combine(run, "latest")}. Continue with: recur classify --resume {run}");
-                return 130;
-        }
+        if (RunFolders.AbnormalExit(result, "classify", run) is int code) return code;
         Console.WriteLine(Inv($"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); best val loss {result.BestValLoss:F4}"));
         if (result.Hint is not null) Console.WriteLine("hint: " + result.Hint);
         var best = ClassifierCheckpoint.Load(run, CheckpointKind.Best);

@@ -122,16 +122,7 @@ internal sealed class TrainCommand : ICommand
 
         string run = trainer.OutputDirectory!;
         var inv = CultureInfo.InvariantCulture;
-        switch (result.Reason)
-        {
-            case StopReason.NonFinite:
-                Console.Out.Flush();
-                Console.Error.WriteLine($"recur train: {result.Message}.");
-                return 3;
-            case StopReason.Cancelled:
-                Console.WriteLine($"interrupted at iteration {result.Iteration}; saved {Path.Combine(run, "latest")}. Continue with: recur train --resume {run}");
-                return 130;
-        }
+        if (RunFolders.AbnormalExit(result, "train", run) is int code) return code;
         string best = double.IsNaN(result.BestValLoss) ? "" : string.Create(inv, $"; best val loss {result.BestValLoss:F4} nats/char ({result.BestValLoss / Math.Log(2):F4} bits/char)");
         Console.WriteLine(string.Create(inv, $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}){best}"));
         Console.WriteLine($"checkpoints: {Path.Combine(run, "best")}, {Path.Combine(run, "latest")}; metrics: {Path.Combine(run, CharTrainer.MetricsFile)}, plot: {Path.Combine(run, CharTrainer.PlotFile)}");

@@ -72,10 +72,7 @@ public sealed class GruCell : RecurrentCell
             hb.Slice(2 * H, H).CopyTo(hnb);
             TensorPrimitives.FusedMultiplyAdd(r, hnb, nn, nn);
             TensorPrimitives.Tanh(nn, nn);
-            // h = n + z * (hprev - n)
-            var hb2 = ht.Slice(b * H, H);
-            TensorPrimitives.Subtract(hprev.Slice(b * H, H), nn, hb2);
-            TensorPrimitives.FusedMultiplyAdd(z, hb2, nn, hb2);
+            Blend(z, hprev.Slice(b * H, H), nn, ht.Slice(b * H, H));
         }
     }
 
@@ -144,8 +141,13 @@ public sealed class GruCell : RecurrentCell
         TensorPrimitives.Sigmoid(z, z);
         TensorPrimitives.FusedMultiplyAdd(r, hh.Slice(2 * H + j0, n), nn, nn);
         TensorPrimitives.Tanh(nn, nn);
-        var hnew = layer.HNext.AsSpan(j0, n);
-        TensorPrimitives.Subtract(layer.HPrev.AsSpan(j0, n), nn, hnew);
-        TensorPrimitives.FusedMultiplyAdd(z, hnew, nn, hnew);
+        Blend(z, layer.HPrev.AsSpan(j0, n), nn, layer.HNext.AsSpan(j0, n));
+    }
+
+    /// <summary>The GRU's output <c>h = (1 - z) ⊙ n + z ⊙ h_{t-1}</c>, computed as <c>n + z ⊙ (h_{t-1} - n)</c>.</summary>
+    internal static void Blend(ReadOnlySpan<float> z, ReadOnlySpan<float> hprev, ReadOnlySpan<float> n, Span<float> h)
+    {
+        TensorPrimitives.Subtract(hprev, n, h);
+        TensorPrimitives.FusedMultiplyAdd(z, h, n, h);
     }
 }

@@ -93,9 +93,7 @@ public sealed class GruChoCell : RecurrentCell
             var g = at.Slice(b * GH, GH);
             var z = g.Slice(H, H); var nn = g.Slice(2 * H, H);
             TensorPrimitives.Tanh(nn, nn);
-            var hb2 = ht.Slice(b * H, H);
-            TensorPrimitives.Subtract(hprev.Slice(b * H, H), nn, hb2);
-            TensorPrimitives.FusedMultiplyAdd(z, hb2, nn, hb2);
+            GruCell.Blend(z, hprev.Slice(b * H, H), nn, ht.Slice(b * H, H));
         }
     }
 
@@ -182,8 +180,6 @@ public sealed class GruChoCell : RecurrentCell
         var an = a.Slice(2 * H + j0, n);
         layer.GateRows(layer.Whh, H, layer.Hh.AsSpan(0, H), a, 2, 3, j0, n);
         TensorPrimitives.Tanh(an, an);
-        var hnew = layer.HNext.AsSpan(j0, n);
-        TensorPrimitives.Subtract(layer.HPrev.AsSpan(j0, n), an, hnew);
-        TensorPrimitives.FusedMultiplyAdd(a.Slice(H + j0, n), hnew, an, hnew);
+        GruCell.Blend(a.Slice(H + j0, n), layer.HPrev.AsSpan(j0, n), an, layer.HNext.AsSpan(j0, n));
     }
 }
