@@ -12,12 +12,12 @@ new_dll="$here/bench/Recur.Bench/bin/Release/net10.0/Recur.Bench.dll"
 old_dll="$old/bench/Recur.Bench/bin/Release/net10.0/Recur.Bench.dll"
 [ -f "$new_dll" ] || dotnet build -c Release "$here/bench/Recur.Bench" >/dev/null
 declare -A res
-step() { dotnet "$1" lstm-step-one "$2" | tail -1 | sed 's/.*"tokens_per_s":\([0-9.]*\).*/\1/'; }
+step() { local dll="$1"; shift; dotnet "$dll" lstm-step-one "$@" | tail -1 | sed 's/.*"tokens_per_s":\([0-9.]*\).*/\1/'; }
 for r in $(seq 1 "$rounds"); do
   for side in old new; do
     dll=$([ $side = old ] && echo "$old_dll" || echo "$new_dll")
-    res[$side,step128,$r]=$(step "$dll" "32 64 128 2 64 65 2")
-    res[$side,step512,$r]=$(step "$dll" "32 64 512 2 64 65 2")
+    res[$side,step128,$r]=$(step "$dll" 32 64 128 2 64 65 2)
+    res[$side,step512,$r]=$(step "$dll" 32 64 512 2 64 65 2)
     s=$(dotnet "$dll" sample --no-pytorch)
     res[$side,s128,$r]=$(echo "$s" | awk -F'|' '$2+0==128 {print $3+0; exit}')
     res[$side,s512,$r]=$(echo "$s" | awk -F'|' '$2+0==512 {print $3+0; exit}')
