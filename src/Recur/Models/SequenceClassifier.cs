@@ -90,10 +90,10 @@ public sealed class SequenceClassifier
         set { _rnn.Threads = value; _head.Threads = value; }
     }
 
-    /// <summary>PyTorch's default initialisation, with the forget-gate bias at 1 for cells that have one.</summary>
-    public void Reset(Rng rng)
+    /// <summary>PyTorch's default initialisation; <paramref name="forgetBias"/> opts into torch-rnn's forget-gate start.</summary>
+    public void Reset(Rng rng, float? forgetBias = null)
     {
-        _rnn.Reset(rng, forgetBias: 1f);
+        _rnn.Reset(rng, forgetBias);
         _head.Reset(rng);
     }
 

@@ -34,7 +34,7 @@ public sealed class CharTrainer
         var config = options.ToModelConfig(vocabulary.Count);
         var model = new CharModel(config);
         var rng = new Rng(options.Seed);
-        model.Reset(rng);
+        model.Reset(rng, options.InitialForgetBias);
         if (init is not null)
         {
             CheckSameArchitecture(init.Config, config, "--init-from");

@@ -56,7 +56,7 @@ public static class ClassifyTrainer
         options.Validate();
         var model = new SequenceClassifier(ModelConfig(options, images.Cols, classNames.Count));
         var rng = new Rng(options.Seed);
-        model.Reset(rng);
+        model.Reset(rng, options.InitialForgetBias);
         var data = new DataInfo(source, images.Count, Checkpoint.TokenChecksum(images.Labels.Select(b => (int)b).ToArray()));
         if (saved is not null)
         {

@@ -99,6 +99,7 @@ public static class TrainOptionSpecs
         Int("embed", "E", Model, "embedding width (0 = one-hot input, as min-char-rnn)", 0, 16384, o => o.Embed, (o, v) => o with { Embed = I(v) }, resumable: false, zero: "one-hot"),
         Real("dropout", "P", Model, "dropout between layers and before the output layer", 0, 1, o => o.Dropout, (o, v) => o with { Dropout = D(v) }, maxExclusive: true),
         Real("weight-drop", "P", Model, "DropConnect on W_hh, one mask per iteration (AWD-LSTM's weight drop)", 0, 1, o => o.WeightDrop, (o, v) => o with { WeightDrop = D(v) }, maxExclusive: true, zero: "off"),
+        Real("forget-bias", "F", Model, "start the forget gates' bias at F (torch-rnn used 1)", -10, 10, o => o.ForgetBias, (o, v) => o with { ForgetBias = D(v) }, resumable: false, zero: "PyTorch's draw"),
         Int("seq-length", "T", Optimisation, "truncated-BPTT length", 1, 100_000, o => o.SeqLength, (o, v) => o with { SeqLength = I(v) }, resumable: false),
         Int("batch-size", "B", Optimisation, "sequences per batch", 1, 100_000, o => o.BatchSize, (o, v) => o with { BatchSize = I(v) }, resumable: false),
         Choice("optimizer", Optimisation, "optimizer; rmsprop uses char-rnn's alpha 0.95", ["adam", "adamw", "rmsprop", "adagrad", "sgd"], o => o.Optimizer, (o, v) => o with { Optimizer = (string)v }, resumable: false),

@@ -93,6 +93,15 @@ public sealed record TrainOptions
     /// <summary>Evaluate on the whole validation split (and checkpoint) every this many iterations.</summary>
     public int EvalEvery { get; init; } = 1000;
 
+    /// <summary>
+    /// torch-rnn's start for cells with a forget gate: the forget slices of the two biases set to sum to this
+    /// value (e.g. 1); 0 keeps PyTorch's draw (the default; see docs/PARITY.md for why).
+    /// </summary>
+    public double ForgetBias { get; init; }
+
+    /// <summary>The forget bias to initialise with, or null for PyTorch's draw.</summary>
+    public float? InitialForgetBias => ForgetBias != 0 ? (float)ForgetBias : null;
+
     /// <summary>Stop after this many evaluations in a row without a new best validation loss (0 = never; early stopping).</summary>
     public int Patience { get; init; }
 
