@@ -33,6 +33,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "Recur.Tests", "Fixtures"))
+from make_training_fixtures import write_safetensors  # noqa: E402  (the fixtures' one safetensors writer)
+
 torch.set_num_threads(1)
 H, E, LAYERS, B, T, LR, CLIP, VAL_FRAC, EVAL_EVERY = 256, 64, 2, 32, 64, 2e-3, 5.0, 0.1, 1000
 
@@ -52,19 +55,8 @@ def read_st(path):
 
 
 def write_st(path, tensors):
-    header, blobs, off = {}, [], 0
-    for name, arr in tensors.items():
-        d = np.ascontiguousarray(arr, dtype=np.float32).astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(np.shape(arr)), "data_offsets": [off, off + len(d)]}
-        blobs.append(d)
-        off += len(d)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for x in blobs:
-            f.write(x)
+    """F32 safetensors without metadata, with the fixtures' one writer."""
+    write_safetensors(path, {k: np.asarray(v, dtype=np.float32) for k, v in tensors.items()}, {})
 
 
 class CharRNN(nn.Module):

@@ -177,10 +177,7 @@ public static class Checkpoint
         foreach (var p in model.Store.Parameters) p.CopyFrom(weights.GetTensor(p.Name));
         foreach (float v in model.Store.Values)
             if (!float.IsFinite(v)) throw new CheckpointFormatException($"{modelPath}: holds NaN or infinite weights; the model cannot be used.");
-        string full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
-        string leaf = Path.GetFileName(full);
-        string? run = leaf is "best" or "latest" or ".best.old" or ".latest.old" ? Path.GetDirectoryName(full) : null;
-        return new LoadedCheckpoint(model, cfg.Vocabulary, dir, run, cfg.Training, cfg.Progress, cfg.Data);
+        return new LoadedCheckpoint(model, cfg.Vocabulary, dir, RunDirectoryOf(dir), cfg.Training, cfg.Progress, cfg.Data);
     }
 
     /// <summary>
@@ -224,12 +221,10 @@ public static class Checkpoint
     public static string TaskOf(string runOrCheckpointDir, CheckpointKind prefer = CheckpointKind.Best)
     {
         string path = Path.Combine(Resolve(runOrCheckpointDir, prefer), ConfigFile);
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new CheckpointFormatException($"{path}: missing.");
-        if (info.Length > 64L << 20) throw new CheckpointFormatException($"{path}: {info.Length} bytes is far too large for a checkpoint config; the file is corrupted.");
+        byte[] bytes = ReadConfigBytes(path);
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 16 });
+            using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
             var root = doc.RootElement;
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("task", out var t) && t.ValueKind == JsonValueKind.String) return t.GetString()!;
             return TaskName;
@@ -292,16 +287,27 @@ public static class Checkpoint
     /// <summary>Reads and validates a <c>config.json</c>.</summary>
     internal static ConfigContent ReadConfig(string path)
     {
-        byte[] bytes;
+        return ParseConfig(ReadConfigBytes(path), path);
+    }
+
+    /// <summary>The bytes of a <c>config.json</c>, refusing a missing, unreadable or absurdly large file with one message.</summary>
+    internal static byte[] ReadConfigBytes(string path)
+    {
         try
         {
             var info = new FileInfo(path);
             if (!info.Exists) throw new CheckpointFormatException($"{path}: missing.");
             if (info.Length > 64L << 20) throw new CheckpointFormatException($"{path}: {info.Length} bytes is far too large for a checkpoint config; the file is corrupted.");
-            bytes = File.ReadAllBytes(path);
+            return File.ReadAllBytes(path);
         }
         catch (IOException e) when (e is not FileNotFoundException) { throw new CheckpointFormatException($"{path}: cannot read: {e.Message}", e); }
-        return ParseConfig(bytes, path);
+    }
+
+    /// <summary>The run folder holding checkpoint folder <paramref name="dir"/> (the parent of best/, latest/ or a half-swapped .old), or null.</summary>
+    internal static string? RunDirectoryOf(string dir)
+    {
+        string full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
+        return Path.GetFileName(full) is "best" or "latest" or ".best.old" or ".latest.old" ? Path.GetDirectoryName(full) : null;
     }
 
     internal static ConfigContent ParseConfig(ReadOnlySpan<byte> bytes, string path)

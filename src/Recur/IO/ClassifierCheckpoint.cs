@@ -64,9 +64,7 @@ public static class ClassifierCheckpoint
     {
         string dir = Checkpoint.Resolve(runOrCheckpointDir, prefer);
         string path = Path.Combine(dir, Checkpoint.ConfigFile);
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new CheckpointFormatException($"{path}: missing.");
-        if (info.Length > 64L << 20) throw new CheckpointFormatException($"{path}: {info.Length} bytes is far too large for a checkpoint config; the file is corrupted.");
+        byte[] bytes = Checkpoint.ReadConfigBytes(path);
         SequenceClassifierConfig config;
         string[] classes;
         TrainOptions? training;
@@ -74,7 +72,7 @@ public static class ClassifierCheckpoint
         DataInfo? data;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 16 });
+            using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.ValueKind != JsonValueKind.String || f.GetString() != Format)
                 throw new CheckpointFormatException($"{path}: not a Recur classifier config (\"format\" should be \"{Format}\").");
@@ -111,9 +109,6 @@ public static class ClassifierCheckpoint
         }
         foreach (float x in model.Store.Values)
             if (!float.IsFinite(x)) throw new CheckpointFormatException($"{modelPath}: holds NaN or infinite weights; the model cannot be used.");
-        string full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
-        string leaf = Path.GetFileName(full);
-        string? run = leaf is "best" or "latest" or ".best.old" or ".latest.old" ? Path.GetDirectoryName(full) : null;
-        return new LoadedClassifier(model, classes, dir, run, training, progress, data);
+        return new LoadedClassifier(model, classes, dir, Checkpoint.RunDirectoryOf(dir), training, progress, data);
     }
 }

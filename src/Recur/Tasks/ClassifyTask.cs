@@ -159,12 +159,15 @@ public sealed class ClassifyTask : ITrainingTask
         double loss = 0;
         long correct = 0;
         const int chunk = 500;
+        int full = Math.Min(chunk, N);
+        Tensor x = new(set.Rows, Math.Max(1, full), set.Cols); // (T, b, C), reused while chunks are whole
+        var idx = new int[full];
+        var y = new int[full];
         for (int start = 0; start < N; start += chunk)
         {
             int b = Math.Min(chunk, N - start);
-            var idx = Enumerable.Range(start, b).ToArray();
-            var x = new Tensor(set.Rows, b, set.Cols);
-            var y = new int[b];
+            if (b != idx.Length) { x = new Tensor(set.Rows, b, set.Cols); idx = new int[b]; y = new int[b]; }
+            for (int i = 0; i < b; i++) idx[i] = start + i;
             set.FillBatch(idx, x.Span);
             set.FillLabels(idx, y);
             var logits = model.Forward(x);

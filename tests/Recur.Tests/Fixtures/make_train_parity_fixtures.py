@@ -32,15 +32,15 @@ Files (safetensors, written by hand: u64 LE header length, JSON header, raw LE b
                                       before clipping), val_loss (1,) F32, tokens (n,) I64;
                                       __metadata__: every option (snake_case, as TrainOptions), torch version.
 """
-import json
 import math
 import os
-import struct
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from make_training_fixtures import write_safetensors  # same folder: the one safetensors writer of the fixtures
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "parity")
@@ -64,32 +64,6 @@ CONFIGS = [
                               optimizer="sgd", lr=0.1, lr_decay=1.0, lr_decay_every=1.0, grad_clip=0.4,
                               momentum=0.9, val_frac=0.1), 13),
 ]
-
-
-def write_safetensors(path, tensors, metadata):
-    header = {}
-    blobs = []
-    offset = 0
-    for name, arr in tensors.items():
-        arr = np.ascontiguousarray(arr)
-        if arr.dtype == np.float32:
-            dtype = "F32"
-        elif arr.dtype == np.int64:
-            dtype = "I64"
-        else:
-            raise TypeError(f"{name}: unsupported dtype {arr.dtype}")
-        data = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    h = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
 
 
 class CharRNN(nn.Module):
