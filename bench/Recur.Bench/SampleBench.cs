@@ -42,7 +42,7 @@ internal static class SampleBench
             for (int l = 0; l < Layers; l++)
             {
                 var (wih, whh, _, _) = model.Rnn.LayerParameters(l);
-                weightBytes += 4L * (wih.Length + whh.Length);
+                weightBytes += 4L * (wih.Length + (whh?.Length ?? 0));
             }
             long readBytes = new CharSampler(model, 1).BytesPerStep;
             double floorUs = weightBytes / (bw * 1e9) * 1e6;

@@ -263,7 +263,8 @@ public static class GradFlow
         var (maxD, meanD) = trace.TanhDerivative();
         for (int l = probe.Layers - 1; l >= 0; l--)
         {
-            double sigma = PowerIteration.LargestSingularValue(probe.WeightHh(l), probe.Gates * H, H, new Rng(17));
+            double sigma = probe.RecurrentGates == 0 ? double.NaN
+                : PowerIteration.LargestSingularValue(probe.WeightHh(l), probe.RecurrentGates * H, H, new Rng(17));
             var c = norms.MeanLog10ByDistance(l);
             curves.Add(new GradFlowCurve($"{cfg.Cell} layer {l + 1} h", c, FitSlope(c), sigma, maxD, meanD));
             if (norms.HasC)
@@ -291,7 +292,7 @@ public static class GradFlow
         {
             var model = new CharModel(cfg);
             model.Reset(new Rng(options.Seed));
-            var whh = model.Rnn.LayerParameters(0).WeightHh;
+            var whh = model.Rnn.LayerParameters(0).WeightHh!;
             sigmaBefore = PowerIteration.ScaleToSingularValue(whh.Value, options.Hidden, options.Hidden, options.Sigma, new Rng(options.Seed + 1));
             var opt = new Sgd(model.Store, options.LearningRate);
             var batcher = new Data.StreamBatcher(tokens, options.Batch, options.SeqLength);

@@ -31,11 +31,8 @@ public sealed class GradFlowProbe
         var copy = new Recurrent(store, "rnn", rnn.Cell, rnn.InputSize, rnn.HiddenSize, rnn.NumLayers, rnn.HasBias);
         for (int l = 0; l < rnn.NumLayers; l++)
         {
-            var (a, b) = (rnn.LayerParameters(l), copy.LayerParameters(l));
-            a.WeightIh.Value.CopyTo(b.WeightIh.Value);
-            a.WeightHh.Value.CopyTo(b.WeightHh.Value);
-            a.BiasIh?.Value.CopyTo(b.BiasIh!.Value);
-            a.BiasHh?.Value.CopyTo(b.BiasHh!.Value);
+            foreach (var (a, b) in rnn.LayerParameters(l).All.Zip(copy.LayerParameters(l).All))
+                a.Value.CopyTo(b.Value);
         }
         return new GradFlowProbe(copy);
     }
@@ -50,8 +47,11 @@ public sealed class GradFlowProbe
     /// <summary>Gate blocks per layer.</summary>
     public int Gates => _rnn.Gates;
 
-    /// <summary>Layer <paramref name="l"/>'s <c>W_hh</c>, <c>(G*H, H)</c> row-major.</summary>
-    public Span<float> WeightHh(int l) => _rnn.LayerParameters(l).WeightHh.Value; // (G*H, H) row-major, mutable
+    /// <summary>Gate blocks of <c>W_hh</c> per layer (0 for cells without one).</summary>
+    public int RecurrentGates => _rnn.Cell.RecurrentGates;
+
+    /// <summary>Layer <paramref name="l"/>'s <c>W_hh</c>, <c>(R*H, H)</c> row-major; empty for cells without one.</summary>
+    public Span<float> WeightHh(int l) => _rnn.LayerParameters(l).WeightHh is { } w ? w.Value : default; // (R*H, H) row-major, mutable
 
     /// <summary>
     /// Runs the stack over <paramref name="x"/> <c>(T, B, input)</c> time-major from zero states and

@@ -391,11 +391,11 @@ public static class Checkpoint
     /// <summary>Number of scalars a model with <paramref name="c"/> holds (long, so a corrupted config cannot overflow).</summary>
     internal static long ParameterCount(CharModelConfig c)
     {
-        long gates = c.RecurrentCell.Gates;
+        var cell = c.RecurrentCell;
         long h = c.Hidden, v = c.VocabSize, e = c.Embed;
         long input = e > 0 ? e : v;
         long n = e > 0 ? v * e : 0;
-        for (int l = 0; l < c.Layers; l++) n += gates * h * ((l == 0 ? input : h) + h) + 2 * gates * h;
+        for (int l = 0; l < c.Layers; l++) n += cell.ParameterCount((int)(l == 0 ? input : h), c.Hidden, bias: true);
         return n + v * h + v;
     }
 

@@ -93,9 +93,10 @@ public sealed class CharSampler
             var p = model.Rnn.LayerParameters(l);
             _wih[l] = p.WeightIh.Value.ToArray();
             var fold = new float[GH];
-            if (p.BiasIh is not null) _cell.FoldBias(p.BiasIh.Value, p.BiasHh!.Value, fold);
+            if (p.BiasIh is not null) _cell.FoldBias(p.BiasIh.Value, p.BiasHh is null ? default : p.BiasHh.Value, fold);
             _biasX[l] = fold;
-            _state[l] = new InferenceLayer(_cell, H, p.WeightHh.Value.ToArray(), p.BiasHh?.Value.ToArray());
+            _state[l] = new InferenceLayer(_cell, H, p.WeightHh?.Value.ToArray() ?? [], p.BiasHh?.Value.ToArray(),
+                p.Extra.Select(e => e.Value.ToArray()).ToArray());
         }
 
         long tableFloats = (long)V * GH;

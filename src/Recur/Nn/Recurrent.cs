@@ -73,17 +73,17 @@ public class Recurrent : IModule
         HasBias = bias;
         BatchFirst = batchFirst;
         DropoutP = dropout;
-        int GH = cell.Gates * hiddenSize;
+        int GH = cell.Gates * hiddenSize, RH = cell.RecurrentGates * hiddenSize;
         _layers = new LayerRun[numLayers];
         for (int l = 0; l < numLayers; l++)
         {
             int inl = l == 0 ? inputSize : hiddenSize;
-            var p = new LayerParameters(
-                store.Add(Naming.Join(prefix, $"weight_ih_l{l}"), GH, inl),
-                store.Add(Naming.Join(prefix, $"weight_hh_l{l}"), GH, hiddenSize),
-                bias ? store.Add(Naming.Join(prefix, $"bias_ih_l{l}"), GH) : null,
-                bias ? store.Add(Naming.Join(prefix, $"bias_hh_l{l}"), GH) : null);
-            _layers[l] = new LayerRun(cell, p, inl, hiddenSize);
+            var wih = store.Add(Naming.Join(prefix, $"weight_ih_l{l}"), GH, inl);
+            var whh = RH > 0 ? store.Add(Naming.Join(prefix, $"weight_hh_l{l}"), RH, hiddenSize) : null;
+            var bih = bias ? store.Add(Naming.Join(prefix, $"bias_ih_l{l}"), GH) : null;
+            var bhh = bias && RH > 0 ? store.Add(Naming.Join(prefix, $"bias_hh_l{l}"), RH) : null;
+            var extra = cell.ExtraParameters.Select(e => store.Add(Naming.Join(prefix, $"{e.Name}_l{l}"), e.Shape(inl, hiddenSize))).ToArray();
+            _layers[l] = new LayerRun(cell, new LayerParameters(wih, whh, bih, bhh) { Extra = extra }, inl, hiddenSize);
         }
     }
 
@@ -98,8 +98,7 @@ public class Recurrent : IModule
     public string Path { get; }
 
     /// <inheritdoc/>
-    public IReadOnlyList<Parameter> Parameters => _layers.SelectMany(l => new[] { l.Parameters.WeightIh, l.Parameters.WeightHh, l.Parameters.BiasIh, l.Parameters.BiasHh })
-        .OfType<Parameter>().ToArray();
+    public IReadOnlyList<Parameter> Parameters => _layers.SelectMany(l => l.Parameters.All).ToArray();
 
     /// <summary>Training mode: the mode of forwards that do not pass <c>training</c> (dropout and weight drop act only in training).</summary>
     public bool Training { get; set; }
@@ -236,10 +235,10 @@ public class Recurrent : IModule
                 if (c0 is null) st.C0.AsSpan().Clear(); else c0.Data.AsSpan(l * B * H, B * H).CopyTo(st.C0);
             }
             st.X = l == 0 ? input : _layers[l - 1].NextInput;
-            st.WeightDropped = training && WeightDrop > 0f;
+            st.WeightDropped = training && WeightDrop > 0f && st.Parameters.WeightHh is not null;
             if (st.WeightDropped)
             {
-                var whh = st.Parameters.WeightHh;
+                var whh = st.Parameters.WeightHh!;
                 st.WhhMask = Buffers.Ensure(st.WhhMask, whh.Length);
                 st.WhhUsed = Buffers.Ensure(st.WhhUsed, whh.Length);
                 Dropout.MakeMask(rng!, WeightDrop, st.WhhMask);
@@ -347,7 +346,7 @@ public class Recurrent : IModule
     {
         var p = st.Parameters;
         if (p.BiasIh is null) return null;
-        Cell.FoldBias(p.BiasIh.Value, p.BiasHh!.Value, st.BiasFold.AsSpan(0, Cell.Gates * HiddenSize));
+        Cell.FoldBias(p.BiasIh.Value, p.BiasHh is null ? default : p.BiasHh.Value, st.BiasFold.AsSpan(0, Cell.Gates * HiddenSize));
         return st.BiasFold;
     }
 
@@ -381,8 +380,7 @@ public class Recurrent : IModule
             Gemm.Sgemm(false, true, n, GH, st.In, 1f, st.X, st.In, st.Parameters.WeightIh.Value, st.In, st.Parameters.BiasIh is null ? 0f : 1f, a, GH, Threads);
         }
         // W_hh is constant over the chunk: the cell packs it once for its per-step products.
-        Cell.PackForward(st, st.Whh);
-        for (int t = 0; t < T; t++) Cell.ForwardStep(st, t);
+        Cell.ForwardSequence(st);
     }
 
     // --------------------------------------------------------------- backward
@@ -393,22 +391,21 @@ public class Recurrent : IModule
         int GH = Gates * HiddenSize, n = T * B;
         var p = st.Parameters;
         var dA = st.DA.AsSpan(0, n * GH);   // gradients wrt gate pre-activations
-        Cell.PackBackward(st, st.Whh);
         st.Dy = dy;
-        for (int t = T - 1; t >= 0; t--) Cell.BackwardStep(st, t);
+        Cell.BackwardSequence(st);
         st.Dy = null;
 
         // Recurrent weight gradients, one GEMM each over all steps (the cell's), then the input side.
         // With weight drop, dL/dW_hh = mask * dL/d(masked W_hh): computed apart, then masked into the arena.
-        Span<float> dwhh = p.WeightHh.Grad;
+        Span<float> dwhh = p.WeightHh is null ? default : p.WeightHh.Grad;
         if (st.WeightDropped)
         {
-            st.DWhhScratch = Buffers.Ensure(st.DWhhScratch, p.WeightHh.Length);
+            st.DWhhScratch = Buffers.Ensure(st.DWhhScratch, p.WeightHh!.Length);
             dwhh = st.DWhhScratch;
             dwhh.Clear();
         }
         Cell.AccumulateRecurrentGrads(st, dwhh, p.BiasHh is null ? default : p.BiasHh.Grad);
-        if (st.WeightDropped) TensorPrimitives.FusedMultiplyAdd(dwhh, st.WhhMask, p.WeightHh.Grad, p.WeightHh.Grad);
+        if (st.WeightDropped) TensorPrimitives.FusedMultiplyAdd(dwhh, st.WhhMask, p.WeightHh!.Grad, p.WeightHh.Grad);
         if (p.BiasIh is not null) Reduce.SumRows(dA, n, GH, p.BiasIh.Grad);
         if (st.X is null)
         {

@@ -104,7 +104,7 @@ public sealed class RecurrentGradTests
         Assert.NotEqual(plain.Forward(x).Output.Data, o.Output.Data);
         store.ZeroGrad();
         rnn.Backward(Tensor.Randn(new Rng(4), 1f, o.Output.Shape));
-        var whh = rnn.LayerParameters(1).WeightHh;
+        var whh = rnn.LayerParameters(1).WeightHh!;
         int zeros = 0;
         var g = whh.Grad;
         for (int i = 0; i < g.Length; i++) if (g[i] == 0f) zeros++;

@@ -9,7 +9,7 @@ namespace Recur.Nn.Cells;
 public sealed class InferenceLayer
 {
     /// <summary>A layer of <paramref name="cell"/> with hidden width <paramref name="hidden"/>.</summary>
-    public InferenceLayer(RecurrentCell cell, int hidden, float[] whh, float[]? biasHh)
+    public InferenceLayer(RecurrentCell cell, int hidden, float[] whh, float[]? biasHh, float[][]? extra = null)
     {
         ArgumentNullException.ThrowIfNull(cell);
         ArgumentNullException.ThrowIfNull(whh);
@@ -17,7 +17,8 @@ public sealed class InferenceLayer
         H = hidden;
         Whh = whh;
         BiasHh = biasHh;
-        int GH = cell.Gates * hidden;
+        Extra = extra ?? [];
+        int GH = Math.Max(cell.Gates, cell.RecurrentGates) * hidden;
         A = new float[GH];
         Hh = new float[GH];
         HPrev = new float[hidden];
@@ -37,10 +38,13 @@ public sealed class InferenceLayer
     /// <summary><c>b_hh</c> <c>(G*H)</c> as stored, or null without biases (cells read the parts that did not fold).</summary>
     public float[]? BiasHh { get; }
 
-    /// <summary>Gate pre-activations, then activations <c>(G*H)</c>.</summary>
+    /// <summary>Copies of the cell's extra parameters (<see cref="RecurrentCell.ExtraParameters"/>), in order.</summary>
+    public float[][] Extra { get; }
+
+    /// <summary>Gate pre-activations, then activations <c>(max(G, R)*H)</c>.</summary>
     public float[] A { get; }
 
-    /// <summary>Scratch for a recurrent branch <c>(G*H)</c>.</summary>
+    /// <summary>Scratch for a recurrent branch <c>(max(G, R)*H)</c>.</summary>
     public float[] Hh { get; }
 
     /// <summary>State before the step <c>(H)</c>.</summary>

@@ -55,7 +55,7 @@ public sealed class LayerRun
     /// <summary>Carried gradients <c>dL/dh</c>, <c>dL/dc</c> during the reverse loop: <c>(B, H)</c>.</summary>
     public float[] DhCarry = [], DcCarry = [];
 
-    /// <summary>Scratch of <c>(B, G*H)</c> for a step's recurrent branch or gradient parts.</summary>
+    /// <summary>Scratch of <c>(B, max(G, R)*H)</c> for a step's recurrent branch or gradient parts.</summary>
     public float[] Scratch = [];
 
     /// <summary>The cell's own per-step buffers (see each cell for what they hold).</summary>
@@ -80,7 +80,7 @@ public sealed class LayerRun
     internal bool WeightDropped;
 
     /// <summary><c>W_hh</c> of this chunk: masked in training under weight drop, else the parameter itself.</summary>
-    public ReadOnlySpan<float> Whh => WeightDropped ? WhhUsed : Parameters.WeightHh.Value;
+    public ReadOnlySpan<float> Whh => WeightDropped ? WhhUsed : Parameters.WeightHh is { } w ? w.Value : default;
 
     /// <summary>The rows of step <paramref name="t"/> in a <c>(T, B, width)</c> buffer.</summary>
     public Span<float> Step(float[] buffer, int t, int width) => buffer.AsSpan(t * B * width, B * width);
@@ -97,14 +97,14 @@ public sealed class LayerRun
     internal void Allocate(int T, int B, bool dropout)
     {
         this.T = T; this.B = B;
-        int n = T * B, GH = Cell.Gates * H;
+        int n = T * B, GH = Cell.Gates * H, wide = Math.Max(Cell.Gates, Cell.RecurrentGates) * H;
         A = Buffers.Ensure(A, n * GH);
         DA = Buffers.Ensure(DA, n * GH);
         Y = Buffers.Ensure(Y, n * H);
         H0 = Buffers.Ensure(H0, B * H);
         DhCarry = Buffers.Ensure(DhCarry, B * H);
         Dx = Buffers.Ensure(Dx, n * In);
-        Scratch = Buffers.Ensure(Scratch, B * GH);
+        Scratch = Buffers.Ensure(Scratch, B * wide);
         BiasFold = Buffers.Ensure(BiasFold, GH);
         if (Cell.HasCellState)
         {

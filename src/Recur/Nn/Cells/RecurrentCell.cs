@@ -32,6 +32,35 @@ public abstract class RecurrentCell
     /// <summary>Gate blocks <c>G</c>: <c>W_ih</c> is <c>(G*H, in)</c> and the input projection <c>(T*B, G*H)</c>.</summary>
     public abstract int Gates { get; }
 
+    /// <summary>
+    /// Gate blocks of <c>W_hh</c>: it is <c>(R*H, H)</c> and <c>b_hh</c> <c>(R*H)</c>. The default is
+    /// <see cref="Gates"/>; cells whose recurrent and input projections feed different gates say otherwise,
+    /// and cells without a recurrent matrix (minGRU, minLSTM) say 0: they then have no <c>weight_hh</c>
+    /// and no <c>bias_hh</c>.
+    /// </summary>
+    public virtual int RecurrentGates => Gates;
+
+    /// <summary>
+    /// Parameters a layer has besides <c>weight_ih</c>, <c>weight_hh</c>, <c>bias_ih</c>, <c>bias_hh</c>
+    /// (peepholes, layer-norm gains): each is registered as <c>{Name}_l{k}</c>, in this order, in
+    /// <see cref="LayerParameters.Extra"/>.
+    /// </summary>
+    public virtual IReadOnlyList<CellParameter> ExtraParameters => [];
+
+    /// <summary>Scalars in one layer of this cell with input width <paramref name="inputSize"/> (no allocation).</summary>
+    public long ParameterCount(int inputSize, int hiddenSize, bool bias)
+    {
+        long h = hiddenSize, n = Gates * h * inputSize + RecurrentGates * h * h;
+        if (bias) n += (Gates + RecurrentGates) * h;
+        foreach (var e in ExtraParameters)
+        {
+            long k = 1;
+            foreach (int d in e.Shape(inputSize, hiddenSize)) k *= d;
+            n += k;
+        }
+        return n;
+    }
+
     /// <summary>Names of the gate blocks in row order (PyTorch's: LSTM i, f, g, o; GRU r, z, n); empty for a plain RNN.</summary>
     public virtual IReadOnlyList<string> GateNames => [];
 
@@ -71,9 +100,15 @@ public abstract class RecurrentCell
         ArgumentNullException.ThrowIfNull(rng);
         float bound = 1f / MathF.Sqrt(hiddenSize);
         rng.FillUniform(p.WeightIh.Value, -bound, bound);
-        rng.FillUniform(p.WeightHh.Value, -bound, bound);
+        if (p.WeightHh is not null) rng.FillUniform(p.WeightHh.Value, -bound, bound);
         if (p.BiasIh is not null) rng.FillUniform(p.BiasIh.Value, -bound, bound);
         if (p.BiasHh is not null) rng.FillUniform(p.BiasHh.Value, -bound, bound);
+        for (int i = 0; i < p.Extra.Count; i++)
+        {
+            var spec = ExtraParameters[i];
+            if (spec.Init is { } value) p.Extra[i].Value.Fill(value);
+            else rng.FillUniform(p.Extra[i].Value, -bound, bound);
+        }
     }
 
     /// <summary>
@@ -90,6 +125,28 @@ public abstract class RecurrentCell
 
     /// <summary>Allocates the cell's own per-chunk buffers in <paramref name="run"/> (beyond the shared ones).</summary>
     internal virtual void Allocate(LayerRun run, int T, int B) { }
+
+    /// <summary>
+    /// The whole chunk forward: <see cref="LayerRun.A"/> holds every step's input projection. The default
+    /// packs <c>W_hh</c> and runs <see cref="ForwardStep"/> for <c>t = 0..T-1</c>; cells without a recurrent
+    /// product (minGRU, minLSTM) replace it with a scan over the sequence.
+    /// </summary>
+    internal virtual void ForwardSequence(LayerRun run)
+    {
+        PackForward(run, run.Whh);
+        for (int t = 0; t < run.T; t++) ForwardStep(run, t);
+    }
+
+    /// <summary>
+    /// The whole chunk backward (upstream gradients in <see cref="LayerRun.Dy"/>, the final states' in the
+    /// carries): fills <see cref="LayerRun.DA"/> and leaves <c>dL/dh_{-1}</c> (<c>dL/dc_{-1}</c>) in the carries.
+    /// The default runs <see cref="BackwardStep"/> for <c>t = T-1..0</c>.
+    /// </summary>
+    internal virtual void BackwardSequence(LayerRun run)
+    {
+        PackBackward(run, run.Whh);
+        for (int t = run.T - 1; t >= 0; t--) BackwardStep(run, t);
+    }
 
     /// <summary>Packs <c>W_hh</c> (or its blocks) for the forward pass's per-step products.</summary>
     internal virtual void PackForward(LayerRun run, ReadOnlySpan<float> whh)
@@ -152,5 +209,32 @@ public abstract class RecurrentCell
     public override string ToString() => Name;
 }
 
-/// <summary>One layer's four PyTorch parameters: <c>weight_ih (G*H, in)</c>, <c>weight_hh (G*H, H)</c>, <c>bias_ih</c>, <c>bias_hh (G*H)</c>.</summary>
-public sealed record LayerParameters(Parameter WeightIh, Parameter WeightHh, Parameter? BiasIh, Parameter? BiasHh);
+/// <summary>
+/// One layer's PyTorch parameters: <c>weight_ih (G*H, in)</c>, <c>weight_hh (R*H, H)</c> (null when the cell
+/// has no recurrent matrix), <c>bias_ih (G*H)</c>, <c>bias_hh (R*H)</c>, and the cell's
+/// <see cref="RecurrentCell.ExtraParameters"/> in order.
+/// </summary>
+public sealed record LayerParameters(Parameter WeightIh, Parameter? WeightHh, Parameter? BiasIh, Parameter? BiasHh)
+{
+    /// <summary>The cell's extra parameters, in the order of <see cref="RecurrentCell.ExtraParameters"/>.</summary>
+    public IReadOnlyList<Parameter> Extra { get; init; } = [];
+
+    /// <summary>Every parameter of the layer, in registration order.</summary>
+    public IEnumerable<Parameter> All
+    {
+        get
+        {
+            yield return WeightIh;
+            if (WeightHh is not null) yield return WeightHh;
+            if (BiasIh is not null) yield return BiasIh;
+            if (BiasHh is not null) yield return BiasHh;
+            foreach (var e in Extra) yield return e;
+        }
+    }
+}
+
+/// <summary>
+/// A cell's extra per-layer parameter: its name stem (registered as <c>{Name}_l{k}</c>), its shape for an
+/// input width and hidden width, and its initial value (null: PyTorch's <c>U(-1/sqrt(H), 1/sqrt(H))</c>).
+/// </summary>
+public sealed record CellParameter(string Name, Func<int, int, int[]> Shape, float? Init = null);
