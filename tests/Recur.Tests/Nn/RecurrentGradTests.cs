@@ -45,9 +45,23 @@ public sealed class RecurrentGradTests
     public void WeightDropGradientsMatchCentralDifferences(string kind, int layers, float dropout)
         => CheckGradients(kind, layers, batchFirst: false, dropout, weightDrop: 0.4f);
 
+    /// <summary>Every registered cell (the zoo included): two layers, batch-first, dropout between them.</summary>
+    public static TheoryData<string> EveryCell()
+    {
+        var data = new TheoryData<string>();
+        foreach (var n in CellRegistry.Names) data.Add(n);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryCell))]
+    public void EveryRegisteredCellMatchesCentralDifferences(string kind)
+        => CheckGradients(kind, 2, batchFirst: true, dropout: 0.2f, weightDrop: 0f);
+
     private static void CheckGradients(string kind, int layers, bool batchFirst, float dropout, float weightDrop)
     {
-        const int T = 5, B = 3, I = 4, H = 6;
+        const int T = 5, B = 3, H = 6;
+        int I = CellRegistry.Get(kind).RequiresInputEqualsHidden ? H : 4;
         var store = new ParameterStore();
         var rnn = new Recurrent(store, "rnn", kind, I, H, layers, bias: true, batchFirst: batchFirst, dropout: dropout) { WeightDrop = weightDrop };
         var rng = new Rng(1);
@@ -56,7 +70,7 @@ public sealed class RecurrentGradTests
         for (int i = 0; i < store.Count; i++) store.Values[i] *= 2f;
         var x = Tensor.Randn(rng, 1f, batchFirst ? [B, T, I] : [T, B, I]);
         var h0 = Tensor.Randn(rng, 0.5f, layers, B, H);
-        Tensor? c0 = kind == "lstm" ? Tensor.Randn(rng, 0.5f, layers, B, H) : null;
+        Tensor? c0 = rnn.Cell.HasCellState ? Tensor.Randn(rng, 0.5f, layers, B, H) : null;
         var ry = Tensor.Randn(rng, 1f, batchFirst ? [B, T, H] : [T, B, H]);
         var rh = Tensor.Randn(rng, 1f, layers, B, H);
         Tensor? rc = c0 is null ? null : Tensor.Randn(rng, 1f, layers, B, H);
