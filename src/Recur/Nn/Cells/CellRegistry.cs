@@ -13,6 +13,8 @@ public static class CellRegistry
         new GruChoCell(),
         new RnnCell(relu: false),
         new RnnCell(relu: true),
+        new MinGruCell(),
+        new MinLstmCell(),
     ];
 
     /// <summary>All cells, in the order usage text lists them.</summary>

@@ -1,0 +1,68 @@
+using System.Numerics.Tensors;
+using Recur.Kernels;
+
+namespace Recur.Nn.Cells;
+
+/// <summary>
+/// minGRU (Feng et al. 2024): the GRU with its gates cut loose from <c>h</c>, so training is a scan.
+/// <c>z = σ(W_z x + b_z)</c>, <c>h~ = g(W_h x + b_h)</c>, <c>h_t = (1 - z) ⊙ h_{t-1} + z ⊙ h~</c>, with the
+/// paper's positive activation <c>g(x) = x + 1/2</c> (<c>x ≥ 0</c>), <c>σ(x)</c> (<c>x &lt; 0</c>).
+/// <c>weight_ih (2H, in)</c>, gate blocks z, h~; no <c>weight_hh</c>.
+/// Log space: <c>log a = log(1 - z) = -softplus(k_z)</c>, <c>log b = log z + log g(k_h) = k_z - softplus(k_z) + log g(k_h)</c>.
+/// Backward: <c>dk_z = g_t (h~ - h_{t-1}) z (1 - z)</c>, <c>dk_h = g_t z g'(k_h)</c>.
+/// </summary>
+public sealed class MinGruCell : MinRecurrentCell
+{
+    /// <inheritdoc/>
+    public override string Name => "mingru";
+
+    /// <inheritdoc/>
+    public override string Summary => "minGRU: gates from x only, trained by a parallel scan in log space (Feng et al. 2024)";
+
+    /// <inheritdoc/>
+    public override int Gates => 2;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> GateNames { get; } = ["z", "h"];
+
+    /// <inheritdoc/>
+    protected override void LogCoefficients(ReadOnlySpan<float> pre, int H, Span<float> la, Span<float> lb, Span<float> scratch)
+    {
+        var t1 = scratch[..H]; var t2 = scratch.Slice(H, H);
+        var kz = pre[..H];
+        LogG(pre.Slice(H, H), lb, t1, t2);      // log g(k_h)
+        LogSpaceScan.Softplus(kz, la, t1);      // softplus(k_z)
+        TensorPrimitives.Subtract(kz, la, t1);  // log z = k_z - softplus(k_z)
+        TensorPrimitives.Add(lb, t1, lb);
+        TensorPrimitives.Negate(la, la);        // log(1 - z) = -softplus(k_z)
+    }
+
+    /// <inheritdoc/>
+    protected override void Activate(Span<float> row, int H, int j0, int n, Span<float> tmp)
+    {
+        var z = row.Slice(j0, n);
+        TensorPrimitives.Sigmoid(z, z);
+        G(row.Slice(H + j0, n), tmp);
+    }
+
+    /// <inheritdoc/>
+    protected override void Step(ReadOnlySpan<float> act, int H, int j0, int n, ReadOnlySpan<float> hprev, Span<float> h)
+    {
+        var z = act.Slice(j0, n); var c = act.Slice(H + j0, n);
+        for (int j = 0; j < n; j++) h[j] = (1f - z[j]) * hprev[j] + z[j] * c[j];
+    }
+
+    /// <inheritdoc/>
+    protected override void Decay(ReadOnlySpan<float> act, int H, Span<float> a) => TensorPrimitives.Subtract(1f, act[..H], a);
+
+    /// <inheritdoc/>
+    protected override void GateGradients(ReadOnlySpan<float> act, int H, ReadOnlySpan<float> hprev, ReadOnlySpan<float> g, Span<float> dpre)
+    {
+        for (int j = 0; j < H; j++)
+        {
+            float z = act[j], c = act[H + j], gj = g[j];
+            dpre[j] = gj * (c - hprev[j]) * z * (1f - z);
+            dpre[H + j] = gj * z * GPrime(c);
+        }
+    }
+}
