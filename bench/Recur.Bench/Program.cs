@@ -7,7 +7,7 @@ internal static class Program
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: Recur.Bench <benchmark> [options]\n  gemm [--quick] [--threads 1,2] [--isa avx512|avx2|portable] [--no-openblas] [--only NAME]\n  gemm-dispatch\n  sample [--no-pytorch]\n  minchar [--iters N] [--rounds N] [--no-numpy]");
+            Console.Error.WriteLine("usage: Recur.Bench <benchmark> [options]\n  gemm [--quick] [--threads 1,2] [--isa avx512|avx2|portable] [--no-openblas] [--only NAME]\n  gemm-dispatch\n  sample [--no-pytorch]\n  minchar [--iters N] [--rounds N] [--no-numpy]\n  cells [--models gru,mingru] [--hidden 512] [--layers 2] [--batch 32] [--seq 256] [--iters 3] [--rounds 5] [--threads 2]");
             return 2;
         }
         switch (args[0])
@@ -26,8 +26,12 @@ internal static class Program
                 return SampleBench.Run(args[1..]);
             case "minchar":
                 return MinCharBench.Run(args[1..]);
+            case "cell-profile":
+                return CellProfile.Run(args[1..]);
+            case "cells":
+                return CellSpeedBench.Run(args[1..]);
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar, cells");
                 return 2;
         }
     }

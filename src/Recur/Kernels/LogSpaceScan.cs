@@ -81,7 +81,7 @@ public static class LogSpaceScan
     private sealed class Job : IParallelPart
     {
         [ThreadStatic] private static Job? _cached;
-        private float[] _carry = [], _tmp = [];
+        private float[] _carry = [];
         private float[] _la = [], _lb = [], _h0 = [], _h = [];
         private int _t, _n, _k, _parts;
         public int Phase;
@@ -90,7 +90,6 @@ public static class LogSpaceScan
         {
             var j = _cached ??= new Job();
             if (j._carry.Length < 2 * k * n) j._carry = new float[2 * k * n];
-            if (j._tmp.Length < 3 * parts * n) j._tmp = new float[3 * parts * n];
             return j;
         }
 
@@ -100,7 +99,6 @@ public static class LogSpaceScan
         /// <summary>Drops the references to the caller's buffers.</summary>
         public void Release() => (_la, _lb, _h0, _h) = ([], [], [], []);
 
-        private Span<float> Tmp(int part, int which) => _tmp.AsSpan((part * 3 + which) * _n, _n);
         private Span<float> Row(float[] a, int t) => a.AsSpan(t * _n, _n);
         private Span<float> CarryA(int k) => _carry.AsSpan(k * _n, _n);
         private Span<float> CarryB(int k) => _carry.AsSpan((_k + k) * _n, _n);
@@ -118,14 +116,8 @@ public static class LogSpaceScan
         private void ScanSegment(int k, int part)
         {
             int t0 = k * Segment, t1 = Math.Min(_t, t0 + Segment);
-            var tmp = Tmp(part, 0); var shifted = Tmp(part, 1);
             for (int t = t0 + 1; t < t1; t++)
-            {
-                var la = Row(_la, t); var lb = Row(_lb, t);
-                TensorPrimitives.Add(Row(_lb, t - 1), la, shifted); // LB_{t-1} + la_t
-                LogAddExp(shifted, lb, lb, tmp);                     // LB_t
-                TensorPrimitives.Add(la, Row(_la, t - 1), la);       // LA_t
-            }
+                ScanMath.Compose(Row(_la, t - 1), Row(_lb, t - 1), Row(_la, t), Row(_lb, t)); // (LA_t, LB_t)
         }
 
         /// <summary>Phase 2 (sequential, short): the prefix carried into each segment from the composites of the ones before it.</summary>
@@ -133,14 +125,12 @@ public static class LogSpaceScan
         {
             CarryA(0).Clear();
             CarryB(0).Fill(float.NegativeInfinity);
-            var tmp = Tmp(0, 0); var shifted = Tmp(0, 1);
             for (int k = 1; k < _k; k++)
             {
                 int end = k * Segment - 1; // last step of segment k-1
-                var laEnd = Row(_la, end); var lbEnd = Row(_lb, end);
-                TensorPrimitives.Add(CarryA(k - 1), laEnd, CarryA(k));
-                TensorPrimitives.Add(CarryB(k - 1), laEnd, shifted);
-                LogAddExp(shifted, lbEnd, CarryB(k), tmp);
+                Row(_la, end).CopyTo(CarryA(k));
+                Row(_lb, end).CopyTo(CarryB(k));
+                ScanMath.Compose(CarryA(k - 1), CarryB(k - 1), CarryA(k), CarryB(k));
             }
         }
 
@@ -148,21 +138,12 @@ public static class LogSpaceScan
         private void ApplyCarry(int k, int part)
         {
             int t0 = k * Segment, t1 = Math.Min(_t, t0 + Segment);
-            var tmp = Tmp(part, 0); var shifted = Tmp(part, 1); var e = Tmp(part, 2);
             var h0 = _h0.AsSpan(0, _n);
             for (int t = t0; t < t1; t++)
             {
-                var la = Row(_la, t); var lb = Row(_lb, t); var h = Row(_h, t);
-                if (k > 0)
-                {
-                    TensorPrimitives.Add(CarryB(k), la, shifted);
-                    LogAddExp(shifted, lb, lb, tmp);
-                    TensorPrimitives.Add(la, CarryA(k), la);
-                }
-                TensorPrimitives.Exp(la, e);
-                TensorPrimitives.Multiply(e, h0, h);
-                TensorPrimitives.Exp(lb, e);
-                TensorPrimitives.Add(h, e, h);
+                var la = Row(_la, t); var lb = Row(_lb, t);
+                if (k > 0) ScanMath.Compose(CarryA(k), CarryB(k), la, lb);
+                ScanMath.Combine(la, lb, h0, Row(_h, t));
             }
         }
     }

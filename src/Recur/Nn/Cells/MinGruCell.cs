@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Recur.Kernels;
 
 namespace Recur.Nn.Cells;
@@ -26,15 +27,33 @@ public sealed class MinGruCell : MinRecurrentCell
     public override IReadOnlyList<string> GateNames { get; } = ["z", "h"];
 
     /// <inheritdoc/>
-    protected override void LogCoefficients(ReadOnlySpan<float> pre, int H, Span<float> la, Span<float> lb, Span<float> scratch)
+    protected override void PrepareScan(Span<float> row, int H, Span<float> la, Span<float> lb)
     {
-        var t1 = scratch[..H]; var t2 = scratch.Slice(H, H);
-        var kz = pre[..H];
-        LogG(pre.Slice(H, H), lb, t1, t2);      // log g(k_h)
-        LogSpaceScan.Softplus(kz, la, t1);      // softplus(k_z)
-        TensorPrimitives.Subtract(kz, la, t1);  // log z = k_z - softplus(k_z)
-        TensorPrimitives.Add(lb, t1, lb);
-        TensorPrimitives.Negate(la, la);        // log(1 - z) = -softplus(k_z)
+        int j = 0;
+        if (ScanMath.Vectorized)
+        {
+            ref float r = ref row[0];
+            ref float a = ref la[0], b = ref lb[0];
+            for (; j <= H - 8; j += 8)
+            {
+                var kz = Vector256.LoadUnsafe(ref r, (nuint)j);
+                var (sp, spNeg, z) = SoftplusAndSigmoid(kz);
+                var (logG, g) = LogAndG(Vector256.LoadUnsafe(ref r, (nuint)(H + j)));
+                (-sp).StoreUnsafe(ref a, (nuint)j);             // log(1 - z) = -softplus(k_z)
+                (logG - spNeg).StoreUnsafe(ref b, (nuint)j);    // log z + log g = -softplus(-k_z) + log g
+                z.StoreUnsafe(ref r, (nuint)j);
+                g.StoreUnsafe(ref r, (nuint)(H + j));
+            }
+        }
+        for (; j < H; j++)
+        {
+            var (sp, spNeg, z) = SoftplusAndSigmoid(row[j]);
+            var (logG, g) = LogAndG(row[H + j]);
+            la[j] = -sp;
+            lb[j] = logG - spNeg;
+            row[j] = z;
+            row[H + j] = g;
+        }
     }
 
     /// <inheritdoc/>

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Recur.Kernels;
 
 namespace Recur.Nn.Cells;
@@ -28,21 +29,38 @@ public sealed class MinLstmCell : MinRecurrentCell
     public override IReadOnlyList<string> GateNames { get; } = ["f", "i", "h"];
 
     /// <inheritdoc/>
-    protected override void LogCoefficients(ReadOnlySpan<float> pre, int H, Span<float> la, Span<float> lb, Span<float> scratch)
+    protected override void PrepareScan(Span<float> row, int H, Span<float> la, Span<float> lb)
     {
-        var t1 = scratch[..H]; var t2 = scratch.Slice(H, H); var t3 = scratch.Slice(2 * H, H);
-        TensorPrimitives.Negate(pre[..H], t1);
-        LogSpaceScan.Softplus(t1, la, t2);          // softplus(-k_f)
-        TensorPrimitives.Negate(pre.Slice(H, H), t1);
-        LogSpaceScan.Softplus(t1, lb, t2);          // softplus(-k_i)
-        TensorPrimitives.Subtract(la, lb, t1);      // d
-        LogSpaceScan.Softplus(t1, la, t2);          // softplus(d)
-        TensorPrimitives.Negate(la, la);            // log f' = -softplus(d)
-        TensorPrimitives.Negate(t1, t1);
-        LogSpaceScan.Softplus(t1, lb, t2);          // softplus(-d)
-        TensorPrimitives.Negate(lb, lb);            // log(1 - f') = -softplus(-d)
-        LogG(pre.Slice(2 * H, H), t1, t2, t3);
-        TensorPrimitives.Add(lb, t1, lb);
+        int j = 0;
+        if (ScanMath.Vectorized)
+        {
+            ref float r = ref row[0];
+            ref float a = ref la[0], b = ref lb[0];
+            for (; j <= H - 8; j += 8)
+            {
+                var (_, spNegF, f) = SoftplusAndSigmoid(Vector256.LoadUnsafe(ref r, (nuint)j));
+                var (_, spNegI, i) = SoftplusAndSigmoid(Vector256.LoadUnsafe(ref r, (nuint)(H + j)));
+                var (spD, spNegD, _) = SoftplusAndSigmoid(spNegF - spNegI); // d
+                var (logG, g) = LogAndG(Vector256.LoadUnsafe(ref r, (nuint)(2 * H + j)));
+                (-spD).StoreUnsafe(ref a, (nuint)j);            // log f' = -softplus(d)
+                (logG - spNegD).StoreUnsafe(ref b, (nuint)j);   // log(1 - f') + log g = -softplus(-d) + log g
+                f.StoreUnsafe(ref r, (nuint)j);
+                i.StoreUnsafe(ref r, (nuint)(H + j));
+                g.StoreUnsafe(ref r, (nuint)(2 * H + j));
+            }
+        }
+        for (; j < H; j++)
+        {
+            var (_, spNegF, f) = SoftplusAndSigmoid(row[j]);
+            var (_, spNegI, i) = SoftplusAndSigmoid(row[H + j]);
+            var (spD, spNegD, _) = SoftplusAndSigmoid(spNegF - spNegI);
+            var (logG, g) = LogAndG(row[2 * H + j]);
+            la[j] = -spD;
+            lb[j] = logG - spNegD;
+            row[j] = f;
+            row[H + j] = i;
+            row[2 * H + j] = g;
+        }
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Recur.Kernels;
 
 namespace Recur.Nn.Cells;
@@ -28,8 +30,11 @@ public abstract class MinRecurrentCell : RecurrentCell
     /// <inheritdoc/>
     public override void FoldBias(ReadOnlySpan<float> bih, ReadOnlySpan<float> bhh, Span<float> dst) => bih.CopyTo(dst);
 
-    /// <summary>From a row's pre-activations <c>(G*H)</c>: <paramref name="la"/> = <c>log a</c>, <paramref name="lb"/> = <c>log b</c> <c>(H)</c>; <paramref name="scratch"/> <c>(G*H)</c>.</summary>
-    protected abstract void LogCoefficients(ReadOnlySpan<float> pre, int H, Span<float> la, Span<float> lb, Span<float> scratch);
+    /// <summary>
+    /// One fused pass over a row of pre-activations <c>(G*H)</c>: writes <paramref name="la"/> = <c>log a</c> and
+    /// <paramref name="lb"/> = <c>log b</c> <c>(H)</c>, and replaces the row by its activations (as <see cref="Activate"/>).
+    /// </summary>
+    protected abstract void PrepareScan(Span<float> row, int H, Span<float> la, Span<float> lb);
 
     /// <summary>Replaces units <c>[j0, j0+n)</c> of every gate block of <paramref name="row"/> by their activations; <paramref name="tmp"/> scratch <c>(n)</c>.</summary>
     protected abstract void Activate(Span<float> row, int H, int j0, int n, Span<float> tmp);
@@ -72,11 +77,13 @@ public abstract class MinRecurrentCell : RecurrentCell
         for (int b = b0; b < b1; b++)
         {
             var row = at.Slice(b * GH, GH);
-            var tmp = run.Scratch.AsSpan(b * GH, GH); // (G*H) per row, G >= 2
             if (phase == ScanPhase)
-                LogCoefficients(row, H, run.Step(run.Aux1, t, H).Slice(b * H, H), run.Step(run.Aux2, t, H).Slice(b * H, H), tmp);
-            Activate(row, H, 0, H, tmp[..H]);
-            if (phase == StepPhase) Step(row, H, 0, H, run.HPrev(t).Slice(b * H, H), run.Step(run.Y, t, H).Slice(b * H, H));
+            {
+                PrepareScan(row, H, run.Step(run.Aux1, t, H).Slice(b * H, H), run.Step(run.Aux2, t, H).Slice(b * H, H));
+                continue;
+            }
+            Activate(row, H, 0, H, run.Scratch.AsSpan(b * GH, H));
+            Step(row, H, 0, H, run.HPrev(t).Slice(b * H, H), run.Step(run.Y, t, H).Slice(b * H, H));
         }
     }
 
@@ -121,14 +128,51 @@ public abstract class MinRecurrentCell : RecurrentCell
     /// <summary><c>g'(x)</c> from <c>y = g(x)</c>: 1 where <c>y ≥ 1/2</c> (<c>x ≥ 0</c>), else <c>y (1 - y)</c>.</summary>
     protected static float GPrime(float y) => y >= 0.5f ? 1f : y * (1f - y);
 
-    /// <summary><c>dst = log g(x)</c>: <c>log(x + 1/2)</c> for <c>x ≥ 0</c>, <c>log σ(x) = x - softplus(x)</c> otherwise; t1, t2 scratch.</summary>
-    protected static void LogG(ReadOnlySpan<float> x, Span<float> dst, Span<float> t1, Span<float> t2)
+    /// <summary>
+    /// For a candidate pre-activation <c>x</c>: <c>log g(x)</c> and <c>g(x)</c> (<c>log(x + 1/2)</c>, <c>x + 1/2</c> for
+    /// <c>x ≥ 0</c>; <c>log σ(x) = x - softplus(x)</c>, <c>σ(x)</c> otherwise).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static (Vector256<float> LogG, Vector256<float> G) LogAndG(Vector256<float> x)
     {
-        LogSpaceScan.Softplus(x, t2, t1);
-        System.Numerics.Tensors.TensorPrimitives.Subtract(x, t2, t2);  // log σ(x)
-        System.Numerics.Tensors.TensorPrimitives.Max(x, 0f, t1);
-        System.Numerics.Tensors.TensorPrimitives.Add(t1, 0.5f, t1);
-        System.Numerics.Tensors.TensorPrimitives.Log(t1, t1);           // log(max(x, 0) + 1/2)
-        for (int i = 0; i < x.Length; i++) dst[i] = x[i] >= 0f ? t1[i] : t2[i];
+        var half = Vector256.Create(0.5f);
+        var pos = Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero);
+        var e = Vector256.Exp(-Vector256.Abs(x));                       // exp(-|x|)
+        var sp = Vector256.Max(x, Vector256<float>.Zero) + Vector256.Log(Vector256<float>.One + e);
+        var sig = e / (Vector256<float>.One + e);                       // σ(x) for x < 0
+        var shifted = Vector256.Max(x, Vector256<float>.Zero) + half;
+        return (Vector256.ConditionalSelect(pos, Vector256.Log(shifted), x - sp), Vector256.ConditionalSelect(pos, shifted, sig));
+    }
+
+    /// <inheritdoc cref="LogAndG(Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static (float LogG, float G) LogAndG(float x)
+    {
+        if (x >= 0f) return (MathF.Log(x + 0.5f), x + 0.5f);
+        float e = MathF.Exp(x);
+        return (x - ScanMath.Softplus(x), e / (1f + e));
+    }
+
+    /// <summary>
+    /// <c>softplus(x)</c>, <c>softplus(-x)</c> and <c>σ(x)</c> from one exponential and one logarithm, each without
+    /// cancellation (<c>log σ(x) = -softplus(-x)</c>, <c>log(1 - σ(x)) = -softplus(x)</c>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static (Vector256<float> Sp, Vector256<float> SpNeg, Vector256<float> Sig) SoftplusAndSigmoid(Vector256<float> x)
+    {
+        var e = Vector256.Exp(-Vector256.Abs(x));
+        var onePlus = Vector256<float>.One + e;
+        var l = Vector256.Log(onePlus);
+        var pos = Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero);
+        return (Vector256.Max(x, Vector256<float>.Zero) + l, Vector256.Max(-x, Vector256<float>.Zero) + l,
+            Vector256.ConditionalSelect(pos, Vector256<float>.One, e) / onePlus);
+    }
+
+    /// <inheritdoc cref="SoftplusAndSigmoid(Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static (float Sp, float SpNeg, float Sig) SoftplusAndSigmoid(float x)
+    {
+        float e = MathF.Exp(-MathF.Abs(x)), onePlus = 1f + e, l = MathF.Log(onePlus);
+        return (MathF.Max(x, 0f) + l, MathF.Max(-x, 0f) + l, (x >= 0f ? 1f : e) / onePlus);
     }
 }
