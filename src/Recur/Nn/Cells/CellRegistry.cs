@@ -13,6 +13,15 @@ public static class CellRegistry
         new GruChoCell(),
         new RnnCell(relu: false),
         new RnnCell(relu: true),
+        new PeepholeLstmCell(GreffVariant.Vanilla),
+        new PeepholeLstmCell(GreffVariant.NIG),
+        new PeepholeLstmCell(GreffVariant.NFG),
+        new PeepholeLstmCell(GreffVariant.NOG),
+        new PeepholeLstmCell(GreffVariant.NIAF),
+        new PeepholeLstmCell(GreffVariant.NOAF),
+        new PeepholeLstmCell(GreffVariant.NP),
+        new PeepholeLstmCell(GreffVariant.CIFG),
+        new PeepholeLstmCell(GreffVariant.FGR),
     ];
 
     /// <summary>All cells, in the order usage text lists them.</summary>
