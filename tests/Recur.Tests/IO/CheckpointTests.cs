@@ -28,6 +28,8 @@ public sealed class CheckpointTests : IDisposable
     [InlineData("lstm", 5)]
     [InlineData("gru", 0)]
     [InlineData("rnn", 4)]
+    [InlineData("fgr", 5)] // both extra parameters (weight_peep, weight_gg)
+    [InlineData("nig", 0)] // a removed gate: three blocks
     public void SaveThenLoadGivesTheSameModel(string cell, int embed)
     {
         var (model, vocab) = TinyModel(cell, embed);

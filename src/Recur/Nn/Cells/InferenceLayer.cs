@@ -44,7 +44,10 @@ public sealed class InferenceLayer
     /// <summary>Gate pre-activations, then activations <c>(max(G, R)*H)</c>.</summary>
     public float[] A { get; }
 
-    /// <summary>Scratch for a recurrent branch <c>(max(G, R)*H)</c>.</summary>
+    /// <summary>
+    /// Scratch for a recurrent branch <c>(max(G, R)*H)</c>, zero after <see cref="Reset"/>; a cell may keep state
+    /// in it from step to step (<see cref="PeepholeLstmCell"/>'s FGR keeps its gate activations there).
+    /// </summary>
     public float[] Hh { get; }
 
     /// <summary>State before the step <c>(H)</c>.</summary>
@@ -59,11 +62,12 @@ public sealed class InferenceLayer
     /// <summary>Swaps <see cref="HPrev"/> and <see cref="HNext"/> after a step.</summary>
     public void Advance() => (HPrev, HNext) = (HNext, HPrev);
 
-    /// <summary>Zeroes the states.</summary>
+    /// <summary>Zeroes the states, and <see cref="Hh"/> (where a cell may carry more state, e.g. FGR's gate activations).</summary>
     public void Reset()
     {
         Array.Clear(HPrev);
         Array.Clear(C);
+        Array.Clear(Hh);
     }
 
     /// <summary><c>dst[g*H + j] = src[g*H + j]</c> for gate blocks <c>[g0, g1)</c>, units <c>[j0, j0+n)</c>.</summary>
