@@ -13,6 +13,7 @@ public static class CellRegistry
         new GruChoCell(),
         new RnnCell(relu: false),
         new RnnCell(relu: true),
+        new LayerNormLstmCell(),
     ];
 
     /// <summary>All cells, in the order usage text lists them.</summary>
