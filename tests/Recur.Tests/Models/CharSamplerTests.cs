@@ -12,8 +12,13 @@ public sealed class CharSamplerTests
         var rng = new Rng(seed);
         m.Reset(rng);
         // Make every weight matter more than PyTorch's small init does, so gates saturate differently.
-        var v = m.Store.Values;
-        for (int i = 0; i < v.Length; i++) v[i] *= 2.5f;
+        // Layer-norm gains and shifts start at constants, not at a small scale: they stay.
+        foreach (var p in m.Store.Parameters)
+        {
+            if (p.Name.Contains(".ln_", StringComparison.Ordinal)) continue;
+            var v = p.Value;
+            for (int i = 0; i < v.Length; i++) v[i] *= 2.5f;
+        }
         return m;
     }
 

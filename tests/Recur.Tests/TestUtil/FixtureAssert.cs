@@ -71,6 +71,19 @@ internal static class FixtureAssert
         }
 
         /// <summary>Compares a span (e.g. a parameter gradient view) of the given shape with its reference.</summary>
+        /// <summary>
+        /// As <see cref="Add(string, Tensor?, Tensor)"/> with the absolute tolerance scaled by the reference's largest
+        /// magnitude, <c>atol * max(1, max|want|)</c>: a tensor whose entries reach 60 carries float32 rounding of
+        /// that size into its small entries too (the layer-normalised LSTM's gradients do).
+        /// </summary>
+        public void AddScaled(string name, Tensor? actual, Tensor expected)
+        {
+            if (actual is null) { Add(name, actual, expected); return; }
+            double max = 1;
+            foreach (float x in expected.Data) max = Math.Max(max, Math.Abs((double)x));
+            _items.Add(Compare(name, actual.Data, actual.Shape, expected, rtol, atol * max));
+        }
+
         public void Add(string name, ReadOnlySpan<float> actual, int[] shape, Tensor expected)
             => _items.Add(Compare(name, actual, shape, expected, rtol, atol));
 

@@ -13,6 +13,7 @@ public static class CellRegistry
         new GruChoCell(),
         new RnnCell(relu: false),
         new RnnCell(relu: true),
+        new LayerNormLstmCell(),
         new PeepholeLstmCell(GreffVariant.Vanilla),
         new PeepholeLstmCell(GreffVariant.NIG),
         new PeepholeLstmCell(GreffVariant.NFG),
