@@ -13,6 +13,9 @@ public static class CellRegistry
         new GruChoCell(),
         new RnnCell(relu: false),
         new RnnCell(relu: true),
+        new Mut1Cell(),
+        new Mut2Cell(),
+        new Mut3Cell(),
     ];
 
     /// <summary>All cells, in the order usage text lists them.</summary>
