@@ -32,7 +32,7 @@ internal sealed class TrainCommand : ICommand
 
     private static readonly Dictionary<string, string> DefaultNotes = new()
     {
-        ["embed"] = "32 without FILE", ["lr"] = "3e-3 without FILE", ["minutes"] = "5 without FILE", ["eval-every"] = "400 without FILE",
+        ["embed"] = "32 without FILE; --hidden for " + string.Join(", ", Recur.Nn.Cells.CellRegistry.All.Where(c => c.RequiresInputEqualsHidden).Select(c => c.Name)), ["lr"] = "3e-3 without FILE", ["minutes"] = "5 without FILE", ["eval-every"] = "400 without FILE",
     };
 
     private const string UsageText = """
@@ -64,7 +64,7 @@ internal sealed class TrainCommand : ICommand
     {
         bool hasFile = args.Positional.Count >= 1;
         var defaults = hasFile || args.Has("resume") ? new TrainOptions() : ShakespeareDefaults;
-        var o = ReadOptions(args, defaults);
+        var o = FitEmbedToCell(ReadOptions(args, defaults), args);
         string? outDir = args.String("out");
         string? resume = args.String("resume");
         string? initFrom = args.String("init-from");
@@ -151,6 +151,19 @@ internal sealed class TrainCommand : ICommand
         }
         stdout.WriteLine(sb.ToString());
         stdout.Flush();
+    }
+
+    /// <summary>
+    /// Cells that add their input to the hidden state (<c>RequiresInputEqualsHidden</c>) take an embedding as wide as
+    /// the hidden state: <c>--embed</c> defaults to <c>--hidden</c> for them, and a different <c>--embed</c> is refused.
+    /// </summary>
+    internal static TrainOptions FitEmbedToCell(TrainOptions o, Args args)
+    {
+        if (Recur.Nn.Cells.CellRegistry.Find(o.Model) is not { RequiresInputEqualsHidden: true }) return o;
+        if (!args.Has("embed")) return o with { Embed = o.Hidden };
+        if (o.Embed != o.Hidden)
+            throw new CliException($"--model {o.Model} adds its input to the hidden state, so --embed must equal --hidden {o.Hidden}, got --embed {o.Embed}; leave --embed out to use {o.Hidden}.");
+        return o;
     }
 
     /// <summary>Reads every training option from <paramref name="args"/>, falling back to <paramref name="d"/>.</summary>

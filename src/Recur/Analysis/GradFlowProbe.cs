@@ -144,7 +144,10 @@ public sealed class GradFlowProbe
                 {
                     // dL/dx_t = dA_t W_ih, one unit vector and scale per row
                     var dx = dOut.AsSpan(t * B * H, B * H);
-                    Kernels.Gemm.Sgemm(false, false, B, H, GH, 1f, run.Step(run.DA, t, GH), GH, wih, H, 0f, dx, H, 1);
+                    // (+ the gradient through the raw-input terms of cells that read their input)
+                    bool raw = Cell.RequiresInputEqualsHidden;
+                    if (raw) run.Step(run.DInput, t, H).CopyTo(dx);
+                    Kernels.Gemm.Sgemm(false, false, B, H, GH, 1f, run.Step(run.DA, t, GH), GH, wih, H, raw ? 1f : 0f, dx, H, 1);
                     for (int b = 0; b < B; b++)
                     {
                         var row = dx.Slice(b * H, H);

@@ -51,10 +51,14 @@ public sealed record CharModelConfig
     /// <summary>Checks every field; the message names the field, the value and the accepted range.</summary>
     public void Validate()
     {
-        _ = RecurrentCell;
+        var cell = RecurrentCell;
         if (VocabSize < 1) throw new ArgumentException($"vocabulary size must be at least 1, got {VocabSize}.");
         if (Embed < 0) throw new ArgumentException($"embed must be 0 (one-hot) or positive, got {Embed}.");
         if (Hidden < 1) throw new ArgumentException($"hidden must be positive, got {Hidden}.");
+        if (cell.RequiresInputEqualsHidden && (Embed > 0 ? Embed : VocabSize) != Hidden)
+            throw new ArgumentException(Embed > 0
+                ? $"the {Cell} cell adds its input to the hidden state, so embed must equal hidden {Hidden}, got embed {Embed}."
+                : $"the {Cell} cell adds its input to the hidden state, so one-hot input (width = vocabulary size {VocabSize}) needs hidden {VocabSize}, got hidden {Hidden}; or use embed = hidden.");
         if (Layers < 1) throw new ArgumentException($"layers must be positive, got {Layers}.");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
         if (!(WeightDrop >= 0f && WeightDrop < 1f)) throw new ArgumentException($"weight drop must be in [0, 1), got {WeightDrop}.");

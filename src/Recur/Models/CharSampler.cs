@@ -45,13 +45,13 @@ public sealed class CharSampler
     private readonly InferenceLayer[] _state; // per layer: the cell's weights and states for one step
     private readonly int _v, _h, _layers, _g, _gh, _inWidth;
     private readonly float[]? _table;     // (V, G*H) layer-0 input projection with folded biases
-    private readonly float[]? _embedding; // (V, E), only without a table
+    private readonly float[]? _embedding; // (V, E), without a table or for cells that read their raw input
     private readonly float[][] _wih;      // per layer (G*H, in); empty where unused (layer 0 with a table, or concatenated)
     private readonly float[]?[] _wcat;    // LSTM/RNN layers that project x: [W_ih | W_hh] rows, (G*H, in + H)
     private readonly float[][] _xh;       // per concatenated layer: [x; h_prev] (in + H)
     private readonly float[][] _biasX;    // per layer (G*H): the cell's fold of b_ih and b_hh
     private readonly float[] _headW, _headB;
-    private readonly float[] _x0;             // (E) embedding row when there is no table
+    private readonly float[] _x0;             // (E) embedding row when there is no table or the cell reads its raw input
     private readonly float[] _logits;
     private readonly float[] _probs;
     private readonly int[] _order;
@@ -119,7 +119,9 @@ public sealed class CharSampler
                     for (int v = 0; v < V; v++) _table[v * GH + row] += w[row * V + v];
             }
             _wih[0] = [];
-            _x0 = [];
+            // Cells that read their raw input still need the embedding row (or one-hot vector) of each token.
+            _embedding = _cell.RequiresInputEqualsHidden && cfg.Embed > 0 ? model.EmbeddingLayer!.Weight.Value.ToArray() : null;
+            _x0 = _cell.RequiresInputEqualsHidden ? new float[_inWidth] : [];
         }
         else
         {
@@ -219,7 +221,7 @@ public sealed class CharSampler
     public void Step(int token)
     {
         if ((uint)token >= (uint)_v) throw new ArgumentOutOfRangeException(nameof(token), token, $"token {token} is outside the vocabulary [0, {_v}).");
-        if (_table is null)
+        if (_x0.Length > 0)
         {
             if (_embedding is not null) _embedding.AsSpan(token * _inWidth, _inWidth).CopyTo(_x0);
             else { Array.Clear(_x0); _x0[token] = 1f; }
@@ -233,6 +235,7 @@ public sealed class CharSampler
                 (l == 0 ? _x0 : _state[l - 1].HNext).AsSpan(0, inW).CopyTo(_xh[l]);
                 _state[l].HPrev.CopyTo(_xh[l], inW);
             }
+            if (_cell.RequiresInputEqualsHidden) _state[l].X = l == 0 ? _x0 : _state[l - 1].HNext;
             for (int phase = 0; phase < _cell.InferencePhases; phase++) Run(l, phase);
         }
         Run(_layers, 0); // head

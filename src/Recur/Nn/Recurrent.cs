@@ -364,6 +364,11 @@ public class Recurrent : IModule
         var a = st.A.AsSpan();
         var ids = _ids!;
         for (int r = 0; r < n; r++) p.Slice(ids[r] * GH, GH).CopyTo(a.Slice(r * GH, GH));
+        if (!Cell.RequiresInputEqualsHidden) return;
+        // The cell reads its raw input: the embedded tokens (T*B, in).
+        int w = st.In;
+        st.TokenInput = Buffers.Ensure(st.TokenInput, n * w);
+        for (int r = 0; r < n; r++) emb.Value.Slice(ids[r] * w, w).CopyTo(st.TokenInput.AsSpan(r * w, w));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
@@ -407,6 +412,7 @@ public class Recurrent : IModule
         Cell.AccumulateRecurrentGrads(st, dwhh, p.BiasHh is null ? default : p.BiasHh.Grad);
         if (st.WeightDropped) TensorPrimitives.FusedMultiplyAdd(dwhh, st.WhhMask, p.WeightHh!.Grad, p.WeightHh.Grad);
         if (p.BiasIh is not null) Reduce.SumRows(dA, n, GH, p.BiasIh.Grad);
+        bool raw = Cell.RequiresInputEqualsHidden;
         if (st.X is null)
         {
             // Token input: S[v] = sum of dA rows whose id is v; dW_ih += S^T E; dE += S W_ih.
@@ -422,11 +428,18 @@ public class Recurrent : IModule
             }
             Gemm.Sgemm(true, false, GH, st.In, v, 1f, sum, GH, emb.Value, st.In, 1f, p.WeightIh.Grad, st.In, Threads);
             Gemm.Sgemm(false, false, v, st.In, GH, 1f, sum, GH, p.WeightIh.Value, st.In, 1f, emb.Grad, st.In, Threads);
+            if (raw)
+                for (int r = 0; r < n; r++)
+                {
+                    var row = emb.Grad.Slice(ids[r] * st.In, st.In);
+                    TensorPrimitives.Add(row, st.DInput.AsSpan(r * st.In, st.In), row);
+                }
             return;
         }
         Gemm.Sgemm(true, false, GH, st.In, n, 1f, dA, GH, st.X, st.In, 1f, p.WeightIh.Grad, st.In, Threads);
-        // dX = dA W_ih
-        Gemm.Sgemm(false, false, n, st.In, GH, 1f, dA, GH, p.WeightIh.Value, st.In, 0f, st.Dx, st.In, Threads);
+        // dX = dA W_ih (+ the gradient through the cell's raw-input terms)
+        if (raw) st.DInput.AsSpan(0, n * st.In).CopyTo(st.Dx);
+        Gemm.Sgemm(false, false, n, st.In, GH, 1f, dA, GH, p.WeightIh.Value, st.In, raw ? 1f : 0f, st.Dx, st.In, Threads);
     }
 
     /// <summary>(d0, d1, C) to (d1, d0, C).</summary>

@@ -13,11 +13,15 @@ public sealed class GradFlowTests
     [InlineData("lstm")]
     [InlineData("gru")]
     [InlineData("gru-cho")]
+    [InlineData("mut1")]
+    [InlineData("mut2")]
+    [InlineData("mut3")]
     public void ProbeMatchesRecurrentForwardAndBackward(string kind)
     {
         // The probe runs the cells' own steps: same outputs, and the gradient
         // it carries back to h_0 (via dL/dh_0 of step 0) must equal Recurrent.Backward's DH0.
-        const int T = 7, B = 3, I = 5, H = 6, L = 2;
+        const int T = 7, B = 3, H = 6, L = 2;
+        int I = CellRegistry.Get(kind).RequiresInputEqualsHidden ? H : 5;
         var store = new ParameterStore();
         var rnn = new Recurrent(store, "rnn", kind, I, H, L);
         rnn.Reset(new Rng(3));

@@ -102,6 +102,27 @@ public sealed partial class TrainCommandTests : IDisposable
     private static partial Regex NatsRegex();
 
     [Fact]
+    public void CellsThatAddTheirInputTakeEmbedFromHiddenAndRefuseAnother()
+    {
+        string text = TextFile();
+        string[] small = ["--hidden", "16", "--layers", "1", "--seq-length", "16", "--batch-size", "4", "--threads", "1", "--sample-length", "0"];
+        string run = Path.Combine(_dir, "mut1");
+        var r = CliHarness.Run(["train", text, "--model", "mut1", .. small, "--max-iters", "2", "--out", run]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var config = Checkpoint.Load(run).Config;
+        Assert.Equal(("mut1", 16), (config.Cell, config.Embed));
+        // --embed equal to --hidden is accepted; another is refused naming both
+        var same = CliHarness.Run(["train", text, "--model", "mut2", .. small, "--embed", "16", "--max-iters", "1", "--out", Path.Combine(_dir, "mut2")]);
+        Assert.True(same.ExitCode == 0, same.ToString());
+        CliHarness.AssertCleanFailure(CliHarness.Run(["train", text, "--model", "mut2", .. small, "--embed", "8", "--out", Path.Combine(_dir, "never")]),
+            "train", "--embed must equal --hidden 16", "got --embed 8");
+        // other cells keep the --embed default
+        var lstm = CliHarness.Run(["train", text, .. small, "--max-iters", "1", "--out", Path.Combine(_dir, "lstm")]);
+        Assert.True(lstm.ExitCode == 0, lstm.ToString());
+        Assert.Equal(64, Checkpoint.Load(Path.Combine(_dir, "lstm")).Config.Embed);
+    }
+
+    [Fact]
     public void BadFilesGetOneClearLine()
     {
         string empty = Path.Combine(_dir, "empty.txt");

@@ -14,6 +14,9 @@ public sealed class CharModelTests
     [InlineData("gru", 0, 3)]
     [InlineData("gru-cho", 3, 8)]
     [InlineData("rnn", 4, 3)]
+    [InlineData("mut1", 6, 8)] // embed = hidden: the token-input path feeds the raw embedding to the cell
+    [InlineData("mut2", 6, 3)]
+    [InlineData("mut3", 3, 8)]
     public void WholeModelGradientsMatchCentralDifferences(string cell, int embed, int B)
     {
         var model = new CharModel(new CharModelConfig { Cell = cell, VocabSize = 7, Embed = embed, Hidden = 6, Layers = 2 });
@@ -70,5 +73,17 @@ public sealed class CharModelTests
              "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1", "head.weight", "head.bias"],
             model.Store.Parameters.Select(p => p.Name));
         Assert.Throws<ArgumentException>(() => new CharModel(new CharModelConfig { Cell = "transformer", VocabSize = 5 }));
+    }
+
+    [Fact]
+    public void CellsThatAddTheirInputNeedEmbedEqualToHidden()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new CharModel(new CharModelConfig { Cell = "mut1", VocabSize = 7, Embed = 16, Hidden = 24 }));
+        Assert.Contains("embed must equal hidden 24, got embed 16", e.Message);
+        var oneHot = Assert.Throws<ArgumentException>(() => new CharModel(new CharModelConfig { Cell = "mut2", VocabSize = 7, Embed = 0, Hidden = 24 }));
+        Assert.Contains("vocabulary size 7", oneHot.Message);
+        _ = new CharModel(new CharModelConfig { Cell = "mut1", VocabSize = 7, Embed = 24, Hidden = 24 });
+        _ = new CharModel(new CharModelConfig { Cell = "mut2", VocabSize = 7, Embed = 0, Hidden = 7 });
+        _ = new CharModel(new CharModelConfig { Cell = "mut3", VocabSize = 7, Embed = 16, Hidden = 24 });
     }
 }

@@ -83,6 +83,10 @@ public sealed class CharSamplerTests
     [InlineData("rnn", "tanh", 8, 24, 2)]
     [InlineData("rnn", "tanh", 0, 33, 1)]
     [InlineData("rnn", "relu", 5, 24, 3)]
+    [InlineData("mut1", "tanh", 24, 24, 2)]
+    [InlineData("mut1", "tanh", 0, 11, 2)] // one-hot input as wide as the hidden state (V = 11)
+    [InlineData("mut2", "tanh", 24, 24, 2)]
+    [InlineData("mut3", "tanh", 8, 24, 2)]
     public void LogitsEqualCharModelForwardStepByStep(string cell, string nonlinearity, int embed, int hidden, int layers)
     {
         var model = Model(cell, embed, hidden, layers, nonlinearity: nonlinearity);
@@ -104,7 +108,8 @@ public sealed class CharSamplerTests
     {
         // The sampler runs the cell's inference step (with the hidden units split over 2 threads), training its
         // sequence step; a new cell in the registry is checked here without a new line.
-        var model = Model(cell, 6, 272, 2);
+        // Cells that read their raw input need it as wide as the hidden state.
+        var model = Model(cell, Recur.Nn.Cells.CellRegistry.Get(cell).RequiresInputEqualsHidden ? 272 : 6, 272, 2);
         var sampler = new CharSampler(model, 2, allowTable: true, parallelMinHidden: 64);
         Assert.Equal(2, sampler.Parts);
         double worst = CompareOneChunk(model, sampler, Tokens(12, 11, 4));
@@ -116,6 +121,9 @@ public sealed class CharSamplerTests
     [InlineData("gru", 0)]
     [InlineData("gru-cho", 16)]
     [InlineData("rnn", 16)]
+    [InlineData("mut1", 272)]
+    [InlineData("mut2", 272)]
+    [InlineData("mut3", 16)]
     public void SplitAcrossThreadsIsBitIdenticalAndMatchesTheModel(string cell, int embed)
     {
         // H = 272 >= 256 splits the units over threads (two blocks, 128 + 144, the second not a multiple of 16).

@@ -53,4 +53,20 @@ public sealed class ModuleContractTests
         var e = Assert.Throws<ArgumentException>(() => CellRegistry.Get("lstn"));
         foreach (var n in CellRegistry.Names) Assert.Contains(n, e.Message);
     }
+
+    [Theory]
+    [InlineData("mut1")]
+    [InlineData("mut2")]
+    public void CellsThatAddTheirRawInputRefuseAnotherInputWidthNamingBoth(string kind)
+    {
+        Assert.True(CellRegistry.Get(kind).RequiresInputEqualsHidden);
+        var e = Assert.Throws<ArgumentException>(() => new Recurrent(new ParameterStore(), "rnn", kind, 13, 20, numLayers: 2));
+        Assert.Contains(kind, e.Message);
+        Assert.Contains("hidden width 20", e.Message);
+        Assert.Contains("got 13", e.Message);
+        // equal widths are accepted; MUT3 has no raw-input term, so any width is
+        _ = new Recurrent(new ParameterStore(), "rnn", kind, 20, 20, numLayers: 2);
+        Assert.False(CellRegistry.Get("mut3").RequiresInputEqualsHidden);
+        _ = new Recurrent(new ParameterStore(), "rnn", "mut3", 13, 20);
+    }
 }

@@ -56,6 +56,12 @@ public sealed class InferenceLayer
     /// <summary>State after the step <c>(H)</c>.</summary>
     public float[] HNext { get; internal set; }
 
+    /// <summary>
+    /// The layer's input of this step <c>(in)</c>, set by the sampler before each step for cells that read their raw
+    /// input (<see cref="RecurrentCell.RequiresInputEqualsHidden"/>); empty otherwise.
+    /// </summary>
+    public float[] X { get; internal set; } = [];
+
     /// <summary>Cell state <c>(H)</c>, updated in place; empty for cells without one.</summary>
     public float[] C { get; }
 

@@ -64,11 +64,18 @@ public sealed class LayerRun
     /// <summary>Gradient of the input <c>(T, B, in)</c>.</summary>
     public float[] Dx = [];
 
+    /// <summary>
+    /// For cells that read their raw input (<see cref="RecurrentCell.RequiresInputEqualsHidden"/>): the gradient
+    /// through those raw-input terms, <c>(T, B, in)</c>, every element written by the cell's backward rows; the
+    /// driver adds it to <c>dX = dA W_ih</c> (or to the embedding rows with token input).
+    /// </summary>
+    public float[] DInput = [];
+
     /// <summary>The upstream gradient <c>dL/dy</c> <c>(T, B, H)</c> during the reverse loop.</summary>
     public float[]? Dy;
 
     /// <summary>Packed <c>W_hh</c> blocks: <c>P*</c> for the forward products, <c>Q*</c> for the backward ones.</summary>
-    public readonly PackedMatrix P1 = new(), P2 = new(), Q1 = new(), Q2 = new();
+    public readonly PackedMatrix P1 = new(), P2 = new(), P3 = new(), Q1 = new(), Q2 = new(), Q3 = new();
 
     /// <summary><c>W_hh</c> as used in this chunk (weight-dropped in training when enabled).</summary>
     public float[] WhhUsed = [];
@@ -76,6 +83,7 @@ public sealed class LayerRun
     // The driver's own buffers.
     internal float[] BiasFold = [], Table = [];
     internal float[]? Mask, Dropped, X;
+    internal float[] TokenInput = []; // (T, B, in) the embedded tokens, gathered for cells that read their raw input
     internal float[] WhhMask = [], DWhhScratch = [];
     internal bool WeightDropped;
 
@@ -84,6 +92,12 @@ public sealed class LayerRun
 
     /// <summary>The rows of step <paramref name="t"/> in a <c>(T, B, width)</c> buffer.</summary>
     public Span<float> Step(float[] buffer, int t, int width) => buffer.AsSpan(t * B * width, B * width);
+
+    /// <summary>
+    /// The layer's input of step <paramref name="t"/> <c>(B, in)</c> (the embedded tokens for a first layer fed
+    /// token ids): for cells that read their raw input (<see cref="RecurrentCell.RequiresInputEqualsHidden"/>).
+    /// </summary>
+    public ReadOnlySpan<float> Input(int t) => (X ?? TokenInput).AsSpan(t * B * In, B * In);
 
     /// <summary><c>h_{t-1}</c> <c>(B, H)</c>: the initial state for <c>t = 0</c>.</summary>
     public ReadOnlySpan<float> HPrev(int t) => t == 0 ? H0 : Y.AsSpan((t - 1) * B * H, B * H);
@@ -106,6 +120,7 @@ public sealed class LayerRun
         Dx = Buffers.Ensure(Dx, n * In);
         Scratch = Buffers.Ensure(Scratch, B * wide);
         BiasFold = Buffers.Ensure(BiasFold, GH);
+        if (Cell.RequiresInputEqualsHidden) DInput = Buffers.Ensure(DInput, n * In);
         if (Cell.HasCellState)
         {
             C = Buffers.Ensure(C, n * H);

@@ -75,7 +75,10 @@ public abstract class RecurrentCell
 
     /// <summary>
     /// True when the cell's input must be as wide as its hidden state (cells that add the raw input to
-    /// <c>h</c>-sized quantities); the driver refuses any other width.
+    /// <c>h</c>-sized quantities); the driver refuses any other width. Such a cell reads its input with
+    /// <see cref="LayerRun.Input"/> (training) and <see cref="InferenceLayer.X"/> (sampling), and its backward
+    /// rows write the gradient through those raw-input terms into <see cref="LayerRun.DInput"/>, which the
+    /// driver adds to the input's gradient.
     /// </summary>
     public virtual bool RequiresInputEqualsHidden => false;
 
