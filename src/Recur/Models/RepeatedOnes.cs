@@ -16,14 +16,27 @@ public sealed class RepeatedOnes
     private readonly Rnn _rnn;
     private readonly Linear _head;
 
-    public RepeatedOnes()
+    /// <summary>The slide's network, with the hand-built weights.</summary>
+    public RepeatedOnes() : this(WeightXh, WeightHh, WeightHy)
     {
+    }
+
+    /// <summary>
+    /// The same architecture with other weights (e.g. learned ones, <see cref="RepeatedOnesLearner"/>):
+    /// <paramref name="weightXh"/> <c>(3, 1)</c>, <paramref name="weightHh"/> <c>(3, 3)</c> row-major,
+    /// <paramref name="weightHy"/> <c>(1, 3)</c>.
+    /// </summary>
+    public RepeatedOnes(ReadOnlySpan<float> weightXh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> weightHy)
+    {
+        Guard.Length(weightXh.Length, 3, nameof(weightXh));
+        Guard.Length(weightHh.Length, 9, nameof(weightHh));
+        Guard.Length(weightHy.Length, 3, nameof(weightHy));
         var store = new ParameterStore();
         _rnn = new Rnn(store, "rnn", inputSize: 1, hiddenSize: 3, nonlinearity: "relu", bias: false);
         _head = new Linear(store, "head", 3, 1, bias: false);
-        WeightXh.CopyTo(store["rnn.weight_ih_l0"].Value);
-        WeightHh.CopyTo(store["rnn.weight_hh_l0"].Value);
-        WeightHy.CopyTo(store["head.weight"].Value);
+        weightXh.CopyTo(store["rnn.weight_ih_l0"].Value);
+        weightHh.CopyTo(store["rnn.weight_hh_l0"].Value);
+        weightHy.CopyTo(store["head.weight"].Value);
     }
 
     /// <summary>W_xh as (3, 1).</summary>

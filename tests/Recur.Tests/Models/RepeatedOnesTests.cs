@@ -35,4 +35,14 @@ public sealed class RepeatedOnesTests
         var ex = Assert.Throws<ArgumentException>(() => new RepeatedOnes().Run([0, 2]));
         Assert.Contains("inputs[1] = 2", ex.Message);
     }
+
+    [Fact]
+    public void TakesOtherWeightsOfTheSameShapes()
+    {
+        // W_hy reads only the "current" unit: y_t = x_t
+        var echo = new RepeatedOnes(RepeatedOnes.WeightXh, RepeatedOnes.WeightHh, [1f, 0f, 0f]);
+        Assert.Equal([1f, 0f, 1f, 1f], echo.Run([1, 0, 1, 1]).Output);
+        var ex = Assert.Throws<ArgumentException>(() => new RepeatedOnes([1f, 0f], RepeatedOnes.WeightHh, RepeatedOnes.WeightHy));
+        Assert.Contains("weightXh has length 2, expected 3", ex.Message);
+    }
 }
