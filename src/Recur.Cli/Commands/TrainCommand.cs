@@ -32,7 +32,7 @@ internal sealed class TrainCommand : ICommand
 
     private static readonly Dictionary<string, string> DefaultNotes = new()
     {
-        ["embed"] = "32 without FILE; --hidden for " + string.Join(", ", Recur.Nn.Cells.CellRegistry.All.Where(c => c.RequiresInputEqualsHidden).Select(c => c.Name)), ["lr"] = "3e-3 without FILE", ["minutes"] = "5 without FILE", ["eval-every"] = "400 without FILE",
+        ["embed"] = "32 without FILE; --hidden for block models and " + string.Join(", ", Recur.Nn.Cells.CellRegistry.All.Where(c => c.RequiresInputEqualsHidden).Select(c => c.Name)), ["lr"] = "3e-3 without FILE", ["minutes"] = "5 without FILE", ["eval-every"] = "400 without FILE",
     };
 
     private const string UsageText = """
@@ -159,10 +159,13 @@ internal sealed class TrainCommand : ICommand
     /// </summary>
     internal static TrainOptions FitEmbedToCell(TrainOptions o, Args args)
     {
-        if (Recur.Nn.Cells.CellRegistry.Find(o.Model) is not { RequiresInputEqualsHidden: true }) return o;
+        bool block = Recur.Nn.Blocks.BlockRegistry.Contains(o.Model);
+        if (!block && Recur.Nn.Cells.CellRegistry.Find(o.Model) is not { RequiresInputEqualsHidden: true }) return o;
         if (!args.Has("embed")) return o with { Embed = o.Hidden };
         if (o.Embed != o.Hidden)
-            throw new CliException($"--model {o.Model} adds its input to the hidden state, so --embed must equal --hidden {o.Hidden}, got --embed {o.Embed}; leave --embed out to use {o.Hidden}.");
+            throw new CliException(block
+                ? $"--model {o.Model} is a block model that embeds its tokens at its width, so --embed must equal --hidden {o.Hidden}, got --embed {o.Embed}; leave --embed out to use {o.Hidden}."
+                : $"--model {o.Model} adds its input to the hidden state, so --embed must equal --hidden {o.Hidden}, got --embed {o.Embed}; leave --embed out to use {o.Hidden}.");
         return o;
     }
 

@@ -391,6 +391,13 @@ public static class Checkpoint
     /// <summary>Number of scalars a model with <paramref name="c"/> holds (long, so a corrupted config cannot overflow).</summary>
     internal static long ParameterCount(CharModelConfig c)
     {
+        if (c.IsBlockModel)
+        {
+            // Blocks count their own parameters: build the model once its size is known to be sane.
+            long rough = (long)c.Hidden * c.Hidden * c.Layers * Math.Max(c.Expand, 1) * 16 + (long)c.Context * c.Hidden + (long)c.VocabSize * c.Hidden * 2;
+            if (rough > 4_000_000_000L) throw new CheckpointFormatException($"the config ({c.Cell}, hidden {c.Hidden}, layers {c.Layers}) describes a model too large to load.");
+            return new CharModel(c).Store.Count;
+        }
         var cell = c.RecurrentCell;
         long h = c.Hidden, v = c.VocabSize, e = c.Embed;
         long input = e > 0 ? e : v;

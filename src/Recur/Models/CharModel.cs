@@ -1,69 +1,7 @@
-using System.Numerics.Tensors;
-using System.Text.Json.Serialization;
 using Recur.Nn;
-using Recur.Nn.Cells;
+using Recur.Nn.Blocks;
 
 namespace Recur.Models;
-
-/// <summary>Architecture of a <see cref="CharModel"/>; stored in a run's <c>config.json</c>.</summary>
-public sealed record CharModelConfig
-{
-    /// <summary>A cell name of <see cref="CellRegistry"/> ("lstm", "gru", "gru-cho", "rnn", ...); "rnn" takes <see cref="Nonlinearity"/>.</summary>
-    public string Cell { get; init; } = "lstm";
-
-    /// <summary>For "rnn": "tanh" or "relu".</summary>
-    public string Nonlinearity { get; init; } = "tanh";
-
-    /// <summary>Vocabulary size V.</summary>
-    public int VocabSize { get; init; }
-
-    /// <summary>Embedding width E; 0 feeds one-hot vectors of width V (min-char-rnn).</summary>
-    public int Embed { get; init; } = 64;
-
-    /// <summary>Hidden width H of every recurrent layer.</summary>
-    public int Hidden { get; init; } = 256;
-
-    /// <summary>Number of stacked recurrent layers L.</summary>
-    public int Layers { get; init; } = 2;
-
-    /// <summary>Dropout between recurrent layers and before the output layer (char-rnn's placement).</summary>
-    public float Dropout { get; init; }
-
-    /// <summary>DropConnect on every layer's recurrent weights in training (<see cref="Recurrent.WeightDrop"/>); 0 = off.</summary>
-    public float WeightDrop { get; init; }
-
-    /// <summary>
-    /// The cell this configuration names (<see cref="CellRegistry"/>); <c>"rnn"</c> with nonlinearity
-    /// <c>"relu"</c> is the ReLU RNN. Throws with the accepted names otherwise.
-    /// </summary>
-    [JsonIgnore]
-    public RecurrentCell RecurrentCell => Cell switch
-    {
-        "rnn" => Nonlinearity switch
-        {
-            "tanh" => CellRegistry.RnnTanh,
-            "relu" => CellRegistry.RnnRelu,
-            _ => throw new ArgumentException($"nonlinearity must be tanh or relu, got '{Nonlinearity}'."),
-        },
-        _ => CellRegistry.Find(Cell) ?? throw new ArgumentException($"model must be one of {string.Join(", ", CellRegistry.Names)}, got '{Cell}'."),
-    };
-
-    /// <summary>Checks every field; the message names the field, the value and the accepted range.</summary>
-    public void Validate()
-    {
-        var cell = RecurrentCell;
-        if (VocabSize < 1) throw new ArgumentException($"vocabulary size must be at least 1, got {VocabSize}.");
-        if (Embed < 0) throw new ArgumentException($"embed must be 0 (one-hot) or positive, got {Embed}.");
-        if (Hidden < 1) throw new ArgumentException($"hidden must be positive, got {Hidden}.");
-        if (cell.RequiresInputEqualsHidden && (Embed > 0 ? Embed : VocabSize) != Hidden)
-            throw new ArgumentException(Embed > 0
-                ? $"the {Cell} cell adds its input to the hidden state, so embed must equal hidden {Hidden}, got embed {Embed}."
-                : $"the {Cell} cell adds its input to the hidden state, so one-hot input (width = vocabulary size {VocabSize}) needs hidden {VocabSize}, got hidden {Hidden}; or use embed = hidden.");
-        if (Layers < 1) throw new ArgumentException($"layers must be positive, got {Layers}.");
-        if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
-        if (!(WeightDrop >= 0f && WeightDrop < 1f)) throw new ArgumentException($"weight drop must be in [0, 1), got {WeightDrop}.");
-    }
-}
 
 /// <summary>
 /// A character-level language model (char-rnn): token ids → embedding (or one-hot) → a stack of
@@ -71,6 +9,11 @@ public sealed record CharModelConfig
 /// Parameter names match a PyTorch module with attributes <c>embedding</c> (<c>nn.Embedding</c>),
 /// <c>rnn</c> (<c>nn.LSTM</c>/<c>nn.GRU</c>/<c>nn.RNN</c>) and <c>head</c> (<c>nn.Linear</c>),
 /// so <c>load_state_dict</c> takes the weights unchanged.
+/// <para>
+/// With a sequence block as <see cref="CharModelConfig.Cell"/> (<see cref="CharModelConfig.IsBlockModel"/>: the modern
+/// recurrences and the Transformer) the body is a <see cref="BlockStack"/> instead: embedding (width <c>D</c> = hidden)
+/// → <c>L</c> pre-norm residual blocks (<c>blocks.{l}.*</c>) → layer norm (<c>norm</c>) → dropout → head.
+/// </para>
 /// <para>
 /// Training is truncated BPTT: <see cref="TrainStep"/> consumes a chunk of <c>T</c> steps for
 /// <c>B</c> parallel streams, carries the final hidden state into the next chunk (no gradient
@@ -80,7 +23,8 @@ public sealed record CharModelConfig
 public sealed class CharModel
 {
     private readonly Embedding? _embedding;
-    private readonly Recurrent _rnn;
+    private readonly Recurrent? _rnn;
+    private readonly BlockStack? _blocks;
     private readonly Linear _head;
     private readonly Dropout _headDropout;
     private Tensor? _h, _c;           // carried state (L, B, H)
@@ -99,7 +43,10 @@ public sealed class CharModel
         Store = new ParameterStore();
         int inputWidth = config.Embed > 0 ? config.Embed : config.VocabSize;
         if (config.Embed > 0) _embedding = new Embedding(Store, "embedding", config.VocabSize, config.Embed);
-        _rnn = new Recurrent(Store, "rnn", config.RecurrentCell, inputWidth, config.Hidden, config.Layers, dropout: config.Dropout) { WeightDrop = config.WeightDrop };
+        if (config.IsBlockModel)
+            _blocks = new BlockStack(Store, "blocks", "norm", config.Cell, config.Hidden, config.Layers, config.BlockOptions);
+        else
+            _rnn = new Recurrent(Store, "rnn", config.RecurrentCell, inputWidth, config.Hidden, config.Layers, dropout: config.Dropout) { WeightDrop = config.WeightDrop };
         _head = new Linear(Store, "head", config.Hidden, config.VocabSize);
         _headDropout = new Dropout(config.Dropout);
     }
@@ -109,8 +56,11 @@ public sealed class CharModel
     /// <summary>All parameters and gradients.</summary>
     public ParameterStore Store { get; }
 
-    /// <summary>The recurrent stack.</summary>
-    public Recurrent Rnn => _rnn;
+    /// <summary>The recurrent stack; a block model has none (analyses of cells refuse it with this message).</summary>
+    public Recurrent Rnn => _rnn ?? throw new InvalidOperationException($"a {Config.Cell} model is a stack of sequence blocks, not of recurrent cells.");
+
+    /// <summary>The block stack of a block model, else null.</summary>
+    public BlockStack? Blocks => _blocks;
 
     /// <summary>The embedding, or null for one-hot input.</summary>
     public Embedding? EmbeddingLayer => _embedding;
@@ -121,8 +71,13 @@ public sealed class CharModel
     /// <summary>GEMM threads (results do not depend on it).</summary>
     public int Threads
     {
-        get => _rnn.Threads;
-        set { _rnn.Threads = value; _head.Threads = value; }
+        get => _rnn?.Threads ?? _blocks!.Threads;
+        set
+        {
+            if (_rnn is not null) _rnn.Threads = value;
+            if (_blocks is not null) _blocks.Threads = value;
+            _head.Threads = value;
+        }
     }
 
     /// <summary>
@@ -134,13 +89,26 @@ public sealed class CharModel
     public void Reset(Rng rng, float? forgetBias = null)
     {
         _embedding?.Reset(rng);
-        _rnn.Reset(rng, forgetBias);
+        _rnn?.Reset(rng, forgetBias);
+        _blocks?.Reset(rng);
         _head.Reset(rng);
         ResetState();
     }
 
     /// <summary>Forgets the carried hidden state (start of an epoch).</summary>
-    public void ResetState() { _h = null; _c = null; }
+    public void ResetState() { _h = null; _c = null; _blocks?.ResetState(); }
+
+    /// <summary>A copy of everything the model carries between chunks (recurrent states or block states).</summary>
+    public CarriedState SaveCarried()
+        => new(_h?.Clone(), _c?.Clone(), _blocks?.States?.Select(st => { var c = new BlockState(st.Batch, [.. st.Buffers.Select(b => (b.Key, b.Value.Length))]); c.CopyFrom(st); return c; }).ToArray());
+
+    /// <summary>Restores what <see cref="SaveCarried"/> returned.</summary>
+    public void RestoreCarried(CarriedState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        SetState(state.H, state.C);
+        _blocks?.SetStates(state.Blocks);
+    }
 
     /// <summary>The carried hidden state <c>(L, B, H)</c>, or null (zeros); for checkpoints.</summary>
     public Tensor? HiddenState => _h;
@@ -172,10 +140,11 @@ public sealed class CharModel
         _dTop = Buffers.Ensure(_dTop, T, B, H);
         _head.Backward(_dropped!.Data, _dlogits.Data, n, _dTop.Data);
         _headDropout.Backward(_dTop.Data, _dTop.Data);
-        if (_tokens) _rnn.BackwardTokens(_dTop);
+        if (_blocks is not null) _embedding!.Backward(inputs, _blocks.Backward(_dTop.Data));
+        else if (_tokens) _rnn!.BackwardTokens(_dTop);
         else
         {
-            var g = _rnn.Backward(_dTop);
+            var g = _rnn!.Backward(_dTop);
             _embedding?.Backward(inputs, g.DInput.Data);
         }
         return loss;
@@ -198,14 +167,22 @@ public sealed class CharModel
         Guard.Positive(T, nameof(T));
         Guard.Positive(B, nameof(B));
         Guard.Length(inputs.Length, T * B, nameof(inputs));
-        int H = Config.Hidden, L = Config.Layers, V = Config.VocabSize;
+        int H = Config.Hidden, V = Config.VocabSize;
+        _dropped = Buffers.Ensure(_dropped, T, B, H);
+        if (_blocks is not null)
+        {
+            var top = _blocks.Forward(_embedding!.Forward(inputs, T, B).Data, T, B, training, rng);
+            _headDropout.Forward(top.AsSpan(0, T * B * H), _dropped.Data, training, rng);
+            return _head.Forward(_dropped.Reshape(T * B, H));
+        }
+        var rnn = _rnn!;
         if (_h is not null && _stateBatch != B) ResetState();
         // A small vocabulary against T*B rows: project each token type once (Recurrent.ForwardTokens).
         _tokens = _embedding is not null && 2L * V <= (long)T * B;
         RecurrentOutput? o = null;
         if (_tokens)
         {
-            o = _rnn.ForwardTokens(inputs, T, B, _embedding!.Weight, _h, _c, training, rng);
+            o = rnn.ForwardTokens(inputs, T, B, _embedding!.Weight, _h, _c, training, rng);
         }
         else if (_embedding is not null)
         {
@@ -222,11 +199,10 @@ public sealed class CharModel
                 _x.Data[i * V + id] = 1f;
             }
         }
-        o ??= _rnn.Forward(_x!, _h, _c, training, rng);
+        o ??= rnn.Forward(_x!, _h, _c, training, rng);
         _h = Keep(_h, o.HN);
         _c = o.CN is null ? null : Keep(_c, o.CN);
         _stateBatch = B;
-        _dropped = Buffers.Ensure(_dropped, T, B, H);
         _headDropout.Forward(o.Output.Data, _dropped.Data, training, rng);
         return _head.Forward(_dropped.Reshape(T * B, H));
     }
@@ -241,7 +217,8 @@ public sealed class CharModel
     /// <summary>Number of floating-point operations of one training step over <c>T*B</c> tokens (forward + backward, GEMMs only).</summary>
     public double TrainFlopsPerToken()
     {
-        int G = _rnn.Gates, H = Config.Hidden, V = Config.VocabSize;
+        if (_blocks is not null) return 6.0 * (Store.Count - _embedding!.Weight.Length); // the usual 6N estimate: every weight once forward, twice backward
+        int G = _rnn!.Gates, H = Config.Hidden, V = Config.VocabSize;
         int inW = Config.Embed > 0 ? Config.Embed : V;
         double f = 0;
         for (int l = 0; l < Config.Layers; l++) f += 2.0 * G * H * ((l == 0 ? inW : H) + H);
@@ -249,3 +226,6 @@ public sealed class CharModel
         return 3 * f; // forward, and backward's two products (data and weights)
     }
 }
+
+/// <summary>What a <see cref="CharModel"/> carries between chunks: recurrent states <c>(L, B, H)</c> or block states.</summary>
+public sealed record CarriedState(Tensor? H, Tensor? C, BlockState[]? Blocks);

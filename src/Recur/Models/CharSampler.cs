@@ -59,6 +59,7 @@ public sealed class CharSampler
     private readonly int[] _unitSplit;        // part p owns hidden units [_unitSplit[p], _unitSplit[p+1])
     private readonly int[] _headSplit;        // part p owns head rows [_headSplit[p], _headSplit[p+1])
     private readonly StepJob _job;
+    private readonly BlockStepper? _blocks;  // block models: the whole step
     private bool _hasLogits;
 
     /// <summary>
@@ -74,6 +75,21 @@ public sealed class CharSampler
         ArgumentNullException.ThrowIfNull(model);
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be 0 (one per core) or positive.");
         var cfg = model.Config;
+        if (cfg.IsBlockModel)
+        {
+            // Block models step through their blocks; none of the cell path's buffers are needed.
+            _blocks = new BlockStepper(model);
+            _v = cfg.VocabSize;
+            _h = cfg.Hidden;
+            _logits = new float[_v];
+            _probs = new float[_v];
+            _order = new int[_v];
+            _parts = 1;
+            _cell = null!; _wih = []; _wcat = []; _xh = []; _biasX = []; _state = []; _headW = []; _headB = [];
+            _x0 = []; _unitSplit = []; _headSplit = [];
+            _job = new StepJob(this);
+            return;
+        }
         _cell = cfg.RecurrentCell;
         _v = cfg.VocabSize;
         _h = cfg.Hidden;
@@ -183,6 +199,7 @@ public sealed class CharSampler
     {
         get
         {
+            if (_blocks is not null) return _blocks.BytesPerStep;
             long floats = (long)_headW.Length + _headB.Length + (_table is not null ? _gh : (long)_wih[0].Length);
             for (int l = 0; l < _layers; l++) floats += _state[l].Whh.Length + (l > 0 ? _wih[l].Length : 0) + (_wcat[l]?.Length ?? 0) + _biasX[l].Length;
             return floats * sizeof(float);
@@ -195,6 +212,7 @@ public sealed class CharSampler
     /// <summary>Forgets all state: hidden and cell states back to zero, no logits.</summary>
     public void Reset()
     {
+        _blocks?.Reset();
         foreach (var layer in _state) layer.Reset();
         _hasLogits = false;
     }
@@ -221,6 +239,12 @@ public sealed class CharSampler
     public void Step(int token)
     {
         if ((uint)token >= (uint)_v) throw new ArgumentOutOfRangeException(nameof(token), token, $"token {token} is outside the vocabulary [0, {_v}).");
+        if (_blocks is not null)
+        {
+            _blocks.Step(token, _logits);
+            _hasLogits = true;
+            return;
+        }
         if (_x0.Length > 0)
         {
             if (_embedding is not null) _embedding.AsSpan(token * _inWidth, _inWidth).CopyTo(_x0);

@@ -106,9 +106,9 @@ public sealed class CharLmTask : ITrainingTask
     /// </summary>
     public double Evaluate(ReadOnlyMemory<int> tokens)
     {
-        var (h, c) = (Model.HiddenState?.Clone(), Model.CellState?.Clone());
+        var carried = Model.SaveCarried();
         try { return Evaluate(Model, tokens, Options.BatchSize, Options.SeqLength); }
-        finally { Model.SetState(h, c); }
+        finally { Model.RestoreCarried(carried); }
     }
 
     /// <summary>
@@ -147,6 +147,32 @@ public sealed class CharLmTask : ITrainingTask
         if (pos.Batch == 0) return; // an epoch start resets the state anyway
         if (Model.HiddenState is { } h) tensors["hidden.h"] = h.Clone();
         if (Model.CellState is { } c) tensors["hidden.c"] = c.Clone();
+        if (Model.Blocks?.States is { } states)
+            for (int l = 0; l < states.Count; l++)
+            {
+                integers[$"hidden.block{l}.position"] = new IntegerArray([states[l].Position]);
+                foreach (var (name, buf) in states[l].Buffers) tensors[$"hidden.block{l}.{name}"] = new Tensor(buf.ToArray(), buf.Length);
+            }
+    }
+
+    /// <summary>A block model's carried states from a checkpoint's tensors, or null when it saved none (an epoch start).</summary>
+    private Nn.Blocks.BlockState[]? LoadBlockStates(TrainingState state, string path)
+    {
+        if (Model.Blocks is not { } blocks || !state.TaskIntegers.ContainsKey("hidden.block0.position")) return null;
+        var states = blocks.NewStates(Options.BatchSize);
+        for (int l = 0; l < states.Length; l++)
+        {
+            if (!state.TaskIntegers.TryGetValue($"hidden.block{l}.position", out var pos) || pos.Data.Length != 1 || pos.Data[0] < 0 || pos.Data[0] > int.MaxValue)
+                throw new CheckpointFormatException($"{path}: 'hidden.block{l}.position' is missing or malformed.");
+            states[l].Position = (int)pos.Data[0];
+            foreach (var (name, buf) in states[l].Buffers)
+            {
+                if (!state.TaskTensors.TryGetValue($"hidden.block{l}.{name}", out var t) || t.Length != buf.Length)
+                    throw new CheckpointFormatException($"{path}: 'hidden.block{l}.{name}' is missing or has the wrong length (expected {buf.Length}).");
+                t.Data.AsSpan(0, buf.Length).CopyTo(buf);
+            }
+        }
+        return states;
     }
 
     /// <inheritdoc/>
@@ -169,7 +195,9 @@ public sealed class CharLmTask : ITrainingTask
         var (h, c) = (Hidden("hidden.h"), Hidden("hidden.c"));
         try { Batcher.Position = new StreamPosition((int)pos[0], (int)pos[1]); }
         catch (ArgumentOutOfRangeException e) { throw new ArgumentException(e.Message, e); }
+        var blockStates = LoadBlockStates(state, path);
         Model.SetState(h, c);
+        Model.Blocks?.SetStates(blockStates);
     }
 
     /// <inheritdoc/>

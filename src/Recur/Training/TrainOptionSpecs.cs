@@ -92,12 +92,17 @@ public static class TrainOptionSpecs
     /// <summary>All declarations, in usage order.</summary>
     public static IReadOnlyList<OptionSpec> All { get; } =
     [
-        Choice("model", Model, "recurrent cell (see Nn/Cells; rnn = tanh)", CellRegistry.Names, o => o.Model, (o, v) => o with { Model = (string)v }, resumable: false),
+        Choice("model", Model, "recurrent cell (Nn/Cells; rnn = tanh) or sequence block (Nn/Blocks)", [.. CellRegistry.Names, .. Recur.Nn.Blocks.BlockRegistry.Names], o => o.Model, (o, v) => o with { Model = (string)v }, resumable: false),
         Choice("nonlinearity", Model, "for --model rnn", ["tanh", "relu"], o => o.Nonlinearity, (o, v) => o with { Nonlinearity = (string)v }, resumable: false),
         Int("hidden", "H", Model, "units per layer", 1, 16384, o => o.Hidden, (o, v) => o with { Hidden = I(v) }, resumable: false),
         Int("layers", "L", Model, "stacked recurrent layers", 1, 64, o => o.Layers, (o, v) => o with { Layers = I(v) }, resumable: false),
         Int("embed", "E", Model, "embedding width (0 = one-hot input, as min-char-rnn)", 0, 16384, o => o.Embed, (o, v) => o with { Embed = I(v) }, resumable: false, zero: "one-hot"),
         Real("dropout", "P", Model, "dropout between layers and before the output layer", 0, 1, o => o.Dropout, (o, v) => o with { Dropout = D(v) }, maxExclusive: true),
+        Int("state-size", "N", Model, "blocks: state size per channel (lru, mamba)", 1, 4096, o => o.StateSize, (o, v) => o with { StateSize = I(v) }, resumable: false),
+        Int("expand", "E", Model, "blocks: inner width factor (mamba, rwkv's channel mix, the transformer's MLP)", 1, 16, o => o.Expand, (o, v) => o with { Expand = I(v) }, resumable: false),
+        Int("conv-width", "K", Model, "blocks: mamba's causal convolution width", 1, 64, o => o.ConvWidth, (o, v) => o with { ConvWidth = I(v) }, resumable: false),
+        Int("heads", "H", Model, "blocks: attention heads (transformer)", 1, 256, o => o.Heads, (o, v) => o with { Heads = I(v) }, resumable: false),
+        Int("context", "C", Model, "blocks: the transformer's longest context (learned positions)", 1, 1 << 20, o => o.Context, (o, v) => o with { Context = I(v) }, resumable: false),
         Real("weight-drop", "P", Model, "DropConnect on W_hh, one mask per iteration (AWD-LSTM's weight drop)", 0, 1, o => o.WeightDrop, (o, v) => o with { WeightDrop = D(v) }, maxExclusive: true, zero: "off"),
         Real("forget-bias", "F", Model, "start the forget gates' bias at F (torch-rnn used 1)", -10, 10, o => o.ForgetBias, (o, v) => o with { ForgetBias = D(v) }, resumable: false, zero: "PyTorch's draw"),
         Int("seq-length", "T", Optimisation, "truncated-BPTT length", 1, 100_000, o => o.SeqLength, (o, v) => o with { SeqLength = I(v) }, resumable: false),

@@ -31,6 +31,21 @@ public sealed record TrainOptions
     /// <summary>DropConnect on the recurrent weights W_hh (AWD-LSTM's weight drop); 0 = off.</summary>
     public double WeightDrop { get; init; }
 
+    /// <summary>Sequence blocks: state size per channel (<see cref="CharModelConfig.StateSize"/>).</summary>
+    public int StateSize { get; init; } = 16;
+
+    /// <summary>Sequence blocks: inner width factor (<see cref="CharModelConfig.Expand"/>).</summary>
+    public int Expand { get; init; } = 2;
+
+    /// <summary>Sequence blocks: Mamba's convolution width (<see cref="CharModelConfig.ConvWidth"/>).</summary>
+    public int ConvWidth { get; init; } = 4;
+
+    /// <summary>Sequence blocks: attention heads (<see cref="CharModelConfig.Heads"/>).</summary>
+    public int Heads { get; init; } = 4;
+
+    /// <summary>Sequence blocks: the Transformer's longest context (<see cref="CharModelConfig.Context"/>).</summary>
+    public int Context { get; init; } = 256;
+
     /// <summary>
     /// Decay of an exponential moving average of the weights (<see cref="WeightAverage"/>), 0 = off. When on,
     /// evaluation, samples and checkpoints use the averaged weights; training updates its own.
@@ -128,6 +143,11 @@ public sealed record TrainOptions
         Layers = Layers,
         Dropout = (float)Dropout,
         WeightDrop = (float)WeightDrop,
+        StateSize = StateSize,
+        Expand = Expand,
+        ConvWidth = ConvWidth,
+        Heads = Heads,
+        Context = Context,
     };
 
     /// <summary>

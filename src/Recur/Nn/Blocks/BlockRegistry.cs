@@ -20,6 +20,8 @@ public static class BlockRegistry
 
     private static readonly (string Name, string Summary, Factory Create)[] Blocks =
     [
+        ("mingru-res", "minGRU as Feng et al. stack it: x + minGRU(LN(x)), then x + MLP(LN(x))", (s, p, w, o) => new CellBlock(Cells.CellRegistry.Get("mingru"), s, p, w, o)),
+        ("minlstm-res", "minLSTM in the same residual block", (s, p, w, o) => new CellBlock(Cells.CellRegistry.Get("minlstm"), s, p, w, o)),
     ];
 
     /// <summary>The registered names, in order.</summary>
