@@ -20,6 +20,8 @@ public static class BlockRegistry
 
     private static readonly (string Name, string Summary, Factory Create)[] Blocks =
     [
+        ("rwkv", "RWKV-4 (Peng et al. 2023): time mixing (token shift, WKV with decay and bonus) and channel mixing (squared ReLU)",
+            (store, path, width, options) => new RwkvBlock(store, path, width, options)),
     ];
 
     /// <summary>The registered names, in order.</summary>
