@@ -22,6 +22,8 @@ public static class BlockRegistry
     [
         ("mingru-res", "minGRU as Feng et al. stack it: x + minGRU(LN(x)), then x + MLP(LN(x))", (s, p, w, o) => new CellBlock(Cells.CellRegistry.Get("mingru"), s, p, w, o)),
         ("minlstm-res", "minLSTM in the same residual block", (s, p, w, o) => new CellBlock(Cells.CellRegistry.Get("minlstm"), s, p, w, o)),
+        ("rwkv", "RWKV-4 (Peng et al. 2023): time mixing (token shift, WKV with decay and bonus) and channel mixing (squared ReLU)",
+            (store, path, width, options) => new RwkvBlock(store, path, width, options)),
     ];
 
     /// <summary>The registered names, in order.</summary>
