@@ -45,7 +45,7 @@ public sealed record CharModelConfig
             "relu" => CellRegistry.RnnRelu,
             _ => throw new ArgumentException($"nonlinearity must be tanh or relu, got '{Nonlinearity}'."),
         },
-        _ => CellRegistry.Find(Cell) ?? throw new ArgumentException($"model must be one of {string.Join(", ", CellRegistry.Names)}, got '{Cell}'."),
+        _ => CellRegistry.Find(Cell) ?? throw new ArgumentException($"model must be one of {CellRegistry.NamesText}, got '{Cell}'."),
     };
 
     /// <summary>Checks every field; the message names the field, the value and the accepted range.</summary>
@@ -241,10 +241,10 @@ public sealed class CharModel
     /// <summary>Number of floating-point operations of one training step over <c>T*B</c> tokens (forward + backward, GEMMs only).</summary>
     public double TrainFlopsPerToken()
     {
-        int G = _rnn.Gates, H = Config.Hidden, V = Config.VocabSize;
+        int G = _rnn.Gates, R = _rnn.Cell.RecurrentGates, H = Config.Hidden, V = Config.VocabSize;
         int inW = Config.Embed > 0 ? Config.Embed : V;
         double f = 0;
-        for (int l = 0; l < Config.Layers; l++) f += 2.0 * G * H * ((l == 0 ? inW : H) + H);
+        for (int l = 0; l < Config.Layers; l++) f += 2.0 * H * (G * (l == 0 ? inW : H) + R * H);
         f += 2.0 * H * V;
         return 3 * f; // forward, and backward's two products (data and weights)
     }

@@ -48,6 +48,12 @@ public sealed record OptionSpec
     /// <summary>The allowed words of a choice.</summary>
     public IReadOnlyList<string> Choices { get; init; } = [];
 
+    /// <summary>For a choice: words accepted besides <see cref="Choices"/> (a family such as <c>rhn-dN</c>), or null.</summary>
+    public Func<string, bool>? AlsoAccepts { get; init; }
+
+    /// <summary>For a choice: the accepted words as messages list them, when <see cref="Choices"/> alone does not say it.</summary>
+    public string? ChoicesText { get; init; }
+
     /// <summary>False for options a resumed run must keep (architecture, batch shape, optimizer, splits).</summary>
     public bool Resumable { get; init; } = true;
 
@@ -65,7 +71,7 @@ public sealed record OptionSpec
     {
         get
         {
-            if (Kind == OptionKind.Choice) return $"one of {string.Join(", ", Choices)}";
+            if (Kind == OptionKind.Choice) return $"one of {ChoicesText ?? string.Join(", ", Choices)}";
             string hi = double.IsPositiveInfinity(Max) ? "" : Num(Max);
             string text = double.IsPositiveInfinity(Max) ? $"at least {Num(Min)}" : $"in [{Num(Min)}, {hi}{(MaxExclusive ? ")" : "]")}";
             return ZeroMeans is null ? text : $"{text} (0 = {ZeroMeans})";
@@ -75,7 +81,7 @@ public sealed record OptionSpec
     /// <summary>True when <paramref name="value"/> is acceptable.</summary>
     public bool Accepts(object value)
     {
-        if (Kind == OptionKind.Choice) return value is string s && Choices.Contains(s);
+        if (Kind == OptionKind.Choice) return value is string s && (Choices.Contains(s) || AlsoAccepts?.Invoke(s) == true);
         double v = Convert.ToDouble(value, CultureInfo.InvariantCulture);
         return v >= Min && (MaxExclusive ? v < Max : v <= Max) && !double.IsNaN(v);
     }
@@ -92,7 +98,8 @@ public static class TrainOptionSpecs
     /// <summary>All declarations, in usage order.</summary>
     public static IReadOnlyList<OptionSpec> All { get; } =
     [
-        Choice("model", Model, "recurrent cell (see Nn/Cells; rnn = tanh)", CellRegistry.Names, o => o.Model, (o, v) => o with { Model = (string)v }, resumable: false),
+        Choice("model", Model, "recurrent cell (see Nn/Cells; rnn = tanh; rhn-dN = RHN of recurrence depth N, rhn = rhn-d3)", CellRegistry.Names, o => o.Model, (o, v) => o with { Model = (string)v }, resumable: false)
+            with { AlsoAccepts = n => CellRegistry.Find(n) is not null, ChoicesText = CellRegistry.NamesText },
         Choice("nonlinearity", Model, "for --model rnn", ["tanh", "relu"], o => o.Nonlinearity, (o, v) => o with { Nonlinearity = (string)v }, resumable: false),
         Int("hidden", "H", Model, "units per layer", 1, 16384, o => o.Hidden, (o, v) => o with { Hidden = I(v) }, resumable: false),
         Int("layers", "L", Model, "stacked recurrent layers", 1, 64, o => o.Layers, (o, v) => o with { Layers = I(v) }, resumable: false),

@@ -16,6 +16,8 @@ public sealed class GradFlowTests
     [InlineData("mut1")]
     [InlineData("mut2")]
     [InlineData("mut3")]
+    [InlineData("rhn")]
+    [InlineData("rhn-d2")]
     public void ProbeMatchesRecurrentForwardAndBackward(string kind)
     {
         // The probe runs the cells' own steps: same outputs, and the gradient

@@ -123,6 +123,23 @@ public sealed partial class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void RhnOfAnyDepthTrainsSavesAndResumes()
+    {
+        string text = TextFile();
+        string run = Path.Combine(_dir, "rhn5");
+        var r = CliHarness.Run(["train", text, .. Tiny, "--model", "rhn-d5", "--max-iters", "3", "--out", run, "--sample-length", "20"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var ck = Checkpoint.Load(run, CheckpointKind.Latest);
+        Assert.Equal("rhn-d5", ck.Config.Cell);
+        Assert.Equal(5, Assert.IsType<Recur.Nn.Cells.RhnCell>(ck.Model.Rnn.Cell).Depth);
+        Assert.Equal("rhn-d5", ck.Training!.Model);
+        var r2 = CliHarness.Run("train", "--resume", run, "--max-iters", "4", "--sample-length", "0");
+        Assert.True(r2.ExitCode == 0, r2.ToString());
+        Assert.Equal(4, Checkpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", text, "--model", "rhn-d11", "--out", Path.Combine(_dir, "never")), "train", "--model", "rhn-dN");
+    }
+
+    [Fact]
     public void BadFilesGetOneClearLine()
     {
         string empty = Path.Combine(_dir, "empty.txt");

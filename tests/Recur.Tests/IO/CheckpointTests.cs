@@ -30,6 +30,8 @@ public sealed class CheckpointTests : IDisposable
     [InlineData("rnn", 4)]
     [InlineData("fgr", 5)] // both extra parameters (weight_peep, weight_gg)
     [InlineData("nig", 0)] // a removed gate: three blocks
+    [InlineData("rhn", 0)]
+    [InlineData("rhn-d5", 5)] // a depth outside the list: config.json's "cell" finds it again
     public void SaveThenLoadGivesTheSameModel(string cell, int embed)
     {
         var (model, vocab) = TinyModel(cell, embed);

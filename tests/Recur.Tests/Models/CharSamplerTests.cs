@@ -87,6 +87,8 @@ public sealed class CharSamplerTests
     [InlineData("mut1", "tanh", 0, 11, 2)] // one-hot input as wide as the hidden state (V = 11)
     [InlineData("mut2", "tanh", 24, 24, 2)]
     [InlineData("mut3", "tanh", 8, 24, 2)]
+    [InlineData("rhn-d5", "tanh", 8, 24, 2)]
+    [InlineData("rhn-d1", "tanh", 0, 17, 2)]
     public void LogitsEqualCharModelForwardStepByStep(string cell, string nonlinearity, int embed, int hidden, int layers)
     {
         var model = Model(cell, embed, hidden, layers, nonlinearity: nonlinearity);
@@ -124,6 +126,8 @@ public sealed class CharSamplerTests
     [InlineData("mut1", 272)]
     [InlineData("mut2", 272)]
     [InlineData("mut3", 16)]
+    [InlineData("rhn", 16)]
+    [InlineData("rhn-d4", 0)]
     public void SplitAcrossThreadsIsBitIdenticalAndMatchesTheModel(string cell, int embed)
     {
         // H = 272 >= 256 splits the units over threads (two blocks, 128 + 144, the second not a multiple of 16).

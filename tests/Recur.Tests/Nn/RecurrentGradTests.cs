@@ -18,6 +18,8 @@ public sealed class RecurrentGradTests
         { "gru", 2, true, 0.25f },
         { "gru-cho", 1, true, 0f },
         { "gru-cho", 2, false, 0.2f },
+        { "rhn-d1", 1, false, 0f },
+        { "rhn-d5", 2, true, 0.2f },
     };
 
     /// <summary>
@@ -246,6 +248,8 @@ public sealed class RecurrentTokenInputTests
     [InlineData("mut1", true)]
     [InlineData("mut2", false)]
     [InlineData("mut3", true)]
+    [InlineData("rhn", true)]
+    [InlineData("rhn-d2", false)]
     public void TokenPathEqualsTheEmbeddedTensorPath(string kind, bool bias)
     {
         const int T = 6, B = 5, V = 7, H = 9;

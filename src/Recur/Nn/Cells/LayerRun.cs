@@ -59,7 +59,7 @@ public sealed class LayerRun
     public float[] Scratch = [];
 
     /// <summary>The cell's own per-step buffers (see each cell for what they hold).</summary>
-    public float[] Aux1 = [], Aux2 = [];
+    public float[] Aux1 = [], Aux2 = [], Aux3 = [];
 
     /// <summary>Gradient of the input <c>(T, B, in)</c>.</summary>
     public float[] Dx = [];
@@ -76,6 +76,20 @@ public sealed class LayerRun
 
     /// <summary>Packed <c>W_hh</c> blocks: <c>P*</c> for the forward products, <c>Q*</c> for the backward ones.</summary>
     public readonly PackedMatrix P1 = new(), P2 = new(), P3 = new(), Q1 = new(), Q2 = new(), Q3 = new();
+
+    private readonly List<PackedMatrix> _packed = [];
+
+    /// <summary>
+    /// Packed matrix number <paramref name="i"/> (0-based), for cells that pack more blocks of <c>W_hh</c> than
+    /// <see cref="P1"/>..<see cref="Q3"/> hold (<see cref="RhnCell"/>: one per micro-layer and direction);
+    /// created on first use and kept with the layer.
+    /// </summary>
+    public PackedMatrix Packed(int i)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(i);
+        while (_packed.Count <= i) _packed.Add(new PackedMatrix());
+        return _packed[i];
+    }
 
     /// <summary><c>W_hh</c> as used in this chunk (weight-dropped in training when enabled).</summary>
     public float[] WhhUsed = [];
