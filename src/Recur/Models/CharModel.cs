@@ -33,6 +33,13 @@ public sealed record CharModelConfig
     public float WeightDrop { get; init; }
 
     /// <summary>
+    /// Highway connections between stacked layers (<see cref="Recurrent.Highway"/>): every layer whose input is
+    /// <see cref="Hidden"/> wide (layers after the first, and the first when the embedding, or the one-hot
+    /// input, is as wide) passes on <c>g ⊙ h + (1 - g) ⊙ x</c>, <c>g = σ(W_g x + b_g)</c>. Off by default.
+    /// </summary>
+    public bool Highway { get; init; }
+
+    /// <summary>
     /// The cell this configuration names (<see cref="CellRegistry"/>); <c>"rnn"</c> with nonlinearity
     /// <c>"relu"</c> is the ReLU RNN. Throws with the accepted names otherwise.
     /// </summary>
@@ -62,6 +69,8 @@ public sealed record CharModelConfig
         if (Layers < 1) throw new ArgumentException($"layers must be positive, got {Layers}.");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
         if (!(WeightDrop >= 0f && WeightDrop < 1f)) throw new ArgumentException($"weight drop must be in [0, 1), got {WeightDrop}.");
+        if (Highway && Layers == 1 && (Embed > 0 ? Embed : VocabSize) != Hidden)
+            throw new ArgumentException($"highway connects a layer's input to its output, so it needs a layer whose input is as wide as hidden {Hidden}: use 2 or more layers, or embed = hidden (one layer with input width {(Embed > 0 ? Embed : VocabSize)} has none).");
     }
 }
 
@@ -99,7 +108,10 @@ public sealed class CharModel
         Store = new ParameterStore();
         int inputWidth = config.Embed > 0 ? config.Embed : config.VocabSize;
         if (config.Embed > 0) _embedding = new Embedding(Store, "embedding", config.VocabSize, config.Embed);
-        _rnn = new Recurrent(Store, "rnn", config.RecurrentCell, inputWidth, config.Hidden, config.Layers, dropout: config.Dropout) { WeightDrop = config.WeightDrop };
+        _rnn = new Recurrent(Store, "rnn", config.RecurrentCell, inputWidth, config.Hidden, config.Layers, dropout: config.Dropout, highway: config.Highway)
+        {
+            WeightDrop = config.WeightDrop,
+        };
         _head = new Linear(Store, "head", config.Hidden, config.VocabSize);
         _headDropout = new Dropout(config.Dropout);
     }
@@ -244,7 +256,11 @@ public sealed class CharModel
         int G = _rnn.Gates, R = _rnn.Cell.RecurrentGates, H = Config.Hidden, V = Config.VocabSize;
         int inW = Config.Embed > 0 ? Config.Embed : V;
         double f = 0;
-        for (int l = 0; l < Config.Layers; l++) f += 2.0 * H * (G * (l == 0 ? inW : H) + R * H);
+        for (int l = 0; l < Config.Layers; l++)
+        {
+            f += 2.0 * H * (G * (l == 0 ? inW : H) + R * H);
+            if (_rnn.HighwayParameters(l) is not null) f += 2.0 * H * H;
+        }
         f += 2.0 * H * V;
         return 3 * f; // forward, and backward's two products (data and weights)
     }

@@ -12,6 +12,8 @@ public enum OptionKind
     Real,
     /// <summary>One word of a fixed list.</summary>
     Choice,
+    /// <summary>On or off: <c>--flag</c> alone turns it on (<c>--flag true|false</c> says which).</summary>
+    Flag,
 }
 
 /// <summary>
@@ -72,6 +74,7 @@ public sealed record OptionSpec
         get
         {
             if (Kind == OptionKind.Choice) return $"one of {ChoicesText ?? string.Join(", ", Choices)}";
+            if (Kind == OptionKind.Flag) return "true or false";
             string hi = double.IsPositiveInfinity(Max) ? "" : Num(Max);
             string text = double.IsPositiveInfinity(Max) ? $"at least {Num(Min)}" : $"in [{Num(Min)}, {hi}{(MaxExclusive ? ")" : "]")}";
             return ZeroMeans is null ? text : $"{text} (0 = {ZeroMeans})";
@@ -82,12 +85,13 @@ public sealed record OptionSpec
     public bool Accepts(object value)
     {
         if (Kind == OptionKind.Choice) return value is string s && (Choices.Contains(s) || AlsoAccepts?.Invoke(s) == true);
+        if (Kind == OptionKind.Flag) return value is bool;
         double v = Convert.ToDouble(value, CultureInfo.InvariantCulture);
         return v >= Min && (MaxExclusive ? v < Max : v <= Max) && !double.IsNaN(v);
     }
 
     /// <summary>Formats a value as the command line writes it.</summary>
-    public static string Num(object v) => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "";
+    public static string Num(object v) => v is bool b ? (b ? "true" : "false") : Convert.ToString(v, CultureInfo.InvariantCulture) ?? "";
 }
 
 /// <summary>Every option of <see cref="TrainOptions"/>, declared once.</summary>
@@ -106,6 +110,7 @@ public static class TrainOptionSpecs
         Int("embed", "E", Model, "embedding width (0 = one-hot input, as min-char-rnn)", 0, 16384, o => o.Embed, (o, v) => o with { Embed = I(v) }, resumable: false, zero: "one-hot"),
         Real("dropout", "P", Model, "dropout between layers and before the output layer", 0, 1, o => o.Dropout, (o, v) => o with { Dropout = D(v) }, maxExclusive: true),
         Real("weight-drop", "P", Model, "DropConnect on W_hh, one mask per iteration (AWD-LSTM's weight drop)", 0, 1, o => o.WeightDrop, (o, v) => o with { WeightDrop = D(v) }, maxExclusive: true, zero: "off"),
+        Flag("highway", Model, "highway connections between stacked layers: a layer whose input x is H wide passes on g*h + (1-g)*x, g = sigmoid(W_g x + b_g)", o => o.Highway, (o, v) => o with { Highway = (bool)v }, resumable: false),
         Real("forget-bias", "F", Model, "start the forget gates' bias at F (torch-rnn used 1)", -10, 10, o => o.ForgetBias, (o, v) => o with { ForgetBias = D(v) }, resumable: false, zero: "PyTorch's draw"),
         Int("seq-length", "T", Optimisation, "truncated-BPTT length", 1, 100_000, o => o.SeqLength, (o, v) => o with { SeqLength = I(v) }, resumable: false),
         Int("batch-size", "B", Optimisation, "sequences per batch", 1, 100_000, o => o.BatchSize, (o, v) => o with { BatchSize = I(v) }, resumable: false),
@@ -141,6 +146,9 @@ public static class TrainOptionSpecs
     private static OptionSpec Choice(string flag, string group, string help, IReadOnlyList<string> choices, Func<TrainOptions, object> get,
         Func<TrainOptions, object, TrainOptions> with, bool resumable = true)
         => new() { Flag = flag, Value = string.Join("|", choices), Group = group, Help = help, Kind = OptionKind.Choice, Choices = choices, Get = get, With = with, Resumable = resumable };
+
+    private static OptionSpec Flag(string flag, string group, string help, Func<TrainOptions, object> get, Func<TrainOptions, object, TrainOptions> with, bool resumable = true)
+        => new() { Flag = flag, Value = "", Group = group, Help = help, Kind = OptionKind.Flag, Get = get, With = with, Resumable = resumable };
 
     private static OptionSpec Int(string flag, string value, string group, string help, double min, double max, Func<TrainOptions, object> get,
         Func<TrainOptions, object, TrainOptions> with, bool resumable = true, string? zero = null)

@@ -31,6 +31,9 @@ public sealed record TrainOptions
     /// <summary>DropConnect on the recurrent weights W_hh (AWD-LSTM's weight drop); 0 = off.</summary>
     public double WeightDrop { get; init; }
 
+    /// <summary>Highway connections between stacked layers (<see cref="CharModelConfig.Highway"/>); off by default.</summary>
+    public bool Highway { get; init; }
+
     /// <summary>
     /// Decay of an exponential moving average of the weights (<see cref="WeightAverage"/>), 0 = off. When on,
     /// evaluation, samples and checkpoints use the averaged weights; training updates its own.
@@ -128,6 +131,7 @@ public sealed record TrainOptions
         Layers = Layers,
         Dropout = (float)Dropout,
         WeightDrop = (float)WeightDrop,
+        Highway = Highway,
     };
 
     /// <summary>

@@ -55,6 +55,15 @@ public sealed class GradFlowTests
     }
 
     [Fact]
+    public void HighwayStacksAreRefusedWithAReason()
+    {
+        var rnn = new Recurrent(new ParameterStore(), "rnn", "lstm", 5, 6, numLayers: 2, highway: true);
+        var e = Assert.Throws<NotSupportedException>(() => GradFlowProbe.FromRecurrent(rnn));
+        Assert.Contains("highway", e.Message);
+        _ = GradFlowProbe.FromRecurrent(new Recurrent(new ParameterStore(), "rnn", "lstm", 5, 6, numLayers: 2));
+    }
+
+    [Fact]
     public void LstmReachesBackOrdersOfMagnitudeFurtherThanVanillaRnn()
     {
         const int T = 200, B = 8, I = 64, H = 128;
