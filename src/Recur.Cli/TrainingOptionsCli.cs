@@ -38,6 +38,7 @@ internal static class TrainingOptionsCli
 
     private static object Parse(Args args, OptionSpec s)
     {
+        if (s.Kind == OptionKind.Flag) return args.Flag(s.Flag);
         string text = args.String(s.Flag) ?? "";
         object v;
         switch (s.Kind)
@@ -78,7 +79,7 @@ internal static class TrainingOptionsCli
         foreach (var s in specs)
         {
             if (s.Group != group) { group = s.Group; sb.Append(group).Append('\n'); }
-            string head = $"  --{s.Flag} {s.Value}";
+            string head = s.Value.Length > 0 ? $"  --{s.Flag} {s.Value}" : $"  --{s.Flag}";
             string value = OptionSpec.Num(s.Get(defaults));
             string zero = s.ZeroMeans is not null && value == "0" ? $" = {s.ZeroMeans}" : "";
             string note = notes is not null && notes.TryGetValue(s.Flag, out var n) ? "; " + n : "";

@@ -19,7 +19,7 @@ internal sealed class ClassifyCommand : ICommand
 
     /// <summary>The training options that apply to this task.</summary>
     internal static IReadOnlyList<OptionSpec> Specs { get; } = TrainOptionSpecs.All
-        .Where(s => s.Flag is not ("embed" or "weight-drop" or "seq-length" or "test-frac" or "sample-every")).ToArray();
+        .Where(s => s.Flag is not ("embed" or "weight-drop" or "highway" or "seq-length" or "test-frac" or "sample-every")).ToArray();
 
     public string Name => "classify";
     public string Summary => "classify Fashion-MNIST images read as sequences of rows (many-to-one)";

@@ -109,6 +109,8 @@ internal sealed class GradFlowCommand : ICommand
         string? textPath = args.String("text");
         args.ThrowOnUnused(0);
         var loaded = CheckpointAccess.Load(run);
+        if (loaded.Config.Highway)
+            throw new CliException($"{run}: the model has highway connections between layers; gradient-flow analysis follows dL/dh through the cells alone and does not support them.");
         int[] tokens;
         string source;
         if (textPath is not null)

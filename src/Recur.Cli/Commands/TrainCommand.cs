@@ -58,7 +58,7 @@ internal sealed class TrainCommand : ICommand
         run without saving over the last good checkpoint (exit code 3).
         """;
 
-    private static readonly string[] ArchitectureOptions = ["model", "nonlinearity", "hidden", "layers", "embed"];
+    private static readonly string[] ArchitectureOptions = ["model", "nonlinearity", "hidden", "layers", "embed", "highway"];
 
     public int Run(Args args)
     {
@@ -100,10 +100,10 @@ internal sealed class TrainCommand : ICommand
                 var ck = Checkpoint.Load(initFrom);
                 var c = ck.Config;
                 var given = ArchitectureOptions.Where(n => args.Has(n)).ToList();
-                var fromCk = o with { Model = c.Cell, Nonlinearity = c.Nonlinearity, Hidden = c.Hidden, Layers = c.Layers, Embed = c.Embed };
+                var fromCk = o with { Model = c.Cell, Nonlinearity = c.Nonlinearity, Hidden = c.Hidden, Layers = c.Layers, Embed = c.Embed, Highway = c.Highway };
                 if (fromCk.Model != o.Model && given.Contains("model") || fromCk.Nonlinearity != o.Nonlinearity && given.Contains("nonlinearity")
                     || fromCk.Hidden != o.Hidden && given.Contains("hidden") || fromCk.Layers != o.Layers && given.Contains("layers")
-                    || fromCk.Embed != o.Embed && given.Contains("embed"))
+                    || fromCk.Embed != o.Embed && given.Contains("embed") || fromCk.Highway != o.Highway && given.Contains("highway"))
                     throw new CliException($"--init-from {initFrom}: the checkpoint is a {CharTrainer.Describe(c)}; the given --{string.Join("/--", given)} differ. Leave them out to take the checkpoint's.");
                 o = fromCk;
                 vocab = ck.Vocabulary;

@@ -23,10 +23,16 @@ public sealed class GradFlowProbe
 
     private GradFlowProbe(Recurrent rnn) => _rnn = rnn;
 
-    /// <summary>A probe over a copy of <paramref name="rnn"/>'s weights (the original's buffers are not touched).</summary>
+    /// <summary>
+    /// A probe over a copy of <paramref name="rnn"/>'s weights (the original's buffers are not touched). Stacks with
+    /// highway connections (<see cref="Recurrent.Highway"/>) are refused: the probe carries <c>dL/dh</c> between
+    /// layers through <c>W_ih</c> alone, and a highway adds a second path around each cell.
+    /// </summary>
     public static GradFlowProbe FromRecurrent(Recurrent rnn)
     {
         ArgumentNullException.ThrowIfNull(rnn);
+        if (rnn.Highway)
+            throw new NotSupportedException("gradient-flow analysis follows dL/dh through the cells alone and does not support highway connections between layers; analyse a model trained without --highway.");
         var store = new ParameterStore();
         var copy = new Recurrent(store, "rnn", rnn.Cell, rnn.InputSize, rnn.HiddenSize, rnn.NumLayers, rnn.HasBias);
         for (int l = 0; l < rnn.NumLayers; l++)

@@ -402,7 +402,11 @@ public static class Checkpoint
         long h = c.Hidden, v = c.VocabSize, e = c.Embed;
         long input = e > 0 ? e : v;
         long n = e > 0 ? v * e : 0;
-        for (int l = 0; l < c.Layers; l++) n += cell.ParameterCount((int)(l == 0 ? input : h), c.Hidden, bias: true);
+        for (int l = 0; l < c.Layers; l++)
+        {
+            n += cell.ParameterCount((int)(l == 0 ? input : h), c.Hidden, bias: true);
+            if (c.Highway && Recurrent.HighwayApplies(l, (int)input, c.Hidden)) n += HighwayParameters.Count(c.Hidden, bias: true);
+        }
         return n + v * h + v;
     }
 
@@ -413,7 +417,7 @@ public static class Checkpoint
         long want = ParameterCount(config);
         if (have != want)
             throw new CheckpointFormatException(
-                $"{path}: holds {have} weights but the config ({config.Cell}, hidden {config.Hidden}, layers {config.Layers}, embed {config.Embed}, " +
+                $"{path}: holds {have} weights but the config ({config.Cell}, hidden {config.Hidden}, layers {config.Layers}, embed {config.Embed}, {(config.Highway ? "highway, " : "")}" +
                 $"vocabulary {config.VocabSize}) needs {want}; the weights do not belong to this config.");
         // The count matches, so the model's size is what the file holds: safe to allocate.
         var model = new CharModel(config);

@@ -46,7 +46,10 @@ public sealed class CharModel
         if (config.IsBlockModel)
             _blocks = new BlockStack(Store, "blocks", "norm", config.Cell, config.Hidden, config.Layers, config.BlockOptions);
         else
-            _rnn = new Recurrent(Store, "rnn", config.RecurrentCell, inputWidth, config.Hidden, config.Layers, dropout: config.Dropout) { WeightDrop = config.WeightDrop };
+            _rnn = new Recurrent(Store, "rnn", config.RecurrentCell, inputWidth, config.Hidden, config.Layers, dropout: config.Dropout, highway: config.Highway)
+            {
+                WeightDrop = config.WeightDrop,
+            };
         _head = new Linear(Store, "head", config.Hidden, config.VocabSize);
         _headDropout = new Dropout(config.Dropout);
     }
@@ -218,10 +221,14 @@ public sealed class CharModel
     public double TrainFlopsPerToken()
     {
         if (_blocks is not null) return 6.0 * (Store.Count - _embedding!.Weight.Length); // the usual 6N estimate: every weight once forward, twice backward
-        int G = _rnn!.Gates, H = Config.Hidden, V = Config.VocabSize;
+        int G = _rnn!.Gates, R = _rnn.Cell.RecurrentGates, H = Config.Hidden, V = Config.VocabSize;
         int inW = Config.Embed > 0 ? Config.Embed : V;
         double f = 0;
-        for (int l = 0; l < Config.Layers; l++) f += 2.0 * G * H * ((l == 0 ? inW : H) + H);
+        for (int l = 0; l < Config.Layers; l++)
+        {
+            f += 2.0 * H * (G * (l == 0 ? inW : H) + R * H);
+            if (_rnn.HighwayParameters(l) is not null) f += 2.0 * H * H;
+        }
         f += 2.0 * H * V;
         return 3 * f; // forward, and backward's two products (data and weights)
     }

@@ -32,6 +32,13 @@ public sealed record CharModelConfig
     /// <summary>DropConnect on every layer's recurrent weights in training (<see cref="Recurrent.WeightDrop"/>); 0 = off.</summary>
     public float WeightDrop { get; init; }
 
+    /// <summary>
+    /// Highway connections between stacked layers (<see cref="Recurrent.Highway"/>): every layer whose input is
+    /// <see cref="Hidden"/> wide (layers after the first, and the first when the embedding, or the one-hot
+    /// input, is as wide) passes on <c>g ⊙ h + (1 - g) ⊙ x</c>, <c>g = σ(W_g x + b_g)</c>. Off by default.
+    /// </summary>
+    public bool Highway { get; init; }
+
     /// <summary>Sequence blocks: state size <c>N</c> per channel (LRU, Mamba).</summary>
     public int StateSize { get; init; } = 16;
 
@@ -73,7 +80,7 @@ public sealed record CharModelConfig
             _ => throw new ArgumentException($"nonlinearity must be tanh or relu, got '{Nonlinearity}'."),
         },
         _ when IsBlockModel => throw new InvalidOperationException($"{Cell} is a sequence block, not a recurrent cell."),
-        _ => CellRegistry.Find(Cell) ?? throw new ArgumentException($"model must be one of {string.Join(", ", [.. CellRegistry.Names, .. BlockRegistry.Names])}, got '{Cell}'."),
+        _ => CellRegistry.Find(Cell) ?? throw new ArgumentException($"model must be one of {CellRegistry.NamesText}, {string.Join(", ", BlockRegistry.Names)}, got '{Cell}'."),
     };
 
     /// <summary>Checks every field; the message names the field, the value and the accepted range.</summary>
@@ -91,6 +98,8 @@ public sealed record CharModelConfig
         if (Layers < 1) throw new ArgumentException($"layers must be positive, got {Layers}.");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
         if (!(WeightDrop >= 0f && WeightDrop < 1f)) throw new ArgumentException($"weight drop must be in [0, 1), got {WeightDrop}.");
+        if (Highway && Layers == 1 && (Embed > 0 ? Embed : VocabSize) != Hidden)
+            throw new ArgumentException($"highway connects a layer's input to its output, so it needs a layer whose input is as wide as hidden {Hidden}: use 2 or more layers, or embed = hidden (one layer with input width {(Embed > 0 ? Embed : VocabSize)} has none).");
     }
 
     private void ValidateBlocks()
@@ -102,6 +111,7 @@ public sealed record CharModelConfig
         if (Layers < 1) throw new ArgumentException($"layers must be positive, got {Layers}.");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
         if (WeightDrop != 0f) throw new ArgumentException($"weight drop acts on W_hh of recurrent cells; a {Cell} model has none.");
+        if (Highway) throw new ArgumentException($"highway connects stacked recurrent layers; a {Cell} model's blocks are residual already.");
         if (StateSize < 1 || Expand < 1 || ConvWidth < 1 || Heads < 1 || Context < 1)
             throw new ArgumentException($"state size, expand, conv width, heads and context must be positive, got {StateSize}, {Expand}, {ConvWidth}, {Heads}, {Context}.");
     }

@@ -14,7 +14,9 @@ namespace Recur.Models;
 /// <para>
 /// Per token and layer <c>l</c> (input <c>x</c> = the token for <c>l = 0</c>, else the new <c>h</c> of layer <c>l-1</c>):
 /// <c>a = W_ih x + b_ih + W_hh h + b_hh</c> (<c>(G*H)</c>, gate order as PyTorch), then the cell's gate
-/// math, then <c>logits = W_head h_top + b_head</c> <c>(V)</c>. It computes exactly what
+/// math, then <c>logits = W_head h_top + b_head</c> <c>(V)</c>. With highways (<see cref="CharModelConfig.Highway"/>)
+/// a layer that has one passes on <c>y = x + g ⊙ (h - x)</c>, <c>g = σ(W_g x + b_g)</c>, to the next layer (or the
+/// head) instead of <c>h</c>, as training does; <c>h</c> stays the layer's state. It computes exactly what
 /// <see cref="CharModel.Forward"/> computes with <c>T = B = 1</c> and <c>training = false</c>, in a
 /// different summation order (logits agree to float rounding).
 /// </para>
@@ -50,6 +52,10 @@ public sealed class CharSampler
     private readonly float[]?[] _wcat;    // LSTM/RNN layers that project x: [W_ih | W_hh] rows, (G*H, in + H)
     private readonly float[][] _xh;       // per concatenated layer: [x; h_prev] (in + H)
     private readonly float[][] _biasX;    // per layer (G*H): the cell's fold of b_ih and b_hh
+    private readonly float[]?[] _hwW;     // per layer with a highway: W_g (H, H); else null
+    private readonly float[][] _hwB;      // per layer with a highway: b_g (H), zeros without biases
+    private readonly float[]?[] _hwGate;  // per layer with a highway: g (H)
+    private readonly float[]?[] _hwOut;   // per layer with a highway: its output y (H), what the layer above reads
     private readonly float[] _headW, _headB;
     private readonly float[] _x0;             // (E) embedding row when there is no table or the cell reads its raw input
     private readonly float[] _logits;
@@ -86,7 +92,7 @@ public sealed class CharSampler
             _order = new int[_v];
             _parts = 1;
             _cell = null!; _wih = []; _wcat = []; _xh = []; _biasX = []; _state = []; _headW = []; _headB = [];
-            _x0 = []; _unitSplit = []; _headSplit = [];
+            _x0 = []; _unitSplit = []; _headSplit = []; _hwW = []; _hwB = []; _hwGate = []; _hwOut = [];
             _job = new StepJob(this);
             return;
         }
@@ -104,8 +110,17 @@ public sealed class CharSampler
         _xh = new float[_layers][];
         _biasX = new float[_layers][];
         _state = new InferenceLayer[_layers];
+        _hwW = new float[_layers][]; _hwB = new float[_layers][]; _hwGate = new float[_layers][]; _hwOut = new float[_layers][];
         for (int l = 0; l < _layers; l++)
         {
+            if (model.Rnn.HighwayParameters(l) is { } hw)
+            {
+                _hwW[l] = hw.Weight.Value.ToArray();
+                _hwB[l] = hw.Bias?.Value.ToArray() ?? new float[H];
+                _hwGate[l] = new float[H];
+                _hwOut[l] = new float[H];
+            }
+            else _hwB[l] = [];
             var p = model.Rnn.LayerParameters(l);
             _wih[l] = p.WeightIh.Value.ToArray();
             var fold = new float[GH];
@@ -135,9 +150,10 @@ public sealed class CharSampler
                     for (int v = 0; v < V; v++) _table[v * GH + row] += w[row * V + v];
             }
             _wih[0] = [];
-            // Cells that read their raw input still need the embedding row (or one-hot vector) of each token.
-            _embedding = _cell.RequiresInputEqualsHidden && cfg.Embed > 0 ? model.EmbeddingLayer!.Weight.Value.ToArray() : null;
-            _x0 = _cell.RequiresInputEqualsHidden ? new float[_inWidth] : [];
+            // Cells that read their raw input, and a highway on layer 0, still need the embedding row (or one-hot vector) of each token.
+            bool raw = _cell.RequiresInputEqualsHidden || _hwW[0] is not null;
+            _embedding = raw && cfg.Embed > 0 ? model.EmbeddingLayer!.Weight.Value.ToArray() : null;
+            _x0 = raw ? new float[_inWidth] : [];
         }
         else
         {
@@ -201,7 +217,8 @@ public sealed class CharSampler
         {
             if (_blocks is not null) return _blocks.BytesPerStep;
             long floats = (long)_headW.Length + _headB.Length + (_table is not null ? _gh : (long)_wih[0].Length);
-            for (int l = 0; l < _layers; l++) floats += _state[l].Whh.Length + (l > 0 ? _wih[l].Length : 0) + (_wcat[l]?.Length ?? 0) + _biasX[l].Length;
+            for (int l = 0; l < _layers; l++)
+                floats += _state[l].Whh.Length + (l > 0 ? _wih[l].Length : 0) + (_wcat[l]?.Length ?? 0) + _biasX[l].Length + (_hwW[l]?.Length ?? 0) + _hwB[l].Length;
             return floats * sizeof(float);
         }
     }
@@ -256,10 +273,10 @@ public sealed class CharSampler
             if (_wcat[l] is not null)
             {
                 int inW = l == 0 ? _inWidth : _h;
-                (l == 0 ? _x0 : _state[l - 1].HNext).AsSpan(0, inW).CopyTo(_xh[l]);
+                LayerInput(l).AsSpan(0, inW).CopyTo(_xh[l]);
                 _state[l].HPrev.CopyTo(_xh[l], inW);
             }
-            if (_cell.RequiresInputEqualsHidden) _state[l].X = l == 0 ? _x0 : _state[l - 1].HNext;
+            if (_cell.RequiresInputEqualsHidden) _state[l].X = LayerInput(l);
             for (int phase = 0; phase < _cell.InferencePhases; phase++) Run(l, phase);
         }
         Run(_layers, 0); // head
@@ -390,8 +407,14 @@ public sealed class CharSampler
         if (n <= 0) return;
         var y = _logits.AsSpan(r0, n);
         _headB.AsSpan(r0, n).CopyTo(y);
-        Gemv.MultiplyAdd(_headW.AsSpan(r0 * H, n * H), n, H, _state[_layers - 1].HNext, y);
+        Gemv.MultiplyAdd(_headW.AsSpan(r0 * H, n * H), n, H, LayerOutput(_layers - 1), y);
     }
+
+    /// <summary>What layer <paramref name="l"/> passes on this step: its highway's output, or its new state.</summary>
+    private float[] LayerOutput(int l) => _hwOut[l] ?? _state[l].HNext;
+
+    /// <summary>Layer <paramref name="l"/>'s input this step: the token's vector for layer 0, else the output of the layer below.</summary>
+    private float[] LayerInput(int l) => l == 0 ? _x0 : LayerOutput(l - 1);
 
     /// <summary>
     /// Layer <paramref name="l"/>, hidden units [j0, j1): phase 0 puts the input side of the gate rows into
@@ -407,7 +430,7 @@ public sealed class CharSampler
         if (phase == 0)
         {
             int inW = l == 0 ? _inWidth : H;
-            ReadOnlySpan<float> x = l == 0 ? _x0 : _state[l - 1].HNext;
+            ReadOnlySpan<float> x = LayerInput(l);
             var a = st.A.AsSpan();
             bool projectX = l > 0 || _table is null;
             if (projectX) st.CopyGateRows(_biasX[l], a, 0, _g, j0, n);
@@ -418,7 +441,23 @@ public sealed class CharSampler
                 if (projectX) st.GateRows(_wih[l], inW, x, a, 0, _g, j0, n);
                 if (_cell.AdditiveRecurrence) st.GateRows(st.Whh, H, st.HPrev, a, 0, _g, j0, n);
             }
+            if (_hwW[l] is { } wg)
+            {
+                // The highway's gate for these units: g = σ(b_g + W_g x)
+                var g = _hwGate[l].AsSpan(j0, n);
+                _hwB[l].AsSpan(j0, n).CopyTo(g);
+                Gemv.MultiplyAdd(wg.AsSpan(j0 * H, n * H), n, H, x, g);
+                TensorPrimitives.Sigmoid(g, g);
+            }
         }
         _cell.InferUnits(st, phase, j0, n);
+        if (phase == _cell.InferencePhases - 1 && _hwOut[l] is { } y)
+        {
+            // y = x + g ⊙ (h - x) for these units, once the cell's last phase has written h
+            var xs = LayerInput(l).AsSpan(j0, n);
+            var ys = y.AsSpan(j0, n);
+            TensorPrimitives.Subtract(st.HNext.AsSpan(j0, n), xs, ys);
+            TensorPrimitives.FusedMultiplyAdd(_hwGate[l].AsSpan(j0, n), ys, xs, ys);
+        }
     }
 }

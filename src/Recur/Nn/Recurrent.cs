@@ -40,6 +40,14 @@ public sealed record RecurrentGrads(Tensor DInput, Tensor DH0, Tensor? DC0);
 /// <see cref="RecurrentGrads.DH0"/> is still returned for callers that need it. Returned tensors are owned
 /// by the layer and valid until the next call.
 /// </para>
+/// <para>
+/// Highway (the <c>highway</c> option, off by default): every layer whose input is as wide as its hidden state
+/// (layers 1..L-1, and layer 0 when <c>input_size = H</c>, fed a tensor or token ids alike) passes on
+/// <c>y = g ⊙ h + (1 - g) ⊙ x</c>, <c>g = σ(W_g x + b_g)</c>, instead of <c>h</c> (<see cref="LayerHighway"/>;
+/// parameters <c>highway_weight_l{k}</c> <c>(H, H)</c> and <c>highway_bias_l{k}</c> <c>(H)</c> after the layer's
+/// cell parameters). <c>y</c> is what the next layer and the output see, and what dropout applies to; the
+/// final states <c>h_n</c> stay the cells' recurrent states <c>h</c>.
+/// </para>
 /// </summary>
 public class Recurrent : IModule
 {
@@ -55,7 +63,7 @@ public class Recurrent : IModule
 
     /// <summary>Creates the stack and registers its parameters in <paramref name="store"/> under <paramref name="prefix"/>.</summary>
     public Recurrent(ParameterStore store, string prefix, RecurrentCell cell, int inputSize, int hiddenSize,
-        int numLayers = 1, bool bias = true, bool batchFirst = false, float dropout = 0f)
+        int numLayers = 1, bool bias = true, bool batchFirst = false, float dropout = 0f, bool highway = false)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(cell);
@@ -65,6 +73,8 @@ public class Recurrent : IModule
         if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"dropout must be in [0, 1), got {dropout}.");
         if (cell.RequiresInputEqualsHidden && inputSize != hiddenSize)
             throw new ArgumentException($"the {cell.Name} cell adds its input to hidden-sized quantities, so its input width must equal the hidden width {hiddenSize}; got {inputSize}.", nameof(inputSize));
+        if (highway && numLayers == 1 && inputSize != hiddenSize)
+            throw new ArgumentException($"a highway connects a layer's input to its output, so it needs an input as wide as the hidden state: one layer of input width {inputSize} and hidden width {hiddenSize} has none.", nameof(highway));
         Path = prefix;
         Cell = cell;
         InputSize = inputSize;
@@ -73,6 +83,7 @@ public class Recurrent : IModule
         HasBias = bias;
         BatchFirst = batchFirst;
         DropoutP = dropout;
+        Highway = highway;
         int GH = cell.Gates * hiddenSize, RH = cell.RecurrentGates * hiddenSize;
         _layers = new LayerRun[numLayers];
         for (int l = 0; l < numLayers; l++)
@@ -84,13 +95,19 @@ public class Recurrent : IModule
             var bhh = bias && RH > 0 ? store.Add(Naming.Join(prefix, $"bias_hh_l{l}"), RH) : null;
             var extra = cell.ExtraParameters.Select(e => store.Add(Naming.Join(prefix, $"{e.Name}_l{l}"), e.Shape(inl, hiddenSize))).ToArray();
             _layers[l] = new LayerRun(cell, new LayerParameters(wih, whh, bih, bhh) { Extra = extra }, inl, hiddenSize);
+            if (highway && HighwayApplies(l, inputSize, hiddenSize))
+            {
+                var hw = new HighwayParameters(store.Add(Naming.Join(prefix, $"highway_weight_l{l}"), hiddenSize, hiddenSize),
+                    bias ? store.Add(Naming.Join(prefix, $"highway_bias_l{l}"), hiddenSize) : null);
+                _layers[l].Highway = new LayerHighway(hw, hiddenSize);
+            }
         }
     }
 
     /// <summary>As the main constructor, with the cell given by its registry name (<see cref="CellRegistry"/>: "lstm", "gru", ...).</summary>
     public Recurrent(ParameterStore store, string prefix, string cell, int inputSize, int hiddenSize,
-        int numLayers = 1, bool bias = true, bool batchFirst = false, float dropout = 0f)
-        : this(store, prefix, CellRegistry.Get(cell), inputSize, hiddenSize, numLayers, bias, batchFirst, dropout)
+        int numLayers = 1, bool bias = true, bool batchFirst = false, float dropout = 0f, bool highway = false)
+        : this(store, prefix, CellRegistry.Get(cell), inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, highway)
     {
     }
 
@@ -98,7 +115,8 @@ public class Recurrent : IModule
     public string Path { get; }
 
     /// <inheritdoc/>
-    public IReadOnlyList<Parameter> Parameters => _layers.SelectMany(l => l.Parameters.All).ToArray();
+    public IReadOnlyList<Parameter> Parameters
+        => _layers.SelectMany(l => l.Highway is null ? l.Parameters.All : l.Parameters.All.Concat(l.Highway.Parameters.All)).ToArray();
 
     /// <summary>Training mode: the mode of forwards that do not pass <c>training</c> (dropout and weight drop act only in training).</summary>
     public bool Training { get; set; }
@@ -112,6 +130,15 @@ public class Recurrent : IModule
     public bool HasBias { get; }
     public bool BatchFirst { get; }
     public float DropoutP { get; }
+
+    /// <summary>True when the stack was built with highway connections (see the class remarks).</summary>
+    public bool Highway { get; }
+
+    /// <summary>True when layer <paramref name="layer"/> of a highway stack has a highway: its input is <c>H</c> wide.</summary>
+    public static bool HighwayApplies(int layer, int inputSize, int hiddenSize) => layer > 0 || inputSize == hiddenSize;
+
+    /// <summary>Layer <paramref name="l"/>'s highway parameters, or null when it has no highway.</summary>
+    public HighwayParameters? HighwayParameters(int l) => _layers[l].Highway?.Parameters;
 
     /// <summary>Gate blocks per layer (the cell's <see cref="RecurrentCell.Gates"/>).</summary>
     public int Gates => Cell.Gates;
@@ -149,12 +176,18 @@ public class Recurrent : IModule
     /// <summary>
     /// PyTorch's initialisation (<see cref="RecurrentCell.Initialize"/>): every weight and bias ~
     /// U(-1/sqrt(H), 1/sqrt(H)); with <paramref name="forgetBias"/> (cells with a forget gate) the
-    /// forget-gate slices of both biases are set so they sum to it (torch-rnn starts it at 1).
+    /// forget-gate slices of both biases are set so they sum to it (torch-rnn starts it at 1). A highway's
+    /// <c>W_g</c> is drawn the same way after its layer's cell parameters, and <c>b_g</c> starts at
+    /// <see cref="LayerHighway.InitialBias"/> (-1: mostly carry the input at first).
     /// </summary>
     public void Reset(Rng rng, float? forgetBias = null)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        foreach (var st in _layers) Cell.Initialize(st.Parameters, HiddenSize, rng, forgetBias);
+        foreach (var st in _layers)
+        {
+            Cell.Initialize(st.Parameters, HiddenSize, rng, forgetBias);
+            st.Highway?.Initialize(rng);
+        }
     }
 
     /// <summary>
@@ -246,16 +279,17 @@ public class Recurrent : IModule
             }
             if (st.X is null) ProjectTokens(st, T * B);
             ForwardLayer(st, T, B);
+            st.Highway?.Forward(LayerInput(st), st.Y, T * B, Threads);
             st.Y.AsSpan((T - 1) * B * H, B * H).CopyTo(_hn.Data.AsSpan(l * B * H, B * H));
             if (_cn is not null) st.C.AsSpan((T - 1) * B * H, B * H).CopyTo(_cn.Data.AsSpan(l * B * H, B * H));
             if (st.Mask is not null)
             {
                 Dropout.MakeMask(rng!, DropoutP, st.Mask);
-                TensorPrimitives.Multiply(st.Y, st.Mask, st.Dropped!);
+                TensorPrimitives.Multiply(st.Output, st.Mask, st.Dropped!);
             }
         }
 
-        var top = _layers[L - 1].Y;
+        var top = _layers[L - 1].Output;
         int[] outShape = BatchFirst ? [B, T, H] : [T, B, H];
         _out = Buffers.Ensure(_out, outShape);
         if (BatchFirst) SwapBatchTime(top, _out.Data, T, B, H);
@@ -364,12 +398,15 @@ public class Recurrent : IModule
         var a = st.A.AsSpan();
         var ids = _ids!;
         for (int r = 0; r < n; r++) p.Slice(ids[r] * GH, GH).CopyTo(a.Slice(r * GH, GH));
-        if (!Cell.RequiresInputEqualsHidden) return;
-        // The cell reads its raw input: the embedded tokens (T*B, in).
+        if (!Cell.RequiresInputEqualsHidden && st.Highway is null) return;
+        // The cell (or the highway) reads the raw input: the embedded tokens (T*B, in).
         int w = st.In;
         st.TokenInput = Buffers.Ensure(st.TokenInput, n * w);
         for (int r = 0; r < n; r++) emb.Value.Slice(ids[r] * w, w).CopyTo(st.TokenInput.AsSpan(r * w, w));
     }
+
+    /// <summary>The layer's whole input <c>(T*B, in)</c>: the tensor, or the embedded tokens gathered by <see cref="ProjectTokens"/>.</summary>
+    private static ReadOnlySpan<float> LayerInput(LayerRun st) => (st.X ?? st.TokenInput).AsSpan(0, st.T * st.B * st.In);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
     private void ForwardLayer(LayerRun st, int T, int B)
@@ -396,7 +433,10 @@ public class Recurrent : IModule
         int GH = Gates * HiddenSize, n = T * B;
         var p = st.Parameters;
         var dA = st.DA.AsSpan(0, n * GH);   // gradients wrt gate pre-activations
-        st.Dy = dy;
+        var hw = st.Highway;
+        // dy is dL/d(the layer's output); with a highway the cell gets dy ⊙ g.
+        hw?.Backward(dy, LayerInput(st), st.Y, n, Threads);
+        st.Dy = hw?.DCell ?? dy;
         Cell.BackwardSequence(st);
         st.Dy = null;
 
@@ -428,18 +468,23 @@ public class Recurrent : IModule
             }
             Gemm.Sgemm(true, false, GH, st.In, v, 1f, sum, GH, emb.Value, st.In, 1f, p.WeightIh.Grad, st.In, Threads);
             Gemm.Sgemm(false, false, v, st.In, GH, 1f, sum, GH, p.WeightIh.Value, st.In, 1f, emb.Grad, st.In, Threads);
-            if (raw)
-                for (int r = 0; r < n; r++)
-                {
-                    var row = emb.Grad.Slice(ids[r] * st.In, st.In);
-                    TensorPrimitives.Add(row, st.DInput.AsSpan(r * st.In, st.In), row);
-                }
+            if (!raw && hw is null) return;
+            // The gradient through the raw-input terms and the highway, per token (st.Dx as scratch).
+            var dRaw = st.Dx.AsSpan(0, n * st.In);
+            if (raw) st.DInput.AsSpan(0, n * st.In).CopyTo(dRaw);
+            hw?.AddInputGradient(dy, dRaw, accumulate: raw, n, Threads);
+            for (int r = 0; r < n; r++)
+            {
+                var row = emb.Grad.Slice(ids[r] * st.In, st.In);
+                TensorPrimitives.Add(row, dRaw.Slice(r * st.In, st.In), row);
+            }
             return;
         }
         Gemm.Sgemm(true, false, GH, st.In, n, 1f, dA, GH, st.X, st.In, 1f, p.WeightIh.Grad, st.In, Threads);
         // dX = dA W_ih (+ the gradient through the cell's raw-input terms)
         if (raw) st.DInput.AsSpan(0, n * st.In).CopyTo(st.Dx);
         Gemm.Sgemm(false, false, n, st.In, GH, 1f, dA, GH, p.WeightIh.Value, st.In, raw ? 1f : 0f, st.Dx, st.In, Threads);
+        hw?.AddInputGradient(dy, st.Dx, accumulate: true, n, Threads);
     }
 
     /// <summary>(d0, d1, C) to (d1, d0, C).</summary>

@@ -209,7 +209,7 @@ public sealed class CharLmTask : ITrainingTask
     {
         var o = Options;
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{o.Model}{(o.Model == "rnn" ? "-" + o.Nonlinearity : "")} hidden {o.Hidden} x {o.Layers} layer(s), embed {o.Embed}, {Store.Count:N0} parameters; vocabulary {Vocabulary.Count}; train {Splits.Train.Length:N0} / val {Splits.Val.Length:N0}{(Splits.Test.Length > 0 ? $" / test {Splits.Test.Length:N0}" : "")} characters; batch {o.BatchSize} x seq {o.SeqLength}");
+            $"{o.Model}{(o.Model == "rnn" ? "-" + o.Nonlinearity : "")} hidden {o.Hidden} x {o.Layers} layer(s){(o.Highway ? " with highways" : "")}, embed {o.Embed}, {Store.Count:N0} parameters; vocabulary {Vocabulary.Count}; train {Splits.Train.Length:N0} / val {Splits.Val.Length:N0}{(Splits.Test.Length > 0 ? $" / test {Splits.Test.Length:N0}" : "")} characters; batch {o.BatchSize} x seq {o.SeqLength}");
     }
 
     /// <inheritdoc/>

@@ -176,12 +176,12 @@ public sealed class CharTrainer
     private static void CheckSameArchitecture(CharModelConfig have, CharModelConfig want, string what)
     {
         if (have.Cell != want.Cell || have.Nonlinearity != want.Nonlinearity && want.Cell == "rnn" || have.Hidden != want.Hidden
-            || have.Layers != want.Layers || have.Embed != want.Embed || have.VocabSize != want.VocabSize)
+            || have.Layers != want.Layers || have.Embed != want.Embed || have.VocabSize != want.VocabSize || have.Highway != want.Highway)
             throw new ArgumentException(
                 $"{what}: the checkpoint is a {Describe(have)} but this run asks for a {Describe(want)}.");
     }
 
     /// <summary>A one-phrase description of an architecture, for messages: <c>lstm with hidden 256, 2 layer(s), ...</c>.</summary>
     public static string Describe(CharModelConfig c) =>
-        $"{c.Cell}{(c.Cell == "rnn" ? "-" + c.Nonlinearity : "")} with hidden {c.Hidden}, {c.Layers} layer(s), embed {c.Embed}, vocabulary {c.VocabSize}";
+        $"{c.Cell}{(c.Cell == "rnn" ? "-" + c.Nonlinearity : "")} with hidden {c.Hidden}, {c.Layers} layer(s){(c.Highway ? " with highways" : "")}, embed {c.Embed}, vocabulary {c.VocabSize}";
 }

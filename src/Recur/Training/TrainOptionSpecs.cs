@@ -12,6 +12,8 @@ public enum OptionKind
     Real,
     /// <summary>One word of a fixed list.</summary>
     Choice,
+    /// <summary>On or off: <c>--flag</c> alone turns it on (<c>--flag true|false</c> says which).</summary>
+    Flag,
 }
 
 /// <summary>
@@ -48,6 +50,12 @@ public sealed record OptionSpec
     /// <summary>The allowed words of a choice.</summary>
     public IReadOnlyList<string> Choices { get; init; } = [];
 
+    /// <summary>For a choice: words accepted besides <see cref="Choices"/> (a family such as <c>rhn-dN</c>), or null.</summary>
+    public Func<string, bool>? AlsoAccepts { get; init; }
+
+    /// <summary>For a choice: the accepted words as messages list them, when <see cref="Choices"/> alone does not say it.</summary>
+    public string? ChoicesText { get; init; }
+
     /// <summary>False for options a resumed run must keep (architecture, batch shape, optimizer, splits).</summary>
     public bool Resumable { get; init; } = true;
 
@@ -65,7 +73,8 @@ public sealed record OptionSpec
     {
         get
         {
-            if (Kind == OptionKind.Choice) return $"one of {string.Join(", ", Choices)}";
+            if (Kind == OptionKind.Choice) return $"one of {ChoicesText ?? string.Join(", ", Choices)}";
+            if (Kind == OptionKind.Flag) return "true or false";
             string hi = double.IsPositiveInfinity(Max) ? "" : Num(Max);
             string text = double.IsPositiveInfinity(Max) ? $"at least {Num(Min)}" : $"in [{Num(Min)}, {hi}{(MaxExclusive ? ")" : "]")}";
             return ZeroMeans is null ? text : $"{text} (0 = {ZeroMeans})";
@@ -75,13 +84,14 @@ public sealed record OptionSpec
     /// <summary>True when <paramref name="value"/> is acceptable.</summary>
     public bool Accepts(object value)
     {
-        if (Kind == OptionKind.Choice) return value is string s && Choices.Contains(s);
+        if (Kind == OptionKind.Choice) return value is string s && (Choices.Contains(s) || AlsoAccepts?.Invoke(s) == true);
+        if (Kind == OptionKind.Flag) return value is bool;
         double v = Convert.ToDouble(value, CultureInfo.InvariantCulture);
         return v >= Min && (MaxExclusive ? v < Max : v <= Max) && !double.IsNaN(v);
     }
 
     /// <summary>Formats a value as the command line writes it.</summary>
-    public static string Num(object v) => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "";
+    public static string Num(object v) => v is bool b ? (b ? "true" : "false") : Convert.ToString(v, CultureInfo.InvariantCulture) ?? "";
 }
 
 /// <summary>Every option of <see cref="TrainOptions"/>, declared once.</summary>
@@ -92,7 +102,8 @@ public static class TrainOptionSpecs
     /// <summary>All declarations, in usage order.</summary>
     public static IReadOnlyList<OptionSpec> All { get; } =
     [
-        Choice("model", Model, "recurrent cell (Nn/Cells; rnn = tanh) or sequence block (Nn/Blocks)", [.. CellRegistry.Names, .. Recur.Nn.Blocks.BlockRegistry.Names], o => o.Model, (o, v) => o with { Model = (string)v }, resumable: false),
+        Choice("model", Model, "recurrent cell (Nn/Cells; rnn = tanh; rhn-dN = RHN of recurrence depth N, rhn = rhn-d3) or sequence block (Nn/Blocks)", [.. CellRegistry.Names, .. Recur.Nn.Blocks.BlockRegistry.Names], o => o.Model, (o, v) => o with { Model = (string)v }, resumable: false)
+            with { AlsoAccepts = n => CellRegistry.Find(n) is not null || Recur.Nn.Blocks.BlockRegistry.Contains(n), ChoicesText = CellRegistry.NamesText + ", " + string.Join(", ", Recur.Nn.Blocks.BlockRegistry.Names) },
         Choice("nonlinearity", Model, "for --model rnn", ["tanh", "relu"], o => o.Nonlinearity, (o, v) => o with { Nonlinearity = (string)v }, resumable: false),
         Int("hidden", "H", Model, "units per layer", 1, 16384, o => o.Hidden, (o, v) => o with { Hidden = I(v) }, resumable: false),
         Int("layers", "L", Model, "stacked recurrent layers", 1, 64, o => o.Layers, (o, v) => o with { Layers = I(v) }, resumable: false),
@@ -104,6 +115,7 @@ public static class TrainOptionSpecs
         Int("heads", "H", Model, "blocks: attention heads (transformer)", 1, 256, o => o.Heads, (o, v) => o with { Heads = I(v) }, resumable: false),
         Int("context", "C", Model, "blocks: the transformer's longest context (learned positions)", 1, 1 << 20, o => o.Context, (o, v) => o with { Context = I(v) }, resumable: false),
         Real("weight-drop", "P", Model, "DropConnect on W_hh, one mask per iteration (AWD-LSTM's weight drop)", 0, 1, o => o.WeightDrop, (o, v) => o with { WeightDrop = D(v) }, maxExclusive: true, zero: "off"),
+        Flag("highway", Model, "highway connections between stacked layers: a layer whose input x is H wide passes on g*h + (1-g)*x, g = sigmoid(W_g x + b_g)", o => o.Highway, (o, v) => o with { Highway = (bool)v }, resumable: false),
         Real("forget-bias", "F", Model, "start the forget gates' bias at F (torch-rnn used 1)", -10, 10, o => o.ForgetBias, (o, v) => o with { ForgetBias = D(v) }, resumable: false, zero: "PyTorch's draw"),
         Int("seq-length", "T", Optimisation, "truncated-BPTT length", 1, 100_000, o => o.SeqLength, (o, v) => o with { SeqLength = I(v) }, resumable: false),
         Int("batch-size", "B", Optimisation, "sequences per batch", 1, 100_000, o => o.BatchSize, (o, v) => o with { BatchSize = I(v) }, resumable: false),
@@ -139,6 +151,9 @@ public static class TrainOptionSpecs
     private static OptionSpec Choice(string flag, string group, string help, IReadOnlyList<string> choices, Func<TrainOptions, object> get,
         Func<TrainOptions, object, TrainOptions> with, bool resumable = true)
         => new() { Flag = flag, Value = string.Join("|", choices), Group = group, Help = help, Kind = OptionKind.Choice, Choices = choices, Get = get, With = with, Resumable = resumable };
+
+    private static OptionSpec Flag(string flag, string group, string help, Func<TrainOptions, object> get, Func<TrainOptions, object, TrainOptions> with, bool resumable = true)
+        => new() { Flag = flag, Value = "", Group = group, Help = help, Kind = OptionKind.Flag, Get = get, With = with, Resumable = resumable };
 
     private static OptionSpec Int(string flag, string value, string group, string help, double min, double max, Func<TrainOptions, object> get,
         Func<TrainOptions, object, TrainOptions> with, bool resumable = true, string? zero = null)

@@ -46,6 +46,9 @@ public sealed record TrainOptions
     /// <summary>Sequence blocks: the Transformer's longest context (<see cref="CharModelConfig.Context"/>).</summary>
     public int Context { get; init; } = 256;
 
+    /// <summary>Highway connections between stacked layers (<see cref="CharModelConfig.Highway"/>); off by default.</summary>
+    public bool Highway { get; init; }
+
     /// <summary>
     /// Decay of an exponential moving average of the weights (<see cref="WeightAverage"/>), 0 = off. When on,
     /// evaluation, samples and checkpoints use the averaged weights; training updates its own.
@@ -148,6 +151,7 @@ public sealed record TrainOptions
         ConvWidth = ConvWidth,
         Heads = Heads,
         Context = Context,
+        Highway = Highway,
     };
 
     /// <summary>

@@ -16,6 +16,8 @@ public sealed class GradFlowTests
     [InlineData("mut1")]
     [InlineData("mut2")]
     [InlineData("mut3")]
+    [InlineData("rhn")]
+    [InlineData("rhn-d2")]
     public void ProbeMatchesRecurrentForwardAndBackward(string kind)
     {
         // The probe runs the cells' own steps: same outputs, and the gradient
@@ -50,6 +52,15 @@ public sealed class GradFlowTests
                 Assert.Equal(g.DH0.Data[l * B * H + i], norms.InitialH[l][i], 1e-5);
                 if (g.DC0 is not null) Assert.Equal(g.DC0.Data[l * B * H + i], norms.InitialC[l][i], 1e-5);
             }
+    }
+
+    [Fact]
+    public void HighwayStacksAreRefusedWithAReason()
+    {
+        var rnn = new Recurrent(new ParameterStore(), "rnn", "lstm", 5, 6, numLayers: 2, highway: true);
+        var e = Assert.Throws<NotSupportedException>(() => GradFlowProbe.FromRecurrent(rnn));
+        Assert.Contains("highway", e.Message);
+        _ = GradFlowProbe.FromRecurrent(new Recurrent(new ParameterStore(), "rnn", "lstm", 5, 6, numLayers: 2));
     }
 
     [Fact]

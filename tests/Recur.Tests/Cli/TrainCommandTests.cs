@@ -123,6 +123,56 @@ public sealed partial class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void RhnOfAnyDepthTrainsSavesAndResumes()
+    {
+        string text = TextFile();
+        string run = Path.Combine(_dir, "rhn5");
+        var r = CliHarness.Run(["train", text, .. Tiny, "--model", "rhn-d5", "--max-iters", "3", "--out", run, "--sample-length", "20"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var ck = Checkpoint.Load(run, CheckpointKind.Latest);
+        Assert.Equal("rhn-d5", ck.Config.Cell);
+        Assert.Equal(5, Assert.IsType<Recur.Nn.Cells.RhnCell>(ck.Model.Rnn.Cell).Depth);
+        Assert.Equal("rhn-d5", ck.Training!.Model);
+        var r2 = CliHarness.Run("train", "--resume", run, "--max-iters", "4", "--sample-length", "0");
+        Assert.True(r2.ExitCode == 0, r2.ToString());
+        Assert.Equal(4, Checkpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", text, "--model", "rhn-d11", "--out", Path.Combine(_dir, "never")), "train", "--model", "rhn-dN");
+    }
+
+    [Fact]
+    public void HighwayTrainsSamplesAndIsPartOfTheArchitecture()
+    {
+        string text = TextFile();
+        string run = Path.Combine(_dir, "hw");
+        string[] two = ["--hidden", "16", "--layers", "2", "--embed", "8", "--seq-length", "16", "--batch-size", "4", "--eval-every", "10", "--threads", "1"];
+        var r = CliHarness.Run(["train", text, .. two, "--highway", "--max-iters", "3", "--out", run, "--sample-length", "30"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("with highways", r.Out);
+        Assert.Contains("--- sample", r.Out);
+        var ck = Checkpoint.Load(run, CheckpointKind.Latest);
+        Assert.True(ck.Config.Highway);
+        Assert.True(ck.Training!.Highway);
+        Assert.NotNull(ck.Model.Rnn.HighwayParameters(1));
+        Assert.Null(ck.Model.Rnn.HighwayParameters(0)); // embed 8 is narrower than hidden 16
+        // resume keeps it; --highway false on resume is a refused architecture change
+        var r2 = CliHarness.Run("train", "--resume", run, "--max-iters", "4", "--sample-length", "0");
+        Assert.True(r2.ExitCode == 0, r2.ToString());
+        Assert.True(Checkpoint.Load(run, CheckpointKind.Latest).Config.Highway);
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", "--resume", run, "--highway", "false", "--max-iters", "5"), "train", "--highway");
+        // sample and eval read it from config.json
+        var s = CliHarness.Run("sample", run, "--length", "20", "--seed", "1");
+        Assert.True(s.ExitCode == 0, s.ToString());
+        var e = CliHarness.Run("eval", run);
+        Assert.True(e.ExitCode == 0, e.ToString());
+        // the default is off; one layer with a narrower input has nowhere to put a highway
+        var plain = CliHarness.Run(["train", text, .. Tiny, "--max-iters", "1", "--out", Path.Combine(_dir, "plain"), "--sample-length", "0"]);
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        Assert.False(Checkpoint.Load(Path.Combine(_dir, "plain")).Config.Highway);
+        CliHarness.AssertCleanFailure(CliHarness.Run(["train", text, .. Tiny, "--highway", "--out", Path.Combine(_dir, "never")]), "train", "highway");
+        Assert.Contains("--highway", CliHarness.Run("train", "--help").Out);
+    }
+
+    [Fact]
     public void BadFilesGetOneClearLine()
     {
         string empty = Path.Combine(_dir, "empty.txt");

@@ -37,7 +37,7 @@ sys.path.insert(0, HERE)
 from make_rnn_fixtures import OUT_DIR, SMALL, WIDE, f32, u32, write_safetensors  # noqa: E402
 
 # Family modules under zoo/; each adds its cells. New families go at the end.
-FAMILIES = ["mingru", "greff", "lnlstm", "mut"]
+FAMILIES = ["mingru", "greff", "lnlstm", "mut", "rhn"]
 
 
 @dataclass

@@ -30,6 +30,8 @@ public sealed class CheckpointTests : IDisposable
     [InlineData("rnn", 4)]
     [InlineData("fgr", 5)] // both extra parameters (weight_peep, weight_gg)
     [InlineData("nig", 0)] // a removed gate: three blocks
+    [InlineData("rhn", 0)]
+    [InlineData("rhn-d5", 5)] // a depth outside the list: config.json's "cell" finds it again
     public void SaveThenLoadGivesTheSameModel(string cell, int embed)
     {
         var (model, vocab) = TinyModel(cell, embed);
@@ -273,6 +275,52 @@ public sealed class CheckpointTests : IDisposable
         Assert.Contains("no weights", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
         File.WriteAllText(Path.Combine(_dir, "file.txt"), "x");
         Assert.Contains("is a file", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(Path.Combine(_dir, "file.txt"))).Message);
+    }
+
+    [Theory]
+    [InlineData("lstm", 5)]  // layers 1.. have highways
+    [InlineData("gru", 7)]   // embed = hidden: layer 0 too
+    [InlineData("rhn-d2", 0)]
+    public void HighwayModelsRoundTripAndTheirConfigSaysSo(string cell, int embed)
+    {
+        var vocab = Vocabulary.FromText("hello wörld 🙂\n");
+        var config = new CharModelConfig { Cell = cell, VocabSize = vocab.Count, Embed = embed, Hidden = 7, Layers = 2, Highway = true };
+        var model = new CharModel(config);
+        model.Reset(new Rng(3));
+        Assert.Equal(model.Store.Count, Checkpoint.ParameterCount(config));
+        Assert.True(Checkpoint.ParameterCount(config) > Checkpoint.ParameterCount(config with { Highway = false }));
+        string ck = Path.Combine(_dir, "hw");
+        var options = new TrainOptions { Model = cell, Embed = embed, Hidden = 7, Layers = 2, Highway = true };
+        Checkpoint.Save(ck, model, vocab, options);
+        Assert.Contains("\"highway\": true", File.ReadAllText(Path.Combine(ck, Checkpoint.ConfigFile), Encoding.UTF8));
+        var back = Checkpoint.Load(ck);
+        Assert.True(back.Config.Highway);
+        Assert.True(back.Training!.Highway);
+        Assert.Equal(model.Store.Values, back.Model.Store.Values);
+        Assert.Equal(model.Store.Parameters.Select(p => p.Name), back.Model.Store.Parameters.Select(p => p.Name));
+        int[] x = vocab.Encode("hello");
+        Assert.Equal(model.Forward(x, 5, 1, training: false, null).Data.ToArray(), back.Model.Forward(x, 5, 1, training: false, null).Data.ToArray());
+
+        // The same weights under a config without highways are refused, naming the counts.
+        string json = File.ReadAllText(Path.Combine(ck, Checkpoint.ConfigFile), Encoding.UTF8);
+        File.WriteAllText(Path.Combine(ck, Checkpoint.ConfigFile), json.Replace("\"highway\": true", "\"highway\": false")); // UTF-8 without a byte-order mark
+        Assert.Contains("weights", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
+    }
+
+    [Fact]
+    public void ConfigsWrittenBeforeHighwaysLoadWithoutThem()
+    {
+        var (model, vocab) = TinyModel();
+        string ck = Path.Combine(_dir, "old");
+        Checkpoint.Save(ck, model, vocab, new TrainOptions());
+        string path = Path.Combine(ck, Checkpoint.ConfigFile);
+        string json = File.ReadAllText(path, Encoding.UTF8);
+        Assert.Contains("\"highway\": false", json);
+        File.WriteAllText(path, json.Replace("\"highway\": false,", "").Replace(",\n    \"highway\": false", "")); // UTF-8 without a byte-order mark
+        Assert.DoesNotContain("highway", File.ReadAllText(path, Encoding.UTF8));
+        var back = Checkpoint.Load(ck);
+        Assert.False(back.Config.Highway);
+        Assert.Equal(model.Store.Values, back.Model.Store.Values);
     }
 
     [Fact]

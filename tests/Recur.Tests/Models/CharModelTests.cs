@@ -17,9 +17,21 @@ public sealed class CharModelTests
     [InlineData("mut1", 6, 8)] // embed = hidden: the token-input path feeds the raw embedding to the cell
     [InlineData("mut2", 6, 3)]
     [InlineData("mut3", 3, 8)]
-    public void WholeModelGradientsMatchCentralDifferences(string cell, int embed, int B)
+    [InlineData("rhn", 4, 8)]
+    public void WholeModelGradientsMatchCentralDifferences(string cell, int embed, int B) => CheckWholeModel(cell, embed, B, highway: false);
+
+    /// <summary>With highways: layers 1.. (embed 4), and layer 0 too (embed = hidden), on both input paths.</summary>
+    [Theory]
+    [InlineData("lstm", 4, 3)]
+    [InlineData("lstm", 6, 8)] // the token-input path feeds the embedded tokens to layer 0's highway
+    [InlineData("gru", 6, 3)]
+    [InlineData("rhn-d2", 6, 8)]
+    public void HighwayModelGradientsMatchCentralDifferences(string cell, int embed, int B) => CheckWholeModel(cell, embed, B, highway: true);
+
+    private static void CheckWholeModel(string cell, int embed, int B, bool highway)
     {
-        var model = new CharModel(new CharModelConfig { Cell = cell, VocabSize = 7, Embed = embed, Hidden = 6, Layers = 2 });
+        var model = new CharModel(new CharModelConfig { Cell = cell, VocabSize = 7, Embed = embed, Hidden = 6, Layers = 2, Highway = highway });
+        Assert.Equal(highway, model.Rnn.HighwayParameters(1) is not null);
         var rng = new Rng(11);
         model.Reset(rng);
         const int T = 4;
@@ -85,5 +97,19 @@ public sealed class CharModelTests
         _ = new CharModel(new CharModelConfig { Cell = "mut1", VocabSize = 7, Embed = 24, Hidden = 24 });
         _ = new CharModel(new CharModelConfig { Cell = "mut2", VocabSize = 7, Embed = 0, Hidden = 7 });
         _ = new CharModel(new CharModelConfig { Cell = "mut3", VocabSize = 7, Embed = 16, Hidden = 24 });
+    }
+
+    [Fact]
+    public void AHighwayNeedsALayerWhoseInputIsHiddenWide()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new CharModel(new CharModelConfig { VocabSize = 7, Embed = 16, Hidden = 24, Layers = 1, Highway = true }));
+        Assert.Contains("highway", e.Message);
+        Assert.Contains("hidden 24", e.Message);
+        _ = new CharModel(new CharModelConfig { VocabSize = 7, Embed = 24, Hidden = 24, Layers = 1, Highway = true });
+        _ = new CharModel(new CharModelConfig { VocabSize = 7, Embed = 16, Hidden = 24, Layers = 2, Highway = true });
+        // the flop count includes the gates' products
+        var with = new CharModel(new CharModelConfig { VocabSize = 7, Embed = 16, Hidden = 24, Layers = 2, Highway = true });
+        var without = new CharModel(new CharModelConfig { VocabSize = 7, Embed = 16, Hidden = 24, Layers = 2 });
+        Assert.Equal(3 * 2.0 * 24 * 24, with.TrainFlopsPerToken() - without.TrainFlopsPerToken(), 6);
     }
 }

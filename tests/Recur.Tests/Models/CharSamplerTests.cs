@@ -6,9 +6,9 @@ namespace Recur.Tests.Models;
 
 public sealed class CharSamplerTests
 {
-    private static CharModel Model(string cell, int embed, int hidden, int layers, int vocab = 11, ulong seed = 3, string nonlinearity = "tanh")
+    private static CharModel Model(string cell, int embed, int hidden, int layers, int vocab = 11, ulong seed = 3, string nonlinearity = "tanh", bool highway = false)
     {
-        var m = new CharModel(new CharModelConfig { Cell = cell, Nonlinearity = nonlinearity, VocabSize = vocab, Embed = embed, Hidden = hidden, Layers = layers, Dropout = 0.3f });
+        var m = new CharModel(new CharModelConfig { Cell = cell, Nonlinearity = nonlinearity, VocabSize = vocab, Embed = embed, Hidden = hidden, Layers = layers, Dropout = 0.3f, Highway = highway });
         var rng = new Rng(seed);
         m.Reset(rng);
         // Make every weight matter more than PyTorch's small init does, so gates saturate differently.
@@ -87,6 +87,8 @@ public sealed class CharSamplerTests
     [InlineData("mut1", "tanh", 0, 11, 2)] // one-hot input as wide as the hidden state (V = 11)
     [InlineData("mut2", "tanh", 24, 24, 2)]
     [InlineData("mut3", "tanh", 8, 24, 2)]
+    [InlineData("rhn-d5", "tanh", 8, 24, 2)]
+    [InlineData("rhn-d1", "tanh", 0, 17, 2)]
     public void LogitsEqualCharModelForwardStepByStep(string cell, string nonlinearity, int embed, int hidden, int layers)
     {
         var model = Model(cell, embed, hidden, layers, nonlinearity: nonlinearity);
@@ -124,6 +126,8 @@ public sealed class CharSamplerTests
     [InlineData("mut1", 272)]
     [InlineData("mut2", 272)]
     [InlineData("mut3", 16)]
+    [InlineData("rhn", 16)]
+    [InlineData("rhn-d4", 0)]
     public void SplitAcrossThreadsIsBitIdenticalAndMatchesTheModel(string cell, int embed)
     {
         // H = 272 >= 256 splits the units over threads (two blocks, 128 + 144, the second not a multiple of 16).
@@ -132,6 +136,48 @@ public sealed class CharSamplerTests
         var one = new CharSampler(model, 1);
         var two = new CharSampler(model, 2);
         Assert.Equal(1, one.Parts);
+        Assert.Equal(2, two.Parts);
+        foreach (int t in tokens)
+        {
+            one.Step(t);
+            two.Step(t);
+            Assert.True(one.Logits.SequenceEqual(two.Logits), $"{cell}: logits differ between 1 and 2 threads");
+        }
+        Assert.True(CompareSequence(model, two, tokens) < 1e-5);
+    }
+
+    [Theory]
+    [InlineData("lstm", 8, 24, 3)]  // layer 0 has no highway (input 8 wide), layers 1 and 2 have
+    [InlineData("gru", 24, 24, 2)]  // embedding as wide as the hidden state: layer 0 too
+    [InlineData("rhn", 0, 11, 2)]   // one-hot input as wide as the hidden state (V = 11)
+    [InlineData("mut1", 24, 24, 2)] // a cell that reads its raw input, and a highway around it
+    public void HighwayModelsSampleWhatTrainingComputes(string cell, int embed, int hidden, int layers)
+    {
+        var model = Model(cell, embed, hidden, layers, highway: true);
+        Assert.Equal(embed == hidden || embed == 0 && hidden == 11, model.Rnn.HighwayParameters(0) is not null);
+        var tokens = Tokens(30, 11, 6);
+        foreach (bool table in new[] { true, false })
+        {
+            var sampler = new CharSampler(model, 1, allowTable: table);
+            Assert.True(CompareSequence(model, sampler, tokens) < 1e-5, $"{cell} table {table}: step by step");
+            Assert.True(CompareOneChunk(model, sampler, tokens) < 1e-5, $"{cell} table {table}: one chunk");
+        }
+        // Without the highways the same weights give other logits: the sampler really applies them.
+        var plain = Model(cell, embed, hidden, layers, highway: false);
+        var a = new CharSampler(model); var b = new CharSampler(plain);
+        a.Step(3); b.Step(3);
+        Assert.False(a.Logits.SequenceEqual(b.Logits));
+    }
+
+    [Theory]
+    [InlineData("lstm", 272)]
+    [InlineData("rhn", 16)]
+    public void HighwayModelsSplitAcrossThreadsBitIdentically(string cell, int embed)
+    {
+        var model = Model(cell, embed, 272, 2, vocab: 13, seed: 4, highway: true);
+        var tokens = Tokens(10, 13, 5);
+        var one = new CharSampler(model, 1);
+        var two = new CharSampler(model, 2);
         Assert.Equal(2, two.Parts);
         foreach (int t in tokens)
         {

@@ -141,6 +141,21 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
                 "nudging weight_hh_l1[3] by 1e-3 went unnoticed: the tolerance is too loose.");
         }
         finally { w.Data[3] = saved; }
+
+        // A highway stack whose gate's weights are nudged must be rejected too (the gate is really compared).
+        var hw = Load("lstm_highway_l3_bf_in_eq_h.safetensors");
+        Assert.True(hw.Highway);
+        Assert.True(hw.Compare(Run(hw, null, 1)).AllPassed, "the highway baseline must pass for this control to mean anything.");
+        var wg = hw.Tensors["highway_weight_l0"];
+        float keep = wg.Data[5];
+        wg.Data[5] += 1e-3f;
+        try
+        {
+            var nudged = hw.Compare(Run(hw, null, 1));
+            output.WriteLine(nudged.ToString());
+            Assert.False(nudged.AllPassed, "nudging highway_weight_l0[5] by 1e-3 went unnoticed.");
+        }
+        finally { wg.Data[5] = keep; }
     }
 
     // ------------------------------------------------------------------ helpers
@@ -148,6 +163,9 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
     private sealed record Fixture(string Name, string Kind, int Layers, bool BatchFirst, bool Bias,
         int InputSize, int HiddenSize, IReadOnlyDictionary<string, Tensor> Tensors, IReadOnlyList<string> ParameterNames)
     {
+        /// <summary>Highway connections between the layers (make_highway_fixtures.py's files say so; the others do not).</summary>
+        public bool Highway { get; init; }
+
         public Tensor this[string name] => Tensors.TryGetValue(name, out var t) ? t
             : throw new InvalidDataException($"{Name}: fixture has no tensor '{name}' (has: {string.Join(", ", Tensors.Keys)}).");
 
@@ -157,7 +175,7 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
 
         public FixtureAssert.Report Compare(Result r)
         {
-            var rep = new FixtureAssert.Report($"{Name} ({Kind}, layers {Layers}, batchFirst {BatchFirst}, bias {Bias})", RTol, ATol);
+            var rep = new FixtureAssert.Report($"{Name} ({Kind}, layers {Layers}, batchFirst {BatchFirst}, bias {Bias}{(Highway ? ", highway" : "")})", RTol, ATol);
             rep.AddScaled("y", r.Y, this["y"]);
             rep.AddScaled("h_n", r.HN, this["hn"]);
             if (HasC) rep.AddScaled("c_n", r.CN, this["cn"]);
@@ -209,14 +227,14 @@ public sealed class RecurrentFixtureTests(ITestOutputHelper output)
         };
         var names = st.Names.Where(n => n.StartsWith("grad.", StringComparison.Ordinal)).Select(n => n["grad.".Length..]).ToList();
         return new Fixture(file, kind, Int("num_layers"), Bool("batch_first"), Bool("bias"), Int("input_size"), Int("hidden_size"),
-            st.Tensors, names);
+            st.Tensors, names) { Highway = st.Metadata.ContainsKey("highway") && Bool("highway") };
     }
 
     /// <summary>Builds the layer the fixture describes (optionally as another cell kind), loads its weights, runs forward and backward.</summary>
     private static Result Run(Fixture fx, string? kindOverride, int threads)
     {
         var store = new ParameterStore();
-        var rnn = new Recurrent(store, "rnn", kindOverride ?? fx.Kind, fx.InputSize, fx.HiddenSize, fx.Layers, fx.Bias, fx.BatchFirst, 0f)
+        var rnn = new Recurrent(store, "rnn", kindOverride ?? fx.Kind, fx.InputSize, fx.HiddenSize, fx.Layers, fx.Bias, fx.BatchFirst, 0f, fx.Highway)
         {
             Threads = threads,
         };

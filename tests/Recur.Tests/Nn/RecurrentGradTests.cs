@@ -18,6 +18,8 @@ public sealed class RecurrentGradTests
         { "gru", 2, true, 0.25f },
         { "gru-cho", 1, true, 0f },
         { "gru-cho", 2, false, 0.2f },
+        { "rhn-d1", 1, false, 0f },
+        { "rhn-d5", 2, true, 0.2f },
     };
 
     /// <summary>
@@ -58,12 +60,30 @@ public sealed class RecurrentGradTests
     public void EveryRegisteredCellMatchesCentralDifferences(string kind)
         => CheckGradients(kind, 2, batchFirst: true, dropout: 0.2f, weightDrop: 0f);
 
-    private static void CheckGradients(string kind, int layers, bool batchFirst, float dropout, float weightDrop)
+    public static TheoryData<string, int, bool, float, bool> HighwayCases() => new()
+    {
+        // kind, layers, batch-first, dropout, input as wide as the hidden state (a highway on layer 0 too)
+        { "lstm", 2, false, 0f, false },
+        { "lstm", 3, true, 0.3f, true },
+        { "gru", 2, true, 0.2f, true },
+        { "rnn", 1, false, 0f, true },
+        { "rhn", 2, false, 0.2f, false },
+        { "mut1", 2, true, 0.2f, true },
+    };
+
+    /// <summary>With highway connections between the layers (<c>y = g ⊙ h + (1 - g) ⊙ x</c>), dropout after them.</summary>
+    [Theory]
+    [MemberData(nameof(HighwayCases))]
+    public void HighwayGradientsMatchCentralDifferences(string kind, int layers, bool batchFirst, float dropout, bool wideInput)
+        => CheckGradients(kind, layers, batchFirst, dropout, weightDrop: 0f, highway: true, wideInput: wideInput);
+
+    private static void CheckGradients(string kind, int layers, bool batchFirst, float dropout, float weightDrop, bool highway = false, bool wideInput = false)
     {
         const int T = 5, B = 3, H = 6;
-        int I = CellRegistry.Get(kind).RequiresInputEqualsHidden ? H : 4;
+        int I = CellRegistry.Get(kind).RequiresInputEqualsHidden || wideInput ? H : 4;
         var store = new ParameterStore();
-        var rnn = new Recurrent(store, "rnn", kind, I, H, layers, bias: true, batchFirst: batchFirst, dropout: dropout) { WeightDrop = weightDrop };
+        var rnn = new Recurrent(store, "rnn", kind, I, H, layers, bias: true, batchFirst: batchFirst, dropout: dropout, highway: highway) { WeightDrop = weightDrop };
+        if (highway) Assert.Contains(store.Parameters, p => p.Name.StartsWith("rnn.highway_weight_l", StringComparison.Ordinal));
         var rng = new Rng(1);
         rnn.Reset(rng);
         // Larger weights than the default make the nonlinearities matter.
@@ -246,10 +266,22 @@ public sealed class RecurrentTokenInputTests
     [InlineData("mut1", true)]
     [InlineData("mut2", false)]
     [InlineData("mut3", true)]
-    public void TokenPathEqualsTheEmbeddedTensorPath(string kind, bool bias)
+    [InlineData("rhn", true)]
+    [InlineData("rhn-d2", false)]
+    public void TokenPathEqualsTheEmbeddedTensorPath(string kind, bool bias) => CheckTokenPath(kind, bias, highway: false);
+
+    /// <summary>As <see cref="TokenPathEqualsTheEmbeddedTensorPath"/> with highways, layer 0's too (embedding as wide as the hidden state).</summary>
+    [Theory]
+    [InlineData("lstm", true)]
+    [InlineData("gru", false)]
+    [InlineData("mut1", true)]
+    [InlineData("rhn", true)]
+    public void TokenPathWithHighwaysEqualsTheEmbeddedTensorPath(string kind, bool bias) => CheckTokenPath(kind, bias, highway: true);
+
+    private static void CheckTokenPath(string kind, bool bias, bool highway)
     {
         const int T = 6, B = 5, V = 7, H = 9;
-        int E = CellRegistry.Get(kind).RequiresInputEqualsHidden ? H : 4; // cells that read their raw input
+        int E = CellRegistry.Get(kind).RequiresInputEqualsHidden || highway ? H : 4; // cells that read their raw input; layer 0's highway
         var rng = new Rng(21);
         var ids = Enumerable.Range(0, T * B).Select(_ => rng.NextInt(V)).ToArray();
         var dy = Tensor.Randn(rng, 1f, T, B, H);
@@ -259,7 +291,8 @@ public sealed class RecurrentTokenInputTests
         {
             var store = new ParameterStore();
             var emb = new Embedding(store, "embedding", V, E);
-            var rnn = new Recurrent(store, "rnn", kind, E, H, numLayers: 2, bias: bias);
+            var rnn = new Recurrent(store, "rnn", kind, E, H, numLayers: 2, bias: bias, highway: highway);
+            Assert.Equal(highway, rnn.HighwayParameters(0) is not null);
             var r = new Rng(3);
             emb.Reset(r);
             rnn.Reset(r);

@@ -59,7 +59,7 @@ public sealed class LayerRun
     public float[] Scratch = [];
 
     /// <summary>The cell's own per-step buffers (see each cell for what they hold).</summary>
-    public float[] Aux1 = [], Aux2 = [];
+    public float[] Aux1 = [], Aux2 = [], Aux3 = [];
 
     /// <summary>Gradient of the input <c>(T, B, in)</c>.</summary>
     public float[] Dx = [];
@@ -77,6 +77,20 @@ public sealed class LayerRun
     /// <summary>Packed <c>W_hh</c> blocks: <c>P*</c> for the forward products, <c>Q*</c> for the backward ones.</summary>
     public readonly PackedMatrix P1 = new(), P2 = new(), P3 = new(), Q1 = new(), Q2 = new(), Q3 = new();
 
+    private readonly List<PackedMatrix> _packed = [];
+
+    /// <summary>
+    /// Packed matrix number <paramref name="i"/> (0-based), for cells that pack more blocks of <c>W_hh</c> than
+    /// <see cref="P1"/>..<see cref="Q3"/> hold (<see cref="RhnCell"/>: one per micro-layer and direction);
+    /// created on first use and kept with the layer.
+    /// </summary>
+    public PackedMatrix Packed(int i)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(i);
+        while (_packed.Count <= i) _packed.Add(new PackedMatrix());
+        return _packed[i];
+    }
+
     /// <summary><c>W_hh</c> as used in this chunk (weight-dropped in training when enabled).</summary>
     public float[] WhhUsed = [];
 
@@ -86,6 +100,7 @@ public sealed class LayerRun
     internal float[] TokenInput = []; // (T, B, in) the embedded tokens, gathered for cells that read their raw input
     internal float[] WhhMask = [], DWhhScratch = [];
     internal bool WeightDropped;
+    internal LayerHighway? Highway; // the highway around this layer, or null (Recurrent's highway option)
 
     /// <summary><c>W_hh</c> of this chunk: masked in training under weight drop, else the parameter itself.</summary>
     public ReadOnlySpan<float> Whh => WeightDropped ? WhhUsed : Parameters.WeightHh is { } w ? w.Value : default;
@@ -105,8 +120,11 @@ public sealed class LayerRun
     /// <summary><c>c_{t-1}</c> <c>(B, H)</c>: the initial cell state for <c>t = 0</c>.</summary>
     public ReadOnlySpan<float> CPrev(int t) => t == 0 ? C0 : C.AsSpan((t - 1) * B * H, B * H);
 
+    /// <summary>The layer's output <c>(T, B, H)</c>: the highway's <c>g ⊙ h + (1 - g) ⊙ x</c> when it has one, else <c>h</c> (<see cref="Y"/>).</summary>
+    internal float[] Output => Highway?.Out ?? Y;
+
     /// <summary>What the next layer reads: the dropped-out output in training, else the output.</summary>
-    internal float[] NextInput => Dropped is not null && Mask is not null ? Dropped : Y;
+    internal float[] NextInput => Dropped is not null && Mask is not null ? Dropped : Output;
 
     internal void Allocate(int T, int B, bool dropout)
     {
@@ -128,6 +146,7 @@ public sealed class LayerRun
             DcCarry = Buffers.Ensure(DcCarry, B * H);
         }
         Cell.Allocate(this, T, B);
+        Highway?.Allocate(n);
         if (dropout)
         {
             Mask = Buffers.Ensure(Mask, n * H);
