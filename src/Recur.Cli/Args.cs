@@ -14,6 +14,7 @@ internal sealed class Args
 
     public Args(string[] argv)
     {
+        Raw = [.. argv];
         for (int i = 0; i < argv.Length; i++)
         {
             string a = argv[i];
@@ -32,6 +33,9 @@ internal sealed class Args
             else Positional.Add(a);
         }
     }
+
+    /// <summary>The arguments as given (after the command name).</summary>
+    public IReadOnlyList<string> Raw { get; }
 
     /// <summary>Arguments that are not options, in order.</summary>
     public List<string> Positional { get; } = [];

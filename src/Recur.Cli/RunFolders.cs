@@ -40,7 +40,10 @@ internal static class RunFolders
     }
 
     /// <summary>Runs <paramref name="trainer"/>; the first Ctrl-C stops it after the current iteration (saving latest/), a second ends the process.</summary>
-    public static TrainResult Run(Trainer trainer, TrainingMonitor progress)
+    public static TrainResult Run(Trainer trainer, TrainingMonitor progress) => WithCtrlC(token => trainer.Run(progress, token));
+
+    /// <summary>Runs <paramref name="body"/> with a token that the first Ctrl-C signals (a second ends the process).</summary>
+    public static T WithCtrlC<T>(Func<CancellationToken, T> body)
     {
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -50,7 +53,7 @@ internal static class RunFolders
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
-        try { return trainer.Run(progress, cts.Token); }
+        try { return body(cts.Token); }
         finally { Console.CancelKeyPress -= onCancel; }
     }
 }
