@@ -17,12 +17,12 @@ internal sealed class CompareCommand : ICommand
     public string Name => "compare";
     public string Summary => "race models side by side: same data, options and time budget; a table, a plot, the raw numbers";
     public string Usage => UsageText
-        .Replace("{{CELLS}}", CellRegistry.Usage("                              "))
+        .Replace("{{CELLS}}", CellRegistry.Usage("                              ") + "\n" + Recur.Nn.Blocks.BlockRegistry.Usage("                              "))
         .Replace("{{OPTIONS}}", TrainingOptionsCli.Usage(Defaults(hasFile: true), Specs.Where(s => s.Flag != "eval-every"), Notes));
 
     private static readonly Dictionary<string, string> Notes = new()
     {
-        ["embed"] = "32 without FILE; --hidden for " + string.Join(", ", CellRegistry.All.Where(c => c.RequiresInputEqualsHidden).Select(c => c.Name)),
+        ["embed"] = "32 without FILE; --hidden for block models and " + string.Join(", ", CellRegistry.All.Where(c => c.RequiresInputEqualsHidden).Select(c => c.Name)),
         ["lr"] = "3e-3 without FILE", ["minutes"] = "per model",
     };
 
@@ -100,8 +100,8 @@ internal sealed class CompareCommand : ICommand
         Console.WriteLine(Inv($"comparing {string.Join(", ", models)} on {d.Source} ({d.Characters:N0} characters; train {d.Train:N0} / val {d.Val:N0})"));
         Console.WriteLine($"budget per model: {ComparisonReport.Budget(o)}; results in {outDir}");
         foreach (string m in models)
-            if (CellRegistry.Get(m).RequiresInputEqualsHidden && o.Embed != o.Hidden)
-                Console.WriteLine(Inv($"{m}: --embed {o.Hidden} (= --hidden: the cell adds its input to its hidden state)"));
+            if (Recur.Models.CharModelConfig.EmbedsAtHidden(m) && o.Embed != o.Hidden)
+                Console.WriteLine(Inv($"{m}: --embed {o.Hidden} (= --hidden: the model embeds at its hidden width)"));
 
         var progress = new ComparisonProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery);
         var result = RunFolders.WithCtrlC(token => comparison.Run(progress, token));

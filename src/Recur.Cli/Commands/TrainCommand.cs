@@ -160,7 +160,7 @@ internal sealed class TrainCommand : ICommand
     internal static TrainOptions FitEmbedToCell(TrainOptions o, Args args)
     {
         bool block = Recur.Nn.Blocks.BlockRegistry.Contains(o.Model);
-        if (!block && Recur.Nn.Cells.CellRegistry.Find(o.Model) is not { RequiresInputEqualsHidden: true }) return o;
+        if (!CharModelConfig.EmbedsAtHidden(o.Model)) return o;
         if (!args.Has("embed")) return o with { Embed = o.Hidden };
         if (o.Embed != o.Hidden)
             throw new CliException(block

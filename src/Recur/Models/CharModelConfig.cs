@@ -62,6 +62,18 @@ public sealed record CharModelConfig
     [JsonIgnore]
     public bool IsBlockModel => BlockRegistry.Contains(Cell);
 
+    /// <summary>True when <paramref name="model"/> names a registered cell (<c>rhn-dN</c> included) or block.</summary>
+    public static bool IsKnownModel(string? model) => CellRegistry.Find(model) is not null || BlockRegistry.Contains(model);
+
+    /// <summary>Every accepted model name, for messages: the cells, then the blocks.</summary>
+    public static string ModelNamesText => BlockRegistry.Names.Count == 0 ? CellRegistry.NamesText : $"{CellRegistry.NamesText}, {string.Join(", ", BlockRegistry.Names)}";
+
+    /// <summary>
+    /// True when a model of <paramref name="model"/> needs its embedding as wide as its hidden state: block models
+    /// (they embed at their width) and cells that add their raw input to the hidden state (MUT1, MUT2).
+    /// </summary>
+    public static bool EmbedsAtHidden(string model) => BlockRegistry.Contains(model) || CellRegistry.Find(model) is { RequiresInputEqualsHidden: true };
+
     /// <summary>The options every block of a block model is built with.</summary>
     [JsonIgnore]
     public BlockOptions BlockOptions => new(StateSize, Expand, ConvWidth, Heads, Context, Dropout);
@@ -80,7 +92,7 @@ public sealed record CharModelConfig
             _ => throw new ArgumentException($"nonlinearity must be tanh or relu, got '{Nonlinearity}'."),
         },
         _ when IsBlockModel => throw new InvalidOperationException($"{Cell} is a sequence block, not a recurrent cell."),
-        _ => CellRegistry.Find(Cell) ?? throw new ArgumentException($"model must be one of {CellRegistry.NamesText}, {string.Join(", ", BlockRegistry.Names)}, got '{Cell}'."),
+        _ => CellRegistry.Find(Cell) ?? throw new ArgumentException($"model must be one of {ModelNamesText}, got '{Cell}'."),
     };
 
     /// <summary>Checks every field; the message names the field, the value and the accepted range.</summary>

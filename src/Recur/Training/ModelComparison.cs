@@ -97,10 +97,10 @@ public sealed class ModelComparison
 
     private static void CheckModels(IReadOnlyList<string> models)
     {
-        if (models.Count == 0) throw new ArgumentException($"no models to compare; the models are {string.Join(", ", CellRegistry.Names)}.");
-        var unknown = models.Where(m => CellRegistry.Find(m) is null).Distinct().ToList();
+        if (models.Count == 0) throw new ArgumentException($"no models to compare; the models are {CharModelConfig.ModelNamesText}.");
+        var unknown = models.Where(m => !CharModelConfig.IsKnownModel(m)).Distinct().ToList();
         if (unknown.Count > 0)
-            throw new ArgumentException($"unknown model{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => $"'{u}'"))}; the models are {string.Join(", ", CellRegistry.Names)}.");
+            throw new ArgumentException($"unknown model{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => $"'{u}'"))}; the models are {CharModelConfig.ModelNamesText}.");
         var repeated = models.GroupBy(m => m).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (repeated.Count > 0) throw new ArgumentException($"model{(repeated.Count > 1 ? "s" : "")} {string.Join(", ", repeated)} given more than once.");
     }
@@ -113,7 +113,7 @@ public sealed class ModelComparison
     {
         ArgumentNullException.ThrowIfNull(shared);
         var o = shared with { Model = model };
-        return CellRegistry.Get(model).RequiresInputEqualsHidden ? o with { Embed = o.Hidden } : o;
+        return CharModelConfig.EmbedsAtHidden(model) ? o with { Embed = o.Hidden } : o;
     }
 
     /// <summary>
