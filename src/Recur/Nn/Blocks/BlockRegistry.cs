@@ -20,6 +20,8 @@ public static class BlockRegistry
 
     private static readonly (string Name, string Summary, Factory Create)[] Blocks =
     [
+        ("transformer", "pre-norm causal Transformer block (GPT-2): multi-head attention over a KV cache of the last Context tokens, GELU MLP of width Expand*D",
+            (store, path, width, options) => new TransformerBlock(store, path, width, options)),
     ];
 
     /// <summary>The registered names, in order.</summary>
