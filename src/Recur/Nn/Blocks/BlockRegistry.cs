@@ -24,6 +24,8 @@ public static class BlockRegistry
         ("minlstm-res", "minLSTM in the same residual block", (s, p, w, o) => new CellBlock(Cells.CellRegistry.Get("minlstm"), s, p, w, o)),
         ("rwkv", "RWKV-4 (Peng et al. 2023): time mixing (token shift, WKV with decay and bonus) and channel mixing (squared ReLU)",
             (store, path, width, options) => new RwkvBlock(store, path, width, options)),
+        ("transformer", "pre-norm causal Transformer block (GPT-2): multi-head attention over a KV cache of the last Context tokens, GELU MLP of width Expand*D",
+            (store, path, width, options) => new TransformerBlock(store, path, width, options)),
     ];
 
     /// <summary>The registered names, in order.</summary>
