@@ -12,8 +12,9 @@ namespace Recur.Kernels;
 /// sequences neither overflow nor lose precision to cancellation.
 /// <para>
 /// Sequence-length parallel: the <c>T</c> steps are cut into segments of <see cref="Segment"/> steps;
-/// each segment scans locally (in parallel), the segment composites are chained (one short sequential
-/// pass), and each segment then applies its carried prefix (in parallel). The segment length does not
+/// each segment scans its local composites in log space (in parallel), the states entering the segments are
+/// chained from the segment composites (one short sequential pass over <c>T / 32</c> segments), and each
+/// segment then turns its local composites and entering state into <c>h_t</c> (in parallel). The segment length does not
 /// depend on the thread count, so every thread count gives the same bits.
 /// </para>
 /// </summary>
@@ -89,7 +90,7 @@ public static class LogSpaceScan
         public static Job Get(int n, int k, int parts)
         {
             var j = _cached ??= new Job();
-            if (j._carry.Length < 2 * k * n) j._carry = new float[2 * k * n];
+            if (j._carry.Length < k * n) j._carry = new float[k * n];
             return j;
         }
 
@@ -100,8 +101,7 @@ public static class LogSpaceScan
         public void Release() => (_la, _lb, _h0, _h) = ([], [], [], []);
 
         private Span<float> Row(float[] a, int t) => a.AsSpan(t * _n, _n);
-        private Span<float> CarryA(int k) => _carry.AsSpan(k * _n, _n);
-        private Span<float> CarryB(int k) => _carry.AsSpan((_k + k) * _n, _n);
+        private Span<float> Carry(int k) => _carry.AsSpan(k * _n, _n); // (K, N): the state entering segment k
 
         public void Execute(int part)
         {
@@ -120,31 +120,26 @@ public static class LogSpaceScan
                 ScanMath.Compose(Row(_la, t - 1), Row(_lb, t - 1), Row(_la, t), Row(_lb, t)); // (LA_t, LB_t)
         }
 
-        /// <summary>Phase 2 (sequential, short): the prefix carried into each segment from the composites of the ones before it.</summary>
+        /// <summary>
+        /// Phase 2 (sequential, K steps): the state entering each segment, <c>h_in(k) = exp(LA_end) h_in(k-1) + exp(LB_end)</c>
+        /// from the previous segment's local composite (a real state, so its sign is free).
+        /// </summary>
         public void Chain()
         {
-            CarryA(0).Clear();
-            CarryB(0).Fill(float.NegativeInfinity);
+            _h0.AsSpan(0, _n).CopyTo(Carry(0));
             for (int k = 1; k < _k; k++)
             {
-                int end = k * Segment - 1; // last step of segment k-1
-                Row(_la, end).CopyTo(CarryA(k));
-                Row(_lb, end).CopyTo(CarryB(k));
-                ScanMath.Compose(CarryA(k - 1), CarryB(k - 1), CarryA(k), CarryB(k));
+                int end = k * Segment - 1; // last step of segment k-1: h_end = exp(LA) h_in + exp(LB)
+                ScanMath.Combine(Row(_la, end), Row(_lb, end), Carry(k - 1), Carry(k));
             }
         }
 
-        /// <summary>Phase 3: the global prefix of each step of segment <paramref name="k"/>, then <c>h_t = exp(LA_t) h_{-1} + exp(LB_t)</c>.</summary>
+        /// <summary>Phase 3: every step of segment <paramref name="k"/> from its local composite and the state entering it, <c>h_t = exp(LA_t) h_in + exp(LB_t)</c>.</summary>
         private void ApplyCarry(int k, int part)
         {
             int t0 = k * Segment, t1 = Math.Min(_t, t0 + Segment);
-            var h0 = _h0.AsSpan(0, _n);
-            for (int t = t0; t < t1; t++)
-            {
-                var la = Row(_la, t); var lb = Row(_lb, t);
-                if (k > 0) ScanMath.Compose(CarryA(k), CarryB(k), la, lb);
-                ScanMath.Combine(la, lb, h0, Row(_h, t));
-            }
+            var hin = Carry(k);
+            for (int t = t0; t < t1; t++) ScanMath.Combine(Row(_la, t), Row(_lb, t), hin, Row(_h, t));
         }
     }
 }

@@ -72,16 +72,28 @@ public sealed class MinGruCell : MinRecurrentCell
     }
 
     /// <inheritdoc/>
-    protected override void Decay(ReadOnlySpan<float> act, int H, Span<float> a) => TensorPrimitives.Subtract(1f, act[..H], a);
-
-    /// <inheritdoc/>
-    protected override void GateGradients(ReadOnlySpan<float> act, int H, ReadOnlySpan<float> hprev, ReadOnlySpan<float> g, Span<float> dpre)
+    protected override void BackwardRow(ReadOnlySpan<float> act, int H, ReadOnlySpan<float> hprev, Span<float> g, Span<float> dpre)
     {
-        for (int j = 0; j < H; j++)
+        int j = 0;
+        if (ScanMath.Vectorized)
+        {
+            var one = Vector256<float>.One; var half = Vector256.Create(0.5f);
+            for (; j <= H - 8; j += 8)
+            {
+                var z = Vector256.Create(act.Slice(j, 8)); var c = Vector256.Create(act.Slice(H + j, 8));
+                var gj = Vector256.Create(g.Slice(j, 8)); var hp = Vector256.Create(hprev.Slice(j, 8));
+                var gp = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(c, half), one, c * (one - c));
+                (gj * (c - hp) * z * (one - z)).CopyTo(dpre.Slice(j, 8));
+                (gj * z * gp).CopyTo(dpre.Slice(H + j, 8));
+                (gj * (one - z)).CopyTo(g.Slice(j, 8));
+            }
+        }
+        for (; j < H; j++)
         {
             float z = act[j], c = act[H + j], gj = g[j];
             dpre[j] = gj * (c - hprev[j]) * z * (1f - z);
             dpre[H + j] = gj * z * GPrime(c);
+            g[j] = gj * (1f - z);
         }
     }
 }

@@ -84,13 +84,7 @@ public sealed class MinLstmCell : MinRecurrentCell
     }
 
     /// <inheritdoc/>
-    protected override void Decay(ReadOnlySpan<float> act, int H, Span<float> a)
-    {
-        for (int j = 0; j < H; j++) a[j] = act[j] / (act[j] + act[H + j]);
-    }
-
-    /// <inheritdoc/>
-    protected override void GateGradients(ReadOnlySpan<float> act, int H, ReadOnlySpan<float> hprev, ReadOnlySpan<float> g, Span<float> dpre)
+    protected override void BackwardRow(ReadOnlySpan<float> act, int H, ReadOnlySpan<float> hprev, Span<float> g, Span<float> dpre)
     {
         for (int j = 0; j < H; j++)
         {
@@ -100,6 +94,7 @@ public sealed class MinLstmCell : MinRecurrentCell
             dpre[j] = -dd * (1f - f);
             dpre[H + j] = dd * (1f - i);
             dpre[2 * H + j] = gj * (1f - fp) * GPrime(c);
+            g[j] = gj * fp;
         }
     }
 }

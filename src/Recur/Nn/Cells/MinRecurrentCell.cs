@@ -42,11 +42,11 @@ public abstract class MinRecurrentCell : RecurrentCell
     /// <summary>The step on activated units <c>[j0, j0+n)</c>: <c>h = a ⊙ h_prev + b</c> (<paramref name="hprev"/>, <paramref name="h"/> <c>(n)</c>).</summary>
     protected abstract void Step(ReadOnlySpan<float> act, int H, int j0, int n, ReadOnlySpan<float> hprev, Span<float> h);
 
-    /// <summary>The decay <c>a</c> <c>(H)</c> of an activated row.</summary>
-    protected abstract void Decay(ReadOnlySpan<float> act, int H, Span<float> a);
-
-    /// <summary>Gradients of the row's pre-activations <c>(G*H)</c> from <c>g = dL/dh_t</c> and <c>h_{t-1}</c>.</summary>
-    protected abstract void GateGradients(ReadOnlySpan<float> act, int H, ReadOnlySpan<float> hprev, ReadOnlySpan<float> g, Span<float> dpre);
+    /// <summary>
+    /// One row of the reverse step: the gradients of the row's pre-activations <c>(G*H)</c> from <c>g = dL/dh_t</c>
+    /// and <c>h_{t-1}</c>, then <c>g ← a ⊙ g</c> (the gradient carried to <c>h_{t-1}</c>), in one pass.
+    /// </summary>
+    protected abstract void BackwardRow(ReadOnlySpan<float> act, int H, ReadOnlySpan<float> hprev, Span<float> g, Span<float> dpre);
 
     internal override void Allocate(LayerRun run, int T, int B)
     {
@@ -99,12 +99,7 @@ public abstract class MinRecurrentCell : RecurrentCell
         var hprev = run.HPrev(t);
         for (int b = b0; b < b1; b++)
         {
-            var act = at.Slice(b * GH, GH);
-            var g = run.DhCarry.AsSpan(b * H, H);
-            GateGradients(act, H, hprev.Slice(b * H, H), g, dat.Slice(b * GH, GH));
-            var a = run.Scratch.AsSpan(b * GH, H);
-            Decay(act, H, a);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(g, a, g);
+            BackwardRow(at.Slice(b * GH, GH), H, hprev.Slice(b * H, H), run.DhCarry.AsSpan(b * H, H), dat.Slice(b * GH, GH));
         }
     }
 
