@@ -20,6 +20,8 @@ public static class BlockRegistry
 
     private static readonly (string Name, string Summary, Factory Create)[] Blocks =
     [
+        ("lru", "LRU (Orvieto et al. 2023): complex diagonal linear recurrence, N = D units, then GELU and a linear",
+            (store, path, width, _) => new LruBlock(store, path, width)),
     ];
 
     /// <summary>The registered names, in order.</summary>
