@@ -22,6 +22,8 @@ public static class BlockRegistry
     [
         ("lru", "LRU (Orvieto et al. 2023): complex diagonal linear recurrence, N = D units, then GELU and a linear",
             (store, path, width, _) => new LruBlock(store, path, width)),
+        ("mamba", "Mamba (Gu & Dao 2023): selective SSM with input-dependent step, B and C, causal conv and SiLU gate",
+            (store, path, width, o) => new MambaBlock(store, path, width, o)),
     ];
 
     /// <summary>The registered names, in order.</summary>

@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace Recur.Nn.Blocks;
 
 /// <summary>
-/// Elementwise pieces the state-space blocks share (<see cref="LruBlock"/>, <c>MambaBlock</c>): the tanh
+/// Elementwise pieces the state-space blocks share (<see cref="LruBlock"/>, <see cref="MambaBlock"/>): the tanh
 /// GELU, SiLU and softplus with their derivatives, and a layer norm over rows that caches nothing (the
 /// per-token <c>Step</c> uses it so it does not overwrite what a pending <c>Backward</c> needs; it does the
 /// same arithmetic as <see cref="LayerNorm.Forward"/>).
