@@ -200,7 +200,7 @@ public sealed partial class TrainCommandTests : IDisposable
     [InlineData("--lr", "-1", "--lr")]
     [InlineData("--lr", "abc", "--lr")]
     [InlineData("--optimizer", "lbfgs", "--optimizer")]
-    [InlineData("--model", "transformer", "--model")]
+    [InlineData("--model", "perceptron", "--model")]
     [InlineData("--clip-mode", "max", "--clip-mode")]
     [InlineData("--val-frac", "1", "--val-frac")]
     [InlineData("--grad-clip", "-5", "--grad-clip")]

@@ -35,7 +35,7 @@ sys.path.insert(0, HERE)
 from make_rnn_fixtures import f32, u32, write_safetensors  # noqa: E402
 
 OUT_DIR = os.path.join(HERE, "blocks")
-FAMILIES = ["cellblock", "rwkv", "transformer"]  # family modules under blocks/; new ones go at the end
+FAMILIES = ["cellblock", "rwkv", "transformer", "ssm"]  # family modules under blocks/; new ones go at the end
 
 
 @dataclass

@@ -26,6 +26,10 @@ public static class BlockRegistry
             (store, path, width, options) => new RwkvBlock(store, path, width, options)),
         ("transformer", "pre-norm causal Transformer block (GPT-2): multi-head attention over a KV cache of the last Context tokens, GELU MLP of width Expand*D",
             (store, path, width, options) => new TransformerBlock(store, path, width, options)),
+        ("lru", "LRU (Orvieto et al. 2023): complex diagonal linear recurrence, N = D units, then GELU and a linear",
+            (store, path, width, _) => new LruBlock(store, path, width)),
+        ("mamba", "Mamba (Gu & Dao 2023): selective SSM with input-dependent step, B and C, causal conv and SiLU gate",
+            (store, path, width, o) => new MambaBlock(store, path, width, o)),
     ];
 
     /// <summary>The registered names, in order.</summary>
