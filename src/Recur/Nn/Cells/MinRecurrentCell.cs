@@ -130,13 +130,13 @@ public abstract class MinRecurrentCell : RecurrentCell
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static (Vector256<float> LogG, Vector256<float> G) LogAndG(Vector256<float> x)
     {
-        var half = Vector256.Create(0.5f);
         var pos = Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero);
-        var e = Vector256.Exp(-Vector256.Abs(x));                       // exp(-|x|)
-        var sp = Vector256.Max(x, Vector256<float>.Zero) + Vector256.Log(Vector256<float>.One + e);
-        var sig = e / (Vector256<float>.One + e);                       // σ(x) for x < 0
-        var shifted = Vector256.Max(x, Vector256<float>.Zero) + half;
-        return (Vector256.ConditionalSelect(pos, Vector256.Log(shifted), x - sp), Vector256.ConditionalSelect(pos, shifted, sig));
+        var e = Vector256.Exp(-Vector256.Abs(x));                       // exp(-|x|) = exp(x) for x < 0
+        var onePlus = Vector256<float>.One + e;
+        var shifted = x + Vector256.Create(0.5f);
+        // One logarithm serves both branches: log(x + 1/2) for x >= 0, log(1 + e^x) for x < 0.
+        var l = Vector256.Log(Vector256.ConditionalSelect(pos, shifted, onePlus));
+        return (Vector256.ConditionalSelect(pos, l, x - l), Vector256.ConditionalSelect(pos, shifted, e / onePlus));
     }
 
     /// <inheritdoc cref="LogAndG(Vector256{float})"/>
