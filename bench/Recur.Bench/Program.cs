@@ -28,10 +28,12 @@ internal static class Program
                 return MinCharBench.Run(args[1..]);
             case "cell-profile":
                 return CellProfile.Run(args[1..]);
+            case "context":
+                return ContextCostBench.Run(args[1..]);
             case "cells":
                 return CellSpeedBench.Run(args[1..]);
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar, cells");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar, cells, cell-profile, context");
                 return 2;
         }
     }
