@@ -25,7 +25,7 @@ public sealed partial class Trainer
             double secs = clock.Elapsed.TotalSeconds - e0;
             _sessionSeconds = startSession + clock.Elapsed.TotalSeconds;
             var report = new EvaluationReport(Iteration, Epoch, val, trainMean, best, secs) { Metrics = m.Extra };
-            var extra = string.Concat(m.Extra.Select(kv => string.Create(CultureInfo.InvariantCulture, $",\"val_{kv.Key}\":{Json(kv.Value)}")));
+            var extra = string.Concat(m.Extra.Where(kv => kv.Key != "bpc").Select(kv => string.Create(CultureInfo.InvariantCulture, $",\"val_{kv.Key}\":{Json(kv.Value)}")));
             metrics?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{{\"type\":\"val\",\"iter\":{Iteration},\"epoch\":{Epoch:R},\"val_loss\":{val:R},\"val_bpc\":{report.ValBitsPerChar:R}{extra},\"train_loss\":{Json(trainMean)},\"best\":{(best ? "true" : "false")},\"eval_s\":{secs:F3},\"elapsed_s\":{ElapsedSeconds:F3}}}"));
             metrics?.Flush();

@@ -42,6 +42,12 @@ public sealed partial class TrainCommandTests : IDisposable
         foreach (string f in new[] { "best/model.safetensors", "best/config.json", "latest/state.safetensors", "metrics.jsonl", "loss.png" })
             Assert.True(File.Exists(Path.Combine(run, f)), f);
         Assert.Equal("", r.Err);
+        // every metrics line names each key once (val_bpc was written twice)
+        foreach (string line in File.ReadLines(Path.Combine(run, "metrics.jsonl")))
+        {
+            var keys = Regex.Matches(line, "\"([a-z_]+)\":").Select(k => k.Groups[1].Value).ToList();
+            Assert.True(keys.Count == keys.Distinct().Count(), $"a key repeats in {line}");
+        }
 
         // eval reproduces the training run's validation loss for the best checkpoint
         var ck = Checkpoint.Load(run);
