@@ -51,6 +51,7 @@ internal static class ContextCostBench
             }
             plot.AddLine(name, xs.ToArray(), ys.ToArray());
         }
+        if (Path.GetDirectoryName(Path.GetFullPath(png)) is { } dir) Directory.CreateDirectory(dir);
         File.WriteAllBytes(png, plot.ToPng());
         Console.WriteLine($"plot: {png}");
         return 0;

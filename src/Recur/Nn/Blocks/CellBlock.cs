@@ -8,7 +8,8 @@ namespace Recur.Nn.Blocks;
 /// the Transformer's blocks are stacked): a pre-norm recurrent sub-block and a pre-norm MLP sub-block,
 /// <c>x' = x + cell(LN_1(x))</c>, <c>y = x' + W_2 GELU(W_1 LN_2(x') + b_1) + b_2</c>, with the cell one layer of
 /// width <c>D</c> (<see cref="Recurrent"/>) and the MLP <c>D → E·D → D</c> (<c>E</c> = <see cref="BlockOptions.Expand"/>).
-/// GELU is the tanh approximation (PyTorch's <c>F.gelu(approximate='tanh')</c>). The state is the cell's
+/// GELU is the tanh approximation (PyTorch's <c>F.gelu(approximate='tanh')</c>). In training, dropout
+/// (<see cref="BlockOptions.Dropout"/>) acts on each sub-block's output before it joins the residual stream. The state is the cell's
 /// <c>h</c> <c>(B, D)</c> (and <c>c</c> for cells with a cell state). Parameters: <c>ln_1.*</c>, <c>cell.*</c>
 /// (PyTorch's RNN names), <c>ln_2.*</c>, <c>mlp.fc.*</c>, <c>mlp.proj.*</c>.
 /// </summary>
@@ -18,10 +19,11 @@ public sealed class CellBlock : SequenceBlock
     private readonly LayerNorm _ln1, _ln2;
     private readonly Recurrent _rnn;
     private readonly Linear _fc, _proj;
+    private readonly Dropout _dropCell, _dropMlp;  // residual dropout on each sub-block's output (GPT-2's placement)
     private readonly int _inner;
     private Tensor? _u1, _h0, _c0;          // (T, B, D), (1, B, D)
     private float[] _x1 = [], _u2 = [], _a = [], _g = [], _y = [];   // (n, D), (n, D), (n, ED), (n, ED), (n, D)
-    private float[] _dx1 = [], _dg = [], _du = [], _dx = [];
+    private float[] _dx1 = [], _dg = [], _du = [], _dx = [], _dDrop = [];
     private Tensor? _dOut;
     private int _t, _b;
 
@@ -38,6 +40,8 @@ public sealed class CellBlock : SequenceBlock
         _ln2 = new LayerNorm(store, Naming.Join(path, "ln_2"), width);
         _fc = new Linear(store, Naming.Join(path, "mlp.fc"), width, _inner);
         _proj = new Linear(store, Naming.Join(path, "mlp.proj"), _inner, width);
+        _dropCell = new Dropout(options.Dropout);
+        _dropMlp = new Dropout(options.Dropout);
     }
 
     /// <inheritdoc/>
@@ -84,7 +88,8 @@ public sealed class CellBlock : SequenceBlock
             state.Position += T;
         }
         _x1 = Buffers.Ensure(_x1, n * D);
-        TensorPrimitives.Add(x.AsSpan(0, n * D), o.Output.Data.AsSpan(0, n * D), _x1);
+        _dropCell.Forward(o.Output.Data.AsSpan(0, n * D), _x1.AsSpan(0, n * D), training, rng);
+        TensorPrimitives.Add(x.AsSpan(0, n * D), _x1.AsSpan(0, n * D), _x1.AsSpan(0, n * D));
         _u2 = Buffers.Ensure(_u2, n * D);
         _ln2.Forward(_x1.AsSpan(0, n * D), n, _u2);
         _a = Buffers.Ensure(_a, n * _inner);
@@ -93,6 +98,7 @@ public sealed class CellBlock : SequenceBlock
         Gelu(_a.AsSpan(0, n * _inner), _g);
         _y = Buffers.Ensure(_y, n * D);
         _proj.Forward(_g.AsSpan(0, n * _inner), n, _y);
+        _dropMlp.Forward(_y.AsSpan(0, n * D), _y.AsSpan(0, n * D), training, rng);
         TensorPrimitives.Add(_y.AsSpan(0, n * D), _x1.AsSpan(0, n * D), _y.AsSpan(0, n * D));
         return _y;
     }
@@ -103,7 +109,9 @@ public sealed class CellBlock : SequenceBlock
         ArgumentNullException.ThrowIfNull(dy);
         int D = Width, n = _t * _b;
         _dg = Buffers.Ensure(_dg, n * _inner);
-        _proj.Backward(_g.AsSpan(0, n * _inner), dy.AsSpan(0, n * D), n, _dg);
+        _dDrop = Buffers.Ensure(_dDrop, n * D);
+        _dropMlp.Backward(dy.AsSpan(0, n * D), _dDrop.AsSpan(0, n * D));
+        _proj.Backward(_g.AsSpan(0, n * _inner), _dDrop.AsSpan(0, n * D), n, _dg);
         GeluBackward(_a.AsSpan(0, n * _inner), _dg.AsSpan(0, n * _inner));
         _du = Buffers.Ensure(_du, n * D);
         _fc.Backward(_u2.AsSpan(0, n * D), _dg.AsSpan(0, n * _inner), n, _du);
@@ -111,7 +119,7 @@ public sealed class CellBlock : SequenceBlock
         _ln2.Backward(_du.AsSpan(0, n * D), n, _dx1);
         TensorPrimitives.Add(_dx1.AsSpan(0, n * D), dy.AsSpan(0, n * D), _dx1.AsSpan(0, n * D));   // dL/dx'
         _dOut = Buffers.Ensure(_dOut, _t, _b, D);
-        _dx1.AsSpan(0, n * D).CopyTo(_dOut.Data);
+        _dropCell.Backward(_dx1.AsSpan(0, n * D), _dOut.Data);
         var g = _rnn.Backward(_dOut);
         _dx = Buffers.Ensure(_dx, n * D);
         _ln1.Backward(g.DInput.Data.AsSpan(0, n * D), n, _dx);

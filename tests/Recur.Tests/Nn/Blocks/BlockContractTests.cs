@@ -23,10 +23,10 @@ public sealed class BlockContractTests
         return data;
     }
 
-    private static (SequenceBlock Block, ParameterStore Store) Build(string kind, ulong seed = 1)
+    private static (SequenceBlock Block, ParameterStore Store) Build(string kind, ulong seed = 1, BlockOptions? options = null)
     {
         var store = new ParameterStore();
-        var block = BlockRegistry.Create(kind, store, "block", D, Options);
+        var block = BlockRegistry.Create(kind, store, "block", D, options ?? Options);
         block.Reset(new Rng(seed));
         // Perturb every parameter, so constants (gains 1, shifts 0) and zero starts are generic points too.
         var rng = new Rng(seed + 100);
@@ -66,6 +66,25 @@ public sealed class BlockContractTests
         foreach (var p in block.Parameters)
             GradCheck.Check($"{kind} {p.Name}", Loss, store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 10, h: 1e-3f);
         GradCheck.Check($"{kind} dx", Loss, x, 0, x.Length, dx, samples: 30, h: 1e-3f);
+    }
+
+    /// <summary>The same check in training with dropout 0.3 (the masks redrawn from one seed at every evaluation).</summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void GradientsMatchCentralDifferencesInTrainingWithDropout(string kind)
+    {
+        const int T = 5, B = 2;
+        var (block, store) = Build(kind, options: Options with { Dropout = 0.3f });
+        var x = Tensor.Randn(new Rng(13), 1f, T, B, D).Data;
+        var r = Tensor.Randn(new Rng(14), 1f, T, B, D).Data;
+        double Loss() => GradCheck.Dot(block.Forward(x, T, B, block.NewState(B), training: true, rng: new Rng(99)), r);
+        Loss();
+        store.ZeroGrad();
+        var dx = block.Backward(r).AsSpan(0, T * B * D).ToArray();
+        var grads = store.Grads.ToArray();
+        foreach (var p in block.Parameters)
+            GradCheck.Check($"{kind} {p.Name}", Loss, store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 6, h: 1e-3f);
+        GradCheck.Check($"{kind} dx", Loss, x, 0, x.Length, dx, samples: 20, h: 1e-3f);
     }
 
     [Theory]
