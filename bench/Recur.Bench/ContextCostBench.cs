@@ -35,7 +35,7 @@ internal static class ContextCostBench
         }
         int[] contexts = [1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15, 1 << 16];
         const int D = 256, L = 2, V = 65;
-        var plot = new LinePlot { Title = "sampling cost against context (width 256, 2 layers, 1 thread)", XLabel = "context (thousands of characters)", YLabel = "µs per character", LogY = true };
+        var plot = new LinePlot { Title = "sampling cost against context (width 256, 2 layers, 1 thread)", XLabel = "context (thousands of characters)", YLabel = "microseconds per character", LogY = true };
         Console.WriteLine($"{"model",-12} {"context",8} {"us/char",10} {"state bytes",14}");
         foreach (string name in models.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
