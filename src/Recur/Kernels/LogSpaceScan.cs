@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Recur.Kernels;
 
 /// <summary>
@@ -45,32 +43,6 @@ public static class LogSpaceScan
         job.Phase = 3;
         Run(parts, job);
         job.Release();
-    }
-
-    /// <summary>
-    /// <c>dst = log(exp(p) + exp(q))</c> elementwise, stable; <c>p = -inf</c> gives <c>q</c> (both <c>-inf</c> is not
-    /// supported: the scan's <c>lb</c> is always finite). <paramref name="tmp"/> is scratch; <paramref name="dst"/> may alias p or q.
-    /// </summary>
-    public static void LogAddExp(ReadOnlySpan<float> p, ReadOnlySpan<float> q, Span<float> dst, Span<float> tmp)
-    {
-        TensorPrimitives.Subtract(p, q, tmp);
-        TensorPrimitives.Abs(tmp, tmp);
-        TensorPrimitives.Negate(tmp, tmp);
-        TensorPrimitives.Exp(tmp, tmp);
-        TensorPrimitives.LogP1(tmp, tmp);
-        TensorPrimitives.Max(p, q, dst);
-        TensorPrimitives.Add(dst, tmp, dst);
-    }
-
-    /// <summary><c>dst = softplus(x) = log(1 + exp(x))</c>, stable for any <c>x</c>; <paramref name="tmp"/> is scratch (may not alias).</summary>
-    public static void Softplus(ReadOnlySpan<float> x, Span<float> dst, Span<float> tmp)
-    {
-        TensorPrimitives.Abs(x, tmp);
-        TensorPrimitives.Negate(tmp, tmp);
-        TensorPrimitives.Exp(tmp, tmp);
-        TensorPrimitives.LogP1(tmp, tmp);
-        TensorPrimitives.Max(x, 0f, dst);
-        TensorPrimitives.Add(dst, tmp, dst);
     }
 
     private static void Run(int parts, Job job)

@@ -164,8 +164,8 @@ public sealed class LruBlock : SequenceBlock
             {
                 int i = r * D + j;
                 w.Out[i] += dskip[j] * w.U[i];
-                w.G[i] = SsmMath.Gelu(w.Out[i]);
             }
+        GeluTanh.Forward(w.Out.AsSpan(0, n * D), w.G);
         _outProj.Forward(w.G, n, w.Y);
         for (int i = 0; i < n * D; i++) w.Y[i] += x[i];
         if (state is null) return;
@@ -194,12 +194,12 @@ public sealed class LruBlock : SequenceBlock
         _outProj.Backward(w.G, dy, n, _dg);
         // dout = dg ⊙ GELU'(out) (in place); dD = sum dout ⊙ u; du = dout ⊙ D
         var dskip = _d.Value; var dD = _d.Grad;
+        GeluTanh.Backward(w.Out.AsSpan(0, n * D), _dg.AsSpan(0, n * D));
         for (int r = 0; r < n; r++)
             for (int j = 0; j < D; j++)
             {
                 int i = r * D + j;
-                float g = _dg[i] * SsmMath.GeluGrad(w.Out[i]);
-                _dg[i] = g;
+                float g = _dg[i];
                 dD[j] += g * w.U[i];
                 _du[i] = g * dskip[j];
             }

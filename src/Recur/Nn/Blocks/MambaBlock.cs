@@ -173,7 +173,7 @@ public sealed class MambaBlock : SequenceBlock
         var bdt = _dtProj.Bias!.Value;
         for (int r = 0; r < n; r++) bdt.CopyTo(w.DtPre.AsSpan(r * Di, Di));
         Gemm.Sgemm(false, true, n, Di, R, 1f, w.Dbl, P, _dtProj.Weight.Value, R, 1f, w.DtPre, Di, Threads);
-        for (int i = 0; i < n * Di; i++) w.Delta[i] = SsmMath.Softplus(w.DtPre[i]);
+        for (int i = 0; i < n * Di; i++) w.Delta[i] = ScanMath.Softplus(w.DtPre[i]);
         // h (B, N, Di) from the state's (B, Di, N)
         if (state is null) Array.Clear(w.H);
         else Transpose(state["h"], w.H, B, Di, N);

@@ -3,30 +3,13 @@ using System.Numerics.Tensors;
 namespace Recur.Nn.Blocks;
 
 /// <summary>
-/// Elementwise pieces the state-space blocks share (<see cref="LruBlock"/>, <see cref="MambaBlock"/>): the tanh
-/// GELU, SiLU and softplus with their derivatives, and a layer norm over rows that caches nothing (the
+/// Elementwise pieces the state-space blocks share (<see cref="LruBlock"/>, <see cref="MambaBlock"/>): SiLU and its
+/// derivative, and a layer norm over rows that caches nothing (the
 /// per-token <c>Step</c> uses it so it does not overwrite what a pending <c>Backward</c> needs; it does the
 /// same arithmetic as <see cref="LayerNorm.Forward"/>).
 /// </summary>
 internal static class SsmMath
 {
-    private const float GeluC = 0.7978845608028654f; // sqrt(2 / pi)
-    private const float GeluA = 0.044715f;
-
-    /// <summary><c>gelu(x) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))</c> (the tanh form, JAX's default, which the LRU's code uses).</summary>
-    public static float Gelu(float x)
-    {
-        float t = MathF.Tanh(GeluC * (x + GeluA * x * x * x));
-        return 0.5f * x * (1f + t);
-    }
-
-    /// <summary>The derivative of <see cref="Gelu"/>: <c>(1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)</c>.</summary>
-    public static float GeluGrad(float x)
-    {
-        float t = MathF.Tanh(GeluC * (x + GeluA * x * x * x));
-        return 0.5f * (1f + t) + 0.5f * x * (1f - t * t) * GeluC * (1f + 3f * GeluA * x * x);
-    }
-
     /// <summary><c>sigmoid(x) = 1 / (1 + exp(-x))</c>.</summary>
     public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 
@@ -40,8 +23,6 @@ internal static class SsmMath
         return s * (1f + x * (1f - s));
     }
 
-    /// <summary><c>softplus(x) = max(x, 0) + log(1 + exp(-|x|))</c>; its derivative is <see cref="Sigmoid"/>.</summary>
-    public static float Softplus(float x) => MathF.Max(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
 
     /// <summary>
     /// Layer norm of the <paramref name="n"/> rows of <c>x (n, C)</c> into <c>y</c> with <paramref name="norm"/>'s
