@@ -22,7 +22,7 @@ internal sealed class ClassifyCommand : ICommand
         .Where(s => s.Flag is not ("embed" or "weight-drop" or "highway" or "seq-length" or "test-frac" or "sample-every")).ToArray();
 
     public string Name => "classify";
-    public string Summary => "classify Fashion-MNIST images read as sequences of rows (many-to-one)";
+    public string Summary => "classify Fashion-MNIST images: read as sequences of rows (many-to-one), or by a CNN (--model cnn)";
     public string Usage => UsageText.Replace("{{OPTIONS}}", TrainingOptionsCli.Usage(Defaults, Specs,
         new Dictionary<string, string> { ["eval-every"] = "or once per epoch when not given", ["val-frac"] = "the last 5,000 of 60,000 training images" }));
 
@@ -33,6 +33,9 @@ internal sealed class ClassifyCommand : ICommand
         of non-sequence data): each 28x28 image is 28 time steps of 28-pixel rows, and the last hidden state
         goes through a linear layer to the 10 classes. At the end the best checkpoint is scored on the test
         images: accuracy, the confusion matrix, and misclassified.png in the run folder.
+        --model cnn trains a convolutional network instead (the encoder image captioning starts from):
+        --layers stages of 3x3 convolutions (32, 64, 128, ... channels) each with ReLU and 2x2 max pooling,
+        then a fully connected layer of --hidden units with ReLU, dropout before and after it, and the head.
         DIR holds the IDX files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
         t10k-labels-idx1-ubyte (each may be .gz); default /usr/share/datasets/fashion-mnist, installed by
         apt-get install dataset-fashion-mnist.

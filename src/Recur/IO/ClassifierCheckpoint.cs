@@ -6,7 +6,7 @@ using Recur.Training;
 namespace Recur.IO;
 
 /// <summary>A classifier checkpoint read back: the model with its weights, the class names and what the run recorded.</summary>
-public sealed record LoadedClassifier(SequenceClassifier Model, IReadOnlyList<string> ClassNames, string Directory,
+public sealed record LoadedClassifier(IImageClassifier Model, IReadOnlyList<string> ClassNames, string Directory,
     string? RunDirectory, TrainOptions? Training, CheckpointProgress? Progress, DataInfo? Data)
 {
     /// <summary>Path of the checkpoint's <c>state.safetensors</c>.</summary>
@@ -14,9 +14,11 @@ public sealed record LoadedClassifier(SequenceClassifier Model, IReadOnlyList<st
 }
 
 /// <summary>
-/// Sequence-classifier checkpoints (<c>recur classify</c>): the same run folder and checkpoint folders as
+/// Image-classifier checkpoints (<c>recur classify</c>): the same run folder and checkpoint folders as
 /// <see cref="Checkpoint"/> (<c>best/</c>, <c>latest/</c>, atomic swaps, <c>state.safetensors</c>), with
-/// <c>model.safetensors</c> holding <c>rnn.*</c> and <c>head.*</c> under PyTorch's names and
+/// <c>model.safetensors</c> holding PyTorch's names (<c>rnn.*</c> and <c>head.*</c> for a <see cref="SequenceClassifier"/>;
+/// <c>conv0.*</c>, ..., <c>fc.*</c>, <c>head.*</c> for a <see cref="ConvNet"/>, whose model section says
+/// <c>"architecture": "cnn"</c>) and
 /// <c>config.json</c> = <c>{"format": "recur-classifier", "version": 1, "task": "classify", "model": {...},
 /// "classes": [...], "training": {...}, "progress": {...}, "data": {...}}</c>.
 /// </summary>
@@ -29,7 +31,7 @@ public static class ClassifierCheckpoint
     public const string Format = "recur-classifier";
 
     /// <summary>Writes the model's <c>model.safetensors</c> and <c>config.json</c> into <paramref name="directory"/>.</summary>
-    public static void WriteModelFiles(string directory, SequenceClassifier model, IReadOnlyList<string> classNames,
+    public static void WriteModelFiles(string directory, IImageClassifier model, IReadOnlyList<string> classNames,
         TrainOptions? training, CheckpointProgress? progress, DataInfo? data)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -43,7 +45,7 @@ public static class ClassifierCheckpoint
             w.WriteNumber("version", Checkpoint.Version);
             w.WriteString("task", TaskName);
             w.WritePropertyName("model");
-            JsonSerializer.Serialize(w, model.Config, Checkpoint.JsonOptions);
+            JsonSerializer.Serialize(w, model.ConfigRecord, model.ConfigRecord.GetType(), Checkpoint.JsonOptions);
             w.WriteStartArray("classes");
             foreach (var c in classNames) w.WriteStringValue(c);
             w.WriteEndArray();
@@ -65,7 +67,7 @@ public static class ClassifierCheckpoint
         string dir = Checkpoint.Resolve(runOrCheckpointDir, prefer);
         string path = Path.Combine(dir, Checkpoint.ConfigFile);
         byte[] bytes = Checkpoint.ReadConfigBytes(path);
-        SequenceClassifierConfig config;
+        IImageClassifier model;
         string[] classes;
         TrainOptions? training;
         CheckpointProgress? progress;
@@ -78,14 +80,10 @@ public static class ClassifierCheckpoint
                 throw new CheckpointFormatException($"{path}: not a Recur classifier config (\"format\" should be \"{Format}\").");
             if (!root.TryGetProperty("version", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int version) || version != Checkpoint.Version)
                 throw new CheckpointFormatException($"{path}: \"version\" should be {Checkpoint.Version}.");
-            config = Checkpoint.Section<SequenceClassifierConfig>(root, "model", path, required: true)!;
-            try { config.Validate(); }
-            catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: model config is invalid: {e.Message}", e); }
-            if (config.Hidden > 65536 || config.Layers > 256 || config.InputSize > 1 << 20 || config.Classes > 1 << 20)
-                throw new CheckpointFormatException($"{path}: model config is out of range; the file is corrupted.");
-            if (!root.TryGetProperty("classes", out var c) || c.ValueKind != JsonValueKind.Array || c.GetArrayLength() != config.Classes
+            model = ReadModel(root, path);
+            if (!root.TryGetProperty("classes", out var c) || c.ValueKind != JsonValueKind.Array || c.GetArrayLength() != model.Classes
                 || c.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
-                throw new CheckpointFormatException($"{path}: \"classes\" should list {config.Classes} names.");
+                throw new CheckpointFormatException($"{path}: \"classes\" should list {model.Classes} names.");
             classes = c.EnumerateArray().Select(e => e.GetString()!).ToArray();
             training = Checkpoint.Section<TrainOptions>(root, "training", path, required: false);
             progress = Checkpoint.Section<CheckpointProgress>(root, "progress", path, required: false);
@@ -97,10 +95,9 @@ public static class ClassifierCheckpoint
         string modelPath = Path.Combine(dir, Checkpoint.ModelFile);
         if (!File.Exists(modelPath)) throw new CheckpointFormatException($"{modelPath}: missing; the checkpoint has a {Checkpoint.ConfigFile} but no weights.");
         var weights = SafeTensors.Read(modelPath);
-        var model = new SequenceClassifier(config);
         var names = model.Store.Parameters.Select(p => p.Name).ToHashSet();
         foreach (var name in weights.Tensors.Keys)
-            if (!names.Contains(name)) throw new CheckpointFormatException($"{modelPath}: holds '{name}', which this {config.Cell} classifier does not have.");
+            if (!names.Contains(name)) throw new CheckpointFormatException($"{modelPath}: holds '{name}', which this classifier ({model.Summary}) does not have.");
         foreach (var p in model.Store.Parameters)
         {
             if (!weights.Tensors.TryGetValue(p.Name, out var t)) throw new CheckpointFormatException($"{modelPath}: '{p.Name}' is missing.");
@@ -110,5 +107,31 @@ public static class ClassifierCheckpoint
         foreach (float x in model.Store.Values)
             if (!float.IsFinite(x)) throw new CheckpointFormatException($"{modelPath}: holds NaN or infinite weights; the model cannot be used.");
         return new LoadedClassifier(model, classes, dir, Checkpoint.RunDirectoryOf(dir), training, progress, data);
+    }
+
+    /// <summary>The model the config's <c>"model"</c> section describes (zero weights), validated and bounded.</summary>
+    private static IImageClassifier ReadModel(JsonElement root, string path)
+    {
+        bool cnn = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.Object
+            && m.TryGetProperty("architecture", out var a) && a.ValueKind == JsonValueKind.String && a.GetString() == ConvNetConfig.Name;
+        try
+        {
+            if (cnn)
+            {
+                var config = Checkpoint.Section<ConvNetConfig>(root, "model", path, required: true)!;
+                config.Validate();
+                long weights = 0; int cin = config.InChannels;
+                foreach (int ch in config.Channels) { weights += (long)ch * cin * config.Kernel * config.Kernel; cin = ch; }
+                weights += (long)config.Channels[^1] * config.GridSize(config.Rows) * config.GridSize(config.Cols) * Math.Max(1, config.Fc) + (long)Math.Max(1, config.Fc) * config.Classes;
+                if (weights > 1L << 30) throw new CheckpointFormatException($"{path}: model config is out of range; the file is corrupted.");
+                return new ConvNet(config);
+            }
+            var rnn = Checkpoint.Section<SequenceClassifierConfig>(root, "model", path, required: true)!;
+            rnn.Validate();
+            if (rnn.Hidden > 65536 || rnn.Layers > 256 || rnn.InputSize > 1 << 20 || rnn.Classes > 1 << 20)
+                throw new CheckpointFormatException($"{path}: model config is out of range; the file is corrupted.");
+            return new SequenceClassifier(rnn);
+        }
+        catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: model config is invalid: {e.Message}", e); }
     }
 }

@@ -12,4 +12,10 @@ public static class Reduce
         var a = acc.Slice(0, cols);
         for (int r = 0; r < rows; r++) TensorPrimitives.Add(a, x.Slice(r * ld, cols), a);
     }
+
+    /// <summary><c>acc[r] += sum_j x[r, j]</c>: each row's sum of an <c>(rows, cols)</c> row-major matrix.</summary>
+    public static void SumColumns(ReadOnlySpan<float> x, int rows, int cols, Span<float> acc)
+    {
+        for (int r = 0; r < rows; r++) acc[r] += TensorPrimitives.Sum(x.Slice(r * cols, cols));
+    }
 }

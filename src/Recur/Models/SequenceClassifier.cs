@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Recur.Data;
 using Recur.Nn;
 using Recur.Nn.Cells;
 
@@ -52,7 +53,7 @@ public sealed record SequenceClassifierConfig
 /// stack as the gradient on its final hidden state (every other step's output gradient is zero), then BPTT.
 /// </para>
 /// </summary>
-public sealed class SequenceClassifier
+public sealed class SequenceClassifier : IImageClassifier
 {
     private readonly Recurrent _rnn;
     private readonly Linear _head;
@@ -76,6 +77,37 @@ public sealed class SequenceClassifier
 
     /// <summary>All parameters and gradients.</summary>
     public ParameterStore Store { get; }
+
+    /// <inheritdoc/>
+    public int Classes => Config.Classes;
+
+    /// <inheritdoc/>
+    public object ConfigRecord => Config;
+
+    /// <inheritdoc/>
+    public string Summary => $"{Config.Cell} hidden {Config.Hidden} x {Config.Layers} layer(s) over rows of {Config.InputSize} pixels";
+
+    /// <inheritdoc/>
+    public void CheckImageSize(int rows, int cols)
+    {
+        if (cols != Config.InputSize)
+            throw new ArgumentException($"the images have {cols} columns but the model reads steps of {Config.InputSize}.");
+    }
+
+    /// <inheritdoc/>
+    public Tensor NewInput(LabeledImages set, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        return new Tensor(set.Rows, batch, set.Cols);
+    }
+
+    /// <inheritdoc/>
+    public void FillInput(LabeledImages set, ReadOnlySpan<int> indices, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(x);
+        set.FillBatch(indices, x.Span);
+    }
 
     /// <summary>The recurrent stack.</summary>
     public Recurrent Rnn => _rnn;

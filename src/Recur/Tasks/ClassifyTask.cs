@@ -8,9 +8,9 @@ using Recur.Training;
 namespace Recur.Tasks;
 
 /// <summary>
-/// Many-to-one classification of images read as sequences (<c>recur classify</c>): each <c>R x C</c> image is
-/// <c>R</c> time steps of <c>C</c> pixels (scaled to [0, 1]), the <see cref="SequenceClassifier"/> reads them and
-/// predicts the class from its last hidden state. An epoch visits the training images in an order shuffled
+/// Classification of labelled images (<c>recur classify</c>), pixels scaled to [0, 1]: by a
+/// <see cref="SequenceClassifier"/>, which reads each <c>R x C</c> image as <c>R</c> time steps of <c>C</c> pixels and
+/// predicts the class from its last hidden state (many-to-one), or by a <see cref="ConvNet"/>, which reads the grid. An epoch visits the training images in an order shuffled
 /// from the run's seed and the epoch number (so a resumed run draws the same batches), in batches of
 /// <see cref="TrainOptions.BatchSize"/> (the last partial batch is skipped, as PyTorch's <c>drop_last</c>).
 /// Evaluation reports the mean cross-entropy and the accuracy on the validation images.
@@ -22,24 +22,23 @@ public sealed class ClassifyTask : ITrainingTask
     private int _epoch = -1, _next;
 
     /// <summary>The task: <paramref name="model"/> trained on <paramref name="train"/>, evaluated on <paramref name="validation"/>.</summary>
-    public ClassifyTask(TrainOptions options, LabeledImages train, LabeledImages validation, IReadOnlyList<string> classNames, SequenceClassifier model, DataInfo data)
+    public ClassifyTask(TrainOptions options, LabeledImages train, LabeledImages validation, IReadOnlyList<string> classNames, IImageClassifier model, DataInfo data)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
         ArgumentNullException.ThrowIfNull(classNames);
         ArgumentNullException.ThrowIfNull(model);
-        if (train.Cols != model.Config.InputSize)
-            throw new ArgumentException($"the images have {train.Cols} columns but the model reads steps of {model.Config.InputSize}.");
+        model.CheckImageSize(train.Rows, train.Cols);
         if (train.Count < options.BatchSize)
             throw new ArgumentException($"the training split has {train.Count} image(s), fewer than --batch-size {options.BatchSize}.");
-        if (classNames.Count != model.Config.Classes)
-            throw new ArgumentException($"{classNames.Count} class names for a model of {model.Config.Classes} classes.");
+        if (classNames.Count != model.Classes)
+            throw new ArgumentException($"{classNames.Count} class names for a model of {model.Classes} classes.");
         Options = options; Train = train; Validation = validation; ClassNames = classNames; Model = model; Data = data;
         _order = new int[train.Count];
         _batch = new int[options.BatchSize];
         _labels = new int[options.BatchSize];
-        _x = new Tensor(train.Rows, options.BatchSize, train.Cols);
+        _x = model.NewInput(train, options.BatchSize);
         Position = new StreamPosition(0, 0);
     }
 
@@ -59,7 +58,7 @@ public sealed class ClassifyTask : ITrainingTask
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>The model.</summary>
-    public SequenceClassifier Model { get; }
+    public IImageClassifier Model { get; }
 
     /// <summary>Where the images came from (recorded in checkpoints).</summary>
     public DataInfo Data { get; }
@@ -132,7 +131,7 @@ public sealed class ClassifyTask : ITrainingTask
         if (_epoch < 0) Shuffle(0);
         int B = Options.BatchSize;
         _order.AsSpan(_next * B, B).CopyTo(_batch);
-        Train.FillBatch(_batch, _x.Span);
+        Model.FillInput(Train, _batch, _x);
         Train.FillLabels(_batch, _labels);
         if (++_next == BatchesPerEpoch) { Shuffle(_epoch + 1); _next = 0; }
         return Model.TrainStep(_x, _labels, rng);
@@ -149,26 +148,26 @@ public sealed class ClassifyTask : ITrainingTask
     /// Scores <paramref name="model"/> on every image of <paramref name="set"/> (in batches of up to 500): mean
     /// cross-entropy, accuracy, the confusion matrix <c>[true, predicted]</c> and each image's prediction.
     /// </summary>
-    public static ClassifierScore Score(SequenceClassifier model, LabeledImages set)
+    public static ClassifierScore Score(IImageClassifier model, LabeledImages set)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(set);
-        int K = model.Config.Classes, N = set.Count;
+        int K = model.Classes, N = set.Count;
         var confusion = new long[K, K];
         var predicted = new int[N];
         double loss = 0;
         long correct = 0;
         const int chunk = 500;
         int full = Math.Min(chunk, N);
-        Tensor x = new(set.Rows, Math.Max(1, full), set.Cols); // (T, b, C), reused while chunks are whole
+        Tensor x = model.NewInput(set, Math.Max(1, full)); // reused while chunks are whole
         var idx = new int[full];
         var y = new int[full];
         for (int start = 0; start < N; start += chunk)
         {
             int b = Math.Min(chunk, N - start);
-            if (b != idx.Length) { x = new Tensor(set.Rows, b, set.Cols); idx = new int[b]; y = new int[b]; }
+            if (b != idx.Length) { x = model.NewInput(set, b); idx = new int[b]; y = new int[b]; }
             for (int i = 0; i < b; i++) idx[i] = start + i;
-            set.FillBatch(idx, x.Span);
+            model.FillInput(set, idx, x);
             set.FillLabels(idx, y);
             var logits = model.Forward(x);
             loss += SoftmaxCrossEntropy.Loss<float>(logits.Data, b, K, y) * b;
@@ -206,9 +205,8 @@ public sealed class ClassifyTask : ITrainingTask
     /// <inheritdoc/>
     public string Describe()
     {
-        var c = Model.Config;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{c.Cell} hidden {c.Hidden} x {c.Layers} layer(s) over {Train.Rows} steps of {Train.Cols} pixels, {c.Classes} classes, {Store.Count:N0} parameters; train {Train.Count:N0} / val {Validation.Count:N0} images; batch {Options.BatchSize}");
+            $"{Model.Summary}, {Train.Rows}x{Train.Cols} images, {Model.Classes} classes, {Store.Count:N0} parameters; train {Train.Count:N0} / val {Validation.Count:N0} images; batch {Options.BatchSize}");
     }
 
     /// <inheritdoc/>

@@ -6,7 +6,8 @@ using Recur.Tasks;
 namespace Recur.Training;
 
 /// <summary>
-/// <c>recur classify</c>: a <see cref="SequenceClassifier"/> on <see cref="ClassifyTask"/> on the one <see cref="Trainer"/>.
+/// <c>recur classify</c>: a <see cref="SequenceClassifier"/> or, for <c>--model cnn</c>, a <see cref="ConvNet"/>, on
+/// <see cref="ClassifyTask"/> on the one <see cref="Trainer"/>.
 /// The last <see cref="TrainOptions.ValFrac"/> of the training images are held out for validation.
 /// </summary>
 public static class ClassifyTrainer
@@ -21,6 +22,28 @@ public static class ClassifyTrainer
         Classes = classes,
         Dropout = (float)o.Dropout,
     };
+
+    /// <summary>
+    /// The convolutional classifier <c>--model cnn</c> describes for <paramref name="rows"/> x <paramref name="cols"/> grey
+    /// images: <c>--layers</c> stages of 3x3 convolutions with 32, 64, 128, ... channels, each with ReLU and 2x2 max
+    /// pooling; a fully connected layer of <c>--hidden</c> units; <c>--dropout</c> before and after it.
+    /// </summary>
+    public static ConvNetConfig ConvConfig(TrainOptions o, int rows, int cols, int classes) => new()
+    {
+        Rows = rows,
+        Cols = cols,
+        Channels = [.. Enumerable.Range(0, o.Layers).Select(k => 32 << Math.Min(k, 7))],
+        Fc = o.Hidden,
+        Classes = classes,
+        Dropout = (float)o.Dropout,
+    };
+
+    /// <summary>The model the options describe: a <see cref="ConvNet"/> for <c>--model cnn</c>, else a <see cref="SequenceClassifier"/>.</summary>
+    public static IImageClassifier NewModel(TrainOptions o, int rows, int cols, int classes)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        return o.Model == ConvNetConfig.Name ? new ConvNet(ConvConfig(o, rows, cols, classes)) : new SequenceClassifier(ModelConfig(o, cols, classes));
+    }
 
     /// <summary>Splits <paramref name="images"/> into training and validation images (the last <c>valFrac</c>).</summary>
     public static (LabeledImages Train, LabeledImages Validation) Split(LabeledImages images, double valFrac)
@@ -54,7 +77,7 @@ public static class ClassifyTrainer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(images);
         options.Validate();
-        var model = new SequenceClassifier(ModelConfig(options, images.Cols, classNames.Count));
+        var model = NewModel(options, images.Rows, images.Cols, classNames.Count);
         var rng = new Rng(options.Seed);
         model.Reset(rng, options.InitialForgetBias);
         var data = new DataInfo(source, images.Count, Checkpoint.TokenChecksum(images.Labels.Select(b => (int)b).ToArray()));

@@ -1,5 +1,6 @@
 using Recur.Data;
 using Recur.IO;
+using Recur.Models;
 using Recur.Tasks;
 using Recur.Training;
 using Xunit;
@@ -81,5 +82,74 @@ public sealed class ClassifyTaskTests : IDisposable
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"hidden\": 16", "\"hidden\": 17"));
         var w = Assert.Throws<CheckpointFormatException>(() => ClassifierCheckpoint.Load(run));
         Assert.Contains("shape", w.Message);
+    }
+}
+
+/// <summary><c>recur classify --model cnn</c>: the convolutional classifier on the same task, trainer and checkpoints.</summary>
+public sealed class ConvClassifyTaskTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "recur-cnn-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static TrainOptions Cnn { get; } = new()
+    {
+        Model = "cnn", Layers = 2, Hidden = 16, Dropout = 0.2, BatchSize = 32, Optimizer = "adam", LearningRate = 2e-3,
+        EvalEvery = 5, ValFrac = 0.2, Threads = 1,
+    };
+
+    [Fact]
+    public void TrainsLowersTheLossAndRoundTripsThroughItsCheckpoint()
+    {
+        var (train, test) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        string run = Path.Combine(_dir, "run");
+        var t = ClassifyTrainer.Create(Cnn with { MaxIters = 30 }, train, FashionMnist.ClassNames, ClassifyTaskTests.SampleDir);
+        t.OutputDirectory = run;
+        t.Run();
+        Assert.IsType<ConvNet>(((ClassifyTask)t.Task).Model);
+        Assert.True(t.TrainLosses.Skip(25).Average() < t.TrainLosses.Take(5).Average() - 0.3, $"{t.TrainLosses[0]} -> {t.TrainLosses[^1]}");
+        var ck = ClassifierCheckpoint.Load(run, CheckpointKind.Latest);
+        var net = Assert.IsType<ConvNet>(ck.Model);
+        Assert.Equal(new[] { 32, 64 }, net.Config.Channels);
+        Assert.Equal(t.Task.Store.Values, net.Store.Values);
+        var a = ClassifyTask.Score(((ClassifyTask)t.Task).Model, test);
+        var b = ClassifyTask.Score(net, test);
+        Assert.Equal(a.Predicted, b.Predicted);
+        Assert.Equal(a.Loss, b.Loss);
+    }
+
+    [Fact]
+    public void ResumeIsBitIdentical()
+    {
+        var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        var o = Cnn with { MaxIters = 12, Hidden = 8, Layers = 1 };
+        var straight = ClassifyTrainer.Create(o, train, FashionMnist.ClassNames, ClassifyTaskTests.SampleDir);
+        straight.Run();
+        string run = Path.Combine(_dir, "resume");
+        var first = ClassifyTrainer.Create(o with { MaxIters = 5 }, train, FashionMnist.ClassNames, ClassifyTaskTests.SampleDir);
+        first.OutputDirectory = run;
+        first.Run();
+        var second = ClassifyTrainer.Resume(ClassifierCheckpoint.Load(run, CheckpointKind.Latest), train, o);
+        second.Run();
+        Assert.Equal(straight.TrainLosses, second.TrainLosses);
+        Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);
+    }
+
+    [Fact]
+    public void ACnnConfigThatDoesNotFitItsWeightsIsRefused()
+    {
+        var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        string run = Path.Combine(_dir, "bad");
+        var t = ClassifyTrainer.Create(Cnn with { MaxIters = 1, Hidden = 8, Layers = 1 }, train, FashionMnist.ClassNames, ClassifyTaskTests.SampleDir);
+        t.OutputDirectory = run;
+        t.Run();
+        string config = Path.Combine(run, "best", Checkpoint.ConfigFile);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"fc\": 8", "\"fc\": 9"));
+        Assert.Contains("shape", Assert.Throws<CheckpointFormatException>(() => ClassifierCheckpoint.Load(run)).Message);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"kernel\": 3", "\"kernel\": 4"));
+        Assert.Contains("kernel", Assert.Throws<CheckpointFormatException>(() => ClassifierCheckpoint.Load(run)).Message);
     }
 }
