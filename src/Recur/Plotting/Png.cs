@@ -6,7 +6,7 @@ using Recur.IO;
 namespace Recur.Plotting;
 
 /// <summary>
-/// A minimal PNG encoder for 8-bit RGBA images (colour type 6, no interlace). Each scanline is
+/// A minimal PNG encoder for 8-bit RGBA (colour type 6), RGB (2) and grey (0) images, no interlace. Each scanline is
 /// stored with filter type 0 (None) and the whole image is zlib-compressed into one <c>IDAT</c>
 /// chunk; chunks carry the CRC-32 (ISO 3309, polynomial 0xEDB88320) of their type and data.
 /// </summary>
@@ -18,13 +18,26 @@ public static class Png
     /// Encodes <paramref name="rgba"/> (<c>height</c> rows of <c>width</c> pixels, top row first,
     /// 4 bytes R, G, B, A per pixel) as a PNG file image.
     /// </summary>
-    public static byte[] Encode(ReadOnlySpan<byte> rgba, int width, int height)
+    public static byte[] Encode(ReadOnlySpan<byte> rgba, int width, int height) => Encode(rgba, width, height, 4);
+
+    /// <summary>Encodes an 8-bit grey or RGB <paramref name="image"/> (colour type 0 or 2).</summary>
+    public static byte[] Encode(Imaging.PixelImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return Encode(image.Pixels, image.Width, image.Height, image.Channels);
+    }
+
+    /// <summary>Encodes and writes a grey or RGB image to <paramref name="path"/> atomically.</summary>
+    public static void Save(string path, Imaging.PixelImage image) => AtomicFile.WriteAllBytes(path, Encode(image));
+
+    private static byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, int channels)
     {
         Guard.Positive(width, nameof(width));
         Guard.Positive(height, nameof(height));
-        long rowBytes = 4L * width;
-        if (rowBytes * height != rgba.Length)
-            throw new ArgumentException($"rgba has {rgba.Length} bytes, a {width}x{height} RGBA image needs {rowBytes * height}.", nameof(rgba));
+        long rowBytes = (long)channels * width;
+        if (rowBytes * height != pixels.Length)
+            throw new ArgumentException($"the pixels are {pixels.Length} bytes, a {width}x{height} image of {channels} channel(s) needs {rowBytes * height}.", nameof(pixels));
+        var rgba = pixels;
 
         using var output = new MemoryStream();
         output.Write(Signature);
@@ -33,7 +46,7 @@ public static class Png
         BinaryPrimitives.WriteUInt32BigEndian(ihdr, (uint)width);
         BinaryPrimitives.WriteUInt32BigEndian(ihdr[4..], (uint)height);
         ihdr[8] = 8;  // bit depth
-        ihdr[9] = 6;  // colour type: RGBA
+        ihdr[9] = channels switch { 1 => 0, 3 => 2, _ => 6 }; // colour type: grey, RGB, RGBA
         ihdr[10] = 0; // compression: deflate
         ihdr[11] = 0; // filter method 0
         ihdr[12] = 0; // no interlace
