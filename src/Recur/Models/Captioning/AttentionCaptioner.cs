@@ -1,0 +1,359 @@
+using System.Numerics.Tensors;
+using Recur.Kernels;
+using Recur.Nn;
+
+namespace Recur.Models.Captioning;
+
+/// <summary>
+/// Show, Attend and Tell (Xu et al. 2015) over the feature grid <c>a (B, L, D)</c>: an LSTM whose state starts from the
+/// mean annotation, <c>h_0 = W_h ā + b_h</c>, <c>c_0 = W_c ā + b_c</c> (<c>init_h</c>, <c>init_c</c>), and at each word
+/// <list type="number">
+/// <item>attends from <c>h_{t-1}</c> (<see cref="AdditiveAttention"/> <c>att</c>): weights <c>α_t (L)</c>, context <c>ẑ_t</c>;</item>
+/// <item>gates the context with the scalar <c>β_t = σ(w_β · h_{t-1} + b_β)</c> (<c>gate</c>): <c>z_t = β_t ẑ_t</c>;</item>
+/// <item>steps the LSTM (<c>lstm</c>, an <c>nn.LSTMCell</c>: <c>weight_ih (4H, E+D)</c>, <c>weight_hh</c>, <c>bias_ih</c>,
+/// <c>bias_hh</c>; gates i, f, g, o) on <c>[E y_{t-1} ; z_t]</c>;</item>
+/// <item>predicts the next word from <c>[h_t ; z_t]</c> (<c>head</c>, <c>nn.Linear(H + D, V)</c>).</item>
+/// </list>
+/// The loss is the mean cross-entropy per word plus the doubly stochastic regulariser
+/// <c>λ/B Σ_b Σ_i (1 - Σ_t α_bti)²</c> over each caption's steps up to its <c>&lt;END&gt;</c>.
+/// </summary>
+public sealed class AttentionCaptioner : ICaptioner
+{
+    private readonly Embedding _embed;
+    private readonly Linear _initH, _initC, _gate, _head;
+    private readonly AdditiveAttention _att;
+    private readonly Parameter _wih, _whh, _bih, _bhh;
+    private int[] _inputs = [], _targets = [];
+    private int _t, _bsz;
+    // Per-step caches, time-major: h and c (T+1, B, H) with step 0 the initial state; gates after their nonlinearity
+    // (T, B, 4H); tanh(c_t) (T, B, H); ẑ, z (T, B, D); β (T, B); the LSTM input x (T, B, E+D); the head input [h; z] (T, B, H+D).
+    private float[] _h = [], _c = [], _gates = [], _tanhC = [], _zhat = [], _z = [], _beta = [], _x = [], _hz = [];
+    private float[] _mean = [], _logits = [], _dhz = [], _dh = [], _dc = [], _dgates = [], _dx = [], _dz = [], _dhPrev = [], _colsum = [], _dalpha = [], _pre = [];
+
+    public AttentionCaptioner(CaptionerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (config.Kind != "attention") throw new ArgumentException($"an attention captioner has kind attention, not {config.Kind}.");
+        Config = config;
+        Store = new ParameterStore();
+        int V = config.Vocab, E = config.Embed, H = config.Hidden, D = config.FeatureDim;
+        _embed = new Embedding(Store, "embed", V, E);
+        _initH = new Linear(Store, "init_h", D, H);
+        _initC = new Linear(Store, "init_c", D, H);
+        _att = new AdditiveAttention(Store, "att", D, H, config.AttentionDim);
+        _gate = new Linear(Store, "gate", H, 1);
+        _wih = Store.Add("lstm.weight_ih", 4 * H, E + D);
+        _whh = Store.Add("lstm.weight_hh", 4 * H, H);
+        _bih = Store.Add("lstm.bias_ih", 4 * H);
+        _bhh = Store.Add("lstm.bias_hh", 4 * H);
+        _head = new Linear(Store, "head", H + D, V);
+    }
+
+    /// <inheritdoc/>
+    public CaptionerConfig Config { get; }
+
+    /// <inheritdoc/>
+    public ParameterStore Store { get; }
+
+    /// <inheritdoc/>
+    public int Threads
+    {
+        get => _head.Threads;
+        set { _head.Threads = value; _initH.Threads = value; _initC.Threads = value; _att.Threads = value; _threads = value; }
+    }
+
+    private int _threads = 1;
+
+    /// <inheritdoc/>
+    public void Reset(Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        _embed.Reset(rng);
+        _initH.Reset(rng);
+        _initC.Reset(rng);
+        _att.Reset(rng);
+        _gate.Reset(rng);
+        float bound = 1f / MathF.Sqrt(Config.Hidden); // nn.LSTMCell's default
+        foreach (var p in new[] { _wih, _whh, _bih, _bhh }) rng.FillUniform(p.Value, -bound, bound);
+        _head.Reset(rng);
+    }
+
+    /// <summary>The attention weights <c>(B, L)</c> of step <paramref name="t"/> of the last forward.</summary>
+    public ReadOnlySpan<float> AttentionWeights(int t) => _att.Weights(t);
+
+    private void CheckFeatures(Tensor features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.Rank != 3 || features.Shape[1] != Config.Locations || features.Shape[2] != Config.FeatureDim)
+            throw new ArgumentException($"features have shape {features.ShapeString}, expected (B, {Config.Locations}, {Config.FeatureDim}).");
+    }
+
+    /// <summary>Sizes the caches for <paramref name="T"/> steps of <paramref name="B"/> rows, computes the initial state and begins the attention.</summary>
+    private void Begin(Tensor features, int T, int B)
+    {
+        int H = Config.Hidden, D = Config.FeatureDim, E = Config.Embed, L = Config.Locations, V = Config.Vocab;
+        _t = T; _bsz = B;
+        _h = Buffers.Ensure(_h, (T + 1) * B * H); _c = Buffers.Ensure(_c, (T + 1) * B * H);
+        _gates = Buffers.Ensure(_gates, T * B * 4 * H); _tanhC = Buffers.Ensure(_tanhC, T * B * H);
+        _zhat = Buffers.Ensure(_zhat, T * B * D); _z = Buffers.Ensure(_z, T * B * D); _beta = Buffers.Ensure(_beta, T * B);
+        _x = Buffers.Ensure(_x, T * B * (E + D)); _hz = Buffers.Ensure(_hz, T * B * (H + D));
+        _logits = Buffers.Ensure(_logits, T * B * V);
+        _pre = Buffers.Ensure(_pre, B * 4 * H);
+        _mean = Buffers.Ensure(_mean, B * D);
+        var a = features.Data;
+        for (int b = 0; b < B; b++)
+        {
+            var m = _mean.AsSpan(b * D, D);
+            m.Clear();
+            for (int i = 0; i < L; i++) TensorPrimitives.Add(m, a.AsSpan((b * L + i) * D, D), m);
+            TensorPrimitives.Divide(m, L, m);
+        }
+        _initH.Forward(_mean, B, _h.AsSpan(0, B * H));
+        _initC.Forward(_mean, B, _c.AsSpan(0, B * H));
+        _att.Begin(a, B, L, T);
+    }
+
+    /// <summary>Step <paramref name="t"/> on input tokens <paramref name="ids"/> <c>(B)</c>: attention, gate, LSTM; fills the caches and the head input.</summary>
+    private void StepForward(int t, ReadOnlySpan<int> ids)
+    {
+        int B = _bsz, H = Config.Hidden, D = Config.FeatureDim, E = Config.Embed, G = 4 * H, X = E + D;
+        var hPrev = _h.AsSpan(t * B * H, B * H);
+        var cPrev = _c.AsSpan(t * B * H, B * H);
+        var zhat = _zhat.AsSpan(t * B * D, B * D);
+        _att.Forward(t, hPrev, zhat);
+        var beta = _beta.AsSpan(t * B, B);
+        _gate.Forward(hPrev, B, beta);
+        var x = _x.AsSpan(t * B * X, B * X);
+        var z = _z.AsSpan(t * B * D, B * D);
+        for (int b = 0; b < B; b++)
+        {
+            beta[b] = FastMath.Sigmoid(beta[b]);
+            TensorPrimitives.Multiply(zhat.Slice(b * D, D), beta[b], z.Slice(b * D, D));
+            _embed.Forward(ids.Slice(b, 1), x.Slice(b * X, E));
+            z.Slice(b * D, D).CopyTo(x.Slice(b * X + E, D));
+        }
+        var pre = _pre.AsSpan(0, B * G);
+        for (int b = 0; b < B; b++)
+        {
+            var row = pre.Slice(b * G, G);
+            TensorPrimitives.Add(_bih.Value, _bhh.Value, row);
+        }
+        Gemm.Sgemm(false, true, B, G, X, 1f, x, X, _wih.Value, X, 1f, pre, G, _threads);
+        Gemm.Sgemm(false, true, B, G, H, 1f, hPrev, H, _whh.Value, H, 1f, pre, G, _threads);
+        var gates = _gates.AsSpan(t * B * G, B * G);
+        var h = _h.AsSpan((t + 1) * B * H, B * H);
+        var c = _c.AsSpan((t + 1) * B * H, B * H);
+        var tc = _tanhC.AsSpan(t * B * H, B * H);
+        for (int b = 0; b < B; b++)
+        {
+            var p = pre.Slice(b * G, G);
+            var gt = gates.Slice(b * G, G);
+            TensorPrimitives.Sigmoid(p[..(2 * H)], gt[..(2 * H)]);
+            TensorPrimitives.Tanh(p.Slice(2 * H, H), gt.Slice(2 * H, H));
+            TensorPrimitives.Sigmoid(p.Slice(3 * H, H), gt.Slice(3 * H, H));
+            var i = gt[..H]; var f = gt.Slice(H, H); var g = gt.Slice(2 * H, H); var o = gt.Slice(3 * H, H);
+            var cb = c.Slice(b * H, H);
+            TensorPrimitives.Multiply(f, cPrev.Slice(b * H, H), cb);
+            TensorPrimitives.MultiplyAdd(i, g, cb, cb);
+            TensorPrimitives.Tanh(cb, tc.Slice(b * H, H));
+            TensorPrimitives.Multiply(o, tc.Slice(b * H, H), h.Slice(b * H, H));
+            var hz = _hz.AsSpan((t * B + b) * (H + D), H + D);
+            h.Slice(b * H, H).CopyTo(hz[..H]);
+            z.Slice(b * D, D).CopyTo(hz[H..]);
+        }
+    }
+
+    private (int T, int B, int Words) Forward(Tensor features, int[] captions)
+    {
+        CheckFeatures(features);
+        int B = features.Shape[0], W = Config.MaxWords + 2;
+        int T = CaptionSteps.Steps(captions, B, W);
+        if (_inputs.Length != T * B) { _inputs = new int[T * B]; _targets = new int[T * B]; }
+        int words = CaptionSteps.Split(captions, B, W, T, _inputs, _targets);
+        Begin(features, T, B);
+        for (int t = 0; t < T; t++) StepForward(t, _inputs.AsSpan(t * B, B));
+        _head.Forward(_hz.AsSpan(0, T * B * (Config.Hidden + Config.FeatureDim)), T * B, _logits.AsSpan(0, T * B * Config.Vocab));
+        return (T, B, words);
+    }
+
+    /// <summary>The regulariser and, per caption, each location's attention summed over the caption's steps <c>(B, L)</c>.</summary>
+    private double Regulariser(int T, int B)
+    {
+        int L = Config.Locations;
+        _colsum = Buffers.Ensure(_colsum, B * L);
+        Array.Clear(_colsum);
+        if (Config.DoublyStochastic == 0f) return 0;
+        for (int t = 0; t < T; t++)
+        {
+            var alpha = _att.Weights(t);
+            for (int b = 0; b < B; b++)
+                if (_targets[t * B + b] != SoftmaxCrossEntropy.DefaultIgnoreIndex)
+                    TensorPrimitives.Add(_colsum.AsSpan(b * L, L), alpha.Slice(b * L, L), _colsum.AsSpan(b * L, L));
+        }
+        double r = 0;
+        foreach (float s in _colsum.AsSpan(0, B * L)) r += (1.0 - s) * (1.0 - s);
+        return Config.DoublyStochastic * r / B;
+    }
+
+    /// <inheritdoc/>
+    public CaptionLoss Loss(Tensor features, int[] captions)
+    {
+        var (T, B, words) = Forward(features, captions);
+        double ce = SoftmaxCrossEntropy.Loss<float>(_logits.AsSpan(0, T * B * Config.Vocab), T * B, Config.Vocab, _targets);
+        return new CaptionLoss(ce, Regulariser(T, B), words);
+    }
+
+    /// <inheritdoc/>
+    public CaptionLoss TrainStep(Tensor features, int[] captions, Rng rng)
+    {
+        Store.ZeroGrad();
+        var (T, B, words) = Forward(features, captions);
+        int H = Config.Hidden, D = Config.FeatureDim, E = Config.Embed, L = Config.Locations, G = 4 * H, X = E + D, V = Config.Vocab;
+        var logits = _logits.AsSpan(0, T * B * V);
+        double ce = SoftmaxCrossEntropy.LossAndGradient<float>(logits, T * B, V, _targets, logits);
+        double reg = Regulariser(T, B);
+        _dhz = Buffers.Ensure(_dhz, T * B * (H + D));
+        _head.Backward(_hz.AsSpan(0, T * B * (H + D)), logits, T * B, _dhz);
+        _dh = Buffers.Ensure(_dh, B * H); _dc = Buffers.Ensure(_dc, B * H); _dhPrev = Buffers.Ensure(_dhPrev, B * H);
+        _dgates = Buffers.Ensure(_dgates, B * G); _dx = Buffers.Ensure(_dx, B * X); _dz = Buffers.Ensure(_dz, B * D);
+        _dalpha = Buffers.Ensure(_dalpha, B * L);
+        Array.Clear(_dh); Array.Clear(_dc);
+        float regScale = -2f * Config.DoublyStochastic / B;
+        for (int t = T - 1; t >= 0; t--)
+        {
+            var hPrev = _h.AsSpan(t * B * H, B * H);
+            var cPrev = _c.AsSpan(t * B * H, B * H);
+            var gates = _gates.AsSpan(t * B * G, B * G);
+            var tc = _tanhC.AsSpan(t * B * H, B * H);
+            for (int b = 0; b < B; b++)
+            {
+                var dh = _dh.AsSpan(b * H, H);
+                TensorPrimitives.Add(dh, _dhz.AsSpan((t * B + b) * (H + D), H), dh);
+                _dhz.AsSpan((t * B + b) * (H + D) + H, D).CopyTo(_dz.AsSpan(b * D, D));
+                var gt = gates.Slice(b * G, G);
+                var i = gt[..H]; var f = gt.Slice(H, H); var g = gt.Slice(2 * H, H); var o = gt.Slice(3 * H, H);
+                var dg = _dgates.AsSpan(b * G, G);
+                var dc = _dc.AsSpan(b * H, H);
+                var tcb = tc.Slice(b * H, H);
+                for (int k = 0; k < H; k++)
+                {
+                    float dck = dc[k] + dh[k] * o[k] * (1f - tcb[k] * tcb[k]);
+                    dg[3 * H + k] = dh[k] * tcb[k] * o[k] * (1f - o[k]);
+                    dg[k] = dck * g[k] * i[k] * (1f - i[k]);
+                    dg[H + k] = dck * cPrev[b * H + k] * f[k] * (1f - f[k]);
+                    dg[2 * H + k] = dck * i[k] * (1f - g[k] * g[k]);
+                    dc[k] = dck * f[k];
+                }
+            }
+            var x = _x.AsSpan(t * B * X, B * X);
+            Gemm.Sgemm(true, false, G, X, B, 1f, _dgates, G, x, X, 1f, _wih.Grad, X, _threads);
+            Gemm.Sgemm(true, false, G, H, B, 1f, _dgates, G, hPrev, H, 1f, _whh.Grad, H, _threads);
+            Reduce.SumRows(_dgates, B, G, _bih.Grad);
+            Reduce.SumRows(_dgates, B, G, _bhh.Grad);
+            Gemm.Sgemm(false, false, B, X, G, 1f, _dgates, G, _wih.Value, X, 0f, _dx, X, _threads);
+            Gemm.Sgemm(false, false, B, H, G, 1f, _dgates, G, _whh.Value, H, 0f, _dhPrev, H, _threads);
+            // x = [E y ; z]: the embedding's share, and dz gathers the LSTM's and the head's.
+            _embed.Backward(_inputs.AsSpan(t * B, B), Rows(_dx, B, X, 0, E));
+            var zhat = _zhat.AsSpan(t * B * D, B * D);
+            var beta = _beta.AsSpan(t * B, B);
+            var dbetaPre = _dgateScratch = Buffers.Ensure(_dgateScratch, B);
+            for (int b = 0; b < B; b++)
+            {
+                var dz = _dz.AsSpan(b * D, D);
+                TensorPrimitives.Add(dz, _dx.AsSpan(b * X + E, D), dz);
+                // z = β ẑ: dβ = dz · ẑ, dẑ = β dz (kept in dz)
+                float dbeta = TensorPrimitives.Dot(dz, zhat.Slice(b * D, D));
+                dbetaPre[b] = dbeta * beta[b] * (1f - beta[b]);
+                TensorPrimitives.Multiply(dz, beta[b], dz);
+            }
+            _gate.Backward(hPrev, dbetaPre, B, _dh); // overwrites _dh with the gate's share of dh_{t-1}
+            TensorPrimitives.Add(_dh, _dhPrev, _dh);
+            // The regulariser's gradient on α at this step, for captions still running.
+            var extra = Span<float>.Empty;
+            if (Config.DoublyStochastic != 0f)
+            {
+                extra = _dalpha.AsSpan(0, B * L);
+                for (int b = 0; b < B; b++)
+                {
+                    var e = extra.Slice(b * L, L);
+                    if (_targets[t * B + b] == SoftmaxCrossEntropy.DefaultIgnoreIndex) { e.Clear(); continue; }
+                    for (int l = 0; l < L; l++) e[l] = regScale * (1f - _colsum[b * L + l]);
+                }
+            }
+            _att.Backward(t, hPrev, _dz, extra, _dh);
+        }
+        _att.End();
+        _initH.Backward(_mean, _dh, B, []);
+        _initC.Backward(_mean, _dc, B, []);
+        return new CaptionLoss(ce, reg, words);
+    }
+
+    private float[]? _dgateScratch;
+
+    /// <summary>Columns <c>[from, from + width)</c> of a <c>(rows, stride)</c> matrix, copied into a contiguous scratch.</summary>
+    private ReadOnlySpan<float> Rows(float[] m, int rows, int stride, int from, int width)
+    {
+        _rowsScratch = Buffers.Ensure(_rowsScratch, rows * width);
+        for (int r = 0; r < rows; r++) m.AsSpan(r * stride + from, width).CopyTo(_rowsScratch.AsSpan(r * width, width));
+        return _rowsScratch;
+    }
+
+    private float[]? _rowsScratch;
+
+    /// <inheritdoc/>
+    public ICaptionStepper Begin(Tensor features)
+    {
+        CheckFeatures(features);
+        return new Stepper(this, features);
+    }
+
+    /// <summary>Decoding: the same step as training with one cache slot; the state moves to slot 0 after each step.</summary>
+    private sealed class Stepper : ICaptionStepper
+    {
+        private readonly AttentionCaptioner _m;
+        private readonly float[] _logits;
+
+        public Stepper(AttentionCaptioner m, Tensor features)
+        {
+            _m = m;
+            Batch = features.Shape[0];
+            m.Begin(features, 1, Batch);
+            _logits = new float[Batch * m.Config.Vocab];
+        }
+
+        public int Batch { get; }
+
+        public ReadOnlySpan<float> Attention => _m._att.Weights(0);
+
+        public ReadOnlySpan<float> Step(ReadOnlySpan<int> previous)
+        {
+            if (previous.Length != Batch) throw new ArgumentException($"{previous.Length} tokens for a batch of {Batch}.");
+            if (_m._bsz != Batch || _m._t != 1) throw new InvalidOperationException("the captioner was used for something else since this decoding began.");
+            int BH = Batch * _m.Config.Hidden;
+            if (_started)
+            {
+                _m._h.AsSpan(BH, BH).CopyTo(_m._h.AsSpan(0, BH));
+                _m._c.AsSpan(BH, BH).CopyTo(_m._c.AsSpan(0, BH));
+            }
+            _started = true;
+            _m.StepForward(0, previous);
+            _m._head.Forward(_m._hz.AsSpan(0, Batch * (_m.Config.Hidden + _m.Config.FeatureDim)), Batch, _logits);
+            return _logits;
+        }
+
+        private bool _started;
+
+        public void Select(ReadOnlySpan<int> rows)
+        {
+            int H = _m.Config.Hidden, BH = Batch * H;
+            // The state to continue from is slot 1 after a step, slot 0 before the first.
+            int from = _started ? BH : 0;
+            var h = _m._h.AsSpan(from, BH).ToArray();
+            var c = _m._c.AsSpan(from, BH).ToArray();
+            StateRows.Select(rows, H, h, c);
+            h.CopyTo(_m._h.AsSpan(from, BH));
+            c.CopyTo(_m._c.AsSpan(from, BH));
+        }
+    }
+}

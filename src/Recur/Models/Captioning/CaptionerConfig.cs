@@ -1,0 +1,60 @@
+namespace Recur.Models.Captioning;
+
+/// <summary>
+/// Architecture of a captioner; stored in a run's <c>config.json</c> under <c>"model"</c>. The image arrives as a grid
+/// of <see cref="GridRows"/> x <see cref="GridCols"/> = <c>L</c> locations of <see cref="FeatureDim"/> features.
+/// </summary>
+public sealed record CaptionerConfig
+{
+    /// <summary>The three captioners.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = ["rnn", "lstm", "attention"];
+
+    /// <summary>
+    /// <c>rnn</c>: the lectures' vanilla RNN with the image inside the recurrence, <c>h = tanh(W_xh x + W_hh h + W_ih v)</c>;
+    /// <c>lstm</c>: an LSTM whose initial state is a linear map of the image; <c>attention</c>: Show, Attend and Tell.
+    /// </summary>
+    public string Kind { get; init; } = "attention";
+
+    /// <summary>Tokens <c>V</c> (the vocabulary, specials included).</summary>
+    public int Vocab { get; init; }
+
+    /// <summary>Word embedding width <c>E</c>.</summary>
+    public int Embed { get; init; } = 64;
+
+    /// <summary>Recurrent width <c>H</c>.</summary>
+    public int Hidden { get; init; } = 256;
+
+    /// <summary>Rows of the feature grid.</summary>
+    public int GridRows { get; init; } = 7;
+
+    /// <summary>Columns of the feature grid.</summary>
+    public int GridCols { get; init; } = 7;
+
+    /// <summary>Features per location <c>D</c>.</summary>
+    public int FeatureDim { get; init; } = 64;
+
+    /// <summary>Width <c>K</c> of the attention MLP (attention only).</summary>
+    public int AttentionDim { get; init; } = 128;
+
+    /// <summary>
+    /// Weight <c>λ</c> of Show, Attend and Tell's doubly stochastic regulariser <c>λ/B Σ_b Σ_i (1 - Σ_t α_bti)²</c>, added
+    /// to the mean cross-entropy per word (attention only; 0 = off).
+    /// </summary>
+    public float DoublyStochastic { get; init; } = 0.001f;
+
+    /// <summary>Longest caption in words; sequences are <c>MaxWords + 1</c> steps.</summary>
+    public int MaxWords { get; init; } = 12;
+
+    /// <summary>Locations <c>L</c>.</summary>
+    public int Locations => GridRows * GridCols;
+
+    /// <summary>Checks every field; the message names the field, the value and the accepted range.</summary>
+    public void Validate()
+    {
+        if (!Kinds.Contains(Kind)) throw new ArgumentException($"kind must be one of {string.Join(", ", Kinds)}, got '{Kind}'.");
+        if (Vocab is < 5 or > 1 << 20) throw new ArgumentException($"vocab must be in [5, 2^20], got {Vocab}.");
+        foreach (var (name, v, max) in new[] { ("embed", Embed, 1 << 14), ("hidden", Hidden, 1 << 14), ("grid rows", GridRows, 1024), ("grid cols", GridCols, 1024), ("feature dim", FeatureDim, 1 << 14), ("attention dim", AttentionDim, 1 << 14), ("max words", MaxWords, 1024) })
+            if (v < 1 || v > max) throw new ArgumentException($"{name} must be in [1, {max}], got {v}.");
+        if (!(DoublyStochastic >= 0f && float.IsFinite(DoublyStochastic))) throw new ArgumentException($"the doubly stochastic weight must be finite and non-negative, got {DoublyStochastic}.");
+    }
+}

@@ -1,0 +1,68 @@
+using Recur.Nn;
+
+namespace Recur.Models.Captioning;
+
+/// <summary>
+/// A captioner: given the feature grids of a batch of images, <c>features (B, L, D)</c>, and their captions as ids
+/// <c>(B, MaxWords + 2)</c> (<see cref="CaptionVocabulary.Encode"/>), it is trained by teacher forcing on
+/// <c>&lt;START&gt; w1 .. wn</c> to predict <c>w1 .. wn &lt;END&gt;</c>; it decodes one word at a time through a
+/// <see cref="ICaptionStepper"/>.
+/// </summary>
+public interface ICaptioner
+{
+    /// <summary>The architecture.</summary>
+    CaptionerConfig Config { get; }
+
+    /// <summary>All parameters and gradients.</summary>
+    ParameterStore Store { get; }
+
+    /// <summary>Threads for the products (results do not depend on it).</summary>
+    int Threads { get; set; }
+
+    /// <summary>PyTorch's default initialisation of every layer, from <paramref name="rng"/>.</summary>
+    void Reset(Rng rng);
+
+    /// <summary>Zeroes the gradients, runs forward and backward, returns the loss (gradients left in <see cref="Store"/>).</summary>
+    CaptionLoss TrainStep(Tensor features, int[] captions, Rng rng);
+
+    /// <summary>The loss without gradients.</summary>
+    CaptionLoss Loss(Tensor features, int[] captions);
+
+    /// <summary>Starts decoding a batch of images.</summary>
+    ICaptionStepper Begin(Tensor features);
+}
+
+/// <summary>A loss: mean cross-entropy per word over <see cref="Words"/> predicted words, and the regulariser (0 when none).</summary>
+public readonly record struct CaptionLoss(double CrossEntropy, double Regulariser, int Words)
+{
+    /// <summary>What is minimised.</summary>
+    public double Total => CrossEntropy + Regulariser;
+}
+
+/// <summary>Decoding state of a batch: each <see cref="Step"/> feeds one token per row and returns the next token's logits.</summary>
+public interface ICaptionStepper
+{
+    /// <summary>Rows <c>B</c>.</summary>
+    int Batch { get; }
+
+    /// <summary>Feeds <paramref name="previous"/> <c>(B)</c> (the first call: <c>&lt;START&gt;</c>) and returns logits <c>(B, V)</c>, valid until the next call.</summary>
+    ReadOnlySpan<float> Step(ReadOnlySpan<int> previous);
+
+    /// <summary>The attention weights <c>(B, L)</c> of the last step; empty for captioners without attention.</summary>
+    ReadOnlySpan<float> Attention { get; }
+
+    /// <summary>Makes row <c>b</c>'s state a copy of row <c>rows[b]</c>'s (beam search's reordering).</summary>
+    void Select(ReadOnlySpan<int> rows);
+}
+
+/// <summary>Builds the captioner a config describes.</summary>
+public static class Captioners
+{
+    /// <summary>A <see cref="RecurrentCaptioner"/> for <c>rnn</c> and <c>lstm</c>, an <see cref="AttentionCaptioner"/> for <c>attention</c> (zero weights).</summary>
+    public static ICaptioner Create(CaptionerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        return config.Kind == "attention" ? new AttentionCaptioner(config) : new RecurrentCaptioner(config);
+    }
+}

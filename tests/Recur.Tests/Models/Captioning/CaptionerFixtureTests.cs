@@ -1,0 +1,91 @@
+using System.Globalization;
+using Recur.IO;
+using Recur.Models.Captioning;
+using Recur.Tests.TestUtil;
+using Xunit;
+
+namespace Recur.Tests.Models.Captioning;
+
+/// <summary>
+/// The three captioners against PyTorch (Fixtures/make_caption_fixtures.py, float64 autograd from each model's
+/// equations): the loss, the regulariser and every parameter's gradient of a teacher-forced batch, and, through the
+/// decoding stepper fed the same words, every step's logits and attention weights, all within 1e-4.
+/// </summary>
+public sealed class CaptionerFixtureTests
+{
+    private static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "caption");
+
+    public static TheoryData<string> Files()
+    {
+        var d = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(Dir, "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal)) d.Add(f!);
+        return d;
+    }
+
+    [Fact]
+    public void EveryCaptionerHasFixtures()
+    {
+        var kinds = Directory.GetFiles(Dir, "*.safetensors").Select(f => SafeTensors.Read(f).Metadata["kind"]).ToHashSet();
+        Assert.True(CaptionerConfig.Kinds.All(kinds.Contains), "run tests/Recur.Tests/Fixtures/make_caption_fixtures.py");
+    }
+
+    internal static (ICaptioner Model, SafeTensorsFile File, Tensor Features, int[] Captions) Load(string file)
+    {
+        var st = SafeTensors.Read(Path.Combine(Dir, file));
+        int M(string k) => int.Parse(st.Metadata[k], CultureInfo.InvariantCulture);
+        var config = new CaptionerConfig
+        {
+            Kind = st.Metadata["kind"], Vocab = M("vocab"), Embed = M("embed"), Hidden = M("hidden"), GridRows = M("grid_rows"),
+            GridCols = M("grid_cols"), FeatureDim = M("feature_dim"), AttentionDim = M("attention_dim"),
+            DoublyStochastic = float.Parse(st.Metadata["lambda"], CultureInfo.InvariantCulture), MaxWords = M("max_words"),
+        };
+        var model = Captioners.Create(config);
+        foreach (var p in model.Store.Parameters) p.CopyFrom(st.Tensors[p.Name]);
+        Assert.Equal(st.Tensors.Keys.Count(k => k.StartsWith("grad.", StringComparison.Ordinal)), model.Store.Parameters.Count);
+        return (model, st, st.Tensors["features"], st.Tensors["captions"].Data.Select(v => (int)v).ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void LossAndGradientsMatchPyTorch(string file)
+    {
+        var (model, st, features, captions) = Load(file);
+        var t = st.Tensors;
+        var report = new FixtureAssert.Report(file, 1e-4, 1e-4);
+        var eval = model.Loss(features, captions);
+        report.Add("loss_ce (eval)", [(float)eval.CrossEntropy], [1], t["loss_ce"]);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            model.Threads = threads;
+            var loss = model.TrainStep(features, captions, new Rng(1));
+            report.Add($"loss_ce ({threads} thread(s))", [(float)loss.CrossEntropy], [1], t["loss_ce"]);
+            report.Add("loss_reg", [(float)loss.Regulariser], [1], t["loss_reg"]);
+            foreach (var p in model.Store.Parameters) report.Add($"grad.{p.Name} ({threads})", p.Grad, p.Shape, t["grad." + p.Name]);
+        }
+        report.AssertAll();
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void TheStepperFedTheSameWordsGivesTheSameLogitsAndAttention(string file)
+    {
+        var (model, st, features, captions) = Load(file);
+        var logits = st.Tensors["logits"]; // (T, B, V)
+        int T = logits.Shape[0], B = logits.Shape[1], V = logits.Shape[2], W = model.Config.MaxWords + 2;
+        var stepper = model.Begin(features);
+        var report = new FixtureAssert.Report(file, 1e-4, 1e-4);
+        var ids = new int[B];
+        for (int step = 0; step < T; step++)
+        {
+            for (int b = 0; b < B; b++) ids[b] = captions[b * W + step];
+            var got = stepper.Step(ids);
+            report.Add($"logits[{step}]", got, [B, V], new Tensor(logits.Data.AsSpan(step * B * V, B * V).ToArray(), B, V));
+            if (st.Tensors.TryGetValue("alpha", out var alpha))
+            {
+                int L = alpha.Shape[2];
+                report.Add($"alpha[{step}]", stepper.Attention, [B, L], new Tensor(alpha.Data.AsSpan(step * B * L, B * L).ToArray(), B, L));
+            }
+        }
+        report.AssertAll();
+    }
+}
