@@ -92,7 +92,7 @@ public sealed record CharModelConfig
             _ => throw new ArgumentException($"nonlinearity must be tanh or relu, got '{Nonlinearity}'."),
         },
         _ when IsBlockModel => throw new InvalidOperationException($"{Cell} is a sequence block, not a recurrent cell."),
-        ConvNetConfig.Name => throw new ArgumentException($"{Cell} is an image classifier (recur classify --model {Cell}), not a character model; model must be one of {ModelNamesText}."),
+        _ when Training.TrainOptionSpecs.TaskModels.TryGetValue(Cell, out var command) => throw new ArgumentException($"{Cell} is a model of {command}, not a character model; model must be one of {ModelNamesText}."),
         _ => CellRegistry.Find(Cell) ?? throw new ArgumentException($"model must be one of {ModelNamesText}, got '{Cell}'."),
     };
 

@@ -70,6 +70,16 @@ public sealed record ConvNetConfig
         if (g < 1) throw new ArgumentException($"{Rows}x{Cols} images are too small for {Channels.Length} stage(s) of {Pool}x{Pool} pooling.");
     }
 
+    /// <summary>Scalars of the network this config describes (long, so a corrupted config cannot overflow).</summary>
+    public long ParameterCount()
+    {
+        long n = 0; int cin = InChannels;
+        foreach (int ch in Channels) { n += (long)ch * cin * Kernel * Kernel + ch; cin = ch; }
+        long flat = (long)Channels[^1] * GridSize(Rows) * GridSize(Cols);
+        n += Fc > 0 ? flat * Fc + Fc + (long)Fc * Classes + Classes : flat * Classes + Classes;
+        return n;
+    }
+
     /// <summary>The stages as text: <c>32-64</c>.</summary>
     public string ChannelsText => string.Join("-", Channels);
 }

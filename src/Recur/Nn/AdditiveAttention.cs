@@ -86,7 +86,7 @@ public sealed class AdditiveAttention
                 TensorPrimitives.Tanh(s, s);
                 alpha[i] = TensorPrimitives.Dot(s, w);
             }
-            TensorPrimitives.SoftMax(alpha, alpha);
+            Kernels.Softmax.InPlace(alpha);
             var z = context.Slice(b * D, D);
             z.Clear();
             for (int i = 0; i < L; i++) TensorPrimitives.MultiplyAdd(_a.AsSpan((b * L + i) * D, D), alpha[i], z, z);

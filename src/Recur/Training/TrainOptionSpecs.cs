@@ -99,11 +99,18 @@ public static class TrainOptionSpecs
 {
     private const string Model = "model", Optimisation = "optimisation", Stopping = "stopping", Data = "data and evaluation";
 
+    /// <summary>Models that are neither cells nor blocks, with the command that trains them.</summary>
+    public static IReadOnlyDictionary<string, string> TaskModels { get; } = new Dictionary<string, string>
+    {
+        [Recur.Models.ConvNetConfig.Name] = "recur classify",
+        ["attention"] = "recur caption train",
+    };
+
     /// <summary>All declarations, in usage order.</summary>
     public static IReadOnlyList<OptionSpec> All { get; } =
     [
         Choice("model", Model, "recurrent cell (Nn/Cells; rnn = tanh; rhn-dN = RHN of recurrence depth N, rhn = rhn-d3) or sequence block (Nn/Blocks)", [.. CellRegistry.Names, .. Recur.Nn.Blocks.BlockRegistry.Names], o => o.Model, (o, v) => o with { Model = (string)v }, resumable: false)
-            with { AlsoAccepts = n => CellRegistry.Find(n) is not null || Recur.Nn.Blocks.BlockRegistry.Contains(n) || n == Recur.Models.ConvNetConfig.Name, ChoicesText = CellRegistry.NamesText + ", " + string.Join(", ", Recur.Nn.Blocks.BlockRegistry.Names) + ", " + Recur.Models.ConvNetConfig.Name + " (recur classify)" },
+            with { AlsoAccepts = n => CellRegistry.Find(n) is not null || Recur.Nn.Blocks.BlockRegistry.Contains(n) || TaskModels.ContainsKey(n), ChoicesText = CellRegistry.NamesText + ", " + string.Join(", ", Recur.Nn.Blocks.BlockRegistry.Names) + ", " + string.Join(", ", TaskModels.Select(t => $"{t.Key} ({t.Value})")) },
         Choice("nonlinearity", Model, "for --model rnn", ["tanh", "relu"], o => o.Nonlinearity, (o, v) => o with { Nonlinearity = (string)v }, resumable: false),
         Int("hidden", "H", Model, "units per layer", 1, 16384, o => o.Hidden, (o, v) => o with { Hidden = I(v) }, resumable: false),
         Int("layers", "L", Model, "stacked recurrent layers", 1, 64, o => o.Layers, (o, v) => o with { Layers = I(v) }, resumable: false),

@@ -107,7 +107,7 @@ internal sealed class CausalAttention
             int i = _nc + t, lo = Math.Max(0, i - Window + 1);
             row[..lo].Clear();
             row[(i + 1)..].Clear();
-            Softmax(row.Slice(lo, i - lo + 1));
+            Softmax.InPlace(row.Slice(lo, i - lo + 1));
         }
         Gemm.Sgemm(false, false, T, Dh, L, 1f, p, L, vAll.AsSpan(b * L * D + h * Dh), D, 0f,
             att.AsSpan(b * D + h * Dh), B * D, 1);
@@ -138,17 +138,6 @@ internal sealed class CausalAttention
         Gemm.Sgemm(true, false, T, Dh, T, 1f, p[nc..], L, qkv.AsSpan(b * 3 * D + h * Dh), ld3, 0f, dqkv.AsSpan(b * 3 * D + D + h * Dh), ld3, 1);
     }
 
-    /// <summary>In-place softmax of <paramref name="s"/> in float: max subtracted, exp, divided by the sum (summed in order).</summary>
-    private static void Softmax(Span<float> s)
-    {
-        float max = TensorPrimitives.Max(s);
-        TensorPrimitives.Subtract(s, max, s);
-        TensorPrimitives.Exp(s, s);
-        float sum = 0f;
-        for (int j = 0; j < s.Length; j++) sum += s[j];
-        TensorPrimitives.Multiply(s, 1f / sum, s);
-    }
-
     /// <summary>
     /// One token's attention for one row: <paramref name="q"/> <c>(D)</c> at position <paramref name="position"/> attends
     /// to the row's ring cache <paramref name="kCache"/>, <paramref name="vCache"/> <c>(Window, D)</c> (position <c>p</c> in slot
@@ -165,7 +154,7 @@ internal sealed class CausalAttention
             var qh = q.Slice(h * Dh, Dh);
             for (int j = 0; j < n; j++)
                 s[j] = Scale * TensorPrimitives.Dot(qh, kCache.Slice((lo + j) % Window * D + h * Dh, Dh));
-            Softmax(s);
+            Softmax.InPlace(s);
             var oh = o.Slice(h * Dh, Dh);
             oh.Clear();
             for (int j = 0; j < n; j++)

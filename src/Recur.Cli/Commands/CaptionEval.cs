@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Recur.Analysis;
+using Recur.Data;
+using Recur.Data.Scenes;
+using Recur.Imaging;
+using Recur.IO;
+using Recur.Models.Captioning;
+
+namespace Recur.Cli.Commands;
+
+/// <summary><c>recur caption eval RUN</c>: BLEU, exact match and attention accuracy on both test splits.</summary>
+internal static class CaptionEval
+{
+    public const string Usage = """
+        recur caption eval RUN [FASHION_DIR] [--beam K] [--alpha A] [--attention report.html] [--figures N] [--threads N]
+          Captions the run's test scenes (drawn again from its recorded seed, from the Fashion-MNIST test images):
+          the seen compositions and the held-out ones. Prints, per split and decoding (greedy, and beam search of
+          width K when --beam K > 1, length-normalised by n^A, default A = 1), corpus BLEU-1..4 against every true
+          reference, the exact-match rate (the caption read back by the grammar's parser is exactly true of the
+          scene) and, for attention captioners, how often the most-attended location of an object word lies in a
+          cell holding that object. Writes RUN/eval.json; --attention FILE writes an HTML page of the first N
+          (default 12) held-out scenes with each word's attention map.
+        """;
+
+    public static int Run(Args args)
+    {
+        if (args.Positional.Count < 2) throw new CliException("name a run: recur caption eval RUN [FASHION_DIR].");
+        int beam = args.Int("beam", 1, min: 1, max: 100);
+        double alpha = args.Double("alpha", 1.0, min: 0, max: 10);
+        string? html = args.String("attention");
+        int figures = args.Int("figures", 12, min: 1, max: 10_000);
+        int threads = args.Int("threads", 0, min: 0, max: 1024);
+        args.ThrowOnUnused(3);
+        var ck = CaptionCheckpoint.Load(args.Positional[1], CheckpointKind.Best);
+        ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
+        string dataDir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
+        var sets = Report(ck, dataDir, beam, alpha, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"));
+        if (html is not null)
+        {
+            if (ck.Model.Config.Kind != "attention") throw new CliException($"--attention needs an attention captioner; this run is {ck.Model.Config.Kind}.");
+            var (set, images) = sets["test-heldout"];
+            int n = Math.Min(figures, set.Count);
+            var decoded = CaptionDecoder.Greedy(ck.Model, set.FeaturesOf(0, n), set.Vocabulary);
+            var figs = Enumerable.Range(0, n).Select(i => new AttentionFigure($"held-out scene {i}", new PixelImage(84, 84, 1, set.Scenes[i].Render(images)),
+                decoded[i], CaptionGrammar.Canonical(set.Scenes[i]))).ToArray();
+            File.WriteAllText(html, AttentionReport.Build($"attention of {ck.RunDirectory ?? ck.Directory}", figs, ck.Model.Config.GridRows, ck.Model.Config.GridCols), new UTF8Encoding(false));
+            Console.WriteLine($"attention maps: {html}");
+        }
+        return 0;
+    }
+
+    /// <summary>Scores both test splits, prints the table, writes <paramref name="jsonPath"/>; returns the datasets by split name.</summary>
+    internal static Dictionary<string, (CaptionDataset Set, LabeledImages Images)> Report(LoadedCaptioner ck, string dataDir, int beam, double alpha, string jsonPath)
+    {
+        var (train, test) = ClassifyCommand.LoadData(dataDir);
+        var (_, seen, held, _) = SceneGenerator.Build(train, test, ck.Scenes with { Train = 0 });
+        ck.Encoder.Network.Threads = ck.Model.Threads;
+        var sets = new Dictionary<string, (CaptionDataset, LabeledImages)>();
+        var scores = new List<CaptionSplitScore>();
+        foreach (var split in new[] { seen, held })
+        {
+            var set = new CaptionDataset(ck.Encoder.Encode(split), split.Scenes, ck.Vocabulary, ck.Model.Config.MaxWords);
+            sets[split.Name] = (set, split.Images);
+            scores.Add(CaptionEvaluation.Run(ck.Model, set, split.Name).Score);
+            if (beam > 1) scores.Add(CaptionEvaluation.Run(ck.Model, set, split.Name, beam, alpha).Score);
+        }
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine($"{ck.Model.Config.Kind} captioner, {ck.RunDirectory ?? ck.Directory}");
+        Console.WriteLine("| split | decoding | scenes | BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | exact match | attention on the object |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var s in scores)
+            Console.WriteLine(string.Create(inv, $"| {s.Split} | {s.Decoding} | {s.Scenes:N0} | {s.Bleu.Scores[0]:F4} | {s.Bleu.Scores[1]:F4} | {s.Bleu.Scores[2]:F4} | {s.Bleu.Scores[3]:F4} | {s.ExactMatch:F4} | {(s.AttentionAccuracy is double a ? $"{a:F4} of {s.AttentionWords:N0} words" : "-")} |"));
+        using (var stream = File.Create(jsonPath))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("run", ck.RunDirectory ?? ck.Directory);
+            w.WriteString("kind", ck.Model.Config.Kind);
+            w.WriteStartArray("scores");
+            foreach (var s in scores)
+            {
+                w.WriteStartObject();
+                w.WriteString("split", s.Split);
+                w.WriteString("decoding", s.Decoding);
+                w.WriteNumber("scenes", s.Scenes);
+                for (int n = 0; n < 4; n++) w.WriteNumber($"bleu{n + 1}", s.Bleu.Scores[n]);
+                w.WriteNumber("brevity_penalty", s.Bleu.BrevityPenalty);
+                w.WriteNumber("exact_match", s.ExactMatch);
+                if (s.AttentionAccuracy is double acc && double.IsFinite(acc)) { w.WriteNumber("attention_accuracy", acc); w.WriteNumber("attention_words", s.AttentionWords); }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        Console.WriteLine($"wrote {jsonPath}");
+        return sets;
+    }
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using Recur.Data;
+using Recur.Data.Scenes;
+using Recur.IO;
+using Recur.Models;
+using Recur.Training;
+
+namespace Recur.Cli.Commands;
+
+/// <summary><c>recur caption train</c>: trains a captioner on the scenes over a frozen CNN encoder.</summary>
+internal static class CaptionTrain
+{
+    /// <summary>The defaults of <c>recur caption train</c>.</summary>
+    internal static TrainOptions Defaults { get; } = new()
+    {
+        Model = "attention", Hidden = 256, Embed = 64, BatchSize = 64, Optimizer = "adam", LearningRate = 2e-3,
+        LrSchedule = "cosine", LrMin = 2e-5, GradClip = 5, MaxEpochs = 10, ValFrac = 0.05, EvalEvery = 1000,
+    };
+
+    /// <summary>The training options that apply.</summary>
+    internal static IReadOnlyList<OptionSpec> Specs { get; } = TrainOptionSpecs.All
+        .Where(s => s.Flag is not ("layers" or "dropout" or "nonlinearity" or "state-size" or "expand" or "conv-width" or "heads" or "context"
+            or "weight-drop" or "highway" or "seq-length" or "test-frac" or "sample-every")).ToArray();
+
+    public static string Usage => """
+        recur caption train [FASHION_DIR] --encoder CNN_RUN [--model rnn|lstm|attention] [options]
+        recur caption train --resume RUN [--minutes M] [...]
+          Trains a captioner on the scenes (see caption data) over the feature grid of a frozen CNN encoder: the
+          convolutional stages of CNN_RUN (a run of recur classify --model cnn), then --grid-pool max pooling (an
+          84x84 scene gives 21x21 and, pooled by 3, 7x7 locations). --model rnn: the vanilla RNN with the image in
+          its recurrence; lstm: the image as the LSTM's initial state; attention: Show, Attend and Tell. At the end
+          the best checkpoint captions both test splits (greedy) and the scores are printed (see caption eval).
+            --encoder DIR           the CNN run (required for a new run; copied into the captioner's checkpoints)
+            --attention-dim K       attention MLP width (default 128)
+            --doubly-stochastic L   weight of the doubly stochastic attention regulariser (default 0.001)
+            --grid-pool P           max pooling over the encoder's grid (default 3)
+            --scenes N              training scenes, the last --val-frac of them for validation (default 20000)
+            --heldout-pairs K       class pairs held out of training (default 8)
+            --scene-seed S          the scenes' draw (default 1)
+            --out DIR               run folder (default runs/YYYYMMDD-HHMMSS-caption)
+            --resume DIR            continue a run exactly from DIR's latest/
+            --print-every N         when output is not a terminal: a progress line every N iterations (default 100)
+        """;
+
+    public static string OptionsUsage => TrainingOptionsCli.Usage(Defaults, Specs, new Dictionary<string, string>
+    {
+        ["model"] = "rnn, lstm or attention", ["hidden"] = "the recurrent width", ["embed"] = "word vector width",
+        ["eval-every"] = "or once per epoch when not given",
+    });
+
+    public static int Run(Args args)
+    {
+        var o = TrainingOptionsCli.Read(args, Defaults, Specs);
+        bool evalGiven = args.Has("eval-every");
+        string? outDir = args.String("out");
+        string? resume = args.String("resume");
+        string? encoderRun = args.String("encoder");
+        var d = new CaptionSettings();
+        var settings = d with
+        {
+            AttentionDim = args.Int("attention-dim", d.AttentionDim, min: 1, max: 16384),
+            DoublyStochastic = (float)args.Double("doubly-stochastic", d.DoublyStochastic, min: 0, max: 1e6),
+            GridPool = args.Int("grid-pool", d.GridPool, min: 1, max: 16),
+            Scenes = d.Scenes with
+            {
+                Train = args.Int("scenes", d.Scenes.Train, min: 1, max: 10_000_000),
+                HeldOutPairs = args.Int("heldout-pairs", d.Scenes.HeldOutPairs, min: 1, max: 20),
+                Seed = (ulong)args.Int("scene-seed", 1, min: 0),
+            },
+        };
+        int printEvery = args.Int("print-every", 100, min: 1);
+        args.ThrowOnUnused(2);
+
+        Trainer trainer;
+        string dataDir;
+        if (resume is not null)
+        {
+            var ck = CaptionCheckpoint.Load(resume, CheckpointKind.Latest);
+            var saved = ck.Training ?? throw new CliException($"{ck.Directory}: records no training options; it cannot be resumed.");
+            var merged = TrainingOptionsCli.Merge(saved, args, Specs);
+            dataDir = args.Positional.Count > 1 ? args.Positional[1] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
+            var (train, _) = ClassifyCommand.LoadData(dataDir);
+            Console.WriteLine("encoding the scenes ...");
+            try { trainer = CaptionTrainer.Resume(ck, train, merged); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            if (outDir is not null) trainer.OutputDirectory = outDir;
+            trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(ck.Directory));
+        }
+        else
+        {
+            if (encoderRun is null) throw new CliException("caption train needs --encoder CNN_RUN, a run of recur classify --model cnn (or --resume RUN).");
+            var enc = ClassifierCheckpoint.Load(encoderRun, CheckpointKind.Best);
+            if (enc.Model is not ConvNet cnn) throw new CliException($"{enc.Directory}: the encoder must be a convolutional classifier (recur classify --model cnn), not {enc.Model.Summary}.");
+            dataDir = args.Positional.Count > 1 ? args.Positional[1] : FashionMnist.DefaultDirectory;
+            var (train, _) = ClassifyCommand.LoadData(dataDir);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"encoding {settings.Scenes.Train:N0} scenes with {cnn.Summary} from {enc.Directory} ..."));
+            if (!evalGiven)
+            {
+                int perEpoch = Math.Max(1, (settings.Scenes.Train - (int)Math.Round(settings.Scenes.Train * o.ValFrac)) / o.BatchSize);
+                o = o with { EvalEvery = perEpoch };
+            }
+            try { trainer = CaptionTrainer.Create(o, settings, cnn, train, Path.GetFullPath(dataDir)); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            trainer.OutputDirectory = outDir ?? RunFolders.Default("caption");
+        }
+
+        var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0);
+        var result = RunFolders.Run(trainer, progress);
+        string run = trainer.OutputDirectory!;
+        if (RunFolders.AbnormalExit(result, "caption train", run) is int code) return code;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); best val loss {result.BestValLoss:F4} nats/word"));
+        var best = CaptionCheckpoint.Load(run, CheckpointKind.Best);
+        best.Model.Threads = o.EffectiveThreads;
+        CaptionEval.Report(best, dataDir, beam: 1, alpha: 1.0, jsonPath: Path.Combine(run, "eval.json"));
+        return 0;
+    }
+}

@@ -1,0 +1,87 @@
+using Recur.Data.Scenes;
+using Recur.Models.Captioning;
+
+namespace Recur.Analysis;
+
+/// <summary>How a captioner did on one split.</summary>
+/// <param name="Split">The split's name.</param>
+/// <param name="Decoding">greedy, or beam k.</param>
+/// <param name="Scenes">Scenes captioned.</param>
+/// <param name="Bleu">Corpus BLEU-1..4 against every true reference of each scene.</param>
+/// <param name="ExactMatch">Fraction of captions exactly true of their scene (<see cref="CaptionParser"/>).</param>
+/// <param name="AttentionAccuracy">For attention captioners: of the object words of exactly right captions, the fraction
+/// whose most-attended location lies in a cell holding an object of that class; null otherwise.</param>
+/// <param name="AttentionWords">Object words counted for <paramref name="AttentionAccuracy"/>.</param>
+public sealed record CaptionSplitScore(string Split, string Decoding, int Scenes, BleuScore Bleu, double ExactMatch, double? AttentionAccuracy, int AttentionWords);
+
+/// <summary>Scores captions of scenes: BLEU, exact match, and whether attention points at the object each word names.</summary>
+public static class CaptionEvaluation
+{
+    /// <summary>Decodes every scene of <paramref name="set"/> (greedy in batches of 256, or beam search of width <paramref name="beam"/> &gt; 1 one scene at a time) and scores the captions.</summary>
+    public static (CaptionSplitScore Score, DecodedCaption[] Captions) Run(ICaptioner model, CaptionDataset set, string split, int beam = 1, double alpha = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(set);
+        var captions = new DecodedCaption[set.Count];
+        if (beam <= 1)
+            for (int start = 0; start < set.Count; start += 256)
+            {
+                int n = Math.Min(256, set.Count - start);
+                CaptionDecoder.Greedy(model, set.FeaturesOf(start, n), set.Vocabulary).CopyTo(captions, start);
+            }
+        else
+            for (int i = 0; i < set.Count; i++) captions[i] = CaptionDecoder.Beam(model, set.FeaturesOf(i, 1), set.Vocabulary, beam, alpha);
+        return (Score(model.Config, set.Scenes, captions, split, beam <= 1 ? "greedy" : $"beam {beam}"), captions);
+    }
+
+    /// <summary>Scores <paramref name="captions"/> of <paramref name="scenes"/>.</summary>
+    public static CaptionSplitScore Score(CaptionerConfig config, IReadOnlyList<Scene> scenes, IReadOnlyList<DecodedCaption> captions, string split, string decoding)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(scenes);
+        ArgumentNullException.ThrowIfNull(captions);
+        var bleu = Bleu.Corpus([.. captions.Select(c => c.Text)], [.. scenes.Select(s => (IReadOnlyList<string>)CaptionGrammar.References(s))]);
+        int exact = 0, words = 0, hits = 0;
+        for (int i = 0; i < scenes.Count; i++)
+        {
+            var c = captions[i];
+            if (CaptionParser.Parse(c.Text) is not { } m || !m.IsTrueOf(scenes[i])) continue;
+            exact++;
+            if (c.Attention.Count == 0) continue;
+            var w = c.Text.Split(' ');
+            for (int k = 0; k < w.Length && k < c.Attention.Count; k++)
+            {
+                int cls = ClassOf(w[k]);
+                if (cls < 0) continue;
+                words++;
+                if (PointsAt(scenes[i], cls, c.Attention[k], config.GridRows, config.GridCols)) hits++;
+            }
+        }
+        return new CaptionSplitScore(split, decoding, scenes.Count, bleu, scenes.Count == 0 ? double.NaN : (double)exact / scenes.Count,
+            config.Kind == "attention" ? (words == 0 ? double.NaN : (double)hits / words) : null, words);
+    }
+
+    /// <summary>The class a caption word names (singular or plural), or -1.</summary>
+    public static int ClassOf(string word)
+    {
+        for (int c = 0; c < CaptionGrammar.Singular.Count; c++)
+            if (word == CaptionGrammar.Singular[c] || word == CaptionGrammar.Plural[c]) return c;
+        return -1;
+    }
+
+    /// <summary>
+    /// True when the most-attended location of <paramref name="map"/> (a <paramref name="rows"/> x <paramref name="cols"/>
+    /// grid over the canvas) has its centre in a cell of <paramref name="scene"/> holding an object of class <paramref name="cls"/>.
+    /// </summary>
+    public static bool PointsAt(Scene scene, int cls, ReadOnlySpan<float> map, int rows, int cols)
+    {
+        ArgumentNullException.ThrowIfNull(scene);
+        int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(map);
+        var (cellRow, cellCol) = CellOf(best / cols, best % cols, rows, cols, scene.GridSide);
+        return scene.At(cellRow * scene.GridSide + cellCol) is { } item && item.Class == cls;
+    }
+
+    /// <summary>The scene cell (row, column) holding the centre of grid location (<paramref name="r"/>, <paramref name="c"/>).</summary>
+    public static (int Row, int Col) CellOf(int r, int c, int rows, int cols, int gridSide)
+        => ((int)((r + 0.5) * gridSide / rows), (int)((c + 0.5) * gridSide / cols));
+}

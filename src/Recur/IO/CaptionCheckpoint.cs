@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Recur.Data.Scenes;
+using Recur.Models;
+using Recur.Models.Captioning;
+using Recur.Training;
+
+namespace Recur.IO;
+
+/// <summary>A captioner checkpoint read back: the captioner and its frozen encoder with their weights, the vocabulary, the scenes it was trained on and what the run recorded.</summary>
+public sealed record LoadedCaptioner(ICaptioner Model, CaptionVocabulary Vocabulary, SceneEncoder Encoder, SceneOptions Scenes,
+    string Directory, string? RunDirectory, TrainOptions? Training, CheckpointProgress? Progress, DataInfo? Data)
+{
+    /// <summary>Path of the checkpoint's <c>state.safetensors</c>.</summary>
+    public string StatePath => Path.Combine(Directory, Checkpoint.StateFile);
+}
+
+/// <summary>
+/// Captioner checkpoints (<c>recur caption train</c>), self-contained: <c>model.safetensors</c> holds the captioner's
+/// parameters under their PyTorch names (<c>embed.weight</c>, <c>att.feature.weight</c>, <c>lstm.weight_ih</c>, ...) and the
+/// encoder's under <c>encoder.</c> (<c>encoder.conv0.weight</c>, ...); <c>config.json</c> =
+/// <c>{"format": "recur-captioner", "version": 1, "task": "caption", "model": {...}, "vocabulary": [...], "encoder": {...},
+/// "grid_pool": 3, "scenes": {...}, "training": {...}, "progress": {...}, "data": {...}}</c>.
+/// </summary>
+public static class CaptionCheckpoint
+{
+    /// <summary>The <c>"format"</c> value of the config.</summary>
+    public const string Format = "recur-captioner";
+
+    /// <summary>Prefix of the encoder's tensors in <c>model.safetensors</c>.</summary>
+    public const string EncoderPrefix = "encoder.";
+
+    /// <summary>Writes <c>model.safetensors</c> and <c>config.json</c> into <paramref name="directory"/>.</summary>
+    public static void WriteModelFiles(string directory, ICaptioner model, CaptionVocabulary vocabulary, SceneEncoder encoder, SceneOptions scenes,
+        TrainOptions? training, CheckpointProgress? progress, DataInfo? data)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(scenes);
+        ModelFiles.WriteWeights(directory, ("", model.Store), (EncoderPrefix, encoder.Network.Store));
+        ModelFiles.WriteConfig(directory, Format, Tasks.CaptionTask.TaskName, w =>
+        {
+            w.WritePropertyName("model");
+            JsonSerializer.Serialize(w, model.Config, Checkpoint.JsonOptions);
+            w.WriteStartArray("vocabulary");
+            foreach (var word in vocabulary.Words) w.WriteStringValue(word);
+            w.WriteEndArray();
+            w.WritePropertyName("encoder");
+            JsonSerializer.Serialize(w, encoder.Network.Config, Checkpoint.JsonOptions);
+            w.WriteNumber("grid_pool", encoder.GridPool);
+            w.WritePropertyName("scenes");
+            JsonSerializer.Serialize(w, scenes, Checkpoint.JsonOptions);
+        }, training, progress, data);
+    }
+
+    /// <summary>
+    /// Loads a captioner from a run folder (<c>best/</c> or <c>latest/</c>) or a checkpoint folder, checking the config and
+    /// that the weights are exactly the captioner's and the encoder's. Any problem is a <see cref="CheckpointFormatException"/>.
+    /// </summary>
+    public static LoadedCaptioner Load(string runOrCheckpointDir, CheckpointKind prefer = CheckpointKind.Best)
+    {
+        string dir = Checkpoint.Resolve(runOrCheckpointDir, prefer);
+        string path = Path.Combine(dir, Checkpoint.ConfigFile);
+        var (model, vocab, encoder, scenes, training, progress, data) = ModelFiles.ReadConfig(path, Format, "captioner", root =>
+        {
+            var config = Checkpoint.Section<CaptionerConfig>(root, "model", path, required: true)!;
+            var enc = Checkpoint.Section<ConvNetConfig>(root, "encoder", path, required: true)!;
+            var sc = Checkpoint.Section<SceneOptions>(root, "scenes", path, required: true)!;
+            if (!root.TryGetProperty("grid_pool", out var gp) || !gp.TryGetInt32(out int pool)) throw new CheckpointFormatException($"{path}: \"grid_pool\" should be a whole number.");
+            CaptionVocabulary v;
+            ICaptioner m;
+            SceneEncoder e;
+            try
+            {
+                config.Validate();
+                enc.Validate();
+                sc.Validate();
+                if ((long)config.Vocab * Math.Max(config.Hidden, config.Embed) > 1L << 28 || (long)config.Locations * config.FeatureDim * config.Hidden > 1L << 28 || enc.ParameterCount() > 1L << 28)
+                    throw new CheckpointFormatException($"{path}: model config is out of range; the file is corrupted.");
+                v = new CaptionVocabulary(ModelFiles.Strings(root, "vocabulary", path));
+                if (v.Count != config.Vocab) throw new CheckpointFormatException($"{path}: the vocabulary lists {v.Count} words but the model has {config.Vocab}.");
+                m = Captioners.Create(config);
+                e = new SceneEncoder(new ConvNet(enc), pool);
+                if (e.FeatureDim != config.FeatureDim) throw new CheckpointFormatException($"{path}: the encoder gives {e.FeatureDim} features per location but the captioner reads {config.FeatureDim}.");
+            }
+            catch (ArgumentException ex) { throw new CheckpointFormatException($"{path}: invalid: {ex.Message}", ex); }
+            return (m, v, e, sc,
+                Checkpoint.Section<TrainOptions>(root, "training", path, required: false),
+                Checkpoint.Section<CheckpointProgress>(root, "progress", path, required: false),
+                Checkpoint.Section<DataInfo>(root, "data", path, required: false));
+        });
+        ModelFiles.ReadWeights(dir, $"{model.Config.Kind} captioner", ("", model.Store), (EncoderPrefix, encoder.Network.Store));
+        return new LoadedCaptioner(model, vocab, encoder, scenes, dir, Checkpoint.RunDirectoryOf(dir), training, progress, data);
+    }
+}

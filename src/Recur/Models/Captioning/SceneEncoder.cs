@@ -1,0 +1,80 @@
+using Recur.Data.Scenes;
+using Recur.Nn.Vision;
+
+namespace Recur.Models.Captioning;
+
+/// <summary>
+/// The frozen image encoder of the captioners: the convolutional stages of a <see cref="ConvNet"/> trained as a
+/// Fashion-MNIST classifier, without its classifier layers (as the lectures drop FC-1000), then
+/// <see cref="GridPool"/> x <see cref="GridPool"/> max pooling. An 84 x 84 scene gives the stages' 21 x 21 grid (two 2x2
+/// poolings) and, with the default pool of 3, a 7 x 7 grid of <c>L = 49</c> locations, each <c>D</c> features (the last
+/// stage's channels), every location centred in one cell of the scene's 3 x 3 grid. Features are laid out
+/// <c>(N, L, D)</c>, locations row-major.
+/// </summary>
+public sealed class SceneEncoder
+{
+    private readonly MaxPool2d? _pool;
+
+    /// <summary>An encoder over <paramref name="network"/>'s stages (its weights are not changed).</summary>
+    public SceneEncoder(ConvNet network, int gridPool = 3)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (gridPool is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(gridPool), gridPool, "the grid pool must be in [1, 16].");
+        Network = network;
+        GridPool = gridPool;
+        _pool = gridPool > 1 ? new MaxPool2d(gridPool) : null;
+    }
+
+    /// <summary>The classifier whose stages are used.</summary>
+    public ConvNet Network { get; }
+
+    /// <summary>Side of the extra max pooling over the stages' grid (1: none).</summary>
+    public int GridPool { get; }
+
+    /// <summary>Features per location <c>D</c>.</summary>
+    public int FeatureDim => Network.FeatureChannels;
+
+    /// <summary>The grid <c>(rows, cols)</c> an image of <paramref name="height"/> x <paramref name="width"/> pixels gives.</summary>
+    public (int Rows, int Cols) Grid(int height, int width)
+    {
+        int r = Network.Config.GridSize(height), c = Network.Config.GridSize(width);
+        if (_pool is not null) { r = _pool.OutputSize(r); c = _pool.OutputSize(c); }
+        return (r, c);
+    }
+
+    /// <summary>Features <c>(N, L, D)</c> of grey images <paramref name="pixels"/> <c>(N, H, W)</c> as bytes, encoded in chunks of 64.</summary>
+    public Tensor Encode(IReadOnlyList<byte[]> pixels, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        var (gr, gc) = Grid(height, width);
+        int N = pixels.Count, L = gr * gc, D = FeatureDim, chunk = 64;
+        var output = new Tensor(N, L, D);
+        for (int start = 0; start < N; start += chunk)
+        {
+            int n = Math.Min(chunk, N - start);
+            var x = new Tensor(n, 1, height, width);
+            for (int i = 0; i < n; i++)
+            {
+                var src = pixels[start + i];
+                if (src.Length != height * width) throw new ArgumentException($"image {start + i} has {src.Length} pixels, not {height} x {width}.");
+                for (int p = 0; p < src.Length; p++) x.Data[i * src.Length + p] = src[p] / 255f;
+            }
+            var grid = Network.Features(x);
+            if (_pool is not null) grid = _pool.Forward(grid);
+            // (n, D, gr, gc) -> (n, L, D)
+            for (int i = 0; i < n; i++)
+                for (int d = 0; d < D; d++)
+                    for (int l = 0; l < L; l++)
+                        output.Data[((start + i) * L + l) * D + d] = grid.Data[(i * D + d) * L + l];
+        }
+        return output;
+    }
+
+    /// <summary>Features <c>(N, L, D)</c> of a split's scenes.</summary>
+    public Tensor Encode(SceneSplit split)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        int side = split.Scenes.Count > 0 ? split.Scenes[0].Side : Scene.DefaultGridSide * Scene.CellSize;
+        return Encode([.. split.Scenes.Select(s => s.Render(split.Images))], side, side);
+    }
+}

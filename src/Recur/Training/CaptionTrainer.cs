@@ -1,0 +1,113 @@
+using Recur.Data;
+using Recur.Data.Scenes;
+using Recur.IO;
+using Recur.Models;
+using Recur.Models.Captioning;
+using Recur.Tasks;
+
+namespace Recur.Training;
+
+/// <summary>What a caption run needs beyond <see cref="TrainOptions"/>: the captioner's own sizes and the scenes.</summary>
+public sealed record CaptionSettings
+{
+    /// <summary>Width <c>K</c> of the attention MLP.</summary>
+    public int AttentionDim { get; init; } = 128;
+
+    /// <summary>Weight of the doubly stochastic regulariser.</summary>
+    public float DoublyStochastic { get; init; } = 0.001f;
+
+    /// <summary>Max pooling over the encoder's grid (3: 21 x 21 to 7 x 7 for an 84 x 84 scene).</summary>
+    public int GridPool { get; init; } = 3;
+
+    /// <summary>Longest caption in words.</summary>
+    public int MaxWords { get; init; } = 12;
+
+    /// <summary>The scenes to draw.</summary>
+    public SceneOptions Scenes { get; init; } = new();
+}
+
+/// <summary>
+/// <c>recur caption train</c>: a captioner (<see cref="TrainOptions.Model"/> <c>rnn</c>, <c>lstm</c> or <c>attention</c>,
+/// <c>--hidden</c>, <c>--embed</c>) on <see cref="CaptionTask"/> on the one <see cref="Trainer"/>, over the features of a
+/// frozen <see cref="SceneEncoder"/>. The last <see cref="TrainOptions.ValFrac"/> of the training scenes are held out
+/// for validation. Features are computed before the clock starts.
+/// </summary>
+public static class CaptionTrainer
+{
+    /// <summary>The captioner the options describe.</summary>
+    public static CaptionerConfig ModelConfig(TrainOptions o, CaptionSettings s, int vocab, int gridRows, int gridCols, int featureDim)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(s);
+        return new CaptionerConfig
+        {
+            Kind = o.Model, Vocab = vocab, Embed = o.Embed, Hidden = o.Hidden, GridRows = gridRows, GridCols = gridCols,
+            FeatureDim = featureDim, AttentionDim = s.AttentionDim, DoublyStochastic = s.DoublyStochastic, MaxWords = s.MaxWords,
+        };
+    }
+
+    /// <summary>The training and validation datasets of the scenes drawn from <paramref name="train"/> (features from <paramref name="encoder"/>).</summary>
+    public static (CaptionDataset Train, CaptionDataset Validation) Datasets(SceneEncoder encoder, LabeledImages train, SceneOptions scenes,
+        CaptionVocabulary vocabulary, int maxWords, double valFrac, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        var (tr, _, _, _) = SceneGenerator.Build(train, train, scenes with { TestSeen = 0, TestHeldOut = 0 });
+        encoder.Network.Threads = threads;
+        var all = new CaptionDataset(encoder.Encode(tr), tr.Scenes, vocabulary, maxWords);
+        int nVal = (int)Math.Round(all.Count * valFrac);
+        return (all.Slice(0, all.Count - nVal), all.Slice(all.Count - nVal, nVal));
+    }
+
+    /// <summary>A new run from <paramref name="encoder"/> (a trained convolutional classifier) over the Fashion-MNIST training images.</summary>
+    public static Trainer Create(TrainOptions options, CaptionSettings settings, ConvNet encoder, LabeledImages train, string source)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
+        options.Validate();
+        if (!CaptionerConfig.Kinds.Contains(options.Model)) throw new ArgumentException($"--model must be one of {string.Join(", ", CaptionerConfig.Kinds)} for captioning, got '{options.Model}'.");
+        var sceneEncoder = new SceneEncoder(encoder, settings.GridPool);
+        return Build(options, settings.Scenes, sceneEncoder, train, source, config: null, settings, state: null, saved: null);
+    }
+
+    /// <summary>Continues the run saved in <paramref name="checkpoint"/> (its <c>latest/</c>) over the same images.</summary>
+    public static Trainer Resume(LoadedCaptioner checkpoint, LabeledImages train, TrainOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(options);
+        var saved = checkpoint.Training ?? throw new CheckpointFormatException($"{checkpoint.Directory}: config.json records no training options, so the run cannot be resumed.");
+        var diffs = TrainOptions.ResumeConflicts(saved, options);
+        if (diffs.Count > 0) throw new ArgumentException($"cannot resume with different settings: {string.Join("; ", diffs)}.");
+        var state = TrainingState.Read(checkpoint.StatePath, checkpoint.Model.Store.Count);
+        var trainer = Build(options, checkpoint.Scenes, checkpoint.Encoder, train, checkpoint.Data?.Source ?? "", checkpoint.Model.Config, null, state, checkpoint);
+        if (checkpoint.RunDirectory is not null) trainer.OutputDirectory = checkpoint.RunDirectory;
+        return trainer;
+    }
+
+    private static Trainer Build(TrainOptions options, SceneOptions scenes, SceneEncoder encoder, LabeledImages train, string source,
+        CaptionerConfig? config, CaptionSettings? settings, TrainingState? state, LoadedCaptioner? saved)
+    {
+        var vocab = saved?.Vocabulary ?? CaptionVocabulary.Grammar();
+        int maxWords = config?.MaxWords ?? settings!.MaxWords;
+        var (tr, val) = Datasets(encoder, train, scenes, vocab, maxWords, options.ValFrac, options.EffectiveThreads);
+        config ??= ModelConfig(options, settings!, vocab.Count, encoder.Grid(84, 84).Rows, encoder.Grid(84, 84).Cols, encoder.FeatureDim);
+        var model = Captioners.Create(config);
+        var rng = new Rng(options.Seed);
+        model.Reset(rng);
+        var data = new DataInfo(source, train.Count, Checkpoint.TokenChecksum(train.Labels.Select(b => (int)b).ToArray()));
+        if (saved is not null)
+        {
+            if (saved.Data is { } d && (d.Characters != data.Characters || d.Checksum != data.Checksum))
+                throw new ArgumentException($"the images ({train.Count}) are not the ones this run was trained on ({d.Source}, {d.Characters}); resume with the same data.");
+            saved.Model.Store.Values.AsSpan(0, model.Store.Count).CopyTo(model.Store.Values);
+        }
+        var task = new CaptionTask(options, model, tr, val, (dir, progress) =>
+        {
+            CaptionCheckpoint.WriteModelFiles(dir, model, vocab, encoder, scenes, options, progress, data);
+            return true;
+        }, data);
+        var averageStart = state?.TrainWeights is not null ? saved!.Model.Store.Values.AsSpan(0, model.Store.Count) : default;
+        var trainer = new Trainer(task, options, rng, state, averageStart);
+        if (state is not null) task.LoadState(state, saved!.StatePath);
+        return trainer;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Recur.Analysis;
+using Recur.Data.Scenes;
+using Recur.Models.Captioning;
+using Xunit;
+
+namespace Recur.Tests.Analysis;
+
+public sealed class BleuAndCaptionScoreTests
+{
+    [Fact]
+    public void CorpusBleuMatchesNltk()
+    {
+        // Fixtures/make_bleu_fixtures.py: NLTK's corpus_bleu. Where an n-gram order has no match NLTK returns ~1e-155
+        // (it puts the smallest float in for the zero count); Recur returns 0; both are 0 within 1e-12. The candidates
+        // have at least 4 words: for a shorter one NLTK counts one n-gram where there is none (max(1, count) per
+        // sentence), Papineni et al. count none, as Recur does (checked by hand below).
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "bleu", "cases.json")));
+        int cases = 0;
+        foreach (var c in doc.RootElement.EnumerateArray())
+        {
+            var cands = c.GetProperty("candidates").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            var refs = c.GetProperty("references").EnumerateArray().Select(r => (IReadOnlyList<string>)r.EnumerateArray().Select(e => e.GetString()!).ToArray()).ToArray();
+            var want = c.GetProperty("bleu").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            var got = Bleu.Corpus(cands, refs);
+            for (int n = 0; n < 4; n++) Assert.True(Math.Abs(got.Scores[n] - want[n]) < 1e-12, $"case {cases} BLEU-{n + 1}: {got.Scores[n]} vs NLTK {want[n]}");
+            cases++;
+        }
+        Assert.True(cases >= 5);
+        var perfect = Bleu.Corpus(["a coat above a bag"], [["a coat above a bag"]]);
+        Assert.Equal(1.0, perfect.Scores[3], 12);
+        var shortOne = Bleu.Corpus(["a coat"], [["a coat above a bag"]]);
+        Assert.Equal(Math.Exp(1 - 5.0 / 2), shortOne.BrevityPenalty, 12);
+        // Two sentences, the second of 2 words: trigram precision 2/3 over the first's 3 trigrams only.
+        var mixed = Bleu.Corpus(["a coat above a bag", "a coat"], [["a coat above a shirt"], ["a coat"]]);
+        Assert.Equal(new[] { 6.0 / 7, 4.0 / 5, 2.0 / 3, 1.0 / 2 }, mixed.Precisions);
+    }
+
+    [Fact]
+    public void AttentionOnTheObjectsCellCounts()
+    {
+        // 7 x 7 locations over 3 x 3 cells: location centres at 6, 18 | 30, 42, 54 | 66, 78 pixels.
+        Assert.Equal((0, 0), CaptionEvaluation.CellOf(1, 1, 7, 7, 3));
+        Assert.Equal((1, 2), CaptionEvaluation.CellOf(4, 5, 7, 7, 3));
+        Assert.Equal((2, 1), CaptionEvaluation.CellOf(6, 2, 7, 7, 3));
+        var scene = new Scene([new SceneItem(5, 4, 0), new SceneItem(6, 8, 0)]); // a coat at (1, 2), a bag at (2, 0)
+        var map = new float[49];
+        map[3 * 7 + 6] = 1; // row 3, col 6: cell (1, 2)
+        Assert.True(CaptionEvaluation.PointsAt(scene, 4, map, 7, 7));
+        Assert.False(CaptionEvaluation.PointsAt(scene, 8, map, 7, 7));
+        var caption = new DecodedCaption([], "a coat to the right of a bag", [map, map, map, map, map, map, map, map], 0);
+        var wrongMap = new float[49]; wrongMap[0] = 1;
+        var caption2 = new DecodedCaption([], "a coat to the right of a bag", [wrongMap, wrongMap, wrongMap, wrongMap, wrongMap, wrongMap, wrongMap, wrongMap], 0);
+        var config = new CaptionerConfig { Kind = "attention", Vocab = 36 };
+        var s = CaptionEvaluation.Score(config, [scene, scene], [caption, caption2], "t", "greedy");
+        Assert.Equal(1.0, s.ExactMatch);
+        Assert.Equal(4, s.AttentionWords); // coat and bag in each caption
+        Assert.Equal(0.25, s.AttentionAccuracy); // only the first caption's coat is looked at
+    }
+}

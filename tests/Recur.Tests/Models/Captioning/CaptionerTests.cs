@@ -1,0 +1,107 @@
+using Recur.Data;
+using Recur.Data.Scenes;
+using Recur.Models;
+using Recur.Models.Captioning;
+using Recur.Nn;
+using Recur.Tests.Tasks;
+using Recur.Tests.TestUtil;
+using Recur.Training;
+using Xunit;
+
+namespace Recur.Tests.Models.Captioning;
+
+/// <summary>The captioners' own checks: central differences, and the CS231n assignment's two sanity checks.</summary>
+public sealed class CaptionerTests
+{
+    private static CaptionerConfig Small(string kind, float lambda = 0.05f) => new()
+    {
+        Kind = kind, Vocab = CaptionVocabulary.Grammar().Count, Embed = 6, Hidden = 7, GridRows = 2, GridCols = 3, FeatureDim = 5,
+        AttentionDim = 4, DoublyStochastic = lambda, MaxWords = 12,
+    };
+
+    private static int[] Captions(CaptionVocabulary v, int width, params string[] captions)
+    {
+        var ids = new int[captions.Length * width];
+        for (int i = 0; i < captions.Length; i++) v.Encode(captions[i], ids.AsSpan(i * width, width));
+        return ids;
+    }
+
+    [Theory]
+    [InlineData("rnn")]
+    [InlineData("lstm")]
+    [InlineData("attention")]
+    public void GradientsMatchCentralDifferences(string kind)
+    {
+        var rng = new Rng(11);
+        var m = Captioners.Create(Small(kind));
+        m.Reset(rng);
+        var v = CaptionVocabulary.Grammar();
+        var caps = Captions(v, 14, "a coat", "two shirts and a bag", "a sneaker to the left of a dress");
+        var f = Tensor.Randn(rng, 1f, 3, 6, 5);
+        m.TrainStep(f, caps, rng);
+        var grads = (float[])m.Store.Grads.Clone();
+        double Loss() { var l = m.Loss(f, caps); return l.Total; }
+        foreach (var p in m.Store.Parameters)
+            GradCheck.Check($"{kind} {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 1e-2f);
+    }
+
+    /// <summary>Random-CNN features of sample scenes: enough to tell 50 scenes apart.</summary>
+    private static CaptionDataset SampleScenes(int count, out SceneEncoder encoder)
+    {
+        var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        var net = new ConvNet(new ConvNetConfig { Channels = [8, 16], Fc = 0 });
+        net.Reset(new Rng(2));
+        encoder = new SceneEncoder(net);
+        var scenes = SceneGenerator.Seen(train, count, new Rng(4), []);
+        return new CaptionDataset(encoder.Encode(new SceneSplit("train", train, scenes)), scenes, CaptionVocabulary.Grammar(), 12);
+    }
+
+    [Theory]
+    [InlineData("rnn")]
+    [InlineData("lstm")]
+    [InlineData("attention")]
+    public void LossAtInitialisationIsAboutLogV(string kind)
+    {
+        var set = SampleScenes(64, out var enc);
+        var m = Captioners.Create(new CaptionerConfig { Kind = kind, Vocab = set.Vocabulary.Count, FeatureDim = enc.FeatureDim, DoublyStochastic = 0 });
+        m.Reset(new Rng(7));
+        double loss = m.Loss(set.Features, set.Captions).CrossEntropy;
+        Assert.InRange(loss, Math.Log(set.Vocabulary.Count) - 0.25, Math.Log(set.Vocabulary.Count) + 0.25);
+    }
+
+    [Theory]
+    [InlineData("rnn", 0.02)]
+    [InlineData("lstm", 0.01)]
+    [InlineData("attention", 0.01)]
+    public void OverfitsFiftyScenes(string kind, double lr)
+    {
+        var set = SampleScenes(50, out var enc);
+        var m = Captioners.Create(new CaptionerConfig { Kind = kind, Vocab = set.Vocabulary.Count, FeatureDim = enc.FeatureDim, Hidden = 64, Embed = 32, AttentionDim = 32, DoublyStochastic = 0 });
+        var rng = new Rng(3);
+        m.Reset(rng);
+        var adam = new Adam(m.Store, lr);
+        double loss = double.NaN;
+        for (int it = 0; it < 1000 && !(loss < 0.05); it++)
+        {
+            loss = m.TrainStep(set.Features, set.Captions, rng).CrossEntropy;
+            GradClip.ClipByNorm(m.Store.Grads, 5);
+            adam.Step();
+        }
+        Assert.True(loss < 0.1, $"{kind}: loss {loss} after training on 50 scenes");
+        // What it overfit, it says: greedy captions of the training scenes are their captions.
+        var decoded = CaptionDecoder.Greedy(m, set.Features, set.Vocabulary);
+        int right = Enumerable.Range(0, 50).Count(i => decoded[i].Text == CaptionGrammar.Canonical(set.Scenes[i]));
+        Assert.True(right >= 45, $"{kind}: {right} of 50 training captions reproduced");
+    }
+
+    [Fact]
+    public void FeaturesMustFitTheCaptioner()
+    {
+        var m = Captioners.Create(Small("attention"));
+        var caps = Captions(CaptionVocabulary.Grammar(), 14, "a coat");
+        Assert.Throws<ArgumentException>(() => m.Loss(new Tensor(1, 5, 5), caps));
+        Assert.Throws<ArgumentException>(() => m.Loss(new Tensor(2, 6, 5), caps));
+        Assert.Throws<ArgumentException>(() => new CaptionerConfig { Kind = "gru", Vocab = 10 }.Validate());
+        Assert.Throws<ArgumentException>(() => CaptionVocabulary.Grammar().Encode("a b c d e f g h i j k l m", new int[14]));
+    }
+}
