@@ -41,7 +41,7 @@ internal static class CaptionImages
             var caption = beam > 1 ? CaptionDecoder.Beam(ck.Model, features, ck.Vocabulary, beam, alpha)
                 : temperature > 0 ? CaptionDecoder.Sample(ck.Model, features, ck.Vocabulary, (float)temperature, rng)[0]
                 : CaptionDecoder.Greedy(ck.Model, features, ck.Vocabulary)[0];
-            Console.WriteLine($"{path}: {caption.Text}");
+            Console.WriteLine($"{path}: {(caption.Text.Length == 0 ? "(an empty caption: <END> came first)" : caption.Text)}");
             figures.Add(new AttentionFigure(Path.GetFileName(path), image, caption));
         }
         if (html is not null)

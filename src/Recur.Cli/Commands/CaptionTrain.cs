@@ -35,6 +35,7 @@ internal static class CaptionTrain
             --doubly-stochastic L   weight of the doubly stochastic attention regulariser (default 0.001)
             --grid-pool P           max pooling over the encoder's grid (default 3)
             --scenes N              training scenes, the last --val-frac of them for validation (default 20000)
+            --test-scenes N         scenes in each test split, seen and held-out compositions (default 1000)
             --heldout-pairs K       class pairs held out of training (default 8)
             --scene-seed S          the scenes' draw (default 1)
             --out DIR               run folder (default runs/YYYYMMDD-HHMMSS-caption)
@@ -64,6 +65,8 @@ internal static class CaptionTrain
             Scenes = d.Scenes with
             {
                 Train = args.Int("scenes", d.Scenes.Train, min: 1, max: 10_000_000),
+                TestSeen = args.Int("test-scenes", d.Scenes.TestSeen, min: 0, max: 10_000_000),
+                TestHeldOut = args.Int("test-scenes", d.Scenes.TestHeldOut, min: 0, max: 10_000_000),
                 HeldOutPairs = args.Int("heldout-pairs", d.Scenes.HeldOutPairs, min: 1, max: 20),
                 Seed = (ulong)args.Int("scene-seed", 1, min: 0),
             },
@@ -89,7 +92,9 @@ internal static class CaptionTrain
         else
         {
             if (encoderRun is null) throw new CliException("caption train needs --encoder CNN_RUN, a run of recur classify --model cnn (or --resume RUN).");
-            var enc = ClassifierCheckpoint.Load(encoderRun, CheckpointKind.Best);
+            LoadedClassifier enc;
+            try { enc = ClassifierCheckpoint.Load(encoderRun, CheckpointKind.Best); }
+            catch (CheckpointFormatException e) { throw new CliException($"--encoder: {e.Message} The encoder is a run of recur classify --model cnn.", 1); }
             if (enc.Model is not ConvNet cnn) throw new CliException($"{enc.Directory}: the encoder must be a convolutional classifier (recur classify --model cnn), not {enc.Model.Summary}.");
             dataDir = args.Positional.Count > 1 ? args.Positional[1] : FashionMnist.DefaultDirectory;
             var (train, _) = ClassifyCommand.LoadData(dataDir);

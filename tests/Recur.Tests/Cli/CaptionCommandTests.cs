@@ -36,11 +36,50 @@ public sealed class CaptionCommandTests : IDisposable
     }
 
     [Fact]
+    public void TrainsEvaluatesResumesAndCaptionsImages()
+    {
+        string cnn = Path.Combine(_dir, "cnn"), run = Path.Combine(_dir, "att");
+        var c = CliHarness.Run("classify", SampleDir, "--model", "cnn", "--hidden", "16", "--max-iters", "4", "--batch-size", "32", "--val-frac", "0.2", "--threads", "1", "--out", cnn);
+        Assert.True(c.ExitCode == 0, c.ToString());
+        var t = CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--scenes", "200", "--test-scenes", "40", "--max-iters", "6", "--eval-every", "3", "--batch-size", "32",
+            "--hidden", "16", "--embed", "8", "--attention-dim", "8", "--threads", "1", "--out", run);
+        Assert.True(t.ExitCode == 0, t.ToString());
+        Assert.Contains("exact_match", t.Out);
+        Assert.Contains("| test-heldout | greedy | 40 |", t.Out);
+        foreach (string f in new[] { "best/model.safetensors", "best/config.json", "latest/state.safetensors", "metrics.jsonl", "eval.json" })
+            Assert.True(File.Exists(Path.Combine(run, f)), f);
+
+        var r = CliHarness.Run("caption", "train", "--resume", run, "--max-iters", "8");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("resuming at iteration 6", r.Out);
+
+        string html = Path.Combine(_dir, "att.html");
+        var e = CliHarness.Run("caption", "eval", run, SampleDir, "--beam", "2", "--attention", html, "--figures", "2");
+        Assert.True(e.ExitCode == 0, e.ToString());
+        Assert.Contains("| test-seen | beam 2 |", e.Out);
+        Assert.True(File.ReadAllText(html).Split("<img").Length - 1 >= 2); // the two scenes, and a map per word when the untrained model writes any
+
+        string scenes = Path.Combine(_dir, "scenes");
+        Assert.Equal(0, CliHarness.Run("caption", "data", SampleDir, "--out", scenes, "--train", "2", "--test-seen", "0", "--test-heldout", "0").ExitCode);
+        string png = Path.Combine(scenes, "train", "00000.png");
+        var i = CliHarness.Run("caption", run, png, "--beam", "2");
+        Assert.True(i.ExitCode == 0, i.ToString());
+        Assert.StartsWith(png + ": ", i.Out);
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", run, Path.Combine(_dir, "missing.png")), "caption", "missing.png");
+        File.WriteAllBytes(Path.Combine(_dir, "bad.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", run, Path.Combine(_dir, "bad.png")), "caption", "PNG");
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", run), "caption", "classify");
+    }
+
+    [Fact]
     public void BadInputGetsOneClearLine()
     {
         CliHarness.AssertCleanFailure(CliHarness.Run("caption"), "caption", "data");
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "data", SampleDir), "caption", "--out");
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "paint"), "caption", "paint");
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "data", Path.Combine(_dir, "none"), "--out", _dir), "caption", "dataset-fashion-mnist");
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir), "caption", "--encoder");
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "eval"), "caption", "run");
+        CliHarness.AssertCleanFailure(CliHarness.Run("train", "--model", "attention", "--max-iters", "1"), "train", "recur caption train");
     }
 }
