@@ -9,17 +9,17 @@ using Recur.Training;
 namespace Recur.Tasks;
 
 /// <summary>
-/// Image captioning on the trainer (<c>recur caption train</c>): each step takes the next batch of training scenes (an
-/// epoch visits them in an order shuffled from the seed and the epoch, as <see cref="ClassifyTask.Order"/>), their
+/// Image captioning on the trainer (<c>recur caption train</c>): each step takes the next batch of training scenes
+/// (<see cref="EpochOrder"/>), their
 /// feature grids from the frozen encoder and their canonical captions, and trains the captioner by teacher forcing.
 /// Evaluation reports the validation loss per word and the exact-match rate of greedy captions on the validation scenes
 /// (the caption read back by <see cref="CaptionParser"/> is exactly true of the scene).
 /// </summary>
 public sealed class CaptionTask : ITrainingTask
 {
-    private readonly int[] _order, _batch, _captions;
+    private readonly EpochOrder _batches;
+    private readonly int[] _captions;
     private readonly Tensor _x;
-    private int _epoch = -1, _next;
 
     public CaptionTask(TrainOptions options, ICaptioner model, CaptionDataset train, CaptionDataset validation, Func<string, CheckpointProgress, bool>? writeModel, DataInfo data)
     {
@@ -32,8 +32,7 @@ public sealed class CaptionTask : ITrainingTask
             throw new ArgumentException($"the features are {train.Locations} x {train.FeatureDim} but the captioner reads {model.Config.Locations} x {model.Config.FeatureDim}.");
         Options = options; Model = model; Train = train; Validation = validation; Data = data;
         _writeModel = writeModel;
-        _order = new int[train.Count];
-        _batch = new int[options.BatchSize];
+        _batches = new EpochOrder(train.Count, options.BatchSize, options.Seed);
         _captions = new int[options.BatchSize * train.Width];
         _x = new Tensor(options.BatchSize, train.Locations, train.FeatureDim);
     }
@@ -59,10 +58,10 @@ public sealed class CaptionTask : ITrainingTask
     public int Threads { get => Model.Threads; set => Model.Threads = value; }
 
     /// <inheritdoc/>
-    public int BatchesPerEpoch => Train.Count / Options.BatchSize;
+    public int BatchesPerEpoch => _batches.BatchesPerEpoch;
 
     /// <inheritdoc/>
-    public double EpochProgress => Position.Epoch + (double)_next / BatchesPerEpoch;
+    public double EpochProgress => _batches.EpochProgress;
 
     /// <inheritdoc/>
     public long ItemsPerStep => Options.BatchSize;
@@ -77,33 +76,12 @@ public sealed class CaptionTask : ITrainingTask
     public bool HasValidation => Validation.Count > 0;
 
     /// <summary>The next batch: (epoch, batch within the epoch).</summary>
-    public StreamPosition Position
-    {
-        get => new(_epoch < 0 ? 0 : _epoch, _next);
-        set
-        {
-            if (value.Epoch < 0 || value.Batch < 0 || value.Batch >= BatchesPerEpoch)
-                throw new ArgumentOutOfRangeException(nameof(value), value, $"position must have epoch >= 0 and batch in [0, {BatchesPerEpoch}).");
-            Shuffle(value.Epoch);
-            _next = value.Batch;
-        }
-    }
-
-    private void Shuffle(int epoch)
-    {
-        if (_epoch == epoch) return;
-        ClassifyTask.Order(_order.Length, Options.Seed, epoch).CopyTo(_order, 0);
-        _epoch = epoch;
-    }
+    public StreamPosition Position { get => _batches.Position; set => _batches.Position = value; }
 
     /// <inheritdoc/>
     public double TrainStep(Rng rng)
     {
-        if (_epoch < 0) Shuffle(0);
-        int B = Options.BatchSize;
-        _order.AsSpan(_next * B, B).CopyTo(_batch);
-        Train.Fill(_batch, _x, _captions);
-        if (++_next == BatchesPerEpoch) { Shuffle(_epoch + 1); _next = 0; }
+        Train.Fill(_batches.Next(), _x, _captions);
         return Model.TrainStep(_x, _captions, rng).Total;
     }
 
@@ -154,20 +132,10 @@ public sealed class CaptionTask : ITrainingTask
     }
 
     /// <inheritdoc/>
-    public void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors)
-    {
-        var p = Position;
-        integers["position"] = new IntegerArray([p.Epoch, p.Batch]);
-    }
+    public void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors) => _batches.Save(integers);
 
     /// <inheritdoc/>
-    public void LoadState(TrainingState state, string path)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        if (!state.TaskIntegers.TryGetValue("position", out var p) || p.Data.Length != 2 || p.Data[0] < 0 || p.Data[1] < 0 || p.Data[0] > int.MaxValue || p.Data[1] >= BatchesPerEpoch)
-            throw new CheckpointFormatException($"{path}: 'position' should be (epoch, batch) with batch below {BatchesPerEpoch}.");
-        Position = new StreamPosition((int)p.Data[0], (int)p.Data[1]);
-    }
+    public void LoadState(TrainingState state, string path) => _batches.Load(state, path);
 
     /// <inheritdoc/>
     public void WriteModel(string directory, CheckpointProgress progress)

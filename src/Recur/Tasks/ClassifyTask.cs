@@ -17,9 +17,9 @@ namespace Recur.Tasks;
 /// </summary>
 public sealed class ClassifyTask : ITrainingTask
 {
-    private readonly int[] _order, _batch, _labels;
+    private readonly EpochOrder _batches;
+    private readonly int[] _labels;
     private readonly Tensor _x;
-    private int _epoch = -1, _next;
 
     /// <summary>The task: <paramref name="model"/> trained on <paramref name="train"/>, evaluated on <paramref name="validation"/>.</summary>
     public ClassifyTask(TrainOptions options, LabeledImages train, LabeledImages validation, IReadOnlyList<string> classNames, IImageClassifier model, DataInfo data)
@@ -35,11 +35,9 @@ public sealed class ClassifyTask : ITrainingTask
         if (classNames.Count != model.Classes)
             throw new ArgumentException($"{classNames.Count} class names for a model of {model.Classes} classes.");
         Options = options; Train = train; Validation = validation; ClassNames = classNames; Model = model; Data = data;
-        _order = new int[train.Count];
-        _batch = new int[options.BatchSize];
+        _batches = new EpochOrder(train.Count, options.BatchSize, options.Seed);
         _labels = new int[options.BatchSize];
         _x = model.NewInput(train, options.BatchSize);
-        Position = new StreamPosition(0, 0);
     }
 
     /// <inheritdoc/>
@@ -64,17 +62,7 @@ public sealed class ClassifyTask : ITrainingTask
     public DataInfo Data { get; }
 
     /// <summary>The next batch: (epoch, batch within the epoch).</summary>
-    public StreamPosition Position
-    {
-        get => new(_epoch < 0 ? 0 : _epoch, _next);
-        set
-        {
-            if (value.Epoch < 0 || value.Batch < 0 || value.Batch >= BatchesPerEpoch)
-                throw new ArgumentOutOfRangeException(nameof(value), value, $"position must have epoch >= 0 and batch in [0, {BatchesPerEpoch}).");
-            Shuffle(value.Epoch);
-            _next = value.Batch;
-        }
-    }
+    public StreamPosition Position { get => _batches.Position; set => _batches.Position = value; }
 
     /// <inheritdoc/>
     public ParameterStore Store => Model.Store;
@@ -83,10 +71,10 @@ public sealed class ClassifyTask : ITrainingTask
     public int Threads { get => Model.Threads; set => Model.Threads = value; }
 
     /// <inheritdoc/>
-    public int BatchesPerEpoch => Train.Count / Options.BatchSize;
+    public int BatchesPerEpoch => _batches.BatchesPerEpoch;
 
     /// <inheritdoc/>
-    public double EpochProgress => Position.Epoch + (double)_next / BatchesPerEpoch;
+    public double EpochProgress => _batches.EpochProgress;
 
     /// <inheritdoc/>
     public long ItemsPerStep => Options.BatchSize;
@@ -100,40 +88,15 @@ public sealed class ClassifyTask : ITrainingTask
     /// <inheritdoc/>
     public bool HasValidation => Validation.Count > 0;
 
-    private void Shuffle(int epoch)
-    {
-        if (_epoch == epoch) return;
-        Order(_order.Length, Options.Seed, epoch).CopyTo(_order, 0);
-        _epoch = epoch;
-    }
-
-    /// <summary>
-    /// The order in which epoch <paramref name="epoch"/> visits <paramref name="count"/> images: a Fisher-Yates
-    /// shuffle drawn from a stream seeded by the run's <paramref name="seed"/> and the epoch, so any epoch's
-    /// order can be rebuilt on resume.
-    /// </summary>
-    public static int[] Order(int count, ulong seed, int epoch)
-    {
-        var order = new int[count];
-        for (int i = 0; i < count; i++) order[i] = i;
-        var rng = new Rng(seed ^ (0x9E3779B97F4A7C15UL * (ulong)(epoch + 1)));
-        for (int i = count - 1; i > 0; i--)
-        {
-            int j = rng.NextInt(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
-        return order;
-    }
+    /// <summary>The order of epoch <paramref name="epoch"/> (<see cref="EpochOrder.Order"/>).</summary>
+    public static int[] Order(int count, ulong seed, int epoch) => EpochOrder.Order(count, seed, epoch);
 
     /// <inheritdoc/>
     public double TrainStep(Rng rng)
     {
-        if (_epoch < 0) Shuffle(0);
-        int B = Options.BatchSize;
-        _order.AsSpan(_next * B, B).CopyTo(_batch);
-        Model.FillInput(Train, _batch, _x);
-        Train.FillLabels(_batch, _labels);
-        if (++_next == BatchesPerEpoch) { Shuffle(_epoch + 1); _next = 0; }
+        var batch = _batches.Next();
+        Model.FillInput(Train, batch, _x);
+        Train.FillLabels(batch, _labels);
         return Model.TrainStep(_x, _labels, rng);
     }
 
@@ -183,20 +146,10 @@ public sealed class ClassifyTask : ITrainingTask
     }
 
     /// <inheritdoc/>
-    public void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors)
-    {
-        var p = Position;
-        integers["position"] = new IntegerArray([p.Epoch, p.Batch]);
-    }
+    public void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors) => _batches.Save(integers);
 
     /// <inheritdoc/>
-    public void LoadState(TrainingState state, string path)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        if (!state.TaskIntegers.TryGetValue("position", out var p) || p.Data.Length != 2 || p.Data[0] < 0 || p.Data[1] < 0 || p.Data[0] > int.MaxValue || p.Data[1] >= BatchesPerEpoch)
-            throw new CheckpointFormatException($"{path}: 'position' should be (epoch, batch) with batch below {BatchesPerEpoch}.");
-        Position = new StreamPosition((int)p.Data[0], (int)p.Data[1]);
-    }
+    public void LoadState(TrainingState state, string path) => _batches.Load(state, path);
 
     /// <inheritdoc/>
     public void WriteModel(string directory, CheckpointProgress progress)

@@ -1,0 +1,95 @@
+using Recur.Data;
+using Recur.IO;
+
+namespace Recur.Tasks;
+
+/// <summary>
+/// The batches of a task over a fixed set of examples: each epoch visits them in an order shuffled from the run's seed
+/// and the epoch number (<see cref="Order"/>), so a resumed run draws the same batches, in batches of a fixed size (the
+/// last partial batch is skipped, as PyTorch's <c>drop_last</c>). Its position is part of a checkpoint's state.
+/// </summary>
+public sealed class EpochOrder
+{
+    private readonly int[] _order, _batch;
+    private readonly ulong _seed;
+    private int _epoch = -1, _next;
+
+    /// <summary>Batches of <paramref name="batch"/> of <paramref name="count"/> examples (at least one batch).</summary>
+    public EpochOrder(int count, int batch, ulong seed)
+    {
+        if (batch < 1 || count < batch) throw new ArgumentException($"{count} example(s) make no batch of {batch}.");
+        _order = new int[count];
+        _batch = new int[batch];
+        _seed = seed;
+    }
+
+    /// <summary>Batches per epoch.</summary>
+    public int BatchesPerEpoch => _order.Length / _batch.Length;
+
+    /// <summary>Fractional epochs done.</summary>
+    public double EpochProgress => Position.Epoch + (double)_next / BatchesPerEpoch;
+
+    /// <summary>The next batch: (epoch, batch within the epoch).</summary>
+    public StreamPosition Position
+    {
+        get => new(_epoch < 0 ? 0 : _epoch, _next);
+        set
+        {
+            if (value.Epoch < 0 || value.Batch < 0 || value.Batch >= BatchesPerEpoch)
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"position must have epoch >= 0 and batch in [0, {BatchesPerEpoch}).");
+            Shuffle(value.Epoch);
+            _next = value.Batch;
+        }
+    }
+
+    /// <summary>The example indices of the next batch (valid until the next call); moves on.</summary>
+    public ReadOnlySpan<int> Next()
+    {
+        if (_epoch < 0) Shuffle(0);
+        int B = _batch.Length;
+        _order.AsSpan(_next * B, B).CopyTo(_batch);
+        if (++_next == BatchesPerEpoch) { Shuffle(_epoch + 1); _next = 0; }
+        return _batch;
+    }
+
+    private void Shuffle(int epoch)
+    {
+        if (_epoch == epoch) return;
+        Order(_order.Length, _seed, epoch).CopyTo(_order, 0);
+        _epoch = epoch;
+    }
+
+    /// <summary>
+    /// The order in which epoch <paramref name="epoch"/> visits <paramref name="count"/> examples: a Fisher-Yates
+    /// shuffle drawn from a stream seeded by the run's <paramref name="seed"/> and the epoch.
+    /// </summary>
+    public static int[] Order(int count, ulong seed, int epoch)
+    {
+        var order = new int[count];
+        for (int i = 0; i < count; i++) order[i] = i;
+        var rng = new Rng(seed ^ (0x9E3779B97F4A7C15UL * (ulong)(epoch + 1)));
+        for (int i = count - 1; i > 0; i--)
+        {
+            int j = rng.NextInt(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order;
+    }
+
+    /// <summary>Adds the position to a checkpoint's state.</summary>
+    public void Save(IDictionary<string, IntegerArray> integers)
+    {
+        ArgumentNullException.ThrowIfNull(integers);
+        var p = Position;
+        integers["position"] = new IntegerArray([p.Epoch, p.Batch]);
+    }
+
+    /// <summary>Restores the position <see cref="Save"/> wrote; a <see cref="CheckpointFormatException"/> when it does not fit.</summary>
+    public void Load(TrainingState state, string path)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!state.TaskIntegers.TryGetValue("position", out var p) || p.Data.Length != 2 || p.Data[0] < 0 || p.Data[1] < 0 || p.Data[0] > int.MaxValue || p.Data[1] >= BatchesPerEpoch)
+            throw new CheckpointFormatException($"{path}: 'position' should be (epoch, batch) with batch below {BatchesPerEpoch}.");
+        Position = new StreamPosition((int)p.Data[0], (int)p.Data[1]);
+    }
+}
