@@ -22,7 +22,7 @@ internal static class CaptionTrain
         .Where(s => s.Flag is not ("layers" or "dropout" or "nonlinearity" or "state-size" or "expand" or "conv-width" or "heads" or "context"
             or "weight-drop" or "highway" or "seq-length" or "test-frac" or "sample-every")).ToArray();
 
-    public static string Usage => """
+    public static string Usage { get; } = """
         recur caption train [FASHION_DIR] --encoder CNN_RUN [--model rnn|lstm|attention] [options]
         recur caption train --resume RUN [--minutes M] [...]
           Trains a captioner on the scenes (see caption data) over the feature grid of a frozen CNN encoder: the
@@ -30,18 +30,9 @@ internal static class CaptionTrain
           84x84 scene gives 21x21 and, pooled by 3, 7x7 locations). --model rnn: the vanilla RNN with the image in
           its recurrence; lstm: the image as the LSTM's initial state; attention: Show, Attend and Tell. At the end
           the best checkpoint captions both test splits (greedy) and the scores are printed (see caption eval).
-            --encoder DIR           the CNN run (required for a new run; copied into the captioner's checkpoints)
             --attention-dim K       attention MLP width (default 128)
             --doubly-stochastic L   weight of the doubly stochastic attention regulariser (default 0.001)
-            --grid-pool P           max pooling over the encoder's grid (default 3)
-            --scenes N              training scenes, the last --val-frac of them for validation (default 20000)
-            --test-scenes N         scenes in each test split, seen and held-out compositions (default 1000)
-            --heldout-pairs K       class pairs held out of training (default 8)
-            --scene-seed S          the scenes' draw (default 1)
-            --out DIR               run folder (default runs/YYYYMMDD-HHMMSS-caption)
-            --resume DIR            continue a run exactly from DIR's latest/
-            --print-every N         when output is not a terminal: a progress line every N iterations (default 100)
-        """;
+        """ + "\n" + SceneCli.EncoderUsage;
 
     public static string OptionsUsage => TrainingOptionsCli.Usage(Defaults, Specs, new Dictionary<string, string>
     {
@@ -62,14 +53,7 @@ internal static class CaptionTrain
             AttentionDim = args.Int("attention-dim", d.AttentionDim, min: 1, max: 16384),
             DoublyStochastic = (float)args.Double("doubly-stochastic", d.DoublyStochastic, min: 0, max: 1e6),
             GridPool = args.Int("grid-pool", d.GridPool, min: 1, max: 16),
-            Scenes = d.Scenes with
-            {
-                Train = args.Int("scenes", d.Scenes.Train, min: 1, max: 10_000_000),
-                TestSeen = args.Int("test-scenes", d.Scenes.TestSeen, min: 0, max: 10_000_000),
-                TestHeldOut = args.Int("test-scenes", d.Scenes.TestHeldOut, min: 0, max: 10_000_000),
-                HeldOutPairs = args.Int("heldout-pairs", d.Scenes.HeldOutPairs, min: 1, max: 20),
-                Seed = (ulong)args.Int("scene-seed", 1, min: 0),
-            },
+            Scenes = SceneCli.Scenes(args),
         };
         int printEvery = args.Int("print-every", 100, min: 1);
         args.ThrowOnUnused(2);
@@ -91,19 +75,11 @@ internal static class CaptionTrain
         }
         else
         {
-            if (encoderRun is null) throw new CliException("caption train needs --encoder CNN_RUN, a run of recur classify --model cnn (or --resume RUN).");
-            LoadedClassifier enc;
-            try { enc = ClassifierCheckpoint.Load(encoderRun, CheckpointKind.Best); }
-            catch (CheckpointFormatException e) { throw new CliException($"--encoder: {e.Message} The encoder is a run of recur classify --model cnn.", 1); }
-            if (enc.Model is not ConvNet cnn) throw new CliException($"{enc.Directory}: the encoder must be a convolutional classifier (recur classify --model cnn), not {enc.Model.Summary}.");
+            var cnn = SceneCli.Encoder(encoderRun, "caption train");
             dataDir = args.Positional.Count > 1 ? args.Positional[1] : FashionMnist.DefaultDirectory;
             var (train, _) = ClassifyCommand.LoadData(dataDir);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"encoding {settings.Scenes.Train:N0} scenes with {cnn.Summary} from {enc.Directory} ..."));
-            if (!evalGiven)
-            {
-                int perEpoch = Math.Max(1, (settings.Scenes.Train - (int)Math.Round(settings.Scenes.Train * o.ValFrac)) / o.BatchSize);
-                o = o with { EvalEvery = perEpoch };
-            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"encoding {settings.Scenes.Train:N0} scenes with {cnn.Summary} from {encoderRun} ..."));
+            if (!evalGiven) o = o with { EvalEvery = SceneCli.EvalEveryEpoch(settings.Scenes.Train, o.ValFrac, o.BatchSize) };
             try { trainer = CaptionTrainer.Create(o, settings, cnn, train, Path.GetFullPath(dataDir)); }
             catch (ArgumentException e) { throw new CliException(e.Message); }
             trainer.OutputDirectory = outDir ?? RunFolders.Default("caption");

@@ -27,7 +27,7 @@ public static class CaptionCheckpoint
     public const string Format = "recur-captioner";
 
     /// <summary>Prefix of the encoder's tensors in <c>model.safetensors</c>.</summary>
-    public const string EncoderPrefix = "encoder.";
+    public const string EncoderPrefix = SceneModelFiles.EncoderPrefix;
 
     /// <summary>Writes <c>model.safetensors</c> and <c>config.json</c> into <paramref name="directory"/>.</summary>
     public static void WriteModelFiles(string directory, ICaptioner model, CaptionVocabulary vocabulary, SceneEncoder encoder, SceneOptions scenes,
@@ -45,11 +45,7 @@ public static class CaptionCheckpoint
             w.WriteStartArray("vocabulary");
             foreach (var word in vocabulary.Words) w.WriteStringValue(word);
             w.WriteEndArray();
-            w.WritePropertyName("encoder");
-            JsonSerializer.Serialize(w, encoder.Network.Config, Checkpoint.JsonOptions);
-            w.WriteNumber("grid_pool", encoder.GridPool);
-            w.WritePropertyName("scenes");
-            JsonSerializer.Serialize(w, scenes, Checkpoint.JsonOptions);
+            SceneModelFiles.Write(w, encoder, scenes);
         }, training, progress, data);
     }
 
@@ -64,23 +60,17 @@ public static class CaptionCheckpoint
         var (model, vocab, encoder, scenes, training, progress, data) = ModelFiles.ReadConfig(path, Format, "captioner", root =>
         {
             var config = Checkpoint.Section<CaptionerConfig>(root, "model", path, required: true)!;
-            var enc = Checkpoint.Section<ConvNetConfig>(root, "encoder", path, required: true)!;
-            var sc = Checkpoint.Section<SceneOptions>(root, "scenes", path, required: true)!;
-            if (!root.TryGetProperty("grid_pool", out var gp) || !gp.TryGetInt32(out int pool)) throw new CheckpointFormatException($"{path}: \"grid_pool\" should be a whole number.");
+            var (e, sc) = SceneModelFiles.Read(root, path);
             CaptionVocabulary v;
             ICaptioner m;
-            SceneEncoder e;
             try
             {
                 config.Validate();
-                enc.Validate();
-                sc.Validate();
-                if ((long)config.Vocab * Math.Max(config.Hidden, config.Embed) > 1L << 28 || (long)config.Locations * config.FeatureDim * config.Hidden > 1L << 28 || enc.ParameterCount() > 1L << 28)
+                if ((long)config.Vocab * Math.Max(config.Hidden, config.Embed) > 1L << 28 || (long)config.Locations * config.FeatureDim * config.Hidden > 1L << 28)
                     throw new CheckpointFormatException($"{path}: model config is out of range; the file is corrupted.");
                 v = new CaptionVocabulary(ModelFiles.Strings(root, "vocabulary", path));
                 if (v.Count != config.Vocab) throw new CheckpointFormatException($"{path}: the vocabulary lists {v.Count} words but the model has {config.Vocab}.");
                 m = Captioners.Create(config);
-                e = new SceneEncoder(new ConvNet(enc), pool);
                 if (e.FeatureDim != config.FeatureDim) throw new CheckpointFormatException($"{path}: the encoder gives {e.FeatureDim} features per location but the captioner reads {config.FeatureDim}.");
             }
             catch (ArgumentException ex) { throw new CheckpointFormatException($"{path}: invalid: {ex.Message}", ex); }

@@ -50,11 +50,9 @@ public static class CaptionTrainer
     public static (CaptionDataset Train, CaptionDataset Validation) Datasets(SceneEncoder encoder, LabeledImages train, SceneOptions scenes,
         CaptionVocabulary vocabulary, int maxWords, double valFrac, int threads)
     {
-        ArgumentNullException.ThrowIfNull(encoder);
-        var (tr, _, _, _) = SceneGenerator.Build(train, train, scenes with { TestSeen = 0, TestHeldOut = 0 });
-        encoder.Network.Threads = threads;
-        var all = new CaptionDataset(encoder.Encode(tr), tr.Scenes, vocabulary, maxWords);
-        int nVal = (int)Math.Round(all.Count * valFrac);
+        var (tr, features) = SceneRuns.TrainingScenes(encoder, train, scenes, threads);
+        var all = new CaptionDataset(features, tr.Scenes, vocabulary, maxWords);
+        int nVal = SceneRuns.ValidationCount(all.Count, valFrac);
         return (all.Slice(0, all.Count - nVal), all.Slice(all.Count - nVal, nVal));
     }
 
@@ -93,11 +91,10 @@ public static class CaptionTrainer
         var model = Captioners.Create(config);
         var rng = new Rng(options.Seed);
         model.Reset(rng);
-        var data = new DataInfo(source, train.Count, Checkpoint.TokenChecksum(train.Labels.Select(b => (int)b).ToArray()));
+        var data = SceneRuns.DataOf(train, source);
         if (saved is not null)
         {
-            if (saved.Data is { } d && (d.Characters != data.Characters || d.Checksum != data.Checksum))
-                throw new ArgumentException($"the images ({train.Count}) are not the ones this run was trained on ({d.Source}, {d.Characters}); resume with the same data.");
+            SceneRuns.CheckSameData(saved.Data, data);
             saved.Model.Store.Values.AsSpan(0, model.Store.Count).CopyTo(model.Store.Values);
         }
         var task = new CaptionTask(options, model, tr, val, (dir, progress) =>

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text.Json;
+using Recur.Data;
+using Recur.Data.Scenes;
+using Recur.IO;
+using Recur.Tasks;
+using Recur.Training;
+
+namespace Recur.Cli.Commands;
+
+/// <summary><c>recur vqa train|eval</c>: multiple-choice questions about the captioning scenes.</summary>
+internal sealed class VqaCommand : ICommand
+{
+    internal static TrainOptions Defaults { get; } = CaptionTrain.Defaults with { Model = "lstm", Hidden = 256, Embed = 64, BatchSize = 128, LearningRate = 2e-3, MaxEpochs = 10 };
+
+    internal static IReadOnlyList<OptionSpec> Specs { get; } = CaptionTrain.Specs.Where(s => s.Flag != "model").ToArray();
+
+    public string Name => "vqa";
+    public string Summary => "visual question answering on the scenes: four-choice questions, LSTM question encoder with attention; --blind baseline";
+    public string Usage => """
+        usage: recur vqa train [FASHION_DIR] --encoder CNN_RUN [--blind] [options]
+               recur vqa train --resume RUN [--minutes M]
+               recur vqa eval RUN [FASHION_DIR]
+
+        Questions about the captioning scenes, four answers each: "how many shirts are there ?", "what is left of
+        the bag ?", "what is in the top left ?". An LSTM (--hidden) reads the question, its last state attends over
+        the scene's feature grid from the frozen CNN encoder, and the joint representation scores the answers; the
+        loss is the cross-entropy over the four choices. --blind trains the question-only baseline (no image), which
+        measures how much can be answered without looking. At the end, and with eval, the best checkpoint answers
+        the questions about both test splits (seen and held-out compositions): accuracy overall and per kind of
+        question; eval writes RUN/eval.json.
+          --blind                 the question-only baseline
+          --attention-dim K       attention MLP width (default 128)
+          --fusion F              joint representation width (default 256)
+          --questions N           questions per scene (default 2)
+        """ + "\n" + SceneCli.EncoderUsage + "\n" + TrainingOptionsCli.Usage(Defaults, Specs);
+
+    public int Run(Args args)
+    {
+        string? sub = args.Positional.Count > 0 ? args.Positional[0] : null;
+        return sub switch
+        {
+            "train" => Train(args),
+            "eval" => Eval(args),
+            null => throw new CliException("name what to do: recur vqa train or recur vqa eval RUN."),
+            _ => throw new CliException($"unknown vqa command '{sub}': the commands are train and eval."),
+        };
+    }
+
+    private static int Train(Args args)
+    {
+        var o = TrainingOptionsCli.Read(args, Defaults, Specs);
+        bool evalGiven = args.Has("eval-every");
+        string? outDir = args.String("out"), resume = args.String("resume"), encoderRun = args.String("encoder");
+        var d = new VqaSettings();
+        var settings = d with
+        {
+            Blind = args.Flag("blind"),
+            AttentionDim = args.Int("attention-dim", d.AttentionDim, min: 1, max: 16384),
+            Fusion = args.Int("fusion", d.Fusion, min: 1, max: 16384),
+            QuestionsPerScene = args.Int("questions", d.QuestionsPerScene, min: 1, max: 1000),
+            GridPool = args.Int("grid-pool", d.GridPool, min: 1, max: 16),
+            Scenes = SceneCli.Scenes(args),
+        };
+        int printEvery = args.Int("print-every", 100, min: 1);
+        args.ThrowOnUnused(2);
+        Trainer trainer;
+        string dataDir;
+        if (resume is not null)
+        {
+            var ck = VqaCheckpoint.Load(resume, CheckpointKind.Latest);
+            var saved = ck.Training ?? throw new CliException($"{ck.Directory}: records no training options; it cannot be resumed.");
+            dataDir = args.Positional.Count > 1 ? args.Positional[1] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
+            var (train, _) = ClassifyCommand.LoadData(dataDir);
+            try { trainer = VqaTrainer.Resume(ck, train, TrainingOptionsCli.Merge(saved, args, Specs)); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            if (outDir is not null) trainer.OutputDirectory = outDir;
+            trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(ck.Directory));
+        }
+        else
+        {
+            var cnn = SceneCli.Encoder(encoderRun, "vqa train");
+            dataDir = args.Positional.Count > 1 ? args.Positional[1] : FashionMnist.DefaultDirectory;
+            var (train, _) = ClassifyCommand.LoadData(dataDir);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"encoding {settings.Scenes.Train:N0} scenes with {cnn.Summary} from {encoderRun} ..."));
+            if (!evalGiven) o = o with { EvalEvery = SceneCli.EvalEveryEpoch(settings.Scenes.Train * settings.QuestionsPerScene, o.ValFrac, o.BatchSize) };
+            try { trainer = VqaTrainer.Create(o, settings, cnn, train, Path.GetFullPath(dataDir)); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            trainer.OutputDirectory = outDir ?? RunFolders.Default(settings.Blind ? "vqa-blind" : "vqa");
+        }
+        var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0);
+        var result = RunFolders.Run(trainer, progress);
+        string run = trainer.OutputDirectory!;
+        if (RunFolders.AbnormalExit(result, "vqa train", run) is int code) return code;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); best val loss {result.BestValLoss:F4}"));
+        var best = VqaCheckpoint.Load(run, CheckpointKind.Best);
+        best.Model.Threads = o.EffectiveThreads;
+        Report(best, dataDir, Path.Combine(run, "eval.json"));
+        return 0;
+    }
+
+    private static int Eval(Args args)
+    {
+        int threads = args.Int("threads", 0, min: 0, max: 1024);
+        args.ThrowOnUnused(3);
+        if (args.Positional.Count < 2) throw new CliException("name a run: recur vqa eval RUN [FASHION_DIR].");
+        var ck = VqaCheckpoint.Load(args.Positional[1], CheckpointKind.Best);
+        ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
+        string dataDir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
+        Report(ck, dataDir, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"));
+        return 0;
+    }
+
+    /// <summary>Answers the questions about both test splits, prints accuracy overall and per kind, writes <paramref name="jsonPath"/>.</summary>
+    internal static void Report(LoadedVqa ck, string dataDir, string jsonPath)
+    {
+        var (train, test) = ClassifyCommand.LoadData(dataDir);
+        var (_, seen, held, _) = SceneGenerator.Build(train, test, ck.Scenes with { Train = 0 });
+        ck.Encoder.Network.Threads = ck.Model.Threads;
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine($"{(ck.Model.Config.Blind ? "question-only (blind) " : "")}VQA, {ck.RunDirectory ?? ck.Directory}");
+        Console.WriteLine("| split | questions | accuracy | count | relation | position |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        using var stream = File.Create(jsonPath);
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteBoolean("blind", ck.Model.Config.Blind);
+        foreach (var split in new[] { seen, held })
+        {
+            var set = VqaTrainer.Questions(ck.Encoder.Encode(split), split, ck.QuestionsPerScene, ck.Scenes.Seed);
+            var s = VqaScore.Of(ck.Model, set);
+            string Kind(QuestionKind k) => s.ByKind[k].Total == 0 ? "-" : ((double)s.ByKind[k].Right / s.ByKind[k].Total).ToString("F4", inv) + $" ({s.ByKind[k].Total})";
+            Console.WriteLine(string.Create(inv, $"| {split.Name} | {s.Questions:N0} | {s.Accuracy:F4} | {Kind(QuestionKind.Count)} | {Kind(QuestionKind.Relation)} | {Kind(QuestionKind.Position)} |"));
+            w.WriteStartObject(split.Name);
+            w.WriteNumber("questions", s.Questions);
+            w.WriteNumber("accuracy", s.Accuracy);
+            w.WriteNumber("loss", s.Loss);
+            foreach (var (k, (r, t)) in s.ByKind) if (t > 0) w.WriteNumber(k.ToString().ToLowerInvariant() + "_accuracy", (double)r / t);
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        Console.WriteLine($"wrote {jsonPath}");
+    }
+}

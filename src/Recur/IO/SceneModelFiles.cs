@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Recur.Data.Scenes;
+using Recur.Models;
+using Recur.Models.Captioning;
+
+namespace Recur.IO;
+
+/// <summary>
+/// The part of a checkpoint that models of scenes share (<see cref="CaptionCheckpoint"/>, <see cref="VqaCheckpoint"/>): the
+/// frozen encoder's architecture (<c>"encoder"</c>), its extra pooling (<c>"grid_pool"</c>) and the scenes the run drew
+/// (<c>"scenes"</c>); the encoder's weights go into <c>model.safetensors</c> under <see cref="EncoderPrefix"/>.
+/// </summary>
+internal static class SceneModelFiles
+{
+    /// <summary>Prefix of the encoder's tensors in <c>model.safetensors</c>.</summary>
+    public const string EncoderPrefix = "encoder.";
+
+    public static void Write(Utf8JsonWriter w, SceneEncoder encoder, SceneOptions scenes)
+    {
+        w.WritePropertyName("encoder");
+        JsonSerializer.Serialize(w, encoder.Network.Config, Checkpoint.JsonOptions);
+        w.WriteNumber("grid_pool", encoder.GridPool);
+        w.WritePropertyName("scenes");
+        JsonSerializer.Serialize(w, scenes, Checkpoint.JsonOptions);
+    }
+
+    /// <summary>The encoder (zero weights) and the scenes of a config; bounded so that a corrupted file cannot ask for a huge network.</summary>
+    public static (SceneEncoder Encoder, SceneOptions Scenes) Read(JsonElement root, string path)
+    {
+        var enc = Checkpoint.Section<ConvNetConfig>(root, "encoder", path, required: true)!;
+        var scenes = Checkpoint.Section<SceneOptions>(root, "scenes", path, required: true)!;
+        if (!root.TryGetProperty("grid_pool", out var gp) || !gp.TryGetInt32(out int pool)) throw new CheckpointFormatException($"{path}: \"grid_pool\" should be a whole number.");
+        try
+        {
+            enc.Validate();
+            scenes.Validate();
+            if (enc.ParameterCount() > 1L << 28) throw new CheckpointFormatException($"{path}: the encoder's config is out of range; the file is corrupted.");
+            return (new SceneEncoder(new ConvNet(enc), pool), scenes);
+        }
+        catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: invalid encoder or scenes: {e.Message}", e); }
+    }
+}

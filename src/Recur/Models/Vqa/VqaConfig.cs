@@ -1,0 +1,50 @@
+namespace Recur.Models.Vqa;
+
+/// <summary>Architecture of a <see cref="VqaModel"/>; stored in a run's <c>config.json</c> under <c>"model"</c>.</summary>
+public sealed record VqaConfig
+{
+    /// <summary>Question tokens <c>V</c> (specials included).</summary>
+    public int Vocab { get; init; }
+
+    /// <summary>Answers <c>A</c>.</summary>
+    public int Answers { get; init; }
+
+    /// <summary>Word vector width <c>E</c>.</summary>
+    public int Embed { get; init; } = 64;
+
+    /// <summary>Question encoder (LSTM) width <c>H</c>.</summary>
+    public int Hidden { get; init; } = 256;
+
+    /// <summary>Rows of the image's feature grid.</summary>
+    public int GridRows { get; init; } = 7;
+
+    /// <summary>Columns of the feature grid.</summary>
+    public int GridCols { get; init; } = 7;
+
+    /// <summary>Features per location <c>D</c>.</summary>
+    public int FeatureDim { get; init; } = 64;
+
+    /// <summary>Attention MLP width <c>K</c>.</summary>
+    public int AttentionDim { get; init; } = 128;
+
+    /// <summary>Width <c>F</c> of the joint question-image representation.</summary>
+    public int Fusion { get; init; } = 256;
+
+    /// <summary>The question-only baseline: no image at all.</summary>
+    public bool Blind { get; init; }
+
+    /// <summary>Question length in tokens (questions are left-padded to it).</summary>
+    public int MaxWords { get; init; } = 8;
+
+    /// <summary>Locations <c>L</c>.</summary>
+    public int Locations => GridRows * GridCols;
+
+    /// <summary>Checks every field.</summary>
+    public void Validate()
+    {
+        foreach (var (name, v, min, max) in new[] { ("vocab", Vocab, 5, 1 << 20), ("answers", Answers, 2, 1 << 20), ("embed", Embed, 1, 1 << 14), ("hidden", Hidden, 1, 1 << 14),
+            ("grid rows", GridRows, 1, 1024), ("grid cols", GridCols, 1, 1024), ("feature dim", FeatureDim, 1, 1 << 14), ("attention dim", AttentionDim, 1, 1 << 14),
+            ("fusion", Fusion, 1, 1 << 14), ("max words", MaxWords, 1, 1024) })
+            if (v < min || v > max) throw new ArgumentException($"{name} must be in [{min}, {max}], got {v}.");
+    }
+}

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Xunit;
+
+namespace Recur.Tests.Cli;
+
+[Collection("Console")]
+public sealed class VqaCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("recur-vqa-cli-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private static string SampleDir => Path.Combine(AppContext.BaseDirectory, "Data", "Samples", "fashion-mnist");
+
+    [Fact]
+    public void TrainsTheModelAndTheBlindBaselineEvaluatesAndResumes()
+    {
+        string cnn = Path.Combine(_dir, "cnn"), run = Path.Combine(_dir, "vqa"), blind = Path.Combine(_dir, "blind");
+        Assert.Equal(0, CliHarness.Run("classify", SampleDir, "--model", "cnn", "--hidden", "16", "--max-iters", "2", "--batch-size", "32", "--val-frac", "0.2", "--threads", "1", "--out", cnn).ExitCode);
+        string[] small = ["--scenes", "150", "--test-scenes", "20", "--max-iters", "4", "--eval-every", "2", "--batch-size", "32", "--hidden", "16", "--embed", "8", "--attention-dim", "8", "--fusion", "16", "--threads", "1"];
+        var t = CliHarness.Run(["vqa", "train", SampleDir, "--encoder", cnn, .. small, "--out", run]);
+        Assert.True(t.ExitCode == 0, t.ToString());
+        Assert.Contains("| test-heldout | 40 |", t.Out);
+        var b = CliHarness.Run(["vqa", "train", SampleDir, "--encoder", cnn, "--blind", .. small, "--out", blind]);
+        Assert.True(b.ExitCode == 0, b.ToString());
+        Assert.Contains("question-only (blind)", b.Out);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(blind, "eval.json"))))
+        {
+            Assert.True(doc.RootElement.GetProperty("blind").GetBoolean());
+            Assert.InRange(doc.RootElement.GetProperty("test-seen").GetProperty("accuracy").GetDouble(), 0, 1);
+        }
+        var r = CliHarness.Run("vqa", "train", "--resume", run, "--max-iters", "6");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("resuming at iteration 4", r.Out);
+        var e = CliHarness.Run("vqa", "eval", run, SampleDir);
+        Assert.True(e.ExitCode == 0, e.ToString());
+        Assert.Contains("| test-seen | 40 |", e.Out);
+        CliHarness.AssertCleanFailure(CliHarness.Run("vqa"), "vqa", "train");
+        CliHarness.AssertCleanFailure(CliHarness.Run("vqa", "train", SampleDir), "vqa", "--encoder");
+        CliHarness.AssertCleanFailure(CliHarness.Run("vqa", "eval", cnn), "vqa", "recur-vqa");
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using Recur.IO;
+using Recur.Models.Vqa;
+using Recur.Tests.TestUtil;
+using Xunit;
+
+namespace Recur.Tests.Models.Vqa;
+
+/// <summary>The VQA model against PyTorch (Fixtures/make_vqa_fixtures.py) and central differences.</summary>
+public sealed class VqaModelTests
+{
+    private static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "vqa");
+
+    public static TheoryData<string> Files()
+    {
+        var d = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(Dir, "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal)) d.Add(f!);
+        return d;
+    }
+
+    private static int[] Ints(Tensor t) => t.Data.Select(v => (int)v).ToArray();
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void MatchesPyTorch(string file)
+    {
+        var st = SafeTensors.Read(Path.Combine(Dir, file));
+        var t = st.Tensors;
+        int M(string k) => int.Parse(st.Metadata[k], CultureInfo.InvariantCulture);
+        var m = new VqaModel(new VqaConfig
+        {
+            Vocab = M("vocab"), Answers = M("answers"), Embed = M("embed"), Hidden = M("hidden"), GridRows = M("grid_rows"), GridCols = M("grid_cols"),
+            FeatureDim = M("feature_dim"), AttentionDim = M("attention_dim"), Fusion = M("fusion"), MaxWords = M("max_words"), Blind = st.Metadata["blind"] == "true",
+        });
+        foreach (var p in m.Store.Parameters) p.CopyFrom(t[p.Name]);
+        Assert.Equal(t.Keys.Count(k => k.StartsWith("grad.", StringComparison.Ordinal)), m.Store.Parameters.Count);
+        var report = new FixtureAssert.Report(file, 1e-4, 1e-4);
+        var (f, q, c, a) = (t["features"], Ints(t["questions"]), Ints(t["choices"]), Ints(t["answers"]));
+        report.Add("scores", m.Forward(f, q, c).ToArray(), t["scores"].Shape, t["scores"]);
+        var (loss, _) = m.TrainStep(f, q, c, a);
+        report.Add("loss", [(float)loss], [1], t["loss"]);
+        foreach (var p in m.Store.Parameters) report.Add("grad." + p.Name, p.Grad, p.Shape, t["grad." + p.Name]);
+        report.AssertAll();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void GradientsMatchCentralDifferences(bool blind)
+    {
+        var rng = new Rng(4);
+        var m = new VqaModel(new VqaConfig { Vocab = 9, Answers = 8, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 3, FeatureDim = 3, AttentionDim = 4, Fusion = 6, MaxWords = 4, Blind = blind });
+        m.Reset(rng);
+        var f = Tensor.Randn(rng, 1f, 3, 6, 3);
+        int[] q = [0, 2, 5, 1, 3, 3, 4, 8, 0, 0, 7, 6];
+        int[] c = [0, 1, 2, 3, 7, 6, 5, 4, 2, 4, 6, 0];
+        int[] a = [1, 0, 3];
+        m.TrainStep(f, q, c, a);
+        var grads = (float[])m.Store.Grads.Clone();
+        foreach (var p in m.Store.Parameters)
+            GradCheck.Check(p.Name, () => m.Loss(f, q, c, a).Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12);
+    }
+}

@@ -1,0 +1,52 @@
+using Recur.Data;
+using Recur.Data.Scenes;
+using Recur.IO;
+using Recur.Models;
+using Recur.Tasks;
+using Recur.Training;
+using Xunit;
+
+namespace Recur.Tests.Tasks;
+
+public sealed class VqaTaskTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "recur-vqatask-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static ConvNet Encoder()
+    {
+        var net = new ConvNet(new ConvNetConfig { Channels = [4, 8], Fc = 8 });
+        net.Reset(new Rng(6));
+        return net;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LearnsResumesBitIdenticallyAndRoundTrips(bool blind)
+    {
+        var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        var settings = new VqaSettings { Blind = blind, AttentionDim = 8, Fusion = 16, Scenes = new SceneOptions { Train = 150, TestSeen = 10, TestHeldOut = 10 } };
+        var o = new TrainOptions { Hidden = 16, Embed = 8, BatchSize = 32, Optimizer = "adam", LearningRate = 1e-2, EvalEvery = 5, ValFrac = 0.2, Threads = 1, MaxIters = 13 };
+        var straight = VqaTrainer.Create(o, settings, Encoder(), train, "sample");
+        straight.Run();
+        Assert.True(straight.TrainLosses.Skip(10).Average() < straight.TrainLosses.Take(3).Average(), "the loss fell");
+        string run = Path.Combine(_dir, blind ? "blind" : "att");
+        var first = VqaTrainer.Create(o with { MaxIters = 4 }, settings, Encoder(), train, "sample");
+        first.OutputDirectory = run;
+        first.Run();
+        var ck = VqaCheckpoint.Load(run, CheckpointKind.Latest);
+        Assert.Equal(blind, ck.Model.Config.Blind);
+        Assert.Equal(first.Task.Store.Values, ck.Model.Store.Values);
+        var second = VqaTrainer.Resume(ck, train, o);
+        second.Run();
+        Assert.Equal(straight.TrainLosses, second.TrainLosses);
+        Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);
+        var task = (VqaTask)first.Task;
+        Assert.Equal(VqaScore.Of(task.Model, task.Validation).Accuracy, VqaScore.Of(ck.Model, task.Validation).Accuracy);
+    }
+}
