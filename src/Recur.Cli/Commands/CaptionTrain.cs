@@ -58,39 +58,11 @@ internal static class CaptionTrain
         int printEvery = args.Int("print-every", 100, min: 1);
         args.ThrowOnUnused(2);
 
-        Trainer trainer;
-        string dataDir;
-        if (resume is not null)
-        {
-            var ck = CaptionCheckpoint.Load(resume, CheckpointKind.Latest);
-            var saved = ck.Training ?? throw new CliException($"{ck.Directory}: records no training options; it cannot be resumed.");
-            var merged = TrainingOptionsCli.Merge(saved, args, Specs);
-            dataDir = args.Positional.Count > 1 ? args.Positional[1] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
-            var (train, _) = ClassifyCommand.LoadData(dataDir);
-            Console.WriteLine("encoding the scenes ...");
-            try { trainer = CaptionTrainer.Resume(ck, train, merged); }
-            catch (ArgumentException e) { throw new CliException(e.Message); }
-            if (outDir is not null) trainer.OutputDirectory = outDir;
-            trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(ck.Directory));
-        }
-        else
-        {
-            var cnn = SceneCli.Encoder(encoderRun, "caption train");
-            dataDir = args.Positional.Count > 1 ? args.Positional[1] : FashionMnist.DefaultDirectory;
-            var (train, _) = ClassifyCommand.LoadData(dataDir);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"encoding {settings.Scenes.Train:N0} scenes with {cnn.Summary} from {encoderRun} ..."));
-            if (!evalGiven) o = o with { EvalEvery = SceneCli.EvalEveryEpoch(settings.Scenes.Train, o.ValFrac, o.BatchSize) };
-            try { trainer = CaptionTrainer.Create(o, settings, cnn, train, Path.GetFullPath(dataDir)); }
-            catch (ArgumentException e) { throw new CliException(e.Message); }
-            trainer.OutputDirectory = outDir ?? RunFolders.Default("caption");
-        }
-
-        var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0);
-        var result = RunFolders.Run(trainer, progress);
-        string run = trainer.OutputDirectory!;
-        if (RunFolders.AbnormalExit(result, "caption train", run) is int code) return code;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); best val loss {result.BestValLoss:F4} nats/word"));
+        if (!evalGiven) o = o with { EvalEvery = SceneCli.EvalEveryEpoch(settings.Scenes.Train, o.ValFrac, o.BatchSize) };
+        var (exit, run, dataDir) = SceneCli.Train(args, "caption train", "caption", Specs, resume, outDir, encoderRun, printEvery, "nats/word",
+            dir => { var ck = CaptionCheckpoint.Load(dir, CheckpointKind.Latest); return new SceneCli.Resumable(ck.Directory, ck.Training, ck.Data?.Source, (train, merged) => CaptionTrainer.Resume(ck, train, merged)); },
+            (cnn, train, source) => CaptionTrainer.Create(o, settings, cnn, train, source));
+        if (exit is int code) return code;
         var best = CaptionCheckpoint.Load(run, CheckpointKind.Best);
         best.Model.Threads = o.EffectiveThreads;
         CaptionEval.Report(best, dataDir, beam: 1, alpha: 1.0, jsonPath: Path.Combine(run, "eval.json"));

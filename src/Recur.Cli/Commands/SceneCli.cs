@@ -1,6 +1,9 @@
+using System.Globalization;
+using Recur.Data;
 using Recur.Data.Scenes;
 using Recur.IO;
 using Recur.Models;
+using Recur.Training;
 
 namespace Recur.Cli.Commands;
 
@@ -46,4 +49,50 @@ internal static class SceneCli
 
     /// <summary>Per-epoch evaluation when <c>--eval-every</c> was not given.</summary>
     public static int EvalEveryEpoch(int examples, double valFrac, int batch) => Math.Max(1, (examples - (int)Math.Round(examples * valFrac)) / batch);
+
+    /// <summary>A checkpoint to resume from, as <see cref="Train"/> needs it.</summary>
+    public sealed record Resumable(string Directory, TrainOptions? Training, string? Source, Func<LabeledImages, TrainOptions, Trainer> Resume);
+
+    /// <summary>
+    /// Trains a new run (from the encoder of <paramref name="encoderRun"/>, through <paramref name="create"/>) or resumes one
+    /// (<paramref name="resume"/>, loaded by <paramref name="load"/>), then prints how it ended. Returns the run folder and
+    /// the Fashion-MNIST folder, or the exit code of an abnormal end.
+    /// </summary>
+    public static (int? Exit, string Run, string DataDir) Train(Args args, string command, string name, IEnumerable<OptionSpec> specs,
+        string? resume, string? outDir, string? encoderRun, int printEvery, string lossUnit,
+        Func<string, Resumable> load, Func<ConvNet, LabeledImages, string, Trainer> create)
+    {
+        Trainer trainer;
+        string dataDir;
+        if (resume is not null)
+        {
+            var ck = load(resume);
+            var saved = ck.Training ?? throw new CliException($"{ck.Directory}: records no training options; it cannot be resumed.");
+            var merged = TrainingOptionsCli.Merge(saved, args, specs);
+            dataDir = args.Positional.Count > 1 ? args.Positional[1] : ck.Source ?? FashionMnist.DefaultDirectory;
+            var (train, _) = ClassifyCommand.LoadData(dataDir);
+            Console.WriteLine("encoding the scenes ...");
+            try { trainer = ck.Resume(train, merged); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            if (outDir is not null) trainer.OutputDirectory = outDir;
+            trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(ck.Directory));
+        }
+        else
+        {
+            var cnn = Encoder(encoderRun, command);
+            dataDir = args.Positional.Count > 1 ? args.Positional[1] : FashionMnist.DefaultDirectory;
+            var (train, _) = ClassifyCommand.LoadData(dataDir);
+            Console.WriteLine($"encoding the scenes with {cnn.Summary} from {encoderRun} ...");
+            try { trainer = create(cnn, train, Path.GetFullPath(dataDir)); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            trainer.OutputDirectory = outDir ?? RunFolders.Default(name);
+        }
+        var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0);
+        var result = RunFolders.Run(trainer, progress);
+        string run = trainer.OutputDirectory!;
+        if (RunFolders.AbnormalExit(result, command, run) is int code) return (code, run, dataDir);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); best val loss {result.BestValLoss:F4} {lossUnit}"));
+        return (null, run, dataDir);
+    }
 }

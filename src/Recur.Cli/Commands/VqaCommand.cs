@@ -64,36 +64,11 @@ internal sealed class VqaCommand : ICommand
         };
         int printEvery = args.Int("print-every", 100, min: 1);
         args.ThrowOnUnused(2);
-        Trainer trainer;
-        string dataDir;
-        if (resume is not null)
-        {
-            var ck = VqaCheckpoint.Load(resume, CheckpointKind.Latest);
-            var saved = ck.Training ?? throw new CliException($"{ck.Directory}: records no training options; it cannot be resumed.");
-            dataDir = args.Positional.Count > 1 ? args.Positional[1] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
-            var (train, _) = ClassifyCommand.LoadData(dataDir);
-            try { trainer = VqaTrainer.Resume(ck, train, TrainingOptionsCli.Merge(saved, args, Specs)); }
-            catch (ArgumentException e) { throw new CliException(e.Message); }
-            if (outDir is not null) trainer.OutputDirectory = outDir;
-            trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(ck.Directory));
-        }
-        else
-        {
-            var cnn = SceneCli.Encoder(encoderRun, "vqa train");
-            dataDir = args.Positional.Count > 1 ? args.Positional[1] : FashionMnist.DefaultDirectory;
-            var (train, _) = ClassifyCommand.LoadData(dataDir);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"encoding {settings.Scenes.Train:N0} scenes with {cnn.Summary} from {encoderRun} ..."));
-            if (!evalGiven) o = o with { EvalEvery = SceneCli.EvalEveryEpoch(settings.Scenes.Train * settings.QuestionsPerScene, o.ValFrac, o.BatchSize) };
-            try { trainer = VqaTrainer.Create(o, settings, cnn, train, Path.GetFullPath(dataDir)); }
-            catch (ArgumentException e) { throw new CliException(e.Message); }
-            trainer.OutputDirectory = outDir ?? RunFolders.Default(settings.Blind ? "vqa-blind" : "vqa");
-        }
-        var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0);
-        var result = RunFolders.Run(trainer, progress);
-        string run = trainer.OutputDirectory!;
-        if (RunFolders.AbnormalExit(result, "vqa train", run) is int code) return code;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); best val loss {result.BestValLoss:F4}"));
+        if (!evalGiven) o = o with { EvalEvery = SceneCli.EvalEveryEpoch(settings.Scenes.Train * settings.QuestionsPerScene, o.ValFrac, o.BatchSize) };
+        var (exit, run, dataDir) = SceneCli.Train(args, "vqa train", settings.Blind ? "vqa-blind" : "vqa", Specs, resume, outDir, encoderRun, printEvery, "nats",
+            dir => { var ck = VqaCheckpoint.Load(dir, CheckpointKind.Latest); return new SceneCli.Resumable(ck.Directory, ck.Training, ck.Data?.Source, (train, merged) => VqaTrainer.Resume(ck, train, merged)); },
+            (cnn, train, source) => VqaTrainer.Create(o, settings, cnn, train, source));
+        if (exit is int code) return code;
         var best = VqaCheckpoint.Load(run, CheckpointKind.Best);
         best.Model.Threads = o.EffectiveThreads;
         Report(best, dataDir, Path.Combine(run, "eval.json"));

@@ -62,10 +62,7 @@ public static class ClassifyTrainer
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(options);
-        var saved = checkpoint.Training ?? throw new CheckpointFormatException($"{checkpoint.Directory}: config.json records no training options, so the run cannot be resumed.");
-        var diffs = TrainOptions.ResumeConflicts(saved, options);
-        if (diffs.Count > 0) throw new ArgumentException($"cannot resume with different settings: {string.Join("; ", diffs)}.");
-        var state = TrainingState.Read(checkpoint.StatePath, checkpoint.Model.Store.Count);
+        var state = TaskRuns.ResumeState(checkpoint.Training, options, checkpoint.Directory, checkpoint.StatePath, checkpoint.Model.Store.Count);
         var trainer = Build(options, images, checkpoint.ClassNames, checkpoint.Data?.Source ?? "", state, checkpoint, checkpoint.StatePath);
         if (checkpoint.RunDirectory is not null) trainer.OutputDirectory = checkpoint.RunDirectory;
         return trainer;
@@ -89,9 +86,6 @@ public static class ClassifyTrainer
         }
         var (train, val) = Split(images, options.ValFrac);
         var task = new ClassifyTask(options, train, val, classNames, model, data);
-        var averageStart = state?.TrainWeights is not null ? saved!.Model.Store.Values.AsSpan(0, model.Store.Count) : default;
-        var trainer = new Trainer(task, options, rng, state, averageStart);
-        if (state is not null) task.LoadState(state, statePath!);
-        return trainer;
+        return TaskRuns.Start(task, options, rng, state, saved?.Model.Store.Values, statePath);
     }
 }

@@ -48,10 +48,7 @@ public static class VqaTrainer
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(options);
-        var saved = checkpoint.Training ?? throw new CheckpointFormatException($"{checkpoint.Directory}: config.json records no training options, so the run cannot be resumed.");
-        var diffs = TrainOptions.ResumeConflicts(saved, options);
-        if (diffs.Count > 0) throw new ArgumentException($"cannot resume with different settings: {string.Join("; ", diffs)}.");
-        var state = TrainingState.Read(checkpoint.StatePath, checkpoint.Model.Store.Count);
+        var state = TaskRuns.ResumeState(checkpoint.Training, options, checkpoint.Directory, checkpoint.StatePath, checkpoint.Model.Store.Count);
         var trainer = Build(options, checkpoint.Model.Config, checkpoint.Encoder, checkpoint.Scenes, checkpoint.QuestionsPerScene, train, checkpoint.Data?.Source ?? "", state, checkpoint);
         if (checkpoint.RunDirectory is not null) trainer.OutputDirectory = checkpoint.RunDirectory;
         return trainer;
@@ -85,9 +82,6 @@ public static class VqaTrainer
         }
         var task = new VqaTask(options, model, tr, val,
             (dir, progress) => VqaCheckpoint.WriteModelFiles(dir, model, encoder, scenes, perScene, options, progress, data), data);
-        var averageStart = state?.TrainWeights is not null ? saved!.Model.Store.Values.AsSpan(0, model.Store.Count) : default;
-        var trainer = new Trainer(task, options, rng, state, averageStart);
-        if (state is not null) task.LoadState(state, saved!.StatePath);
-        return trainer;
+        return TaskRuns.Start(task, options, rng, state, saved?.Model.Store.Values, saved?.StatePath);
     }
 }
