@@ -49,7 +49,7 @@ public sealed record RecurrentGrads(Tensor DInput, Tensor DH0, Tensor? DC0);
 /// final states <c>h_n</c> stay the cells' recurrent states <c>h</c>.
 /// </para>
 /// </summary>
-public class Recurrent : IModule
+public partial class Recurrent : IModule
 {
     private readonly LayerRun[] _layers;
     private int _t, _b;
@@ -63,7 +63,8 @@ public class Recurrent : IModule
 
     /// <summary>Creates the stack and registers its parameters in <paramref name="store"/> under <paramref name="prefix"/>.</summary>
     public Recurrent(ParameterStore store, string prefix, RecurrentCell cell, int inputSize, int hiddenSize,
-        int numLayers = 1, bool bias = true, bool batchFirst = false, float dropout = 0f, bool highway = false)
+        int numLayers = 1, bool bias = true, bool batchFirst = false, float dropout = 0f, bool highway = false,
+        int firstLayer = 0, string nameSuffix = "")
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(cell);
@@ -89,16 +90,17 @@ public class Recurrent : IModule
         for (int l = 0; l < numLayers; l++)
         {
             int inl = l == 0 ? inputSize : hiddenSize;
-            var wih = store.Add(Naming.Join(prefix, $"weight_ih_l{l}"), GH, inl);
-            var whh = RH > 0 ? store.Add(Naming.Join(prefix, $"weight_hh_l{l}"), RH, hiddenSize) : null;
-            var bih = bias ? store.Add(Naming.Join(prefix, $"bias_ih_l{l}"), GH) : null;
-            var bhh = bias && RH > 0 ? store.Add(Naming.Join(prefix, $"bias_hh_l{l}"), RH) : null;
-            var extra = cell.ExtraParameters.Select(e => store.Add(Naming.Join(prefix, $"{e.Name}_l{l}"), e.Shape(inl, hiddenSize))).ToArray();
+            string k = $"{firstLayer + l}{nameSuffix}"; // PyTorch's layer index, and "_reverse" for a reverse direction
+            var wih = store.Add(Naming.Join(prefix, $"weight_ih_l{k}"), GH, inl);
+            var whh = RH > 0 ? store.Add(Naming.Join(prefix, $"weight_hh_l{k}"), RH, hiddenSize) : null;
+            var bih = bias ? store.Add(Naming.Join(prefix, $"bias_ih_l{k}"), GH) : null;
+            var bhh = bias && RH > 0 ? store.Add(Naming.Join(prefix, $"bias_hh_l{k}"), RH) : null;
+            var extra = cell.ExtraParameters.Select(e => store.Add(Naming.Join(prefix, $"{e.Name}_l{k}"), e.Shape(inl, hiddenSize))).ToArray();
             _layers[l] = new LayerRun(cell, new LayerParameters(wih, whh, bih, bhh) { Extra = extra }, inl, hiddenSize);
             if (highway && HighwayApplies(l, inputSize, hiddenSize))
             {
-                var hw = new HighwayParameters(store.Add(Naming.Join(prefix, $"highway_weight_l{l}"), hiddenSize, hiddenSize),
-                    bias ? store.Add(Naming.Join(prefix, $"highway_bias_l{l}"), hiddenSize) : null);
+                var hw = new HighwayParameters(store.Add(Naming.Join(prefix, $"highway_weight_l{k}"), hiddenSize, hiddenSize),
+                    bias ? store.Add(Naming.Join(prefix, $"highway_bias_l{k}"), hiddenSize) : null);
                 _layers[l].Highway = new LayerHighway(hw, hiddenSize);
             }
         }
@@ -106,8 +108,9 @@ public class Recurrent : IModule
 
     /// <summary>As the main constructor, with the cell given by its registry name (<see cref="CellRegistry"/>: "lstm", "gru", ...).</summary>
     public Recurrent(ParameterStore store, string prefix, string cell, int inputSize, int hiddenSize,
-        int numLayers = 1, bool bias = true, bool batchFirst = false, float dropout = 0f, bool highway = false)
-        : this(store, prefix, CellRegistry.Get(cell), inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, highway)
+        int numLayers = 1, bool bias = true, bool batchFirst = false, float dropout = 0f, bool highway = false,
+        int firstLayer = 0, string nameSuffix = "")
+        : this(store, prefix, CellRegistry.Get(cell), inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, highway, firstLayer, nameSuffix)
     {
     }
 
@@ -194,8 +197,11 @@ public class Recurrent : IModule
     /// Runs the stack over <paramref name="x"/> <c>(T, B, input)</c> (or <c>(B, T, input)</c> with batchFirst)
     /// from initial states <paramref name="h0"/>, <paramref name="c0"/> <c>(L, B, H)</c> (null: zeros).
     /// In training with dropout &gt; 0 the masks are drawn from <paramref name="rng"/>.
+    /// <paramref name="lengths"/> <c>(B)</c>, each in <c>[1, T]</c>, makes the batch a packed one (PyTorch's
+    /// <c>pack_padded_sequence</c>): row <c>b</c> runs its first <c>lengths[b]</c> steps, its outputs after them are 0,
+    /// its final states are those of its own last step, and nothing after it reaches the state or the gradients.
     /// </summary>
-    public RecurrentOutput Forward(Tensor x, Tensor? h0 = null, Tensor? c0 = null, bool? training = null, Rng? rng = null)
+    public RecurrentOutput Forward(Tensor x, Tensor? h0 = null, Tensor? c0 = null, bool? training = null, Rng? rng = null, int[]? lengths = null)
     {
         Guard.Rank(x, nameof(x), 3, BatchFirst ? "(batch, time, input_size)" : "(time, batch, input_size)");
         int T = BatchFirst ? x.Shape[1] : x.Shape[0];
@@ -212,7 +218,7 @@ public class Recurrent : IModule
             input = _xTimeMajor;
         }
         _ids = null; _embedding = null;
-        return ForwardCore(input, T, B, h0, c0, training ?? Training, rng);
+        return ForwardCore(input, T, B, h0, c0, training ?? Training, rng, lengths);
     }
 
     /// <summary>
@@ -225,7 +231,7 @@ public class Recurrent : IModule
     /// <c>S (V, G*H)</c>, so <c>dW_ih += S^T E</c> and <c>dE += S W_ih</c> replace two GEMMs over
     /// <c>T*B</c> rows with two over <c>V</c> rows. The embedding's gradient is accumulated into its arena.
     /// </summary>
-    public RecurrentOutput ForwardTokens(int[] ids, int T, int B, Parameter embedding, Tensor? h0 = null, Tensor? c0 = null, bool? training = null, Rng? rng = null)
+    public RecurrentOutput ForwardTokens(int[] ids, int T, int B, Parameter embedding, Tensor? h0 = null, Tensor? c0 = null, bool? training = null, Rng? rng = null, int[]? lengths = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(embedding);
@@ -238,11 +244,13 @@ public class Recurrent : IModule
         for (int i = 0; i < ids.Length; i++)
             if ((uint)ids[i] >= (uint)v) throw new ArgumentOutOfRangeException(nameof(ids), ids[i], $"ids[{i}] = {ids[i]} is outside the vocabulary [0, {v}).");
         _ids = ids; _embedding = embedding;
-        return ForwardCore(null, T, B, h0, c0, training ?? Training, rng);
+        return ForwardCore(null, T, B, h0, c0, training ?? Training, rng, lengths);
     }
 
-    private RecurrentOutput ForwardCore(float[]? input, int T, int B, Tensor? h0, Tensor? c0, bool training, Rng? rng)
+    private RecurrentOutput ForwardCore(float[]? input, int T, int B, Tensor? h0, Tensor? c0, bool training, Rng? rng, int[]? lengths)
     {
+        CheckLengths(lengths, T, B);
+        _lengths = lengths;
         int L = NumLayers, H = HiddenSize;
         bool hasC = Cell.HasCellState;
         if (h0 is not null) Guard.Shape(h0, nameof(h0), L, B, H);
@@ -268,6 +276,7 @@ public class Recurrent : IModule
                 if (c0 is null) st.C0.AsSpan().Clear(); else c0.Data.AsSpan(l * B * H, B * H).CopyTo(st.C0);
             }
             st.X = l == 0 ? input : _layers[l - 1].NextInput;
+            st.Lengths = lengths;
             st.WeightDropped = training && WeightDrop > 0f && st.Parameters.WeightHh is not null;
             if (st.WeightDropped)
             {
@@ -294,83 +303,28 @@ public class Recurrent : IModule
         _out = Buffers.Ensure(_out, outShape);
         if (BatchFirst) SwapBatchTime(top, _out.Data, T, B, H);
         else top.AsSpan(0, T * B * H).CopyTo(_out.Data);
+        if (lengths is not null) ZeroPadding(_out.Data, lengths, T, B, H, BatchFirst);
         return new RecurrentOutput(_out, _hn, _cn);
     }
 
-    /// <summary>
-    /// Backpropagates through the last <see cref="Forward"/>: <paramref name="dOutput"/> is dL/dOutput
-    /// (the output's shape), <paramref name="dHN"/>/<paramref name="dCN"/> the gradients on the final
-    /// states (null: zero). Parameter gradients are accumulated (+=) into the store's gradient arena.
-    /// </summary>
-    public RecurrentGrads Backward(Tensor dOutput, Tensor? dHN = null, Tensor? dCN = null)
+    private int[]? _lengths;
+
+    private void CheckLengths(int[]? lengths, int T, int B)
     {
-        if (_out is null) throw new InvalidOperationException("Backward called before Forward.");
-        if (_ids is not null) throw new InvalidOperationException("the last forward took token ids: call BackwardTokens.");
-        BackwardCore(dOutput, dHN, dCN);
-        int T = _t, B = _b;
-        var dx0 = _layers[0].Dx;
-        int[] inShape = BatchFirst ? [B, T, InputSize] : [T, B, InputSize];
-        _dx = Buffers.Ensure(_dx, inShape);
-        if (BatchFirst) SwapBatchTime(dx0, _dx.Data, T, B, InputSize);
-        else dx0.AsSpan(0, T * B * InputSize).CopyTo(_dx.Data);
-        return new RecurrentGrads(_dx, _dh0!, _dc0);
+        if (lengths is null) return;
+        if (lengths.Length != B) throw new ArgumentException($"lengths has {lengths.Length} entries for a batch of {B}.", nameof(lengths));
+        for (int b = 0; b < B; b++)
+            if (lengths[b] < 1 || lengths[b] > T) throw new ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"lengths[{b}] = {lengths[b]} is outside [1, {T}].");
+        if (!Cell.SupportsLengths) throw new NotSupportedException($"the {Cell.Name} cell runs as a scan over the whole sequence, so it takes no per-row lengths; pad with a step-form cell instead.");
+        if (Highway) throw new NotSupportedException("per-row lengths are not supported with highway connections.");
     }
 
-    /// <summary>
-    /// Backward for <see cref="ForwardTokens"/>: like <see cref="Backward"/>, and the embedding's
-    /// gradient is accumulated into its arena instead of returning dL/dx.
-    /// </summary>
-    public (Tensor DH0, Tensor? DC0) BackwardTokens(Tensor dOutput, Tensor? dHN = null, Tensor? dCN = null)
+    /// <summary>Sets the rows of padded steps (<c>t &gt;= lengths[b]</c>) of <paramref name="y"/> <c>(T, B, H)</c> (or <c>(B, T, H)</c>) to 0.</summary>
+    internal static void ZeroPadding(Span<float> y, int[] lengths, int T, int B, int H, bool batchFirst)
     {
-        if (_out is null) throw new InvalidOperationException("BackwardTokens called before ForwardTokens.");
-        if (_ids is null) throw new InvalidOperationException("the last forward took a tensor: call Backward.");
-        BackwardCore(dOutput, dHN, dCN);
-        return (_dh0!, _dc0);
-    }
-
-    private void BackwardCore(Tensor dOutput, Tensor? dHN, Tensor? dCN)
-    {
-        Guard.Shape(dOutput, nameof(dOutput), _out!.Shape);
-        int T = _t, B = _b, L = NumLayers, H = HiddenSize;
-        bool hasC = Cell.HasCellState;
-        if (dHN is not null) Guard.Shape(dHN, nameof(dHN), L, B, H);
-        if (dCN is not null)
-        {
-            if (!hasC) throw new ArgumentException($"dCN is only used by cells with a cell state; this layer is {Cell.Name}.", nameof(dCN));
-            Guard.Shape(dCN, nameof(dCN), L, B, H);
-        }
-        float[] dy = dOutput.Data;
-        if (BatchFirst)
-        {
-            _dyTimeMajor = Buffers.Ensure(_dyTimeMajor, dOutput.Length);
-            SwapBatchTime(dOutput.Data, _dyTimeMajor, B, T, H);
-            dy = _dyTimeMajor;
-        }
-        _dh0 = Buffers.Ensure(_dh0, L, B, H);
-        _dc0 = hasC ? Buffers.Ensure(_dc0, L, B, H) : null;
-
-        float[] dyl = dy;
-        for (int l = L - 1; l >= 0; l--)
-        {
-            var st = _layers[l];
-            st.DhCarry.AsSpan().Clear();
-            if (dHN is not null) dHN.Data.AsSpan(l * B * H, B * H).CopyTo(st.DhCarry);
-            if (hasC)
-            {
-                st.DcCarry.AsSpan().Clear();
-                if (dCN is not null) dCN.Data.AsSpan(l * B * H, B * H).CopyTo(st.DcCarry);
-            }
-            BackwardLayer(st, dyl, T, B);
-            st.DhCarry.CopyTo(_dh0.Data.AsSpan(l * B * H, B * H));
-            if (_dc0 is not null) st.DcCarry.CopyTo(_dc0.Data.AsSpan(l * B * H, B * H));
-            if (l > 0)
-            {
-                // dX of this layer is dL/d(dropped output of layer l-1).
-                var prev = _layers[l - 1];
-                if (prev.Mask is not null) TensorPrimitives.Multiply(st.Dx, prev.Mask, st.Dx);
-                dyl = st.Dx;
-            }
-        }
+        for (int b = 0; b < B; b++)
+            for (int t = lengths[b]; t < T; t++)
+                y.Slice(((batchFirst ? b * T + t : t * B + b)) * H, H).Clear();
     }
 
     // ---------------------------------------------------------------- forward
@@ -423,68 +377,6 @@ public class Recurrent : IModule
         }
         // W_hh is constant over the chunk: the cell packs it once for its per-step products.
         Cell.ForwardSequence(st);
-    }
-
-    // --------------------------------------------------------------- backward
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code in hot loops
-    private void BackwardLayer(LayerRun st, float[] dy, int T, int B)
-    {
-        int GH = Gates * HiddenSize, n = T * B;
-        var p = st.Parameters;
-        var dA = st.DA.AsSpan(0, n * GH);   // gradients wrt gate pre-activations
-        var hw = st.Highway;
-        // dy is dL/d(the layer's output); with a highway the cell gets dy ⊙ g.
-        hw?.Backward(dy, LayerInput(st), st.Y, n, Threads);
-        st.Dy = hw?.DCell ?? dy;
-        Cell.BackwardSequence(st);
-        st.Dy = null;
-
-        // Recurrent weight gradients, one GEMM each over all steps (the cell's), then the input side.
-        // With weight drop, dL/dW_hh = mask * dL/d(masked W_hh): computed apart, then masked into the arena.
-        Span<float> dwhh = p.WeightHh is null ? default : p.WeightHh.Grad;
-        if (st.WeightDropped)
-        {
-            st.DWhhScratch = Buffers.Ensure(st.DWhhScratch, p.WeightHh!.Length);
-            dwhh = st.DWhhScratch;
-            dwhh.Clear();
-        }
-        Cell.AccumulateRecurrentGrads(st, dwhh, p.BiasHh is null ? default : p.BiasHh.Grad);
-        if (st.WeightDropped) TensorPrimitives.FusedMultiplyAdd(dwhh, st.WhhMask, p.WeightHh!.Grad, p.WeightHh.Grad);
-        if (p.BiasIh is not null) Reduce.SumRows(dA, n, GH, p.BiasIh.Grad);
-        bool raw = Cell.RequiresInputEqualsHidden;
-        if (st.X is null)
-        {
-            // Token input: S[v] = sum of dA rows whose id is v; dW_ih += S^T E; dE += S W_ih.
-            var emb = _embedding!;
-            int v = emb.Shape[0];
-            var sum = st.Table.AsSpan(0, v * GH);
-            sum.Clear();
-            var ids = _ids!;
-            for (int r = 0; r < n; r++)
-            {
-                var row = sum.Slice(ids[r] * GH, GH);
-                TensorPrimitives.Add(row, dA.Slice(r * GH, GH), row);
-            }
-            Gemm.Sgemm(true, false, GH, st.In, v, 1f, sum, GH, emb.Value, st.In, 1f, p.WeightIh.Grad, st.In, Threads);
-            Gemm.Sgemm(false, false, v, st.In, GH, 1f, sum, GH, p.WeightIh.Value, st.In, 1f, emb.Grad, st.In, Threads);
-            if (!raw && hw is null) return;
-            // The gradient through the raw-input terms and the highway, per token (st.Dx as scratch).
-            var dRaw = st.Dx.AsSpan(0, n * st.In);
-            if (raw) st.DInput.AsSpan(0, n * st.In).CopyTo(dRaw);
-            hw?.AddInputGradient(dy, dRaw, accumulate: raw, n, Threads);
-            for (int r = 0; r < n; r++)
-            {
-                var row = emb.Grad.Slice(ids[r] * st.In, st.In);
-                TensorPrimitives.Add(row, dRaw.Slice(r * st.In, st.In), row);
-            }
-            return;
-        }
-        Gemm.Sgemm(true, false, GH, st.In, n, 1f, dA, GH, st.X, st.In, 1f, p.WeightIh.Grad, st.In, Threads);
-        // dX = dA W_ih (+ the gradient through the cell's raw-input terms)
-        if (raw) st.DInput.AsSpan(0, n * st.In).CopyTo(st.Dx);
-        Gemm.Sgemm(false, false, n, st.In, GH, 1f, dA, GH, p.WeightIh.Value, st.In, raw ? 1f : 0f, st.Dx, st.In, Threads);
-        hw?.AddInputGradient(dy, st.Dx, accumulate: true, n, Threads);
     }
 
     /// <summary>(d0, d1, C) to (d1, d0, C).</summary>

@@ -43,6 +43,13 @@ public sealed class LayerRun
     /// <summary>Gradients with respect to the pre-activations: <c>(T, B, G*H)</c>.</summary>
     public float[] DA = [];
 
+    /// <summary>
+    /// Each row's own length (packed sequences), or null when every row runs all <c>T</c> steps. A row's state is
+    /// frozen after its last step (the default sequence loops copy it forward and let its gradient pass straight back),
+    /// so the final state is the state at the row's own last step, as PyTorch's <c>pack_padded_sequence</c> gives.
+    /// </summary>
+    public int[]? Lengths;
+
     /// <summary>Outputs <c>h_t</c>: <c>(T, B, H)</c>.</summary>
     public float[] Y = [];
 

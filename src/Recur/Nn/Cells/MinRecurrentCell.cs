@@ -59,6 +59,8 @@ public abstract class MinRecurrentCell : RecurrentCell
     internal override void PackBackward(LayerRun run, ReadOnlySpan<float> whh) { }
 
     /// <summary>Training forward: coefficients and activations for every step, then the log-space scan.</summary>
+    internal override bool SupportsLengths => false;
+
     internal override void ForwardSequence(LayerRun run)
     {
         for (int t = 0; t < run.T; t++) run.RunRows(t, ScanPhase, forward: true);

@@ -137,7 +137,26 @@ public abstract class RecurrentCell
     internal virtual void ForwardSequence(LayerRun run)
     {
         PackForward(run, run.Whh);
-        for (int t = 0; t < run.T; t++) ForwardStep(run, t);
+        for (int t = 0; t < run.T; t++)
+        {
+            ForwardStep(run, t);
+            if (run.Lengths is not null) FreezeFinished(run, t);
+        }
+    }
+
+    /// <summary>False for cells whose <see cref="ForwardSequence"/> is not a loop of steps (a scan): they take no <see cref="LayerRun.Lengths"/>.</summary>
+    internal virtual bool SupportsLengths => true;
+
+    /// <summary>Rows whose sequence ended before step <paramref name="t"/> keep their state: <c>h_t = h_{t-1}</c> (and <c>c_t = c_{t-1}</c>).</summary>
+    private void FreezeFinished(LayerRun run, int t)
+    {
+        int B = run.B, H = run.H;
+        for (int b = 0; b < B; b++)
+        {
+            if (t < run.Lengths![b]) continue;
+            run.Y.AsSpan(((t - 1) * B + b) * H, H).CopyTo(run.Y.AsSpan((t * B + b) * H, H));
+            if (HasCellState) run.C.AsSpan(((t - 1) * B + b) * H, H).CopyTo(run.C.AsSpan((t * B + b) * H, H));
+        }
     }
 
     /// <summary>
@@ -148,7 +167,33 @@ public abstract class RecurrentCell
     internal virtual void BackwardSequence(LayerRun run)
     {
         PackBackward(run, run.Whh);
-        for (int t = run.T - 1; t >= 0; t--) BackwardStep(run, t);
+        if (run.Lengths is null)
+        {
+            for (int t = run.T - 1; t >= 0; t--) BackwardStep(run, t);
+            return;
+        }
+        int B = run.B, H = run.H;
+        var held = new float[2 * B * H]; // the carried gradients of finished rows, passed straight back over their frozen steps
+        for (int t = run.T - 1; t >= 0; t--)
+        {
+            bool any = false;
+            for (int b = 0; b < B; b++)
+            {
+                if (t < run.Lengths[b]) continue;
+                any = true;
+                run.DhCarry.AsSpan(b * H, H).CopyTo(held.AsSpan(b * H, H));
+                run.DhCarry.AsSpan(b * H, H).Clear();
+                if (HasCellState) { run.DcCarry.AsSpan(b * H, H).CopyTo(held.AsSpan((B + b) * H, H)); run.DcCarry.AsSpan(b * H, H).Clear(); }
+            }
+            BackwardStep(run, t);
+            if (!any) continue;
+            for (int b = 0; b < B; b++)
+            {
+                if (t < run.Lengths[b]) continue;
+                held.AsSpan(b * H, H).CopyTo(run.DhCarry.AsSpan(b * H, H));
+                if (HasCellState) held.AsSpan((B + b) * H, H).CopyTo(run.DcCarry.AsSpan(b * H, H));
+            }
+        }
     }
 
     /// <summary>Packs <c>W_hh</c> (or its blocks) for the forward pass's per-step products.</summary>
