@@ -28,6 +28,7 @@ internal sealed class CompareCommand : ICommand
 
     private const string UsageText = """
         usage: recur compare [FILE] [--models NAME,NAME,...] [--minutes M] [options]
+               recur compare --merge DIR,DIR,... [--out DIR]
 
         Races models side by side: trains each cell of --models in turn, from scratch, on the same
         train/validation split of FILE (default: the bundled tiny-shakespeare, with recur train's settings
@@ -55,6 +56,9 @@ internal sealed class CompareCommand : ICommand
           --print-every N           when output is not a terminal: a progress line every N iterations (default 100)
         {{OPTIONS}}
         Ctrl-C ends the current model's run, skips the rest, writes the files for what ran and exits (code 130).
+
+        --merge DIR,DIR,... reads the compare.json of comparisons run apart (in parallel, or on different days; the
+        same text and options are expected) and writes one table, one plot and one JSON of all their models, in order.
         """;
 
     /// <summary>The shared defaults: <c>recur train</c>'s (its tiny-shakespeare settings without FILE) with a 5-minute budget per model.</summary>
@@ -63,6 +67,7 @@ internal sealed class CompareCommand : ICommand
 
     public int Run(Args args)
     {
+        if (args.Has("merge")) return Merge(args);
         if (args.Has("model")) throw new CliException("compare takes --models NAME,NAME,... (comma-separated), not --model.");
         IReadOnlyList<string> models;
         try { models = ModelComparison.ParseModels(args.String("models", DefaultModels)!); }
@@ -123,4 +128,31 @@ internal sealed class CompareCommand : ICommand
     private static string Quote(string a) => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ',' or '=' or ':') ? a : "'" + a.Replace("'", "'\\''") + "'";
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private static int Merge(Args args)
+    {
+        var dirs = args.String("merge")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string outDir = args.String("out") ?? RunFolders.Default("compare");
+        args.ThrowOnUnused(0);
+        if (dirs.Length == 0) throw new CliException("--merge needs comparison folders: --merge DIR,DIR,...");
+        var parts = new List<ComparisonResult>();
+        foreach (var d in dirs)
+        {
+            string path = File.Exists(d) ? d : Path.Combine(d, ComparisonReport.JsonFile);
+            if (!File.Exists(path)) throw new CliException($"{path}: not found; --merge takes folders written by recur compare.", 1);
+            try { parts.Add(ComparisonJson.Parse(File.ReadAllText(path), path)); }
+            catch (FormatException e) { throw new CliException(e.Message, 1); }
+        }
+        var first = parts[0];
+        foreach (var p in parts.Skip(1))
+            if (p.Data.Characters != first.Data.Characters || p.Data.Train != first.Data.Train || p.Data.Val != first.Data.Val)
+                throw new CliException($"the comparisons trained on different texts or splits ({first.Data.Source}, {first.Data.Characters:N0} characters, val {first.Data.Val:N0} vs {p.Data.Source}, {p.Data.Characters:N0}, val {p.Data.Val:N0}); they cannot share a table.", 1);
+        var merged = new ComparisonResult([.. parts.SelectMany(p => p.Runs)], first.Options, first.Data, parts.Any(p => p.Cancelled), parts.Min(p => p.Started));
+        string command = "recur compare " + string.Join(" ", args.Raw.Select(Quote));
+        ComparisonReport.WriteAll(merged, outDir, command);
+        Console.Write(ComparisonReport.Table(merged));
+        Console.WriteLine();
+        Console.WriteLine($"merged {parts.Count} comparison(s), {merged.Runs.Count} model(s): {Path.Combine(outDir, ComparisonReport.MarkdownFile)}, {Path.Combine(outDir, ComparisonReport.PlotFile)}, {Path.Combine(outDir, ComparisonReport.JsonFile)}");
+        return 0;
+    }
 }

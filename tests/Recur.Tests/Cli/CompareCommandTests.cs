@@ -110,6 +110,34 @@ public sealed class CompareCommandTests : IDisposable
     }
 
     [Fact]
+    public void ComparisonsRunApartMergeIntoOneTable()
+    {
+        string text = TextFile();
+        string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b"), m = Path.Combine(_dir, "m");
+        Assert.Equal(0, CliHarness.Run(["compare", text, "--models", "rnn", .. Tiny, "--max-iters", "6", "--evals", "2", "--out", a]).ExitCode);
+        Assert.Equal(0, CliHarness.Run(["compare", text, "--models", "gru,lstm", .. Tiny, "--max-iters", "6", "--evals", "2", "--out", b]).ExitCode);
+        var r = CliHarness.Run("compare", "--merge", a + "," + b, "--out", m);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string md = File.ReadAllText(Path.Combine(m, ComparisonReport.MarkdownFile));
+        foreach (string model in new[] { "rnn", "gru", "lstm" })
+        {
+            string merged = string.Join("|", Row(md, model));
+            string original = string.Join("|", Row(File.ReadAllText(Path.Combine(model == "rnn" ? a : b, ComparisonReport.MarkdownFile)), model));
+            Assert.Equal(original, merged); // the same numbers, read back
+        }
+        var back = ComparisonJson.Parse(File.ReadAllText(Path.Combine(m, ComparisonReport.JsonFile)));
+        Assert.Equal(["rnn", "gru", "lstm"], back.Runs.Select(x => x.Model));
+        Assert.Equal(8, back.Runs[1].Options.Hidden);
+        Assert.True(back.Runs.All(x => x.Curve.Count >= 1));
+        string other = Path.Combine(_dir, "other.txt");
+        File.WriteAllText(other, File.ReadAllText(text)[..2500]);
+        string c = Path.Combine(_dir, "c");
+        Assert.Equal(0, CliHarness.Run(["compare", other, "--models", "rnn", .. Tiny, "--max-iters", "2", "--evals", "1", "--out", c]).ExitCode);
+        CliHarness.AssertCleanFailure(CliHarness.Run("compare", "--merge", a + "," + c), "compare", "different texts");
+        CliHarness.AssertCleanFailure(CliHarness.Run("compare", "--merge", Path.Combine(_dir, "nothing")), "compare", "not found");
+    }
+
+    [Fact]
     public void TimeBudgetStopsEveryModelAndInputAddingCellsTakeEmbedEqualHidden()
     {
         string text = TextFile();
