@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Recur.Kernels;
+using Recur.Models.Decoding;
 using Recur.Nn;
 
 namespace Recur.Models.Captioning;
@@ -302,14 +303,14 @@ public sealed class AttentionCaptioner : ICaptioner
     private float[]? _rowsScratch;
 
     /// <inheritdoc/>
-    public ICaptionStepper Begin(Tensor features)
+    public IDecoderStepper Begin(Tensor features)
     {
         CheckFeatures(features);
         return new Stepper(this, features);
     }
 
     /// <summary>Decoding: the same step as training with one cache slot; the state moves to slot 0 after each step.</summary>
-    private sealed class Stepper : ICaptionStepper
+    private sealed class Stepper : IDecoderStepper
     {
         private readonly AttentionCaptioner _m;
         private readonly float[] _logits;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Recur.Models.Decoding;
 
 namespace Recur.Models.Captioning;
 
@@ -69,7 +70,8 @@ public static class CaptionDecoder
 
     /// <summary>
     /// Beam search of width <paramref name="beam"/> over one image, <paramref name="features"/> <c>(1, L, D)</c>, with
-    /// length normalisation <paramref name="alpha"/>: the best finished caption (or, when none finished, the best unfinished one).
+    /// length normalisation <paramref name="alpha"/> (<see cref="BeamSearch"/>): the best finished caption (or, when
+    /// none finished, the best unfinished one).
     /// </summary>
     public static DecodedCaption Beam(ICaptioner model, Tensor features, CaptionVocabulary vocabulary, int beam, double alpha = 1.0)
     {
@@ -77,66 +79,14 @@ public static class CaptionDecoder
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(vocabulary);
         if (features.Rank != 3 || features.Shape[0] != 1) throw new ArgumentException($"beam search takes one image, features (1, L, D), got {features.ShapeString}.");
-        if (beam < 1) throw new ArgumentOutOfRangeException(nameof(beam), beam, "the beam width must be at least 1.");
-        int k = beam, V = model.Config.Vocab, L = model.Config.Locations, perImage = features.Length;
-        var repeated = new Tensor(k, features.Shape[1], features.Shape[2]);
-        for (int b = 0; b < k; b++) features.Data.CopyTo(repeated.Data, b * perImage);
-        var stepper = model.Begin(repeated);
-        var beams = new List<Hypothesis> { new([], [], 0) };
-        var finished = new List<(Hypothesis H, double Score)>();
-        var previous = new int[k];
-        Array.Fill(previous, CaptionVocabulary.Start);
-        var logsm = new float[V];
-        for (int step = 0; step <= model.Config.MaxWords && beams.Count > 0; step++)
+        int perImage = features.Length;
+        var best = BeamSearch.Search(k =>
         {
-            var logits = stepper.Step(previous);
-            var attention = stepper.Attention;
-            var candidates = new List<(double LogP, int Parent, int Token)>();
-            for (int b = 0; b < beams.Count; b++)
-            {
-                LogSoftmax(logits.Slice(b * V, V), logsm);
-                if (step == model.Config.MaxWords) { candidates.Add((beams[b].LogP + logsm[CaptionVocabulary.End], b, CaptionVocabulary.End)); continue; }
-                for (int v = 0; v < V; v++)
-                    if (v != CaptionVocabulary.Null && v != CaptionVocabulary.Start) candidates.Add((beams[b].LogP + logsm[v], b, v));
-            }
-            candidates.Sort((x, y) => y.LogP.CompareTo(x.LogP) is int c && c != 0 ? c : x.Parent != y.Parent ? x.Parent.CompareTo(y.Parent) : x.Token.CompareTo(y.Token));
-            var next = new List<Hypothesis>();
-            var parents = new List<int>();
-            foreach (var (lp, parent, token) in candidates)
-            {
-                if (next.Count == k) break;
-                var h = beams[parent];
-                var map = attention.IsEmpty ? null : attention.Slice(parent * L, L).ToArray();
-                if (token == CaptionVocabulary.End)
-                {
-                    finished.Add((h with { LogP = lp }, lp / Math.Pow(h.Ids.Count + 1, alpha)));
-                    continue;
-                }
-                next.Add(h.Extend(token, map, lp));
-                parents.Add(parent);
-            }
-            if (finished.Count >= k) break;
-            beams = next;
-            if (beams.Count == 0) break;
-            var rows = new int[k];
-            for (int b = 0; b < k; b++) rows[b] = parents[Math.Min(b, parents.Count - 1)];
-            stepper.Select(rows);
-            for (int b = 0; b < k; b++) previous[b] = b < beams.Count ? beams[b].Ids[^1] : beams[^1].Ids[^1];
-        }
-        var best = finished.Count > 0
-            ? finished.OrderByDescending(f => f.Score).First().H
-            : beams.OrderByDescending(h => h.LogP / Math.Pow(h.Ids.Count + 1, alpha)).First();
-        return new DecodedCaption([.. best.Ids], vocabulary.Decode([.. best.Ids]), best.Maps, best.LogP);
-    }
-
-    private sealed record Hypothesis(List<int> Ids, List<float[]> Maps, double LogP)
-    {
-        public Hypothesis Extend(int token, float[]? map, double logp)
-        {
-            var maps = new List<float[]>(Maps);
-            if (map is not null) maps.Add(map);
-            return new Hypothesis([.. Ids, token], maps, logp);
-        }
+            var repeated = new Tensor(k, features.Shape[1], features.Shape[2]);
+            for (int b = 0; b < k; b++) features.Data.CopyTo(repeated.Data, b * perImage);
+            return model.Begin(repeated);
+        }, model.Config.Vocab, CaptionVocabulary.Start, CaptionVocabulary.End, model.Config.MaxWords, beam, alpha, 1, [CaptionVocabulary.Null, CaptionVocabulary.Start])[0];
+        return new DecodedCaption([.. best.Tokens], vocabulary.Decode([.. best.Tokens]), best.Attention, best.LogProbability);
     }
 
     private static void AddMap(List<float[]> maps, ReadOnlySpan<float> attention, int b, int L)
@@ -161,14 +111,5 @@ public static class CaptionDecoder
         double sum = 0;
         foreach (float x in row) sum += Math.Exp(x - max);
         return row[i] - max - Math.Log(sum);
-    }
-
-    private static void LogSoftmax(ReadOnlySpan<float> row, Span<float> output)
-    {
-        float max = TensorPrimitives.Max(row);
-        double sum = 0;
-        foreach (float x in row) sum += Math.Exp(x - max);
-        float log = (float)Math.Log(sum);
-        for (int v = 0; v < row.Length; v++) output[v] = row[v] - max - log;
     }
 }

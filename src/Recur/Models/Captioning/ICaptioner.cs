@@ -1,3 +1,4 @@
+using Recur.Models.Decoding;
 using Recur.Nn;
 
 namespace Recur.Models.Captioning;
@@ -6,7 +7,7 @@ namespace Recur.Models.Captioning;
 /// A captioner: given the feature grids of a batch of images, <c>features (B, L, D)</c>, and their captions as ids
 /// <c>(B, MaxWords + 2)</c> (<see cref="CaptionVocabulary.Encode"/>), it is trained by teacher forcing on
 /// <c>&lt;START&gt; w1 .. wn</c> to predict <c>w1 .. wn &lt;END&gt;</c>; it decodes one word at a time through a
-/// <see cref="ICaptionStepper"/>.
+/// <see cref="IDecoderStepper"/>.
 /// </summary>
 public interface ICaptioner
 {
@@ -29,7 +30,7 @@ public interface ICaptioner
     CaptionLoss Loss(Tensor features, int[] captions);
 
     /// <summary>Starts decoding a batch of images.</summary>
-    ICaptionStepper Begin(Tensor features);
+    IDecoderStepper Begin(Tensor features);
 }
 
 /// <summary>A loss: mean cross-entropy per word over <see cref="Words"/> predicted words, and the regulariser (0 when none).</summary>
@@ -37,22 +38,6 @@ public readonly record struct CaptionLoss(double CrossEntropy, double Regularise
 {
     /// <summary>What is minimised.</summary>
     public double Total => CrossEntropy + Regulariser;
-}
-
-/// <summary>Decoding state of a batch: each <see cref="Step"/> feeds one token per row and returns the next token's logits.</summary>
-public interface ICaptionStepper
-{
-    /// <summary>Rows <c>B</c>.</summary>
-    int Batch { get; }
-
-    /// <summary>Feeds <paramref name="previous"/> <c>(B)</c> (the first call: <c>&lt;START&gt;</c>) and returns logits <c>(B, V)</c>, valid until the next call.</summary>
-    ReadOnlySpan<float> Step(ReadOnlySpan<int> previous);
-
-    /// <summary>The attention weights <c>(B, L)</c> of the last step; empty for captioners without attention.</summary>
-    ReadOnlySpan<float> Attention { get; }
-
-    /// <summary>Makes row <c>b</c>'s state a copy of row <c>rows[b]</c>'s (beam search's reordering).</summary>
-    void Select(ReadOnlySpan<int> rows);
 }
 
 /// <summary>Builds the captioner a config describes.</summary>

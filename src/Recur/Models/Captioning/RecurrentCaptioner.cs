@@ -1,3 +1,4 @@
+using Recur.Models.Decoding;
 using Recur.Nn;
 
 namespace Recur.Models.Captioning;
@@ -163,14 +164,14 @@ public sealed class RecurrentCaptioner : ICaptioner
     }
 
     /// <inheritdoc/>
-    public ICaptionStepper Begin(Tensor features)
+    public IDecoderStepper Begin(Tensor features)
     {
         CheckFeatures(features);
         return new Stepper(this, features);
     }
 
     /// <summary>One step at a time through the same modules (evaluation mode).</summary>
-    private sealed class Stepper : ICaptionStepper
+    private sealed class Stepper : IDecoderStepper
     {
         private readonly RecurrentCaptioner _m;
         private readonly Tensor _h, _c, _x, _logits;
