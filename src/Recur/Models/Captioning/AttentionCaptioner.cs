@@ -146,19 +146,9 @@ public sealed class AttentionCaptioner : ICaptioner
         var h = _h.AsSpan((t + 1) * B * H, B * H);
         var c = _c.AsSpan((t + 1) * B * H, B * H);
         var tc = _tanhC.AsSpan(t * B * H, B * H);
+        LstmStep.Forward(pre, cPrev, gates, c, tc, h, B, H);
         for (int b = 0; b < B; b++)
         {
-            var p = pre.Slice(b * G, G);
-            var gt = gates.Slice(b * G, G);
-            TensorPrimitives.Sigmoid(p[..(2 * H)], gt[..(2 * H)]);
-            TensorPrimitives.Tanh(p.Slice(2 * H, H), gt.Slice(2 * H, H));
-            TensorPrimitives.Sigmoid(p.Slice(3 * H, H), gt.Slice(3 * H, H));
-            var i = gt[..H]; var f = gt.Slice(H, H); var g = gt.Slice(2 * H, H); var o = gt.Slice(3 * H, H);
-            var cb = c.Slice(b * H, H);
-            TensorPrimitives.Multiply(f, cPrev.Slice(b * H, H), cb);
-            TensorPrimitives.MultiplyAdd(i, g, cb, cb);
-            TensorPrimitives.Tanh(cb, tc.Slice(b * H, H));
-            TensorPrimitives.Multiply(o, tc.Slice(b * H, H), h.Slice(b * H, H));
             var hz = _hz.AsSpan((t * B + b) * (H + D), H + D);
             h.Slice(b * H, H).CopyTo(hz[..H]);
             z.Slice(b * D, D).CopyTo(hz[H..]);
@@ -232,21 +222,8 @@ public sealed class AttentionCaptioner : ICaptioner
                 var dh = _dh.AsSpan(b * H, H);
                 TensorPrimitives.Add(dh, _dhz.AsSpan((t * B + b) * (H + D), H), dh);
                 _dhz.AsSpan((t * B + b) * (H + D) + H, D).CopyTo(_dz.AsSpan(b * D, D));
-                var gt = gates.Slice(b * G, G);
-                var i = gt[..H]; var f = gt.Slice(H, H); var g = gt.Slice(2 * H, H); var o = gt.Slice(3 * H, H);
-                var dg = _dgates.AsSpan(b * G, G);
-                var dc = _dc.AsSpan(b * H, H);
-                var tcb = tc.Slice(b * H, H);
-                for (int k = 0; k < H; k++)
-                {
-                    float dck = dc[k] + dh[k] * o[k] * (1f - tcb[k] * tcb[k]);
-                    dg[3 * H + k] = dh[k] * tcb[k] * o[k] * (1f - o[k]);
-                    dg[k] = dck * g[k] * i[k] * (1f - i[k]);
-                    dg[H + k] = dck * cPrev[b * H + k] * f[k] * (1f - f[k]);
-                    dg[2 * H + k] = dck * i[k] * (1f - g[k] * g[k]);
-                    dc[k] = dck * f[k];
-                }
             }
+            LstmStep.Backward(_dh, _dc, gates, cPrev, tc, _dgates, B, H);
             var x = _x.AsSpan(t * B * X, B * X);
             Gemm.Sgemm(true, false, G, X, B, 1f, _dgates, G, x, X, 1f, _wih.Grad, X, _threads);
             Gemm.Sgemm(true, false, G, H, B, 1f, _dgates, G, hPrev, H, 1f, _whh.Grad, H, _threads);
