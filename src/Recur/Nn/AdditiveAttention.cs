@@ -17,7 +17,7 @@ namespace Recur.Nn;
 /// The annotations themselves get no gradient (the encoder is frozen).
 /// </para>
 /// </summary>
-public sealed class AdditiveAttention
+public sealed class AdditiveAttention : IDecoderAttention
 {
     private readonly Linear _feature, _query, _score;
     private float[] _a = [];           // (B, L, D) annotations of the sequence
@@ -25,6 +25,9 @@ public sealed class AdditiveAttention
     private float[] _s = [];           // (T, B, L, K) tanh activations per step
     private float[] _alpha = [];       // (T, B, L)
     private float[] _q = [], _dq = [], _ds = [], _dalpha = [];
+    private float[] _dA = [];          // (B, L, D) the context's share of the annotations' gradient, when tracked
+    private int[]? _lengths;
+    private bool _trackA;
     private int _b, _l, _steps;
 
     public AdditiveAttention(ParameterStore store, string prefix, int featureDim, int queryDim, int attentionDim)
@@ -49,12 +52,20 @@ public sealed class AdditiveAttention
     /// <summary>The attention weights of step <paramref name="t"/>, <c>(B, L)</c>.</summary>
     public ReadOnlySpan<float> Weights(int t) => _alpha.AsSpan(t * _b * _l, _b * _l);
 
-    /// <summary>Starts a sequence of up to <paramref name="steps"/> steps over <paramref name="annotations"/> <c>(B, L, D)</c> (kept by reference).</summary>
-    public void Begin(float[] annotations, int batch, int locations, int steps)
+    /// <summary>
+    /// Starts a sequence of up to <paramref name="steps"/> steps over <paramref name="annotations"/> <c>(B, L, D)</c> (kept by
+    /// reference). With <paramref name="lengths"/>, row <c>b</c> attends only to its first <c>lengths[b]</c> locations (a
+    /// masked softmax: the others get weight 0). With <paramref name="annotationGradients"/>, <see cref="End"/> can return the
+    /// annotations' gradient (for encoders trained through the attention).
+    /// </summary>
+    public void Begin(float[] annotations, int batch, int locations, int steps, int[]? lengths = null, bool annotationGradients = false)
     {
         ArgumentNullException.ThrowIfNull(annotations);
         if (annotations.Length != batch * locations * FeatureDim) throw new ArgumentException($"annotations hold {annotations.Length} values, not {batch} x {locations} x {FeatureDim}.");
-        _a = annotations; _b = batch; _l = locations; _steps = steps;
+        _a = annotations; _b = batch; _l = locations; _steps = steps; _lengths = lengths; _trackA = annotationGradients;
+        if (lengths is not null && (lengths.Length != batch || lengths.Any(n => n < 1 || n > locations)))
+            throw new ArgumentException($"lengths must give each of the {batch} rows a length in [1, {locations}].");
+        if (annotationGradients) { _dA = Buffers.Ensure(_dA, batch * locations * FeatureDim); Array.Clear(_dA); }
         int K = AttentionDim, n = batch * locations;
         _u = Buffers.Ensure(_u, n * K);
         _du = Buffers.Ensure(_du, n * K);
@@ -86,6 +97,7 @@ public sealed class AdditiveAttention
                 TensorPrimitives.Tanh(s, s);
                 alpha[i] = TensorPrimitives.Dot(s, w);
             }
+            if (_lengths is not null) alpha[_lengths[b]..].Fill(float.NegativeInfinity); // masked: no weight beyond the row's length
             Kernels.Softmax.InPlace(alpha);
             var z = context.Slice(b * D, D);
             z.Clear();
@@ -109,6 +121,9 @@ public sealed class AdditiveAttention
             var dz = dContext.Slice(b * D, D);
             var da = _dalpha.AsSpan(0, L);
             for (int i = 0; i < L; i++) da[i] = TensorPrimitives.Dot(_a.AsSpan((b * L + i) * D, D), dz);
+            if (_trackA)
+                for (int i = 0; i < L; i++)
+                    if (alpha[i] != 0f) TensorPrimitives.MultiplyAdd(dz, alpha[i], _dA.AsSpan((b * L + i) * D, D), _dA.AsSpan((b * L + i) * D, D));
             if (!dWeightsExtra.IsEmpty) TensorPrimitives.Add(da, dWeightsExtra.Slice(b * L, L), da);
             float dot = TensorPrimitives.Dot(alpha, da);
             var dq = _dq.AsSpan(b * K, K);
@@ -136,6 +151,16 @@ public sealed class AdditiveAttention
 
     private float[]? _dqScratch;
 
-    /// <summary>Ends the sequence's backward: the projection's gradients from the gradients on <c>U</c> of every step.</summary>
-    public void End() => _feature.Backward(_a, _du, _b * _l, []);
+    /// <summary>
+    /// Ends the sequence's backward: the projection's gradients from the gradients on <c>U</c> of every step; with
+    /// <paramref name="dAnnotations"/> <c>(B, L, D)</c> (the sequence begun with annotation gradients), writes the
+    /// annotations' gradient there (through the contexts and the projection).
+    /// </summary>
+    public void End(Span<float> dAnnotations = default)
+    {
+        if (dAnnotations.IsEmpty) { _feature.Backward(_a, _du, _b * _l, []); return; }
+        if (!_trackA) throw new InvalidOperationException("the sequence was begun without annotation gradients.");
+        _feature.Backward(_a, _du, _b * _l, dAnnotations);
+        TensorPrimitives.Add(dAnnotations, _dA.AsSpan(0, dAnnotations.Length), dAnnotations);
+    }
 }
