@@ -28,7 +28,8 @@ internal sealed class EvalCommand : ICommand
         --train-weights: for a run trained with --ema, score the optimizer's own weights (kept in the
         checkpoint's state.safetensors) instead of their average (model.safetensors).
 
-        A 'recur tag' run: its test documents (as recur tag eval).
+        A 'recur tag' run: its test documents (as recur tag eval). A 'recur g2p' run: its test words (as recur g2p
+        eval; --beam K adds beam search).
 
         A 'recur classify' run: the test images of the data folder it was trained on (or of FILE, a folder
         holding the IDX files): accuracy, loss, the confusion matrix, and misclassified.png in the run folder.
@@ -36,8 +37,12 @@ internal sealed class EvalCommand : ICommand
 
     public int Run(Args args)
     {
-        if (args.Positional.Count > 0 && Directory.Exists(args.Positional[0]) && TaskOf(args.Positional[0]) == Recur.Tasks.TagTask.TaskName)
-            return TagCommand.Eval(args, 0);
+        if (args.Positional.Count > 0 && Directory.Exists(args.Positional[0]))
+        {
+            string? task = TaskOf(args.Positional[0]);
+            if (task == Recur.Tasks.TagTask.TaskName) return TagCommand.Eval(args, 0);
+            if (task == Recur.Tasks.G2pTask.TaskName) return G2pCommand.Eval(args, 0);
+        }
         string? split = args.Has("split") ? args.Choice("split", "val", "val", "test") : null;
         bool latest = args.Flag("latest");
         bool trainWeights = args.Flag("train-weights");

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Text.Json;
+using Recur.Data.Language;
+using Recur.IO;
+using Recur.Models.G2p;
+using Recur.Plotting;
+using Recur.Training;
+
+namespace Recur.Cli.Commands;
+
+/// <summary><c>recur g2p train|eval|RUN word...</c>: pronunciation of English words (CMU dictionary), sequence to sequence with attention.</summary>
+internal sealed class G2pCommand : ICommand
+{
+    internal static TrainOptions Defaults { get; } = new()
+    {
+        Model = "lstm", Hidden = 128, Layers = 1, Embed = 64, BatchSize = 64, Optimizer = "adam", LearningRate = 2e-3,
+        LrSchedule = "cosine", LrMin = 2e-5, GradClip = 5, MaxEpochs = 10, EvalEvery = 2000,
+    };
+
+    internal static IReadOnlyList<OptionSpec> Specs { get; } = TagCommand.Specs.Where(s => s.Flag != "dropout").ToArray();
+
+    public string Name => "g2p";
+    public string Summary => "pronunciation (CMU dictionary): letters -> BiLSTM encoder -> attention decoder -> phonemes; train, eval, RUN word...";
+    public string Usage => """
+        usage: recur g2p train [DICT] [--attention bahdanau|luong|none] [options]
+               recur g2p train --resume RUN [--minutes M]
+               recur g2p eval RUN [DICT] [--beam K]      (also: recur eval RUN)
+               recur g2p RUN word... [--beam K] [--nbest N] [--attention out.png]
+
+        Sequence to sequence on the CMU pronouncing dictionary (Debian festlex-cmu: /usr/share/festival/dicts/cmu/
+        cmudict-0.4.out), split by word 90/5/5 from --split-seed: the letters go through a bidirectional LSTM encoder
+        (--hidden per direction, --layers), its final states start an LSTM decoder (--decoder-hidden) that attends over
+        the letters (--attention: bahdanau additive, luong multiplicative, or none) and writes ARPAbet phonemes with
+        stress. eval: word error rate (a word is right when the output is any of its pronunciations) and phoneme error
+        rate (edit distance to the closest pronunciation over its length) on the test words, greedy and, with --beam K,
+        beam search. RUN word...: the pronunciations; --nbest N lists N with their log-probabilities; --attention
+        draws the letter-to-phoneme alignment of the first word as a PNG.
+          --attention A           bahdanau, luong or none (default bahdanau); with RUN word...: the PNG to write
+          --decoder-hidden N      decoder LSTM width (default 256)
+          --attention-dim K       additive attention width (default 128)
+          --split-seed S          the word split (default 1)
+          --out DIR               run folder (default runs/YYYYMMDD-HHMMSS-g2p)
+          --resume DIR            continue a run exactly from DIR's latest/
+          --print-every N         when output is not a terminal: a progress line every N iterations (default 100)
+        """ + "\n" + TrainingOptionsCli.Usage(Defaults, Specs);
+
+    public int Run(Args args)
+    {
+        string? sub = args.Positional.Count > 0 ? args.Positional[0] : null;
+        return sub switch
+        {
+            "train" => Train(args),
+            "eval" => Eval(args, 1),
+            null => throw new CliException("name what to do: recur g2p train, recur g2p eval RUN, or recur g2p RUN word..."),
+            _ when Directory.Exists(sub) => Pronounce(args),
+            _ => throw new CliException($"unknown g2p command '{sub}': the commands are train and eval, or a run folder followed by words."),
+        };
+    }
+
+    internal static IReadOnlyList<Pronunciation> LoadLexicon(string path)
+    {
+        try { return CmuLexicon.Load(path); }
+        catch (FileNotFoundException e) { throw new CliException(e.Message, 1); }
+        catch (CorpusFormatException e) { throw new CliException(e.Message, 1); }
+    }
+
+    private static int Train(Args args)
+    {
+        var o = TrainingOptionsCli.Read(args, Defaults, Specs);
+        var d = new G2pSettings();
+        var settings = d with
+        {
+            Attention = args.Choice("attention", d.Attention, "bahdanau", "luong", "none"),
+            DecoderHidden = args.Int("decoder-hidden", d.DecoderHidden, min: 1, max: 16384),
+            AttentionDim = args.Int("attention-dim", d.AttentionDim, min: 1, max: 16384),
+            SplitSeed = (ulong)args.Int("split-seed", 1, min: 0),
+        };
+        string? outDir = args.String("out"), resume = args.String("resume");
+        int printEvery = args.Int("print-every", 100, min: 1);
+        args.ThrowOnUnused(2);
+        Trainer trainer;
+        string path;
+        if (resume is not null)
+        {
+            var ck = G2pCheckpoint.Load(resume, CheckpointKind.Latest);
+            var saved = ck.Training ?? throw new CliException($"{ck.Directory}: records no training options; it cannot be resumed.");
+            path = args.Positional.Count > 1 ? args.Positional[1] : ck.Data?.Source ?? CmuLexicon.DefaultPath;
+            try { trainer = G2pTrainer.Resume(ck, LoadLexicon(path), TrainingOptionsCli.Merge(saved, args, Specs)); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            if (outDir is not null) trainer.OutputDirectory = outDir;
+            trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(ck.Directory));
+        }
+        else
+        {
+            path = args.Positional.Count > 1 ? args.Positional[1] : CmuLexicon.DefaultPath;
+            try { trainer = G2pTrainer.Create(o, settings, LoadLexicon(path), Path.GetFullPath(path)); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            trainer.OutputDirectory = outDir ?? RunFolders.Default("g2p");
+        }
+        var result = RunFolders.Run(trainer, new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0));
+        string run = trainer.OutputDirectory!;
+        if (RunFolders.AbnormalExit(result, "g2p train", run) is int code) return code;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); best val loss {result.BestValLoss:F4} nats/phone"));
+        var best = G2pCheckpoint.Load(run, CheckpointKind.Best);
+        best.Model.Threads = o.EffectiveThreads;
+        Report(best, path, 1, Path.Combine(run, "eval.json"));
+        return 0;
+    }
+
+    internal static int Eval(Args args, int offset)
+    {
+        int beam = args.Int("beam", 1, min: 1, max: 100);
+        int threads = args.Int("threads", 0, min: 0, max: 1024);
+        args.ThrowOnUnused(offset + 2);
+        if (args.Positional.Count < offset + 1) throw new CliException("name a run: recur g2p eval RUN [DICT].");
+        var ck = G2pCheckpoint.Load(args.Positional[offset], CheckpointKind.Best);
+        ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
+        string path = args.Positional.Count > offset + 1 ? args.Positional[offset + 1] : ck.Data?.Source ?? CmuLexicon.DefaultPath;
+        Report(ck, path, beam, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"));
+        return 0;
+    }
+
+    private static void Report(LoadedG2p ck, string path, int beam, string jsonPath)
+    {
+        var splits = G2pSplits.Of(LoadLexicon(path), ck.SplitSeed);
+        var scores = new List<G2pScore> { G2pScore.Of(ck.Model, splits.Test, splits.Lexicon, ck.Symbols).Score };
+        if (beam > 1) scores.Add(G2pScore.Of(ck.Model, splits.Test, splits.Lexicon, ck.Symbols, beam).Score);
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine($"test: {splits.Test.Count:N0} words (attention {ck.Model.Config.Attention})");
+        foreach (var s in scores) Console.WriteLine(string.Create(inv, $"{s.Decoding}: WER {s.Wer:P2}, PER {s.Per:P2}"));
+        var sample = splits.Test.Take(6).ToArray();
+        var outs = G2pScore.Pronounce(ck.Model, sample, ck.Symbols);
+        for (int i = 0; i < sample.Length; i++)
+            Console.WriteLine($"  {sample[i]}: {string.Join(' ', outs[i])}   (dictionary: {string.Join(" | ", splits.Lexicon[sample[i]].Select(p => string.Join(' ', p)))})");
+        using var stream = File.Create(jsonPath);
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteString("attention", ck.Model.Config.Attention);
+        w.WriteNumber("test_words", splits.Test.Count);
+        foreach (var s in scores)
+        {
+            w.WriteStartObject(s.Decoding.Replace(' ', '_'));
+            w.WriteNumber("wer", s.Wer);
+            w.WriteNumber("per", s.Per);
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        Console.WriteLine($"wrote {jsonPath}");
+    }
+
+    private static int Pronounce(Args args)
+    {
+        int beam = args.Int("beam", 1, min: 1, max: 100);
+        int nbest = args.Int("nbest", 1, min: 1, max: 100);
+        string? png = args.String("attention");
+        args.ThrowOnUnused(int.MaxValue);
+        if (args.Positional.Count < 2) throw new CliException("give words to pronounce: recur g2p RUN word...");
+        if (nbest > Math.Max(beam, 1)) beam = nbest;
+        var ck = G2pCheckpoint.Load(args.Positional[0], CheckpointKind.Best);
+        var inv = CultureInfo.InvariantCulture;
+        var words = args.Positional.Skip(1).ToArray();
+        foreach (var w in words)
+        {
+            if (w.Length > ck.Model.Config.MaxSource) throw new CliException($"'{w[..Math.Min(20, w.Length)]}...' has {w.Length:N0} characters; this model reads words of at most {ck.Model.Config.MaxSource}.");
+            if (w.Length == 0) throw new CliException("an empty word has no pronunciation.");
+        }
+        foreach (var w in words)
+        {
+            if (beam <= 1) { Console.WriteLine($"{w}: {string.Join(' ', G2pScore.Pronounce(ck.Model, [w], ck.Symbols)[0])}"); continue; }
+            var best = G2pScore.NBest(ck.Model, w, ck.Symbols, beam, nbest);
+            if (nbest == 1) Console.WriteLine($"{w}: {string.Join(' ', ck.Symbols.Decode(best[0].Tokens))}");
+            else foreach (var h in best) Console.WriteLine(string.Create(inv, $"{w}: {string.Join(' ', ck.Symbols.Decode(h.Tokens))}   (log p {h.LogProbability:F3}, score {h.Score:F3})"));
+        }
+        if (png is not null)
+        {
+            if (!ck.Model.Config.Attends) throw new CliException("--attention needs a model with attention; this one has none.");
+            var h = G2pScore.NBest(ck.Model, words[0], ck.Symbols, Math.Max(beam, 1), 1)[0];
+            var image = AlignmentPlot.Render([.. words[0].ToLowerInvariant().Select(c => c.ToString())], ck.Symbols.Decode(h.Tokens), h.Attention);
+            Png.Save(png, image);
+            Console.WriteLine($"alignment of '{words[0]}': {png}");
+        }
+        return 0;
+    }
+}

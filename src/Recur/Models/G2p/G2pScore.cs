@@ -1,0 +1,79 @@
+using Recur.Models.Decoding;
+using Recur.Models.Seq2Seq;
+
+namespace Recur.Models.G2p;
+
+/// <summary>Word and phoneme error rates of a pronunciation model on a set of words.</summary>
+/// <param name="Words">Words scored.</param>
+/// <param name="Wer">Word error rate: the fraction of words whose output is none of their pronunciations.</param>
+/// <param name="Per">Phoneme error rate: the edit distance to the closest pronunciation, summed, over that pronunciation's length, summed.</param>
+/// <param name="Decoding">greedy, or beam k.</param>
+public sealed record G2pScore(int Words, double Wer, double Per, string Decoding)
+{
+    /// <summary>Scores <paramref name="model"/> on every word of <paramref name="words"/> (greedy in batches of 256, or beam search of width <paramref name="beam"/> one word at a time); also returns the outputs.</summary>
+    public static (G2pScore Score, IReadOnlyList<IReadOnlyList<string>> Outputs) Of(Seq2SeqModel model, IReadOnlyList<string> words,
+        IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<string>>> lexicon, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(words);
+        var outputs = Pronounce(model, words, symbols, beam, alpha);
+        int wrong = 0;
+        long distance = 0, length = 0;
+        for (int i = 0; i < words.Count; i++)
+        {
+            var refs = lexicon[words[i]];
+            var best = refs.Select(r => (D: EditDistance(outputs[i], r), N: r.Count)).OrderBy(x => x.D).ThenBy(x => x.N).First();
+            if (best.D != 0) wrong++;
+            distance += best.D;
+            length += best.N;
+        }
+        return (new G2pScore(words.Count, words.Count == 0 ? double.NaN : (double)wrong / words.Count, length == 0 ? double.NaN : (double)distance / length, beam <= 1 ? "greedy" : $"beam {beam}"), outputs);
+    }
+
+    /// <summary>The pronunciations the model writes for <paramref name="words"/>.</summary>
+    public static IReadOnlyList<IReadOnlyList<string>> Pronounce(Seq2SeqModel model, IReadOnlyList<string> words, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(symbols);
+        var result = new List<IReadOnlyList<string>>(words.Count);
+        int[] never = [Seq2SeqModel.Pad, Seq2SeqModel.Start];
+        if (beam <= 1)
+        {
+            for (int start = 0; start < words.Count; start += 256)
+            {
+                var chunk = words.Skip(start).Take(256).ToArray();
+                var rows = GreedyDecoder.Decode(model.Begin(G2pDataset.Source(chunk, symbols)), model.Config.TargetVocab, Seq2SeqModel.Start, Seq2SeqModel.End, model.Config.MaxTarget, never);
+                result.AddRange(rows.Select(r => symbols.Decode(r.Tokens)));
+            }
+            return result;
+        }
+        foreach (var w in words) result.Add(symbols.Decode(NBest(model, w, symbols, beam, 1, alpha)[0].Tokens));
+        return result;
+    }
+
+    /// <summary>The <paramref name="n"/> best pronunciations of <paramref name="word"/> by beam search of width <paramref name="beam"/>.</summary>
+    public static IReadOnlyList<Hypothesis> NBest(Seq2SeqModel model, string word, G2pSymbols symbols, int beam, int n, double alpha = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return BeamSearch.Search(k => model.Begin(G2pDataset.Source([.. Enumerable.Repeat(word, k)], symbols)), model.Config.TargetVocab,
+            Seq2SeqModel.Start, Seq2SeqModel.End, model.Config.MaxTarget, beam, alpha, n, [Seq2SeqModel.Pad, Seq2SeqModel.Start]);
+    }
+
+    /// <summary>Levenshtein distance between two symbol sequences.</summary>
+    public static int EditDistance(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var prev = new int[b.Count + 1];
+        var cur = new int[b.Count + 1];
+        for (int j = 0; j <= b.Count; j++) prev[j] = j;
+        for (int i = 1; i <= a.Count; i++)
+        {
+            cur[0] = i;
+            for (int j = 1; j <= b.Count; j++)
+                cur[j] = Math.Min(Math.Min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (prev, cur) = (cur, prev);
+        }
+        return prev[b.Count];
+    }
+}

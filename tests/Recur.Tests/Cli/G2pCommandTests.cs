@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Recur.Data.Language;
+using Recur.Imaging;
+using Recur.IO;
+using Recur.Models.Decoding;
+using Recur.Models.G2p;
+using Recur.Models.Seq2Seq;
+using Recur.Training;
+using Xunit;
+
+namespace Recur.Tests.Cli;
+
+[Collection("Console")]
+public sealed class G2pCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("recur-g2p-cli-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private static string Dict => Path.Combine(AppContext.BaseDirectory, "Data", "Samples", "cmudict", "cmudict-sample.out");
+
+    private static readonly string[] Small = ["--hidden", "12", "--embed", "8", "--decoder-hidden", "16", "--attention-dim", "8", "--batch-size", "16", "--threads", "1"];
+
+    [Fact]
+    public void TrainsPronouncesEvaluatesAndResumes()
+    {
+        string run = Path.Combine(_dir, "run");
+        var t = CliHarness.Run(["g2p", "train", Dict, .. Small, "--max-iters", "8", "--eval-every", "4", "--out", run]);
+        Assert.True(t.ExitCode == 0, t.ToString());
+        Assert.Contains("greedy: WER", t.Out);
+        string png = Path.Combine(_dir, "align.png");
+        var p = CliHarness.Run("g2p", run, "record", "zyx", "--nbest", "3", "--attention", png);
+        Assert.True(p.ExitCode == 0, p.ToString());
+        Assert.Equal(6, p.Out.Split('\n').Count(l => l.StartsWith("record: ", StringComparison.Ordinal) || l.StartsWith("zyx: ", StringComparison.Ordinal)));
+        Assert.Equal(3, PngDecoder.Read(png).Channels);
+        var e = CliHarness.Run("eval", run, Dict, "--beam", "2");
+        Assert.True(e.ExitCode == 0, e.ToString());
+        Assert.Contains("beam 2: WER", e.Out);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "eval.json"))))
+            Assert.InRange(doc.RootElement.GetProperty("beam_2").GetProperty("per").GetDouble(), 0, 10);
+        var r = CliHarness.Run("g2p", "train", "--resume", run, "--max-iters", "10");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("resuming at iteration 8", r.Out);
+        CliHarness.AssertCleanFailure(CliHarness.Run("g2p", run, new string('a', 10_000)), "g2p", "10,000 characters");
+        string bad = Path.Combine(_dir, "bad.out");
+        File.WriteAllText(bad, "MNCL\n(\"a\" dt (((ax) 0)))\n(\"b\" nil (((b iy) 9)))\n");
+        CliHarness.AssertCleanFailure(CliHarness.Run(["g2p", "train", bad, .. Small]), "g2p", "bad.out:3");
+        CliHarness.AssertCleanFailure(CliHarness.Run("g2p", "train", Path.Combine(_dir, "none.out")), "g2p", "festlex-cmu");
+    }
+
+    [Theory]
+    [InlineData("bahdanau")]
+    [InlineData("none")]
+    public void ResumeIsExactAndBeamOfOneIsGreedy(string attention)
+    {
+        var entries = CmuLexicon.Load(Dict);
+        var o = new TrainOptions { Hidden = 8, Embed = 6, BatchSize = 16, Optimizer = "adam", LearningRate = 5e-3, EvalEvery = 5, Threads = 1, MaxIters = 11 };
+        var settings = new G2pSettings { Attention = attention, DecoderHidden = 10, AttentionDim = 6 };
+        var straight = G2pTrainer.Create(o, settings, entries, Dict);
+        straight.Run();
+        string run = Path.Combine(_dir, attention);
+        var first = G2pTrainer.Create(o with { MaxIters = 5 }, settings, entries, Dict);
+        first.OutputDirectory = run;
+        first.Run();
+        var ck = G2pCheckpoint.Load(run, CheckpointKind.Latest);
+        var second = G2pTrainer.Resume(ck, entries, o);
+        second.Run();
+        Assert.Equal(straight.TrainLosses, second.TrainLosses);
+        Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);
+        string[] words = ["record", "cat", "pampel"];
+        var greedy = G2pScore.Pronounce(ck.Model, words, ck.Symbols);
+        for (int i = 0; i < words.Length; i++)
+            Assert.Equal(greedy[i], ck.Symbols.Decode(G2pScore.NBest(ck.Model, words[i], ck.Symbols, 1, 1, alpha: 0)[0].Tokens));
+    }
+
+    [Fact]
+    public void EditDistanceCountsInsertionsDeletionsAndSubstitutions()
+    {
+        Assert.Equal(0, G2pScore.EditDistance(["K", "AE1", "T"], ["K", "AE1", "T"]));
+        Assert.Equal(1, G2pScore.EditDistance(["K", "AE1", "T"], ["K", "AE1"]));
+        Assert.Equal(1, G2pScore.EditDistance(["K", "AE1", "T"], ["K", "AH0", "T"]));
+        Assert.Equal(3, G2pScore.EditDistance([], ["K", "AE1", "T"]));
+        Assert.Equal(2, G2pScore.EditDistance(["AE1", "K", "T"], ["K", "AE1", "T"]));
+    }
+}
