@@ -1,0 +1,86 @@
+using System.Text;
+using Recur.Data;
+using Recur.Data.Language;
+using Xunit;
+
+namespace Recur.Tests.Data;
+
+/// <summary>
+/// The IDX, CMU dictionary and Brown corpus readers against damaged input: seeded mutants of valid files (flipped bits,
+/// overwritten bytes, cuts, insertions, duplicated spans), each either read or refused with the reader's own exception,
+/// never another one, and never allocating more than a bounded multiple of the input (the PNG, safetensors and
+/// checkpoint readers have their own such tests).
+/// </summary>
+public sealed class ReaderFuzzTests
+{
+    private static string Samples => Path.Combine(AppContext.BaseDirectory, "Data", "Samples");
+
+    /// <summary>A mutant of <paramref name="good"/>.</summary>
+    internal static byte[] Mutate(byte[] good, Rng rng)
+    {
+        var b = (byte[])good.Clone();
+        int edits = 1 + rng.NextInt(4);
+        for (int e = 0; e < edits && b.Length > 0; e++)
+        {
+            int at = rng.NextInt(b.Length);
+            switch (rng.NextInt(5))
+            {
+                case 0: b[at] ^= (byte)(1 << rng.NextInt(8)); break;
+                case 1: b[at] = (byte)rng.NextInt(256); break;
+                case 2: b = b[..at]; break;
+                case 3: b = [.. b[..at], (byte)rng.NextInt(256), .. b[at..]]; break;
+                default:
+                    int len = Math.Min(b.Length - at, 1 + rng.NextInt(64));
+                    b = [.. b[..(at + len)], .. b[at..(at + len)], .. b[(at + len)..]];
+                    break;
+            }
+        }
+        return b;
+    }
+
+    private static (int Read, int Refused) Run<TExpected>(byte[] good, int cases, ulong seed, Action<byte[]> read) where TExpected : Exception
+    {
+        var rng = new Rng(seed);
+        int ok = 0, refused = 0;
+        for (int i = 0; i < cases; i++)
+        {
+            var bad = Mutate(good, rng);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            try { read(bad); ok++; }
+            catch (TExpected) { refused++; }
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated < 64L * bad.Length + (8 << 20), $"case {i}: {allocated:N0} bytes allocated for a {bad.Length:N0}-byte input");
+        }
+        return (ok, refused);
+    }
+
+    [Fact]
+    public void IdxMutantsAreReadOrRefused()
+    {
+        var good = Idx.Encode(Enumerable.Range(0, 6 * 7 * 5).Select(i => (byte)i).ToArray(), 6, 7, 5);
+        var (ok, refused) = Run<IdxFormatException>(good, 3000, 11, bytes => Idx.Read(new MemoryStream(bytes), "fuzz"));
+        Assert.True(refused > 1000, $"only {refused} refused ({ok} read)");
+    }
+
+    [Fact]
+    public void DictionaryMutantsAreReadOrRefusedWithALineNumber()
+    {
+        var good = File.ReadAllBytes(Path.Combine(Samples, "cmudict", "cmudict-sample.out"))[..4000];
+        int withLine = 0;
+        var (ok, refused) = Run<CorpusFormatException>(good, 2000, 12, bytes =>
+        {
+            try { CmuLexicon.Parse(new StringReader(Encoding.Latin1.GetString(bytes)), "dict"); }
+            catch (CorpusFormatException e) { if (System.Text.RegularExpressions.Regex.IsMatch(e.Message, @"^dict:\d+: ")) withLine++; throw; }
+        });
+        Assert.True(refused > 500, $"only {refused} refused ({ok} read)");
+        Assert.Equal(refused, withLine); // every refusal names its line
+    }
+
+    [Fact]
+    public void BrownMutantsAreReadOrRefused()
+    {
+        var good = File.ReadAllBytes(Path.Combine(Samples, "brown", "ca01"));
+        var (ok, refused) = Run<CorpusFormatException>(good, 2000, 13, bytes => BrownCorpus.Parse(Encoding.UTF8.GetString(bytes), "ca01"));
+        Assert.True(ok + refused == 2000 && refused > 100, $"{refused} refused, {ok} read");
+    }
+}
