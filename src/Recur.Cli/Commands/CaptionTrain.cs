@@ -59,9 +59,18 @@ internal static class CaptionTrain
         args.ThrowOnUnused(2);
 
         if (!evalGiven) o = o with { EvalEvery = SceneCli.EvalEveryEpoch(settings.Scenes.Train, o.ValFrac, o.BatchSize) };
-        var (exit, run, dataDir) = SceneCli.Train(args, "caption train", "caption", Specs, resume, outDir, encoderRun, printEvery, "nats/word",
-            dir => { var ck = CaptionCheckpoint.Load(dir, CheckpointKind.Latest); return new SceneCli.Resumable(ck.Directory, ck.Training, ck.Data?.Source, (train, merged) => CaptionTrainer.Resume(ck, train, merged)); },
-            (cnn, train, source) => CaptionTrainer.Create(o, settings, cnn, train, source));
+        var (exit, run, dataDir) = TaskCli.Train(args, "caption train", "caption", Specs, resume, outDir, printEvery, "nats/word", FashionMnist.DefaultDirectory,
+            dir =>
+            {
+                var ck = CaptionCheckpoint.Load(dir, CheckpointKind.Latest);
+                return new TaskCli.Resumable(ck.Directory, ck.Training, ck.Data?.Source, (data, merged) => { Console.WriteLine("encoding the scenes ..."); return CaptionTrainer.Resume(ck, ClassifyCommand.LoadData(data).Train, merged); });
+            },
+            data =>
+            {
+                var cnn = SceneCli.Encoder(encoderRun, "caption train");
+                Console.WriteLine($"encoding the scenes with {cnn.Summary} from {encoderRun} ...");
+                return CaptionTrainer.Create(o, settings, cnn, ClassifyCommand.LoadData(data).Train, Path.GetFullPath(data));
+            });
         if (exit is int code) return code;
         var best = CaptionCheckpoint.Load(run, CheckpointKind.Best);
         best.Model.Threads = o.EffectiveThreads;

@@ -78,30 +78,14 @@ internal sealed class G2pCommand : ICommand
         string? outDir = args.String("out"), resume = args.String("resume");
         int printEvery = args.Int("print-every", 100, min: 1);
         args.ThrowOnUnused(2);
-        Trainer trainer;
-        string path;
-        if (resume is not null)
-        {
-            var ck = G2pCheckpoint.Load(resume, CheckpointKind.Latest);
-            var saved = ck.Training ?? throw new CliException($"{ck.Directory}: records no training options; it cannot be resumed.");
-            path = args.Positional.Count > 1 ? args.Positional[1] : ck.Data?.Source ?? CmuLexicon.DefaultPath;
-            try { trainer = G2pTrainer.Resume(ck, LoadLexicon(path), TrainingOptionsCli.Merge(saved, args, Specs)); }
-            catch (ArgumentException e) { throw new CliException(e.Message); }
-            if (outDir is not null) trainer.OutputDirectory = outDir;
-            trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(ck.Directory));
-        }
-        else
-        {
-            path = args.Positional.Count > 1 ? args.Positional[1] : CmuLexicon.DefaultPath;
-            try { trainer = G2pTrainer.Create(o, settings, LoadLexicon(path), Path.GetFullPath(path)); }
-            catch (ArgumentException e) { throw new CliException(e.Message); }
-            trainer.OutputDirectory = outDir ?? RunFolders.Default("g2p");
-        }
-        var result = RunFolders.Run(trainer, new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0));
-        string run = trainer.OutputDirectory!;
-        if (RunFolders.AbnormalExit(result, "g2p train", run) is int code) return code;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); best val loss {result.BestValLoss:F4} nats/phone"));
+        var (exit, run, path) = TaskCli.Train(args, "g2p train", "g2p", Specs, resume, outDir, printEvery, "nats/phone", CmuLexicon.DefaultPath,
+            dir =>
+            {
+                var ck = G2pCheckpoint.Load(dir, CheckpointKind.Latest);
+                return new TaskCli.Resumable(ck.Directory, ck.Training, ck.Data?.Source, (data, merged) => G2pTrainer.Resume(ck, LoadLexicon(data), merged));
+            },
+            data => G2pTrainer.Create(o, settings, LoadLexicon(data), Path.GetFullPath(data)));
+        if (exit is int code) return code;
         var best = G2pCheckpoint.Load(run, CheckpointKind.Best);
         best.Model.Threads = o.EffectiveThreads;
         Report(best, path, 1, Path.Combine(run, "eval.json"));

@@ -79,32 +79,19 @@ internal sealed class TagCommand : ICommand
         int printEvery = args.Int("print-every", 100, min: 1);
         bool evalGiven = args.Has("eval-every");
         args.ThrowOnUnused(2);
-        Trainer trainer;
-        string dir;
-        if (resume is not null)
-        {
-            var ck = TaggerCheckpoint.Load(resume, CheckpointKind.Latest);
-            var saved = ck.Training ?? throw new CliException($"{ck.Directory}: records no training options; it cannot be resumed.");
-            dir = args.Positional.Count > 1 ? args.Positional[1] : ck.Data?.Source ?? BrownCorpus.DefaultDirectory;
-            try { trainer = TagTrainer.Resume(ck, LoadCorpus(dir), TrainingOptionsCli.Merge(saved, args, Specs)); }
-            catch (ArgumentException e) { throw new CliException(e.Message); }
-            if (outDir is not null) trainer.OutputDirectory = outDir;
-            trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(ck.Directory));
-        }
-        else
-        {
-            dir = args.Positional.Count > 1 ? args.Positional[1] : BrownCorpus.DefaultDirectory;
-            var docs = LoadCorpus(dir);
-            if (!evalGiven) o = o with { EvalEvery = Math.Max(1, (int)(docs.Sum(x => x.Sentences.Count) * 0.8) / o.BatchSize) };
-            try { trainer = TagTrainer.Create(o, settings, docs, Path.GetFullPath(dir)); }
-            catch (ArgumentException e) { throw new CliException(e.Message); }
-            trainer.OutputDirectory = outDir ?? RunFolders.Default("tag");
-        }
-        var result = RunFolders.Run(trainer, new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0));
-        string run = trainer.OutputDirectory!;
-        if (RunFolders.AbnormalExit(result, "tag train", run) is int code) return code;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); best val loss {result.BestValLoss:F4} nats/token"));
+        var (exit, run, dir) = TaskCli.Train(args, "tag train", "tag", Specs, resume, outDir, printEvery, "nats/token", BrownCorpus.DefaultDirectory,
+            path =>
+            {
+                var ck = TaggerCheckpoint.Load(path, CheckpointKind.Latest);
+                return new TaskCli.Resumable(ck.Directory, ck.Training, ck.Data?.Source, (data, merged) => TagTrainer.Resume(ck, LoadCorpus(data), merged));
+            },
+            data =>
+            {
+                var docs = LoadCorpus(data);
+                var opts = evalGiven ? o : o with { EvalEvery = Math.Max(1, (int)(docs.Sum(x => x.Sentences.Count) * 0.8) / o.BatchSize) };
+                return TagTrainer.Create(opts, settings, docs, Path.GetFullPath(data));
+            });
+        if (exit is int code) return code;
         var best = TaggerCheckpoint.Load(run, CheckpointKind.Best);
         best.Model.Threads = o.EffectiveThreads;
         Report(best, dir, Path.Combine(run, "eval.json"));

@@ -65,9 +65,18 @@ internal sealed class VqaCommand : ICommand
         int printEvery = args.Int("print-every", 100, min: 1);
         args.ThrowOnUnused(2);
         if (!evalGiven) o = o with { EvalEvery = SceneCli.EvalEveryEpoch(settings.Scenes.Train * settings.QuestionsPerScene, o.ValFrac, o.BatchSize) };
-        var (exit, run, dataDir) = SceneCli.Train(args, "vqa train", settings.Blind ? "vqa-blind" : "vqa", Specs, resume, outDir, encoderRun, printEvery, "nats",
-            dir => { var ck = VqaCheckpoint.Load(dir, CheckpointKind.Latest); return new SceneCli.Resumable(ck.Directory, ck.Training, ck.Data?.Source, (train, merged) => VqaTrainer.Resume(ck, train, merged)); },
-            (cnn, train, source) => VqaTrainer.Create(o, settings, cnn, train, source));
+        var (exit, run, dataDir) = TaskCli.Train(args, "vqa train", settings.Blind ? "vqa-blind" : "vqa", Specs, resume, outDir, printEvery, "nats", FashionMnist.DefaultDirectory,
+            dir =>
+            {
+                var ck = VqaCheckpoint.Load(dir, CheckpointKind.Latest);
+                return new TaskCli.Resumable(ck.Directory, ck.Training, ck.Data?.Source, (data, merged) => VqaTrainer.Resume(ck, ClassifyCommand.LoadData(data).Train, merged));
+            },
+            data =>
+            {
+                var cnn = SceneCli.Encoder(encoderRun, "vqa train");
+                Console.WriteLine($"encoding the scenes with {cnn.Summary} from {encoderRun} ...");
+                return VqaTrainer.Create(o, settings, cnn, ClassifyCommand.LoadData(data).Train, Path.GetFullPath(data));
+            });
         if (exit is int code) return code;
         var best = VqaCheckpoint.Load(run, CheckpointKind.Best);
         best.Model.Threads = o.EffectiveThreads;

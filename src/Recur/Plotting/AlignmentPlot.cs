@@ -39,18 +39,5 @@ public static class AlignmentPlot
     }
 
     private static void Text(byte[] rgb, int w, int h, string s, int x, int y)
-    {
-        foreach (char ch in s)
-        {
-            byte[] g = PlotFont.Glyph(ch);
-            for (int r = 0; r < PlotFont.GlyphHeight; r++)
-                for (int col = 0; col < PlotFont.GlyphWidth; col++)
-                {
-                    int px = x + col, py = y + r;
-                    if ((g[r] >> (PlotFont.GlyphWidth - 1 - col) & 1) != 0 && (uint)px < (uint)w && (uint)py < (uint)h)
-                        rgb[(py * w + px) * 3] = rgb[(py * w + px) * 3 + 1] = rgb[(py * w + px) * 3 + 2] = 0;
-                }
-            x += PlotFont.Advance;
-        }
-    }
+        => PlotFont.Draw(s, x, y, (px, py) => { if ((uint)px < (uint)w && (uint)py < (uint)h) rgb[(py * w + px) * 3] = rgb[(py * w + px) * 3 + 1] = rgb[(py * w + px) * 3 + 2] = 0; });
 }

@@ -145,18 +145,5 @@ public static class ImageGrid
     }
 
     private static void Text(byte[] rgba, int w, int h, string s, int x, int y, Rgba c)
-    {
-        foreach (char ch in s)
-        {
-            byte[] g = PlotFont.Glyph(ch);
-            for (int r = 0; r < PlotFont.GlyphHeight; r++)
-                for (int col = 0; col < PlotFont.GlyphWidth; col++)
-                {
-                    int px = x + col, py = y + r;
-                    if ((g[r] >> (PlotFont.GlyphWidth - 1 - col) & 1) != 0 && (uint)px < (uint)w && (uint)py < (uint)h)
-                        Put(rgba, py * w + px, c);
-                }
-            x += PlotFont.Advance;
-        }
-    }
+        => PlotFont.Draw(s, x, y, (px, py) => { if ((uint)px < (uint)w && (uint)py < (uint)h) Put(rgba, py * w + px, c); });
 }

@@ -79,4 +79,19 @@ internal static class PlotFont
 
     /// <summary>Width in pixels of <paramref name="text"/> drawn at <paramref name="scale"/>.</summary>
     public static int Measure(string text, int scale) => text.Length == 0 ? 0 : (text.Length * Advance - 1) * scale;
+
+    /// <summary>Calls <paramref name="plot"/> for every lit pixel of <paramref name="text"/> drawn at scale 1 from (<paramref name="x"/>, <paramref name="y"/>), the top-left corner.</summary>
+    public static void Draw(string text, int x, int y, Action<int, int> plot)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(plot);
+        foreach (char ch in text)
+        {
+            byte[] g = Glyph(ch);
+            for (int r = 0; r < GlyphHeight; r++)
+                for (int col = 0; col < GlyphWidth; col++)
+                    if ((g[r] >> (GlyphWidth - 1 - col) & 1) != 0) plot(x + col, y + r);
+            x += Advance;
+        }
+    }
 }

@@ -15,78 +15,46 @@ namespace Recur.Tasks;
 /// Evaluation reports the validation loss per word and the exact-match rate of greedy captions on the validation scenes
 /// (the caption read back by <see cref="CaptionParser"/> is exactly true of the scene).
 /// </summary>
-public sealed class CaptionTask : ITrainingTask
+public sealed class CaptionTask : EpochTask
 {
-    private readonly EpochOrder _batches;
     private readonly int[] _captions;
     private readonly Tensor _x;
 
-    public CaptionTask(TrainOptions options, ICaptioner model, CaptionDataset train, CaptionDataset validation, Func<string, CheckpointProgress, bool>? writeModel, DataInfo data)
+    public CaptionTask(TrainOptions options, ICaptioner model, CaptionDataset train, CaptionDataset validation, Action<string, CheckpointProgress> writeModel, DataInfo data)
+        : base(options, train?.Count ?? 0, writeModel, data)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
-        if (train.Count < options.BatchSize) throw new ArgumentException($"{train.Count} training scenes, fewer than --batch-size {options.BatchSize}.");
         if (train.Locations != model.Config.Locations || train.FeatureDim != model.Config.FeatureDim)
             throw new ArgumentException($"the features are {train.Locations} x {train.FeatureDim} but the captioner reads {model.Config.Locations} x {model.Config.FeatureDim}.");
-        Options = options; Model = model; Train = train; Validation = validation; Data = data;
-        _writeModel = writeModel;
-        _batches = new EpochOrder(train.Count, options.BatchSize, options.Seed);
+        Model = model; Train = train; Validation = validation;
         _captions = new int[options.BatchSize * train.Width];
         _x = new Tensor(options.BatchSize, train.Locations, train.FeatureDim);
     }
 
-    private readonly Func<string, CheckpointProgress, bool>? _writeModel;
-
     /// <summary>The checkpoint task name.</summary>
     public const string TaskName = "caption";
 
-    /// <inheritdoc/>
-    public string Name => TaskName;
-
-    public TrainOptions Options { get; }
     public ICaptioner Model { get; }
     public CaptionDataset Train { get; }
     public CaptionDataset Validation { get; }
-    public DataInfo Data { get; }
+    public override string Name => TaskName;
+    public override ParameterStore Store => Model.Store;
+    public override int Threads { get => Model.Threads; set => Model.Threads = value; }
+    public override string ItemName => "img";
+    public override string LossUnit => "nats/word";
+    public override bool HasValidation => Validation.Count > 0;
 
     /// <inheritdoc/>
-    public ParameterStore Store => Model.Store;
-
-    /// <inheritdoc/>
-    public int Threads { get => Model.Threads; set => Model.Threads = value; }
-
-    /// <inheritdoc/>
-    public int BatchesPerEpoch => _batches.BatchesPerEpoch;
-
-    /// <inheritdoc/>
-    public double EpochProgress => _batches.EpochProgress;
-
-    /// <inheritdoc/>
-    public long ItemsPerStep => Options.BatchSize;
-
-    /// <inheritdoc/>
-    public string ItemName => "img";
-
-    /// <inheritdoc/>
-    public string LossUnit => "nats/word";
-
-    /// <inheritdoc/>
-    public bool HasValidation => Validation.Count > 0;
-
-    /// <summary>The next batch: (epoch, batch within the epoch).</summary>
-    public StreamPosition Position { get => _batches.Position; set => _batches.Position = value; }
-
-    /// <inheritdoc/>
-    public double TrainStep(Rng rng)
+    public override double TrainStep(Rng rng)
     {
-        Train.Fill(_batches.Next(), _x, _captions);
+        Train.Fill(Batches.Next(), _x, _captions);
         return Model.TrainStep(_x, _captions, rng).Total;
     }
 
     /// <inheritdoc/>
-    public TaskMetrics Evaluate()
+    public override TaskMetrics Evaluate()
     {
         var (loss, _) = MeanLoss(Model, Validation);
         double exact = ExactMatch(Model, Validation);
@@ -132,20 +100,7 @@ public sealed class CaptionTask : ITrainingTask
     }
 
     /// <inheritdoc/>
-    public void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors) => _batches.Save(integers);
-
-    /// <inheritdoc/>
-    public void LoadState(TrainingState state, string path) => _batches.Load(state, path);
-
-    /// <inheritdoc/>
-    public void WriteModel(string directory, CheckpointProgress progress)
-    {
-        if (_writeModel is null) throw new InvalidOperationException("this caption task was built without a way to write its model.");
-        _writeModel(directory, progress);
-    }
-
-    /// <inheritdoc/>
-    public string Describe()
+    public override string Describe()
     {
         var c = Model.Config;
         return string.Create(CultureInfo.InvariantCulture,
@@ -153,7 +108,7 @@ public sealed class CaptionTask : ITrainingTask
     }
 
     /// <inheritdoc/>
-    public string? Preview(ulong seed)
+    public override string? Preview(ulong seed)
     {
         if (Validation.Count == 0) return null;
         int i = (int)(seed % (ulong)Validation.Count);

@@ -55,61 +55,47 @@ public sealed record TagScore(double Loss, double Accuracy, long Tokens, double 
 }
 
 /// <summary>Part-of-speech tagging on the trainer (<c>recur tag train</c>): batches of sentences (<see cref="EpochOrder"/>); evaluation reports the validation loss and token accuracy.</summary>
-public sealed class TagTask : ITrainingTask
+public sealed class TagTask : EpochTask
 {
-    private readonly EpochOrder _batches;
-    private readonly Action<string, CheckpointProgress> _writeModel;
     private readonly long _tokens;
 
     public TagTask(TrainOptions options, Tagger model, TagDataset train, TagDataset validation, IReadOnlySet<string> seen, Action<string, CheckpointProgress> writeModel, DataInfo data)
+        : base(options, train?.Count ?? 0, writeModel, data)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(train);
-        Options = options; Model = model; Train = train; Validation = validation; Seen = seen; Data = data; _writeModel = writeModel;
-        _batches = new EpochOrder(train.Count, options.BatchSize, options.Seed);
-        _tokens = train.Tokens;
+        ArgumentNullException.ThrowIfNull(model);
+        Model = model; Train = train!; Validation = validation; Seen = seen;
+        _tokens = train!.Tokens;
     }
 
     public const string TaskName = "tag";
-    public string Name => TaskName;
-    public TrainOptions Options { get; }
+
     public Tagger Model { get; }
     public TagDataset Train { get; }
     public TagDataset Validation { get; }
 
     /// <summary>Training word types (lower case), for the unseen-word accuracy.</summary>
     public IReadOnlySet<string> Seen { get; }
+    public override string Name => TaskName;
+    public override ParameterStore Store => Model.Store;
+    public override int Threads { get => Model.Threads; set => Model.Threads = value; }
 
-    public DataInfo Data { get; }
-    public ParameterStore Store => Model.Store;
-    public int Threads { get => Model.Threads; set => Model.Threads = value; }
-    public int BatchesPerEpoch => _batches.BatchesPerEpoch;
-    public double EpochProgress => _batches.EpochProgress;
-    public long ItemsPerStep => Math.Max(1, _tokens * Options.BatchSize / Math.Max(1, Train.Count));
-    public string ItemName => "tok";
-    public string LossUnit => "nats/token";
-    public bool HasValidation => Validation.Count > 0;
+    public override long ItemsPerStep => Math.Max(1, _tokens * Options.BatchSize / Math.Max(1, Train.Count));
+    public override string ItemName => "tok";
+    public override string LossUnit => "nats/token";
+    public override bool HasValidation => Validation.Count > 0;
 
-    public double TrainStep(Rng rng) => Model.TrainStep(Train.Batch(_batches.Next()), rng);
+    public override double TrainStep(Rng rng) => Model.TrainStep(Train.Batch(Batches.Next()), rng);
 
-    public TaskMetrics Evaluate()
+    public override TaskMetrics Evaluate()
     {
         var s = TagScore.Of(Model, Validation, Seen);
         return new TaskMetrics(s.Loss, new Dictionary<string, double> { ["accuracy"] = s.Accuracy, ["unseen_accuracy"] = s.UnseenAccuracy });
     }
 
-    public void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors) => _batches.Save(integers);
-
-    public void LoadState(TrainingState state, string path) => _batches.Load(state, path);
-
-    public void WriteModel(string directory, CheckpointProgress progress) => _writeModel(directory, progress);
-
-    public string Describe()
+    public override string Describe()
     {
         var c = Model.Config;
         return string.Create(CultureInfo.InvariantCulture,
             $"tagger ({Train.Vocabulary.Tagset} tags, {c.Tags}): words {c.Words:N0} x {c.WordEmbed} + character BiLSTM {c.CharHidden}, sentence BiLSTM {c.Hidden} x {c.Layers}; {Store.Count:N0} parameters; train {Train.Count:N0} sentences ({Train.Tokens:N0} tokens) / val {Validation.Count:N0}; batch {Options.BatchSize}");
     }
-
-    public string? Preview(ulong seed) => null;
 }

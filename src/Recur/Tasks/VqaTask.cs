@@ -47,70 +47,49 @@ public sealed record VqaScore(double Loss, double Accuracy, int Questions, IRead
 /// Visual question answering on the trainer (<c>recur vqa train</c>): batches of questions (<see cref="EpochOrder"/>)
 /// with their scenes' features; evaluation reports the validation loss and accuracy.
 /// </summary>
-public sealed class VqaTask : ITrainingTask
+public sealed class VqaTask : EpochTask
 {
-    private readonly EpochOrder _batches;
     private readonly Tensor _x;
     private readonly int[] _q, _c, _a;
-    private readonly Action<string, CheckpointProgress> _writeModel;
-
     public VqaTask(TrainOptions options, VqaModel model, VqaDataset train, VqaDataset validation, Action<string, CheckpointProgress> writeModel, DataInfo data)
+        : base(options, train?.Count ?? 0, writeModel, data)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
         if (train.Locations != model.Config.Locations || train.FeatureDim != model.Config.FeatureDim)
             throw new ArgumentException($"the features are {train.Locations} x {train.FeatureDim} but the model reads {model.Config.Locations} x {model.Config.FeatureDim}.");
-        Options = options; Model = model; Train = train; Validation = validation; Data = data; _writeModel = writeModel;
-        _batches = new EpochOrder(train.Count, options.BatchSize, options.Seed);
+        Model = model; Train = train; Validation = validation;
         int B = options.BatchSize;
         _x = new Tensor(B, train.Locations, train.FeatureDim);
         _q = new int[B * SceneQuestions.MaxWords]; _c = new int[B * 4]; _a = new int[B];
     }
-
-    public string Name => VqaCheckpoint.TaskName;
-    public TrainOptions Options { get; }
     public VqaModel Model { get; }
     public VqaDataset Train { get; }
     public VqaDataset Validation { get; }
-    public DataInfo Data { get; }
-    public ParameterStore Store => Model.Store;
-    public int Threads { get => Model.Threads; set => Model.Threads = value; }
-    public int BatchesPerEpoch => _batches.BatchesPerEpoch;
-    public double EpochProgress => _batches.EpochProgress;
-    public long ItemsPerStep => Options.BatchSize;
-    public string ItemName => "q";
-    public string LossUnit => "nats";
-    public bool HasValidation => Validation.Count > 0;
+    public override string Name => VqaCheckpoint.TaskName;
+    public override ParameterStore Store => Model.Store;
+    public override int Threads { get => Model.Threads; set => Model.Threads = value; }
+    public override string ItemName => "q";
+    public override string LossUnit => "nats";
+    public override bool HasValidation => Validation.Count > 0;
 
-    /// <summary>The next batch: (epoch, batch within the epoch).</summary>
-    public StreamPosition Position { get => _batches.Position; set => _batches.Position = value; }
-
-    public double TrainStep(Rng rng)
+    public override double TrainStep(Rng rng)
     {
-        Train.Fill(_batches.Next(), _x, _q, _c, _a);
+        Train.Fill(Batches.Next(), _x, _q, _c, _a);
         return Model.TrainStep(_x, _q, _c, _a).Loss;
     }
 
-    public TaskMetrics Evaluate()
+    public override TaskMetrics Evaluate()
     {
         var s = VqaScore.Of(Model, Validation);
         return new TaskMetrics(s.Loss, new Dictionary<string, double> { ["accuracy"] = s.Accuracy });
     }
 
-    public void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors) => _batches.Save(integers);
-
-    public void LoadState(TrainingState state, string path) => _batches.Load(state, path);
-
-    public void WriteModel(string directory, CheckpointProgress progress) => _writeModel(directory, progress);
-
-    public string Describe()
+    public override string Describe()
     {
         var c = Model.Config;
         return string.Create(CultureInfo.InvariantCulture,
             $"{(c.Blind ? "question-only (blind) " : "")}VQA: LSTM {c.Hidden} over questions{(c.Blind ? "" : $", attention {c.AttentionDim} over {c.GridRows}x{c.GridCols} locations of {c.FeatureDim} features")}, fusion {c.Fusion}; {Store.Count:N0} parameters; train {Train.Count:N0} / val {Validation.Count:N0} questions; batch {Options.BatchSize}");
     }
-
-    public string? Preview(ulong seed) => null;
 }

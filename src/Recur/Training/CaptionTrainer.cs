@@ -94,11 +94,7 @@ public static class CaptionTrainer
             SceneRuns.CheckSameData(saved.Data, data);
             saved.Model.Store.Values.AsSpan(0, model.Store.Count).CopyTo(model.Store.Values);
         }
-        var task = new CaptionTask(options, model, tr, val, (dir, progress) =>
-        {
-            CaptionCheckpoint.WriteModelFiles(dir, model, vocab, encoder, scenes, options, progress, data);
-            return true;
-        }, data);
+        var task = new CaptionTask(options, model, tr, val, (dir, progress) => CaptionCheckpoint.WriteModelFiles(dir, model, vocab, encoder, scenes, options, progress, data), data);
         return TaskRuns.Start(task, options, rng, state, saved?.Model.Store.Values, saved?.StatePath);
     }
 }
