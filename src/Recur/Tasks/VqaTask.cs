@@ -28,10 +28,12 @@ public sealed record VqaScore(double Loss, double Accuracy, int Questions, IRead
             int[] q = new int[n * T], c = new int[n * 4], a = new int[n];
             set.Fill(idx, f, q, c, a);
             var scores = model.Forward(f, q, c).ToArray();
-            var (l, _) = model.Loss(f, q, c, a);
-            loss += l * n;
+            var p = new float[4];
             for (int i = 0; i < n; i++)
             {
+                scores.AsSpan(i * 4, 4).CopyTo(p);
+                Kernels.Softmax.InPlace(p);
+                loss -= Math.Log(Math.Max(p[a[i]], 1e-30f));
                 bool ok = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(scores.AsSpan(i * 4, 4)) == a[i];
                 var kind = set.Items[start + i].Question.Kind;
                 var (r, t) = byKind[kind];
