@@ -16,56 +16,29 @@ public static class CaptionDecoder
 {
     /// <summary>Greedy captions of every image of <paramref name="features"/> <c>(B, L, D)</c>.</summary>
     public static DecodedCaption[] Greedy(ICaptioner model, Tensor features, CaptionVocabulary vocabulary)
-        => Run(model, features, vocabulary, temperature: 0, rng: null);
+        => Run(model, features, vocabulary, choose: null);
 
     /// <summary>Sampled captions at <paramref name="temperature"/> (&gt; 0), drawn from <paramref name="rng"/>.</summary>
     public static DecodedCaption[] Sample(ICaptioner model, Tensor features, CaptionVocabulary vocabulary, float temperature, Rng rng)
     {
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "the temperature must be positive.");
         ArgumentNullException.ThrowIfNull(rng);
-        return Run(model, features, vocabulary, temperature, rng);
+        return Run(model, features, vocabulary, row =>
+        {
+            TensorPrimitives.Divide(row, temperature, row);
+            Kernels.Softmax.InPlace(row);
+            return Draw(row, rng);
+        });
     }
 
-    private static DecodedCaption[] Run(ICaptioner model, Tensor features, CaptionVocabulary vocabulary, float temperature, Rng? rng)
+    private static DecodedCaption[] Run(ICaptioner model, Tensor features, CaptionVocabulary vocabulary, TokenChooser? choose)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(vocabulary);
-        int B = features.Shape[0], V = model.Config.Vocab, L = model.Config.Locations;
-        var stepper = model.Begin(features);
-        var previous = new int[B];
-        Array.Fill(previous, CaptionVocabulary.Start);
-        var ids = Enumerable.Range(0, B).Select(_ => new List<int>()).ToArray();
-        var maps = Enumerable.Range(0, B).Select(_ => new List<float[]>()).ToArray();
-        var logp = new double[B];
-        var done = new bool[B];
-        var probs = new float[V];
-        var row = new float[V];
-        for (int step = 0; step <= model.Config.MaxWords && !done.All(d => d); step++)
-        {
-            var logits = stepper.Step(previous);
-            var attention = stepper.Attention;
-            for (int b = 0; b < B; b++)
-            {
-                if (done[b]) { previous[b] = CaptionVocabulary.Null; continue; }
-                logits.Slice(b * V, V).CopyTo(row);
-                row[CaptionVocabulary.Null] = row[CaptionVocabulary.Start] = float.NegativeInfinity; // never written
-                int next;
-                if (rng is null) next = TensorPrimitives.IndexOfMax(row);
-                else
-                {
-                    TensorPrimitives.Divide(row, temperature, probs);
-                    Kernels.Softmax.InPlace(probs);
-                    next = Draw(probs, rng);
-                }
-                if (step == model.Config.MaxWords && next != CaptionVocabulary.End) { done[b] = true; continue; } // cut at MaxWords words
-                logp[b] += LogSoftmaxAt(logits.Slice(b * V, V), next);
-                if (next == CaptionVocabulary.End) done[b] = true;
-                else { ids[b].Add(next); AddMap(maps[b], attention, b, L); }
-                previous[b] = next;
-            }
-        }
-        return [.. Enumerable.Range(0, B).Select(b => new DecodedCaption([.. ids[b]], vocabulary.Decode([.. ids[b]]), maps[b], logp[b]))];
+        var rows = GreedyDecoder.Decode(model.Begin(features), model.Config.Vocab, CaptionVocabulary.Start, CaptionVocabulary.End, model.Config.MaxWords,
+            [CaptionVocabulary.Null, CaptionVocabulary.Start], choose);
+        return [.. rows.Select(r => new DecodedCaption(r.Tokens, vocabulary.Decode(r.Tokens), r.Attention, r.LogProbability))];
     }
 
     /// <summary>
@@ -89,11 +62,6 @@ public static class CaptionDecoder
         return new DecodedCaption([.. best.Tokens], vocabulary.Decode([.. best.Tokens]), best.Attention, best.LogProbability);
     }
 
-    private static void AddMap(List<float[]> maps, ReadOnlySpan<float> attention, int b, int L)
-    {
-        if (!attention.IsEmpty) maps.Add(attention.Slice(b * L, L).ToArray());
-    }
-
     private static int Draw(ReadOnlySpan<float> probs, Rng rng)
     {
         double u = rng.NextDouble(), acc = 0;
@@ -103,13 +71,5 @@ public static class CaptionDecoder
             if (u < acc) return v;
         }
         return TensorPrimitives.IndexOfMax(probs);
-    }
-
-    private static double LogSoftmaxAt(ReadOnlySpan<float> row, int i)
-    {
-        float max = TensorPrimitives.Max(row);
-        double sum = 0;
-        foreach (float x in row) sum += Math.Exp(x - max);
-        return row[i] - max - Math.Log(sum);
     }
 }

@@ -5,13 +5,17 @@ namespace Recur.Models.Decoding;
 /// <summary>A decoded row: its tokens (without start and end), each step's attention (empty without attention) and its log-probability.</summary>
 public sealed record DecodedRow(int[] Tokens, IReadOnlyList<float[]> Attention, double LogProbability);
 
+/// <summary>Picks the next token from a row of logits (tokens never to be written already at -∞).</summary>
+public delegate int TokenChooser(Span<float> logits);
+
 /// <summary>
-/// Greedy decoding of a batch, shared by the decoders: at each step each unfinished row takes its most probable token
-/// (never one of <c>never</c>), until the end token or <c>maxTokens</c> tokens.
+/// Step-by-step decoding of a batch, shared by the decoders: at each step each unfinished row takes its most probable
+/// token (or the one <c>choose</c> picks: sampling), never one of <c>never</c>, until the end token; after
+/// <c>maxTokens</c> tokens the end token is forced, as in <see cref="BeamSearch"/>.
 /// </summary>
 public static class GreedyDecoder
 {
-    public static DecodedRow[] Decode(IDecoderStepper stepper, int vocab, int start, int end, int maxTokens, IReadOnlyCollection<int>? never = null)
+    public static DecodedRow[] Decode(IDecoderStepper stepper, int vocab, int start, int end, int maxTokens, IReadOnlyCollection<int>? never = null, TokenChooser? choose = null)
     {
         ArgumentNullException.ThrowIfNull(stepper);
         int B = stepper.Batch;
@@ -33,7 +37,7 @@ public static class GreedyDecoder
                 if (done[b]) { previous[b] = start; continue; }
                 logits.Slice(b * vocab, vocab).CopyTo(row);
                 if (never is not null) foreach (int v in never) row[v] = float.NegativeInfinity;
-                int next = step == maxTokens ? end : TensorPrimitives.IndexOfMax(row);
+                int next = step == maxTokens ? end : choose is null ? TensorPrimitives.IndexOfMax(row) : choose(row);
                 BeamSearch.LogSoftmax(logits.Slice(b * vocab, vocab), logsm);
                 logp[b] += logsm[next];
                 if (next == end) done[b] = true;
