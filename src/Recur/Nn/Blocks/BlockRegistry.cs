@@ -27,7 +27,7 @@ public static class BlockRegistry
         ("transformer", "pre-norm causal Transformer block (GPT-2): multi-head attention over a KV cache of the last Context tokens, GELU MLP of width Expand*D",
             (store, path, width, options) => new TransformerBlock(store, path, width, options)),
         ("lru", "LRU (Orvieto et al. 2023): complex diagonal linear recurrence, N = D units, then GELU and a linear",
-            (store, path, width, _) => new LruBlock(store, path, width)),
+            (store, path, width, options) => new LruBlock(store, path, width, options.Dropout)),
         ("mamba", "Mamba (Gu & Dao 2023): selective SSM with input-dependent step, B and C, causal conv and SiLU gate",
             (store, path, width, o) => new MambaBlock(store, path, width, o)),
     ];

@@ -44,16 +44,19 @@ public sealed class LruBlock : SequenceBlock
     private readonly Parameter _nuLog, _thetaLog, _gammaLog, _bRe, _bIm, _cRe, _cIm, _d;
     private readonly Linear _outProj;
     private readonly Work _train = new(), _step = new();
+    private readonly Dropout _drop;  // residual dropout on the block's output before it joins the residual stream
     private readonly float[] _lr, _li, _gamma;                        // (N) each
     private readonly double[] _dlr, _dli, _dgamma;                    // (N) each
     private float[]? _dg, _dh, _dv, _du, _dx;                         // backward: (n, D), (n, 2N), (n, 2N), (n, D), (n, D)
     private int _T, _B;
 
     /// <summary>Registers <c>{path}.norm.*</c>, <c>nu_log, theta_log, gamma_log (N)</c>, <c>B_re, B_im (N, D)</c>,
-    /// <c>C_re, C_im (D, N)</c>, <c>D (D)</c> and <c>{path}.out_proj.*</c>, with <c>N = D</c>.</summary>
-    public LruBlock(ParameterStore store, string path, int width) : base(path, width)
+    /// <c>C_re, C_im (D, N)</c>, <c>D (D)</c> and <c>{path}.out_proj.*</c>, with <c>N = D</c>; <paramref name="dropout"/>
+    /// acts on the block's output before the residual sum, in training only.</summary>
+    public LruBlock(ParameterStore store, string path, int width, float dropout = 0f) : base(path, width)
     {
         ArgumentNullException.ThrowIfNull(store);
+        _drop = new Dropout(dropout);
         int D = width, N = width;
         StateUnits = N;
         _norm = new LayerNorm(store, Naming.Join(path, "norm"), D);
@@ -122,7 +125,7 @@ public sealed class LruBlock : SequenceBlock
         ArgumentNullException.ThrowIfNull(x);
         Guard.Positive(T, nameof(T));
         Guard.Positive(B, nameof(B));
-        Run(x, T, B, state, _train, cache: true);
+        Run(x, T, B, state, _train, cache: true, training, rng);
         _T = T; _B = B;
         return _train.Y;
     }
@@ -131,12 +134,15 @@ public sealed class LruBlock : SequenceBlock
     public override void Step(ReadOnlySpan<float> x, Span<float> y, BlockState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        Run(x, 1, state.Batch, state, _step, cache: false);
+        Run(x, 1, state.Batch, state, _step, cache: false, training: false, rng: null);
         _step.Y.AsSpan(0, state.Batch * Width).CopyTo(y);
     }
 
-    /// <summary>The block over <c>x (T, B, D)</c> into <paramref name="w"/>; <paramref name="cache"/>: the layer norm keeps what backward needs.</summary>
-    private void Run(ReadOnlySpan<float> x, int T, int B, BlockState? state, Work w, bool cache)
+    /// <summary>
+    /// The block over <c>x (T, B, D)</c> into <paramref name="w"/>; <paramref name="cache"/>: the layer norm keeps what
+    /// backward needs; with <paramref name="training"/> the residual dropout draws its mask from <paramref name="rng"/>.
+    /// </summary>
+    private void Run(ReadOnlySpan<float> x, int T, int B, BlockState? state, Work w, bool cache, bool training, Rng? rng)
     {
         int D = Width, N = StateUnits, W = 2 * N, n = T * B;
         if (x.Length < n * D) throw new ArgumentException($"x holds {x.Length} values, (T, B, D) = ({T}, {B}, {D}) needs {n * D}.", nameof(x));
@@ -167,6 +173,7 @@ public sealed class LruBlock : SequenceBlock
             }
         GeluTanh.Forward(w.Out.AsSpan(0, n * D), w.G);
         _outProj.Forward(w.G, n, w.Y);
+        if (cache) _drop.Forward(w.Y.AsSpan(0, n * D), w.Y.AsSpan(0, n * D), training, rng);
         for (int i = 0; i < n * D; i++) w.Y[i] += x[i];
         if (state is null) return;
         var last = w.H.AsSpan((T - 1) * B * W, B * W);
@@ -191,7 +198,8 @@ public sealed class LruBlock : SequenceBlock
         _du = Buffers.Ensure(_du, n * D);
         _dx = Buffers.Ensure(_dx, n * D);
         _outProj.Threads = Threads;
-        _outProj.Backward(w.G, dy, n, _dg);
+        _drop.Backward(dy.AsSpan(0, n * D), _dx.AsSpan(0, n * D));                  // through the dropout; _dx is free until the end
+        _outProj.Backward(w.G, _dx, n, _dg);
         // dout = dg ⊙ GELU'(out) (in place); dD = sum dout ⊙ u; du = dout ⊙ D
         var dskip = _d.Value; var dD = _d.Grad;
         GeluTanh.Backward(w.Out.AsSpan(0, n * D), _dg.AsSpan(0, n * D));

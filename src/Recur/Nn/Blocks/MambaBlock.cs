@@ -42,6 +42,7 @@ public sealed class MambaBlock : SequenceBlock
     private readonly Linear _inProj, _xProj, _dtProj, _outProj;
     private readonly Parameter _convW, _convB, _aLog, _d;
     private readonly Work _train = new(), _step = new();
+    private readonly Dropout _drop;  // residual dropout on the block's output before it joins the residual stream
     private readonly float[] _at, _wt, _tmp;                     // A^T (N, Di), conv weight^T (K, Di), scratch (Di)
     private readonly float[] _dAt, _dwt;                          // (N, Di), (K, Di)
     private float[] _dYg = [], _dYs = [], _dXZ = [], _dXc = [], _dDelta = [], _dDbl = [], _dXin = [], _dU = [], _dx = [];
@@ -54,6 +55,7 @@ public sealed class MambaBlock : SequenceBlock
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
+        _drop = new Dropout(options.Dropout);
         Guard.Positive(options.Expand, "options.Expand");
         Guard.Positive(options.StateSize, "options.StateSize");
         Guard.Positive(options.ConvWidth, "options.ConvWidth");
@@ -132,7 +134,7 @@ public sealed class MambaBlock : SequenceBlock
         ArgumentNullException.ThrowIfNull(x);
         Guard.Positive(T, nameof(T));
         Guard.Positive(B, nameof(B));
-        Run(x, T, B, state, _train, cache: true);
+        Run(x, T, B, state, _train, cache: true, training, rng);
         _T = T; _B = B;
         return _train.Out;
     }
@@ -141,12 +143,15 @@ public sealed class MambaBlock : SequenceBlock
     public override void Step(ReadOnlySpan<float> x, Span<float> y, BlockState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        Run(x, 1, state.Batch, state, _step, cache: false);
+        Run(x, 1, state.Batch, state, _step, cache: false, training: false, rng: null);
         _step.Out.AsSpan(0, state.Batch * Width).CopyTo(y);
     }
 
-    /// <summary>The block over <c>x (T, B, D)</c> into <paramref name="w"/>; <paramref name="cache"/>: the layer norm keeps what backward needs.</summary>
-    private void Run(ReadOnlySpan<float> x, int T, int B, BlockState? state, Work w, bool cache)
+    /// <summary>
+    /// The block over <c>x (T, B, D)</c> into <paramref name="w"/>; <paramref name="cache"/>: the layer norm keeps what
+    /// backward needs; with <paramref name="training"/> the residual dropout draws its mask from <paramref name="rng"/>.
+    /// </summary>
+    private void Run(ReadOnlySpan<float> x, int T, int B, BlockState? state, Work w, bool cache, bool training, Rng? rng)
     {
         int D = Width, Di = Inner, N = StateSize, K = ConvWidth, R = DtRank, P = R + 2 * N, n = T * B;
         if (x.Length < n * D) throw new ArgumentException($"x holds {x.Length} values, (T, B, D) = ({T}, {B}, {D}) needs {n * D}.", nameof(x));
@@ -187,6 +192,7 @@ public sealed class MambaBlock : SequenceBlock
                 w.Yg[i] = w.Ys[i] * SsmMath.Silu(w.XZ[r * 2 * Di + Di + c]);
             }
         _outProj.Forward(w.Yg, n, w.Out);
+        if (cache) _drop.Forward(w.Out.AsSpan(0, n * D), w.Out.AsSpan(0, n * D), training, rng);
         for (int i = 0; i < n * D; i++) w.Out[i] += x[i];
         if (state is null) return;
         Transpose(w.H, state["h"], B, N, Di);
@@ -227,7 +233,8 @@ public sealed class MambaBlock : SequenceBlock
         EnsureBackward(n, B, D, Di, N, P);
         _inProj.Threads = _xProj.Threads = _outProj.Threads = Threads;
         Transposes();
-        _outProj.Backward(w.Yg, dy, n, _dYg);
+        _drop.Backward(dy.AsSpan(0, n * D), _dx.AsSpan(0, n * D));                  // through the dropout; _dx is free until the end
+        _outProj.Backward(w.Yg, _dx, n, _dYg);
         // gate: yg = ys ⊙ silu(z); then ys = scan + D ⊙ x_c
         var dskip = _d.Value; var dD = _d.Grad;
         for (int r = 0; r < n; r++)

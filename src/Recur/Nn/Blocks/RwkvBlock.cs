@@ -33,7 +33,9 @@ namespace Recur.Nn.Blocks;
 /// <c>μ_r = (i/D)^0.5</c>; layer norms at gain 1, shift 0; every matrix <c>U(±1/sqrt(in))</c>
 /// (PyTorch's default, in place of RWKV-4's scaled orthogonal and zero starts).
 /// </para>
-/// Reads <see cref="BlockOptions.Expand"/> only.
+/// In training, dropout (<see cref="BlockOptions.Dropout"/>) acts on each sub-block's output before it joins the
+/// residual stream, as in <see cref="CellBlock"/>. Reads <see cref="BlockOptions.Expand"/> and
+/// <see cref="BlockOptions.Dropout"/>.
 /// </summary>
 public sealed class RwkvBlock : SequenceBlock
 {
@@ -41,6 +43,7 @@ public sealed class RwkvBlock : SequenceBlock
     private readonly LayerNorm _ln1, _ln2;
     private readonly Parameter _decay, _first, _muK, _muV, _muR, _fMuK, _fMuR;
     private readonly Linear _key, _value, _recept, _output, _fKey, _fRecept, _fValue;
+    private readonly Dropout _dropAtt, _dropFfn;  // residual dropout on each sub-block's output
     private readonly Parameter[] _parameters;
     private readonly Work _train = new(), _step = new();
     private BlockState? _zero;
@@ -72,6 +75,8 @@ public sealed class RwkvBlock : SequenceBlock
         _fKey = new Linear(store, Naming.Join(ffn, "key"), D, _hidden, bias: false);
         _fRecept = new Linear(store, Naming.Join(ffn, "receptance"), D, D, bias: false);
         _fValue = new Linear(store, Naming.Join(ffn, "value"), _hidden, D, bias: false);
+        _dropAtt = new Dropout(options.Dropout);
+        _dropFfn = new Dropout(options.Dropout);
         _parameters = [_ln1.Weight, _ln1.Bias, _ln2.Weight, _ln2.Bias, _decay, _first, _muK, _muV, _muR,
             _key.Weight, _value.Weight, _recept.Weight, _output.Weight, _fMuK, _fMuR, _fKey.Weight, _fRecept.Weight, _fValue.Weight];
     }
@@ -124,7 +129,7 @@ public sealed class RwkvBlock : SequenceBlock
             state = _zero;
         }
         else if (state.Batch != B) throw new ArgumentException($"state has {state.Batch} rows, the chunk {B}.", nameof(state));
-        Compute(x, T, B, state, _train, train: true);
+        Compute(x, T, B, state, _train, train: true, training, rng);
         _t = T; _b = B;
         return _train.Y;
     }
@@ -134,15 +139,16 @@ public sealed class RwkvBlock : SequenceBlock
     {
         ArgumentNullException.ThrowIfNull(state);
         int n = state.Batch * Width;
-        Compute(x[..n], 1, state.Batch, state, _step, train: false);
+        Compute(x[..n], 1, state.Batch, state, _step, train: false, dropout: false, rng: null);
         _step.Y.AsSpan(0, n).CopyTo(y);
     }
 
     /// <summary>
     /// The block over <c>(T, B, D)</c> into <paramref name="ws"/>; <paramref name="train"/> runs the layer norms
-    /// through their modules (which keep what their backward needs), otherwise through a stateless copy.
+    /// through their modules (which keep what their backward needs), otherwise through a stateless copy;
+    /// <paramref name="dropout"/> draws the residual dropout masks from <paramref name="rng"/>.
     /// </summary>
-    private void Compute(ReadOnlySpan<float> x, int T, int B, BlockState s, Work ws, bool train)
+    private void Compute(ReadOnlySpan<float> x, int T, int B, BlockState s, Work ws, bool train, bool dropout, Rng? rng)
     {
         int D = Width, H = _hidden, N = T * B, nb = B * D, last = (T - 1) * nb;
         x = x[..(N * D)];
@@ -167,6 +173,7 @@ public sealed class RwkvBlock : SequenceBlock
             s["wkv_a"].AsSpan(0, nb), s["wkv_b"].AsSpan(0, nb), s["wkv_p"].AsSpan(0, nb), ws.Wkv, ws.SA, ws.SB, ws.SP);
         TensorPrimitives.Multiply(ws.Sr, ws.Wkv, ws.Z);
         _output.Forward(ws.Z, N, ws.X1);
+        if (train) _dropAtt.Forward(ws.X1, ws.X1, dropout, rng);
         TensorPrimitives.Add(ws.X1, x, ws.X1);
 
         // Channel mixing.
@@ -184,6 +191,7 @@ public sealed class RwkvBlock : SequenceBlock
         _fRecept.Forward(ws.Xr2, N, ws.Sr2);
         TensorPrimitives.Sigmoid(ws.Sr2, ws.Sr2);
         TensorPrimitives.Multiply(ws.Sr2, ws.Vv, ws.Y);
+        if (train) _dropFfn.Forward(ws.Y, ws.Y, dropout, rng);
         TensorPrimitives.Add(ws.Y, ws.X1, ws.Y);
         s.Position += T;
     }
@@ -199,9 +207,10 @@ public sealed class RwkvBlock : SequenceBlock
         if (dy.Length < N * D) throw new ArgumentException($"dy holds {dy.Length} values, expected {N * D}.", nameof(dy));
         var g = dy.AsSpan(0, N * D);
 
-        // Channel mixing: y = x' + σ(r') ⊙ W_v' h, h = ReLU(k')².
-        TensorPrimitives.Multiply(g, ws.Sr2, ws.DA);                       // dvv (N, D)
-        SigmoidBackward(g, ws.Vv, ws.Sr2, ws.DB);                          // dr' (N, D)
+        // Channel mixing: y = x' + drop(σ(r') ⊙ W_v' h), h = ReLU(k')².
+        _dropFfn.Backward(g, ws.DX);                                       // d(σ(r') ⊙ vv) (N, D); DX is free until the end
+        TensorPrimitives.Multiply(ws.DX, ws.Sr2, ws.DA);                   // dvv (N, D)
+        SigmoidBackward(ws.DX, ws.Vv, ws.Sr2, ws.DB);                      // dr' (N, D)
         _fValue.Backward(ws.Hsq, ws.DA, N, ws.DH);                         // dh (N, E·D)
         for (int i = 0; i < ws.DH.Length; i++) ws.DH[i] = ws.Kk[i] > 0f ? ws.DH[i] * (2f * ws.Kk[i]) : 0f;
         _fKey.Backward(ws.Xk2, ws.DH, N, ws.DC);                           // dxk' (N, D)
@@ -212,8 +221,9 @@ public sealed class RwkvBlock : SequenceBlock
         _ln2.Backward(ws.DU, N, ws.DX1);
         TensorPrimitives.Add(ws.DX1, g, ws.DX1);                           // dL/dx' (N, D)
 
-        // Time mixing: x' = x + W_o (σ(r) ⊙ wkv).
-        _output.Backward(ws.Z, ws.DX1, N, ws.DA);                          // dz (N, D)
+        // Time mixing: x' = x + drop(W_o (σ(r) ⊙ wkv)).
+        _dropAtt.Backward(ws.DX1, ws.DE);                                  // d(W_o z) (N, D); DE is free until the key's backward
+        _output.Backward(ws.Z, ws.DE, N, ws.DA);                           // dz (N, D)
         SigmoidBackward(ws.DA, ws.Wkv, ws.Sr, ws.DB);                      // dr (N, D)
         TensorPrimitives.Multiply(ws.DA, ws.Sr, ws.DA);                    // dwkv (N, D)
         ws.DW.AsSpan().Clear();

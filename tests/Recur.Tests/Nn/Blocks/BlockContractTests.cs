@@ -87,6 +87,25 @@ public sealed class BlockContractTests
         GradCheck.Check($"{kind} dx", Loss, x, 0, x.Length, dx, samples: 20, h: 1e-3f);
     }
 
+    /// <summary>
+    /// Dropout acts in training (the output differs from the same block without it) and never in evaluation; the
+    /// transformer block documents that it has none.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void DropoutActsInTrainingOnlyWhereTheBlockHasIt(string kind)
+    {
+        const int T = 4, B = 2;
+        var (plain, _) = Build(kind);
+        var (dropped, _) = Build(kind, options: Options with { Dropout = 0.3f });
+        var x = Tensor.Randn(new Rng(21), 1f, T, B, D).Data;
+        float[] Run(SequenceBlock b, bool training) =>
+            b.Forward(x, T, B, b.NewState(B), training, new Rng(7)).AsSpan(0, T * B * D).ToArray();
+        Assert.Equal(Run(plain, training: false), Run(dropped, training: false));
+        bool differs = !Run(plain, training: true).AsSpan().SequenceEqual(Run(dropped, training: true));
+        Assert.Equal(kind != "transformer", differs);
+    }
+
     [Theory]
     [MemberData(nameof(Kinds))]
     public void StepComputesWhatTheChunkComputes(string kind)
