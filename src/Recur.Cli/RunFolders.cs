@@ -21,7 +21,8 @@ internal static class RunFolders
 
     /// <summary>
     /// The exit code of a run that did not end normally, after telling the user (a non-finite loss: 3, on
-    /// stderr; Ctrl-C: 130, with the resume command), or null when it ended normally.
+    /// stderr; a run folder that could not be written: 4, on stderr; Ctrl-C: 130, with the resume command), or
+    /// null when it ended normally.
     /// </summary>
     public static int? AbnormalExit(TrainResult result, string command, string run)
     {
@@ -31,6 +32,10 @@ internal static class RunFolders
                 Console.Out.Flush();
                 Console.Error.WriteLine($"recur {command}: {result.Message}.");
                 return 3;
+            case StopReason.SaveFailed:
+                Console.Out.Flush();
+                Console.Error.WriteLine($"recur {command}: {result.Message}.");
+                return 4;
             case StopReason.Cancelled:
                 Console.WriteLine($"interrupted at iteration {result.Iteration}; saved {Path.Combine(run, "latest")}. Continue with: recur {command} --resume {run}");
                 return 130;

@@ -115,7 +115,7 @@ public static class TrainOptionSpecs
         Int("hidden", "H", Model, "units per layer", 1, 16384, o => o.Hidden, (o, v) => o with { Hidden = I(v) }, resumable: false),
         Int("layers", "L", Model, "stacked recurrent layers", 1, 64, o => o.Layers, (o, v) => o with { Layers = I(v) }, resumable: false),
         Int("embed", "E", Model, "embedding width (0 = one-hot input, as min-char-rnn)", 0, 16384, o => o.Embed, (o, v) => o with { Embed = I(v) }, resumable: false, zero: "one-hot"),
-        Real("dropout", "P", Model, "dropout between layers and before the output layer", 0, 1, o => o.Dropout, (o, v) => o with { Dropout = D(v) }, maxExclusive: true),
+        Real("dropout", "P", Model, "dropout between layers and before the output layer; in block models also on each sub-block's output (the transformer: head only)", 0, 1, o => o.Dropout, (o, v) => o with { Dropout = D(v) }, maxExclusive: true),
         Int("state-size", "N", Model, "blocks: state size per channel (lru, mamba)", 1, 4096, o => o.StateSize, (o, v) => o with { StateSize = I(v) }, resumable: false),
         Int("expand", "E", Model, "blocks: inner width factor (mamba, rwkv's channel mix, the transformer's MLP)", 1, 16, o => o.Expand, (o, v) => o with { Expand = I(v) }, resumable: false),
         Int("conv-width", "K", Model, "blocks: mamba's causal convolution width", 1, 64, o => o.ConvWidth, (o, v) => o with { ConvWidth = I(v) }, resumable: false),

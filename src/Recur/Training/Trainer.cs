@@ -146,11 +146,13 @@ public sealed partial class Trainer
         double budget = o.Minutes > 0 ? o.Minutes * 60 : double.PositiveInfinity;
         var folder = OutputDirectory is null ? null : new RunFolder(OutputDirectory);
         folder?.Prepare(Iteration);
-        using var metrics = folder?.OpenMetrics();
+        var metrics = folder?.OpenMetrics();
         monitor?.OnStart(this);
 
         StopReason reason;
         string message;
+        try
+        {
         while (true)
         {
             double now = clock.Elapsed.TotalSeconds;
@@ -223,6 +225,17 @@ public sealed partial class Trainer
             if (!evaluatedHere || _checkpointIteration != Iteration) EvaluateAndSave(monitor, metrics, clock, startSession, folder);
         }
         metrics?.Flush();
+        }
+        catch (Exception e) when (folder is not null && e is IOException or UnauthorizedAccessException)
+        {
+            reason = StopReason.SaveFailed;
+            message = SaveFailure(e, folder);
+        }
+        finally
+        {
+            try { metrics?.Dispose(); }
+            catch (IOException) { }  // the unwritable tail of metrics.jsonl is dropped; resume skips a broken line
+        }
         _sessionSeconds = startSession + clock.Elapsed.TotalSeconds;
         double last = _valLosses.Count > 0 ? _valLosses[^1] : double.NaN;
         var result = new TrainResult(reason, Iteration, Epoch, last, BestValLoss, clock.Elapsed.TotalSeconds, message) { Hint = OverfittingHint() };
@@ -239,6 +252,15 @@ public sealed partial class Trainer
         double pIters = limitIters == long.MaxValue ? 0 : (double)Iteration / limitIters;
         double pTime = Options.Minutes > 0 ? ElapsedSeconds / (Options.Minutes * 60) : 0;
         return CosineWarmupSchedule.Anneal(Options.LearningRate, Options.LrMin, Math.Max(pIters, pTime));
+    }
+
+    /// <summary>What a run that could not write its folder says: the error, and which checkpoint is left.</summary>
+    private string SaveFailure(Exception e, RunFolder folder)
+    {
+        string kept = _checkpointIteration >= 0
+            ? $"the last good checkpoint (iteration {_checkpointIteration}) is kept in {folder.CheckpointPath(CheckpointKind.Latest)}"
+            : "no checkpoint had been saved yet";
+        return $"could not write the run folder {folder.Directory} at iteration {Iteration} ({e.Message.TrimEnd('.')}); stopped, {kept}. Free some space or make the folder writable, then --resume";
     }
 
     private (double Progress, double Eta, long Total) Estimate(long limitIters, double budget, double now, long startIteration)

@@ -53,6 +53,7 @@ public sealed partial class Trainer
                 Task.WriteModel(tmp, progress);
             });
             Write(latest);
+            _checkpointIteration = Iteration;  // latest/ holds this iteration even if best/ then fails
             if (best is not null) Write(best);
             return true;
         });

@@ -20,6 +20,9 @@ public enum StopReason
 
     /// <summary><see cref="TrainOptions.Patience"/> evaluations in a row brought no new best validation loss (early stopping).</summary>
     EarlyStop,
+
+    /// <summary>The run folder could not be written (a full disk, a read-only folder); the last good checkpoint is kept.</summary>
+    SaveFailed,
 }
 
 /// <summary>One training iteration, as reported to a <see cref="TrainingMonitor"/>.</summary>
