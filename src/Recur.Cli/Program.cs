@@ -1,4 +1,4 @@
-using System.Reflection;
+using Recur.Cli.Commands;
 
 namespace Recur.Cli;
 
@@ -46,15 +46,21 @@ internal static class Program
 
     internal static string Version => typeof(Recur.Tensor).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
+    /// <summary>
+    /// Every command, listed by hand rather than found by reflection, so that a trimmed NativeAOT build keeps them
+    /// (<c>ProgramTests</c> checks that the list names every <see cref="ICommand"/> in the assembly).
+    /// </summary>
+    internal static ICommand[] All() =>
+    [
+        new TrainCommand(), new SampleCommand(), new EvalCommand(), new MinCharCommand(), new CellsCommand(),
+        new GradFlowCommand(), new CompareCommand(), new ClassifyCommand(), new CaptionCommand(), new VqaCommand(),
+        new TagCommand(), new G2pCommand(), new ExportCommand(), new DemoCommand(),
+    ];
+
     private static SortedDictionary<string, ICommand> Discover()
     {
         var found = new SortedDictionary<string, ICommand>(StringComparer.Ordinal);
-        foreach (var t in typeof(Program).Assembly.GetTypes())
-        {
-            if (t.IsAbstract || t.IsInterface || !typeof(ICommand).IsAssignableFrom(t)) continue;
-            var c = (ICommand)Activator.CreateInstance(t)!;
-            found.Add(c.Name, c);
-        }
+        foreach (var c in All()) found.Add(c.Name, c);
         return found;
     }
 

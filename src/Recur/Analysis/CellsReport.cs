@@ -56,7 +56,7 @@ public static class CellsReport
         chars = Math.Min(chars, analysis.RenderChars);
 
         var bytes = new byte[(long)rows.Count * chars];
-        var rowMeta = new List<object>();
+        var rowMeta = new List<(CellId Cell, double Scale)>();
         for (int ri = 0; ri < rows.Count; ri++)
         {
             var src = analysis.RenderRow(rows[ri])[..chars];
@@ -65,20 +65,11 @@ public static class CellsReport
             float scale = max > 0 ? max : 1;
             for (int p = 0; p < chars; p++) bytes[(long)ri * chars + p] = (byte)(sbyte)Math.Round(src[p] / scale * 127f);
             var id = layout.At(rows[ri]);
-            rowMeta.Add(new { layer = id.Layer, kind = id.Kind, index = id.Index, scale = (double)scale });
+            rowMeta.Add((id, scale));
         }
         var rowIndex = new Dictionary<int, int>();
         for (int ri = 0; ri < rows.Count; ri++) rowIndex[rows[ri]] = ri;
 
-        var features = new List<object>();
-        for (int f = 0; f < analysis.FeatureNames.Count; f++)
-            features.Add(new
-            {
-                name = analysis.FeatureNames[f],
-                description = CellsFeatures.Descriptions[f],
-                constant = analysis.FeatureConstant[f],
-                top = analysis.Top[f].Select(t => new { layer = t.Cell.Layer, kind = t.Cell.Kind, index = t.Cell.Index, row = rowIndex[t.Offset], r = Math.Round(t.R, 4) }).ToList(),
-            });
         // Correlation of every embedded row with every feature (for the viewer's stats line).
         var rowCorr = rows.Select(o => analysis.Correlation.Select(c => double.IsFinite(c[o]) ? Math.Round(c[o], 3) : (double?)null).ToArray()).ToList();
 
@@ -87,25 +78,69 @@ public static class CellsReport
             ? $"Correlations and gate statistics are over all {analysis.Characters:N0} characters analysed; the page shows the first {chars:N0} characters"
               + (chars < options.MaxChars && chars < analysis.RenderChars ? $" (capped so the embedded activations of {rows.Count:N0} cells stay under {options.ByteBudget / 1_000_000.0:0.#} MB)." : ".")
             : $"All {analysis.Characters:N0} characters are shown.";
-        var data = new
+        // The page's data, written field by field (no reflection, so trimmed NativeAOT builds keep it).
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
         {
-            title = options.Title,
-            subtitle = options.Subtitle,
-            layers = layout.Layers,
-            hidden = layout.Hidden,
-            kinds = layout.Kinds.Where(k => k is "h" or "c").ToArray(),
-            characters = analysis.Characters,
-            shown = chars,
-            note,
-            panelChars = Math.Min(options.PanelChars, chars),
-            panels = options.PanelsPerFeature,
-            text,
-            rows = rowMeta,
-            rowCorr,
-            features,
-            featureNames = analysis.FeatureNames,
-        };
-        var json = JsonSerializer.Serialize(data, new JsonSerializerOptions { WriteIndented = false });
+            w.WriteStartObject();
+            w.WriteString("title", options.Title);
+            w.WriteString("subtitle", options.Subtitle);
+            w.WriteNumber("layers", layout.Layers);
+            w.WriteNumber("hidden", layout.Hidden);
+            w.WriteStartArray("kinds");
+            foreach (var k in layout.Kinds.Where(k => k is "h" or "c")) w.WriteStringValue(k);
+            w.WriteEndArray();
+            w.WriteNumber("characters", analysis.Characters);
+            w.WriteNumber("shown", chars);
+            w.WriteString("note", note);
+            w.WriteNumber("panelChars", Math.Min(options.PanelChars, chars));
+            w.WriteNumber("panels", options.PanelsPerFeature);
+            w.WriteString("text", text);
+            w.WriteStartArray("rows");
+            foreach (var (cell, scale) in rowMeta)
+            {
+                w.WriteStartObject();
+                WriteCell(w, cell);
+                w.WriteNumber("scale", scale);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("rowCorr");
+            foreach (int o in rows)
+            {
+                w.WriteStartArray();
+                foreach (var c in analysis.Correlation)
+                    if (double.IsFinite(c[o])) w.WriteNumberValue(Math.Round(c[o], 3));
+                    else w.WriteNullValue();
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("features");
+            for (int f = 0; f < analysis.FeatureNames.Count; f++)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", analysis.FeatureNames[f]);
+                w.WriteString("description", CellsFeatures.Descriptions[f]);
+                w.WriteBoolean("constant", analysis.FeatureConstant[f]);
+                w.WriteStartArray("top");
+                foreach (var t in analysis.Top[f])
+                {
+                    w.WriteStartObject();
+                    WriteCell(w, t.Cell);
+                    w.WriteNumber("row", rowIndex[t.Offset]);
+                    w.WriteNumber("r", Math.Round(t.R, 4));
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("featureNames");
+            foreach (var n in analysis.FeatureNames) w.WriteStringValue(n);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        var json = Encoding.UTF8.GetString(buffer.WrittenSpan);
         var b64 = Convert.ToBase64String(bytes);
 
         var sb = new StringBuilder(json.Length + b64.Length + 16_000);
@@ -289,5 +324,12 @@ public static class CellsReport
             sb.Append('\n');
         }
         return sb.ToString();
+    }
+
+    private static void WriteCell(Utf8JsonWriter w, CellId cell)
+    {
+        w.WriteNumber("layer", cell.Layer);
+        w.WriteString("kind", cell.Kind);
+        w.WriteNumber("index", cell.Index);
     }
 }

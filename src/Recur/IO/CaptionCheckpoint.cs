@@ -41,7 +41,7 @@ public static class CaptionCheckpoint
         ModelFiles.WriteConfig(directory, Format, Tasks.CaptionTask.TaskName, w =>
         {
             w.WritePropertyName("model");
-            JsonSerializer.Serialize(w, model.Config, Checkpoint.JsonOptions);
+            CheckpointSections.Write(w, model.Config);
             w.WriteStartArray("vocabulary");
             foreach (var word in vocabulary.Words) w.WriteStringValue(word);
             w.WriteEndArray();
@@ -76,8 +76,8 @@ public static class CaptionCheckpoint
             catch (ArgumentException ex) { throw new CheckpointFormatException($"{path}: invalid: {ex.Message}", ex); }
             return (m, v, e, sc,
                 Checkpoint.Section<TrainOptions>(root, "training", path, required: false),
-                Checkpoint.Section<CheckpointProgress>(root, "progress", path, required: false),
-                Checkpoint.Section<DataInfo>(root, "data", path, required: false));
+                Checkpoint.Record<CheckpointProgress>(root, "progress", path, required: false),
+                Checkpoint.Record<DataInfo>(root, "data", path, required: false));
         });
         ModelFiles.ReadWeights(dir, $"{model.Config.Kind} captioner", ("", model.Store), (EncoderPrefix, encoder.Network.Store));
         return new LoadedCaptioner(model, vocab, encoder, scenes, dir, Checkpoint.RunDirectoryOf(dir), training, progress, data);

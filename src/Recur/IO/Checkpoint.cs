@@ -114,13 +114,14 @@ public static class Checkpoint
     /// <summary>Subfolder name of a checkpoint kind: <c>best</c> or <c>latest</c>.</summary>
     public static string FolderName(CheckpointKind kind) => kind == CheckpointKind.Best ? "best" : "latest";
 
-    /// <summary>JSON settings for the option records: snake_case names, no indentation games.</summary>
+    /// <summary>JSON settings for the option records: snake_case names, no indentation games; the shapes come from <see cref="CheckpointJson"/>.</summary>
     internal static JsonSerializerOptions JsonOptions { get; } = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         NumberHandling = JsonNumberHandling.Strict,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        TypeInfoResolver = CheckpointJson.Default,  // compile-time metadata: no reflection
     };
 
     /// <summary>
@@ -259,24 +260,24 @@ public static class Checkpoint
             w.WriteNumber("version", Version);
             w.WriteString("task", TaskName);
             w.WritePropertyName("model");
-            JsonSerializer.Serialize(w, config, JsonOptions);
+            CheckpointSections.Write(w, config);
             w.WriteStartArray("vocabulary");
             foreach (var r in vocabulary.Runes) w.WriteStringValue(r.ToString());
             w.WriteEndArray();
             if (training is not null)
             {
                 w.WritePropertyName("training");
-                JsonSerializer.Serialize(w, training, JsonOptions);
+                CheckpointSections.Write(w, training);
             }
             if (progress is not null)
             {
                 w.WritePropertyName("progress");
-                JsonSerializer.Serialize(w, progress, JsonOptions);
+                CheckpointSections.Write(w, progress);
             }
             if (data is not null)
             {
                 w.WritePropertyName("data");
-                JsonSerializer.Serialize(w, data, JsonOptions);
+                CheckpointSections.Write(w, data);
             }
             w.WriteEndObject();
         }
@@ -364,29 +365,19 @@ public static class Checkpoint
                 try { training.Validate(); }
                 catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: training options are invalid: {e.Message}", e); }
             }
-            var progress = Section<CheckpointProgress>(root, "progress", path, required: false);
-            var data = Section<DataInfo>(root, "data", path, required: false);
+            var progress = Record<CheckpointProgress>(root, "progress", path, required: false);
+            var data = Record<DataInfo>(root, "data", path, required: false);
             return new ConfigContent(model, vocab, training, progress, data);
         }
     }
 
-    internal static T? Section<T>(JsonElement root, string name, string path, bool required) where T : class
-    {
-        if (!root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null)
-        {
-            if (required) throw new CheckpointFormatException($"{path}: has no \"{name}\" section.");
-            return null;
-        }
-        if (e.ValueKind != JsonValueKind.Object) throw new CheckpointFormatException($"{path}: \"{name}\" should be an object, found {e.ValueKind}.");
-        try
-        {
-            return e.Deserialize<T>(JsonOptions) ?? throw new CheckpointFormatException($"{path}: \"{name}\" is empty.");
-        }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
-        {
-            throw new CheckpointFormatException($"{path}: \"{name}\" is malformed: {ex.Message}", ex);
-        }
-    }
+    /// <summary>The section <paramref name="name"/> of a config (<see cref="CheckpointSections.Read{T}"/>): members it lacks keep <typeparamref name="T"/>'s defaults.</summary>
+    internal static T? Section<T>(JsonElement root, string name, string path, bool required) where T : class, new()
+        => CheckpointSections.Read(root, name, path, required, () => new T());
+
+    /// <summary>A section whose every member is always written (a positional record): read as it is.</summary>
+    internal static T? Record<T>(JsonElement root, string name, string path, bool required) where T : class
+        => CheckpointSections.Read<T>(root, name, path, required, defaults: null);
 
     /// <summary>Number of scalars a model with <paramref name="c"/> holds (long, so a corrupted config cannot overflow).</summary>
     internal static long ParameterCount(CharModelConfig c)

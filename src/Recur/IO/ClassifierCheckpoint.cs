@@ -39,7 +39,7 @@ public static class ClassifierCheckpoint
         ModelFiles.WriteConfig(directory, Format, TaskName, w =>
         {
             w.WritePropertyName("model");
-            JsonSerializer.Serialize(w, model.ConfigRecord, model.ConfigRecord.GetType(), Checkpoint.JsonOptions);
+            CheckpointSections.WriteAsRuntimeType(w, model.ConfigRecord);
             w.WriteStartArray("classes");
             foreach (var c in classNames) w.WriteStringValue(c);
             w.WriteEndArray();
@@ -60,8 +60,8 @@ public static class ClassifierCheckpoint
             var m = ReadModel(root, path);
             return (m, ModelFiles.Strings(root, "classes", path, m.Classes),
                 Checkpoint.Section<TrainOptions>(root, "training", path, required: false),
-                Checkpoint.Section<CheckpointProgress>(root, "progress", path, required: false),
-                Checkpoint.Section<DataInfo>(root, "data", path, required: false));
+                Checkpoint.Record<CheckpointProgress>(root, "progress", path, required: false),
+                Checkpoint.Record<DataInfo>(root, "data", path, required: false));
         });
         ModelFiles.ReadWeights(dir, $"classifier ({model.Summary})", ("", model.Store));
         return new LoadedClassifier(model, classes, dir, Checkpoint.RunDirectoryOf(dir), training, progress, data);

@@ -30,7 +30,7 @@ public static class G2pCheckpoint
         ModelFiles.WriteConfig(directory, Format, Tasks.G2pTask.TaskName, w =>
         {
             w.WritePropertyName("model");
-            JsonSerializer.Serialize(w, model.Config, Checkpoint.JsonOptions);
+            CheckpointSections.Write(w, model.Config);
             foreach (var (name, list) in new[] { ("letters", symbols.Letters), ("phones", symbols.Phones) })
             {
                 w.WriteStartArray(name);
@@ -63,8 +63,8 @@ public static class G2pCheckpoint
             catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: invalid: {e.Message}", e); }
             return (m, s, splitSeed,
                 Checkpoint.Section<TrainOptions>(root, "training", path, required: false),
-                Checkpoint.Section<CheckpointProgress>(root, "progress", path, required: false),
-                Checkpoint.Section<DataInfo>(root, "data", path, required: false));
+                Checkpoint.Record<CheckpointProgress>(root, "progress", path, required: false),
+                Checkpoint.Record<DataInfo>(root, "data", path, required: false));
         });
         ModelFiles.ReadWeights(dir, "pronunciation model", ("", model.Store));
         return new LoadedG2p(model, symbols, seed, dir, Checkpoint.RunDirectoryOf(dir), training, progress, data);

@@ -25,9 +25,9 @@ internal static class ModelFiles
             w.WriteNumber("version", Checkpoint.Version);
             w.WriteString("task", task);
             sections(w);
-            if (training is not null) { w.WritePropertyName("training"); JsonSerializer.Serialize(w, training, Checkpoint.JsonOptions); }
-            if (progress is not null) { w.WritePropertyName("progress"); JsonSerializer.Serialize(w, progress, Checkpoint.JsonOptions); }
-            if (data is not null) { w.WritePropertyName("data"); JsonSerializer.Serialize(w, data, Checkpoint.JsonOptions); }
+            if (training is not null) { w.WritePropertyName("training"); CheckpointSections.Write(w, training); }
+            if (progress is not null) { w.WritePropertyName("progress"); CheckpointSections.Write(w, progress); }
+            if (data is not null) { w.WritePropertyName("data"); CheckpointSections.Write(w, data); }
             w.WriteEndObject();
         }
         AtomicFile.WriteAllBytes(Path.Combine(directory, Checkpoint.ConfigFile), [.. buffer.WrittenSpan, (byte)'\n']);

@@ -18,10 +18,10 @@ internal static class SceneModelFiles
     public static void Write(Utf8JsonWriter w, SceneEncoder encoder, SceneOptions scenes)
     {
         w.WritePropertyName("encoder");
-        JsonSerializer.Serialize(w, encoder.Network.Config, Checkpoint.JsonOptions);
+        CheckpointSections.Write(w, encoder.Network.Config);
         w.WriteNumber("grid_pool", encoder.GridPool);
         w.WritePropertyName("scenes");
-        JsonSerializer.Serialize(w, scenes, Checkpoint.JsonOptions);
+        CheckpointSections.Write(w, scenes);
     }
 
     /// <summary>The encoder (zero weights) and the scenes of a config; bounded so that a corrupted file cannot ask for a huge network.</summary>

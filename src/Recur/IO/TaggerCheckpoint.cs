@@ -30,7 +30,7 @@ public static class TaggerCheckpoint
         ModelFiles.WriteConfig(directory, Format, Tasks.TagTask.TaskName, w =>
         {
             w.WritePropertyName("model");
-            JsonSerializer.Serialize(w, model.Config, Checkpoint.JsonOptions);
+            CheckpointSections.Write(w, model.Config);
             w.WriteString("tagset", vocabulary.Tagset);
             foreach (var (name, list) in new[] { ("words", vocabulary.Words), ("chars", vocabulary.Chars), ("tags", vocabulary.Tags) })
             {
@@ -65,8 +65,8 @@ public static class TaggerCheckpoint
             catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: invalid: {e.Message}", e); }
             return (m, v, seed,
                 Checkpoint.Section<TrainOptions>(root, "training", path, required: false),
-                Checkpoint.Section<CheckpointProgress>(root, "progress", path, required: false),
-                Checkpoint.Section<DataInfo>(root, "data", path, required: false));
+                Checkpoint.Record<CheckpointProgress>(root, "progress", path, required: false),
+                Checkpoint.Record<DataInfo>(root, "data", path, required: false));
         });
         ModelFiles.ReadWeights(dir, "tagger", ("", model.Store));
         return new LoadedTagger(model, vocab, seed, dir, Checkpoint.RunDirectoryOf(dir), training, progress, data);

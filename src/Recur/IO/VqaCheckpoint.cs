@@ -37,7 +37,7 @@ public static class VqaCheckpoint
         ModelFiles.WriteConfig(directory, Format, TaskName, w =>
         {
             w.WritePropertyName("model");
-            JsonSerializer.Serialize(w, model.Config, Checkpoint.JsonOptions);
+            CheckpointSections.Write(w, model.Config);
             w.WriteStartArray("questions");
             foreach (var word in VqaDataset.QuestionVocabulary().Words) w.WriteStringValue(word);
             w.WriteEndArray();
@@ -74,8 +74,8 @@ public static class VqaCheckpoint
             catch (ArgumentException ex) { throw new CheckpointFormatException($"{path}: invalid: {ex.Message}", ex); }
             return (m, e, sc, per,
                 Checkpoint.Section<TrainOptions>(root, "training", path, required: false),
-                Checkpoint.Section<CheckpointProgress>(root, "progress", path, required: false),
-                Checkpoint.Section<DataInfo>(root, "data", path, required: false));
+                Checkpoint.Record<CheckpointProgress>(root, "progress", path, required: false),
+                Checkpoint.Record<DataInfo>(root, "data", path, required: false));
         });
         ModelFiles.ReadWeights(dir, "VQA model", ("", model.Store), (SceneModelFiles.EncoderPrefix, encoder.Network.Store));
         return new LoadedVqa(model, encoder, scenes, perScene, dir, Checkpoint.RunDirectoryOf(dir), training, progress, data);
