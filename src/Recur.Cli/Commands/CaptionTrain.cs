@@ -32,6 +32,9 @@ internal static class CaptionTrain
           the best checkpoint captions both test splits (greedy) and the scores are printed (see caption eval).
             --attention-dim K       attention MLP width (default 128)
             --doubly-stochastic L   weight of the doubly stochastic attention regulariser (default 0.001)
+            --label-smoothing E     label smoothing of the training loss, as PyTorch's (default 0)
+            --initial-state S       attention: image (a map of the mean annotation, as Show, Attend and Tell) or zero
+                                    (the decoder sees the image only through its attention) (default image)
         """ + "\n" + SceneCli.EncoderUsage;
 
     public static string OptionsUsage => TrainingOptionsCli.Usage(Defaults, Specs, new Dictionary<string, string>
@@ -53,6 +56,9 @@ internal static class CaptionTrain
             AttentionDim = args.Int("attention-dim", d.AttentionDim, min: 1, max: 16384),
             DoublyStochastic = (float)args.Double("doubly-stochastic", d.DoublyStochastic, min: 0, max: 1e6),
             GridPool = args.Int("grid-pool", d.GridPool, min: 1, max: 16),
+            LabelSmoothing = (float)args.Double("label-smoothing", d.LabelSmoothing, min: 0, max: 0.999),
+            InitialState = args.Choice("initial-state", d.InitialState, "image", "zero"),
+            Coordinates = args.Flag("coordinates"),
             Scenes = SceneCli.Scenes(args),
         };
         int printEvery = args.Int("print-every", 100, min: 1);

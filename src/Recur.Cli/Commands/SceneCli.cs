@@ -13,6 +13,7 @@ internal static class SceneCli
     public const string EncoderUsage = """
             --encoder DIR           the CNN run (recur classify --model cnn); required for a new run, copied into the checkpoints
             --grid-pool P           max pooling over the encoder's grid (default 3: 84x84 scenes give 7x7 locations)
+            --coordinates           append each location's row and column in [-1, 1] to its features
             --scenes N              training scenes, the last --val-frac of them for validation (default 20000)
             --test-scenes N         scenes in each test split, seen and held-out compositions (default 1000)
             --heldout-pairs K       class pairs held out of training (default 8)

@@ -60,6 +60,7 @@ internal sealed class VqaCommand : ICommand
             Fusion = args.Int("fusion", d.Fusion, min: 1, max: 16384),
             QuestionsPerScene = args.Int("questions", d.QuestionsPerScene, min: 1, max: 1000),
             GridPool = args.Int("grid-pool", d.GridPool, min: 1, max: 16),
+            Coordinates = args.Flag("coordinates"),
             Scenes = SceneCli.Scenes(args),
         };
         int printEvery = args.Int("print-every", 100, min: 1);

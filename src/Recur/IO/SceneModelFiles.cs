@@ -20,6 +20,7 @@ internal static class SceneModelFiles
         w.WritePropertyName("encoder");
         CheckpointSections.Write(w, encoder.Network.Config);
         w.WriteNumber("grid_pool", encoder.GridPool);
+        w.WriteBoolean("coordinates", encoder.Coordinates);
         w.WritePropertyName("scenes");
         CheckpointSections.Write(w, scenes);
     }
@@ -30,12 +31,20 @@ internal static class SceneModelFiles
         var enc = Checkpoint.Section<ConvNetConfig>(root, "encoder", path, required: true)!;
         var scenes = Checkpoint.Section<SceneOptions>(root, "scenes", path, required: true)!;
         if (!root.TryGetProperty("grid_pool", out var gp) || !gp.TryGetInt32(out int pool)) throw new CheckpointFormatException($"{path}: \"grid_pool\" should be a whole number.");
+        bool coordinates = false; // absent in runs from before the option
+        if (root.TryGetProperty("coordinates", out var co))
+            coordinates = co.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                _ => throw new CheckpointFormatException($"{path}: \"coordinates\" should be true or false."),
+            };
         try
         {
             enc.Validate();
             scenes.Validate();
             if (enc.ParameterCount() > 1L << 28) throw new CheckpointFormatException($"{path}: the encoder's config is out of range; the file is corrupted.");
-            return (new SceneEncoder(new ConvNet(enc), pool), scenes);
+            return (new SceneEncoder(new ConvNet(enc), pool, coordinates), scenes);
         }
         catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: invalid encoder or scenes: {e.Message}", e); }
     }

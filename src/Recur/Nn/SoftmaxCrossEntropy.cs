@@ -53,13 +53,18 @@ public static class SoftmaxCrossEntropy
     /// <param name="dlogits"><c>(n, v)</c> output: <c>dL/dlogits</c>. May alias <paramref name="logits"/> exactly (in-place).</param>
     /// <param name="reduction">Mean over the non-ignored rows, or sum.</param>
     /// <param name="ignoreIndex">Target value that marks a row to skip.</param>
+    /// <param name="labelSmoothing">
+    /// <c>ε</c> in <c>[0, 1]</c>: the target is <c>(1 - ε)</c> on the class and <c>ε/v</c> on every class, so each row's loss is
+    /// <c>(1 - ε)(-log p_t) + ε mean_j(-log p_j)</c> and its gradient <c>p - q</c>, as PyTorch's <c>label_smoothing</c>.
+    /// </param>
     /// <returns>The reduced loss (natural log units).</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double LossAndGradient<T>(
         ReadOnlySpan<T> logits, int n, int v, ReadOnlySpan<int> targets, Span<T> dlogits,
-        LossReduction reduction = LossReduction.Mean, int ignoreIndex = DefaultIgnoreIndex)
+        LossReduction reduction = LossReduction.Mean, int ignoreIndex = DefaultIgnoreIndex, double labelSmoothing = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "label smoothing must be in [0, 1].");
         int count = CheckShapes(logits.Length, n, v, targets, ignoreIndex);
         Guard.Length(dlogits.Length, checked(n * v), nameof(dlogits));
         if (logits.Overlaps(dlogits, out int offset) && offset != 0)
@@ -86,20 +91,28 @@ public static class SoftmaxCrossEntropy
             ReadOnlySpan<T> row = logits.Slice(i * v, v);
             T max = TensorPrimitives.Max(row);
             T xt = row[t]; // read before d overwrites an aliased row
+            double rowMean = labelSmoothing > 0 ? double.CreateTruncating(OrderedSum<T>(row)) / v : 0;
             TensorPrimitives.Subtract(row, max, d);
             TensorPrimitives.Exp(d, d);
             T sum = OrderedSum<T>(d);
-            total += double.CreateTruncating(max) - double.CreateTruncating(xt) + Math.Log(double.CreateTruncating(sum));
-            // d holds exp(x - max): normalise and scale in one multiply, then subtract the scaled one-hot.
+            double lse = double.CreateTruncating(max) + Math.Log(double.CreateTruncating(sum));
+            double nll = lse - double.CreateTruncating(xt);
+            total += labelSmoothing > 0 ? (1 - labelSmoothing) * nll + labelSmoothing * (lse - rowMean) : nll;
+            // d holds exp(x - max): normalise and scale in one multiply, then subtract the scaled target.
             TensorPrimitives.Multiply(d, scale / sum, d);
-            d[t] -= scale;
+            if (labelSmoothing > 0)
+            {
+                d[t] -= scale * T.CreateTruncating(1 - labelSmoothing);
+                TensorPrimitives.Subtract(d, scale * T.CreateTruncating(labelSmoothing / v), d);
+            }
+            else d[t] -= scale;
         }
         return reduction == LossReduction.Mean ? total / count : total;
     }
 
     /// <summary>
     /// The loss only (evaluation): same definition as
-    /// <see cref="LossAndGradient{T}(ReadOnlySpan{T}, int, int, ReadOnlySpan{int}, Span{T}, LossReduction, int)"/>,
+    /// <see cref="LossAndGradient{T}(ReadOnlySpan{T}, int, int, ReadOnlySpan{int}, Span{T}, LossReduction, int, double)"/>,
     /// without writing a gradient. Uses one pooled scratch row of length <paramref name="v"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

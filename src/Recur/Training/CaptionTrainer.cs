@@ -22,6 +22,15 @@ public sealed record CaptionSettings
     /// <summary>Longest caption in words.</summary>
     public int MaxWords { get; init; } = 12;
 
+    /// <summary>Label smoothing of the training loss (<see cref="CaptionerConfig.LabelSmoothing"/>).</summary>
+    public float LabelSmoothing { get; init; }
+
+    /// <summary>The attention captioner's initial state (<see cref="CaptionerConfig.InitialState"/>).</summary>
+    public string InitialState { get; init; } = "image";
+
+    /// <summary>Append each location's row and column to its features (<see cref="SceneEncoder.Coordinates"/>).</summary>
+    public bool Coordinates { get; init; }
+
     /// <summary>The scenes to draw.</summary>
     public SceneOptions Scenes { get; init; } = new();
 }
@@ -43,6 +52,7 @@ public static class CaptionTrainer
         {
             Kind = o.Model, Vocab = vocab, Embed = o.Embed, Hidden = o.Hidden, GridRows = gridRows, GridCols = gridCols,
             FeatureDim = featureDim, AttentionDim = s.AttentionDim, DoublyStochastic = s.DoublyStochastic, MaxWords = s.MaxWords,
+            LabelSmoothing = s.LabelSmoothing, InitialState = s.InitialState,
         };
     }
 
@@ -63,7 +73,7 @@ public static class CaptionTrainer
         ArgumentNullException.ThrowIfNull(settings);
         options.Validate();
         if (!CaptionerConfig.Kinds.Contains(options.Model)) throw new ArgumentException($"--model must be one of {string.Join(", ", CaptionerConfig.Kinds)} for captioning, got '{options.Model}'.");
-        var sceneEncoder = new SceneEncoder(encoder, settings.GridPool);
+        var sceneEncoder = new SceneEncoder(encoder, settings.GridPool, settings.Coordinates);
         return Build(options, settings.Scenes, sceneEncoder, train, source, config: null, settings, state: null, saved: null);
     }
 

@@ -205,4 +205,46 @@ public sealed class SoftmaxCrossEntropyTests
             TrainingFixtures.Close($"{name}/{key} dlogits", d.Data, f.GetTensor($"{name}.{key}.dlogits").Data, 1e-5);
         }
     }
+
+    /// <summary>
+    /// Label smoothing as PyTorch 1.13 computes it, in double, with an ignored row: the values below were printed by
+    /// <c>F.cross_entropy(x, t, label_smoothing=0.2)</c> and <c>x.grad</c> for these logits and targets.
+    /// </summary>
+    [Fact]
+    public void LabelSmoothingMatchesPyTorch()
+    {
+        double[] x = [0.5, -1.25, 2.0, 0.0, 1.5, 0.25, -0.75, 3.0, 0.1, 0.2, 0.3, 0.4];
+        int[] t = [2, 0, SoftmaxCrossEntropy.DefaultIgnoreIndex];
+        var d = new double[x.Length];
+        double loss = SoftmaxCrossEntropy.LossAndGradient<double>(x, 3, 4, t, d, labelSmoothing: 0.2);
+        Assert.Equal(1.2712325851062556, loss, 1e-12);
+        double[] want = [0.054846775016054124, -0.011124711033659796, -0.06715158110880787, 0.023429517126413522,
+            -0.3398732313953729, -0.0006107724535668964, -0.016027704599615042, 0.35651170844855495, 0, 0, 0, 0];
+        for (int i = 0; i < x.Length; i++) Assert.Equal(want[i], d[i], 1e-12);
+    }
+
+    /// <summary>Smoothing 0 is the plain loss, bit for bit; the gradient of a smoothed loss matches central differences in place.</summary>
+    [Fact]
+    public void LabelSmoothingZeroIsThePlainLossAndItsGradientIsTheLosssSlope()
+    {
+        var rng = new Rng(5);
+        var x = Tensor.Randn(rng, 2f, 6, 7).Data.Select(v => (double)v).ToArray();
+        int[] t = [0, 3, 6, SoftmaxCrossEntropy.DefaultIgnoreIndex, 2, 5];
+        var plain = new double[x.Length];
+        var zero = new double[x.Length];
+        Assert.Equal(SoftmaxCrossEntropy.LossAndGradient<double>(x, 6, 7, t, plain), SoftmaxCrossEntropy.LossAndGradient<double>(x, 6, 7, t, zero, labelSmoothing: 0));
+        Assert.Equal(plain, zero);
+        var g = (double[])x.Clone();
+        SoftmaxCrossEntropy.LossAndGradient<double>(g, 6, 7, t, g, labelSmoothing: 0.3); // in place
+        var scratch = new double[x.Length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            double h = 1e-6, keep = x[i];
+            x[i] = keep + h; double up = SoftmaxCrossEntropy.LossAndGradient<double>(x, 6, 7, t, scratch, labelSmoothing: 0.3);
+            x[i] = keep - h; double down = SoftmaxCrossEntropy.LossAndGradient<double>(x, 6, 7, t, scratch, labelSmoothing: 0.3);
+            x[i] = keep;
+            Assert.Equal((up - down) / (2 * h), g[i], 1e-7);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxCrossEntropy.LossAndGradient<double>(x, 6, 7, t, scratch, labelSmoothing: 1.5));
+    }
 }

@@ -33,23 +33,29 @@ public sealed class CaptionTaskTests : IDisposable
     private static CaptionSettings Settings => new() { AttentionDim = 6, Scenes = new SceneOptions { Train = 120, TestSeen = 10, TestHeldOut = 10 } };
 
     [Theory]
-    [InlineData("attention")]
-    [InlineData("rnn")]
-    public void ResumeIsBitIdenticalAndCheckpointsRoundTrip(string kind)
+    [InlineData("attention", false)]
+    [InlineData("attention", true)]
+    [InlineData("rnn", false)]
+    public void ResumeIsBitIdenticalAndCheckpointsRoundTrip(string kind, bool located)
     {
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
         var o = Options(kind) with { MaxIters = 11 }; // 6 batches per epoch: the run crosses an epoch
-        var straight = CaptionTrainer.Create(o, Settings, Encoder(), train, "sample");
+        // located: coordinates on the features, label smoothing and the zero initial state, all kept by the checkpoint
+        var settings = located ? Settings with { Coordinates = true, LabelSmoothing = 0.1f, InitialState = "zero" } : Settings;
+        var straight = CaptionTrainer.Create(o, settings, Encoder(), train, "sample");
         straight.Run();
 
-        string run = Path.Combine(_dir, kind);
-        var first = CaptionTrainer.Create(o with { MaxIters = 4 }, Settings, Encoder(), train, "sample");
+        string run = Path.Combine(_dir, $"{kind}-{located}");
+        var first = CaptionTrainer.Create(o with { MaxIters = 4 }, settings, Encoder(), train, "sample");
         first.OutputDirectory = run;
         first.Run();
         var ck = CaptionCheckpoint.Load(run, CheckpointKind.Latest);
         Assert.Equal(first.Task.Store.Values, ck.Model.Store.Values);
         Assert.Equal(Encoder().Store.Values, ck.Encoder.Network.Store.Values);
         Assert.Equal(120, ck.Scenes.Train);
+        Assert.Equal(located, ck.Encoder.Coordinates);
+        Assert.Equal(settings.LabelSmoothing, ck.Model.Config.LabelSmoothing);
+        Assert.Equal(settings.InitialState, ck.Model.Config.InitialState);
         var second = CaptionTrainer.Resume(ck, train, o);
         second.Run();
         Assert.Equal(straight.TrainLosses, second.TrainLosses);

@@ -110,8 +110,16 @@ public sealed class AttentionCaptioner : ICaptioner
             for (int i = 0; i < L; i++) TensorPrimitives.Add(m, a.AsSpan((b * L + i) * D, D), m);
             TensorPrimitives.Divide(m, L, m);
         }
-        _initH.Forward(_mean, B, _h.AsSpan(0, B * H));
-        _initC.Forward(_mean, B, _c.AsSpan(0, B * H));
+        if (Config.InitialState == "zero")
+        {
+            _h.AsSpan(0, B * H).Clear();
+            _c.AsSpan(0, B * H).Clear();
+        }
+        else
+        {
+            _initH.Forward(_mean, B, _h.AsSpan(0, B * H));
+            _initC.Forward(_mean, B, _c.AsSpan(0, B * H));
+        }
         _att.Begin(a, B, L, T);
     }
 
@@ -202,7 +210,7 @@ public sealed class AttentionCaptioner : ICaptioner
         var (T, B, words) = Forward(features, captions);
         int H = Config.Hidden, D = Config.FeatureDim, E = Config.Embed, L = Config.Locations, G = 4 * H, X = E + D, V = Config.Vocab;
         var logits = _logits.AsSpan(0, T * B * V);
-        double ce = SoftmaxCrossEntropy.LossAndGradient<float>(logits, T * B, V, _targets, logits);
+        double ce = SoftmaxCrossEntropy.LossAndGradient<float>(logits, T * B, V, _targets, logits, labelSmoothing: Config.LabelSmoothing);
         double reg = Regulariser(T, B);
         _dhz = Buffers.Ensure(_dhz, T * B * (H + D));
         _head.Backward(_hz.AsSpan(0, T * B * (H + D)), logits, T * B, _dhz);
@@ -262,8 +270,11 @@ public sealed class AttentionCaptioner : ICaptioner
             _att.Backward(t, hPrev, _dz, extra, _dh);
         }
         _att.End();
-        _initH.Backward(_mean, _dh, B, []);
-        _initC.Backward(_mean, _dc, B, []);
+        if (Config.InitialState != "zero")
+        {
+            _initH.Backward(_mean, _dh, B, []);
+            _initC.Backward(_mean, _dc, B, []);
+        }
         return new CaptionLoss(ce, reg, words);
     }
 

@@ -42,6 +42,19 @@ public sealed record CaptionerConfig
     /// </summary>
     public float DoublyStochastic { get; init; } = 0.001f;
 
+    /// <summary>
+    /// Label smoothing <c>ε</c> of the training loss (PyTorch's <c>label_smoothing</c>): the target puts <c>ε/V</c> on every
+    /// word, which bounds how sure the decoder may grow that a word never follows another; 0 = off. Validation and the
+    /// scores use the plain cross-entropy.
+    /// </summary>
+    public float LabelSmoothing { get; init; }
+
+    /// <summary>
+    /// The attention captioner's initial state: <c>image</c>, a linear map of the mean annotation (Show, Attend and Tell),
+    /// or <c>zero</c>, so that the decoder learns of the image only through what it attends to.
+    /// </summary>
+    public string InitialState { get; init; } = "image";
+
     /// <summary>Longest caption in words; sequences are <c>MaxWords + 1</c> steps.</summary>
     public int MaxWords { get; init; } = 12;
 
@@ -56,5 +69,7 @@ public sealed record CaptionerConfig
         foreach (var (name, v, max) in new[] { ("embed", Embed, 1 << 14), ("hidden", Hidden, 1 << 14), ("grid rows", GridRows, 1024), ("grid cols", GridCols, 1024), ("feature dim", FeatureDim, 1 << 14), ("attention dim", AttentionDim, 1 << 14), ("max words", MaxWords, 1024) })
             if (v < 1 || v > max) throw new ArgumentException($"{name} must be in [1, {max}], got {v}.");
         if (!(DoublyStochastic >= 0f && float.IsFinite(DoublyStochastic))) throw new ArgumentException($"the doubly stochastic weight must be finite and non-negative, got {DoublyStochastic}.");
+        if (!(LabelSmoothing >= 0f && LabelSmoothing < 1f)) throw new ArgumentException($"label smoothing must be in [0, 1), got {LabelSmoothing}.");
+        if (InitialState is not ("image" or "zero")) throw new ArgumentException($"the initial state must be image or zero, got '{InitialState}'.");
     }
 }

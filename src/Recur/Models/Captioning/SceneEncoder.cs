@@ -8,16 +8,19 @@ namespace Recur.Models.Captioning;
 /// Fashion-MNIST classifier, without its classifier layers (as the lectures drop FC-1000), then
 /// <see cref="GridPool"/> x <see cref="GridPool"/> max pooling. An 84 x 84 scene gives the stages' 21 x 21 grid (two 2x2
 /// poolings) and, with the default pool of 3, a 7 x 7 grid of <c>L = 49</c> locations, each <c>D</c> features (the last
-/// stage's channels), every location centred in one cell of the scene's 3 x 3 grid. Features are laid out
-/// <c>(N, L, D)</c>, locations row-major.
+/// stage's channels), every location centred in one cell of the scene's 3 x 3 grid. With <see cref="Coordinates"/> each
+/// location also carries where it is, its row and column scaled to <c>[-1, 1]</c> as two more features (as CoordConv and
+/// relation networks append them), so that a model attending over the grid can tell above from below and left from
+/// right. Features are laid out <c>(N, L, D)</c>, locations row-major.
 /// </summary>
 public sealed class SceneEncoder
 {
     private readonly MaxPool2d? _pool;
 
     /// <summary>An encoder over <paramref name="network"/>'s stages (its weights are not changed).</summary>
-    public SceneEncoder(ConvNet network, int gridPool = 3)
+    public SceneEncoder(ConvNet network, int gridPool = 3, bool coordinates = false)
     {
+        Coordinates = coordinates;
         ArgumentNullException.ThrowIfNull(network);
         if (gridPool is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(gridPool), gridPool, "the grid pool must be in [1, 16].");
         Network = network;
@@ -31,8 +34,11 @@ public sealed class SceneEncoder
     /// <summary>Side of the extra max pooling over the stages' grid (1: none).</summary>
     public int GridPool { get; }
 
-    /// <summary>Features per location <c>D</c>.</summary>
-    public int FeatureDim => Network.FeatureChannels;
+    /// <summary>True when each location ends with its row and column in <c>[-1, 1]</c>.</summary>
+    public bool Coordinates { get; }
+
+    /// <summary>Features per location <c>D</c>: the last stage's channels, and two coordinates with <see cref="Coordinates"/>.</summary>
+    public int FeatureDim => Network.FeatureChannels + (Coordinates ? 2 : 0);
 
     /// <summary>The grid <c>(rows, cols)</c> an image of <paramref name="height"/> x <paramref name="width"/> pixels gives.</summary>
     public (int Rows, int Cols) Grid(int height, int width)
@@ -47,7 +53,7 @@ public sealed class SceneEncoder
     {
         ArgumentNullException.ThrowIfNull(pixels);
         var (gr, gc) = Grid(height, width);
-        int N = pixels.Count, L = gr * gc, D = FeatureDim, chunk = 64;
+        int N = pixels.Count, L = gr * gc, D = FeatureDim, C = Network.FeatureChannels, chunk = 64;
         var output = new Tensor(N, L, D);
         for (int start = 0; start < N; start += chunk)
         {
@@ -61,14 +67,25 @@ public sealed class SceneEncoder
             }
             var grid = Network.Features(x);
             if (_pool is not null) grid = _pool.Forward(grid);
-            // (n, D, gr, gc) -> (n, L, D)
+            // (n, C, gr, gc) -> (n, L, D), then the coordinates in the last two columns
             for (int i = 0; i < n; i++)
-                for (int d = 0; d < D; d++)
+            {
+                for (int d = 0; d < C; d++)
                     for (int l = 0; l < L; l++)
-                        output.Data[((start + i) * L + l) * D + d] = grid.Data[(i * D + d) * L + l];
+                        output.Data[((start + i) * L + l) * D + d] = grid.Data[(i * C + d) * L + l];
+                if (!Coordinates) continue;
+                for (int l = 0; l < L; l++)
+                {
+                    output.Data[((start + i) * L + l) * D + C] = Scaled(l / gc, gr);
+                    output.Data[((start + i) * L + l) * D + C + 1] = Scaled(l % gc, gc);
+                }
+            }
         }
         return output;
     }
+
+    /// <summary>Index <paramref name="k"/> of <paramref name="count"/> scaled to <c>[-1, 1]</c> (0 for a single one).</summary>
+    private static float Scaled(int k, int count) => count > 1 ? 2f * k / (count - 1) - 1f : 0f;
 
     /// <summary>Features <c>(N, L, D)</c> of a split's scenes.</summary>
     public Tensor Encode(SceneSplit split)

@@ -45,6 +45,55 @@ public sealed class CaptionerTests
             GradCheck.Check($"{kind} {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 1e-2f);
     }
 
+    /// <summary>
+    /// With label smoothing (and, for attention, the zero initial state) the gradient is the smoothed objective's: checked
+    /// against central differences of the loss the training step reports.
+    /// </summary>
+    [Theory]
+    [InlineData("rnn", "image")]
+    [InlineData("lstm", "image")]
+    [InlineData("attention", "zero")]
+    public void SmoothedGradientsMatchCentralDifferences(string kind, string initialState)
+    {
+        var rng = new Rng(12);
+        var m = Captioners.Create(Small(kind) with { LabelSmoothing = 0.2f, InitialState = initialState });
+        m.Reset(rng);
+        var caps = Captions(CaptionVocabulary.Grammar(), 14, "a bag above a coat", "three boots");
+        var f = Tensor.Randn(rng, 1f, 2, 6, 5);
+        double smoothed = m.TrainStep(f, caps, rng).Total;
+        var grads = (float[])m.Store.Grads.Clone();
+        Assert.NotEqual(m.Loss(f, caps).Total, smoothed); // validation reports the plain cross-entropy
+        double Loss() => m.TrainStep(f, caps, rng).Total;
+        foreach (var p in m.Store.Parameters)
+            GradCheck.Check($"{kind} {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 1e-2f);
+        if (initialState == "zero")
+            foreach (var p in m.Store.Parameters.Where(p => p.Name.StartsWith("init_", StringComparison.Ordinal)))
+                Assert.All(grads.AsSpan(p.Offset, p.Length).ToArray(), g => Assert.Equal(0f, g));
+    }
+
+    [Fact]
+    public void CoordinatesEndEveryLocation()
+    {
+        var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        var net = new ConvNet(new ConvNetConfig { Channels = [4, 8], Fc = 0 });
+        net.Reset(new Rng(3));
+        var plain = new SceneEncoder(net);
+        var located = new SceneEncoder(net, coordinates: true);
+        Assert.Equal(plain.FeatureDim + 2, located.FeatureDim);
+        var split = new SceneSplit("train", train, SceneGenerator.Seen(train, 3, new Rng(5), []));
+        var a = plain.Encode(split);
+        var b = located.Encode(split);
+        var (rows, cols) = plain.Grid(84, 84);
+        int L = rows * cols, D = plain.FeatureDim;
+        for (int n = 0; n < 3; n++)
+            for (int l = 0; l < L; l++)
+            {
+                for (int d = 0; d < D; d++) Assert.Equal(a.Data[(n * L + l) * D + d], b.Data[(n * L + l) * (D + 2) + d]);
+                Assert.Equal(2f * (l / cols) / (rows - 1) - 1f, b.Data[(n * L + l) * (D + 2) + D], 1e-6f);
+                Assert.Equal(2f * (l % cols) / (cols - 1) - 1f, b.Data[(n * L + l) * (D + 2) + D + 1], 1e-6f);
+            }
+    }
+
     /// <summary>Random-CNN features of sample scenes: enough to tell 50 scenes apart.</summary>
     private static CaptionDataset SampleScenes(int count, out SceneEncoder encoder)
     {
