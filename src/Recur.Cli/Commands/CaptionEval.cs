@@ -20,8 +20,9 @@ internal static class CaptionEval
           width K when --beam K > 1, length-normalised by n^A, default A = 1), corpus BLEU-1..4 against every true
           reference, the exact-match rate (the caption read back by the grammar's parser is exactly true of the
           scene) and, for attention captioners, how often the most-attended location of an object word lies in a
-          cell holding that object. Writes RUN/eval.json; --attention FILE writes an HTML page of the first N
-          (default 12) held-out scenes with each word's attention map.
+          cell holding that object. Writes RUN/eval.json and RUN/captions.jsonl (every caption, whether it is
+          exactly right, and its references); --attention FILE writes an HTML page of the first N (default 12)
+          held-out scenes with each word's attention map.
         """;
 
     public static int Run(Args args)
@@ -51,7 +52,34 @@ internal static class CaptionEval
         return 0;
     }
 
-    /// <summary>Scores both test splits, prints the table, writes <paramref name="jsonPath"/>; returns the datasets by split name.</summary>
+    /// <summary>One JSON line per scene: split, decoding, index, the caption, whether it is exactly right, the references.</summary>
+    private static void WriteCaptions(StreamWriter lines, string split, string decoding, IReadOnlyList<Scene> scenes, IReadOnlyList<DecodedCaption> captions)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        for (int i = 0; i < scenes.Count; i++)
+        {
+            buffer.Clear();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                w.WriteString("split", split);
+                w.WriteString("decoding", decoding);
+                w.WriteNumber("scene", i);
+                w.WriteString("caption", captions[i].Text);
+                w.WriteBoolean("exact", CaptionParser.Parse(captions[i].Text) is { } m && m.IsTrueOf(scenes[i]));
+                w.WriteStartArray("references");
+                foreach (var r in CaptionGrammar.References(scenes[i])) w.WriteStringValue(r);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            lines.WriteLine(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        }
+    }
+
+    /// <summary>
+    /// Scores both test splits, prints the table, writes <paramref name="jsonPath"/> and, next to it, <c>captions.jsonl</c>
+    /// (every scene's caption); returns the datasets by split name.
+    /// </summary>
     internal static Dictionary<string, (CaptionDataset Set, LabeledImages Images)> Report(LoadedCaptioner ck, string dataDir, int beam, double alpha, string jsonPath)
     {
         var (train, test) = ClassifyCommand.LoadData(dataDir);
@@ -59,13 +87,19 @@ internal static class CaptionEval
         ck.Encoder.Network.Threads = ck.Model.Threads;
         var sets = new Dictionary<string, (CaptionDataset, LabeledImages)>();
         var scores = new List<CaptionSplitScore>();
-        foreach (var split in new[] { seen, held })
-        {
-            var set = new CaptionDataset(ck.Encoder.Encode(split), split.Scenes, ck.Vocabulary, ck.Model.Config.MaxWords);
-            sets[split.Name] = (set, split.Images);
-            scores.Add(CaptionEvaluation.Run(ck.Model, set, split.Name).Score);
-            if (beam > 1) scores.Add(CaptionEvaluation.Run(ck.Model, set, split.Name, beam, alpha).Score);
-        }
+        string captionsPath = Path.Combine(Path.GetDirectoryName(jsonPath) ?? ".", "captions.jsonl");
+        using (var lines = new StreamWriter(captionsPath, append: false, new UTF8Encoding(false)))
+            foreach (var split in new[] { seen, held })
+            {
+                var set = new CaptionDataset(ck.Encoder.Encode(split), split.Scenes, ck.Vocabulary, ck.Model.Config.MaxWords);
+                sets[split.Name] = (set, split.Images);
+                foreach (int k in beam > 1 ? new[] { 1, beam } : [1])
+                {
+                    var (score, captions) = CaptionEvaluation.Run(ck.Model, set, split.Name, k, alpha);
+                    scores.Add(score);
+                    WriteCaptions(lines, split.Name, score.Decoding, split.Scenes, captions);
+                }
+            }
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"{ck.Model.Config.Kind} captioner, {ck.RunDirectory ?? ck.Directory}");
         Console.WriteLine("| split | decoding | scenes | BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | exact match | attention on the object |");

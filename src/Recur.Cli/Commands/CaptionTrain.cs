@@ -35,6 +35,8 @@ internal static class CaptionTrain
             --label-smoothing E     label smoothing of the training loss, as PyTorch's (default 0)
             --initial-state S       attention: image (a map of the mean annotation, as Show, Attend and Tell) or zero
                                     (the decoder sees the image only through its attention) (default image)
+            --visual-words          attention: the class words' scores read the attended image only; the state adds
+                                    one shared offset (singular, plural): it says that a class word comes, not which
         """ + "\n" + SceneCli.EncoderUsage;
 
     public static string OptionsUsage => TrainingOptionsCli.Usage(Defaults, Specs, new Dictionary<string, string>
@@ -59,6 +61,7 @@ internal static class CaptionTrain
             LabelSmoothing = (float)args.Double("label-smoothing", d.LabelSmoothing, min: 0, max: 0.999),
             InitialState = args.Choice("initial-state", d.InitialState, "image", "zero"),
             Coordinates = args.Flag("coordinates"),
+            VisualWords = args.Flag("visual-words"),
             Scenes = SceneCli.Scenes(args),
         };
         int printEvery = args.Int("print-every", 100, min: 1);

@@ -31,6 +31,9 @@ public sealed record CaptionSettings
     /// <summary>Append each location's row and column to its features (<see cref="SceneEncoder.Coordinates"/>).</summary>
     public bool Coordinates { get; init; }
 
+    /// <summary>The class words read the image context only (<see cref="CaptionerConfig.SingularWords"/>; attention only).</summary>
+    public bool VisualWords { get; init; }
+
     /// <summary>The scenes to draw.</summary>
     public SceneOptions Scenes { get; init; } = new();
 }
@@ -94,7 +97,12 @@ public static class CaptionTrainer
         var vocab = saved?.Vocabulary ?? CaptionVocabulary.Grammar();
         int maxWords = config?.MaxWords ?? settings!.MaxWords;
         var (tr, val) = Datasets(encoder, train, scenes, vocab, maxWords, options.ValFrac, options.EffectiveThreads);
-        config ??= ModelConfig(options, settings!, vocab.Count, encoder.Grid(84, 84).Rows, encoder.Grid(84, 84).Cols, encoder.FeatureDim);
+        if (config is null)
+        {
+            config = ModelConfig(options, settings!, vocab.Count, encoder.Grid(84, 84).Rows, encoder.Grid(84, 84).Cols, encoder.FeatureDim);
+            if (settings!.VisualWords)
+                config = config with { SingularWords = [.. CaptionGrammar.Singular.Select(vocab.Id)], PluralWords = [.. CaptionGrammar.Plural.Select(vocab.Id)] };
+        }
         var model = Captioners.Create(config);
         var rng = new Rng(options.Seed);
         model.Reset(rng);

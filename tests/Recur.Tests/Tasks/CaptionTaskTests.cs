@@ -40,8 +40,8 @@ public sealed class CaptionTaskTests : IDisposable
     {
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
         var o = Options(kind) with { MaxIters = 11 }; // 6 batches per epoch: the run crosses an epoch
-        // located: coordinates on the features, label smoothing and the zero initial state, all kept by the checkpoint
-        var settings = located ? Settings with { Coordinates = true, LabelSmoothing = 0.1f, InitialState = "zero" } : Settings;
+        // located: coordinates on the features, label smoothing, the zero initial state and visual words, all kept by the checkpoint
+        var settings = located ? Settings with { Coordinates = true, LabelSmoothing = 0.1f, InitialState = "zero", VisualWords = true } : Settings;
         var straight = CaptionTrainer.Create(o, settings, Encoder(), train, "sample");
         straight.Run();
 
@@ -56,6 +56,7 @@ public sealed class CaptionTaskTests : IDisposable
         Assert.Equal(located, ck.Encoder.Coordinates);
         Assert.Equal(settings.LabelSmoothing, ck.Model.Config.LabelSmoothing);
         Assert.Equal(settings.InitialState, ck.Model.Config.InitialState);
+        Assert.Equal(located ? 10 : 0, ck.Model.Config.SingularWords.Length);
         var second = CaptionTrainer.Resume(ck, train, o);
         second.Run();
         Assert.Equal(straight.TrainLosses, second.TrainLosses);

@@ -23,6 +23,7 @@ public sealed class AttentionCaptioner : ICaptioner
     private readonly Embedding _embed;
     private readonly Linear _initH, _initC, _gate, _head;
     private readonly AdditiveAttention _att;
+    private readonly VisualWords? _visual;  // the factored output of the class words (CaptionerConfig.SingularWords)
     private readonly Parameter _wih, _whh, _bih, _bhh;
     private int[] _inputs = [], _targets = [];
     private int _t, _bsz;
@@ -49,6 +50,7 @@ public sealed class AttentionCaptioner : ICaptioner
         _bih = Store.Add("lstm.bias_ih", 4 * H);
         _bhh = Store.Add("lstm.bias_hh", 4 * H);
         _head = new Linear(Store, "head", H + D, V);
+        if (config.SingularWords.Length > 0) _visual = new VisualWords(Store, H, config.SingularWords, config.PluralWords);
     }
 
     /// <inheritdoc/>
@@ -61,7 +63,11 @@ public sealed class AttentionCaptioner : ICaptioner
     public int Threads
     {
         get => _head.Threads;
-        set { _head.Threads = value; _initH.Threads = value; _initC.Threads = value; _att.Threads = value; _threads = value; }
+        set
+        {
+            _head.Threads = value; _initH.Threads = value; _initC.Threads = value; _att.Threads = value; _threads = value;
+            if (_visual is not null) _visual.Threads = value;
+        }
     }
 
     private int _threads = 1;
@@ -78,6 +84,7 @@ public sealed class AttentionCaptioner : ICaptioner
         float bound = 1f / MathF.Sqrt(Config.Hidden); // nn.LSTMCell's default
         foreach (var p in new[] { _wih, _whh, _bih, _bhh }) rng.FillUniform(p.Value, -bound, bound);
         _head.Reset(rng);
+        _visual?.Reset(rng, _head);
     }
 
     /// <summary>The attention weights <c>(B, L)</c> of step <paramref name="t"/> of the last forward.</summary>
@@ -172,7 +179,9 @@ public sealed class AttentionCaptioner : ICaptioner
         int words = CaptionSteps.Split(captions, B, W, T, _inputs, _targets);
         Begin(features, T, B);
         for (int t = 0; t < T; t++) StepForward(t, _inputs.AsSpan(t * B, B));
+        _visual?.Hold(_head);
         _head.Forward(_hz.AsSpan(0, T * B * (Config.Hidden + Config.FeatureDim)), T * B, _logits.AsSpan(0, T * B * Config.Vocab));
+        _visual?.AddOffsets(_h.AsSpan(B * Config.Hidden, T * B * Config.Hidden), T * B, _logits.AsSpan(0, T * B * Config.Vocab), Config.Vocab);
         return (T, B, words);
     }
 
@@ -214,6 +223,7 @@ public sealed class AttentionCaptioner : ICaptioner
         double reg = Regulariser(T, B);
         _dhz = Buffers.Ensure(_dhz, T * B * (H + D));
         _head.Backward(_hz.AsSpan(0, T * B * (H + D)), logits, T * B, _dhz);
+        _visual?.Backward(_h.AsSpan(B * H, T * B * H), logits, T * B, V, _dhz, H + D, _head);
         _dh = Buffers.Ensure(_dh, B * H); _dc = Buffers.Ensure(_dc, B * H); _dhPrev = Buffers.Ensure(_dhPrev, B * H);
         _dgates = Buffers.Ensure(_dgates, B * G); _dx = Buffers.Ensure(_dx, B * X); _dz = Buffers.Ensure(_dz, B * D);
         _dalpha = Buffers.Ensure(_dalpha, B * L);
@@ -327,7 +337,9 @@ public sealed class AttentionCaptioner : ICaptioner
             }
             _started = true;
             _m.StepForward(0, previous);
+            _m._visual?.Hold(_m._head);
             _m._head.Forward(_m._hz.AsSpan(0, Batch * (_m.Config.Hidden + _m.Config.FeatureDim)), Batch, _logits);
+            _m._visual?.AddOffsets(_m._h.AsSpan(BH, BH), Batch, _logits, _m.Config.Vocab);
             return _logits;
         }
 

@@ -55,6 +55,15 @@ public sealed record CaptionerConfig
     /// </summary>
     public string InitialState { get; init; } = "image";
 
+    /// <summary>
+    /// The ids of the singular class words whose logits read the image context only (the attention captioner's
+    /// <see cref="VisualWords"/>); empty = a plain head.
+    /// </summary>
+    public int[] SingularWords { get; init; } = [];
+
+    /// <summary>The plural class words, as <see cref="SingularWords"/>.</summary>
+    public int[] PluralWords { get; init; } = [];
+
     /// <summary>Longest caption in words; sequences are <c>MaxWords + 1</c> steps.</summary>
     public int MaxWords { get; init; } = 12;
 
@@ -70,6 +79,10 @@ public sealed record CaptionerConfig
             if (v < 1 || v > max) throw new ArgumentException($"{name} must be in [1, {max}], got {v}.");
         if (!(DoublyStochastic >= 0f && float.IsFinite(DoublyStochastic))) throw new ArgumentException($"the doubly stochastic weight must be finite and non-negative, got {DoublyStochastic}.");
         if (!(LabelSmoothing >= 0f && LabelSmoothing < 1f)) throw new ArgumentException($"label smoothing must be in [0, 1), got {LabelSmoothing}.");
+        if (SingularWords.Length > 0 && Kind != "attention") throw new ArgumentException("visual words need the attention captioner.");
+        if (SingularWords.Concat(PluralWords).Any(v => v < 0 || v >= Vocab) || SingularWords.Concat(PluralWords).Distinct().Count() != SingularWords.Length + PluralWords.Length)
+            throw new ArgumentException($"visual word ids must be distinct and in [0, {Vocab}).");
+        if (PluralWords.Length > 0 && SingularWords.Length == 0) throw new ArgumentException("plural visual words need singular ones.");
         if (InitialState is not ("image" or "zero")) throw new ArgumentException($"the initial state must be image or zero, got '{InitialState}'.");
     }
 }

@@ -53,10 +53,13 @@ public sealed class CaptionerTests
     [InlineData("rnn", "image")]
     [InlineData("lstm", "image")]
     [InlineData("attention", "zero")]
+    [InlineData("attention", "visual")]
     public void SmoothedGradientsMatchCentralDifferences(string kind, string initialState)
     {
         var rng = new Rng(12);
-        var m = Captioners.Create(Small(kind) with { LabelSmoothing = 0.2f, InitialState = initialState });
+        var config = Small(kind) with { LabelSmoothing = 0.2f, InitialState = initialState == "visual" ? "zero" : initialState };
+        if (initialState == "visual") config = config with { SingularWords = VisualIds(CaptionGrammar.Singular), PluralWords = VisualIds(CaptionGrammar.Plural) };
+        var m = Captioners.Create(config);
         m.Reset(rng);
         var caps = Captions(CaptionVocabulary.Grammar(), 14, "a bag above a coat", "three boots");
         var f = Tensor.Randn(rng, 1f, 2, 6, 5);
@@ -66,9 +69,34 @@ public sealed class CaptionerTests
         double Loss() => m.TrainStep(f, caps, rng).Total;
         foreach (var p in m.Store.Parameters)
             GradCheck.Check($"{kind} {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 1e-2f);
-        if (initialState == "zero")
+        if (initialState != "image")
             foreach (var p in m.Store.Parameters.Where(p => p.Name.StartsWith("init_", StringComparison.Ordinal)))
                 Assert.All(grads.AsSpan(p.Offset, p.Length).ToArray(), g => Assert.Equal(0f, g));
+    }
+
+    private static int[] VisualIds(IReadOnlyList<string> words) => [.. words.Select(CaptionVocabulary.Grammar().Id)];
+
+    /// <summary>With visual words the state's columns of the class words' head rows start at zero and stay there through training.</summary>
+    [Fact]
+    public void VisualWordsKeepTheStateOutOfTheClassWordsRows()
+    {
+        var rng = new Rng(13);
+        var config = Small("attention") with { SingularWords = VisualIds(CaptionGrammar.Singular), PluralWords = VisualIds(CaptionGrammar.Plural) };
+        var m = Captioners.Create(config);
+        m.Reset(rng);
+        var opt = new Adam(m.Store, 0.05);
+        var caps = Captions(CaptionVocabulary.Grammar(), 14, "a bag above a coat", "two boots and a dress");
+        var f = Tensor.Randn(rng, 1f, 2, 6, 5);
+        for (int i = 0; i < 5; i++) { m.TrainStep(f, caps, rng); opt.Step(); }
+        var head = m.Store.Parameters.Single(p => p.Name == "head.weight");
+        int inputs = config.Hidden + config.FeatureDim;
+        foreach (int v in config.SingularWords.Concat(config.PluralWords))
+        {
+            Assert.All(m.Store.Values.AsSpan(head.Offset + v * inputs, config.Hidden).ToArray(), w => Assert.Equal(0f, w));
+            Assert.Contains(m.Store.Values.AsSpan(head.Offset + v * inputs + config.Hidden, config.FeatureDim).ToArray(), w => w != 0f);
+        }
+        Assert.Throws<ArgumentException>(() => (config with { Kind = "lstm" }).Validate());
+        Assert.Throws<ArgumentException>(() => (config with { PluralWords = [config.SingularWords[0]] }).Validate());
     }
 
     [Fact]
