@@ -112,7 +112,7 @@ internal sealed class G2pCommand : ICommand
         if (beam > 1) scores.Add(G2pScore.Of(ck.Model, splits.Test, splits.Lexicon, ck.Symbols, beam).Score);
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"test: {splits.Test.Count:N0} words (attention {ck.Model.Config.Attention})");
-        foreach (var s in scores) Console.WriteLine(string.Create(inv, $"{s.Decoding}: WER {s.Wer:P2}, PER {s.Per:P2}"));
+        foreach (var s in scores) Console.WriteLine(string.Create(inv, $"{s.Decoding}: WER {s.Wer:P2}, PER {s.Per:P2}; without stress: WER {s.WerWithoutStress:P2}"));
         var sample = splits.Test.Take(6).ToArray();
         var outs = G2pScore.Pronounce(ck.Model, sample, ck.Symbols);
         for (int i = 0; i < sample.Length; i++)
@@ -127,6 +127,7 @@ internal sealed class G2pCommand : ICommand
             w.WriteStartObject(s.Decoding.Replace(' ', '_'));
             w.WriteNumber("wer", s.Wer);
             w.WriteNumber("per", s.Per);
+            w.WriteNumber("wer_without_stress", s.WerWithoutStress);
             w.WriteEndObject();
         }
         w.WriteEndObject();

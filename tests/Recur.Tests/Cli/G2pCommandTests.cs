@@ -85,4 +85,12 @@ public sealed class G2pCommandTests : IDisposable
         Assert.Equal(3, G2pScore.EditDistance([], ["K", "AE1", "T"]));
         Assert.Equal(2, G2pScore.EditDistance(["AE1", "K", "T"], ["K", "AE1", "T"]));
     }
+
+    [Fact]
+    public void StressComesOffTheVowelsOnly()
+    {
+        Assert.Equal(["R", "EH", "K", "ER", "D"], G2pScore.Unstressed(["R", "EH1", "K", "ER0", "D"]));
+        Assert.Equal(["AY", "T"], G2pScore.Unstressed(["AY2", "T"]));
+        Assert.Empty(G2pScore.Unstressed([]));
+    }
 }

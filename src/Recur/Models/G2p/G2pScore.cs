@@ -8,7 +8,11 @@ namespace Recur.Models.G2p;
 /// <param name="Wer">Word error rate: the fraction of words whose output is none of their pronunciations.</param>
 /// <param name="Per">Phoneme error rate: the edit distance to the closest pronunciation, summed, over that pronunciation's length, summed.</param>
 /// <param name="Decoding">greedy, or beam k.</param>
-public sealed record G2pScore(int Words, double Wer, double Per, string Decoding)
+/// <param name="WerWithoutStress">
+/// The word error rate with the stress digits taken off every vowel of the output and the pronunciations, as most
+/// published results on CMUdict count it.
+/// </param>
+public sealed record G2pScore(int Words, double Wer, double Per, string Decoding, double WerWithoutStress)
 {
     /// <summary>Scores <paramref name="model"/> on every word of <paramref name="words"/> (greedy in batches of 256, or beam search of width <paramref name="beam"/> one word at a time); also returns the outputs.</summary>
     public static (G2pScore Score, IReadOnlyList<IReadOnlyList<string>> Outputs) Of(Seq2SeqModel model, IReadOnlyList<string> words,
@@ -17,17 +21,27 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(words);
         var outputs = Pronounce(model, words, symbols, beam, alpha);
-        int wrong = 0;
+        int wrong = 0, wrongUnstressed = 0;
         long distance = 0, length = 0;
         for (int i = 0; i < words.Count; i++)
         {
             var refs = lexicon[words[i]];
             var best = refs.Select(r => (D: EditDistance(outputs[i], r), N: r.Count)).OrderBy(x => x.D).ThenBy(x => x.N).First();
             if (best.D != 0) wrong++;
+            var bare = Unstressed(outputs[i]);
+            if (!refs.Any(r => Unstressed(r).SequenceEqual(bare))) wrongUnstressed++;
             distance += best.D;
             length += best.N;
         }
-        return (new G2pScore(words.Count, words.Count == 0 ? double.NaN : (double)wrong / words.Count, length == 0 ? double.NaN : (double)distance / length, beam <= 1 ? "greedy" : $"beam {beam}"), outputs);
+        double rate(int n) => words.Count == 0 ? double.NaN : (double)n / words.Count;
+        return (new G2pScore(words.Count, rate(wrong), length == 0 ? double.NaN : (double)distance / length, beam <= 1 ? "greedy" : $"beam {beam}", rate(wrongUnstressed)), outputs);
+    }
+
+    /// <summary>The phonemes without their stress digits (<c>AH0</c> becomes <c>AH</c>).</summary>
+    public static IReadOnlyList<string> Unstressed(IReadOnlyList<string> phonemes)
+    {
+        ArgumentNullException.ThrowIfNull(phonemes);
+        return [.. phonemes.Select(p => p.TrimEnd('0', '1', '2'))];
     }
 
     /// <summary>The pronunciations the model writes for <paramref name="words"/>.</summary>
