@@ -56,22 +56,22 @@ internal static class CaptionEval
     private static void WriteCaptions(StreamWriter lines, string split, string decoding, IReadOnlyList<Scene> scenes, IReadOnlyList<DecodedCaption> captions)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using var w = new Utf8JsonWriter(buffer);
         for (int i = 0; i < scenes.Count; i++)
         {
             buffer.Clear();
-            using (var w = new Utf8JsonWriter(buffer))
-            {
-                w.WriteStartObject();
-                w.WriteString("split", split);
-                w.WriteString("decoding", decoding);
-                w.WriteNumber("scene", i);
-                w.WriteString("caption", captions[i].Text);
-                w.WriteBoolean("exact", CaptionParser.Parse(captions[i].Text) is { } m && m.IsTrueOf(scenes[i]));
-                w.WriteStartArray("references");
-                foreach (var r in CaptionGrammar.References(scenes[i])) w.WriteStringValue(r);
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
+            w.Reset(buffer);
+            w.WriteStartObject();
+            w.WriteString("split", split);
+            w.WriteString("decoding", decoding);
+            w.WriteNumber("scene", i);
+            w.WriteString("caption", captions[i].Text);
+            w.WriteBoolean("exact", CaptionParser.Parse(captions[i].Text) is { } m && m.IsTrueOf(scenes[i]));
+            w.WriteStartArray("references");
+            foreach (var r in CaptionGrammar.References(scenes[i])) w.WriteStringValue(r);
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.Flush();
             lines.WriteLine(Encoding.UTF8.GetString(buffer.WrittenSpan));
         }
     }

@@ -17,21 +17,17 @@ public sealed class OnnxGraph(string name)
     public string Fresh(string stem) => $"{stem}_{_names++}";
 
     /// <summary>Adds a float constant; returns its name.</summary>
-    public string Constant(string name, ReadOnlySpan<float> data, params long[] dims)
-    {
-        var t = new ProtoWriter();
-        foreach (long d in dims) t.Int(1, d);
-        t.Int(2, FloatType).String(8, name).Bytes(9, MemoryMarshal.AsBytes(data));
-        _initializers.Add(t);
-        return name;
-    }
+    public string Constant(string name, ReadOnlySpan<float> data, params long[] dims) => Initializer(name, FloatType, MemoryMarshal.AsBytes(data), dims);
 
     /// <summary>Adds an int64 constant; returns its name.</summary>
-    public string Constant(string name, ReadOnlySpan<long> data, params long[] dims)
+    public string Constant(string name, ReadOnlySpan<long> data, params long[] dims) => Initializer(name, Int64Type, MemoryMarshal.AsBytes(data), dims);
+
+    /// <summary>A TensorProto of element <paramref name="type"/> with raw little-endian <paramref name="bytes"/>.</summary>
+    private string Initializer(string name, int type, ReadOnlySpan<byte> bytes, long[] dims)
     {
         var t = new ProtoWriter();
         foreach (long d in dims) t.Int(1, d);
-        t.Int(2, Int64Type).String(8, name).Bytes(9, MemoryMarshal.AsBytes(data));
+        t.Int(2, type).String(8, name).Bytes(9, bytes);
         _initializers.Add(t);
         return name;
     }

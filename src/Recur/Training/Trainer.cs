@@ -153,78 +153,76 @@ public sealed partial class Trainer
         string message;
         try
         {
-        while (true)
-        {
-            double now = clock.Elapsed.TotalSeconds;
-            _sessionSeconds = startSession + now;
-            if (Iteration >= limitIters) { reason = o.MaxIters > 0 && Iteration >= o.MaxIters ? StopReason.MaxIters : StopReason.MaxEpochs; message = $"reached {(reason == StopReason.MaxIters ? $"--max-iters {o.MaxIters}" : $"--max-epochs {Fmt(o.MaxEpochs)}")}"; break; }
-            if (now + lastEvalSeconds >= budget) { reason = StopReason.TimeBudget; message = $"used the --minutes {Fmt(o.Minutes)} budget"; break; }
-            if (cancellation.IsCancellationRequested) { reason = StopReason.Cancelled; message = "interrupted"; break; }
-            if (PatienceExhausted()) { reason = StopReason.EarlyStop; message = $"no new best validation loss in {o.Patience} evaluation(s) (--patience {o.Patience}); best {Fmt(BestValLoss, "F4")} at iteration {BestIteration}"; break; }
-
-            double t0 = clock.Elapsed.TotalSeconds;
-            double lr = o.LrSchedule == "cosine" ? CosineRate(limitIters) : _schedule.At(Iteration);
-            Optimizer.LearningRate = lr;
-            double loss = Task.TrainStep(Rng);
-            double norm = double.NaN;
-            if (double.IsFinite(loss))
+            while (true)
             {
-                var grads = Task.Store.Grads.AsSpan(0, Task.Store.Count);
-                if (o.GradClip > 0 && o.ClipMode == "norm") norm = GradClip.ClipByNorm(grads, (float)o.GradClip, Task.Threads);
-                else
+                double now = clock.Elapsed.TotalSeconds;
+                _sessionSeconds = startSession + now;
+                if (Iteration >= limitIters) { reason = o.MaxIters > 0 && Iteration >= o.MaxIters ? StopReason.MaxIters : StopReason.MaxEpochs; message = $"reached {(reason == StopReason.MaxIters ? $"--max-iters {o.MaxIters}" : $"--max-epochs {Fmt(o.MaxEpochs)}")}"; break; }
+                if (now + lastEvalSeconds >= budget) { reason = StopReason.TimeBudget; message = $"used the --minutes {Fmt(o.Minutes)} budget"; break; }
+                if (cancellation.IsCancellationRequested) { reason = StopReason.Cancelled; message = "interrupted"; break; }
+                if (PatienceExhausted()) { reason = StopReason.EarlyStop; message = $"no new best validation loss in {o.Patience} evaluation(s) (--patience {o.Patience}); best {Fmt(BestValLoss, "F4")} at iteration {BestIteration}"; break; }
+
+                double t0 = clock.Elapsed.TotalSeconds;
+                double lr = o.LrSchedule == "cosine" ? CosineRate(limitIters) : _schedule.At(Iteration);
+                Optimizer.LearningRate = lr;
+                double loss = Task.TrainStep(Rng);
+                double norm = double.NaN;
+                if (double.IsFinite(loss))
                 {
-                    norm = GradClip.GlobalNorm(grads, Task.Threads);
-                    if (o.GradClip > 0 && double.IsFinite(norm)) GradClip.ClipByValue(grads, (float)o.GradClip);
+                    var grads = Task.Store.Grads.AsSpan(0, Task.Store.Count);
+                    if (o.GradClip > 0 && o.ClipMode == "norm") norm = GradClip.ClipByNorm(grads, (float)o.GradClip, Task.Threads);
+                    else
+                    {
+                        norm = GradClip.GlobalNorm(grads, Task.Threads);
+                        if (o.GradClip > 0 && double.IsFinite(norm)) GradClip.ClipByValue(grads, (float)o.GradClip);
+                    }
+                }
+                if (!double.IsFinite(loss) || !double.IsFinite(norm))
+                {
+                    reason = StopReason.NonFinite;
+                    string what = !double.IsFinite(loss) ? $"the loss became {loss}" : $"the gradient norm became {norm}";
+                    string kept = OutputDirectory is null ? "nothing is saved" : KeptCheckpoint();
+                    message = $"{what} at iteration {Iteration + 1} (epoch {Fmt(Epoch, "F2")}); stopped without saving, {kept}. Try a lower --lr, a smaller --grad-clip, or --clip-mode norm";
+                    _sessionSeconds = startSession + clock.Elapsed.TotalSeconds;
+                    break;
+                }
+                Optimizer.Step();
+                _trainLosses.Add(loss);
+                _average?.Update(Task.Store.Values.AsSpan(0, Task.Store.Count), Iteration, Task.Threads);
+                items += Task.ItemsPerStep;
+                trainSeconds += clock.Elapsed.TotalSeconds - t0;
+                smooth = 0.98 * smooth + 0.02 * loss;
+                smoothCount++;
+                SmoothLoss = smooth / (1 - Math.Pow(0.98, smoothCount));
+                now = clock.Elapsed.TotalSeconds;
+                _sessionSeconds = startSession + now;
+
+                double ips = trainSeconds > 0 ? items / trainSeconds : 0;
+                var (progress, eta, total) = Estimate(limitIters, budget, now, startIteration);
+                var report = new IterationReport(Iteration, Epoch, loss, SmoothLoss, lr, norm, ips, now, progress, eta, total);
+                metrics?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{{\"type\":\"train\",\"iter\":{Iteration},\"epoch\":{Epoch:R},\"loss\":{loss:R},\"lr\":{lr:R},\"grad_norm\":{norm:R},\"{(Task.ItemName == "tok" ? "tokens" : "items")}_per_s\":{ips:F0},\"elapsed_s\":{ElapsedSeconds:F3}}}"));
+                monitor?.OnIteration(this, report);
+
+                if (o.SampleEvery > 0 && Iteration % o.SampleEvery == 0) monitor?.OnSampleDue(this);
+                if (Iteration % o.EvalEvery == 0 && Iteration < limitIters)
+                {
+                    double e0 = clock.Elapsed.TotalSeconds;
+                    EvaluateAndSave(monitor, metrics, clock, startSession, folder);
+                    lastEvalSeconds = clock.Elapsed.TotalSeconds - e0;
                 }
             }
-            if (!double.IsFinite(loss) || !double.IsFinite(norm))
+
+            if (reason == StopReason.Cancelled)
             {
-                reason = StopReason.NonFinite;
-                string what = !double.IsFinite(loss) ? $"the loss became {loss}" : $"the gradient norm became {norm}";
-                string kept = OutputDirectory is null ? "nothing is saved"
-                    : _checkpointIteration >= 0 ? $"the last good checkpoint (iteration {_checkpointIteration}) is kept"
-                    : "no checkpoint had been saved yet";
-                message = $"{what} at iteration {Iteration + 1} (epoch {Fmt(Epoch, "F2")}); stopped without saving, {kept}. Try a lower --lr, a smaller --grad-clip, or --clip-mode norm";
-                _sessionSeconds = startSession + clock.Elapsed.TotalSeconds;
-                break;
+                if (_checkpointIteration != Iteration) SaveCheckpoints(monitor, valLoss: double.NaN, isBest: false, clock, startSession, folder);
             }
-            Optimizer.Step();
-            _trainLosses.Add(loss);
-            _average?.Update(Task.Store.Values.AsSpan(0, Task.Store.Count), Iteration, Task.Threads);
-            items += Task.ItemsPerStep;
-            trainSeconds += clock.Elapsed.TotalSeconds - t0;
-            smooth = 0.98 * smooth + 0.02 * loss;
-            smoothCount++;
-            SmoothLoss = smooth / (1 - Math.Pow(0.98, smoothCount));
-            now = clock.Elapsed.TotalSeconds;
-            _sessionSeconds = startSession + now;
-
-            double ips = trainSeconds > 0 ? items / trainSeconds : 0;
-            var (progress, eta, total) = Estimate(limitIters, budget, now, startIteration);
-            var report = new IterationReport(Iteration, Epoch, loss, SmoothLoss, lr, norm, ips, now, progress, eta, total);
-            metrics?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{{\"type\":\"train\",\"iter\":{Iteration},\"epoch\":{Epoch:R},\"loss\":{loss:R},\"lr\":{lr:R},\"grad_norm\":{norm:R},\"{(Task.ItemName == "tok" ? "tokens" : "items")}_per_s\":{ips:F0},\"elapsed_s\":{ElapsedSeconds:F3}}}"));
-            monitor?.OnIteration(this, report);
-
-            if (o.SampleEvery > 0 && Iteration % o.SampleEvery == 0) monitor?.OnSampleDue(this);
-            if (Iteration % o.EvalEvery == 0 && Iteration < limitIters)
+            else if (reason != StopReason.NonFinite)
             {
-                double e0 = clock.Elapsed.TotalSeconds;
-                EvaluateAndSave(monitor, metrics, clock, startSession, folder);
-                lastEvalSeconds = clock.Elapsed.TotalSeconds - e0;
+                bool evaluatedHere = !Task.HasValidation || _valIterations.Count > 0 && _valIterations[^1] == Iteration;
+                if (!evaluatedHere || _checkpointIteration != Iteration) EvaluateAndSave(monitor, metrics, clock, startSession, folder);
             }
-        }
-
-        if (reason == StopReason.Cancelled)
-        {
-            if (_checkpointIteration != Iteration) SaveCheckpoints(monitor, valLoss: double.NaN, isBest: false, clock, startSession, folder);
-        }
-        else if (reason != StopReason.NonFinite)
-        {
-            bool evaluatedHere = !Task.HasValidation || _valIterations.Count > 0 && _valIterations[^1] == Iteration;
-            if (!evaluatedHere || _checkpointIteration != Iteration) EvaluateAndSave(monitor, metrics, clock, startSession, folder);
-        }
-        metrics?.Flush();
+            metrics?.Flush();
         }
         catch (Exception e) when (folder is not null && e is IOException or UnauthorizedAccessException)
         {
@@ -255,13 +253,13 @@ public sealed partial class Trainer
     }
 
     /// <summary>What a run that could not write its folder says: the error, and which checkpoint is left.</summary>
-    private string SaveFailure(Exception e, RunFolder folder)
-    {
-        string kept = _checkpointIteration >= 0
-            ? $"the last good checkpoint (iteration {_checkpointIteration}) is kept in {folder.CheckpointPath(CheckpointKind.Latest)}"
-            : "no checkpoint had been saved yet";
-        return $"could not write the run folder {folder.Directory} at iteration {Iteration} ({e.Message.TrimEnd('.')}); stopped, {kept}. Free some space or make the folder writable, then --resume";
-    }
+    private string SaveFailure(Exception e, RunFolder folder) =>
+        $"could not write the run folder {folder.Directory} at iteration {Iteration} ({e.Message.TrimEnd('.')}); stopped, {KeptCheckpoint(folder.CheckpointPath(CheckpointKind.Latest))}. Free some space or make the folder writable, then --resume";
+
+    /// <summary>Which checkpoint a stopped run leaves: the last good one (and where, when given), or none yet.</summary>
+    private string KeptCheckpoint(string? where = null) => _checkpointIteration >= 0
+        ? $"the last good checkpoint (iteration {_checkpointIteration}) is kept{(where is null ? "" : $" in {where}")}"
+        : "no checkpoint had been saved yet";
 
     private (double Progress, double Eta, long Total) Estimate(long limitIters, double budget, double now, long startIteration)
     {

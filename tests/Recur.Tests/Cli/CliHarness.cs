@@ -21,6 +21,17 @@ internal static class CliHarness
         public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Out}\n--- stderr ---\n{Err}";
     }
 
+    /// <summary>Writes the first <paramref name="chars"/> bytes of the bundled tiny-shakespeare to <c>DIR/text.txt</c>; returns the path.</summary>
+    public static string ShakespeareFile(string dir, int chars = 3000)
+    {
+        string path = Path.Combine(dir, "text.txt");
+        using var s = typeof(Recur.Data.Corpus).Assembly.GetManifestResourceStream(Recur.Data.Corpus.TinyShakespeareResource)!;
+        var buf = new byte[chars];
+        s.ReadExactly(buf);
+        File.WriteAllBytes(path, buf);
+        return path;
+    }
+
     public static Result Run(params string[] argv)
     {
         var main = typeof(Recur.Cli.Args).Assembly.GetType("Recur.Cli.Program")!

@@ -17,15 +17,7 @@ public sealed class CompareCommandTests : IDisposable
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 
-    private string TextFile(int chars = 3000)
-    {
-        string path = Path.Combine(_dir, "text.txt");
-        using var s = typeof(Corpus).Assembly.GetManifestResourceStream(Corpus.TinyShakespeareResource)!;
-        var buf = new byte[chars];
-        s.ReadExactly(buf);
-        File.WriteAllBytes(path, buf);
-        return path;
-    }
+    private string TextFile(int chars = 3000) => CliHarness.ShakespeareFile(_dir, chars);
 
     private static readonly string[] Tiny =
         ["--hidden", "8", "--layers", "1", "--seq-length", "8", "--batch-size", "2", "--threads", "1", "--sample-chars", "200"];

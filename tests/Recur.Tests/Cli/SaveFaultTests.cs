@@ -18,15 +18,7 @@ public sealed class SaveFaultTests : IDisposable
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 
-    private string TextFile()
-    {
-        string path = Path.Combine(_dir, "text.txt");
-        using var s = typeof(Recur.Data.Corpus).Assembly.GetManifestResourceStream(Recur.Data.Corpus.TinyShakespeareResource)!;
-        var buffer = new byte[4000];
-        s.ReadExactly(buffer);
-        File.WriteAllBytes(path, buffer);
-        return path;
-    }
+    private string TextFile() => CliHarness.ShakespeareFile(_dir, 4000);
 
     private static readonly string[] Tiny = ["--model", "gru", "--hidden", "16", "--layers", "1", "--embed", "8", "--seq-length", "16",
         "--batch-size", "4", "--eval-every", "2", "--threads", "1"];

@@ -16,15 +16,7 @@ public sealed partial class TrainCommandTests : IDisposable
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 
-    private string TextFile(int chars = 3000)
-    {
-        string path = Path.Combine(_dir, "text.txt");
-        using var s = typeof(Recur.Data.Corpus).Assembly.GetManifestResourceStream(Recur.Data.Corpus.TinyShakespeareResource)!;
-        var buf = new byte[chars];
-        s.ReadExactly(buf);
-        File.WriteAllBytes(path, buf);
-        return path;
-    }
+    private string TextFile(int chars = 3000) => CliHarness.ShakespeareFile(_dir, chars);
 
     private static readonly string[] Tiny =
         ["--hidden", "16", "--layers", "1", "--embed", "8", "--seq-length", "16", "--batch-size", "4", "--eval-every", "10", "--threads", "1"];
