@@ -41,7 +41,7 @@ public static class G2pTrainer
         var config = new Seq2SeqConfig
         {
             SourceVocab = symbols.Letters.Count, TargetVocab = symbols.Phones.Count, Embed = options.Embed, Hidden = options.Hidden, Layers = options.Layers,
-            DecoderHidden = settings.DecoderHidden, Attention = settings.Attention, AttentionDim = settings.AttentionDim, MaxTarget = settings.MaxTarget,
+            Dropout = (float)options.Dropout, DecoderHidden = settings.DecoderHidden, Attention = settings.Attention, AttentionDim = settings.AttentionDim, MaxTarget = settings.MaxTarget,
         };
         return Build(options, config, symbols, settings.SplitSeed, splits, entries, source, null, null);
     }

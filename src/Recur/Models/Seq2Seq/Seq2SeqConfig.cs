@@ -30,6 +30,9 @@ public sealed record Seq2SeqConfig
     /// <summary>Additive attention's MLP width.</summary>
     public int AttentionDim { get; init; } = 128;
 
+    /// <summary>Dropout in training on the source embeddings, between encoder layers and on the head's input <c>[h ; z]</c> (0 = off).</summary>
+    public float Dropout { get; init; }
+
     /// <summary>Longest output in symbols (without start and end).</summary>
     public int MaxTarget { get; init; } = 24;
 
@@ -44,6 +47,7 @@ public sealed record Seq2SeqConfig
 
     public void Validate()
     {
+        if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
         if (!Attentions.Contains(Attention)) throw new ArgumentException($"attention must be one of {string.Join(", ", Attentions)}, got '{Attention}'.");
         foreach (var (name, v, min, max) in new[] { ("source vocab", SourceVocab, 3, 1 << 20), ("target vocab", TargetVocab, 4, 1 << 20), ("embed", Embed, 1, 1 << 14), ("hidden", Hidden, 1, 1 << 14),
             ("layers", Layers, 1, 16), ("decoder hidden", DecoderHidden, 1, 1 << 14), ("attention dim", AttentionDim, 1, 1 << 14), ("max target", MaxTarget, 1, 1024), ("max source", MaxSource, 1, 1 << 16) })

@@ -20,6 +20,8 @@ public sealed record Seq2SeqBatch(int[] Source, int[] SourceLengths, int[]? Targ
 /// each input's length), steps an LSTM cell (<c>decoder</c>, <c>nn.LSTMCell</c> names) on <c>[E y_{t-1} ; z_t]</c>
 /// (<c>tgt_embed</c>) and scores the next symbol from <c>[h_t ; z_t]</c> (<c>head</c>). Without attention the cell reads
 /// <c>E y_{t-1}</c> and the head <c>h_t</c>. Trained by teacher forcing; the loss is the mean cross-entropy per output symbol.
+/// With <see cref="Seq2SeqConfig.Dropout"/>, training drops units of the source embeddings, of each encoder layer's
+/// input above the first, and of the head's input (Zaremba et al.'s non-recurrent connections).
 /// </summary>
 public sealed class Seq2SeqModel
 {
@@ -29,11 +31,15 @@ public sealed class Seq2SeqModel
     private readonly Linear _bridge, _head;
     private readonly IDecoderAttention? _att;
     private readonly Parameter _wih, _whh, _bih, _bhh;
+    private readonly Dropout _dropSrc, _dropHead;
+    private Rng? _rng;
     private int _t, _b, _ts, _threads = 1;
     private int[] _inputs = [], _targets = [], _srcLens = [], _srcIds = [];
     // Caches (time-major): h, c (T+1, B, H) with slot 0 the initial state; gates (T, B, 4H); tanh(c) (T, B, H); z (T, B, D);
     // x = [E y ; z] (T, B, E+D); hz = [h ; z] (T, B, H+D); the annotations (B, Ts, D); the encoder's final states (B, 2He).
     private float[] _h = [], _c = [], _gates = [], _tanhC = [], _z = [], _x = [], _hz = [], _ann = [], _final = [], _logits = [], _pre = [];
+    // Dropped copies in training: the source embeddings (Ts, B, E) and the head's input (T, B, H+D).
+    private float[] _srcDropped = [], _hzDropped = [];
 
     public Seq2SeqModel(Seq2SeqConfig config)
     {
@@ -43,7 +49,9 @@ public sealed class Seq2SeqModel
         Store = new ParameterStore();
         int E = config.Embed, He = config.Hidden, H = config.DecoderHidden, D = config.ContextDim;
         _src = new Embedding(Store, "src_embed", config.SourceVocab, E);
-        _enc = new BiRecurrent(Store, "encoder", "lstm", E, He, config.Layers);
+        _enc = new BiRecurrent(Store, "encoder", "lstm", E, He, config.Layers, dropout: config.Dropout);
+        _dropSrc = new Dropout(config.Dropout);
+        _dropHead = new Dropout(config.Dropout);
         _bridge = new Linear(Store, "bridge", 2 * He, H);
         _tgt = new Embedding(Store, "tgt_embed", config.TargetVocab, E);
         _att = config.Attention switch
@@ -91,7 +99,13 @@ public sealed class Seq2SeqModel
         _srcLens = batch.SourceLengths;
         _srcIds = batch.Source;
         var x = _src.Forward(batch.Source, Ts, B);
-        var o = _enc.Forward(x, lengths: batch.SourceLengths);
+        if (training && Config.Dropout > 0f)
+        {
+            _srcDropped = Buffers.Ensure(_srcDropped, x.Data.Length);
+            _dropSrc.Forward(x.Data, _srcDropped, training: true, _rng);
+            _srcDropped.AsSpan(0, x.Data.Length).CopyTo(x.Data);
+        }
+        var o = _enc.Forward(x, training: training, rng: _rng, lengths: batch.SourceLengths);
         _ann = Buffers.Ensure(_ann, B * Ts * W);
         for (int t = 0; t < Ts; t++)
             for (int b = 0; b < B; b++) o.Output.Data.AsSpan((t * B + b) * W, W).CopyTo(_ann.AsSpan((b * Ts + t) * W, W));
@@ -150,9 +164,20 @@ public sealed class Seq2SeqModel
         Encode(batch, T, training);
         for (int t = 0; t < T; t++) Step(t, _inputs.AsSpan(t * B, B));
         _logits = Buffers.Ensure(_logits, T * B * Config.TargetVocab);
-        _head.Forward(_hz.AsSpan(0, T * B * (Config.DecoderHidden + Config.ContextDim)), T * B, _logits);
+        _head.Forward(HeadInput(T * B * (Config.DecoderHidden + Config.ContextDim), training), T * B, _logits);
         return (T, B);
     }
+
+    /// <summary><c>[h ; z]</c> of every step, dropped in training.</summary>
+    private ReadOnlySpan<float> HeadInput(int n, bool training)
+    {
+        if (!training || Config.Dropout == 0f) return _hz.AsSpan(0, n);
+        _hzDropped = Buffers.Ensure(_hzDropped, n);
+        _dropHead.Forward(_hz.AsSpan(0, n), _hzDropped.AsSpan(0, n), training: true, _rng);
+        return _hzDropped.AsSpan(0, n);
+    }
+
+    private ReadOnlySpan<float> HeadInputSaved(int n) => Config.Dropout > 0f ? _hzDropped.AsSpan(0, n) : _hz.AsSpan(0, n);
 
     /// <summary>The mean cross-entropy per output symbol, without gradients.</summary>
     public double Loss(Seq2SeqBatch batch)
@@ -164,13 +189,17 @@ public sealed class Seq2SeqModel
     /// <summary>Zeroes the gradients, runs forward and backward, returns the mean cross-entropy per output symbol.</summary>
     public double TrainStep(Seq2SeqBatch batch, Rng rng)
     {
+        ArgumentNullException.ThrowIfNull(rng);
         Store.ZeroGrad();
+        _rng = rng;
         var (T, B) = Forward(batch, training: true);
+        _rng = null;
         int H = Config.DecoderHidden, D = Config.ContextDim, E = Config.Embed, G = 4 * H, X = E + D, V = Config.TargetVocab, He = Config.Hidden, Ts = _ts, Wa = 2 * He;
         var logits = _logits.AsSpan(0, T * B * V);
         double loss = SoftmaxCrossEntropy.LossAndGradient<float>(logits, T * B, V, _targets, logits);
         var dhz = new float[T * B * (H + D)];
-        _head.Backward(_hz.AsSpan(0, T * B * (H + D)), logits, T * B, dhz);
+        _head.Backward(HeadInputSaved(T * B * (H + D)), logits, T * B, dhz);
+        if (Config.Dropout > 0f) _dropHead.Backward(dhz, dhz);
         var dh = new float[B * H]; var dc = new float[B * H]; var dhPrev = new float[B * H];
         var dgates = new float[B * G]; var dx = new float[B * X]; var dz = new float[B * Math.Max(D, 1)];
         for (int t = T - 1; t >= 0; t--)
@@ -218,6 +247,7 @@ public sealed class Seq2SeqModel
             dFinal.AsSpan(b * Wa + He, He).CopyTo(dHN.Data.AsSpan(((top + 1) * B + b) * He, He));
         }
         var dSrc = _enc.Backward(dOut, dHN).DInput;
+        if (Config.Dropout > 0f) _dropSrc.Backward(dSrc.Data, dSrc.Data);
         _src.Backward(_srcIds, dSrc.Data);
         return loss;
     }
