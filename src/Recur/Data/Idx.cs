@@ -92,7 +92,7 @@ public static class Idx
             {
                 return ReadArray(gz, name, totalLength: null, gzip: true);
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (IO.CompressedData.IsDamage(e))
             {
                 throw new IdxFormatException($"{name}: the gzip data is corrupt ({e.Message}); download or copy the file again.", e);
             }

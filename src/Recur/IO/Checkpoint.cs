@@ -230,7 +230,7 @@ public static class Checkpoint
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("task", out var t) && t.ValueKind == JsonValueKind.String) return t.GetString()!;
             return TaskName;
         }
-        catch (JsonException e) { throw new CheckpointFormatException($"{path}: not valid JSON ({e.Message}); the file is truncated or corrupted.", e); }
+        catch (JsonException e) { throw CheckpointFormatException.NotJson(path, e); }
     }
 
     /// <summary>
@@ -320,14 +320,14 @@ public static class Checkpoint
         }
         catch (JsonException e)
         {
-            throw new CheckpointFormatException($"{path}: not valid JSON ({e.Message}); the file is truncated or corrupted.", e);
+            throw CheckpointFormatException.NotJson(path, e);
         }
         using (doc)
         {
             try { return ParseConfig(doc.RootElement, path); }
             catch (InvalidOperationException e) // e.g. a string escape that is not valid UTF-16
             {
-                throw new CheckpointFormatException($"{path}: malformed JSON value ({e.Message}); the file is corrupted.", e);
+                throw new CheckpointFormatException($"{path}: malformed JSON value ({CheckpointFormatException.OneLine(e.Message, 160)}); the file is corrupted.", e);
             }
         }
     }
@@ -356,7 +356,7 @@ public static class Checkpoint
                 throw new CheckpointFormatException($"{path}: has no \"vocabulary\".");
             Vocabulary vocab;
             try { vocab = Vocabulary.FromJson(vocabElement.GetRawText()); }
-            catch (FormatException e) { throw new CheckpointFormatException($"{path}: vocabulary is invalid: {e.Message}", e); }
+            catch (FormatException e) { throw new CheckpointFormatException($"{path}: vocabulary is invalid: {CheckpointFormatException.OneLine(e.Message, 200)}", e); }
             if (vocab.Count != model.VocabSize)
                 throw new CheckpointFormatException($"{path}: vocabulary lists {vocab.Count} characters but model.vocab_size is {model.VocabSize}.");
             var training = Section<TrainOptions>(root, "training", path, required: false);

@@ -13,4 +13,18 @@ public sealed class CheckpointFormatException : Exception
 
     /// <summary>A format error caused by <paramref name="inner"/>.</summary>
     public CheckpointFormatException(string message, Exception inner) : base(message, inner) { }
+
+    /// <summary>
+    /// The refusal of a file that is not valid JSON: the parser's reason on one line, at most 160 characters (its
+    /// message may quote a token that runs to the end of a damaged file).
+    /// </summary>
+    internal static CheckpointFormatException NotJson(string path, Exception e) =>
+        new($"{path}: not valid JSON ({OneLine(e.Message, 160)}); the file is truncated or corrupted.", e);
+
+    /// <summary><paramref name="text"/> with every run of white space made one space, cut to <paramref name="max"/> characters.</summary>
+    internal static string OneLine(string text, int max)
+    {
+        var joined = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return joined.Length <= max ? joined : string.Concat(joined.AsSpan(0, max - 3), "...");
+    }
 }

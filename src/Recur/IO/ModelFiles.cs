@@ -55,8 +55,8 @@ internal static class ModelFiles
                 throw new CheckpointFormatException($"{path}: \"version\" should be {Checkpoint.Version}.");
             return read(root);
         }
-        catch (JsonException e) { throw new CheckpointFormatException($"{path}: not valid JSON ({e.Message}); the file is truncated or corrupted.", e); }
-        catch (InvalidOperationException e) { throw new CheckpointFormatException($"{path}: malformed JSON value ({e.Message}).", e); }
+        catch (JsonException e) { throw CheckpointFormatException.NotJson(path, e); }
+        catch (InvalidOperationException e) { throw new CheckpointFormatException($"{path}: malformed JSON value ({CheckpointFormatException.OneLine(e.Message, 160)}).", e); }
     }
 
     /// <summary>An array of strings of <paramref name="name"/>, or a <see cref="CheckpointFormatException"/>.</summary>

@@ -327,11 +327,11 @@ public static class SafeTensors
         }
         catch (JsonException e)
         {
-            throw new CheckpointFormatException($"{source}: header (bytes 8..{bufferStart}) is not valid JSON: {e.Message}", e);
+            throw new CheckpointFormatException($"{source}: header (bytes 8..{bufferStart}) is not valid JSON: {CheckpointFormatException.OneLine(e.Message, 160)}", e);
         }
         catch (InvalidOperationException e)
         {
-            throw new CheckpointFormatException($"{source}: header (bytes 8..{bufferStart}) is malformed: {e.Message}", e);
+            throw new CheckpointFormatException($"{source}: header (bytes 8..{bufferStart}) is malformed: {CheckpointFormatException.OneLine(e.Message, 160)}", e);
         }
 
         // Tensors must tile the data buffer exactly: sorted by offset, no gap, no overlap, no tail.

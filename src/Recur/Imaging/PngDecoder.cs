@@ -118,7 +118,8 @@ public static class PngDecoder
                 filled += n;
             }
         }
-        catch (InvalidDataException e) { throw new PngFormatException($"{source}: damaged: the compressed image data is corrupt ({e.Message}).", e); }
+        // zlib reports some damage as its own IOException rather than InvalidDataException (CompressedData).
+        catch (Exception e) when (IO.CompressedData.IsDamage(e)) { throw new PngFormatException($"{source}: damaged: the compressed image data is corrupt ({e.Message}).", e); }
         return raw;
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Recur.Data;
 using Recur.Data.Language;
+using Recur.Tests.TestUtil;
 using Xunit;
 
 namespace Recur.Tests.Data;
@@ -15,39 +16,16 @@ public sealed class ReaderFuzzTests
 {
     private static string Samples => Path.Combine(AppContext.BaseDirectory, "Data", "Samples");
 
-    /// <summary>A mutant of <paramref name="good"/>.</summary>
-    internal static byte[] Mutate(byte[] good, Rng rng)
-    {
-        var b = (byte[])good.Clone();
-        int edits = 1 + rng.NextInt(4);
-        for (int e = 0; e < edits && b.Length > 0; e++)
-        {
-            int at = rng.NextInt(b.Length);
-            switch (rng.NextInt(5))
-            {
-                case 0: b[at] ^= (byte)(1 << rng.NextInt(8)); break;
-                case 1: b[at] = (byte)rng.NextInt(256); break;
-                case 2: b = b[..at]; break;
-                case 3: b = [.. b[..at], (byte)rng.NextInt(256), .. b[at..]]; break;
-                default:
-                    int len = Math.Min(b.Length - at, 1 + rng.NextInt(64));
-                    b = [.. b[..(at + len)], .. b[at..(at + len)], .. b[(at + len)..]];
-                    break;
-            }
-        }
-        return b;
-    }
-
     private static (int Read, int Refused) Run<TExpected>(byte[] good, int cases, ulong seed, Action<byte[]> read) where TExpected : Exception
     {
         var rng = new Rng(seed);
         int ok = 0, refused = 0;
         for (int i = 0; i < cases; i++)
         {
-            var bad = Mutate(good, rng);
+            var bad = Mutants.Mutate(good, rng);
             long before = GC.GetAllocatedBytesForCurrentThread();
             try { read(bad); ok++; }
-            catch (TExpected) { refused++; }
+            catch (TExpected e) { refused++; Assert.DoesNotContain('\n', e.Message); }
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.True(allocated < 64L * bad.Length + (8 << 20), $"case {i}: {allocated:N0} bytes allocated for a {bad.Length:N0}-byte input");
         }

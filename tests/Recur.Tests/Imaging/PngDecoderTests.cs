@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using Recur.Imaging;
 using Recur.Plotting;
+using Recur.Tests.TestUtil;
 using Xunit;
 
 namespace Recur.Tests.Imaging;
@@ -69,33 +70,10 @@ public sealed class PngDecoderTests
         return Png.Encode(new PixelImage(20, 12, 3, pixels));
     }
 
-    /// <summary>Rewrites the CRC of the chunk at <paramref name="at"/> so that a mutation inside it reaches the parser.</summary>
-    private static void FixCrc(byte[] file, int at)
-    {
-        int len = (int)BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(at));
-        if (len < 0 || at + 12 + len > file.Length) return;
-        uint crc = Crc32.Compute(file.AsSpan(at + 4, 4 + len));
-        BinaryPrimitives.WriteUInt32BigEndian(file.AsSpan(at + 8 + len), crc);
-    }
-
-    private static List<int> ChunkStarts(byte[] file)
-    {
-        var starts = new List<int>();
-        int pos = 8;
-        while (pos + 12 <= file.Length)
-        {
-            starts.Add(pos);
-            long len = BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(pos));
-            if (len > file.Length) break;
-            pos += 12 + (int)len;
-        }
-        return starts;
-    }
-
     [Fact]
     public void DamagedFilesFailCleanly()
     {
-        // 4,000 mutants of valid files of several kinds: flipped bits, overwritten bytes, cuts and insertions, half of
+        // 4,000 mutants of valid files of several kinds (Mutants: flipped bits, overwritten bytes, cuts, insertions), half of
         // them with the CRCs repaired so the damage reaches the header, the inflater and the unfilter.
         var seeds = new List<byte[]> { ValidPng() };
         seeds.AddRange(Directory.GetFiles(Dir, "*.png").Select(File.ReadAllBytes));
@@ -103,23 +81,8 @@ public sealed class PngDecoderTests
         int decoded = 0, refused = 0;
         for (int iter = 0; iter < 4000; iter++)
         {
-            var file = (byte[])seeds[iter % seeds.Count].Clone();
-            int edits = 1 + rng.NextInt(4);
-            for (int e = 0; e < edits; e++)
-            {
-                switch (rng.NextInt(4))
-                {
-                    case 0: file[8 + rng.NextInt(file.Length - 8)] ^= (byte)(1 << rng.NextInt(8)); break;
-                    case 1: file[8 + rng.NextInt(file.Length - 8)] = (byte)rng.NextInt(256); break;
-                    case 2: file = file[..(8 + rng.NextInt(file.Length - 8))]; break;
-                    default:
-                        int at = 8 + rng.NextInt(file.Length - 8);
-                        file = [.. file[..at], (byte)rng.NextInt(256), .. file[at..]];
-                        break;
-                }
-                if (file.Length <= 8) break;
-            }
-            if (iter % 2 == 0) foreach (int c in ChunkStarts(file)) FixCrc(file, c);
+            var file = Mutants.Mutate(seeds[iter % seeds.Count], rng, keep: 8);
+            if (iter % 2 == 0) Mutants.RepairPngCrcs(file);
             try { PngDecoder.Decode(file, maxPixels: 1 << 20); decoded++; }
             catch (PngFormatException) { refused++; }
         }
@@ -136,7 +99,7 @@ public sealed class PngDecoderTests
         int ihdr = 8;
         BinaryPrimitives.WriteUInt32BigEndian(file.AsSpan(ihdr + 8), 60000);
         BinaryPrimitives.WriteUInt32BigEndian(file.AsSpan(ihdr + 12), 60000);
-        FixCrc(file, ihdr);
+        Mutants.RepairPngCrc(file, ihdr);
         Assert.Contains("more than", Assert.Throws<PngFormatException>(() => PngDecoder.Decode(file)).Message);
         long before = GC.GetAllocatedBytesForCurrentThread();
         Assert.Contains("compressed bytes", Assert.Throws<PngFormatException>(() => PngDecoder.Decode(file, maxPixels: long.MaxValue)).Message);
