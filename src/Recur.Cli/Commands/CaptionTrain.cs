@@ -61,6 +61,7 @@ internal static class CaptionTrain
             LabelSmoothing = (float)args.Double("label-smoothing", d.LabelSmoothing, min: 0, max: 0.999),
             InitialState = args.Choice("initial-state", d.InitialState, "image", "zero"),
             Coordinates = args.Flag("coordinates"),
+            Features = args.Choice("features", d.Features, "conv", "fc"),
             VisualWords = args.Flag("visual-words"),
             Scenes = SceneCli.Scenes(args),
         };

@@ -14,6 +14,8 @@ internal static class SceneCli
             --encoder DIR           the CNN run (recur classify --model cnn); required for a new run, copied into the checkpoints
             --grid-pool P           max pooling over the encoder's grid (default 3: 84x84 scenes give 7x7 locations)
             --coordinates           append each location's row and column in [-1, 1] to its features
+            --features conv|fc      conv: the encoder's last convolutional grid, --grid-pool max-pooled (default);
+                                    fc: its fully connected layer over each 28x28 cell (3x3 locations of fc features)
             --scenes N              training scenes, the last --val-frac of them for validation (default 20000)
             --test-scenes N         scenes in each test split, seen and held-out compositions (default 1000)
             --heldout-pairs K       class pairs held out of training (default 8)

@@ -61,6 +61,7 @@ internal sealed class VqaCommand : ICommand
             QuestionsPerScene = args.Int("questions", d.QuestionsPerScene, min: 1, max: 1000),
             GridPool = args.Int("grid-pool", d.GridPool, min: 1, max: 16),
             Coordinates = args.Flag("coordinates"),
+            Features = args.Choice("features", d.Features, "conv", "fc"),
             Scenes = SceneCli.Scenes(args),
         };
         int printEvery = args.Int("print-every", 100, min: 1);

@@ -7,7 +7,8 @@ namespace Recur.IO;
 
 /// <summary>
 /// The part of a checkpoint that models of scenes share (<see cref="CaptionCheckpoint"/>, <see cref="VqaCheckpoint"/>): the
-/// frozen encoder's architecture (<c>"encoder"</c>), its extra pooling (<c>"grid_pool"</c>) and the scenes the run drew
+/// frozen encoder's architecture (<c>"encoder"</c>), its extra pooling (<c>"grid_pool"</c>), <c>"coordinates"</c>,
+/// <c>"features"</c> (conv or fc) and the scenes the run drew
 /// (<c>"scenes"</c>); the encoder's weights go into <c>model.safetensors</c> under <see cref="EncoderPrefix"/>.
 /// </summary>
 internal static class SceneModelFiles
@@ -21,6 +22,7 @@ internal static class SceneModelFiles
         CheckpointSections.Write(w, encoder.Network.Config);
         w.WriteNumber("grid_pool", encoder.GridPool);
         w.WriteBoolean("coordinates", encoder.Coordinates);
+        w.WriteString("features", encoder.Features);
         w.WritePropertyName("scenes");
         CheckpointSections.Write(w, scenes);
     }
@@ -39,12 +41,16 @@ internal static class SceneModelFiles
                 JsonValueKind.False => false,
                 _ => throw new CheckpointFormatException($"{path}: \"coordinates\" should be true or false."),
             };
+        string features = "conv"; // absent in runs from before the option
+        if (root.TryGetProperty("features", out var fe))
+            features = fe.ValueKind == JsonValueKind.String && SceneEncoder.FeatureKinds.Contains(fe.GetString())
+                ? fe.GetString()! : throw new CheckpointFormatException($"{path}: \"features\" should be one of {string.Join(", ", SceneEncoder.FeatureKinds)}.");
         try
         {
             enc.Validate();
             scenes.Validate();
             if (enc.ParameterCount() > 1L << 28) throw new CheckpointFormatException($"{path}: the encoder's config is out of range; the file is corrupted.");
-            return (new SceneEncoder(new ConvNet(enc), pool, coordinates), scenes);
+            return (new SceneEncoder(new ConvNet(enc), pool, coordinates, features), scenes);
         }
         catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: invalid encoder or scenes: {e.Message}", e); }
     }

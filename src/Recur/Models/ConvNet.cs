@@ -127,6 +127,41 @@ public sealed class ConvNet : IImageClassifier
         return h;
     }
 
+    /// <summary>
+    /// The fully connected layer applied as a convolution (OverFeat's and the fully convolutional networks' view of a
+    /// classifier): over the stages' grid <paramref name="grid"/> <c>(N, D, Hg, Wg)</c> of an image larger than the training
+    /// images, every non-overlapping window the size of a training image's grid <c>(D, gh, gw)</c> is flattened as in
+    /// training and goes through <c>fc</c> and ReLU, giving <c>(N, Fc, Hg / gh, Wg / gw)</c>: one location per window, with the
+    /// features the head reads. An image tiled from training-size images gives each tile exactly its own features.
+    /// </summary>
+    public Tensor FullyConnectedGrid(Tensor grid)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        if (_fc is null) throw new InvalidOperationException("this network has no fully connected layer (fc 0): its features are the convolutional grid only.");
+        if (grid.Shape.Length != 4 || grid.Shape[1] != FeatureChannels) throw new ArgumentException($"expected a grid (N, {FeatureChannels}, H, W), got ({string.Join(", ", grid.Shape)}).");
+        int N = grid.Shape[0], C = grid.Shape[1], Hg = grid.Shape[2], Wg = grid.Shape[3];
+        var (gh, gw) = (Config.GridSize(Config.Rows), Config.GridSize(Config.Cols));
+        int R = Hg / gh, Q = Wg / gw, flat = C * gh * gw, F = Config.Fc;
+        if (R < 1 || Q < 1) throw new ArgumentException($"a {Hg}x{Wg} grid is smaller than the {gh}x{gw} grid of one training image.");
+        // windows (N, R, Q, D * gh * gw), each flattened (D, gh, gw) as the training images' grids are
+        var windows = new float[N * R * Q * flat];
+        for (int n = 0; n < N; n++)
+            for (int r = 0; r < R; r++)
+                for (int q = 0; q < Q; q++)
+                    for (int c = 0; c < C; c++)
+                        for (int y = 0; y < gh; y++)
+                            grid.Data.AsSpan(((n * C + c) * Hg + r * gh + y) * Wg + q * gw, gw)
+                                .CopyTo(windows.AsSpan(((n * R + r) * Q + q) * flat + (c * gh + y) * gw, gw));
+        var rows = new float[N * R * Q * F]; // (N, R, Q, Fc)
+        _fc.Forward(windows, N * R * Q, rows);
+        Relu.ForwardInPlace(rows);
+        var result = new Tensor(N, F, R, Q);
+        for (int n = 0; n < N; n++)
+            for (int l = 0; l < R * Q; l++)
+                for (int f = 0; f < F; f++) result.Data[(n * F + f) * R * Q + l] = rows[(n * R * Q + l) * F + f];
+        return result;
+    }
+
     /// <inheritdoc/>
     public Tensor Forward(Tensor x, bool training = false, Rng? rng = null)
     {

@@ -28,6 +28,9 @@ public sealed record CaptionSettings
     /// <summary>The attention captioner's initial state (<see cref="CaptionerConfig.InitialState"/>).</summary>
     public string InitialState { get; init; } = "image";
 
+    /// <summary>conv or fc (<see cref="SceneEncoder.Features"/>).</summary>
+    public string Features { get; init; } = "conv";
+
     /// <summary>Append each location's row and column to its features (<see cref="SceneEncoder.Coordinates"/>).</summary>
     public bool Coordinates { get; init; }
 
@@ -76,7 +79,7 @@ public static class CaptionTrainer
         ArgumentNullException.ThrowIfNull(settings);
         options.Validate();
         if (!CaptionerConfig.Kinds.Contains(options.Model)) throw new ArgumentException($"--model must be one of {string.Join(", ", CaptionerConfig.Kinds)} for captioning, got '{options.Model}'.");
-        var sceneEncoder = new SceneEncoder(encoder, settings.GridPool, settings.Coordinates);
+        var sceneEncoder = new SceneEncoder(encoder, settings.GridPool, settings.Coordinates, settings.Features);
         return Build(options, settings.Scenes, sceneEncoder, train, source, config: null, settings, state: null, saved: null);
     }
 

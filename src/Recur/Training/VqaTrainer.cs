@@ -15,6 +15,9 @@ public sealed record VqaSettings
     public int Fusion { get; init; } = 256;
     public bool Blind { get; init; }
     public int GridPool { get; init; } = 3;
+    /// <summary>conv or fc (<see cref="SceneEncoder.Features"/>).</summary>
+    public string Features { get; init; } = "conv";
+
     /// <summary>Append each location's row and column to its features (<see cref="SceneEncoder.Coordinates"/>).</summary>
     public bool Coordinates { get; init; }
     public int QuestionsPerScene { get; init; } = 2;
@@ -34,7 +37,7 @@ public static class VqaTrainer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(settings);
         options.Validate();
-        var sceneEncoder = new SceneEncoder(encoder, settings.GridPool, settings.Coordinates);
+        var sceneEncoder = new SceneEncoder(encoder, settings.GridPool, settings.Coordinates, settings.Features);
         var (rows, cols) = sceneEncoder.Grid(84, 84);
         var config = new VqaConfig
         {

@@ -40,8 +40,8 @@ public sealed class CaptionTaskTests : IDisposable
     {
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
         var o = Options(kind) with { MaxIters = 11 }; // 6 batches per epoch: the run crosses an epoch
-        // located: coordinates on the features, label smoothing, the zero initial state and visual words, all kept by the checkpoint
-        var settings = located ? Settings with { Coordinates = true, LabelSmoothing = 0.1f, InitialState = "zero", VisualWords = true } : Settings;
+        // located: the fc features of each cell with coordinates, label smoothing, the zero initial state and visual words, all kept by the checkpoint
+        var settings = located ? Settings with { Features = "fc", Coordinates = true, LabelSmoothing = 0.1f, InitialState = "zero", VisualWords = true } : Settings;
         var straight = CaptionTrainer.Create(o, settings, Encoder(), train, "sample");
         straight.Run();
 
@@ -54,6 +54,8 @@ public sealed class CaptionTaskTests : IDisposable
         Assert.Equal(Encoder().Store.Values, ck.Encoder.Network.Store.Values);
         Assert.Equal(120, ck.Scenes.Train);
         Assert.Equal(located, ck.Encoder.Coordinates);
+        Assert.Equal(located ? "fc" : "conv", ck.Encoder.Features);
+        Assert.Equal(located ? 9 : 49, ck.Model.Config.GridRows * ck.Model.Config.GridCols);
         Assert.Equal(settings.LabelSmoothing, ck.Model.Config.LabelSmoothing);
         Assert.Equal(settings.InitialState, ck.Model.Config.InitialState);
         Assert.Equal(located ? 10 : 0, ck.Model.Config.SingularWords.Length);

@@ -11,22 +11,35 @@ namespace Recur.Models.Captioning;
 /// stage's channels), every location centred in one cell of the scene's 3 x 3 grid. With <see cref="Coordinates"/> each
 /// location also carries where it is, its row and column scaled to <c>[-1, 1]</c> as two more features (as CoordConv and
 /// relation networks append them), so that a model attending over the grid can tell above from below and left from
-/// right. Features are laid out <c>(N, L, D)</c>, locations row-major.
+/// right. With <see cref="Features"/> <c>fc</c> the classifier keeps its fully connected layer, applied as a
+/// convolution over windows the size of one training image (<see cref="ConvNet.FullyConnectedGrid"/>): an 84 x 84 scene
+/// gives a 3 x 3 grid, one location per cell, each with the <c>Fc</c> features the classifier's head reads (the
+/// lectures keep FC-4096 and drop FC-1000), instead of a 7 x 7 grid of local convolutional features.
+/// Features are laid out <c>(N, L, D)</c>, locations row-major.
 /// </summary>
 public sealed class SceneEncoder
 {
     private readonly MaxPool2d? _pool;
 
+    /// <summary>The feature choices: the convolutional grid, or the fully connected layer over each image-sized window.</summary>
+    public static IReadOnlyList<string> FeatureKinds { get; } = ["conv", "fc"];
+
     /// <summary>An encoder over <paramref name="network"/>'s stages (its weights are not changed).</summary>
-    public SceneEncoder(ConvNet network, int gridPool = 3, bool coordinates = false)
+    public SceneEncoder(ConvNet network, int gridPool = 3, bool coordinates = false, string features = "conv")
     {
         Coordinates = coordinates;
         ArgumentNullException.ThrowIfNull(network);
         if (gridPool is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(gridPool), gridPool, "the grid pool must be in [1, 16].");
+        if (!FeatureKinds.Contains(features)) throw new ArgumentException($"features must be one of {string.Join(", ", FeatureKinds)}, got '{features}'.", nameof(features));
+        if (features == "fc" && network.Config.Fc == 0) throw new ArgumentException("fc features need an encoder with a fully connected layer (its config has fc 0).", nameof(features));
         Network = network;
         GridPool = gridPool;
-        _pool = gridPool > 1 ? new MaxPool2d(gridPool) : null;
+        Features = features;
+        _pool = gridPool > 1 && features == "conv" ? new MaxPool2d(gridPool) : null;
     }
+
+    /// <summary><c>conv</c>: the last stage's grid, max-pooled by <see cref="GridPool"/>; <c>fc</c>: the fully connected layer over each window the size of one training image (<see cref="GridPool"/> unused).</summary>
+    public string Features { get; }
 
     /// <summary>The classifier whose stages are used.</summary>
     public ConvNet Network { get; }
@@ -38,12 +51,16 @@ public sealed class SceneEncoder
     public bool Coordinates { get; }
 
     /// <summary>Features per location <c>D</c>: the last stage's channels, and two coordinates with <see cref="Coordinates"/>.</summary>
-    public int FeatureDim => Network.FeatureChannels + (Coordinates ? 2 : 0);
+    public int FeatureDim => Channels + (Coordinates ? 2 : 0);
+
+    /// <summary>Features per location before the coordinates.</summary>
+    private int Channels => Features == "fc" ? Network.Config.Fc : Network.FeatureChannels;
 
     /// <summary>The grid <c>(rows, cols)</c> an image of <paramref name="height"/> x <paramref name="width"/> pixels gives.</summary>
     public (int Rows, int Cols) Grid(int height, int width)
     {
         int r = Network.Config.GridSize(height), c = Network.Config.GridSize(width);
+        if (Features == "fc") return (r / Network.Config.GridSize(Network.Config.Rows), c / Network.Config.GridSize(Network.Config.Cols));
         if (_pool is not null) { r = _pool.OutputSize(r); c = _pool.OutputSize(c); }
         return (r, c);
     }
@@ -53,7 +70,7 @@ public sealed class SceneEncoder
     {
         ArgumentNullException.ThrowIfNull(pixels);
         var (gr, gc) = Grid(height, width);
-        int N = pixels.Count, L = gr * gc, D = FeatureDim, C = Network.FeatureChannels, chunk = 64;
+        int N = pixels.Count, L = gr * gc, D = FeatureDim, C = Channels, chunk = 64;
         var output = new Tensor(N, L, D);
         for (int start = 0; start < N; start += chunk)
         {
@@ -66,7 +83,8 @@ public sealed class SceneEncoder
                 for (int p = 0; p < src.Length; p++) x.Data[i * src.Length + p] = src[p] / 255f;
             }
             var grid = Network.Features(x);
-            if (_pool is not null) grid = _pool.Forward(grid);
+            if (Features == "fc") grid = Network.FullyConnectedGrid(grid);
+            else if (_pool is not null) grid = _pool.Forward(grid);
             // (n, C, gr, gc) -> (n, L, D), then the coordinates in the last two columns
             for (int i = 0; i < n; i++)
             {

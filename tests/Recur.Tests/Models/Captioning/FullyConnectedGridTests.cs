@@ -1,0 +1,80 @@
+using Recur.Data;
+using Recur.Data.Scenes;
+using Recur.Models;
+using Recur.Models.Captioning;
+using Recur.Tests.Tasks;
+using Xunit;
+
+namespace Recur.Tests.Models.Captioning;
+
+/// <summary>
+/// The classifier's fully connected layer applied as a convolution: every window the size of a training image's grid
+/// gets <c>ReLU(W flatten(window) + b)</c> with the window flattened (D, gh, gw) as in training; an 84 x 84 scene gives
+/// one location per 28 x 28 cell; a 28 x 28 image gives what the classifier's head reads.
+/// </summary>
+public sealed class FullyConnectedGridTests
+{
+    private static ConvNet Net()
+    {
+        var net = new ConvNet(new ConvNetConfig { Channels = [3, 5], Fc = 6, Dropout = 0f });
+        net.Reset(new Rng(4));
+        return net;
+    }
+
+    [Fact]
+    public void EachWindowGoesThroughTheFullyConnectedLayer()
+    {
+        var net = Net();
+        int C = 5, gh = 7, gw = 7, R = 2, Q = 3, F = 6, N = 2;
+        var grid = Tensor.Randn(new Rng(9), 1f, N, C, R * gh + 1, Q * gw + 2); // a ragged edge is left out
+        var fc = net.FullyConnectedGrid(grid);
+        Assert.Equal([N, F, R, Q], fc.Shape);
+        var w = net.Store.Parameters.Single(p => p.Name == "fc.weight").Value.ToArray();
+        var b = net.Store.Parameters.Single(p => p.Name == "fc.bias").Value.ToArray();
+        int H = grid.Shape[2], W = grid.Shape[3], flat = C * gh * gw;
+        for (int n = 0; n < N; n++)
+            for (int r = 0; r < R; r++)
+                for (int q = 0; q < Q; q++)
+                    for (int f = 0; f < F; f++)
+                    {
+                        double s = b[f];
+                        for (int c = 0; c < C; c++)
+                            for (int y = 0; y < gh; y++)
+                                for (int x = 0; x < gw; x++)
+                                    s += (double)w[f * flat + (c * gh + y) * gw + x] * grid.Data[((n * C + c) * H + r * gh + y) * W + q * gw + x];
+                        Assert.Equal(Math.Max(0, s), fc.Data[((n * F + f) * R + r) * Q + q], 4);
+                    }
+    }
+
+    [Fact]
+    public void ATrainingSizedImageGivesTheFeaturesTheHeadReads()
+    {
+        var net = Net();
+        var x = Tensor.Randn(new Rng(5), 1f, 1, 1, 28, 28);
+        var features = net.FullyConnectedGrid(net.Features(x)).Data.ToArray();
+        // The head is linear in those features: logits = W_head f + b_head.
+        var logits = net.Forward(x).Data.ToArray();
+        var wh = net.Store.Parameters.Single(p => p.Name == "head.weight").Value.ToArray();
+        var bh = net.Store.Parameters.Single(p => p.Name == "head.bias").Value.ToArray();
+        for (int k = 0; k < logits.Length; k++)
+        {
+            double s = bh[k];
+            for (int f = 0; f < features.Length; f++) s += (double)wh[k * features.Length + f] * features[f];
+            Assert.Equal(s, logits[k], 4);
+        }
+    }
+
+    [Fact]
+    public void ScenesGetOneLocationPerCell()
+    {
+        var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        var encoder = new SceneEncoder(Net(), coordinates: true, features: "fc");
+        Assert.Equal((3, 3), encoder.Grid(84, 84));
+        Assert.Equal(6 + 2, encoder.FeatureDim);
+        var split = new SceneSplit("train", train, SceneGenerator.Seen(train, 2, new Rng(5), []));
+        Assert.Equal([2, 9, 8], encoder.Encode(split).Shape);
+        var noFc = new ConvNet(new ConvNetConfig { Channels = [3, 5], Fc = 0 });
+        Assert.Contains("fully connected", Assert.Throws<ArgumentException>(() => new SceneEncoder(noFc, features: "fc")).Message);
+        Assert.Throws<ArgumentException>(() => new SceneEncoder(noFc, features: "pooled"));
+    }
+}
