@@ -21,6 +21,7 @@ internal static class SoakBench
         int every = int.Parse(Option(args, "--every", "10")!, CultureInfo.InvariantCulture);
         string evalEvery = Option(args, "--eval-every", "100")!, threads = Option(args, "--threads", "1")!;
         string outDir = Path.GetFullPath(Option(args, "--out", "bench/results/soak")!);
+        if (Option(args, "--from", null) is string csvPath) return Summarize(Load(csvPath), minutes, outDir, null, 0);
         // --cli: a published copy, so that rebuilding the repository during the hour does not replace the running program's files.
         string cli = Path.GetFullPath(Option(args, "--cli", null) ?? Path.Combine(MinCharBench.FindRepoRoot(), "src", "Recur.Cli", "bin", "Release", "net10.0", "Recur.Cli.dll"));
         if (!File.Exists(cli)) { Console.Error.WriteLine($"{cli} not found: dotnet build -c Release src/Recur.Cli first"); return 2; }
@@ -52,20 +53,38 @@ internal static class SoakBench
             }
         }
         if (samples.Count < 3) { Console.Error.WriteLine($"the run ended after {samples.Count} samples (exit {p.ExitCode})"); return 1; }
+        Console.WriteLine($"exit {p.ExitCode}; {samples.Count} samples over {samples[^1].Minutes:F1} min");
+        return Summarize(samples, minutes, outDir, run, p.ExitCode);
+    }
+
+    /// <summary>Prints the table and draws soak.png from <paramref name="samples"/>; with <paramref name="run"/>, lists its files.</summary>
+    private static int Summarize(List<Sample> samples, double minutes, string outDir, string? run, int exitCode)
+    {
         var warm = samples.First(s => s.Minutes >= minutes * 0.1);
         var after = samples.Where(s => s.Minutes >= warm.Minutes).ToList();
         var last = samples[^1];
         Plot(samples, warm.Minutes, Path.Combine(outDir, "soak.png"));
-        string[] names = [.. Directory.GetFiles(run, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(run, f)).Order(StringComparer.Ordinal)];
-        Console.WriteLine($"exit {p.ExitCode}; {samples.Count} samples over {last.Minutes:F1} min");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| rss after warm-up ({warm.Minutes:F1} min) | rss at the end | largest after warm-up | fds (min-max after warm-up) | threads (min-max) | run-folder files (min-max after warm-up) |"));
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+            $"| rss after warm-up ({warm.Minutes:F1} min) | rss at the end ({last.Minutes:F1} min) | smallest / largest after warm-up | first / last quarter mean | fds (min-max after warm-up) | threads (min-max) | run-folder files (min-max after warm-up) |"));
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+        int q = Math.Max(1, after.Count / 4);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {warm.RssMiB:F1} MiB | {last.RssMiB:F1} MiB | {after.Max(s => s.RssMiB):F1} MiB | {after.Min(s => s.Fds)}-{after.Max(s => s.Fds)} | {after.Min(s => s.Threads)}-{after.Max(s => s.Threads)} | {after.Min(s => s.Files)}-{after.Max(s => s.Files)} |"));
-        Console.WriteLine($"run folder at the end ({names.Length} files): {string.Join(", ", names)}");
-        return p.ExitCode;
+            $"| {warm.RssMiB:F1} MiB | {last.RssMiB:F1} MiB | {after.Min(s => s.RssMiB):F1} / {after.Max(s => s.RssMiB):F1} MiB | {after.Take(q).Average(s => s.RssMiB):F1} / {after.TakeLast(q).Average(s => s.RssMiB):F1} MiB | {after.Min(s => s.Fds)}-{after.Max(s => s.Fds)} | {after.Min(s => s.Threads)}-{after.Max(s => s.Threads)} | {after.Min(s => s.Files)}-{after.Max(s => s.Files)} |"));
+        if (run is not null)
+        {
+            string[] names = [.. Directory.GetFiles(run, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(run, f)).Order(StringComparer.Ordinal)];
+            Console.WriteLine($"run folder at the end ({names.Length} files): {string.Join(", ", names)}");
+        }
+        return exitCode;
     }
+
+    /// <summary>The samples of a soak.csv (rows whose resident memory is 0 were taken while the process exited).</summary>
+    private static List<Sample> Load(string csv) =>
+        [.. File.ReadLines(csv).Skip(1).Select(l => l.Split(','))
+            .Select(f => new Sample(D(f[0]), D(f[1]), int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture), int.Parse(f[4], CultureInfo.InvariantCulture), D(f[5])))
+            .Where(s => s.RssMiB > 0)];
+
+    private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
     /// <summary>One sample of process <paramref name="pid"/> and folder <paramref name="run"/>, or null once the process is gone.</summary>
     private static Sample? Read(int pid, string run, double minutes)
@@ -78,6 +97,7 @@ internal static class SoakBench
                 if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
                 else if (line.StartsWith("Threads:", StringComparison.Ordinal)) threads = int.Parse(line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
             }
+            if (rss == 0) return null; // exiting: the kernel has already taken its memory
             int fds = Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length;
             var files = Directory.Exists(run) ? Directory.GetFiles(run, "*", SearchOption.AllDirectories) : [];
             double bytes = files.Sum(f => { try { return new FileInfo(f).Length; } catch (IOException) { return 0L; } });
