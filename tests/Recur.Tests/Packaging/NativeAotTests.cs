@@ -23,7 +23,7 @@ public sealed class NativeAotTests : IDisposable
     [NativeAotFact]
     public void PublishesOneExecutableThatTrainsAndSamplesWithoutDotnet()
     {
-        string root = RepoRoot(), src = Path.Combine(_dir, "src"), outDir = Path.Combine(_dir, "out");
+        string root = PackageTests.RepoRoot(), src = Path.Combine(_dir, "src"), outDir = Path.Combine(_dir, "out");
         Directory.CreateDirectory(src);
         File.Copy(Path.Combine(root, "Directory.Build.props"), Path.Combine(src, "Directory.Build.props"));
         foreach (var project in new[] { "Recur", "Recur.Cli" }) CopySources(Path.Combine(root, "src", project), Path.Combine(src, project));
@@ -60,13 +60,6 @@ public sealed class NativeAotTests : IDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
             File.Copy(file, dest);
         }
-    }
-
-    private static string RepoRoot()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "Recur.slnx"))) d = d.Parent;
-        return d?.FullName ?? throw new InvalidOperationException("Recur.slnx not found above the test folder.");
     }
 
     /// <summary>Runs <paramref name="exe"/>; without <paramref name="withDotnet"/> the child's PATH is an empty folder and its DOTNET_ROOT does not exist.</summary>
