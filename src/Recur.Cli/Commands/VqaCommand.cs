@@ -30,6 +30,8 @@ internal sealed class VqaCommand : ICommand
         the questions about both test splits (seen and held-out compositions): accuracy overall and per kind of
         question; eval writes RUN/eval.json.
           --blind                 the question-only baseline
+          --visual-answers        score the class-name answers from the attended image alone (W_v z), not from the
+                                  joint representation that also holds the question
           --attention-dim K       attention MLP width (default 128)
           --fusion F              joint representation width (default 256)
           --questions N           questions per scene (default 2)
@@ -56,6 +58,7 @@ internal sealed class VqaCommand : ICommand
         var settings = d with
         {
             Blind = args.Flag("blind"),
+            VisualAnswers = args.Flag("visual-answers"),
             AttentionDim = args.Int("attention-dim", d.AttentionDim, min: 1, max: 16384),
             Fusion = args.Int("fusion", d.Fusion, min: 1, max: 16384),
             QuestionsPerScene = args.Int("questions", d.QuestionsPerScene, min: 1, max: 1000),

@@ -14,6 +14,9 @@ public sealed record VqaSettings
     public int AttentionDim { get; init; } = 128;
     public int Fusion { get; init; } = 256;
     public bool Blind { get; init; }
+
+    /// <summary>Score the class-name answers from the attended image alone (<see cref="VqaConfig.VisualAnswers"/>).</summary>
+    public bool VisualAnswers { get; init; }
     public int GridPool { get; init; } = 3;
     /// <summary>conv or fc (<see cref="SceneEncoder.Features"/>).</summary>
     public string Features { get; init; } = "conv";
@@ -44,6 +47,7 @@ public static class VqaTrainer
             Vocab = VqaDataset.QuestionVocabulary().Count, Answers = SceneQuestions.Answers.Count, Embed = options.Embed, Hidden = options.Hidden,
             GridRows = rows, GridCols = cols, FeatureDim = sceneEncoder.FeatureDim, AttentionDim = settings.AttentionDim, Fusion = settings.Fusion,
             Blind = settings.Blind, MaxWords = SceneQuestions.MaxWords,
+            VisualAnswers = settings.VisualAnswers ? [.. Enumerable.Range(0, SceneQuestions.Answers.Count).Where(a => Data.Scenes.CaptionGrammar.Singular.Contains(SceneQuestions.Answers[a]))] : [],
         };
         return Build(options, config, sceneEncoder, settings.Scenes, settings.QuestionsPerScene, train, source, null, null);
     }

@@ -33,6 +33,13 @@ public sealed record VqaConfig
     /// <summary>The question-only baseline: no image at all.</summary>
     public bool Blind { get; init; }
 
+    /// <summary>
+    /// Answers scored from the attended image alone, <c>W_v z + b_v</c> (<c>visual</c>), instead of from the joint
+    /// representation: the class names, so that which class is named rests on what is there, not on which classes the
+    /// question's words have been seen with (the captioner's visual words, for answers). Empty: every answer from <c>f</c>.
+    /// </summary>
+    public int[] VisualAnswers { get; init; } = [];
+
     /// <summary>Question length in tokens (questions are left-padded to it).</summary>
     public int MaxWords { get; init; } = 8;
 
@@ -46,5 +53,8 @@ public sealed record VqaConfig
             ("grid rows", GridRows, 1, 1024), ("grid cols", GridCols, 1, 1024), ("feature dim", FeatureDim, 1, 1 << 14), ("attention dim", AttentionDim, 1, 1 << 14),
             ("fusion", Fusion, 1, 1 << 14), ("max words", MaxWords, 1, 1024) })
             if (v < min || v > max) throw new ArgumentException($"{name} must be in [{min}, {max}], got {v}.");
+        if (VisualAnswers is null || VisualAnswers.Any(a => a < 0 || a >= Answers) || VisualAnswers.Distinct().Count() != VisualAnswers.Length)
+            throw new ArgumentException($"visual answers must be distinct answer ids in [0, {Answers}).");
+        if (Blind && VisualAnswers.Length > 0) throw new ArgumentException("the question-only baseline has no image to read visual answers from.");
     }
 }

@@ -9,7 +9,8 @@ namespace Recur.Models.Vqa;
 /// attends over the image's feature grid (<see cref="AdditiveAttention"/> <c>att</c>): context <c>z (B, D)</c>. The joint
 /// representation <c>f = tanh(W_q q + b + W_z z)</c> (<c>fuse_q</c>, <c>fuse_z</c>) scores every answer (<c>head</c>,
 /// <c>F</c> to <c>A</c>), and the loss is the cross-entropy over each question's four choices only. The question-only
-/// baseline (<see cref="VqaConfig.Blind"/>) has no attention and no <c>fuse_z</c>: <c>f = tanh(W_q q + b)</c>.
+/// baseline (<see cref="VqaConfig.Blind"/>) has no attention and no <c>fuse_z</c>: <c>f = tanh(W_q q + b)</c>. With
+/// <see cref="VqaConfig.VisualAnswers"/> those answers' scores are <c>W_v z + b_v</c> (<c>visual</c>) instead of the head's.
 /// </summary>
 public sealed class VqaModel
 {
@@ -17,9 +18,10 @@ public sealed class VqaModel
     private readonly Recurrent _rnn;
     private readonly AdditiveAttention? _att;
     private readonly Linear _fuseQ, _head;
-    private readonly Linear? _fuseZ;
+    private readonly Linear? _fuseZ, _visual;
     private int[] _ids = [];
     private float[] _q = [], _z = [], _f = [], _logits = [], _choice = [], _dlogits = [], _df = [], _dq = [], _dz = [];
+    private float[] _vis = [], _dvis = [], _dzVis = []; // visual answers' scores and gradients (B, Kv); their dz (B, D)
     private int _b;
 
     public VqaModel(VqaConfig config)
@@ -34,6 +36,7 @@ public sealed class VqaModel
         _fuseQ = new Linear(Store, "fuse_q", config.Hidden, config.Fusion);
         if (!config.Blind) _fuseZ = new Linear(Store, "fuse_z", config.FeatureDim, config.Fusion, bias: false);
         _head = new Linear(Store, "head", config.Fusion, config.Answers);
+        if (config.VisualAnswers.Length > 0) _visual = new Linear(Store, "visual", config.FeatureDim, config.VisualAnswers.Length);
     }
 
     public VqaConfig Config { get; }
@@ -43,7 +46,7 @@ public sealed class VqaModel
     public int Threads
     {
         get => _head.Threads;
-        set { _rnn.Threads = value; _fuseQ.Threads = value; _head.Threads = value; if (_att is not null) { _att.Threads = value; _fuseZ!.Threads = value; } }
+        set { _rnn.Threads = value; _fuseQ.Threads = value; _head.Threads = value; if (_att is not null) { _att.Threads = value; _fuseZ!.Threads = value; } if (_visual is not null) _visual.Threads = value; }
     }
 
     /// <summary>PyTorch's default initialisation.</summary>
@@ -56,6 +59,7 @@ public sealed class VqaModel
         _fuseQ.Reset(rng);
         _fuseZ?.Reset(rng);
         _head.Reset(rng);
+        _visual?.Reset(rng);
     }
 
     /// <summary>The attention weights <c>(B, L)</c> of the last forward (empty for the blind baseline).</summary>
@@ -92,6 +96,13 @@ public sealed class VqaModel
         TensorPrimitives.Tanh(_f, _f);
         _logits = Buffers.Ensure(_logits, B * A);
         _head.Forward(_f, B, _logits);
+        if (_visual is not null)
+        {
+            int K = Config.VisualAnswers.Length;
+            _vis = Buffers.Ensure(_vis, B * K);
+            _visual.Forward(_z, B, _vis);
+            for (int b = 0; b < B; b++) for (int k = 0; k < K; k++) _logits[b * A + Config.VisualAnswers[k]] = _vis[b * K + k];
+        }
         _choice = Buffers.Ensure(_choice, B * 4);
         for (int b = 0; b < B; b++)
             for (int c = 0; c < 4; c++)
@@ -140,6 +151,19 @@ public sealed class VqaModel
         _dlogits = Buffers.Ensure(_dlogits, B * A);
         Array.Clear(_dlogits);
         for (int b = 0; b < B; b++) for (int c = 0; c < 4; c++) _dlogits[b * A + choices[b * 4 + c]] += dscores[b * 4 + c];
+        int K = Config.VisualAnswers.Length;
+        if (_visual is not null)
+        {
+            // the visual answers' gradients go to W_v and z, not to the head
+            _dvis = Buffers.Ensure(_dvis, B * K);
+            for (int b = 0; b < B; b++)
+                for (int k = 0; k < K; k++)
+                {
+                    int a = b * A + Config.VisualAnswers[k];
+                    _dvis[b * K + k] = _dlogits[a];
+                    _dlogits[a] = 0f;
+                }
+        }
         _df = Buffers.Ensure(_df, B * F);
         _head.Backward(_f, _dlogits, B, _df);
         for (int i = 0; i < B * F; i++) _df[i] *= 1f - _f[i] * _f[i];
@@ -149,6 +173,12 @@ public sealed class VqaModel
         {
             _dz = Buffers.Ensure(_dz, B * D);
             _fuseZ!.Backward(_z, _df, B, _dz);
+            if (_visual is not null)
+            {
+                _dzVis = Buffers.Ensure(_dzVis, B * D);
+                _visual.Backward(_z, _dvis, B, _dzVis);
+                TensorPrimitives.Add(_dz.AsSpan(0, B * D), _dzVis.AsSpan(0, B * D), _dz.AsSpan(0, B * D));
+            }
             _att.Backward(0, _q, _dz, [], _dq);
             _att.End();
         }

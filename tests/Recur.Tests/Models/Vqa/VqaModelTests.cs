@@ -44,12 +44,17 @@ public sealed class VqaModelTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void GradientsMatchCentralDifferences(bool blind)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)] // answers 0, 2, 5, 6 read from the image: choices mix both kinds
+    public void GradientsMatchCentralDifferences(bool blind, bool visual)
     {
         var rng = new Rng(4);
-        var m = new VqaModel(new VqaConfig { Vocab = 9, Answers = 8, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 3, FeatureDim = 3, AttentionDim = 4, Fusion = 6, MaxWords = 4, Blind = blind });
+        var m = new VqaModel(new VqaConfig
+        {
+            Vocab = 9, Answers = 8, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 3, FeatureDim = 3, AttentionDim = 4, Fusion = 6, MaxWords = 4, Blind = blind,
+            VisualAnswers = visual ? [0, 2, 5, 6] : [],
+        });
         m.Reset(rng);
         var f = Tensor.Randn(rng, 1f, 3, 6, 3);
         int[] q = [0, 2, 5, 1, 3, 3, 4, 8, 0, 0, 7, 6];
@@ -59,5 +64,22 @@ public sealed class VqaModelTests
         var grads = (float[])m.Store.Grads.Clone();
         foreach (var p in m.Store.Parameters)
             GradCheck.Check(p.Name, () => m.Loss(f, q, c, a).Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12);
+    }
+
+    [Fact]
+    public void VisualAnswersAreScoredFromTheImageAlone()
+    {
+        var rng = new Rng(6);
+        var m = new VqaModel(new VqaConfig { Vocab = 9, Answers = 8, Embed = 4, Hidden = 5, GridRows = 1, GridCols = 1, FeatureDim = 3, AttentionDim = 4, Fusion = 6, MaxWords = 4, VisualAnswers = [1, 4] });
+        m.Reset(rng);
+        var f = Tensor.Randn(rng, 1f, 1, 1, 3); // one location: z is its features whatever the question
+        int[] choices = [1, 4, 0, 2];
+        var a = m.Forward(f, [0, 2, 5, 1], choices).ToArray();
+        var b = m.Forward(f, [3, 8, 7, 6], choices).ToArray();
+        Assert.Equal(a[0], b[0]); // visual answers: the question does not move them
+        Assert.Equal(a[1], b[1]);
+        Assert.NotEqual(a[2], b[2]); // the others are the head's, which reads the question
+        Assert.Throws<ArgumentException>(() => new VqaConfig { Vocab = 9, Answers = 8, VisualAnswers = [8] }.Validate());
+        Assert.Throws<ArgumentException>(() => new VqaConfig { Vocab = 9, Answers = 8, Blind = true, VisualAnswers = [1] }.Validate());
     }
 }
