@@ -38,8 +38,8 @@ public sealed class Seq2SeqModel
     // Caches (time-major): h, c (T+1, B, H) with slot 0 the initial state; gates (T, B, 4H); tanh(c) (T, B, H); z (T, B, D);
     // x = [E y ; z] (T, B, E+D); hz = [h ; z] (T, B, H+D); the annotations (B, Ts, D); the encoder's final states (B, 2He).
     private float[] _h = [], _c = [], _gates = [], _tanhC = [], _z = [], _x = [], _hz = [], _ann = [], _final = [], _logits = [], _pre = [];
-    // Dropped copies in training: the source embeddings (Ts, B, E) and the head's input (T, B, H+D).
-    private float[] _srcDropped = [], _hzDropped = [];
+    // The head's input (T, B, H+D) with dropout applied, in training.
+    private float[] _hzDropped = [];
 
     public Seq2SeqModel(Seq2SeqConfig config)
     {
@@ -99,12 +99,7 @@ public sealed class Seq2SeqModel
         _srcLens = batch.SourceLengths;
         _srcIds = batch.Source;
         var x = _src.Forward(batch.Source, Ts, B);
-        if (training && Config.Dropout > 0f)
-        {
-            _srcDropped = Buffers.Ensure(_srcDropped, x.Data.Length);
-            _dropSrc.Forward(x.Data, _srcDropped, training: true, _rng);
-            _srcDropped.AsSpan(0, x.Data.Length).CopyTo(x.Data);
-        }
+        if (training && Config.Dropout > 0f) _dropSrc.Forward(x.Data, x.Data, training: true, _rng); // in place: the embedding's backward needs only the ids
         var o = _enc.Forward(x, training: training, rng: _rng, lengths: batch.SourceLengths);
         _ann = Buffers.Ensure(_ann, B * Ts * W);
         for (int t = 0; t < Ts; t++)
