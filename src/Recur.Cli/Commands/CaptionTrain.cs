@@ -33,6 +33,8 @@ internal static class CaptionTrain
             --attention-dim K       attention MLP width (default 128)
             --doubly-stochastic L   weight of the doubly stochastic attention regulariser (default 0.001)
             --label-smoothing E     label smoothing of the training loss, as PyTorch's (default 0)
+            --feature-dropout P     dropout on the image features in training (not the coordinates), as the encoder's
+                                    classifier had on its fc features (default 0)
             --initial-state S       attention: image (a map of the mean annotation, as Show, Attend and Tell) or zero
                                     (the decoder sees the image only through its attention) (default image)
             --visual-words          attention: the class words' scores read the attended image only; the state adds
@@ -59,6 +61,7 @@ internal static class CaptionTrain
             DoublyStochastic = (float)args.Double("doubly-stochastic", d.DoublyStochastic, min: 0, max: 1e6),
             GridPool = args.Int("grid-pool", d.GridPool, min: 1, max: 16),
             LabelSmoothing = (float)args.Double("label-smoothing", d.LabelSmoothing, min: 0, max: 0.999),
+            FeatureDropout = (float)args.Double("feature-dropout", d.FeatureDropout, min: 0, max: 0.99),
             InitialState = args.Choice("initial-state", d.InitialState, "image", "zero"),
             Coordinates = args.Flag("coordinates"),
             Features = args.Choice("features", d.Features, "conv", "fc"),

@@ -18,9 +18,15 @@ namespace Recur.Tasks;
 public sealed class CaptionTask : EpochTask
 {
     private readonly int[] _captions;
-    private readonly Tensor _x;
+    private readonly Tensor _x;     // (B, L, D) the batch's features
+    private readonly int _coordinates;
 
-    public CaptionTask(TrainOptions options, ICaptioner model, CaptionDataset train, CaptionDataset validation, Action<string, CheckpointProgress> writeModel, DataInfo data)
+    /// <summary>
+    /// A task over <paramref name="train"/>; the last <paramref name="coordinates"/> features of each location are its
+    /// position (<see cref="SceneEncoder.Coordinates"/>), which <see cref="CaptionerConfig.FeatureDropout"/> leaves alone.
+    /// </summary>
+    public CaptionTask(TrainOptions options, ICaptioner model, CaptionDataset train, CaptionDataset validation, Action<string, CheckpointProgress> writeModel, DataInfo data,
+        int coordinates = 0)
         : base(options, train?.Count ?? 0, writeModel, data)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -31,6 +37,8 @@ public sealed class CaptionTask : EpochTask
         Model = model; Train = train; Validation = validation;
         _captions = new int[options.BatchSize * train.Width];
         _x = new Tensor(options.BatchSize, train.Locations, train.FeatureDim);
+        if (coordinates < 0 || coordinates > train.FeatureDim) throw new ArgumentOutOfRangeException(nameof(coordinates), coordinates, $"a location has {train.FeatureDim} features.");
+        _coordinates = coordinates;
     }
 
     /// <summary>The checkpoint task name.</summary>
@@ -50,7 +58,29 @@ public sealed class CaptionTask : EpochTask
     public override double TrainStep(Rng rng)
     {
         Train.Fill(Batches.Next(), _x, _captions);
+        DropFeatures(_x.Span, Train.FeatureDim, _coordinates, Model.Config.FeatureDropout, rng);
         return Model.TrainStep(_x, _captions, rng).Total;
+    }
+
+    /// <summary>
+    /// Inverted dropout with probability <paramref name="p"/> on <paramref name="features"/> <c>(rows, D)</c>, every
+    /// row's first <c>D - coordinates</c> features (the last <paramref name="coordinates"/> are left as they are): each is
+    /// zeroed or scaled by <c>1/(1-p)</c>, the mask drawn from <paramref name="rng"/> row by row.
+    /// </summary>
+    public static void DropFeatures(Span<float> features, int featureDim, int coordinates, float p, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        if (featureDim < 1 || coordinates < 0 || coordinates > featureDim || features.Length % featureDim != 0)
+            throw new ArgumentException($"{features.Length} features are not rows of {featureDim} with {coordinates} coordinates.");
+        if (!(p >= 0f && p < 1f)) throw new ArgumentOutOfRangeException(nameof(p), p, "dropout must be in [0, 1).");
+        if (p == 0f) return;
+        var keep = new float[featureDim - coordinates]; // one row's mask
+        for (int r = 0; r < features.Length / featureDim; r++)
+        {
+            Dropout.MakeMask(rng, p, keep);
+            var f = features.Slice(r * featureDim, keep.Length);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(f, keep, f);
+        }
     }
 
     /// <inheritdoc/>

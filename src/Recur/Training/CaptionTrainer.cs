@@ -25,6 +25,9 @@ public sealed record CaptionSettings
     /// <summary>Label smoothing of the training loss (<see cref="CaptionerConfig.LabelSmoothing"/>).</summary>
     public float LabelSmoothing { get; init; }
 
+    /// <summary>Dropout on the image features in training (<see cref="CaptionerConfig.FeatureDropout"/>).</summary>
+    public float FeatureDropout { get; init; }
+
     /// <summary>The attention captioner's initial state (<see cref="CaptionerConfig.InitialState"/>).</summary>
     public string InitialState { get; init; } = "image";
 
@@ -58,7 +61,7 @@ public static class CaptionTrainer
         {
             Kind = o.Model, Vocab = vocab, Embed = o.Embed, Hidden = o.Hidden, GridRows = gridRows, GridCols = gridCols,
             FeatureDim = featureDim, AttentionDim = s.AttentionDim, DoublyStochastic = s.DoublyStochastic, MaxWords = s.MaxWords,
-            LabelSmoothing = s.LabelSmoothing, InitialState = s.InitialState,
+            LabelSmoothing = s.LabelSmoothing, InitialState = s.InitialState, FeatureDropout = s.FeatureDropout,
         };
     }
 
@@ -115,7 +118,8 @@ public static class CaptionTrainer
             SceneRuns.CheckSameData(saved.Data, data);
             saved.Model.Store.Values.AsSpan(0, model.Store.Count).CopyTo(model.Store.Values);
         }
-        var task = new CaptionTask(options, model, tr, val, (dir, progress) => CaptionCheckpoint.WriteModelFiles(dir, model, vocab, encoder, scenes, options, progress, data), data);
+        var task = new CaptionTask(options, model, tr, val, (dir, progress) => CaptionCheckpoint.WriteModelFiles(dir, model, vocab, encoder, scenes, options, progress, data), data,
+            coordinates: encoder.Coordinates ? 2 : 0);
         return TaskRuns.Start(task, options, rng, state, saved?.Model.Store.Values, saved?.StatePath);
     }
 }

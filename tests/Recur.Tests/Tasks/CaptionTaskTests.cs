@@ -41,7 +41,7 @@ public sealed class CaptionTaskTests : IDisposable
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
         var o = Options(kind) with { MaxIters = 11 }; // 6 batches per epoch: the run crosses an epoch
         // located: the fc features of each cell with coordinates, label smoothing, the zero initial state and visual words, all kept by the checkpoint
-        var settings = located ? Settings with { Features = "fc", Coordinates = true, LabelSmoothing = 0.1f, InitialState = "zero", VisualWords = true } : Settings;
+        var settings = located ? Settings with { Features = "fc", Coordinates = true, LabelSmoothing = 0.1f, InitialState = "zero", VisualWords = true, FeatureDropout = 0.3f } : Settings;
         var straight = CaptionTrainer.Create(o, settings, Encoder(), train, "sample");
         straight.Run();
 
@@ -58,6 +58,7 @@ public sealed class CaptionTaskTests : IDisposable
         Assert.Equal(located ? 9 : 49, ck.Model.Config.GridRows * ck.Model.Config.GridCols);
         Assert.Equal(settings.LabelSmoothing, ck.Model.Config.LabelSmoothing);
         Assert.Equal(settings.InitialState, ck.Model.Config.InitialState);
+        Assert.Equal(settings.FeatureDropout, ck.Model.Config.FeatureDropout);
         Assert.Equal(located ? 10 : 0, ck.Model.Config.SingularWords.Length);
         var second = CaptionTrainer.Resume(ck, train, o);
         second.Run();
@@ -69,6 +70,49 @@ public sealed class CaptionTaskTests : IDisposable
         var a = CaptionDecoder.Greedy(task.Model, task.Validation.Features, task.Validation.Vocabulary).Select(c => c.Text);
         var b = CaptionDecoder.Greedy(ck.Model, task.Validation.Features, ck.Vocabulary).Select(c => c.Text);
         Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void FeatureDropoutZeroesOrScalesTheFeaturesAndLeavesTheCoordinates()
+    {
+        const int rows = 2000, D = 10, coords = 2;
+        const float p = 0.25f;
+        var x = new float[rows * D];
+        for (int i = 0; i < x.Length; i++) x[i] = 1f + i % D;
+        var y = (float[])x.Clone();
+        CaptionTask.DropFeatures(y, D, coords, p, new Rng(9));
+        int dropped = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (i % D >= D - coords) { Assert.Equal(x[i], y[i]); continue; }
+            if (y[i] == 0f) dropped++;
+            else Assert.Equal(x[i] / (1f - p), y[i], 5);
+        }
+        double share = dropped / (double)(rows * (D - coords));
+        Assert.InRange(share, 0.23, 0.27);
+        var again = (float[])x.Clone();
+        CaptionTask.DropFeatures(again, D, coords, p, new Rng(9));
+        Assert.Equal(y, again);
+        var none = (float[])x.Clone();
+        CaptionTask.DropFeatures(none, D, coords, 0f, new Rng(9));
+        Assert.Equal(x, none);
+        Assert.Throws<ArgumentException>(() => CaptionTask.DropFeatures(new float[7], D, coords, p, new Rng(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CaptionTask.DropFeatures(x, D, coords, 1f, new Rng(1)));
+    }
+
+    [Fact]
+    public void FeatureDropoutChangesTrainingButNotEvaluation()
+    {
+        var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        var o = Options("attention") with { MaxIters = 3 };
+        var plain = CaptionTrainer.Create(o, Settings, Encoder(), train, "sample");
+        var dropped = CaptionTrainer.Create(o, Settings with { FeatureDropout = 0.5f }, Encoder(), train, "sample");
+        // Same initial weights: the validation loss before training does not depend on dropout.
+        Assert.Equal(plain.Task.Evaluate().Loss, dropped.Task.Evaluate().Loss);
+        plain.Run();
+        dropped.Run();
+        Assert.NotEqual(plain.TrainLosses[0], dropped.TrainLosses[0]);
+        Assert.NotEqual(plain.Task.Store.Values, dropped.Task.Store.Values);
     }
 
     [Fact]

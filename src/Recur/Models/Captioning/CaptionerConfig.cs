@@ -50,6 +50,14 @@ public sealed record CaptionerConfig
     public float LabelSmoothing { get; init; }
 
     /// <summary>
+    /// Dropout on the image features in training (not on the location coordinates): each feature of each location is
+    /// zeroed with this probability and the rest scaled by <c>1/(1-p)</c>, as the encoder's own classifier was trained
+    /// on its fully connected features; the frozen encoder gives the training scenes' features the same every epoch,
+    /// and this keeps the captioner from fitting them exactly. 0 = off; evaluation never drops.
+    /// </summary>
+    public float FeatureDropout { get; init; }
+
+    /// <summary>
     /// The attention captioner's initial state: <c>image</c>, a linear map of the mean annotation (Show, Attend and Tell),
     /// or <c>zero</c>, so that the decoder learns of the image only through what it attends to.
     /// </summary>
@@ -79,6 +87,7 @@ public sealed record CaptionerConfig
             if (v < 1 || v > max) throw new ArgumentException($"{name} must be in [1, {max}], got {v}.");
         if (!(DoublyStochastic >= 0f && float.IsFinite(DoublyStochastic))) throw new ArgumentException($"the doubly stochastic weight must be finite and non-negative, got {DoublyStochastic}.");
         if (!(LabelSmoothing >= 0f && LabelSmoothing < 1f)) throw new ArgumentException($"label smoothing must be in [0, 1), got {LabelSmoothing}.");
+        if (!(FeatureDropout >= 0f && FeatureDropout < 1f)) throw new ArgumentException($"feature dropout must be in [0, 1), got {FeatureDropout}.");
         if (SingularWords.Length > 0 && Kind != "attention") throw new ArgumentException("visual words need the attention captioner.");
         if (SingularWords.Concat(PluralWords).Any(v => v < 0 || v >= Vocab) || SingularWords.Concat(PluralWords).Distinct().Count() != SingularWords.Length + PluralWords.Length)
             throw new ArgumentException($"visual word ids must be distinct and in [0, {Vocab}).");
