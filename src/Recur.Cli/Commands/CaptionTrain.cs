@@ -35,6 +35,8 @@ internal static class CaptionTrain
             --label-smoothing E     label smoothing of the training loss, as PyTorch's (default 0)
             --feature-dropout P     dropout on the image features in training (not the coordinates), as the encoder's
                                     classifier had on its fc features (default 0)
+            --context-dropout P     attention: dropout on the attended context z in training; the attention itself
+                                    scores the clean features (default 0)
             --initial-state S       attention: image (a map of the mean annotation, as Show, Attend and Tell) or zero
                                     (the decoder sees the image only through its attention) (default image)
             --visual-words          attention: the class words' scores read the attended image only; the state adds
@@ -61,6 +63,7 @@ internal static class CaptionTrain
             DoublyStochastic = (float)args.Double("doubly-stochastic", d.DoublyStochastic, min: 0, max: 1e6),
             GridPool = args.Int("grid-pool", d.GridPool, min: 1, max: 16),
             LabelSmoothing = (float)args.Double("label-smoothing", d.LabelSmoothing, min: 0, max: 0.999),
+            ContextDropout = (float)args.Double("context-dropout", d.ContextDropout, min: 0, max: 0.99),
             FeatureDropout = (float)args.Double("feature-dropout", d.FeatureDropout, min: 0, max: 0.99),
             InitialState = args.Choice("initial-state", d.InitialState, "image", "zero"),
             Coordinates = args.Flag("coordinates"),

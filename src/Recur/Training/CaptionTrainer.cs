@@ -28,6 +28,9 @@ public sealed record CaptionSettings
     /// <summary>Dropout on the image features in training (<see cref="CaptionerConfig.FeatureDropout"/>).</summary>
     public float FeatureDropout { get; init; }
 
+    /// <summary>Dropout on the attended context in training (<see cref="CaptionerConfig.ContextDropout"/>).</summary>
+    public float ContextDropout { get; init; }
+
     /// <summary>The attention captioner's initial state (<see cref="CaptionerConfig.InitialState"/>).</summary>
     public string InitialState { get; init; } = "image";
 
@@ -61,7 +64,7 @@ public static class CaptionTrainer
         {
             Kind = o.Model, Vocab = vocab, Embed = o.Embed, Hidden = o.Hidden, GridRows = gridRows, GridCols = gridCols,
             FeatureDim = featureDim, AttentionDim = s.AttentionDim, DoublyStochastic = s.DoublyStochastic, MaxWords = s.MaxWords,
-            LabelSmoothing = s.LabelSmoothing, InitialState = s.InitialState, FeatureDropout = s.FeatureDropout,
+            LabelSmoothing = s.LabelSmoothing, InitialState = s.InitialState, FeatureDropout = s.FeatureDropout, ContextDropout = s.ContextDropout,
         };
     }
 

@@ -10,7 +10,8 @@ namespace Recur.Models.Captioning;
 /// mean annotation, <c>h_0 = W_h ā + b_h</c>, <c>c_0 = W_c ā + b_c</c> (<c>init_h</c>, <c>init_c</c>), and at each word
 /// <list type="number">
 /// <item>attends from <c>h_{t-1}</c> (<see cref="AdditiveAttention"/> <c>att</c>): weights <c>α_t (L)</c>, context <c>ẑ_t</c>;</item>
-/// <item>gates the context with the scalar <c>β_t = σ(w_β · h_{t-1} + b_β)</c> (<c>gate</c>): <c>z_t = β_t ẑ_t</c>;</item>
+/// <item>gates the context with the scalar <c>β_t = σ(w_β · h_{t-1} + b_β)</c> (<c>gate</c>): <c>z_t = β_t ẑ_t</c> (in training
+/// with <see cref="CaptionerConfig.ContextDropout"/>, times a dropout mask);</item>
 /// <item>steps the LSTM (<c>lstm</c>, an <c>nn.LSTMCell</c>: <c>weight_ih (4H, E+D)</c>, <c>weight_hh</c>, <c>bias_ih</c>,
 /// <c>bias_hh</c>; gates i, f, g, o) on <c>[E y_{t-1} ; z_t]</c>;</item>
 /// <item>predicts the next word from <c>[h_t ; z_t]</c> (<c>head</c>, <c>nn.Linear(H + D, V)</c>).</item>
@@ -27,6 +28,8 @@ public sealed class AttentionCaptioner : ICaptioner
     private readonly Parameter _wih, _whh, _bih, _bhh;
     private int[] _inputs = [], _targets = [];
     private int _t, _bsz;
+    private bool _dropping;                // this forward drops the context (training with ContextDropout > 0)
+    private float[] _zmask = [];           // (T, B, D) the context dropout mask: 0 or 1/(1-p)
     // Per-step caches, time-major: h and c (T+1, B, H) with step 0 the initial state; gates after their nonlinearity
     // (T, B, 4H); tanh(c_t) (T, B, H); ẑ, z (T, B, D); β (T, B); the LSTM input x (T, B, E+D); the head input [h; z] (T, B, H+D).
     private float[] _h = [], _c = [], _gates = [], _tanhC = [], _zhat = [], _z = [], _beta = [], _x = [], _hz = [];
@@ -146,6 +149,7 @@ public sealed class AttentionCaptioner : ICaptioner
         {
             beta[b] = FastMath.Sigmoid(beta[b]);
             TensorPrimitives.Multiply(zhat.Slice(b * D, D), beta[b], z.Slice(b * D, D));
+            if (_dropping) TensorPrimitives.Multiply(z.Slice(b * D, D), _zmask.AsSpan((t * B + b) * D, D), z.Slice(b * D, D));
             _embed.Forward(ids.Slice(b, 1), x.Slice(b * X, E));
             z.Slice(b * D, D).CopyTo(x.Slice(b * X + E, D));
         }
@@ -170,7 +174,8 @@ public sealed class AttentionCaptioner : ICaptioner
         }
     }
 
-    private (int T, int B, int Words) Forward(Tensor features, int[] captions)
+    /// <summary>Teacher-forced forward over every step; with <paramref name="dropout"/>, the context dropout of training.</summary>
+    private (int T, int B, int Words) Forward(Tensor features, int[] captions, Rng? dropout = null)
     {
         CheckFeatures(features);
         int B = features.Shape[0], W = Config.MaxWords + 2;
@@ -178,6 +183,12 @@ public sealed class AttentionCaptioner : ICaptioner
         if (_inputs.Length != T * B) { _inputs = new int[T * B]; _targets = new int[T * B]; }
         int words = CaptionSteps.Split(captions, B, W, T, _inputs, _targets);
         Begin(features, T, B);
+        _dropping = dropout is not null && Config.ContextDropout > 0f;
+        if (_dropping)
+        {
+            _zmask = Buffers.Ensure(_zmask, T * B * Config.FeatureDim);
+            Dropout.MakeMask(dropout!, Config.ContextDropout, _zmask.AsSpan(0, T * B * Config.FeatureDim));
+        }
         for (int t = 0; t < T; t++) StepForward(t, _inputs.AsSpan(t * B, B));
         _visual?.Hold(_head);
         _head.Forward(_hz.AsSpan(0, T * B * (Config.Hidden + Config.FeatureDim)), T * B, _logits.AsSpan(0, T * B * Config.Vocab));
@@ -215,8 +226,9 @@ public sealed class AttentionCaptioner : ICaptioner
     /// <inheritdoc/>
     public CaptionLoss TrainStep(Tensor features, int[] captions, Rng rng)
     {
+        ArgumentNullException.ThrowIfNull(rng);
         Store.ZeroGrad();
-        var (T, B, words) = Forward(features, captions);
+        var (T, B, words) = Forward(features, captions, rng);
         int H = Config.Hidden, D = Config.FeatureDim, E = Config.Embed, L = Config.Locations, G = 4 * H, X = E + D, V = Config.Vocab;
         var logits = _logits.AsSpan(0, T * B * V);
         double ce = SoftmaxCrossEntropy.LossAndGradient<float>(logits, T * B, V, _targets, logits, labelSmoothing: Config.LabelSmoothing);
@@ -258,6 +270,7 @@ public sealed class AttentionCaptioner : ICaptioner
             {
                 var dz = _dz.AsSpan(b * D, D);
                 TensorPrimitives.Add(dz, _dx.AsSpan(b * X + E, D), dz);
+                if (_dropping) TensorPrimitives.Multiply(dz, _zmask.AsSpan((t * B + b) * D, D), dz); // through the mask
                 // z = β ẑ: dβ = dz · ẑ, dẑ = β dz (kept in dz)
                 float dbeta = TensorPrimitives.Dot(dz, zhat.Slice(b * D, D));
                 dbetaPre[b] = dbeta * beta[b] * (1f - beta[b]);
@@ -318,6 +331,7 @@ public sealed class AttentionCaptioner : ICaptioner
             _m = m;
             Batch = features.Shape[0];
             m.Begin(features, 1, Batch);
+            m._dropping = false;
             _logits = new float[Batch * m.Config.Vocab];
         }
 

@@ -58,6 +58,14 @@ public sealed record CaptionerConfig
     public float FeatureDropout { get; init; }
 
     /// <summary>
+    /// Dropout on the attended context <c>z_t</c> in training (attention only): the LSTM's input and the head read the
+    /// context with each feature zeroed with this probability and the rest scaled by <c>1/(1-p)</c>, while the attention
+    /// itself scores the clean features (unlike <see cref="FeatureDropout"/>, which also blurs what the attention looks
+    /// at). 0 = off; evaluation never drops.
+    /// </summary>
+    public float ContextDropout { get; init; }
+
+    /// <summary>
     /// The attention captioner's initial state: <c>image</c>, a linear map of the mean annotation (Show, Attend and Tell),
     /// or <c>zero</c>, so that the decoder learns of the image only through what it attends to.
     /// </summary>
@@ -88,6 +96,8 @@ public sealed record CaptionerConfig
         if (!(DoublyStochastic >= 0f && float.IsFinite(DoublyStochastic))) throw new ArgumentException($"the doubly stochastic weight must be finite and non-negative, got {DoublyStochastic}.");
         if (!(LabelSmoothing >= 0f && LabelSmoothing < 1f)) throw new ArgumentException($"label smoothing must be in [0, 1), got {LabelSmoothing}.");
         if (!(FeatureDropout >= 0f && FeatureDropout < 1f)) throw new ArgumentException($"feature dropout must be in [0, 1), got {FeatureDropout}.");
+        if (!(ContextDropout >= 0f && ContextDropout < 1f)) throw new ArgumentException($"context dropout must be in [0, 1), got {ContextDropout}.");
+        if (ContextDropout > 0f && Kind != "attention") throw new ArgumentException("context dropout needs the attention captioner.");
         if (SingularWords.Length > 0 && Kind != "attention") throw new ArgumentException("visual words need the attention captioner.");
         if (SingularWords.Concat(PluralWords).Any(v => v < 0 || v >= Vocab) || SingularWords.Concat(PluralWords).Distinct().Count() != SingularWords.Length + PluralWords.Length)
             throw new ArgumentException($"visual word ids must be distinct and in [0, {Vocab}).");

@@ -74,6 +74,31 @@ public sealed class CaptionerTests
                 Assert.All(grads.AsSpan(p.Offset, p.Length).ToArray(), g => Assert.Equal(0f, g));
     }
 
+    /// <summary>
+    /// Context dropout: with the mask fixed (the same seed each time) the gradient is that of the loss the training step
+    /// reports; another seed draws another mask; validation never drops; other captioners refuse it.
+    /// </summary>
+    [Fact]
+    public void ContextDropoutGradientsMatchCentralDifferencesWithTheMaskFixed()
+    {
+        var rng = new Rng(13);
+        var config = Small("attention") with { ContextDropout = 0.4f, InitialState = "zero", SingularWords = VisualIds(CaptionGrammar.Singular), PluralWords = VisualIds(CaptionGrammar.Plural) };
+        var m = Captioners.Create(config);
+        m.Reset(rng);
+        var caps = Captions(CaptionVocabulary.Grammar(), 14, "a bag above a coat", "three boots", "a dress");
+        var f = Tensor.Randn(rng, 1f, 3, 6, 5);
+        double dropped = m.TrainStep(f, caps, new Rng(5)).Total;
+        var grads = (float[])m.Store.Grads.Clone();
+        double plain = m.Loss(f, caps).Total;
+        Assert.NotEqual(plain, dropped);
+        Assert.NotEqual(dropped, m.TrainStep(f, caps, new Rng(6)).Total);
+        Assert.Equal(plain, m.Loss(f, caps).Total);
+        double Loss() => m.TrainStep(f, caps, new Rng(5)).Total;
+        foreach (var p in m.Store.Parameters)
+            GradCheck.Check($"context dropout {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 1e-2f);
+        Assert.Throws<ArgumentException>(() => Captioners.Create(Small("lstm") with { ContextDropout = 0.4f }));
+    }
+
     private static int[] VisualIds(IReadOnlyList<string> words) => [.. words.Select(CaptionVocabulary.Grammar().Id)];
 
     /// <summary>With visual words the state's columns of the class words' head rows start at zero and stay there through training.</summary>
