@@ -7,6 +7,7 @@ using Recur.Data.Scenes;
 using Recur.Imaging;
 using Recur.IO;
 using Recur.Models.Captioning;
+using Recur.Tasks;
 
 namespace Recur.Cli.Commands;
 
@@ -95,7 +96,7 @@ internal static class CaptionEval
             {
                 var set = new CaptionDataset(ck.Encoder.Encode(split), split.Scenes, ck.Vocabulary, ck.Model.Config.MaxWords);
                 sets[split.Name] = (set, split.Images);
-                reference[split.Name] = EncoderReference.AllObjectsRecognised(ck.Encoder.Network, split);
+                reference[split.Name] = EncoderReference.AllObjectsRecognised(split, ClassifyTask.Score(ck.Encoder.Network, split.Images).Predicted);
                 foreach (int k in beam > 1 ? new[] { 1, beam } : [1])
                 {
                     var (score, captions) = CaptionEvaluation.Run(ck.Model, set, split.Name, k, alpha);

@@ -122,7 +122,7 @@ public static class CaptionTrainer
             saved.Model.Store.Values.AsSpan(0, model.Store.Count).CopyTo(model.Store.Values);
         }
         var task = new CaptionTask(options, model, tr, val, (dir, progress) => CaptionCheckpoint.WriteModelFiles(dir, model, vocab, encoder, scenes, options, progress, data), data,
-            coordinates: encoder.Coordinates ? 2 : 0);
+            coordinates: encoder.CoordinateCount);
         return TaskRuns.Start(task, options, rng, state, saved?.Model.Store.Values, saved?.StatePath);
     }
 }

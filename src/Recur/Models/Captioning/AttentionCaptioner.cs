@@ -105,6 +105,7 @@ public sealed class AttentionCaptioner : ICaptioner
     {
         int H = Config.Hidden, D = Config.FeatureDim, E = Config.Embed, L = Config.Locations, V = Config.Vocab;
         _t = T; _bsz = B;
+        _dropping = false; // Forward turns it on for a training step
         _h = Buffers.Ensure(_h, (T + 1) * B * H); _c = Buffers.Ensure(_c, (T + 1) * B * H);
         _gates = Buffers.Ensure(_gates, T * B * 4 * H); _tanhC = Buffers.Ensure(_tanhC, T * B * H);
         _zhat = Buffers.Ensure(_zhat, T * B * D); _z = Buffers.Ensure(_z, T * B * D); _beta = Buffers.Ensure(_beta, T * B);
@@ -331,7 +332,6 @@ public sealed class AttentionCaptioner : ICaptioner
             _m = m;
             Batch = features.Shape[0];
             m.Begin(features, 1, Batch);
-            m._dropping = false;
             _logits = new float[Batch * m.Config.Vocab];
         }
 

@@ -51,7 +51,10 @@ public sealed class SceneEncoder
     public bool Coordinates { get; }
 
     /// <summary>Features per location <c>D</c>: the last stage's channels, and two coordinates with <see cref="Coordinates"/>.</summary>
-    public int FeatureDim => Channels + (Coordinates ? 2 : 0);
+    public int FeatureDim => Channels + CoordinateCount;
+
+    /// <summary>Features at the end of each location that say where it is: 2 with <see cref="Coordinates"/>, else 0.</summary>
+    public int CoordinateCount => Coordinates ? 2 : 0;
 
     /// <summary>Features per location before the coordinates.</summary>
     private int Channels => Features == "fc" ? Network.Config.Fc : Network.FeatureChannels;
