@@ -40,7 +40,11 @@ internal sealed class ClassifyCommand : ICommand
         t10k-labels-idx1-ubyte (each may be .gz); default /usr/share/datasets/fashion-mnist, installed by
         apt-get install dataset-fashion-mnist.
 
-        {{OPTIONS}}progress and run folder
+        {{OPTIONS}}augmentation (--model cnn; training images only, kept by the run's checkpoints)
+          --flip                    mirror each training image left to right with probability 1/2
+          --shift N                 move each training image by up to N pixels each way, zero filled (default 0)
+
+        progress and run folder
           --print-every N           when output is not a terminal: a progress line every N iterations (default 100)
           --out DIR                 where checkpoints go (default runs/YYYYMMDD-HHMMSS-classify)
           --resume DIR              continue a run exactly from DIR's latest/ (same images)
@@ -55,7 +59,13 @@ internal sealed class ClassifyCommand : ICommand
         string? outDir = args.String("out");
         string? resume = args.String("resume");
         int printEvery = args.Int("print-every", 100, min: 1);
+        bool augmentGiven = args.Has("flip") || args.Has("shift");
+        var augmentation = new Recur.Nn.Vision.ImageAugmentation(args.Flag("flip"), args.Int("shift", 0, min: 0, max: 27));
         args.ThrowOnUnused(1);
+        if (augmentation.Any && o.Model != Recur.Models.ConvNetConfig.Name && resume is null)
+            throw new CliException("--flip and --shift augment the images of --model cnn; a recurrent classifier reads the rows unchanged.");
+        if (augmentGiven && resume is not null)
+            throw new CliException("--flip and --shift are fixed when a run starts; a resumed run keeps its own (see its config.json).");
 
         Trainer trainer;
         string dataDir;
@@ -82,7 +92,7 @@ internal sealed class ClassifyCommand : ICommand
                 int perEpoch = Math.Max(1, (train.Count - (int)Math.Round(train.Count * o.ValFrac)) / o.BatchSize);
                 o = o with { EvalEvery = perEpoch };
             }
-            trainer = ClassifyTrainer.Create(o, train, FashionMnist.ClassNames, Path.GetFullPath(dataDir));
+            trainer = ClassifyTrainer.Create(o, train, FashionMnist.ClassNames, Path.GetFullPath(dataDir), augmentation);
             trainer.OutputDirectory = outDir ?? RunFolders.Default("classify");
         }
 

@@ -26,6 +26,7 @@ public sealed class ConvNet : IImageClassifier
     private readonly Tensor?[] _relu;      // per stage: the convolution's output after ReLU (B, C_k, H_k, W_k)
     private Tensor? _flatDropped, _fcOut, _fcDropped, _logits, _dlogits, _dFc, _dFlat;
     private Tensor? _grid;                 // the last stage's pooled output (B, D, Hg, Wg)
+    private Tensor? _augmented;            // the training batch after flips and shifts (B, Cin, H, W)
 
     /// <summary>Builds the model with zero weights; call <see cref="Reset"/> to initialise.</summary>
     public ConvNet(ConvNetConfig config)
@@ -67,7 +68,8 @@ public sealed class ConvNet : IImageClassifier
     public int FeatureChannels => Config.Channels[^1];
 
     /// <inheritdoc/>
-    public string Summary => $"cnn {Config.ChannelsText} ({Config.Kernel}x{Config.Kernel} convolutions, {Config.Pool}x{Config.Pool} pooling)" + (Config.Fc > 0 ? $" + fc {Config.Fc}" : "");
+    public string Summary => $"cnn {Config.ChannelsText} ({Config.Kernel}x{Config.Kernel} convolutions, {Config.Pool}x{Config.Pool} pooling)" + (Config.Fc > 0 ? $" + fc {Config.Fc}" : "")
+        + (Config.Flip ? ", training flips" : "") + (Config.Shift > 0 ? $", training shifts of up to {Config.Shift} px" : "");
 
     /// <inheritdoc/>
     public int Threads
@@ -189,7 +191,16 @@ public sealed class ConvNet : IImageClassifier
     public double TrainStep(Tensor x, ReadOnlySpan<int> labels, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(rng);
         Store.ZeroGrad();
+        if (Config.Flip || Config.Shift > 0)
+        {
+            if (x.Shape.Length != 4) throw new ArgumentException($"expected images (B, C, H, W), got ({string.Join(", ", x.Shape)}).");
+            _augmented = Buffers.Ensure(_augmented, x.Shape);
+            x.Span.CopyTo(_augmented.Span);
+            ImageAugment.Apply(_augmented.Span, x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], Config.Flip, Config.Shift, rng);
+            x = _augmented;
+        }
         var logits = Forward(x, training: true, rng);
         int B = x.Shape[0], K = Config.Classes, flat = _flatDropped!.Shape[1];
         _dlogits = Buffers.Ensure(_dlogits, B, K);

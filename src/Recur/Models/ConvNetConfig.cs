@@ -5,7 +5,8 @@ namespace Recur.Models;
 /// <c>"architecture": "cnn"</c>. Each entry of <see cref="Channels"/> is one stage: a <see cref="Kernel"/> x
 /// <see cref="Kernel"/> convolution with "same" zero padding, ReLU, and <see cref="Pool"/> x <see cref="Pool"/> max
 /// pooling; then the grid is flattened, goes through dropout, an optional fully connected layer of <see cref="Fc"/>
-/// units with ReLU and dropout, and the linear head to <see cref="Classes"/> logits.
+/// units with ReLU and dropout, and the linear head to <see cref="Classes"/> logits. <see cref="Flip"/> and
+/// <see cref="Shift"/> augment the training images (like dropout, they act in training only).
 /// </summary>
 public sealed record ConvNetConfig
 {
@@ -42,6 +43,12 @@ public sealed record ConvNetConfig
     /// <summary>Dropout on the flattened grid and on the fully connected layer's output, in training.</summary>
     public float Dropout { get; init; } = 0.25f;
 
+    /// <summary>In training, mirror each image left to right with probability one half (<see cref="Nn.Vision.ImageAugment"/>).</summary>
+    public bool Flip { get; init; }
+
+    /// <summary>In training, move each image by up to this many pixels each way, zero filled (<see cref="Nn.Vision.ImageAugment"/>); 0 = never.</summary>
+    public int Shift { get; init; }
+
     /// <summary>The grid side after every stage for an input side <paramref name="size"/>; throws when a stage does not fit.</summary>
     public int GridSize(int size)
     {
@@ -66,6 +73,7 @@ public sealed record ConvNetConfig
         if (Fc is < 0 or > 1 << 16) throw new ArgumentException($"fc must be in [0, 65536], got {Fc}.");
         if (Classes is < 2 or > 1 << 20) throw new ArgumentException($"classes must be at least 2, got {Classes}.");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
+        if (Shift < 0 || Shift >= Math.Min(Rows, Cols)) throw new ArgumentException($"shift must be in [0, {Math.Min(Rows, Cols) - 1}] for {Rows}x{Cols} images, got {Shift}.");
         int g = Math.Min(GridSize(Rows), GridSize(Cols));
         if (g < 1) throw new ArgumentException($"{Rows}x{Cols} images are too small for {Channels.Length} stage(s) of {Pool}x{Pool} pooling.");
     }

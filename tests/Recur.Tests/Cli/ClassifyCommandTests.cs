@@ -42,6 +42,23 @@ public sealed class ClassifyCommandTests : IDisposable
     }
 
     [Fact]
+    public void ACnnTrainsOnFlippedAndShiftedImagesAndKeepsThemOnResume()
+    {
+        string run = Path.Combine(_dir, "aug");
+        var r = CliHarness.Run(["classify", SampleDir, .. Tiny, "--model", "cnn", "--layers", "1", "--flip", "--shift", "2", "--max-iters", "3", "--eval-every", "3", "--out", run]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("training flips, training shifts of up to 2 px", r.Out);
+        string config = File.ReadAllText(Path.Combine(run, "latest", "config.json"));
+        Assert.Contains("\"flip\": true", config);
+        Assert.Contains("\"shift\": 2", config);
+        CliHarness.AssertCleanFailure(CliHarness.Run("classify", "--resume", run, "--shift", "1"), "classify", "--shift");
+        var r2 = CliHarness.Run("classify", "--resume", run, "--max-iters", "4");
+        Assert.True(r2.ExitCode == 0, r2.ToString());
+        Assert.Contains("training flips, training shifts of up to 2 px", r2.Out);
+        CliHarness.AssertCleanFailure(CliHarness.Run(["classify", SampleDir, .. Tiny, "--flip", "--max-iters", "1"]), "classify", "--model cnn");
+    }
+
+    [Fact]
     public void BadInputGetsOneClearLine()
     {
         CliHarness.AssertCleanFailure(CliHarness.Run("classify", Path.Combine(_dir, "nowhere")), "classify", "dataset-fashion-mnist");
