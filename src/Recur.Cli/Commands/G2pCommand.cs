@@ -24,8 +24,8 @@ internal sealed class G2pCommand : ICommand
     public string Usage => """
         usage: recur g2p train [DICT] [--attention bahdanau|luong|none] [options]
                recur g2p train --resume RUN [--minutes M]
-               recur g2p eval RUN [DICT] [--beam K]      (also: recur eval RUN)
-               recur g2p RUN word... [--beam K] [--nbest N] [--attention out.png]
+               recur g2p eval RUN [DICT] [--beam K] [--ensemble RUN2,...]      (also: recur eval RUN)
+               recur g2p RUN word... [--beam K] [--nbest N] [--attention out.png] [--ensemble RUN2,...]
 
         Sequence to sequence on the CMU pronouncing dictionary (Debian festlex-cmu: /usr/share/festival/dicts/cmu/
         cmudict-0.4.out), split by word 90/5/5 from --split-seed: the letters go through a bidirectional LSTM encoder
@@ -34,7 +34,9 @@ internal sealed class G2pCommand : ICommand
         stress. eval: word error rate (a word is right when the output is any of its pronunciations) and phoneme error
         rate (edit distance to the closest pronunciation over its length) on the test words, greedy and, with --beam K,
         beam search. RUN word...: the pronunciations; --nbest N lists N with their log-probabilities; --attention
-        draws the letter-to-phoneme alignment of the first word as a PNG.
+        draws the letter-to-phoneme alignment of the first word as a PNG. --ensemble decodes with RUN and the other
+        runs together (same word split and symbols), averaging their next-phoneme probabilities at every step;
+        eval then writes RUN/eval-ensemble.json.
           --attention A           bahdanau, luong or none (default bahdanau); with RUN word...: the PNG to write
           --decoder-hidden N      decoder LSTM width (default 256)
           --attention-dim K       additive attention width (default 128)
@@ -88,7 +90,7 @@ internal sealed class G2pCommand : ICommand
         if (exit is int code) return code;
         var best = G2pCheckpoint.Load(run, CheckpointKind.Best);
         best.Model.Threads = o.EffectiveThreads;
-        Report(best, path, 1, Path.Combine(run, "eval.json"));
+        Report(best, [best.Model], path, 1, Path.Combine(run, "eval.json"));
         return 0;
     }
 
@@ -96,25 +98,45 @@ internal sealed class G2pCommand : ICommand
     {
         int beam = args.Int("beam", 1, min: 1, max: 100);
         int threads = args.Int("threads", 0, min: 0, max: 1024);
+        string? ensemble = args.String("ensemble");
         args.ThrowOnUnused(offset + 2);
         if (args.Positional.Count < offset + 1) throw new CliException("name a run: recur g2p eval RUN [DICT].");
         var ck = G2pCheckpoint.Load(args.Positional[offset], CheckpointKind.Best);
-        ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
+        var models = Ensemble(ck, ensemble);
+        foreach (var m in models) m.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         string path = args.Positional.Count > offset + 1 ? args.Positional[offset + 1] : ck.Data?.Source ?? CmuLexicon.DefaultPath;
-        Report(ck, path, beam, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"));
+        Report(ck, models, path, beam, Path.Combine(ck.RunDirectory ?? ck.Directory, models.Count > 1 ? "eval-ensemble.json" : "eval.json"));
         return 0;
     }
 
-    private static void Report(LoadedG2p ck, string path, int beam, string jsonPath)
+    /// <summary>The model of <paramref name="ck"/> and those of the runs listed in <paramref name="others"/> (comma-separated), checked to decode together.</summary>
+    private static IReadOnlyList<Recur.Models.Seq2Seq.Seq2SeqModel> Ensemble(LoadedG2p ck, string? others)
+    {
+        var models = new List<Recur.Models.Seq2Seq.Seq2SeqModel> { ck.Model };
+        foreach (string run in (others ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var m = G2pCheckpoint.Load(run, CheckpointKind.Best);
+            if (m.SplitSeed != ck.SplitSeed)
+                throw new CliException($"{run} was trained on the word split of --split-seed {m.SplitSeed}, {ck.Directory} on {ck.SplitSeed}: an ensemble must share the split, or its test words were another's training words.");
+            if (!m.Symbols.Letters.SequenceEqual(ck.Symbols.Letters) || !m.Symbols.Phones.SequenceEqual(ck.Symbols.Phones))
+                throw new CliException($"{run} reads other letters or writes other phonemes than {ck.Directory}; an ensemble needs the same symbols.");
+            models.Add(m.Model);
+        }
+        try { G2pScore.CheckEnsemble(models); }
+        catch (ArgumentException e) { throw new CliException(e.Message); }
+        return models;
+    }
+
+    private static void Report(LoadedG2p ck, IReadOnlyList<Recur.Models.Seq2Seq.Seq2SeqModel> models, string path, int beam, string jsonPath)
     {
         var splits = G2pSplits.Of(LoadLexicon(path), ck.SplitSeed);
-        var scores = new List<G2pScore> { G2pScore.Of(ck.Model, splits.Test, splits.Lexicon, ck.Symbols).Score };
-        if (beam > 1) scores.Add(G2pScore.Of(ck.Model, splits.Test, splits.Lexicon, ck.Symbols, beam).Score);
+        var scores = new List<G2pScore> { G2pScore.Of(models, splits.Test, splits.Lexicon, ck.Symbols).Score };
+        if (beam > 1) scores.Add(G2pScore.Of(models, splits.Test, splits.Lexicon, ck.Symbols, beam).Score);
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"test: {splits.Test.Count:N0} words (attention {ck.Model.Config.Attention})");
+        Console.WriteLine($"test: {splits.Test.Count:N0} words (attention {ck.Model.Config.Attention}{(models.Count > 1 ? $"; an ensemble of {models.Count} models" : "")})");
         foreach (var s in scores) Console.WriteLine(string.Create(inv, $"{s.Decoding}: WER {s.Wer:P2}, PER {s.Per:P2}; without stress: WER {s.WerWithoutStress:P2}"));
         var sample = splits.Test.Take(6).ToArray();
-        var outs = G2pScore.Pronounce(ck.Model, sample, ck.Symbols);
+        var outs = G2pScore.Pronounce(models, sample, ck.Symbols);
         for (int i = 0; i < sample.Length; i++)
             Console.WriteLine($"  {sample[i]}: {string.Join(' ', outs[i])}   (dictionary: {string.Join(" | ", splits.Lexicon[sample[i]].Select(p => string.Join(' ', p)))})");
         using var stream = File.Create(jsonPath);
@@ -122,6 +144,7 @@ internal sealed class G2pCommand : ICommand
         w.WriteStartObject();
         w.WriteString("attention", ck.Model.Config.Attention);
         w.WriteNumber("test_words", splits.Test.Count);
+        w.WriteNumber("models", models.Count);
         foreach (var s in scores)
         {
             w.WriteStartObject(s.Decoding.Replace(' ', '_'));
@@ -139,10 +162,12 @@ internal sealed class G2pCommand : ICommand
         int beam = args.Int("beam", 1, min: 1, max: 100);
         int nbest = args.Int("nbest", 1, min: 1, max: 100);
         string? png = args.String("attention");
+        string? ensemble = args.String("ensemble");
         args.ThrowOnUnused(int.MaxValue);
         if (args.Positional.Count < 2) throw new CliException("give words to pronounce: recur g2p RUN word...");
         if (nbest > Math.Max(beam, 1)) beam = nbest;
         var ck = G2pCheckpoint.Load(args.Positional[0], CheckpointKind.Best);
+        var models = Ensemble(ck, ensemble);
         var inv = CultureInfo.InvariantCulture;
         var words = args.Positional.Skip(1).ToArray();
         foreach (var w in words)
@@ -152,15 +177,15 @@ internal sealed class G2pCommand : ICommand
         }
         foreach (var w in words)
         {
-            if (beam <= 1) { Console.WriteLine($"{w}: {string.Join(' ', G2pScore.Pronounce(ck.Model, [w], ck.Symbols)[0])}"); continue; }
-            var best = G2pScore.NBest(ck.Model, w, ck.Symbols, beam, nbest);
+            if (beam <= 1) { Console.WriteLine($"{w}: {string.Join(' ', G2pScore.Pronounce(models, [w], ck.Symbols)[0])}"); continue; }
+            var best = G2pScore.NBest(models, w, ck.Symbols, beam, nbest);
             if (nbest == 1) Console.WriteLine($"{w}: {string.Join(' ', ck.Symbols.Decode(best[0].Tokens))}");
             else foreach (var h in best) Console.WriteLine(string.Create(inv, $"{w}: {string.Join(' ', ck.Symbols.Decode(h.Tokens))}   (log p {h.LogProbability:F3}, score {h.Score:F3})"));
         }
         if (png is not null)
         {
             if (!ck.Model.Config.Attends) throw new CliException("--attention needs a model with attention; this one has none.");
-            var h = G2pScore.NBest(ck.Model, words[0], ck.Symbols, Math.Max(beam, 1), 1)[0];
+            var h = G2pScore.NBest(models, words[0], ck.Symbols, Math.Max(beam, 1), 1)[0];
             var image = AlignmentPlot.Render([.. words[0].ToLowerInvariant().Select(c => c.ToString())], ck.Symbols.Decode(h.Tokens), h.Attention);
             Png.Save(png, image);
             Console.WriteLine($"alignment of '{words[0]}': {png}");

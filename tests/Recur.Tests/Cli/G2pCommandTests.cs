@@ -77,6 +77,41 @@ public sealed class G2pCommandTests : IDisposable
     }
 
     [Fact]
+    public void AnEnsembleOfRunsDecodesTogetherAndRefusesRunsOfAnotherSplit()
+    {
+        string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b"), c = Path.Combine(_dir, "c");
+        foreach (var (run, seed, split) in new[] { (a, "1", "1"), (b, "2", "1"), (c, "3", "2") })
+        {
+            var t = CliHarness.Run(["g2p", "train", Dict, .. Small, "--max-iters", "6", "--eval-every", "6", "--seed", seed, "--split-seed", split, "--out", run]);
+            Assert.True(t.ExitCode == 0, t.ToString());
+        }
+        var alone = G2pCheckpoint.Load(a);
+        var other = G2pCheckpoint.Load(b);
+        var splits = G2pSplits.Of(CmuLexicon.Load(Dict), alone.SplitSeed);
+        // the same model twice decodes as the model alone; two different models decode as neither necessarily does
+        var (self, selfOut) = G2pScore.Of([alone.Model, G2pCheckpoint.Load(a).Model], splits.Test, splits.Lexicon, alone.Symbols, beam: 2);
+        var (single, singleOut) = G2pScore.Of(alone.Model, splits.Test, splits.Lexicon, alone.Symbols, beam: 2);
+        Assert.Equal(single.Wer, self.Wer);
+        Assert.Equal(singleOut.Select(p => string.Join(' ', p)), selfOut.Select(p => string.Join(' ', p)));
+        var both = G2pScore.Pronounce([alone.Model, other.Model], splits.Test, alone.Symbols);
+        Assert.Equal(splits.Test.Count, both.Count);
+
+        var e = CliHarness.Run("g2p", "eval", a, Dict, "--beam", "2", "--ensemble", b);
+        Assert.True(e.ExitCode == 0, e.ToString());
+        Assert.Contains("an ensemble of 2 models", e.Out);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(a, "eval-ensemble.json"))))
+        {
+            Assert.Equal(2, doc.RootElement.GetProperty("models").GetInt32());
+            Assert.InRange(doc.RootElement.GetProperty("beam_2").GetProperty("wer").GetDouble(), 0, 1);
+        }
+        var p = CliHarness.Run("g2p", a, "record", "--nbest", "2", "--ensemble", b);
+        Assert.True(p.ExitCode == 0, p.ToString());
+        Assert.Equal(2, p.Out.Split('\n').Count(l => l.StartsWith("record: ", StringComparison.Ordinal)));
+        CliHarness.AssertCleanFailure(CliHarness.Run("g2p", "eval", a, Dict, "--ensemble", c), "g2p", "--split-seed");
+        CliHarness.AssertCleanFailure(CliHarness.Run("g2p", "eval", a, Dict, "--ensemble", Path.Combine(_dir, "nowhere")), "g2p", "nowhere");
+    }
+
+    [Fact]
     public void EditDistanceCountsInsertionsDeletionsAndSubstitutions()
     {
         Assert.Equal(0, G2pScore.EditDistance(["K", "AE1", "T"], ["K", "AE1", "T"]));

@@ -17,10 +17,15 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
     /// <summary>Scores <paramref name="model"/> on every word of <paramref name="words"/> (greedy in batches of 256, or beam search of width <paramref name="beam"/> one word at a time); also returns the outputs.</summary>
     public static (G2pScore Score, IReadOnlyList<IReadOnlyList<string>> Outputs) Of(Seq2SeqModel model, IReadOnlyList<string> words,
         IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<string>>> lexicon, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
+        => Of([model], words, lexicon, symbols, beam, alpha);
+
+    /// <summary>Scores the ensemble of <paramref name="models"/> (<see cref="Begin"/>) as <see cref="Of(Seq2SeqModel, IReadOnlyList{string}, IReadOnlyDictionary{string, IReadOnlyList{IReadOnlyList{string}}}, G2pSymbols, int, double)"/> scores one model.</summary>
+    public static (G2pScore Score, IReadOnlyList<IReadOnlyList<string>> Outputs) Of(IReadOnlyList<Seq2SeqModel> models, IReadOnlyList<string> words,
+        IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<string>>> lexicon, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(words);
-        var outputs = Pronounce(model, words, symbols, beam, alpha);
+        ArgumentNullException.ThrowIfNull(lexicon);
+        var outputs = Pronounce(models, words, symbols, beam, alpha);
         int wrong = 0, wrongUnstressed = 0;
         long distance = 0, length = 0;
         for (int i = 0; i < words.Count; i++)
@@ -46,9 +51,15 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
 
     /// <summary>The pronunciations the model writes for <paramref name="words"/>.</summary>
     public static IReadOnlyList<IReadOnlyList<string>> Pronounce(Seq2SeqModel model, IReadOnlyList<string> words, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
+        => Pronounce([model], words, symbols, beam, alpha);
+
+    /// <summary>The pronunciations the ensemble of <paramref name="models"/> writes for <paramref name="words"/>.</summary>
+    public static IReadOnlyList<IReadOnlyList<string>> Pronounce(IReadOnlyList<Seq2SeqModel> models, IReadOnlyList<string> words, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        CheckEnsemble(models);
+        ArgumentNullException.ThrowIfNull(words);
         ArgumentNullException.ThrowIfNull(symbols);
+        var config = models[0].Config;
         var result = new List<IReadOnlyList<string>>(words.Count);
         int[] never = [Seq2SeqModel.Pad, Seq2SeqModel.Start];
         if (beam <= 1)
@@ -56,21 +67,47 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
             for (int start = 0; start < words.Count; start += 256)
             {
                 var chunk = words.Skip(start).Take(256).ToArray();
-                var rows = GreedyDecoder.Decode(model.Begin(G2pDataset.Source(chunk, symbols)), model.Config.TargetVocab, Seq2SeqModel.Start, Seq2SeqModel.End, model.Config.MaxTarget, never);
+                var rows = GreedyDecoder.Decode(Begin(models, G2pDataset.Source(chunk, symbols)), config.TargetVocab, Seq2SeqModel.Start, Seq2SeqModel.End, config.MaxTarget, never);
                 result.AddRange(rows.Select(r => symbols.Decode(r.Tokens)));
             }
             return result;
         }
-        foreach (var w in words) result.Add(symbols.Decode(NBest(model, w, symbols, beam, 1, alpha)[0].Tokens));
+        foreach (var w in words) result.Add(symbols.Decode(NBest(models, w, symbols, beam, 1, alpha)[0].Tokens));
         return result;
     }
 
     /// <summary>The <paramref name="n"/> best pronunciations of <paramref name="word"/> by beam search of width <paramref name="beam"/>.</summary>
     public static IReadOnlyList<Hypothesis> NBest(Seq2SeqModel model, string word, G2pSymbols symbols, int beam, int n, double alpha = 1.0)
+        => NBest([model], word, symbols, beam, n, alpha);
+
+    /// <summary>The <paramref name="n"/> best pronunciations of <paramref name="word"/> by the ensemble of <paramref name="models"/>.</summary>
+    public static IReadOnlyList<Hypothesis> NBest(IReadOnlyList<Seq2SeqModel> models, string word, G2pSymbols symbols, int beam, int n, double alpha = 1.0)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        return BeamSearch.Search(k => model.Begin(G2pDataset.Source([.. Enumerable.Repeat(word, k)], symbols)), model.Config.TargetVocab,
-            Seq2SeqModel.Start, Seq2SeqModel.End, model.Config.MaxTarget, beam, alpha, n, [Seq2SeqModel.Pad, Seq2SeqModel.Start]);
+        CheckEnsemble(models);
+        var config = models[0].Config;
+        return BeamSearch.Search(k => Begin(models, G2pDataset.Source([.. Enumerable.Repeat(word, k)], symbols)), config.TargetVocab,
+            Seq2SeqModel.Start, Seq2SeqModel.End, config.MaxTarget, beam, alpha, n, [Seq2SeqModel.Pad, Seq2SeqModel.Start]);
+    }
+
+    /// <summary>
+    /// Starts decoding <paramref name="batch"/>: the one model's own decoder, or for several models an
+    /// <see cref="EnsembleStepper"/> that averages their next-phoneme probabilities.
+    /// </summary>
+    public static IDecoderStepper Begin(IReadOnlyList<Seq2SeqModel> models, Seq2SeqBatch batch)
+    {
+        CheckEnsemble(models);
+        return models.Count == 1 ? models[0].Begin(batch) : new EnsembleStepper([.. models.Select(m => m.Begin(batch))], models[0].Config.TargetVocab);
+    }
+
+    /// <summary>Throws unless <paramref name="models"/> holds at least one model, all with the same letters and phonemes and output length.</summary>
+    public static void CheckEnsemble(IReadOnlyList<Seq2SeqModel> models)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        if (models.Count == 0) throw new ArgumentException("name at least one model.", nameof(models));
+        var c = models[0].Config;
+        foreach (var m in models.Skip(1))
+            if (m.Config.SourceVocab != c.SourceVocab || m.Config.TargetVocab != c.TargetVocab || m.Config.MaxTarget != c.MaxTarget || m.Config.MaxSource != c.MaxSource)
+                throw new ArgumentException("the models of an ensemble must read the same letters and write the same phonemes (their vocabularies or lengths differ).", nameof(models));
     }
 
     /// <summary>Levenshtein distance between two symbol sequences.</summary>
