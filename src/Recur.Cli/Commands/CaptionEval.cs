@@ -15,7 +15,7 @@ namespace Recur.Cli.Commands;
 internal static class CaptionEval
 {
     public const string Usage = """
-        recur caption eval RUN [FASHION_DIR] [--beam K] [--alpha A] [--attention report.html] [--figures N] [--threads N]
+        recur caption eval RUN [FASHION_DIR] [--beam K] [--alpha A] [--ensemble RUN2,...] [--attention report.html] [--figures N] [--threads N]
           Captions the run's test scenes (drawn again from its recorded seed, from the Fashion-MNIST test images):
           the seen compositions and the held-out ones. Prints, per split and decoding (greedy, and beam search of
           width K when --beam K > 1, length-normalised by n^A, default A = 1), corpus BLEU-1..4 against every true
@@ -24,7 +24,9 @@ internal static class CaptionEval
           cell holding that object; and, as the reference, how many scenes the encoder's own classifier gets
           wholly right, each object alone. Writes RUN/eval.json and RUN/captions.jsonl (every caption, whether it is
           exactly right, and its references); --attention FILE writes an HTML page of the first N (default 12)
-          held-out scenes with each word's attention map.
+          held-out scenes with each word's attention map. --ensemble decodes with RUN and the other runs together
+          (trained on the same encoder and scenes), averaging their next-word probabilities at every step and their
+          attention maps; it writes RUN/eval-ensemble.json and RUN/captions-ensemble.jsonl.
         """;
 
     public static int Run(Args args)
@@ -35,23 +37,47 @@ internal static class CaptionEval
         string? html = args.String("attention");
         int figures = args.Int("figures", 12, min: 1, max: 10_000);
         int threads = args.Int("threads", 0, min: 0, max: 1024);
+        string? others = args.String("ensemble");
         args.ThrowOnUnused(3);
         var ck = CaptionCheckpoint.Load(args.Positional[1], CheckpointKind.Best);
+        var decoder = Ensemble(ck, others);
         ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         string dataDir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
-        var sets = Report(ck, dataDir, beam, alpha, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"));
+        var sets = Report(ck, decoder, dataDir, beam, alpha, Path.Combine(ck.RunDirectory ?? ck.Directory, decoder.Count > 1 ? "eval-ensemble.json" : "eval.json"));
         if (html is not null)
         {
             if (ck.Model.Config.Kind != "attention") throw new CliException($"--attention needs an attention captioner; this run is {ck.Model.Config.Kind}.");
             var (set, images) = sets["test-heldout"];
             int n = Math.Min(figures, set.Count);
-            var decoded = CaptionDecoder.Greedy(ck.Model, set.FeaturesOf(0, n), set.Vocabulary);
+            var decoded = CaptionDecoder.Greedy(decoder, set.FeaturesOf(0, n), set.Vocabulary);
             var figs = Enumerable.Range(0, n).Select(i => new AttentionFigure($"held-out scene {i}", new PixelImage(84, 84, 1, set.Scenes[i].Render(images)),
                 decoded[i], CaptionGrammar.Canonical(set.Scenes[i]))).ToArray();
             File.WriteAllText(html, AttentionReport.Build($"attention of {ck.RunDirectory ?? ck.Directory}", figs, ck.Model.Config.GridRows, ck.Model.Config.GridCols), new UTF8Encoding(false));
             Console.WriteLine($"attention maps: {html}");
         }
         return 0;
+    }
+
+    /// <summary>
+    /// The captioner of <paramref name="ck"/> with those of the runs listed in <paramref name="others"/> (comma-separated),
+    /// each checked to read the same encoder's features of the same scenes with the same vocabulary.
+    /// </summary>
+    private static CaptionEnsemble Ensemble(LoadedCaptioner ck, string? others)
+    {
+        var members = new List<ICaptioner> { ck.Model };
+        foreach (string run in (others ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var m = CaptionCheckpoint.Load(run, CheckpointKind.Best);
+            var (a, b) = (ck.Encoder, m.Encoder);
+            if (a.Features != b.Features || a.Coordinates != b.Coordinates || a.GridPool != b.GridPool || !a.Network.Store.Values.AsSpan().SequenceEqual(b.Network.Store.Values))
+                throw new CliException($"{run} reads another encoder's features than {ck.Directory}; an ensemble needs the same encoder (same weights, --features, --coordinates, --grid-pool).");
+            if (m.Scenes.Seed != ck.Scenes.Seed || m.Scenes.HeldOutPairs != ck.Scenes.HeldOutPairs)
+                throw new CliException($"{run} was trained on the scenes of --scene-seed {m.Scenes.Seed} with {m.Scenes.HeldOutPairs} held-out pairs, {ck.Directory} on {ck.Scenes.Seed} with {ck.Scenes.HeldOutPairs}: its held-out compositions would not be held out.");
+            if (!m.Vocabulary.Words.SequenceEqual(ck.Vocabulary.Words)) throw new CliException($"{run} has another vocabulary than {ck.Directory}.");
+            members.Add(m.Model);
+        }
+        try { return new CaptionEnsemble(members); }
+        catch (ArgumentException e) { throw new CliException(e.Message); }
     }
 
     /// <summary>One JSON line per scene: split, decoding, index, the caption, whether it is exactly right, the references.</summary>
@@ -82,7 +108,7 @@ internal static class CaptionEval
     /// Scores both test splits, prints the table, writes <paramref name="jsonPath"/> and, next to it, <c>captions.jsonl</c>
     /// (every scene's caption); returns the datasets by split name.
     /// </summary>
-    internal static Dictionary<string, (CaptionDataset Set, LabeledImages Images)> Report(LoadedCaptioner ck, string dataDir, int beam, double alpha, string jsonPath)
+    internal static Dictionary<string, (CaptionDataset Set, LabeledImages Images)> Report(LoadedCaptioner ck, ICaptionDecoder decoder, string dataDir, int beam, double alpha, string jsonPath)
     {
         var (train, test) = ClassifyCommand.LoadData(dataDir);
         var (_, seen, held, _) = SceneGenerator.Build(train, test, ck.Scenes with { Train = 0 });
@@ -90,7 +116,9 @@ internal static class CaptionEval
         var sets = new Dictionary<string, (CaptionDataset, LabeledImages)>();
         var scores = new List<CaptionSplitScore>();
         var reference = new Dictionary<string, double>();
-        string captionsPath = Path.Combine(Path.GetDirectoryName(jsonPath) ?? ".", "captions.jsonl");
+        // eval.json goes with captions.jsonl, eval-ensemble.json with captions-ensemble.jsonl
+        string name = Path.GetFileNameWithoutExtension(jsonPath);
+        string captionsPath = Path.Combine(Path.GetDirectoryName(jsonPath) ?? ".", "captions" + (name.StartsWith("eval", StringComparison.Ordinal) ? name[4..] : "-" + name) + ".jsonl");
         using (var lines = new StreamWriter(captionsPath, append: false, new UTF8Encoding(false)))
             foreach (var split in new[] { seen, held })
             {
@@ -99,13 +127,13 @@ internal static class CaptionEval
                 reference[split.Name] = EncoderReference.AllObjectsRecognised(split, ClassifyTask.Score(ck.Encoder.Network, split.Images).Predicted);
                 foreach (int k in beam > 1 ? new[] { 1, beam } : [1])
                 {
-                    var (score, captions) = CaptionEvaluation.Run(ck.Model, set, split.Name, k, alpha);
+                    var (score, captions) = CaptionEvaluation.Run(decoder, set, split.Name, k, alpha);
                     scores.Add(score);
                     WriteCaptions(lines, split.Name, score.Decoding, split.Scenes, captions);
                 }
             }
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"{ck.Model.Config.Kind} captioner, {ck.RunDirectory ?? ck.Directory}");
+        Console.WriteLine($"{ck.Model.Config.Kind} captioner, {ck.RunDirectory ?? ck.Directory}{(decoder is CaptionEnsemble { Count: > 1 } e ? $"; an ensemble of {e.Count} captioners" : "")}");
         Console.WriteLine("| split | decoding | scenes | BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | exact match | attention on the object |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in scores)
@@ -117,6 +145,7 @@ internal static class CaptionEval
             w.WriteStartObject();
             w.WriteString("run", ck.RunDirectory ?? ck.Directory);
             w.WriteString("kind", ck.Model.Config.Kind);
+            w.WriteNumber("captioners", decoder is CaptionEnsemble ensemble ? ensemble.Count : 1);
             w.WriteStartArray("scores");
             foreach (var s in scores)
             {

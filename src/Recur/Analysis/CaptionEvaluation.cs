@@ -18,7 +18,7 @@ public sealed record CaptionSplitScore(string Split, string Decoding, int Scenes
 public static class CaptionEvaluation
 {
     /// <summary>Decodes every scene of <paramref name="set"/> (greedy in batches of 256, or beam search of width <paramref name="beam"/> &gt; 1 one scene at a time) and scores the captions.</summary>
-    public static (CaptionSplitScore Score, DecodedCaption[] Captions) Run(ICaptioner model, CaptionDataset set, string split, int beam = 1, double alpha = 1.0)
+    public static (CaptionSplitScore Score, DecodedCaption[] Captions) Run(ICaptionDecoder model, CaptionDataset set, string split, int beam = 1, double alpha = 1.0)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(set);

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Recur.Imaging;
+using Recur.IO;
+using Recur.Models.Captioning;
 using Xunit;
 
 namespace Recur.Tests.Cli;
@@ -69,6 +71,41 @@ public sealed class CaptionCommandTests : IDisposable
         File.WriteAllBytes(Path.Combine(_dir, "bad.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", run, Path.Combine(_dir, "bad.png")), "caption", "PNG");
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", run), "caption", "classify");
+    }
+
+    [Fact]
+    public void AnEnsembleOfCaptionersDecodesTogetherAndRefusesOtherScenes()
+    {
+        string cnn = Path.Combine(_dir, "cnn-e");
+        var c = CliHarness.Run("classify", SampleDir, "--model", "cnn", "--hidden", "16", "--max-iters", "2", "--batch-size", "32", "--val-frac", "0.2", "--threads", "1", "--out", cnn);
+        Assert.True(c.ExitCode == 0, c.ToString());
+        string[] common = ["--encoder", cnn, "--scenes", "200", "--test-scenes", "30", "--max-iters", "4", "--eval-every", "4", "--batch-size", "32",
+            "--hidden", "16", "--embed", "8", "--attention-dim", "8", "--threads", "1"];
+        string a = Path.Combine(_dir, "ea"), b = Path.Combine(_dir, "eb"), other = Path.Combine(_dir, "ec");
+        Assert.Equal(0, CliHarness.Run(["caption", "train", SampleDir, .. common, "--seed", "1", "--out", a]).ExitCode);
+        Assert.Equal(0, CliHarness.Run(["caption", "train", SampleDir, .. common, "--seed", "2", "--out", b]).ExitCode);
+        Assert.Equal(0, CliHarness.Run(["caption", "train", SampleDir, .. common, "--scene-seed", "5", "--out", other]).ExitCode);
+
+        var e = CliHarness.Run("caption", "eval", a, SampleDir, "--ensemble", b);
+        Assert.True(e.ExitCode == 0, e.ToString());
+        Assert.Contains("an ensemble of 2 captioners", e.Out);
+        Assert.Contains("| test-heldout | greedy | 30 |", e.Out);
+        Assert.Equal(60, File.ReadAllLines(Path.Combine(a, "captions-ensemble.jsonl")).Length);
+        using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(a, "eval-ensemble.json"))))
+            Assert.Equal(2, doc.RootElement.GetProperty("captioners").GetInt32());
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "eval", a, SampleDir, "--ensemble", other), "caption", "--scene-seed");
+
+        // the same captioner twice writes what it writes alone, with the same attention
+        var one = CaptionCheckpoint.Load(a);
+        var features = Tensor.Randn(new Rng(3), 1f, 5, one.Model.Config.Locations, one.Model.Config.FeatureDim);
+        var alone = CaptionDecoder.Greedy(one.Model, features, one.Vocabulary);
+        var twice = CaptionDecoder.Greedy(new CaptionEnsemble([one.Model, CaptionCheckpoint.Load(a).Model]), features, one.Vocabulary);
+        Assert.Equal(alone.Select(x => x.Text), twice.Select(x => x.Text));
+        for (int i = 0; i < alone.Length; i++)
+            for (int w = 0; w < alone[i].Attention.Count; w++)
+                for (int l = 0; l < alone[i].Attention[w].Length; l++) Assert.Equal(alone[i].Attention[w][l], twice[i].Attention[w][l], 5);
+        var longer = Captioners.Create(one.Model.Config with { MaxWords = one.Model.Config.MaxWords + 1 });
+        Assert.Throws<ArgumentException>(() => new CaptionEnsemble([one.Model, longer]));
     }
 
     [Fact]

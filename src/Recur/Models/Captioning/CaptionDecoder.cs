@@ -15,11 +15,11 @@ public sealed record DecodedCaption(int[] Ids, string Text, IReadOnlyList<float[
 public static class CaptionDecoder
 {
     /// <summary>Greedy captions of every image of <paramref name="features"/> <c>(B, L, D)</c>.</summary>
-    public static DecodedCaption[] Greedy(ICaptioner model, Tensor features, CaptionVocabulary vocabulary)
+    public static DecodedCaption[] Greedy(ICaptionDecoder model, Tensor features, CaptionVocabulary vocabulary)
         => Run(model, features, vocabulary, choose: null);
 
     /// <summary>Sampled captions at <paramref name="temperature"/> (&gt; 0), drawn from <paramref name="rng"/>.</summary>
-    public static DecodedCaption[] Sample(ICaptioner model, Tensor features, CaptionVocabulary vocabulary, float temperature, Rng rng)
+    public static DecodedCaption[] Sample(ICaptionDecoder model, Tensor features, CaptionVocabulary vocabulary, float temperature, Rng rng)
     {
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "the temperature must be positive.");
         ArgumentNullException.ThrowIfNull(rng);
@@ -31,7 +31,7 @@ public static class CaptionDecoder
         });
     }
 
-    private static DecodedCaption[] Run(ICaptioner model, Tensor features, CaptionVocabulary vocabulary, TokenChooser? choose)
+    private static DecodedCaption[] Run(ICaptionDecoder model, Tensor features, CaptionVocabulary vocabulary, TokenChooser? choose)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(features);
@@ -46,7 +46,7 @@ public static class CaptionDecoder
     /// length normalisation <paramref name="alpha"/> (<see cref="BeamSearch"/>): the best finished caption (or, when
     /// none finished, the best unfinished one).
     /// </summary>
-    public static DecodedCaption Beam(ICaptioner model, Tensor features, CaptionVocabulary vocabulary, int beam, double alpha = 1.0)
+    public static DecodedCaption Beam(ICaptionDecoder model, Tensor features, CaptionVocabulary vocabulary, int beam, double alpha = 1.0)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(features);

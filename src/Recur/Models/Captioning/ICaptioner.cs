@@ -4,16 +4,27 @@ using Recur.Nn;
 namespace Recur.Models.Captioning;
 
 /// <summary>
+/// What decoding a caption needs: the architecture's sizes (vocabulary, longest caption, feature grid) and a
+/// <see cref="IDecoderStepper"/> over a batch of images. A trained <see cref="ICaptioner"/> is one; an
+/// <see cref="CaptionEnsemble"/> of several is another.
+/// </summary>
+public interface ICaptionDecoder
+{
+    /// <summary>The architecture (of the first member, for an ensemble).</summary>
+    CaptionerConfig Config { get; }
+
+    /// <summary>Starts decoding a batch of images, <c>features (B, L, D)</c>.</summary>
+    IDecoderStepper Begin(Tensor features);
+}
+
+/// <summary>
 /// A captioner: given the feature grids of a batch of images, <c>features (B, L, D)</c>, and their captions as ids
 /// <c>(B, MaxWords + 2)</c> (<see cref="CaptionVocabulary.Encode"/>), it is trained by teacher forcing on
 /// <c>&lt;START&gt; w1 .. wn</c> to predict <c>w1 .. wn &lt;END&gt;</c>; it decodes one word at a time through a
 /// <see cref="IDecoderStepper"/>.
 /// </summary>
-public interface ICaptioner
+public interface ICaptioner : ICaptionDecoder
 {
-    /// <summary>The architecture.</summary>
-    CaptionerConfig Config { get; }
-
     /// <summary>All parameters and gradients.</summary>
     ParameterStore Store { get; }
 
@@ -28,9 +39,6 @@ public interface ICaptioner
 
     /// <summary>The loss without gradients.</summary>
     CaptionLoss Loss(Tensor features, int[] captions);
-
-    /// <summary>Starts decoding a batch of images.</summary>
-    IDecoderStepper Begin(Tensor features);
 }
 
 /// <summary>A loss: mean cross-entropy per word over <see cref="Words"/> predicted words, and the regulariser (0 when none).</summary>

@@ -5,7 +5,8 @@ namespace Recur.Models.Decoding;
 /// pronunciation systems combine independently trained models): each step feeds every member the same tokens and
 /// returns, per row, the log of the members' mean next-token probability, <c>log (1/M Σ_m softmax(logits_m))</c>
 /// (normalised already, so every decoding strategy reads it as logits). Beam search's reordering reaches every member;
-/// the attention shown is the first member's.
+/// the attention reported is the members' mean map when every member attends over the same locations, else the first
+/// member's.
 /// </summary>
 public sealed class EnsembleStepper : IDecoderStepper
 {
@@ -13,6 +14,7 @@ public sealed class EnsembleStepper : IDecoderStepper
     private readonly int _vocab;
     private readonly float[] _logProbs;   // the combined rows (B, V)
     private readonly float[] _memberRow;  // one member's log-softmax of one row (V)
+    private float[] _attention = [];       // the members' mean attention (B, L)
 
     /// <summary>An ensemble of <paramref name="members"/> (at least one, all over the same batch) with <paramref name="vocab"/> tokens.</summary>
     public EnsembleStepper(IReadOnlyList<IDecoderStepper> members, int vocab)
@@ -35,7 +37,20 @@ public sealed class EnsembleStepper : IDecoderStepper
     public int Members => _members.Count;
 
     /// <inheritdoc/>
-    public ReadOnlySpan<float> Attention => _members[0].Attention;
+    public ReadOnlySpan<float> Attention
+    {
+        get
+        {
+            var first = _members[0].Attention;
+            int length = first.Length;
+            if (_members.Count == 1 || length == 0 || _members.Any(m => m.Attention.Length != length)) return first;
+            if (_attention.Length != first.Length) _attention = new float[first.Length];
+            first.CopyTo(_attention);
+            for (int m = 1; m < _members.Count; m++) System.Numerics.Tensors.TensorPrimitives.Add(_attention, _members[m].Attention, _attention);
+            System.Numerics.Tensors.TensorPrimitives.Divide(_attention, _members.Count, _attention);
+            return _attention;
+        }
+    }
 
     /// <inheritdoc/>
     public ReadOnlySpan<float> Step(ReadOnlySpan<int> previous)
