@@ -43,7 +43,7 @@ internal static class CaptionEval
         var decoder = Ensemble(ck, others);
         ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         string dataDir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
-        var sets = Report(ck, decoder, dataDir, beam, alpha, Path.Combine(ck.RunDirectory ?? ck.Directory, decoder.Count > 1 ? "eval-ensemble.json" : "eval.json"));
+        var sets = Report(ck, decoder, dataDir, beam, alpha, ck.RunDirectory ?? ck.Directory, decoder.Count > 1 ? "-ensemble" : "");
         if (html is not null)
         {
             if (ck.Model.Config.Kind != "attention") throw new CliException($"--attention needs an attention captioner; this run is {ck.Model.Config.Kind}.");
@@ -105,20 +105,19 @@ internal static class CaptionEval
     }
 
     /// <summary>
-    /// Scores both test splits, prints the table, writes <paramref name="jsonPath"/> and, next to it, <c>captions.jsonl</c>
-    /// (every scene's caption); returns the datasets by split name.
+    /// Scores both test splits, prints the table, writes <c>eval{suffix}.json</c> and <c>captions{suffix}.jsonl</c> (every
+    /// scene's caption) into <paramref name="folder"/>; returns the datasets by split name.
     /// </summary>
-    internal static Dictionary<string, (CaptionDataset Set, LabeledImages Images)> Report(LoadedCaptioner ck, ICaptionDecoder decoder, string dataDir, int beam, double alpha, string jsonPath)
+    internal static Dictionary<string, (CaptionDataset Set, LabeledImages Images)> Report(LoadedCaptioner ck, ICaptionDecoder decoder, string dataDir, int beam, double alpha,
+        string folder, string suffix = "")
     {
+        string jsonPath = Path.Combine(folder, $"eval{suffix}.json"), captionsPath = Path.Combine(folder, $"captions{suffix}.jsonl");
         var (train, test) = ClassifyCommand.LoadData(dataDir);
         var (_, seen, held, _) = SceneGenerator.Build(train, test, ck.Scenes with { Train = 0 });
         ck.Encoder.Network.Threads = ck.Model.Threads;
         var sets = new Dictionary<string, (CaptionDataset, LabeledImages)>();
         var scores = new List<CaptionSplitScore>();
         var reference = new Dictionary<string, double>();
-        // eval.json goes with captions.jsonl, eval-ensemble.json with captions-ensemble.jsonl
-        string name = Path.GetFileNameWithoutExtension(jsonPath);
-        string captionsPath = Path.Combine(Path.GetDirectoryName(jsonPath) ?? ".", "captions" + (name.StartsWith("eval", StringComparison.Ordinal) ? name[4..] : "-" + name) + ".jsonl");
         using (var lines = new StreamWriter(captionsPath, append: false, new UTF8Encoding(false)))
             foreach (var split in new[] { seen, held })
             {

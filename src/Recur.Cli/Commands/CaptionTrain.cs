@@ -90,7 +90,7 @@ internal static class CaptionTrain
         if (exit is int code) return code;
         var best = CaptionCheckpoint.Load(run, CheckpointKind.Best);
         best.Model.Threads = o.EffectiveThreads;
-        CaptionEval.Report(best, best.Model, dataDir, beam: 1, alpha: 1.0, jsonPath: Path.Combine(run, "eval.json"));
+        CaptionEval.Report(best, best.Model, dataDir, beam: 1, alpha: 1.0, folder: run);
         return 0;
     }
 }

@@ -34,7 +34,7 @@ public sealed class CaptionEnsemble : ICaptionDecoder
 
     /// <inheritdoc/>
     public IDecoderStepper Begin(Tensor features)
-        => _members.Count == 1 ? _members[0].Begin(features) : new EnsembleStepper([.. _members.Select(m => m.Begin(features))], Config.Vocab);
+        => EnsembleStepper.Of([.. _members.Select(m => m.Begin(features))], Config.Vocab);
 
     private static string Describe(CaptionerConfig c) => $"{c.Vocab} words, {c.MaxWords} at most, {c.GridRows}x{c.GridCols} x {c.FeatureDim} features";
 }

@@ -30,6 +30,16 @@ public sealed class EnsembleStepper : IDecoderStepper
         _memberRow = new float[vocab];
     }
 
+    /// <summary>
+    /// The decoder of <paramref name="members"/> together: the one member itself when there is one (its own logits, no
+    /// renormalising), else an <see cref="EnsembleStepper"/>.
+    /// </summary>
+    public static IDecoderStepper Of(IReadOnlyList<IDecoderStepper> members, int vocab)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        return members.Count == 1 ? members[0] : new EnsembleStepper(members, vocab);
+    }
+
     /// <inheritdoc/>
     public int Batch { get; }
 
@@ -44,7 +54,7 @@ public sealed class EnsembleStepper : IDecoderStepper
             var first = _members[0].Attention;
             int length = first.Length;
             if (_members.Count == 1 || length == 0 || _members.Any(m => m.Attention.Length != length)) return first;
-            if (_attention.Length != first.Length) _attention = new float[first.Length];
+            if (_attention.Length != length) _attention = new float[length];
             first.CopyTo(_attention);
             for (int m = 1; m < _members.Count; m++) System.Numerics.Tensors.TensorPrimitives.Add(_attention, _members[m].Attention, _attention);
             System.Numerics.Tensors.TensorPrimitives.Divide(_attention, _members.Count, _attention);

@@ -19,7 +19,7 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
         IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<string>>> lexicon, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
         => Of([model], words, lexicon, symbols, beam, alpha);
 
-    /// <summary>Scores the ensemble of <paramref name="models"/> (<see cref="Begin"/>) as <see cref="Of(Seq2SeqModel, IReadOnlyList{string}, IReadOnlyDictionary{string, IReadOnlyList{IReadOnlyList{string}}}, G2pSymbols, int, double)"/> scores one model.</summary>
+    /// <summary>Scores the ensemble of <paramref name="models"/> (their mean next-phoneme probability) as <see cref="Of(Seq2SeqModel, IReadOnlyList{string}, IReadOnlyDictionary{string, IReadOnlyList{IReadOnlyList{string}}}, G2pSymbols, int, double)"/> scores one model.</summary>
     public static (G2pScore Score, IReadOnlyList<IReadOnlyList<string>> Outputs) Of(IReadOnlyList<Seq2SeqModel> models, IReadOnlyList<string> words,
         IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<string>>> lexicon, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
     {
@@ -90,14 +90,12 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
     }
 
     /// <summary>
-    /// Starts decoding <paramref name="batch"/>: the one model's own decoder, or for several models an
-    /// <see cref="EnsembleStepper"/> that averages their next-phoneme probabilities.
+    /// Starts decoding <paramref name="batch"/> with <paramref name="models"/> (checked by the caller,
+    /// <see cref="CheckEnsemble"/>): the one model's own decoder, or an <see cref="EnsembleStepper"/> averaging their
+    /// next-phoneme probabilities.
     /// </summary>
-    public static IDecoderStepper Begin(IReadOnlyList<Seq2SeqModel> models, Seq2SeqBatch batch)
-    {
-        CheckEnsemble(models);
-        return models.Count == 1 ? models[0].Begin(batch) : new EnsembleStepper([.. models.Select(m => m.Begin(batch))], models[0].Config.TargetVocab);
-    }
+    private static IDecoderStepper Begin(IReadOnlyList<Seq2SeqModel> models, Seq2SeqBatch batch)
+        => EnsembleStepper.Of([.. models.Select(m => m.Begin(batch))], models[0].Config.TargetVocab);
 
     /// <summary>Throws unless <paramref name="models"/> holds at least one model, all with the same letters and phonemes and output length.</summary>
     public static void CheckEnsemble(IReadOnlyList<Seq2SeqModel> models)
