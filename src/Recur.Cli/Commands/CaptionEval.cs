@@ -80,8 +80,12 @@ internal static class CaptionEval
         catch (ArgumentException e) { throw new CliException(e.Message); }
     }
 
-    /// <summary>One JSON line per scene: split, decoding, index, the caption, whether it is exactly right, the references.</summary>
-    private static void WriteCaptions(StreamWriter lines, string split, string decoding, IReadOnlyList<Scene> scenes, IReadOnlyList<DecodedCaption> captions)
+    /// <summary>
+    /// One JSON line per scene: split, decoding, index, the caption, whether it is exactly right, the references, the
+    /// scene's objects (cell, class) and, for attention captioners, each word's most-attended scene cell with the share
+    /// of attention that fell in that cell.
+    /// </summary>
+    private static void WriteCaptions(StreamWriter lines, string split, string decoding, IReadOnlyList<Scene> scenes, IReadOnlyList<DecodedCaption> captions, int gridRows, int gridCols)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using var w = new Utf8JsonWriter(buffer);
@@ -98,6 +102,27 @@ internal static class CaptionEval
             w.WriteStartArray("references");
             foreach (var r in CaptionGrammar.References(scenes[i])) w.WriteStringValue(r);
             w.WriteEndArray();
+            w.WriteStartArray("objects");
+            foreach (var item in scenes[i].Items)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("cell", item.Cell);
+                w.WriteString("class", CaptionGrammar.Singular[item.Class]);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            if (captions[i].Attention.Count > 0)
+            {
+                w.WriteStartArray("attended");
+                foreach (var (cell, weight) in CaptionEvaluation.AttendedCells(scenes[i], captions[i], gridRows, gridCols))
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("cell", cell);
+                    w.WriteNumber("weight", Math.Round(weight, 4));
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
             w.Flush();
             lines.WriteLine(Encoding.UTF8.GetString(buffer.WrittenSpan));
@@ -128,7 +153,7 @@ internal static class CaptionEval
                 {
                     var (score, captions) = CaptionEvaluation.Run(decoder, set, split.Name, k, alpha);
                     scores.Add(score);
-                    WriteCaptions(lines, split.Name, score.Decoding, split.Scenes, captions);
+                    WriteCaptions(lines, split.Name, score.Decoding, split.Scenes, captions, decoder.Config.GridRows, decoder.Config.GridCols);
                 }
             }
         var inv = CultureInfo.InvariantCulture;

@@ -76,9 +76,38 @@ public static class CaptionEvaluation
     public static bool PointsAt(Scene scene, int cls, ReadOnlySpan<float> map, int rows, int cols)
     {
         ArgumentNullException.ThrowIfNull(scene);
+        return scene.At(MostAttendedCell(scene, map, rows, cols)) is { } item && item.Class == cls;
+    }
+
+    /// <summary>The scene cell holding the centre of the most-attended location of <paramref name="map"/>.</summary>
+    public static int MostAttendedCell(Scene scene, ReadOnlySpan<float> map, int rows, int cols)
+    {
+        ArgumentNullException.ThrowIfNull(scene);
         int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(map);
         var (cellRow, cellCol) = CellOf(best / cols, best % cols, rows, cols, scene.GridSide);
-        return scene.At(cellRow * scene.GridSide + cellCol) is { } item && item.Class == cls;
+        return cellRow * scene.GridSide + cellCol;
+    }
+
+    /// <summary>
+    /// For each word of <paramref name="caption"/> that has a map: its most-attended scene cell and the attention that
+    /// fell in that cell (every location whose centre lies in it, summed).
+    /// </summary>
+    public static IEnumerable<(int Cell, double Weight)> AttendedCells(Scene scene, DecodedCaption caption, int rows, int cols)
+    {
+        ArgumentNullException.ThrowIfNull(scene);
+        ArgumentNullException.ThrowIfNull(caption);
+        foreach (var map in caption.Attention)
+        {
+            if (map.Length != rows * cols) throw new ArgumentException($"an attention map has {map.Length} locations, the grid {rows} x {cols}.", nameof(caption));
+            int cell = MostAttendedCell(scene, map, rows, cols);
+            double weight = 0;
+            for (int i = 0; i < map.Length; i++)
+            {
+                var (r, c) = CellOf(i / cols, i % cols, rows, cols, scene.GridSide);
+                if (r * scene.GridSide + c == cell) weight += map[i];
+            }
+            yield return (cell, weight);
+        }
     }
 
     /// <summary>The scene cell (row, column) holding the centre of grid location (<paramref name="r"/>, <paramref name="c"/>).</summary>

@@ -57,4 +57,22 @@ public sealed class BleuAndCaptionScoreTests
         Assert.Equal(4, s.AttentionWords); // coat and bag in each caption
         Assert.Equal(0.25, s.AttentionAccuracy); // only the first caption's coat is looked at
     }
+
+    [Fact]
+    public void AttendedCellsSumsTheLocationsOfTheMostAttendedCell()
+    {
+        var scene = new Scene([new SceneItem(5, 4, 0)]);
+        var map = new float[49];
+        map[3 * 7 + 6] = 0.4f; // cell (1, 2) = 5
+        map[3 * 7 + 5] = 0.2f; // cell (1, 2) too
+        map[0] = 0.3f;         // cell (0, 0)
+        map[48] = 0.1f;        // cell (2, 2)
+        var caption = new DecodedCaption([], "a coat", [map, new float[49]], 0);
+        var cells = CaptionEvaluation.AttendedCells(scene, caption, 7, 7).ToArray();
+        Assert.Equal(2, cells.Length);
+        Assert.Equal(5, cells[0].Cell);
+        Assert.Equal(0.6, cells[0].Weight, 5);
+        Assert.Equal(0, cells[1].Cell); // a flat map: the first location
+        Assert.Throws<ArgumentException>(() => CaptionEvaluation.AttendedCells(scene, caption, 3, 3).ToArray());
+    }
 }

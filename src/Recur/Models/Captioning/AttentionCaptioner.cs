@@ -17,7 +17,8 @@ namespace Recur.Models.Captioning;
 /// <item>predicts the next word from <c>[h_t ; z_t]</c> (<c>head</c>, <c>nn.Linear(H + D, V)</c>).</item>
 /// </list>
 /// The loss is the mean cross-entropy per word plus the doubly stochastic regulariser
-/// <c>λ/B Σ_b Σ_i (1 - Σ_t α_bti)²</c> over each caption's steps up to its <c>&lt;END&gt;</c>.
+/// <c>λ/B Σ_b Σ_i (1 - Σ_t α_bti)²</c> and the attention entropy <c>γ/B Σ_b Σ_t H(α_bt)</c> (<see cref="CaptionerConfig.AttentionEntropy"/>),
+/// both over each caption's steps up to its <c>&lt;END&gt;</c>.
 /// </summary>
 public sealed class AttentionCaptioner : ICaptioner
 {
@@ -197,23 +198,53 @@ public sealed class AttentionCaptioner : ICaptioner
         return (T, B, words);
     }
 
-    /// <summary>The regulariser and, per caption, each location's attention summed over the caption's steps <c>(B, L)</c>.</summary>
+    /// <summary>
+    /// The regularisers: the doubly stochastic one and the attention entropy <c>γ/B Σ_b Σ_t H(α_bt)</c>, both over each
+    /// caption's steps up to its <c>&lt;END&gt;</c>; keeps, per caption, each location's attention summed over those steps <c>(B, L)</c>.
+    /// </summary>
     private double Regulariser(int T, int B)
     {
         int L = Config.Locations;
         _colsum = Buffers.Ensure(_colsum, B * L);
         Array.Clear(_colsum);
-        if (Config.DoublyStochastic == 0f) return 0;
+        double entropy = 0;
         for (int t = 0; t < T; t++)
         {
             var alpha = _att.Weights(t);
             for (int b = 0; b < B; b++)
-                if (_targets[t * B + b] != SoftmaxCrossEntropy.DefaultIgnoreIndex)
-                    TensorPrimitives.Add(_colsum.AsSpan(b * L, L), alpha.Slice(b * L, L), _colsum.AsSpan(b * L, L));
+            {
+                if (_targets[t * B + b] == SoftmaxCrossEntropy.DefaultIgnoreIndex) continue;
+                var a = alpha.Slice(b * L, L);
+                if (Config.DoublyStochastic != 0f) TensorPrimitives.Add(_colsum.AsSpan(b * L, L), a, _colsum.AsSpan(b * L, L));
+                if (Config.AttentionEntropy != 0f)
+                    foreach (float w in a) if (w > 0f) entropy -= w * Math.Log(w);
+            }
         }
         double r = 0;
-        foreach (float s in _colsum.AsSpan(0, B * L)) r += (1.0 - s) * (1.0 - s);
-        return Config.DoublyStochastic * r / B;
+        if (Config.DoublyStochastic != 0f)
+            foreach (float s in _colsum.AsSpan(0, B * L)) r += (1.0 - s) * (1.0 - s);
+        return (Config.DoublyStochastic * r + Config.AttentionEntropy * entropy) / B;
+    }
+
+    /// <summary>
+    /// The regularisers' gradient on the attention weights <c>α_t (B, L)</c> of step <paramref name="t"/>, written to
+    /// <paramref name="dalpha"/>; rows of finished captions get zero.
+    /// </summary>
+    private void RegulariserGradient(int t, int B, Span<float> dalpha)
+    {
+        int L = Config.Locations;
+        float ds = -2f * Config.DoublyStochastic / B, ent = Config.AttentionEntropy / B;
+        var alpha = _att.Weights(t);
+        for (int b = 0; b < B; b++)
+        {
+            var e = dalpha.Slice(b * L, L);
+            e.Clear();
+            if (_targets[t * B + b] == SoftmaxCrossEntropy.DefaultIgnoreIndex) continue;
+            if (Config.DoublyStochastic != 0f)
+                for (int l = 0; l < L; l++) e[l] = ds * (1f - _colsum[b * L + l]);
+            if (Config.AttentionEntropy != 0f) // dH/dα = -(ln α + 1); an α that underflowed to 0 adds nothing through the softmax
+                for (int l = 0; l < L; l++) e[l] -= ent * (MathF.Log(MathF.Max(alpha[b * L + l], 1e-30f)) + 1f);
+        }
     }
 
     /// <inheritdoc/>
@@ -241,7 +272,6 @@ public sealed class AttentionCaptioner : ICaptioner
         _dgates = Buffers.Ensure(_dgates, B * G); _dx = Buffers.Ensure(_dx, B * X); _dz = Buffers.Ensure(_dz, B * D);
         _dalpha = Buffers.Ensure(_dalpha, B * L);
         Array.Clear(_dh); Array.Clear(_dc);
-        float regScale = -2f * Config.DoublyStochastic / B;
         for (int t = T - 1; t >= 0; t--)
         {
             var hPrev = _h.AsSpan(t * B * H, B * H);
@@ -279,17 +309,12 @@ public sealed class AttentionCaptioner : ICaptioner
             }
             _gate.Backward(hPrev, dbetaPre, B, _dh); // overwrites _dh with the gate's share of dh_{t-1}
             TensorPrimitives.Add(_dh, _dhPrev, _dh);
-            // The regulariser's gradient on α at this step, for captions still running.
+            // The regularisers' gradient on α at this step, for captions still running.
             var extra = Span<float>.Empty;
-            if (Config.DoublyStochastic != 0f)
+            if (Config.DoublyStochastic != 0f || Config.AttentionEntropy != 0f)
             {
                 extra = _dalpha.AsSpan(0, B * L);
-                for (int b = 0; b < B; b++)
-                {
-                    var e = extra.Slice(b * L, L);
-                    if (_targets[t * B + b] == SoftmaxCrossEntropy.DefaultIgnoreIndex) { e.Clear(); continue; }
-                    for (int l = 0; l < L; l++) e[l] = regScale * (1f - _colsum[b * L + l]);
-                }
+                RegulariserGradient(t, B, extra);
             }
             _att.Backward(t, hPrev, _dz, extra, _dh);
         }

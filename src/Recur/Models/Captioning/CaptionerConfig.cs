@@ -43,6 +43,13 @@ public sealed record CaptionerConfig
     public float DoublyStochastic { get; init; } = 0.001f;
 
     /// <summary>
+    /// Weight <c>γ</c> of an attention entropy penalty <c>γ/B Σ_b Σ_t H(α_bt)</c>, <c>H(α) = -Σ_i α_i ln α_i</c>, added to
+    /// the loss (attention only; 0 = off): it asks each word to look at few locations, so that a word whose class the
+    /// decoder could read from a blur of several cells has to find its object's cell instead.
+    /// </summary>
+    public float AttentionEntropy { get; init; }
+
+    /// <summary>
     /// Label smoothing <c>ε</c> of the training loss (PyTorch's <c>label_smoothing</c>): the target puts <c>ε/V</c> on every
     /// word, which bounds how sure the decoder may grow that a word never follows another; 0 = off. Validation and the
     /// scores use the plain cross-entropy.
@@ -94,6 +101,8 @@ public sealed record CaptionerConfig
         foreach (var (name, v, max) in new[] { ("embed", Embed, 1 << 14), ("hidden", Hidden, 1 << 14), ("grid rows", GridRows, 1024), ("grid cols", GridCols, 1024), ("feature dim", FeatureDim, 1 << 14), ("attention dim", AttentionDim, 1 << 14), ("max words", MaxWords, 1024) })
             if (v < 1 || v > max) throw new ArgumentException($"{name} must be in [1, {max}], got {v}.");
         if (!(DoublyStochastic >= 0f && float.IsFinite(DoublyStochastic))) throw new ArgumentException($"the doubly stochastic weight must be finite and non-negative, got {DoublyStochastic}.");
+        if (!(AttentionEntropy >= 0f && float.IsFinite(AttentionEntropy))) throw new ArgumentException($"the attention entropy weight must be finite and non-negative, got {AttentionEntropy}.");
+        if (AttentionEntropy > 0f && Kind != "attention") throw new ArgumentException("the attention entropy penalty needs the attention captioner.");
         if (!(LabelSmoothing >= 0f && LabelSmoothing < 1f)) throw new ArgumentException($"label smoothing must be in [0, 1), got {LabelSmoothing}.");
         if (!(FeatureDropout >= 0f && FeatureDropout < 1f)) throw new ArgumentException($"feature dropout must be in [0, 1), got {FeatureDropout}.");
         if (!(ContextDropout >= 0f && ContextDropout < 1f)) throw new ArgumentException($"context dropout must be in [0, 1), got {ContextDropout}.");

@@ -99,6 +99,45 @@ public sealed class CaptionerTests
         Assert.Throws<ArgumentException>(() => Captioners.Create(Small("lstm") with { ContextDropout = 0.4f }));
     }
 
+    /// <summary>
+    /// The attention entropy penalty: the regulariser the loss reports is γ/B times the entropies of the running steps'
+    /// attention (recomputed here from the weights), its gradient matches central differences with and without the
+    /// doubly stochastic term beside it, and other captioners refuse it.
+    /// </summary>
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.05f)]
+    public void AttentionEntropyIsTheRunningStepsEntropyAndItsGradientChecks(float lambda)
+    {
+        var rng = new Rng(17);
+        var config = Small("attention", lambda) with { AttentionEntropy = 0.3f };
+        var m = (AttentionCaptioner)Captioners.Create(config);
+        m.Reset(rng);
+        var caps = Captions(CaptionVocabulary.Grammar(), 14, "a coat", "a sneaker to the left of a dress");
+        var f = Tensor.Randn(rng, 1f, 2, 6, 5);
+        var loss = m.Loss(f, caps);
+        if (lambda == 0f)
+        {
+            // "a coat <END>" runs 3 steps, the other caption 9; 6 locations.
+            double h = 0;
+            for (int t = 0; t < 9; t++)
+                for (int b = 0; b < 2; b++)
+                {
+                    if (b == 0 && t >= 3) continue;
+                    foreach (float w in m.AttentionWeights(t).Slice(b * 6, 6)) h -= w * Math.Log(w);
+                }
+            Assert.Equal(0.3 * h / 2, loss.Regulariser, 5);
+            Assert.True(loss.Regulariser > 0);
+        }
+        m.TrainStep(f, caps, rng);
+        var grads = (float[])m.Store.Grads.Clone();
+        double Loss() => m.Loss(f, caps).Total;
+        foreach (var p in m.Store.Parameters)
+            GradCheck.Check($"attention entropy {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 1e-2f);
+        Assert.Throws<ArgumentException>(() => Captioners.Create(Small("lstm") with { AttentionEntropy = 0.3f }));
+        Assert.Throws<ArgumentException>(() => Captioners.Create(Small("attention") with { AttentionEntropy = -1f }));
+    }
+
     private static int[] VisualIds(IReadOnlyList<string> words) => [.. words.Select(CaptionVocabulary.Grammar().Id)];
 
     /// <summary>With visual words the state's columns of the class words' head rows start at zero and stay there through training.</summary>
