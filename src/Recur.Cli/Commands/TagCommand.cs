@@ -19,7 +19,7 @@ internal sealed class TagCommand : ICommand
 
     internal static IReadOnlyList<OptionSpec> Specs { get; } = TrainOptionSpecs.All
         .Where(s => s.Flag is not ("model" or "nonlinearity" or "state-size" or "expand" or "conv-width" or "heads" or "context" or "weight-drop"
-            or "highway" or "seq-length" or "val-frac" or "test-frac" or "sample-every")).ToArray();
+            or "highway" or "seq-length" or "val-frac" or "test-frac" or "sample-every")).Append(TrainOptionSpecs.Bucket).ToArray();
 
     public string Name => "tag";
     public string Summary => "part-of-speech tagging of the Brown corpus: character + word BiLSTM tagger (many-to-many); train, eval, RUN \"sentence\"";

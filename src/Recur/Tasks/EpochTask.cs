@@ -14,15 +14,19 @@ public abstract class EpochTask : ITrainingTask
 {
     private readonly Action<string, CheckpointProgress> _writeModel;
 
-    /// <summary>Batches of <see cref="TrainOptions.BatchSize"/> over <paramref name="examples"/> training examples.</summary>
-    protected EpochTask(TrainOptions options, int examples, Action<string, CheckpointProgress> writeModel, DataInfo data)
+    /// <summary>
+    /// Batches of <see cref="TrainOptions.BatchSize"/> over <paramref name="examples"/> training examples; a task whose
+    /// examples differ in length gives <paramref name="lengths"/>, which <see cref="TrainOptions.Bucket"/> batches by.
+    /// </summary>
+    protected EpochTask(TrainOptions options, int examples, Action<string, CheckpointProgress> writeModel, DataInfo data, IReadOnlyList<int>? lengths = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(writeModel);
         Options = options;
         Data = data;
         _writeModel = writeModel;
-        Batches = new EpochOrder(examples, options.BatchSize, options.Seed);
+        if (options.Bucket > 0 && lengths is null) throw new ArgumentException($"--bucket applies to tasks whose examples differ in length (tag, g2p), not {GetType().Name}.");
+        Batches = new EpochOrder(examples, options.BatchSize, options.Seed, options.Bucket > 0 ? lengths : null, options.Bucket);
     }
 
     /// <summary>The batch order.</summary>

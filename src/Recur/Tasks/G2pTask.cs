@@ -8,11 +8,15 @@ using Recur.Training;
 
 namespace Recur.Tasks;
 
-/// <summary>Grapheme-to-phoneme conversion on the trainer (<c>recur g2p train</c>): batches of (word, pronunciation) pairs; evaluation reports the validation loss and the greedy word error rate on the validation words.</summary>
+/// <summary>
+/// Grapheme-to-phoneme conversion on the trainer (<c>recur g2p train</c>): batches of (word, pronunciation) pairs (with
+/// <see cref="TrainOptions.Bucket"/>, of similar letters + phonemes); evaluation reports the validation loss and the greedy
+/// word error rate on the validation words.
+/// </summary>
 public sealed class G2pTask : EpochTask
 {
     public G2pTask(TrainOptions options, Seq2SeqModel model, G2pDataset train, G2pDataset validation, Action<string, CheckpointProgress> writeModel, DataInfo data)
-        : base(options, train?.Pairs.Count ?? 0, writeModel, data)
+        : base(options, train?.Pairs.Count ?? 0, writeModel, data, train?.Pairs.Select(p => p.Word.Length + p.Phones.Count).ToArray())
     {
         ArgumentNullException.ThrowIfNull(model);
         Model = model; Train = train!; Validation = validation;

@@ -60,7 +60,7 @@ public sealed class TagTask : EpochTask
     private readonly long _tokens;
 
     public TagTask(TrainOptions options, Tagger model, TagDataset train, TagDataset validation, IReadOnlySet<string> seen, Action<string, CheckpointProgress> writeModel, DataInfo data)
-        : base(options, train?.Count ?? 0, writeModel, data)
+        : base(options, train?.Count ?? 0, writeModel, data, train?.Sentences.Select(s => s.Words.Count).ToArray())
     {
         ArgumentNullException.ThrowIfNull(model);
         Model = model; Train = train!; Validation = validation; Seen = seen;

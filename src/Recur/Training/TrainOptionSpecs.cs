@@ -148,6 +148,11 @@ public static class TrainOptionSpecs
         Int("threads", "N", Data, "threads; results do not depend on it", 0, 1024, o => o.Threads, (o, v) => o with { Threads = I(v) }, zero: "all cores"),
     ];
 
+    /// <summary>
+    /// <c>--bucket N</c>, outside <see cref="All"/>: only the commands whose examples differ in length (tag, g2p) declare it.
+    /// </summary>
+    public static OptionSpec Bucket { get; } = Int("bucket", "N", Optimisation, "batch examples of similar length: sort each run of N batches of the shuffled epoch by length, then shuffle the batches (torchtext's BucketIterator)", 0, 1_000_000, o => o.Bucket, (o, v) => o with { Bucket = I(v) }, resumable: false, zero: "off");
+
     /// <summary>The declaration of <c>--<paramref name="flag"/></c>.</summary>
     public static OptionSpec Get(string flag) => All.FirstOrDefault(s => s.Flag == flag) ?? throw new ArgumentException($"no training option --{flag}.", nameof(flag));
 

@@ -120,6 +120,12 @@ public sealed record TrainOptions
     /// <summary>The forget bias to initialise with, or null for PyTorch's draw.</summary>
     public float? InitialForgetBias => ForgetBias != 0 ? (float)ForgetBias : null;
 
+    /// <summary>
+    /// Batch examples of similar length (tasks over examples of different lengths): each run of this many batches of
+    /// the shuffled epoch is sorted by length before it is cut into batches, and the batches are shuffled (0 = off).
+    /// </summary>
+    public int Bucket { get; init; }
+
     /// <summary>Stop after this many evaluations in a row without a new best validation loss (0 = never; early stopping).</summary>
     public int Patience { get; init; }
 
@@ -164,7 +170,7 @@ public sealed record TrainOptions
         ArgumentNullException.ThrowIfNull(saved);
         ArgumentNullException.ThrowIfNull(requested);
         var diffs = new List<string>();
-        foreach (var spec in TrainOptionSpecs.All)
+        foreach (var spec in TrainOptionSpecs.All.Append(TrainOptionSpecs.Bucket))
         {
             if (spec.Resumable) continue;
             object a = spec.Get(saved), b = spec.Get(requested);
@@ -184,7 +190,7 @@ public sealed record TrainOptions
     {
         static void Fail(string option, object value, string range) =>
             throw new ArgumentException($"--{option} must be {range}, got {Convert.ToString(value, CultureInfo.InvariantCulture)}.");
-        foreach (var spec in TrainOptionSpecs.All)
+        foreach (var spec in TrainOptionSpecs.All.Append(TrainOptionSpecs.Bucket))
         {
             object v = spec.Get(this);
             if (!spec.Accepts(v)) Fail(spec.Flag, v, spec.RangeText);

@@ -28,7 +28,7 @@ public sealed class G2pCommandTests : IDisposable
     public void TrainsPronouncesEvaluatesAndResumes()
     {
         string run = Path.Combine(_dir, "run");
-        var t = CliHarness.Run(["g2p", "train", Dict, .. Small, "--max-iters", "8", "--eval-every", "4", "--out", run]);
+        var t = CliHarness.Run(["g2p", "train", Dict, .. Small, "--max-iters", "8", "--eval-every", "4", "--bucket", "4", "--out", run]);
         Assert.True(t.ExitCode == 0, t.ToString());
         Assert.Contains("greedy: WER", t.Out);
         string png = Path.Combine(_dir, "align.png");
@@ -44,6 +44,7 @@ public sealed class G2pCommandTests : IDisposable
         var r = CliHarness.Run("g2p", "train", "--resume", run, "--max-iters", "10");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("resuming at iteration 8", r.Out);
+        CliHarness.AssertCleanFailure(CliHarness.Run("g2p", "train", "--resume", run, "--bucket", "2"), "g2p", "--bucket 2 (the run used 4)");
         CliHarness.AssertCleanFailure(CliHarness.Run("g2p", run, new string('a', 10_000)), "g2p", "10,000 characters");
         string bad = Path.Combine(_dir, "bad.out");
         File.WriteAllText(bad, "MNCL\n(\"a\" dt (((ax) 0)))\n(\"b\" nil (((b iy) 9)))\n");
@@ -52,16 +53,17 @@ public sealed class G2pCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("bahdanau")]
-    [InlineData("none")]
-    public void ResumeIsExactAndBeamOfOneIsGreedy(string attention)
+    [InlineData("bahdanau", 0)]
+    [InlineData("none", 0)]
+    [InlineData("bahdanau", 3)]
+    public void ResumeIsExactAndBeamOfOneIsGreedy(string attention, int bucket)
     {
         var entries = CmuLexicon.Load(Dict);
-        var o = new TrainOptions { Hidden = 8, Embed = 6, BatchSize = 16, Optimizer = "adam", LearningRate = 5e-3, EvalEvery = 5, Threads = 1, MaxIters = 11 };
+        var o = new TrainOptions { Hidden = 8, Embed = 6, BatchSize = 16, Optimizer = "adam", LearningRate = 5e-3, EvalEvery = 5, Threads = 1, MaxIters = 11, Bucket = bucket };
         var settings = new G2pSettings { Attention = attention, DecoderHidden = 10, AttentionDim = 6 };
         var straight = G2pTrainer.Create(o, settings, entries, Dict);
         straight.Run();
-        string run = Path.Combine(_dir, attention);
+        string run = Path.Combine(_dir, $"{attention}-{bucket}");
         var first = G2pTrainer.Create(o with { MaxIters = 5 }, settings, entries, Dict);
         first.OutputDirectory = run;
         first.Run();
