@@ -34,6 +34,8 @@ internal static class CaptionTrain
             --doubly-stochastic L   weight of the doubly stochastic attention regulariser (default 0.001)
             --attention-entropy G   attention: weight of a penalty on each word's attention entropy, which asks
                                     every word to look at few locations (default 0)
+            --attention-entropy-on S  all steps, or objects: only the steps that write a class word (needs
+                                    --visual-words) (default all)
             --label-smoothing E     label smoothing of the training loss, as PyTorch's (default 0)
             --feature-dropout P     dropout on the image features in training (not the coordinates), as the encoder's
                                     classifier had on its fc features (default 0)
@@ -64,6 +66,7 @@ internal static class CaptionTrain
             AttentionDim = args.Int("attention-dim", d.AttentionDim, min: 1, max: 16384),
             DoublyStochastic = (float)args.Double("doubly-stochastic", d.DoublyStochastic, min: 0, max: 1e6),
             AttentionEntropy = (float)args.Double("attention-entropy", d.AttentionEntropy, min: 0, max: 1e6),
+            AttentionEntropyOn = args.Choice("attention-entropy-on", d.AttentionEntropyOn, "all", "objects"),
             GridPool = args.Int("grid-pool", d.GridPool, min: 1, max: 16),
             LabelSmoothing = (float)args.Double("label-smoothing", d.LabelSmoothing, min: 0, max: 0.999),
             ContextDropout = (float)args.Double("context-dropout", d.ContextDropout, min: 0, max: 0.99),

@@ -19,6 +19,9 @@ public sealed record CaptionSettings
     /// <summary>Weight of the attention entropy penalty (<see cref="CaptionerConfig.AttentionEntropy"/>).</summary>
     public float AttentionEntropy { get; init; }
 
+    /// <summary>The steps the entropy penalty counts (<see cref="CaptionerConfig.AttentionEntropyOn"/>).</summary>
+    public string AttentionEntropyOn { get; init; } = "all";
+
     /// <summary>Max pooling over the encoder's grid (3: 21 x 21 to 7 x 7 for an 84 x 84 scene).</summary>
     public int GridPool { get; init; } = 3;
 
@@ -66,7 +69,7 @@ public static class CaptionTrainer
         return new CaptionerConfig
         {
             Kind = o.Model, Vocab = vocab, Embed = o.Embed, Hidden = o.Hidden, GridRows = gridRows, GridCols = gridCols,
-            FeatureDim = featureDim, AttentionDim = s.AttentionDim, DoublyStochastic = s.DoublyStochastic, AttentionEntropy = s.AttentionEntropy, MaxWords = s.MaxWords,
+            FeatureDim = featureDim, AttentionDim = s.AttentionDim, DoublyStochastic = s.DoublyStochastic, AttentionEntropy = s.AttentionEntropy, AttentionEntropyOn = s.AttentionEntropyOn, MaxWords = s.MaxWords,
             LabelSmoothing = s.LabelSmoothing, InitialState = s.InitialState, FeatureDropout = s.FeatureDropout, ContextDropout = s.ContextDropout,
         };
     }

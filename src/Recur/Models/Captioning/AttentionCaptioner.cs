@@ -216,7 +216,7 @@ public sealed class AttentionCaptioner : ICaptioner
                 if (_targets[t * B + b] == SoftmaxCrossEntropy.DefaultIgnoreIndex) continue;
                 var a = alpha.Slice(b * L, L);
                 if (Config.DoublyStochastic != 0f) TensorPrimitives.Add(_colsum.AsSpan(b * L, L), a, _colsum.AsSpan(b * L, L));
-                if (Config.AttentionEntropy != 0f)
+                if (Config.AttentionEntropy != 0f && EntropyCounts(_targets[t * B + b]))
                     foreach (float w in a) if (w > 0f) entropy -= w * Math.Log(w);
             }
         }
@@ -225,6 +225,10 @@ public sealed class AttentionCaptioner : ICaptioner
             foreach (float s in _colsum.AsSpan(0, B * L)) r += (1.0 - s) * (1.0 - s);
         return (Config.DoublyStochastic * r + Config.AttentionEntropy * entropy) / B;
     }
+
+    /// <summary>Whether the entropy penalty counts a step that writes <paramref name="target"/> (<see cref="CaptionerConfig.AttentionEntropyOn"/>).</summary>
+    private bool EntropyCounts(int target)
+        => Config.AttentionEntropyOn == "all" || Config.SingularWords.Contains(target) || Config.PluralWords.Contains(target);
 
     /// <summary>
     /// The regularisers' gradient on the attention weights <c>α_t (B, L)</c> of step <paramref name="t"/>, written to
@@ -242,7 +246,7 @@ public sealed class AttentionCaptioner : ICaptioner
             if (_targets[t * B + b] == SoftmaxCrossEntropy.DefaultIgnoreIndex) continue;
             if (Config.DoublyStochastic != 0f)
                 for (int l = 0; l < L; l++) e[l] = ds * (1f - _colsum[b * L + l]);
-            if (Config.AttentionEntropy != 0f) // dH/dα = -(ln α + 1); an α that underflowed to 0 adds nothing through the softmax
+            if (Config.AttentionEntropy != 0f && EntropyCounts(_targets[t * B + b])) // dH/dα = -(ln α + 1); an α that underflowed to 0 adds nothing through the softmax
                 for (int l = 0; l < L; l++) e[l] -= ent * (MathF.Log(MathF.Max(alpha[b * L + l], 1e-30f)) + 1f);
         }
     }

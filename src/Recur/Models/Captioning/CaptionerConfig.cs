@@ -50,6 +50,13 @@ public sealed record CaptionerConfig
     public float AttentionEntropy { get; init; }
 
     /// <summary>
+    /// The steps <see cref="AttentionEntropy"/> counts: <c>all</c>, or <c>objects</c>, only the steps that write a class
+    /// word (<see cref="SingularWords"/>, <see cref="PluralWords"/>), so that the words between (counts, relations) may
+    /// look at several objects at once.
+    /// </summary>
+    public string AttentionEntropyOn { get; init; } = "all";
+
+    /// <summary>
     /// Label smoothing <c>ε</c> of the training loss (PyTorch's <c>label_smoothing</c>): the target puts <c>ε/V</c> on every
     /// word, which bounds how sure the decoder may grow that a word never follows another; 0 = off. Validation and the
     /// scores use the plain cross-entropy.
@@ -103,6 +110,8 @@ public sealed record CaptionerConfig
         if (!(DoublyStochastic >= 0f && float.IsFinite(DoublyStochastic))) throw new ArgumentException($"the doubly stochastic weight must be finite and non-negative, got {DoublyStochastic}.");
         if (!(AttentionEntropy >= 0f && float.IsFinite(AttentionEntropy))) throw new ArgumentException($"the attention entropy weight must be finite and non-negative, got {AttentionEntropy}.");
         if (AttentionEntropy > 0f && Kind != "attention") throw new ArgumentException("the attention entropy penalty needs the attention captioner.");
+        if (AttentionEntropyOn is not ("all" or "objects")) throw new ArgumentException($"the attention entropy applies to all or objects, got '{AttentionEntropyOn}'.");
+        if (AttentionEntropyOn == "objects" && SingularWords.Length == 0) throw new ArgumentException("the attention entropy on the object words needs the visual words, which name them.");
         if (!(LabelSmoothing >= 0f && LabelSmoothing < 1f)) throw new ArgumentException($"label smoothing must be in [0, 1), got {LabelSmoothing}.");
         if (!(FeatureDropout >= 0f && FeatureDropout < 1f)) throw new ArgumentException($"feature dropout must be in [0, 1), got {FeatureDropout}.");
         if (!(ContextDropout >= 0f && ContextDropout < 1f)) throw new ArgumentException($"context dropout must be in [0, 1), got {ContextDropout}.");
