@@ -79,6 +79,10 @@ internal static class CaptionTrain
         };
         int printEvery = args.Int("print-every", 100, min: 1);
         args.ThrowOnUnused(2);
+        if (resume is null && settings.AttentionEntropyOn == "objects" && !settings.VisualWords)
+            throw new CliException("--attention-entropy-on objects needs --visual-words, which name the object words.");
+        if (resume is null && (settings.AttentionEntropy > 0 || settings.ContextDropout > 0 || settings.VisualWords) && o.Model != "attention")
+            throw new CliException($"--attention-entropy, --context-dropout and --visual-words need --model attention, not {o.Model}.");
 
         if (!evalGiven) o = o with { EvalEvery = SceneCli.EvalEveryEpoch(settings.Scenes.Train, o.ValFrac, o.BatchSize) };
         var (exit, run, dataDir) = TaskCli.Train(args, "caption train", "caption", Specs, resume, outDir, printEvery, "nats/word", FashionMnist.DefaultDirectory,
