@@ -81,12 +81,7 @@ public sealed class EpochOrder
     {
         var order = new int[count];
         for (int i = 0; i < count; i++) order[i] = i;
-        var rng = new Rng(seed ^ (0x9E3779B97F4A7C15UL * (ulong)(epoch + 1)));
-        for (int i = count - 1; i > 0; i--)
-        {
-            int j = rng.NextInt(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
+        FisherYates(order, new Rng(seed ^ (0x9E3779B97F4A7C15UL * (ulong)(epoch + 1))));
         return order;
     }
 
@@ -110,17 +105,22 @@ public sealed class EpochOrder
             var part = sorted.AsSpan(start, n).ToArray().OrderBy(i => lengths[i]).ToArray(); // OrderBy is stable
             part.CopyTo(sorted, start);
         }
-        var rng = new Rng(seed ^ (0xD1B54A32D192ED03UL * (ulong)(epoch + 1)));
         var perm = new int[batches];
         for (int i = 0; i < batches; i++) perm[i] = i;
-        for (int i = batches - 1; i > 0; i--)
-        {
-            int j = rng.NextInt(i + 1);
-            (perm[i], perm[j]) = (perm[j], perm[i]);
-        }
+        FisherYates(perm, new Rng(seed ^ (0xD1B54A32D192ED03UL * (ulong)(epoch + 1))));
         var result = (int[])order.Clone(); // the tail beyond whole batches stays as shuffled
         for (int k = 0; k < batches; k++) sorted.AsSpan(perm[k] * batch, batch).CopyTo(result.AsSpan(k * batch, batch));
         return result;
+    }
+
+    /// <summary>Shuffles <paramref name="items"/> in place with draws from <paramref name="rng"/>, last position first.</summary>
+    private static void FisherYates(Span<int> items, Rng rng)
+    {
+        for (int i = items.Length - 1; i > 0; i--)
+        {
+            int j = rng.NextInt(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
     }
 
     /// <summary>Adds the position to a checkpoint's state.</summary>

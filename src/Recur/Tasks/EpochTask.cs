@@ -26,7 +26,7 @@ public abstract class EpochTask : ITrainingTask
         Data = data;
         _writeModel = writeModel;
         if (options.Bucket > 0 && lengths is null) throw new ArgumentException($"--bucket applies to tasks whose examples differ in length (tag, g2p), not {GetType().Name}.");
-        Batches = new EpochOrder(examples, options.BatchSize, options.Seed, options.Bucket > 0 ? lengths : null, options.Bucket);
+        Batches = new EpochOrder(examples, options.BatchSize, options.Seed, lengths, options.Bucket);
     }
 
     /// <summary>The batch order.</summary>

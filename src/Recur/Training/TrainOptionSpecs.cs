@@ -153,6 +153,9 @@ public static class TrainOptionSpecs
     /// </summary>
     public static OptionSpec Bucket { get; } = Int("bucket", "N", Optimisation, "batch examples of similar length: sort each run of N batches of the shuffled epoch by length, then shuffle the batches (torchtext's BucketIterator)", 0, 1_000_000, o => o.Bucket, (o, v) => o with { Bucket = I(v) }, resumable: false, zero: "off");
 
+    /// <summary>Every declaration: <see cref="All"/> and the ones only some commands take (<see cref="Bucket"/>).</summary>
+    public static IReadOnlyList<OptionSpec> Declared { get; } = [.. All, Bucket];
+
     /// <summary>The declaration of <c>--<paramref name="flag"/></c>.</summary>
     public static OptionSpec Get(string flag) => All.FirstOrDefault(s => s.Flag == flag) ?? throw new ArgumentException($"no training option --{flag}.", nameof(flag));
 

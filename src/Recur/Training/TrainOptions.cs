@@ -170,7 +170,7 @@ public sealed record TrainOptions
         ArgumentNullException.ThrowIfNull(saved);
         ArgumentNullException.ThrowIfNull(requested);
         var diffs = new List<string>();
-        foreach (var spec in TrainOptionSpecs.All.Append(TrainOptionSpecs.Bucket))
+        foreach (var spec in TrainOptionSpecs.Declared)
         {
             if (spec.Resumable) continue;
             object a = spec.Get(saved), b = spec.Get(requested);
@@ -190,7 +190,7 @@ public sealed record TrainOptions
     {
         static void Fail(string option, object value, string range) =>
             throw new ArgumentException($"--{option} must be {range}, got {Convert.ToString(value, CultureInfo.InvariantCulture)}.");
-        foreach (var spec in TrainOptionSpecs.All.Append(TrainOptionSpecs.Bucket))
+        foreach (var spec in TrainOptionSpecs.Declared)
         {
             object v = spec.Get(this);
             if (!spec.Accepts(v)) Fail(spec.Flag, v, spec.RangeText);
