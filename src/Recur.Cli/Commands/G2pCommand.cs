@@ -41,6 +41,7 @@ internal sealed class G2pCommand : ICommand
           --decoder-hidden N      decoder LSTM width (default 256)
           --attention-dim K       additive attention width (default 128)
           --split-seed S          the word split (default 1)
+          --label-smoothing S     smooth the training targets: 1 - S on the right phoneme, S spread over all (default 0)
           --out DIR               run folder (default runs/YYYYMMDD-HHMMSS-g2p)
           --resume DIR            continue a run exactly from DIR's latest/
           --print-every N         when output is not a terminal: a progress line every N iterations (default 100)
@@ -76,6 +77,7 @@ internal sealed class G2pCommand : ICommand
             DecoderHidden = args.Int("decoder-hidden", d.DecoderHidden, min: 1, max: 16384),
             AttentionDim = args.Int("attention-dim", d.AttentionDim, min: 1, max: 16384),
             SplitSeed = (ulong)args.Int("split-seed", 1, min: 0),
+            LabelSmoothing = (float)args.Double("label-smoothing", d.LabelSmoothing, min: 0, max: 0.999),
         };
         string? outDir = args.String("out"), resume = args.String("resume");
         int printEvery = args.Int("print-every", 100, min: 1);

@@ -15,6 +15,8 @@ public sealed record G2pSettings
     public int AttentionDim { get; init; } = 128;
     public int MaxTarget { get; init; } = 24;
     public ulong SplitSeed { get; init; } = 1;
+    /// <summary><see cref="Seq2SeqConfig.LabelSmoothing"/>.</summary>
+    public float LabelSmoothing { get; init; }
 }
 
 /// <summary>The CMU dictionary's words split 90/5/5, with every word's pronunciations.</summary>
@@ -42,6 +44,7 @@ public static class G2pTrainer
         {
             SourceVocab = symbols.Letters.Count, TargetVocab = symbols.Phones.Count, Embed = options.Embed, Hidden = options.Hidden, Layers = options.Layers,
             Dropout = (float)options.Dropout, DecoderHidden = settings.DecoderHidden, Attention = settings.Attention, AttentionDim = settings.AttentionDim, MaxTarget = settings.MaxTarget,
+            LabelSmoothing = settings.LabelSmoothing,
         };
         return Build(options, config, symbols, settings.SplitSeed, splits, entries, source, null, null);
     }

@@ -53,21 +53,23 @@ public sealed class G2pCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("bahdanau", 0)]
-    [InlineData("none", 0)]
-    [InlineData("bahdanau", 3)]
-    public void ResumeIsExactAndBeamOfOneIsGreedy(string attention, int bucket)
+    [InlineData("bahdanau", 0, 0f)]
+    [InlineData("none", 0, 0f)]
+    [InlineData("bahdanau", 3, 0f)]
+    [InlineData("luong", 0, 0.1f)]
+    public void ResumeIsExactAndBeamOfOneIsGreedy(string attention, int bucket, float labelSmoothing)
     {
         var entries = CmuLexicon.Load(Dict);
         var o = new TrainOptions { Hidden = 8, Embed = 6, BatchSize = 16, Optimizer = "adam", LearningRate = 5e-3, EvalEvery = 5, Threads = 1, MaxIters = 11, Bucket = bucket };
-        var settings = new G2pSettings { Attention = attention, DecoderHidden = 10, AttentionDim = 6 };
+        var settings = new G2pSettings { Attention = attention, DecoderHidden = 10, AttentionDim = 6, LabelSmoothing = labelSmoothing };
         var straight = G2pTrainer.Create(o, settings, entries, Dict);
         straight.Run();
-        string run = Path.Combine(_dir, $"{attention}-{bucket}");
+        string run = Path.Combine(_dir, $"{attention}-{bucket}-{labelSmoothing}");
         var first = G2pTrainer.Create(o with { MaxIters = 5 }, settings, entries, Dict);
         first.OutputDirectory = run;
         first.Run();
         var ck = G2pCheckpoint.Load(run, CheckpointKind.Latest);
+        Assert.Equal(labelSmoothing, ck.Model.Config.LabelSmoothing);
         var second = G2pTrainer.Resume(ck, entries, o);
         second.Run();
         Assert.Equal(straight.TrainLosses, second.TrainLosses);

@@ -33,6 +33,10 @@ public sealed record Seq2SeqConfig
     /// <summary>Dropout in training on the source embeddings, between encoder layers and on the head's input <c>[h ; z]</c> (0 = off).</summary>
     public float Dropout { get; init; }
 
+    /// <summary>Label smoothing of the training loss, as PyTorch's <c>CrossEntropyLoss(label_smoothing=)</c>: the target is
+    /// 1 - s on the right symbol plus s / V on every symbol (0 = off). The validation loss stays the plain cross-entropy.</summary>
+    public float LabelSmoothing { get; init; }
+
     /// <summary>Longest output in symbols (without start and end).</summary>
     public int MaxTarget { get; init; } = 24;
 
@@ -48,6 +52,7 @@ public sealed record Seq2SeqConfig
     public void Validate()
     {
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
+        if (!(LabelSmoothing >= 0f && LabelSmoothing < 1f)) throw new ArgumentException($"label smoothing must be in [0, 1), got {LabelSmoothing}.");
         if (!Attentions.Contains(Attention)) throw new ArgumentException($"attention must be one of {string.Join(", ", Attentions)}, got '{Attention}'.");
         foreach (var (name, v, min, max) in new[] { ("source vocab", SourceVocab, 3, 1 << 20), ("target vocab", TargetVocab, 4, 1 << 20), ("embed", Embed, 1, 1 << 14), ("hidden", Hidden, 1, 1 << 14),
             ("layers", Layers, 1, 16), ("decoder hidden", DecoderHidden, 1, 1 << 14), ("attention dim", AttentionDim, 1, 1 << 14), ("max target", MaxTarget, 1, 1024), ("max source", MaxSource, 1, 1 << 16) })

@@ -181,7 +181,7 @@ public sealed class Seq2SeqModel
         return SoftmaxCrossEntropy.Loss<float>(_logits.AsSpan(0, T * B * Config.TargetVocab), T * B, Config.TargetVocab, _targets);
     }
 
-    /// <summary>Zeroes the gradients, runs forward and backward, returns the mean cross-entropy per output symbol.</summary>
+    /// <summary>Zeroes the gradients, runs forward and backward, returns the mean cross-entropy per output symbol (label-smoothed with <see cref="Seq2SeqConfig.LabelSmoothing"/>).</summary>
     public double TrainStep(Seq2SeqBatch batch, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -191,7 +191,7 @@ public sealed class Seq2SeqModel
         _rng = null;
         int H = Config.DecoderHidden, D = Config.ContextDim, E = Config.Embed, G = 4 * H, X = E + D, V = Config.TargetVocab, He = Config.Hidden, Ts = _ts, Wa = 2 * He;
         var logits = _logits.AsSpan(0, T * B * V);
-        double loss = SoftmaxCrossEntropy.LossAndGradient<float>(logits, T * B, V, _targets, logits);
+        double loss = SoftmaxCrossEntropy.LossAndGradient<float>(logits, T * B, V, _targets, logits, labelSmoothing: Config.LabelSmoothing);
         var dhz = new float[T * B * (H + D)];
         _head.Backward(HeadInputSaved(T * B * (H + D)), logits, T * B, dhz);
         if (Config.Dropout > 0f) _dropHead.Backward(dhz, dhz);
