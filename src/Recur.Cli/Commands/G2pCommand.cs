@@ -80,6 +80,8 @@ internal sealed class G2pCommand : ICommand
             LabelSmoothing = (float)args.Double("label-smoothing", d.LabelSmoothing, min: 0, max: 0.999),
         };
         string? outDir = args.String("out"), resume = args.String("resume");
+        if (resume is not null && new[] { "attention", "decoder-hidden", "attention-dim", "split-seed", "label-smoothing" }.FirstOrDefault(args.Has) is string fixedFlag)
+            throw new CliException($"--{fixedFlag} was fixed when {resume} started (it is in its config.json); resume without it, or start a new run.");
         int printEvery = args.Int("print-every", 100, min: 1);
         args.ThrowOnUnused(2);
         var (exit, run, path) = TaskCli.Train(args, "g2p train", "g2p", Specs, resume, outDir, printEvery, "nats/phone", CmuLexicon.DefaultPath,

@@ -45,6 +45,7 @@ public sealed class G2pCommandTests : IDisposable
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("resuming at iteration 8", r.Out);
         CliHarness.AssertCleanFailure(CliHarness.Run("g2p", "train", "--resume", run, "--bucket", "2"), "g2p", "--bucket 2 (the run used 4)");
+        CliHarness.AssertCleanFailure(CliHarness.Run("g2p", "train", "--resume", run, "--label-smoothing", "0.1"), "g2p", "--label-smoothing was fixed");
         CliHarness.AssertCleanFailure(CliHarness.Run("g2p", run, new string('a', 10_000)), "g2p", "10,000 characters");
         string bad = Path.Combine(_dir, "bad.out");
         File.WriteAllText(bad, "MNCL\n(\"a\" dt (((ax) 0)))\n(\"b\" nil (((b iy) 9)))\n");
