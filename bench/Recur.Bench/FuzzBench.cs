@@ -3,10 +3,11 @@ using System.IO.Compression;
 using System.Text;
 using Recur.Data;
 using Recur.Data.Language;
-using Recur.Imaging;
 using Recur.IO;
+using Recur.Imaging;
 using Recur.Models;
 using Recur.Plotting;
+using Recur.Tasks.CharLm;
 using Recur.Tests.TestUtil;
 using Recur.Training;
 
@@ -98,8 +99,8 @@ internal static class FuzzBench
             TaskIntegers = new Dictionary<string, IntegerArray> { ["position"] = new IntegerArray([3, 4]) },
             TrainLosses = [2.5, 2.4], ValIterations = [2], ValLosses = [2.45], ElapsedSeconds = 1.5,
         };
-        Checkpoint.Save(ck, model, vocab, options, new CheckpointProgress(2, 0.1, 2.45, 2.45, 2.4, 1.5), new DataInfo("x.txt", 100, "00ff"), state);
-        foreach (string file in new[] { Checkpoint.ConfigFile, Checkpoint.ModelFile, Checkpoint.StateFile })
+        CharCheckpoint.Save(ck, model, vocab, options, new CheckpointProgress(2, 0.1, 2.45, 2.45, 2.4, 1.5), new DataInfo("x.txt", 100, "00ff"), state);
+        foreach (string file in new[] { CheckpointFiles.ConfigFile, CheckpointFiles.ModelFile, CheckpointFiles.StateFile })
         {
             string path = Path.Combine(ck, file);
             byte[] good = File.ReadAllBytes(path);
@@ -108,8 +109,8 @@ internal static class FuzzBench
                 File.WriteAllBytes(path, bytes);
                 try
                 {
-                    var back = Checkpoint.Load(ck);
-                    TrainingState.Read(Path.Combine(ck, Checkpoint.StateFile), back.Model.Store.Count);
+                    var back = CharCheckpoint.Load(ck);
+                    TrainingState.Read(Path.Combine(ck, CheckpointFiles.StateFile), back.Model.Store.Count);
                 }
                 finally { File.WriteAllBytes(path, good); }
             });

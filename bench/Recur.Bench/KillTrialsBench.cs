@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Recur.IO;
+using Recur.Tasks.CharLm;
 
 namespace Recur.Bench;
 
@@ -34,8 +35,8 @@ internal static class KillTrialsBench
             if (!Directory.Exists(Path.Combine(run, "latest")) && !Directory.Exists(Path.Combine(run, ".latest.old"))) { noCheckpoint++; continue; }
             try
             {
-                var latest = Checkpoint.Load(run, CheckpointKind.Latest);
-                Checkpoint.Load(run, CheckpointKind.Best);
+                var latest = CharCheckpoint.Load(run, CheckpointKind.Latest);
+                CharCheckpoint.Load(run, CheckpointKind.Best);
                 loaded++;
                 long it = latest.Progress?.Iteration ?? 0;
                 using var r = Start(cli, $"train --resume {run} --max-iters {it + 2}");

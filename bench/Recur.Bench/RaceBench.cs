@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Recur.Plotting;
 using Recur.Analysis;
+using Recur.Plotting;
+using Recur.Training;
 
 namespace Recur.Bench;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Recur.Tasks.CharLm;
 using Recur.Training;
 
 namespace Recur.Cli;

@@ -37,6 +37,7 @@ internal static class Program
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException or InvalidDataException
                                        or Recur.IO.CheckpointFormatException or Recur.Data.CorpusException or Recur.Data.UnknownCharactersException
+                                       or Recur.Data.Language.CorpusFormatException
                                        or KeyNotFoundException or InvalidOperationException)
         {
             Console.Error.WriteLine($"recur {command.Name}: {e.Message}");

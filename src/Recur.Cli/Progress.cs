@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Recur.Tasks.CharLm;
 using Recur.Training;
 
 namespace Recur.Cli;
@@ -82,8 +83,8 @@ internal sealed class ConsoleProgress : TrainingMonitor
 
     public override void OnSampleDue(Trainer trainer)
     {
-        if (_sampleLength <= 0 || trainer.Task is not Tasks.CharLmTask lm) return;
-        string s = trainer.WithEvaluationWeights(() => Tasks.CharLmTask.SampleText(lm.Model, lm.Vocabulary, _sampleLength, _sampleTemperature, (ulong)trainer.Iteration));
+        if (_sampleLength <= 0 || trainer.Task is not CharLmTask lm) return;
+        string s = trainer.WithEvaluationWeights(() => CharLmTask.SampleText(lm.Model, lm.Vocabulary, _sampleLength, _sampleTemperature, (ulong)trainer.Iteration));
         ClearLine();
         _out.WriteLine(Inv($"--- sample at iteration {trainer.Iteration} (temperature {_sampleTemperature:G2}) ---"));
         _out.WriteLine(s);

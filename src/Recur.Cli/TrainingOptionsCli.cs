@@ -26,7 +26,8 @@ internal static class TrainingOptionsCli
         return o;
     }
 
-    private static TrainOptions Apply(TrainOptions o, Args args, IEnumerable<OptionSpec> specs)
+    /// <summary>The options of <paramref name="specs"/> that <paramref name="args"/> gives, laid over <paramref name="o"/>.</summary>
+    public static T Apply<T>(T o, Args args, IEnumerable<OptionSpec<T>> specs)
     {
         foreach (var s in specs)
         {
@@ -36,7 +37,7 @@ internal static class TrainingOptionsCli
         return o;
     }
 
-    private static object Parse(Args args, OptionSpec s)
+    private static object Parse<T>(Args args, OptionSpec<T> s)
     {
         if (s.Kind == OptionKind.Flag) return args.Flag(s.Flag);
         string text = args.String(s.Flag) ?? "";
@@ -72,7 +73,7 @@ internal static class TrainingOptionsCli
     /// Usage lines for <paramref name="specs"/>, grouped as declared, each with its default from
     /// <paramref name="defaults"/> (and an extra note from <paramref name="notes"/>, keyed by flag).
     /// </summary>
-    public static string Usage(TrainOptions defaults, IEnumerable<OptionSpec> specs, IReadOnlyDictionary<string, string>? notes = null)
+    public static string Usage<T>(T defaults, IEnumerable<OptionSpec<T>> specs, IReadOnlyDictionary<string, string>? notes = null)
     {
         var sb = new StringBuilder();
         string? group = null;
@@ -80,7 +81,7 @@ internal static class TrainingOptionsCli
         {
             if (s.Group != group) { group = s.Group; sb.Append(group).Append('\n'); }
             string head = s.Value.Length > 0 ? $"  --{s.Flag} {s.Value}" : $"  --{s.Flag}";
-            string value = OptionSpec.Num(s.Get(defaults));
+            string value = OptionSpec.Num(s.Get(defaults!));
             string zero = s.ZeroMeans is not null && value == "0" ? $" = {s.ZeroMeans}" : "";
             string note = notes is not null && notes.TryGetValue(s.Flag, out var n) ? "; " + n : "";
             string help = $"{s.Help} (default {value}{zero}{note})";

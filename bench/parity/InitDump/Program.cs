@@ -7,6 +7,7 @@ using Recur;
 using Recur.Data;
 using Recur.IO;
 using Recur.Models;
+using Recur.Tasks.CharLm;
 using Recur.Training;
 
 if (args is ["--rng-stats"]) return RngStats();
@@ -21,7 +22,7 @@ var vocab = Vocabulary.FromText(corpus.Text);
 var options = new TrainOptions { Seed = seed, Data = corpus.Source };
 var model = new CharModel(options.ToModelConfig(vocab.Count));
 model.Reset(new Rng(seed));
-Checkpoint.Save(args[2], model, vocab, options);
+CharCheckpoint.Save(args[2], model, vocab, options);
 Console.WriteLine($"{args[2]}: {CharTrainer.Describe(model.Config)}, seed {seed}");
 return 0;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Recur.Data;
 using Recur.Nn.Cells;
+using Recur.Tasks.CharLm;
 using Recur.Training;
 
 namespace Recur.Cli.Commands;

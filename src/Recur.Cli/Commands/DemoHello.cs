@@ -1,5 +1,6 @@
 using System.Globalization;
 using Recur.Models;
+using Recur.Training;
 
 namespace Recur.Cli.Commands;
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Recur.Data;
 using Recur.IO;
+using Recur.Tasks.CharLm;
+using Recur.Tasks.Tag;
 using Recur.Training;
 
 namespace Recur.Cli.Commands;
@@ -40,7 +42,7 @@ internal sealed class EvalCommand : ICommand
         if (args.Positional.Count > 0 && Directory.Exists(args.Positional[0]))
         {
             string? task = TaskOf(args.Positional[0]);
-            if (task == Recur.Tasks.TagTask.TaskName) return TagCommand.Eval(args, 0);
+            if (task == Recur.Tasks.Tag.TagTask.TaskName) return TagCommand.Eval(args, 0);
             if (task == Recur.Tasks.G2pTask.TaskName) return G2pCommand.Eval(args, 0);
         }
         string? split = args.Has("split") ? args.Choice("split", "val", "val", "test") : null;
@@ -52,7 +54,7 @@ internal sealed class EvalCommand : ICommand
         args.ThrowOnUnused(2);
         if (args.Positional.Count == 0) throw new CliException("name a run or checkpoint folder: recur eval RUN_OR_CKPT [FILE]");
         var prefer = latest ? CheckpointKind.Latest : CheckpointKind.Best;
-        if (Checkpoint.TaskOf(args.Positional[0], prefer) == ClassifierCheckpoint.TaskName)
+        if (CheckpointFiles.TaskOf(args.Positional[0], prefer) == ClassifierCheckpoint.TaskName)
         {
             if (split is not null || batch is not null || seq is not null || trainWeights)
                 throw new CliException("--split, --batch-size, --seq-length and --train-weights apply to character models; a classifier is scored on its test images.");
@@ -65,7 +67,7 @@ internal sealed class EvalCommand : ICommand
         }
         if (args.Positional.Count == 2 && split is not null) throw new CliException("--split applies to the run's own text; with FILE the whole file is scored.");
 
-        var ck = Checkpoint.Load(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);
+        var ck = CharCheckpoint.Load(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);
         var model = ck.Model;
         if (trainWeights)
         {
@@ -96,7 +98,7 @@ internal sealed class EvalCommand : ICommand
             try { corpus = TrainCommand.LoadCorpus(source); }
             catch (CorpusException e) { throw new CliException($"the run's text is not available ({e.Message}); give FILE.", 1); }
             var all = TrainCommand.Encode(ck.Vocabulary, corpus);
-            if (ck.Data is { } d && (d.Characters != all.Length || d.Checksum != Checkpoint.TokenChecksum(all)))
+            if (ck.Data is { } d && (d.Characters != all.Length || d.Checksum != CheckpointFiles.TokenChecksum(all)))
                 throw new CliException($"{corpus.Source} has changed since the run was trained ({all.Length} characters now, {d.Characters} then); give FILE to score it anyway.", 1);
             var splits = DataSplits.Create(all, tr.ValFrac, tr.TestFrac);
             string name = split ?? "val";
@@ -122,7 +124,7 @@ internal sealed class EvalCommand : ICommand
     /// <summary>The task a run or checkpoint folder was trained for, or null when it has no readable config.</summary>
     private static string? TaskOf(string dir)
     {
-        try { return Checkpoint.TaskOf(dir, CheckpointKind.Best); }
+        try { return CheckpointFiles.TaskOf(dir, CheckpointKind.Best); }
         catch (CheckpointFormatException) { return null; }
         catch (IOException) { return null; }
     }

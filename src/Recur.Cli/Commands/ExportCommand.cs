@@ -1,5 +1,6 @@
 using Recur.Export;
 using Recur.IO;
+using Recur.Tasks.CharLm;
 
 namespace Recur.Cli.Commands;
 
@@ -26,14 +27,14 @@ internal sealed class ExportCommand : ICommand
         if (args.Positional.Count == 0) throw new CliException("name a run: recur export RUN --onnx FILE.");
         if (onnx is null) throw new CliException("say where to write the model: --onnx FILE.");
         var prefer = latest ? CheckpointKind.Latest : CheckpointKind.Best;
-        string task = Checkpoint.TaskOf(args.Positional[0], prefer);
+        string task = CheckpointFiles.TaskOf(args.Positional[0], prefer);
         byte[] bytes;
         try
         {
             bytes = task == ClassifierCheckpoint.TaskName
                 ? OnnxExport.Classifier(ClassifierCheckpoint.Load(args.Positional[0], prefer).Model)
-                : task == Checkpoint.TaskName
-                    ? OnnxExport.Char(Checkpoint.Load(args.Positional[0], prefer).Model)
+                : task == CharCheckpoint.TaskName
+                    ? OnnxExport.Char(CharCheckpoint.Load(args.Positional[0], prefer).Model)
                     : throw new CliException($"a {task} run has no ONNX export yet; character models and classifiers do.");
         }
         catch (NotSupportedException e) { throw new CliException(e.Message, 1); }

@@ -17,7 +17,7 @@ internal sealed class G2pCommand : ICommand
         LrSchedule = "cosine", LrMin = 2e-5, GradClip = 5, MaxEpochs = 10, EvalEvery = 2000,
     };
 
-    internal static IReadOnlyList<OptionSpec> Specs { get; } = TagCommand.Specs;
+    internal static IReadOnlyList<OptionSpec> Specs { get; } = Recur.Tasks.Tag.TagDefinition.Instance.SharedOptions;
 
     public string Name => "g2p";
     public string Summary => "pronunciation (CMU dictionary): letters -> BiLSTM encoder -> attention decoder -> phonemes; train, eval, RUN word...";

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
-using Recur.Plotting;
 using Recur.Analysis;
 using Recur.Data;
+using Recur.Plotting;
+using Recur.Tasks.CharLm;
 
 namespace Recur.Cli.Commands;
 
@@ -259,10 +260,10 @@ internal sealed class GradFlowCommand : ICommand
 /// <summary>Loads a trained character model and its validation text for the analysis commands.</summary>
 internal static class CheckpointAccess
 {
-    public static Recur.IO.LoadedCheckpoint Load(string run) => Recur.IO.Checkpoint.Load(run);
+    public static LoadedCheckpoint Load(string run) => CharCheckpoint.Load(run);
 
     /// <summary>The validation split of the text the run was trained on, as the run split it.</summary>
-    public static (int[] Tokens, string Source) ValidationTokens(Recur.IO.LoadedCheckpoint loaded)
+    public static (int[] Tokens, string Source) ValidationTokens(LoadedCheckpoint loaded)
     {
         var data = loaded.Data ?? throw new CliException($"{loaded.Directory} records no training text; pass the text to analyse.");
         Corpus corpus;

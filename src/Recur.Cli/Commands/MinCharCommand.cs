@@ -1,6 +1,7 @@
 using System.Globalization;
 using Recur.Data;
 using Recur.Models;
+using Recur.Training;
 
 namespace Recur.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.Text;
 using Recur.Data;
 using Recur.IO;
 using Recur.Models;
+using Recur.Tasks.CharLm;
 
 namespace Recur.Cli.Commands;
 
@@ -46,7 +47,7 @@ internal sealed class SampleCommand : ICommand
         if (!(temperature > 0) || double.IsInfinity(temperature) || (float)temperature == 0f)
             throw new CliException($"--temperature must be a positive number, got {temperature}; use --argmax for the most likely character.");
 
-        var ck = Checkpoint.Load(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);
+        var ck = CharCheckpoint.Load(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);
         var vocab = ck.Vocabulary;
         int[] primeIds;
         try

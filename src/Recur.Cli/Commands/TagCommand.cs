@@ -3,7 +3,7 @@ using System.Text.Json;
 using Recur.Data.Language;
 using Recur.IO;
 using Recur.Models.Tagging;
-using Recur.Tasks;
+using Recur.Tasks.Tag;
 using Recur.Training;
 
 namespace Recur.Cli.Commands;
@@ -11,16 +11,6 @@ namespace Recur.Cli.Commands;
 /// <summary><c>recur tag train|eval|RUN "sentence"</c>: part-of-speech tagging of the Brown corpus (many-to-many).</summary>
 internal sealed class TagCommand : ICommand
 {
-    internal static TrainOptions Defaults { get; } = new()
-    {
-        Model = "lstm", Hidden = 128, Layers = 1, Embed = 64, Dropout = 0.3, BatchSize = 32, Optimizer = "adam", LearningRate = 2e-3,
-        LrSchedule = "cosine", LrMin = 2e-5, GradClip = 5, MaxEpochs = 6, EvalEvery = 1000,
-    };
-
-    internal static IReadOnlyList<OptionSpec> Specs { get; } = TrainOptionSpecs.All
-        .Where(s => s.Flag is not ("model" or "nonlinearity" or "state-size" or "expand" or "conv-width" or "heads" or "context" or "weight-drop"
-            or "highway" or "seq-length" or "val-frac" or "test-frac" or "sample-every")).Append(TrainOptionSpecs.Bucket).ToArray();
-
     public string Name => "tag";
     public string Summary => "part-of-speech tagging of the Brown corpus: character + word BiLSTM tagger (many-to-many); train, eval, RUN \"sentence\"";
     public string Usage => """
@@ -36,13 +26,7 @@ internal sealed class TagCommand : ICommand
         both BiLSTMs packed to each word's and sentence's own length. --tagset universal maps the corpus's tags to the
         12 universal tags; fine keeps them (without -tl, -hl, -nc). eval scores the test documents: token accuracy,
         on words unseen in training, the most-frequent-tag baseline of the same split and the most confused tags.
-          --tagset T              universal or fine (default universal)
-          --char-hidden N         character BiLSTM width per direction (default 32)
-          --split-seed S          the document split (default 1)
-          --out DIR               run folder (default runs/YYYYMMDD-HHMMSS-tag)
-          --resume DIR            continue a run exactly from DIR's latest/
-          --print-every N         when output is not a terminal: a progress line every N iterations (default 100)
-        """ + "\n" + TrainingOptionsCli.Usage(Defaults, Specs);
+        """ + "\n" + TaskCli.OptionsUsage(TagDefinition.Instance);
 
     public int Run(Args args)
     {
@@ -57,43 +41,12 @@ internal sealed class TagCommand : ICommand
         };
     }
 
-    internal static IReadOnlyList<BrownDocument> LoadCorpus(string dir)
-    {
-        try { return BrownCorpus.Load(dir); }
-        catch (DirectoryNotFoundException e) { throw new CliException(e.Message, 1); }
-        catch (FileNotFoundException e) { throw new CliException(e.Message, 1); }
-        catch (CorpusFormatException e) { throw new CliException(e.Message, 1); }
-    }
-
     private static int Train(Args args)
     {
-        var o = TrainingOptionsCli.Read(args, Defaults, Specs);
-        var d = new TagSettings();
-        var settings = d with
-        {
-            Tagset = args.Choice("tagset", d.Tagset, "universal", "fine"),
-            CharHidden = args.Int("char-hidden", d.CharHidden, min: 1, max: 4096),
-            SplitSeed = (ulong)args.Int("split-seed", 1, min: 0),
-        };
-        string? outDir = args.String("out"), resume = args.String("resume");
-        int printEvery = args.Int("print-every", 100, min: 1);
-        bool evalGiven = args.Has("eval-every");
-        args.ThrowOnUnused(2);
-        var (exit, run, dir) = TaskCli.Train(args, "tag train", "tag", Specs, resume, outDir, printEvery, "nats/token", BrownCorpus.DefaultDirectory,
-            path =>
-            {
-                var ck = TaggerCheckpoint.Load(path, CheckpointKind.Latest);
-                return new TaskCli.Resumable(ck.Directory, ck.Training, ck.Data?.Source, (data, merged) => TagTrainer.Resume(ck, LoadCorpus(data), merged));
-            },
-            data =>
-            {
-                var docs = LoadCorpus(data);
-                var opts = evalGiven ? o : o with { EvalEvery = Math.Max(1, (int)(docs.Sum(x => x.Sentences.Count) * 0.8) / o.BatchSize) };
-                return TagTrainer.Create(opts, settings, docs, Path.GetFullPath(data));
-            });
+        var (exit, run, dir) = TaskCli.Train(args, TagDefinition.Instance);
         if (exit is int code) return code;
-        var best = TaggerCheckpoint.Load(run, CheckpointKind.Best);
-        best.Model.Threads = o.EffectiveThreads;
+        var best = TaggerCheckpoint.Instance.Load(run, CheckpointKind.Best);
+        best.Model.Threads = best.Training?.EffectiveThreads ?? 1;
         Report(best, dir, Path.Combine(run, "eval.json"));
         return 0;
     }
@@ -104,7 +57,7 @@ internal sealed class TagCommand : ICommand
         int threads = args.Int("threads", 0, min: 0, max: 1024);
         args.ThrowOnUnused(offset + 2);
         if (args.Positional.Count < offset + 1) throw new CliException("name a run: recur tag eval RUN [BROWN_DIR].");
-        var ck = TaggerCheckpoint.Load(args.Positional[offset], CheckpointKind.Best);
+        var ck = TaggerCheckpoint.Instance.Load(args.Positional[offset], CheckpointKind.Best);
         ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         string dir = args.Positional.Count > offset + 1 ? args.Positional[offset + 1] : ck.Data?.Source ?? BrownCorpus.DefaultDirectory;
         Report(ck, dir, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"));
@@ -113,7 +66,7 @@ internal sealed class TagCommand : ICommand
 
     private static void Report(LoadedTagger ck, string dir, string jsonPath)
     {
-        var splits = TagSplits.Of(LoadCorpus(dir), ck.SplitSeed);
+        var splits = TagSplits.Of(TagDefinition.Instance.LoadData(dir), ck.SplitSeed);
         var test = new TagDataset(splits.Test, ck.Vocabulary, ck.Model.Config.MaxWordChars);
         var s = TagScore.Of(ck.Model, test, splits.SeenWords());
         var (baseline, baselineUnseen) = MostFrequentTag.Score(splits.Train, splits.Test, ck.Vocabulary.Map);
@@ -144,7 +97,7 @@ internal sealed class TagCommand : ICommand
     {
         args.ThrowOnUnused(int.MaxValue);
         if (args.Positional.Count < 2) throw new CliException("give a sentence to tag: recur tag RUN \"A sentence.\"");
-        var ck = TaggerCheckpoint.Load(args.Positional[0], CheckpointKind.Best);
+        var ck = TaggerCheckpoint.Instance.Load(args.Positional[0], CheckpointKind.Best);
         foreach (var text in args.Positional.Skip(1))
         {
             var tokens = SentenceTokenizer.Tokenize(text);

@@ -1,12 +1,79 @@
 using System.Globalization;
+using Recur.IO;
 using Recur.Training;
 
 namespace Recur.Cli.Commands;
 
-/// <summary>The flow every task's <c>train</c> command shares: a new run or a resumed one, the progress, how it ended.</summary>
+/// <summary>
+/// The flow every task's <c>train</c> command shares, written once over a <see cref="TaskDefinition{TData, TSettings, TSaved}"/>:
+/// the shared and the task's own options (declared once), a new run or a resumed one, the progress, how it ended.
+/// </summary>
 internal static class TaskCli
 {
-    /// <summary>A checkpoint to resume from: its folder, its recorded options and data, and how to continue it over the data at a path.</summary>
+    /// <summary>The usage lines of a task's own options and of the shared options it takes, with their defaults.</summary>
+    public static string OptionsUsage<TData, TSettings, TSaved>(TaskDefinition<TData, TSettings, TSaved> task)
+        where TSaved : SavedRun where TSettings : class, new()
+        => (task.Options.Count > 0 ? TrainingOptionsCli.Usage(new TSettings(), task.Options) : "")
+            + "run\n"
+            + "  --out DIR                 run folder (default runs/YYYYMMDD-HHMMSS-" + task.Name + ")\n"
+            + "  --resume DIR              continue a run exactly from DIR's latest/\n"
+            + "  --print-every N           when output is not a terminal: a progress line every N iterations (default 100)\n"
+            + TrainingOptionsCli.Usage(task.Defaults, task.SharedOptions);
+
+    /// <summary>
+    /// <c>recur TASK train [DATA] [options]</c> or <c>--resume RUN</c>: trains a new run over the data at the first path argument
+    /// (else the task's default data) or continues one over its recorded data (the task's own options are the run's and cannot
+    /// change), then prints how it ended. Returns the run folder and the data path, or the exit code of an abnormal end.
+    /// <paramref name="settings"/> adjusts the task's options after parsing (a name given elsewhere), or is null.
+    /// </summary>
+    public static (int? Exit, string Run, string Data) Train<TData, TSettings, TSaved>(Args args, TaskDefinition<TData, TSettings, TSaved> task,
+        Func<TSettings, TSettings>? settings = null, string? runName = null, int positional = 2)
+        where TSaved : SavedRun where TSettings : class, new()
+    {
+        string command = task.Name + " train";
+        var options = TrainingOptionsCli.Read(args, task.Defaults, task.SharedOptions);
+        var own = TrainingOptionsCli.Apply(new TSettings(), args, task.Options);
+        if (settings is not null) own = settings(own);
+        string? outDir = args.String("out"), resume = args.String("resume");
+        int printEvery = args.Int("print-every", 100, min: 1);
+        args.ThrowOnUnused(positional);
+        Trainer trainer;
+        string data;
+        try
+        {
+            if (resume is not null)
+            {
+                var given = task.Options.Where(s => args.Has(s.Flag)).Select(s => "--" + s.Flag).ToList();
+                if (given.Count > 0)
+                    throw new CliException($"{string.Join(", ", given)}: the run's own; a resumed run keeps what {resume} was trained with.");
+                var saved = task.Checkpoint.Load(resume, CheckpointKind.Latest);
+                var recorded = saved.Training ?? throw new CliException($"{saved.Directory}: records no training options; it cannot be resumed.");
+                var merged = TrainingOptionsCli.Merge(recorded, args, task.SharedOptions);
+                data = args.Positional.Count > 1 ? args.Positional[1] : saved.Data?.Source ?? task.DefaultData;
+                trainer = task.Resume(saved, task.LoadData(data), merged);
+                if (outDir is not null) trainer.OutputDirectory = outDir;
+                trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(saved.Directory));
+            }
+            else
+            {
+                data = args.Positional.Count > 1 ? args.Positional[1] : task.DefaultData;
+                var loaded = task.LoadData(data);
+                trainer = task.Create(task.ForData(options, loaded, args.Has), own, loaded, Path.GetFullPath(data));
+                trainer.OutputDirectory = outDir ?? RunFolders.Default(runName ?? task.Name);
+            }
+        }
+        catch (ArgumentException e) { throw new CliException(e.Message); }
+        var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0);
+        var result = RunFolders.Run(trainer, progress);
+        string run = trainer.OutputDirectory!;
+        if (RunFolders.AbnormalExit(result, command, run) is int code) return (code, run, data);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); "
+            + $"best val loss {result.BestValLoss:F4} {trainer.Task.LossUnit}"));
+        return (null, run, data);
+    }
+
+    // Temporary: the flow of the commands not yet on TaskDefinition.
     public sealed record Resumable(string Directory, TrainOptions? Training, string? Source, Func<string, TrainOptions, Trainer> Resume);
 
     /// <summary>

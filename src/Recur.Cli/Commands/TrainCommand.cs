@@ -3,6 +3,7 @@ using System.Text;
 using Recur.Data;
 using Recur.IO;
 using Recur.Models;
+using Recur.Tasks.CharLm;
 using Recur.Training;
 
 namespace Recur.Cli.Commands;
@@ -77,7 +78,7 @@ internal sealed class TrainCommand : ICommand
         CharTrainer trainer;
         if (resume is not null)
         {
-            var ck = Checkpoint.Load(resume, CheckpointKind.Latest);
+            var ck = CharCheckpoint.Load(resume, CheckpointKind.Latest);
             var saved = ck.Training ?? throw new CliException($"{ck.Directory}: records no training options; it cannot be resumed (use --init-from).");
             var merged = TrainingOptionsCli.Merge(saved, args, TrainOptionSpecs.All);
             string source = hasFile ? args.Positional[0] : saved.Data ?? ck.Data?.Source
@@ -97,7 +98,7 @@ internal sealed class TrainCommand : ICommand
             Vocabulary vocab;
             if (initFrom is not null)
             {
-                var ck = Checkpoint.Load(initFrom);
+                var ck = CharCheckpoint.Load(initFrom);
                 var c = ck.Config;
                 var given = ArchitectureOptions.Where(n => args.Has(n)).ToList();
                 var fromCk = o with { Model = c.Cell, Nonlinearity = c.Nonlinearity, Hidden = c.Hidden, Layers = c.Layers, Embed = c.Embed, Highway = c.Highway };
@@ -135,7 +136,7 @@ internal sealed class TrainCommand : ICommand
     {
         // From the best weights when there are some, else the last.
         CharModel model = trainer.Model;
-        try { model = Checkpoint.Load(run).Model; }
+        try { model = CharCheckpoint.Load(run).Model; }
         catch (Exception e) when (e is CheckpointFormatException or IOException) { }
         var sampler = new CharSampler(model, threads: trainer.Options.EffectiveThreads);
         var vocab = trainer.Vocabulary;

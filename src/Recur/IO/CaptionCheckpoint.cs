@@ -11,7 +11,7 @@ public sealed record LoadedCaptioner(ICaptioner Model, CaptionVocabulary Vocabul
     string Directory, string? RunDirectory, TrainOptions? Training, CheckpointProgress? Progress, DataInfo? Data)
 {
     /// <summary>Path of the checkpoint's <c>state.safetensors</c>.</summary>
-    public string StatePath => Path.Combine(Directory, Checkpoint.StateFile);
+    public string StatePath => Path.Combine(Directory, CheckpointFiles.StateFile);
 }
 
 /// <summary>
@@ -38,7 +38,7 @@ public static class CaptionCheckpoint
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(scenes);
         ModelFiles.WriteWeights(directory, ("", model.Store), (EncoderPrefix, encoder.Network.Store));
-        ModelFiles.WriteConfig(directory, Format, Tasks.CaptionTask.TaskName, w =>
+        Training.LegacyModelFiles.WriteConfig(directory, Format, Tasks.CaptionTask.TaskName, w =>
         {
             w.WritePropertyName("model");
             CheckpointSections.Write(w, model.Config);
@@ -55,11 +55,11 @@ public static class CaptionCheckpoint
     /// </summary>
     public static LoadedCaptioner Load(string runOrCheckpointDir, CheckpointKind prefer = CheckpointKind.Best)
     {
-        string dir = Checkpoint.Resolve(runOrCheckpointDir, prefer);
-        string path = Path.Combine(dir, Checkpoint.ConfigFile);
+        string dir = CheckpointFiles.Resolve(runOrCheckpointDir, prefer);
+        string path = Path.Combine(dir, CheckpointFiles.ConfigFile);
         var (model, vocab, encoder, scenes, training, progress, data) = ModelFiles.ReadConfig(path, Format, "captioner", root =>
         {
-            var config = Checkpoint.Section<CaptionerConfig>(root, "model", path, required: true)!;
+            var config = CheckpointSections.Section<CaptionerConfig>(root, "model", path, required: true)!;
             var (e, sc) = SceneModelFiles.Read(root, path);
             CaptionVocabulary v;
             ICaptioner m;
@@ -75,11 +75,11 @@ public static class CaptionCheckpoint
             }
             catch (ArgumentException ex) { throw new CheckpointFormatException($"{path}: invalid: {ex.Message}", ex); }
             return (m, v, e, sc,
-                Checkpoint.Section<TrainOptions>(root, "training", path, required: false),
-                Checkpoint.Record<CheckpointProgress>(root, "progress", path, required: false),
-                Checkpoint.Record<DataInfo>(root, "data", path, required: false));
+                CheckpointSections.Section<TrainOptions>(root, "training", path, required: false),
+                CheckpointSections.Record<CheckpointProgress>(root, "progress", path, required: false),
+                CheckpointSections.Record<DataInfo>(root, "data", path, required: false));
         });
         ModelFiles.ReadWeights(dir, $"{model.Config.Kind} captioner", ("", model.Store), (EncoderPrefix, encoder.Network.Store));
-        return new LoadedCaptioner(model, vocab, encoder, scenes, dir, Checkpoint.RunDirectoryOf(dir), training, progress, data);
+        return new LoadedCaptioner(model, vocab, encoder, scenes, dir, CheckpointFiles.RunDirectoryOf(dir), training, progress, data);
     }
 }

@@ -3,7 +3,7 @@ namespace Recur.IO;
 /// <summary>
 /// Writes a checkpoint folder atomically: the files go to a sibling temporary folder <c>.NAME.tmp</c>, the old
 /// folder (if any) is renamed to <c>.NAME.old</c>, the new one renamed into place, and the old one deleted. A
-/// crash between the two renames leaves <c>.NAME.old</c>, which <see cref="Checkpoint.Resolve"/> falls back to;
+/// crash between the two renames leaves <c>.NAME.old</c>, which <see cref="CheckpointFiles.Resolve"/> falls back to;
 /// a crash before them leaves the previous folder untouched; a stale <c>.tmp</c> is removed by the next write. A
 /// write that fails (a full disk, a read-only folder) puts the previous folder back, removes the partial copy
 /// where it can, and rethrows.

@@ -9,12 +9,12 @@ public sealed record LoadedClassifier(IImageClassifier Model, IReadOnlyList<stri
     string? RunDirectory, TrainOptions? Training, CheckpointProgress? Progress, DataInfo? Data)
 {
     /// <summary>Path of the checkpoint's <c>state.safetensors</c>.</summary>
-    public string StatePath => Path.Combine(Directory, Checkpoint.StateFile);
+    public string StatePath => Path.Combine(Directory, CheckpointFiles.StateFile);
 }
 
 /// <summary>
 /// Image-classifier checkpoints (<c>recur classify</c>): the same run folder and checkpoint folders as
-/// <see cref="Checkpoint"/> (<c>best/</c>, <c>latest/</c>, atomic swaps, <c>state.safetensors</c>), with
+/// <see cref="CheckpointFiles"/> (<c>best/</c>, <c>latest/</c>, atomic swaps, <c>state.safetensors</c>), with
 /// <c>model.safetensors</c> holding PyTorch's names (<c>rnn.*</c> and <c>head.*</c> for a <see cref="SequenceClassifier"/>;
 /// <c>conv0.*</c>, ..., <c>fc.*</c>, <c>head.*</c> for a <see cref="ConvNet"/>, whose model section says
 /// <c>"architecture": "cnn"</c>) and
@@ -36,7 +36,7 @@ public static class ClassifierCheckpoint
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(classNames);
         ModelFiles.WriteWeights(directory, ("", model.Store));
-        ModelFiles.WriteConfig(directory, Format, TaskName, w =>
+        Training.LegacyModelFiles.WriteConfig(directory, Format, TaskName, w =>
         {
             w.WritePropertyName("model");
             CheckpointSections.WriteAsRuntimeType(w, model.ConfigRecord);
@@ -53,18 +53,18 @@ public static class ClassifierCheckpoint
     /// </summary>
     public static LoadedClassifier Load(string runOrCheckpointDir, CheckpointKind prefer = CheckpointKind.Best)
     {
-        string dir = Checkpoint.Resolve(runOrCheckpointDir, prefer);
-        string path = Path.Combine(dir, Checkpoint.ConfigFile);
+        string dir = CheckpointFiles.Resolve(runOrCheckpointDir, prefer);
+        string path = Path.Combine(dir, CheckpointFiles.ConfigFile);
         var (model, classes, training, progress, data) = ModelFiles.ReadConfig(path, Format, "classifier", root =>
         {
             var m = ReadModel(root, path);
             return (m, ModelFiles.Strings(root, "classes", path, m.Classes),
-                Checkpoint.Section<TrainOptions>(root, "training", path, required: false),
-                Checkpoint.Record<CheckpointProgress>(root, "progress", path, required: false),
-                Checkpoint.Record<DataInfo>(root, "data", path, required: false));
+                CheckpointSections.Section<TrainOptions>(root, "training", path, required: false),
+                CheckpointSections.Record<CheckpointProgress>(root, "progress", path, required: false),
+                CheckpointSections.Record<DataInfo>(root, "data", path, required: false));
         });
         ModelFiles.ReadWeights(dir, $"classifier ({model.Summary})", ("", model.Store));
-        return new LoadedClassifier(model, classes, dir, Checkpoint.RunDirectoryOf(dir), training, progress, data);
+        return new LoadedClassifier(model, classes, dir, CheckpointFiles.RunDirectoryOf(dir), training, progress, data);
     }
 
     /// <summary>The model the config's <c>"model"</c> section describes (zero weights), validated and bounded.</summary>
@@ -76,12 +76,12 @@ public static class ClassifierCheckpoint
         {
             if (cnn)
             {
-                var config = Checkpoint.Section<ConvNetConfig>(root, "model", path, required: true)!;
+                var config = CheckpointSections.Section<ConvNetConfig>(root, "model", path, required: true)!;
                 config.Validate();
                 if (config.ParameterCount() > 1L << 30) throw new CheckpointFormatException($"{path}: model config is out of range; the file is corrupted.");
                 return new ConvNet(config);
             }
-            var rnn = Checkpoint.Section<SequenceClassifierConfig>(root, "model", path, required: true)!;
+            var rnn = CheckpointSections.Section<SequenceClassifierConfig>(root, "model", path, required: true)!;
             rnn.Validate();
             if (rnn.Hidden > 65536 || rnn.Layers > 256 || rnn.InputSize > 1 << 20 || rnn.Classes > 1 << 20)
                 throw new CheckpointFormatException($"{path}: model config is out of range; the file is corrupted.");

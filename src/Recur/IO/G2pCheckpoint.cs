@@ -9,7 +9,7 @@ namespace Recur.IO;
 public sealed record LoadedG2p(Seq2SeqModel Model, G2pSymbols Symbols, ulong SplitSeed, string Directory, string? RunDirectory,
     TrainOptions? Training, CheckpointProgress? Progress, DataInfo? Data)
 {
-    public string StatePath => Path.Combine(Directory, Checkpoint.StateFile);
+    public string StatePath => Path.Combine(Directory, CheckpointFiles.StateFile);
 }
 
 /// <summary>
@@ -27,7 +27,7 @@ public static class G2pCheckpoint
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(symbols);
         ModelFiles.WriteWeights(directory, ("", model.Store));
-        ModelFiles.WriteConfig(directory, Format, Tasks.G2pTask.TaskName, w =>
+        Training.LegacyModelFiles.WriteConfig(directory, Format, Tasks.G2pTask.TaskName, w =>
         {
             w.WritePropertyName("model");
             CheckpointSections.Write(w, model.Config);
@@ -43,11 +43,11 @@ public static class G2pCheckpoint
 
     public static LoadedG2p Load(string runOrCheckpointDir, CheckpointKind prefer = CheckpointKind.Best)
     {
-        string dir = Checkpoint.Resolve(runOrCheckpointDir, prefer);
-        string path = Path.Combine(dir, Checkpoint.ConfigFile);
+        string dir = CheckpointFiles.Resolve(runOrCheckpointDir, prefer);
+        string path = Path.Combine(dir, CheckpointFiles.ConfigFile);
         var (model, symbols, seed, training, progress, data) = ModelFiles.ReadConfig(path, Format, "pronunciation model", root =>
         {
-            var config = Checkpoint.Section<Seq2SeqConfig>(root, "model", path, required: true)!;
+            var config = CheckpointSections.Section<Seq2SeqConfig>(root, "model", path, required: true)!;
             if (!root.TryGetProperty("split_seed", out var ss) || !ss.TryGetUInt64(out ulong splitSeed)) throw new CheckpointFormatException($"{path}: \"split_seed\" should be a whole number.");
             G2pSymbols s;
             Seq2SeqModel m;
@@ -62,11 +62,11 @@ public static class G2pCheckpoint
             }
             catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: invalid: {e.Message}", e); }
             return (m, s, splitSeed,
-                Checkpoint.Section<TrainOptions>(root, "training", path, required: false),
-                Checkpoint.Record<CheckpointProgress>(root, "progress", path, required: false),
-                Checkpoint.Record<DataInfo>(root, "data", path, required: false));
+                CheckpointSections.Section<TrainOptions>(root, "training", path, required: false),
+                CheckpointSections.Record<CheckpointProgress>(root, "progress", path, required: false),
+                CheckpointSections.Record<DataInfo>(root, "data", path, required: false));
         });
         ModelFiles.ReadWeights(dir, "pronunciation model", ("", model.Store));
-        return new LoadedG2p(model, symbols, seed, dir, Checkpoint.RunDirectoryOf(dir), training, progress, data);
+        return new LoadedG2p(model, symbols, seed, dir, CheckpointFiles.RunDirectoryOf(dir), training, progress, data);
     }
 }

@@ -1,41 +1,19 @@
-using System.Buffers;
 using System.Text.Json;
 using Recur.Nn;
-using Recur.Training;
 
 namespace Recur.IO;
 
 /// <summary>
-/// What the task checkpoints (<see cref="ClassifierCheckpoint"/>, <see cref="CaptionCheckpoint"/>) share: a
+/// What every task checkpoint shares: a
 /// <c>config.json</c> with <c>format</c>, <c>version</c>, <c>task</c>, the task's own sections and the run's
 /// <c>training</c>, <c>progress</c> and <c>data</c>; and a <c>model.safetensors</c> whose tensors must be exactly a model's
 /// parameters (under optional name prefixes), of their shapes, all finite.
 /// </summary>
-internal static class ModelFiles
+public static class ModelFiles
 {
-    /// <summary>Writes <c>config.json</c> atomically: the header, <paramref name="sections"/>, then the run's sections that are not null.</summary>
-    public static void WriteConfig(string directory, string format, string task, Action<Utf8JsonWriter> sections,
-        TrainOptions? training, CheckpointProgress? progress, DataInfo? data)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteString("format", format);
-            w.WriteNumber("version", Checkpoint.Version);
-            w.WriteString("task", task);
-            sections(w);
-            if (training is not null) { w.WritePropertyName("training"); CheckpointSections.Write(w, training); }
-            if (progress is not null) { w.WritePropertyName("progress"); CheckpointSections.Write(w, progress); }
-            if (data is not null) { w.WritePropertyName("data"); CheckpointSections.Write(w, data); }
-            w.WriteEndObject();
-        }
-        AtomicFile.WriteAllBytes(Path.Combine(directory, Checkpoint.ConfigFile), [.. buffer.WrittenSpan, (byte)'\n']);
-    }
-
     /// <summary>Writes the parameters of every store, each name prefixed, into one <c>model.safetensors</c>.</summary>
     public static void WriteWeights(string directory, params (string Prefix, ParameterStore Store)[] stores)
-        => SafeTensors.Write(Path.Combine(directory, Checkpoint.ModelFile),
+        => SafeTensors.Write(Path.Combine(directory, CheckpointFiles.ModelFile),
             stores.SelectMany(s => s.Store.Parameters.Select(p => KeyValuePair.Create(s.Prefix + p.Name, p.ToTensor()))));
 
     /// <summary>
@@ -44,15 +22,15 @@ internal static class ModelFiles
     /// </summary>
     public static T ReadConfig<T>(string path, string format, string what, Func<JsonElement, T> read)
     {
-        byte[] bytes = Checkpoint.ReadConfigBytes(path);
+        byte[] bytes = CheckpointFiles.ReadConfigBytes(path);
         try
         {
             using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.ValueKind != JsonValueKind.String || f.GetString() != format)
                 throw new CheckpointFormatException($"{path}: not a Recur {what} config (\"format\" should be \"{format}\").");
-            if (!root.TryGetProperty("version", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int version) || version != Checkpoint.Version)
-                throw new CheckpointFormatException($"{path}: \"version\" should be {Checkpoint.Version}.");
+            if (!root.TryGetProperty("version", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int version) || version != CheckpointFiles.Version)
+                throw new CheckpointFormatException($"{path}: \"version\" should be {CheckpointFiles.Version}.");
             return read(root);
         }
         catch (JsonException e) { throw CheckpointFormatException.NotJson(path, e); }
@@ -74,8 +52,8 @@ internal static class ModelFiles
     /// </summary>
     public static void ReadWeights(string directory, string what, params (string Prefix, ParameterStore Store)[] stores)
     {
-        string modelPath = Path.Combine(directory, Checkpoint.ModelFile);
-        if (!File.Exists(modelPath)) throw new CheckpointFormatException($"{modelPath}: missing; the checkpoint has a {Checkpoint.ConfigFile} but no weights.");
+        string modelPath = Path.Combine(directory, CheckpointFiles.ModelFile);
+        if (!File.Exists(modelPath)) throw new CheckpointFormatException($"{modelPath}: missing; the checkpoint has a {CheckpointFiles.ConfigFile} but no weights.");
         var weights = SafeTensors.Read(modelPath);
         var names = stores.SelectMany(s => s.Store.Parameters.Select(p => s.Prefix + p.Name)).ToHashSet(StringComparer.Ordinal);
         foreach (var name in weights.Tensors.Keys)

@@ -20,7 +20,7 @@ public sealed class RunFolder(string directory)
     public string Directory { get; } = directory ?? throw new ArgumentNullException(nameof(directory));
 
     /// <summary>The path of the <paramref name="kind"/> checkpoint folder.</summary>
-    public string CheckpointPath(CheckpointKind kind) => Path.Combine(Directory, Checkpoint.FolderName(kind));
+    public string CheckpointPath(CheckpointKind kind) => Path.Combine(Directory, CheckpointFiles.FolderName(kind));
 
     /// <summary>
     /// Creates the folder; for a resumed run (at <paramref name="iteration"/>) drops the metrics lines past the

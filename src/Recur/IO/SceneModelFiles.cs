@@ -3,6 +3,8 @@ using Recur.Data.Scenes;
 using Recur.Models;
 using Recur.Models.Captioning;
 
+using Recur.Training;
+
 namespace Recur.IO;
 
 /// <summary>
@@ -30,8 +32,8 @@ internal static class SceneModelFiles
     /// <summary>The encoder (zero weights) and the scenes of a config; bounded so that a corrupted file cannot ask for a huge network.</summary>
     public static (SceneEncoder Encoder, SceneOptions Scenes) Read(JsonElement root, string path)
     {
-        var enc = Checkpoint.Section<ConvNetConfig>(root, "encoder", path, required: true)!;
-        var scenes = Checkpoint.Section<SceneOptions>(root, "scenes", path, required: true)!;
+        var enc = CheckpointSections.Section<ConvNetConfig>(root, "encoder", path, required: true)!;
+        var scenes = CheckpointSections.Section<SceneOptions>(root, "scenes", path, required: true)!;
         if (!root.TryGetProperty("grid_pool", out var gp) || !gp.TryGetInt32(out int pool)) throw new CheckpointFormatException($"{path}: \"grid_pool\" should be a whole number.");
         bool coordinates = false; // absent in runs from before the option
         if (root.TryGetProperty("coordinates", out var co))

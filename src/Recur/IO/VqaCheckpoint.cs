@@ -11,7 +11,7 @@ public sealed record LoadedVqa(VqaModel Model, SceneEncoder Encoder, SceneOption
     string Directory, string? RunDirectory, TrainOptions? Training, CheckpointProgress? Progress, DataInfo? Data)
 {
     /// <summary>Path of the checkpoint's <c>state.safetensors</c>.</summary>
-    public string StatePath => Path.Combine(Directory, Checkpoint.StateFile);
+    public string StatePath => Path.Combine(Directory, CheckpointFiles.StateFile);
 }
 
 /// <summary>
@@ -34,7 +34,7 @@ public static class VqaCheckpoint
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(encoder);
         ModelFiles.WriteWeights(directory, ("", model.Store), (SceneModelFiles.EncoderPrefix, encoder.Network.Store));
-        ModelFiles.WriteConfig(directory, Format, TaskName, w =>
+        Training.LegacyModelFiles.WriteConfig(directory, Format, TaskName, w =>
         {
             w.WritePropertyName("model");
             CheckpointSections.Write(w, model.Config);
@@ -52,11 +52,11 @@ public static class VqaCheckpoint
     /// <summary>Loads a VQA model from a run or checkpoint folder; any problem is a <see cref="CheckpointFormatException"/>.</summary>
     public static LoadedVqa Load(string runOrCheckpointDir, CheckpointKind prefer = CheckpointKind.Best)
     {
-        string dir = Checkpoint.Resolve(runOrCheckpointDir, prefer);
-        string path = Path.Combine(dir, Checkpoint.ConfigFile);
+        string dir = CheckpointFiles.Resolve(runOrCheckpointDir, prefer);
+        string path = Path.Combine(dir, CheckpointFiles.ConfigFile);
         var (model, encoder, scenes, perScene, training, progress, data) = ModelFiles.ReadConfig(path, Format, "VQA", root =>
         {
-            var config = Checkpoint.Section<VqaConfig>(root, "model", path, required: true)!;
+            var config = CheckpointSections.Section<VqaConfig>(root, "model", path, required: true)!;
             var (e, sc) = SceneModelFiles.Read(root, path);
             if (!ModelFiles.Strings(root, "questions", path).SequenceEqual(VqaDataset.QuestionVocabulary().Words) || !ModelFiles.Strings(root, "answers", path).SequenceEqual(SceneQuestions.Answers))
                 throw new CheckpointFormatException($"{path}: its question words or answers are not this Recur's; the model cannot read these questions.");
@@ -73,11 +73,11 @@ public static class VqaCheckpoint
             }
             catch (ArgumentException ex) { throw new CheckpointFormatException($"{path}: invalid: {ex.Message}", ex); }
             return (m, e, sc, per,
-                Checkpoint.Section<TrainOptions>(root, "training", path, required: false),
-                Checkpoint.Record<CheckpointProgress>(root, "progress", path, required: false),
-                Checkpoint.Record<DataInfo>(root, "data", path, required: false));
+                CheckpointSections.Section<TrainOptions>(root, "training", path, required: false),
+                CheckpointSections.Record<CheckpointProgress>(root, "progress", path, required: false),
+                CheckpointSections.Record<DataInfo>(root, "data", path, required: false));
         });
         ModelFiles.ReadWeights(dir, "VQA model", ("", model.Store), (SceneModelFiles.EncoderPrefix, encoder.Network.Store));
-        return new LoadedVqa(model, encoder, scenes, perScene, dir, Checkpoint.RunDirectoryOf(dir), training, progress, data);
+        return new LoadedVqa(model, encoder, scenes, perScene, dir, CheckpointFiles.RunDirectoryOf(dir), training, progress, data);
     }
 }

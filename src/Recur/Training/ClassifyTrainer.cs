@@ -87,7 +87,7 @@ public static class ClassifyTrainer
         var model = NewModel(options, images.Rows, images.Cols, classNames.Count, augmentation);
         var rng = new Rng(options.Seed);
         model.Reset(rng, options.InitialForgetBias);
-        var data = new DataInfo(source, images.Count, Checkpoint.TokenChecksum(images.Labels.Select(b => (int)b).ToArray()));
+        var data = new DataInfo(source, images.Count, CheckpointFiles.TokenChecksum(images.Labels.Select(b => (int)b).ToArray()));
         if (saved is not null)
         {
             if (saved.Data is { } d && (d.Characters != data.Characters || d.Checksum != data.Checksum))

@@ -65,7 +65,7 @@ public static class G2pTrainer
         var model = new Seq2SeqModel(config);
         var rng = new Rng(options.Seed);
         model.Reset(rng);
-        var data = new DataInfo(source, entries.Count, Checkpoint.TokenChecksum([.. entries.Select(e => e.Phones.Count)]));
+        var data = new DataInfo(source, entries.Count, CheckpointFiles.TokenChecksum([.. entries.Select(e => e.Phones.Count)]));
         if (saved is not null)
         {
             if (saved.Data is { } d && (d.Characters != data.Characters || d.Checksum != data.Checksum))

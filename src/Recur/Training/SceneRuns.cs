@@ -25,7 +25,7 @@ public static class SceneRuns
     public static DataInfo DataOf(LabeledImages train, string source)
     {
         ArgumentNullException.ThrowIfNull(train);
-        return new DataInfo(source, train.Count, Checkpoint.TokenChecksum(train.Labels.Select(b => (int)b).ToArray()));
+        return new DataInfo(source, train.Count, CheckpointFiles.TokenChecksum(train.Labels.Select(b => (int)b).ToArray()));
     }
 
     /// <summary>Throws when a resumed run is given other images than it was trained on.</summary>

@@ -17,11 +17,12 @@ public enum OptionKind
 }
 
 /// <summary>
-/// One training option, declared once: its command-line flag, value name, help, group, range or choices, and
-/// whether a resumed run may change it. Parsing, usage text, validation and the resume check are all built
-/// from these declarations (<see cref="TrainOptionSpecs.All"/>).
+/// One option of a <typeparamref name="T"/> (the shared <see cref="TrainOptions"/>, or a task's own settings), declared
+/// once: its command-line flag, value name, help, group, range or choices, and whether a resumed run may change it.
+/// Parsing, usage text, validation and the resume check are all built from these declarations.
 /// </summary>
-public sealed record OptionSpec
+/// <typeparam name="T">The record the option is a member of.</typeparam>
+public record OptionSpec<T>
 {
     /// <summary>The flag without dashes (<c>hidden</c> for <c>--hidden</c>); also the name messages use.</summary>
     public required string Flag { get; init; }
@@ -63,10 +64,10 @@ public sealed record OptionSpec
     public string? ZeroMeans { get; init; }
 
     /// <summary>Reads the option from options.</summary>
-    public required Func<TrainOptions, object> Get { get; init; }
+    public required Func<T, object> Get { get; init; }
 
     /// <summary>Returns options with the option set (the value is an int, long, ulong, double or string as <see cref="Kind"/> says).</summary>
-    public required Func<TrainOptions, object, TrainOptions> With { get; init; }
+    public required Func<T, object, T> With { get; init; }
 
     /// <summary>The accepted values in words, for messages: <c>in [1, 16384]</c>, <c>one of adam, sgd</c>.</summary>
     public string RangeText
@@ -75,8 +76,8 @@ public sealed record OptionSpec
         {
             if (Kind == OptionKind.Choice) return $"one of {ChoicesText ?? string.Join(", ", Choices)}";
             if (Kind == OptionKind.Flag) return "true or false";
-            string hi = double.IsPositiveInfinity(Max) ? "" : Num(Max);
-            string text = double.IsPositiveInfinity(Max) ? $"at least {Num(Min)}" : $"in [{Num(Min)}, {hi}{(MaxExclusive ? ")" : "]")}";
+            string hi = double.IsPositiveInfinity(Max) ? "" : OptionSpec.Num(Max);
+            string text = double.IsPositiveInfinity(Max) ? $"at least {OptionSpec.Num(Min)}" : $"in [{OptionSpec.Num(Min)}, {hi}{(MaxExclusive ? ")" : "]")}";
             return ZeroMeans is null ? text : $"{text} (0 = {ZeroMeans})";
         }
     }
@@ -90,8 +91,45 @@ public sealed record OptionSpec
         return v >= Min && (MaxExclusive ? v < Max : v <= Max) && !double.IsNaN(v);
     }
 
+}
+
+/// <summary>A training option (<see cref="TrainOptionSpecs.All"/>).</summary>
+public sealed record OptionSpec : OptionSpec<TrainOptions>
+{
     /// <summary>Formats a value as the command line writes it.</summary>
     public static string Num(object v) => v is bool b ? (b ? "true" : "false") : Convert.ToString(v, CultureInfo.InvariantCulture) ?? "";
+}
+
+/// <summary>Declarations of a task's own options (<see cref="OptionSpec{T}"/> over its settings record).</summary>
+public static class SettingSpecs
+{
+    /// <summary>A whole number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static OptionSpec<T> Int<T>(string flag, string value, string group, string help, double min, double max,
+        Func<T, object> get, Func<T, object, T> with, string? zero = null)
+        => new() { Flag = flag, Value = value, Group = group, Help = help, Kind = OptionKind.Int, Min = min, Max = max, Get = get, With = with, ZeroMeans = zero };
+
+    /// <summary>A real number in [<paramref name="min"/>, <paramref name="max"/>] (or below max when <paramref name="maxExclusive"/>).</summary>
+    public static OptionSpec<T> Real<T>(string flag, string value, string group, string help, double min, double max,
+        Func<T, object> get, Func<T, object, T> with, bool maxExclusive = false, string? zero = null)
+        => new()
+        {
+            Flag = flag, Value = value, Group = group, Help = help, Kind = OptionKind.Real, Min = min, Max = max, Get = get, With = with,
+            MaxExclusive = maxExclusive, ZeroMeans = zero,
+        };
+
+    /// <summary>One word of <paramref name="choices"/>.</summary>
+    public static OptionSpec<T> Choice<T>(string flag, string group, string help, IReadOnlyList<string> choices, Func<T, object> get, Func<T, object, T> with)
+        => new() { Flag = flag, Value = string.Join("|", choices), Group = group, Help = help, Kind = OptionKind.Choice, Choices = choices, Get = get, With = with };
+
+    /// <summary>On or off.</summary>
+    public static OptionSpec<T> Flag<T>(string flag, string group, string help, Func<T, object> get, Func<T, object, T> with)
+        => new() { Flag = flag, Value = "", Group = group, Help = help, Kind = OptionKind.Flag, Get = get, With = with };
+
+    /// <summary>The value as an int.</summary>
+    public static int I(object v) => Convert.ToInt32(v, CultureInfo.InvariantCulture);
+
+    /// <summary>The value as a double.</summary>
+    public static double D(object v) => Convert.ToDouble(v, CultureInfo.InvariantCulture);
 }
 
 /// <summary>Every option of <see cref="TrainOptions"/>, declared once.</summary>

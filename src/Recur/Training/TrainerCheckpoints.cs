@@ -49,7 +49,7 @@ public sealed partial class Trainer
         {
             void Write(string dir) => CheckpointFolder.Write(dir, tmp =>
             {
-                TrainingState.Write(Path.Combine(tmp, Checkpoint.StateFile), state);
+                TrainingState.Write(Path.Combine(tmp, CheckpointFiles.StateFile), state);
                 Task.WriteModel(tmp, progress);
             });
             Write(latest);

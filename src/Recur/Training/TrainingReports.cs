@@ -72,12 +72,12 @@ public sealed record TrainResult(StopReason Reason, long Iteration, double Epoch
 }
 
 /// <summary>
-/// Receives progress from <see cref="CharTrainer.Run"/>. Every method does nothing by default;
+/// Receives progress from <see cref="Trainer.Run"/>. Every method does nothing by default;
 /// override the ones you need (the CLI draws its progress bar here). Designed for inheritance.
 /// </summary>
 public abstract class TrainingMonitor
 {
-    /// <summary>Training is about to start (or continue) at <see cref="CharTrainer.Iteration"/>.</summary>
+    /// <summary>Training is about to start (or continue) at <see cref="Trainer.Iteration"/>.</summary>
     public virtual void OnStart(Trainer trainer) { }
 
     /// <summary>An iteration finished.</summary>
@@ -89,7 +89,7 @@ public abstract class TrainingMonitor
     /// <summary>A checkpoint folder was written.</summary>
     public virtual void OnCheckpoint(Trainer trainer, string directory) { }
 
-    /// <summary><see cref="TrainOptions.SampleEvery"/> iterations passed; call <see cref="CharTrainer.Sample"/> to show one.</summary>
+    /// <summary><see cref="TrainOptions.SampleEvery"/> iterations passed; the task's preview shows one.</summary>
     public virtual void OnSampleDue(Trainer trainer) { }
 
     /// <summary>The run stopped.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Recur.Data;
+using Recur.Tasks.CharLm;
 using Recur.Tests.Plotting;
 using Recur.Training;
 using Xunit;

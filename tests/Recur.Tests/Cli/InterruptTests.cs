@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Recur.IO;
+using Recur.Tasks.CharLm;
 using Xunit;
 
 namespace Recur.Tests.Cli;
@@ -61,7 +62,7 @@ public sealed class InterruptTests
             string all = string.Join("\n", output);
             Assert.True(p.ExitCode == 130, $"exit code {p.ExitCode}, expected 130:\n{all}");
             Assert.Contains("--resume", all);
-            var loaded = Checkpoint.Load(run, CheckpointKind.Latest);
+            var loaded = CharCheckpoint.Load(run, CheckpointKind.Latest);
             Assert.Equal(16, loaded.Config.Hidden);
         }
         finally

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Recur.Data.Language;
 using Recur.IO;
+using Recur.Tasks.Tag;
 using Recur.Training;
 using Xunit;
 
@@ -45,7 +46,7 @@ public sealed class TagCommandTests : IDisposable
         var r = CliHarness.Run("tag", "train", "--resume", run, "--max-iters", "8");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("resuming at iteration 6", r.Out);
-        Assert.Equal(8, TaggerCheckpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(8, TaggerCheckpoint.Instance.Load(run, CheckpointKind.Latest).Progress!.Iteration);
         CliHarness.AssertCleanFailure(CliHarness.Run("tag", run, "   "), "tag", "no words");
     }
 
@@ -55,16 +56,16 @@ public sealed class TagCommandTests : IDisposable
         var docs = BrownCorpus.Load(Sample);
         var o = new TrainOptions { Hidden = 8, Embed = 6, BatchSize = 8, Optimizer = "adam", LearningRate = 3e-3, EvalEvery = 4, Threads = 1, MaxIters = 9, Dropout = 0.2 };
         var settings = new TagSettings { Tagset = "fine", CharHidden = 4 };
-        var straight = TagTrainer.Create(o, settings, docs, Sample);
+        var straight = TagDefinition.Instance.Create(o, settings, docs, Sample);
         straight.Run();
         string run = Path.Combine(_dir, "fine");
-        var first = TagTrainer.Create(o with { MaxIters = 4 }, settings, docs, Sample);
+        var first = TagDefinition.Instance.Create(o with { MaxIters = 4 }, settings, docs, Sample);
         first.OutputDirectory = run;
         first.Run();
-        var ck = TaggerCheckpoint.Load(run, CheckpointKind.Latest);
+        var ck = TaggerCheckpoint.Instance.Load(run, CheckpointKind.Latest);
         Assert.Equal("fine", ck.Vocabulary.Tagset);
         Assert.Contains("np", ck.Vocabulary.Tags);
-        var second = TagTrainer.Resume(ck, docs, o);
+        var second = TagDefinition.Instance.Resume(ck, docs, o);
         second.Run();
         Assert.Equal(straight.TrainLosses, second.TrainLosses);
         Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);

@@ -2,6 +2,7 @@ using System.Text;
 using Recur.Data;
 using Recur.IO;
 using Recur.Models;
+using Recur.Tasks.CharLm;
 using Recur.Training;
 using Xunit;
 
@@ -38,9 +39,9 @@ public sealed class CheckpointTests : IDisposable
         string run = Path.Combine(_dir, "run");
         var options = new TrainOptions { Model = cell, Embed = embed, Hidden = 7, Layers = 2, LearningRate = 1e-3 / 3 };
         var progress = new CheckpointProgress(12, 0.5, 2.5, 2.25, 2.0, 1.5);
-        Checkpoint.Save(Path.Combine(run, "latest"), model, vocab, options, progress, new DataInfo("x.txt", 100, "00ff"));
+        CharCheckpoint.Save(Path.Combine(run, "latest"), model, vocab, options, progress, new DataInfo("x.txt", 100, "00ff"));
 
-        var back = Checkpoint.Load(run);
+        var back = CharCheckpoint.Load(run);
         Assert.Equal(model.Config, back.Config);
         Assert.True(vocab.SameAs(back.Vocabulary));
         Assert.Equal(model.Store.Values, back.Model.Store.Values);
@@ -61,15 +62,15 @@ public sealed class CheckpointTests : IDisposable
     {
         var (model, vocab) = TinyModel();
         string run = Path.Combine(_dir, "run");
-        Checkpoint.Save(Path.Combine(run, "latest"), model, vocab, progress: new CheckpointProgress(2, 0, null, null, null, 0));
-        Assert.Equal(Path.Combine(run, "latest"), Checkpoint.Resolve(run));
-        Checkpoint.Save(Path.Combine(run, "best"), model, vocab, progress: new CheckpointProgress(1, 0, null, null, null, 0));
-        Assert.Equal(Path.Combine(run, "best"), Checkpoint.Resolve(run));
-        Assert.Equal(Path.Combine(run, "latest"), Checkpoint.Resolve(run, CheckpointKind.Latest));
-        Assert.Equal(1, Checkpoint.Load(run).Progress!.Iteration);
-        Assert.Equal(2, Checkpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        CharCheckpoint.Save(Path.Combine(run, "latest"), model, vocab, progress: new CheckpointProgress(2, 0, null, null, null, 0));
+        Assert.Equal(Path.Combine(run, "latest"), CheckpointFiles.Resolve(run));
+        CharCheckpoint.Save(Path.Combine(run, "best"), model, vocab, progress: new CheckpointProgress(1, 0, null, null, null, 0));
+        Assert.Equal(Path.Combine(run, "best"), CheckpointFiles.Resolve(run));
+        Assert.Equal(Path.Combine(run, "latest"), CheckpointFiles.Resolve(run, CheckpointKind.Latest));
+        Assert.Equal(1, CharCheckpoint.Load(run).Progress!.Iteration);
+        Assert.Equal(2, CharCheckpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
         // a checkpoint folder or one of its files names itself
-        Assert.Equal(Path.Combine(run, "latest"), Checkpoint.Resolve(Path.Combine(run, "latest")));
+        Assert.Equal(Path.Combine(run, "latest"), CheckpointFiles.Resolve(Path.Combine(run, "latest")));
     }
 
     [Fact]
@@ -77,10 +78,10 @@ public sealed class CheckpointTests : IDisposable
     {
         var (model, vocab) = TinyModel();
         string ck = Path.Combine(_dir, "run", "latest");
-        Checkpoint.Save(ck, model, vocab, progress: new CheckpointProgress(1, 0, null, null, null, 0));
+        CharCheckpoint.Save(ck, model, vocab, progress: new CheckpointProgress(1, 0, null, null, null, 0));
         model.Store.Values[0] += 1f;
-        Checkpoint.Save(ck, model, vocab, progress: new CheckpointProgress(2, 0, null, null, null, 0));
-        var back = Checkpoint.Load(ck);
+        CharCheckpoint.Save(ck, model, vocab, progress: new CheckpointProgress(2, 0, null, null, null, 0));
+        var back = CharCheckpoint.Load(ck);
         Assert.Equal(2, back.Progress!.Iteration);
         Assert.Equal(model.Store.Values[0], back.Model.Store.Values[0]);
         Assert.Equal(["latest"], Directory.GetFileSystemEntries(Path.Combine(_dir, "run")).Select(Path.GetFileName));
@@ -92,11 +93,11 @@ public sealed class CheckpointTests : IDisposable
         // Killed between 'latest -> .latest.old' and '.latest.tmp -> latest': only .latest.old is there.
         var (model, vocab) = TinyModel();
         string run = Path.Combine(_dir, "run");
-        Checkpoint.Save(Path.Combine(run, "latest"), model, vocab);
+        CharCheckpoint.Save(Path.Combine(run, "latest"), model, vocab);
         Directory.Move(Path.Combine(run, "latest"), Path.Combine(run, ".latest.old"));
         Directory.CreateDirectory(Path.Combine(run, ".latest.tmp")); // half-written new one
         File.WriteAllText(Path.Combine(run, ".latest.tmp", "model.safetensors"), "partial");
-        var back = Checkpoint.Load(run);
+        var back = CharCheckpoint.Load(run);
         Assert.Equal(model.Store.Values, back.Model.Store.Values);
     }
 
@@ -144,7 +145,7 @@ public sealed class CheckpointTests : IDisposable
         }));
         // and the character task names a carried state that does not fit its run (batch 4, not 3)
         var o = new TrainOptions { Hidden = 7, Layers = 2, Embed = 3, BatchSize = 4, SeqLength = 2 };
-        var task = new Recur.Tasks.CharLmTask(o, Vocabulary.FromText("abcde"), Enumerable.Range(0, 400).Select(i => i % 5).ToArray(),
+        var task = new CharLmTask(o, Vocabulary.FromText("abcde"), Enumerable.Range(0, 400).Select(i => i % 5).ToArray(),
             new CharModel(o.ToModelConfig(5)));
         var e = Assert.Throws<CheckpointFormatException>(() => task.LoadState(back, path));
         Assert.Contains("hidden.h", e.Message);
@@ -155,14 +156,14 @@ public sealed class CheckpointTests : IDisposable
     {
         var (model, vocab) = TinyModel();
         string ck = Path.Combine(_dir, "ck");
-        Checkpoint.Save(ck, model, vocab);
-        string cfg = Path.Combine(ck, Checkpoint.ConfigFile);
+        CharCheckpoint.Save(ck, model, vocab);
+        string cfg = Path.Combine(ck, CheckpointFiles.ConfigFile);
         string good = File.ReadAllText(cfg);
 
         void Expect(string json, string fragment)
         {
             File.WriteAllText(cfg, json);
-            var e = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck));
+            var e = Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck));
             Assert.Contains(fragment, e.Message);
         }
 
@@ -178,7 +179,7 @@ public sealed class CheckpointTests : IDisposable
         Expect("[]", "object");
         Expect("", "JSON");
         File.WriteAllText(cfg, good);
-        Assert.NotNull(Checkpoint.Load(ck)); // the edits above were the only problem
+        Assert.NotNull(CharCheckpoint.Load(ck)); // the edits above were the only problem
     }
 
     [Fact]
@@ -186,26 +187,26 @@ public sealed class CheckpointTests : IDisposable
     {
         var (model, vocab) = TinyModel();
         string ck = Path.Combine(_dir, "ck");
-        Checkpoint.Save(ck, model, vocab);
-        string path = Path.Combine(ck, Checkpoint.ModelFile);
+        CharCheckpoint.Save(ck, model, vocab);
+        string path = Path.Combine(ck, CheckpointFiles.ModelFile);
         var tensors = model.Store.Parameters.Select(p => KeyValuePair.Create(p.Name, p.ToTensor())).ToList();
 
         // renamed tensor
         var renamed = tensors.Select(kv => kv.Key == "head.bias" ? KeyValuePair.Create("head.b", kv.Value) : kv).ToList();
         SafeTensors.Write(path, renamed);
-        Assert.Contains("head.b", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
+        Assert.Contains("head.b", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck)).Message);
 
         // transposed shape, same count
         var w = model.Store["head.weight"];
         var transposed = tensors.Select(kv => kv.Key == "head.weight" ? KeyValuePair.Create(kv.Key, kv.Value.Reshape(w.Shape[1], w.Shape[0])) : kv).ToList();
         SafeTensors.Write(path, transposed);
-        Assert.Contains("head.weight", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
+        Assert.Contains("head.weight", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck)).Message);
 
         // NaN weights
         var nan = tensors.Select(kv => kv).ToList();
         nan[0].Value.Data[0] = float.NaN;
         SafeTensors.Write(path, nan);
-        Assert.Contains("NaN", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
+        Assert.Contains("NaN", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck)).Message);
     }
 
     [Fact]
@@ -213,9 +214,9 @@ public sealed class CheckpointTests : IDisposable
     {
         var (model, vocab) = TinyModel();
         string ck = Path.Combine(_dir, "ck");
-        Checkpoint.Save(ck, model, vocab, new TrainOptions { Hidden = 7, Embed = 5 }, new CheckpointProgress(1, 0, null, null, null, 0));
+        CharCheckpoint.Save(ck, model, vocab, new TrainOptions { Hidden = 7, Embed = 5 }, new CheckpointProgress(1, 0, null, null, null, 0));
         var rng = new Rng(11);
-        foreach (string file in new[] { Checkpoint.ModelFile, Checkpoint.ConfigFile })
+        foreach (string file in new[] { CheckpointFiles.ModelFile, CheckpointFiles.ConfigFile })
         {
             string path = Path.Combine(ck, file);
             byte[] good = File.ReadAllBytes(path);
@@ -232,14 +233,14 @@ public sealed class CheckpointTests : IDisposable
                 File.WriteAllBytes(path, bad);
                 try
                 {
-                    var back = Checkpoint.Load(ck);
+                    var back = CharCheckpoint.Load(ck);
                     Assert.Equal(model.Store.Count, back.Model.Store.Count); // a flip in a weight's bytes loads
                 }
                 catch (CheckpointFormatException e) { Assert.DoesNotContain('\n', e.Message); } // one line, even when the JSON parser quotes the rest of the file
             }
             File.WriteAllBytes(path, good);
         }
-        Assert.Equal(model.Store.Values, Checkpoint.Load(ck).Model.Store.Values);
+        Assert.Equal(model.Store.Values, CharCheckpoint.Load(ck).Model.Store.Values);
     }
 
     [Fact]
@@ -247,34 +248,34 @@ public sealed class CheckpointTests : IDisposable
     {
         var (model, vocab) = TinyModel();
         string ck = Path.Combine(_dir, "ck");
-        Checkpoint.Save(ck, model, vocab);
-        string path = Path.Combine(ck, Checkpoint.ConfigFile);
+        CharCheckpoint.Save(ck, model, vocab);
+        string path = Path.Combine(ck, CheckpointFiles.ConfigFile);
         string good = File.ReadAllText(path);
         int q = good.IndexOf("\"format\": \"", StringComparison.Ordinal);
         Assert.True(q >= 0, good);
         int start = q + "\"format\": \"".Length, end = good.IndexOf('"', start);
         File.WriteAllText(path, good[..start] + "\\uDE42" + good[end..]);
-        Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck));
+        Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck));
         int v = good.IndexOf("\"vocabulary\": [", StringComparison.Ordinal);
         Assert.True(v >= 0, good);
         int s0 = good.IndexOf('"', v + "\"vocabulary\": [".Length) + 1, s1 = good.IndexOf('"', s0);
         File.WriteAllText(path, good[..s0] + "\\uDE42" + good[s1..]);
-        Assert.Contains("vocabulary", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
+        Assert.Contains("vocabulary", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck)).Message);
     }
 
     [Fact]
     public void MissingThingsAreNamed()
     {
-        Assert.Throws<DirectoryNotFoundException>(() => Checkpoint.Load(Path.Combine(_dir, "nope")));
-        var e = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(_dir));
+        Assert.Throws<DirectoryNotFoundException>(() => CharCheckpoint.Load(Path.Combine(_dir, "nope")));
+        var e = Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(_dir));
         Assert.Contains("best/ or latest/", e.Message);
         var (model, vocab) = TinyModel();
         string ck = Path.Combine(_dir, "ck");
-        Checkpoint.Save(ck, model, vocab);
-        File.Delete(Path.Combine(ck, Checkpoint.ModelFile));
-        Assert.Contains("no weights", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
+        CharCheckpoint.Save(ck, model, vocab);
+        File.Delete(Path.Combine(ck, CheckpointFiles.ModelFile));
+        Assert.Contains("no weights", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck)).Message);
         File.WriteAllText(Path.Combine(_dir, "file.txt"), "x");
-        Assert.Contains("is a file", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(Path.Combine(_dir, "file.txt"))).Message);
+        Assert.Contains("is a file", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(Path.Combine(_dir, "file.txt"))).Message);
     }
 
     [Theory]
@@ -287,13 +288,13 @@ public sealed class CheckpointTests : IDisposable
         var config = new CharModelConfig { Cell = cell, VocabSize = vocab.Count, Embed = embed, Hidden = 7, Layers = 2, Highway = true };
         var model = new CharModel(config);
         model.Reset(new Rng(3));
-        Assert.Equal(model.Store.Count, Checkpoint.ParameterCount(config));
-        Assert.True(Checkpoint.ParameterCount(config) > Checkpoint.ParameterCount(config with { Highway = false }));
+        Assert.Equal(model.Store.Count, CharCheckpoint.ParameterCount(config));
+        Assert.True(CharCheckpoint.ParameterCount(config) > CharCheckpoint.ParameterCount(config with { Highway = false }));
         string ck = Path.Combine(_dir, "hw");
         var options = new TrainOptions { Model = cell, Embed = embed, Hidden = 7, Layers = 2, Highway = true };
-        Checkpoint.Save(ck, model, vocab, options);
-        Assert.Contains("\"highway\": true", File.ReadAllText(Path.Combine(ck, Checkpoint.ConfigFile), Encoding.UTF8));
-        var back = Checkpoint.Load(ck);
+        CharCheckpoint.Save(ck, model, vocab, options);
+        Assert.Contains("\"highway\": true", File.ReadAllText(Path.Combine(ck, CheckpointFiles.ConfigFile), Encoding.UTF8));
+        var back = CharCheckpoint.Load(ck);
         Assert.True(back.Config.Highway);
         Assert.True(back.Training!.Highway);
         Assert.Equal(model.Store.Values, back.Model.Store.Values);
@@ -302,9 +303,9 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(model.Forward(x, 5, 1, training: false, null).Data.ToArray(), back.Model.Forward(x, 5, 1, training: false, null).Data.ToArray());
 
         // The same weights under a config without highways are refused, naming the counts.
-        string json = File.ReadAllText(Path.Combine(ck, Checkpoint.ConfigFile), Encoding.UTF8);
-        File.WriteAllText(Path.Combine(ck, Checkpoint.ConfigFile), json.Replace("\"highway\": true", "\"highway\": false")); // UTF-8 without a byte-order mark
-        Assert.Contains("weights", Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(ck)).Message);
+        string json = File.ReadAllText(Path.Combine(ck, CheckpointFiles.ConfigFile), Encoding.UTF8);
+        File.WriteAllText(Path.Combine(ck, CheckpointFiles.ConfigFile), json.Replace("\"highway\": true", "\"highway\": false")); // UTF-8 without a byte-order mark
+        Assert.Contains("weights", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck)).Message);
     }
 
     [Fact]
@@ -312,13 +313,13 @@ public sealed class CheckpointTests : IDisposable
     {
         var (model, vocab) = TinyModel();
         string ck = Path.Combine(_dir, "old");
-        Checkpoint.Save(ck, model, vocab, new TrainOptions());
-        string path = Path.Combine(ck, Checkpoint.ConfigFile);
+        CharCheckpoint.Save(ck, model, vocab, new TrainOptions());
+        string path = Path.Combine(ck, CheckpointFiles.ConfigFile);
         string json = File.ReadAllText(path, Encoding.UTF8);
         Assert.Contains("\"highway\": false", json);
         File.WriteAllText(path, json.Replace("\"highway\": false,", "").Replace(",\n    \"highway\": false", "")); // UTF-8 without a byte-order mark
         Assert.DoesNotContain("highway", File.ReadAllText(path, Encoding.UTF8));
-        var back = Checkpoint.Load(ck);
+        var back = CharCheckpoint.Load(ck);
         Assert.False(back.Config.Highway);
         Assert.Equal(model.Store.Values, back.Model.Store.Values);
     }
@@ -328,8 +329,8 @@ public sealed class CheckpointTests : IDisposable
     {
         var (model, vocab) = TinyModel();
         string ck = Path.Combine(_dir, "ck");
-        Checkpoint.Save(ck, model, vocab, new TrainOptions());
-        string json = File.ReadAllText(Path.Combine(ck, Checkpoint.ConfigFile), Encoding.UTF8);
+        CharCheckpoint.Save(ck, model, vocab, new TrainOptions());
+        string json = File.ReadAllText(Path.Combine(ck, CheckpointFiles.ConfigFile), Encoding.UTF8);
         Assert.Contains("\"vocabulary\": [", json);
         Assert.Contains("\"ö\"", json);
         Assert.Contains("\"seq_length\": 64", json);

@@ -1,5 +1,6 @@
 using Recur.Data;
 using Recur.IO;
+using Recur.Tasks.CharLm;
 using Recur.Training;
 using Xunit;
 
@@ -21,8 +22,8 @@ public sealed class OldRunFolderTests : IDisposable
     public void LoadsAsACharacterModelAndScoresWhatItRecorded()
     {
         string run = Path.Combine(Dir, "run");
-        Assert.Equal(Checkpoint.TaskName, Checkpoint.TaskOf(run));
-        var ck = Checkpoint.Load(run);
+        Assert.Equal(CharCheckpoint.TaskName, CheckpointFiles.TaskOf(run));
+        var ck = CharCheckpoint.Load(run);
         Assert.Equal("lstm", ck.Config.Cell);
         var text = Corpus.Load(Path.Combine(Dir, "text.txt"));
         var tokens = ck.Vocabulary.Encode(text.Text);
@@ -36,7 +37,7 @@ public sealed class OldRunFolderTests : IDisposable
     {
         // The old run stopped at iteration 6; continued to 10 with today's code it must equal a fresh 10-iteration run.
         CopyDirectory(Path.Combine(Dir, "run"), _copy);
-        var ck = Checkpoint.Load(_copy, CheckpointKind.Latest);
+        var ck = CharCheckpoint.Load(_copy, CheckpointKind.Latest);
         var text = Corpus.Load(Path.Combine(Dir, "text.txt"));
         var tokens = ck.Vocabulary.Encode(text.Text);
         var o = ck.Training! with { MaxIters = 10 };
@@ -47,7 +48,7 @@ public sealed class OldRunFolderTests : IDisposable
         Assert.Equal(straight.TrainLosses, resumed.TrainLosses);
         Assert.Equal(straight.Model.Store.Values, resumed.Model.Store.Values);
         // and the resumed run writes the new config with its task
-        Assert.Contains("\"task\": \"char-lm\"", File.ReadAllText(Path.Combine(_copy, "latest", Checkpoint.ConfigFile)));
+        Assert.Contains("\"task\": \"char-lm\"", File.ReadAllText(Path.Combine(_copy, "latest", CheckpointFiles.ConfigFile)));
     }
 
     private static void CopyDirectory(string from, string to)

@@ -1,4 +1,5 @@
 using Recur.Models;
+using Recur.Training;
 using Xunit;
 
 namespace Recur.Tests.Models;

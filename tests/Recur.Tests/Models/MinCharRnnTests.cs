@@ -1,6 +1,7 @@
 using Recur.Data;
 using Recur.Models;
 using Recur.Tests.TestUtil;
+using Recur.Training;
 using Xunit;
 
 namespace Recur.Tests.Models;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Recur.Tasks.CharLm;
 using Xunit;
 
 namespace Recur.Tests.Packaging;
@@ -42,7 +43,7 @@ public sealed class NativeAotTests : IDisposable
         var train = Run(recur, $"train --max-iters 3 --hidden 16 --threads 1 --out \"{run}\"", _dir);
         Assert.True(train.Code == 0, train.Out);
         Assert.Contains("reached --max-iters 3", train.Out);
-        var loaded = Recur.IO.Checkpoint.Load(run);
+        var loaded = CharCheckpoint.Load(run);
         Assert.Equal(16, loaded.Config.Hidden);
         var sample = Run(recur, $"sample \"{run}\" --length 40 --seed 3", _dir);
         Assert.True(sample.Code == 0, sample.Out);

@@ -123,7 +123,7 @@ public sealed class CaptionTaskTests : IDisposable
         var t = CaptionTrainer.Create(Options("lstm") with { MaxIters = 1 }, Settings, Encoder(), train, "sample");
         t.OutputDirectory = run;
         t.Run();
-        string config = Path.Combine(run, "best", Checkpoint.ConfigFile);
+        string config = Path.Combine(run, "best", CheckpointFiles.ConfigFile);
         string text = File.ReadAllText(config);
         File.WriteAllText(config, text.Replace("\"hidden\": 12", "\"hidden\": 13"));
         Assert.Contains("shape", Assert.Throws<CheckpointFormatException>(() => CaptionCheckpoint.Load(run)).Message);

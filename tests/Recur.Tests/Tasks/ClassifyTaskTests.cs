@@ -2,6 +2,7 @@ using Recur.Data;
 using Recur.IO;
 using Recur.Models;
 using Recur.Tasks;
+using Recur.Tasks.CharLm;
 using Recur.Training;
 using Xunit;
 
@@ -75,10 +76,10 @@ public sealed class ClassifyTaskTests : IDisposable
         var t = ClassifyTrainer.Create(Small with { MaxIters = 2 }, train, FashionMnist.ClassNames, SampleDir);
         t.OutputDirectory = run;
         t.Run();
-        Assert.Equal(ClassifierCheckpoint.TaskName, Checkpoint.TaskOf(run));
-        var e = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(run));
+        Assert.Equal(ClassifierCheckpoint.TaskName, CheckpointFiles.TaskOf(run));
+        var e = Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(run));
         Assert.Contains("classify", e.Message);
-        string config = Path.Combine(run, "best", Checkpoint.ConfigFile);
+        string config = Path.Combine(run, "best", CheckpointFiles.ConfigFile);
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"hidden\": 16", "\"hidden\": 17"));
         var w = Assert.Throws<CheckpointFormatException>(() => ClassifierCheckpoint.Load(run));
         Assert.Contains("shape", w.Message);
@@ -146,7 +147,7 @@ public sealed class ConvClassifyTaskTests : IDisposable
         var t = ClassifyTrainer.Create(Cnn with { MaxIters = 1, Hidden = 8, Layers = 1 }, train, FashionMnist.ClassNames, ClassifyTaskTests.SampleDir);
         t.OutputDirectory = run;
         t.Run();
-        string config = Path.Combine(run, "best", Checkpoint.ConfigFile);
+        string config = Path.Combine(run, "best", CheckpointFiles.ConfigFile);
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"fc\": 8", "\"fc\": 9"));
         Assert.Contains("shape", Assert.Throws<CheckpointFormatException>(() => ClassifierCheckpoint.Load(run)).Message);
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"kernel\": 3", "\"kernel\": 4"));

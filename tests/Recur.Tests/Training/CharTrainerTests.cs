@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Recur.Data;
 using Recur.IO;
+using Recur.Tasks.CharLm;
 using Recur.Training;
 using Xunit;
 
@@ -67,7 +68,7 @@ public sealed class CharTrainerTests : IDisposable
         Assert.Equal(n, first.Iteration);
         Assert.True(first.Model.HiddenState is not null || first.Model.Blocks?.States is not null, "the run must stop with carried state");
 
-        var ck = Checkpoint.Load(run, CheckpointKind.Latest);
+        var ck = CharCheckpoint.Load(run, CheckpointKind.Latest);
         var second = CharTrainer.Resume(ck, tokens, ck.Training! with { MaxIters = total });
         Assert.Equal(n, second.Iteration);
         second.Run();
@@ -91,7 +92,7 @@ public sealed class CharTrainerTests : IDisposable
         var (vocab, tokens) = Encode(Text);
         string run = Path.Combine(_dir, "run");
         new CharTrainer(Tiny() with { MaxIters = 5 }, vocab, tokens) { OutputDirectory = run }.Run();
-        var ck = Checkpoint.Load(run, CheckpointKind.Latest);
+        var ck = CharCheckpoint.Load(run, CheckpointKind.Latest);
         var e = Assert.Throws<ArgumentException>(() => CharTrainer.Resume(ck, tokens, ck.Training! with { Hidden = 9 }));
         Assert.Contains("--hidden 9", e.Message);
         e = Assert.Throws<ArgumentException>(() => CharTrainer.Resume(ck, tokens, ck.Training! with { Optimizer = "sgd" }));
@@ -191,7 +192,7 @@ public sealed class CharTrainerTests : IDisposable
         Assert.Equal(StopReason.TimeBudget, r.Reason);
         Assert.True(r.Iteration > 0);
         Assert.True(r.Seconds < 5, $"took {r.Seconds} s for a 0.3 s budget");
-        Assert.Equal(r.Iteration, Checkpoint.Load(run).Progress!.Iteration);
+        Assert.Equal(r.Iteration, CharCheckpoint.Load(run).Progress!.Iteration);
         Assert.True(double.IsFinite(r.LastValLoss));
     }
 
@@ -205,8 +206,8 @@ public sealed class CharTrainerTests : IDisposable
         var r = t.Run(new Recorder(rep => { if (rep.Iteration == 6) cts.Cancel(); }), cts.Token);
         Assert.Equal(StopReason.Cancelled, r.Reason);
         Assert.Equal(6, r.Iteration);
-        Assert.Equal(6, Checkpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
-        Assert.Equal(4, Checkpoint.Load(run, CheckpointKind.Best).Progress!.Iteration);
+        Assert.Equal(6, CharCheckpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(4, CharCheckpoint.Load(run, CheckpointKind.Best).Progress!.Iteration);
         Assert.Equal([4L], t.ValIterations);
     }
 
@@ -222,7 +223,7 @@ public sealed class CharTrainerTests : IDisposable
         Assert.Equal(StopReason.NonFinite, r.Reason);
         Assert.Contains("became", r.Message);
         Assert.Contains("last good checkpoint", r.Message);
-        var ck = Checkpoint.Load(run, CheckpointKind.Latest); // loads: every weight finite
+        var ck = CharCheckpoint.Load(run, CheckpointKind.Latest); // loads: every weight finite
         Assert.Equal(r.Iteration, ck.Progress!.Iteration);
         Assert.All(t.TrainLosses, l => Assert.True(double.IsFinite(l)));
     }
@@ -240,11 +241,11 @@ public sealed class CharTrainerTests : IDisposable
         byte[] png = File.ReadAllBytes(Path.Combine(run, CharTrainer.PlotFile));
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
         Assert.True(Directory.Exists(Path.Combine(run, "best")));
-        Assert.True(File.Exists(Path.Combine(run, "latest", Checkpoint.StateFile)));
+        Assert.True(File.Exists(Path.Combine(run, "latest", CheckpointFiles.StateFile)));
 
         // resuming truncates lines past the checkpoint and appends the continuation
         File.AppendAllText(Path.Combine(run, CharTrainer.MetricsFile), "{\"type\":\"train\",\"iter\":10}\n");
-        var ck = Checkpoint.Load(run, CheckpointKind.Latest);
+        var ck = CharCheckpoint.Load(run, CheckpointKind.Latest);
         CharTrainer.Resume(ck, tokens, ck.Training! with { MaxIters = 11 }).Run();
         var iters = File.ReadAllLines(Path.Combine(run, CharTrainer.MetricsFile)).Select(l => JsonDocument.Parse(l).RootElement)
             .Where(d => d.GetProperty("type").GetString() == "train").Select(d => d.GetProperty("iter").GetInt64()).ToList();
@@ -264,7 +265,7 @@ public sealed class CharTrainerTests : IDisposable
         Assert.NotEqual(raw, t.Average!.Values);
 
         // The recorded validation loss is the average's; the checkpoint holds the average and the optimizer's weights.
-        var ck = Checkpoint.Load(run, CheckpointKind.Latest);
+        var ck = CharCheckpoint.Load(run, CheckpointKind.Latest);
         Assert.Equal(t.Average.Values, ck.Model.Store.Values.AsSpan(0, n).ToArray());
         Assert.Equal(t.ValLosses[^1], CharTrainer.Evaluate(ck.Model, t.Splits.Val, t.Options.BatchSize, t.Options.SeqLength));
         Assert.NotEqual(t.ValLosses[^1], CharTrainer.Evaluate(t.Model, t.Splits.Val, t.Options.BatchSize, t.Options.SeqLength));
@@ -278,7 +279,7 @@ public sealed class CharTrainerTests : IDisposable
         // Without averaging the state carries no second copy of the weights.
         string plain = Path.Combine(_dir, "plain");
         new CharTrainer(Tiny() with { MaxIters = 4 }, vocab, tokens) { OutputDirectory = plain }.Run();
-        Assert.Null(TrainingState.Read(Checkpoint.Load(plain, CheckpointKind.Latest).StatePath, n).TrainWeights);
+        Assert.Null(TrainingState.Read(CharCheckpoint.Load(plain, CheckpointKind.Latest).StatePath, n).TrainWeights);
     }
 
     [Fact]
@@ -312,7 +313,7 @@ public sealed class CharTrainerTests : IDisposable
         // Stopped at 2 threads, resumed at 3: the same run.
         string run = Path.Combine(_dir, "threads-" + cell);
         new CharTrainer(o with { Threads = 2, MaxIters = 3 }, vocab, tokens) { OutputDirectory = run }.Run();
-        var ck = Checkpoint.Load(run, CheckpointKind.Latest);
+        var ck = CharCheckpoint.Load(run, CheckpointKind.Latest);
         var resumed = CharTrainer.Resume(ck, tokens, ck.Training! with { Threads = 3, MaxIters = 6 });
         resumed.Run();
         Assert.Equal(runs[0].Model.Store.Values, resumed.Model.Store.Values);

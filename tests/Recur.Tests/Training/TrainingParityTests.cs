@@ -2,6 +2,7 @@ using System.Globalization;
 using Recur.Data;
 using Recur.IO;
 using Recur.Models;
+using Recur.Tasks.CharLm;
 using Recur.Training;
 using Xunit;
 using Xunit.Abstractions;

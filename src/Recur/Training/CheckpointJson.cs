@@ -8,14 +8,14 @@ using Recur.Models.Captioning;
 using Recur.Models.Seq2Seq;
 using Recur.Models.Tagging;
 using Recur.Models.Vqa;
-using Recur.Training;
+using Recur.IO;
 
-namespace Recur.IO;
+namespace Recur.Training;
 
 /// <summary>
 /// The JSON shapes of every checkpoint section (<c>config.json</c>'s model, training, progress, data, encoder and
 /// scenes), generated at compile time so that reading and writing checkpoints needs no reflection (trimmed and
-/// NativeAOT builds). Its settings are <see cref="Checkpoint.JsonOptions"/>'s: snake_case names, strict numbers,
+/// NativeAOT builds). Its settings are <see cref="CheckpointSections.JsonOptions"/>'s: snake_case names, strict numbers,
 /// unknown members skipped.
 /// </summary>
 [JsonSourceGenerationOptions(
@@ -34,10 +34,10 @@ namespace Recur.IO;
 [JsonSerializable(typeof(VqaConfig))]
 [JsonSerializable(typeof(TaggerConfig))]
 [JsonSerializable(typeof(Seq2SeqConfig))]
-internal sealed partial class CheckpointJson : JsonSerializerContext;
+public sealed partial class CheckpointJson : JsonSerializerContext;
 
 /// <summary>Reads one section of a <c>config.json</c> through <see cref="CheckpointJson"/>.</summary>
-internal static class CheckpointSections
+public static class CheckpointSections
 {
     /// <summary>
     /// The object <paramref name="name"/> of <paramref name="root"/> as a <typeparamref name="T"/>, or null when it
@@ -78,7 +78,25 @@ internal static class CheckpointSections
     public static void Write<T>(Utf8JsonWriter w, T value) where T : class => JsonSerializer.Serialize(w, value, Info<T>());
 
     /// <summary>Writes <paramref name="value"/> by its runtime type (which <see cref="CheckpointJson"/> must know).</summary>
-    public static void WriteAsRuntimeType(Utf8JsonWriter w, object value) => JsonSerializer.Serialize(w, value, Checkpoint.JsonOptions.GetTypeInfo(value.GetType()));
+    public static void WriteAsRuntimeType(Utf8JsonWriter w, object value) => JsonSerializer.Serialize(w, value, JsonOptions.GetTypeInfo(value.GetType()));
 
-    private static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)Checkpoint.JsonOptions.GetTypeInfo(typeof(T));
+    /// <summary>The section <paramref name="name"/> of a config (<see cref="Read{T}"/>): members it lacks keep <typeparamref name="T"/>'s defaults.</summary>
+    public static T? Section<T>(JsonElement root, string name, string path, bool required) where T : class, new()
+        => Read(root, name, path, required, () => new T());
+
+    /// <summary>A section whose every member is always written (a positional record): read as it is.</summary>
+    public static T? Record<T>(JsonElement root, string name, string path, bool required) where T : class
+        => Read<T>(root, name, path, required, defaults: null);
+
+    /// <summary>JSON settings for the sections: snake_case names, strict numbers; the shapes come from <see cref="CheckpointJson"/>.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.Strict,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        TypeInfoResolver = CheckpointJson.Default,  // compile-time metadata: no reflection
+    };
+
+    private static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)JsonOptions.GetTypeInfo(typeof(T));
 }

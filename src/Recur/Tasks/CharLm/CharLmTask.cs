@@ -5,7 +5,7 @@ using Recur.Models;
 using Recur.Nn;
 using Recur.Training;
 
-namespace Recur.Tasks;
+namespace Recur.Tasks.CharLm;
 
 /// <summary>
 /// The character-level language model as a task (char-rnn): the training split is cut into <c>B</c>
@@ -35,13 +35,13 @@ public sealed class CharLmTask : ITrainingTask
         Batcher = new StreamBatcher(Splits.Train, options.BatchSize, options.SeqLength, "train");
         if (options.ValFrac > 0 && Splits.Val.Length < 2)
             throw new ArgumentException($"the validation split has {Splits.Val.Length} character(s); it needs at least 2. Use a larger --val-frac, more text, or --val-frac 0.");
-        Data = new DataInfo(dataSource ?? options.Data ?? "<memory>", tokens.Length, Checkpoint.TokenChecksum(tokens));
+        Data = new DataInfo(dataSource ?? options.Data ?? "<memory>", tokens.Length, CheckpointFiles.TokenChecksum(tokens));
         _x = new int[options.SeqLength * options.BatchSize];
         _y = new int[_x.Length];
     }
 
     /// <inheritdoc/>
-    public string Name => Checkpoint.TaskName;
+    public string Name => CharCheckpoint.TaskName;
 
     /// <summary>The run's options (architecture, sequence length, batch size, splits).</summary>
     public TrainOptions Options { get; }
@@ -202,7 +202,7 @@ public sealed class CharLmTask : ITrainingTask
 
     /// <inheritdoc/>
     public void WriteModel(string directory, CheckpointProgress progress)
-        => Checkpoint.WriteModelFiles(directory, Model, Vocabulary, Options, progress, Data);
+        => CharCheckpoint.WriteModelFiles(directory, Model, Vocabulary, Options, progress, Data);
 
     /// <inheritdoc/>
     public string Describe()

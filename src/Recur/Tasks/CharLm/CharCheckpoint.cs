@@ -1,38 +1,12 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Recur.Data;
+using Recur.IO;
 using Recur.Models;
 using Recur.Nn;
 using Recur.Training;
 
-namespace Recur.IO;
-
-/// <summary>Which checkpoint of a run folder to open.</summary>
-public enum CheckpointKind
-{
-    /// <summary><c>best/</c> (lowest validation loss), falling back to <c>latest/</c> when there is none.</summary>
-    Best,
-
-    /// <summary><c>latest/</c> (the most recent save; what <c>--resume</c> continues from).</summary>
-    Latest,
-}
-
-/// <summary>Where a checkpoint stands in its run: written to <c>config.json</c> under <c>"progress"</c>.</summary>
-/// <param name="Iteration">Optimizer updates done.</param>
-/// <param name="Epoch">Epochs done, fractional (<c>epoch + batch / batches_per_epoch</c>).</param>
-/// <param name="TrainLoss">Mean training loss (nats/char) since the previous evaluation, if any.</param>
-/// <param name="ValLoss">Validation loss (nats/char) of these weights, if evaluated.</param>
-/// <param name="BestValLoss">Lowest validation loss of the run so far, if any.</param>
-/// <param name="ElapsedSeconds">Training wall-clock time so far, summed over resumes.</param>
-public sealed record CheckpointProgress(long Iteration, double Epoch, double? TrainLoss, double? ValLoss, double? BestValLoss, double ElapsedSeconds);
-
-/// <summary>What a run was trained on: written to <c>config.json</c> under <c>"data"</c>, checked on resume.</summary>
-/// <param name="Source">A path or <c>embedded:tinyshakespeare.txt</c>.</param>
-/// <param name="Characters">Number of characters (tokens) in the whole text.</param>
-/// <param name="Checksum">FNV-1a 64 of the token ids, as 16 hex digits (see <see cref="Checkpoint.TokenChecksum"/>).</param>
-public sealed record DataInfo(string Source, long Characters, string Checksum);
+namespace Recur.Tasks.CharLm;
 
 /// <summary>A checkpoint read back: the model with its weights, its vocabulary and what the run recorded.</summary>
 public sealed class LoadedCheckpoint
@@ -69,7 +43,7 @@ public sealed class LoadedCheckpoint
     public DataInfo? Data { get; }
 
     /// <summary>Path of the checkpoint's <c>state.safetensors</c> (may not exist for exported models).</summary>
-    public string StatePath => Path.Combine(Directory, Checkpoint.StateFile);
+    public string StatePath => Path.Combine(Directory, CheckpointFiles.StateFile);
 }
 
 /// <summary>
@@ -91,94 +65,34 @@ public sealed class LoadedCheckpoint
 /// loader falls back to <c>.latest.old</c> if it finds only that, so a process killed at any moment
 /// leaves a checkpoint that loads.
 /// </summary>
-public static class Checkpoint
+public static class CharCheckpoint
 {
-    /// <summary>The weights file name.</summary>
-    public const string ModelFile = "model.safetensors";
-
-    /// <summary>The configuration file name.</summary>
-    public const string ConfigFile = "config.json";
-
-    /// <summary>The training-state file name.</summary>
-    public const string StateFile = "state.safetensors";
-
     /// <summary>The <c>"format"</c> value of a config file.</summary>
     public const string Format = "recur-char-model";
 
     /// <summary>The task name written to config.json (a config without one, from before tasks, is this task's).</summary>
     public const string TaskName = "char-lm";
 
-    /// <summary>The config version this code writes and reads.</summary>
-    public const int Version = 1;
-
-    /// <summary>Subfolder name of a checkpoint kind: <c>best</c> or <c>latest</c>.</summary>
-    public static string FolderName(CheckpointKind kind) => kind == CheckpointKind.Best ? "best" : "latest";
-
-    /// <summary>JSON settings for the option records: snake_case names, no indentation games; the shapes come from <see cref="CheckpointJson"/>.</summary>
-    internal static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.Strict,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
-        TypeInfoResolver = CheckpointJson.Default,  // compile-time metadata: no reflection
-    };
-
-    /// <summary>
-    /// The checkpoint folder that <paramref name="path"/> names: the folder itself when it holds a
-    /// <c>config.json</c>; for a run folder, <c>best/</c> or <c>latest/</c> as <paramref name="prefer"/>
-    /// says, falling back to the other and then to a half-swapped <c>.best.old</c>/<c>.latest.old</c>.
-    /// Throws <see cref="CheckpointFormatException"/> (or <see cref="DirectoryNotFoundException"/>) with
-    /// what was looked for.
-    /// </summary>
-    public static string Resolve(string path, CheckpointKind prefer = CheckpointKind.Best)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (File.Exists(path))
-        {
-            string name = Path.GetFileName(path);
-            if (name is ModelFile or ConfigFile or StateFile) path = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            else throw new CheckpointFormatException($"{path}: is a file; give a run folder (holding best/ or latest/) or a checkpoint folder (holding {ConfigFile} and {ModelFile}).");
-        }
-        if (!System.IO.Directory.Exists(path))
-            throw new DirectoryNotFoundException($"{path}: no such run or checkpoint folder.");
-        if (File.Exists(Path.Combine(path, ConfigFile)) || File.Exists(Path.Combine(path, ModelFile))) return path;
-        var order = prefer == CheckpointKind.Best ? new[] { "best", "latest" } : ["latest", "best"];
-        foreach (string n in order)
-        {
-            string d = Path.Combine(path, n);
-            if (File.Exists(Path.Combine(d, ConfigFile))) return d;
-        }
-        foreach (string n in order)
-        {
-            string d = Path.Combine(path, "." + n + ".old");
-            if (File.Exists(Path.Combine(d, ConfigFile))) return d;
-        }
-        throw new CheckpointFormatException(
-            $"{path}: not a checkpoint: no {ConfigFile} there, and no best/ or latest/ subfolder holding one. " +
-            "Give the --out folder of a 'recur train' run, or one of its best/ or latest/ folders.");
-    }
-
     /// <summary>
     /// Loads a model for sampling, evaluation or analysis from a run folder (uses <c>best/</c>, then
-    /// <c>latest/</c>, see <see cref="Resolve"/>) or a checkpoint folder. Validates the config (format,
+    /// <c>latest/</c>, see <see cref="CheckpointFiles.Resolve"/>) or a checkpoint folder. Validates the config (format,
     /// version, fields in range, vocabulary size) and that the weights file holds exactly the model's
     /// parameters with the right shapes, before allocating the model. Any problem is a
     /// <see cref="CheckpointFormatException"/> naming the file and what is wrong.
     /// </summary>
     public static LoadedCheckpoint Load(string runOrCheckpointDir, CheckpointKind prefer = CheckpointKind.Best)
     {
-        string dir = Resolve(runOrCheckpointDir, prefer);
-        string configPath = Path.Combine(dir, ConfigFile);
-        string modelPath = Path.Combine(dir, ModelFile);
+        string dir = CheckpointFiles.Resolve(runOrCheckpointDir, prefer);
+        string configPath = Path.Combine(dir, CheckpointFiles.ConfigFile);
+        string modelPath = Path.Combine(dir, CheckpointFiles.ModelFile);
         var cfg = ReadConfig(configPath);
-        if (!File.Exists(modelPath)) throw new CheckpointFormatException($"{modelPath}: missing; the checkpoint has a {ConfigFile} but no weights.");
+        if (!File.Exists(modelPath)) throw new CheckpointFormatException($"{modelPath}: missing; the checkpoint has a {CheckpointFiles.ConfigFile} but no weights.");
         var weights = SafeTensors.Read(modelPath);
         var model = CheckWeights(weights, cfg.Model, modelPath);
         foreach (var p in model.Store.Parameters) p.CopyFrom(weights.GetTensor(p.Name));
         foreach (float v in model.Store.Values)
             if (!float.IsFinite(v)) throw new CheckpointFormatException($"{modelPath}: holds NaN or infinite weights; the model cannot be used.");
-        return new LoadedCheckpoint(model, cfg.Vocabulary, dir, RunDirectoryOf(dir), cfg.Training, cfg.Progress, cfg.Data);
+        return new LoadedCheckpoint(model, cfg.Vocabulary, dir, CheckpointFiles.RunDirectoryOf(dir), cfg.Training, cfg.Progress, cfg.Data);
     }
 
     /// <summary>
@@ -196,7 +110,7 @@ public static class Checkpoint
             throw new ArgumentException($"vocabulary has {vocabulary.Count} characters but the model expects {model.Config.VocabSize}.", nameof(vocabulary));
         CheckpointFolder.Write(directory, tmp =>
         {
-            if (state is not null) TrainingState.Write(Path.Combine(tmp, StateFile), state);
+            if (state is not null) TrainingState.Write(Path.Combine(tmp, CheckpointFiles.StateFile), state);
             WriteModelFiles(tmp, model, vocabulary, training, progress, data);
         });
     }
@@ -210,42 +124,8 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(vocabulary);
-        SafeTensors.Write(Path.Combine(directory, ModelFile), model.Store.Parameters.Select(p => KeyValuePair.Create(p.Name, p.ToTensor())));
-        AtomicFile.WriteAllBytes(Path.Combine(directory, ConfigFile), ConfigBytes(model.Config, vocabulary, training, progress, data));
-    }
-
-    /// <summary>
-    /// The task of the checkpoint <paramref name="runOrCheckpointDir"/> names (resolved as <see cref="Load"/> does):
-    /// its config.json's <c>"task"</c>, or <see cref="TaskName"/> for a character-model config written before
-    /// tasks existed. Throws <see cref="CheckpointFormatException"/> when the config cannot be read.
-    /// </summary>
-    public static string TaskOf(string runOrCheckpointDir, CheckpointKind prefer = CheckpointKind.Best)
-    {
-        string path = Path.Combine(Resolve(runOrCheckpointDir, prefer), ConfigFile);
-        byte[] bytes = ReadConfigBytes(path);
-        try
-        {
-            using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
-            var root = doc.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("task", out var t) && t.ValueKind == JsonValueKind.String) return t.GetString()!;
-            return TaskName;
-        }
-        catch (JsonException e) { throw CheckpointFormatException.NotJson(path, e); }
-    }
-
-    /// <summary>
-    /// FNV-1a 64 over the token ids (each as 4 little-endian bytes), as 16 lowercase hex digits: a cheap
-    /// fingerprint that tells a resumed run whether it got the same text.
-    /// </summary>
-    public static string TokenChecksum(ReadOnlySpan<int> tokens)
-    {
-        ulong h = 14695981039346656037UL;
-        foreach (int t in tokens)
-        {
-            uint u = (uint)t;
-            for (int k = 0; k < 4; k++) { h ^= (byte)(u >> (8 * k)); h *= 1099511628211UL; }
-        }
-        return h.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        SafeTensors.Write(Path.Combine(directory, CheckpointFiles.ModelFile), model.Store.Parameters.Select(p => KeyValuePair.Create(p.Name, p.ToTensor())));
+        AtomicFile.WriteAllBytes(Path.Combine(directory, CheckpointFiles.ConfigFile), ConfigBytes(model.Config, vocabulary, training, progress, data));
     }
 
     internal sealed record ConfigContent(CharModelConfig Model, Vocabulary Vocabulary, TrainOptions? Training, CheckpointProgress? Progress, DataInfo? Data);
@@ -257,7 +137,7 @@ public static class Checkpoint
         {
             w.WriteStartObject();
             w.WriteString("format", Format);
-            w.WriteNumber("version", Version);
+            w.WriteNumber("version", CheckpointFiles.Version);
             w.WriteString("task", TaskName);
             w.WritePropertyName("model");
             CheckpointSections.Write(w, config);
@@ -288,27 +168,7 @@ public static class Checkpoint
     /// <summary>Reads and validates a <c>config.json</c>.</summary>
     internal static ConfigContent ReadConfig(string path)
     {
-        return ParseConfig(ReadConfigBytes(path), path);
-    }
-
-    /// <summary>The bytes of a <c>config.json</c>, refusing a missing, unreadable or absurdly large file with one message.</summary>
-    internal static byte[] ReadConfigBytes(string path)
-    {
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists) throw new CheckpointFormatException($"{path}: missing.");
-            if (info.Length > 64L << 20) throw new CheckpointFormatException($"{path}: {info.Length} bytes is far too large for a checkpoint config; the file is corrupted.");
-            return File.ReadAllBytes(path);
-        }
-        catch (IOException e) when (e is not FileNotFoundException) { throw new CheckpointFormatException($"{path}: cannot read: {e.Message}", e); }
-    }
-
-    /// <summary>The run folder holding checkpoint folder <paramref name="dir"/> (the parent of best/, latest/ or a half-swapped .old), or null.</summary>
-    internal static string? RunDirectoryOf(string dir)
-    {
-        string full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
-        return Path.GetFileName(full) is "best" or "latest" or ".best.old" or ".latest.old" ? Path.GetDirectoryName(full) : null;
+        return ParseConfig(CheckpointFiles.ReadConfigBytes(path), path);
     }
 
     internal static ConfigContent ParseConfig(ReadOnlySpan<byte> bytes, string path)
@@ -342,9 +202,9 @@ public static class Checkpoint
                 throw new CheckpointFormatException($"{path}: not a Recur character-model config (\"format\" should be \"{Format}\").");
             if (!root.TryGetProperty("version", out var ver) || ver.ValueKind != JsonValueKind.Number || !ver.TryGetInt32(out int version))
                 throw new CheckpointFormatException($"{path}: \"version\" is missing or not a whole number.");
-            if (version != Version)
-                throw new CheckpointFormatException($"{path}: checkpoint version {version} is not supported (this Recur reads version {Version}).");
-            var model = Section<CharModelConfig>(root, "model", path, required: true)!;
+            if (version != CheckpointFiles.Version)
+                throw new CheckpointFormatException($"{path}: checkpoint version {version} is not supported (this Recur reads version {CheckpointFiles.Version}).");
+            var model = CheckpointSections.Section<CharModelConfig>(root, "model", path, required: true)!;
             foreach (string field in new[] { "cell", "vocab_size", "embed", "hidden", "layers" })
                 if (!root.GetProperty("model").TryGetProperty(field, out _))
                     throw new CheckpointFormatException($"{path}: \"model\" has no \"{field}\".");
@@ -359,25 +219,17 @@ public static class Checkpoint
             catch (FormatException e) { throw new CheckpointFormatException($"{path}: vocabulary is invalid: {CheckpointFormatException.OneLine(e.Message, 200)}", e); }
             if (vocab.Count != model.VocabSize)
                 throw new CheckpointFormatException($"{path}: vocabulary lists {vocab.Count} characters but model.vocab_size is {model.VocabSize}.");
-            var training = Section<TrainOptions>(root, "training", path, required: false);
+            var training = CheckpointSections.Section<TrainOptions>(root, "training", path, required: false);
             if (training is not null)
             {
                 try { training.Validate(); }
                 catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: training options are invalid: {e.Message}", e); }
             }
-            var progress = Record<CheckpointProgress>(root, "progress", path, required: false);
-            var data = Record<DataInfo>(root, "data", path, required: false);
+            var progress = CheckpointSections.Record<CheckpointProgress>(root, "progress", path, required: false);
+            var data = CheckpointSections.Record<DataInfo>(root, "data", path, required: false);
             return new ConfigContent(model, vocab, training, progress, data);
         }
     }
-
-    /// <summary>The section <paramref name="name"/> of a config (<see cref="CheckpointSections.Read{T}"/>): members it lacks keep <typeparamref name="T"/>'s defaults.</summary>
-    internal static T? Section<T>(JsonElement root, string name, string path, bool required) where T : class, new()
-        => CheckpointSections.Read(root, name, path, required, () => new T());
-
-    /// <summary>A section whose every member is always written (a positional record): read as it is.</summary>
-    internal static T? Record<T>(JsonElement root, string name, string path, bool required) where T : class
-        => CheckpointSections.Read<T>(root, name, path, required, defaults: null);
 
     /// <summary>Number of scalars a model with <paramref name="c"/> holds (long, so a corrupted config cannot overflow).</summary>
     internal static long ParameterCount(CharModelConfig c)

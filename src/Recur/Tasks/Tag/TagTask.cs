@@ -5,7 +5,7 @@ using Recur.Models.Tagging;
 using Recur.Nn;
 using Recur.Training;
 
-namespace Recur.Tasks;
+namespace Recur.Tasks.Tag;
 
 /// <summary>How a tagger did on a set of sentences.</summary>
 /// <param name="Loss">Mean cross-entropy per token.</param>

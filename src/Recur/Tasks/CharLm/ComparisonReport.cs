@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json;
 using Recur.Plotting;
 
-namespace Recur.Training;
+using Recur.Training;
+
+namespace Recur.Tasks.CharLm;
 
 /// <summary>
 /// The files of a <see cref="ModelComparison"/>: <c>compare.md</c> (a header and a Markdown table), <c>compare.png</c>

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Recur.Training;
+using Recur.Training;
+
+namespace Recur.Tasks.CharLm;
 
 /// <summary>
 /// Reads back what <see cref="ComparisonReport.Json"/> wrote, so that comparisons run apart (in parallel streams, or on

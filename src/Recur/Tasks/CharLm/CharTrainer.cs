@@ -4,7 +4,9 @@ using Recur.IO;
 using Recur.Models;
 using Recur.Tasks;
 
-namespace Recur.Training;
+using Recur.Training;
+
+namespace Recur.Tasks.CharLm;
 
 /// <summary>
 /// <c>recur train</c>: the character LM (<see cref="CharLmTask"/>) on the one <see cref="Trainer"/>. Builds the model
@@ -64,7 +66,7 @@ public sealed class CharTrainer
         if (diffs.Count > 0) throw new ArgumentException($"cannot resume with different settings: {string.Join("; ", diffs)}.");
         if (checkpoint.Data is { } data)
         {
-            string sum = Checkpoint.TokenChecksum(tokens);
+            string sum = CheckpointFiles.TokenChecksum(tokens);
             if (data.Characters != tokens.Length || data.Checksum != sum)
                 throw new ArgumentException($"the text ({tokens.Length} characters) is not the one this run was trained on ({data.Source}, {data.Characters} characters); resume with the same file.");
         }

@@ -1,4 +1,6 @@
-namespace Recur.Training;
+using Recur.Training;
+
+namespace Recur.Tasks.CharLm;
 
 /// <summary>One evaluation of one model in a <see cref="ModelComparison"/>: a point of its validation curve.</summary>
 /// <param name="Iteration">Updates done.</param>

@@ -5,7 +5,9 @@ using Recur.Models;
 using Recur.Nn.Cells;
 using Recur.Tasks;
 
-namespace Recur.Training;
+using Recur.Training;
+
+namespace Recur.Tasks.CharLm;
 
 /// <summary>
 /// <c>recur compare</c>: races models side by side. Each model of <see cref="Models"/> is trained in turn, by a fresh

@@ -1,0 +1,113 @@
+using Recur.IO;
+
+namespace Recur.Training;
+
+/// <summary>
+/// One task, defined once: its name, its checkpoint format, how it builds a new model from the options and its data,
+/// and how it wraps a model and its data as an <see cref="ITrainingTask"/>. Everything else every task shares is
+/// written here once: a new run initialised from the seed, a resumed run (options that cannot change refused, the data
+/// checked against the run's record, weights and state restored, the run folder kept), and the checkpoint files
+/// (<see cref="CheckpointFormat{TSaved}"/>). The trainer (<see cref="Trainer"/>) knows only <see cref="ITrainingTask"/>.
+/// </summary>
+/// <typeparam name="TData">The task's data as loaded (a corpus, a dictionary, images).</typeparam>
+/// <typeparam name="TSettings">The task's own options (declared once with flag, default, range and help as <see cref="OptionSpec{T}"/>).</typeparam>
+/// <typeparam name="TSaved">The task's saved run: its model and the tables it needs.</typeparam>
+public abstract class TaskDefinition<TData, TSettings, TSaved> where TSaved : SavedRun where TSettings : class, new()
+{
+    /// <summary>The task's name: the command word (<c>recur tag</c>), the run folder's suffix and config.json's <c>"task"</c>.</summary>
+    public string Name => Checkpoint.Task;
+
+    /// <summary>The task's recipe: its training options when the command line gives none.</summary>
+    public abstract TrainOptions Defaults { get; }
+
+    /// <summary>The shared training options (<see cref="TrainOptionSpecs.Declared"/>) that apply to this task.</summary>
+    public abstract IReadOnlyList<OptionSpec> SharedOptions { get; }
+
+    /// <summary>The task's own options, each declared once; their defaults are a new <typeparamref name="TSettings"/>'s.</summary>
+    public abstract IReadOnlyList<OptionSpec<TSettings>> Options { get; }
+
+    /// <summary>Where the task's data is when no path is given.</summary>
+    public abstract string DefaultData { get; }
+
+    /// <summary>Reads the task's data from <paramref name="path"/> (IO and format errors say what was wrong).</summary>
+    public abstract TData LoadData(string path);
+
+    /// <summary>
+    /// The options a new run uses over <paramref name="data"/>: <paramref name="options"/>, with what depends on the data's
+    /// size filled in where the command line left it (<paramref name="given"/> tells which flags it gave).
+    /// </summary>
+    public virtual TrainOptions ForData(TrainOptions options, TData data, Func<string, bool> given) => options;
+
+    /// <summary>The task's checkpoint format.</summary>
+    public abstract CheckpointFormat<TSaved> Checkpoint { get; }
+
+    /// <summary>
+    /// A new model (weights not yet initialised) with its tables, as <paramref name="options"/> and
+    /// <paramref name="settings"/> describe it for <paramref name="data"/>. Throws <see cref="ArgumentException"/> for
+    /// settings the task refuses.
+    /// </summary>
+    protected abstract TSaved NewRun(TrainOptions options, TSettings settings, TData data);
+
+    /// <summary>A model of the same architecture and tables as <paramref name="saved"/>, with fresh (zero) weights.</summary>
+    protected abstract TSaved Rebuild(TSaved saved);
+
+    /// <summary>Initialises the model's weights from <paramref name="rng"/> (PyTorch's initialisation).</summary>
+    protected abstract void Initialize(TSaved run, TrainOptions options, Rng rng);
+
+    /// <summary>The record of <paramref name="data"/> a checkpoint keeps (its size and checksum), checked on resume.</summary>
+    public abstract DataInfo DataOf(TData data, string source);
+
+    /// <summary>
+    /// The training task over <paramref name="run"/> and <paramref name="data"/> (its splits, batches and evaluation);
+    /// <paramref name="write"/> writes the model's checkpoint files.
+    /// </summary>
+    protected abstract ITrainingTask NewTask(TSaved run, TData data, TrainOptions options, DataInfo info, Action<string, CheckpointProgress> write);
+
+    /// <summary>A new run over <paramref name="data"/>, its model initialised from <see cref="TrainOptions.Seed"/>.</summary>
+    public Trainer Create(TrainOptions options, TSettings settings, TData data, string source)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
+        options.Validate();
+        return Start(NewRun(options, settings, data), data, source, options, state: null, saved: null);
+    }
+
+    /// <summary>
+    /// Continues the run saved in <paramref name="saved"/> (its <c>latest/</c>) over the same data: options a resumed run
+    /// cannot change are refused, and with unchanged options the continuation is bit-identical to the uninterrupted run.
+    /// </summary>
+    public Trainer Resume(TSaved saved, TData data, TrainOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        ArgumentNullException.ThrowIfNull(options);
+        if (saved.Training is null)
+            throw new CheckpointFormatException($"{saved.Directory}: config.json records no training options, so the run cannot be resumed.");
+        var diffs = TrainOptions.ResumeConflicts(saved.Training, options);
+        if (diffs.Count > 0) throw new ArgumentException($"cannot resume with different settings: {string.Join("; ", diffs)}.");
+        options.Validate();
+        var state = TrainingState.Read(saved.StatePath, saved.Trained.Count);
+        var trainer = Start(Rebuild(saved), data, saved.Data?.Source ?? "", options, state, saved);
+        if (saved.RunDirectory is not null) trainer.OutputDirectory = saved.RunDirectory;
+        return trainer;
+    }
+
+    private Trainer Start(TSaved run, TData data, string source, TrainOptions options, TrainingState? state, TSaved? saved)
+    {
+        var rng = new Rng(options.Seed);
+        Initialize(run, options, rng);
+        var info = DataOf(data, source);
+        if (saved is not null)
+        {
+            if (saved.Data is { } d && (d.Characters != info.Characters || d.Checksum != info.Checksum))
+                throw new ArgumentException($"the data ({info.Characters} items) is not the one this run was trained on ({d.Source}, {d.Characters}); resume with the same data.");
+            for (int k = 0; k < run.Stores.Count; k++)
+                saved.Stores[k].Store.Values.AsSpan(0, run.Stores[k].Store.Count).CopyTo(run.Stores[k].Store.Values);
+        }
+        var task = NewTask(run, data, options, info, (dir, progress) => Checkpoint.Write(dir, run, options, progress, info));
+        // Resuming an averaged run: the checkpoint's weights are the average, the state holds the optimizer's.
+        var averageStart = state?.TrainWeights is not null ? saved!.Trained.Values.AsSpan(0, task.Store.Count) : default;
+        var trainer = new Trainer(task, options, rng, state, averageStart);
+        if (state is not null) task.LoadState(state, saved!.StatePath);
+        return trainer;
+    }
+}
