@@ -5,6 +5,8 @@ using Recur.Data.Language;
 using Recur.IO;
 using Recur.Models;
 using Recur.Nn;
+using Recur.Tasks.CharLm;
+using Recur.Tasks.Tag;
 using Recur.Training;
 using Xunit;
 
@@ -40,9 +42,9 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void RecurrentClassifierLoads(CheckpointKind kind, long iteration, double valLoss, double sum, double sumSq, double weighted)
     {
         string run = Path.Combine(Dir, "classify-gru");
-        Assert.Equal(ClassifierCheckpoint.TaskName, Checkpoint.TaskOf(run, kind));
+        Assert.Equal(ClassifierCheckpoint.TaskName, CheckpointFiles.TaskOf(run, kind));
         var ck = ClassifierCheckpoint.Load(run, kind);
-        Assert.Equal(Checkpoint.FolderName(kind), Path.GetFileName(ck.Directory));
+        Assert.Equal(CheckpointFiles.FolderName(kind), Path.GetFileName(ck.Directory));
         var model = Assert.IsType<SequenceClassifier>(ck.Model);
         Assert.Equal(new SequenceClassifierConfig { Cell = "gru", InputSize = 28, Hidden = 8, Layers = 1, Classes = 10, Dropout = 0.3f }, model.Config);
         Assert.Equal(FashionMnist.ClassNames, ck.ClassNames);
@@ -75,7 +77,7 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void ConvolutionalClassifierLoads(CheckpointKind kind, long iteration, double valLoss, double sum, double sumSq, double weighted)
     {
         string run = Path.Combine(Dir, "classify-cnn");
-        Assert.Equal(ClassifierCheckpoint.TaskName, Checkpoint.TaskOf(run, kind));
+        Assert.Equal(ClassifierCheckpoint.TaskName, CheckpointFiles.TaskOf(run, kind));
         var ck = ClassifierCheckpoint.Load(run, kind);
         var net = Assert.IsType<ConvNet>(ck.Model);
         Assert.Equal("cnn", net.Config.Architecture);
@@ -111,7 +113,7 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void CaptionerLoads(CheckpointKind kind)
     {
         string run = Path.Combine(Dir, "caption");
-        Assert.Equal(Recur.Tasks.CaptionTask.TaskName, Checkpoint.TaskOf(run, kind));
+        Assert.Equal(Recur.Tasks.CaptionTask.TaskName, CheckpointFiles.TaskOf(run, kind));
         var ck = CaptionCheckpoint.Load(run, kind);
         var c = ck.Model.Config;
         Assert.Equal(("attention", 36, 8, 8, 14, 14, 32, 8, 12), (c.Kind, c.Vocab, c.Embed, c.Hidden, c.GridRows, c.GridCols, c.FeatureDim, c.AttentionDim, c.MaxWords));
@@ -151,7 +153,7 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void VqaModelLoads(CheckpointKind kind, long iteration, double valLoss, double sum, double sumSq, double weighted)
     {
         string run = Path.Combine(Dir, "vqa");
-        Assert.Equal(VqaCheckpoint.TaskName, Checkpoint.TaskOf(run, kind));
+        Assert.Equal(VqaCheckpoint.TaskName, CheckpointFiles.TaskOf(run, kind));
         var ck = VqaCheckpoint.Load(run, kind);
         var c = ck.Model.Config;
         Assert.Equal((41, 14, 8, 8, 14, 14, 32, 8, 8, false, 8), (c.Vocab, c.Answers, c.Embed, c.Hidden, c.GridRows, c.GridCols, c.FeatureDim, c.AttentionDim, c.Fusion, c.Blind, c.MaxWords));
@@ -186,8 +188,8 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void TaggerLoads(CheckpointKind kind)
     {
         string run = Path.Combine(Dir, "tag");
-        Assert.Equal(Recur.Tasks.TagTask.TaskName, Checkpoint.TaskOf(run, kind));
-        var ck = TaggerCheckpoint.Load(run, kind);
+        Assert.Equal(TagTask.TaskName, CheckpointFiles.TaskOf(run, kind));
+        var ck = TaggerCheckpoint.Instance.Load(run, kind);
         var c = ck.Model.Config;
         Assert.Equal((273, 71, 11, 8, 16, 4, 8, 1, 0.3f, 24), (c.Words, c.Chars, c.Tags, c.WordEmbed, c.CharEmbed, c.CharHidden, c.Hidden, c.Layers, c.Dropout, c.MaxWordChars));
         Assert.Equal("universal", ck.Vocabulary.Tagset);
@@ -203,11 +205,11 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void TaggerResumes()
     {
         CopyRun("tag");
-        var ck = TaggerCheckpoint.Load(_copy, CheckpointKind.Latest);
-        var trainer = TagTrainer.Resume(ck, BrownCorpus.Load(BrownDir), ck.Training! with { MaxIters = 9 });
+        var ck = TaggerCheckpoint.Instance.Load(_copy, CheckpointKind.Latest);
+        var trainer = TagDefinition.Instance.Resume(ck, BrownCorpus.Load(BrownDir), ck.Training! with { MaxIters = 9 });
         AssertResumedAt(trainer, ck.Model.Store, ck.StatePath, ck.Training!, 6);
         trainer.Run();
-        Assert.Equal(9, TaggerCheckpoint.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(9, TaggerCheckpoint.Instance.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
     }
 
     // ---- g2p ----
@@ -218,7 +220,7 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void PronunciationModelLoads(CheckpointKind kind)
     {
         string run = Path.Combine(Dir, "g2p");
-        Assert.Equal(Recur.Tasks.G2pTask.TaskName, Checkpoint.TaskOf(run, kind));
+        Assert.Equal(Recur.Tasks.G2pTask.TaskName, CheckpointFiles.TaskOf(run, kind));
         var ck = G2pCheckpoint.Load(run, kind);
         var c = ck.Model.Config;
         Assert.Equal((28, 72, 8, 8, 1, 8, "bahdanau", 8, 24, 0f), (c.SourceVocab, c.TargetVocab, c.Embed, c.Hidden, c.Layers, c.DecoderHidden, c.Attention, c.AttentionDim, c.MaxTarget, c.LabelSmoothing));
@@ -249,8 +251,8 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void CharacterModelLoads(CheckpointKind kind)
     {
         string run = Path.Combine(Dir, "char-lm");
-        Assert.Equal(Checkpoint.TaskName, Checkpoint.TaskOf(run, kind));
-        var ck = Checkpoint.Load(run, kind);
+        Assert.Equal(CharCheckpoint.TaskName, CheckpointFiles.TaskOf(run, kind));
+        var ck = CharCheckpoint.Load(run, kind);
         var c = ck.Config;
         Assert.Equal(("lstm", 39, 8, 8, 2, false), (c.Cell, c.VocabSize, c.Embed, c.Hidden, c.Layers, c.Highway));
         Assert.Equal(39, ck.Vocabulary.Count);
@@ -260,7 +262,7 @@ public sealed class OldTaskRunFolderTests : IDisposable
         AssertFingerprint(Fingerprint(ck.Model.Store), 1815, -10.669385799737938, 348.4584662275009, -13.60912139336085);
         // the text still encodes to what the run recorded
         var tokens = ck.Vocabulary.Encode(Corpus.Load(Path.Combine(Dir, "char-lm.txt")).Text);
-        Assert.Equal(ck.Data!.Checksum, Checkpoint.TokenChecksum(tokens));
+        Assert.Equal(ck.Data!.Checksum, CheckpointFiles.TokenChecksum(tokens));
     }
 
     [Fact]
@@ -268,7 +270,7 @@ public sealed class OldTaskRunFolderTests : IDisposable
     {
         // The character LM's learning rate is constant, so 6 saved + 3 resumed iterations must equal 9 straight ones.
         CopyRun("char-lm");
-        var ck = Checkpoint.Load(_copy, CheckpointKind.Latest);
+        var ck = CharCheckpoint.Load(_copy, CheckpointKind.Latest);
         var tokens = ck.Vocabulary.Encode(Corpus.Load(Path.Combine(Dir, "char-lm.txt")).Text);
         var o = ck.Training! with { MaxIters = 9 };
         var resumed = CharTrainer.Resume(ck, tokens, o);
@@ -279,7 +281,7 @@ public sealed class OldTaskRunFolderTests : IDisposable
         Assert.Equal(straight.TrainLosses, resumed.TrainLosses);
         Assert.Equal(straight.Model.Store.Values, resumed.Model.Store.Values);
         Assert.Equal(straight.Trainer.Average!.Values, resumed.Trainer.Average!.Values);
-        Assert.Equal(9, Checkpoint.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(9, CharCheckpoint.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
     }
 
     // ---- helpers ----
