@@ -1,4 +1,5 @@
 using System.Globalization;
+using Recur.Demos;
 using Recur.Models;
 using Recur.Training;
 

@@ -92,7 +92,7 @@ public sealed record CharModelConfig
             _ => throw new ArgumentException($"nonlinearity must be tanh or relu, got '{Nonlinearity}'."),
         },
         _ when IsBlockModel => throw new InvalidOperationException($"{Cell} is a sequence block, not a recurrent cell."),
-        _ when Training.TrainOptionSpecs.TaskModels.TryGetValue(Cell, out var command) => throw new ArgumentException($"{Cell} is a model of {command}, not a character model; model must be one of {ModelNamesText}."),
+        _ when TaskModels.TryGetValue(Cell, out var command) => throw new ArgumentException($"{Cell} is a model of {command}, not a character model; model must be one of {ModelNamesText}."),
         _ => CellRegistry.Find(Cell) ?? throw new ArgumentException($"model must be one of {ModelNamesText}, got '{Cell}'."),
     };
 
@@ -128,4 +128,11 @@ public sealed record CharModelConfig
         if (StateSize < 1 || Expand < 1 || ConvWidth < 1 || Heads < 1 || Context < 1)
             throw new ArgumentException($"state size, expand, conv width, heads and context must be positive, got {StateSize}, {Expand}, {ConvWidth}, {Heads}, {Context}.");
     }
+
+    /// <summary>Models that are neither cells nor blocks, with the command that trains them.</summary>
+    public static IReadOnlyDictionary<string, string> TaskModels { get; } = new Dictionary<string, string>
+    {
+        [ConvNetConfig.Name] = "recur classify",
+        ["attention"] = "recur caption train",
+    };
 }

@@ -22,7 +22,7 @@ public sealed class RepeatedOnes
     }
 
     /// <summary>
-    /// The same architecture with other weights (e.g. learned ones, <see cref="RepeatedOnesLearner"/>):
+    /// The same architecture with other weights (e.g. learned ones, <c>Demos.RepeatedOnesLearner</c>):
     /// <paramref name="weightXh"/> <c>(3, 1)</c>, <paramref name="weightHh"/> <c>(3, 3)</c> row-major,
     /// <paramref name="weightHy"/> <c>(1, 3)</c>.
     /// </summary>

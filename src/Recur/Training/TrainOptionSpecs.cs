@@ -1,4 +1,5 @@
 using System.Globalization;
+using Recur.Models;
 using Recur.Nn.Cells;
 
 namespace Recur.Training;
@@ -138,11 +139,7 @@ public static class TrainOptionSpecs
     private const string Model = "model", Optimisation = "optimisation", Stopping = "stopping", Data = "data and evaluation";
 
     /// <summary>Models that are neither cells nor blocks, with the command that trains them.</summary>
-    public static IReadOnlyDictionary<string, string> TaskModels { get; } = new Dictionary<string, string>
-    {
-        [Recur.Models.ConvNetConfig.Name] = "recur classify",
-        ["attention"] = "recur caption train",
-    };
+    public static IReadOnlyDictionary<string, string> TaskModels => CharModelConfig.TaskModels;
 
     /// <summary>All declarations, in usage order.</summary>
     public static IReadOnlyList<OptionSpec> All { get; } =

@@ -1,3 +1,4 @@
+using Recur.Demos;
 using Recur.Models;
 using Xunit;
 

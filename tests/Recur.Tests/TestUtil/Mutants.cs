@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Recur.Imaging;
 using Recur.Plotting;
 
 namespace Recur.Tests.TestUtil;

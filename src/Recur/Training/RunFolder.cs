@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using Recur.IO;
 using Recur.Plotting;
 
-namespace Recur.IO;
+namespace Recur.Training;
 
 /// <summary>
 /// A training run's folder: <c>latest/</c> and <c>best/</c> checkpoints, <c>metrics.jsonl</c> (one JSON object per

@@ -1,7 +1,8 @@
+using Recur.Models;
 using Recur.Nn;
 using Recur.Training;
 
-namespace Recur.Models;
+namespace Recur.Demos;
 
 /// <summary>Hyperparameters of <see cref="RepeatedOnesLearner"/>.</summary>
 public sealed record RepeatedOnesLearnOptions

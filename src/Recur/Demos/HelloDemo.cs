@@ -1,8 +1,9 @@
 using System.Numerics.Tensors;
 using Recur.Data;
+using Recur.Models;
 using Recur.Training;
 
-namespace Recur.Models;
+namespace Recur.Demos;
 
 /// <summary>Hyperparameters of <see cref="HelloDemo"/>.</summary>
 public sealed record HelloOptions
