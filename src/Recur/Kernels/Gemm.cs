@@ -305,7 +305,10 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
 
     [ThreadStatic] private static float[]? t_shared; // pinned; the calling thread's shared packing of op(B)
 
-    /// <summary>Packs the K blocks of op(B) of one part into the layout <see cref="Gemm.PackB(bool, int, int, ReadOnlySpan{float}, int, PackedMatrix)"/> makes.</summary>
+    /// <summary>
+    /// Packs the K blocks of op(B) of one part into the layout
+    /// <see cref="Gemm.PackB(bool, int, int, ReadOnlySpan{float}, int, PackedMatrix)"/> makes.
+    /// </summary>
     private sealed class PackJob(GemmArgs g, float* dst, int nkb, int parts) : IParallelPart
     {
         public void Execute(int part) => Gemm.PackBBlocks(g.TransB, g.B, g.Ldb, g.K, g.N, TK.NR, nkb,

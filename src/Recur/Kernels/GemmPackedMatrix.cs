@@ -6,7 +6,8 @@ namespace Recur.Kernels;
 /// sequence chunk) skip the packing. Made by <see cref="Gemm.PackB(bool, int, int, ReadOnlySpan{float}, int)"/>;
 /// refilled in place (reusing its buffer when it is large enough) by
 /// <see cref="Gemm.PackB(bool, int, int, ReadOnlySpan{float}, int, PackedMatrix)"/>.
-/// A packed product gives the same bits as the unpacked <see cref="Gemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, int)"/>.
+/// A packed product gives the same bits as the unpacked
+/// <see cref="Gemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, int)"/>.
 /// The packed copy does not track later changes to the source: repack after updating the weights.
 /// </summary>
 public sealed class PackedMatrix

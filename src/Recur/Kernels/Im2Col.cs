@@ -67,7 +67,8 @@ public static class Im2Col
                         var dst = image.Slice((c * height + iy) * width, width);
                         var line = src.Slice(oy * wo, wo);
                         if (stride == 1)
-                            System.Numerics.Tensors.TensorPrimitives.Add(dst.Slice(ox0 - pad + kj, ox1 - ox0), line[ox0..ox1], dst.Slice(ox0 - pad + kj, ox1 - ox0));
+                            System.Numerics.Tensors.TensorPrimitives.Add(
+                                dst.Slice(ox0 - pad + kj, ox1 - ox0), line[ox0..ox1], dst.Slice(ox0 - pad + kj, ox1 - ox0));
                         else for (int ox = ox0; ox < ox1; ox++) dst[ox * stride - pad + kj] += line[ox];
                     }
                 }

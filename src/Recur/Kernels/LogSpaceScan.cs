@@ -106,7 +106,10 @@ public static class LogSpaceScan
             }
         }
 
-        /// <summary>Phase 3: every step of segment <paramref name="k"/> from its local composite and the state entering it, <c>h_t = exp(LA_t) h_in + exp(LB_t)</c>.</summary>
+        /// <summary>
+        /// Phase 3: every step of segment <paramref name="k"/> from its local composite and the state entering it,
+        /// <c>h_t = exp(LA_t) h_in + exp(LB_t)</c>.
+        /// </summary>
         private void ApplyCarry(int k, int part)
         {
             int t0 = k * Segment, t1 = Math.Min(_t, t0 + Segment);

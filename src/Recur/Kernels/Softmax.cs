@@ -2,7 +2,10 @@ using System.Numerics.Tensors;
 
 namespace Recur.Kernels;
 
-/// <summary>The numerically stable softmax: <c>exp(x_i - max x) / Σ_j exp(x_j - max x)</c>, which neither overflows for large scores nor divides by zero for very negative ones; -∞ entries get 0.</summary>
+/// <summary>
+/// The numerically stable softmax: <c>exp(x_i - max x) / Σ_j exp(x_j - max x)</c>, which neither overflows for
+/// large scores nor divides by zero for very negative ones; -∞ entries get 0.
+/// </summary>
 public static class Softmax
 {
     /// <summary>Replaces <paramref name="s"/> by its softmax.</summary>

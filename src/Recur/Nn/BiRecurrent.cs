@@ -24,7 +24,8 @@ public sealed class BiRecurrent : IModule
     private int[]? _lengths;
     private int _t, _b;
 
-    public BiRecurrent(ParameterStore store, string prefix, RecurrentCell cell, int inputSize, int hiddenSize, int numLayers = 1, bool bias = true, float dropout = 0f)
+    public BiRecurrent(ParameterStore store, string prefix, RecurrentCell cell, int inputSize, int hiddenSize, int numLayers = 1,
+        bool bias = true, float dropout = 0f)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(cell);

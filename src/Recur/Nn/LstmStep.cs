@@ -12,7 +12,8 @@ public static class LstmStep
     /// From pre-activations <paramref name="pre"/> <c>(B, 4H)</c>: the gates after their nonlinearities into
     /// <paramref name="gates"/> <c>(B, 4H)</c>, <c>c</c>, <c>tanh(c)</c> and <c>h</c> <c>(B, H)</c>.
     /// </summary>
-    public static void Forward(ReadOnlySpan<float> pre, ReadOnlySpan<float> cPrev, Span<float> gates, Span<float> c, Span<float> tanhC, Span<float> h, int B, int H)
+    public static void Forward(ReadOnlySpan<float> pre, ReadOnlySpan<float> cPrev, Span<float> gates, Span<float> c, Span<float> tanhC,
+        Span<float> h, int B, int H)
     {
         int G = 4 * H;
         for (int b = 0; b < B; b++)
@@ -34,7 +35,8 @@ public static class LstmStep
     /// Backward of one step: from <c>dh</c> and the carried <c>dc</c> <paramref name="dc"/> <c>(B, H)</c> (replaced by
     /// <c>dc_prev</c>), the pre-activation gradients <paramref name="dgates"/> <c>(B, 4H)</c>.
     /// </summary>
-    public static void Backward(ReadOnlySpan<float> dh, Span<float> dc, ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> tanhC, Span<float> dgates, int B, int H)
+    public static void Backward(ReadOnlySpan<float> dh, Span<float> dc, ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev,
+        ReadOnlySpan<float> tanhC, Span<float> dgates, int B, int H)
     {
         int G = 4 * H;
         for (int b = 0; b < B; b++)

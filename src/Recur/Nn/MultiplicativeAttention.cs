@@ -34,7 +34,8 @@ public sealed class MultiplicativeAttention : IDecoderAttention
     public void Begin(float[] annotations, int batch, int locations, int steps, int[]? lengths = null, bool annotationGradients = false)
     {
         ArgumentNullException.ThrowIfNull(annotations);
-        if (annotations.Length != batch * locations * FeatureDim) throw new ArgumentException($"annotations hold {annotations.Length} values, not {batch} x {locations} x {FeatureDim}.");
+        if (annotations.Length != batch * locations * FeatureDim)
+            throw new ArgumentException($"annotations hold {annotations.Length} values, not {batch} x {locations} x {FeatureDim}.");
         if (lengths is not null && (lengths.Length != batch || lengths.Any(n => n < 1 || n > locations)))
             throw new ArgumentException($"lengths must give each of the {batch} rows a length in [1, {locations}].");
         _a = annotations; _b = batch; _l = locations; _steps = steps; _lengths = lengths; _trackA = annotationGradients;

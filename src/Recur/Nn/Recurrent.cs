@@ -73,9 +73,13 @@ public partial class Recurrent : IModule
         Guard.Positive(numLayers, nameof(numLayers));
         if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"dropout must be in [0, 1), got {dropout}.");
         if (cell.RequiresInputEqualsHidden && inputSize != hiddenSize)
-            throw new ArgumentException($"the {cell.Name} cell adds its input to hidden-sized quantities, so its input width must equal the hidden width {hiddenSize}; got {inputSize}.", nameof(inputSize));
+            throw new ArgumentException(
+                $"the {cell.Name} cell adds its input to hidden-sized quantities, so its input width must equal the hidden width {hiddenSize}; " +
+                $"got {inputSize}.", nameof(inputSize));
         if (highway && numLayers == 1 && inputSize != hiddenSize)
-            throw new ArgumentException($"a highway connects a layer's input to its output, so it needs an input as wide as the hidden state: one layer of input width {inputSize} and hidden width {hiddenSize} has none.", nameof(highway));
+            throw new ArgumentException(
+                "a highway connects a layer's input to its output, so it needs an input as wide as the hidden state: " +
+                $"one layer of input width {inputSize} and hidden width {hiddenSize} has none.", nameof(highway));
         Path = prefix;
         Cell = cell;
         InputSize = inputSize;
@@ -231,7 +235,8 @@ public partial class Recurrent : IModule
     /// <c>S (V, G*H)</c>, so <c>dW_ih += S^T E</c> and <c>dE += S W_ih</c> replace two GEMMs over
     /// <c>T*B</c> rows with two over <c>V</c> rows. The embedding's gradient is accumulated into its arena.
     /// </summary>
-    public RecurrentOutput ForwardTokens(int[] ids, int T, int B, Parameter embedding, Tensor? h0 = null, Tensor? c0 = null, bool? training = null, Rng? rng = null, int[]? lengths = null)
+    public RecurrentOutput ForwardTokens(int[] ids, int T, int B, Parameter embedding, Tensor? h0 = null, Tensor? c0 = null,
+        bool? training = null, Rng? rng = null, int[]? lengths = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(embedding);
@@ -314,8 +319,13 @@ public partial class Recurrent : IModule
         if (lengths is null) return;
         if (lengths.Length != B) throw new ArgumentException($"lengths has {lengths.Length} entries for a batch of {B}.", nameof(lengths));
         for (int b = 0; b < B; b++)
-            if (lengths[b] < 1 || lengths[b] > T) throw new ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"lengths[{b}] = {lengths[b]} is outside [1, {T}].");
-        if (!Cell.SupportsLengths) throw new NotSupportedException($"the {Cell.Name} cell runs as a scan over the whole sequence, so it takes no per-row lengths; pad with a step-form cell instead.");
+        {
+            if (lengths[b] < 1 || lengths[b] > T)
+                throw new ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"lengths[{b}] = {lengths[b]} is outside [1, {T}].");
+        }
+        if (!Cell.SupportsLengths)
+            throw new NotSupportedException(
+                $"the {Cell.Name} cell runs as a scan over the whole sequence, so it takes no per-row lengths; pad with a step-form cell instead.");
         if (Highway) throw new NotSupportedException("per-row lengths are not supported with highway connections.");
     }
 

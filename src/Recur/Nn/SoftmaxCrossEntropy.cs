@@ -64,7 +64,8 @@ public static class SoftmaxCrossEntropy
         LossReduction reduction = LossReduction.Mean, int ignoreIndex = DefaultIgnoreIndex, double labelSmoothing = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "label smoothing must be in [0, 1].");
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "label smoothing must be in [0, 1].");
         int count = CheckShapes(logits.Length, n, v, targets, ignoreIndex);
         Guard.Length(dlogits.Length, checked(n * v), nameof(dlogits));
         if (logits.Overlaps(dlogits, out int offset) && offset != 0)

@@ -20,11 +20,13 @@ public static class BlockRegistry
 
     private static readonly (string Name, string Summary, Factory Create)[] Blocks =
     [
-        ("mingru-res", "minGRU as Feng et al. stack it: x + minGRU(LN(x)), then x + MLP(LN(x))", (s, p, w, o) => new CellBlock(Cells.CellRegistry.Get("mingru"), s, p, w, o)),
+        ("mingru-res", "minGRU as Feng et al. stack it: x + minGRU(LN(x)), then x + MLP(LN(x))",
+            (s, p, w, o) => new CellBlock(Cells.CellRegistry.Get("mingru"), s, p, w, o)),
         ("minlstm-res", "minLSTM in the same residual block", (s, p, w, o) => new CellBlock(Cells.CellRegistry.Get("minlstm"), s, p, w, o)),
         ("rwkv", "RWKV-4 (Peng et al. 2023): time mixing (token shift, WKV with decay and bonus) and channel mixing (squared ReLU)",
             (store, path, width, options) => new RwkvBlock(store, path, width, options)),
-        ("transformer", "pre-norm causal Transformer block (GPT-2): multi-head attention over a KV cache of the last Context tokens, GELU MLP of width Expand*D",
+        ("transformer",
+            "pre-norm causal Transformer block (GPT-2): multi-head attention over a KV cache of the last Context tokens, GELU MLP of width Expand*D",
             (store, path, width, options) => new TransformerBlock(store, path, width, options)),
         ("lru", "LRU (Orvieto et al. 2023): complex diagonal linear recurrence, N = D units, then GELU and a linear",
             (store, path, width, options) => new LruBlock(store, path, width, options.Dropout)),

@@ -23,7 +23,11 @@ public sealed class BlockStack : IModule
         Kind = kind;
         Width = width;
         _blocks = new SequenceBlock[layers];
-        for (int l = 0; l < layers; l++) _blocks[l] = BlockRegistry.Create(kind, store, Naming.Join(prefix, l.ToString(System.Globalization.CultureInfo.InvariantCulture)), width, options);
+        for (int l = 0; l < layers; l++)
+        {
+            string path = Naming.Join(prefix, l.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            _blocks[l] = BlockRegistry.Create(kind, store, path, width, options);
+        }
         _norm = new LayerNorm(store, normPath, width);
     }
 

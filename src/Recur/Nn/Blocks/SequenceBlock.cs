@@ -65,7 +65,10 @@ public abstract class SequenceBlock : IModule
     /// <summary>The zero state for <paramref name="batch"/> rows.</summary>
     public abstract BlockState NewState(int batch);
 
-    /// <summary>One token for every row: <paramref name="x"/> <c>(B, D)</c> to <paramref name="y"/> <c>(B, D)</c>, advancing <paramref name="state"/>.</summary>
+    /// <summary>
+    /// One token for every row: <paramref name="x"/> <c>(B, D)</c> to <paramref name="y"/> <c>(B, D)</c>, advancing
+    /// <paramref name="state"/>.
+    /// </summary>
     public abstract void Step(ReadOnlySpan<float> x, Span<float> y, BlockState state);
 
     /// <inheritdoc/>

@@ -29,8 +29,9 @@ namespace Recur.Nn.Blocks;
 /// the whole; the cached keys and values are constants for <see cref="Backward"/> (truncated BPTT, as for the
 /// recurrent models). Backward through the attention, per head with <c>P</c> the probabilities and <c>s = 1/√(D/H)</c>:
 /// <c>dV = P^T dA</c>, <c>dP = dA V^T</c>, the softmax Jacobian <c>dS = P ⊙ (dP - rowsum(P ⊙ dP))</c>,
-/// <c>dQ = s dS K</c>, <c>dK = s dS^T Q</c> (the chunk's columns only). <see cref="Step"/> appends one token's key and value and attends over the cache: O(Context)
-/// per token, the growing cost the lectures point at. Options read: <c>Heads</c>, <c>Context</c>, <c>Expand</c>
+/// <c>dQ = s dS K</c>, <c>dK = s dS^T Q</c> (the chunk's columns only). <see cref="Step"/> appends one token's key
+/// and value and attends over the cache: O(Context) per token, the growing cost the lectures point at. Options
+/// read: <c>Heads</c>, <c>Context</c>, <c>Expand</c>
 /// (<c>Dropout</c> is not implemented). Initialisation (GPT-2): weights N(0, 0.02), biases 0, <c>wpe</c> N(0, 0.01),
 /// LayerNorm gains 1 and shifts 0.
 /// </para>
@@ -60,7 +61,9 @@ public sealed class TransformerBlock : SequenceBlock
         Guard.Positive(options.Context, "context");
         Guard.Positive(options.Expand, "expand");
         if (width % options.Heads != 0)
-            throw new ArgumentException($"transformer: width {width} is not divisible by heads {options.Heads} (each head has width D / heads); choose a width that is a multiple of the heads, or other heads.", nameof(width));
+            throw new ArgumentException(
+                $"transformer: width {width} is not divisible by heads {options.Heads} (each head has width D / heads); " +
+                "choose a width that is a multiple of the heads, or other heads.", nameof(width));
         _heads = options.Heads;
         _context = options.Context;
         _hidden = options.Expand * width;

@@ -90,6 +90,7 @@ public static class CellRegistry
     {
         int w = Names.Max(n => n.Length) + 2;
         return string.Join("\n", Cells.Select(c => indent + c.Name.PadRight(w) + c.Summary)) + "\n"
-            + indent + (RhnPrefix + "N").PadRight(w) + $"the Recurrent Highway Network of recurrence depth N = 1..{RhnCell.MaxDepth} (rhn is rhn-d{RhnCell.DefaultDepth})";
+            + indent + (RhnPrefix + "N").PadRight(w)
+            + $"the Recurrent Highway Network of recurrence depth N = 1..{RhnCell.MaxDepth} (rhn is rhn-d{RhnCell.DefaultDepth})";
     }
 }

@@ -13,8 +13,8 @@ namespace Recur.Nn.Cells;
 /// <c>da_r = da_n ⊙ hn ⊙ r(1-r)</c> with <c>hn = W_hn h_{t-1} + b_hn</c>; the recurrent side sees
 /// <c>(da_r, da_z, da_n ⊙ r)</c>, so <c>dh_{t-1} = dh ⊙ z + (da_r, da_z, da_n ⊙ r) W_hh</c>.
 /// </para>
-/// <para>Buffers: <see cref="LayerRun.A"/> keeps r, z, n; <see cref="LayerRun.Aux1"/> <c>hn</c> <c>(T, B, H)</c>;
-/// <see cref="LayerRun.Aux2"/> the recurrent side's gradients <c>(T, B, 3H)</c>. <c>b_hh</c> does not fold.</para>
+/// <para>Buffers: <see cref="LayerRun.A"/> keeps r, z, n; the cell's own <see cref="GruBuffers"/> keep <c>hn</c> and
+/// the recurrent side's gradients. <c>b_hh</c> does not fold.</para>
 /// </summary>
 public sealed class GruCell : RecurrentCell
 {
@@ -33,11 +33,26 @@ public sealed class GruCell : RecurrentCell
     /// <inheritdoc/>
     public override void FoldBias(ReadOnlySpan<float> bih, ReadOnlySpan<float> bhh, Span<float> dst) => bih.CopyTo(dst);
 
-    internal override void Allocate(LayerRun run, int T, int B)
+    /// <summary>What a GRU layer keeps besides <see cref="LayerRun"/>'s shared buffers.</summary>
+    private sealed class GruBuffers : CellBuffers
     {
-        run.Aux1 = Buffers.Ensure(run.Aux1, T * B * run.H);
-        run.Aux2 = Buffers.Ensure(run.Aux2, T * B * 3 * run.H);
+        /// <summary><c>hn = W_hn h_{t-1} + b_hn</c> <c>(T, B, H)</c>: written forward, read by backward for <c>da_r</c>.</summary>
+        public float[] Hn = [];
+
+        /// <summary>
+        /// The recurrent side's gradients <c>(da_r, da_z, da_n ⊙ r)</c> <c>(T, B, 3H)</c>, in <c>W_hh</c>'s block order:
+        /// backward's <c>dh_{t-1}</c> product, then <c>dW_hh</c> and <c>db_hh</c>.
+        /// </summary>
+        public float[] DHidden = [];
+
+        internal override void Allocate(int T, int B, int H)
+        {
+            Hn = Buffers.Ensure(Hn, T * B * H);
+            DHidden = Buffers.Ensure(DHidden, T * B * 3 * H);
+        }
     }
+
+    internal override CellBuffers CreateBuffers() => new GruBuffers();
 
     internal override void ForwardStep(LayerRun run, int t)
     {
@@ -47,7 +62,7 @@ public sealed class GruCell : RecurrentCell
         var bhh = run.Parameters.BiasHh;
         if (bhh is null) hh.Clear();
         else for (int r = 0; r < B; r++) bhh.Value.CopyTo(hh.Slice(r * GH, GH));
-        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, run.P1, bhh is null ? 0f : 1f, hh, GH, run.Threads);
+        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, run.WhhForward, bhh is null ? 0f : 1f, hh, GH, run.Threads);
         run.RunRows(t, 0, forward: true);
     }
 
@@ -59,7 +74,7 @@ public sealed class GruCell : RecurrentCell
         var ht = run.Step(run.Y, t, H);
         var hprev = run.HPrev(t);
         var hh = run.Scratch.AsSpan(0, run.B * GH);
-        var hn = run.Step(run.Aux1, t, H); // W_hn h + b_hn, kept for backward
+        var hn = run.Step(run.Own<GruBuffers>().Hn, t, H); // W_hn h + b_hn, kept for backward
         for (int b = b0; b < b1; b++)
         {
             var g = at.Slice(b * GH, GH);
@@ -82,7 +97,7 @@ public sealed class GruCell : RecurrentCell
         run.RunRows(t, 0, forward: false);
         // dh_{t-1} = dh * z (left in scratch by the rows) + DHid W_hh
         run.Scratch.AsSpan(0, B * H).CopyTo(run.DhCarry);
-        Gemm.Sgemm(false, B, 1f, run.Step(run.Aux2, t, GH), GH, run.Q1, 1f, run.DhCarry, H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, run.Step(run.Own<GruBuffers>().DHidden, t, GH), GH, run.WhhBackward, 1f, run.DhCarry, H, run.Threads);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -93,8 +108,9 @@ public sealed class GruCell : RecurrentCell
         var at = run.Step(run.A, t, GH);
         var dat = run.Step(run.DA, t, GH);
         var hprev = run.HPrev(t);
-        var hn = run.Step(run.Aux1, t, H);
-        var dht = run.Step(run.Aux2, t, GH);
+        var own = run.Own<GruBuffers>();
+        var hn = run.Step(own.Hn, t, H);
+        var dht = run.Step(own.DHidden, t, GH);
         var dh = run.DhCarry.AsSpan();
         var tmp = run.Scratch.AsSpan(0, run.B * H);
         for (int b = b0; b < b1; b++)
@@ -120,7 +136,7 @@ public sealed class GruCell : RecurrentCell
     internal override void AccumulateRecurrentGrads(LayerRun run, Span<float> dwhh, Span<float> dbhh)
     {
         int GH = 3 * run.H, n = run.T * run.B;
-        var dHid = run.Aux2.AsSpan(0, n * GH);
+        var dHid = run.Own<GruBuffers>().DHidden.AsSpan(0, n * GH);
         run.AccumulateHiddenGrad(dHid, GH, GH, dwhh);
         if (!dbhh.IsEmpty) Reduce.SumRows(dHid, n, GH, dbhh);
     }

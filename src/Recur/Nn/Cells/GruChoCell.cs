@@ -13,8 +13,9 @@ namespace Recur.Nn.Cells;
 /// Backward: <c>da_n = dh (1-z)(1-n²)</c>, <c>da_z = dh (h_{t-1} - n) z(1-z)</c>, <c>d(r⊙h) = da_n W_hn</c>,
 /// <c>da_r = d(r⊙h) ⊙ h_{t-1} ⊙ r(1-r)</c>, <c>dh_{t-1} = dh ⊙ z + d(r⊙h) ⊙ r + (da_r, da_z) W_h{r,z}</c>.
 /// </para>
-/// <para>Buffers: <see cref="LayerRun.A"/> keeps r, z, n; <see cref="LayerRun.Aux1"/> <c>r ⊙ h_{t-1}</c> <c>(T, B, H)</c>.
-/// <c>b_hr</c> and <c>b_hz</c> fold; <c>b_hn</c> is added to the n branch.</para>
+/// <para>Buffers: <see cref="LayerRun.A"/> keeps r, z, n; the cell's own <see cref="GruChoBuffers"/> keep
+/// <c>r ⊙ h_{t-1}</c> and the two packed blocks of <c>W_hh</c>. <c>b_hr</c> and <c>b_hz</c> fold; <c>b_hn</c> is added
+/// to the n branch.</para>
 /// </summary>
 public sealed class GruChoCell : RecurrentCell
 {
@@ -41,30 +42,54 @@ public sealed class GruChoCell : RecurrentCell
         TensorPrimitives.Add(dst[..h2], bhh[..h2], dst[..h2]);
     }
 
-    internal override void Allocate(LayerRun run, int T, int B) => run.Aux1 = Buffers.Ensure(run.Aux1, T * B * run.H);
+    /// <summary>What a reset-before GRU layer keeps besides <see cref="LayerRun"/>'s shared buffers.</summary>
+    private sealed class GruChoBuffers : CellBuffers
+    {
+        /// <summary><c>r ⊙ h_{t-1}</c> <c>(T, B, H)</c>: the right operand of <c>W_hn</c>, kept for <c>dW_hn</c>.</summary>
+        public float[] RH = [];
+
+        /// <summary>Rows r, z of <c>W_hh</c>, <c>W_h{r,z}</c> <c>(2H, H)</c>, packed for <c>h_{t-1} W_h{r,z}^T</c> (forward).</summary>
+        public readonly PackedMatrix WhrzForward = new();
+
+        /// <summary>Row block n of <c>W_hh</c>, <c>W_hn</c> <c>(H, H)</c>, packed for <c>(r ⊙ h_{t-1}) W_hn^T</c> (forward).</summary>
+        public readonly PackedMatrix WhnForward = new();
+
+        /// <summary><c>W_h{r,z}</c> packed for <c>(da_r, da_z) W_h{r,z}</c> (backward).</summary>
+        public readonly PackedMatrix WhrzBackward = new();
+
+        /// <summary><c>W_hn</c> packed for <c>d(r ⊙ h) = da_n W_hn</c> (backward).</summary>
+        public readonly PackedMatrix WhnBackward = new();
+
+        internal override void Allocate(int T, int B, int H) => RH = Buffers.Ensure(RH, T * B * H);
+    }
+
+    internal override CellBuffers CreateBuffers() => new GruChoBuffers();
 
     internal override void PackForward(LayerRun run, ReadOnlySpan<float> whh)
     {
         int H = run.H;
-        Gemm.PackB(true, H, 2 * H, whh, H, run.P1);
-        Gemm.PackB(true, H, H, whh.Slice(2 * H * H), H, run.P2);
+        var own = run.Own<GruChoBuffers>();
+        Gemm.PackB(true, H, 2 * H, whh, H, own.WhrzForward);
+        Gemm.PackB(true, H, H, whh.Slice(2 * H * H), H, own.WhnForward);
     }
 
     internal override void PackBackward(LayerRun run, ReadOnlySpan<float> whh)
     {
         int H = run.H;
-        Gemm.PackB(false, 2 * H, H, whh, H, run.Q1);
-        Gemm.PackB(false, H, H, whh.Slice(2 * H * H), H, run.Q2);
+        var own = run.Own<GruChoBuffers>();
+        Gemm.PackB(false, 2 * H, H, whh, H, own.WhrzBackward);
+        Gemm.PackB(false, H, H, whh.Slice(2 * H * H), H, own.WhnBackward);
     }
 
     internal override void ForwardStep(LayerRun run, int t)
     {
         int H = run.H, GH = 3 * H, B = run.B;
         var at = run.Step(run.A, t, GH);
+        var own = run.Own<GruChoBuffers>();
         // r, z: A[:, :2H] += h W_h{r,z}^T (b_h{r,z} folded already); then r*h; then n.
-        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, run.P1, 1f, at, GH, run.Threads);
+        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, own.WhrzForward, 1f, at, GH, run.Threads);
         run.RunRows(t, 0, forward: true);
-        Gemm.Sgemm(false, B, 1f, run.Step(run.Aux1, t, H), H, run.P2, 1f, at.Slice(2 * H), GH, run.Threads);
+        Gemm.Sgemm(false, B, 1f, run.Step(own.RH, t, H), H, own.WhnForward, 1f, at.Slice(2 * H), GH, run.Threads);
         run.RunRows(t, 1, forward: true);
     }
 
@@ -76,7 +101,7 @@ public sealed class GruChoCell : RecurrentCell
         var hprev = run.HPrev(t);
         if (phase == 0)
         {
-            var rh = run.Step(run.Aux1, t, H); // r * hprev, kept for backward
+            var rh = run.Step(run.Own<GruChoBuffers>().RH, t, H); // r * hprev, kept for backward
             var bhn = run.Parameters.BiasHh is { } bhh ? bhh.Value.Slice(2 * H, H) : default;
             for (int b = b0; b < b1; b++)
             {
@@ -101,12 +126,13 @@ public sealed class GruChoCell : RecurrentCell
     {
         int H = run.H, GH = 3 * H, B = run.B;
         var dat = run.Step(run.DA, t, GH);
+        var own = run.Own<GruChoBuffers>();
         run.RunRows(t, 0, forward: false);
         // d(r*h) = dan W_hn
-        Gemm.Sgemm(false, B, 1f, dat.Slice(2 * H), GH, run.Q2, 0f, run.Scratch.AsSpan(B * H, B * H), H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, dat.Slice(2 * H), GH, own.WhnBackward, 0f, run.Scratch.AsSpan(B * H, B * H), H, run.Threads);
         run.RunRows(t, 1, forward: false);
         run.Scratch.AsSpan(0, B * H).CopyTo(run.DhCarry);
-        Gemm.Sgemm(false, B, 1f, dat, GH, run.Q1, 1f, run.DhCarry, H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, dat, GH, own.WhrzBackward, 1f, run.DhCarry, H, run.Threads);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -157,7 +183,8 @@ public sealed class GruChoCell : RecurrentCell
         var dA = run.DA.AsSpan(0, n * GH);
         // rows [0, 2H) of W_hh see h_{t-1}; rows [2H, 3H) see r*h_{t-1}.
         run.AccumulateHiddenGrad(dA, GH, 2 * H, dwhh);
-        Gemm.Sgemm(true, false, H, H, n, 1f, dA.Slice(2 * H), GH, run.Aux1, H, 1f, dwhh.Slice(2 * H * H), H, run.Threads);
+        var rh = run.Own<GruChoBuffers>().RH;
+        Gemm.Sgemm(true, false, H, H, n, 1f, dA.Slice(2 * H), GH, rh, H, 1f, dwhh.Slice(2 * H * H), H, run.Threads);
         if (!dbhh.IsEmpty) Reduce.SumRows(dA, n, GH, dbhh);
     }
 

@@ -34,11 +34,10 @@ namespace Recur.Nn.Cells;
 /// <c>dβ_x = dβ_h = Σ da</c>, <c>dα_h = Σ da ⊙ x̂_h</c>, <c>dα_c = Σ du ⊙ ĉ</c>, <c>dβ_c = Σ du</c>.
 /// </para>
 /// <para>
-/// Buffers, per row <c>r = t*B + b</c>: <see cref="LayerRun.A"/> the activations i, f, g, o;
-/// <see cref="LayerRun.Aux1"/> <c>(T, B, 10H)</c> then <c>(T, B, 3)</c>: <c>x̂_x (4H) | x̂_h (4H) | ĉ (H) | k (H)</c>
-/// per row, then the three reciprocal standard deviations per row; <see cref="LayerRun.Aux2"/>
-/// <c>(T, B, 9H)</c>: <c>dpre_h (4H) | da (4H) | du (H)</c> per row; <see cref="LayerRun.Scratch"/> <c>(B, 4H)</c>
-/// the step's <c>W_hh h_{t-1} + b_hh</c> forward, a row's scratch backward.
+/// Buffers, per row <c>r = t*B + b</c>: <see cref="LayerRun.A"/> the activations i, f, g, o; the cell's own
+/// <see cref="LayerNormLstmBuffers"/> the normalised vectors and reciprocal standard deviations (forward) and the
+/// gradients the weight sums need (backward); <see cref="LayerRun.Scratch"/> <c>(B, 4H)</c> the step's
+/// <c>W_hh h_{t-1} + b_hh</c> forward, a row's scratch backward.
 /// </para>
 /// <para>
 /// Sampling: phase 0 computes the unit block's rows of <c>W_hh h + b_hh</c> (the expensive product, split
@@ -49,7 +48,7 @@ namespace Recur.Nn.Cells;
 /// </summary>
 public sealed class LayerNormLstmCell : RecurrentCell
 {
-    private const int Fwd = 10, Bwd = 9; // row widths of Aux1 and Aux2, in units of H
+    private const int Fwd = 10, Bwd = 9; // row widths of Norm and Grads, in units of H
 
     /// <inheritdoc/>
     public override string Name => "lstm-ln";
@@ -100,12 +99,34 @@ public sealed class LayerNormLstmCell : RecurrentCell
 
     private static LayerNormLstmParams Params(float[][] e) => new(e[0], e[1], e[2], e[3], e[4], e[5]);
 
-    internal override void Allocate(LayerRun run, int T, int B)
+    /// <summary>What a layer-normalised LSTM layer keeps besides <see cref="LayerRun"/>'s shared buffers.</summary>
+    private sealed class LayerNormLstmBuffers : CellBuffers
     {
-        int n = T * B;
-        run.Aux1 = Buffers.Ensure(run.Aux1, n * (Fwd * run.H + 3));
-        run.Aux2 = Buffers.Ensure(run.Aux2, n * Bwd * run.H);
+        /// <summary>
+        /// <c>(T, B, 10H)</c>, per row <c>x̂_x (4H) | x̂_h (4H) | ĉ (H) | k (H)</c>: the normalised input and recurrent
+        /// projections and cell state, and <c>k = tanh(LN c_t)</c>; written forward, read by backward and the weight sums.
+        /// </summary>
+        public float[] Norm = [];
+
+        /// <summary><c>(T, B, 3)</c>: per row the reciprocal standard deviations of the input side, the recurrent side and <c>c_t</c>.</summary>
+        public float[] Rstd = [];
+
+        /// <summary>
+        /// <c>(T, B, 9H)</c>, per row <c>dpre_h (4H) | da (4H) | du (H)</c>, written by backward: <c>dpre_h</c> for
+        /// <c>dh_{t-1}</c>, <c>dW_hh</c>, <c>db_hh</c>; <c>da</c>, <c>du</c> for the gains' and shifts' gradients.
+        /// </summary>
+        public float[] Grads = [];
+
+        internal override void Allocate(int T, int B, int H)
+        {
+            int n = T * B;
+            Norm = Buffers.Ensure(Norm, n * Fwd * H);
+            Rstd = Buffers.Ensure(Rstd, n * 3);
+            Grads = Buffers.Ensure(Grads, n * Bwd * H);
+        }
     }
+
+    internal override CellBuffers CreateBuffers() => new LayerNormLstmBuffers();
 
     internal override void ForwardStep(LayerRun run, int t)
     {
@@ -117,7 +138,7 @@ public sealed class LayerNormLstmCell : RecurrentCell
             for (int b = 0; b < B; b++) bhh.Value.CopyTo(hh.Slice(b * GH, GH));
             beta = 1f;
         }
-        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, run.P1, beta, hh, GH, run.Threads);
+        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, run.WhhForward, beta, hh, GH, run.Threads);
         run.RunRows(t, 0, forward: true);
     }
 
@@ -125,8 +146,9 @@ public sealed class LayerNormLstmCell : RecurrentCell
     {
         int H = run.H, GH = 4 * H, W = Fwd * H;
         var p = Params(run.Parameters.Extra);
-        var aux = run.Aux1.AsSpan();
-        var rstd = aux.Slice(run.T * run.B * W);
+        var own = run.Own<LayerNormLstmBuffers>();
+        var aux = own.Norm.AsSpan();
+        var rstd = own.Rstd.AsSpan();
         var cprev = run.CPrev(t);
         for (int b = b0; b < b1; b++)
         {
@@ -143,17 +165,19 @@ public sealed class LayerNormLstmCell : RecurrentCell
     {
         int H = run.H, W = Bwd * H;
         run.RunRows(t, 0, forward: false);
-        // dL/dh_{t-1} = dpre_h W_hh, dpre_h at the start of each Aux2 row
-        Gemm.Sgemm(false, run.B, 1f, run.Aux2.AsSpan(t * run.B * W), W, run.Q1, 0f, run.DhCarry, H, run.Threads);
+        // dL/dh_{t-1} = dpre_h W_hh, dpre_h at the start of each Grads row
+        var grads = run.Own<LayerNormLstmBuffers>().Grads;
+        Gemm.Sgemm(false, run.B, 1f, grads.AsSpan(t * run.B * W), W, run.WhhBackward, 0f, run.DhCarry, H, run.Threads);
     }
 
     internal override void BackwardRows(LayerRun run, int t, int phase, int b0, int b1)
     {
         int H = run.H, GH = 4 * H, W = Fwd * H, WB = Bwd * H;
         var p = Params(run.Parameters.Extra);
-        var aux = run.Aux1.AsSpan();
-        var rstd = aux.Slice(run.T * run.B * W);
-        var grads = run.Aux2.AsSpan();
+        var own = run.Own<LayerNormLstmBuffers>();
+        var aux = own.Norm.AsSpan();
+        var rstd = own.Rstd.AsSpan();
+        var grads = own.Grads.AsSpan();
         var cprev = run.CPrev(t);
         run.AddUpstream(t, b0, b1);
         for (int b = b0; b < b1; b++)
@@ -171,12 +195,13 @@ public sealed class LayerNormLstmCell : RecurrentCell
     internal override void AccumulateRecurrentGrads(LayerRun run, Span<float> dwhh, Span<float> dbhh)
     {
         int H = run.H, GH = 4 * H, n = run.T * run.B, W = Fwd * H, WB = Bwd * H;
-        var grads = run.Aux2.AsSpan(0, n * WB);
+        var own = run.Own<LayerNormLstmBuffers>();
+        var grads = own.Grads.AsSpan(0, n * WB);
         run.AccumulateHiddenGrad(grads, WB, GH, dwhh);
         if (!dbhh.IsEmpty) Reduce.SumRows(grads, n, GH, dbhh, WB);
         var e = run.Parameters.Extra;
         Span<float> gx = e[0].Grad, bx = e[1].Grad, gh = e[2].Grad, bh = e[3].Grad, gc = e[4].Grad, bc = e[5].Grad;
-        var aux = run.Aux1.AsSpan();
+        var aux = own.Norm.AsSpan();
         for (int r = 0; r < n; r++)
         {
             var row = aux.Slice(r * W, W);
@@ -194,8 +219,9 @@ public sealed class LayerNormLstmCell : RecurrentCell
     internal override void CellStateGradient(LayerRun run, int t, int b, Span<float> dst)
     {
         int H = run.H, W = Fwd * H, r = t * run.B + b;
-        var row = run.Aux1.AsSpan(r * W, W);
-        float rstdC = run.Aux1[run.T * run.B * W + r * 3 + 2];
+        var own = run.Own<LayerNormLstmBuffers>();
+        var row = own.Norm.AsSpan(r * W, W);
+        float rstdC = own.Rstd[r * 3 + 2];
         Span<float> du = H <= 1024 ? stackalloc float[H] : new float[H];
         LayerNormLstmKernels.CellGradient(run.A.AsSpan(r * 4 * H + 3 * H, H), row.Slice(9 * H, H), row.Slice(8 * H, H), rstdC,
             run.DhCarry.AsSpan(b * H, H), run.DcCarry.AsSpan(b * H, H), run.Parameters.Extra[4].Value, du, dst, H);

@@ -13,6 +13,7 @@ public sealed class LayerRun
     internal LayerRun(RecurrentCell cell, LayerParameters p, int inputSize, int hiddenSize)
     {
         Cell = cell; Parameters = p; In = inputSize; H = hiddenSize;
+        _own = cell.CreateBuffers();
         _job = new RowsJob(this);
     }
 
@@ -37,10 +38,19 @@ public sealed class LayerRun
     /// <summary>Threads for the products and the rows (results do not depend on it).</summary>
     public int Threads { get; internal set; } = 1;
 
-    /// <summary>Gate pre-activations, then (after the step) whatever the cell keeps: <c>(T, B, G*H)</c>.</summary>
+    /// <summary>
+    /// The gates, <c>(T, B, G*H)</c> with <c>G</c> = <see cref="RecurrentCell.Gates"/>, blocks in
+    /// <see cref="RecurrentCell.GateNames"/>' order. The driver fills it with the input projection
+    /// <c>X W_ih^T + fold(b)</c> of every step; a cell's forward step adds its recurrent products and then
+    /// (most cells) replaces the pre-activations by the gates' activations, which backward reads
+    /// (<see cref="RecurrentCell.RecordsGateActivations"/> says which it keeps).
+    /// </summary>
     public float[] A = [];
 
-    /// <summary>Gradients with respect to the pre-activations: <c>(T, B, G*H)</c>.</summary>
+    /// <summary>
+    /// <c>dL/d(X W_ih^T + fold(b))</c>, <c>(T, B, G*H)</c>: the gradients of the input projection's rows,
+    /// written by the cell's backward steps; the driver turns them into <c>dW_ih</c>, <c>db_ih</c> and <c>dX</c>.
+    /// </summary>
     public float[] DA = [];
 
     /// <summary>
@@ -65,9 +75,6 @@ public sealed class LayerRun
     /// <summary>Scratch of <c>(B, max(G, R)*H)</c> for a step's recurrent branch or gradient parts.</summary>
     public float[] Scratch = [];
 
-    /// <summary>The cell's own per-step buffers (see each cell for what they hold).</summary>
-    public float[] Aux1 = [], Aux2 = [], Aux3 = [];
-
     /// <summary>Gradient of the input <c>(T, B, in)</c>.</summary>
     public float[] Dx = [];
 
@@ -81,22 +88,28 @@ public sealed class LayerRun
     /// <summary>The upstream gradient <c>dL/dy</c> <c>(T, B, H)</c> during the reverse loop.</summary>
     public float[]? Dy;
 
-    /// <summary>Packed <c>W_hh</c> blocks: <c>P*</c> for the forward products, <c>Q*</c> for the backward ones.</summary>
-    public readonly PackedMatrix P1 = new(), P2 = new(), P3 = new(), Q1 = new(), Q2 = new(), Q3 = new();
-
-    private readonly List<PackedMatrix> _packed = [];
+    /// <summary>
+    /// <c>W_hh</c> packed for the forward products <c>h_{t-1} W_hh^T</c> (<c>op(B)</c> of shape <c>(H, G*H)</c>), by
+    /// <see cref="RecurrentCell.PackForward"/>'s default. Cells that pack blocks of <c>W_hh</c> separately (their
+    /// blocks see different vectors) keep those in their own <see cref="CellBuffers"/> instead.
+    /// </summary>
+    public readonly PackedMatrix WhhForward = new();
 
     /// <summary>
-    /// Packed matrix number <paramref name="i"/> (0-based), for cells that pack more blocks of <c>W_hh</c> than
-    /// <see cref="P1"/>..<see cref="Q3"/> hold (<see cref="RhnCell"/>: one per micro-layer and direction);
-    /// created on first use and kept with the layer.
+    /// <c>W_hh</c> packed for the backward products <c>dA W_hh</c> (<c>op(B)</c> of shape <c>(G*H, H)</c>), by
+    /// <see cref="RecurrentCell.PackBackward"/>'s default.
     /// </summary>
-    public PackedMatrix Packed(int i)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(i);
-        while (_packed.Count <= i) _packed.Add(new PackedMatrix());
-        return _packed[i];
-    }
+    public readonly PackedMatrix WhhBackward = new();
+
+    /// <summary>The cell's own buffers (<see cref="RecurrentCell.CreateBuffers"/>), or null for a cell that has none.</summary>
+    private readonly CellBuffers? _own;
+
+    /// <summary>
+    /// The cell's own buffers, as the cell's nested <see cref="CellBuffers"/> class that declares them: fetch
+    /// once per call, then use its fields.
+    /// </summary>
+    internal TBuffers Own<TBuffers>() where TBuffers : CellBuffers
+        => _own as TBuffers ?? throw new InvalidOperationException($"{Cell.Name} keeps no {typeof(TBuffers).Name} in its layer.");
 
     /// <summary><c>W_hh</c> as used in this chunk (weight-dropped in training when enabled).</summary>
     public float[] WhhUsed = [];
@@ -152,7 +165,7 @@ public sealed class LayerRun
             C0 = Buffers.Ensure(C0, B * H);
             DcCarry = Buffers.Ensure(DcCarry, B * H);
         }
-        Cell.Allocate(this, T, B);
+        _own?.Allocate(T, B, H);
         Highway?.Allocate(n);
         if (dropout)
         {

@@ -14,7 +14,7 @@ namespace Recur.Nn.Cells;
 /// (<see cref="LstmCellKernels"/>).
 /// </para>
 /// <para>Buffers: <see cref="LayerRun.A"/> keeps the activated gates, <see cref="LayerRun.C"/> the cell states,
-/// <see cref="LayerRun.Aux1"/> <c>tanh(c_t)</c> <c>(T, B, H)</c>.</para>
+/// and the cell's own <see cref="LstmBuffers"/> <c>tanh(c_t)</c>.</para>
 /// </summary>
 public sealed class LstmCell : RecurrentCell
 {
@@ -47,12 +47,21 @@ public sealed class LstmCell : RecurrentCell
         }
     }
 
-    internal override void Allocate(LayerRun run, int T, int B) => run.Aux1 = Buffers.Ensure(run.Aux1, T * B * run.H);
+    /// <summary>What an LSTM layer keeps besides <see cref="LayerRun"/>'s shared buffers.</summary>
+    private sealed class LstmBuffers : CellBuffers
+    {
+        /// <summary><c>tanh(c_t)</c> <c>(T, B, H)</c>: written forward, read by backward (and <see cref="CellStateGradient"/>).</summary>
+        public float[] TanhC = [];
+
+        internal override void Allocate(int T, int B, int H) => TanhC = Buffers.Ensure(TanhC, T * B * H);
+    }
+
+    internal override CellBuffers CreateBuffers() => new LstmBuffers();
 
     internal override void ForwardStep(LayerRun run, int t)
     {
         int H = run.H, GH = 4 * H;
-        Gemm.Sgemm(false, run.B, 1f, run.HPrev(t), H, run.P1, 1f, run.Step(run.A, t, GH), GH, run.Threads);
+        Gemm.Sgemm(false, run.B, 1f, run.HPrev(t), H, run.WhhForward, 1f, run.Step(run.A, t, GH), GH, run.Threads);
         run.RunRows(t, 0, forward: true);
     }
 
@@ -64,7 +73,7 @@ public sealed class LstmCell : RecurrentCell
         var ht = run.Step(run.Y, t, H);
         var cprev = run.CPrev(t);
         var ct = run.Step(run.C, t, H);
-        var tct = run.Step(run.Aux1, t, H);
+        var tct = run.Step(run.Own<LstmBuffers>().TanhC, t, H);
         for (int b = b0; b < b1; b++)
             LstmCellKernels.Forward(at.Slice(b * GH, GH), cprev.Slice(b * H, H), ct.Slice(b * H, H), tct.Slice(b * H, H), ht.Slice(b * H, H), H);
     }
@@ -73,7 +82,7 @@ public sealed class LstmCell : RecurrentCell
     {
         int H = run.H, GH = 4 * H;
         run.RunRows(t, 0, forward: false);
-        Gemm.Sgemm(false, run.B, 1f, run.Step(run.DA, t, GH), GH, run.Q1, 0f, run.DhCarry, H, run.Threads);
+        Gemm.Sgemm(false, run.B, 1f, run.Step(run.DA, t, GH), GH, run.WhhBackward, 0f, run.DhCarry, H, run.Threads);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -82,7 +91,7 @@ public sealed class LstmCell : RecurrentCell
         int H = run.H, GH = 4 * H;
         var at = run.Step(run.A, t, GH);
         var dat = run.Step(run.DA, t, GH);
-        var tct = run.Step(run.Aux1, t, H);
+        var tct = run.Step(run.Own<LstmBuffers>().TanhC, t, H);
         var cprev = run.CPrev(t);
         var dh = run.DhCarry.AsSpan();
         var dc = run.DcCarry.AsSpan();
@@ -96,7 +105,7 @@ public sealed class LstmCell : RecurrentCell
     {
         int H = run.H;
         var o = run.Step(run.A, t, 4 * H).Slice(b * 4 * H + 3 * H, H);
-        var tc = run.Step(run.Aux1, t, H).Slice(b * H, H);
+        var tc = run.Step(run.Own<LstmBuffers>().TanhC, t, H).Slice(b * H, H);
         var dh = run.DhCarry.AsSpan(b * H, H);
         var dc = run.DcCarry.AsSpan(b * H, H);
         for (int j = 0; j < H; j++) dst[j] = MathF.FusedMultiplyAdd(dh[j] * o[j], 1f - tc[j] * tc[j], dc[j]);

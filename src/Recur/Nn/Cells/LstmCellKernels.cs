@@ -42,7 +42,10 @@ internal static class LstmCellKernels
             ForwardUnits(g + j0, H, cc, cc, null, hh, n);
     }
 
-    /// <summary>Gate i of unit j at <c>g[j]</c>, f at <c>g[H + j]</c>, g at <c>g[2H + j]</c>, o at <c>g[3H + j]</c>; <paramref name="tc"/> may be null.</summary>
+    /// <summary>
+    /// Gate i of unit j at <c>g[j]</c>, f at <c>g[H + j]</c>, g at <c>g[2H + j]</c>, o at <c>g[3H + j]</c>;
+    /// <paramref name="tc"/> may be null.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ForwardUnits(float* g, int H, float* cp, float* cc, float* tc, float* hh, int n)
     {

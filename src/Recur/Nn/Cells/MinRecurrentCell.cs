@@ -18,8 +18,8 @@ namespace Recur.Nn.Cells;
 /// <para>
 /// Backward is the reverse recurrence <c>g_t = dL/dy_t + a_{t+1} ⊙ g_{t+1}</c>, vectorised over the batch
 /// and the units, with <c>dL/da_t = g_t ⊙ h_{t-1}</c> and <c>dL/db_t = g_t</c> turned into gate gradients by
-/// the cell. Buffers: <see cref="LayerRun.A"/> keeps the activations; <see cref="LayerRun.Aux1"/> and
-/// <see cref="LayerRun.Aux2"/> <c>(T, B, H)</c> hold <c>log a</c>, <c>log b</c> for the scan.
+/// the cell. Buffers: <see cref="LayerRun.A"/> keeps the activations; the cells' own <see cref="ScanBuffers"/> hold
+/// <c>log a</c>, <c>log b</c> for the scan.
 /// </para>
 /// </summary>
 public abstract class MinRecurrentCell : RecurrentCell
@@ -36,10 +36,16 @@ public abstract class MinRecurrentCell : RecurrentCell
     /// </summary>
     protected abstract void PrepareScan(Span<float> row, int H, Span<float> la, Span<float> lb);
 
-    /// <summary>Replaces units <c>[j0, j0+n)</c> of every gate block of <paramref name="row"/> by their activations; <paramref name="tmp"/> scratch <c>(n)</c>.</summary>
+    /// <summary>
+    /// Replaces units <c>[j0, j0+n)</c> of every gate block of <paramref name="row"/> by their activations;
+    /// <paramref name="tmp"/> scratch <c>(n)</c>.
+    /// </summary>
     protected abstract void Activate(Span<float> row, int H, int j0, int n, Span<float> tmp);
 
-    /// <summary>The step on activated units <c>[j0, j0+n)</c>: <c>h = a ⊙ h_prev + b</c> (<paramref name="hprev"/>, <paramref name="h"/> <c>(n)</c>).</summary>
+    /// <summary>
+    /// The step on activated units <c>[j0, j0+n)</c>: <c>h = a ⊙ h_prev + b</c> (<paramref name="hprev"/>,
+    /// <paramref name="h"/> <c>(n)</c>).
+    /// </summary>
     protected abstract void Step(ReadOnlySpan<float> act, int H, int j0, int n, ReadOnlySpan<float> hprev, Span<float> h);
 
     /// <summary>
@@ -48,11 +54,23 @@ public abstract class MinRecurrentCell : RecurrentCell
     /// </summary>
     protected abstract void BackwardRow(ReadOnlySpan<float> act, int H, ReadOnlySpan<float> hprev, Span<float> g, Span<float> dpre);
 
-    internal override void Allocate(LayerRun run, int T, int B)
+    /// <summary>What a minGRU or minLSTM layer keeps besides <see cref="LayerRun"/>'s shared buffers.</summary>
+    private sealed class ScanBuffers : CellBuffers
     {
-        run.Aux1 = Buffers.Ensure(run.Aux1, T * B * run.H);
-        run.Aux2 = Buffers.Ensure(run.Aux2, T * B * run.H);
+        /// <summary><c>log a_t</c> <c>(T, B, H)</c>: the scan's log decay, written by the fused pass before it.</summary>
+        public float[] LogA = [];
+
+        /// <summary><c>log b_t</c> <c>(T, B, H)</c>: the scan's log input term.</summary>
+        public float[] LogB = [];
+
+        internal override void Allocate(int T, int B, int H)
+        {
+            LogA = Buffers.Ensure(LogA, T * B * H);
+            LogB = Buffers.Ensure(LogB, T * B * H);
+        }
     }
+
+    internal override CellBuffers CreateBuffers() => new ScanBuffers();
 
     internal override void PackForward(LayerRun run, ReadOnlySpan<float> whh) { }
 
@@ -64,7 +82,8 @@ public abstract class MinRecurrentCell : RecurrentCell
     internal override void ForwardSequence(LayerRun run)
     {
         for (int t = 0; t < run.T; t++) run.RunRows(t, ScanPhase, forward: true);
-        LogSpaceScan.Forward(run.Aux1, run.Aux2, run.H0, run.Y, run.T, run.B * run.H, run.Threads);
+        var own = run.Own<ScanBuffers>();
+        LogSpaceScan.Forward(own.LogA, own.LogB, run.H0, run.Y, run.T, run.B * run.H, run.Threads);
     }
 
     /// <summary>The sequential form of step <paramref name="t"/>: activations, then <c>h_t = a_t h_{t-1} + b_t</c>.</summary>
@@ -76,12 +95,13 @@ public abstract class MinRecurrentCell : RecurrentCell
     {
         int H = run.H, GH = Gates * H;
         var at = run.Step(run.A, t, GH);
+        var own = run.Own<ScanBuffers>();
         for (int b = b0; b < b1; b++)
         {
             var row = at.Slice(b * GH, GH);
             if (phase == ScanPhase)
             {
-                PrepareScan(row, H, run.Step(run.Aux1, t, H).Slice(b * H, H), run.Step(run.Aux2, t, H).Slice(b * H, H));
+                PrepareScan(row, H, run.Step(own.LogA, t, H).Slice(b * H, H), run.Step(own.LogB, t, H).Slice(b * H, H));
                 continue;
             }
             Activate(row, H, 0, H, run.Scratch.AsSpan(b * GH, H));
@@ -115,7 +135,10 @@ public abstract class MinRecurrentCell : RecurrentCell
         Step(a, layer.H, j0, n, layer.HPrev.AsSpan(j0, n), layer.HNext.AsSpan(j0, n));
     }
 
-    /// <summary><c>g(x) = x + 1/2</c> for <c>x ≥ 0</c>, <c>σ(x)</c> otherwise: the paper's positive candidate activation; <paramref name="tmp"/> scratch.</summary>
+    /// <summary>
+    /// <c>g(x) = x + 1/2</c> for <c>x ≥ 0</c>, <c>σ(x)</c> otherwise: the paper's positive candidate activation;
+    /// <paramref name="tmp"/> scratch.
+    /// </summary>
     protected static void G(Span<float> x, Span<float> tmp)
     {
         System.Numerics.Tensors.TensorPrimitives.Sigmoid(x, tmp);

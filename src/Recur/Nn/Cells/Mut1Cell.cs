@@ -23,8 +23,8 @@ namespace Recur.Nn.Cells;
 /// <c>dx += da_n ⊙ (1 - tanh²(x))</c> (into <see cref="LayerRun.DInput"/>); <c>dW_hr += da_r^T h</c>,
 /// <c>dW_hh += da_n^T (r⊙h)</c>, <c>db_hr = Σ da_r</c>, <c>db_hn = Σ da_n</c>.
 /// </para>
-/// <para>Buffers: <see cref="LayerRun.A"/> keeps z, r; <see cref="LayerRun.Aux1"/> <c>(T, B, 2H)</c> keeps
-/// <c>r ⊙ h</c> and <c>n</c>; <see cref="LayerRun.Aux2"/> <c>(T, B, H)</c> gets <c>da_n</c> in backward.</para>
+/// <para>Buffers: <see cref="LayerRun.A"/> keeps z, r; the cell's own <see cref="Mut1Buffers"/> keep <c>r ⊙ h</c>
+/// and <c>n</c>, <c>da_n</c> (backward) and the two packed blocks of <c>W_hh</c>.</para>
 /// </summary>
 public sealed class Mut1Cell : RecurrentCell
 {
@@ -57,35 +57,66 @@ public sealed class Mut1Cell : RecurrentCell
         TensorPrimitives.Add(dst.Slice(H, H), bhh[..H], dst.Slice(H, H));
     }
 
-    internal override void Allocate(LayerRun run, int T, int B)
+    /// <summary>What a MUT1 layer keeps besides <see cref="LayerRun"/>'s shared buffers.</summary>
+    private sealed class Mut1Buffers : CellBuffers
     {
-        run.Aux1 = Buffers.Ensure(run.Aux1, T * B * 2 * run.H);
-        run.Aux2 = Buffers.Ensure(run.Aux2, T * B * run.H);
+        /// <summary>
+        /// <c>(T, B, 2H)</c>, per row <c>r ⊙ h_{t-1}</c> <c>(H)</c> then the candidate <c>n</c> <c>(H)</c> (before its
+        /// product: <c>tanh(x) + b_hn</c>; after the step: <c>n</c>). <c>r ⊙ h</c> is the right operand of the
+        /// candidate's <c>W_hh</c>, kept for its gradient.
+        /// </summary>
+        public float[] RhAndN = [];
+
+        /// <summary><c>da_n</c> <c>(T, B, H)</c>, written by backward: the candidate's <c>d(r ⊙ h)</c> product, then <c>dW_hh</c>, <c>db_hn</c>.</summary>
+        public float[] DaN = [];
+
+        /// <summary>Block r of <c>weight_hh</c>, <c>W_hr</c> <c>(H, H)</c>, packed for <c>h_{t-1} W_hr^T</c> (forward).</summary>
+        public readonly PackedMatrix WhrForward = new();
+
+        /// <summary>Block n of <c>weight_hh</c>, the candidate's <c>W_hh</c> <c>(H, H)</c>, packed for <c>(r ⊙ h) W_hh^T</c> (forward).</summary>
+        public readonly PackedMatrix WhnForward = new();
+
+        /// <summary><c>W_hr</c> packed for <c>da_r W_hr</c> (backward).</summary>
+        public readonly PackedMatrix WhrBackward = new();
+
+        /// <summary>The candidate's <c>W_hh</c> packed for <c>d(r ⊙ h) = da_n W_hh</c> (backward).</summary>
+        public readonly PackedMatrix WhnBackward = new();
+
+        internal override void Allocate(int T, int B, int H)
+        {
+            RhAndN = Buffers.Ensure(RhAndN, T * B * 2 * H);
+            DaN = Buffers.Ensure(DaN, T * B * H);
+        }
     }
+
+    internal override CellBuffers CreateBuffers() => new Mut1Buffers();
 
     internal override void PackForward(LayerRun run, ReadOnlySpan<float> whh)
     {
         int H = run.H;
-        Gemm.PackB(true, H, H, whh, H, run.P1);                // W_hr
-        Gemm.PackB(true, H, H, whh.Slice(H * H), H, run.P2);   // W_hh
+        var own = run.Own<Mut1Buffers>();
+        Gemm.PackB(true, H, H, whh, H, own.WhrForward);
+        Gemm.PackB(true, H, H, whh.Slice(H * H), H, own.WhnForward);
     }
 
     internal override void PackBackward(LayerRun run, ReadOnlySpan<float> whh)
     {
         int H = run.H;
-        Gemm.PackB(false, H, H, whh, H, run.Q1);
-        Gemm.PackB(false, H, H, whh.Slice(H * H), H, run.Q2);
+        var own = run.Own<Mut1Buffers>();
+        Gemm.PackB(false, H, H, whh, H, own.WhrBackward);
+        Gemm.PackB(false, H, H, whh.Slice(H * H), H, own.WhnBackward);
     }
 
     internal override void ForwardStep(LayerRun run, int t)
     {
         int H = run.H, B = run.B;
+        var own = run.Own<Mut1Buffers>();
         var at = run.Step(run.A, t, 2 * H);
-        var aux = run.Step(run.Aux1, t, 2 * H);
+        var aux = run.Step(own.RhAndN, t, 2 * H);
         // a_r += h W_hr^T; then z, r, r*h and tanh(x) + b_hn; then the candidate's product.
-        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, run.P1, 1f, at.Slice(H), 2 * H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, own.WhrForward, 1f, at.Slice(H), 2 * H, run.Threads);
         run.RunRows(t, 0, forward: true);
-        Gemm.Sgemm(false, B, 1f, aux, 2 * H, run.P2, 1f, aux.Slice(H), 2 * H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, aux, 2 * H, own.WhnForward, 1f, aux.Slice(H), 2 * H, run.Threads);
         run.RunRows(t, 1, forward: true);
     }
 
@@ -94,7 +125,7 @@ public sealed class Mut1Cell : RecurrentCell
     {
         int H = run.H;
         var at = run.Step(run.A, t, 2 * H);
-        var aux = run.Step(run.Aux1, t, 2 * H);
+        var aux = run.Step(run.Own<Mut1Buffers>().RhAndN, t, 2 * H);
         var hprev = run.HPrev(t);
         if (phase == 0)
         {
@@ -124,12 +155,13 @@ public sealed class Mut1Cell : RecurrentCell
     internal override void BackwardStep(LayerRun run, int t)
     {
         int H = run.H, B = run.B;
+        var own = run.Own<Mut1Buffers>();
         run.RunRows(t, 0, forward: false);
         // d(r*h) = da_n W_hh
-        Gemm.Sgemm(false, B, 1f, run.Step(run.Aux2, t, H), H, run.Q2, 0f, run.Scratch.AsSpan(B * H, B * H), H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, run.Step(own.DaN, t, H), H, own.WhnBackward, 0f, run.Scratch.AsSpan(B * H, B * H), H, run.Threads);
         run.RunRows(t, 1, forward: false);
         run.Scratch.AsSpan(0, B * H).CopyTo(run.DhCarry);
-        Gemm.Sgemm(false, B, 1f, run.Step(run.DA, t, 2 * H).Slice(H), 2 * H, run.Q1, 1f, run.DhCarry, H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, run.Step(run.DA, t, 2 * H).Slice(H), 2 * H, own.WhrBackward, 1f, run.DhCarry, H, run.Threads);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -143,8 +175,9 @@ public sealed class Mut1Cell : RecurrentCell
         if (phase == 0)
         {
             run.AddUpstream(t, b0, b1);
-            var aux = run.Step(run.Aux1, t, 2 * H);
-            var dan = run.Step(run.Aux2, t, H);
+            var own = run.Own<Mut1Buffers>();
+            var aux = run.Step(own.RhAndN, t, 2 * H);
+            var dan = run.Step(own.DaN, t, H);
             var x = run.Input(t);
             var dx = run.Step(run.DInput, t, H);
             for (int b = b0; b < b1; b++)
@@ -185,10 +218,11 @@ public sealed class Mut1Cell : RecurrentCell
     {
         int H = run.H, n = run.T * run.B;
         var dar = run.DA.AsSpan(H, n * 2 * H - H);
-        var dan = run.Aux2.AsSpan(0, n * H);
+        var own = run.Own<Mut1Buffers>();
+        var dan = own.DaN.AsSpan(0, n * H);
         // W_hr sees h_{t-1}; W_hh sees r*h_{t-1}.
         run.AccumulateHiddenGrad(dar, 2 * H, H, dwhh);
-        Gemm.Sgemm(true, false, H, H, n, 1f, dan, H, run.Aux1, 2 * H, 1f, dwhh.Slice(H * H), H, run.Threads);
+        Gemm.Sgemm(true, false, H, H, n, 1f, dan, H, own.RhAndN, 2 * H, 1f, dwhh.Slice(H * H), H, run.Threads);
         if (dbhh.IsEmpty) return;
         Reduce.SumRows(dar, n, H, dbhh[..H], 2 * H);
         Reduce.SumRows(dan, n, H, dbhh.Slice(H, H));

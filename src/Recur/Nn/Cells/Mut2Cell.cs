@@ -23,9 +23,8 @@ namespace Recur.Nn.Cells;
 /// <c>dx += da_r</c> (into <see cref="LayerRun.DInput"/>); <c>dW_h{z,r} += (da_z, da_r)^T h</c>,
 /// <c>dW_hh += da_n^T (r⊙h)</c>, <c>db_hh = Σ (da_z, da_r, da_n)</c>.
 /// </para>
-/// <para>Buffers: <see cref="LayerRun.A"/> keeps z, n; <see cref="LayerRun.Aux1"/> <c>(T, B, 2H)</c> keeps r and
-/// <c>r ⊙ h</c>; <see cref="LayerRun.Aux2"/> <c>(T, B, 3H)</c> gets the recurrent side's gradients
-/// <c>(da_z, da_r, da_n)</c> in <c>weight_hh</c>'s block order in backward.</para>
+/// <para>Buffers: <see cref="LayerRun.A"/> keeps z, n; the cell's own <see cref="Mut2Buffers"/> keep r and
+/// <c>r ⊙ h</c>, the recurrent side's gradients (backward) and the two packed blocks of <c>W_hh</c>.</para>
 /// </summary>
 public sealed class Mut2Cell : RecurrentCell
 {
@@ -59,35 +58,68 @@ public sealed class Mut2Cell : RecurrentCell
         TensorPrimitives.Add(dst.Slice(H, H), bhh.Slice(2 * H, H), dst.Slice(H, H));
     }
 
-    internal override void Allocate(LayerRun run, int T, int B)
+    /// <summary>What a MUT2 layer keeps besides <see cref="LayerRun"/>'s shared buffers.</summary>
+    private sealed class Mut2Buffers : CellBuffers
     {
-        run.Aux1 = Buffers.Ensure(run.Aux1, T * B * 2 * run.H);
-        run.Aux2 = Buffers.Ensure(run.Aux2, T * B * 3 * run.H);
+        /// <summary>
+        /// <c>(T, B, 2H)</c>, per row the reset gate <c>r</c> <c>(H)</c> then <c>r ⊙ h_{t-1}</c> <c>(H)</c>, the right
+        /// operand of the candidate's <c>W_hh</c> (kept for its gradient).
+        /// </summary>
+        public float[] RAndRh = [];
+
+        /// <summary>
+        /// The recurrent side's gradients <c>(da_z, da_r, da_n)</c> <c>(T, B, 3H)</c> in <c>weight_hh</c>'s block order,
+        /// written by backward: its <c>dh_{t-1}</c> products, then <c>dW_hh</c> and <c>db_hh</c>.
+        /// </summary>
+        public float[] DHidden = [];
+
+        /// <summary>Blocks z, r of <c>weight_hh</c>, <c>W_h{z,r}</c> <c>(2H, H)</c>, packed for <c>h_{t-1} W_h{z,r}^T</c> (forward).</summary>
+        public readonly PackedMatrix WhzrForward = new();
+
+        /// <summary>Block n of <c>weight_hh</c>, the candidate's <c>W_hh</c> <c>(H, H)</c>, packed for <c>(r ⊙ h) W_hh^T</c> (forward).</summary>
+        public readonly PackedMatrix WhnForward = new();
+
+        /// <summary><c>W_h{z,r}</c> packed for <c>(da_z, da_r) W_h{z,r}</c> (backward).</summary>
+        public readonly PackedMatrix WhzrBackward = new();
+
+        /// <summary>The candidate's <c>W_hh</c> packed for <c>d(r ⊙ h) = da_n W_hh</c> (backward).</summary>
+        public readonly PackedMatrix WhnBackward = new();
+
+        internal override void Allocate(int T, int B, int H)
+        {
+            RAndRh = Buffers.Ensure(RAndRh, T * B * 2 * H);
+            DHidden = Buffers.Ensure(DHidden, T * B * 3 * H);
+        }
     }
+
+    internal override CellBuffers CreateBuffers() => new Mut2Buffers();
 
     internal override void PackForward(LayerRun run, ReadOnlySpan<float> whh)
     {
         int H = run.H;
-        Gemm.PackB(true, H, 2 * H, whh, H, run.P1);                 // W_h{z,r}
-        Gemm.PackB(true, H, H, whh.Slice(2 * H * H), H, run.P2);    // W_hh
+        var own = run.Own<Mut2Buffers>();
+        Gemm.PackB(true, H, 2 * H, whh, H, own.WhzrForward);
+        Gemm.PackB(true, H, H, whh.Slice(2 * H * H), H, own.WhnForward);
     }
 
     internal override void PackBackward(LayerRun run, ReadOnlySpan<float> whh)
     {
         int H = run.H;
-        Gemm.PackB(false, 2 * H, H, whh, H, run.Q1);
-        Gemm.PackB(false, H, H, whh.Slice(2 * H * H), H, run.Q2);
+        var own = run.Own<Mut2Buffers>();
+        Gemm.PackB(false, 2 * H, H, whh, H, own.WhzrBackward);
+        Gemm.PackB(false, H, H, whh.Slice(2 * H * H), H, own.WhnBackward);
     }
 
     internal override void ForwardStep(LayerRun run, int t)
     {
         int H = run.H, B = run.B;
+        var own = run.Own<Mut2Buffers>();
         var at = run.Step(run.A, t, 2 * H);
-        var aux = run.Step(run.Aux1, t, 2 * H);
+        var aux = run.Step(own.RAndRh, t, 2 * H);
         // (B, 2H) scratch = h W_h{z,r}^T; then z, r, r*h; then a_n += (r*h) W_hh^T.
-        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, run.P1, 0f, run.Scratch.AsSpan(0, B * 2 * H), 2 * H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, own.WhzrForward, 0f, run.Scratch.AsSpan(0, B * 2 * H), 2 * H, run.Threads);
         run.RunRows(t, 0, forward: true);
-        Gemm.Sgemm(false, B, 1f, aux.Slice(H), 2 * H, run.P2, 1f, at.Slice(H), 2 * H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, aux.Slice(H), 2 * H, own.WhnForward, 1f, at.Slice(H), 2 * H, run.Threads);
         run.RunRows(t, 1, forward: true);
     }
 
@@ -99,7 +131,7 @@ public sealed class Mut2Cell : RecurrentCell
         var hprev = run.HPrev(t);
         if (phase == 0)
         {
-            var aux = run.Step(run.Aux1, t, 2 * H);
+            var aux = run.Step(run.Own<Mut2Buffers>().RAndRh, t, 2 * H);
             var hh = run.Scratch.AsSpan(0, run.B * 2 * H);
             var x = run.Input(t);
             var bhr = run.Parameters.BiasHh is { } bhh ? bhh.Value.Slice(H, H) : default;
@@ -129,21 +161,23 @@ public sealed class Mut2Cell : RecurrentCell
     internal override void BackwardStep(LayerRun run, int t)
     {
         int H = run.H, B = run.B;
-        var e = run.Step(run.Aux2, t, 3 * H);
+        var own = run.Own<Mut2Buffers>();
+        var e = run.Step(own.DHidden, t, 3 * H);
         run.RunRows(t, 0, forward: false);
         // d(r*h) = da_n W_hh
-        Gemm.Sgemm(false, B, 1f, e.Slice(2 * H), 3 * H, run.Q2, 0f, run.Scratch.AsSpan(B * H, B * H), H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, e.Slice(2 * H), 3 * H, own.WhnBackward, 0f, run.Scratch.AsSpan(B * H, B * H), H, run.Threads);
         run.RunRows(t, 1, forward: false);
         run.Scratch.AsSpan(0, B * H).CopyTo(run.DhCarry);
-        Gemm.Sgemm(false, B, 1f, e, 3 * H, run.Q1, 1f, run.DhCarry, H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, e, 3 * H, own.WhzrBackward, 1f, run.DhCarry, H, run.Threads);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void BackwardRows(LayerRun run, int t, int phase, int b0, int b1)
     {
         int H = run.H;
+        var own = run.Own<Mut2Buffers>();
         var at = run.Step(run.A, t, 2 * H);
-        var e = run.Step(run.Aux2, t, 3 * H);
+        var e = run.Step(own.DHidden, t, 3 * H);
         var hprev = run.HPrev(t);
         var dh = run.DhCarry.AsSpan();
         if (phase == 0)
@@ -166,7 +200,7 @@ public sealed class Mut2Cell : RecurrentCell
             }
             return;
         }
-        var aux = run.Step(run.Aux1, t, 2 * H);
+        var aux = run.Step(own.RAndRh, t, 2 * H);
         var dx = run.Step(run.DInput, t, H);
         var tmp = run.Scratch.AsSpan(0, run.B * H);
         var drh = run.Scratch.AsSpan(run.B * H, run.B * H);
@@ -190,10 +224,12 @@ public sealed class Mut2Cell : RecurrentCell
     internal override void AccumulateRecurrentGrads(LayerRun run, Span<float> dwhh, Span<float> dbhh)
     {
         int H = run.H, n = run.T * run.B;
-        var e = run.Aux2.AsSpan(0, n * 3 * H);
+        var own = run.Own<Mut2Buffers>();
+        var e = own.DHidden.AsSpan(0, n * 3 * H);
         // W_h{z,r} see h_{t-1}; W_hh sees r*h_{t-1}.
         run.AccumulateHiddenGrad(e, 3 * H, 2 * H, dwhh);
-        Gemm.Sgemm(true, false, H, H, n, 1f, e.Slice(2 * H), 3 * H, run.Aux1.AsSpan(H), 2 * H, 1f, dwhh.Slice(2 * H * H), H, run.Threads);
+        Gemm.Sgemm(true, false, H, H, n, 1f, e.Slice(2 * H), 3 * H, own.RAndRh.AsSpan(H), 2 * H, 1f, dwhh.Slice(2 * H * H), H,
+            run.Threads);
         if (!dbhh.IsEmpty) Reduce.SumRows(e, n, 3 * H, dbhh);
     }
 

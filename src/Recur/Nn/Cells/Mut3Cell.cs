@@ -24,8 +24,8 @@ namespace Recur.Nn.Cells;
 /// <c>dh_{t-1} = dh ⊙ (1-z) + d(r⊙h) ⊙ r + d(tanh h) ⊙ (1 - tanh²(h)) + da_r W_hr</c>;
 /// <c>dW_hz += da_z^T tanh(h)</c>, <c>dW_hr += da_r^T h</c>, <c>dW_hh += da_n^T (r⊙h)</c>, <c>db_hh = Σ dA</c>.
 /// </para>
-/// <para>Buffers: <see cref="LayerRun.A"/> keeps z, r, n; <see cref="LayerRun.Aux1"/> <c>(T, B, 2H)</c> keeps
-/// <c>tanh(h_{t-1})</c> and <c>r ⊙ h_{t-1}</c>.</para>
+/// <para>Buffers: <see cref="LayerRun.A"/> keeps z, r, n; the cell's own <see cref="Mut3Buffers"/> keep
+/// <c>tanh(h_{t-1})</c> and <c>r ⊙ h_{t-1}</c> and the three packed blocks of <c>W_hh</c>.</para>
 /// </summary>
 public sealed class Mut3Cell : RecurrentCell
 {
@@ -44,34 +44,67 @@ public sealed class Mut3Cell : RecurrentCell
     /// <inheritdoc/>
     public override int InferencePhases => 2;
 
-    internal override void Allocate(LayerRun run, int T, int B) => run.Aux1 = Buffers.Ensure(run.Aux1, T * B * 2 * run.H);
+    /// <summary>What a MUT3 layer keeps besides <see cref="LayerRun"/>'s shared buffers.</summary>
+    private sealed class Mut3Buffers : CellBuffers
+    {
+        /// <summary>
+        /// <c>(T, B, 2H)</c>, per row <c>tanh(h_{t-1})</c> <c>(H)</c> then <c>r ⊙ h_{t-1}</c> <c>(H)</c>: the right
+        /// operands of <c>W_hz</c> and of the candidate's <c>W_hh</c>, kept for their gradients.
+        /// </summary>
+        public float[] TanhHAndRh = [];
+
+        /// <summary>Block z of <c>weight_hh</c>, <c>W_hz</c> <c>(H, H)</c>, packed for <c>tanh(h_{t-1}) W_hz^T</c> (forward).</summary>
+        public readonly PackedMatrix WhzForward = new();
+
+        /// <summary>Block r of <c>weight_hh</c>, <c>W_hr</c> <c>(H, H)</c>, packed for <c>h_{t-1} W_hr^T</c> (forward).</summary>
+        public readonly PackedMatrix WhrForward = new();
+
+        /// <summary>Block n of <c>weight_hh</c>, the candidate's <c>W_hh</c> <c>(H, H)</c>, packed for <c>(r ⊙ h) W_hh^T</c> (forward).</summary>
+        public readonly PackedMatrix WhnForward = new();
+
+        /// <summary><c>W_hz</c> packed for <c>d(tanh h) = da_z W_hz</c> (backward).</summary>
+        public readonly PackedMatrix WhzBackward = new();
+
+        /// <summary><c>W_hr</c> packed for <c>da_r W_hr</c> (backward).</summary>
+        public readonly PackedMatrix WhrBackward = new();
+
+        /// <summary>The candidate's <c>W_hh</c> packed for <c>d(r ⊙ h) = da_n W_hh</c> (backward).</summary>
+        public readonly PackedMatrix WhnBackward = new();
+
+        internal override void Allocate(int T, int B, int H) => TanhHAndRh = Buffers.Ensure(TanhHAndRh, T * B * 2 * H);
+    }
+
+    internal override CellBuffers CreateBuffers() => new Mut3Buffers();
 
     internal override void PackForward(LayerRun run, ReadOnlySpan<float> whh)
     {
         int H = run.H;
-        Gemm.PackB(true, H, H, whh.Slice(H * H), H, run.P1);        // W_hr
-        Gemm.PackB(true, H, H, whh, H, run.P2);                     // W_hz
-        Gemm.PackB(true, H, H, whh.Slice(2 * H * H), H, run.P3);    // W_hh
+        var own = run.Own<Mut3Buffers>();
+        Gemm.PackB(true, H, H, whh.Slice(H * H), H, own.WhrForward);
+        Gemm.PackB(true, H, H, whh, H, own.WhzForward);
+        Gemm.PackB(true, H, H, whh.Slice(2 * H * H), H, own.WhnForward);
     }
 
     internal override void PackBackward(LayerRun run, ReadOnlySpan<float> whh)
     {
         int H = run.H;
-        Gemm.PackB(false, H, H, whh.Slice(H * H), H, run.Q1);
-        Gemm.PackB(false, H, H, whh, H, run.Q2);
-        Gemm.PackB(false, H, H, whh.Slice(2 * H * H), H, run.Q3);
+        var own = run.Own<Mut3Buffers>();
+        Gemm.PackB(false, H, H, whh.Slice(H * H), H, own.WhrBackward);
+        Gemm.PackB(false, H, H, whh, H, own.WhzBackward);
+        Gemm.PackB(false, H, H, whh.Slice(2 * H * H), H, own.WhnBackward);
     }
 
     internal override void ForwardStep(LayerRun run, int t)
     {
         int H = run.H, GH = 3 * H, B = run.B;
+        var own = run.Own<Mut3Buffers>();
         var at = run.Step(run.A, t, GH);
-        var aux = run.Step(run.Aux1, t, 2 * H);
+        var aux = run.Step(own.TanhHAndRh, t, 2 * H);
         // a_r += h W_hr^T; then r, tanh(h), r*h; then a_z += tanh(h) W_hz^T, a_n += (r*h) W_hh^T.
-        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, run.P1, 1f, at.Slice(H), GH, run.Threads);
+        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, own.WhrForward, 1f, at.Slice(H), GH, run.Threads);
         run.RunRows(t, 0, forward: true);
-        Gemm.Sgemm(false, B, 1f, aux, 2 * H, run.P2, 1f, at, GH, run.Threads);
-        Gemm.Sgemm(false, B, 1f, aux.Slice(H), 2 * H, run.P3, 1f, at.Slice(2 * H), GH, run.Threads);
+        Gemm.Sgemm(false, B, 1f, aux, 2 * H, own.WhzForward, 1f, at, GH, run.Threads);
+        Gemm.Sgemm(false, B, 1f, aux.Slice(H), 2 * H, own.WhnForward, 1f, at.Slice(2 * H), GH, run.Threads);
         run.RunRows(t, 1, forward: true);
     }
 
@@ -83,7 +116,7 @@ public sealed class Mut3Cell : RecurrentCell
         var hprev = run.HPrev(t);
         if (phase == 0)
         {
-            var aux = run.Step(run.Aux1, t, 2 * H);
+            var aux = run.Step(run.Own<Mut3Buffers>().TanhHAndRh, t, 2 * H);
             for (int b = b0; b < b1; b++)
             {
                 var r = at.Slice(b * GH + H, H); var hp = hprev.Slice(b * H, H);
@@ -107,13 +140,14 @@ public sealed class Mut3Cell : RecurrentCell
     {
         int H = run.H, GH = 3 * H, B = run.B;
         var dat = run.Step(run.DA, t, GH);
+        var own = run.Own<Mut3Buffers>();
         run.RunRows(t, 0, forward: false);
         // d(r*h) = da_n W_hh, d(tanh h) = da_z W_hz
-        Gemm.Sgemm(false, B, 1f, dat.Slice(2 * H), GH, run.Q3, 0f, run.Scratch.AsSpan(B * H, B * H), H, run.Threads);
-        Gemm.Sgemm(false, B, 1f, dat, GH, run.Q2, 0f, run.Scratch.AsSpan(2 * B * H, B * H), H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, dat.Slice(2 * H), GH, own.WhnBackward, 0f, run.Scratch.AsSpan(B * H, B * H), H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, dat, GH, own.WhzBackward, 0f, run.Scratch.AsSpan(2 * B * H, B * H), H, run.Threads);
         run.RunRows(t, 1, forward: false);
         run.Scratch.AsSpan(0, B * H).CopyTo(run.DhCarry);
-        Gemm.Sgemm(false, B, 1f, dat.Slice(H), GH, run.Q1, 1f, run.DhCarry, H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, dat.Slice(H), GH, own.WhrBackward, 1f, run.DhCarry, H, run.Threads);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -140,7 +174,7 @@ public sealed class Mut3Cell : RecurrentCell
             }
             return;
         }
-        var aux = run.Step(run.Aux1, t, 2 * H);
+        var aux = run.Step(run.Own<Mut3Buffers>().TanhHAndRh, t, 2 * H);
         var tmp = run.Scratch.AsSpan(0, run.B * H);
         var drh = run.Scratch.AsSpan(run.B * H, run.B * H);
         var dth = run.Scratch.AsSpan(2 * run.B * H, run.B * H);
@@ -163,10 +197,11 @@ public sealed class Mut3Cell : RecurrentCell
     {
         int H = run.H, GH = 3 * H, n = run.T * run.B;
         var dA = run.DA.AsSpan(0, n * GH);
+        var aux = run.Own<Mut3Buffers>().TanhHAndRh;
         // W_hz sees tanh(h_{t-1}), W_hr h_{t-1}, W_hh r*h_{t-1}.
-        Gemm.Sgemm(true, false, H, H, n, 1f, dA, GH, run.Aux1, 2 * H, 1f, dwhh, H, run.Threads);
+        Gemm.Sgemm(true, false, H, H, n, 1f, dA, GH, aux, 2 * H, 1f, dwhh, H, run.Threads);
         run.AccumulateHiddenGrad(dA.Slice(H), GH, H, dwhh.Slice(H * H));
-        Gemm.Sgemm(true, false, H, H, n, 1f, dA.Slice(2 * H), GH, run.Aux1.AsSpan(H), 2 * H, 1f, dwhh.Slice(2 * H * H), H, run.Threads);
+        Gemm.Sgemm(true, false, H, H, n, 1f, dA.Slice(2 * H), GH, aux.AsSpan(H), 2 * H, 1f, dwhh.Slice(2 * H * H), H, run.Threads);
         if (!dbhh.IsEmpty) Reduce.SumRows(dA, n, GH, dbhh);
     }
 

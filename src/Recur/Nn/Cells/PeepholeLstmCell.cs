@@ -48,11 +48,11 @@ public enum GreffVariant
 /// tokens computes.
 /// </para>
 /// <para>
-/// Buffers: <see cref="LayerRun.A"/> keeps the activations, <see cref="LayerRun.C"/> <c>c_t</c>,
-/// <see cref="LayerRun.Aux1"/> <c>h(c_t)</c> <c>(T, B, H)</c>; for FGR <see cref="LayerRun.Aux2"/> holds the
-/// gate activations <c>[i; f; o]</c> <c>(T, B, 3H)</c> followed by the gradient reaching them from the next
-/// step <c>(B, 3H)</c>, and <see cref="LayerRun.Scratch"/> the step's gate-recurrence product <c>(B, 3H)</c>.
-/// The elementwise arithmetic is <see cref="PeepholeLstmCellKernels"/>'.
+/// Buffers: <see cref="LayerRun.A"/> keeps the activations, <see cref="LayerRun.C"/> <c>c_t</c>, the cell's own
+/// <see cref="PeepholeBuffers"/> <c>h(c_t)</c> and, for FGR, the gate activations <c>[i; f; o]</c>, the gradient
+/// reaching them from the next step and the packed <c>weight_gg</c>; for FGR <see cref="LayerRun.Scratch"/> holds
+/// the step's gate-recurrence product <c>(B, 3H)</c>. The elementwise arithmetic is
+/// <see cref="PeepholeLstmCellKernels"/>'.
 /// </para>
 /// </summary>
 public sealed class PeepholeLstmCell : RecurrentCell
@@ -148,20 +148,43 @@ public sealed class PeepholeLstmCell : RecurrentCell
 
     private Parameter GateWeights(LayerParameters p) => p.Extra[_peepholes > 0 ? 1 : 0];
 
-    internal override void Allocate(LayerRun run, int T, int B)
+    /// <summary>What a Greff LSTM layer keeps besides <see cref="LayerRun"/>'s shared buffers (FGR: more).</summary>
+    private sealed class PeepholeBuffers(bool fgr) : CellBuffers
     {
-        run.Aux1 = Buffers.Ensure(run.Aux1, T * B * run.H);
-        if (_fgr) run.Aux2 = Buffers.Ensure(run.Aux2, (T + 1) * B * 3 * run.H);
+        /// <summary>The output activation <c>h(c_t)</c> <c>(T, B, H)</c> (<c>c_t</c> itself for NOAF), read by backward.</summary>
+        public float[] HC = [];
+
+        /// <summary>FGR: the gate activations <c>[i; f; o]</c> <c>(T, B, 3H)</c>, read by the next step's gate recurrence.</summary>
+        public float[] Ifo = [];
+
+        /// <summary>
+        /// FGR: the gradient reaching the previous step's <c>[i; f; o]</c> <c>(B, 3H)</c> through <c>weight_gg</c>,
+        /// carried through the reverse loop (cleared before it).
+        /// </summary>
+        public float[] IfoGradCarry = [];
+
+        /// <summary>FGR: <c>weight_gg</c> <c>(3H, 3H)</c> packed for <c>[i; f; o]_{t-1} weight_gg^T</c> (forward).</summary>
+        public readonly PackedMatrix WggForward = new();
+
+        /// <summary>FGR: <c>weight_gg</c> packed for <c>(da_i, da_f, da_o) weight_gg</c> (backward).</summary>
+        public readonly PackedMatrix WggBackward = new();
+
+        internal override void Allocate(int T, int B, int H)
+        {
+            HC = Buffers.Ensure(HC, T * B * H);
+            if (!fgr) return;
+            Ifo = Buffers.Ensure(Ifo, T * B * 3 * H);
+            IfoGradCarry = Buffers.Ensure(IfoGradCarry, B * 3 * H);
+        }
     }
 
-    /// <summary>FGR's carried gradient for the previous step's gate activations <c>(B, 3H)</c>, after the chunk's gates.</summary>
-    private static Span<float> GateGradCarry(LayerRun run) => run.Aux2.AsSpan(run.T * run.B * 3 * run.H, run.B * 3 * run.H);
+    internal override CellBuffers CreateBuffers() => new PeepholeBuffers(_fgr);
 
     internal override void PackForward(LayerRun run, ReadOnlySpan<float> whh)
     {
         base.PackForward(run, whh);
         int H3 = 3 * run.H;
-        if (_fgr) Gemm.PackB(true, H3, H3, GateWeights(run.Parameters).Value, H3, run.P2);
+        if (_fgr) Gemm.PackB(true, H3, H3, GateWeights(run.Parameters).Value, H3, run.Own<PeepholeBuffers>().WggForward);
     }
 
     /// <summary>Packs <c>W_hh</c> (and FGR's <c>weight_gg</c>) and, for FGR, clears the carried gate gradient: called once before each reverse loop.</summary>
@@ -170,17 +193,21 @@ public sealed class PeepholeLstmCell : RecurrentCell
         base.PackBackward(run, whh);
         int H3 = 3 * run.H;
         if (!_fgr) return;
-        Gemm.PackB(false, H3, H3, GateWeights(run.Parameters).Value, H3, run.Q2);
-        GateGradCarry(run).Clear();
+        var own = run.Own<PeepholeBuffers>();
+        Gemm.PackB(false, H3, H3, GateWeights(run.Parameters).Value, H3, own.WggBackward);
+        own.IfoGradCarry.AsSpan().Clear();
     }
 
     internal override void ForwardStep(LayerRun run, int t)
     {
         int H = run.H, GH = _gates * H, B = run.B;
-        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, run.P1, 1f, run.Step(run.A, t, GH), GH, run.Threads);
+        Gemm.Sgemm(false, B, 1f, run.HPrev(t), H, run.WhhForward, 1f, run.Step(run.A, t, GH), GH, run.Threads);
         // FGR: Scratch (B, 3H) = [i; f; o]_{t-1} weight_gg^T (zero gates before the chunk's first step).
         if (_fgr && t > 0)
-            Gemm.Sgemm(false, B, 1f, run.Step(run.Aux2, t - 1, 3 * H), 3 * H, run.P2, 0f, run.Scratch, 3 * H, run.Threads);
+        {
+            var own = run.Own<PeepholeBuffers>();
+            Gemm.Sgemm(false, B, 1f, run.Step(own.Ifo, t - 1, 3 * H), 3 * H, own.WggForward, 0f, run.Scratch, 3 * H, run.Threads);
+        }
         run.RunRows(t, 0, forward: true);
     }
 
@@ -190,15 +217,17 @@ public sealed class PeepholeLstmCell : RecurrentCell
         var at = run.Step(run.A, t, GH);
         var cprev = run.CPrev(t);
         var ct = run.Step(run.C, t, H);
-        var hct = run.Step(run.Aux1, t, H);
+        var own = run.Own<PeepholeBuffers>();
+        var hct = run.Step(own.HC, t, H);
         var ht = run.Step(run.Y, t, H);
         var peep = Peepholes(run.Parameters, _peepholes);
         for (int b = b0; b < b1; b++)
         {
             var a = at.Slice(b * GH, GH);
             if (_fgr && t > 0) AddGateBlocks(run.Scratch.AsSpan(b * 3 * H, 3 * H), a, H);
-            PeepholeLstmCellKernels.Forward(_l, a, peep, cprev.Slice(b * H, H), ct.Slice(b * H, H), hct.Slice(b * H, H), ht.Slice(b * H, H), H, 0, H);
-            if (_fgr) CopyGateBlocks(a, run.Step(run.Aux2, t, 3 * H).Slice(b * 3 * H, 3 * H), H);
+            PeepholeLstmCellKernels.Forward(_l, a, peep, cprev.Slice(b * H, H), ct.Slice(b * H, H), hct.Slice(b * H, H),
+                ht.Slice(b * H, H), H, 0, H);
+            if (_fgr) CopyGateBlocks(a, run.Step(own.Ifo, t, 3 * H).Slice(b * 3 * H, 3 * H), H);
         }
     }
 
@@ -225,10 +254,13 @@ public sealed class PeepholeLstmCell : RecurrentCell
     {
         int H = run.H, GH = _gates * H, B = run.B;
         run.RunRows(t, 0, forward: false);
-        Gemm.Sgemm(false, B, 1f, run.Step(run.DA, t, GH), GH, run.Q1, 0f, run.DhCarry, H, run.Threads);
+        Gemm.Sgemm(false, B, 1f, run.Step(run.DA, t, GH), GH, run.WhhBackward, 0f, run.DhCarry, H, run.Threads);
         // FGR: the gradient reaching [i; f; o]_{t-1} = (da_i, da_f, da_o)_t weight_gg (Scratch holds the copy).
         if (_fgr && t > 0)
-            Gemm.Sgemm(false, B, 1f, run.Scratch, 3 * H, run.Q2, 0f, GateGradCarry(run), 3 * H, run.Threads);
+        {
+            var own = run.Own<PeepholeBuffers>();
+            Gemm.Sgemm(false, B, 1f, run.Scratch, 3 * H, own.WggBackward, 0f, own.IfoGradCarry, 3 * H, run.Threads);
+        }
     }
 
     internal override void BackwardRows(LayerRun run, int t, int phase, int b0, int b1)
@@ -236,12 +268,13 @@ public sealed class PeepholeLstmCell : RecurrentCell
         int H = run.H, GH = _gates * H;
         var at = run.Step(run.A, t, GH);
         var dat = run.Step(run.DA, t, GH);
-        var hct = run.Step(run.Aux1, t, H);
+        var own = run.Own<PeepholeBuffers>();
+        var hct = run.Step(own.HC, t, H);
         var cprev = run.CPrev(t);
         var dh = run.DhCarry.AsSpan();
         var dc = run.DcCarry.AsSpan();
         var peep = Peepholes(run.Parameters, _peepholes);
-        var carry = _fgr ? GateGradCarry(run) : default;
+        var carry = _fgr ? own.IfoGradCarry.AsSpan() : default;
         run.AddUpstream(t, b0, b1);
         for (int b = b0; b < b1; b++)
         {
@@ -271,7 +304,7 @@ public sealed class PeepholeLstmCell : RecurrentCell
         {
             int H3 = 3 * H, k = (T - 1) * B;
             var dA = run.DA.AsSpan(B * GH, k * GH);   // steps 1..T-1
-            var gates = run.Aux2.AsSpan(0, k * H3);    // steps 0..T-2
+            var gates = run.Own<PeepholeBuffers>().Ifo.AsSpan(0, k * H3);    // steps 0..T-2
             var dW = GateWeights(run.Parameters).Grad;
             // Rows i, f of weight_gg come from blocks I, F (adjacent); row o from block O.
             Gemm.Sgemm(true, false, 2 * H, H3, k, 1f, dA.Slice(_l.I * H), GH, gates, H3, 1f, dW, H3, run.Threads);
@@ -282,11 +315,12 @@ public sealed class PeepholeLstmCell : RecurrentCell
     internal override void CellStateGradient(LayerRun run, int t, int b, Span<float> dst)
     {
         int H = run.H, GH = _gates * H;
+        var own = run.Own<PeepholeBuffers>();
         var a = run.Step(run.A, t, GH).Slice(b * GH, GH);
-        var hc = run.Step(run.Aux1, t, H).Slice(b * H, H);
+        var hc = run.Step(own.HC, t, H).Slice(b * H, H);
         var dh = run.DhCarry.AsSpan(b * H, H);
         var dc = run.DcCarry.AsSpan(b * H, H);
-        var dgo = _fgr ? GateGradCarry(run).Slice(b * 3 * H + 2 * H, H) : default;
+        var dgo = _fgr ? own.IfoGradCarry.AsSpan(b * 3 * H + 2 * H, H) : default;
         var peep = Peepholes(run.Parameters, _peepholes);
         for (int j = 0; j < H; j++)
             dst[j] = PeepholeLstmCellKernels.CellGradient(_l, a, peep, hc[j], dh[j], dc[j], _fgr ? dgo[j] : 0f, H, j).Dc;

@@ -126,8 +126,12 @@ public abstract class RecurrentCell
 
     // ------------------------------------------------------------------ training, called by Recurrent
 
-    /// <summary>Allocates the cell's own per-chunk buffers in <paramref name="run"/> (beyond the shared ones).</summary>
-    internal virtual void Allocate(LayerRun run, int T, int B) { }
+    /// <summary>
+    /// The buffers this cell adds to each <see cref="LayerRun"/> beyond the shared ones, as a subclass of
+    /// <see cref="CellBuffers"/> nested in the cell's file (named fields, shapes in their comments), or null when
+    /// the shared buffers are all it needs. Called once per layer; the layer resizes the object per chunk.
+    /// </summary>
+    internal virtual CellBuffers? CreateBuffers() => null;
 
     /// <summary>
     /// The whole chunk forward: <see cref="LayerRun.A"/> holds every step's input projection. The default
@@ -196,9 +200,12 @@ public abstract class RecurrentCell
         }
     }
 
-    /// <summary>Packs <c>W_hh</c> (or its blocks) for the forward pass's per-step products.</summary>
+    /// <summary>
+    /// Packs <c>W_hh</c> (or its blocks) for the forward pass's per-step products: by default all of it into
+    /// <see cref="LayerRun.WhhForward"/>.
+    /// </summary>
     internal virtual void PackForward(LayerRun run, ReadOnlySpan<float> whh)
-        => Kernels.Gemm.PackB(true, run.H, Gates * run.H, whh, run.H, run.P1);
+        => Kernels.Gemm.PackB(true, run.H, Gates * run.H, whh, run.H, run.WhhForward);
 
     /// <summary>
     /// Step <paramref name="t"/> forward: <see cref="LayerRun.A"/>'s rows of step <c>t</c> hold the input
@@ -210,9 +217,12 @@ public abstract class RecurrentCell
     /// <summary>The elementwise part of step <paramref name="t"/>, rows <c>[b0, b1)</c> (run in parallel by <see cref="LayerRun.RunRows"/>).</summary>
     internal abstract void ForwardRows(LayerRun run, int t, int phase, int b0, int b1);
 
-    /// <summary>Packs <c>W_hh</c> for the backward pass's per-step products <c>dA W_hh</c>.</summary>
+    /// <summary>
+    /// Packs <c>W_hh</c> (or its blocks) for the backward pass's per-step products <c>dA W_hh</c>: by default all
+    /// of it into <see cref="LayerRun.WhhBackward"/>.
+    /// </summary>
     internal virtual void PackBackward(LayerRun run, ReadOnlySpan<float> whh)
-        => Kernels.Gemm.PackB(false, Gates * run.H, run.H, whh, run.H, run.Q1);
+        => Kernels.Gemm.PackB(false, Gates * run.H, run.H, whh, run.H, run.WhhBackward);
 
     /// <summary>
     /// Step <paramref name="t"/> backward: <see cref="LayerRun.DhCarry"/> holds <c>dL/dh_t</c> from later

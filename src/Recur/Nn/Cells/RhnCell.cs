@@ -18,16 +18,15 @@ namespace Recur.Nn.Cells;
 /// </para>
 /// <para>
 /// Each micro-layer is one product per step against its <c>(2H, H)</c> block of <c>W_hh</c>, packed once per
-/// chunk (<see cref="LayerRun.Packed"/>: <c>0..D-1</c> forward, <c>D..2D-1</c> backward). Backward, micro-layer by
+/// chunk (<see cref="RhnBuffers.RForward"/>, <see cref="RhnBuffers.RBackward"/>). Backward, micro-layer by
 /// micro-layer from <c>l = D</c> with <c>ds = dL/ds_l</c>: <c>da_H = ds ⊙ t ⊙ (1 - h²)</c>,
 /// <c>da_T = ds ⊙ (h - s_{l-1}) ⊙ t(1 - t)</c>, <c>dL/ds_{l-1} = ds ⊙ (1 - t) + (da_H, da_T) R_l</c>;
 /// after the reverse loop <c>dR_l += da_l^T s_{l-1}</c> and <c>db_hh,l += Σ da_l</c>, one product per micro-layer.
 /// </para>
 /// <para>Buffers: <see cref="LayerRun.A"/> keeps micro-layer 1's <c>h, t</c> and <see cref="LayerRun.DA"/> its
-/// pre-activation gradients; for micro-layers <c>2..D</c>, <see cref="LayerRun.Aux1"/> <c>(D-1, T, B, 2H)</c> keeps
-/// <c>h_l, t_l</c>, <see cref="LayerRun.Aux3"/> <c>(D-1, T, B, 2H)</c> their pre-activation gradients, and
-/// <see cref="LayerRun.Aux2"/> <c>(D-1, T, B, H)</c> the intermediate states <c>s_1..s_{D-1}</c>
-/// (<c>s_D</c> is the output <see cref="LayerRun.Y"/>).</para>
+/// pre-activation gradients; the cell's own <see cref="RhnBuffers"/> keep the same for micro-layers <c>2..D</c>,
+/// the intermediate states <c>s_1..s_{D-1}</c> (<c>s_D</c> is the output <see cref="LayerRun.Y"/>) and the packed
+/// blocks <c>R_l</c>.</para>
 /// </summary>
 public sealed class RhnCell : RecurrentCell
 {
@@ -37,7 +36,10 @@ public sealed class RhnCell : RecurrentCell
     /// <summary>The largest recurrence depth <c>rhn-dN</c> accepts.</summary>
     public const int MaxDepth = 10;
 
-    /// <summary>An RHN of recurrence depth <paramref name="depth"/> (1..<see cref="MaxDepth"/>); named <c>rhn</c> at depth 3, else <c>rhn-d{depth}</c>.</summary>
+    /// <summary>
+    /// An RHN of recurrence depth <paramref name="depth"/> (1..<see cref="MaxDepth"/>); named <c>rhn</c> at depth 3,
+    /// else <c>rhn-d{depth}</c>.
+    /// </summary>
     public RhnCell(int depth)
     {
         if (depth < 1 || depth > MaxDepth)
@@ -75,47 +77,85 @@ public sealed class RhnCell : RecurrentCell
         if (!bhh.IsEmpty) TensorPrimitives.Add(dst[..bih.Length], bhh[..bih.Length], dst[..bih.Length]);
     }
 
-    internal override void Allocate(LayerRun run, int T, int B)
+    /// <summary>What an RHN layer keeps besides <see cref="LayerRun"/>'s shared buffers (micro-layer 1 uses those).</summary>
+    private sealed class RhnBuffers(int depth) : CellBuffers
     {
-        int more = (Depth - 1) * T * B * run.H;
-        run.Aux1 = Buffers.Ensure(run.Aux1, 2 * more);
-        run.Aux2 = Buffers.Ensure(run.Aux2, more);
-        run.Aux3 = Buffers.Ensure(run.Aux3, 2 * more);
+        /// <summary>The activations <c>h_l, t_l</c> of micro-layers <c>l = 2..D</c> <c>(D-1, T, B, 2H)</c>.</summary>
+        public float[] Acts = [];
+
+        /// <summary>Their pre-activation gradients <c>(da_H, da_T)</c> <c>(D-1, T, B, 2H)</c>, written by backward.</summary>
+        public float[] ActGrads = [];
+
+        /// <summary>The intermediate states <c>s_1..s_{D-1}</c> <c>(D-1, T, B, H)</c>.</summary>
+        public float[] States = [];
+
+        /// <summary>
+        /// The blocks <c>R_l = [R_Hl; R_Tl]</c> <c>(2H, H)</c> of <c>weight_hh</c>, one per micro-layer, packed for
+        /// <c>s_{l-1} R_l^T</c> (forward).
+        /// </summary>
+        public readonly PackedMatrix[] RForward = NewPacked(depth);
+
+        /// <summary>The same blocks packed for <c>(da_H, da_T) R_l</c> (backward).</summary>
+        public readonly PackedMatrix[] RBackward = NewPacked(depth);
+
+        internal override void Allocate(int T, int B, int H)
+        {
+            int more = (depth - 1) * T * B * H;
+            Acts = Buffers.Ensure(Acts, 2 * more);
+            States = Buffers.Ensure(States, more);
+            ActGrads = Buffers.Ensure(ActGrads, 2 * more);
+        }
+
+        private static PackedMatrix[] NewPacked(int n)
+        {
+            var a = new PackedMatrix[n];
+            for (int i = 0; i < n; i++) a[i] = new PackedMatrix();
+            return a;
+        }
     }
+
+    internal override CellBuffers CreateBuffers() => new RhnBuffers(Depth);
 
     // Micro-layer m (0-based) of step t: its activations h, t (B, 2H), their pre-activation gradients (B, 2H),
     // the state it reads s_{m-1} (B, H) and the state it writes s_m (B, H).
     private static Span<float> Acts(LayerRun run, int t, int m)
-        => m == 0 ? run.Step(run.A, t, 2 * run.H) : run.Aux1.AsSpan(((m - 1) * run.T + t) * run.B * 2 * run.H, run.B * 2 * run.H);
+        => m == 0 ? run.Step(run.A, t, 2 * run.H) : MicroLayer(run, run.Own<RhnBuffers>().Acts, t, m - 1, 2 * run.H);
 
     private static Span<float> ActGrads(LayerRun run, int t, int m)
-        => m == 0 ? run.Step(run.DA, t, 2 * run.H) : run.Aux3.AsSpan(((m - 1) * run.T + t) * run.B * 2 * run.H, run.B * 2 * run.H);
+        => m == 0 ? run.Step(run.DA, t, 2 * run.H) : MicroLayer(run, run.Own<RhnBuffers>().ActGrads, t, m - 1, 2 * run.H);
 
     private static ReadOnlySpan<float> StateIn(LayerRun run, int t, int m)
-        => m == 0 ? run.HPrev(t) : run.Aux2.AsSpan(((m - 1) * run.T + t) * run.B * run.H, run.B * run.H);
+        => m == 0 ? run.HPrev(t) : MicroLayer(run, run.Own<RhnBuffers>().States, t, m - 1, run.H);
 
     private Span<float> StateOut(LayerRun run, int t, int m)
-        => m == Depth - 1 ? run.Step(run.Y, t, run.H) : run.Aux2.AsSpan((m * run.T + t) * run.B * run.H, run.B * run.H);
+        => m == Depth - 1 ? run.Step(run.Y, t, run.H) : MicroLayer(run, run.Own<RhnBuffers>().States, t, m, run.H);
+
+    /// <summary>Step <paramref name="t"/>'s rows <c>(B, width)</c> of slice <paramref name="k"/> of a <c>(D-1, T, B, width)</c> buffer.</summary>
+    private static Span<float> MicroLayer(LayerRun run, float[] buffer, int t, int k, int width)
+        => buffer.AsSpan((k * run.T + t) * run.B * width, run.B * width);
 
     internal override void PackForward(LayerRun run, ReadOnlySpan<float> whh)
     {
         int H = run.H;
-        for (int m = 0; m < Depth; m++) Gemm.PackB(true, H, 2 * H, whh.Slice(m * 2 * H * H), H, run.Packed(m));
+        var r = run.Own<RhnBuffers>().RForward;
+        for (int m = 0; m < Depth; m++) Gemm.PackB(true, H, 2 * H, whh.Slice(m * 2 * H * H), H, r[m]);
     }
 
     internal override void PackBackward(LayerRun run, ReadOnlySpan<float> whh)
     {
         int H = run.H;
-        for (int m = 0; m < Depth; m++) Gemm.PackB(false, 2 * H, H, whh.Slice(m * 2 * H * H), H, run.Packed(Depth + m));
+        var r = run.Own<RhnBuffers>().RBackward;
+        for (int m = 0; m < Depth; m++) Gemm.PackB(false, 2 * H, H, whh.Slice(m * 2 * H * H), H, r[m]);
     }
 
     internal override void ForwardStep(LayerRun run, int t)
     {
         int H = run.H;
+        var r = run.Own<RhnBuffers>().RForward;
         for (int m = 0; m < Depth; m++)
         {
             // Micro-layer 1 adds R_1 s_0 to the input projection; the others start from zero (their bias in the rows).
-            Gemm.Sgemm(false, run.B, 1f, StateIn(run, t, m), H, run.Packed(m), m == 0 ? 1f : 0f, Acts(run, t, m), 2 * H, run.Threads);
+            Gemm.Sgemm(false, run.B, 1f, StateIn(run, t, m), H, r[m], m == 0 ? 1f : 0f, Acts(run, t, m), 2 * H, run.Threads);
             run.RunRows(t, m, forward: true);
         }
     }
@@ -143,12 +183,13 @@ public sealed class RhnCell : RecurrentCell
     internal override void BackwardStep(LayerRun run, int t)
     {
         int H = run.H;
+        var r = run.Own<RhnBuffers>().RBackward;
         for (int p = 0; p < Depth; p++)
         {
             int m = Depth - 1 - p;
             // The rows leave da_l in place and ds ⊙ (1 - t) in the carry; the product adds da_l R_l.
             run.RunRows(t, p, forward: false);
-            Gemm.Sgemm(false, run.B, 1f, ActGrads(run, t, m), 2 * H, run.Packed(Depth + m), 1f, run.DhCarry, H, run.Threads);
+            Gemm.Sgemm(false, run.B, 1f, ActGrads(run, t, m), 2 * H, r[m], 1f, run.DhCarry, H, run.Threads);
         }
     }
 
@@ -182,10 +223,11 @@ public sealed class RhnCell : RecurrentCell
         // Micro-layer 1 reads h_{t-1}; micro-layer l > 1 reads s_{l-1} of the same step.
         run.AccumulateHiddenGrad(run.DA.AsSpan(0, n * 2 * H), 2 * H, 2 * H, dwhh[..block]);
         if (!dbhh.IsEmpty) Reduce.SumRows(run.DA.AsSpan(0, n * 2 * H), n, 2 * H, dbhh[..(2 * H)]);
+        var own = run.Own<RhnBuffers>();
         for (int m = 1; m < Depth; m++)
         {
-            var da = run.Aux3.AsSpan((m - 1) * n * 2 * H, n * 2 * H);
-            var s = run.Aux2.AsSpan((m - 1) * n * H, n * H);
+            var da = own.ActGrads.AsSpan((m - 1) * n * 2 * H, n * 2 * H);
+            var s = own.States.AsSpan((m - 1) * n * H, n * H);
             Gemm.Sgemm(true, false, 2 * H, H, n, 1f, da, 2 * H, s, H, 1f, dwhh.Slice(m * block, block), H, run.Threads);
             if (!dbhh.IsEmpty) Reduce.SumRows(da, n, 2 * H, dbhh.Slice(m * 2 * H, 2 * H));
         }

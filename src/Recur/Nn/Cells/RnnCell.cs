@@ -7,7 +7,7 @@ namespace Recur.Nn.Cells;
 /// The Elman (vanilla) RNN of the lectures, PyTorch's <c>nn.RNN</c>:
 /// <c>h_t = φ(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)</c> with <c>φ = tanh</c> or <c>ReLU</c>.
 /// Backward: <c>da = dh ⊙ φ'(a)</c> (<c>1 - h²</c> for tanh, <c>[h &gt; 0]</c> for ReLU), <c>dh_{t-1} = da W_hh</c>.
-/// <see cref="LayerRun.A"/> keeps the pre-activations.
+/// <see cref="LayerRun.A"/> keeps the pre-activations; the cell has no buffers of its own.
 /// </summary>
 public sealed class RnnCell : RecurrentCell
 {
@@ -35,7 +35,7 @@ public sealed class RnnCell : RecurrentCell
     internal override void ForwardStep(LayerRun run, int t)
     {
         int H = run.H;
-        Gemm.Sgemm(false, run.B, 1f, run.HPrev(t), H, run.P1, 1f, run.Step(run.A, t, H), H, run.Threads);
+        Gemm.Sgemm(false, run.B, 1f, run.HPrev(t), H, run.WhhForward, 1f, run.Step(run.A, t, H), H, run.Threads);
         run.RunRows(t, 0, forward: true);
     }
 
@@ -51,7 +51,7 @@ public sealed class RnnCell : RecurrentCell
     {
         int H = run.H;
         run.RunRows(t, 0, forward: false);
-        Gemm.Sgemm(false, run.B, 1f, run.Step(run.DA, t, H), H, run.Q1, 0f, run.DhCarry, H, run.Threads);
+        Gemm.Sgemm(false, run.B, 1f, run.Step(run.DA, t, H), H, run.WhhBackward, 0f, run.DhCarry, H, run.Threads);
     }
 
     internal override void BackwardRows(LayerRun run, int t, int phase, int b0, int b1)

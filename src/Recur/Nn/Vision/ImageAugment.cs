@@ -18,7 +18,8 @@ public static class ImageAugment
     {
         ArgumentNullException.ThrowIfNull(rng);
         if (batch < 0 || channels < 1 || height < 1 || width < 1) throw new ArgumentException($"bad batch shape ({batch}, {channels}, {height}, {width}).");
-        if ((long)batch * channels * height * width != x.Length) throw new ArgumentException($"x has {x.Length} values, not {batch} x {channels} x {height} x {width}.");
+        if ((long)batch * channels * height * width != x.Length)
+            throw new ArgumentException($"x has {x.Length} values, not {batch} x {channels} x {height} x {width}.");
         if (shift < 0) throw new ArgumentOutOfRangeException(nameof(shift), shift, "the shift must be at least 0.");
         if (!flip && shift == 0) return 0;
         int plane = height * width, changed = 0;
