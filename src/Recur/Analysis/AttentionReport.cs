@@ -24,8 +24,10 @@ public static class AttentionReport
         ArgumentNullException.ThrowIfNull(figures);
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(WebUtility.HtmlEncode(title)).Append("</title>\n");
-        sb.Append("<style>body{font-family:sans-serif;margin:20px;background:#fafafa;color:#222}.figure{margin:0 0 28px;padding:12px;background:#fff;border:1px solid #ddd;border-radius:6px}")
-          .Append(".words{display:flex;flex-wrap:wrap;gap:10px;margin-top:8px}.word{text-align:center;font-size:14px}.word img,.source img{display:block;image-rendering:pixelated;border:1px solid #ccc}")
+        sb.Append("<style>body{font-family:sans-serif;margin:20px;background:#fafafa;color:#222}"
+            + ".figure{margin:0 0 28px;padding:12px;background:#fff;border:1px solid #ddd;border-radius:6px}")
+          .Append(".words{display:flex;flex-wrap:wrap;gap:10px;margin-top:8px}.word{text-align:center;font-size:14px}"
+            + ".word img,.source img{display:block;image-rendering:pixelated;border:1px solid #ccc}")
           .Append("h2{font-size:16px;margin:0 0 6px}.caption{font-size:18px;margin:4px 0}.ref{color:#666;font-size:13px}</style></head><body>\n");
         sb.Append("<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>\n");
         foreach (var f in figures)
@@ -33,7 +35,8 @@ public static class AttentionReport
             sb.Append("<div class=\"figure\"><h2>").Append(WebUtility.HtmlEncode(f.Title)).Append("</h2>");
             sb.Append("<div class=\"caption\">").Append(WebUtility.HtmlEncode(f.Caption.Text)).Append("</div>");
             if (f.Reference is not null) sb.Append("<div class=\"ref\">reference: ").Append(WebUtility.HtmlEncode(f.Reference)).Append("</div>");
-            sb.Append("<div class=\"words\"><div class=\"word source\">").Append(Img(f.Image.Resize(f.Image.Width * scale, f.Image.Height * scale), "image")).Append("image</div>");
+            sb.Append("<div class=\"words\"><div class=\"word source\">")
+                .Append(Img(f.Image.Resize(f.Image.Width * scale, f.Image.Height * scale), "image")).Append("image</div>");
             var words = f.Caption.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             for (int k = 0; k < words.Length && k < f.Caption.Attention.Count; k++)
             {
@@ -80,5 +83,7 @@ public static class AttentionReport
     }
 
     private static string Img(PixelImage image, string alt)
-        => string.Create(CultureInfo.InvariantCulture, $"<img alt=\"{WebUtility.HtmlEncode(alt)}\" width=\"{image.Width}\" height=\"{image.Height}\" src=\"data:image/png;base64,{Convert.ToBase64String(Png.Encode(image))}\">");
+        => string.Create(CultureInfo.InvariantCulture,
+            $"<img alt=\"{WebUtility.HtmlEncode(alt)}\" width=\"{image.Width}\" height=\"{image.Height}\" " +
+            $"src=\"data:image/png;base64,{Convert.ToBase64String(Png.Encode(image))}\">");
 }

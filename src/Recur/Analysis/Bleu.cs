@@ -17,7 +17,10 @@ public sealed record BleuScore(double[] Scores, double[] Precisions, double Brev
 /// </summary>
 public static class Bleu
 {
-    /// <summary>The score of <paramref name="candidates"/> (word lists) against <paramref name="references"/> (per candidate, one or more word lists).</summary>
+    /// <summary>
+    /// The score of <paramref name="candidates"/> (word lists) against <paramref name="references"/> (per candidate,
+    /// one or more word lists).
+    /// </summary>
     public static BleuScore Corpus(IReadOnlyList<IReadOnlyList<string>> candidates, IReadOnlyList<IReadOnlyList<IReadOnlyList<string>>> references)
     {
         ArgumentNullException.ThrowIfNull(candidates);

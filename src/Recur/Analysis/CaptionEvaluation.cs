@@ -12,13 +12,18 @@ namespace Recur.Analysis;
 /// <param name="AttentionAccuracy">For attention captioners: of the object words of exactly right captions, the fraction
 /// whose most-attended location lies in a cell holding an object of that class; null otherwise.</param>
 /// <param name="AttentionWords">Object words counted for <paramref name="AttentionAccuracy"/>.</param>
-public sealed record CaptionSplitScore(string Split, string Decoding, int Scenes, BleuScore Bleu, double ExactMatch, double? AttentionAccuracy, int AttentionWords);
+public sealed record CaptionSplitScore(string Split, string Decoding, int Scenes, BleuScore Bleu, double ExactMatch, double? AttentionAccuracy,
+    int AttentionWords);
 
 /// <summary>Scores captions of scenes: BLEU, exact match, and whether attention points at the object each word names.</summary>
 public static class CaptionEvaluation
 {
-    /// <summary>Decodes every scene of <paramref name="set"/> (greedy in batches of 256, or beam search of width <paramref name="beam"/> &gt; 1 one scene at a time) and scores the captions.</summary>
-    public static (CaptionSplitScore Score, DecodedCaption[] Captions) Run(ICaptionDecoder model, CaptionDataset set, string split, int beam = 1, double alpha = 1.0)
+    /// <summary>
+    /// Decodes every scene of <paramref name="set"/> (greedy in batches of 256, or beam search of width
+    /// <paramref name="beam"/> &gt; 1 one scene at a time) and scores the captions.
+    /// </summary>
+    public static (CaptionSplitScore Score, DecodedCaption[] Captions) Run(ICaptionDecoder model, CaptionDataset set, string split,
+        int beam = 1, double alpha = 1.0)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(set);
@@ -35,7 +40,8 @@ public static class CaptionEvaluation
     }
 
     /// <summary>Scores <paramref name="captions"/> of <paramref name="scenes"/>.</summary>
-    public static CaptionSplitScore Score(CaptionerConfig config, IReadOnlyList<Scene> scenes, IReadOnlyList<DecodedCaption> captions, string split, string decoding)
+    public static CaptionSplitScore Score(CaptionerConfig config, IReadOnlyList<Scene> scenes, IReadOnlyList<DecodedCaption> captions,
+        string split, string decoding)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(scenes);
@@ -98,7 +104,8 @@ public static class CaptionEvaluation
         ArgumentNullException.ThrowIfNull(caption);
         foreach (var map in caption.Attention)
         {
-            if (map.Length != rows * cols) throw new ArgumentException($"an attention map has {map.Length} locations, the grid {rows} x {cols}.", nameof(caption));
+            if (map.Length != rows * cols)
+                throw new ArgumentException($"an attention map has {map.Length} locations, the grid {rows} x {cols}.", nameof(caption));
             int cell = MostAttendedCell(scene, map, rows, cols);
             double weight = 0;
             for (int i = 0; i < map.Length; i++)

@@ -76,7 +76,9 @@ public static class CellsReport
         string text = string.Concat(analysis.RenderText.Take(chars));
         string note = chars < analysis.Characters
             ? $"Correlations and gate statistics are over all {analysis.Characters:N0} characters analysed; the page shows the first {chars:N0} characters"
-              + (chars < options.MaxChars && chars < analysis.RenderChars ? $" (capped so the embedded activations of {rows.Count:N0} cells stay under {options.ByteBudget / 1_000_000.0:0.#} MB)." : ".")
+              + (chars < options.MaxChars && chars < analysis.RenderChars
+                  ? $" (capped so the embedded activations of {rows.Count:N0} cells stay under {options.ByteBudget / 1_000_000.0:0.#} MB)."
+                  : ".")
             : $"All {analysis.Characters:N0} characters are shown.";
         // The page's data, written field by field (no reflection, so trimmed NativeAOT builds keep it).
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -152,20 +154,25 @@ public static class CellsReport
         sb.Append("<p id=\"note\" class=\"note\">").Append(Escape(note)).Append("</p>\n");
         sb.Append("<p class=\"legend\">Colour: <span style=\"background:rgba(40,90,230,0.8);color:#fff\">&nbsp;negative&nbsp;</span> "
             + "<span style=\"background:rgba(230,50,30,0.8);color:#fff\">&nbsp;positive&nbsp;</span>, intensity by magnitude "
-            + "(h and gates on their fixed range [-1, 1] / [0, 1]; c relative to the cell's largest |c| in the shown text). Hover a character for its value.</p>\n");
-        sb.Append("<h2>Features and their best-matching cells</h2>\n<table id=\"features\"><thead><tr><th>feature</th><th>meaning</th><th>best cells (Pearson r over all characters)</th></tr></thead><tbody></tbody></table>\n");
+            + "(h and gates on their fixed range [-1, 1] / [0, 1]; c relative to the cell's largest |c| in the shown text). "
+            + "Hover a character for its value.</p>\n");
+        sb.Append("<h2>Features and their best-matching cells</h2>\n<table id=\"features\"><thead><tr><th>feature</th><th>meaning</th>"
+            + "<th>best cells (Pearson r over all characters)</th></tr></thead><tbody></tbody></table>\n");
         sb.Append("<div id=\"panels\"></div>\n");
         sb.Append("<h2>Any cell</h2>\n<div id=\"controls\">layer <select id=\"sel-layer\"></select> kind <select id=\"sel-kind\"></select> "
-            + "cell <button id=\"prev\" type=\"button\">&lt;</button><input id=\"sel-index\" type=\"number\" min=\"0\" value=\"0\"><button id=\"next\" type=\"button\">&gt;</button> "
+            + "cell <button id=\"prev\" type=\"button\">&lt;</button><input id=\"sel-index\" type=\"number\" min=\"0\" value=\"0\">"
+            + "<button id=\"next\" type=\"button\">&gt;</button> "
             + "<span id=\"cell-stats\"></span></div>\n<div id=\"viewer\" class=\"text\"></div>\n");
         sb.Append("<h2>Gate saturation</h2>\n<div id=\"saturation\">");
         if (saturationPngs is null || saturationPngs.Count == 0)
             sb.Append("<p>No sigmoid gates in this model (a plain RNN has none).</p>");
         else
         {
-            sb.Append("<p>Per unit of every sigmoid gate: fraction of characters with the gate below 0.1 (left-saturated, x) and above 0.9 (right-saturated, y), as Figure 3 of Karpathy, Johnson and Fei-Fei (2015).</p>");
+            sb.Append("<p>Per unit of every sigmoid gate: fraction of characters with the gate below 0.1 (left-saturated, x) and above 0.9 "
+                + "(right-saturated, y), as Figure 3 of Karpathy, Johnson and Fei-Fei (2015).</p>");
             foreach (var (layer, png) in saturationPngs)
-                sb.Append("<img alt=\"gate saturation, layer ").Append(layer + 1).Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(png)).Append("\">");
+                sb.Append("<img alt=\"gate saturation, layer ").Append(layer + 1).Append("\" src=\"data:image/png;base64,")
+                    .Append(Convert.ToBase64String(png)).Append("\">");
         }
         sb.Append("</div>\n<div id=\"tip\"></div>\n");
         sb.Append("<script id=\"cells-data\" type=\"application/json\">").Append(json.Replace("</", "<\\/", StringComparison.Ordinal)).Append("</script>\n");
@@ -181,7 +188,8 @@ public static class CellsReport
         body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;max-width:1200px;color:#222}
         h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd}
         .sub{color:#555;margin:0 0 6px} .note{background:#fff8dc;border:1px solid #e8d9a0;padding:6px 10px}
-        table{border-collapse:collapse;font-size:13px;width:100%} td:nth-child(2){width:30%} td:nth-child(1){white-space:nowrap} td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
+        table{border-collapse:collapse;font-size:13px;width:100%} td:nth-child(2){width:30%} td:nth-child(1){white-space:nowrap}
+        td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
         .cellref{cursor:pointer;color:#1a4fb0;text-decoration:underline;margin-right:10px;white-space:nowrap}
         .const{color:#999;font-style:italic}
         .text{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12px;line-height:1.45;white-space:pre-wrap;word-break:break-all;
@@ -249,7 +257,8 @@ public static class CellsReport
           .forEach(function (f) {
           f.top.slice(0, D.panels).forEach(function (t, k) {
             var div = document.createElement('div'); div.className = 'panel'; div.id = 'panel-' + f.name + '-' + k;
-            var h = document.createElement('h3'); h.textContent = f.name + ': ' + label(t) + ', r = ' + t.r.toFixed(3) + ' (first ' + D.panelChars + ' characters)';
+            var h = document.createElement('h3');
+            h.textContent = f.name + ': ' + label(t) + ', r = ' + t.r.toFixed(3) + ' (first ' + D.panelChars + ' characters)';
             var tx = document.createElement('div'); tx.className = 'text';
             tx.innerHTML = spans(D.panelChars);
             div.appendChild(h); div.appendChild(tx); panels.appendChild(div);
@@ -269,7 +278,8 @@ public static class CellsReport
           var row = rowOf(l, k, i);
           if (row < 0) return;
           paint(viewer, row);
-          var st = D.rowCorr[row].map(function (r, f) { return r === null ? null : D.featureNames[f] + ' ' + r.toFixed(2); }).filter(function (x) { return x; });
+          var st = D.rowCorr[row].map(function (r, f) { return r === null ? null : D.featureNames[f] + ' ' + r.toFixed(2); })
+            .filter(function (x) { return x; });
           document.getElementById('cell-stats').textContent = label(D.rows[row]) + ': r with ' + st.join(', ');
         }
         function select(l, k, i) {
@@ -281,7 +291,9 @@ public static class CellsReport
         document.getElementById('prev').addEventListener('click', function () { selI.value = +selI.value - 1; update(); });
         document.getElementById('next').addEventListener('click', function () { selI.value = +selI.value + 1; update(); });
         var first = D.features.filter(function (f) { return !f.constant && f.top.length > 0; })[0];
-        if (first && D.kinds.indexOf(first.top[0].kind) >= 0) { selL.value = first.top[0].layer; selK.value = first.top[0].kind; selI.value = first.top[0].index; }
+        if (first && D.kinds.indexOf(first.top[0].kind) >= 0) {
+          selL.value = first.top[0].layer; selK.value = first.top[0].kind; selI.value = first.top[0].index;
+        }
         update();
         // cells.html#FEATURE: that feature's panels move to the top of the page and its best cell goes to the viewer.
         var want = decodeURIComponent(location.hash.slice(1));

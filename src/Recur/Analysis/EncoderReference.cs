@@ -10,12 +10,16 @@ namespace Recur.Analysis;
 /// </summary>
 public static class EncoderReference
 {
-    /// <summary>The fraction of <paramref name="split"/>'s scenes whose every object <paramref name="predicted"/> (by image index) names right (NaN for none).</summary>
+    /// <summary>
+    /// The fraction of <paramref name="split"/>'s scenes whose every object <paramref name="predicted"/> (by image
+    /// index) names right (NaN for none).
+    /// </summary>
     public static double AllObjectsRecognised(SceneSplit split, IReadOnlyList<int> predicted)
     {
         ArgumentNullException.ThrowIfNull(split);
         ArgumentNullException.ThrowIfNull(predicted);
-        if (predicted.Count != split.Images.Count) throw new ArgumentException($"{predicted.Count} predictions for {split.Images.Count} images.", nameof(predicted));
+        if (predicted.Count != split.Images.Count)
+            throw new ArgumentException($"{predicted.Count} predictions for {split.Images.Count} images.", nameof(predicted));
         if (split.Scenes.Count == 0) return double.NaN;
         int right = split.Scenes.Count(s => s.Items.All(it => predicted[it.Image] == it.Class));
         return (double)right / split.Scenes.Count;

@@ -109,7 +109,8 @@ public static class GradFlow
         ReadOnlySpan<float> embedding, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        if (tokens.Length < T + 1) throw new ArgumentException($"the text has {tokens.Length} characters; the analysis needs at least T + 1 = {T + 1}.", nameof(tokens));
+        if (tokens.Length < T + 1)
+            throw new ArgumentException($"the text has {tokens.Length} characters; the analysis needs at least T + 1 = {T + 1}.", nameof(tokens));
         int E = embedding.IsEmpty ? vocab : embedding.Length / vocab;
         var x = new double[T * B * E];
         var starts = new int[B];

@@ -133,7 +133,8 @@ public sealed class DataSplits
         if (!(testFraction >= 0 && testFraction < 1))
             throw new ArgumentOutOfRangeException(nameof(testFraction), testFraction, $"test fraction must be in [0, 1), got {testFraction}.");
         if (!(valFraction + testFraction < 1))
-            throw new ArgumentException($"val fraction {valFraction} + test fraction {testFraction} must be below 1 to leave training data.", nameof(valFraction));
+            throw new ArgumentException(
+                $"val fraction {valFraction} + test fraction {testFraction} must be below 1 to leave training data.", nameof(valFraction));
         int n = tokens.Length;
         int trainEnd = (int)Math.Floor(n * (1.0 - valFraction - testFraction));
         int valEnd = testFraction == 0 ? n : (int)Math.Floor(n * (1.0 - testFraction));
@@ -141,9 +142,11 @@ public sealed class DataSplits
         if (trainEnd == 0)
             throw new ArgumentException($"{n} tokens leave no training data with val fraction {valFraction} and test fraction {testFraction}.", nameof(tokens));
         if (valFraction > 0 && valEnd == trainEnd)
-            throw new ArgumentException($"val fraction {valFraction} of {n} tokens gives an empty validation split; use more data or a larger fraction.", nameof(valFraction));
+            throw new ArgumentException(
+                $"val fraction {valFraction} of {n} tokens gives an empty validation split; use more data or a larger fraction.", nameof(valFraction));
         if (testFraction > 0 && valEnd == n)
-            throw new ArgumentException($"test fraction {testFraction} of {n} tokens gives an empty test split; use more data or a larger fraction.", nameof(testFraction));
+            throw new ArgumentException(
+                $"test fraction {testFraction} of {n} tokens gives an empty test split; use more data or a larger fraction.", nameof(testFraction));
         return new DataSplits(tokens[..trainEnd], tokens[trainEnd..valEnd], tokens[valEnd..]);
     }
 }

@@ -28,7 +28,8 @@ public sealed class LabeledImages
             throw new ArgumentOutOfRangeException(nameof(classCount), classCount, $"class count must be in 1..256, got {classCount}.");
         if ((long)labels.Length * rows * cols != images.Length)
             throw new ArgumentException(
-                $"{source}: {labels.Length} labels need {(long)labels.Length * rows * cols} image bytes of {rows}x{cols} images, got {images.Length}.", nameof(images));
+                $"{source}: {labels.Length} labels need {(long)labels.Length * rows * cols} image bytes of {rows}x{cols} images, got {images.Length}.",
+                nameof(images));
         int bad = FirstLabelOutOfRange(labels, classCount);
         if (bad >= 0)
             throw new ArgumentException(
@@ -213,7 +214,8 @@ public static class FashionMnist
         var test = LoadPair(Find(directory, TestImagesFile), Find(directory, TestLabelsFile), ClassCount);
         if (train.Rows != test.Rows || train.Cols != test.Cols)
             throw new IdxFormatException(
-                $"{directory}: training images are {train.Rows}x{train.Cols} but test images are {test.Rows}x{test.Cols}; both sets must come from the same data set.");
+                $"{directory}: training images are {train.Rows}x{train.Cols} but test images are {test.Rows}x{test.Cols}; " +
+                "both sets must come from the same data set.");
         return (train, test);
     }
 
@@ -229,20 +231,24 @@ public static class FashionMnist
         var images = Idx.Read(imagesPath);
         if (images.Rank != 3)
             throw new IdxFormatException(
-                $"{imagesPath}: shape {images.ShapeString}, expected images (N, rows, columns) with 3 dimensions; is this a labels file (idx1) passed as images?");
+                $"{imagesPath}: shape {images.ShapeString}, expected images (N, rows, columns) with 3 dimensions; " +
+                "is this a labels file (idx1) passed as images?");
         if (images.Shape[1] == 0 || images.Shape[2] == 0)
-            throw new IdxFormatException($"{imagesPath}: shape {images.ShapeString} has images with no pixels; expected (N, rows, columns) with rows and columns >= 1.");
+            throw new IdxFormatException(
+                $"{imagesPath}: shape {images.ShapeString} has images with no pixels; expected (N, rows, columns) with rows and columns >= 1.");
         var labels = Idx.Read(labelsPath);
         if (labels.Rank != 1)
             throw new IdxFormatException(
                 $"{labelsPath}: shape {labels.ShapeString}, expected labels (N) with 1 dimension; is this an images file (idx3) passed as labels?");
         if (labels.Shape[0] != images.Shape[0])
             throw new IdxFormatException(
-                $"{imagesPath} holds {images.Shape[0]} images but {labelsPath} holds {labels.Shape[0]} labels; the two files must be the same split of the same data set.");
+                $"{imagesPath} holds {images.Shape[0]} images but {labelsPath} holds {labels.Shape[0]} labels; " +
+                "the two files must be the same split of the same data set.");
         int bad = LabeledImages.FirstLabelOutOfRange(labels.Data, classCount);
         if (bad >= 0)
             throw new IdxFormatException(
-                $"{labelsPath}: label {labels.Data[bad]} at index {bad} is outside 0..{classCount - 1}; this data set has {classCount} classes. The labels file is corrupt or belongs to another data set.");
+                $"{labelsPath}: label {labels.Data[bad]} at index {bad} is outside 0..{classCount - 1}; this data set has {classCount} classes. " +
+                "The labels file is corrupt or belongs to another data set.");
         return new LabeledImages(images.Data, labels.Data, images.Shape[1], images.Shape[2], classCount, imagesPath);
     }
 
@@ -254,7 +260,8 @@ public static class FashionMnist
         if (File.Exists(gz)) return gz;
         string[] present = Directory.GetFiles(directory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
         string seen = present.Length == 0 ? "the folder is empty"
-            : "it holds " + string.Join(", ", present.Take(8)) + (present.Length > 8 ? string.Create(CultureInfo.InvariantCulture, $" and {present.Length - 8} more") : "");
+            : "it holds " + string.Join(", ", present.Take(8))
+                + (present.Length > 8 ? string.Create(CultureInfo.InvariantCulture, $" and {present.Length - 8} more") : "");
         throw new FileNotFoundException(
             $"Fashion-MNIST folder {directory} has neither {baseName} nor {baseName}.gz ({seen}). It needs {FileList()}; " +
             $"'sudo apt-get install dataset-fashion-mnist' installs them in {DefaultDirectory}.", gz);

@@ -111,7 +111,8 @@ public static class Idx
                 $"{name}: {what} is {got} byte{(got == 1 ? "" : "s")} long, too short for an IDX header; expected the 4-byte magic 00 00 08 <ndims> first.");
         if (magic[0] != 0 || magic[1] != 0)
             throw new IdxFormatException(
-                $"{name}: bad magic {Convert.ToHexString(magic)}; an IDX file starts with 00 00 <type> <ndims> (for MNIST images 00000803). This is not an IDX file{(gzip ? "" : " (nor gzip)")}.");
+                $"{name}: bad magic {Convert.ToHexString(magic)}; an IDX file starts with 00 00 <type> <ndims> (for MNIST images 00000803). " +
+                $"This is not an IDX file{(gzip ? "" : " (nor gzip)")}.");
         if (magic[2] != UnsignedByteType)
             throw new IdxFormatException(
                 $"{name}: element type 0x{magic[2]:X2} ({TypeName(magic[2])}) is not supported; only 0x08 (unsigned byte) is, as in MNIST and Fashion-MNIST.");
@@ -130,14 +131,17 @@ public static class Idx
         {
             shape[i] = BinaryPrimitives.ReadInt32BigEndian(dimBytes[(4 * i)..]);
             if (shape[i] < 0)
-                throw new IdxFormatException($"{name}: dimension {i} has size {shape[i]} (bytes {Convert.ToHexString(dimBytes.Slice(4 * i, 4))}); sizes must be >= 0. The header is corrupt.");
+                throw new IdxFormatException(
+                    $"{name}: dimension {i} has size {shape[i]} (bytes {Convert.ToHexString(dimBytes.Slice(4 * i, 4))}); sizes must be >= 0. " +
+                    "The header is corrupt.");
         }
 
         Int128 declared = 1;
         foreach (int d in shape) declared *= d;
         if (declared > Array.MaxLength)
             throw new IdxFormatException(
-                $"{name}: header declares shape {FormatShape(shape)} = {declared} bytes of data, more than one array can hold ({Array.MaxLength}); the header is corrupt or the file is too large for this reader.");
+                $"{name}: header declares shape {FormatShape(shape)} = {declared} bytes of data, more than one array can hold ({Array.MaxLength}); " +
+                "the header is corrupt or the file is too large for this reader.");
         int count = (int)declared;
 
         if (totalLength is long total)
@@ -145,10 +149,12 @@ public static class Idx
             long available = total - headerBytes;
             if (available < count)
                 throw new IdxFormatException(
-                    $"{name}: header declares shape {FormatShape(shape)} = {count} bytes of data, but the file holds only {available} after the {headerBytes}-byte header; the file is truncated or the header is wrong.");
+                    $"{name}: header declares shape {FormatShape(shape)} = {count} bytes of data, but the file holds only {available} after " +
+                    $"the {headerBytes}-byte header; the file is truncated or the header is wrong.");
             if (available > count)
                 throw new IdxFormatException(
-                    $"{name}: header declares shape {FormatShape(shape)} = {count} bytes of data, but {available} bytes follow the {headerBytes}-byte header ({available - count} extra); the header is wrong or the file is not one IDX array.");
+                    $"{name}: header declares shape {FormatShape(shape)} = {count} bytes of data, but {available} bytes follow " +
+                    $"the {headerBytes}-byte header ({available - count} extra); the header is wrong or the file is not one IDX array.");
             var exact = new byte[count];
             s.ReadExactly(exact);
             return new IdxArray(shape, exact);
@@ -162,13 +168,15 @@ public static class Idx
             int n = s.Read(data, filled, data.Length - filled);
             if (n == 0)
                 throw new IdxFormatException(
-                    $"{name}: {what} ends after {filled} of the {count} data bytes the header declares for shape {FormatShape(shape)}; the file is truncated or the header is wrong.");
+                    $"{name}: {what} ends after {filled} of the {count} data bytes the header declares for shape {FormatShape(shape)}; " +
+                    "the file is truncated or the header is wrong.");
             filled += n;
         }
         long extra = CountRest(s);
         if (extra > 0)
             throw new IdxFormatException(
-                $"{name}: {(extra > Chunk ? $"more than {Chunk}" : extra.ToString(System.Globalization.CultureInfo.InvariantCulture))} extra bytes follow the {count} data bytes the header declares for shape {FormatShape(shape)}; the header is wrong or the file is not one IDX array.");
+                $"{name}: {(extra > Chunk ? $"more than {Chunk}" : extra.ToString(System.Globalization.CultureInfo.InvariantCulture))} extra bytes " +
+                $"follow the {count} data bytes the header declares for shape {FormatShape(shape)}; the header is wrong or the file is not one IDX array.");
         return new IdxArray(shape, data);
     }
 

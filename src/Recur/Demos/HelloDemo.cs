@@ -35,7 +35,8 @@ public sealed record HelloOptions
     {
         if (Hidden < 1 || Hidden > 1024) throw new ArgumentException($"hidden must be in [1, 1024], got {Hidden}.");
         if (Iterations < 1) throw new ArgumentException($"iterations must be positive, got {Iterations}.");
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"learning rate must be a positive number, got {LearningRate}.");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+            throw new ArgumentException($"learning rate must be a positive number, got {LearningRate}.");
         if (!(Temperature > 0f) || float.IsInfinity(Temperature)) throw new ArgumentException($"temperature must be a positive number, got {Temperature}.");
         if (SampleCount < 0) throw new ArgumentException($"sample count must be non-negative, got {SampleCount}.");
     }
@@ -81,7 +82,10 @@ public sealed class HelloDemo
         options.Validate();
         Options = options;
         Vocabulary = new Vocabulary(Letters.EnumerateRunes());
-        Model = new CharModel(new CharModelConfig { Cell = "rnn", Nonlinearity = "tanh", VocabSize = Letters.Length, Embed = 0, Hidden = options.Hidden, Layers = 1 });
+        Model = new CharModel(new CharModelConfig
+        {
+            Cell = "rnn", Nonlinearity = "tanh", VocabSize = Letters.Length, Embed = 0, Hidden = options.Hidden, Layers = 1
+        });
         _rng = new Rng(options.Seed);
         Model.Reset(_rng);
         _optimizer = new Adam(Model.Store, options.LearningRate);

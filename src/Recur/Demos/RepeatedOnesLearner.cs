@@ -29,7 +29,8 @@ public sealed record RepeatedOnesLearnOptions
     public void Validate()
     {
         if (Iterations < 1) throw new ArgumentException($"iterations must be positive, got {Iterations}.");
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"learning rate must be a positive number, got {LearningRate}.");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+            throw new ArgumentException($"learning rate must be a positive number, got {LearningRate}.");
         if (SeqLength < 2) throw new ArgumentException($"seq-length must be at least 2 (the task looks one step back), got {SeqLength}.");
         if (Batch < 1) throw new ArgumentException($"batch must be positive, got {Batch}.");
         if (MaxAttempts < 1) throw new ArgumentException($"max attempts must be positive, got {MaxAttempts}.");
@@ -203,7 +204,10 @@ public sealed class RepeatedOnesLearner
         return s;
     }
 
-    /// <summary>Fraction of the steps of <paramref name="sequences"/> where <paramref name="net"/>'s output, read as <c>y &gt; 0.5</c>, equals the target.</summary>
+    /// <summary>
+    /// Fraction of the steps of <paramref name="sequences"/> where <paramref name="net"/>'s output, read as <c>y &gt;
+    /// 0.5</c>, equals the target.
+    /// </summary>
     public static double Accuracy(RepeatedOnes net, IReadOnlyList<int[]> sequences)
     {
         ArgumentNullException.ThrowIfNull(net);

@@ -27,7 +27,8 @@ public static class OnnxExport
         ArgumentNullException.ThrowIfNull(model);
         var c = model.Config;
         if (c.IsBlockModel || !Cells.Contains(model.Rnn.Cell.Name) || c.Highway)
-            throw new NotSupportedException($"a {(c.Highway ? "highway " : "")}{c.Cell} model has no ONNX form; the cells ONNX has are {string.Join(", ", Cells)} (without --highway).");
+            throw new NotSupportedException(
+                $"a {(c.Highway ? "highway " : "")}{c.Cell} model has no ONNX form; the cells ONNX has are {string.Join(", ", Cells)} (without --highway).");
         var g = new OnnxGraph("recur-char-model");
         int L = c.Layers, H = c.Hidden, V = c.VocabSize;
         bool lstm = model.Rnn.Cell.HasCellState;
@@ -55,7 +56,8 @@ public static class OnnxExport
         {
             case SequenceClassifier s:
             {
-                if (!Cells.Contains(s.Rnn.Cell.Name)) throw new NotSupportedException($"a {s.Rnn.Cell.Name} classifier has no ONNX form; the cells ONNX has are {string.Join(", ", Cells)}.");
+                if (!Cells.Contains(s.Rnn.Cell.Name))
+                    throw new NotSupportedException($"a {s.Rnn.Cell.Name} classifier has no ONNX form; the cells ONNX has are {string.Join(", ", Cells)}.");
                 string x = g.Input("x", OnnxGraph.FloatType, "T", "B", s.Config.InputSize);
                 var (_, hn, _) = Layers(g, s.Rnn, x, null, null);
                 string last = g.Op("Gather", [hn, g.Constant("last_layer", [(long)s.Config.Layers - 1])], ("axis", 0)); // a scalar index: [B, H]
@@ -71,8 +73,10 @@ public static class OnnxExport
                     var w = n.Store[$"conv{k}.weight"];
                     string wc = g.Constant($"conv{k}.weight", w.Value, [.. w.Shape.Select(d => (long)d)]);
                     string bc = g.Constant($"conv{k}.bias", n.Store[$"conv{k}.bias"].Value, cfg.Channels[k]);
-                    string conv = g.Op("Conv", [h, wc, bc], ("kernel_shape", new long[] { cfg.Kernel, cfg.Kernel }), ("pads", Enumerable.Repeat((long)(cfg.Kernel / 2), 4).ToArray()));
-                    h = g.Op("MaxPool", [g.Op("Relu", [conv])], ("kernel_shape", new long[] { cfg.Pool, cfg.Pool }), ("strides", new long[] { cfg.Pool, cfg.Pool }));
+                    string conv = g.Op("Conv", [h, wc, bc], ("kernel_shape", new long[] { cfg.Kernel, cfg.Kernel }),
+                        ("pads", Enumerable.Repeat((long)(cfg.Kernel / 2), 4).ToArray()));
+                    h = g.Op("MaxPool", [g.Op("Relu", [conv])], ("kernel_shape", new long[] { cfg.Pool, cfg.Pool }),
+                        ("strides", new long[] { cfg.Pool, cfg.Pool }));
                 }
                 h = g.Op("Flatten", [h], ("axis", 1));
                 if (cfg.Fc > 0) h = g.Op("Relu", [Gemm(g, n.Store["fc.weight"], n.Store["fc.bias"], h)]);
@@ -88,7 +92,10 @@ public static class OnnxExport
     private static string Gemm(OnnxGraph g, Parameter w, Parameter b, string x)
         => g.Op("Gemm", [x, g.Constant(w.Name, w.Value, w.Shape[0], w.Shape[1]), g.Constant(b.Name, b.Value, b.Shape[0])], ("transB", 1));
 
-    /// <summary>The stack's layers: each an ONNX LSTM, GRU or RNN node on the previous layer's output; returns the top output <c>[T, B, H]</c> and the final states <c>[L, B, H]</c>.</summary>
+    /// <summary>
+    /// The stack's layers: each an ONNX LSTM, GRU or RNN node on the previous layer's output; returns the top output
+    /// <c>[T, B, H]</c> and the final states <c>[L, B, H]</c>.
+    /// </summary>
     private static (string Top, string HN, string? CN) Layers(OnnxGraph g, Recurrent rnn, string x, string? h0, string? c0)
     {
         var cell = rnn.Cell;
@@ -115,7 +122,8 @@ public static class OnnxExport
             if (p.BiasIh is not null) Reorder(p.BiasIh.Value, order, H, 1).CopyTo(bias, 0);
             if (p.BiasHh is not null) Reorder(p.BiasHh.Value, order, H, 1).CopyTo(bias, G * H);
             string b = g.Constant($"rnn.B_l{l}", bias, 1, 2 * G * H);
-            string Layer(string? s) => s is null ? "" : g.Op("Slice", [s, g.Constant(Fresh(g, "start"), [(long)l], 1), g.Constant(Fresh(g, "end"), [(long)l + 1], 1), g.Constant(Fresh(g, "axes"), [0L], 1)]);
+            string Layer(string? s) => s is null ? "" : g.Op("Slice",
+                [s, g.Constant(Fresh(g, "start"), [(long)l], 1), g.Constant(Fresh(g, "end"), [(long)l + 1], 1), g.Constant(Fresh(g, "axes"), [0L], 1)]);
             string[] inputs = cell.HasCellState ? [x, w, r, b, "", Layer(h0), Layer(c0)] : [x, w, r, b, "", Layer(h0)];
             var outs = g.Node(op, inputs, cell.HasCellState ? 3 : 2, attrs);
             x = g.Op("Squeeze", [outs[0], g.Constant(Fresh(g, "axis1"), [1L], 1)]); // Y [T, 1, B, H] -> [T, B, H]

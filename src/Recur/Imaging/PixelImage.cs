@@ -15,7 +15,9 @@ public sealed class PixelImage
         Guard.Positive(height, nameof(height));
         if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), channels, "channels must be 1 (grey) or 3 (RGB).");
         if ((long)width * height * channels != pixels.Length)
-            throw new ArgumentException($"{pixels.Length} bytes for a {width}x{height} image of {channels} channel(s), which needs {(long)width * height * channels}.", nameof(pixels));
+            throw new ArgumentException(
+                $"{pixels.Length} bytes for a {width}x{height} image of {channels} channel(s), which needs {(long)width * height * channels}.",
+                nameof(pixels));
         Width = width; Height = height; Channels = channels; Pixels = pixels;
     }
 
@@ -70,7 +72,8 @@ public sealed class PixelImage
                         int p = (sy * Width + sx) * C;
                         for (int c = 0; c < C; c++) acc[c] += w * Pixels[p + c];
                     }
-                for (int c = 0; c < C; c++) output[(oy * width + ox) * C + c] = (byte)Math.Clamp(Math.Round(acc[c] / total, MidpointRounding.AwayFromZero), 0, 255);
+                for (int c = 0; c < C; c++)
+                    output[(oy * width + ox) * C + c] = (byte)Math.Clamp(Math.Round(acc[c] / total, MidpointRounding.AwayFromZero), 0, 255);
             }
         return new PixelImage(width, height, C, output);
     }

@@ -33,7 +33,8 @@ public static class PngDecoder
         ArgumentException.ThrowIfNullOrEmpty(path);
         var info = new FileInfo(path);
         if (!info.Exists) throw new FileNotFoundException($"{path}: no such file.", path);
-        if (info.Length > MaxFileBytes) throw new PngFormatException($"{path}: {info.Length:N0} bytes is larger than the {MaxFileBytes:N0} a PNG is read from.");
+        if (info.Length > MaxFileBytes)
+            throw new PngFormatException($"{path}: {info.Length:N0} bytes is larger than the {MaxFileBytes:N0} a PNG is read from.");
         return Decode(File.ReadAllBytes(path), maxPixels, path);
     }
 
@@ -57,7 +58,9 @@ public static class PngDecoder
                     throw new PngFormatException($"{source}: damaged: the chunk at byte {pos} has an invalid type.");
             string type = System.Text.Encoding.ASCII.GetString(typeBytes);
             if (length > int.MaxValue || length > file.Length - pos - 12)
-                throw new PngFormatException($"{source}: truncated or damaged: chunk {type} at byte {pos} says {length:N0} bytes but {Math.Max(0, file.Length - pos - 12):N0} follow.");
+                throw new PngFormatException(
+                    $"{source}: truncated or damaged: chunk {type} at byte {pos} says {length:N0} bytes " +
+                    $"but {Math.Max(0, file.Length - pos - 12):N0} follow.");
             var data = file.Slice(pos + 8, (int)length);
             uint crc = BinaryPrimitives.ReadUInt32BigEndian(file[(pos + 8 + (int)length)..]);
             if (Crc32.Finish(Crc32.Update(Crc32.Update(Crc32.Start, typeBytes), data)) != crc)
@@ -70,7 +73,8 @@ public static class PngDecoder
                     header = Header.Parse(data, source, maxPixels);
                     break;
                 case "PLTE":
-                    if (length == 0 || length % 3 != 0 || length > 768) throw new PngFormatException($"{source}: damaged: a PLTE chunk of {length} bytes (1 to 256 RGB entries expected).");
+                    if (length == 0 || length % 3 != 0 || length > 768)
+                        throw new PngFormatException($"{source}: damaged: a PLTE chunk of {length} bytes (1 to 256 RGB entries expected).");
                     palette = data.ToArray();
                     break;
                 case "tRNS":
@@ -103,7 +107,9 @@ public static class PngDecoder
         long expected = h.FilteredBytes();
         // Deflate cannot expand beyond ~1032:1; a header that promises more than the data could hold is refused before allocating.
         if (expected > idat.Length * 1040 + 1024)
-            throw new PngFormatException($"{source}: damaged or crafted: the header promises {h.Width}x{h.Height} pixels ({expected:N0} bytes) but only {idat.Length:N0} compressed bytes follow.");
+            throw new PngFormatException(
+                $"{source}: damaged or crafted: the header promises {h.Width}x{h.Height} pixels ({expected:N0} bytes) " +
+                $"but only {idat.Length:N0} compressed bytes follow.");
         var raw = new byte[expected];
         idat.Position = 0;
         try
@@ -118,7 +124,10 @@ public static class PngDecoder
             }
         }
         // zlib reports some damage as its own IOException rather than InvalidDataException (CompressedData).
-        catch (Exception e) when (IO.CompressedData.IsDamage(e)) { throw new PngFormatException($"{source}: damaged: the compressed image data is corrupt ({e.Message}).", e); }
+        catch (Exception e) when (IO.CompressedData.IsDamage(e))
+        {
+            throw new PngFormatException($"{source}: damaged: the compressed image data is corrupt ({e.Message}).", e);
+        }
         return raw;
     }
 
@@ -153,7 +162,8 @@ public static class PngDecoder
             uint w = BinaryPrimitives.ReadUInt32BigEndian(d), hh = BinaryPrimitives.ReadUInt32BigEndian(d[4..]);
             int depth = d[8], colour = d[9];
             if (w == 0 || hh == 0 || w > int.MaxValue || hh > int.MaxValue) throw new PngFormatException($"{source}: damaged: the image is {w}x{hh}.");
-            if ((long)w * hh > maxPixels) throw new PngFormatException($"{source}: the image is {w}x{hh}, more than the {maxPixels:N0} pixels this reader accepts.");
+            if ((long)w * hh > maxPixels)
+                throw new PngFormatException($"{source}: the image is {w}x{hh}, more than the {maxPixels:N0} pixels this reader accepts.");
             bool ok = colour switch
             {
                 0 => depth is 1 or 2 or 4 or 8 or 16,

@@ -2,7 +2,10 @@ using System.Buffers.Binary;
 
 namespace Recur.Imaging;
 
-/// <summary>The seven passes of Adam7 interlacing: each a sub-image of every <c>DX</c>-th column from <c>X0</c> and every <c>DY</c>-th row from <c>Y0</c>.</summary>
+/// <summary>
+/// The seven passes of Adam7 interlacing: each a sub-image of every <c>DX</c>-th column from <c>X0</c> and every
+/// <c>DY</c>-th row from <c>Y0</c>.
+/// </summary>
 internal readonly record struct Adam7(int X0, int Y0, int DX, int DY)
 {
     public static readonly Adam7[] Passes =
@@ -25,7 +28,8 @@ internal static class PngPixels
         int outChannels = h.ColourType is 0 or 4 ? 1 : 3;
         var pixels = new byte[(long)h.Width * h.Height * outChannels];
         int entries = palette is null ? 0 : palette.Length / 3;
-        if (trns is not null && (h.ColourType is 4 or 6 || (h.ColourType == 0 && trns.Length < 2) || (h.ColourType == 2 && trns.Length < 6) || (h.ColourType == 3 && trns.Length > entries)))
+        if (trns is not null && (h.ColourType is 4 or 6 || (h.ColourType == 0 && trns.Length < 2) || (h.ColourType == 2 && trns.Length < 6)
+            || (h.ColourType == 3 && trns.Length > entries)))
             trns = null; // a tRNS that does not fit the colour type is ignored, as libpng does with a warning
         long offset = 0;
         foreach (var pass in h.Interlaced ? Adam7.Passes : [Adam7.Whole])
@@ -90,7 +94,8 @@ internal static class PngPixels
 
     private static byte Over(int v, int alpha) => (byte)((v * alpha + 127) / 255);
 
-    private static void Store(PngDecoder.Header h, ReadOnlySpan<byte> row, int x, byte[]? palette, int entries, byte[]? trns, byte[] output, long at, string source)
+    private static void Store(PngDecoder.Header h, ReadOnlySpan<byte> row, int x, byte[]? palette, int entries, byte[]? trns, byte[] output,
+        long at, string source)
     {
         int d = h.BitDepth, max = (1 << d) - 1;
         switch (h.ColourType)

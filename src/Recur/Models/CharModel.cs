@@ -103,7 +103,12 @@ public sealed class CharModel
 
     /// <summary>A copy of everything the model carries between chunks (recurrent states or block states).</summary>
     public CarriedState SaveCarried()
-        => new(_h?.Clone(), _c?.Clone(), _blocks?.States?.Select(st => { var c = new BlockState(st.Batch, [.. st.Buffers.Select(b => (b.Key, b.Value.Length))]); c.CopyFrom(st); return c; }).ToArray());
+        => new(_h?.Clone(), _c?.Clone(), _blocks?.States?.Select(st =>
+        {
+            var c = new BlockState(st.Batch, [.. st.Buffers.Select(b => (b.Key, b.Value.Length))]);
+            c.CopyFrom(st);
+            return c;
+        }).ToArray());
 
     /// <summary>Restores what <see cref="SaveCarried"/> returned.</summary>
     public void RestoreCarried(CarriedState state)

@@ -66,7 +66,9 @@ public sealed record CharModelConfig
     public static bool IsKnownModel(string? model) => CellRegistry.Find(model) is not null || BlockRegistry.Contains(model);
 
     /// <summary>Every accepted model name, for messages: the cells, then the blocks.</summary>
-    public static string ModelNamesText => BlockRegistry.Names.Count == 0 ? CellRegistry.NamesText : $"{CellRegistry.NamesText}, {string.Join(", ", BlockRegistry.Names)}";
+    public static string ModelNamesText => BlockRegistry.Names.Count == 0
+        ? CellRegistry.NamesText
+        : $"{CellRegistry.NamesText}, {string.Join(", ", BlockRegistry.Names)}";
 
     /// <summary>
     /// True when a model of <paramref name="model"/> needs its embedding as wide as its hidden state: block models
@@ -92,7 +94,8 @@ public sealed record CharModelConfig
             _ => throw new ArgumentException($"nonlinearity must be tanh or relu, got '{Nonlinearity}'."),
         },
         _ when IsBlockModel => throw new InvalidOperationException($"{Cell} is a sequence block, not a recurrent cell."),
-        _ when TaskModels.TryGetValue(Cell, out var command) => throw new ArgumentException($"{Cell} is a model of {command}, not a character model; model must be one of {ModelNamesText}."),
+        _ when TaskModels.TryGetValue(Cell, out var command)
+            => throw new ArgumentException($"{Cell} is a model of {command}, not a character model; model must be one of {ModelNamesText}."),
         _ => CellRegistry.Find(Cell) ?? throw new ArgumentException($"model must be one of {ModelNamesText}, got '{Cell}'."),
     };
 
@@ -107,12 +110,15 @@ public sealed record CharModelConfig
         if (cell.RequiresInputEqualsHidden && (Embed > 0 ? Embed : VocabSize) != Hidden)
             throw new ArgumentException(Embed > 0
                 ? $"the {Cell} cell adds its input to the hidden state, so embed must equal hidden {Hidden}, got embed {Embed}."
-                : $"the {Cell} cell adds its input to the hidden state, so one-hot input (width = vocabulary size {VocabSize}) needs hidden {VocabSize}, got hidden {Hidden}; or use embed = hidden.");
+                : $"the {Cell} cell adds its input to the hidden state, so one-hot input (width = vocabulary size {VocabSize}) " +
+                    $"needs hidden {VocabSize}, got hidden {Hidden}; or use embed = hidden.");
         if (Layers < 1) throw new ArgumentException($"layers must be positive, got {Layers}.");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
         if (!(WeightDrop >= 0f && WeightDrop < 1f)) throw new ArgumentException($"weight drop must be in [0, 1), got {WeightDrop}.");
         if (Highway && Layers == 1 && (Embed > 0 ? Embed : VocabSize) != Hidden)
-            throw new ArgumentException($"highway connects a layer's input to its output, so it needs a layer whose input is as wide as hidden {Hidden}: use 2 or more layers, or embed = hidden (one layer with input width {(Embed > 0 ? Embed : VocabSize)} has none).");
+            throw new ArgumentException(
+                $"highway connects a layer's input to its output, so it needs a layer whose input is as wide as hidden {Hidden}: " +
+                $"use 2 or more layers, or embed = hidden (one layer with input width {(Embed > 0 ? Embed : VocabSize)} has none).");
     }
 
     private void ValidateBlocks()
@@ -126,7 +132,8 @@ public sealed record CharModelConfig
         if (WeightDrop != 0f) throw new ArgumentException($"weight drop acts on W_hh of recurrent cells; a {Cell} model has none.");
         if (Highway) throw new ArgumentException($"highway connects stacked recurrent layers; a {Cell} model's blocks are residual already.");
         if (StateSize < 1 || Expand < 1 || ConvWidth < 1 || Heads < 1 || Context < 1)
-            throw new ArgumentException($"state size, expand, conv width, heads and context must be positive, got {StateSize}, {Expand}, {ConvWidth}, {Heads}, {Context}.");
+            throw new ArgumentException(
+                $"state size, expand, conv width, heads and context must be positive, got {StateSize}, {Expand}, {ConvWidth}, {Heads}, {Context}.");
     }
 
     /// <summary>Models that are neither cells nor blocks, with the command that trains them.</summary>

@@ -218,7 +218,8 @@ public sealed class CharSampler
             if (_blocks is not null) return _blocks.BytesPerStep;
             long floats = (long)_headW.Length + _headB.Length + (_table is not null ? _gh : (long)_wih[0].Length);
             for (int l = 0; l < _layers; l++)
-                floats += _state[l].Whh.Length + (l > 0 ? _wih[l].Length : 0) + (_wcat[l]?.Length ?? 0) + _biasX[l].Length + (_hwW[l]?.Length ?? 0) + _hwB[l].Length;
+                floats += _state[l].Whh.Length + (l > 0 ? _wih[l].Length : 0) + (_wcat[l]?.Length ?? 0) + _biasX[l].Length
+                    + (_hwW[l]?.Length ?? 0) + _hwB[l].Length;
             return floats * sizeof(float);
         }
     }

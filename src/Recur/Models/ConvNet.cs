@@ -68,7 +68,8 @@ public sealed class ConvNet : IImageClassifier
     public int FeatureChannels => Config.Channels[^1];
 
     /// <inheritdoc/>
-    public string Summary => $"cnn {Config.ChannelsText} ({Config.Kernel}x{Config.Kernel} convolutions, {Config.Pool}x{Config.Pool} pooling)" + (Config.Fc > 0 ? $" + fc {Config.Fc}" : "")
+    public string Summary => $"cnn {Config.ChannelsText} ({Config.Kernel}x{Config.Kernel} convolutions, {Config.Pool}x{Config.Pool} pooling)"
+        + (Config.Fc > 0 ? $" + fc {Config.Fc}" : "")
         + (Config.Flip ? ", training flips" : "") + (Config.Shift > 0 ? $", training shifts of up to {Config.Shift} px" : "");
 
     /// <inheritdoc/>
@@ -140,7 +141,8 @@ public sealed class ConvNet : IImageClassifier
     {
         ArgumentNullException.ThrowIfNull(grid);
         if (_fc is null) throw new InvalidOperationException("this network has no fully connected layer (fc 0): its features are the convolutional grid only.");
-        if (grid.Shape.Length != 4 || grid.Shape[1] != FeatureChannels) throw new ArgumentException($"expected a grid (N, {FeatureChannels}, H, W), got ({string.Join(", ", grid.Shape)}).");
+        if (grid.Shape.Length != 4 || grid.Shape[1] != FeatureChannels)
+            throw new ArgumentException($"expected a grid (N, {FeatureChannels}, H, W), got ({string.Join(", ", grid.Shape)}).");
         int N = grid.Shape[0], C = grid.Shape[1], Hg = grid.Shape[2], Wg = grid.Shape[3];
         var (gh, gw) = (Config.GridSize(Config.Rows), Config.GridSize(Config.Cols));
         int R = Hg / gh, Q = Wg / gw, flat = C * gh * gw, F = Config.Fc;

@@ -54,7 +54,8 @@ public sealed record ConvNetConfig
     {
         foreach (int _ in Channels)
         {
-            if (size < Pool) throw new ArgumentException($"an image side of {size} pixels is too small for {Channels.Length} stage(s) of {Pool}x{Pool} pooling.");
+            if (size < Pool)
+                throw new ArgumentException($"an image side of {size} pixels is too small for {Channels.Length} stage(s) of {Pool}x{Pool} pooling.");
             size /= Pool;
         }
         return size;
@@ -73,7 +74,8 @@ public sealed record ConvNetConfig
         if (Fc is < 0 or > 1 << 16) throw new ArgumentException($"fc must be in [0, 65536], got {Fc}.");
         if (Classes is < 2 or > 1 << 20) throw new ArgumentException($"classes must be at least 2, got {Classes}.");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
-        if (Shift < 0 || Shift >= Math.Min(Rows, Cols)) throw new ArgumentException($"shift must be in [0, {Math.Min(Rows, Cols) - 1}] for {Rows}x{Cols} images, got {Shift}.");
+        if (Shift < 0 || Shift >= Math.Min(Rows, Cols))
+            throw new ArgumentException($"shift must be in [0, {Math.Min(Rows, Cols) - 1}] for {Rows}x{Cols} images, got {Shift}.");
         int g = Math.Min(GridSize(Rows), GridSize(Cols));
         if (g < 1) throw new ArgumentException($"{Rows}x{Cols} images are too small for {Channels.Length} stage(s) of {Pool}x{Pool} pooling.");
     }

@@ -41,6 +41,9 @@ public interface IImageClassifier
     /// <summary>Logits <c>(B, K)</c> of the batch <paramref name="x"/> (owned by the model until the next call).</summary>
     Tensor Forward(Tensor x, bool training = false, Rng? rng = null);
 
-    /// <summary>Zeroes the gradients, runs forward and backward on <paramref name="x"/> with <paramref name="labels"/>, returns the mean cross-entropy.</summary>
+    /// <summary>
+    /// Zeroes the gradients, runs forward and backward on <paramref name="x"/> with <paramref name="labels"/>,
+    /// returns the mean cross-entropy.
+    /// </summary>
     double TrainStep(Tensor x, ReadOnlySpan<int> labels, Rng rng);
 }

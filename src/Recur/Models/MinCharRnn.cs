@@ -28,7 +28,8 @@ public sealed record MinCharOptions
     {
         if (Hidden < 1) throw new ArgumentException($"hidden must be positive, got {Hidden}.");
         if (SeqLength < 1) throw new ArgumentException($"seq-length must be positive, got {SeqLength}.");
-        if (!(LearningRate > 0f) || float.IsInfinity(LearningRate)) throw new ArgumentException($"learning rate must be a positive number, got {LearningRate}.");
+        if (!(LearningRate > 0f) || float.IsInfinity(LearningRate))
+            throw new ArgumentException($"learning rate must be a positive number, got {LearningRate}.");
         if (SampleEvery < 1) throw new ArgumentException($"sample-every must be positive, got {SampleEvery}.");
         if (SampleLength < 0) throw new ArgumentException($"sample length must be non-negative, got {SampleLength}.");
     }
@@ -80,9 +81,11 @@ public sealed class MinCharRnn
         options.Validate();
         Guard.Positive(vocabSize, nameof(vocabSize));
         if (data.Length < options.SeqLength + 1)
-            throw new ArgumentException($"the text has {data.Length} characters; min-char-rnn needs at least seq-length + 1 = {options.SeqLength + 1}.", nameof(data));
+            throw new ArgumentException(
+                $"the text has {data.Length} characters; min-char-rnn needs at least seq-length + 1 = {options.SeqLength + 1}.", nameof(data));
         for (int i = 0; i < data.Length; i++)
-            if ((uint)data[i] >= (uint)vocabSize) throw new ArgumentOutOfRangeException(nameof(data), data[i], $"data[{i}] = {data[i]} is outside the vocabulary [0, {vocabSize}).");
+            if ((uint)data[i] >= (uint)vocabSize)
+                throw new ArgumentOutOfRangeException(nameof(data), data[i], $"data[{i}] = {data[i]} is outside the vocabulary [0, {vocabSize}).");
         _data = data;
         _rng = rng;
         Options = options;

@@ -28,7 +28,8 @@ public sealed record SequenceClassifierConfig
 
     /// <summary>The cell; throws with the accepted names otherwise.</summary>
     [JsonIgnore]
-    public RecurrentCell RecurrentCell => CellRegistry.Find(Cell) ?? throw new ArgumentException($"model must be one of {CellRegistry.NamesText}, got '{Cell}'.");
+    public RecurrentCell RecurrentCell => CellRegistry.Find(Cell)
+        ?? throw new ArgumentException($"model must be one of {CellRegistry.NamesText}, got '{Cell}'.");
 
     /// <summary>Checks every field; the message names the field, the value and the accepted range.</summary>
     public void Validate()

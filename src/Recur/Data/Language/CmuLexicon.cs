@@ -2,7 +2,10 @@ using System.Text;
 
 namespace Recur.Data.Language;
 
-/// <summary>One entry of the CMU dictionary: a word (lower case), its part of speech as the dictionary gives it (often <c>nil</c>), and its ARPAbet phonemes with stress digits on the vowels (<c>R EH1 K ER0 D</c>).</summary>
+/// <summary>
+/// One entry of the CMU dictionary: a word (lower case), its part of speech as the dictionary gives it (often
+/// <c>nil</c>), and its ARPAbet phonemes with stress digits on the vowels (<c>R EH1 K ER0 D</c>).
+/// </summary>
 public sealed record Pronunciation(string Word, string Pos, IReadOnlyList<string> Phones);
 
 /// <summary>
@@ -19,18 +22,21 @@ public static class CmuLexicon
 
     private static readonly HashSet<string> Vowels = ["aa", "ae", "ah", "ao", "aw", "ax", "ay", "eh", "er", "ey", "ih", "iy", "ow", "oy", "uh", "uw"];
 
-    private static readonly HashSet<string> Consonants = ["b", "ch", "d", "dh", "f", "g", "hh", "jh", "k", "l", "m", "n", "ng", "p", "r", "s", "sh", "t", "th", "v", "w", "y", "z", "zh"];
+    private static readonly HashSet<string> Consonants =
+        ["b", "ch", "d", "dh", "f", "g", "hh", "jh", "k", "l", "m", "n", "ng", "p", "r", "s", "sh", "t", "th", "v", "w", "y", "z", "zh"];
 
     /// <summary>Every phoneme symbol with stress: the 15 vowels with 0, 1 and 2, then the 24 consonants.</summary>
     public static IReadOnlyList<string> PhoneSymbols { get; } =
-        [.. Vowels.Where(v => v != "ax").Order(StringComparer.Ordinal).SelectMany(v => new[] { 0, 1, 2 }.Select(s => v.ToUpperInvariant() + s)), .. Consonants.Order(StringComparer.Ordinal).Select(c => c.ToUpperInvariant())];
+        [.. Vowels.Where(v => v != "ax").Order(StringComparer.Ordinal).SelectMany(v => new[] { 0, 1, 2 }.Select(s => v.ToUpperInvariant() + s)),
+            .. Consonants.Order(StringComparer.Ordinal).Select(c => c.ToUpperInvariant())];
 
     /// <summary>Reads the dictionary at <paramref name="path"/>.</summary>
     public static IReadOnlyList<Pronunciation> Load(string path = DefaultPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
-            throw new FileNotFoundException($"CMU dictionary {path} not found. Install it with 'sudo apt-get install festlex-cmu' (it goes to {DefaultPath}), or pass the file.", path);
+            throw new FileNotFoundException(
+                $"CMU dictionary {path} not found. Install it with 'sudo apt-get install festlex-cmu' (it goes to {DefaultPath}), or pass the file.", path);
         using var reader = new StreamReader(path, Encoding.Latin1);
         return Parse(reader, path);
     }
@@ -58,7 +64,8 @@ public static class CmuLexicon
     {
         ArgumentNullException.ThrowIfNull(line);
         CorpusFormatException Bad(string why) => new($"{source}:{lineNo}: {why}: {(line.Length <= 60 ? line : line[..60] + "...")}");
-        if (!line.StartsWith("(\"", StringComparison.Ordinal) || !line.EndsWith("))", StringComparison.Ordinal)) throw Bad("not an entry (\"word\" pos (syllables))");
+        if (!line.StartsWith("(\"", StringComparison.Ordinal) || !line.EndsWith("))", StringComparison.Ordinal))
+            throw Bad("not an entry (\"word\" pos (syllables))");
         int close = line.IndexOf('"', 2);
         if (close <= 2) throw Bad("no word");
         string word = line[2..close].ToLowerInvariant();
@@ -110,7 +117,10 @@ public static class CmuLexicon
         return d.ToDictionary(k => k.Key, k => (IReadOnlyList<IReadOnlyList<string>>)k.Value, StringComparer.Ordinal);
     }
 
-    /// <summary>Words split 90/5/5 into training, validation and test by a shuffle from <paramref name="seed"/> (every pronunciation of a word goes with it).</summary>
+    /// <summary>
+    /// Words split 90/5/5 into training, validation and test by a shuffle from <paramref name="seed"/> (every
+    /// pronunciation of a word goes with it).
+    /// </summary>
     public static (IReadOnlyList<string> Train, IReadOnlyList<string> Validation, IReadOnlyList<string> Test) Split(IEnumerable<string> words, ulong seed = 1)
     {
         ArgumentNullException.ThrowIfNull(words);

@@ -23,7 +23,8 @@ public static class CaptionGrammar
     public static IReadOnlyList<string> Singular { get; } = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"];
 
     /// <summary>The plural words, by class id.</summary>
-    public static IReadOnlyList<string> Plural { get; } = ["t-shirts", "trousers", "pullovers", "dresses", "coats", "sandals", "shirts", "sneakers", "bags", "boots"];
+    public static IReadOnlyList<string> Plural { get; } =
+        ["t-shirts", "trousers", "pullovers", "dresses", "coats", "sandals", "shirts", "sneakers", "bags", "boots"];
 
     /// <summary>Count words: index 1..4.</summary>
     public static IReadOnlyList<string> Counts { get; } = ["", "a", "two", "three", "four"];

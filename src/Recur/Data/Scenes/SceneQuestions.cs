@@ -28,14 +28,16 @@ public static class SceneQuestions
     public static IReadOnlyList<string> CountWords { get; } = ["one", "two", "three", "four"];
 
     /// <summary>Cell names of the 3 x 3 grid, row-major.</summary>
-    public static IReadOnlyList<string> CellNames { get; } = ["top left", "top", "top right", "left", "center", "right", "bottom left", "bottom", "bottom right"];
+    public static IReadOnlyList<string> CellNames { get; } =
+        ["top left", "top", "top right", "left", "center", "right", "bottom left", "bottom", "bottom right"];
 
     /// <summary>Every answer: the class words, then the count words.</summary>
     public static IReadOnlyList<string> Answers { get; } = [.. CaptionGrammar.Singular, .. CountWords];
 
     /// <summary>Every word a question uses.</summary>
     public static IReadOnlyList<string> Words { get; } =
-        ["what", "is", "how", "many", "are", "there", "?", "left", "right", "of", "the", "above", "below", "in", "top", "bottom", "center", .. CaptionGrammar.Singular, .. CaptionGrammar.Plural];
+        ["what", "is", "how", "many", "are", "there", "?", "left", "right", "of", "the", "above", "below", "in", "top", "bottom", "center",
+            .. CaptionGrammar.Singular, .. CaptionGrammar.Plural];
 
     /// <summary>Longest question in words.</summary>
     public const int MaxWords = 8;
@@ -63,7 +65,8 @@ public static class SceneQuestions
         var classes = scene.Items.Select(i => i.Class).Distinct().ToArray();
         int cls = classes[rng.NextInt(classes.Length)];
         int n = scene.Items.Count(i => i.Class == cls);
-        return Choose($"how many {CaptionGrammar.Plural[cls]} are there ?", CountWords[n - 1], CountWords.Where(w => w != CountWords[n - 1]).ToArray(), QuestionKind.Count, rng);
+        return Choose($"how many {CaptionGrammar.Plural[cls]} are there ?", CountWords[n - 1], CountWords.Where(w => w != CountWords[n - 1]).ToArray(),
+            QuestionKind.Count, rng);
     }
 
     private static SceneQuestion Position(Scene scene, Rng rng)
@@ -78,9 +81,13 @@ public static class SceneQuestions
         var (a, b) = rng.NextInt(2) == 0 ? (scene.Items[0], scene.Items[1]) : (scene.Items[1], scene.Items[0]);
         var holding = CaptionGrammar.Holding(scene, a.Cell, b.Cell).ToArray();
         var r = holding[rng.NextInt(holding.Length)];
-        string phrase = r switch { Data.Scenes.Relation.Above => "above", Data.Scenes.Relation.Below => "below", Data.Scenes.Relation.LeftOf => "left of", _ => "right of" };
+        string phrase = r switch
+        {
+            Data.Scenes.Relation.Above => "above", Data.Scenes.Relation.Below => "below", Data.Scenes.Relation.LeftOf => "left of", _ => "right of"
+        };
         string right = CaptionGrammar.Singular[a.Class], named = CaptionGrammar.Singular[b.Class];
-        return Choose($"what is {phrase} the {named} ?", right, CaptionGrammar.Singular.Where(w => w != right && w != named).ToArray(), QuestionKind.Relation, rng);
+        return Choose($"what is {phrase} the {named} ?", right, CaptionGrammar.Singular.Where(w => w != right && w != named).ToArray(),
+            QuestionKind.Relation, rng);
     }
 
     private static SceneQuestion Choose(string text, string right, string[] wrong, QuestionKind kind, Rng rng)
@@ -111,7 +118,11 @@ public static class SceneQuestions
         }
         string named = w[^2];
         int namedClass = CaptionGrammar.Singular.ToList().IndexOf(named);
-        var rel = w[2] switch { "above" => Data.Scenes.Relation.Above, "below" => Data.Scenes.Relation.Below, "left" => Data.Scenes.Relation.LeftOf, _ => Data.Scenes.Relation.RightOf };
+        var rel = w[2] switch
+        {
+            "above" => Data.Scenes.Relation.Above, "below" => Data.Scenes.Relation.Below, "left" => Data.Scenes.Relation.LeftOf,
+            _ => Data.Scenes.Relation.RightOf
+        };
         var target = scene.Items.Where(i => i.Class == namedClass).ToArray();
         if (target.Length != 1) return null;
         var hits = scene.Items.Where(i => i.Cell != target[0].Cell && CaptionGrammar.Holding(scene, i.Cell, target[0].Cell).Contains(rel)).ToArray();

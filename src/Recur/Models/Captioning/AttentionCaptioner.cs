@@ -34,7 +34,8 @@ public sealed class AttentionCaptioner : ICaptioner
     // Per-step caches, time-major: h and c (T+1, B, H) with step 0 the initial state; gates after their nonlinearity
     // (T, B, 4H); tanh(c_t) (T, B, H); ẑ, z (T, B, D); β (T, B); the LSTM input x (T, B, E+D); the head input [h; z] (T, B, H+D).
     private float[] _h = [], _c = [], _gates = [], _tanhC = [], _zhat = [], _z = [], _beta = [], _x = [], _hz = [];
-    private float[] _mean = [], _logits = [], _dhz = [], _dh = [], _dc = [], _dgates = [], _dx = [], _dz = [], _dhPrev = [], _colsum = [], _dalpha = [], _pre = [];
+    private float[] _mean = [], _logits = [], _dhz = [], _dh = [], _dc = [], _dgates = [], _dx = [], _dz = [], _dhPrev = [],
+        _colsum = [], _dalpha = [], _pre = [];
 
     public AttentionCaptioner(CaptionerConfig config)
     {
@@ -135,7 +136,10 @@ public sealed class AttentionCaptioner : ICaptioner
         _att.Begin(a, B, L, T);
     }
 
-    /// <summary>Step <paramref name="t"/> on input tokens <paramref name="ids"/> <c>(B)</c>: attention, gate, LSTM; fills the caches and the head input.</summary>
+    /// <summary>
+    /// Step <paramref name="t"/> on input tokens <paramref name="ids"/> <c>(B)</c>: attention, gate, LSTM; fills the
+    /// caches and the head input.
+    /// </summary>
     private void StepForward(int t, ReadOnlySpan<int> ids)
     {
         int B = _bsz, H = Config.Hidden, D = Config.FeatureDim, E = Config.Embed, G = 4 * H, X = E + D;
@@ -246,7 +250,8 @@ public sealed class AttentionCaptioner : ICaptioner
             if (_targets[t * B + b] == SoftmaxCrossEntropy.DefaultIgnoreIndex) continue;
             if (Config.DoublyStochastic != 0f)
                 for (int l = 0; l < L; l++) e[l] = ds * (1f - _colsum[b * L + l]);
-            if (Config.AttentionEntropy != 0f && EntropyCounts(_targets[t * B + b])) // dH/dα = -(ln α + 1); an α that underflowed to 0 adds nothing through the softmax
+            // dH/dα = -(ln α + 1); an α that underflowed to 0 adds nothing through the softmax
+            if (Config.AttentionEntropy != 0f && EntropyCounts(_targets[t * B + b]))
                 for (int l = 0; l < L; l++) e[l] -= ent * (MathF.Log(MathF.Max(alpha[b * L + l], 1e-30f)) + 1f);
         }
     }

@@ -41,7 +41,8 @@ public sealed class CaptionDataset
     /// <summary>Scenes <c>[start, start + count)</c>.</summary>
     public CaptionDataset Slice(int start, int count)
     {
-        if (start < 0 || count < 0 || start + count > Count) throw new ArgumentOutOfRangeException(nameof(count), $"[{start}, {start + count}) is outside [0, {Count}).");
+        if (start < 0 || count < 0 || start + count > Count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"[{start}, {start + count}) is outside [0, {Count}).");
         int per = Locations * FeatureDim;
         var f = new Tensor(Math.Max(count, 0), Locations, FeatureDim);
         Features.Data.AsSpan(start * per, count * per).CopyTo(f.Data);

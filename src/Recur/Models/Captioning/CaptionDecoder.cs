@@ -3,7 +3,11 @@ using Recur.Models.Decoding;
 
 namespace Recur.Models.Captioning;
 
-/// <summary>A decoded caption: its word ids (without <c>&lt;START&gt;</c> and <c>&lt;END&gt;</c>), its text, each word's attention <c>(L)</c> (empty without attention) and its log-probability under the model (<c>&lt;END&gt;</c> included when it was reached).</summary>
+/// <summary>
+/// A decoded caption: its word ids (without <c>&lt;START&gt;</c> and <c>&lt;END&gt;</c>), its text, each word's
+/// attention <c>(L)</c> (empty without attention) and its log-probability under the model (<c>&lt;END&gt;</c>
+/// included when it was reached).
+/// </summary>
 public sealed record DecodedCaption(int[] Ids, string Text, IReadOnlyList<float[]> Attention, double LogProbability);
 
 /// <summary>
@@ -51,14 +55,16 @@ public static class CaptionDecoder
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(vocabulary);
-        if (features.Rank != 3 || features.Shape[0] != 1) throw new ArgumentException($"beam search takes one image, features (1, L, D), got {features.ShapeString}.");
+        if (features.Rank != 3 || features.Shape[0] != 1)
+            throw new ArgumentException($"beam search takes one image, features (1, L, D), got {features.ShapeString}.");
         int perImage = features.Length;
         var best = BeamSearch.Search(k =>
         {
             var repeated = new Tensor(k, features.Shape[1], features.Shape[2]);
             for (int b = 0; b < k; b++) features.Data.CopyTo(repeated.Data, b * perImage);
             return model.Begin(repeated);
-        }, model.Config.Vocab, CaptionVocabulary.Start, CaptionVocabulary.End, model.Config.MaxWords, beam, alpha, 1, [CaptionVocabulary.Null, CaptionVocabulary.Start])[0];
+        }, model.Config.Vocab, CaptionVocabulary.Start, CaptionVocabulary.End, model.Config.MaxWords, beam, alpha, 1,
+            [CaptionVocabulary.Null, CaptionVocabulary.Start])[0];
         return new DecodedCaption([.. best.Tokens], vocabulary.Decode([.. best.Tokens]), best.Attention, best.LogProbability);
     }
 

@@ -21,7 +21,9 @@ public sealed class CaptionEnsemble : ICaptionDecoder
         {
             var o = m.Config;
             if (o.Vocab != c.Vocab || o.MaxWords != c.MaxWords || o.GridRows != c.GridRows || o.GridCols != c.GridCols || o.FeatureDim != c.FeatureDim)
-                throw new ArgumentException($"the captioners of an ensemble must share the vocabulary, the longest caption and the feature grid: {Describe(c)} against {Describe(o)}.", nameof(members));
+                throw new ArgumentException(
+                    "the captioners of an ensemble must share the vocabulary, the longest caption and the feature grid: " +
+                    $"{Describe(c)} against {Describe(o)}.", nameof(members));
         }
         _members = members;
     }

@@ -105,19 +105,25 @@ public sealed record CaptionerConfig
     {
         if (!Kinds.Contains(Kind)) throw new ArgumentException($"kind must be one of {string.Join(", ", Kinds)}, got '{Kind}'.");
         if (Vocab is < 5 or > 1 << 20) throw new ArgumentException($"vocab must be in [5, 2^20], got {Vocab}.");
-        foreach (var (name, v, max) in new[] { ("embed", Embed, 1 << 14), ("hidden", Hidden, 1 << 14), ("grid rows", GridRows, 1024), ("grid cols", GridCols, 1024), ("feature dim", FeatureDim, 1 << 14), ("attention dim", AttentionDim, 1 << 14), ("max words", MaxWords, 1024) })
+        foreach (var (name, v, max) in new[] { ("embed", Embed, 1 << 14), ("hidden", Hidden, 1 << 14), ("grid rows", GridRows, 1024),
+            ("grid cols", GridCols, 1024), ("feature dim", FeatureDim, 1 << 14), ("attention dim", AttentionDim, 1 << 14), ("max words", MaxWords, 1024) })
             if (v < 1 || v > max) throw new ArgumentException($"{name} must be in [1, {max}], got {v}.");
-        if (!(DoublyStochastic >= 0f && float.IsFinite(DoublyStochastic))) throw new ArgumentException($"the doubly stochastic weight must be finite and non-negative, got {DoublyStochastic}.");
-        if (!(AttentionEntropy >= 0f && float.IsFinite(AttentionEntropy))) throw new ArgumentException($"the attention entropy weight must be finite and non-negative, got {AttentionEntropy}.");
+        if (!(DoublyStochastic >= 0f && float.IsFinite(DoublyStochastic)))
+            throw new ArgumentException($"the doubly stochastic weight must be finite and non-negative, got {DoublyStochastic}.");
+        if (!(AttentionEntropy >= 0f && float.IsFinite(AttentionEntropy)))
+            throw new ArgumentException($"the attention entropy weight must be finite and non-negative, got {AttentionEntropy}.");
         if (AttentionEntropy > 0f && Kind != "attention") throw new ArgumentException("the attention entropy penalty needs the attention captioner.");
-        if (AttentionEntropyOn is not ("all" or "objects")) throw new ArgumentException($"the attention entropy applies to all or objects, got '{AttentionEntropyOn}'.");
-        if (AttentionEntropyOn == "objects" && SingularWords.Length == 0) throw new ArgumentException("the attention entropy on the object words needs the visual words, which name them.");
+        if (AttentionEntropyOn is not ("all" or "objects"))
+            throw new ArgumentException($"the attention entropy applies to all or objects, got '{AttentionEntropyOn}'.");
+        if (AttentionEntropyOn == "objects" && SingularWords.Length == 0)
+            throw new ArgumentException("the attention entropy on the object words needs the visual words, which name them.");
         if (!(LabelSmoothing >= 0f && LabelSmoothing < 1f)) throw new ArgumentException($"label smoothing must be in [0, 1), got {LabelSmoothing}.");
         if (!(FeatureDropout >= 0f && FeatureDropout < 1f)) throw new ArgumentException($"feature dropout must be in [0, 1), got {FeatureDropout}.");
         if (!(ContextDropout >= 0f && ContextDropout < 1f)) throw new ArgumentException($"context dropout must be in [0, 1), got {ContextDropout}.");
         if (ContextDropout > 0f && Kind != "attention") throw new ArgumentException("context dropout needs the attention captioner.");
         if (SingularWords.Length > 0 && Kind != "attention") throw new ArgumentException("visual words need the attention captioner.");
-        if (SingularWords.Concat(PluralWords).Any(v => v < 0 || v >= Vocab) || SingularWords.Concat(PluralWords).Distinct().Count() != SingularWords.Length + PluralWords.Length)
+        if (SingularWords.Concat(PluralWords).Any(v => v < 0 || v >= Vocab)
+            || SingularWords.Concat(PluralWords).Distinct().Count() != SingularWords.Length + PluralWords.Length)
             throw new ArgumentException($"visual word ids must be distinct and in [0, {Vocab}).");
         if (PluralWords.Length > 0 && SingularWords.Length == 0) throw new ArgumentException("plural visual words need singular ones.");
         if (InitialState is not ("image" or "zero")) throw new ArgumentException($"the initial state must be image or zero, got '{InitialState}'.");

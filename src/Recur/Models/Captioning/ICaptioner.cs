@@ -51,7 +51,10 @@ public readonly record struct CaptionLoss(double CrossEntropy, double Regularise
 /// <summary>Builds the captioner a config describes.</summary>
 public static class Captioners
 {
-    /// <summary>A <see cref="RecurrentCaptioner"/> for <c>rnn</c> and <c>lstm</c>, an <see cref="AttentionCaptioner"/> for <c>attention</c> (zero weights).</summary>
+    /// <summary>
+    /// A <see cref="RecurrentCaptioner"/> for <c>rnn</c> and <c>lstm</c>, an <see cref="AttentionCaptioner"/> for
+    /// <c>attention</c> (zero weights).
+    /// </summary>
     public static ICaptioner Create(CaptionerConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);

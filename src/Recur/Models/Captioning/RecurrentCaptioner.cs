@@ -136,7 +136,8 @@ public sealed class RecurrentCaptioner : ICaptioner
         Store.ZeroGrad();
         var (T, B, words) = Forward(features, captions, training: true, rng);
         int H = Config.Hidden, E = Config.Embed;
-        double ce = SoftmaxCrossEntropy.LossAndGradient<float>(_logits!.Data, T * B, Config.Vocab, _targets, _logits.Data, labelSmoothing: Config.LabelSmoothing);
+        double ce = SoftmaxCrossEntropy.LossAndGradient<float>(_logits!.Data, T * B, Config.Vocab, _targets, _logits.Data,
+            labelSmoothing: Config.LabelSmoothing);
         _dOut = Buffers.Ensure(_dOut, T, B, H);
         _head.Backward(_out!.Data.AsSpan(0, T * B * H), _logits.Data, T * B, _dOut.Data);
         if (IsRnn)

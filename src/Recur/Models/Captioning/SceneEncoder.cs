@@ -30,15 +30,20 @@ public sealed class SceneEncoder
         Coordinates = coordinates;
         ArgumentNullException.ThrowIfNull(network);
         if (gridPool is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(gridPool), gridPool, "the grid pool must be in [1, 16].");
-        if (!FeatureKinds.Contains(features)) throw new ArgumentException($"features must be one of {string.Join(", ", FeatureKinds)}, got '{features}'.", nameof(features));
-        if (features == "fc" && network.Config.Fc == 0) throw new ArgumentException("fc features need an encoder with a fully connected layer (its config has fc 0).", nameof(features));
+        if (!FeatureKinds.Contains(features))
+            throw new ArgumentException($"features must be one of {string.Join(", ", FeatureKinds)}, got '{features}'.", nameof(features));
+        if (features == "fc" && network.Config.Fc == 0)
+            throw new ArgumentException("fc features need an encoder with a fully connected layer (its config has fc 0).", nameof(features));
         Network = network;
         GridPool = gridPool;
         Features = features;
         _pool = gridPool > 1 && features == "conv" ? new MaxPool2d(gridPool) : null;
     }
 
-    /// <summary><c>conv</c>: the last stage's grid, max-pooled by <see cref="GridPool"/>; <c>fc</c>: the fully connected layer over each window the size of one training image (<see cref="GridPool"/> unused).</summary>
+    /// <summary>
+    /// <c>conv</c>: the last stage's grid, max-pooled by <see cref="GridPool"/>; <c>fc</c>: the fully connected layer
+    /// over each window the size of one training image (<see cref="GridPool"/> unused).
+    /// </summary>
     public string Features { get; }
 
     /// <summary>The classifier whose stages are used.</summary>

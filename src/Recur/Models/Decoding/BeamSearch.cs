@@ -1,6 +1,9 @@
 namespace Recur.Models.Decoding;
 
-/// <summary>A hypothesis of a beam search: its tokens (without start and end), each step's attention (empty without attention), its log-probability (the end token included once reached) and its length-normalised score.</summary>
+/// <summary>
+/// A hypothesis of a beam search: its tokens (without start and end), each step's attention (empty without
+/// attention), its log-probability (the end token included once reached) and its length-normalised score.
+/// </summary>
 public sealed record Hypothesis(IReadOnlyList<int> Tokens, IReadOnlyList<float[]> Attention, double LogProbability, double Score, bool Finished);
 
 /// <summary>
@@ -43,7 +46,8 @@ public static class BeamSearch
                 for (int v = 0; v < vocab; v++)
                     if (never is null || !never.Contains(v)) candidates.Add((beams[b].LogProbability + logsm[v], b, v));
             }
-            candidates.Sort((x, y) => y.LogP.CompareTo(x.LogP) is int c && c != 0 ? c : x.Parent != y.Parent ? x.Parent.CompareTo(y.Parent) : x.Token.CompareTo(y.Token));
+            candidates.Sort((x, y) => y.LogP.CompareTo(x.LogP) is int c && c != 0 ? c
+                : x.Parent != y.Parent ? x.Parent.CompareTo(y.Parent) : x.Token.CompareTo(y.Token));
             var next = new List<Hypothesis>();
             var parents = new List<int>();
             foreach (var (lp, parent, token) in candidates)

@@ -23,7 +23,9 @@ public sealed class EnsembleStepper : IDecoderStepper
         if (members.Count == 0) throw new ArgumentException("an ensemble needs at least one decoder.", nameof(members));
         if (vocab < 1) throw new ArgumentOutOfRangeException(nameof(vocab), vocab, "the vocabulary must hold at least one token.");
         Batch = members[0].Batch;
-        if (members.Any(m => m.Batch != Batch)) throw new ArgumentException($"the members decode batches of {string.Join(", ", members.Select(m => m.Batch))} rows; they must agree.", nameof(members));
+        if (members.Any(m => m.Batch != Batch))
+            throw new ArgumentException(
+                $"the members decode batches of {string.Join(", ", members.Select(m => m.Batch))} rows; they must agree.", nameof(members));
         _members = members;
         _vocab = vocab;
         _logProbs = new float[Batch * vocab];

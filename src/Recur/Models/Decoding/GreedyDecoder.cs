@@ -15,7 +15,8 @@ public delegate int TokenChooser(Span<float> logits);
 /// </summary>
 public static class GreedyDecoder
 {
-    public static DecodedRow[] Decode(IDecoderStepper stepper, int vocab, int start, int end, int maxTokens, IReadOnlyCollection<int>? never = null, TokenChooser? choose = null)
+    public static DecodedRow[] Decode(IDecoderStepper stepper, int vocab, int start, int end, int maxTokens,
+        IReadOnlyCollection<int>? never = null, TokenChooser? choose = null)
     {
         ArgumentNullException.ThrowIfNull(stepper);
         int B = stepper.Batch;

@@ -10,7 +10,10 @@ public interface IDecoderStepper
     /// <summary>Rows <c>B</c>.</summary>
     int Batch { get; }
 
-    /// <summary>Feeds <paramref name="previous"/> <c>(B)</c> (the first call: the start token) and returns logits <c>(B, V)</c>, valid until the next call.</summary>
+    /// <summary>
+    /// Feeds <paramref name="previous"/> <c>(B)</c> (the first call: the start token) and returns logits <c>(B,
+    /// V)</c>, valid until the next call.
+    /// </summary>
     ReadOnlySpan<float> Step(ReadOnlySpan<int> previous);
 
     /// <summary>The attention weights <c>(B, L)</c> of the last step; empty for decoders without attention.</summary>

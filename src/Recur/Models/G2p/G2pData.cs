@@ -17,12 +17,15 @@ public sealed class G2pSymbols
     {
         ArgumentNullException.ThrowIfNull(letters);
         ArgumentNullException.ThrowIfNull(phones);
-        if (letters.Count < 3 || letters[0] != "<pad>" || letters[1] != "<unk>") throw new ArgumentException("the letters start with <pad>, <unk> and hold at least one letter.");
-        if (phones.Count < 4 || phones[0] != "<NULL>" || phones[1] != "<START>" || phones[2] != "<END>") throw new ArgumentException("the phones start with <NULL>, <START>, <END> and hold at least one phone.");
+        if (letters.Count < 3 || letters[0] != "<pad>" || letters[1] != "<unk>")
+            throw new ArgumentException("the letters start with <pad>, <unk> and hold at least one letter.");
+        if (phones.Count < 4 || phones[0] != "<NULL>" || phones[1] != "<START>" || phones[2] != "<END>")
+            throw new ArgumentException("the phones start with <NULL>, <START>, <END> and hold at least one phone.");
         Letters = letters; Phones = phones;
         _letters = new Dictionary<char, int>();
         for (int i = 2; i < letters.Count; i++)
-            if (letters[i].Length != 1 || !_letters.TryAdd(letters[i][0], i)) throw new ArgumentException($"letter entry {i} '{letters[i]}' is not one new character.");
+            if (letters[i].Length != 1 || !_letters.TryAdd(letters[i][0], i))
+                throw new ArgumentException($"letter entry {i} '{letters[i]}' is not one new character.");
         _phones = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < phones.Count; i++) if (!_phones.TryAdd(phones[i], i)) throw new ArgumentException($"phone '{phones[i]}' appears twice.");
     }

@@ -14,12 +14,19 @@ namespace Recur.Models.G2p;
 /// </param>
 public sealed record G2pScore(int Words, double Wer, double Per, string Decoding, double WerWithoutStress)
 {
-    /// <summary>Scores <paramref name="model"/> on every word of <paramref name="words"/> (greedy in batches of 256, or beam search of width <paramref name="beam"/> one word at a time); also returns the outputs.</summary>
+    /// <summary>
+    /// Scores <paramref name="model"/> on every word of <paramref name="words"/> (greedy in batches of 256, or beam
+    /// search of width <paramref name="beam"/> one word at a time); also returns the outputs.
+    /// </summary>
     public static (G2pScore Score, IReadOnlyList<IReadOnlyList<string>> Outputs) Of(Seq2SeqModel model, IReadOnlyList<string> words,
         IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<string>>> lexicon, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
         => Of([model], words, lexicon, symbols, beam, alpha);
 
-    /// <summary>Scores the ensemble of <paramref name="models"/> (their mean next-phoneme probability) as <see cref="Of(Seq2SeqModel, IReadOnlyList{string}, IReadOnlyDictionary{string, IReadOnlyList{IReadOnlyList{string}}}, G2pSymbols, int, double)"/> scores one model.</summary>
+    /// <summary>
+    /// Scores the ensemble of <paramref name="models"/> (their mean next-phoneme probability) as
+    /// <see cref="Of(Seq2SeqModel, IReadOnlyList{string}, IReadOnlyDictionary{string, IReadOnlyList{IReadOnlyList{string}}}, G2pSymbols, int, double)"/>
+    /// scores one model.
+    /// </summary>
     public static (G2pScore Score, IReadOnlyList<IReadOnlyList<string>> Outputs) Of(IReadOnlyList<Seq2SeqModel> models, IReadOnlyList<string> words,
         IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<string>>> lexicon, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
     {
@@ -39,7 +46,8 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
             length += best.N;
         }
         double rate(int n) => words.Count == 0 ? double.NaN : (double)n / words.Count;
-        return (new G2pScore(words.Count, rate(wrong), length == 0 ? double.NaN : (double)distance / length, beam <= 1 ? "greedy" : $"beam {beam}", rate(wrongUnstressed)), outputs);
+        return (new G2pScore(words.Count, rate(wrong), length == 0 ? double.NaN : (double)distance / length,
+            beam <= 1 ? "greedy" : $"beam {beam}", rate(wrongUnstressed)), outputs);
     }
 
     /// <summary>The phonemes without their stress digits (<c>AH0</c> becomes <c>AH</c>).</summary>
@@ -50,11 +58,13 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
     }
 
     /// <summary>The pronunciations the model writes for <paramref name="words"/>.</summary>
-    public static IReadOnlyList<IReadOnlyList<string>> Pronounce(Seq2SeqModel model, IReadOnlyList<string> words, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
+    public static IReadOnlyList<IReadOnlyList<string>> Pronounce(Seq2SeqModel model, IReadOnlyList<string> words, G2pSymbols symbols,
+        int beam = 1, double alpha = 1.0)
         => Pronounce([model], words, symbols, beam, alpha);
 
     /// <summary>The pronunciations the ensemble of <paramref name="models"/> writes for <paramref name="words"/>.</summary>
-    public static IReadOnlyList<IReadOnlyList<string>> Pronounce(IReadOnlyList<Seq2SeqModel> models, IReadOnlyList<string> words, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
+    public static IReadOnlyList<IReadOnlyList<string>> Pronounce(IReadOnlyList<Seq2SeqModel> models, IReadOnlyList<string> words,
+        G2pSymbols symbols, int beam = 1, double alpha = 1.0)
     {
         CheckEnsemble(models);
         ArgumentNullException.ThrowIfNull(words);
@@ -67,7 +77,8 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
             for (int start = 0; start < words.Count; start += 256)
             {
                 var chunk = words.Skip(start).Take(256).ToArray();
-                var rows = GreedyDecoder.Decode(Begin(models, G2pDataset.Source(chunk, symbols)), config.TargetVocab, Seq2SeqModel.Start, Seq2SeqModel.End, config.MaxTarget, never);
+                var rows = GreedyDecoder.Decode(Begin(models, G2pDataset.Source(chunk, symbols)), config.TargetVocab, Seq2SeqModel.Start,
+                    Seq2SeqModel.End, config.MaxTarget, never);
                 result.AddRange(rows.Select(r => symbols.Decode(r.Tokens)));
             }
             return result;
@@ -104,8 +115,11 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
         if (models.Count == 0) throw new ArgumentException("name at least one model.", nameof(models));
         var c = models[0].Config;
         foreach (var m in models.Skip(1))
-            if (m.Config.SourceVocab != c.SourceVocab || m.Config.TargetVocab != c.TargetVocab || m.Config.MaxTarget != c.MaxTarget || m.Config.MaxSource != c.MaxSource)
-                throw new ArgumentException("the models of an ensemble must read the same letters and write the same phonemes (their vocabularies or lengths differ).", nameof(models));
+            if (m.Config.SourceVocab != c.SourceVocab || m.Config.TargetVocab != c.TargetVocab
+                || m.Config.MaxTarget != c.MaxTarget || m.Config.MaxSource != c.MaxSource)
+                throw new ArgumentException(
+                    "the models of an ensemble must read the same letters and write the same phonemes (their vocabularies or lengths differ).",
+                    nameof(models));
     }
 
     /// <summary>Levenshtein distance between two symbol sequences.</summary>

@@ -24,7 +24,10 @@ public sealed record Seq2SeqConfig
     /// <summary>Decoder LSTM width.</summary>
     public int DecoderHidden { get; init; } = 256;
 
-    /// <summary><c>bahdanau</c> (additive), <c>luong</c> (multiplicative, general) or <c>none</c> (the encoder reaches the decoder only through its initial state).</summary>
+    /// <summary>
+    /// <c>bahdanau</c> (additive), <c>luong</c> (multiplicative, general) or <c>none</c> (the encoder reaches the
+    /// decoder only through its initial state).
+    /// </summary>
     public string Attention { get; init; } = "bahdanau";
 
     /// <summary>Additive attention's MLP width.</summary>
@@ -54,8 +57,9 @@ public sealed record Seq2SeqConfig
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
         if (!(LabelSmoothing >= 0f && LabelSmoothing < 1f)) throw new ArgumentException($"label smoothing must be in [0, 1), got {LabelSmoothing}.");
         if (!Attentions.Contains(Attention)) throw new ArgumentException($"attention must be one of {string.Join(", ", Attentions)}, got '{Attention}'.");
-        foreach (var (name, v, min, max) in new[] { ("source vocab", SourceVocab, 3, 1 << 20), ("target vocab", TargetVocab, 4, 1 << 20), ("embed", Embed, 1, 1 << 14), ("hidden", Hidden, 1, 1 << 14),
-            ("layers", Layers, 1, 16), ("decoder hidden", DecoderHidden, 1, 1 << 14), ("attention dim", AttentionDim, 1, 1 << 14), ("max target", MaxTarget, 1, 1024), ("max source", MaxSource, 1, 1 << 16) })
+        foreach (var (name, v, min, max) in new[] { ("source vocab", SourceVocab, 3, 1 << 20), ("target vocab", TargetVocab, 4, 1 << 20),
+            ("embed", Embed, 1, 1 << 14), ("hidden", Hidden, 1, 1 << 14), ("layers", Layers, 1, 16), ("decoder hidden", DecoderHidden, 1, 1 << 14),
+            ("attention dim", AttentionDim, 1, 1 << 14), ("max target", MaxTarget, 1, 1024), ("max source", MaxSource, 1, 1 << 16) })
             if (v < min || v > max) throw new ArgumentException($"{name} must be in [{min}, {max}], got {v}.");
     }
 }

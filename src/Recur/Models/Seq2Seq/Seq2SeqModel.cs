@@ -5,7 +5,11 @@ using Recur.Nn;
 
 namespace Recur.Models.Seq2Seq;
 
-/// <summary>A batch for a <see cref="Seq2SeqModel"/>: source ids <c>(Ts, B)</c> time-major (0 on padding), each source's length, and the targets <c>(B, MaxTarget + 2)</c> as <c>&lt;START&gt; y1 .. yn &lt;END&gt; &lt;NULL&gt;...</c> (null when decoding).</summary>
+/// <summary>
+/// A batch for a <see cref="Seq2SeqModel"/>: source ids <c>(Ts, B)</c> time-major (0 on padding), each source's
+/// length, and the targets <c>(B, MaxTarget + 2)</c> as <c>&lt;START&gt; y1 .. yn &lt;END&gt; &lt;NULL&gt;...</c>
+/// (null when decoding).
+/// </summary>
 public sealed record Seq2SeqBatch(int[] Source, int[] SourceLengths, int[]? Targets)
 {
     public int Batch => SourceLengths.Length;
@@ -139,7 +143,8 @@ public sealed class Seq2SeqModel
         Gemm.Sgemm(false, true, B, G, X, 1f, x, X, _wih.Value, X, 1f, pre, G, _threads);
         Gemm.Sgemm(false, true, B, G, H, 1f, hPrev, H, _whh.Value, H, 1f, pre, G, _threads);
         var h = _h.AsSpan((t + 1) * B * H, B * H);
-        LstmStep.Forward(pre, _c.AsSpan(t * B * H, B * H), _gates.AsSpan(t * B * G, B * G), _c.AsSpan((t + 1) * B * H, B * H), _tanhC.AsSpan(t * B * H, B * H), h, B, H);
+        LstmStep.Forward(pre, _c.AsSpan(t * B * H, B * H), _gates.AsSpan(t * B * G, B * G), _c.AsSpan((t + 1) * B * H, B * H),
+            _tanhC.AsSpan(t * B * H, B * H), h, B, H);
         for (int b = 0; b < B; b++)
         {
             var hz = _hz.AsSpan((t * B + b) * (H + D), H + D);
@@ -181,7 +186,10 @@ public sealed class Seq2SeqModel
         return SoftmaxCrossEntropy.Loss<float>(_logits.AsSpan(0, T * B * Config.TargetVocab), T * B, Config.TargetVocab, _targets);
     }
 
-    /// <summary>Zeroes the gradients, runs forward and backward, returns the mean cross-entropy per output symbol (label-smoothed with <see cref="Seq2SeqConfig.LabelSmoothing"/>).</summary>
+    /// <summary>
+    /// Zeroes the gradients, runs forward and backward, returns the mean cross-entropy per output symbol
+    /// (label-smoothed with <see cref="Seq2SeqConfig.LabelSmoothing"/>).
+    /// </summary>
     public double TrainStep(Seq2SeqBatch batch, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -189,7 +197,8 @@ public sealed class Seq2SeqModel
         _rng = rng;
         var (T, B) = Forward(batch, training: true);
         _rng = null;
-        int H = Config.DecoderHidden, D = Config.ContextDim, E = Config.Embed, G = 4 * H, X = E + D, V = Config.TargetVocab, He = Config.Hidden, Ts = _ts, Wa = 2 * He;
+        int H = Config.DecoderHidden, D = Config.ContextDim, E = Config.Embed, G = 4 * H, X = E + D, V = Config.TargetVocab,
+            He = Config.Hidden, Ts = _ts, Wa = 2 * He;
         var logits = _logits.AsSpan(0, T * B * V);
         double loss = SoftmaxCrossEntropy.LossAndGradient<float>(logits, T * B, V, _targets, logits, labelSmoothing: Config.LabelSmoothing);
         var dhz = new float[T * B * (H + D)];

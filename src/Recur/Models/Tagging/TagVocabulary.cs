@@ -19,7 +19,8 @@ public sealed class TagVocabulary
         ArgumentNullException.ThrowIfNull(words);
         ArgumentNullException.ThrowIfNull(chars);
         ArgumentNullException.ThrowIfNull(tags);
-        if (words.Count < 3 || chars.Count < 3 || tags.Count < 2) throw new ArgumentException("a tag vocabulary needs padding, unknown and at least one word and character, and two tags.");
+        if (words.Count < 3 || chars.Count < 3 || tags.Count < 2)
+            throw new ArgumentException("a tag vocabulary needs padding, unknown and at least one word and character, and two tags.");
         Words = words; Chars = chars; Tags = tags; Tagset = tagset;
         _words = Index(words, "word");
         _tags = Index(tags, "tag");
@@ -38,7 +39,10 @@ public sealed class TagVocabulary
         return d;
     }
 
-    /// <summary>Builds the tables: words of <paramref name="train"/> seen at least <paramref name="minCount"/> times, their characters, and every tag of <paramref name="allTags"/>.</summary>
+    /// <summary>
+    /// Builds the tables: words of <paramref name="train"/> seen at least <paramref name="minCount"/> times, their
+    /// characters, and every tag of <paramref name="allTags"/>.
+    /// </summary>
     public static TagVocabulary Build(IEnumerable<TaggedSentence> train, IEnumerable<string> allTags, string tagset, int minCount = 2)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -52,7 +56,8 @@ public sealed class TagVocabulary
                 foreach (var r in w.EnumerateRunes()) chars.Add(r.Value);
             }
         var words = counts.Where(kv => kv.Value >= minCount).Select(kv => kv.Key).Order(StringComparer.Ordinal);
-        return new TagVocabulary(["<pad>", "<unk>", .. words], ["<pad>", "<unk>", .. chars.Select(c => char.ConvertFromUtf32(c))], [.. allTags.Distinct().Order(StringComparer.Ordinal)], tagset);
+        return new TagVocabulary(["<pad>", "<unk>", .. words], ["<pad>", "<unk>", .. chars.Select(c => char.ConvertFromUtf32(c))],
+            [.. allTags.Distinct().Order(StringComparer.Ordinal)], tagset);
     }
 
     public IReadOnlyList<string> Words { get; }

@@ -36,8 +36,9 @@ public sealed record TaggerConfig
     /// <summary>Checks every field.</summary>
     public void Validate()
     {
-        foreach (var (name, v, min, max) in new[] { ("words", Words, 3, 1 << 22), ("chars", Chars, 3, 1 << 20), ("tags", Tags, 2, 1 << 16), ("word embed", WordEmbed, 1, 1 << 14),
-            ("char embed", CharEmbed, 1, 1 << 12), ("char hidden", CharHidden, 1, 1 << 12), ("hidden", Hidden, 1, 1 << 14), ("layers", Layers, 1, 16), ("max word chars", MaxWordChars, 2, 1 << 10) })
+        foreach (var (name, v, min, max) in new[] { ("words", Words, 3, 1 << 22), ("chars", Chars, 3, 1 << 20), ("tags", Tags, 2, 1 << 16),
+            ("word embed", WordEmbed, 1, 1 << 14), ("char embed", CharEmbed, 1, 1 << 12), ("char hidden", CharHidden, 1, 1 << 12),
+            ("hidden", Hidden, 1, 1 << 14), ("layers", Layers, 1, 16), ("max word chars", MaxWordChars, 2, 1 << 10) })
             if (v < min || v > max) throw new ArgumentException($"{name} must be in [{min}, {max}], got {v}.");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}.");
     }

@@ -49,9 +49,9 @@ public sealed record VqaConfig
     /// <summary>Checks every field.</summary>
     public void Validate()
     {
-        foreach (var (name, v, min, max) in new[] { ("vocab", Vocab, 5, 1 << 20), ("answers", Answers, 2, 1 << 20), ("embed", Embed, 1, 1 << 14), ("hidden", Hidden, 1, 1 << 14),
-            ("grid rows", GridRows, 1, 1024), ("grid cols", GridCols, 1, 1024), ("feature dim", FeatureDim, 1, 1 << 14), ("attention dim", AttentionDim, 1, 1 << 14),
-            ("fusion", Fusion, 1, 1 << 14), ("max words", MaxWords, 1, 1024) })
+        foreach (var (name, v, min, max) in new[] { ("vocab", Vocab, 5, 1 << 20), ("answers", Answers, 2, 1 << 20), ("embed", Embed, 1, 1 << 14),
+            ("hidden", Hidden, 1, 1 << 14), ("grid rows", GridRows, 1, 1024), ("grid cols", GridCols, 1, 1024), ("feature dim", FeatureDim, 1, 1 << 14),
+            ("attention dim", AttentionDim, 1, 1 << 14), ("fusion", Fusion, 1, 1 << 14), ("max words", MaxWords, 1, 1024) })
             if (v < min || v > max) throw new ArgumentException($"{name} must be in [{min}, {max}], got {v}.");
         if (VisualAnswers is null || VisualAnswers.Any(a => a < 0 || a >= Answers) || VisualAnswers.Distinct().Count() != VisualAnswers.Length)
             throw new ArgumentException($"visual answers must be distinct answer ids in [0, {Answers}).");

@@ -46,7 +46,12 @@ public sealed class VqaModel
     public int Threads
     {
         get => _head.Threads;
-        set { _rnn.Threads = value; _fuseQ.Threads = value; _head.Threads = value; if (_att is not null) { _att.Threads = value; _fuseZ!.Threads = value; } if (_visual is not null) _visual.Threads = value; }
+        set
+        {
+            _rnn.Threads = value; _fuseQ.Threads = value; _head.Threads = value;
+            if (_att is not null) { _att.Threads = value; _fuseZ!.Threads = value; }
+            if (_visual is not null) _visual.Threads = value;
+        }
     }
 
     /// <summary>PyTorch's default initialisation.</summary>
@@ -75,8 +80,10 @@ public sealed class VqaModel
         ArgumentNullException.ThrowIfNull(questions);
         ArgumentNullException.ThrowIfNull(choices);
         int B = features.Shape[0], T = Config.MaxWords, H = Config.Hidden, D = Config.FeatureDim, F = Config.Fusion, A = Config.Answers, L = Config.Locations;
-        if (features.Rank != 3 || features.Shape[1] != L || features.Shape[2] != D) throw new ArgumentException($"features have shape {features.ShapeString}, expected (B, {L}, {D}).");
-        if (questions.Length != B * T || choices.Length != B * 4) throw new ArgumentException($"{questions.Length} question ids and {choices.Length} choices for a batch of {B} (expected {B * T} and {B * 4}).");
+        if (features.Rank != 3 || features.Shape[1] != L || features.Shape[2] != D)
+            throw new ArgumentException($"features have shape {features.ShapeString}, expected (B, {L}, {D}).");
+        if (questions.Length != B * T || choices.Length != B * 4)
+            throw new ArgumentException($"{questions.Length} question ids and {choices.Length} choices for a batch of {B} (expected {B * T} and {B * 4}).");
         _b = B;
         if (_ids.Length != T * B) _ids = new int[T * B];
         for (int t = 0; t < T; t++) for (int b = 0; b < B; b++) _ids[t * B + b] = questions[b * T + t];
@@ -114,7 +121,10 @@ public sealed class VqaModel
         return _choice;
     }
 
-    /// <summary>Mean cross-entropy over the four choices of each question with the right ones at <paramref name="answers"/> <c>(B)</c>, and the number answered right.</summary>
+    /// <summary>
+    /// Mean cross-entropy over the four choices of each question with the right ones at <paramref name="answers"/>
+    /// <c>(B)</c>, and the number answered right.
+    /// </summary>
     public (double Loss, int Right) Loss(Tensor features, int[] questions, int[] choices, int[] answers)
     {
         var s = Forward(features, questions, choices).ToArray();
