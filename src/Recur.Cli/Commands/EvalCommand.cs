@@ -43,7 +43,7 @@ internal sealed class EvalCommand : ICommand
         {
             string? task = TaskOf(args.Positional[0]);
             if (task == Recur.Tasks.Tag.TagTask.TaskName) return TagCommand.Eval(args, 0);
-            if (task == Recur.Tasks.G2pTask.TaskName) return G2pCommand.Eval(args, 0);
+            if (task == Recur.Tasks.G2p.G2pTask.TaskName) return G2pCommand.Eval(args, 0);
         }
         string? split = args.Has("split") ? args.Choice("split", "val", "val", "test") : null;
         bool latest = args.Flag("latest");

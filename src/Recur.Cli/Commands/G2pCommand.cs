@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Recur.Data.Language;
 using Recur.IO;
-using Recur.Models.G2p;
 using Recur.Plotting;
+using Recur.Tasks.G2p;
 using Recur.Training;
 
 namespace Recur.Cli.Commands;
@@ -11,14 +11,6 @@ namespace Recur.Cli.Commands;
 /// <summary><c>recur g2p train|eval|RUN word...</c>: pronunciation of English words (CMU dictionary), sequence to sequence with attention.</summary>
 internal sealed class G2pCommand : ICommand
 {
-    internal static TrainOptions Defaults { get; } = new()
-    {
-        Model = "lstm", Hidden = 128, Layers = 1, Embed = 64, BatchSize = 64, Optimizer = "adam", LearningRate = 2e-3,
-        LrSchedule = "cosine", LrMin = 2e-5, GradClip = 5, MaxEpochs = 10, EvalEvery = 2000,
-    };
-
-    internal static IReadOnlyList<OptionSpec> Specs { get; } = Recur.Tasks.Tag.TagDefinition.Instance.SharedOptions;
-
     public string Name => "g2p";
     public string Summary => "pronunciation (CMU dictionary): letters -> BiLSTM encoder -> attention decoder -> phonemes; train, eval, RUN word...";
     public string Usage => """
@@ -37,15 +29,7 @@ internal sealed class G2pCommand : ICommand
         draws the letter-to-phoneme alignment of the first word as a PNG. --ensemble decodes with RUN and the other
         runs together (same word split and symbols), averaging their next-phoneme probabilities at every step;
         eval then writes RUN/eval-ensemble.json.
-          --attention A           bahdanau, luong or none (default bahdanau); with RUN word...: the PNG to write
-          --decoder-hidden N      decoder LSTM width (default 256)
-          --attention-dim K       additive attention width (default 128)
-          --split-seed S          the word split (default 1)
-          --label-smoothing S     smooth the training targets: 1 - S on the right phoneme, S spread over all (default 0)
-          --out DIR               run folder (default runs/YYYYMMDD-HHMMSS-g2p)
-          --resume DIR            continue a run exactly from DIR's latest/
-          --print-every N         when output is not a terminal: a progress line every N iterations (default 100)
-        """ + "\n" + TrainingOptionsCli.Usage(Defaults, Specs);
+        """ + "\n" + TaskCli.OptionsUsage(G2pDefinition.Instance);
 
     public int Run(Args args)
     {
@@ -60,40 +44,12 @@ internal sealed class G2pCommand : ICommand
         };
     }
 
-    internal static IReadOnlyList<Pronunciation> LoadLexicon(string path)
-    {
-        try { return CmuLexicon.Load(path); }
-        catch (FileNotFoundException e) { throw new CliException(e.Message, 1); }
-        catch (CorpusFormatException e) { throw new CliException(e.Message, 1); }
-    }
-
     private static int Train(Args args)
     {
-        var o = TrainingOptionsCli.Read(args, Defaults, Specs);
-        var d = new G2pSettings();
-        var settings = d with
-        {
-            Attention = args.Choice("attention", d.Attention, "bahdanau", "luong", "none"),
-            DecoderHidden = args.Int("decoder-hidden", d.DecoderHidden, min: 1, max: 16384),
-            AttentionDim = args.Int("attention-dim", d.AttentionDim, min: 1, max: 16384),
-            SplitSeed = (ulong)args.Int("split-seed", 1, min: 0),
-            LabelSmoothing = (float)args.Double("label-smoothing", d.LabelSmoothing, min: 0, max: 0.999),
-        };
-        string? outDir = args.String("out"), resume = args.String("resume");
-        if (resume is not null && new[] { "attention", "decoder-hidden", "attention-dim", "split-seed", "label-smoothing" }.FirstOrDefault(args.Has) is string fixedFlag)
-            throw new CliException($"--{fixedFlag} was fixed when {resume} started (it is in its config.json); resume without it, or start a new run.");
-        int printEvery = args.Int("print-every", 100, min: 1);
-        args.ThrowOnUnused(2);
-        var (exit, run, path) = TaskCli.Train(args, "g2p train", "g2p", Specs, resume, outDir, printEvery, "nats/phone", CmuLexicon.DefaultPath,
-            dir =>
-            {
-                var ck = G2pCheckpoint.Load(dir, CheckpointKind.Latest);
-                return new TaskCli.Resumable(ck.Directory, ck.Training, ck.Data?.Source, (data, merged) => G2pTrainer.Resume(ck, LoadLexicon(data), merged));
-            },
-            data => G2pTrainer.Create(o, settings, LoadLexicon(data), Path.GetFullPath(data)));
+        var (exit, run, path) = TaskCli.Train(args, G2pDefinition.Instance);
         if (exit is int code) return code;
-        var best = G2pCheckpoint.Load(run, CheckpointKind.Best);
-        best.Model.Threads = o.EffectiveThreads;
+        var best = G2pCheckpoint.Instance.Load(run, CheckpointKind.Best);
+        best.Model.Threads = best.Training?.EffectiveThreads ?? 1;
         Report(best, [best.Model], path, 1, Path.Combine(run, "eval.json"));
         return 0;
     }
@@ -105,7 +61,7 @@ internal sealed class G2pCommand : ICommand
         string? ensemble = args.String("ensemble");
         args.ThrowOnUnused(offset + 2);
         if (args.Positional.Count < offset + 1) throw new CliException("name a run: recur g2p eval RUN [DICT].");
-        var ck = G2pCheckpoint.Load(args.Positional[offset], CheckpointKind.Best);
+        var ck = G2pCheckpoint.Instance.Load(args.Positional[offset], CheckpointKind.Best);
         var models = Ensemble(ck, ensemble);
         foreach (var m in models) m.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         string path = args.Positional.Count > offset + 1 ? args.Positional[offset + 1] : ck.Data?.Source ?? CmuLexicon.DefaultPath;
@@ -119,7 +75,7 @@ internal sealed class G2pCommand : ICommand
         var models = new List<Recur.Models.Seq2Seq.Seq2SeqModel> { ck.Model };
         foreach (string run in (others ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var m = G2pCheckpoint.Load(run, CheckpointKind.Best);
+            var m = G2pCheckpoint.Instance.Load(run, CheckpointKind.Best);
             if (m.SplitSeed != ck.SplitSeed)
                 throw new CliException($"{run} was trained on the word split of --split-seed {m.SplitSeed}, {ck.Directory} on {ck.SplitSeed}: an ensemble must share the split, or its test words were another's training words.");
             if (!m.Symbols.Letters.SequenceEqual(ck.Symbols.Letters) || !m.Symbols.Phones.SequenceEqual(ck.Symbols.Phones))
@@ -133,7 +89,7 @@ internal sealed class G2pCommand : ICommand
 
     private static void Report(LoadedG2p ck, IReadOnlyList<Recur.Models.Seq2Seq.Seq2SeqModel> models, string path, int beam, string jsonPath)
     {
-        var splits = G2pSplits.Of(LoadLexicon(path), ck.SplitSeed);
+        var splits = G2pSplits.Of(G2pDefinition.Instance.LoadData(path), ck.SplitSeed);
         var scores = new List<G2pScore> { G2pScore.Of(models, splits.Test, splits.Lexicon, ck.Symbols).Score };
         if (beam > 1) scores.Add(G2pScore.Of(models, splits.Test, splits.Lexicon, ck.Symbols, beam).Score);
         var inv = CultureInfo.InvariantCulture;
@@ -170,7 +126,7 @@ internal sealed class G2pCommand : ICommand
         args.ThrowOnUnused(int.MaxValue);
         if (args.Positional.Count < 2) throw new CliException("give words to pronounce: recur g2p RUN word...");
         if (nbest > Math.Max(beam, 1)) beam = nbest;
-        var ck = G2pCheckpoint.Load(args.Positional[0], CheckpointKind.Best);
+        var ck = G2pCheckpoint.Instance.Load(args.Positional[0], CheckpointKind.Best);
         var models = Ensemble(ck, ensemble);
         var inv = CultureInfo.InvariantCulture;
         var words = args.Positional.Skip(1).ToArray();

@@ -45,7 +45,8 @@ internal static class TaskCli
             {
                 var given = task.Options.Where(s => args.Has(s.Flag)).Select(s => "--" + s.Flag).ToList();
                 if (given.Count > 0)
-                    throw new CliException($"{string.Join(", ", given)}: the run's own; a resumed run keeps what {resume} was trained with.");
+                    throw new CliException($"{string.Join(", ", given)} {(given.Count == 1 ? "was" : "were")} fixed when {resume} started "
+                        + "(it is in its config.json); resume without it, or start a new run.");
                 var saved = task.Checkpoint.Load(resume, CheckpointKind.Latest);
                 var recorded = saved.Training ?? throw new CliException($"{saved.Directory}: records no training options; it cannot be resumed.");
                 var merged = TrainingOptionsCli.Merge(recorded, args, task.SharedOptions);

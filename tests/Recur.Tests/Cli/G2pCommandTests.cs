@@ -3,7 +3,7 @@ using Recur.Data.Language;
 using Recur.Imaging;
 using Recur.IO;
 using Recur.Models.Decoding;
-using Recur.Models.G2p;
+using Recur.Tasks.G2p;
 using Recur.Models.Seq2Seq;
 using Recur.Training;
 using Xunit;
@@ -63,15 +63,15 @@ public sealed class G2pCommandTests : IDisposable
         var entries = CmuLexicon.Load(Dict);
         var o = new TrainOptions { Hidden = 8, Embed = 6, BatchSize = 16, Optimizer = "adam", LearningRate = 5e-3, EvalEvery = 5, Threads = 1, MaxIters = 11, Bucket = bucket };
         var settings = new G2pSettings { Attention = attention, DecoderHidden = 10, AttentionDim = 6, LabelSmoothing = labelSmoothing };
-        var straight = G2pTrainer.Create(o, settings, entries, Dict);
+        var straight = G2pDefinition.Instance.Create(o, settings, entries, Dict);
         straight.Run();
         string run = Path.Combine(_dir, $"{attention}-{bucket}-{labelSmoothing}");
-        var first = G2pTrainer.Create(o with { MaxIters = 5 }, settings, entries, Dict);
+        var first = G2pDefinition.Instance.Create(o with { MaxIters = 5 }, settings, entries, Dict);
         first.OutputDirectory = run;
         first.Run();
-        var ck = G2pCheckpoint.Load(run, CheckpointKind.Latest);
+        var ck = G2pCheckpoint.Instance.Load(run, CheckpointKind.Latest);
         Assert.Equal(labelSmoothing, ck.Model.Config.LabelSmoothing);
-        var second = G2pTrainer.Resume(ck, entries, o);
+        var second = G2pDefinition.Instance.Resume(ck, entries, o);
         second.Run();
         Assert.Equal(straight.TrainLosses, second.TrainLosses);
         Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);
@@ -90,11 +90,11 @@ public sealed class G2pCommandTests : IDisposable
             var t = CliHarness.Run(["g2p", "train", Dict, .. Small, "--max-iters", "6", "--eval-every", "6", "--seed", seed, "--split-seed", split, "--out", run]);
             Assert.True(t.ExitCode == 0, t.ToString());
         }
-        var alone = G2pCheckpoint.Load(a);
-        var other = G2pCheckpoint.Load(b);
+        var alone = G2pCheckpoint.Instance.Load(a);
+        var other = G2pCheckpoint.Instance.Load(b);
         var splits = G2pSplits.Of(CmuLexicon.Load(Dict), alone.SplitSeed);
         // the same model twice decodes as the model alone; two different models decode as neither necessarily does
-        var (self, selfOut) = G2pScore.Of([alone.Model, G2pCheckpoint.Load(a).Model], splits.Test, splits.Lexicon, alone.Symbols, beam: 2);
+        var (self, selfOut) = G2pScore.Of([alone.Model, G2pCheckpoint.Instance.Load(a).Model], splits.Test, splits.Lexicon, alone.Symbols, beam: 2);
         var (single, singleOut) = G2pScore.Of(alone.Model, splits.Test, splits.Lexicon, alone.Symbols, beam: 2);
         Assert.Equal(single.Wer, self.Wer);
         Assert.Equal(singleOut.Select(p => string.Join(' ', p)), selfOut.Select(p => string.Join(' ', p)));

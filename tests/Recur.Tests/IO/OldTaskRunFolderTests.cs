@@ -6,6 +6,7 @@ using Recur.IO;
 using Recur.Models;
 using Recur.Nn;
 using Recur.Tasks.CharLm;
+using Recur.Tasks.G2p;
 using Recur.Tasks.Tag;
 using Recur.Training;
 using Xunit;
@@ -220,8 +221,8 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void PronunciationModelLoads(CheckpointKind kind)
     {
         string run = Path.Combine(Dir, "g2p");
-        Assert.Equal(Recur.Tasks.G2pTask.TaskName, CheckpointFiles.TaskOf(run, kind));
-        var ck = G2pCheckpoint.Load(run, kind);
+        Assert.Equal(G2pTask.TaskName, CheckpointFiles.TaskOf(run, kind));
+        var ck = G2pCheckpoint.Instance.Load(run, kind);
         var c = ck.Model.Config;
         Assert.Equal((28, 72, 8, 8, 1, 8, "bahdanau", 8, 24, 0f), (c.SourceVocab, c.TargetVocab, c.Embed, c.Hidden, c.Layers, c.DecoderHidden, c.Attention, c.AttentionDim, c.MaxTarget, c.LabelSmoothing));
         Assert.Equal((28, 72), (ck.Symbols.Letters.Count, ck.Symbols.Phones.Count));
@@ -236,11 +237,11 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void PronunciationModelResumes()
     {
         CopyRun("g2p");
-        var ck = G2pCheckpoint.Load(_copy, CheckpointKind.Latest);
-        var trainer = G2pTrainer.Resume(ck, CmuLexicon.Load(CmuDict), ck.Training! with { MaxIters = 9 });
+        var ck = G2pCheckpoint.Instance.Load(_copy, CheckpointKind.Latest);
+        var trainer = G2pDefinition.Instance.Resume(ck, CmuLexicon.Load(CmuDict), ck.Training! with { MaxIters = 9 });
         AssertResumedAt(trainer, ck.Model.Store, ck.StatePath, ck.Training!, 6);
         trainer.Run();
-        Assert.Equal(9, G2pCheckpoint.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(9, G2pCheckpoint.Instance.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
     }
 
     // ---- character LM ----

@@ -1,7 +1,7 @@
 using Recur.Data.Language;
 using Recur.Models.Seq2Seq;
 
-namespace Recur.Models.G2p;
+namespace Recur.Tasks.G2p;
 
 /// <summary>
 /// Letters and phonemes as ids for a <see cref="Seq2SeqModel"/>: the source symbols are <c>&lt;pad&gt;</c>,

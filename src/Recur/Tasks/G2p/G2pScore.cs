@@ -1,7 +1,7 @@
 using Recur.Models.Decoding;
 using Recur.Models.Seq2Seq;
 
-namespace Recur.Models.G2p;
+namespace Recur.Tasks.G2p;
 
 /// <summary>Word and phoneme error rates of a pronunciation model on a set of words.</summary>
 /// <param name="Words">Words scored.</param>

@@ -1,12 +1,11 @@
 using System.Globalization;
 using Recur.Data;
 using Recur.IO;
-using Recur.Models.G2p;
 using Recur.Models.Seq2Seq;
 using Recur.Nn;
 using Recur.Training;
 
-namespace Recur.Tasks;
+namespace Recur.Tasks.G2p;
 
 /// <summary>
 /// Grapheme-to-phoneme conversion on the trainer (<c>recur g2p train</c>): batches of (word, pronunciation) pairs (with
@@ -15,7 +14,8 @@ namespace Recur.Tasks;
 /// </summary>
 public sealed class G2pTask : EpochTask
 {
-    public G2pTask(TrainOptions options, Seq2SeqModel model, G2pDataset train, G2pDataset validation, Action<string, CheckpointProgress> writeModel, DataInfo data)
+    public G2pTask(TrainOptions options, Seq2SeqModel model, G2pDataset train, G2pDataset validation, Action<string, CheckpointProgress> writeModel,
+        DataInfo data)
         : base(options, train?.Pairs.Count ?? 0, writeModel, data, train?.Pairs.Select(p => p.Word.Length + p.Phones.Count).ToArray())
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -54,7 +54,9 @@ public sealed class G2pTask : EpochTask
     {
         var c = Model.Config;
         return string.Create(CultureInfo.InvariantCulture,
-            $"g2p: letters ({c.SourceVocab}) -> BiLSTM {c.Hidden} x {c.Layers} -> LSTM {c.DecoderHidden} decoder, attention {c.Attention} -> phonemes ({c.TargetVocab}); {Store.Count:N0} parameters; train {Train.Words.Count:N0} words ({Train.Pairs.Count:N0} pronunciations) / val {Validation.Words.Count:N0}; batch {Options.BatchSize}");
+            $"g2p: letters ({c.SourceVocab}) -> BiLSTM {c.Hidden} x {c.Layers} -> LSTM {c.DecoderHidden} decoder, attention {c.Attention} "
+            + $"-> phonemes ({c.TargetVocab}); {Store.Count:N0} parameters; train {Train.Words.Count:N0} words ({Train.Pairs.Count:N0} pronunciations) "
+            + $"/ val {Validation.Words.Count:N0}; batch {Options.BatchSize}");
     }
 
     public override string? Preview(ulong seed)
