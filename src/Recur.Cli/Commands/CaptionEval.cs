@@ -8,6 +8,7 @@ using Recur.Imaging;
 using Recur.IO;
 using Recur.Models.Captioning;
 using Recur.Tasks;
+using Recur.Tasks.Classify;
 
 namespace Recur.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Recur.Data;
 using Recur.IO;
 using Recur.Tasks.CharLm;
+using Recur.Tasks.Classify;
 using Recur.Tasks.Tag;
 using Recur.Training;
 
@@ -54,11 +55,11 @@ internal sealed class EvalCommand : ICommand
         args.ThrowOnUnused(2);
         if (args.Positional.Count == 0) throw new CliException("name a run or checkpoint folder: recur eval RUN_OR_CKPT [FILE]");
         var prefer = latest ? CheckpointKind.Latest : CheckpointKind.Best;
-        if (CheckpointFiles.TaskOf(args.Positional[0], prefer) == ClassifierCheckpoint.TaskName)
+        if (CheckpointFiles.TaskOf(args.Positional[0], prefer) == ClassifyTask.TaskName)
         {
             if (split is not null || batch is not null || seq is not null || trainWeights)
                 throw new CliException("--split, --batch-size, --seq-length and --train-weights apply to character models; a classifier is scored on its test images.");
-            var cl = ClassifierCheckpoint.Load(args.Positional[0], prefer);
+            var cl = ClassifierCheckpoint.Instance.Load(args.Positional[0], prefer);
             cl.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
             string dir = args.Positional.Count == 2 ? args.Positional[1] : cl.Data?.Source ?? FashionMnist.DefaultDirectory;
             var (_, test) = ClassifyCommand.LoadData(dir);

@@ -1,6 +1,7 @@
 using Recur.Export;
 using Recur.IO;
 using Recur.Tasks.CharLm;
+using Recur.Tasks.Classify;
 
 namespace Recur.Cli.Commands;
 
@@ -31,8 +32,8 @@ internal sealed class ExportCommand : ICommand
         byte[] bytes;
         try
         {
-            bytes = task == ClassifierCheckpoint.TaskName
-                ? OnnxExport.Classifier(ClassifierCheckpoint.Load(args.Positional[0], prefer).Model)
+            bytes = task == ClassifyTask.TaskName
+                ? OnnxExport.Classifier(ClassifierCheckpoint.Instance.Load(args.Positional[0], prefer).Model)
                 : task == CharCheckpoint.TaskName
                     ? OnnxExport.Char(CharCheckpoint.Load(args.Positional[0], prefer).Model)
                     : throw new CliException($"a {task} run has no ONNX export yet; character models and classifiers do.");

@@ -44,8 +44,8 @@ internal static class SceneCli
     public static ConvNet Encoder(string? run, string command)
     {
         if (run is null) throw new CliException($"{command} needs --encoder CNN_RUN, a run of recur classify --model cnn (or --resume RUN).");
-        LoadedClassifier enc;
-        try { enc = ClassifierCheckpoint.Load(run, CheckpointKind.Best); }
+        Tasks.Classify.LoadedClassifier enc;
+        try { enc = Tasks.Classify.ClassifierCheckpoint.Instance.Load(run, CheckpointKind.Best); }
         catch (CheckpointFormatException e) { throw new CliException($"--encoder: {e.Message} The encoder is a run of recur classify --model cnn.", 1); }
         return enc.Model as ConvNet ?? throw new CliException($"{enc.Directory}: the encoder must be a convolutional classifier (recur classify --model cnn), not {enc.Model.Summary}.");
     }

@@ -11,26 +11,30 @@ namespace Recur.Cli.Commands;
 internal static class TaskCli
 {
     /// <summary>The usage lines of a task's own options and of the shared options it takes, with their defaults.</summary>
-    public static string OptionsUsage<TData, TSettings, TSaved>(TaskDefinition<TData, TSettings, TSaved> task)
+    /// <remarks><paramref name="notes"/> adds a note to a shared option's default, keyed by flag.</remarks>
+    public static string OptionsUsage<TData, TSettings, TSaved>(TaskDefinition<TData, TSettings, TSaved> task,
+        IReadOnlyDictionary<string, string>? notes = null)
         where TSaved : SavedRun where TSettings : class, new()
         => (task.Options.Count > 0 ? TrainingOptionsCli.Usage(new TSettings(), task.Options) : "")
             + "run\n"
             + "  --out DIR                 run folder (default runs/YYYYMMDD-HHMMSS-" + task.Name + ")\n"
             + "  --resume DIR              continue a run exactly from DIR's latest/\n"
             + "  --print-every N           when output is not a terminal: a progress line every N iterations (default 100)\n"
-            + TrainingOptionsCli.Usage(task.Defaults, task.SharedOptions);
+            + TrainingOptionsCli.Usage(task.Defaults, task.SharedOptions, notes);
 
     /// <summary>
     /// <c>recur TASK train [DATA] [options]</c> or <c>--resume RUN</c>: trains a new run over the data at the first path argument
     /// (else the task's default data) or continues one over its recorded data (the task's own options are the run's and cannot
     /// change), then prints how it ended. Returns the run folder and the data path, or the exit code of an abnormal end.
     /// <paramref name="settings"/> adjusts the task's options after parsing (a name given elsewhere), or is null.
+    /// The data path is positional argument <paramref name="dataArg"/> (after <c>train</c>; 0 for <c>recur classify [DIR]</c>),
+    /// and the words before it name the command in messages.
     /// </summary>
     public static (int? Exit, string Run, string Data) Train<TData, TSettings, TSaved>(Args args, TaskDefinition<TData, TSettings, TSaved> task,
-        Func<TSettings, TSettings>? settings = null, string? runName = null, int positional = 2)
+        Func<TSettings, TSettings>? settings = null, string? runName = null, int positional = 2, int dataArg = 1)
         where TSaved : SavedRun where TSettings : class, new()
     {
-        string command = task.Name + " train";
+        string command = string.Join(' ', args.Positional.Take(dataArg).Prepend(task.Name));
         var options = TrainingOptionsCli.Read(args, task.Defaults, task.SharedOptions);
         var own = TrainingOptionsCli.Apply(new TSettings(), args, task.Options);
         if (settings is not null) own = settings(own);
@@ -50,14 +54,14 @@ internal static class TaskCli
                 var saved = task.Checkpoint.Load(resume, CheckpointKind.Latest);
                 var recorded = saved.Training ?? throw new CliException($"{saved.Directory}: records no training options; it cannot be resumed.");
                 var merged = TrainingOptionsCli.Merge(recorded, args, task.SharedOptions);
-                data = args.Positional.Count > 1 ? args.Positional[1] : saved.Data?.Source ?? task.DefaultData;
+                data = args.Positional.Count > dataArg ? args.Positional[dataArg] : saved.Data?.Source ?? task.DefaultData;
                 trainer = task.Resume(saved, task.LoadData(data), merged);
                 if (outDir is not null) trainer.OutputDirectory = outDir;
                 trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(saved.Directory));
             }
             else
             {
-                data = args.Positional.Count > 1 ? args.Positional[1] : task.DefaultData;
+                data = args.Positional.Count > dataArg ? args.Positional[dataArg] : task.DefaultData;
                 var loaded = task.LoadData(data);
                 trainer = task.Create(task.ForData(options, loaded, args.Has), own, loaded, Path.GetFullPath(data));
                 trainer.OutputDirectory = outDir ?? RunFolders.Default(runName ?? task.Name);
@@ -71,6 +75,7 @@ internal static class TaskCli
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); "
             + $"best val loss {result.BestValLoss:F4} {trainer.Task.LossUnit}"));
+        if (result.Hint is not null) Console.WriteLine("hint: " + result.Hint);
         return (null, run, data);
     }
 

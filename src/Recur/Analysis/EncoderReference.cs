@@ -4,7 +4,7 @@ namespace Recur.Analysis;
 
 /// <summary>
 /// What the encoder's own classifier makes of a split's scenes: given its class for each image of the split (each
-/// image through the whole network on its own, e.g. <c>ClassifyTask.Score(network, split.Images).Predicted</c>), a
+/// image through the whole network on its own, e.g. <c>Tasks.Classify.ClassifyTask.Score(network, split.Images).Predicted</c>), a
 /// scene counts when every object gets its class. A captioner names each object through the same encoder's features,
 /// so this is the reference its exact-match rate is read against: the share of scenes the encoder recognises in full.
 /// </summary>

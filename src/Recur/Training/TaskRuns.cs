@@ -2,7 +2,10 @@ using Recur.IO;
 
 namespace Recur.Training;
 
-/// <summary>The steps every task's trainer factory shares (<see cref="ClassifyTrainer"/>, <see cref="CaptionTrainer"/>, <see cref="VqaTrainer"/>): checking a resume and starting the <see cref="Trainer"/>.</summary>
+/// <summary>
+/// The steps every task's trainer factory shares (<see cref="CaptionTrainer"/>, <see cref="VqaTrainer"/>): checking a resume
+/// and starting the <see cref="Trainer"/>.
+/// </summary>
 internal static class TaskRuns
 {
     /// <summary>

@@ -4,6 +4,7 @@ using Recur.Data.Scenes;
 using Recur.Models;
 using Recur.Tasks;
 using Recur.Tests.Tasks;
+using Recur.Tasks.Classify;
 using Xunit;
 
 namespace Recur.Tests.Analysis;

@@ -1,4 +1,5 @@
 using Recur.IO;
+using Recur.Tasks.Classify;
 using Xunit;
 
 namespace Recur.Tests.Cli;
@@ -38,7 +39,7 @@ public sealed class ClassifyCommandTests : IDisposable
         var r2 = CliHarness.Run("classify", "--resume", run, "--max-iters", "9");
         Assert.True(r2.ExitCode == 0, r2.ToString());
         Assert.Contains("resuming at iteration 6", r2.Out);
-        Assert.Equal(9, ClassifierCheckpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(9, ClassifierCheckpoint.Instance.Load(run, CheckpointKind.Latest).Progress!.Iteration);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using Recur.Tasks.CharLm;
 using Recur.Tasks.G2p;
 using Recur.Tasks.Tag;
 using Recur.Training;
+using Recur.Tasks.Classify;
 using Xunit;
 
 namespace Recur.Tests.IO;
@@ -43,8 +44,8 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void RecurrentClassifierLoads(CheckpointKind kind, long iteration, double valLoss, double sum, double sumSq, double weighted)
     {
         string run = Path.Combine(Dir, "classify-gru");
-        Assert.Equal(ClassifierCheckpoint.TaskName, CheckpointFiles.TaskOf(run, kind));
-        var ck = ClassifierCheckpoint.Load(run, kind);
+        Assert.Equal(ClassifyTask.TaskName, CheckpointFiles.TaskOf(run, kind));
+        var ck = ClassifierCheckpoint.Instance.Load(run, kind);
         Assert.Equal(CheckpointFiles.FolderName(kind), Path.GetFileName(ck.Directory));
         var model = Assert.IsType<SequenceClassifier>(ck.Model);
         Assert.Equal(new SequenceClassifierConfig { Cell = "gru", InputSize = 28, Hidden = 8, Layers = 1, Classes = 10, Dropout = 0.3f }, model.Config);
@@ -61,13 +62,13 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void RecurrentClassifierResumes()
     {
         CopyRun("classify-gru");
-        var ck = ClassifierCheckpoint.Load(_copy, CheckpointKind.Latest);
+        var ck = ClassifierCheckpoint.Instance.Load(_copy, CheckpointKind.Latest);
         var (train, _) = FashionMnist.Load(FashionDir);
-        var trainer = ClassifyTrainer.Resume(ck, train, ck.Training! with { MaxIters = 8 });
+        var trainer = ClassifyDefinition.Instance.Resume(ck, ClassifyData.Fashion(train), ck.Training! with { MaxIters = 8 });
         AssertResumedAt(trainer, ck.Model.Store, ck.StatePath, ck.Training!, 6);
         trainer.Run();
         Assert.Equal(8, trainer.Iteration);
-        Assert.Equal(8, ClassifierCheckpoint.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(8, ClassifierCheckpoint.Instance.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
     }
 
     // ---- classify: convolutional (the encoder of the caption and vqa runs) ----
@@ -78,8 +79,8 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void ConvolutionalClassifierLoads(CheckpointKind kind, long iteration, double valLoss, double sum, double sumSq, double weighted)
     {
         string run = Path.Combine(Dir, "classify-cnn");
-        Assert.Equal(ClassifierCheckpoint.TaskName, CheckpointFiles.TaskOf(run, kind));
-        var ck = ClassifierCheckpoint.Load(run, kind);
+        Assert.Equal(ClassifyTask.TaskName, CheckpointFiles.TaskOf(run, kind));
+        var ck = ClassifierCheckpoint.Instance.Load(run, kind);
         var net = Assert.IsType<ConvNet>(ck.Model);
         Assert.Equal("cnn", net.Config.Architecture);
         Assert.Equal(new[] { 32 }, net.Config.Channels);
@@ -96,14 +97,14 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void ConvolutionalClassifierResumes()
     {
         CopyRun("classify-cnn");
-        var ck = ClassifierCheckpoint.Load(_copy, CheckpointKind.Latest);
+        var ck = ClassifierCheckpoint.Instance.Load(_copy, CheckpointKind.Latest);
         var (train, _) = FashionMnist.Load(FashionDir);
-        var trainer = ClassifyTrainer.Resume(ck, train, ck.Training! with { MaxIters = 8 });
+        var trainer = ClassifyDefinition.Instance.Resume(ck, ClassifyData.Fashion(train), ck.Training! with { MaxIters = 8 });
         AssertResumedAt(trainer, ck.Model.Store, ck.StatePath, ck.Training!, 6);
         trainer.Run();
-        Assert.Equal(8, ClassifierCheckpoint.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(8, ClassifierCheckpoint.Instance.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
         // best/ is still the run's iteration 2 unless the two new steps beat it
-        Assert.True(ClassifierCheckpoint.Load(_copy, CheckpointKind.Best).Progress!.Iteration is 2 or 8);
+        Assert.True(ClassifierCheckpoint.Instance.Load(_copy, CheckpointKind.Best).Progress!.Iteration is 2 or 8);
     }
 
     // ---- caption ----
@@ -129,7 +130,8 @@ public sealed class OldTaskRunFolderTests : IDisposable
         AssertFingerprint(Fingerprint(ck.Model.Store), 4237, -25.116550281436503, 359.1702338979628, -43.214156900268335);
         // the encoder is classify-cnn's best/ (iteration 2), stored under "encoder."
         AssertFingerprint(Fingerprint(ck.Encoder.Network.Store, "encoder."), 6613, -4.3763998052018, 19.159019509470763, -5.098342245401019);
-        Assert.Equal(ClassifierCheckpoint.Load(Path.Combine(Dir, "classify-cnn"), CheckpointKind.Best).Model.Store.Values, ck.Encoder.Network.Store.Values);
+        var encoder = ClassifierCheckpoint.Instance.Load(Path.Combine(Dir, "classify-cnn"), CheckpointKind.Best);
+        Assert.Equal(encoder.Model.Store.Values, ck.Encoder.Network.Store.Values);
     }
 
     [Fact]

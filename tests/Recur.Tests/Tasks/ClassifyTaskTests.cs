@@ -4,6 +4,7 @@ using Recur.Models;
 using Recur.Tasks;
 using Recur.Tasks.CharLm;
 using Recur.Training;
+using Recur.Tasks.Classify;
 using Xunit;
 
 namespace Recur.Tests.Tasks;
@@ -19,6 +20,10 @@ public sealed class ClassifyTaskTests : IDisposable
 
     internal static string SampleDir => Path.Combine(AppContext.BaseDirectory, "Data", "Samples", "fashion-mnist");
 
+    /// <summary>A new classification run over <paramref name="train"/> (Fashion-MNIST's class names).</summary>
+    internal static Trainer Create(TrainOptions o, LabeledImages train, string source, ClassifySettings? settings = null)
+        => ClassifyDefinition.Instance.Create(o, settings ?? new ClassifySettings(), ClassifyData.Fashion(train), source);
+
     private static TrainOptions Small => ClassifyOptions with { Hidden = 16, BatchSize = 32, EvalEvery = 3, MaxEpochs = 0, ValFrac = 0.2 };
 
     private static TrainOptions ClassifyOptions { get; } = new() { Model = "lstm", Layers = 1, Optimizer = "adam", LearningRate = 5e-3 };
@@ -27,7 +32,7 @@ public sealed class ClassifyTaskTests : IDisposable
     public void TrainingLowersTheLossAndReportsAccuracy()
     {
         var (train, _) = FashionMnist.Load(SampleDir);
-        var t = ClassifyTrainer.Create(Small with { MaxIters = 45, EvalEvery = 15 }, train, FashionMnist.ClassNames, SampleDir);
+        var t = Create(Small with { MaxIters = 45, EvalEvery = 15 }, train, SampleDir);
         var r = t.Run();
         Assert.Equal(StopReason.MaxIters, r.Reason);
         Assert.True(t.TrainLosses.Skip(40).Average() < t.TrainLosses.Take(5).Average() - 0.3, $"{t.TrainLosses[0]} -> {t.TrainLosses[^1]}");
@@ -41,15 +46,15 @@ public sealed class ClassifyTaskTests : IDisposable
     {
         var (train, _) = FashionMnist.Load(SampleDir);
         var o = Small with { MaxIters = 20, Dropout = 0.2, Layers = 2 }; // 15 batches per epoch: the run crosses one
-        var straight = ClassifyTrainer.Create(o, train, FashionMnist.ClassNames, SampleDir);
+        var straight = Create(o, train, SampleDir);
         straight.Run();
 
         string run = Path.Combine(_dir, "run");
-        var first = ClassifyTrainer.Create(o with { MaxIters = 9 }, train, FashionMnist.ClassNames, SampleDir);
+        var first = Create(o with { MaxIters = 9 }, train, SampleDir);
         first.OutputDirectory = run;
         first.Run();
-        var ck = ClassifierCheckpoint.Load(run, CheckpointKind.Latest);
-        var second = ClassifyTrainer.Resume(ck, train, o);
+        var ck = ClassifierCheckpoint.Instance.Load(run, CheckpointKind.Latest);
+        var second = ClassifyDefinition.Instance.Resume(ck, ClassifyData.Fashion(train), o);
         second.Run();
 
         Assert.Equal(straight.TrainLosses, second.TrainLosses);
@@ -73,15 +78,15 @@ public sealed class ClassifyTaskTests : IDisposable
     {
         var (train, _) = FashionMnist.Load(SampleDir);
         string run = Path.Combine(_dir, "ck");
-        var t = ClassifyTrainer.Create(Small with { MaxIters = 2 }, train, FashionMnist.ClassNames, SampleDir);
+        var t = Create(Small with { MaxIters = 2 }, train, SampleDir);
         t.OutputDirectory = run;
         t.Run();
-        Assert.Equal(ClassifierCheckpoint.TaskName, CheckpointFiles.TaskOf(run));
+        Assert.Equal(ClassifyTask.TaskName, CheckpointFiles.TaskOf(run));
         var e = Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(run));
         Assert.Contains("classify", e.Message);
         string config = Path.Combine(run, "best", CheckpointFiles.ConfigFile);
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"hidden\": 16", "\"hidden\": 17"));
-        var w = Assert.Throws<CheckpointFormatException>(() => ClassifierCheckpoint.Load(run));
+        var w = Assert.Throws<CheckpointFormatException>(() => ClassifierCheckpoint.Instance.Load(run));
         Assert.Contains("shape", w.Message);
     }
 }
@@ -107,12 +112,12 @@ public sealed class ConvClassifyTaskTests : IDisposable
     {
         var (train, test) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
         string run = Path.Combine(_dir, "run");
-        var t = ClassifyTrainer.Create(Cnn with { MaxIters = 30 }, train, FashionMnist.ClassNames, ClassifyTaskTests.SampleDir);
+        var t = ClassifyTaskTests.Create(Cnn with { MaxIters = 30 }, train, ClassifyTaskTests.SampleDir);
         t.OutputDirectory = run;
         t.Run();
         Assert.IsType<ConvNet>(((ClassifyTask)t.Task).Model);
         Assert.True(t.TrainLosses.Skip(25).Average() < t.TrainLosses.Take(5).Average() - 0.3, $"{t.TrainLosses[0]} -> {t.TrainLosses[^1]}");
-        var ck = ClassifierCheckpoint.Load(run, CheckpointKind.Latest);
+        var ck = ClassifierCheckpoint.Instance.Load(run, CheckpointKind.Latest);
         var net = Assert.IsType<ConvNet>(ck.Model);
         Assert.Equal(new[] { 32, 64 }, net.Config.Channels);
         Assert.Equal(t.Task.Store.Values, net.Store.Values);
@@ -127,13 +132,13 @@ public sealed class ConvClassifyTaskTests : IDisposable
     {
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
         var o = Cnn with { MaxIters = 12, Hidden = 8, Layers = 1 };
-        var straight = ClassifyTrainer.Create(o, train, FashionMnist.ClassNames, ClassifyTaskTests.SampleDir);
+        var straight = ClassifyTaskTests.Create(o, train, ClassifyTaskTests.SampleDir);
         straight.Run();
         string run = Path.Combine(_dir, "resume");
-        var first = ClassifyTrainer.Create(o with { MaxIters = 5 }, train, FashionMnist.ClassNames, ClassifyTaskTests.SampleDir);
+        var first = ClassifyTaskTests.Create(o with { MaxIters = 5 }, train, ClassifyTaskTests.SampleDir);
         first.OutputDirectory = run;
         first.Run();
-        var second = ClassifyTrainer.Resume(ClassifierCheckpoint.Load(run, CheckpointKind.Latest), train, o);
+        var second = ClassifyDefinition.Instance.Resume(ClassifierCheckpoint.Instance.Load(run, CheckpointKind.Latest), ClassifyData.Fashion(train), o);
         second.Run();
         Assert.Equal(straight.TrainLosses, second.TrainLosses);
         Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);
@@ -144,13 +149,13 @@ public sealed class ConvClassifyTaskTests : IDisposable
     {
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
         string run = Path.Combine(_dir, "bad");
-        var t = ClassifyTrainer.Create(Cnn with { MaxIters = 1, Hidden = 8, Layers = 1 }, train, FashionMnist.ClassNames, ClassifyTaskTests.SampleDir);
+        var t = ClassifyTaskTests.Create(Cnn with { MaxIters = 1, Hidden = 8, Layers = 1 }, train, ClassifyTaskTests.SampleDir);
         t.OutputDirectory = run;
         t.Run();
         string config = Path.Combine(run, "best", CheckpointFiles.ConfigFile);
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"fc\": 8", "\"fc\": 9"));
-        Assert.Contains("shape", Assert.Throws<CheckpointFormatException>(() => ClassifierCheckpoint.Load(run)).Message);
+        Assert.Contains("shape", Assert.Throws<CheckpointFormatException>(() => ClassifierCheckpoint.Instance.Load(run)).Message);
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"kernel\": 3", "\"kernel\": 4"));
-        Assert.Contains("kernel", Assert.Throws<CheckpointFormatException>(() => ClassifierCheckpoint.Load(run)).Message);
+        Assert.Contains("kernel", Assert.Throws<CheckpointFormatException>(() => ClassifierCheckpoint.Instance.Load(run)).Message);
     }
 }

@@ -4,6 +4,7 @@ using Recur.Nn.Vision;
 using Recur.Tasks;
 using Recur.Tests.Tasks;
 using Recur.Training;
+using Recur.Tasks.Classify;
 using Xunit;
 
 namespace Recur.Tests.Nn.Vision;
@@ -148,26 +149,27 @@ public sealed class ImageAugmentTests
                 EvalEvery = 5, ValFrac = 0.2, Threads = 1, MaxIters = 10,
             };
             var aug = new ImageAugmentation(Flip: true, Shift: 2);
-            var straight = ClassifyTrainer.Create(o, train, FashionMnist.ClassNames, ClassifyTaskTests.SampleDir, aug);
+            var settings = new ClassifySettings { Flip = aug.Flip, Shift = aug.Shift };
+            var straight = ClassifyTaskTests.Create(o, train, ClassifyTaskTests.SampleDir, settings);
             straight.Run();
-            var unaugmented = ClassifyTrainer.Create(o, train, FashionMnist.ClassNames, ClassifyTaskTests.SampleDir);
+            var unaugmented = ClassifyTaskTests.Create(o, train, ClassifyTaskTests.SampleDir);
             unaugmented.Run();
             Assert.NotEqual(unaugmented.TrainLosses, straight.TrainLosses);
 
             string run = Path.Combine(dir, "run");
-            var first = ClassifyTrainer.Create(o with { MaxIters = 4 }, train, FashionMnist.ClassNames, ClassifyTaskTests.SampleDir, aug);
+            var first = ClassifyTaskTests.Create(o with { MaxIters = 4 }, train, ClassifyTaskTests.SampleDir, settings);
             first.OutputDirectory = run;
             first.Run();
-            var ck = Recur.IO.ClassifierCheckpoint.Load(run, Recur.IO.CheckpointKind.Latest);
+            var ck = ClassifierCheckpoint.Instance.Load(run, Recur.IO.CheckpointKind.Latest);
             var net = Assert.IsType<ConvNet>(ck.Model);
             Assert.True(net.Config.Flip);
             Assert.Equal(2, net.Config.Shift);
-            var second = ClassifyTrainer.Resume(ck, train, o);
+            var second = ClassifyDefinition.Instance.Resume(ck, ClassifyData.Fashion(train), o);
             second.Run();
             Assert.Equal(straight.TrainLosses, second.TrainLosses);
             Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);
 
-            Assert.Throws<ArgumentException>(() => ClassifyTrainer.Create(o with { Model = "gru" }, train, FashionMnist.ClassNames, "", aug));
+            Assert.Throws<ArgumentException>(() => ClassifyTaskTests.Create(o with { Model = "gru" }, train, "", settings));
             Assert.Throws<ArgumentException>(() => new ConvNet(new ConvNetConfig { Shift = 28 }));
         }
         finally { Directory.Delete(dir, recursive: true); }

@@ -5,24 +5,39 @@ using Recur.Models;
 using Recur.Nn;
 using Recur.Training;
 
-namespace Recur.Tasks;
+namespace Recur.Tasks.Classify;
 
 /// <summary>
 /// Classification of labelled images (<c>recur classify</c>), pixels scaled to [0, 1]: by a
 /// <see cref="SequenceClassifier"/>, which reads each <c>R x C</c> image as <c>R</c> time steps of <c>C</c> pixels and
-/// predicts the class from its last hidden state (many-to-one), or by a <see cref="ConvNet"/>, which reads the grid. An epoch visits the training images in an order shuffled
-/// from the run's seed and the epoch number (so a resumed run draws the same batches), in batches of
-/// <see cref="TrainOptions.BatchSize"/> (the last partial batch is skipped, as PyTorch's <c>drop_last</c>).
+/// predicts the class from its last hidden state (many-to-one), or by a <see cref="ConvNet"/>, which reads the grid.
+/// An epoch (<see cref="EpochTask"/>) visits the training images in an order shuffled from the run's seed and the epoch
+/// number (so a resumed run draws the same batches), in batches of <see cref="TrainOptions.BatchSize"/> (the last partial
+/// batch is skipped, as PyTorch's <c>drop_last</c>).
 /// Evaluation reports the mean cross-entropy and the accuracy on the validation images.
 /// </summary>
-public sealed class ClassifyTask : ITrainingTask
+public sealed class ClassifyTask : EpochTask
 {
-    private readonly EpochOrder _batches;
+    /// <summary>The task's name: the command word, the run folder's suffix and config.json's <c>"task"</c>.</summary>
+    public const string TaskName = "classify";
+
     private readonly int[] _labels;
     private readonly Tensor _x;
 
-    /// <summary>The task: <paramref name="model"/> trained on <paramref name="train"/>, evaluated on <paramref name="validation"/>.</summary>
-    public ClassifyTask(TrainOptions options, LabeledImages train, LabeledImages validation, IReadOnlyList<string> classNames, IImageClassifier model, DataInfo data)
+    /// <summary>
+    /// The task: <paramref name="model"/> trained on <paramref name="train"/>, evaluated on <paramref name="validation"/>;
+    /// <paramref name="writeModel"/> writes the model's checkpoint files.
+    /// </summary>
+    public ClassifyTask(TrainOptions options, LabeledImages train, LabeledImages validation, IReadOnlyList<string> classNames, IImageClassifier model,
+        DataInfo data, Action<string, CheckpointProgress> writeModel)
+        : base(options, Checked(options, train, validation, classNames, model), writeModel, data)
+    {
+        Train = train; Validation = validation; ClassNames = classNames; Model = model;
+        _labels = new int[options.BatchSize];
+        _x = model.NewInput(train, options.BatchSize);
+    }
+
+    private static int Checked(TrainOptions options, LabeledImages train, LabeledImages validation, IReadOnlyList<string> classNames, IImageClassifier model)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(train);
@@ -34,17 +49,11 @@ public sealed class ClassifyTask : ITrainingTask
             throw new ArgumentException($"the training split has {train.Count} image(s), fewer than --batch-size {options.BatchSize}.");
         if (classNames.Count != model.Classes)
             throw new ArgumentException($"{classNames.Count} class names for a model of {model.Classes} classes.");
-        Options = options; Train = train; Validation = validation; ClassNames = classNames; Model = model; Data = data;
-        _batches = new EpochOrder(train.Count, options.BatchSize, options.Seed);
-        _labels = new int[options.BatchSize];
-        _x = model.NewInput(train, options.BatchSize);
+        return train.Count;
     }
 
     /// <inheritdoc/>
-    public string Name => ClassifierCheckpoint.TaskName;
-
-    /// <summary>The run's options.</summary>
-    public TrainOptions Options { get; }
+    public override string Name => TaskName;
 
     /// <summary>Training images.</summary>
     public LabeledImages Train { get; }
@@ -58,50 +67,35 @@ public sealed class ClassifyTask : ITrainingTask
     /// <summary>The model.</summary>
     public IImageClassifier Model { get; }
 
-    /// <summary>Where the images came from (recorded in checkpoints).</summary>
-    public DataInfo Data { get; }
-
-    /// <summary>The next batch: (epoch, batch within the epoch).</summary>
-    public StreamPosition Position { get => _batches.Position; set => _batches.Position = value; }
+    /// <inheritdoc/>
+    public override ParameterStore Store => Model.Store;
 
     /// <inheritdoc/>
-    public ParameterStore Store => Model.Store;
+    public override int Threads { get => Model.Threads; set => Model.Threads = value; }
 
     /// <inheritdoc/>
-    public int Threads { get => Model.Threads; set => Model.Threads = value; }
+    public override string ItemName => "img";
 
     /// <inheritdoc/>
-    public int BatchesPerEpoch => _batches.BatchesPerEpoch;
+    public override string LossUnit => "nats";
 
     /// <inheritdoc/>
-    public double EpochProgress => _batches.EpochProgress;
-
-    /// <inheritdoc/>
-    public long ItemsPerStep => Options.BatchSize;
-
-    /// <inheritdoc/>
-    public string ItemName => "img";
-
-    /// <inheritdoc/>
-    public string LossUnit => "nats";
-
-    /// <inheritdoc/>
-    public bool HasValidation => Validation.Count > 0;
+    public override bool HasValidation => Validation.Count > 0;
 
     /// <summary>The order of epoch <paramref name="epoch"/> (<see cref="EpochOrder.Order"/>).</summary>
     public static int[] Order(int count, ulong seed, int epoch) => EpochOrder.Order(count, seed, epoch);
 
     /// <inheritdoc/>
-    public double TrainStep(Rng rng)
+    public override double TrainStep(Rng rng)
     {
-        var batch = _batches.Next();
+        var batch = Batches.Next();
         Model.FillInput(Train, batch, _x);
         Train.FillLabels(batch, _labels);
         return Model.TrainStep(_x, _labels, rng);
     }
 
     /// <inheritdoc/>
-    public TaskMetrics Evaluate()
+    public override TaskMetrics Evaluate()
     {
         var s = Score(Model, Validation);
         return new TaskMetrics(s.Loss, new Dictionary<string, double> { ["accuracy"] = s.Accuracy });
@@ -146,24 +140,12 @@ public sealed class ClassifyTask : ITrainingTask
     }
 
     /// <inheritdoc/>
-    public void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors) => _batches.Save(integers);
-
-    /// <inheritdoc/>
-    public void LoadState(TrainingState state, string path) => _batches.Load(state, path);
-
-    /// <inheritdoc/>
-    public void WriteModel(string directory, CheckpointProgress progress)
-        => ClassifierCheckpoint.WriteModelFiles(directory, Model, ClassNames, Options, progress, Data);
-
-    /// <inheritdoc/>
-    public string Describe()
+    public override string Describe()
     {
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Model.Summary}, {Train.Rows}x{Train.Cols} images, {Model.Classes} classes, {Store.Count:N0} parameters; train {Train.Count:N0} / val {Validation.Count:N0} images; batch {Options.BatchSize}");
+            $"{Model.Summary}, {Train.Rows}x{Train.Cols} images, {Model.Classes} classes, {Store.Count:N0} parameters; "
+            + $"train {Train.Count:N0} / val {Validation.Count:N0} images; batch {Options.BatchSize}");
     }
-
-    /// <inheritdoc/>
-    public string? Preview(ulong seed) => null;
 }
 
 /// <summary>What <see cref="ClassifyTask.Score"/> measured.</summary>

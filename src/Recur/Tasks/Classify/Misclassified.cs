@@ -1,7 +1,7 @@
 using Recur.Data;
 using Recur.Plotting;
 
-namespace Recur.Analysis;
+namespace Recur.Tasks.Classify;
 
 /// <summary>A picture of the images a classifier got wrong, each captioned with the true and the predicted class.</summary>
 public static class Misclassified
