@@ -2,6 +2,19 @@ using Recur.IO;
 
 namespace Recur.Training;
 
+/// <summary>What a registry of tasks knows of each (<see cref="TaskDefinition{TData, TSettings, TSaved}"/>), without its types.</summary>
+public interface ITaskDefinition
+{
+    /// <summary>The task's name: the command word, the run folder's suffix and config.json's <c>"task"</c>.</summary>
+    string Name { get; }
+
+    /// <summary>config.json's <c>"format"</c> for this task.</summary>
+    string Format { get; }
+
+    /// <summary>Loads a checkpoint of this task (its model with weights and what the run recorded).</summary>
+    SavedRun LoadRun(string runOrCheckpointDir, CheckpointKind prefer = CheckpointKind.Best);
+}
+
 /// <summary>
 /// One task, defined once: its name, its checkpoint format, how it builds a new model from the options and its data,
 /// and how it wraps a model and its data as an <see cref="ITrainingTask"/>. Everything else every task shares is
@@ -12,8 +25,14 @@ namespace Recur.Training;
 /// <typeparam name="TData">The task's data as loaded (a corpus, a dictionary, images).</typeparam>
 /// <typeparam name="TSettings">The task's own options (declared once with flag, default, range and help as <see cref="OptionSpec{T}"/>).</typeparam>
 /// <typeparam name="TSaved">The task's saved run: its model and the tables it needs.</typeparam>
-public abstract class TaskDefinition<TData, TSettings, TSaved> where TSaved : SavedRun where TSettings : class, new()
+public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition where TSaved : SavedRun where TSettings : class, new()
 {
+    /// <inheritdoc/>
+    public SavedRun LoadRun(string runOrCheckpointDir, CheckpointKind prefer = CheckpointKind.Best) => Checkpoint.Load(runOrCheckpointDir, prefer);
+
+    /// <inheritdoc/>
+    public string Format => Checkpoint.Format;
+
     /// <summary>The task's name: the command word (<c>recur tag</c>), the run folder's suffix and config.json's <c>"task"</c>.</summary>
     public string Name => Checkpoint.Task;
 
