@@ -58,7 +58,7 @@ internal static class TaskCli
             {
                 data = args.Positional.Count > 1 ? args.Positional[1] : task.DefaultData;
                 var loaded = task.LoadData(data);
-                trainer = task.Create(task.ForData(options, loaded, args.Has), own, loaded, Path.GetFullPath(data));
+                trainer = task.Create(task.ForData(options, own, loaded, args.Has), own, loaded, Path.GetFullPath(data));
                 trainer.OutputDirectory = outDir ?? RunFolders.Default(runName ?? task.Name);
             }
         }

@@ -2,7 +2,10 @@ using Recur.IO;
 
 namespace Recur.Training;
 
-/// <summary>The steps every task's trainer factory shares (<see cref="ClassifyTrainer"/>, <see cref="CaptionTrainer"/>, <see cref="VqaTrainer"/>): checking a resume and starting the <see cref="Trainer"/>.</summary>
+/// <summary>
+/// The steps the trainer factories not yet on <see cref="TaskDefinition{TData, TSettings, TSaved}"/> share
+/// (<see cref="ClassifyTrainer"/>, <see cref="G2pTrainer"/>): checking a resume and starting the <see cref="Trainer"/>.
+/// </summary>
 internal static class TaskRuns
 {
     /// <summary>
