@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Recur.Analysis;
 using Recur.Data;
 using Recur.Data.Scenes;
 using Recur.Imaging;
 using Recur.IO;
 using Recur.Models.Captioning;
 using Recur.Tasks;
+using Recur.Tasks.Caption;
 using Recur.Tasks.Classify;
 
 namespace Recur.Cli.Commands;
@@ -40,7 +40,7 @@ internal static class CaptionEval
         int threads = args.Int("threads", 0, min: 0, max: 1024);
         string? others = args.String("ensemble");
         args.ThrowOnUnused(3);
-        var ck = CaptionCheckpoint.Load(args.Positional[1], CheckpointKind.Best);
+        var ck = CaptionCheckpoint.Instance.Load(args.Positional[1], CheckpointKind.Best);
         var decoder = Ensemble(ck, others);
         ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         string dataDir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
@@ -68,7 +68,7 @@ internal static class CaptionEval
         var members = new List<ICaptioner> { ck.Model };
         foreach (string run in (others ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var m = CaptionCheckpoint.Load(run, CheckpointKind.Best);
+            var m = CaptionCheckpoint.Instance.Load(run, CheckpointKind.Best);
             var (a, b) = (ck.Encoder, m.Encoder);
             if (a.Features != b.Features || a.Coordinates != b.Coordinates || a.GridPool != b.GridPool || !a.Network.Store.Values.AsSpan().SequenceEqual(b.Network.Store.Values))
                 throw new CliException($"{run} reads another encoder's features than {ck.Directory}; an ensemble needs the same encoder (same weights, --features, --coordinates, --grid-pool).");

@@ -1,8 +1,8 @@
 using System.Text;
-using Recur.Analysis;
 using Recur.Imaging;
 using Recur.IO;
 using Recur.Models.Captioning;
+using Recur.Tasks.Caption;
 
 namespace Recur.Cli.Commands;
 
@@ -27,7 +27,7 @@ internal static class CaptionImages
         args.ThrowOnUnused(int.MaxValue);
         if (args.Positional.Count < 2) throw new CliException("name a run and at least one image: recur caption RUN IMAGE.png...");
         if (beam > 1 && temperature > 0) throw new CliException("--beam and --temperature exclude each other: beam search is deterministic.");
-        var ck = CaptionCheckpoint.Load(args.Positional[0], CheckpointKind.Best);
+        var ck = CaptionCheckpoint.Instance.Load(args.Positional[0], CheckpointKind.Best);
         if (html is not null && ck.Model.Config.Kind != "attention") throw new CliException($"--attention needs an attention captioner; this run is {ck.Model.Config.Kind}.");
         var rng = new Rng((ulong)seed);
         var figures = new List<AttentionFigure>();

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Recur.Data;
 using Recur.Data.Scenes;
 using Recur.IO;
-using Recur.Tasks;
+using Recur.Tasks.Vqa;
 using Recur.Training;
 
 namespace Recur.Cli.Commands;
@@ -11,10 +11,6 @@ namespace Recur.Cli.Commands;
 /// <summary><c>recur vqa train|eval</c>: multiple-choice questions about the captioning scenes.</summary>
 internal sealed class VqaCommand : ICommand
 {
-    internal static TrainOptions Defaults { get; } = CaptionTrain.Defaults with { Model = "lstm", Hidden = 256, Embed = 64, BatchSize = 128, LearningRate = 2e-3, MaxEpochs = 10 };
-
-    internal static IReadOnlyList<OptionSpec> Specs { get; } = CaptionTrain.Specs.Where(s => s.Flag != "model").ToArray();
-
     public string Name => "vqa";
     public string Summary => "visual question answering on the scenes: four-choice questions, LSTM question encoder with attention; --blind baseline";
     public string Usage => """
@@ -29,13 +25,8 @@ internal sealed class VqaCommand : ICommand
         measures how much can be answered without looking. At the end, and with eval, the best checkpoint answers
         the questions about both test splits (seen and held-out compositions): accuracy overall and per kind of
         question; eval writes RUN/eval.json.
-          --blind                 the question-only baseline
-          --visual-answers        score the class-name answers from the attended image alone (W_v z), not from the
-                                  joint representation that also holds the question
-          --attention-dim K       attention MLP width (default 128)
-          --fusion F              joint representation width (default 256)
-          --questions N           questions per scene (default 2)
-        """ + "\n" + SceneCli.EncoderUsage + "\n" + TrainingOptionsCli.Usage(Defaults, Specs);
+        Without --eval-every, a run evaluates once an epoch of its training questions.
+        """ + "\n" + SceneCli.EncoderUsage + "\n" + TaskCli.OptionsUsage(VqaDefinition.Instance);
 
     public int Run(Args args)
     {
@@ -51,40 +42,12 @@ internal sealed class VqaCommand : ICommand
 
     private static int Train(Args args)
     {
-        var o = TrainingOptionsCli.Read(args, Defaults, Specs);
-        bool evalGiven = args.Has("eval-every");
-        string? outDir = args.String("out"), resume = args.String("resume"), encoderRun = args.String("encoder");
-        var d = new VqaSettings();
-        var settings = d with
-        {
-            Blind = args.Flag("blind"),
-            VisualAnswers = args.Flag("visual-answers"),
-            AttentionDim = args.Int("attention-dim", d.AttentionDim, min: 1, max: 16384),
-            Fusion = args.Int("fusion", d.Fusion, min: 1, max: 16384),
-            QuestionsPerScene = args.Int("questions", d.QuestionsPerScene, min: 1, max: 1000),
-            GridPool = args.Int("grid-pool", d.GridPool, min: 1, max: 16),
-            Coordinates = args.Flag("coordinates"),
-            Features = args.Choice("features", d.Features, "conv", "fc"),
-            Scenes = SceneCli.Scenes(args),
-        };
-        int printEvery = args.Int("print-every", 100, min: 1);
-        args.ThrowOnUnused(2);
-        if (!evalGiven) o = o with { EvalEvery = SceneCli.EvalEveryEpoch(settings.Scenes.Train * settings.QuestionsPerScene, o.ValFrac, o.BatchSize) };
-        var (exit, run, dataDir) = TaskCli.Train(args, "vqa train", settings.Blind ? "vqa-blind" : "vqa", Specs, resume, outDir, printEvery, "nats", FashionMnist.DefaultDirectory,
-            dir =>
-            {
-                var ck = VqaCheckpoint.Load(dir, CheckpointKind.Latest);
-                return new TaskCli.Resumable(ck.Directory, ck.Training, ck.Data?.Source, (data, merged) => VqaTrainer.Resume(ck, ClassifyCommand.LoadData(data).Train, merged));
-            },
-            data =>
-            {
-                var cnn = SceneCli.Encoder(encoderRun, "vqa train");
-                Console.WriteLine($"encoding the scenes with {cnn.Summary} from {encoderRun} ...");
-                return VqaTrainer.Create(o, settings, cnn, ClassifyCommand.LoadData(data).Train, Path.GetFullPath(data));
-            });
+        var hook = SceneCli.Encoder<VqaSettings>(args, "vqa train", (s, cnn) => s with { Encoder = cnn });
+        string runName = args.Flag("blind") ? "vqa-blind" : "vqa";
+        var (exit, run, dataDir) = TaskCli.Train(args, VqaDefinition.Instance, hook, runName);
         if (exit is int code) return code;
-        var best = VqaCheckpoint.Load(run, CheckpointKind.Best);
-        best.Model.Threads = o.EffectiveThreads;
+        var best = VqaCheckpoint.Instance.Load(run, CheckpointKind.Best);
+        best.Model.Threads = best.Training?.EffectiveThreads ?? 1;
         Report(best, dataDir, Path.Combine(run, "eval.json"));
         return 0;
     }
@@ -94,7 +57,7 @@ internal sealed class VqaCommand : ICommand
         int threads = args.Int("threads", 0, min: 0, max: 1024);
         args.ThrowOnUnused(3);
         if (args.Positional.Count < 2) throw new CliException("name a run: recur vqa eval RUN [FASHION_DIR].");
-        var ck = VqaCheckpoint.Load(args.Positional[1], CheckpointKind.Best);
+        var ck = VqaCheckpoint.Instance.Load(args.Positional[1], CheckpointKind.Best);
         ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         string dataDir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
         Report(ck, dataDir, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"));
@@ -117,7 +80,7 @@ internal sealed class VqaCommand : ICommand
         w.WriteBoolean("blind", ck.Model.Config.Blind);
         foreach (var split in new[] { seen, held })
         {
-            var set = VqaTrainer.Questions(ck.Encoder.Encode(split), split, ck.QuestionsPerScene, ck.Scenes.Seed);
+            var set = VqaDefinition.Questions(ck.Encoder.Encode(split), split, ck.QuestionsPerScene, ck.Scenes.Seed);
             var s = VqaScore.Of(ck.Model, set);
             string Kind(QuestionKind k) => s.ByKind[k].Total == 0 ? "-" : ((double)s.ByKind[k].Right / s.ByKind[k].Total).ToString("F4", inv) + $" ({s.ByKind[k].Total})";
             Console.WriteLine(string.Create(inv, $"| {split.Name} | {s.Questions:N0} | {s.Accuracy:F4} | {Kind(QuestionKind.Count)} | {Kind(QuestionKind.Relation)} | {Kind(QuestionKind.Position)} |"));

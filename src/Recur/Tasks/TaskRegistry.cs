@@ -1,6 +1,8 @@
+using Recur.Tasks.Caption;
 using Recur.Tasks.Classify;
 using Recur.Tasks.G2p;
 using Recur.Tasks.Tag;
+using Recur.Tasks.Vqa;
 using Recur.Training;
 
 namespace Recur.Tasks;
@@ -15,6 +17,8 @@ public static class TaskRegistry
     public static IReadOnlyList<ITaskDefinition> All { get; } =
     [
         ClassifyDefinition.Instance,
+        CaptionDefinition.Instance,
+        VqaDefinition.Instance,
         TagDefinition.Instance,
         G2pDefinition.Instance,
     ];

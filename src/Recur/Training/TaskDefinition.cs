@@ -57,6 +57,12 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
     /// </summary>
     public virtual TrainOptions ForData(TrainOptions options, TData data, Func<string, bool> given) => options;
 
+    /// <summary>
+    /// As <see cref="ForData(TrainOptions, TData, Func{string, bool})"/>, for a task whose filled-in options depend on its own
+    /// <paramref name="settings"/> too (the number of scenes it draws); by default the settings play no part.
+    /// </summary>
+    public virtual TrainOptions ForData(TrainOptions options, TSettings settings, TData data, Func<string, bool> given) => ForData(options, data, given);
+
     /// <summary>The task's checkpoint format.</summary>
     public abstract CheckpointFormat<TSaved> Checkpoint { get; }
 

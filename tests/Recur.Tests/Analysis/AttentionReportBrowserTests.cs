@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Recur.Analysis;
+using Recur.Tasks.Caption;
 using Recur.Imaging;
 using Recur.Models.Captioning;
 using Xunit;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Recur.Analysis;
+using Recur.Tasks.Caption;
 using Recur.Data.Scenes;
 using Recur.Models.Captioning;
 using Xunit;

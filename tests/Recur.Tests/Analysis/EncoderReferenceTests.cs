@@ -1,4 +1,4 @@
-using Recur.Analysis;
+using Recur.Tasks.Caption;
 using Recur.Data;
 using Recur.Data.Scenes;
 using Recur.Models;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Recur.Imaging;
 using Recur.IO;
 using Recur.Models.Captioning;
+using Recur.Tasks.Caption;
 using Xunit;
 
 namespace Recur.Tests.Cli;
@@ -98,10 +99,10 @@ public sealed class CaptionCommandTests : IDisposable
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "eval", a, SampleDir, "--ensemble", other), "caption", "--scene-seed");
 
         // the same captioner twice writes what it writes alone, with the same attention
-        var one = CaptionCheckpoint.Load(a);
+        var one = CaptionCheckpoint.Instance.Load(a);
         var features = Tensor.Randn(new Rng(3), 1f, 5, one.Model.Config.Locations, one.Model.Config.FeatureDim);
         var alone = CaptionDecoder.Greedy(one.Model, features, one.Vocabulary);
-        var twice = CaptionDecoder.Greedy(new CaptionEnsemble([one.Model, CaptionCheckpoint.Load(a).Model]), features, one.Vocabulary);
+        var twice = CaptionDecoder.Greedy(new CaptionEnsemble([one.Model, CaptionCheckpoint.Instance.Load(a).Model]), features, one.Vocabulary);
         Assert.Equal(alone.Select(x => x.Text), twice.Select(x => x.Text));
         for (int i = 0; i < alone.Length; i++)
             for (int w = 0; w < alone[i].Attention.Count; w++)

@@ -5,9 +5,11 @@ using Recur.Data.Language;
 using Recur.IO;
 using Recur.Models;
 using Recur.Nn;
+using Recur.Tasks.Caption;
 using Recur.Tasks.CharLm;
 using Recur.Tasks.G2p;
 using Recur.Tasks.Tag;
+using Recur.Tasks.Vqa;
 using Recur.Training;
 using Recur.Tasks.Classify;
 using Xunit;
@@ -115,8 +117,8 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void CaptionerLoads(CheckpointKind kind)
     {
         string run = Path.Combine(Dir, "caption");
-        Assert.Equal(Recur.Tasks.CaptionTask.TaskName, CheckpointFiles.TaskOf(run, kind));
-        var ck = CaptionCheckpoint.Load(run, kind);
+        Assert.Equal(CaptionTask.TaskName, CheckpointFiles.TaskOf(run, kind));
+        var ck = CaptionCheckpoint.Instance.Load(run, kind);
         var c = ck.Model.Config;
         Assert.Equal(("attention", 36, 8, 8, 14, 14, 32, 8, 12), (c.Kind, c.Vocab, c.Embed, c.Hidden, c.GridRows, c.GridCols, c.FeatureDim, c.AttentionDim, c.MaxWords));
         Assert.Equal(36, ck.Vocabulary.Count);
@@ -138,12 +140,12 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void CaptionerResumes()
     {
         CopyRun("caption");
-        var ck = CaptionCheckpoint.Load(_copy, CheckpointKind.Latest);
+        var ck = CaptionCheckpoint.Instance.Load(_copy, CheckpointKind.Latest);
         var (train, _) = FashionMnist.Load(FashionDir);
-        var trainer = CaptionTrainer.Resume(ck, train, ck.Training! with { MaxIters = 6 });
+        var trainer = CaptionDefinition.Instance.Resume(ck, train, ck.Training! with { MaxIters = 6 });
         AssertResumedAt(trainer, ck.Model.Store, ck.StatePath, ck.Training!, 4);
         trainer.Run();
-        var again = CaptionCheckpoint.Load(_copy, CheckpointKind.Latest);
+        var again = CaptionCheckpoint.Instance.Load(_copy, CheckpointKind.Latest);
         Assert.Equal(6, again.Progress!.Iteration);
         Assert.Equal(ck.Encoder.Network.Store.Values, again.Encoder.Network.Store.Values);
     }
@@ -157,7 +159,7 @@ public sealed class OldTaskRunFolderTests : IDisposable
     {
         string run = Path.Combine(Dir, "vqa");
         Assert.Equal(VqaCheckpoint.TaskName, CheckpointFiles.TaskOf(run, kind));
-        var ck = VqaCheckpoint.Load(run, kind);
+        var ck = VqaCheckpoint.Instance.Load(run, kind);
         var c = ck.Model.Config;
         Assert.Equal((41, 14, 8, 8, 14, 14, 32, 8, 8, false, 8), (c.Vocab, c.Answers, c.Embed, c.Hidden, c.GridRows, c.GridCols, c.FeatureDim, c.AttentionDim, c.Fusion, c.Blind, c.MaxWords));
         Assert.Empty(c.VisualAnswers);
@@ -175,12 +177,12 @@ public sealed class OldTaskRunFolderTests : IDisposable
     public void VqaModelResumes()
     {
         CopyRun("vqa");
-        var ck = VqaCheckpoint.Load(_copy, CheckpointKind.Latest);
+        var ck = VqaCheckpoint.Instance.Load(_copy, CheckpointKind.Latest);
         var (train, _) = FashionMnist.Load(FashionDir);
-        var trainer = VqaTrainer.Resume(ck, train, ck.Training! with { MaxIters = 8 });
+        var trainer = VqaDefinition.Instance.Resume(ck, train, ck.Training! with { MaxIters = 8 });
         AssertResumedAt(trainer, ck.Model.Store, ck.StatePath, ck.Training!, 6);
         trainer.Run();
-        Assert.Equal(8, VqaCheckpoint.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(8, VqaCheckpoint.Instance.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
     }
 
     // ---- tag ----

@@ -4,6 +4,7 @@ using Recur.IO;
 using Recur.Models;
 using Recur.Models.Captioning;
 using Recur.Tasks;
+using Recur.Tasks.Caption;
 using Recur.Training;
 using Xunit;
 
@@ -42,14 +43,14 @@ public sealed class CaptionTaskTests : IDisposable
         var o = Options(kind) with { MaxIters = 11 }; // 6 batches per epoch: the run crosses an epoch
         // located: the fc features of each cell with coordinates, label smoothing, the zero initial state and visual words, all kept by the checkpoint
         var settings = located ? Settings with { Features = "fc", Coordinates = true, LabelSmoothing = 0.1f, InitialState = "zero", VisualWords = true, FeatureDropout = 0.3f } : Settings;
-        var straight = CaptionTrainer.Create(o, settings, Encoder(), train, "sample");
+        var straight = CaptionDefinition.Instance.Create(o, settings with { Encoder = Encoder() }, train, "sample");
         straight.Run();
 
         string run = Path.Combine(_dir, $"{kind}-{located}");
-        var first = CaptionTrainer.Create(o with { MaxIters = 4 }, settings, Encoder(), train, "sample");
+        var first = CaptionDefinition.Instance.Create(o with { MaxIters = 4 }, settings with { Encoder = Encoder() }, train, "sample");
         first.OutputDirectory = run;
         first.Run();
-        var ck = CaptionCheckpoint.Load(run, CheckpointKind.Latest);
+        var ck = CaptionCheckpoint.Instance.Load(run, CheckpointKind.Latest);
         Assert.Equal(first.Task.Store.Values, ck.Model.Store.Values);
         Assert.Equal(Encoder().Store.Values, ck.Encoder.Network.Store.Values);
         Assert.Equal(120, ck.Scenes.Train);
@@ -60,7 +61,7 @@ public sealed class CaptionTaskTests : IDisposable
         Assert.Equal(settings.InitialState, ck.Model.Config.InitialState);
         Assert.Equal(settings.FeatureDropout, ck.Model.Config.FeatureDropout);
         Assert.Equal(located ? 10 : 0, ck.Model.Config.SingularWords.Length);
-        var second = CaptionTrainer.Resume(ck, train, o);
+        var second = CaptionDefinition.Instance.Resume(ck, train, o);
         second.Run();
         Assert.Equal(straight.TrainLosses, second.TrainLosses);
         Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);
@@ -105,8 +106,8 @@ public sealed class CaptionTaskTests : IDisposable
     {
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
         var o = Options("attention") with { MaxIters = 3 };
-        var plain = CaptionTrainer.Create(o, Settings, Encoder(), train, "sample");
-        var dropped = CaptionTrainer.Create(o, Settings with { FeatureDropout = 0.5f }, Encoder(), train, "sample");
+        var plain = CaptionDefinition.Instance.Create(o, Settings with { Encoder = Encoder() }, train, "sample");
+        var dropped = CaptionDefinition.Instance.Create(o, Settings with { FeatureDropout = 0.5f, Encoder = Encoder() }, train, "sample");
         // Same initial weights: the validation loss before training does not depend on dropout.
         Assert.Equal(plain.Task.Evaluate().Loss, dropped.Task.Evaluate().Loss);
         plain.Run();
@@ -120,17 +121,17 @@ public sealed class CaptionTaskTests : IDisposable
     {
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
         string run = Path.Combine(_dir, "bad");
-        var t = CaptionTrainer.Create(Options("lstm") with { MaxIters = 1 }, Settings, Encoder(), train, "sample");
+        var t = CaptionDefinition.Instance.Create(Options("lstm") with { MaxIters = 1 }, Settings with { Encoder = Encoder() }, train, "sample");
         t.OutputDirectory = run;
         t.Run();
         string config = Path.Combine(run, "best", CheckpointFiles.ConfigFile);
         string text = File.ReadAllText(config);
         File.WriteAllText(config, text.Replace("\"hidden\": 12", "\"hidden\": 13"));
-        Assert.Contains("shape", Assert.Throws<CheckpointFormatException>(() => CaptionCheckpoint.Load(run)).Message);
+        Assert.Contains("shape", Assert.Throws<CheckpointFormatException>(() => CaptionCheckpoint.Instance.Load(run)).Message);
         File.WriteAllText(config, text.Replace("\"grid_pool\": 3", "\"grid_pool\": 0"));
-        Assert.Throws<CheckpointFormatException>(() => CaptionCheckpoint.Load(run));
+        Assert.Throws<CheckpointFormatException>(() => CaptionCheckpoint.Instance.Load(run));
         File.WriteAllText(config, text.Replace("\"above\"", "\"below\"")); // a word twice
-        Assert.Throws<CheckpointFormatException>(() => CaptionCheckpoint.Load(run));
-        Assert.Throws<ArgumentException>(() => CaptionTrainer.Create(Options("gru"), Settings, Encoder(), train, "sample"));
+        Assert.Throws<CheckpointFormatException>(() => CaptionCheckpoint.Instance.Load(run));
+        Assert.Throws<ArgumentException>(() => CaptionDefinition.Instance.Create(Options("gru"), Settings with { Encoder = Encoder() }, train, "sample"));
     }
 }

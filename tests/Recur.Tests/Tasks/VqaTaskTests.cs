@@ -3,6 +3,7 @@ using Recur.Data.Scenes;
 using Recur.IO;
 using Recur.Models;
 using Recur.Tasks;
+using Recur.Tasks.Vqa;
 using Recur.Training;
 using Xunit;
 
@@ -33,19 +34,19 @@ public sealed class VqaTaskTests : IDisposable
         // with the image: class answers read from it, fc features of each cell; both kept by the checkpoint
         var settings = new VqaSettings { Blind = blind, VisualAnswers = !blind, Features = blind ? "conv" : "fc", AttentionDim = 8, Fusion = 16, Scenes = new SceneOptions { Train = 150, TestSeen = 10, TestHeldOut = 10 } };
         var o = new TrainOptions { Hidden = 16, Embed = 8, BatchSize = 32, Optimizer = "adam", LearningRate = 1e-2, EvalEvery = 5, ValFrac = 0.2, Threads = 1, MaxIters = 13 };
-        var straight = VqaTrainer.Create(o, settings, Encoder(), train, "sample");
+        var straight = VqaDefinition.Instance.Create(o, settings with { Encoder = Encoder() }, train, "sample");
         straight.Run();
         Assert.True(straight.TrainLosses.Skip(10).Average() < straight.TrainLosses.Take(3).Average(), "the loss fell");
         string run = Path.Combine(_dir, blind ? "blind" : "att");
-        var first = VqaTrainer.Create(o with { MaxIters = 4 }, settings, Encoder(), train, "sample");
+        var first = VqaDefinition.Instance.Create(o with { MaxIters = 4 }, settings with { Encoder = Encoder() }, train, "sample");
         first.OutputDirectory = run;
         first.Run();
-        var ck = VqaCheckpoint.Load(run, CheckpointKind.Latest);
+        var ck = VqaCheckpoint.Instance.Load(run, CheckpointKind.Latest);
         Assert.Equal(blind, ck.Model.Config.Blind);
         Assert.Equal(blind ? 0 : 10, ck.Model.Config.VisualAnswers.Length);
         Assert.Equal(blind ? "conv" : "fc", ck.Encoder.Features);
         Assert.Equal(first.Task.Store.Values, ck.Model.Store.Values);
-        var second = VqaTrainer.Resume(ck, train, o);
+        var second = VqaDefinition.Instance.Resume(ck, train, o);
         second.Run();
         Assert.Equal(straight.TrainLosses, second.TrainLosses);
         Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);

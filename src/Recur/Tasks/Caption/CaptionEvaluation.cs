@@ -1,7 +1,7 @@
 using Recur.Data.Scenes;
 using Recur.Models.Captioning;
 
-namespace Recur.Analysis;
+namespace Recur.Tasks.Caption;
 
 /// <summary>How a captioner did on one split.</summary>
 /// <param name="Split">The split's name.</param>

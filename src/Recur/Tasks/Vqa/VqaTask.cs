@@ -6,7 +6,7 @@ using Recur.Models.Vqa;
 using Recur.Nn;
 using Recur.Training;
 
-namespace Recur.Tasks;
+namespace Recur.Tasks.Vqa;
 
 /// <summary>What a VQA model scored on a set of questions: loss, accuracy, and accuracy per kind of question.</summary>
 public sealed record VqaScore(double Loss, double Accuracy, int Questions, IReadOnlyDictionary<QuestionKind, (int Right, int Total)> ByKind)

@@ -6,7 +6,7 @@ using Recur.Models.Captioning;
 using Recur.Nn;
 using Recur.Training;
 
-namespace Recur.Tasks;
+namespace Recur.Tasks.Caption;
 
 /// <summary>
 /// Image captioning on the trainer (<c>recur caption train</c>): each step takes the next batch of training scenes

@@ -1,6 +1,6 @@
 using Recur.Data.Scenes;
 
-namespace Recur.Analysis;
+namespace Recur.Tasks.Caption;
 
 /// <summary>
 /// What the encoder's own classifier makes of a split's scenes: given its class for each image of the split (each

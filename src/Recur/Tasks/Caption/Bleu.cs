@@ -1,4 +1,4 @@
-namespace Recur.Analysis;
+namespace Recur.Tasks.Caption;
 
 /// <summary>BLEU-1 to BLEU-4 of a corpus, and the parts they are made of.</summary>
 /// <param name="Scores">BLEU-n for n = 1..4 (index n - 1).</param>

@@ -1,14 +1,14 @@
 using System.Text.Json;
 using Recur.Data.Scenes;
+using Recur.IO;
 using Recur.Models;
 using Recur.Models.Captioning;
-
 using Recur.Training;
 
-namespace Recur.IO;
+namespace Recur.Tasks.Scenes;
 
 /// <summary>
-/// The part of a checkpoint that models of scenes share (<see cref="CaptionCheckpoint"/>, <see cref="VqaCheckpoint"/>): the
+/// The part of a checkpoint that models of scenes share (<see cref="Caption.CaptionCheckpoint"/>, <see cref="Vqa.VqaCheckpoint"/>): the
 /// frozen encoder's architecture (<c>"encoder"</c>), its extra pooling (<c>"grid_pool"</c>), <c>"coordinates"</c>,
 /// <c>"features"</c> (conv or fc) and the scenes the run drew
 /// (<c>"scenes"</c>); the encoder's weights go into <c>model.safetensors</c> under <see cref="EncoderPrefix"/>.

@@ -5,7 +5,7 @@ using Recur.Imaging;
 using Recur.Models.Captioning;
 using Recur.Plotting;
 
-namespace Recur.Analysis;
+namespace Recur.Tasks.Caption;
 
 /// <summary>One image of an attention report: the grey image, its caption and, per word, the attention map.</summary>
 public sealed record AttentionFigure(string Title, PixelImage Image, DecodedCaption Caption, string? Reference = null);

@@ -1,0 +1,112 @@
+using Recur.Data;
+using Recur.Data.Scenes;
+using Recur.IO;
+using Recur.Models.Captioning;
+using Recur.Tasks.Scenes;
+using Recur.Training;
+
+namespace Recur.Tasks.Caption;
+
+/// <summary>
+/// <c>recur caption train</c>: a captioner (<see cref="TrainOptions.Model"/> <c>rnn</c>, <c>lstm</c> or <c>attention</c>,
+/// <c>--hidden</c>, <c>--embed</c>) on <see cref="CaptionTask"/>, over the features of a frozen <see cref="SceneEncoder"/>
+/// (a new run's <see cref="CaptionSettings.Encoder"/>, copied into its checkpoints). The data are the Fashion-MNIST
+/// training images the scenes are drawn from; the last <see cref="TrainOptions.ValFrac"/> of the training scenes are held
+/// out for validation. Features are computed before the clock starts.
+/// </summary>
+public sealed class CaptionDefinition : TaskDefinition<LabeledImages, CaptionSettings, LoadedCaptioner>
+{
+    /// <summary>The shared options of the runs on scenes (VQA takes them without <c>--model</c>).</summary>
+    public static IReadOnlyList<OptionSpec> SceneTrainOptions { get; } = TrainOptionSpecs.All
+        .Where(s => s.Flag is not ("layers" or "dropout" or "nonlinearity" or "state-size" or "expand" or "conv-width" or "heads" or "context"
+            or "weight-drop" or "highway" or "seq-length" or "test-frac" or "sample-every")).ToArray();
+
+    /// <summary>The definition.</summary>
+    public static CaptionDefinition Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public override CheckpointFormat<LoadedCaptioner> Checkpoint => CaptionCheckpoint.Instance;
+
+    /// <inheritdoc/>
+    public override TrainOptions Defaults { get; } = new()
+    {
+        Model = "attention", Hidden = 256, Embed = 64, BatchSize = 64, Optimizer = "adam", LearningRate = 2e-3,
+        LrSchedule = "cosine", LrMin = 2e-5, GradClip = 5, MaxEpochs = 10, ValFrac = 0.05, EvalEvery = 1000,
+    };
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<OptionSpec> SharedOptions { get; } = SceneTrainOptions
+        .Select(s => s.Flag == "model"
+            ? s with { Value = string.Join("|", CaptionerConfig.Kinds), Help = "the captioner: rnn, lstm or attention (Show, Attend and Tell)" } : s)
+        .ToArray();
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<OptionSpec<CaptionSettings>> Options => CaptionSettings.Specs;
+
+    /// <inheritdoc/>
+    public override string DefaultData => SceneRuns.DefaultData;
+
+    /// <inheritdoc/>
+    public override LabeledImages LoadData(string path) => SceneRuns.LoadData(path);
+
+    /// <summary>Without <c>--eval-every</c>, a new run evaluates once an epoch of its training scenes.</summary>
+    public override TrainOptions ForData(TrainOptions options, CaptionSettings settings, LabeledImages data, Func<string, bool> given)
+        => given("eval-every") ? options : options with { EvalEvery = SceneRuns.EvalEveryEpoch(settings.Scenes.Train, options.ValFrac, options.BatchSize) };
+
+    /// <summary>The captioner the options describe.</summary>
+    public static CaptionerConfig ModelConfig(TrainOptions o, CaptionSettings s, int vocab, int gridRows, int gridCols, int featureDim)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(s);
+        return new CaptionerConfig
+        {
+            Kind = o.Model, Vocab = vocab, Embed = o.Embed, Hidden = o.Hidden, GridRows = gridRows, GridCols = gridCols, FeatureDim = featureDim,
+            AttentionDim = s.AttentionDim, DoublyStochastic = s.DoublyStochastic, AttentionEntropy = s.AttentionEntropy,
+            AttentionEntropyOn = s.AttentionEntropyOn, MaxWords = s.MaxWords, LabelSmoothing = s.LabelSmoothing, InitialState = s.InitialState,
+            FeatureDropout = s.FeatureDropout, ContextDropout = s.ContextDropout,
+        };
+    }
+
+    /// <summary>The training and validation datasets of the scenes drawn from <paramref name="train"/> (features from <paramref name="encoder"/>).</summary>
+    public static (CaptionDataset Train, CaptionDataset Validation) Datasets(SceneEncoder encoder, LabeledImages train, SceneOptions scenes,
+        CaptionVocabulary vocabulary, int maxWords, double valFrac, int threads)
+    {
+        var (tr, features) = SceneRuns.TrainingScenes(encoder, train, scenes, threads);
+        var all = new CaptionDataset(features, tr.Scenes, vocabulary, maxWords);
+        int nVal = SceneRuns.ValidationCount(all.Count, valFrac);
+        return (all.Slice(0, all.Count - nVal), all.Slice(all.Count - nVal, nVal));
+    }
+
+    /// <inheritdoc/>
+    protected override LoadedCaptioner NewRun(TrainOptions options, CaptionSettings settings, LabeledImages data)
+    {
+        if (!CaptionerConfig.Kinds.Contains(options.Model))
+            throw new ArgumentException($"--model must be one of {string.Join(", ", CaptionerConfig.Kinds)} for captioning, got '{options.Model}'.");
+        settings.Validate(options.Model);
+        var encoder = SceneRuns.NewEncoder(settings, "caption train");
+        var vocab = CaptionVocabulary.Grammar();
+        var (rows, cols) = encoder.Grid(84, 84);
+        var config = ModelConfig(options, settings, vocab.Count, rows, cols, encoder.FeatureDim);
+        if (settings.VisualWords)
+            config = config with { SingularWords = [.. CaptionGrammar.Singular.Select(vocab.Id)], PluralWords = [.. CaptionGrammar.Plural.Select(vocab.Id)] };
+        return new LoadedCaptioner(Captioners.Create(config), vocab, encoder, settings.Scenes);
+    }
+
+    /// <summary>The same captioner with fresh weights; the frozen encoder is the saved one (its weights are restored with the run's).</summary>
+    protected override LoadedCaptioner Rebuild(LoadedCaptioner saved)
+        => new(Captioners.Create(saved.Model.Config), saved.Vocabulary, saved.Encoder, saved.Scenes);
+
+    /// <inheritdoc/>
+    protected override void Initialize(LoadedCaptioner run, TrainOptions options, Rng rng) => run.Model.Reset(rng);
+
+    /// <inheritdoc/>
+    public override DataInfo DataOf(LabeledImages data, string source) => SceneRuns.DataOf(data, source);
+
+    /// <inheritdoc/>
+    protected override ITrainingTask NewTask(LoadedCaptioner run, LabeledImages data, TrainOptions options, DataInfo info,
+        Action<string, CheckpointProgress> write)
+    {
+        var (tr, val) = Datasets(run.Encoder, data, run.Scenes, run.Vocabulary, run.Model.Config.MaxWords, options.ValFrac, options.EffectiveThreads);
+        return new CaptionTask(options, run.Model, tr, val, write, info, coordinates: run.Encoder.CoordinateCount);
+    }
+}

@@ -1,0 +1,103 @@
+using Recur.Data.Scenes;
+using Recur.Models;
+using Recur.Models.Captioning;
+using Recur.Tasks.Scenes;
+using Recur.Training;
+
+namespace Recur.Tasks.Caption;
+
+/// <summary>
+/// What a caption run needs beyond <see cref="TrainOptions"/>: the captioner's own sizes and the scenes, each option
+/// declared once in <see cref="Specs"/>.
+/// </summary>
+public sealed record CaptionSettings : ISceneSettings
+{
+    /// <summary>Width <c>K</c> of the attention MLP.</summary>
+    public int AttentionDim { get; init; } = 128;
+
+    /// <summary>Weight of the doubly stochastic regulariser.</summary>
+    public float DoublyStochastic { get; init; } = 0.001f;
+
+    /// <summary>Weight of the attention entropy penalty (<see cref="CaptionerConfig.AttentionEntropy"/>).</summary>
+    public float AttentionEntropy { get; init; }
+
+    /// <summary>The steps the entropy penalty counts (<see cref="CaptionerConfig.AttentionEntropyOn"/>).</summary>
+    public string AttentionEntropyOn { get; init; } = "all";
+
+    /// <summary>Max pooling over the encoder's grid (3: 21 x 21 to 7 x 7 for an 84 x 84 scene).</summary>
+    public int GridPool { get; init; } = 3;
+
+    /// <summary>Longest caption in words.</summary>
+    public int MaxWords { get; init; } = 12;
+
+    /// <summary>Label smoothing of the training loss (<see cref="CaptionerConfig.LabelSmoothing"/>).</summary>
+    public float LabelSmoothing { get; init; }
+
+    /// <summary>Dropout on the image features in training (<see cref="CaptionerConfig.FeatureDropout"/>).</summary>
+    public float FeatureDropout { get; init; }
+
+    /// <summary>Dropout on the attended context in training (<see cref="CaptionerConfig.ContextDropout"/>).</summary>
+    public float ContextDropout { get; init; }
+
+    /// <summary>The attention captioner's initial state (<see cref="CaptionerConfig.InitialState"/>).</summary>
+    public string InitialState { get; init; } = "image";
+
+    /// <summary>conv or fc (<see cref="SceneEncoder.Features"/>).</summary>
+    public string Features { get; init; } = "conv";
+
+    /// <summary>Append each location's row and column to its features (<see cref="SceneEncoder.Coordinates"/>).</summary>
+    public bool Coordinates { get; init; }
+
+    /// <summary>The class words read the image context only (<see cref="CaptionerConfig.SingularWords"/>; attention only).</summary>
+    public bool VisualWords { get; init; }
+
+    /// <summary>The scenes to draw.</summary>
+    public SceneOptions Scenes { get; init; } = new();
+
+    /// <summary>The trained convolutional classifier a new run encodes the scenes with (the command's <c>--encoder</c>).</summary>
+    public ConvNet? Encoder { get; init; }
+
+    private const string Group = "captioning";
+
+    /// <summary>The task's own options: flag, default (this record's), range and help.</summary>
+    public static IReadOnlyList<OptionSpec<CaptionSettings>> Specs { get; } =
+    [
+        SettingSpecs.Int<CaptionSettings>("attention-dim", "K", Group, "attention MLP width", 1, 16384,
+            s => s.AttentionDim, (s, v) => s with { AttentionDim = SettingSpecs.I(v) }),
+        SettingSpecs.Real<CaptionSettings>("doubly-stochastic", "L", Group, "weight of the doubly stochastic attention regulariser", 0, 1e6,
+            s => s.DoublyStochastic, (s, v) => s with { DoublyStochastic = (float)SettingSpecs.D(v) }),
+        SettingSpecs.Real<CaptionSettings>("attention-entropy", "G", Group,
+            "attention: weight of a penalty on each word's attention entropy, which asks every word to look at few locations", 0, 1e6,
+            s => s.AttentionEntropy, (s, v) => s with { AttentionEntropy = (float)SettingSpecs.D(v) }),
+        SettingSpecs.Choice<CaptionSettings>("attention-entropy-on", Group,
+            "all steps, or objects: only the steps that write a class word (needs --visual-words)", ["all", "objects"],
+            s => s.AttentionEntropyOn, (s, v) => s with { AttentionEntropyOn = (string)v }),
+        SettingSpecs.Real<CaptionSettings>("label-smoothing", "E", Group, "label smoothing of the training loss, as PyTorch's", 0, 0.999,
+            s => s.LabelSmoothing, (s, v) => s with { LabelSmoothing = (float)SettingSpecs.D(v) }),
+        SettingSpecs.Real<CaptionSettings>("feature-dropout", "P", Group,
+            "dropout on the image features in training (not the coordinates), as the encoder's classifier had on its fc features", 0, 0.99,
+            s => s.FeatureDropout, (s, v) => s with { FeatureDropout = (float)SettingSpecs.D(v) }),
+        SettingSpecs.Real<CaptionSettings>("context-dropout", "P", Group,
+            "attention: dropout on the attended context z in training; the attention itself scores the clean features", 0, 0.99,
+            s => s.ContextDropout, (s, v) => s with { ContextDropout = (float)SettingSpecs.D(v) }),
+        SettingSpecs.Choice<CaptionSettings>("initial-state", Group,
+            "attention: image (a map of the mean annotation, as Show, Attend and Tell) or zero (the decoder sees the image only through its attention)",
+            ["image", "zero"], s => s.InitialState, (s, v) => s with { InitialState = (string)v }),
+        SettingSpecs.Flag<CaptionSettings>("visual-words", Group,
+            "attention: the class words' scores read the attended image only; the state adds one shared offset (singular, plural)",
+            s => s.VisualWords, (s, v) => s with { VisualWords = (bool)v }),
+        SettingSpecs.Int<CaptionSettings>("max-words", "N", Group, "longest caption in words", 1, 1024,
+            s => s.MaxWords, (s, v) => s with { MaxWords = SettingSpecs.I(v) }),
+        .. SceneRuns.Specs<CaptionSettings>((s, v) => s with { GridPool = v }, (s, v) => s with { Coordinates = v }, (s, v) => s with { Features = v },
+            (s, v) => s with { Scenes = v }),
+    ];
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings that do not go together with <paramref name="model"/>.</summary>
+    public void Validate(string model)
+    {
+        if (AttentionEntropyOn == "objects" && !VisualWords)
+            throw new ArgumentException("--attention-entropy-on objects needs --visual-words, which name the object words.");
+        if ((AttentionEntropy > 0 || ContextDropout > 0 || VisualWords) && model != "attention")
+            throw new ArgumentException($"--attention-entropy, --context-dropout and --visual-words need --model attention, not {model}.");
+    }
+}

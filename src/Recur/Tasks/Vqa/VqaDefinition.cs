@@ -1,0 +1,91 @@
+using Recur.Data;
+using Recur.Data.Scenes;
+using Recur.IO;
+using Recur.Models.Captioning;
+using Recur.Models.Vqa;
+using Recur.Tasks.Caption;
+using Recur.Tasks.Scenes;
+using Recur.Training;
+
+namespace Recur.Tasks.Vqa;
+
+/// <summary>
+/// <c>recur vqa train</c>: a <see cref="VqaModel"/> (<c>--hidden</c> for the question LSTM, <c>--embed</c>) on
+/// <see cref="VqaTask"/>, over the features of a frozen <see cref="SceneEncoder"/> (a new run's
+/// <see cref="VqaSettings.Encoder"/>). The questions about the last <see cref="TrainOptions.ValFrac"/> of the training
+/// scenes are held out for validation.
+/// </summary>
+public sealed class VqaDefinition : TaskDefinition<LabeledImages, VqaSettings, LoadedVqa>
+{
+    /// <summary>The definition.</summary>
+    public static VqaDefinition Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public override CheckpointFormat<LoadedVqa> Checkpoint => VqaCheckpoint.Instance;
+
+    /// <inheritdoc/>
+    public override TrainOptions Defaults { get; } = CaptionDefinition.Instance.Defaults with
+    {
+        Model = "lstm", Hidden = 256, Embed = 64, BatchSize = 128, LearningRate = 2e-3, MaxEpochs = 10,
+    };
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<OptionSpec> SharedOptions { get; } = CaptionDefinition.SceneTrainOptions.Where(s => s.Flag != "model").ToArray();
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<OptionSpec<VqaSettings>> Options => VqaSettings.Specs;
+
+    /// <inheritdoc/>
+    public override string DefaultData => SceneRuns.DefaultData;
+
+    /// <inheritdoc/>
+    public override LabeledImages LoadData(string path) => SceneRuns.LoadData(path);
+
+    /// <summary>Without <c>--eval-every</c>, a new run evaluates once an epoch of its training questions.</summary>
+    public override TrainOptions ForData(TrainOptions options, VqaSettings settings, LabeledImages data, Func<string, bool> given)
+        => given("eval-every") ? options
+            : options with { EvalEvery = SceneRuns.EvalEveryEpoch(settings.Scenes.Train * settings.QuestionsPerScene, options.ValFrac, options.BatchSize) };
+
+    /// <summary>Questions about the scenes of a split: <paramref name="perScene"/> each, drawn from the scenes' seed and the split's name.</summary>
+    public static VqaDataset Questions(Tensor features, SceneSplit split, int perScene, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        ulong salt = 14695981039346656037UL; // FNV-1a of the name: stable across processes, unlike string.GetHashCode
+        foreach (char ch in split.Name) salt = (salt ^ ch) * 1099511628211UL;
+        return new VqaDataset(features, split.Scenes, perScene, seed * 0x9E3779B97F4A7C15UL ^ salt);
+    }
+
+    /// <inheritdoc/>
+    protected override LoadedVqa NewRun(TrainOptions options, VqaSettings settings, LabeledImages data)
+    {
+        var encoder = SceneRuns.NewEncoder(settings, "vqa train");
+        var (rows, cols) = encoder.Grid(84, 84);
+        var answers = SceneQuestions.Answers;
+        var config = new VqaConfig
+        {
+            Vocab = VqaDataset.QuestionVocabulary().Count, Answers = answers.Count, Embed = options.Embed, Hidden = options.Hidden,
+            GridRows = rows, GridCols = cols, FeatureDim = encoder.FeatureDim, AttentionDim = settings.AttentionDim, Fusion = settings.Fusion,
+            Blind = settings.Blind, MaxWords = SceneQuestions.MaxWords,
+            VisualAnswers = settings.VisualAnswers ? [.. Enumerable.Range(0, answers.Count).Where(a => CaptionGrammar.Singular.Contains(answers[a]))] : [],
+        };
+        return new LoadedVqa(new VqaModel(config), encoder, settings.Scenes, settings.QuestionsPerScene);
+    }
+
+    /// <summary>The same model with fresh weights; the frozen encoder is the saved one.</summary>
+    protected override LoadedVqa Rebuild(LoadedVqa saved) => new(new VqaModel(saved.Model.Config), saved.Encoder, saved.Scenes, saved.QuestionsPerScene);
+
+    /// <inheritdoc/>
+    protected override void Initialize(LoadedVqa run, TrainOptions options, Rng rng) => run.Model.Reset(rng);
+
+    /// <inheritdoc/>
+    public override DataInfo DataOf(LabeledImages data, string source) => SceneRuns.DataOf(data, source);
+
+    /// <inheritdoc/>
+    protected override ITrainingTask NewTask(LoadedVqa run, LabeledImages data, TrainOptions options, DataInfo info, Action<string, CheckpointProgress> write)
+    {
+        var (split, features) = SceneRuns.TrainingScenes(run.Encoder, data, run.Scenes, options.EffectiveThreads);
+        var all = Questions(features, split, run.QuestionsPerScene, run.Scenes.Seed);
+        int nVal = SceneRuns.ValidationCount(split.Scenes.Count, options.ValFrac);
+        return new VqaTask(options, run.Model, all.SliceScenes(0, split.Scenes.Count - nVal), all.SliceScenes(split.Scenes.Count - nVal, nVal), write, info);
+    }
+}

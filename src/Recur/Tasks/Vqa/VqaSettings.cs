@@ -1,0 +1,61 @@
+using Recur.Data.Scenes;
+using Recur.Models;
+using Recur.Models.Captioning;
+using Recur.Models.Vqa;
+using Recur.Tasks.Scenes;
+using Recur.Training;
+
+namespace Recur.Tasks.Vqa;
+
+/// <summary>What a VQA run needs beyond <see cref="TrainOptions"/>, each option declared once in <see cref="Specs"/>.</summary>
+public sealed record VqaSettings : ISceneSettings
+{
+    /// <summary>Width of the attention MLP.</summary>
+    public int AttentionDim { get; init; } = 128;
+
+    /// <summary>Width of the joint representation.</summary>
+    public int Fusion { get; init; } = 256;
+
+    /// <summary>The question-only baseline (no image).</summary>
+    public bool Blind { get; init; }
+
+    /// <summary>Score the class-name answers from the attended image alone (<see cref="VqaConfig.VisualAnswers"/>).</summary>
+    public bool VisualAnswers { get; init; }
+
+    /// <summary>Max pooling over the encoder's grid.</summary>
+    public int GridPool { get; init; } = 3;
+
+    /// <summary>conv or fc (<see cref="SceneEncoder.Features"/>).</summary>
+    public string Features { get; init; } = "conv";
+
+    /// <summary>Append each location's row and column to its features (<see cref="SceneEncoder.Coordinates"/>).</summary>
+    public bool Coordinates { get; init; }
+
+    /// <summary>Questions drawn about each scene.</summary>
+    public int QuestionsPerScene { get; init; } = 2;
+
+    /// <summary>The scenes to draw.</summary>
+    public SceneOptions Scenes { get; init; } = new();
+
+    /// <summary>The trained convolutional classifier a new run encodes the scenes with (the command's <c>--encoder</c>).</summary>
+    public ConvNet? Encoder { get; init; }
+
+    private const string Group = "vqa";
+
+    /// <summary>The task's own options: flag, default (this record's), range and help.</summary>
+    public static IReadOnlyList<OptionSpec<VqaSettings>> Specs { get; } =
+    [
+        SettingSpecs.Flag<VqaSettings>("blind", Group, "the question-only baseline", s => s.Blind, (s, v) => s with { Blind = (bool)v }),
+        SettingSpecs.Flag<VqaSettings>("visual-answers", Group,
+            "score the class-name answers from the attended image alone (W_v z), not from the joint representation that also holds the question",
+            s => s.VisualAnswers, (s, v) => s with { VisualAnswers = (bool)v }),
+        SettingSpecs.Int<VqaSettings>("attention-dim", "K", Group, "attention MLP width", 1, 16384,
+            s => s.AttentionDim, (s, v) => s with { AttentionDim = SettingSpecs.I(v) }),
+        SettingSpecs.Int<VqaSettings>("fusion", "F", Group, "joint representation width", 1, 16384,
+            s => s.Fusion, (s, v) => s with { Fusion = SettingSpecs.I(v) }),
+        SettingSpecs.Int<VqaSettings>("questions", "N", Group, "questions per scene", 1, 1000,
+            s => s.QuestionsPerScene, (s, v) => s with { QuestionsPerScene = SettingSpecs.I(v) }),
+        .. SceneRuns.Specs<VqaSettings>((s, v) => s with { GridPool = v }, (s, v) => s with { Coordinates = v }, (s, v) => s with { Features = v },
+            (s, v) => s with { Scenes = v }),
+    ];
+}
