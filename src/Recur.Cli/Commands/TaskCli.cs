@@ -115,7 +115,8 @@ internal static class TaskCli
         string run = trainer.OutputDirectory!;
         if (RunFolders.AbnormalExit(result, command, run) is int code) return (code, run, data);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); best val loss {result.BestValLoss:F4} {lossUnit}"));
+            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); best val loss "
+                + $"{result.BestValLoss:F4} {lossUnit}"));
         return (null, run, data);
     }
 }
