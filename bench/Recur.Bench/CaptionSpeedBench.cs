@@ -15,7 +15,8 @@ internal static class CaptionSpeedBench
 {
     public static int Run(string[] args)
     {
-        int iters = Option(args, "--iters", 20), rounds = Option(args, "--rounds", 3), threads = Option(args, "--threads", 2), B = Option(args, "--batch", 64), H = Option(args, "--hidden", 256);
+        int iters = Option(args, "--iters", 20), rounds = Option(args, "--rounds", 3), threads = Option(args, "--threads", 2), B = Option(args, "--batch", 64),
+            H = Option(args, "--hidden", 256);
         string root = MinCharBench.FindRepoRoot();
         Console.WriteLine($"attention captioner training, batch {B}, H {H}, {iters} steps per run, {rounds} round(s); Recur {threads} thread(s)");
         var ratios = new List<double>();
@@ -45,7 +46,8 @@ internal static class CaptionSpeedBench
     private static double Time(int B, int H, int threads, int iters)
     {
         var vocab = CaptionVocabulary.Grammar();
-        var m = new AttentionCaptioner(new CaptionerConfig { Kind = "attention", Vocab = vocab.Count, Hidden = H, Embed = 64, AttentionDim = 128, FeatureDim = 64 }) { Threads = threads };
+        var m = new AttentionCaptioner(new CaptionerConfig { Kind = "attention", Vocab = vocab.Count, Hidden = H, Embed = 64, AttentionDim = 128,
+            FeatureDim = 64 }) { Threads = threads };
         var rng = new Rng(1);
         m.Reset(rng);
         var adam = new Adam(m.Store, 2e-3) { Threads = threads };
@@ -78,7 +80,8 @@ internal static class CaptionSpeedBench
     private static double Torch(string root, int threads, int iters, int B, int H)
     {
         var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(root, "bench", "caption_ref.py"), "--threads", threads.ToString(), "--iters", iters.ToString(), "--batch", B.ToString(), "--hidden", H.ToString() }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { Path.Combine(root, "bench", "caption_ref.py"), "--threads", threads.ToString(), "--iters", iters.ToString(), "--batch",
+            B.ToString(), "--hidden", H.ToString() }) psi.ArgumentList.Add(a);
         psi.Environment["OPENBLAS_CORETYPE"] = "Haswell";
         using var p = Process.Start(psi)!;
         string output = p.StandardOutput.ReadToEnd();

@@ -26,7 +26,8 @@ internal static class CellProfile
             rnn.Backward(dy);
             b += sw.Elapsed.TotalMilliseconds;
         }
-        Console.WriteLine($"{name}: one layer {I}->{H}, T {T}, B {B}: forward {f / reps:F1} ms, backward {b / reps:F1} ms, per token {(f + b) / reps / (T * B) * 1000:F2} us");
+        Console.WriteLine($"{name}: one layer {I}->{H}, T {T}, B {B}: forward {f / reps:F1} ms, backward {b / reps:F1} ms, per token "
+            + $"{(f + b) / reps / (T * B) * 1000:F2} us");
         return 0;
     }
 }

@@ -43,7 +43,8 @@ internal static class CellSpeedBench
         var setups = names.Select(n =>
         {
             var cell = CellRegistry.Get(n);
-            var cfg = new CharModelConfig { Cell = n, VocabSize = vocab, Embed = cell.RequiresInputEqualsHidden ? hidden : 64, Hidden = hidden, Layers = layers };
+            var cfg = new CharModelConfig { Cell = n, VocabSize = vocab, Embed = cell.RequiresInputEqualsHidden ? hidden : 64,
+                Hidden = hidden, Layers = layers };
             var m = new CharModel(cfg) { Threads = threads };
             m.Reset(new Rng(2));
             var opt = new Adam(m.Store, 2e-3) { Threads = threads };
@@ -65,7 +66,8 @@ internal static class CellSpeedBench
         {
             double m = Median(s.Rates);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Name,-10} {s.Params,10:N0} {m,10:N0} {m / baseRate,9:0.00}x   {string.Join(" ", s.Rates.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))}"));
+                $"{s.Name,-10} {s.Params,10:N0} {m,10:N0} {m / baseRate,9:0.00}x   "
+                    + $"{string.Join(" ", s.Rates.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))}"));
         }
         return 0;
     }

@@ -35,11 +35,13 @@ internal static class ContextCostBench
         }
         int[] contexts = [1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15, 1 << 16];
         const int D = 256, L = 2, V = 65;
-        var plot = new LinePlot { Title = "sampling cost against context (width 256, 2 layers, 1 thread)", XLabel = "context (thousands of characters)", YLabel = "microseconds per character", LogY = true };
+        var plot = new LinePlot { Title = "sampling cost against context (width 256, 2 layers, 1 thread)", XLabel = "context (thousands of characters)",
+            YLabel = "microseconds per character", LogY = true };
         Console.WriteLine($"{"model",-12} {"context",8} {"us/char",10} {"state bytes",14}");
         foreach (string name in models.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            var cfg = new CharModelConfig { Cell = name, VocabSize = V, Embed = BlockRegistry.Contains(name) ? D : 64, Hidden = D, Layers = L, Heads = 4, Context = contexts[^1] };
+            var cfg = new CharModelConfig { Cell = name, VocabSize = V, Embed = BlockRegistry.Contains(name) ? D : 64, Hidden = D, Layers = L, Heads = 4,
+                Context = contexts[^1] };
             var model = new CharModel(cfg);
             model.Reset(new Rng(1));
             var xs = new List<double>(); var ys = new List<double>();

@@ -64,7 +64,8 @@ internal static class FuzzBench
             {
                 refused++;
                 example ??= e.Message;
-                if (string.IsNullOrWhiteSpace(e.Message) || e.Message.Contains('\n', StringComparison.Ordinal)) problem = $"a refusal of several lines: {e.Message}";
+                if (string.IsNullOrWhiteSpace(e.Message) || e.Message.Contains('\n', StringComparison.Ordinal))
+                    problem = $"a refusal of several lines: {e.Message}";
             }
             catch (Exception e) { problem = $"{e.GetType().Name}: {e.Message}"; }
             double seconds = clock.Elapsed.TotalSeconds;
@@ -79,7 +80,8 @@ internal static class FuzzBench
                 if (failed <= 5) Console.Error.WriteLine($"{r.Name} case {i}: {problem}");
             }
         }
-        Console.WriteLine($"| {r.Name} | {cases:N0} | {read:N0} | {refused:N0} | {failed} | {largest / 1024.0:N0} KiB | {largestInput / 1024.0:N1} KiB | {slowest * 1000:F1} ms |");
+        Console.WriteLine($"| {r.Name} | {cases:N0} | {read:N0} | {refused:N0} | {failed} | {largest / 1024.0:N0} KiB | {largestInput / 1024.0:N1} KiB | "
+            + $"{slowest * 1000:F1} ms |");
         if (example is not null) Console.Error.WriteLine($"  {r.Name}, first refusal: {example}");
         return failed;
     }
@@ -126,16 +128,18 @@ internal static class FuzzBench
         var pixels = new byte[20 * 12 * 3];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 7 % 251);
         var pngs = new List<byte[]> { Png.Encode(new PixelImage(20, 12, 3, pixels)) };
-        pngs.AddRange(Directory.GetFiles(Path.Combine(root, "tests", "Recur.Tests", "Imaging", "Samples"), "*.png").Order(StringComparer.Ordinal).Select(File.ReadAllBytes));
+        pngs.AddRange(Directory.GetFiles(Path.Combine(root, "tests", "Recur.Tests", "Imaging", "Samples"), "*.png")
+            .Order(StringComparer.Ordinal).Select(File.ReadAllBytes));
         yield return new Reader("PNG", [.. pngs], typeof(PngFormatException), bytes => PngDecoder.Decode(bytes, maxPixels: 1 << 20), Keep: 8, RepairPng: true);
 
         byte[] dict = File.ReadAllBytes(Path.Combine(root, "tests", "Recur.Tests", "Data", "Samples", "cmudict", "cmudict-sample.out"));
         dict = dict[..(Array.LastIndexOf(dict, (byte)'\n', 4000) + 1)]; // whole lines
-        yield return new Reader("CMU dictionary", [dict], typeof(CorpusFormatException), bytes => CmuLexicon.Parse(new StringReader(Encoding.Latin1.GetString(bytes)), "dict"));
+        yield return new Reader("CMU dictionary", [dict], typeof(CorpusFormatException),
+            bytes => CmuLexicon.Parse(new StringReader(Encoding.Latin1.GetString(bytes)), "dict"));
 
         string brown = Path.Combine(root, "tests", "Recur.Tests", "Data", "Samples", "brown");
-        yield return new Reader("Brown corpus", [File.ReadAllBytes(Path.Combine(brown, "ca01")), File.ReadAllBytes(Path.Combine(brown, "cn01"))], typeof(CorpusFormatException),
-            bytes => BrownCorpus.Parse(Encoding.UTF8.GetString(bytes), "doc"));
+        yield return new Reader("Brown corpus", [File.ReadAllBytes(Path.Combine(brown, "ca01")), File.ReadAllBytes(Path.Combine(brown, "cn01"))],
+            typeof(CorpusFormatException), bytes => BrownCorpus.Parse(Encoding.UTF8.GetString(bytes), "doc"));
     }
 
     private static byte[] Gunzip(byte[] gz)

@@ -48,14 +48,16 @@ internal static unsafe class GemmBench
         if (blas is not null)
         {
             Console.WriteLine($"OpenBLAS: {blas.Path}");
-            Console.WriteLine($"  config: {blas.Config}; core: {blas.CoreName}; OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}");
+            Console.WriteLine($"  config: {blas.Config}; core: {blas.CoreName}; "
+                + $"OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}");
         }
         else if (!noBlas)
         {
             Console.WriteLine("OpenBLAS: not found (install libopenblas0-pthread); Recur columns only.");
         }
         Console.WriteLine();
-        Console.WriteLine($"{"shape",-22} {"tA",2} {"tB",2} {"M",5} {"N",5} {"K",5} {"thr",3} | {"Recur",8} {"packed",8} {"OpenBLAS",8} | {"ratio",6} {"pk.ratio",8}  (GFLOP/s; ratio = Recur/OpenBLAS)");
+        Console.WriteLine($"{"shape",-22} {"tA",2} {"tB",2} {"M",5} {"N",5} {"K",5} {"thr",3} | {"Recur",8} {"packed",8} {"OpenBLAS",8} | {"ratio",6} "
+            + $"{"pk.ratio",8}  (GFLOP/s; ratio = Recur/OpenBLAS)");
 
         int samples = quick ? 3 : 9;
         WarmUp(isa, threadList);
@@ -102,7 +104,8 @@ internal static unsafe class GemmBench
                     }
                     if (maxDiff > 1e-4 * Math.Max(1, maxAbs)) check = $"  MISMATCH {maxDiff:E2}";
                 }
-                Console.WriteLine($"{s.Name,-22} {(s.TransA ? "T" : "N"),2} {(s.TransB ? "T" : "N"),2} {s.M,5} {s.N,5} {s.K,5} {threads,3} | {recur,8:F1} {recurPacked,8:F1} {blasRate,8:F1} | {recur / blasRate,6:F2} {recurPacked / blasRate,8:F2}{check}");
+                Console.WriteLine($"{s.Name,-22} {(s.TransA ? "T" : "N"),2} {(s.TransB ? "T" : "N"),2} {s.M,5} {s.N,5} {s.K,5} {threads,3} | {recur,8:F1} "
+                    + $"{recurPacked,8:F1} {blasRate,8:F1} | {recur / blasRate,6:F2} {recurPacked / blasRate,8:F2}{check}");
             }
         }
         return 0;

@@ -26,7 +26,8 @@ internal static class KillTrialsBench
         for (int t = 0; t < trials; t++)
         {
             string run = Path.Combine(dir, $"t{t:D3}");
-            using (var p = Start(cli, $"train --hidden 32 --layers 2 --seq-length 32 --batch-size 8 --eval-every 2 --max-iters 100000 --threads 1 --print-every 1 --out {run}"))
+            using (var p = Start(cli,
+                $"train --hidden 32 --layers 2 --seq-length 32 --batch-size 8 --eval-every 2 --max-iters 100000 --threads 1 --print-every 1 --out {run}"))
             {
                 Thread.Sleep(400 + rng.Next(3600));
                 try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
@@ -61,7 +62,8 @@ internal static class KillTrialsBench
 
     private static Process Start(string cli, string arguments)
     {
-        var psi = new ProcessStartInfo("dotnet", $"\"{cli}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("dotnet", $"\"{cli}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true,
+            UseShellExecute = false };
         var p = Process.Start(psi)!;
         p.OutputDataReceived += (_, _) => { };
         p.ErrorDataReceived += (_, _) => { };

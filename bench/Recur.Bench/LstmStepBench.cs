@@ -27,9 +27,11 @@ internal static class LstmStepBench
         string selfDll = typeof(LstmStepBench).Assembly.Location;
         string script = Path.Combine(FindRepoRoot(), "bench", "lstm_step_ref.py");
         var (gemmRate, who) = MeasureGemmRate();
-        Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} cores; SGEMM reference rate, {who}, 2 threads, 2048x2048x512: {gemmRate:F1} GFLOP/s");
+        Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} cores; SGEMM reference rate, {who}, 2 threads, 2048x2048x512: "
+            + $"{gemmRate:F1} GFLOP/s");
         Console.WriteLine();
-        Console.WriteLine("| B, T, H, L | Recur tok/s | PyTorch best tok/s (setting) | ratio | PyTorch as installed tok/s | ratio | Recur model GFLOP/s | of OpenBLAS SGEMM rate | Recur peak RSS | PyTorch peak RSS |");
+        Console.WriteLine("| B, T, H, L | Recur tok/s | PyTorch best tok/s (setting) | ratio | PyTorch as installed tok/s | ratio | Recur model GFLOP/s | of "
+            + "OpenBLAS SGEMM rate | Recur peak RSS | PyTorch peak RSS |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var c in configs)
         {
@@ -44,7 +46,8 @@ internal static class LstmStepBench
                 foreach (int th in new[] { 1, 2 })
                     foreach (string? core in new[] { null, "Haswell" })
                         torchRuns.Add((RunChild("/usr/bin/python3",
-                            $"\"{script}\" --batch {c.Batch} --time {c.Time} --hidden {c.Hidden} --layers {c.Layers} --embed {embed} --vocab {vocab} --threads {th} --steps {(c.Hidden > 256 ? 5 : 15)}", core),
+                            $"\"{script}\" --batch {c.Batch} --time {c.Time} --hidden {c.Hidden} --layers {c.Layers} --embed {embed} --vocab {vocab} --threads "
+                                + $"{th} --steps {(c.Hidden > 256 ? 5 : 15)}", core),
                             $"{th} thr, OpenBLAS {core ?? "default"}"));
             }
             var recur = recurRuns.MaxBy(r => r.GetProperty("tokens_per_s").GetDouble());
@@ -58,12 +61,14 @@ internal static class LstmStepBench
                 tcol = $"{bt:F0} ({best.Setting})";
                 ratio = $"{rt / bt:F2}x";
                 trss = $"{best.R.GetProperty("peak_rss_mb").GetDouble():F0} MB";
-                var asInstalled = torchRuns.Where(r => r.Setting.EndsWith("default", StringComparison.Ordinal)).MaxBy(r => r.R.GetProperty("tokens_per_s").GetDouble());
+                var asInstalled = torchRuns.Where(r => r.Setting.EndsWith("default", StringComparison.Ordinal))
+                    .MaxBy(r => r.R.GetProperty("tokens_per_s").GetDouble());
                 double dt = asInstalled.R.GetProperty("tokens_per_s").GetDouble();
                 dcol = $"{dt:F0} ({asInstalled.Setting})";
                 dratio = $"{rt / dt:F2}x";
             }
-            Console.WriteLine($"| {c.Batch}, {c.Time}, {c.Hidden}, {c.Layers} | {rt:F0} ({recur.GetProperty("threads").GetInt32()} thr) | {tcol} | **{ratio}** | {dcol} | {dratio} | {gf:F1} | {100 * gf / gemmRate:F0}% | {recur.GetProperty("peak_rss_mb").GetDouble():F0} MB | {trss} |");
+            Console.WriteLine($"| {c.Batch}, {c.Time}, {c.Hidden}, {c.Layers} | {rt:F0} ({recur.GetProperty("threads").GetInt32()} thr) | {tcol} | **{ratio}** "
+                + $"| {dcol} | {dratio} | {gf:F1} | {100 * gf / gemmRate:F0}% | {recur.GetProperty("peak_rss_mb").GetDouble():F0} MB | {trss} |");
         }
         return 0;
     }
@@ -71,7 +76,8 @@ internal static class LstmStepBench
     /// <summary>The child: one configuration, one thread count; prints one JSON line.</summary>
     public static int RunOne(string[] a)
     {
-        int b = int.Parse(a[0]), t = int.Parse(a[1]), h = int.Parse(a[2]), l = int.Parse(a[3]), e = int.Parse(a[4]), v = int.Parse(a[5]), threads = int.Parse(a[6]);
+        int b = int.Parse(a[0]), t = int.Parse(a[1]), h = int.Parse(a[2]), l = int.Parse(a[3]), e = int.Parse(a[4]), v = int.Parse(a[5]),
+            threads = int.Parse(a[6]);
         var model = new CharModel(new CharModelConfig { Cell = "lstm", VocabSize = v, Embed = e, Hidden = h, Layers = l });
         var rng = new Rng(0);
         model.Reset(rng);

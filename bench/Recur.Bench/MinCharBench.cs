@@ -23,7 +23,8 @@ internal static class MinCharBench
         var vocab = Vocabulary.FromText(corpus.Text);
         var data = vocab.Encode(corpus.Text);
         var options = new MinCharOptions();
-        Console.WriteLine($"min-char-rnn on tiny-shakespeare ({data.Length} characters, V = {vocab.Count}), H = {options.Hidden}, T = {options.SeqLength}, {iters} iterations, {rounds} round(s)");
+        Console.WriteLine($"min-char-rnn on tiny-shakespeare ({data.Length} characters, V = {vocab.Count}), H = {options.Hidden}, T = {options.SeqLength}, "
+            + $"{iters} iterations, {rounds} round(s)");
 
         // One warm-up run (JIT), then rounds that alternate Recur (median of three runs from fresh models)
         // and numpy (one run), so both sides see the same machine; the ratio of each round, then their median.
@@ -34,10 +35,12 @@ internal static class MinCharBench
             var runs = Enumerable.Range(0, 3).Select(_ => Time(data, vocab.Count, options, iters)).OrderBy(x => x.Seconds).ToArray();
             var recur = runs[1];
             double recurCps = iters * (double)options.SeqLength / recur.Seconds;
-            Console.WriteLine($"round {r + 1}: Recur {recur.Seconds:F3} s, {recurCps:F0} chars/s (median of 3; runs {string.Join(", ", runs.Select(x => x.Seconds.ToString("F3")))} s), smooth loss {recur.SmoothLoss:F2}");
+            Console.WriteLine($"round {r + 1}: Recur {recur.Seconds:F3} s, {recurCps:F0} chars/s (median of 3; runs "
+                + $"{string.Join(", ", runs.Select(x => x.Seconds.ToString("F3")))} s), smooth loss {recur.SmoothLoss:F2}");
             if (noNumpy) { rows.Add((recur.Seconds, recurCps, double.NaN, double.NaN)); continue; }
             var np = Numpy(root, textPath, iters);
-            Console.WriteLine($"round {r + 1}: numpy {np.Seconds:F3} s, {np.Cps:F0} chars/s (numpy {np.Version}, float64), smooth loss {np.SmoothLoss:F2}; ratio {recurCps / np.Cps:F1}x");
+            Console.WriteLine($"round {r + 1}: numpy {np.Seconds:F3} s, {np.Cps:F0} chars/s (numpy {np.Version}, float64), smooth loss {np.SmoothLoss:F2}; "
+                + $"ratio {recurCps / np.Cps:F1}x");
             rows.Add((recur.Seconds, recurCps, np.Seconds, np.Cps));
         }
         if (noNumpy) return 0;
@@ -48,7 +51,8 @@ internal static class MinCharBench
         Console.WriteLine("| round | iterations | Recur s | Recur chars/s | numpy s | numpy chars/s | ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         for (int r = 0; r < rows.Count; r++)
-            Console.WriteLine($"| {r + 1} | {iters} | {rows[r].RecurS:F3} | {rows[r].RecurCps:F0} | {rows[r].NpS:F2} | {rows[r].NpCps:F0} | {rows[r].RecurCps / rows[r].NpCps:F1}x |");
+            Console.WriteLine($"| {r + 1} | {iters} | {rows[r].RecurS:F3} | {rows[r].RecurCps:F0} | {rows[r].NpS:F2} | {rows[r].NpCps:F0} | "
+                + $"{rows[r].RecurCps / rows[r].NpCps:F1}x |");
         return 0;
     }
 
@@ -61,7 +65,8 @@ internal static class MinCharBench
     private static (double Seconds, double Cps, double SmoothLoss, string Version) Numpy(string root, string textPath, int iters)
     {
         var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(root, "bench", "minchar_ref.py"), textPath, "--max-iters", iters.ToString(), "--quiet", "--json" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { Path.Combine(root, "bench", "minchar_ref.py"), textPath, "--max-iters", iters.ToString(), "--quiet", "--json" })
+            psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();

@@ -22,7 +22,8 @@ internal sealed unsafe class OpenBlas
     private OpenBlas(nint lib, string path)
     {
         Path = path;
-        _sgemm = (delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)NativeLibrary.GetExport(lib, "cblas_sgemm");
+        _sgemm = (delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)
+            NativeLibrary.GetExport(lib, "cblas_sgemm");
         _setThreads = (delegate* unmanaged<int, void>)NativeLibrary.GetExport(lib, "openblas_set_num_threads");
         _config = (delegate* unmanaged<nint>)NativeLibrary.GetExport(lib, "openblas_get_config");
         _corename = (delegate* unmanaged<nint>)NativeLibrary.GetExport(lib, "openblas_get_corename");

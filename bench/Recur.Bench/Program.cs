@@ -7,7 +7,17 @@ internal static class Program
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: Recur.Bench <benchmark> [options]\n  gemm [--quick] [--threads 1,2] [--isa avx512|avx2|portable] [--no-openblas] [--only NAME]\n  gemm-dispatch\n  sample [--no-pytorch]\n  minchar [--iters N] [--rounds N] [--no-numpy]\n  cells [--models gru,mingru] [--hidden 512] [--layers 2] [--batch 32] [--seq 256] [--iters 3] [--rounds 5] [--threads 2]\n  caption-speed [--iters 20] [--rounds 3] [--threads 2] [--batch 64] [--hidden 256]\n  seq-speed --model tag|g2p [--iters 20] [--rounds 3] [--threads 2] [--batch 32]\n  kill-trials [--trials 100] [--seed 1]\n  fuzz [--cases 10000] [--seed 1] [--only READER]\n  soak [--minutes 60] [--eval-every 100] [--every 10] [--threads 1] [--out bench/results/soak] [--cli Recur.Cli.dll]");
+            Console.Error.WriteLine("usage: Recur.Bench <benchmark> [options]\n"
+                + "  gemm [--quick] [--threads 1,2] [--isa avx512|avx2|portable] [--no-openblas] [--only NAME]\n"
+                + "  gemm-dispatch\n"
+                + "  sample [--no-pytorch]\n"
+                + "  minchar [--iters N] [--rounds N] [--no-numpy]\n"
+                + "  cells [--models gru,mingru] [--hidden 512] [--layers 2] [--batch 32] [--seq 256] [--iters 3] [--rounds 5] [--threads 2]\n"
+                + "  caption-speed [--iters 20] [--rounds 3] [--threads 2] [--batch 64] [--hidden 256]\n"
+                + "  seq-speed --model tag|g2p [--iters 20] [--rounds 3] [--threads 2] [--batch 32]\n"
+                + "  kill-trials [--trials 100] [--seed 1]\n"
+                + "  fuzz [--cases 10000] [--seed 1] [--only READER]\n"
+                + "  soak [--minutes 60] [--eval-every 100] [--every 10] [--threads 1] [--out bench/results/soak] [--cli Recur.Cli.dll]");
             return 2;
         }
         switch (args[0])
@@ -43,7 +53,8 @@ internal static class Program
             case "soak":
                 return SoakBench.Run(args[1..]);
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar, cells, cell-profile, context, caption-speed, seq-speed, kill-trials, fuzz, soak");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar, cells, cell-profile, context, "
+                    + "caption-speed, seq-speed, kill-trials, fuzz, soak");
                 return 2;
         }
     }

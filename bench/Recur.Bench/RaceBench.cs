@@ -52,7 +52,8 @@ internal static class RaceBench
         Console.WriteLine($"| Recur | {recur.Count} | {recur[^1].V:F4} | {recur.Min(p => p.V):F4} |");
         Console.WriteLine($"| PyTorch 1.13 | {torch.Count} | {torch[^1].V:F4} | {torch.Min(p => p.V):F4} |");
 
-        var plot = new LinePlot(900, 520) { Title = $"Validation loss, equal wall-clock budget ({m} min)", XLabel = "wall-clock seconds", YLabel = "val loss (nats/char)" };
+        var plot = new LinePlot(900, 520) { Title = $"Validation loss, equal wall-clock budget ({m} min)", XLabel = "wall-clock seconds",
+            YLabel = "val loss (nats/char)" };
         plot.AddLine("Recur", recur.Select(p => p.S).ToArray(), recur.Select(p => p.V).ToArray());
         plot.AddLine("PyTorch 1.13", torch.Select(p => p.S).ToArray(), torch.Select(p => p.V).ToArray());
         plot.SavePng(png);

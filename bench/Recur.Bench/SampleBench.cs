@@ -21,7 +21,8 @@ internal static class SampleBench
     {
         bool noTorch = args.Contains("--no-pytorch");
         string root = MinCharBench.FindRepoRoot();
-        Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} cores, Vector512 {(Vector512.IsHardwareAccelerated ? "yes" : "no")}; .NET {Environment.Version}");
+        Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} cores, Vector512 {(Vector512.IsHardwareAccelerated ? "yes" : "no")}; .NET "
+            + $"{Environment.Version}");
         var big = Filled(256L << 20);
         double bw1 = ReadBandwidth(big, 1, 1, 7), bw2 = ReadBandwidth(big, 2, 1, 7);
         big = null!;
@@ -36,7 +37,8 @@ internal static class SampleBench
             int chars = hidden >= 512 ? 2000 : 20000;
             var recur = new[] { 1, 2 }.Select(th => (Threads: th, Us: TimeRecur(model, th, chars))).ToArray();
             if (hidden < CharSampler.DefaultParallelMinHidden) // also try splitting below the default threshold
-                Console.WriteLine($"hidden {hidden}: 2 threads with the units split (not the default below H = {CharSampler.DefaultParallelMinHidden}): {TimeRecur(model, 2, chars, parallelMinHidden: 1):F2} us/char");
+                Console.WriteLine($"hidden {hidden}: 2 threads with the units split (not the default below H = {CharSampler.DefaultParallelMinHidden}): "
+                    + $"{TimeRecur(model, 2, chars, parallelMinHidden: 1):F2} us/char");
             var best = recur.MinBy(r => r.Us);
             long weightBytes = 0;
             for (int l = 0; l < Layers; l++)
@@ -50,7 +52,8 @@ internal static class SampleBench
             var hot = Filled(weightBytes);
             double hot1 = ReadBandwidth(hot, 1, 200, 5), hot2 = ReadBandwidth(hot, 2, 200, 5);
             double hotFloorUs = weightBytes / (Math.Max(hot1, hot2) * 1e9) * 1e6;
-            Console.WriteLine($"hidden {hidden}: re-reading a {weightBytes / 1e6:F2} MB buffer: 1 thread {hot1:F1} GB/s, 2 threads {hot2:F1} GB/s -> cached floor {hotFloorUs:F1} us");
+            Console.WriteLine($"hidden {hidden}: re-reading a {weightBytes / 1e6:F2} MB buffer: 1 thread {hot1:F1} GB/s, 2 threads {hot2:F1} GB/s -> cached "
+                + $"floor {hotFloorUs:F1} us");
             (double Us, int Threads)? torch = null;
             if (!noTorch)
                 torch = new[] { 1, 2 }.Select(th => TimeTorch(root, hidden, th, hidden >= 512 ? 600 : 2000)).MinBy(t => t.Us);
@@ -59,10 +62,12 @@ internal static class SampleBench
                               $"recurrent weights {weightBytes / 1e6:F2} MB (sampler reads {readBytes / 1e6:F2} MB/char), floor {floorUs:F1} us");
             string tcol = torch is { } t ? $"{t.Us:F1} ({t.Threads})" : "-";
             string speedup = torch is { } t2 ? $"{t2.Us / best.Us:F1}x" : "-";
-            rows.Add($"| {hidden}, {Layers} | {best.Us:F2} ({best.Threads}) | {tcol} | {speedup} | {weightBytes / 1e6:F2} MB | {floorUs:F1} | {best.Us / floorUs:F2} | {hotFloorUs:F1} | {best.Us / hotFloorUs:F2} |");
+            rows.Add($"| {hidden}, {Layers} | {best.Us:F2} ({best.Threads}) | {tcol} | {speedup} | {weightBytes / 1e6:F2} MB | {floorUs:F1} | "
+                + $"{best.Us / floorUs:F2} | {hotFloorUs:F1} | {best.Us / hotFloorUs:F2} |");
         }
         Console.WriteLine();
-        Console.WriteLine($"| hidden, layers | Recur us/char (threads) | PyTorch us/char (threads) | speed-up | recurrent weights | DRAM floor us (at {bw:F1} GB/s) | Recur / DRAM floor | cached floor us | Recur / cached floor |");
+        Console.WriteLine($"| hidden, layers | Recur us/char (threads) | PyTorch us/char (threads) | speed-up | recurrent weights | DRAM floor us (at {bw:F1} "
+            + "GB/s) | Recur / DRAM floor | cached floor us | Recur / cached floor |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows) Console.WriteLine(r);
         return 0;

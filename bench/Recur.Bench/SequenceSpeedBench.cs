@@ -17,7 +17,8 @@ internal static class SequenceSpeedBench
     public static int Run(string[] args)
     {
         string model = Option(args, "--model", "tag");
-        int iters = int.Parse(Option(args, "--iters", "20")), rounds = int.Parse(Option(args, "--rounds", "3")), threads = int.Parse(Option(args, "--threads", "2")), B = int.Parse(Option(args, "--batch", "32"));
+        int iters = int.Parse(Option(args, "--iters", "20")), rounds = int.Parse(Option(args, "--rounds", "3")),
+            threads = int.Parse(Option(args, "--threads", "2")), B = int.Parse(Option(args, "--batch", "32"));
         string root = MinCharBench.FindRepoRoot();
         Console.WriteLine($"{model} training, batch {B}, {iters} steps per run, {rounds} round(s); Recur {threads} thread(s)");
         Console.WriteLine("| round | Recur tok/s | PyTorch 1 thread | PyTorch 2 threads | ratio to the faster |");
@@ -48,15 +49,20 @@ internal static class SequenceSpeedBench
         Action<int> step;
         if (model == "tag")
         {
-            var m = new Tagger(new TaggerConfig { Words = 5000, Chars = 80, Tags = 12, WordEmbed = 64, CharEmbed = 16, CharHidden = 32, Hidden = 128 }) { Threads = threads };
+            var m = new Tagger(new TaggerConfig { Words = 5000, Chars = 80, Tags = 12, WordEmbed = 64, CharEmbed = 16, CharHidden = 32,
+                Hidden = 128 }) { Threads = threads };
             m.Reset(rng);
             var adam = new Adam(m.Store, 2e-3) { Threads = threads };
             var batches = Enumerable.Range(0, 8).Select(_ => TagBatch(rng, B)).ToArray();
-            step = i => { var b = batches[i % 8]; m.TrainStep(b, rng); GradClip.ClipByNorm(m.Store.Grads, 5f, threads); adam.Step(); tokens += b.Lengths.Sum(); };
+            step = i =>
+            {
+                var b = batches[i % 8]; m.TrainStep(b, rng); GradClip.ClipByNorm(m.Store.Grads, 5f, threads); adam.Step(); tokens += b.Lengths.Sum();
+            };
         }
         else
         {
-            var m = new Seq2SeqModel(new Seq2SeqConfig { SourceVocab = 30, TargetVocab = 72, Embed = 64, Hidden = 128, DecoderHidden = 256, AttentionDim = 128, MaxTarget = 24 }) { Threads = threads };
+            var m = new Seq2SeqModel(new Seq2SeqConfig { SourceVocab = 30, TargetVocab = 72, Embed = 64, Hidden = 128, DecoderHidden = 256, AttentionDim = 128,
+                MaxTarget = 24 }) { Threads = threads };
             m.Reset(rng);
             var adam = new Adam(m.Store, 2e-3) { Threads = threads };
             var batches = Enumerable.Range(0, 8).Select(_ => G2pBatch(rng, B)).ToArray();
@@ -108,7 +114,8 @@ internal static class SequenceSpeedBench
     private static double Torch(string root, string model, int threads, int iters, int B)
     {
         var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(root, "bench", "seq_ref.py"), "--model", model, "--threads", threads.ToString(), "--iters", iters.ToString(), "--batch", B.ToString() }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { Path.Combine(root, "bench", "seq_ref.py"), "--model", model, "--threads", threads.ToString(), "--iters", iters.ToString(),
+            "--batch", B.ToString() }) psi.ArgumentList.Add(a);
         psi.Environment["OPENBLAS_CORETYPE"] = "Haswell";
         using var p = Process.Start(psi)!;
         string output = p.StandardOutput.ReadToEnd();

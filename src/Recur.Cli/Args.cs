@@ -40,7 +40,8 @@ internal sealed class Args
     /// <summary>Arguments that are not options, in order.</summary>
     public List<string> Positional { get; } = [];
 
-    private static bool IsOptionName(string s) => s.StartsWith("--", StringComparison.Ordinal) && s.Length > 2 && !double.TryParse(s, CultureInfo.InvariantCulture, out _);
+    private static bool IsOptionName(string s) => s.StartsWith("--", StringComparison.Ordinal) && s.Length > 2
+        && !double.TryParse(s, CultureInfo.InvariantCulture, out _);
 
     /// <summary>True when the option was given (with or without a value).</summary>
     public bool Has(string name) { _used.Add(name); return _options.ContainsKey(name); }
@@ -98,7 +99,8 @@ internal sealed class Args
     public void ThrowOnUnused(int maxPositional)
     {
         var unknown = _options.Keys.Where(k => !_used.Contains(k)).ToList();
-        if (unknown.Count > 0) throw new CliException($"unknown option{(unknown.Count > 1 ? "s" : "")}: {string.Join(", ", unknown.Select(k => "--" + k))}. See --help.");
+        if (unknown.Count > 0)
+            throw new CliException($"unknown option{(unknown.Count > 1 ? "s" : "")}: {string.Join(", ", unknown.Select(k => "--" + k))}. See --help.");
         if (Positional.Count > maxPositional)
             throw new CliException($"too many arguments: {string.Join(" ", Positional.Skip(maxPositional))}.");
     }

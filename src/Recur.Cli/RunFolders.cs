@@ -37,7 +37,8 @@ internal static class RunFolders
                 Console.Error.WriteLine($"recur {command}: {result.Message}.");
                 return 4;
             case StopReason.Cancelled:
-                Console.WriteLine($"interrupted at iteration {result.Iteration}; saved {Path.Combine(run, "latest")}. Continue with: recur {command} --resume {run}");
+                Console.WriteLine($"interrupted at iteration {result.Iteration}; saved {Path.Combine(run, "latest")}. Continue with: recur "
+                    + $"{command} --resume {run}");
                 return 130;
             default:
                 return null;

@@ -64,7 +64,9 @@ internal static class TrainingOptionsCli
 
     private static void Validate(TrainOptions o)
     {
-        if (o.ValFrac + o.TestFrac >= 1) throw new CliException($"--val-frac {OptionSpec.Num(o.ValFrac)} + --test-frac {OptionSpec.Num(o.TestFrac)} must be below 1 to leave training data.");
+        if (o.ValFrac + o.TestFrac >= 1)
+            throw new CliException($"--val-frac {OptionSpec.Num(o.ValFrac)} + --test-frac {OptionSpec.Num(o.TestFrac)} must be below 1 to "
+                + "leave training data.");
         try { o.Validate(); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
     }

@@ -45,7 +45,9 @@ static int RngStats()
     }
     double mean = s1 / n;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"NextGaussian, {n} draws: mean {mean:F5} (se {1 / Math.Sqrt(n):F5}), variance {s2 / n - mean * mean:F5} (se {Math.Sqrt(2.0 / n):F5}), skewness {s3 / n:F4}, kurtosis {s4 / n:F4} (3), P(|x|>3) {over3 / (double)n:F6} (0.002700), P(|x|>4) {over4 / (double)n:F7} (0.0000633), lag-1 correlation {lag / (n - 1):F5}"));
+        $"NextGaussian, {n} draws: mean {mean:F5} (se {1 / Math.Sqrt(n):F5}), variance {s2 / n - mean * mean:F5} (se {Math.Sqrt(2.0 / n):F5}), skewness "
+            + $"{s3 / n:F4}, kurtosis {s4 / n:F4} (3), P(|x|>3) {over3 / (double)n:F6} (0.002700), P(|x|>4) {over4 / (double)n:F7} (0.0000633), lag-1 "
+            + $"correlation {lag / (n - 1):F5}"));
     Array.Sort(a);
     double d = 0;
     for (int i = 0; i < n; i++)
@@ -66,7 +68,8 @@ static int RngStats()
         zm += z1; zm2 += z1 * z1; zs += z2; zs2 += z2 * z2;
     }
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"  first {m} draws of {seeds} seeds: z-score of the mean: average {zm / seeds:F3}, variance {zm2 / seeds - zm / seeds * (zm / seeds):F3} (1); of the std: average {zs / seeds:F3}, variance {zs2 / seeds - zs / seeds * (zs / seeds):F3} (1)"));
+        $"  first {m} draws of {seeds} seeds: z-score of the mean: average {zm / seeds:F3}, variance {zm2 / seeds - zm / seeds * (zm / seeds):F3} (1); of the "
+            + $"std: average {zs / seeds:F3}, variance {zs2 / seeds - zs / seeds * (zs / seeds):F3} (1)"));
     var u = new float[n];
     new Rng(99).FillUniform(u, -0.0625f, 0.0625f);
     double us = 0, us2 = 0, lo = 1, hi = -1;

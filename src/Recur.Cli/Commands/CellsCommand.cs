@@ -57,7 +57,8 @@ internal sealed class CellsCommand : ICommand
         outDir ??= Path.Combine(loaded.RunDirectory ?? loaded.Directory, "cells");
         Directory.CreateDirectory(outDir);
 
-        string modelLine = $"{cfg.Cell}{(cfg.Cell == "rnn" ? "-" + cfg.Nonlinearity : "")}, {cfg.Layers} layer{(cfg.Layers > 1 ? "s" : "")} x {cfg.Hidden}, vocabulary {cfg.VocabSize}";
+        string modelLine = $"{cfg.Cell}{(cfg.Cell == "rnn" ? "-" + cfg.Nonlinearity : "")}, {cfg.Layers} layer{(cfg.Layers > 1 ? "s" : "")} x {cfg.Hidden}, "
+            + $"vocabulary {cfg.VocabSize}";
         Console.WriteLine($"cells: {loaded.Directory} ({modelLine}); {tokens.Length:N0} characters of {source}");
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var analysis = Cells.Analyze(model, tokens, runes, new CellsOptions
@@ -67,7 +68,9 @@ internal sealed class CellsCommand : ICommand
             TopCells = top,
             Threads = threads > 0 ? threads : Environment.ProcessorCount,
         });
-        Console.WriteLine(string.Create(Inv, $"recorded {analysis.Layout.Count:N0} values per character ({string.Join(", ", analysis.Layout.Kinds)} per layer) in {sw.Elapsed.TotalSeconds:F1} s"));
+        Console.WriteLine(string.Create(Inv,
+            $"recorded {analysis.Layout.Count:N0} values per character ({string.Join(", ", analysis.Layout.Kinds)} per layer) in "
+            + $"{sw.Elapsed.TotalSeconds:F1} s"));
         Console.WriteLine();
         Console.WriteLine("best cells per feature (h = hidden state, c = cell state, gates i f g o / r z n; layers from 1):");
         Console.Write(CellsReport.Summary(analysis));
@@ -81,7 +84,8 @@ internal sealed class CellsCommand : ICommand
             Console.WriteLine("gate saturation (mean over units of the fraction of characters < 0.1 | > 0.9):");
             foreach (var g in analysis.Saturation)
                 Console.WriteLine(string.Create(Inv, $"  layer {g.Layer + 1} {g.Gate}: {g.LeftFraction.Average():F3} | {g.RightFraction.Average():F3}"
-                    + $"   units mostly left-saturated (>50% of the time): {g.LeftFraction.Count(v => v > 0.5)}, mostly right-saturated: {g.RightFraction.Count(v => v > 0.5)}"));
+                    + $"   units mostly left-saturated (>50% of the time): {g.LeftFraction.Count(v => v > 0.5)}, mostly right-saturated: "
+                        + $"{g.RightFraction.Count(v => v > 0.5)}"));
         }
 
         var html = CellsReport.Build(analysis, new CellsReportOptions
@@ -100,7 +104,8 @@ internal sealed class CellsCommand : ICommand
             for (int k = 0; k < r.Length; k++)
             {
                 var id = analysis.Layout.At(k);
-                csv.Append(string.Create(Inv, $"{analysis.FeatureNames[f]},{id.Layer + 1},{id.Kind},{id.Index},{(double.IsFinite(r[k]) ? r[k].ToString("R", Inv) : "")}\n"));
+                csv.Append(string.Create(Inv,
+                    $"{analysis.FeatureNames[f]},{id.Layer + 1},{id.Kind},{id.Index},{(double.IsFinite(r[k]) ? r[k].ToString("R", Inv) : "")}\n"));
             }
         }
         Recur.IO.AtomicFile.WriteAllBytes(Path.Combine(outDir, "correlations.csv"), Encoding.UTF8.GetBytes(csv.ToString()));

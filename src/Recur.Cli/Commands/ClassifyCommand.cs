@@ -67,7 +67,8 @@ internal static class ClassifierReport
             long row = 0;
             for (int j = 0; j < K; j++) row += s.Confusion[i, j];
             string recall = row == 0 ? "-" : ((double)s.Confusion[i, i] / row).ToString("F3", inv);
-            Console.WriteLine($"{i,2} {names[i]}".PadRight(w) + string.Concat(Enumerable.Range(0, K).Select(j => s.Confusion[i, j].ToString(inv).PadLeft(6))) + "  " + recall);
+            Console.WriteLine($"{i,2} {names[i]}".PadRight(w)
+                + string.Concat(Enumerable.Range(0, K).Select(j => s.Confusion[i, j].ToString(inv).PadLeft(6))) + "  " + recall);
         }
         var png = Misclassified.Png(test, s.Predicted, names);
         if (png is not null)

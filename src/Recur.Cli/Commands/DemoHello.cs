@@ -36,7 +36,8 @@ internal static class DemoHello
         var demo = new HelloDemo(options);
 
         Console.WriteLine($"hello: a vanilla tanh RNN (H = {options.Hidden}) over one-hot [h, e, l, o] learns \"hell\" -> \"ello\"");
-        Console.WriteLine($"Adam, lr {F(options.LearningRate)}, {options.Iterations} iterations, seed {options.Seed}; loss = mean cross-entropy over the 4 steps (nats)");
+        Console.WriteLine($"Adam, lr {F(options.LearningRate)}, {options.Iterations} iterations, seed {options.Seed}; loss = mean cross-entropy over "
+            + "the 4 steps (nats)");
         Console.WriteLine();
         var losses = demo.Train();
         Console.WriteLine(" iteration |   loss");
@@ -61,7 +62,8 @@ internal static class DemoHello
         Console.WriteLine($"  greedy (argmax):          {demo.Greedy()}");
         if (options.SampleCount > 0)
             Console.WriteLine($"  sampled at temperature {F(options.Temperature)}: {string.Join(" ", demo.Samples())}");
-        Console.WriteLine("argmax always takes the most likely next character, so it spells \"hello\"; sampling draws from the softmax, so it can wander (more at higher temperature).");
+        Console.WriteLine("argmax always takes the most likely next character, so it spells \"hello\"; sampling draws from the softmax, so it can wander (more "
+            + "at higher temperature).");
         return 0;
     }
 

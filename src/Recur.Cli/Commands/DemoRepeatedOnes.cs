@@ -77,7 +77,8 @@ internal static class DemoRepeatedOnes
         var learner = new RepeatedOnesLearner(options);
         Console.WriteLine("learning the slide's network from data: h_t = ReLU(W_hh h_{t-1} + W_xh x_t), y_t = ReLU(W_hy h_t), h_0 = (0, 0, 1)");
         Console.WriteLine($"random 0/1 sequences (T = {options.SeqLength}, B = {options.Batch}), target 1 when x_t = x_(t-1) = 1;");
-        Console.WriteLine($"loss: squared error of y_t (kept alive where the target is 1 and y_t is 0); Adam, lr {F(options.LearningRate)}, {options.Iterations} iterations per attempt, seed {options.Seed}");
+        Console.WriteLine($"loss: squared error of y_t (kept alive where the target is 1 and y_t is 0); Adam, lr {F(options.LearningRate)}, "
+            + $"{options.Iterations} iterations per attempt, seed {options.Seed}");
         Console.WriteLine();
         var learned = learner.Learn();
         for (int i = 0; i < learned.Attempts.Count; i++)
@@ -86,7 +87,8 @@ internal static class DemoRepeatedOnes
             bool last = i == learned.Attempts.Count - 1;
             string note = a.ValidationAccuracy == 1.0 ? "" : last ? "  (out of attempts)" : "  (stuck: restarting from a fresh initialisation)";
             if (i == learned.Kept && learned.Attempts.Count > 1) note += "  <- kept";
-            Console.WriteLine($"attempt {a.Attempt}: loss {a.Loss.ToString("F4", CultureInfo.InvariantCulture)}, validation accuracy {Pct(a.ValidationAccuracy)}{note}");
+            Console.WriteLine($"attempt {a.Attempt}: loss {a.Loss.ToString("F4", CultureInfo.InvariantCulture)}, validation accuracy "
+                + $"{Pct(a.ValidationAccuracy)}{note}");
         }
         Console.WriteLine();
 
@@ -107,7 +109,8 @@ internal static class DemoRepeatedOnes
         var (_, yLearned) = learned.Network().Run(xs);
         Console.WriteLine($"input:      {string.Join(",", xs)}");
         Console.WriteLine($"hand-built: {string.Join(",", yHand)}");
-        Console.WriteLine($"learned:    {string.Join(",", yLearned.Select(v => v > 0.5f ? 1 : 0))}   (y: {string.Join(" ", yLearned.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))})");
+        Console.WriteLine($"learned:    {string.Join(",", yLearned.Select(v => v > 0.5f ? 1 : 0))}   (y: "
+            + $"{string.Join(" ", yLearned.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))})");
         return 0;
     }
 

@@ -69,7 +69,10 @@ internal sealed class G2pCommand : ICommand
         return 0;
     }
 
-    /// <summary>The model of <paramref name="ck"/> and those of the runs listed in <paramref name="others"/> (comma-separated), checked to decode together.</summary>
+    /// <summary>
+    /// The model of <paramref name="ck"/> and those of the runs listed in <paramref name="others"/> (comma-separated),
+    /// checked to decode together.
+    /// </summary>
     private static IReadOnlyList<Recur.Models.Seq2Seq.Seq2SeqModel> Ensemble(LoadedG2p ck, string? others)
     {
         var models = new List<Recur.Models.Seq2Seq.Seq2SeqModel> { ck.Model };
@@ -77,7 +80,8 @@ internal sealed class G2pCommand : ICommand
         {
             var m = G2pCheckpoint.Instance.Load(run, CheckpointKind.Best);
             if (m.SplitSeed != ck.SplitSeed)
-                throw new CliException($"{run} was trained on the word split of --split-seed {m.SplitSeed}, {ck.Directory} on {ck.SplitSeed}: an ensemble must share the split, or its test words were another's training words.");
+                throw new CliException($"{run} was trained on the word split of --split-seed {m.SplitSeed}, {ck.Directory} on {ck.SplitSeed}: an ensemble must "
+                    + "share the split, or its test words were another's training words.");
             if (!m.Symbols.Letters.SequenceEqual(ck.Symbols.Letters) || !m.Symbols.Phones.SequenceEqual(ck.Symbols.Phones))
                 throw new CliException($"{run} reads other letters or writes other phonemes than {ck.Directory}; an ensemble needs the same symbols.");
             models.Add(m.Model);
@@ -93,12 +97,15 @@ internal sealed class G2pCommand : ICommand
         var scores = new List<G2pScore> { G2pScore.Of(models, splits.Test, splits.Lexicon, ck.Symbols).Score };
         if (beam > 1) scores.Add(G2pScore.Of(models, splits.Test, splits.Lexicon, ck.Symbols, beam).Score);
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"test: {splits.Test.Count:N0} words (attention {ck.Model.Config.Attention}{(models.Count > 1 ? $"; an ensemble of {models.Count} models" : "")})");
-        foreach (var s in scores) Console.WriteLine(string.Create(inv, $"{s.Decoding}: WER {s.Wer:P2}, PER {s.Per:P2}; without stress: WER {s.WerWithoutStress:P2}"));
+        Console.WriteLine($"test: {splits.Test.Count:N0} words (attention "
+            + $"{ck.Model.Config.Attention}{(models.Count > 1 ? $"; an ensemble of {models.Count} models" : "")})");
+        foreach (var s in scores)
+            Console.WriteLine(string.Create(inv, $"{s.Decoding}: WER {s.Wer:P2}, PER {s.Per:P2}; without stress: WER {s.WerWithoutStress:P2}"));
         var sample = splits.Test.Take(6).ToArray();
         var outs = G2pScore.Pronounce(models, sample, ck.Symbols);
         for (int i = 0; i < sample.Length; i++)
-            Console.WriteLine($"  {sample[i]}: {string.Join(' ', outs[i])}   (dictionary: {string.Join(" | ", splits.Lexicon[sample[i]].Select(p => string.Join(' ', p)))})");
+            Console.WriteLine($"  {sample[i]}: {string.Join(' ', outs[i])}   (dictionary: "
+                + $"{string.Join(" | ", splits.Lexicon[sample[i]].Select(p => string.Join(' ', p)))})");
         using var stream = File.Create(jsonPath);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
@@ -132,7 +139,9 @@ internal sealed class G2pCommand : ICommand
         var words = args.Positional.Skip(1).ToArray();
         foreach (var w in words)
         {
-            if (w.Length > ck.Model.Config.MaxSource) throw new CliException($"'{w[..Math.Min(20, w.Length)]}...' has {w.Length:N0} characters; this model reads words of at most {ck.Model.Config.MaxSource}.");
+            if (w.Length > ck.Model.Config.MaxSource)
+                throw new CliException($"'{w[..Math.Min(20, w.Length)]}...' has {w.Length:N0} characters; this model reads words of at most "
+                    + $"{ck.Model.Config.MaxSource}.");
             if (w.Length == 0) throw new CliException("an empty word has no pronunciation.");
         }
         foreach (var w in words)
@@ -140,7 +149,9 @@ internal sealed class G2pCommand : ICommand
             if (beam <= 1) { Console.WriteLine($"{w}: {string.Join(' ', G2pScore.Pronounce(models, [w], ck.Symbols)[0])}"); continue; }
             var best = G2pScore.NBest(models, w, ck.Symbols, beam, nbest);
             if (nbest == 1) Console.WriteLine($"{w}: {string.Join(' ', ck.Symbols.Decode(best[0].Tokens))}");
-            else foreach (var h in best) Console.WriteLine(string.Create(inv, $"{w}: {string.Join(' ', ck.Symbols.Decode(h.Tokens))}   (log p {h.LogProbability:F3}, score {h.Score:F3})"));
+            else foreach (var h in best)
+                Console.WriteLine(string.Create(inv,
+                    $"{w}: {string.Join(' ', ck.Symbols.Decode(h.Tokens))}   (log p {h.LogProbability:F3}, score {h.Score:F3})"));
         }
         if (png is not null)
         {

@@ -92,7 +92,8 @@ internal sealed class GradFlowCommand : ICommand
         Console.WriteLine("tanh RNN with W_hh rescaled (power iteration on W^T W):");
         Console.WriteLine($"  {"sigma_max",9}  {"max tanh'",9}  {"mean tanh'",10}  {"bound",8}  {"measured",9}  {"ratio@100",10}");
         foreach (var c in sweep)
-            Console.WriteLine(string.Create(Inv, $"  {c.SigmaMax,9:F4}  {c.MaxTanhDerivative,9:F4}  {c.MeanTanhDerivative,10:F4}  {c.Bound,8:F4}  {c.Rate,9:F4}  {RatioAt(c, 100, T),10}"));
+            Console.WriteLine(string.Create(Inv,
+                $"  {c.SigmaMax,9:F4}  {c.MaxTanhDerivative,9:F4}  {c.MeanTanhDerivative,10:F4}  {c.Bound,8:F4}  {c.Rate,9:F4}  {RatioAt(c, 100, T),10}"));
         Console.WriteLine("  bound = sigma_max * max tanh' (per step, from ||diag(tanh') W_hh|| <= sigma_max max tanh');");
         Console.WriteLine("  measured = 10^slope of the least-squares line through log10 ||dL/dh_t|| against T - t.");
         WriteCsv(Path.Combine(outDir, "gradflow_sigma.csv"), sweep);
@@ -111,7 +112,8 @@ internal sealed class GradFlowCommand : ICommand
         args.ThrowOnUnused(0);
         var loaded = CheckpointAccess.Load(run);
         if (loaded.Config.Highway)
-            throw new CliException($"{run}: the model has highway connections between layers; gradient-flow analysis follows dL/dh through the cells alone and does not support them.");
+            throw new CliException($"{run}: the model has highway connections between layers; gradient-flow analysis follows dL/dh through the cells alone and "
+                + "does not support them.");
         int[] tokens;
         string source;
         if (textPath is not null)
@@ -164,13 +166,17 @@ internal sealed class GradFlowCommand : ICommand
         Console.WriteLine($"  {"iteration",9}  {"loss (no clip)",14}  {"grad norm",10}  {"loss (clip " + o.MaxNorm.ToString(Inv) + ")",16}  {"grad norm",10}");
         int stride = Math.Max(1, o.Iterations / 15);
         for (int i = 0; i < o.Iterations; i += stride)
-            Console.WriteLine(string.Create(Inv, $"  {i,9}  {r.LossNoClip[i],14:F4}  {r.GradNormNoClip[i],10:G4}  {r.LossClip[i],16:F4}  {r.GradNormClip[i],10:G4}"));
+            Console.WriteLine(string.Create(Inv,
+                $"  {i,9}  {r.LossNoClip[i],14:F4}  {r.GradNormNoClip[i],10:G4}  {r.LossClip[i],16:F4}  {r.GradNormClip[i],10:G4}"));
         int last = o.Iterations - 1;
-        Console.WriteLine(string.Create(Inv, $"  {last,9}  {r.LossNoClip[last],14:F4}  {r.GradNormNoClip[last],10:G4}  {r.LossClip[last],16:F4}  {r.GradNormClip[last],10:G4}"));
+        Console.WriteLine(string.Create(Inv,
+            $"  {last,9}  {r.LossNoClip[last],14:F4}  {r.GradNormNoClip[last],10:G4}  {r.LossClip[last],16:F4}  {r.GradNormClip[last],10:G4}"));
         Console.WriteLine();
         double mean(double[] a) => a.Skip(Math.Max(0, a.Length - 20)).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
         Console.WriteLine(string.Create(Inv, $"mean loss of the last 20 iterations: no clip {mean(r.LossNoClip):F4}, clip {mean(r.LossClip):F4}"));
-        Console.WriteLine(string.Create(Inv, $"largest gradient norm: no clip {r.GradNormNoClip.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max():G4}, clip (before clipping) {r.GradNormClip.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max():G4}"));
+        Console.WriteLine(string.Create(Inv,
+            $"largest gradient norm: no clip {r.GradNormNoClip.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max():G4}, clip (before clipping) "
+            + $"{r.GradNormClip.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max():G4}"));
         if (r.DivergedAtNoClip >= 0) Console.WriteLine($"the unclipped run diverged (non-finite loss or gradient) at iteration {r.DivergedAtNoClip}");
         if (r.DivergedAtClip >= 0) Console.WriteLine($"the clipped run diverged at iteration {r.DivergedAtClip}");
 
@@ -180,7 +186,8 @@ internal sealed class GradFlowCommand : ICommand
             sb.Append(string.Create(Inv, $"{i},{r.LossNoClip[i]:R},{r.GradNormNoClip[i]:R},{r.LossClip[i]:R},{r.GradNormClip[i]:R}\n"));
         Recur.IO.AtomicFile.WriteAllBytes(Path.Combine(outDir, "clip.csv"), Encoding.UTF8.GetBytes(sb.ToString()));
         var its = Enumerable.Range(0, o.Iterations).Select(i => (double)i).ToArray();
-        var lp = new LinePlot(900, 520) { Title = string.Create(Inv, $"TANH RNN, SIGMA {o.Sigma}, SGD LR {o.LearningRate}: TRAINING LOSS"), XLabel = "ITERATION", YLabel = "LOSS (NATS/CHAR)" };
+        var lp = new LinePlot(900, 520) { Title = string.Create(Inv, $"TANH RNN, SIGMA {o.Sigma}, SGD LR {o.LearningRate}: TRAINING LOSS"),
+            XLabel = "ITERATION", YLabel = "LOSS (NATS/CHAR)" };
         lp.AddLine("NO CLIPPING", its, r.LossNoClip);
         lp.AddLine(string.Create(Inv, $"CLIP NORM {o.MaxNorm}"), its, r.LossClip);
         lp.SavePng(Path.Combine(outDir, "clip_loss.png"));
@@ -210,11 +217,13 @@ internal sealed class GradFlowCommand : ICommand
         {
             string extra = lstm1 is null ? "" : string.Create(Inv, $", {lstm1.Ratio(100):E2} (lstm, forget bias 1)");
             Console.WriteLine(string.Create(Inv,
-                $"  at distance 100: ||dL/dh_t|| / ||dL/dh_T|| = {rnn.Ratio(100):E2} (rnn-tanh), {lstm.Ratio(100):E2} (lstm), {curves.First(c => c.Name == "gru").Ratio(100):E2} (gru){extra}"));
+                $"  at distance 100: ||dL/dh_t|| / ||dL/dh_T|| = {rnn.Ratio(100):E2} (rnn-tanh), {lstm.Ratio(100):E2} (lstm), "
+                    + $"{curves.First(c => c.Name == "gru").Ratio(100):E2} (gru){extra}"));
         }
         if (rnn is not null)
             Console.WriteLine(string.Create(Inv,
-                $"  rnn-tanh: sigma_max(W_hh) = {rnn.SigmaMax:F4}, max tanh' = {rnn.MaxTanhDerivative:F4}, bound {rnn.Bound:F4} per step, measured {rnn.Rate:F4}"));
+                $"  rnn-tanh: sigma_max(W_hh) = {rnn.SigmaMax:F4}, max tanh' = {rnn.MaxTanhDerivative:F4}, bound {rnn.Bound:F4} per step, "
+                    + $"measured {rnn.Rate:F4}"));
     }
 
     private static void WriteCsv(string path, IReadOnlyList<GradFlowCurve> curves)

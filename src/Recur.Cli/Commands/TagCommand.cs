@@ -71,12 +71,17 @@ internal sealed class TagCommand : ICommand
         var s = TagScore.Of(ck.Model, test, splits.SeenWords());
         var (baseline, baselineUnseen) = MostFrequentTag.Score(splits.Train, splits.Test, ck.Vocabulary.Map);
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"test: {test.Count:N0} sentences, {s.Tokens:N0} tokens ({ck.Vocabulary.Tagset} tags, {ck.Vocabulary.Tags.Count})"));
-        Console.WriteLine(string.Create(inv, $"token accuracy {s.Accuracy:F4} (error {1 - s.Accuracy:P2}); on {s.Unseen:N0} tokens of words unseen in training {s.UnseenAccuracy:F4}"));
-        Console.WriteLine(string.Create(inv, $"most-frequent-tag baseline {baseline:F4} (error {1 - baseline:P2}; unseen words {baselineUnseen:F4}); error ratio tagger/baseline {(1 - s.Accuracy) / (1 - baseline):F3}"));
+        Console.WriteLine(string.Create(inv,
+            $"test: {test.Count:N0} sentences, {s.Tokens:N0} tokens ({ck.Vocabulary.Tagset} tags, {ck.Vocabulary.Tags.Count})"));
+        Console.WriteLine(string.Create(inv,
+            $"token accuracy {s.Accuracy:F4} (error {1 - s.Accuracy:P2}); on {s.Unseen:N0} tokens of words unseen in training {s.UnseenAccuracy:F4}"));
+        Console.WriteLine(string.Create(inv,
+            $"most-frequent-tag baseline {baseline:F4} (error {1 - baseline:P2}; unseen words {baselineUnseen:F4}); error ratio tagger/baseline "
+            + $"{(1 - s.Accuracy) / (1 - baseline):F3}"));
         var pairs = new List<(string Gold, string Pred, long N)>();
         int K = ck.Vocabulary.Tags.Count;
-        for (int g = 0; g < K; g++) for (int p = 0; p < K; p++) if (g != p && s.Confusion[g, p] > 0) pairs.Add((ck.Vocabulary.Tags[g], ck.Vocabulary.Tags[p], s.Confusion[g, p]));
+        for (int g = 0; g < K; g++) for (int p = 0; p < K; p++) if (g != p && s.Confusion[g, p] > 0)
+            pairs.Add((ck.Vocabulary.Tags[g], ck.Vocabulary.Tags[p], s.Confusion[g, p]));
         Console.WriteLine("most confused (true -> predicted: count):");
         foreach (var (g, p, n) in pairs.OrderByDescending(x => x.N).Take(10)) Console.WriteLine(string.Create(inv, $"  {g} -> {p}: {n:N0}"));
         using var stream = File.Create(jsonPath);

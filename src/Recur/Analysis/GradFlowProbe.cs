@@ -32,7 +32,8 @@ public sealed class GradFlowProbe
     {
         ArgumentNullException.ThrowIfNull(rnn);
         if (rnn.Highway)
-            throw new NotSupportedException("gradient-flow analysis follows dL/dh through the cells alone and does not support highway connections between layers; analyse a model trained without --highway.");
+            throw new NotSupportedException("gradient-flow analysis follows dL/dh through the cells alone and does not support highway connections between "
+                + "layers; analyse a model trained without --highway.");
         var store = new ParameterStore();
         var copy = new Recurrent(store, "rnn", rnn.Cell, rnn.InputSize, rnn.HiddenSize, rnn.NumLayers, rnn.HasBias);
         for (int l = 0; l < rnn.NumLayers; l++)
@@ -158,7 +159,11 @@ public sealed class GradFlowProbe
                     {
                         var row = dx.Slice(b * H, H);
                         double nx = Norm(row);
-                        if (nx > 0 && !double.IsNegativeInfinity(sc[b])) { TensorPrimitives.Multiply(row, (float)(1 / nx), row); sOut![t * B + b] = sc[b] + Math.Log10(nx); }
+                        if (nx > 0 && !double.IsNegativeInfinity(sc[b]))
+                        {
+                            TensorPrimitives.Multiply(row, (float)(1 / nx), row);
+                            sOut![t * B + b] = sc[b] + Math.Log10(nx);
+                        }
                         else row.Clear();
                     }
                 }

@@ -63,7 +63,8 @@ public static class CheckpointFiles
         {
             string name = Path.GetFileName(path);
             if (name is ModelFile or ConfigFile or StateFile) path = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            else throw new CheckpointFormatException($"{path}: is a file; give a run folder (holding best/ or latest/) or a checkpoint folder (holding {ConfigFile} and {ModelFile}).");
+            else throw new CheckpointFormatException($"{path}: is a file; give a run folder (holding best/ or latest/) or a checkpoint folder (holding "
+                + $"{ConfigFile} and {ModelFile}).");
         }
         if (!System.IO.Directory.Exists(path))
             throw new DirectoryNotFoundException($"{path}: no such run or checkpoint folder.");
@@ -125,7 +126,8 @@ public static class CheckpointFiles
         {
             var info = new FileInfo(path);
             if (!info.Exists) throw new CheckpointFormatException($"{path}: missing.");
-            if (info.Length > 64L << 20) throw new CheckpointFormatException($"{path}: {info.Length} bytes is far too large for a checkpoint config; the file is corrupted.");
+            if (info.Length > 64L << 20)
+                throw new CheckpointFormatException($"{path}: {info.Length} bytes is far too large for a checkpoint config; the file is corrupted.");
             return File.ReadAllBytes(path);
         }
         catch (IOException e) when (e is not FileNotFoundException) { throw new CheckpointFormatException($"{path}: cannot read: {e.Message}", e); }

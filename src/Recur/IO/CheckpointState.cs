@@ -88,7 +88,8 @@ public sealed class TrainingState
         SafeTensors.Write(path, new SafeTensorsFile(tensors, ints, meta));
     }
 
-    private static readonly HashSet<string> GenericIntegers = ["iteration", "rng", "optimizer.step", "history.train_loss", "history.val_iteration", "history.val_loss", "elapsed_seconds"];
+    private static readonly HashSet<string> GenericIntegers = ["iteration", "rng", "optimizer.step", "history.train_loss", "history.val_iteration",
+        "history.val_loss", "elapsed_seconds"];
 
     private static string CheckTaskName(string name)
         => GenericIntegers.Contains(name) || name == "train_weights" || name.StartsWith("optimizer.", StringComparison.Ordinal)
@@ -102,7 +103,9 @@ public sealed class TrainingState
     /// </summary>
     public static TrainingState Read(string path, int parameterCount)
     {
-        if (!File.Exists(path)) throw new CheckpointFormatException($"{path}: missing; this checkpoint has no training state to resume from (use --init-from to start from its weights).");
+        if (!File.Exists(path))
+            throw new CheckpointFormatException($"{path}: missing; this checkpoint has no training state to resume from (use --init-from to start "
+                + "from its weights).");
         var f = SafeTensors.Read(path);
         if (!f.Metadata.TryGetValue("format", out var fmt) || fmt != Format)
             throw new CheckpointFormatException($"{path}: not a Recur training state (metadata format should be {Format}).");
@@ -126,7 +129,8 @@ public sealed class TrainingState
         {
             if (!name.StartsWith("optimizer.", StringComparison.Ordinal)) continue;
             if (t.Rank != 1 || t.Length != parameterCount)
-                throw new CheckpointFormatException($"{path}: optimizer buffer '{name}' has shape {t.ShapeString}, expected ({parameterCount}) for this model.");
+                throw new CheckpointFormatException($"{path}: optimizer buffer '{name}' has shape {t.ShapeString}, expected "
+                    + $"({parameterCount}) for this model.");
             buffers[name["optimizer.".Length..]] = t.Data;
         }
         var trainLosses = Doubles(f.GetIntegers("history.train_loss").Data);
@@ -157,7 +161,8 @@ public sealed class TrainingState
             ElapsedSeconds = elapsed.Length == 1 && double.IsFinite(elapsed[0]) ? elapsed[0] : 0,
             TrainWeights = trainWeights,
             TaskIntegers = f.Integers.Where(kv => !GenericIntegers.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
-            TaskTensors = f.Tensors.Where(kv => kv.Key != "train_weights" && !kv.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
+            TaskTensors = f.Tensors.Where(kv => kv.Key != "train_weights" && !kv.Key.StartsWith("optimizer.", StringComparison.Ordinal))
+                .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
         };
     }
 

@@ -27,14 +27,19 @@ public static class ModelFiles
         {
             using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
             var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.ValueKind != JsonValueKind.String || f.GetString() != format)
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.ValueKind != JsonValueKind.String
+                || f.GetString() != format)
                 throw new CheckpointFormatException($"{path}: not a Recur {what} config (\"format\" should be \"{format}\").");
-            if (!root.TryGetProperty("version", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int version) || version != CheckpointFiles.Version)
+            if (!root.TryGetProperty("version", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int version)
+                || version != CheckpointFiles.Version)
                 throw new CheckpointFormatException($"{path}: \"version\" should be {CheckpointFiles.Version}.");
             return read(root);
         }
         catch (JsonException e) { throw CheckpointFormatException.NotJson(path, e); }
-        catch (InvalidOperationException e) { throw new CheckpointFormatException($"{path}: malformed JSON value ({CheckpointFormatException.OneLine(e.Message, 160)}).", e); }
+        catch (InvalidOperationException e)
+        {
+            throw new CheckpointFormatException($"{path}: malformed JSON value ({CheckpointFormatException.OneLine(e.Message, 160)}).", e);
+        }
     }
 
     /// <summary>An array of strings of <paramref name="name"/>, or a <see cref="CheckpointFormatException"/>.</summary>
@@ -42,7 +47,8 @@ public static class ModelFiles
     {
         if (!root.TryGetProperty(name, out var c) || c.ValueKind != JsonValueKind.Array || (count is int n && c.GetArrayLength() != n)
             || c.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
-            throw new CheckpointFormatException($"{path}: \"{name}\" should list {(count is int k ? k.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " : "")}names.");
+            throw new CheckpointFormatException($"{path}: \"{name}\" should list "
+                + $"{(count is int k ? k.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " : "")}names.");
         return [.. c.EnumerateArray().Select(e => e.GetString()!)];
     }
 
@@ -53,7 +59,8 @@ public static class ModelFiles
     public static void ReadWeights(string directory, string what, params (string Prefix, ParameterStore Store)[] stores)
     {
         string modelPath = Path.Combine(directory, CheckpointFiles.ModelFile);
-        if (!File.Exists(modelPath)) throw new CheckpointFormatException($"{modelPath}: missing; the checkpoint has a {CheckpointFiles.ConfigFile} but no weights.");
+        if (!File.Exists(modelPath))
+            throw new CheckpointFormatException($"{modelPath}: missing; the checkpoint has a {CheckpointFiles.ConfigFile} but no weights.");
         var weights = SafeTensors.Read(modelPath);
         var names = stores.SelectMany(s => s.Store.Parameters.Select(p => s.Prefix + p.Name)).ToHashSet(StringComparer.Ordinal);
         foreach (var name in weights.Tensors.Keys)
@@ -62,8 +69,10 @@ public static class ModelFiles
         {
             foreach (var p in store.Parameters)
             {
-                if (!weights.Tensors.TryGetValue(prefix + p.Name, out var t)) throw new CheckpointFormatException($"{modelPath}: '{prefix + p.Name}' is missing.");
-                if (!t.HasShape(p.Shape)) throw new CheckpointFormatException($"{modelPath}: '{prefix + p.Name}' has shape {t.ShapeString}, expected {Tensor.FormatShape(p.Shape)}.");
+                if (!weights.Tensors.TryGetValue(prefix + p.Name, out var t))
+                    throw new CheckpointFormatException($"{modelPath}: '{prefix + p.Name}' is missing.");
+                if (!t.HasShape(p.Shape))
+                    throw new CheckpointFormatException($"{modelPath}: '{prefix + p.Name}' has shape {t.ShapeString}, expected {Tensor.FormatShape(p.Shape)}.");
                 p.CopyFrom(t);
             }
             foreach (float x in store.Values)

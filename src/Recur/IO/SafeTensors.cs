@@ -69,7 +69,8 @@ public static class SafeTensors
         }
 
         var json = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(json, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var w = new Utf8JsonWriter(json,
+            new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             if (content.Metadata.Count > 0)
@@ -175,7 +176,8 @@ public static class SafeTensors
         ReadChecked(read, 0, lenBytes, source);
         ulong headerLenU = BinaryPrimitives.ReadUInt64LittleEndian(lenBytes);
         if (headerLenU > (ulong)(fileLength - 8))
-            throw Bad($"header length field (bytes 0-7) says {headerLenU} bytes but only {fileLength - 8} bytes follow; the file is truncated or not a safetensors file.");
+            throw Bad($"header length field (bytes 0-7) says {headerLenU} bytes but only {fileLength - 8} bytes follow; the file is truncated or not "
+                + "a safetensors file.");
         if (headerLenU > MaxHeaderBytes)
             throw Bad($"header length {headerLenU} exceeds the {MaxHeaderBytes}-byte limit.");
         if (headerLenU < 2)
@@ -192,7 +194,8 @@ public static class SafeTensors
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
-            using var doc = JsonDocument.Parse(header, new JsonDocumentOptions { MaxDepth = 8, AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
+            using var doc = JsonDocument.Parse(header,
+                new JsonDocumentOptions { MaxDepth = 8, AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw Bad("header JSON is not an object.");
             var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -222,11 +225,13 @@ public static class SafeTensors
         }
         catch (JsonException e)
         {
-            throw new CheckpointFormatException($"{source}: header (bytes 8..{bufferStart}) is not valid JSON: {CheckpointFormatException.OneLine(e.Message, 160)}", e);
+            throw new CheckpointFormatException($"{source}: header (bytes 8..{bufferStart}) is not valid JSON: "
+                + $"{CheckpointFormatException.OneLine(e.Message, 160)}", e);
         }
         catch (InvalidOperationException e)
         {
-            throw new CheckpointFormatException($"{source}: header (bytes 8..{bufferStart}) is malformed: {CheckpointFormatException.OneLine(e.Message, 160)}", e);
+            throw new CheckpointFormatException($"{source}: header (bytes 8..{bufferStart}) is malformed: "
+                + $"{CheckpointFormatException.OneLine(e.Message, 160)}", e);
         }
 
         // Tensors must tile the data buffer exactly: sorted by offset, no gap, no overlap, no tail.

@@ -135,7 +135,8 @@ public sealed class EpochOrder
     public void Load(TrainingState state, string path)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (!state.TaskIntegers.TryGetValue("position", out var p) || p.Data.Length != 2 || p.Data[0] < 0 || p.Data[1] < 0 || p.Data[0] > int.MaxValue || p.Data[1] >= BatchesPerEpoch)
+        if (!state.TaskIntegers.TryGetValue("position", out var p) || p.Data.Length != 2 || p.Data[0] < 0 || p.Data[1] < 0 || p.Data[0] > int.MaxValue
+            || p.Data[1] >= BatchesPerEpoch)
             throw new CheckpointFormatException($"{path}: 'position' should be (epoch, batch) with batch below {BatchesPerEpoch}.");
         Position = new StreamPosition((int)p.Data[0], (int)p.Data[1]);
     }

@@ -25,7 +25,8 @@ public abstract class EpochTask : ITrainingTask
         Options = options;
         Data = data;
         _writeModel = writeModel;
-        if (options.Bucket > 0 && lengths is null) throw new ArgumentException($"--bucket applies to tasks whose examples differ in length (tag, g2p), not {GetType().Name}.");
+        if (options.Bucket > 0 && lengths is null)
+            throw new ArgumentException($"--bucket applies to tasks whose examples differ in length (tag, g2p), not {GetType().Name}.");
         Batches = new EpochOrder(examples, options.BatchSize, options.Seed, lengths, options.Bucket);
     }
 

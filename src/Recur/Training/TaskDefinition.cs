@@ -124,7 +124,8 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
         if (saved is not null)
         {
             if (saved.Data is { } d && (d.Characters != info.Characters || d.Checksum != info.Checksum))
-                throw new ArgumentException($"the data ({info.Characters} items) is not the one this run was trained on ({d.Source}, {d.Characters}); resume with the same data.");
+                throw new ArgumentException($"the data ({info.Characters} items) is not the one this run was trained on ({d.Source}, {d.Characters}); resume "
+                    + "with the same data.");
             for (int k = 0; k < run.Stores.Count; k++)
                 saved.Stores[k].Store.Values.AsSpan(0, run.Stores[k].Store.Count).CopyTo(run.Stores[k].Store.Values);
         }

@@ -196,7 +196,8 @@ public sealed record TrainOptions
             if (!spec.Accepts(v)) Fail(spec.Flag, v, spec.RangeText);
         }
         if (!(LrMin <= LearningRate)) Fail("lr-min", LrMin, $"in [0, --lr {LearningRate.ToString(CultureInfo.InvariantCulture)}]");
-        if (LrSchedule == "cosine" && MaxIters == 0 && MaxEpochs == 0 && Minutes == 0) Fail("lr-schedule", LrSchedule, "used with a limit to anneal over (--max-iters, --max-epochs or --minutes)");
+        if (LrSchedule == "cosine" && MaxIters == 0 && MaxEpochs == 0 && Minutes == 0)
+            Fail("lr-schedule", LrSchedule, "used with a limit to anneal over (--max-iters, --max-epochs or --minutes)");
         if (!(ValFrac + TestFrac < 1)) Fail("val-frac + test-frac", ValFrac + TestFrac, "below 1");
     }
 }

@@ -157,10 +157,21 @@ public sealed partial class Trainer
             {
                 double now = clock.Elapsed.TotalSeconds;
                 _sessionSeconds = startSession + now;
-                if (Iteration >= limitIters) { reason = o.MaxIters > 0 && Iteration >= o.MaxIters ? StopReason.MaxIters : StopReason.MaxEpochs; message = $"reached {(reason == StopReason.MaxIters ? $"--max-iters {o.MaxIters}" : $"--max-epochs {Fmt(o.MaxEpochs)}")}"; break; }
+                if (Iteration >= limitIters)
+                {
+                    reason = o.MaxIters > 0 && Iteration >= o.MaxIters ? StopReason.MaxIters : StopReason.MaxEpochs;
+                    message = $"reached {(reason == StopReason.MaxIters ? $"--max-iters {o.MaxIters}" : $"--max-epochs {Fmt(o.MaxEpochs)}")}";
+                    break;
+                }
                 if (now + lastEvalSeconds >= budget) { reason = StopReason.TimeBudget; message = $"used the --minutes {Fmt(o.Minutes)} budget"; break; }
                 if (cancellation.IsCancellationRequested) { reason = StopReason.Cancelled; message = "interrupted"; break; }
-                if (PatienceExhausted()) { reason = StopReason.EarlyStop; message = $"no new best validation loss in {o.Patience} evaluation(s) (--patience {o.Patience}); best {Fmt(BestValLoss, "F4")} at iteration {BestIteration}"; break; }
+                if (PatienceExhausted())
+                {
+                    reason = StopReason.EarlyStop;
+                    message = $"no new best validation loss in {o.Patience} evaluation(s) (--patience {o.Patience}); "
+                        + $"best {Fmt(BestValLoss, "F4")} at iteration {BestIteration}";
+                    break;
+                }
 
                 double t0 = clock.Elapsed.TotalSeconds;
                 double lr = o.LrSchedule == "cosine" ? CosineRate(limitIters) : _schedule.At(Iteration);
@@ -182,7 +193,8 @@ public sealed partial class Trainer
                     reason = StopReason.NonFinite;
                     string what = !double.IsFinite(loss) ? $"the loss became {loss}" : $"the gradient norm became {norm}";
                     string kept = OutputDirectory is null ? "nothing is saved" : KeptCheckpoint();
-                    message = $"{what} at iteration {Iteration + 1} (epoch {Fmt(Epoch, "F2")}); stopped without saving, {kept}. Try a lower --lr, a smaller --grad-clip, or --clip-mode norm";
+                    message = $"{what} at iteration {Iteration + 1} (epoch {Fmt(Epoch, "F2")}); stopped without saving, {kept}. Try a lower --lr, a smaller "
+                        + "--grad-clip, or --clip-mode norm";
                     _sessionSeconds = startSession + clock.Elapsed.TotalSeconds;
                     break;
                 }
@@ -201,7 +213,8 @@ public sealed partial class Trainer
                 var (progress, eta, total) = Estimate(limitIters, budget, now, startIteration);
                 var report = new IterationReport(Iteration, Epoch, loss, SmoothLoss, lr, norm, ips, now, progress, eta, total);
                 metrics?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{{\"type\":\"train\",\"iter\":{Iteration},\"epoch\":{Epoch:R},\"loss\":{loss:R},\"lr\":{lr:R},\"grad_norm\":{norm:R},\"{(Task.ItemName == "tok" ? "tokens" : "items")}_per_s\":{ips:F0},\"elapsed_s\":{ElapsedSeconds:F3}}}"));
+                    $"{{\"type\":\"train\",\"iter\":{Iteration},\"epoch\":{Epoch:R},\"loss\":{loss:R},\"lr\":{lr:R},\"grad_norm\":{norm:R},"
+                    + $"\"{(Task.ItemName == "tok" ? "tokens" : "items")}_per_s\":{ips:F0},\"elapsed_s\":{ElapsedSeconds:F3}}}"));
                 monitor?.OnIteration(this, report);
 
                 if (o.SampleEvery > 0 && Iteration % o.SampleEvery == 0) monitor?.OnSampleDue(this);
@@ -254,7 +267,8 @@ public sealed partial class Trainer
 
     /// <summary>What a run that could not write its folder says: the error, and which checkpoint is left.</summary>
     private string SaveFailure(Exception e, RunFolder folder) =>
-        $"could not write the run folder {folder.Directory} at iteration {Iteration} ({e.Message.TrimEnd('.')}); stopped, {KeptCheckpoint(folder.CheckpointPath(CheckpointKind.Latest))}. Free some space or make the folder writable, then --resume";
+        $"could not write the run folder {folder.Directory} at iteration {Iteration} ({e.Message.TrimEnd('.')}); stopped, "
+            + $"{KeptCheckpoint(folder.CheckpointPath(CheckpointKind.Latest))}. Free some space or make the folder writable, then --resume";
 
     /// <summary>Which checkpoint a stopped run leaves: the last good one (and where, when given), or none yet.</summary>
     private string KeptCheckpoint(string? where = null) => _checkpointIteration >= 0

@@ -25,9 +25,11 @@ public sealed partial class Trainer
             double secs = clock.Elapsed.TotalSeconds - e0;
             _sessionSeconds = startSession + clock.Elapsed.TotalSeconds;
             var report = new EvaluationReport(Iteration, Epoch, val, trainMean, best, secs) { Metrics = m.Extra };
-            var extra = string.Concat(m.Extra.Where(kv => kv.Key != "bpc").Select(kv => string.Create(CultureInfo.InvariantCulture, $",\"val_{kv.Key}\":{Json(kv.Value)}")));
+            var extra = string.Concat(m.Extra.Where(kv => kv.Key != "bpc").Select(kv => string.Create(CultureInfo.InvariantCulture,
+                $",\"val_{kv.Key}\":{Json(kv.Value)}")));
             metrics?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{{\"type\":\"val\",\"iter\":{Iteration},\"epoch\":{Epoch:R},\"val_loss\":{val:R},\"val_bpc\":{report.ValBitsPerChar:R}{extra},\"train_loss\":{Json(trainMean)},\"best\":{(best ? "true" : "false")},\"eval_s\":{secs:F3},\"elapsed_s\":{ElapsedSeconds:F3}}}"));
+                $"{{\"type\":\"val\",\"iter\":{Iteration},\"epoch\":{Epoch:R},\"val_loss\":{val:R},\"val_bpc\":{report.ValBitsPerChar:R}{extra},"
+                + $"\"train_loss\":{Json(trainMean)},\"best\":{(best ? "true" : "false")},\"eval_s\":{secs:F3},\"elapsed_s\":{ElapsedSeconds:F3}}}"));
             metrics?.Flush();
             monitor?.OnEvaluation(this, report);
         }
@@ -147,7 +149,9 @@ public sealed partial class Trainer
             if (!(MeanTrainLoss(b, c) < MeanTrainLoss(a, b))) return null;
         }
         return string.Create(CultureInfo.InvariantCulture,
-            $"validation loss rose at each of the last {w} evaluations ({_valLosses[n - w - 1]:F4} -> {_valLosses[n - 1]:F4}) while the training loss fell: the model is overfitting. Try more --dropout, a smaller model, more data, or --patience N to stop early; best/ holds the checkpoint of iteration {BestIteration}.");
+            $"validation loss rose at each of the last {w} evaluations ({_valLosses[n - w - 1]:F4} -> {_valLosses[n - 1]:F4}) while the training loss fell: "
+                + $"the model is overfitting. Try more --dropout, a smaller model, more data, or --patience N to stop early; best/ holds the checkpoint of "
+                + $"iteration {BestIteration}.");
     }
 
     private double MeanTrainLoss(long fromIteration, long toIteration)

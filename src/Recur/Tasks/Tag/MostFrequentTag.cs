@@ -5,7 +5,10 @@ namespace Recur.Tasks.Tag;
 /// <summary>The most-frequent-tag baseline: each word's most frequent training tag, and for a word never seen the most frequent tag of all.</summary>
 public static class MostFrequentTag
 {
-    /// <summary>Accuracy on <paramref name="test"/> of the baseline learnt from <paramref name="train"/> (tags mapped by <paramref name="map"/>), overall and on unseen words.</summary>
+    /// <summary>
+    /// Accuracy on <paramref name="test"/> of the baseline learnt from <paramref name="train"/> (tags mapped by
+    /// <paramref name="map"/>), overall and on unseen words.
+    /// </summary>
     public static (double Accuracy, double UnseenAccuracy) Score(IEnumerable<TaggedSentence> train, IEnumerable<TaggedSentence> test, Func<string, string> map)
     {
         ArgumentNullException.ThrowIfNull(train);

@@ -49,7 +49,8 @@ public sealed class TaggerCheckpoint() : CheckpointFormat<LoadedTagger>(FormatNa
         ulong seed = Whole(root, "split_seed", path);
         config.Validate();
         Bound((long)config.Words * config.WordEmbed > 1L << 28, path);
-        var v = new TagVocabulary(ModelFiles.Strings(root, "words", path), ModelFiles.Strings(root, "chars", path), ModelFiles.Strings(root, "tags", path), tagset);
+        var v = new TagVocabulary(ModelFiles.Strings(root, "words", path), ModelFiles.Strings(root, "chars", path),
+            ModelFiles.Strings(root, "tags", path), tagset);
         if (v.Words.Count != config.Words || v.Chars.Count != config.Chars || v.Tags.Count != config.Tags)
             throw new CheckpointFormatException($"{path}: the word, character and tag lists ({v.Words.Count}, {v.Chars.Count}, {v.Tags.Count}) "
                 + $"do not fit the model ({config.Words}, {config.Chars}, {config.Tags}).");

@@ -16,7 +16,10 @@ namespace Recur.Tasks.Tag;
 /// <param name="Confusion">Counts <c>[true tag, predicted tag]</c>.</param>
 public sealed record TagScore(double Loss, double Accuracy, long Tokens, double UnseenAccuracy, long Unseen, long[,] Confusion)
 {
-    /// <summary>Scores <paramref name="model"/> on <paramref name="set"/> in batches of 64 sentences; <paramref name="seen"/> holds the training words (lower case).</summary>
+    /// <summary>
+    /// Scores <paramref name="model"/> on <paramref name="set"/> in batches of 64 sentences; <paramref name="seen"/>
+    /// holds the training words (lower case).
+    /// </summary>
     public static TagScore Of(Tagger model, TagDataset set, IReadOnlySet<string> seen)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -54,12 +57,16 @@ public sealed record TagScore(double Loss, double Accuracy, long Tokens, double 
     }
 }
 
-/// <summary>Part-of-speech tagging on the trainer (<c>recur tag train</c>): batches of sentences (<see cref="EpochOrder"/>); evaluation reports the validation loss and token accuracy.</summary>
+/// <summary>
+/// Part-of-speech tagging on the trainer (<c>recur tag train</c>): batches of sentences (<see cref="EpochOrder"/>);
+/// evaluation reports the validation loss and token accuracy.
+/// </summary>
 public sealed class TagTask : EpochTask
 {
     private readonly long _tokens;
 
-    public TagTask(TrainOptions options, Tagger model, TagDataset train, TagDataset validation, IReadOnlySet<string> seen, Action<string, CheckpointProgress> writeModel, DataInfo data)
+    public TagTask(TrainOptions options, Tagger model, TagDataset train, TagDataset validation, IReadOnlySet<string> seen,
+        Action<string, CheckpointProgress> writeModel, DataInfo data)
         : base(options, train?.Count ?? 0, writeModel, data, train?.Sentences.Select(s => s.Words.Count).ToArray())
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -96,6 +103,8 @@ public sealed class TagTask : EpochTask
     {
         var c = Model.Config;
         return string.Create(CultureInfo.InvariantCulture,
-            $"tagger ({Train.Vocabulary.Tagset} tags, {c.Tags}): words {c.Words:N0} x {c.WordEmbed} + character BiLSTM {c.CharHidden}, sentence BiLSTM {c.Hidden} x {c.Layers}; {Store.Count:N0} parameters; train {Train.Count:N0} sentences ({Train.Tokens:N0} tokens) / val {Validation.Count:N0}; batch {Options.BatchSize}");
+            $"tagger ({Train.Vocabulary.Tagset} tags, {c.Tags}): words {c.Words:N0} x {c.WordEmbed} + character BiLSTM {c.CharHidden}, sentence BiLSTM "
+                + $"{c.Hidden} x {c.Layers}; {Store.Count:N0} parameters; train {Train.Count:N0} sentences ({Train.Tokens:N0} tokens) / val "
+                + $"{Validation.Count:N0}; batch {Options.BatchSize}");
     }
 }
