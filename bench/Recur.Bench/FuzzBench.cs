@@ -111,7 +111,7 @@ internal static class FuzzBench
                 File.WriteAllBytes(path, bytes);
                 try
                 {
-                    var back = CharCheckpoint.Load(ck);
+                    var back = CharCheckpoint.Read(ck);
                     TrainingState.Read(Path.Combine(ck, CheckpointFiles.StateFile), back.Model.Store.Count);
                 }
                 finally { File.WriteAllBytes(path, good); }

@@ -36,8 +36,8 @@ internal static class KillTrialsBench
             if (!Directory.Exists(Path.Combine(run, "latest")) && !Directory.Exists(Path.Combine(run, ".latest.old"))) { noCheckpoint++; continue; }
             try
             {
-                var latest = CharCheckpoint.Load(run, CheckpointKind.Latest);
-                CharCheckpoint.Load(run, CheckpointKind.Best);
+                var latest = CharCheckpoint.Read(run, CheckpointKind.Latest);
+                CharCheckpoint.Read(run, CheckpointKind.Best);
                 loaded++;
                 long it = latest.Progress?.Iteration ?? 0;
                 using var r = Start(cli, $"train --resume {run} --max-iters {it + 2}");

@@ -1,5 +1,5 @@
 // InitDump FILE SEED OUT: writes OUT/model.safetensors and OUT/config.json holding the weights that
-// `recur train FILE --seed SEED` (default options) starts from: CharTrainer builds the model and calls
+// `recur train FILE --seed SEED` (default options) starts from: CharLmDefinition builds the model and calls
 // CharModel.Reset(new Rng(seed)) before its first update. OUT is a checkpoint folder, so it can be read from
 // PyTorch or given back to `recur train FILE --init-from OUT` (which then runs exactly as `--seed SEED`).
 using System.Globalization;
@@ -23,7 +23,7 @@ var options = new TrainOptions { Seed = seed, Data = corpus.Source };
 var model = new CharModel(options.ToModelConfig(vocab.Count));
 model.Reset(new Rng(seed));
 CharCheckpoint.Save(args[2], model, vocab, options);
-Console.WriteLine($"{args[2]}: {CharTrainer.Describe(model.Config)}, seed {seed}");
+Console.WriteLine($"{args[2]}: {CharLmDefinition.Describe(model.Config)}, seed {seed}");
 return 0;
 
 // Moments, tails, lag-1 correlation and a KS distance of 10^7 Rng.NextGaussian draws (seed 1234), the same

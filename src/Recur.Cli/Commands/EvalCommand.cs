@@ -68,7 +68,7 @@ internal sealed class EvalCommand : ICommand
         }
         if (args.Positional.Count == 2 && split is not null) throw new CliException("--split applies to the run's own text; with FILE the whole file is scored.");
 
-        var ck = CharCheckpoint.Load(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);
+        var ck = CharCheckpoint.Read(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);
         var model = ck.Model;
         if (trainWeights)
         {
@@ -113,7 +113,7 @@ internal sealed class EvalCommand : ICommand
         if (tokens.Length < 2) throw new CliException($"{what}: has {tokens.Length} character(s); scoring needs at least 2.");
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        double loss = CharTrainer.Evaluate(model, tokens, b, t);
+        double loss = CharLmTask.Evaluate(model, tokens, b, t);
         long scored = (long)Math.Min(b, tokens.Length - 1) * ((tokens.Length - 1) / Math.Min(b, tokens.Length - 1));
         var inv = CultureInfo.InvariantCulture;
         string iter = ck.Progress is { } p ? string.Create(inv, $", iteration {p.Iteration}") : "";

@@ -35,7 +35,7 @@ internal sealed class ExportCommand : ICommand
             bytes = task == ClassifyTask.TaskName
                 ? OnnxExport.Classifier(ClassifierCheckpoint.Instance.Load(args.Positional[0], prefer).Model)
                 : task == CharCheckpoint.TaskName
-                    ? OnnxExport.Char(CharCheckpoint.Load(args.Positional[0], prefer).Model)
+                    ? OnnxExport.Char(CharCheckpoint.Read(args.Positional[0], prefer).Model)
                     : throw new CliException($"a {task} run has no ONNX export yet; character models and classifiers do.");
         }
         catch (NotSupportedException e) { throw new CliException(e.Message, 1); }

@@ -269,7 +269,7 @@ internal sealed class GradFlowCommand : ICommand
 /// <summary>Loads a trained character model and its validation text for the analysis commands.</summary>
 internal static class CheckpointAccess
 {
-    public static LoadedCheckpoint Load(string run) => CharCheckpoint.Load(run);
+    public static LoadedCheckpoint Load(string run) => CharCheckpoint.Read(run);
 
     /// <summary>The validation split of the text the run was trained on, as the run split it.</summary>
     public static (int[] Tokens, string Source) ValidationTokens(LoadedCheckpoint loaded)

@@ -47,7 +47,7 @@ internal sealed class SampleCommand : ICommand
         if (!(temperature > 0) || double.IsInfinity(temperature) || (float)temperature == 0f)
             throw new CliException($"--temperature must be a positive number, got {temperature}; use --argmax for the most likely character.");
 
-        var ck = CharCheckpoint.Load(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);
+        var ck = CharCheckpoint.Read(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);
         var vocab = ck.Vocabulary;
         int[] primeIds;
         try

@@ -75,10 +75,10 @@ internal sealed class TrainCommand : ICommand
         args.ThrowOnUnused(1);
         if (resume is not null && initFrom is not null) throw new CliException("--resume and --init-from exclude each other: --resume continues a run, --init-from starts a new one from its weights.");
 
-        CharTrainer trainer;
+        Trainer trainer;
         if (resume is not null)
         {
-            var ck = CharCheckpoint.Load(resume, CheckpointKind.Latest);
+            var ck = CharCheckpoint.Read(resume, CheckpointKind.Latest);
             var saved = ck.Training ?? throw new CliException($"{ck.Directory}: records no training options; it cannot be resumed (use --init-from).");
             var merged = TrainingOptionsCli.Merge(saved, args, TrainOptionSpecs.All);
             string source = hasFile ? args.Positional[0] : saved.Data ?? ck.Data?.Source
@@ -86,7 +86,7 @@ internal sealed class TrainCommand : ICommand
             var corpus = LoadCorpus(source);
             var tokens = Encode(ck.Vocabulary, corpus);
             merged = merged with { Data = corpus.Source };
-            trainer = CharTrainer.Resume(ck, tokens, merged);
+            trainer = CharLmDefinition.Instance.Resume(ck, new CharText(ck.Vocabulary, tokens), merged);
             if (outDir is not null) trainer.OutputDirectory = outDir;
             trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(ck.Directory));
         }
@@ -98,48 +98,47 @@ internal sealed class TrainCommand : ICommand
             Vocabulary vocab;
             if (initFrom is not null)
             {
-                var ck = CharCheckpoint.Load(initFrom);
+                var ck = CharCheckpoint.Read(initFrom);
                 var c = ck.Config;
                 var given = ArchitectureOptions.Where(n => args.Has(n)).ToList();
                 var fromCk = o with { Model = c.Cell, Nonlinearity = c.Nonlinearity, Hidden = c.Hidden, Layers = c.Layers, Embed = c.Embed, Highway = c.Highway };
                 if (fromCk.Model != o.Model && given.Contains("model") || fromCk.Nonlinearity != o.Nonlinearity && given.Contains("nonlinearity")
                     || fromCk.Hidden != o.Hidden && given.Contains("hidden") || fromCk.Layers != o.Layers && given.Contains("layers")
                     || fromCk.Embed != o.Embed && given.Contains("embed") || fromCk.Highway != o.Highway && given.Contains("highway"))
-                    throw new CliException($"--init-from {initFrom}: the checkpoint is a {CharTrainer.Describe(c)}; the given --{string.Join("/--", given)} differ. Leave them out to take the checkpoint's.");
+                    throw new CliException($"--init-from {initFrom}: the checkpoint is a {CharLmDefinition.Describe(c)}; the given --{string.Join("/--", given)} differ. Leave them out to take the checkpoint's.");
                 o = fromCk;
                 vocab = ck.Vocabulary;
                 init = ck.Model;
             }
             else vocab = Vocabulary.FromText(corpus.Text);
             var tokens = Encode(vocab, corpus);
-            trainer = new CharTrainer(o, vocab, tokens, init, corpus.Source)
-            {
-                OutputDirectory = outDir ?? RunFolders.Default(SourceName(corpus.Source)),
-            };
+            trainer = CharLmDefinition.Instance.Create(o, new CharSettings { InitFrom = init }, new CharText(vocab, tokens), corpus.Source);
+            trainer.OutputDirectory = outDir ?? RunFolders.Default(SourceName(corpus.Source));
         }
 
         var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength, temperature);
-        var result = RunFolders.Run(trainer.Trainer, progress);
+        var result = RunFolders.Run(trainer, progress);
 
         string run = trainer.OutputDirectory!;
         var inv = CultureInfo.InvariantCulture;
         if (RunFolders.AbnormalExit(result, "train", run) is int code) return code;
         string best = double.IsNaN(result.BestValLoss) ? "" : string.Create(inv, $"; best val loss {result.BestValLoss:F4} nats/char ({result.BestValLoss / Math.Log(2):F4} bits/char)");
         Console.WriteLine(string.Create(inv, $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}){best}"));
-        Console.WriteLine($"checkpoints: {Path.Combine(run, "best")}, {Path.Combine(run, "latest")}; metrics: {Path.Combine(run, CharTrainer.MetricsFile)}, plot: {Path.Combine(run, CharTrainer.PlotFile)}");
+        Console.WriteLine($"checkpoints: {Path.Combine(run, "best")}, {Path.Combine(run, "latest")}; metrics: {Path.Combine(run, RunFolder.MetricsFile)}, plot: {Path.Combine(run, RunFolder.PlotFile)}");
         if (result.Hint is not null) Console.WriteLine("hint: " + result.Hint);
         if (sampleLength > 0) PrintSample(run, trainer, sampleLength, temperature, o.Seed);
         return 0;
     }
 
-    private static void PrintSample(string run, CharTrainer trainer, int length, double temperature, ulong seed)
+    private static void PrintSample(string run, Trainer trainer, int length, double temperature, ulong seed)
     {
         // From the best weights when there are some, else the last.
-        CharModel model = trainer.Model;
-        try { model = CharCheckpoint.Load(run).Model; }
+        var lm = (CharLmTask)trainer.Task;
+        CharModel model = lm.Model;
+        try { model = CharCheckpoint.Read(run).Model; }
         catch (Exception e) when (e is CheckpointFormatException or IOException) { }
         var sampler = new CharSampler(model, threads: trainer.Options.EffectiveThreads);
-        var vocab = trainer.Vocabulary;
+        var vocab = lm.Vocabulary;
         if (vocab.Contains(new Rune('\n'))) sampler.Prime("\n", vocab);
         var rng = new Rng(seed);
         var stdout = Console.Out;

@@ -78,6 +78,9 @@ public sealed class Corpus
         return FromBytes(Encoding.UTF8.GetBytes(text), source);
     }
 
+    /// <summary>The source name of the embedded tiny-shakespeare.</summary>
+    public const string EmbeddedSource = "embedded:tinyshakespeare.txt";
+
     /// <summary>Karpathy's tiny-shakespeare (1,115,394 bytes), embedded in the library.</summary>
     public static Corpus TinyShakespeare()
     {
@@ -85,7 +88,7 @@ public sealed class Corpus
             ?? throw new CorpusException($"embedded resource {TinyShakespeareResource} is missing from {typeof(Corpus).Assembly.GetName().Name}.");
         var bytes = new byte[s.Length];
         s.ReadExactly(bytes);
-        return FromBytes(bytes, "embedded:tinyshakespeare.txt");
+        return FromBytes(bytes, EmbeddedSource);
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Recur.IO;
 
@@ -38,9 +39,10 @@ public abstract class CheckpointFormat<TSaved> where TSaved : SavedRun
     /// <summary>
     /// The run config.json's task sections describe, with a model of zero weights. Throw
     /// <see cref="CheckpointFormatException"/> for what is malformed; an <see cref="ArgumentException"/> from a config's own
-    /// validation becomes one.
+    /// validation becomes one. <paramref name="weights"/> is the checkpoint's <c>model.safetensors</c>, already read: a
+    /// format whose config could describe an absurdly large model compares their sizes before allocating it.
     /// </summary>
-    protected abstract TSaved ReadSections(JsonElement root, string path);
+    protected abstract TSaved ReadSections(JsonElement root, string path, SafeTensorsFile weights);
 
     /// <summary>Writes <c>model.safetensors</c> and <c>config.json</c> of <paramref name="run"/> into <paramref name="directory"/>.</summary>
     public void Write(string directory, TSaved run, TrainOptions? training, CheckpointProgress? progress, DataInfo? data)
@@ -48,7 +50,7 @@ public abstract class CheckpointFormat<TSaved> where TSaved : SavedRun
         ArgumentNullException.ThrowIfNull(run);
         ModelFiles.WriteWeights(directory, [.. run.Stores]);
         var buffer = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("format", Format);
@@ -71,19 +73,23 @@ public abstract class CheckpointFormat<TSaved> where TSaved : SavedRun
     {
         string dir = CheckpointFiles.Resolve(runOrCheckpointDir, prefer);
         string path = Path.Combine(dir, CheckpointFiles.ConfigFile);
-        var run = ModelFiles.ReadConfig(path, Format, What, root =>
+        SafeTensorsFile? weights = null;
+        var run = ModelFiles.ReadConfig(path, Format, Task, What, root =>
         {
+            var training = CheckpointSections.Section<TrainOptions>(root, "training", path, required: false);
+            var progress = CheckpointSections.Record<CheckpointProgress>(root, "progress", path, required: false);
+            var data = CheckpointSections.Record<DataInfo>(root, "data", path, required: false);
             TSaved saved;
-            try { saved = ReadSections(root, path); }
-            catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: invalid: {e.Message}", e); }
-            return saved with
+            try
             {
-                Training = CheckpointSections.Section<TrainOptions>(root, "training", path, required: false),
-                Progress = CheckpointSections.Record<CheckpointProgress>(root, "progress", path, required: false),
-                Data = CheckpointSections.Record<DataInfo>(root, "data", path, required: false),
-            };
+                training?.Validate();
+                weights = ModelFiles.OpenWeights(dir);
+                saved = ReadSections(root, path, weights);
+            }
+            catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: invalid: {e.Message}", e); }
+            return saved with { Training = training, Progress = progress, Data = data };
         });
-        ModelFiles.ReadWeights(dir, What, [.. run.Stores]);
+        ModelFiles.ReadWeights(weights!, Path.Combine(dir, CheckpointFiles.ModelFile), What, [.. run.Stores]);
         return run with { Directory = dir, RunDirectory = CheckpointFiles.RunDirectoryOf(dir) };
     }
 

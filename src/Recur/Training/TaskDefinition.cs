@@ -79,6 +79,9 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
     /// <summary>Initialises the model's weights from <paramref name="rng"/> (PyTorch's initialisation).</summary>
     protected abstract void Initialize(TSaved run, TrainOptions options, Rng rng);
 
+    /// <summary>For a new run: weights <paramref name="settings"/> give in place of the initialisation (e.g. another run's).</summary>
+    protected virtual void StartFrom(TSaved run, TSettings settings) { }
+
     /// <summary>The record of <paramref name="data"/> a checkpoint keeps (its size and checksum), checked on resume.</summary>
     public abstract DataInfo DataOf(TData data, string source);
 
@@ -94,7 +97,7 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(settings);
         options.Validate();
-        return Start(NewRun(options, settings, data), data, source, options, state: null, saved: null);
+        return Start(NewRun(options, settings, data), data, source, options, state: null, saved: null, settings);
     }
 
     /// <summary>
@@ -116,10 +119,11 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
         return trainer;
     }
 
-    private Trainer Start(TSaved run, TData data, string source, TrainOptions options, TrainingState? state, TSaved? saved)
+    private Trainer Start(TSaved run, TData data, string source, TrainOptions options, TrainingState? state, TSaved? saved, TSettings? settings = null)
     {
         var rng = new Rng(options.Seed);
         Initialize(run, options, rng);
+        if (settings is not null) StartFrom(run, settings);
         var info = DataOf(data, source);
         if (saved is not null)
         {

@@ -62,7 +62,7 @@ public sealed class InterruptTests
             string all = string.Join("\n", output);
             Assert.True(p.ExitCode == 130, $"exit code {p.ExitCode}, expected 130:\n{all}");
             Assert.Contains("--resume", all);
-            var loaded = CharCheckpoint.Load(run, CheckpointKind.Latest);
+            var loaded = CharCheckpoint.Read(run, CheckpointKind.Latest);
             Assert.Equal(16, loaded.Config.Hidden);
         }
         finally

@@ -47,7 +47,7 @@ public sealed class SaveFaultTests : IDisposable
         filler.Wait();
         Assert.Equal(4, r.ExitCode);
         CliHarness.AssertCleanFailure(r, "train", "no space left on device", "last good checkpoint", "--resume");
-        var kept = CharCheckpoint.Load(run, CheckpointKind.Latest);
+        var kept = CharCheckpoint.Read(run, CheckpointKind.Latest);
         long at = kept.Progress!.Iteration;
         Assert.True(at >= 2, $"latest/ holds iteration {at}");
         AssertNoPartialCopies(run);
@@ -55,7 +55,7 @@ public sealed class SaveFaultTests : IDisposable
         disk.Free();
         var resumed = CliHarness.Run("train", "--resume", run, "--max-iters", (at + 4).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        Assert.Equal(at + 4, CharCheckpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(at + 4, CharCheckpoint.Read(run, CheckpointKind.Latest).Progress!.Iteration);
     }
 
     [SmallDiskFact]
@@ -69,6 +69,6 @@ public sealed class SaveFaultTests : IDisposable
         disk.MakeReadOnly();
         var r = CliHarness.Run("train", "--resume", run, "--max-iters", "8");
         CliHarness.AssertCleanFailure(r, "train", "read-only");
-        Assert.Equal(4, CharCheckpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(4, CharCheckpoint.Read(run, CheckpointKind.Latest).Progress!.Iteration);
     }
 }

@@ -43,7 +43,7 @@ public sealed partial class TrainCommandTests : IDisposable
         }
 
         // eval reproduces the training run's validation loss for the best checkpoint
-        var ck = CharCheckpoint.Load(run);
+        var ck = CharCheckpoint.Read(run);
         var e = CliHarness.Run("eval", run);
         Assert.True(e.ExitCode == 0, e.ToString());
         var m = NatsRegex().Match(e.Out);
@@ -59,12 +59,12 @@ public sealed partial class TrainCommandTests : IDisposable
         var r2 = CliHarness.Run("train", "--resume", run, "--max-iters", "25", "--sample-length", "0");
         Assert.True(r2.ExitCode == 0, r2.ToString());
         Assert.Contains("resuming at iteration 20", r2.Out);
-        Assert.Equal(25, CharCheckpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(25, CharCheckpoint.Read(run, CheckpointKind.Latest).Progress!.Iteration);
 
         // init-from starts a new run from those weights, taking the architecture from the checkpoint
         var r3 = CliHarness.Run("train", text, "--init-from", run, "--max-iters", "2", "--seq-length", "16", "--batch-size", "4", "--sample-length", "0", "--out", Path.Combine(_dir, "run2"));
         Assert.True(r3.ExitCode == 0, r3.ToString());
-        Assert.Equal(16, CharCheckpoint.Load(Path.Combine(_dir, "run2")).Config.Hidden);
+        Assert.Equal(16, CharCheckpoint.Read(Path.Combine(_dir, "run2")).Config.Hidden);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed partial class TrainCommandTests : IDisposable
         Assert.True(e.ExitCode == 0, e.ToString());
         var m = NatsRegex().Match(e.Out);
         Assert.True(m.Success, e.Out);
-        Assert.Equal(CharCheckpoint.Load(run).Progress!.ValLoss!.Value, double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 4);
+        Assert.Equal(CharCheckpoint.Read(run).Progress!.ValLoss!.Value, double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 4);
         // --train-weights scores the optimizer's weights: a different loss
         var raw = CliHarness.Run("eval", run, "--train-weights");
         Assert.True(raw.ExitCode == 0, raw.ToString());
@@ -108,7 +108,7 @@ public sealed partial class TrainCommandTests : IDisposable
         string run = Path.Combine(_dir, "mut1");
         var r = CliHarness.Run(["train", text, "--model", "mut1", .. small, "--max-iters", "2", "--out", run]);
         Assert.True(r.ExitCode == 0, r.ToString());
-        var config = CharCheckpoint.Load(run).Config;
+        var config = CharCheckpoint.Read(run).Config;
         Assert.Equal(("mut1", 16), (config.Cell, config.Embed));
         // --embed equal to --hidden is accepted; another is refused naming both
         var same = CliHarness.Run(["train", text, "--model", "mut2", .. small, "--embed", "16", "--max-iters", "1", "--out", Path.Combine(_dir, "mut2")]);
@@ -118,7 +118,7 @@ public sealed partial class TrainCommandTests : IDisposable
         // other cells keep the --embed default
         var lstm = CliHarness.Run(["train", text, .. small, "--max-iters", "1", "--out", Path.Combine(_dir, "lstm")]);
         Assert.True(lstm.ExitCode == 0, lstm.ToString());
-        Assert.Equal(64, CharCheckpoint.Load(Path.Combine(_dir, "lstm")).Config.Embed);
+        Assert.Equal(64, CharCheckpoint.Read(Path.Combine(_dir, "lstm")).Config.Embed);
     }
 
     [Fact]
@@ -128,13 +128,13 @@ public sealed partial class TrainCommandTests : IDisposable
         string run = Path.Combine(_dir, "rhn5");
         var r = CliHarness.Run(["train", text, .. Tiny, "--model", "rhn-d5", "--max-iters", "3", "--out", run, "--sample-length", "20"]);
         Assert.True(r.ExitCode == 0, r.ToString());
-        var ck = CharCheckpoint.Load(run, CheckpointKind.Latest);
+        var ck = CharCheckpoint.Read(run, CheckpointKind.Latest);
         Assert.Equal("rhn-d5", ck.Config.Cell);
         Assert.Equal(5, Assert.IsType<Recur.Nn.Cells.RhnCell>(ck.Model.Rnn.Cell).Depth);
         Assert.Equal("rhn-d5", ck.Training!.Model);
         var r2 = CliHarness.Run("train", "--resume", run, "--max-iters", "4", "--sample-length", "0");
         Assert.True(r2.ExitCode == 0, r2.ToString());
-        Assert.Equal(4, CharCheckpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(4, CharCheckpoint.Read(run, CheckpointKind.Latest).Progress!.Iteration);
         CliHarness.AssertCleanFailure(CliHarness.Run("train", text, "--model", "rhn-d11", "--out", Path.Combine(_dir, "never")), "train", "--model", "rhn-dN");
     }
 
@@ -148,7 +148,7 @@ public sealed partial class TrainCommandTests : IDisposable
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("with highways", r.Out);
         Assert.Contains("--- sample", r.Out);
-        var ck = CharCheckpoint.Load(run, CheckpointKind.Latest);
+        var ck = CharCheckpoint.Read(run, CheckpointKind.Latest);
         Assert.True(ck.Config.Highway);
         Assert.True(ck.Training!.Highway);
         Assert.NotNull(ck.Model.Rnn.HighwayParameters(1));
@@ -156,7 +156,7 @@ public sealed partial class TrainCommandTests : IDisposable
         // resume keeps it; --highway false on resume is a refused architecture change
         var r2 = CliHarness.Run("train", "--resume", run, "--max-iters", "4", "--sample-length", "0");
         Assert.True(r2.ExitCode == 0, r2.ToString());
-        Assert.True(CharCheckpoint.Load(run, CheckpointKind.Latest).Config.Highway);
+        Assert.True(CharCheckpoint.Read(run, CheckpointKind.Latest).Config.Highway);
         CliHarness.AssertCleanFailure(CliHarness.Run("train", "--resume", run, "--highway", "false", "--max-iters", "5"), "train", "--highway");
         // sample and eval read it from config.json
         var s = CliHarness.Run("sample", run, "--length", "20", "--seed", "1");
@@ -166,7 +166,7 @@ public sealed partial class TrainCommandTests : IDisposable
         // the default is off; one layer with a narrower input has nowhere to put a highway
         var plain = CliHarness.Run(["train", text, .. Tiny, "--max-iters", "1", "--out", Path.Combine(_dir, "plain"), "--sample-length", "0"]);
         Assert.True(plain.ExitCode == 0, plain.ToString());
-        Assert.False(CharCheckpoint.Load(Path.Combine(_dir, "plain")).Config.Highway);
+        Assert.False(CharCheckpoint.Read(Path.Combine(_dir, "plain")).Config.Highway);
         CliHarness.AssertCleanFailure(CliHarness.Run(["train", text, .. Tiny, "--highway", "--out", Path.Combine(_dir, "never")]), "train", "highway");
         Assert.Contains("--highway", CliHarness.Run("train", "--help").Out);
     }
@@ -263,7 +263,7 @@ public sealed partial class TrainCommandTests : IDisposable
             "--threads", "1", "--out", run);
         Assert.Equal(3, r.ExitCode);
         CliHarness.AssertCleanFailure(r, "train", "became", "last good checkpoint");
-        var ck = CharCheckpoint.Load(run, CheckpointKind.Latest); // still loads
+        var ck = CharCheckpoint.Read(run, CheckpointKind.Latest); // still loads
         Assert.True(ck.Progress!.Iteration >= 1);
     }
 }

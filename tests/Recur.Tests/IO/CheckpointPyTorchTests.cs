@@ -21,7 +21,7 @@ public sealed class CheckpointPyTorchTests
     [InlineData("rnn_relu_onehot")]
     public void PyTorchPredictsWhatRecurPredicts(string name)
     {
-        var ck = CharCheckpoint.Load(CaseDir(name));
+        var ck = CharCheckpoint.Read(CaseDir(name));
         var expected = SafeTensors.Read(Path.Combine(CaseDir(name), "expected.safetensors"));
         var inputs = expected.GetIntegers("inputs");
         int T = inputs.Shape[0], B = inputs.Shape[1];
@@ -43,7 +43,7 @@ public sealed class CheckpointPyTorchTests
     public void AChangedWeightIsDetected()
     {
         // negative control: the comparison above can fail
-        var ck = CharCheckpoint.Load(CaseDir("lstm"));
+        var ck = CharCheckpoint.Read(CaseDir("lstm"));
         var expected = SafeTensors.Read(Path.Combine(CaseDir("lstm"), "expected.safetensors"));
         var inputs = expected.GetIntegers("inputs");
         ck.Model.Store["head.bias"].Value[0] += 1e-2f;

@@ -41,7 +41,7 @@ public sealed class CheckpointTests : IDisposable
         var progress = new CheckpointProgress(12, 0.5, 2.5, 2.25, 2.0, 1.5);
         CharCheckpoint.Save(Path.Combine(run, "latest"), model, vocab, options, progress, new DataInfo("x.txt", 100, "00ff"));
 
-        var back = CharCheckpoint.Load(run);
+        var back = CharCheckpoint.Read(run);
         Assert.Equal(model.Config, back.Config);
         Assert.True(vocab.SameAs(back.Vocabulary));
         Assert.Equal(model.Store.Values, back.Model.Store.Values);
@@ -67,8 +67,8 @@ public sealed class CheckpointTests : IDisposable
         CharCheckpoint.Save(Path.Combine(run, "best"), model, vocab, progress: new CheckpointProgress(1, 0, null, null, null, 0));
         Assert.Equal(Path.Combine(run, "best"), CheckpointFiles.Resolve(run));
         Assert.Equal(Path.Combine(run, "latest"), CheckpointFiles.Resolve(run, CheckpointKind.Latest));
-        Assert.Equal(1, CharCheckpoint.Load(run).Progress!.Iteration);
-        Assert.Equal(2, CharCheckpoint.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(1, CharCheckpoint.Read(run).Progress!.Iteration);
+        Assert.Equal(2, CharCheckpoint.Read(run, CheckpointKind.Latest).Progress!.Iteration);
         // a checkpoint folder or one of its files names itself
         Assert.Equal(Path.Combine(run, "latest"), CheckpointFiles.Resolve(Path.Combine(run, "latest")));
     }
@@ -81,7 +81,7 @@ public sealed class CheckpointTests : IDisposable
         CharCheckpoint.Save(ck, model, vocab, progress: new CheckpointProgress(1, 0, null, null, null, 0));
         model.Store.Values[0] += 1f;
         CharCheckpoint.Save(ck, model, vocab, progress: new CheckpointProgress(2, 0, null, null, null, 0));
-        var back = CharCheckpoint.Load(ck);
+        var back = CharCheckpoint.Read(ck);
         Assert.Equal(2, back.Progress!.Iteration);
         Assert.Equal(model.Store.Values[0], back.Model.Store.Values[0]);
         Assert.Equal(["latest"], Directory.GetFileSystemEntries(Path.Combine(_dir, "run")).Select(Path.GetFileName));
@@ -97,7 +97,7 @@ public sealed class CheckpointTests : IDisposable
         Directory.Move(Path.Combine(run, "latest"), Path.Combine(run, ".latest.old"));
         Directory.CreateDirectory(Path.Combine(run, ".latest.tmp")); // half-written new one
         File.WriteAllText(Path.Combine(run, ".latest.tmp", "model.safetensors"), "partial");
-        var back = CharCheckpoint.Load(run);
+        var back = CharCheckpoint.Read(run);
         Assert.Equal(model.Store.Values, back.Model.Store.Values);
     }
 
@@ -163,7 +163,7 @@ public sealed class CheckpointTests : IDisposable
         void Expect(string json, string fragment)
         {
             File.WriteAllText(cfg, json);
-            var e = Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck));
+            var e = Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Read(ck));
             Assert.Contains(fragment, e.Message);
         }
 
@@ -179,7 +179,7 @@ public sealed class CheckpointTests : IDisposable
         Expect("[]", "object");
         Expect("", "JSON");
         File.WriteAllText(cfg, good);
-        Assert.NotNull(CharCheckpoint.Load(ck)); // the edits above were the only problem
+        Assert.NotNull(CharCheckpoint.Read(ck)); // the edits above were the only problem
     }
 
     [Fact]
@@ -194,19 +194,19 @@ public sealed class CheckpointTests : IDisposable
         // renamed tensor
         var renamed = tensors.Select(kv => kv.Key == "head.bias" ? KeyValuePair.Create("head.b", kv.Value) : kv).ToList();
         SafeTensors.Write(path, renamed);
-        Assert.Contains("head.b", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck)).Message);
+        Assert.Contains("head.b", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Read(ck)).Message);
 
         // transposed shape, same count
         var w = model.Store["head.weight"];
         var transposed = tensors.Select(kv => kv.Key == "head.weight" ? KeyValuePair.Create(kv.Key, kv.Value.Reshape(w.Shape[1], w.Shape[0])) : kv).ToList();
         SafeTensors.Write(path, transposed);
-        Assert.Contains("head.weight", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck)).Message);
+        Assert.Contains("head.weight", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Read(ck)).Message);
 
         // NaN weights
         var nan = tensors.Select(kv => kv).ToList();
         nan[0].Value.Data[0] = float.NaN;
         SafeTensors.Write(path, nan);
-        Assert.Contains("NaN", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck)).Message);
+        Assert.Contains("NaN", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Read(ck)).Message);
     }
 
     [Fact]
@@ -233,14 +233,14 @@ public sealed class CheckpointTests : IDisposable
                 File.WriteAllBytes(path, bad);
                 try
                 {
-                    var back = CharCheckpoint.Load(ck);
+                    var back = CharCheckpoint.Read(ck);
                     Assert.Equal(model.Store.Count, back.Model.Store.Count); // a flip in a weight's bytes loads
                 }
                 catch (CheckpointFormatException e) { Assert.DoesNotContain('\n', e.Message); } // one line, even when the JSON parser quotes the rest of the file
             }
             File.WriteAllBytes(path, good);
         }
-        Assert.Equal(model.Store.Values, CharCheckpoint.Load(ck).Model.Store.Values);
+        Assert.Equal(model.Store.Values, CharCheckpoint.Read(ck).Model.Store.Values);
     }
 
     [Fact]
@@ -255,27 +255,27 @@ public sealed class CheckpointTests : IDisposable
         Assert.True(q >= 0, good);
         int start = q + "\"format\": \"".Length, end = good.IndexOf('"', start);
         File.WriteAllText(path, good[..start] + "\\uDE42" + good[end..]);
-        Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck));
+        Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Read(ck));
         int v = good.IndexOf("\"vocabulary\": [", StringComparison.Ordinal);
         Assert.True(v >= 0, good);
         int s0 = good.IndexOf('"', v + "\"vocabulary\": [".Length) + 1, s1 = good.IndexOf('"', s0);
         File.WriteAllText(path, good[..s0] + "\\uDE42" + good[s1..]);
-        Assert.Contains("vocabulary", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck)).Message);
+        Assert.Contains("vocabulary", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Read(ck)).Message);
     }
 
     [Fact]
     public void MissingThingsAreNamed()
     {
-        Assert.Throws<DirectoryNotFoundException>(() => CharCheckpoint.Load(Path.Combine(_dir, "nope")));
-        var e = Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(_dir));
+        Assert.Throws<DirectoryNotFoundException>(() => CharCheckpoint.Read(Path.Combine(_dir, "nope")));
+        var e = Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Read(_dir));
         Assert.Contains("best/ or latest/", e.Message);
         var (model, vocab) = TinyModel();
         string ck = Path.Combine(_dir, "ck");
         CharCheckpoint.Save(ck, model, vocab);
         File.Delete(Path.Combine(ck, CheckpointFiles.ModelFile));
-        Assert.Contains("no weights", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck)).Message);
+        Assert.Contains("no weights", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Read(ck)).Message);
         File.WriteAllText(Path.Combine(_dir, "file.txt"), "x");
-        Assert.Contains("is a file", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(Path.Combine(_dir, "file.txt"))).Message);
+        Assert.Contains("is a file", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Read(Path.Combine(_dir, "file.txt"))).Message);
     }
 
     [Theory]
@@ -294,7 +294,7 @@ public sealed class CheckpointTests : IDisposable
         var options = new TrainOptions { Model = cell, Embed = embed, Hidden = 7, Layers = 2, Highway = true };
         CharCheckpoint.Save(ck, model, vocab, options);
         Assert.Contains("\"highway\": true", File.ReadAllText(Path.Combine(ck, CheckpointFiles.ConfigFile), Encoding.UTF8));
-        var back = CharCheckpoint.Load(ck);
+        var back = CharCheckpoint.Read(ck);
         Assert.True(back.Config.Highway);
         Assert.True(back.Training!.Highway);
         Assert.Equal(model.Store.Values, back.Model.Store.Values);
@@ -305,7 +305,7 @@ public sealed class CheckpointTests : IDisposable
         // The same weights under a config without highways are refused, naming the counts.
         string json = File.ReadAllText(Path.Combine(ck, CheckpointFiles.ConfigFile), Encoding.UTF8);
         File.WriteAllText(Path.Combine(ck, CheckpointFiles.ConfigFile), json.Replace("\"highway\": true", "\"highway\": false")); // UTF-8 without a byte-order mark
-        Assert.Contains("weights", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(ck)).Message);
+        Assert.Contains("weights", Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Read(ck)).Message);
     }
 
     [Fact]
@@ -319,7 +319,7 @@ public sealed class CheckpointTests : IDisposable
         Assert.Contains("\"highway\": false", json);
         File.WriteAllText(path, json.Replace("\"highway\": false,", "").Replace(",\n    \"highway\": false", "")); // UTF-8 without a byte-order mark
         Assert.DoesNotContain("highway", File.ReadAllText(path, Encoding.UTF8));
-        var back = CharCheckpoint.Load(ck);
+        var back = CharCheckpoint.Read(ck);
         Assert.False(back.Config.Highway);
         Assert.Equal(model.Store.Values, back.Model.Store.Values);
     }

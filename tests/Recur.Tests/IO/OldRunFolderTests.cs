@@ -2,6 +2,7 @@ using Recur.Data;
 using Recur.IO;
 using Recur.Tasks.CharLm;
 using Recur.Training;
+using Recur.Tests.TestUtil;
 using Xunit;
 
 namespace Recur.Tests.IO;
@@ -23,12 +24,12 @@ public sealed class OldRunFolderTests : IDisposable
     {
         string run = Path.Combine(Dir, "run");
         Assert.Equal(CharCheckpoint.TaskName, CheckpointFiles.TaskOf(run));
-        var ck = CharCheckpoint.Load(run);
+        var ck = CharCheckpoint.Read(run);
         Assert.Equal("lstm", ck.Config.Cell);
         var text = Corpus.Load(Path.Combine(Dir, "text.txt"));
         var tokens = ck.Vocabulary.Encode(text.Text);
         var splits = DataSplits.Create(tokens, ck.Training!.ValFrac, ck.Training.TestFrac);
-        double val = CharTrainer.Evaluate(ck.Model, splits.Val, ck.Training.BatchSize, ck.Training.SeqLength);
+        double val = CharLmTask.Evaluate(ck.Model, splits.Val, ck.Training.BatchSize, ck.Training.SeqLength);
         Assert.Equal(ck.Progress!.ValLoss!.Value, val, 6);
     }
 
@@ -37,13 +38,13 @@ public sealed class OldRunFolderTests : IDisposable
     {
         // The old run stopped at iteration 6; continued to 10 with today's code it must equal a fresh 10-iteration run.
         CopyDirectory(Path.Combine(Dir, "run"), _copy);
-        var ck = CharCheckpoint.Load(_copy, CheckpointKind.Latest);
+        var ck = CharCheckpoint.Read(_copy, CheckpointKind.Latest);
         var text = Corpus.Load(Path.Combine(Dir, "text.txt"));
         var tokens = ck.Vocabulary.Encode(text.Text);
         var o = ck.Training! with { MaxIters = 10 };
-        var resumed = CharTrainer.Resume(ck, tokens, o);
+        var resumed = CharRuns.Resume(ck, tokens, o);
         resumed.Run();
-        var straight = new CharTrainer(o with { ForgetBias = 1 }, ck.Vocabulary, tokens); // the old default start
+        var straight = CharRuns.New(o with { ForgetBias = 1 }, ck.Vocabulary, tokens); // the old default start
         straight.Run();
         Assert.Equal(straight.TrainLosses, resumed.TrainLosses);
         Assert.Equal(straight.Model.Store.Values, resumed.Model.Store.Values);

@@ -12,6 +12,7 @@ using Recur.Tasks.Tag;
 using Recur.Tasks.Vqa;
 using Recur.Training;
 using Recur.Tasks.Classify;
+using Recur.Tests.TestUtil;
 using Xunit;
 
 namespace Recur.Tests.IO;
@@ -257,7 +258,7 @@ public sealed class OldTaskRunFolderTests : IDisposable
     {
         string run = Path.Combine(Dir, "char-lm");
         Assert.Equal(CharCheckpoint.TaskName, CheckpointFiles.TaskOf(run, kind));
-        var ck = CharCheckpoint.Load(run, kind);
+        var ck = CharCheckpoint.Read(run, kind);
         var c = ck.Config;
         Assert.Equal(("lstm", 39, 8, 8, 2, false), (c.Cell, c.VocabSize, c.Embed, c.Hidden, c.Layers, c.Highway));
         Assert.Equal(39, ck.Vocabulary.Count);
@@ -275,18 +276,18 @@ public sealed class OldTaskRunFolderTests : IDisposable
     {
         // The character LM's learning rate is constant, so 6 saved + 3 resumed iterations must equal 9 straight ones.
         CopyRun("char-lm");
-        var ck = CharCheckpoint.Load(_copy, CheckpointKind.Latest);
+        var ck = CharCheckpoint.Read(_copy, CheckpointKind.Latest);
         var tokens = ck.Vocabulary.Encode(Corpus.Load(Path.Combine(Dir, "char-lm.txt")).Text);
         var o = ck.Training! with { MaxIters = 9 };
-        var resumed = CharTrainer.Resume(ck, tokens, o);
-        AssertResumedAt(resumed.Trainer, ck.Model.Store, ck.StatePath, ck.Training!, 6);
+        var resumed = CharRuns.Resume(ck, tokens, o);
+        AssertResumedAt(resumed, ck.Model.Store, ck.StatePath, ck.Training!, 6);
         resumed.Run();
-        var straight = new CharTrainer(o, ck.Vocabulary, tokens);
+        var straight = CharRuns.New(o, ck.Vocabulary, tokens);
         straight.Run();
         Assert.Equal(straight.TrainLosses, resumed.TrainLosses);
         Assert.Equal(straight.Model.Store.Values, resumed.Model.Store.Values);
-        Assert.Equal(straight.Trainer.Average!.Values, resumed.Trainer.Average!.Values);
-        Assert.Equal(9, CharCheckpoint.Load(_copy, CheckpointKind.Latest).Progress!.Iteration);
+        Assert.Equal(straight.Average!.Values, resumed.Average!.Values);
+        Assert.Equal(9, CharCheckpoint.Read(_copy, CheckpointKind.Latest).Progress!.Iteration);
     }
 
     // ---- helpers ----

@@ -43,7 +43,7 @@ public sealed class NativeAotTests : IDisposable
         var train = Run(recur, $"train --max-iters 3 --hidden 16 --threads 1 --out \"{run}\"", _dir);
         Assert.True(train.Code == 0, train.Out);
         Assert.Contains("reached --max-iters 3", train.Out);
-        var loaded = CharCheckpoint.Load(run);
+        var loaded = CharCheckpoint.Read(run);
         Assert.Equal(16, loaded.Config.Hidden);
         var sample = Run(recur, $"sample \"{run}\" --length 40 --seed 3", _dir);
         Assert.True(sample.Code == 0, sample.Out);

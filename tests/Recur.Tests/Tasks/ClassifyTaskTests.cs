@@ -82,7 +82,7 @@ public sealed class ClassifyTaskTests : IDisposable
         t.OutputDirectory = run;
         t.Run();
         Assert.Equal(ClassifyTask.TaskName, CheckpointFiles.TaskOf(run));
-        var e = Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Load(run));
+        var e = Assert.Throws<CheckpointFormatException>(() => CharCheckpoint.Read(run));
         Assert.Contains("classify", e.Message);
         string config = Path.Combine(run, "best", CheckpointFiles.ConfigFile);
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"hidden\": 16", "\"hidden\": 17"));

@@ -4,6 +4,7 @@ using Recur.IO;
 using Recur.Models;
 using Recur.Tasks.CharLm;
 using Recur.Training;
+using Recur.Tests.TestUtil;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -118,7 +119,7 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
         var o = Options(f);
         var (vocab, tokens) = Text(f);
         var init = ModelFrom(f, "init", o.ToModelConfig(vocab.Count));
-        var trainer = new CharTrainer(o, vocab, tokens, initialWeights: init);
+        var trainer = CharRuns.New(o, vocab, tokens, init: init);
         CheckSetting(f, trainer.Batcher.BatchesPerEpoch, o.MaxIters, o.GradClip);
 
         var norms = new NormRecorder();
@@ -132,7 +133,7 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
     /// SGD with momentum 0.9: <c>recur train --optimizer sgd</c> has no momentum option, so this drives the
     /// library's pieces in <see cref="CharTrainer.Run"/>'s order (batcher, state reset at an epoch start,
     /// <see cref="CharModel.TrainStep"/>, <see cref="GradClip.ClipByNorm"/>, <see cref="Sgd"/>) and scores
-    /// the validation split with <see cref="CharTrainer.Evaluate(CharModel, ReadOnlyMemory{int}, int, int)"/>.
+    /// the validation split with <see cref="CharLmTask.Evaluate(CharModel, ReadOnlyMemory{int}, int, int)"/>.
     /// </summary>
     [Fact]
     public void SgdMomentumRunMatchesPyTorch()
@@ -161,7 +162,7 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
             norms.Add(GradClip.ClipByNorm(model.Store.Grads.AsSpan(0, model.Store.Count), (float)o.GradClip));
             sgd.Step();
         }
-        double val = CharTrainer.Evaluate(model, splits.Val, B, T);
+        double val = CharLmTask.Evaluate(model, splits.Val, B, T);
         Compare(name, f, losses, norms, val, model);
     }
 

@@ -40,7 +40,7 @@ public sealed class CaptionCheckpoint() : CheckpointFormat<LoadedCaptioner>(Form
     }
 
     /// <inheritdoc/>
-    protected override LoadedCaptioner ReadSections(JsonElement root, string path)
+    protected override LoadedCaptioner ReadSections(JsonElement root, string path, SafeTensorsFile weights)
     {
         var config = CheckpointSections.Section<CaptionerConfig>(root, "model", path, required: true)!;
         var (encoder, scenes) = SceneModelFiles.Read(root, path);

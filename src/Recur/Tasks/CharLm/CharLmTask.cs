@@ -18,11 +18,16 @@ public sealed class CharLmTask : ITrainingTask
 {
     private readonly int[] _x, _y;
 
+    private readonly Action<string, CheckpointProgress>? _write;
+
     /// <summary>
     /// The task over <paramref name="tokens"/> (the whole text encoded with <paramref name="vocabulary"/>,
-    /// split into train/val/test by the options' fractions) for <paramref name="model"/>.
+    /// split into train/val/test by the options' fractions) for <paramref name="model"/>; <paramref name="data"/> is the
+    /// text's record (by default its tokens' length and checksum) and <paramref name="write"/> writes the model's
+    /// checkpoint files (by default <see cref="CharCheckpoint.WriteModelFiles"/>).
     /// </summary>
-    public CharLmTask(TrainOptions options, Vocabulary vocabulary, int[] tokens, CharModel model, string? dataSource = null)
+    public CharLmTask(TrainOptions options, Vocabulary vocabulary, int[] tokens, CharModel model, DataInfo? data = null,
+        Action<string, CheckpointProgress>? write = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(vocabulary);
@@ -34,8 +39,10 @@ public sealed class CharLmTask : ITrainingTask
         Splits = DataSplits.Create(tokens, options.ValFrac, options.TestFrac);
         Batcher = new StreamBatcher(Splits.Train, options.BatchSize, options.SeqLength, "train");
         if (options.ValFrac > 0 && Splits.Val.Length < 2)
-            throw new ArgumentException($"the validation split has {Splits.Val.Length} character(s); it needs at least 2. Use a larger --val-frac, more text, or --val-frac 0.");
-        Data = new DataInfo(dataSource ?? options.Data ?? "<memory>", tokens.Length, CheckpointFiles.TokenChecksum(tokens));
+            throw new ArgumentException($"the validation split has {Splits.Val.Length} character(s); it needs at least 2. "
+                + "Use a larger --val-frac, more text, or --val-frac 0.");
+        Data = data ?? new DataInfo(options.Data ?? "<memory>", tokens.Length, CheckpointFiles.TokenChecksum(tokens));
+        _write = write;
         _x = new int[options.SeqLength * options.BatchSize];
         _y = new int[_x.Length];
     }
@@ -202,7 +209,10 @@ public sealed class CharLmTask : ITrainingTask
 
     /// <inheritdoc/>
     public void WriteModel(string directory, CheckpointProgress progress)
-        => CharCheckpoint.WriteModelFiles(directory, Model, Vocabulary, Options, progress, Data);
+    {
+        if (_write is not null) _write(directory, progress);
+        else CharCheckpoint.WriteModelFiles(directory, Model, Vocabulary, Options, progress, Data);
+    }
 
     /// <inheritdoc/>
     public string Describe()

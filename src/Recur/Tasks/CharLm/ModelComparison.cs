@@ -11,7 +11,7 @@ namespace Recur.Tasks.CharLm;
 
 /// <summary>
 /// <c>recur compare</c>: races models side by side. Each model of <see cref="Models"/> is trained in turn, by a fresh
-/// <see cref="CharTrainer"/>, on the same text, split and batches, with the same <see cref="Options"/> (the same
+/// <see cref="CharLmDefinition"/>, on the same text, split and batches, with the same <see cref="Options"/> (the same
 /// <c>--minutes</c> budget, wall clock, each), except for three things: its cell; its embedding width, which is the
 /// hidden width for cells that add their input to the hidden state (<see cref="RecurrentCell.RequiresInputEqualsHidden"/>);
 /// and, unless <see cref="CalibrateEvalEvery"/> is off, its evaluation rhythm, chosen so that about
@@ -134,7 +134,7 @@ public sealed class ModelComparison
             var o = OptionsFor(Options, Models[i]);
             var timing = WarmUp(o);
             if (CalibrateEvalEvery) o = o with { EvalEvery = EvalEveryFor(o, timing, TargetEvaluations) };
-            var trainer = new CharTrainer(o, _vocabulary, _tokens, dataSource: _source);
+            var trainer = CharLmDefinition.Instance.Create(o, new CharSettings(), new CharText(_vocabulary, _tokens), _source ?? o.Data ?? "<memory>");
             if (RunsDirectory is not null) trainer.OutputDirectory = Path.Combine(RunsDirectory, Models[i]);
             var recorder = new CurveRecorder(monitor?.OnModelStart(i, Models.Count, o), trainer.Task.ItemsPerStep);
             GC.Collect();
@@ -148,7 +148,7 @@ public sealed class ModelComparison
         return new ComparisonResult(runs, Options, Data, cancelled, started);
     }
 
-    private ModelRun Measure(CharTrainer trainer, TrainResult result, CurveRecorder recorder, int sampleLength)
+    private ModelRun Measure(Trainer trainer, TrainResult result, CurveRecorder recorder, int sampleLength)
     {
         double tps = recorder.Last.TokensPerSecond;
         long tokens = trainer.Iteration * trainer.Task.ItemsPerStep;
@@ -157,7 +157,7 @@ public sealed class ModelComparison
         {
             Model = trainer.Options.Model,
             Options = trainer.Options,
-            Parameters = trainer.Model.Store.Count,
+            Parameters = trainer.Task.Store.Count,
             Iterations = trainer.Iteration,
             Tokens = tokens,
             TrainSeconds = tps > 0 ? tokens / tps : 0,
@@ -174,9 +174,9 @@ public sealed class ModelComparison
     }
 
     /// <summary>Times <paramref name="length"/> characters of batch-1, one-thread sampling (after 32 untimed ones).</summary>
-    private (double Micros, string Sample) TimeSampler(CharTrainer trainer, int length)
+    private (double Micros, string Sample) TimeSampler(Trainer trainer, int length)
     {
-        var sampler = trainer.WithEvaluationWeights(() => new CharSampler(trainer.Model, threads: 1));
+        var sampler = trainer.WithEvaluationWeights(() => new CharSampler(((CharLmTask)trainer.Task).Model, threads: 1));
         if (_vocabulary.Contains(new Rune('\n'))) sampler.Prime("\n", _vocabulary);
         var rng = new Rng(trainer.Options.Seed);
         float temperature = (float)SampleTemperature;
@@ -199,7 +199,7 @@ public sealed class ModelComparison
         var model = new CharModel(o.ToModelConfig(_vocabulary.Count));
         var rng = new Rng(o.Seed);
         model.Reset(rng, o.InitialForgetBias);
-        var task = new CharLmTask(o, _vocabulary, _tokens, model, _source) { Threads = o.EffectiveThreads };
+        var task = new CharLmTask(o, _vocabulary, _tokens, model) { Threads = o.EffectiveThreads };
         var optimizer = Trainer.CreateOptimizer(o, model.Store);
         optimizer.Threads = o.EffectiveThreads;
         void Step()

@@ -37,7 +37,7 @@ public sealed class ClassifierCheckpoint() : CheckpointFormat<LoadedClassifier>(
     }
 
     /// <inheritdoc/>
-    protected override LoadedClassifier ReadSections(JsonElement root, string path)
+    protected override LoadedClassifier ReadSections(JsonElement root, string path, SafeTensorsFile weights)
     {
         bool cnn = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.Object
             && m.TryGetProperty("architecture", out var a) && a.ValueKind == JsonValueKind.String && a.GetString() == ConvNetConfig.Name;

@@ -37,7 +37,7 @@ public sealed class G2pCheckpoint() : CheckpointFormat<LoadedG2p>(FormatName, G2
     }
 
     /// <inheritdoc/>
-    protected override LoadedG2p ReadSections(JsonElement root, string path)
+    protected override LoadedG2p ReadSections(JsonElement root, string path, SafeTensorsFile weights)
     {
         var config = CheckpointSections.Section<Seq2SeqConfig>(root, "model", path, required: true)!;
         ulong seed = Whole(root, "split_seed", path);

@@ -41,7 +41,7 @@ public sealed class TaggerCheckpoint() : CheckpointFormat<LoadedTagger>(FormatNa
     }
 
     /// <inheritdoc/>
-    protected override LoadedTagger ReadSections(JsonElement root, string path)
+    protected override LoadedTagger ReadSections(JsonElement root, string path, SafeTensorsFile weights)
     {
         var config = CheckpointSections.Section<TaggerConfig>(root, "model", path, required: true)!;
         string tagset = root.TryGetProperty("tagset", out var ts) && ts.ValueKind == JsonValueKind.String ? ts.GetString()!

@@ -46,7 +46,7 @@ public sealed class VqaCheckpoint() : CheckpointFormat<LoadedVqa>(FormatName, Ta
     }
 
     /// <inheritdoc/>
-    protected override LoadedVqa ReadSections(JsonElement root, string path)
+    protected override LoadedVqa ReadSections(JsonElement root, string path, SafeTensorsFile weights)
     {
         var config = CheckpointSections.Section<VqaConfig>(root, "model", path, required: true)!;
         var (encoder, scenes) = SceneModelFiles.Read(root, path);

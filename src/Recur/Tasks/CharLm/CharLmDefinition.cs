@@ -1,0 +1,98 @@
+using Recur.Data;
+using Recur.IO;
+using Recur.Models;
+using Recur.Training;
+
+namespace Recur.Tasks.CharLm;
+
+/// <summary>A text encoded for a character run: its vocabulary and its token ids (the whole text; the run splits it).</summary>
+public sealed record CharText(Vocabulary Vocabulary, int[] Tokens)
+{
+    /// <summary>A text with the vocabulary of its own characters.</summary>
+    public static CharText Of(string text)
+    {
+        var vocab = Vocabulary.FromText(text);
+        return new CharText(vocab, vocab.Encode(text));
+    }
+}
+
+/// <summary>What a character run takes beyond <see cref="TrainOptions"/>: weights to start from (<c>--init-from</c>), or none.</summary>
+public sealed record CharSettings
+{
+    /// <summary>A model of the same architecture whose weights replace the initialisation.</summary>
+    public CharModel? InitFrom { get; init; }
+}
+
+/// <summary>
+/// <c>recur train</c>: the character LM (<see cref="CharLmTask"/>, char-rnn) on the one <see cref="Trainer"/>: the text
+/// split into train/val/test by the options' fractions, the model built from the options, initialised from the seed or
+/// taken from another run's weights, checkpoints in <see cref="CharCheckpoint"/>'s format.
+/// </summary>
+public sealed class CharLmDefinition : TaskDefinition<CharText, CharSettings, LoadedCheckpoint>
+{
+    /// <summary>The definition.</summary>
+    public static CharLmDefinition Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public override CheckpointFormat<LoadedCheckpoint> Checkpoint => CharCheckpoint.Instance;
+
+    /// <inheritdoc/>
+    public override TrainOptions Defaults { get; } = new();
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<OptionSpec> SharedOptions => TrainOptionSpecs.All;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<OptionSpec<CharSettings>> Options { get; } = [];
+
+    /// <inheritdoc/>
+    public override string DefaultData => Corpus.EmbeddedSource;
+
+    /// <inheritdoc/>
+    public override CharText LoadData(string path)
+        => CharText.Of((path == Corpus.EmbeddedSource ? Corpus.TinyShakespeare() : Corpus.Load(path)).Text);
+
+    /// <inheritdoc/>
+    protected override LoadedCheckpoint NewRun(TrainOptions options, CharSettings settings, CharText data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new LoadedCheckpoint(new CharModel(options.ToModelConfig(data.Vocabulary.Count)), data.Vocabulary);
+    }
+
+    /// <inheritdoc/>
+    protected override LoadedCheckpoint Rebuild(LoadedCheckpoint saved) => new(new CharModel(saved.Config), saved.Vocabulary);
+
+    /// <inheritdoc/>
+    protected override void Initialize(LoadedCheckpoint run, TrainOptions options, Rng rng) => run.Model.Reset(rng, options.InitialForgetBias);
+
+    /// <summary>With <see cref="CharSettings.InitFrom"/>, that model's weights (same architecture, else an <see cref="ArgumentException"/>).</summary>
+    protected override void StartFrom(LoadedCheckpoint run, CharSettings settings)
+    {
+        if (settings.InitFrom is not { } init) return;
+        CharModelConfig have = init.Config, want = run.Config;
+        if (have.Cell != want.Cell || have.Nonlinearity != want.Nonlinearity && want.Cell == "rnn" || have.Hidden != want.Hidden
+            || have.Layers != want.Layers || have.Embed != want.Embed || have.VocabSize != want.VocabSize || have.Highway != want.Highway)
+            throw new ArgumentException($"--init-from: the checkpoint is a {Describe(have)} but this run asks for a {Describe(want)}.");
+        init.Store.Values.AsSpan(0, run.Model.Store.Count).CopyTo(run.Model.Store.Values);
+    }
+
+    /// <summary>The text's record: its length in characters and the checksum of its tokens.</summary>
+    public override DataInfo DataOf(CharText data, string source)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new DataInfo(source, data.Tokens.Length, CheckpointFiles.TokenChecksum(data.Tokens));
+    }
+
+    /// <inheritdoc/>
+    protected override ITrainingTask NewTask(LoadedCheckpoint run, CharText data, TrainOptions options, DataInfo info,
+        Action<string, CheckpointProgress> write)
+        => new CharLmTask(options, run.Vocabulary, data.Tokens, run.Model, info, write);
+
+    /// <summary>A one-phrase description of an architecture, for messages: <c>lstm with hidden 256, 2 layer(s), ...</c>.</summary>
+    public static string Describe(CharModelConfig c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        return $"{c.Cell}{(c.Cell == "rnn" ? "-" + c.Nonlinearity : "")} with hidden {c.Hidden}, {c.Layers} layer(s)"
+            + $"{(c.Highway ? " with highways" : "")}, embed {c.Embed}, vocabulary {c.VocabSize}";
+    }
+}
