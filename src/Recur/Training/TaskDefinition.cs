@@ -52,16 +52,25 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
     public abstract TData LoadData(string path);
 
     /// <summary>
-    /// The options a new run uses over <paramref name="data"/>: <paramref name="options"/>, with what depends on the data's
-    /// size filled in where the command line left it (<paramref name="given"/> tells which flags it gave).
+    /// The examples a new run over <paramref name="data"/> trains on in one epoch (after the validation split is held out),
+    /// or null when its epochs are not counted in examples.
     /// </summary>
-    public virtual TrainOptions ForData(TrainOptions options, TData data, Func<string, bool> given) => options;
+    protected virtual int? TrainingExamples(TrainOptions options, TSettings settings, TData data) => null;
+
+    /// <summary>Of <paramref name="examples"/>, those left for training when the last <paramref name="valFrac"/> are held out.</summary>
+    protected static int HeldOutRest(int examples, double valFrac) => examples - (int)Math.Round(examples * valFrac);
 
     /// <summary>
-    /// As <see cref="ForData(TrainOptions, TData, Func{string, bool})"/>, for a task whose filled-in options depend on its own
-    /// <paramref name="settings"/> too (the number of scenes it draws); by default the settings play no part.
+    /// The options a new run uses over <paramref name="data"/>: <paramref name="options"/>, evaluating once an epoch where the
+    /// command line gave no <c>--eval-every</c> (<paramref name="given"/> tells which flags it gave).
     /// </summary>
-    public virtual TrainOptions ForData(TrainOptions options, TSettings settings, TData data, Func<string, bool> given) => ForData(options, data, given);
+    public TrainOptions ForData(TrainOptions options, TSettings settings, TData data, Func<string, bool> given)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(given);
+        return given("eval-every") || TrainingExamples(options, settings, data) is not int n ? options
+            : options with { EvalEvery = Math.Max(1, n / options.BatchSize) };
+    }
 
     /// <summary>The task's checkpoint format.</summary>
     public abstract CheckpointFormat<TSaved> Checkpoint { get; }
@@ -73,7 +82,7 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
     /// </summary>
     protected abstract TSaved NewRun(TrainOptions options, TSettings settings, TData data);
 
-    /// <summary>A model of the same architecture and tables as <paramref name="saved"/>, with fresh (zero) weights.</summary>
+    /// <summary>A model of the same architecture and tables as <paramref name="saved"/>, with fresh weights (a resume leaves the loaded run as it is).</summary>
     protected abstract TSaved Rebuild(TSaved saved);
 
     /// <summary>Initialises the model's weights from <paramref name="rng"/> (PyTorch's initialisation).</summary>
@@ -119,24 +128,27 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
         return trainer;
     }
 
+    /// <summary>
+    /// The trainer of <paramref name="run"/>: a new run is initialised from the seed (or from the weights the settings give);
+    /// a resumed one takes the saved weights, and the trainer restores the rest from <paramref name="state"/> (the random
+    /// stream, the optimizer, the raw weights under an average, whose start is the saved weights).
+    /// </summary>
     private Trainer Start(TSaved run, TData data, string source, TrainOptions options, TrainingState? state, TSaved? saved, TSettings? settings = null)
     {
         var rng = new Rng(options.Seed);
-        Initialize(run, options, rng);
-        if (settings is not null) StartFrom(run, settings);
-        var info = DataOf(data, source);
-        if (saved is not null)
+        if (saved is null)
         {
-            if (saved.Data is { } d && (d.Characters != info.Characters || d.Checksum != info.Checksum))
-                throw new ArgumentException($"the data ({info.Characters} items) is not the one this run was trained on ({d.Source}, {d.Characters}); resume "
-                    + "with the same data.");
-            for (int k = 0; k < run.Stores.Count; k++)
-                saved.Stores[k].Store.Values.AsSpan(0, run.Stores[k].Store.Count).CopyTo(run.Stores[k].Store.Values);
+            Initialize(run, options, rng);
+            if (settings is not null) StartFrom(run, settings);
         }
+        var info = DataOf(data, source);
+        if (saved?.Data is { } d && (d.Characters != info.Characters || d.Checksum != info.Checksum))
+            throw new ArgumentException($"the data ({info.Characters} items) is not the one this run was trained on ({d.Source}, {d.Characters}); "
+                + "resume with the same data.");
+        for (int k = 0; saved is not null && k < run.Stores.Count; k++)
+            saved.Stores[k].Store.Values.AsSpan(0, run.Stores[k].Store.Count).CopyTo(run.Stores[k].Store.Values);
         var task = NewTask(run, data, options, info, (dir, progress) => Checkpoint.Write(dir, run, options, progress, info));
-        // Resuming an averaged run: the checkpoint's weights are the average, the state holds the optimizer's.
-        var averageStart = state?.TrainWeights is not null ? saved!.Trained.Values.AsSpan(0, task.Store.Count) : default;
-        var trainer = new Trainer(task, options, rng, state, averageStart);
+        var trainer = new Trainer(task, options, rng, state);
         if (state is not null) task.LoadState(state, saved!.StatePath);
         return trainer;
     }

@@ -224,6 +224,18 @@ public static class TrainOptionSpecs
     /// <summary>Every declaration: <see cref="All"/> and the ones only some commands take (<see cref="Bucket"/>).</summary>
     public static IReadOnlyList<OptionSpec> Declared { get; } = [.. All, Bucket];
 
+    /// <summary>
+    /// The options of tasks whose network is fixed and whose data come split (tagging, pronunciation): <see cref="All"/>
+    /// without the character model's cell and block choices, its sequence length, its text splits and its sampling, with
+    /// <see cref="Bucket"/>.
+    /// </summary>
+    public static IReadOnlyList<OptionSpec> ForSplitSequences { get; } =
+    [
+        .. All.Where(s => s.Flag is not ("model" or "nonlinearity" or "state-size" or "expand" or "conv-width" or "heads" or "context"
+            or "weight-drop" or "highway" or "seq-length" or "val-frac" or "test-frac" or "sample-every")),
+        Bucket,
+    ];
+
     /// <summary>The declaration of <c>--<paramref name="flag"/></c>.</summary>
     public static OptionSpec Get(string flag) => All.FirstOrDefault(s => s.Flag == flag)
         ?? throw new ArgumentException($"no training option --{flag}.", nameof(flag));

@@ -50,8 +50,8 @@ public sealed class CaptionDefinition : TaskDefinition<LabeledImages, CaptionSet
     public override LabeledImages LoadData(string path) => SceneRuns.LoadData(path);
 
     /// <summary>Without <c>--eval-every</c>, a new run evaluates once an epoch of its training scenes.</summary>
-    public override TrainOptions ForData(TrainOptions options, CaptionSettings settings, LabeledImages data, Func<string, bool> given)
-        => given("eval-every") ? options : options with { EvalEvery = SceneRuns.EvalEveryEpoch(settings.Scenes.Train, options.ValFrac, options.BatchSize) };
+    protected override int? TrainingExamples(TrainOptions options, CaptionSettings settings, LabeledImages data)
+        => HeldOutRest(settings.Scenes.Train, options.ValFrac);
 
     /// <summary>The captioner the options describe.</summary>
     public static CaptionerConfig ModelConfig(TrainOptions o, CaptionSettings s, int vocab, int gridRows, int gridCols, int featureDim)
@@ -92,9 +92,8 @@ public sealed class CaptionDefinition : TaskDefinition<LabeledImages, CaptionSet
         return new LoadedCaptioner(Captioners.Create(config), vocab, encoder, settings.Scenes);
     }
 
-    /// <summary>The same captioner with fresh weights; the frozen encoder is the saved one (its weights are restored with the run's).</summary>
-    protected override LoadedCaptioner Rebuild(LoadedCaptioner saved)
-        => new(Captioners.Create(saved.Model.Config), saved.Vocabulary, saved.Encoder, saved.Scenes);
+    /// <inheritdoc/>
+    protected override LoadedCaptioner Rebuild(LoadedCaptioner saved) => new(Captioners.Create(saved.Model.Config), saved.Vocabulary, saved.Encoder, saved.Scenes);
 
     /// <inheritdoc/>
     protected override void Initialize(LoadedCaptioner run, TrainOptions options, Rng rng) => run.Model.Reset(rng);

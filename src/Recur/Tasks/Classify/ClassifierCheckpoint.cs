@@ -62,12 +62,4 @@ public sealed class ClassifierCheckpoint() : CheckpointFormat<LoadedClassifier>(
         catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: model config is invalid: {e.Message}", e); }
         return new LoadedClassifier(model, ModelFiles.Strings(root, "classes", path, model.Classes));
     }
-
-    /// <summary>A model of the architecture <paramref name="model"/> has, with fresh (zero) weights.</summary>
-    internal static IImageClassifier Rebuild(IImageClassifier model) => model switch
-    {
-        ConvNet net => new ConvNet(net.Config),
-        SequenceClassifier rnn => new SequenceClassifier(rnn.Config),
-        _ => throw new ArgumentException($"no checkpoint format for a {model.GetType().Name}.", nameof(model)),
-    };
 }

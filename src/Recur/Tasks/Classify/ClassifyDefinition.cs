@@ -44,15 +44,8 @@ public sealed class ClassifyDefinition : TaskDefinition<ClassifyData, ClassifySe
     }
 
     /// <summary>Without <c>--eval-every</c>, a new run evaluates once an epoch.</summary>
-    public override TrainOptions ForData(TrainOptions options, ClassifyData data, Func<string, bool> given)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(given);
-        int count = data.Images.Count;
-        return given("eval-every") ? options
-            : options with { EvalEvery = Math.Max(1, (count - (int)Math.Round(count * options.ValFrac)) / options.BatchSize) };
-    }
+    protected override int? TrainingExamples(TrainOptions options, ClassifySettings settings, ClassifyData data)
+        => HeldOutRest(data.Images.Count, options.ValFrac);
 
     /// <summary>The classifier architecture the options describe for images of <paramref name="columns"/> pixels per row.</summary>
     public static SequenceClassifierConfig ModelConfig(TrainOptions o, int columns, int classes) => new()
@@ -111,7 +104,12 @@ public sealed class ClassifyDefinition : TaskDefinition<ClassifyData, ClassifySe
     }
 
     /// <inheritdoc/>
-    protected override LoadedClassifier Rebuild(LoadedClassifier saved) => new(ClassifierCheckpoint.Rebuild(saved.Model), saved.ClassNames);
+    protected override LoadedClassifier Rebuild(LoadedClassifier saved) => new(saved.Model switch
+    {
+        ConvNet net => new ConvNet(net.Config),
+        SequenceClassifier rnn => new SequenceClassifier(rnn.Config),
+        _ => throw new ArgumentException($"no checkpoint format for a {saved.Model.GetType().Name}."),
+    }, saved.ClassNames);
 
     /// <inheritdoc/>
     protected override void Initialize(LoadedClassifier run, TrainOptions options, Rng rng) => run.Model.Reset(rng, options.InitialForgetBias);

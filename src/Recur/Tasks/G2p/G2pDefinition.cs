@@ -25,9 +25,7 @@ public sealed class G2pDefinition : TaskDefinition<IReadOnlyList<Pronunciation>,
     };
 
     /// <inheritdoc/>
-    public override IReadOnlyList<OptionSpec> SharedOptions { get; } = TrainOptionSpecs.All
-        .Where(s => s.Flag is not ("model" or "nonlinearity" or "state-size" or "expand" or "conv-width" or "heads" or "context" or "weight-drop"
-            or "highway" or "seq-length" or "val-frac" or "test-frac" or "sample-every")).Append(TrainOptionSpecs.Bucket).ToArray();
+    public override IReadOnlyList<OptionSpec> SharedOptions => TrainOptionSpecs.ForSplitSequences;
 
     /// <inheritdoc/>
     public override IReadOnlyList<OptionSpec<G2pSettings>> Options => G2pSettings.Specs;

@@ -80,9 +80,6 @@ public static class SceneRuns
         return new SceneEncoder(cnn, settings.GridPool, settings.Coordinates, settings.Features);
     }
 
-    /// <summary>Per-epoch evaluation of <paramref name="examples"/> examples, the last <paramref name="valFrac"/> held out.</summary>
-    public static int EvalEveryEpoch(int examples, double valFrac, int batch) => Math.Max(1, (examples - ValidationCount(examples, valFrac)) / batch);
-
     /// <summary>The training scenes <paramref name="scenes"/> describes, drawn from <paramref name="train"/>, and their features <c>(N, L, D)</c>.</summary>
     public static (SceneSplit Split, Tensor Features) TrainingScenes(SceneEncoder encoder, LabeledImages train, SceneOptions scenes, int threads)
     {

@@ -78,9 +78,7 @@ public sealed class TagDefinition : TaskDefinition<IReadOnlyList<BrownDocument>,
     };
 
     /// <inheritdoc/>
-    public override IReadOnlyList<OptionSpec> SharedOptions { get; } = TrainOptionSpecs.All
-        .Where(s => s.Flag is not ("model" or "nonlinearity" or "state-size" or "expand" or "conv-width" or "heads" or "context" or "weight-drop"
-            or "highway" or "seq-length" or "val-frac" or "test-frac" or "sample-every")).Append(TrainOptionSpecs.Bucket).ToArray();
+    public override IReadOnlyList<OptionSpec> SharedOptions => TrainOptionSpecs.ForSplitSequences;
 
     /// <inheritdoc/>
     public override IReadOnlyList<OptionSpec<TagSettings>> Options => TagSettings.Specs;
@@ -92,8 +90,8 @@ public sealed class TagDefinition : TaskDefinition<IReadOnlyList<BrownDocument>,
     public override IReadOnlyList<BrownDocument> LoadData(string path) => BrownCorpus.Load(path);
 
     /// <summary>Without <c>--eval-every</c>, a new run evaluates once an epoch.</summary>
-    public override TrainOptions ForData(TrainOptions options, IReadOnlyList<BrownDocument> data, Func<string, bool> given)
-        => given("eval-every") ? options : options with { EvalEvery = Math.Max(1, (int)(data.Sum(x => x.Sentences.Count) * 0.8) / options.BatchSize) };
+    protected override int? TrainingExamples(TrainOptions options, TagSettings settings, IReadOnlyList<BrownDocument> data)
+        => (int)(data.Sum(x => x.Sentences.Count) * 0.8);
 
     /// <inheritdoc/>
     protected override LoadedTagger NewRun(TrainOptions options, TagSettings settings, IReadOnlyList<BrownDocument> documents)

@@ -42,9 +42,8 @@ public sealed class VqaDefinition : TaskDefinition<LabeledImages, VqaSettings, L
     public override LabeledImages LoadData(string path) => SceneRuns.LoadData(path);
 
     /// <summary>Without <c>--eval-every</c>, a new run evaluates once an epoch of its training questions.</summary>
-    public override TrainOptions ForData(TrainOptions options, VqaSettings settings, LabeledImages data, Func<string, bool> given)
-        => given("eval-every") ? options
-            : options with { EvalEvery = SceneRuns.EvalEveryEpoch(settings.Scenes.Train * settings.QuestionsPerScene, options.ValFrac, options.BatchSize) };
+    protected override int? TrainingExamples(TrainOptions options, VqaSettings settings, LabeledImages data)
+        => HeldOutRest(settings.Scenes.Train * settings.QuestionsPerScene, options.ValFrac);
 
     /// <summary>Questions about the scenes of a split: <paramref name="perScene"/> each, drawn from the scenes' seed and the split's name.</summary>
     public static VqaDataset Questions(Tensor features, SceneSplit split, int perScene, ulong seed)
@@ -71,7 +70,7 @@ public sealed class VqaDefinition : TaskDefinition<LabeledImages, VqaSettings, L
         return new LoadedVqa(new VqaModel(config), encoder, settings.Scenes, settings.QuestionsPerScene);
     }
 
-    /// <summary>The same model with fresh weights; the frozen encoder is the saved one.</summary>
+    /// <inheritdoc/>
     protected override LoadedVqa Rebuild(LoadedVqa saved) => new(new VqaModel(saved.Model.Config), saved.Encoder, saved.Scenes, saved.QuestionsPerScene);
 
     /// <inheritdoc/>
