@@ -21,7 +21,8 @@ internal sealed class ComparisonProgress(TextWriter output, bool live, int print
     {
         string best = double.IsFinite(run.BestValLoss) ? Inv($"best val {run.BestValLoss:F4} nats/char") : "no validation loss";
         string sample = double.IsFinite(run.SampleMicrosPerChar) ? Inv($" | sampling {run.SampleMicrosPerChar:F1} µs/char") : "";
-        output.WriteLine(Inv($"{run.Model}: {best} | {run.TokensPerSecond:N0} tok/s training{sample} | {run.Iterations:N0} iterations, {run.Curve.Count} evaluation(s), {ConsoleProgress.Time(run.WallSeconds)} ({run.Result.Message})"));
+        output.WriteLine(Inv($"{run.Model}: {best} | {run.TokensPerSecond:N0} tok/s training{sample} | ")
+            + Inv($"{run.Iterations:N0} iterations, {run.Curve.Count} evaluation(s), {ConsoleProgress.Time(run.WallSeconds)} ({run.Result.Message})"));
         output.Flush();
     }
 

@@ -41,7 +41,12 @@ internal sealed class ConsoleProgress : TrainingMonitor
         var o = trainer.Options;
         if (trainer.ValLosses.Count > 0) _lastVal = trainer.ValLosses[^1];
         WriteLine(Inv($"{(trainer.Iteration > 0 ? $"resuming at iteration {trainer.Iteration}" : "training")}: {trainer.Task.Describe()}"));
-        WriteLine(Inv($"{trainer.Task.BatchesPerEpoch:N0} iterations per epoch; {o.Optimizer} lr {o.LearningRate:G4}{(o.LrSchedule == "cosine" ? $" cosine to {o.LrMin:G3}" : o.LrDecay < 1 ? $" x{o.LrDecay:G3} every {o.LrDecayEvery:G3} epoch(s)" : "")}, clip {o.ClipMode} {o.GradClip:G3}{(o.Dropout > 0 ? $", dropout {o.Dropout:G3}" : "")}{(o.WeightDrop > 0 ? $", weight drop {o.WeightDrop:G3}" : "")}{(o.WeightDecay > 0 ? $", weight decay {o.WeightDecay:G3}" : "")}{(o.Ema > 0 ? $", weight average {o.Ema:G6}" : "")}{(o.Patience > 0 ? $", patience {o.Patience}" : "")}; {trainer.Task.Threads} thread(s); stop at {Limits(o)}"));
+        WriteLine(Inv($"{trainer.Task.BatchesPerEpoch:N0} iterations per epoch; {o.Optimizer} lr {o.LearningRate:G4}")
+            + Inv($"{(o.LrSchedule == "cosine" ? $" cosine to {o.LrMin:G3}" : o.LrDecay < 1 ? $" x{o.LrDecay:G3} every {o.LrDecayEvery:G3} epoch(s)" : "")}")
+            + Inv($", clip {o.ClipMode} {o.GradClip:G3}{(o.Dropout > 0 ? $", dropout {o.Dropout:G3}" : "")}")
+            + Inv($"{(o.WeightDrop > 0 ? $", weight drop {o.WeightDrop:G3}" : "")}{(o.WeightDecay > 0 ? $", weight decay {o.WeightDecay:G3}" : "")}")
+            + Inv($"{(o.Ema > 0 ? $", weight average {o.Ema:G6}" : "")}{(o.Patience > 0 ? $", patience {o.Patience}" : "")}")
+            + Inv($"; {trainer.Task.Threads} thread(s); stop at {Limits(o)}"));
         if (trainer.OutputDirectory is not null) WriteLine($"run folder: {trainer.OutputDirectory}");
     }
 
@@ -66,7 +71,8 @@ internal sealed class ConsoleProgress : TrainingMonitor
         }
         else if (r.Iteration % _printEvery == 0)
         {
-            _out.WriteLine(Inv($"iter {r.Iteration}{Total(r)} | epoch {r.Epoch:F2} | loss {r.Loss:F4} (smooth {r.SmoothLoss:F4}) | lr {r.LearningRate:G3} | grad norm {r.GradNorm:F2} | {r.TokensPerSecond:N0} {_unit}/s | {Time(r.ElapsedSeconds)} elapsed{Eta(r)}"));
+            _out.WriteLine(Inv($"iter {r.Iteration}{Total(r)} | epoch {r.Epoch:F2} | loss {r.Loss:F4} (smooth {r.SmoothLoss:F4}) | lr {r.LearningRate:G3} | ")
+                + Inv($"grad norm {r.GradNorm:F2} | {r.TokensPerSecond:N0} {_unit}/s | {Time(r.ElapsedSeconds)} elapsed{Eta(r)}"));
         }
     }
 
@@ -77,14 +83,16 @@ internal sealed class ConsoleProgress : TrainingMonitor
         string detail = trainer.Task.LossUnit == "nats/char"
             ? Inv($"{r.ValLoss:F4} nats/char ({r.ValBitsPerChar:F4} bits/char)")
             : Inv($"{r.ValLoss:F4}") + string.Concat(r.Metrics.Select(kv => Inv($", {kv.Key} {kv.Value:F4}")));
-        _out.WriteLine(Inv($"iter {r.Iteration} (epoch {r.Epoch:F2}): val loss {detail}, train {r.TrainLoss:F4}, {r.Seconds:F1} s{(r.IsBest ? "  * best" : "")}"));
+        _out.WriteLine(Inv($"iter {r.Iteration} (epoch {r.Epoch:F2}): val loss {detail}, train {r.TrainLoss:F4}, ")
+            + Inv($"{r.Seconds:F1} s{(r.IsBest ? "  * best" : "")}"));
         if (_live) Draw(_last);
     }
 
     public override void OnSampleDue(Trainer trainer)
     {
         if (_sampleLength <= 0 || trainer.Task is not CharLmTask lm) return;
-        string s = trainer.WithEvaluationWeights(() => CharLmTask.SampleText(lm.Model, lm.Vocabulary, _sampleLength, _sampleTemperature, (ulong)trainer.Iteration));
+        string s = trainer.WithEvaluationWeights(
+            () => CharLmTask.SampleText(lm.Model, lm.Vocabulary, _sampleLength, _sampleTemperature, (ulong)trainer.Iteration));
         ClearLine();
         _out.WriteLine(Inv($"--- sample at iteration {trainer.Iteration} (temperature {_sampleTemperature:G2}) ---"));
         _out.WriteLine(s);

@@ -59,7 +59,10 @@ internal static class CaptionData
             foreach (var c in CaptionGrammar.Singular) w.WriteStringValue(c);
             w.WriteEndArray();
             w.WriteStartArray("heldout_pairs");
-            foreach (var (a, b) in pairs) { w.WriteStartArray(); w.WriteStringValue(CaptionGrammar.Singular[a]); w.WriteStringValue(CaptionGrammar.Singular[b]); w.WriteEndArray(); }
+            foreach (var (a, b) in pairs)
+            {
+                w.WriteStartArray(); w.WriteStringValue(CaptionGrammar.Singular[a]); w.WriteStringValue(CaptionGrammar.Singular[b]); w.WriteEndArray();
+            }
             w.WriteEndArray();
             w.WriteStartArray("scenes");
             foreach (var split in new[] { tr, seen, held })
@@ -99,7 +102,8 @@ internal static class CaptionData
             w.WriteEndObject();
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {tr.Scenes.Count:N0} training, {seen.Scenes.Count:N0} seen and {held.Scenes.Count:N0} held-out test scenes to {Path.Combine(outDir, "captions.json")}, up to {png} PNGs per split"));
+            $"wrote {tr.Scenes.Count:N0} training, {seen.Scenes.Count:N0} seen and {held.Scenes.Count:N0} held-out test scenes to "
+            + $"{Path.Combine(outDir, "captions.json")}, up to {png} PNGs per split"));
         Console.WriteLine("held-out pairs: " + string.Join(", ", pairs.Select(p => $"{CaptionGrammar.Singular[p.A]}+{CaptionGrammar.Singular[p.B]}")));
         Console.WriteLine("e.g. " + string.Join(" | ", tr.Scenes.Take(3).Select(CaptionGrammar.Canonical)));
         return 0;

@@ -53,7 +53,9 @@ internal static class CaptionEval
             var decoded = CaptionDecoder.Greedy(decoder, set.FeaturesOf(0, n), set.Vocabulary);
             var figs = Enumerable.Range(0, n).Select(i => new AttentionFigure($"held-out scene {i}", new PixelImage(84, 84, 1, set.Scenes[i].Render(images)),
                 decoded[i], CaptionGrammar.Canonical(set.Scenes[i]))).ToArray();
-            File.WriteAllText(html, AttentionReport.Build($"attention of {ck.RunDirectory ?? ck.Directory}", figs, ck.Model.Config.GridRows, ck.Model.Config.GridCols), new UTF8Encoding(false));
+            File.WriteAllText(html,
+                AttentionReport.Build($"attention of {ck.RunDirectory ?? ck.Directory}", figs, ck.Model.Config.GridRows, ck.Model.Config.GridCols),
+                new UTF8Encoding(false));
             Console.WriteLine($"attention maps: {html}");
         }
         return 0;
@@ -70,10 +72,13 @@ internal static class CaptionEval
         {
             var m = CaptionCheckpoint.Instance.Load(run, CheckpointKind.Best);
             var (a, b) = (ck.Encoder, m.Encoder);
-            if (a.Features != b.Features || a.Coordinates != b.Coordinates || a.GridPool != b.GridPool || !a.Network.Store.Values.AsSpan().SequenceEqual(b.Network.Store.Values))
-                throw new CliException($"{run} reads another encoder's features than {ck.Directory}; an ensemble needs the same encoder (same weights, --features, --coordinates, --grid-pool).");
+            if (a.Features != b.Features || a.Coordinates != b.Coordinates || a.GridPool != b.GridPool
+                || !a.Network.Store.Values.AsSpan().SequenceEqual(b.Network.Store.Values))
+                throw new CliException($"{run} reads another encoder's features than {ck.Directory}; an ensemble needs the same encoder "
+                    + "(same weights, --features, --coordinates, --grid-pool).");
             if (m.Scenes.Seed != ck.Scenes.Seed || m.Scenes.HeldOutPairs != ck.Scenes.HeldOutPairs)
-                throw new CliException($"{run} was trained on the scenes of --scene-seed {m.Scenes.Seed} with {m.Scenes.HeldOutPairs} held-out pairs, {ck.Directory} on {ck.Scenes.Seed} with {ck.Scenes.HeldOutPairs}: its held-out compositions would not be held out.");
+                throw new CliException($"{run} was trained on the scenes of --scene-seed {m.Scenes.Seed} with {m.Scenes.HeldOutPairs} held-out pairs, "
+                    + $"{ck.Directory} on {ck.Scenes.Seed} with {ck.Scenes.HeldOutPairs}: its held-out compositions would not be held out.");
             if (!m.Vocabulary.Words.SequenceEqual(ck.Vocabulary.Words)) throw new CliException($"{run} has another vocabulary than {ck.Directory}.");
             members.Add(m.Model);
         }
@@ -86,7 +91,8 @@ internal static class CaptionEval
     /// scene's objects (cell, class) and, for attention captioners, each word's most-attended scene cell with the share
     /// of attention that fell in that cell.
     /// </summary>
-    private static void WriteCaptions(StreamWriter lines, string split, string decoding, IReadOnlyList<Scene> scenes, IReadOnlyList<DecodedCaption> captions, int gridRows, int gridCols)
+    private static void WriteCaptions(StreamWriter lines, string split, string decoding, IReadOnlyList<Scene> scenes, IReadOnlyList<DecodedCaption> captions,
+        int gridRows, int gridCols)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using var w = new Utf8JsonWriter(buffer);
@@ -134,8 +140,8 @@ internal static class CaptionEval
     /// Scores both test splits, prints the table, writes <c>eval{suffix}.json</c> and <c>captions{suffix}.jsonl</c> (every
     /// scene's caption) into <paramref name="folder"/>; returns the datasets by split name.
     /// </summary>
-    internal static Dictionary<string, (CaptionDataset Set, LabeledImages Images)> Report(LoadedCaptioner ck, ICaptionDecoder decoder, string dataDir, int beam, double alpha,
-        string folder, string suffix = "")
+    internal static Dictionary<string, (CaptionDataset Set, LabeledImages Images)> Report(LoadedCaptioner ck, ICaptionDecoder decoder, string dataDir,
+        int beam, double alpha, string folder, string suffix = "")
     {
         string jsonPath = Path.Combine(folder, $"eval{suffix}.json"), captionsPath = Path.Combine(folder, $"captions{suffix}.jsonl");
         var (train, test) = ClassifyCommand.LoadData(dataDir);
@@ -158,12 +164,16 @@ internal static class CaptionEval
                 }
             }
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"{ck.Model.Config.Kind} captioner, {ck.RunDirectory ?? ck.Directory}{(decoder is CaptionEnsemble { Count: > 1 } e ? $"; an ensemble of {e.Count} captioners" : "")}");
+        Console.WriteLine($"{ck.Model.Config.Kind} captioner, {ck.RunDirectory ?? ck.Directory}"
+            + $"{(decoder is CaptionEnsemble { Count: > 1 } e ? $"; an ensemble of {e.Count} captioners" : "")}");
         Console.WriteLine("| split | decoding | scenes | BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | exact match | attention on the object |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in scores)
-            Console.WriteLine(string.Create(inv, $"| {s.Split} | {s.Decoding} | {s.Scenes:N0} | {s.Bleu.Scores[0]:F4} | {s.Bleu.Scores[1]:F4} | {s.Bleu.Scores[2]:F4} | {s.Bleu.Scores[3]:F4} | {s.ExactMatch:F4} | {(s.AttentionAccuracy is double a ? $"{a:F4} of {s.AttentionWords:N0} words" : "-")} |"));
-        Console.WriteLine(string.Create(inv, $"the encoder's own classifier, each object alone: every object right in {string.Join(", ", reference.Select(r => $"{r.Value:F4} of {r.Key}"))}"));
+            Console.WriteLine(string.Create(inv, $"| {s.Split} | {s.Decoding} | {s.Scenes:N0} | {s.Bleu.Scores[0]:F4} | {s.Bleu.Scores[1]:F4} | "
+                + $"{s.Bleu.Scores[2]:F4} | {s.Bleu.Scores[3]:F4} | {s.ExactMatch:F4} | "
+                + $"{(s.AttentionAccuracy is double a ? $"{a:F4} of {s.AttentionWords:N0} words" : "-")} |"));
+        Console.WriteLine(string.Create(inv,
+            $"the encoder's own classifier, each object alone: every object right in {string.Join(", ", reference.Select(r => $"{r.Value:F4} of {r.Key}"))}"));
         using (var stream = File.Create(jsonPath))
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
@@ -181,7 +191,10 @@ internal static class CaptionEval
                 for (int n = 0; n < 4; n++) w.WriteNumber($"bleu{n + 1}", s.Bleu.Scores[n]);
                 w.WriteNumber("brevity_penalty", s.Bleu.BrevityPenalty);
                 w.WriteNumber("exact_match", s.ExactMatch);
-                if (s.AttentionAccuracy is double acc && double.IsFinite(acc)) { w.WriteNumber("attention_accuracy", acc); w.WriteNumber("attention_words", s.AttentionWords); }
+                if (s.AttentionAccuracy is double acc && double.IsFinite(acc))
+                {
+                    w.WriteNumber("attention_accuracy", acc); w.WriteNumber("attention_words", s.AttentionWords);
+                }
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -28,7 +28,8 @@ internal static class CaptionImages
         if (args.Positional.Count < 2) throw new CliException("name a run and at least one image: recur caption RUN IMAGE.png...");
         if (beam > 1 && temperature > 0) throw new CliException("--beam and --temperature exclude each other: beam search is deterministic.");
         var ck = CaptionCheckpoint.Instance.Load(args.Positional[0], CheckpointKind.Best);
-        if (html is not null && ck.Model.Config.Kind != "attention") throw new CliException($"--attention needs an attention captioner; this run is {ck.Model.Config.Kind}.");
+        if (html is not null && ck.Model.Config.Kind != "attention")
+            throw new CliException($"--attention needs an attention captioner; this run is {ck.Model.Config.Kind}.");
         var rng = new Rng((ulong)seed);
         var figures = new List<AttentionFigure>();
         foreach (string path in args.Positional.Skip(1))

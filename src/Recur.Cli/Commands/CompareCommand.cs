@@ -18,12 +18,14 @@ internal sealed class CompareCommand : ICommand
     public string Name => "compare";
     public string Summary => "race models side by side: same data, options and time budget; a table, a plot, the raw numbers";
     public string Usage => UsageText
-        .Replace("{{CELLS}}", CellRegistry.Usage("                              ") + "\n" + Recur.Nn.Blocks.BlockRegistry.Usage("                              "))
+        .Replace("{{CELLS}}", CellRegistry.Usage("                              ") + "\n"
+            + Recur.Nn.Blocks.BlockRegistry.Usage("                              "))
         .Replace("{{OPTIONS}}", TrainingOptionsCli.Usage(Defaults(hasFile: true), Specs.Where(s => s.Flag != "eval-every"), Notes));
 
     private static readonly Dictionary<string, string> Notes = new()
     {
-        ["embed"] = "32 without FILE; --hidden for block models and " + string.Join(", ", CellRegistry.All.Where(c => c.RequiresInputEqualsHidden).Select(c => c.Name)),
+        ["embed"] = "32 without FILE; --hidden for block models and "
+            + string.Join(", ", CellRegistry.All.Where(c => c.RequiresInputEqualsHidden).Select(c => c.Name)),
         ["lr"] = "3e-3 without FILE", ["minutes"] = "per model",
     };
 
@@ -117,7 +119,8 @@ internal sealed class CompareCommand : ICommand
         Console.WriteLine();
         Console.Write(ComparisonReport.Table(result));
         Console.WriteLine();
-        Console.WriteLine($"wrote {Path.Combine(outDir, ComparisonReport.MarkdownFile)}, {Path.Combine(outDir, ComparisonReport.PlotFile)}, {Path.Combine(outDir, ComparisonReport.JsonFile)}");
+        Console.WriteLine($"wrote {Path.Combine(outDir, ComparisonReport.MarkdownFile)}, {Path.Combine(outDir, ComparisonReport.PlotFile)}, "
+            + $"{Path.Combine(outDir, ComparisonReport.JsonFile)}");
         if (result.Cancelled)
         {
             Console.WriteLine("interrupted: the last run is partial and the models after it did not run.");
@@ -126,7 +129,9 @@ internal sealed class CompareCommand : ICommand
         return 0;
     }
 
-    private static string Quote(string a) => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ',' or '=' or ':') ? a : "'" + a.Replace("'", "'\\''") + "'";
+    private static string Quote(string a) => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ',' or '=' or ':')
+        ? a
+        : "'" + a.Replace("'", "'\\''") + "'";
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
@@ -147,13 +152,16 @@ internal sealed class CompareCommand : ICommand
         var first = parts[0];
         foreach (var p in parts.Skip(1))
             if (p.Data.Characters != first.Data.Characters || p.Data.Train != first.Data.Train || p.Data.Val != first.Data.Val)
-                throw new CliException($"the comparisons trained on different texts or splits ({first.Data.Source}, {first.Data.Characters:N0} characters, val {first.Data.Val:N0} vs {p.Data.Source}, {p.Data.Characters:N0}, val {p.Data.Val:N0}); they cannot share a table.", 1);
-        var merged = new ComparisonResult([.. parts.SelectMany(p => p.Runs)], first.Options, first.Data, parts.Any(p => p.Cancelled), parts.Min(p => p.Started));
+                throw new CliException($"the comparisons trained on different texts or splits ({first.Data.Source}, {first.Data.Characters:N0} characters, "
+                    + $"val {first.Data.Val:N0} vs {p.Data.Source}, {p.Data.Characters:N0}, val {p.Data.Val:N0}); they cannot share a table.", 1);
+        var merged = new ComparisonResult([.. parts.SelectMany(p => p.Runs)], first.Options, first.Data, parts.Any(p => p.Cancelled),
+            parts.Min(p => p.Started));
         string command = "recur compare " + string.Join(" ", args.Raw.Select(Quote));
         ComparisonReport.WriteAll(merged, outDir, command);
         Console.Write(ComparisonReport.Table(merged));
         Console.WriteLine();
-        Console.WriteLine($"merged {parts.Count} comparison(s), {merged.Runs.Count} model(s): {Path.Combine(outDir, ComparisonReport.MarkdownFile)}, {Path.Combine(outDir, ComparisonReport.PlotFile)}, {Path.Combine(outDir, ComparisonReport.JsonFile)}");
+        Console.WriteLine($"merged {parts.Count} comparison(s), {merged.Runs.Count} model(s): {Path.Combine(outDir, ComparisonReport.MarkdownFile)}, "
+            + $"{Path.Combine(outDir, ComparisonReport.PlotFile)}, {Path.Combine(outDir, ComparisonReport.JsonFile)}");
         return 0;
     }
 }

@@ -58,7 +58,8 @@ internal sealed class EvalCommand : ICommand
         if (CheckpointFiles.TaskOf(args.Positional[0], prefer) == ClassifyTask.TaskName)
         {
             if (split is not null || batch is not null || seq is not null || trainWeights)
-                throw new CliException("--split, --batch-size, --seq-length and --train-weights apply to character models; a classifier is scored on its test images.");
+                throw new CliException("--split, --batch-size, --seq-length and --train-weights apply to character models; "
+                    + "a classifier is scored on its test images.");
             var cl = ClassifierCheckpoint.Instance.Load(args.Positional[0], prefer);
             cl.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
             string dir = args.Positional.Count == 2 ? args.Positional[1] : cl.Data?.Source ?? FashionMnist.DefaultDirectory;
@@ -66,7 +67,8 @@ internal sealed class EvalCommand : ICommand
             ClassifierReport.Print(cl, test, cl.RunDirectory ?? cl.Directory);
             return 0;
         }
-        if (args.Positional.Count == 2 && split is not null) throw new CliException("--split applies to the run's own text; with FILE the whole file is scored.");
+        if (args.Positional.Count == 2 && split is not null)
+            throw new CliException("--split applies to the run's own text; with FILE the whole file is scored.");
 
         var ck = CharCheckpoint.Read(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);
         var model = ck.Model;
@@ -74,7 +76,8 @@ internal sealed class EvalCommand : ICommand
         {
             var state = TrainingState.Read(ck.StatePath, model.Store.Count);
             if (state.TrainWeights is null)
-                throw new CliException($"{ck.Directory}: the run did not average its weights (--ema), so model.safetensors already holds the optimizer's weights; drop --train-weights.");
+                throw new CliException($"{ck.Directory}: the run did not average its weights (--ema), so model.safetensors already holds "
+                    + "the optimizer's weights; drop --train-weights.");
             state.TrainWeights.CopyTo(model.Store.Values.AsSpan());
         }
         model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
@@ -100,13 +103,15 @@ internal sealed class EvalCommand : ICommand
             catch (CorpusException e) { throw new CliException($"the run's text is not available ({e.Message}); give FILE.", 1); }
             var all = TrainCommand.Encode(ck.Vocabulary, corpus);
             if (ck.Data is { } d && (d.Characters != all.Length || d.Checksum != CheckpointFiles.TokenChecksum(all)))
-                throw new CliException($"{corpus.Source} has changed since the run was trained ({all.Length} characters now, {d.Characters} then); give FILE to score it anyway.", 1);
+                throw new CliException($"{corpus.Source} has changed since the run was trained ({all.Length} characters now, {d.Characters} then); "
+                    + "give FILE to score it anyway.", 1);
             var splits = DataSplits.Create(all, tr.ValFrac, tr.TestFrac);
             string name = split ?? "val";
             tokens = name == "test" ? splits.Test : splits.Val;
             if (tokens.Length < 2)
                 throw new CliException(name == "test"
-                    ? $"the run has no test split (it was trained with --test-frac {tr.TestFrac.ToString(CultureInfo.InvariantCulture)}); give FILE, or train with --test-frac."
+                    ? $"the run has no test split (it was trained with --test-frac {tr.TestFrac.ToString(CultureInfo.InvariantCulture)}); "
+                        + "give FILE, or train with --test-frac."
                     : "the run has no validation split (--val-frac 0); give FILE.");
             what = $"{name} split of {corpus.Source}";
         }
@@ -118,7 +123,8 @@ internal sealed class EvalCommand : ICommand
         var inv = CultureInfo.InvariantCulture;
         string iter = ck.Progress is { } p ? string.Create(inv, $", iteration {p.Iteration}") : "";
         Console.WriteLine(string.Create(inv, $"{what}: {loss:F4} nats/char, {loss / Math.Log(2):F4} bits/char over {scored:N0} predictions"));
-        Console.WriteLine(string.Create(inv, $"model: {ck.Directory}{iter}{(trainWeights ? " (the optimizer's weights, not the average)" : "")}; {b} streams x {t} steps; {clock.Elapsed.TotalSeconds:F1} s"));
+        Console.WriteLine(string.Create(inv, $"model: {ck.Directory}{iter}{(trainWeights ? " (the optimizer's weights, not the average)" : "")}; "
+            + $"{b} streams x {t} steps; {clock.Elapsed.TotalSeconds:F1} s"));
         return 0;
     }
 

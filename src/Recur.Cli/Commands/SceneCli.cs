@@ -40,6 +40,7 @@ internal static class SceneCli
             throw new CliException($"--encoder: {e.Message} The encoder is a run of recur classify --model cnn.", 1);
         }
         return enc.Model as ConvNet
-            ?? throw new CliException($"{enc.Directory}: the encoder must be a convolutional classifier (recur classify --model cnn), not {enc.Model.Summary}.");
+            ?? throw new CliException($"{enc.Directory}: the encoder must be a convolutional classifier (recur classify --model cnn), "
+                + $"not {enc.Model.Summary}.");
     }
 }

@@ -33,7 +33,9 @@ internal sealed class TrainCommand : ICommand
 
     private static readonly Dictionary<string, string> DefaultNotes = new()
     {
-        ["embed"] = "32 without FILE; --hidden for block models and " + string.Join(", ", Recur.Nn.Cells.CellRegistry.All.Where(c => c.RequiresInputEqualsHidden).Select(c => c.Name)), ["lr"] = "3e-3 without FILE", ["minutes"] = "5 without FILE", ["eval-every"] = "400 without FILE",
+        ["embed"] = "32 without FILE; --hidden for block models and "
+            + string.Join(", ", Recur.Nn.Cells.CellRegistry.All.Where(c => c.RequiresInputEqualsHidden).Select(c => c.Name)),
+        ["lr"] = "3e-3 without FILE", ["minutes"] = "5 without FILE", ["eval-every"] = "400 without FILE",
     };
 
     private const string UsageText = """
@@ -73,7 +75,8 @@ internal sealed class TrainCommand : ICommand
         int sampleLength = args.Int("sample-length", 500, min: 0, max: 10_000_000);
         double temperature = args.Double("temperature", 0.8, min: 1e-3, max: 100);
         args.ThrowOnUnused(1);
-        if (resume is not null && initFrom is not null) throw new CliException("--resume and --init-from exclude each other: --resume continues a run, --init-from starts a new one from its weights.");
+        if (resume is not null && initFrom is not null)
+            throw new CliException("--resume and --init-from exclude each other: --resume continues a run, --init-from starts a new one from its weights.");
 
         Trainer trainer;
         if (resume is not null)
@@ -101,11 +104,15 @@ internal sealed class TrainCommand : ICommand
                 var ck = CharCheckpoint.Read(initFrom);
                 var c = ck.Config;
                 var given = ArchitectureOptions.Where(n => args.Has(n)).ToList();
-                var fromCk = o with { Model = c.Cell, Nonlinearity = c.Nonlinearity, Hidden = c.Hidden, Layers = c.Layers, Embed = c.Embed, Highway = c.Highway };
+                var fromCk = o with
+                {
+                    Model = c.Cell, Nonlinearity = c.Nonlinearity, Hidden = c.Hidden, Layers = c.Layers, Embed = c.Embed, Highway = c.Highway,
+                };
                 if (fromCk.Model != o.Model && given.Contains("model") || fromCk.Nonlinearity != o.Nonlinearity && given.Contains("nonlinearity")
                     || fromCk.Hidden != o.Hidden && given.Contains("hidden") || fromCk.Layers != o.Layers && given.Contains("layers")
                     || fromCk.Embed != o.Embed && given.Contains("embed") || fromCk.Highway != o.Highway && given.Contains("highway"))
-                    throw new CliException($"--init-from {initFrom}: the checkpoint is a {CharLmDefinition.Describe(c)}; the given --{string.Join("/--", given)} differ. Leave them out to take the checkpoint's.");
+                    throw new CliException($"--init-from {initFrom}: the checkpoint is a {CharLmDefinition.Describe(c)}; "
+                        + $"the given --{string.Join("/--", given)} differ. Leave them out to take the checkpoint's.");
                 o = fromCk;
                 vocab = ck.Vocabulary;
                 init = ck.Model;
@@ -122,9 +129,13 @@ internal sealed class TrainCommand : ICommand
         string run = trainer.OutputDirectory!;
         var inv = CultureInfo.InvariantCulture;
         if (RunFolders.AbnormalExit(result, "train", run) is int code) return code;
-        string best = double.IsNaN(result.BestValLoss) ? "" : string.Create(inv, $"; best val loss {result.BestValLoss:F4} nats/char ({result.BestValLoss / Math.Log(2):F4} bits/char)");
-        Console.WriteLine(string.Create(inv, $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}){best}"));
-        Console.WriteLine($"checkpoints: {Path.Combine(run, "best")}, {Path.Combine(run, "latest")}; metrics: {Path.Combine(run, RunFolder.MetricsFile)}, plot: {Path.Combine(run, RunFolder.PlotFile)}");
+        string best = double.IsNaN(result.BestValLoss)
+            ? ""
+            : string.Create(inv, $"; best val loss {result.BestValLoss:F4} nats/char ({result.BestValLoss / Math.Log(2):F4} bits/char)");
+        Console.WriteLine(string.Create(inv,
+            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}){best}"));
+        Console.WriteLine($"checkpoints: {Path.Combine(run, "best")}, {Path.Combine(run, "latest")}; "
+            + $"metrics: {Path.Combine(run, RunFolder.MetricsFile)}, plot: {Path.Combine(run, RunFolder.PlotFile)}");
         if (result.Hint is not null) Console.WriteLine("hint: " + result.Hint);
         if (sampleLength > 0) PrintSample(run, trainer, sampleLength, temperature, o.Seed);
         return 0;
@@ -164,8 +175,10 @@ internal sealed class TrainCommand : ICommand
         if (!args.Has("embed")) return o with { Embed = o.Hidden };
         if (o.Embed != o.Hidden)
             throw new CliException(block
-                ? $"--model {o.Model} is a block model that embeds its tokens at its width, so --embed must equal --hidden {o.Hidden}, got --embed {o.Embed}; leave --embed out to use {o.Hidden}."
-                : $"--model {o.Model} adds its input to the hidden state, so --embed must equal --hidden {o.Hidden}, got --embed {o.Embed}; leave --embed out to use {o.Hidden}.");
+                ? $"--model {o.Model} is a block model that embeds its tokens at its width, so --embed must equal --hidden {o.Hidden}, "
+                    + $"got --embed {o.Embed}; leave --embed out to use {o.Hidden}."
+                : $"--model {o.Model} adds its input to the hidden state, so --embed must equal --hidden {o.Hidden}, "
+                    + $"got --embed {o.Embed}; leave --embed out to use {o.Hidden}.");
         return o;
     }
 

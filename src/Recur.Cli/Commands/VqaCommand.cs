@@ -82,8 +82,11 @@ internal sealed class VqaCommand : ICommand
         {
             var set = VqaDefinition.Questions(ck.Encoder.Encode(split), split, ck.QuestionsPerScene, ck.Scenes.Seed);
             var s = VqaScore.Of(ck.Model, set);
-            string Kind(QuestionKind k) => s.ByKind[k].Total == 0 ? "-" : ((double)s.ByKind[k].Right / s.ByKind[k].Total).ToString("F4", inv) + $" ({s.ByKind[k].Total})";
-            Console.WriteLine(string.Create(inv, $"| {split.Name} | {s.Questions:N0} | {s.Accuracy:F4} | {Kind(QuestionKind.Count)} | {Kind(QuestionKind.Relation)} | {Kind(QuestionKind.Position)} |"));
+            string Kind(QuestionKind k) => s.ByKind[k].Total == 0
+                ? "-"
+                : ((double)s.ByKind[k].Right / s.ByKind[k].Total).ToString("F4", inv) + $" ({s.ByKind[k].Total})";
+            Console.WriteLine(string.Create(inv, $"| {split.Name} | {s.Questions:N0} | {s.Accuracy:F4} | {Kind(QuestionKind.Count)} | "
+                + $"{Kind(QuestionKind.Relation)} | {Kind(QuestionKind.Position)} |"));
             w.WriteStartObject(split.Name);
             w.WriteNumber("questions", s.Questions);
             w.WriteNumber("accuracy", s.Accuracy);

@@ -45,7 +45,8 @@ public static class ModelFiles
         catch (JsonException e) { throw CheckpointFormatException.NotJson(path, e); }
         catch (InvalidOperationException e) // e.g. a string escape that is not valid UTF-16
         {
-            throw new CheckpointFormatException($"{path}: malformed JSON value ({CheckpointFormatException.OneLine(e.Message, 160)}); the file is corrupted.", e);
+            throw new CheckpointFormatException($"{path}: malformed JSON value ({CheckpointFormatException.OneLine(e.Message, 160)}); "
+                + "the file is corrupted.", e);
         }
     }
 
@@ -78,14 +79,16 @@ public static class ModelFiles
         var names = stores.SelectMany(s => s.Store.Parameters.Select(p => s.Prefix + p.Name)).ToHashSet(StringComparer.Ordinal);
         foreach (var name in weights.Names)
         {
-            if (weights.Integers.ContainsKey(name)) throw new CheckpointFormatException($"{modelPath}: entry '{name}' is an integer array; expected float weights only.");
+            if (weights.Integers.ContainsKey(name))
+                throw new CheckpointFormatException($"{modelPath}: entry '{name}' is an integer array; expected float weights only.");
             if (!names.Contains(name)) throw new CheckpointFormatException($"{modelPath}: holds '{name}', which this {what} does not have.");
         }
         foreach (var (prefix, store) in stores)
         {
             foreach (var p in store.Parameters)
             {
-                if (!weights.Tensors.TryGetValue(prefix + p.Name, out var t)) throw new CheckpointFormatException($"{modelPath}: '{prefix + p.Name}' is missing.");
+                if (!weights.Tensors.TryGetValue(prefix + p.Name, out var t))
+                    throw new CheckpointFormatException($"{modelPath}: '{prefix + p.Name}' is missing.");
                 if (!t.HasShape(p.Shape))
                     throw new CheckpointFormatException($"{modelPath}: '{prefix + p.Name}' has shape {t.ShapeString}, expected {Tensor.FormatShape(p.Shape)}.");
                 p.CopyFrom(t);

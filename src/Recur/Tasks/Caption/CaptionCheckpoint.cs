@@ -51,7 +51,8 @@ public sealed class CaptionCheckpoint() : CheckpointFormat<LoadedCaptioner>(Form
         if (v.Count != config.Vocab) throw new CheckpointFormatException($"{path}: the vocabulary lists {v.Count} words but the model has {config.Vocab}.");
         var model = Captioners.Create(config);
         if (encoder.FeatureDim != config.FeatureDim)
-            throw new CheckpointFormatException($"{path}: the encoder gives {encoder.FeatureDim} features per location but the captioner reads {config.FeatureDim}.");
+            throw new CheckpointFormatException($"{path}: the encoder gives {encoder.FeatureDim} features per location "
+                + $"but the captioner reads {config.FeatureDim}.");
         return new LoadedCaptioner(model, v, encoder, scenes);
     }
 }

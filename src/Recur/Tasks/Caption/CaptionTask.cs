@@ -25,19 +25,21 @@ public sealed class CaptionTask : EpochTask
     /// A task over <paramref name="train"/>; the last <paramref name="coordinates"/> features of each location are its
     /// position (<see cref="SceneEncoder.Coordinates"/>), which <see cref="CaptionerConfig.FeatureDropout"/> leaves alone.
     /// </summary>
-    public CaptionTask(TrainOptions options, ICaptioner model, CaptionDataset train, CaptionDataset validation, Action<string, CheckpointProgress> writeModel, DataInfo data,
-        int coordinates = 0)
+    public CaptionTask(TrainOptions options, ICaptioner model, CaptionDataset train, CaptionDataset validation, Action<string, CheckpointProgress> writeModel,
+        DataInfo data, int coordinates = 0)
         : base(options, train?.Count ?? 0, writeModel, data)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
         if (train.Locations != model.Config.Locations || train.FeatureDim != model.Config.FeatureDim)
-            throw new ArgumentException($"the features are {train.Locations} x {train.FeatureDim} but the captioner reads {model.Config.Locations} x {model.Config.FeatureDim}.");
+            throw new ArgumentException($"the features are {train.Locations} x {train.FeatureDim} "
+                + $"but the captioner reads {model.Config.Locations} x {model.Config.FeatureDim}.");
         Model = model; Train = train; Validation = validation;
         _captions = new int[options.BatchSize * train.Width];
         _x = new Tensor(options.BatchSize, train.Locations, train.FeatureDim);
-        if (coordinates < 0 || coordinates > train.FeatureDim) throw new ArgumentOutOfRangeException(nameof(coordinates), coordinates, $"a location has {train.FeatureDim} features.");
+        if (coordinates < 0 || coordinates > train.FeatureDim)
+            throw new ArgumentOutOfRangeException(nameof(coordinates), coordinates, $"a location has {train.FeatureDim} features.");
         _coordinates = coordinates;
     }
 
@@ -134,7 +136,9 @@ public sealed class CaptionTask : EpochTask
     {
         var c = Model.Config;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{c.Kind} captioner, hidden {c.Hidden}, embed {c.Embed}{(c.Kind == "attention" ? $", attention {c.AttentionDim}" : "")}, over {c.GridRows}x{c.GridCols} locations of {c.FeatureDim} features; {Store.Count:N0} parameters; vocabulary {c.Vocab}; train {Train.Count:N0} / val {Validation.Count:N0} scenes; batch {Options.BatchSize}");
+            $"{c.Kind} captioner, hidden {c.Hidden}, embed {c.Embed}{(c.Kind == "attention" ? $", attention {c.AttentionDim}" : "")}, "
+            + $"over {c.GridRows}x{c.GridCols} locations of {c.FeatureDim} features; {Store.Count:N0} parameters; vocabulary {c.Vocab}; "
+            + $"train {Train.Count:N0} / val {Validation.Count:N0} scenes; batch {Options.BatchSize}");
     }
 
     /// <inheritdoc/>

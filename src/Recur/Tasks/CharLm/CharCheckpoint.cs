@@ -87,7 +87,10 @@ public sealed class CharCheckpoint() : CheckpointFormat<LoadedCheckpoint>(Format
         if (!root.TryGetProperty("vocabulary", out var vocabElement)) throw new CheckpointFormatException($"{path}: has no \"vocabulary\".");
         Vocabulary vocab;
         try { vocab = Vocabulary.FromJson(vocabElement.GetRawText()); }
-        catch (FormatException e) { throw new CheckpointFormatException($"{path}: vocabulary is invalid: {CheckpointFormatException.OneLine(e.Message, 200)}", e); }
+        catch (FormatException e)
+        {
+            throw new CheckpointFormatException($"{path}: vocabulary is invalid: {CheckpointFormatException.OneLine(e.Message, 200)}", e);
+        }
         if (vocab.Count != model.VocabSize)
             throw new CheckpointFormatException($"{path}: vocabulary lists {vocab.Count} characters but model.vocab_size is {model.VocabSize}.");
         string modelPath = Path.Combine(Path.GetDirectoryName(path)!, CheckpointFiles.ModelFile);
@@ -101,7 +104,8 @@ public sealed class CharCheckpoint() : CheckpointFormat<LoadedCheckpoint>(Format
         {
             // Blocks count their own parameters: build the model once its size is known to be sane.
             long rough = (long)c.Hidden * c.Hidden * c.Layers * Math.Max(c.Expand, 1) * 16 + (long)c.Context * c.Hidden + (long)c.VocabSize * c.Hidden * 2;
-            if (rough > 4_000_000_000L) throw new CheckpointFormatException($"the config ({c.Cell}, hidden {c.Hidden}, layers {c.Layers}) describes a model too large to load.");
+            if (rough > 4_000_000_000L)
+                throw new CheckpointFormatException($"the config ({c.Cell}, hidden {c.Hidden}, layers {c.Layers}) describes a model too large to load.");
             return new CharModel(c).Store.Count;
         }
         var cell = c.RecurrentCell;
@@ -123,14 +127,15 @@ public sealed class CharCheckpoint() : CheckpointFormat<LoadedCheckpoint>(Format
         long want = ParameterCount(config);
         if (have != want)
             throw new CheckpointFormatException(
-                $"{path}: holds {have} weights but the config ({config.Cell}, hidden {config.Hidden}, layers {config.Layers}, embed {config.Embed}, {(config.Highway ? "highway, " : "")}" +
-                $"vocabulary {config.VocabSize}) needs {want}; the weights do not belong to this config.");
+                $"{path}: holds {have} weights but the config ({config.Cell}, hidden {config.Hidden}, layers {config.Layers}, embed {config.Embed}, "
+                + $"{(config.Highway ? "highway, " : "")}vocabulary {config.VocabSize}) needs {want}; the weights do not belong to this config.");
         // The count matches, so the model's size is what the file holds: safe to allocate.
         var model = new CharModel(config);
         var expected = model.Store.Parameters.ToDictionary(p => p.Name, p => p.Shape, StringComparer.Ordinal);
         foreach (string name in file.Names)
         {
-            if (file.Integers.ContainsKey(name)) throw new CheckpointFormatException($"{path}: entry '{name}' is an integer array; expected float weights only.");
+            if (file.Integers.ContainsKey(name))
+                throw new CheckpointFormatException($"{path}: entry '{name}' is an integer array; expected float weights only.");
             if (!expected.TryGetValue(name, out var shape))
                 throw new CheckpointFormatException($"{path}: unexpected tensor '{name}'; a {config.Cell} model has: {string.Join(", ", expected.Keys)}.");
             var t = file.Tensors[name];

@@ -169,7 +169,8 @@ public sealed class CharLmTask : ITrainingTask
         var states = blocks.NewStates(Options.BatchSize);
         for (int l = 0; l < states.Length; l++)
         {
-            if (!state.TaskIntegers.TryGetValue($"hidden.block{l}.position", out var pos) || pos.Data.Length != 1 || pos.Data[0] < 0 || pos.Data[0] > int.MaxValue)
+            if (!state.TaskIntegers.TryGetValue($"hidden.block{l}.position", out var pos) || pos.Data.Length != 1 || pos.Data[0] < 0
+                || pos.Data[0] > int.MaxValue)
                 throw new CheckpointFormatException($"{path}: 'hidden.block{l}.position' is missing or malformed.");
             states[l].Position = (int)pos.Data[0];
             foreach (var (name, buf) in states[l].Buffers)
@@ -219,7 +220,10 @@ public sealed class CharLmTask : ITrainingTask
     {
         var o = Options;
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{o.Model}{(o.Model == "rnn" ? "-" + o.Nonlinearity : "")} hidden {o.Hidden} x {o.Layers} layer(s){(o.Highway ? " with highways" : "")}, embed {o.Embed}, {Store.Count:N0} parameters; vocabulary {Vocabulary.Count}; train {Splits.Train.Length:N0} / val {Splits.Val.Length:N0}{(Splits.Test.Length > 0 ? $" / test {Splits.Test.Length:N0}" : "")} characters; batch {o.BatchSize} x seq {o.SeqLength}");
+            $"{o.Model}{(o.Model == "rnn" ? "-" + o.Nonlinearity : "")} hidden {o.Hidden} x {o.Layers} layer(s){(o.Highway ? " with highways" : "")}, "
+            + $"embed {o.Embed}, {Store.Count:N0} parameters; vocabulary {Vocabulary.Count}; "
+            + $"train {Splits.Train.Length:N0} / val {Splits.Val.Length:N0}{(Splits.Test.Length > 0 ? $" / test {Splits.Test.Length:N0}" : "")} characters; "
+            + $"batch {o.BatchSize} x seq {o.SeqLength}");
     }
 
     /// <inheritdoc/>

@@ -21,11 +21,12 @@ public static class ComparisonJson
             using var doc = JsonDocument.Parse(json);
             var root = doc.RootElement;
             var d = root.GetProperty("data");
-            var data = new ComparisonData(d.GetProperty("source").GetString() ?? "", d.GetProperty("characters").GetInt64(), d.GetProperty("vocabulary").GetInt32(),
-                d.GetProperty("train").GetInt64(), d.GetProperty("val").GetInt64(), d.GetProperty("test").GetInt64());
+            var data = new ComparisonData(d.GetProperty("source").GetString() ?? "", d.GetProperty("characters").GetInt64(),
+                d.GetProperty("vocabulary").GetInt32(), d.GetProperty("train").GetInt64(), d.GetProperty("val").GetInt64(), d.GetProperty("test").GetInt64());
             var runs = root.GetProperty("models").EnumerateArray().Select(Run).ToArray();
             var started = DateTime.ParseExact(root.GetProperty("started").GetString()!, "yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
-            return new ComparisonResult(runs, runs.Length > 0 ? runs[0].Options : new TrainOptions(), data, root.GetProperty("cancelled").GetBoolean(), started);
+            return new ComparisonResult(runs, runs.Length > 0 ? runs[0].Options : new TrainOptions(), data, root.GetProperty("cancelled").GetBoolean(),
+                started);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -33,12 +34,14 @@ public static class ComparisonJson
         }
     }
 
-    private static double Number(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
+    private static double Number(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
 
     private static ModelRun Run(JsonElement r)
     {
         var curve = r.GetProperty("curve").EnumerateArray()
-            .Select(p => new CurvePoint(p.GetProperty("iter").GetInt64(), p.GetProperty("tokens").GetInt64(), Number(p, "train_s"), Number(p, "wall_s"), Number(p, "val_loss"))).ToArray();
+            .Select(p => new CurvePoint(p.GetProperty("iter").GetInt64(), p.GetProperty("tokens").GetInt64(), Number(p, "train_s"), Number(p, "wall_s"),
+                Number(p, "val_loss"))).ToArray();
         var reason = Enum.Parse<StopReason>(r.GetProperty("stop_reason").GetString()!);
         long iterations = r.GetProperty("iterations").GetInt64();
         return new ModelRun
@@ -57,7 +60,8 @@ public static class ComparisonJson
             Sample = r.GetProperty("sample").GetString() ?? "",
             BestValLoss = Number(r, "best_val_loss"),
             Curve = curve,
-            Result = new TrainResult(reason, iterations, 0, Number(r, "last_val_loss"), Number(r, "best_val_loss"), Number(r, "wall_seconds"), r.GetProperty("stop_message").GetString() ?? ""),
+            Result = new TrainResult(reason, iterations, 0, Number(r, "last_val_loss"), Number(r, "best_val_loss"), Number(r, "wall_seconds"),
+                r.GetProperty("stop_message").GetString() ?? ""),
         };
     }
 

@@ -25,7 +25,9 @@ public static class ComparisonReport
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Writes the three files into <paramref name="directory"/> (created when missing); <paramref name="command"/> is quoted in their headers.</summary>
+    /// <summary>
+    /// Writes the three files into <paramref name="directory"/> (created when missing); <paramref name="command"/> is quoted in their headers.
+    /// </summary>
     public static void WriteAll(ComparisonResult result, string directory, string? command)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -107,7 +109,8 @@ public static class ComparisonReport
         var sb = new StringBuilder();
         sb.Append("# recur compare\n\n");
         if (command is not null) sb.Append("`").Append(command).Append("`\n\n");
-        sb.Append(string.Create(Inv, $"- data: {d.Source}, {d.Characters:N0} characters, vocabulary {d.Vocabulary}; train {d.Train:N0} / val {d.Val:N0}{(d.Test > 0 ? $" / test {d.Test:N0}" : "")}\n"));
+        sb.Append(string.Create(Inv, $"- data: {d.Source}, {d.Characters:N0} characters, vocabulary {d.Vocabulary}; "
+            + $"train {d.Train:N0} / val {d.Val:N0}{(d.Test > 0 ? $" / test {d.Test:N0}" : "")}\n"));
         sb.Append("- budget per model: ").Append(Budget(result.Options)).Append('\n');
         sb.Append("- options of every model: `").Append(SharedOptions(result)).Append("`\n");
         foreach (string line in PerModelOptions(result)) sb.Append("- per model ").Append(line).Append('\n');
@@ -122,7 +125,8 @@ public static class ComparisonReport
         foreach (var r in result.Runs)
         {
             var res = r.Result;
-            sb.Append(string.Create(Inv, $"- {r.Model}: {res.Message}; {r.Curve.Count} evaluation(s); {r.WallSeconds:F1} s in all, {r.TrainSeconds:F1} s training, {r.EvalSeconds:F1} s evaluating\n"));
+            sb.Append(string.Create(Inv, $"- {r.Model}: {res.Message}; {r.Curve.Count} evaluation(s); "
+                + $"{r.WallSeconds:F1} s in all, {r.TrainSeconds:F1} s training, {r.EvalSeconds:F1} s evaluating\n"));
         }
         if (result.Cancelled) sb.Append("- interrupted (Ctrl-C): the last run is partial and the models after it did not run\n");
         sb.Append("\n![validation loss against training minutes](").Append(PlotFile).Append(")\n");
@@ -166,7 +170,8 @@ public static class ComparisonReport
     {
         ArgumentNullException.ThrowIfNull(result);
         var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var w = new Utf8JsonWriter(buffer,
+            new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("command", command);

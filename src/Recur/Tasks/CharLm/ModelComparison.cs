@@ -54,7 +54,8 @@ public sealed class ModelComparison
         var splits = DataSplits.Create(tokens, options.ValFrac, options.TestFrac);
         _ = new StreamBatcher(splits.Train, options.BatchSize, options.SeqLength, "train"); // too short a text fails here, not after a model
         if (options.ValFrac > 0 && splits.Val.Length < 2)
-            throw new ArgumentException($"the validation split has {splits.Val.Length} character(s); it needs at least 2. Use a larger --val-frac, more text, or --val-frac 0.");
+            throw new ArgumentException($"the validation split has {splits.Val.Length} character(s); it needs at least 2. "
+                + "Use a larger --val-frac, more text, or --val-frac 0.");
         Data = new ComparisonData(_source ?? "<memory>", tokens.Length, vocabulary.Count, splits.Train.Length, splits.Val.Length, splits.Test.Length);
     }
 
@@ -82,7 +83,9 @@ public sealed class ModelComparison
     /// <summary>Temperature of the timed sample.</summary>
     public double SampleTemperature { get; init; } = 0.8;
 
-    /// <summary>When set, each model's run folder (checkpoints, <c>metrics.jsonl</c>, <c>loss.png</c>) goes to <c>RunsDirectory/MODEL</c>; null writes nothing.</summary>
+    /// <summary>
+    /// When set, each model's run folder (checkpoints, <c>metrics.jsonl</c>, <c>loss.png</c>) goes to <c>RunsDirectory/MODEL</c>; null writes nothing.
+    /// </summary>
     public string? RunsDirectory { get; init; }
 
     /// <summary>
@@ -102,7 +105,8 @@ public sealed class ModelComparison
         if (models.Count == 0) throw new ArgumentException($"no models to compare; the models are {CharModelConfig.ModelNamesText}.");
         var unknown = models.Where(m => !CharModelConfig.IsKnownModel(m)).Distinct().ToList();
         if (unknown.Count > 0)
-            throw new ArgumentException($"unknown model{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => $"'{u}'"))}; the models are {CharModelConfig.ModelNamesText}.");
+            throw new ArgumentException($"unknown model{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => $"'{u}'"))}; "
+                + $"the models are {CharModelConfig.ModelNamesText}.");
         var repeated = models.GroupBy(m => m).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (repeated.Count > 0) throw new ArgumentException($"model{(repeated.Count > 1 ? "s" : "")} {string.Join(", ", repeated)} given more than once.");
     }

@@ -34,7 +34,8 @@ internal static class SceneModelFiles
     {
         var enc = CheckpointSections.Section<ConvNetConfig>(root, "encoder", path, required: true)!;
         var scenes = CheckpointSections.Section<SceneOptions>(root, "scenes", path, required: true)!;
-        if (!root.TryGetProperty("grid_pool", out var gp) || !gp.TryGetInt32(out int pool)) throw new CheckpointFormatException($"{path}: \"grid_pool\" should be a whole number.");
+        if (!root.TryGetProperty("grid_pool", out var gp) || !gp.TryGetInt32(out int pool))
+            throw new CheckpointFormatException($"{path}: \"grid_pool\" should be a whole number.");
         bool coordinates = false; // absent in runs from before the option
         if (root.TryGetProperty("coordinates", out var co))
             coordinates = co.ValueKind switch
@@ -46,7 +47,8 @@ internal static class SceneModelFiles
         string features = "conv"; // absent in runs from before the option
         if (root.TryGetProperty("features", out var fe))
             features = fe.ValueKind == JsonValueKind.String && SceneEncoder.FeatureKinds.Contains(fe.GetString())
-                ? fe.GetString()! : throw new CheckpointFormatException($"{path}: \"features\" should be one of {string.Join(", ", SceneEncoder.FeatureKinds)}.");
+                ? fe.GetString()!
+                : throw new CheckpointFormatException($"{path}: \"features\" should be one of {string.Join(", ", SceneEncoder.FeatureKinds)}.");
         try
         {
             enc.Validate();

@@ -59,7 +59,8 @@ public sealed class VqaCheckpoint() : CheckpointFormat<LoadedVqa>(FormatName, Ta
         Bound((long)config.Hidden * config.Hidden > 1L << 28 || (long)config.Fusion * config.Answers > 1L << 28, path);
         var model = new VqaModel(config);
         if (encoder.FeatureDim != config.FeatureDim)
-            throw new CheckpointFormatException($"{path}: the encoder gives {encoder.FeatureDim} features per location but the model reads {config.FeatureDim}.");
+            throw new CheckpointFormatException($"{path}: the encoder gives {encoder.FeatureDim} features per location "
+                + $"but the model reads {config.FeatureDim}.");
         return new LoadedVqa(model, encoder, scenes, per);
     }
 }

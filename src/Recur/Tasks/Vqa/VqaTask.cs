@@ -60,7 +60,8 @@ public sealed class VqaTask : EpochTask
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
         if (train.Locations != model.Config.Locations || train.FeatureDim != model.Config.FeatureDim)
-            throw new ArgumentException($"the features are {train.Locations} x {train.FeatureDim} but the model reads {model.Config.Locations} x {model.Config.FeatureDim}.");
+            throw new ArgumentException($"the features are {train.Locations} x {train.FeatureDim} "
+                + $"but the model reads {model.Config.Locations} x {model.Config.FeatureDim}.");
         Model = model; Train = train; Validation = validation;
         int B = options.BatchSize;
         _x = new Tensor(B, train.Locations, train.FeatureDim);
@@ -92,6 +93,8 @@ public sealed class VqaTask : EpochTask
     {
         var c = Model.Config;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{(c.Blind ? "question-only (blind) " : "")}VQA: LSTM {c.Hidden} over questions{(c.Blind ? "" : $", attention {c.AttentionDim} over {c.GridRows}x{c.GridCols} locations of {c.FeatureDim} features")}, fusion {c.Fusion}; {Store.Count:N0} parameters; train {Train.Count:N0} / val {Validation.Count:N0} questions; batch {Options.BatchSize}");
+            $"{(c.Blind ? "question-only (blind) " : "")}VQA: LSTM {c.Hidden} over questions"
+            + $"{(c.Blind ? "" : $", attention {c.AttentionDim} over {c.GridRows}x{c.GridCols} locations of {c.FeatureDim} features")}, "
+            + $"fusion {c.Fusion}; {Store.Count:N0} parameters; train {Train.Count:N0} / val {Validation.Count:N0} questions; batch {Options.BatchSize}");
     }
 }
