@@ -82,7 +82,10 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
     /// </summary>
     protected abstract TSaved NewRun(TrainOptions options, TSettings settings, TData data);
 
-    /// <summary>A model of the same architecture and tables as <paramref name="saved"/>, with fresh weights (a resume leaves the loaded run as it is).</summary>
+    /// <summary>
+    /// A model of the same architecture and tables as <paramref name="saved"/>, with fresh weights (a resume leaves the loaded
+    /// run as it is).
+    /// </summary>
     protected abstract TSaved Rebuild(TSaved saved);
 
     /// <summary>Initialises the model's weights from <paramref name="rng"/> (PyTorch's initialisation).</summary>

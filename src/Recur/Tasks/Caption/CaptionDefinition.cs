@@ -93,7 +93,8 @@ public sealed class CaptionDefinition : TaskDefinition<LabeledImages, CaptionSet
     }
 
     /// <inheritdoc/>
-    protected override LoadedCaptioner Rebuild(LoadedCaptioner saved) => new(Captioners.Create(saved.Model.Config), saved.Vocabulary, saved.Encoder, saved.Scenes);
+    protected override LoadedCaptioner Rebuild(LoadedCaptioner saved)
+        => new(Captioners.Create(saved.Model.Config), saved.Vocabulary, saved.Encoder, saved.Scenes);
 
     /// <inheritdoc/>
     protected override void Initialize(LoadedCaptioner run, TrainOptions options, Rng rng) => run.Model.Reset(rng);
