@@ -1,8 +1,8 @@
 namespace Recur.Cli;
 
 /// <summary>
-/// One <c>recur</c> sub-command. Implementations are discovered by reflection (any non-abstract
-/// class implementing this with a public parameterless constructor), so adding a command is adding a file.
+/// One <c>recur</c> sub-command, listed in <c>Program.All</c>; a registered task without a command of its own gets a
+/// <see cref="Commands.TaskCommand"/>.
 /// </summary>
 internal interface ICommand
 {
@@ -14,6 +14,9 @@ internal interface ICommand
 
     /// <summary>Full usage text for <c>recur NAME --help</c>.</summary>
     string Usage { get; }
+
+    /// <summary>The registered tasks (<see cref="Recur.Tasks.TaskRegistry"/>) this command trains and scores: by default the one of its name.</summary>
+    IEnumerable<string> Tasks => [Name];
 
     /// <summary>Runs the command; returns the exit code. Throws <see cref="CliException"/> for user errors.</summary>
     int Run(Args args);

@@ -5,9 +5,12 @@ namespace Recur.Cli;
 /// <summary>The <c>recur</c> command: parse, call the library, print. No math here.</summary>
 internal static class Program
 {
-    private static int Main(string[] argv)
+    private static int Main(string[] argv) => Run(argv, All());
+
+    /// <summary>Runs the command <paramref name="argv"/> names among <paramref name="all"/>; returns the exit code.</summary>
+    internal static int Run(string[] argv, IEnumerable<ICommand> all)
     {
-        var commands = Discover();
+        var commands = Discover(all);
         if (argv.Length == 0 || argv[0] is "--help" or "-h" or "help")
         {
             if (argv.Length > 1 && commands.TryGetValue(argv[1], out var c)) { Console.WriteLine(c.Usage); return 0; }
@@ -49,19 +52,24 @@ internal static class Program
 
     /// <summary>
     /// Every command, listed by hand rather than found by reflection, so that a trimmed NativeAOT build keeps them
-    /// (<c>ProgramTests</c> checks that the list names every <see cref="ICommand"/> in the assembly).
+    /// (<c>ProgramTests</c> checks that the list names every <see cref="ICommand"/> in the assembly), then a
+    /// <see cref="TaskCommand"/> for each registered task that has no command of its own.
     /// </summary>
-    internal static ICommand[] All() =>
-    [
-        new TrainCommand(), new SampleCommand(), new EvalCommand(), new MinCharCommand(), new CellsCommand(),
-        new GradFlowCommand(), new CompareCommand(), new ClassifyCommand(), new CaptionCommand(), new VqaCommand(),
-        new TagCommand(), new G2pCommand(), new ExportCommand(), new DemoCommand(),
-    ];
+    internal static ICommand[] All()
+    {
+        ICommand[] own =
+        [
+            new TrainCommand(), new SampleCommand(), new EvalCommand(), new MinCharCommand(), new CellsCommand(),
+            new GradFlowCommand(), new CompareCommand(), new ClassifyCommand(), new CaptionCommand(), new VqaCommand(),
+            new TagCommand(), new G2pCommand(), new ExportCommand(), new DemoCommand(),
+        ];
+        return [.. own, .. Recur.Tasks.TaskRegistry.All.Where(t => !own.Any(c => c.Tasks.Contains(t.Name))).Select(t => new TaskCommand(t))];
+    }
 
-    private static SortedDictionary<string, ICommand> Discover()
+    private static SortedDictionary<string, ICommand> Discover(IEnumerable<ICommand> all)
     {
         var found = new SortedDictionary<string, ICommand>(StringComparer.Ordinal);
-        foreach (var c in All()) found.Add(c.Name, c);
+        foreach (var c in all) found.Add(c.Name, c);
         return found;
     }
 

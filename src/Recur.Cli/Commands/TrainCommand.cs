@@ -28,6 +28,9 @@ internal sealed class TrainCommand : ICommand
     internal const double DefaultMinutes = 5;
 
     public string Name => "train";
+
+    /// <summary>The character LM's task.</summary>
+    public IEnumerable<string> Tasks => [CharCheckpoint.TaskName];
     public string Summary => "train a character-level language model (LSTM/GRU/RNN, truncated BPTT), char-rnn style";
     public string Usage => UsageText.Replace("{{OPTIONS}}", TrainingOptionsCli.Usage(new TrainOptions(), TrainOptionSpecs.All, DefaultNotes));
 

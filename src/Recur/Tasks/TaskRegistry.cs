@@ -1,4 +1,5 @@
 using Recur.Tasks.Caption;
+using Recur.Tasks.CharLm;
 using Recur.Tasks.Classify;
 using Recur.Tasks.G2p;
 using Recur.Tasks.Tag;
@@ -8,14 +9,16 @@ using Recur.Training;
 namespace Recur.Tasks;
 
 /// <summary>
-/// Every task built on <see cref="TaskDefinition{TData, TSettings, TSaved}"/>, by name: adding a task is its folder under
-/// <c>Tasks/</c> and one line here. The character LM (<c>Tasks/CharLm</c>, config.json task <c>char-lm</c>) is not yet one.
+/// Every task, by name (config.json's <c>"task"</c>): adding a task is its folder under <c>Tasks/</c> and one line here; the
+/// command line then has <c>recur NAME train|eval</c> for it (<c>Recur.Cli/Commands/TaskCommand.cs</c>) unless a command of
+/// its own takes the task.
 /// </summary>
 public static class TaskRegistry
 {
     /// <summary>The registered tasks.</summary>
     public static IReadOnlyList<ITaskDefinition> All { get; } =
     [
+        CharLmDefinition.Instance,
         ClassifyDefinition.Instance,
         CaptionDefinition.Instance,
         VqaDefinition.Instance,

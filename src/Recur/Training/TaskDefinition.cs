@@ -11,8 +11,21 @@ public interface ITaskDefinition
     /// <summary>config.json's <c>"format"</c> for this task.</summary>
     string Format { get; }
 
+    /// <summary>One line for <c>recur --help</c>.</summary>
+    string Summary { get; }
+
     /// <summary>Loads a checkpoint of this task (its model with weights and what the run recorded).</summary>
     SavedRun LoadRun(string runOrCheckpointDir, CheckpointKind prefer = CheckpointKind.Best);
+
+    /// <summary>Hands the definition, with its types, to <paramref name="visitor"/> (how code that knows only the registry runs a task).</summary>
+    TResult Accept<TResult>(ITaskVisitor<TResult> visitor);
+}
+
+/// <summary>Code that runs any task of the registry: it is handed the definition with its types.</summary>
+public interface ITaskVisitor<out TResult>
+{
+    /// <summary>Runs on <paramref name="task"/>.</summary>
+    TResult Visit<TData, TSettings, TSaved>(TaskDefinition<TData, TSettings, TSaved> task) where TSaved : SavedRun where TSettings : class, new();
 }
 
 /// <summary>
@@ -32,6 +45,31 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
 
     /// <inheritdoc/>
     public string Format => Checkpoint.Format;
+
+    /// <inheritdoc/>
+    public virtual string Summary => $"the {Name} task: train, eval RUN";
+
+    /// <inheritdoc/>
+    public TResult Accept<TResult>(ITaskVisitor<TResult> visitor)
+    {
+        ArgumentNullException.ThrowIfNull(visitor);
+        return visitor.Visit(this);
+    }
+
+    /// <summary>
+    /// Scores <paramref name="saved"/> on the validation split of <paramref name="data"/> as its training evaluated it: the
+    /// loss that chose <c>best/</c> and the task's own metrics, with the run's recorded options (or the task's recipe).
+    /// </summary>
+    public (TaskMetrics Metrics, string LossUnit) ScoreValidation(TSaved saved, TData data, int threads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        var options = (saved.Training ?? Defaults) with { Threads = threads };
+        var task = NewTask(saved, data, options, DataOf(data, saved.Data?.Source ?? ""), (_, _) => { });
+        task.Threads = options.EffectiveThreads;
+        if (!task.HasValidation)
+            throw new ArgumentException($"the run holds out no validation data (--val-frac {options.ValFrac}); there is nothing to score.");
+        return (task.Evaluate(), task.LossUnit);
+    }
 
     /// <summary>The task's name: the command word (<c>recur tag</c>), the run folder's suffix and config.json's <c>"task"</c>.</summary>
     public string Name => Checkpoint.Task;

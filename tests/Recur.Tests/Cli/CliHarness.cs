@@ -36,6 +36,15 @@ internal static class CliHarness
     {
         var main = typeof(Recur.Cli.Args).Assembly.GetType("Recur.Cli.Program")!
             .GetMethod("Main", BindingFlags.NonPublic | BindingFlags.Static)!;
+        return Capture(() => (int)main.Invoke(null, [argv])!);
+    }
+
+    /// <summary>Runs <paramref name="argv"/> among the command line's commands and <paramref name="extra"/> ones.</summary>
+    internal static Result RunWith(IEnumerable<Recur.Cli.ICommand> extra, params string[] argv)
+        => Capture(() => Recur.Cli.Program.Run(argv, [.. Recur.Cli.Program.All(), .. extra]));
+
+    private static Result Capture(Func<int> run)
+    {
         lock (Gate)
         {
             var (oldOut, oldErr) = (Console.Out, Console.Error);
@@ -45,7 +54,7 @@ internal static class CliHarness
             Console.SetError(se);
             try
             {
-                int code = (int)main.Invoke(null, [argv])!;
+                int code = run();
                 return new Result(code, so.ToString(), se.ToString());
             }
             finally
