@@ -47,51 +47,29 @@ public sealed class ClassifyDefinition : TaskDefinition<ClassifyData, ClassifySe
     protected override int? TrainingExamples(TrainOptions options, ClassifySettings settings, ClassifyData data)
         => HeldOutRest(data.Images.Count, options.ValFrac);
 
-    /// <summary>The classifier architecture the options describe for images of <paramref name="columns"/> pixels per row.</summary>
-    public static SequenceClassifierConfig ModelConfig(TrainOptions o, int columns, int classes) => new()
-    {
-        Cell = o.Model == "rnn" && o.Nonlinearity == "relu" ? "rnn-relu" : o.Model,
-        InputSize = columns,
-        Hidden = o.Hidden,
-        Layers = o.Layers,
-        Classes = classes,
-        Dropout = (float)o.Dropout,
-    };
-
     /// <summary>
-    /// The convolutional classifier <c>--model cnn</c> describes for <paramref name="rows"/> x <paramref name="cols"/> grey
-    /// images: <c>--layers</c> stages of 3x3 convolutions with 32, 64, 128, ... channels, each with ReLU and 2x2 max
-    /// pooling; a fully connected layer of <c>--hidden</c> units; <c>--dropout</c> before and after it; the training
-    /// images flipped and shifted as <paramref name="augmentation"/> says (<c>--flip</c>, <c>--shift</c>).
+    /// The model the options describe for <paramref name="rows"/> x <paramref name="cols"/> grey images. <c>--model cnn</c>:
+    /// <c>--layers</c> stages of 3x3 convolutions with 32, 64, 128, ... channels, each with ReLU and 2x2 max pooling, a fully
+    /// connected layer of <c>--hidden</c> units, <c>--dropout</c> before and after it, the training images flipped and shifted
+    /// as <paramref name="augmentation"/> says. Otherwise a recurrent classifier reading the images row by row.
     /// </summary>
-    public static ConvNetConfig ConvConfig(TrainOptions o, int rows, int cols, int classes, ImageAugmentation? augmentation = null) => new()
+    private static IImageClassifier NewModel(TrainOptions o, int rows, int cols, int classes, ImageAugmentation augmentation)
     {
-        Flip = augmentation?.Flip ?? false,
-        Shift = augmentation?.Shift ?? 0,
-        Rows = rows,
-        Cols = cols,
-        Channels = [.. Enumerable.Range(0, o.Layers).Select(k => 32 << Math.Min(k, 7))],
-        Fc = o.Hidden,
-        Classes = classes,
-        Dropout = (float)o.Dropout,
-    };
-
-    /// <summary>The model the options describe: a <see cref="ConvNet"/> for <c>--model cnn</c>, else a <see cref="SequenceClassifier"/>.</summary>
-    public static IImageClassifier NewModel(TrainOptions o, int rows, int cols, int classes, ImageAugmentation? augmentation = null)
-    {
-        ArgumentNullException.ThrowIfNull(o);
-        if (o.Model == ConvNetConfig.Name) return new ConvNet(ConvConfig(o, rows, cols, classes, augmentation));
-        if (augmentation is { Any: true })
+        if (o.Model == ConvNetConfig.Name)
+        {
+            return new ConvNet(new ConvNetConfig
+            {
+                Flip = augmentation.Flip, Shift = augmentation.Shift, Rows = rows, Cols = cols, Fc = o.Hidden, Classes = classes,
+                Channels = [.. Enumerable.Range(0, o.Layers).Select(k => 32 << Math.Min(k, 7))], Dropout = (float)o.Dropout,
+            });
+        }
+        if (augmentation.Any)
             throw new ArgumentException("--flip and --shift augment the images of --model cnn; a recurrent classifier reads them as rows unchanged.");
-        return new SequenceClassifier(ModelConfig(o, cols, classes));
-    }
-
-    /// <summary>Splits <paramref name="images"/> into training and validation images (the last <c>valFrac</c>).</summary>
-    public static (LabeledImages Train, LabeledImages Validation) Split(LabeledImages images, double valFrac)
-    {
-        ArgumentNullException.ThrowIfNull(images);
-        int nVal = (int)Math.Round(images.Count * valFrac);
-        return (images.Slice(0, images.Count - nVal), images.Slice(images.Count - nVal, nVal));
+        return new SequenceClassifier(new SequenceClassifierConfig
+        {
+            Cell = o.Model == "rnn" && o.Nonlinearity == "relu" ? "rnn-relu" : o.Model, InputSize = cols, Hidden = o.Hidden, Layers = o.Layers,
+            Classes = classes, Dropout = (float)o.Dropout,
+        });
     }
 
     /// <summary>The model <paramref name="options"/> describe, its training images augmented as <paramref name="settings"/> say (a CNN only).</summary>
@@ -125,7 +103,8 @@ public sealed class ClassifyDefinition : TaskDefinition<ClassifyData, ClassifySe
     protected override ITrainingTask NewTask(LoadedClassifier run, ClassifyData data, TrainOptions options, DataInfo info,
         Action<string, CheckpointProgress> write)
     {
-        var (train, val) = Split(data.Images, options.ValFrac);
-        return new ClassifyTask(options, train, val, run.ClassNames, run.Model, info, write);
+        var images = data.Images;
+        int nTrain = HeldOutRest(images.Count, options.ValFrac);
+        return new ClassifyTask(options, images.Slice(0, nTrain), images.Slice(nTrain, images.Count - nTrain), run.ClassNames, run.Model, info, write);
     }
 }
