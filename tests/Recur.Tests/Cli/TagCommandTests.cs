@@ -31,8 +31,16 @@ public sealed class TagCommandTests : IDisposable
         using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "eval.json"))))
         {
             Assert.Equal("universal", doc.RootElement.GetProperty("tagset").GetString());
+            Assert.Equal("validation", doc.RootElement.GetProperty("split").GetString());
             Assert.InRange(doc.RootElement.GetProperty("baseline_accuracy").GetDouble(), 0.5, 1.0);
         }
+        Assert.Contains("\nvalidation: ", "\n" + t.Out);
+        var onTest = CliHarness.Run("tag", "eval", run, Sample, "--split", "test");
+        Assert.True(onTest.ExitCode == 0, onTest.ToString());
+        Assert.Contains("\ntest: ", "\n" + onTest.Out);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "eval.json"))))
+            Assert.Equal("test", doc.RootElement.GetProperty("split").GetString());
+        CliHarness.AssertCleanFailure(CliHarness.Run("tag", "eval", run, Sample, "--split", "train"), "tag", "--split");
         var tag = CliHarness.Run("tag", run, "The jury said it would go.", "Zorbles quickly.");
         Assert.True(tag.ExitCode == 0, tag.ToString());
         var lines = tag.Out.Trim().Split('\n');
