@@ -14,13 +14,8 @@ namespace Recur.Tasks.Caption;
 /// training images the scenes are drawn from; the last <see cref="TrainOptions.ValFrac"/> of the training scenes are held
 /// out for validation. Features are computed before the clock starts.
 /// </summary>
-public sealed class CaptionDefinition : TaskDefinition<LabeledImages, CaptionSettings, LoadedCaptioner>
+public sealed class CaptionDefinition : SceneTaskDefinition<CaptionSettings, LoadedCaptioner>
 {
-    /// <summary>The shared options of the runs on scenes (VQA takes them without <c>--model</c>).</summary>
-    public static IReadOnlyList<OptionSpec> SceneTrainOptions { get; } = TrainOptionSpecs.All
-        .Where(s => s.Flag is not ("layers" or "dropout" or "nonlinearity" or "state-size" or "expand" or "conv-width" or "heads" or "context"
-            or "weight-drop" or "highway" or "seq-length" or "test-frac" or "sample-every")).ToArray();
-
     /// <summary>The definition.</summary>
     public static CaptionDefinition Instance { get; } = new();
 
@@ -28,11 +23,7 @@ public sealed class CaptionDefinition : TaskDefinition<LabeledImages, CaptionSet
     public override CheckpointFormat<LoadedCaptioner> Checkpoint => CaptionCheckpoint.Instance;
 
     /// <inheritdoc/>
-    public override TrainOptions Defaults { get; } = new()
-    {
-        Model = "attention", Hidden = 256, Embed = 64, BatchSize = 64, Optimizer = "adam", LearningRate = 2e-3,
-        LrSchedule = "cosine", LrMin = 2e-5, GradClip = 5, MaxEpochs = 10, ValFrac = 0.05, EvalEvery = 1000,
-    };
+    public override TrainOptions Defaults { get; } = SceneRecipe with { Model = "attention", BatchSize = 64 };
 
     /// <inheritdoc/>
     public override IReadOnlyList<OptionSpec> SharedOptions { get; } = SceneTrainOptions
@@ -42,16 +33,6 @@ public sealed class CaptionDefinition : TaskDefinition<LabeledImages, CaptionSet
 
     /// <inheritdoc/>
     public override IReadOnlyList<OptionSpec<CaptionSettings>> Options => CaptionSettings.Specs;
-
-    /// <inheritdoc/>
-    public override string DefaultData => SceneRuns.DefaultData;
-
-    /// <inheritdoc/>
-    public override LabeledImages LoadData(string path) => SceneRuns.LoadData(path);
-
-    /// <summary>Without <c>--eval-every</c>, a new run evaluates once an epoch of its training scenes.</summary>
-    protected override int? TrainingExamples(TrainOptions options, CaptionSettings settings, LabeledImages data)
-        => HeldOutRest(settings.Scenes.Train, options.ValFrac);
 
     /// <summary>The captioner the options describe.</summary>
     public static CaptionerConfig ModelConfig(TrainOptions o, CaptionSettings s, int vocab, int gridRows, int gridCols, int featureDim)
@@ -98,9 +79,6 @@ public sealed class CaptionDefinition : TaskDefinition<LabeledImages, CaptionSet
 
     /// <inheritdoc/>
     protected override void Initialize(LoadedCaptioner run, TrainOptions options, Rng rng) => run.Model.Reset(rng);
-
-    /// <inheritdoc/>
-    public override DataInfo DataOf(LabeledImages data, string source) => SceneRuns.DataOf(data, source);
 
     /// <inheritdoc/>
     protected override ITrainingTask NewTask(LoadedCaptioner run, LabeledImages data, TrainOptions options, DataInfo info,

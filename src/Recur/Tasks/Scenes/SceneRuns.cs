@@ -34,16 +34,6 @@ public static class SceneRuns
 {
     private const string Group = "scenes";
 
-    /// <summary>Where the Fashion-MNIST images are when no path is given.</summary>
-    public static string DefaultData => FashionMnist.DefaultDirectory;
-
-    /// <summary>The Fashion-MNIST training images at <paramref name="path"/>.</summary>
-    public static LabeledImages LoadData(string path)
-    {
-        try { return FashionMnist.Load(path).Train; }
-        catch (IdxFormatException e) { throw new InvalidDataException(e.Message, e); }
-    }
-
     /// <summary>
     /// The options of <see cref="ISceneSettings"/>: <c>--grid-pool</c>, <c>--coordinates</c>, <c>--features</c> and the scenes
     /// (<c>--scenes</c>, <c>--test-scenes</c>, <c>--heldout-pairs</c>, <c>--scene-seed</c>), each set by the record's own <c>with</c>.
@@ -92,11 +82,4 @@ public static class SceneRuns
 
     /// <summary>Scenes held out for validation: the last <paramref name="valFrac"/> of <paramref name="count"/>.</summary>
     public static int ValidationCount(int count, double valFrac) => (int)Math.Round(count * valFrac);
-
-    /// <summary>The record of the images a run was trained on (their number and a checksum of their labels).</summary>
-    public static DataInfo DataOf(LabeledImages train, string source)
-    {
-        ArgumentNullException.ThrowIfNull(train);
-        return new DataInfo(source, train.Count, CheckpointFiles.TokenChecksum(train.Labels.Select(b => (int)b).ToArray()));
-    }
 }

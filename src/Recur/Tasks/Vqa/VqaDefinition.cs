@@ -3,7 +3,6 @@ using Recur.Data.Scenes;
 using Recur.IO;
 using Recur.Models.Captioning;
 using Recur.Models.Vqa;
-using Recur.Tasks.Caption;
 using Recur.Tasks.Scenes;
 using Recur.Training;
 
@@ -15,7 +14,7 @@ namespace Recur.Tasks.Vqa;
 /// <see cref="VqaSettings.Encoder"/>). The questions about the last <see cref="TrainOptions.ValFrac"/> of the training
 /// scenes are held out for validation.
 /// </summary>
-public sealed class VqaDefinition : TaskDefinition<LabeledImages, VqaSettings, LoadedVqa>
+public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
 {
     /// <summary>The definition.</summary>
     public static VqaDefinition Instance { get; } = new();
@@ -24,26 +23,16 @@ public sealed class VqaDefinition : TaskDefinition<LabeledImages, VqaSettings, L
     public override CheckpointFormat<LoadedVqa> Checkpoint => VqaCheckpoint.Instance;
 
     /// <inheritdoc/>
-    public override TrainOptions Defaults { get; } = CaptionDefinition.Instance.Defaults with
-    {
-        Model = "lstm", Hidden = 256, Embed = 64, BatchSize = 128, LearningRate = 2e-3, MaxEpochs = 10,
-    };
+    public override TrainOptions Defaults { get; } = SceneRecipe with { Model = "lstm", BatchSize = 128 };
 
     /// <inheritdoc/>
-    public override IReadOnlyList<OptionSpec> SharedOptions { get; } = CaptionDefinition.SceneTrainOptions.Where(s => s.Flag != "model").ToArray();
+    public override IReadOnlyList<OptionSpec> SharedOptions { get; } = SceneTrainOptions.Where(s => s.Flag != "model").ToArray();
 
     /// <inheritdoc/>
     public override IReadOnlyList<OptionSpec<VqaSettings>> Options => VqaSettings.Specs;
 
-    /// <inheritdoc/>
-    public override string DefaultData => SceneRuns.DefaultData;
-
-    /// <inheritdoc/>
-    public override LabeledImages LoadData(string path) => SceneRuns.LoadData(path);
-
-    /// <summary>Without <c>--eval-every</c>, a new run evaluates once an epoch of its training questions.</summary>
-    protected override int? TrainingExamples(TrainOptions options, VqaSettings settings, LabeledImages data)
-        => HeldOutRest(settings.Scenes.Train * settings.QuestionsPerScene, options.ValFrac);
+    /// <summary>A run evaluates once an epoch of its training questions.</summary>
+    protected override int ExamplesPerScene(VqaSettings settings) => settings.QuestionsPerScene;
 
     /// <summary>Questions about the scenes of a split: <paramref name="perScene"/> each, drawn from the scenes' seed and the split's name.</summary>
     public static VqaDataset Questions(Tensor features, SceneSplit split, int perScene, ulong seed)
@@ -75,9 +64,6 @@ public sealed class VqaDefinition : TaskDefinition<LabeledImages, VqaSettings, L
 
     /// <inheritdoc/>
     protected override void Initialize(LoadedVqa run, TrainOptions options, Rng rng) => run.Model.Reset(rng);
-
-    /// <inheritdoc/>
-    public override DataInfo DataOf(LabeledImages data, string source) => SceneRuns.DataOf(data, source);
 
     /// <inheritdoc/>
     protected override ITrainingTask NewTask(LoadedVqa run, LabeledImages data, TrainOptions options, DataInfo info, Action<string, CheckpointProgress> write)
