@@ -26,10 +26,11 @@ internal sealed class G2pCommand : ICommand
         the letters (--attention: bahdanau additive, luong multiplicative, or none) and writes ARPAbet phonemes with
         stress. eval: word error rate (a word is right when the output is any of its pronunciations) and phoneme error
         rate (edit distance to the closest pronunciation over its length) on the validation words (--split test: the
-        test words, for the published figure, once), greedy and, with --beam K, beam search. RUN word...: the pronunciations; --nbest N lists N with their log-probabilities; --attention
-        draws the letter-to-phoneme alignment of the first word as a PNG. --ensemble decodes with RUN and the other
-        runs together (same word split and symbols), averaging their next-phoneme probabilities at every step;
-        eval then writes RUN/eval-ensemble.json.
+        test words, for the published figure, once), greedy and, with --beam K, beam search. RUN word...: the
+        pronunciations; --nbest N lists N with their log-probabilities; --attention draws the letter-to-phoneme
+        alignment of the first word as a PNG. --ensemble decodes with RUN and the other runs together (same word
+        split and symbols), averaging their next-phoneme probabilities at every step; eval then writes
+        RUN/eval-ensemble.json.
         """ + "\n" + TaskCli.OptionsUsage(G2pDefinition.Instance);
 
     public int Run(Args args)

@@ -43,12 +43,53 @@ internal static class TaskCli
         Func<TSettings, TSettings>? settings = null, string? runName = null, int positional = 2, int dataArg = 1)
         where TSaved : SavedRun where TSettings : class, new()
     {
-        string command = string.Join(' ', args.Positional.Take(dataArg).Prepend(task.Name));
-        var options = TrainingOptionsCli.Read(args, task.Defaults, task.SharedOptions);
-        var own = TrainingOptionsCli.Apply(new TSettings(), args, task.Options);
-        if (settings is not null) own = settings(own);
-        string? outDir = args.String("out"), resume = args.String("resume");
+        var hooks = new StartHooks<TSettings> { Settings = settings, RunName = _ => runName ?? task.Name };
+        var (trainer, data, command) = Start(args, task, hooks, positional, dataArg);
         int printEvery = args.Int("print-every", 100, min: 1);
+        var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0);
+        var result = RunFolders.Run(trainer, progress);
+        string run = trainer.OutputDirectory!;
+        if (RunFolders.AbnormalExit(result, command, run) is int code) return (code, run, data);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); "
+            + $"best val loss {result.BestValLoss:F4} {trainer.Task.LossUnit}"));
+        if (result.Hint is not null) Console.WriteLine("hint: " + result.Hint);
+        return (null, run, data);
+    }
+
+    /// <summary>What a command changes in <see cref="Start"/>'s flow.</summary>
+    internal sealed record StartHooks<TSettings>
+    {
+        /// <summary>The options a new run starts from, in place of the task's recipe.</summary>
+        public TrainOptions? Defaults { get; init; }
+
+        /// <summary>A new run's options after parsing (what depends on other flags), or null.</summary>
+        public Func<TrainOptions, TrainOptions>? Options { get; init; }
+
+        /// <summary>The task's own options after parsing (what the command loads itself), or null.</summary>
+        public Func<TSettings, TSettings>? Settings { get; init; }
+
+        /// <summary>The default run folder's suffix from the data path, or null for the task's name.</summary>
+        public Func<string, string>? RunName { get; init; }
+    }
+
+    /// <summary>
+    /// The resume flow, written once: a new run over the data at positional argument <paramref name="dataArg"/> (else the
+    /// task's default data), or <c>--resume RUN</c> continuing a run over its recorded data, refusing the task's own options
+    /// (the run's, in its config.json) and checking the rest against what may change. Reads <c>--out</c> and <c>--resume</c>;
+    /// the caller reads its own flags first (<c>--print-every</c> and the like). Returns the trainer, the data path and the
+    /// command's name for messages.
+    /// </summary>
+    public static (Trainer Trainer, string Data, string Command) Start<TData, TSettings, TSaved>(Args args,
+        TaskDefinition<TData, TSettings, TSaved> task, StartHooks<TSettings> hooks, int positional = 2, int dataArg = 1)
+        where TSaved : SavedRun where TSettings : class, new()
+    {
+        string command = string.Join(' ', args.Positional.Take(dataArg).Prepend(task.Name));
+        var options = TrainingOptionsCli.Read(args, hooks.Defaults ?? task.Defaults, task.SharedOptions);
+        var own = TrainingOptionsCli.Apply(new TSettings(), args, task.Options);
+        if (hooks.Settings is not null) own = hooks.Settings(own);
+        string? outDir = args.String("out"), resume = args.String("resume");
+        args.Int("print-every", 100, min: 1);
         args.ThrowOnUnused(positional);
         Trainer trainer;
         string data;
@@ -70,21 +111,14 @@ internal static class TaskCli
             }
             else
             {
+                if (hooks.Options is not null) options = hooks.Options(options);
                 data = args.Positional.Count > dataArg ? args.Positional[dataArg] : task.DefaultData;
                 var loaded = task.LoadData(data);
-                trainer = task.Create(task.ForData(options, own, loaded, args.Has), own, loaded, Path.GetFullPath(data));
-                trainer.OutputDirectory = outDir ?? RunFolders.Default(runName ?? task.Name);
+                trainer = task.Create(task.ForData(options, own, loaded, args.Has), own, loaded, task.SourceOf(data));
+                trainer.OutputDirectory = outDir ?? RunFolders.Default(hooks.RunName?.Invoke(data) ?? task.Name);
             }
         }
         catch (ArgumentException e) { throw new CliException(e.Message); }
-        var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0);
-        var result = RunFolders.Run(trainer, progress);
-        string run = trainer.OutputDirectory!;
-        if (RunFolders.AbnormalExit(result, command, run) is int code) return (code, run, data);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); "
-            + $"best val loss {result.BestValLoss:F4} {trainer.Task.LossUnit}"));
-        if (result.Hint is not null) Console.WriteLine("hint: " + result.Hint);
-        return (null, run, data);
+        return (trainer, data, command);
     }
 }

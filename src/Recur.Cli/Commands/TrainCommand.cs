@@ -69,62 +69,21 @@ internal sealed class TrainCommand : ICommand
     public int Run(Args args)
     {
         bool hasFile = args.Positional.Count >= 1;
-        var defaults = hasFile || args.Has("resume") ? new TrainOptions() : ShakespeareDefaults;
-        var o = FitEmbedToCell(ReadOptions(args, defaults), args);
-        string? outDir = args.String("out");
-        string? resume = args.String("resume");
         string? initFrom = args.String("init-from");
         int printEvery = args.Int("print-every", 100, min: 1);
         int sampleLength = args.Int("sample-length", 500, min: 0, max: 10_000_000);
         double temperature = args.Double("temperature", 0.8, min: 1e-3, max: 100);
-        args.ThrowOnUnused(1);
-        if (resume is not null && initFrom is not null)
+        if (args.Has("resume") && initFrom is not null)
             throw new CliException("--resume and --init-from exclude each other: --resume continues a run, --init-from starts a new one from its weights.");
-
-        Trainer trainer;
-        if (resume is not null)
+        var init = initFrom is null ? null : CharCheckpoint.Read(initFrom);
+        string source = CharLmDefinition.Instance.SourceOf(hasFile ? args.Positional[0] : Corpus.EmbeddedSource);
+        var (trainer, _, _) = TaskCli.Start(args, CharLmDefinition.Instance, new TaskCli.StartHooks<CharSettings>
         {
-            var ck = CharCheckpoint.Read(resume, CheckpointKind.Latest);
-            var saved = ck.Training ?? throw new CliException($"{ck.Directory}: records no training options; it cannot be resumed (use --init-from).");
-            var merged = TrainingOptionsCli.Merge(saved, args, TrainOptionSpecs.All);
-            string source = hasFile ? args.Positional[0] : saved.Data ?? ck.Data?.Source
-                ?? throw new CliException($"{ck.Directory}: does not record its text; give FILE.");
-            var corpus = LoadCorpus(source);
-            var tokens = Encode(ck.Vocabulary, corpus);
-            merged = merged with { Data = corpus.Source };
-            trainer = CharLmDefinition.Instance.Resume(ck, new CharText(ck.Vocabulary, tokens), merged);
-            if (outDir is not null) trainer.OutputDirectory = outDir;
-            trainer.OutputDirectory ??= Path.GetDirectoryName(Path.GetFullPath(ck.Directory));
-        }
-        else
-        {
-            var corpus = hasFile ? LoadCorpus(args.Positional[0]) : Corpus.TinyShakespeare();
-            o = o with { Data = corpus.Source };
-            CharModel? init = null;
-            Vocabulary vocab;
-            if (initFrom is not null)
-            {
-                var ck = CharCheckpoint.Read(initFrom);
-                var c = ck.Config;
-                var given = ArchitectureOptions.Where(n => args.Has(n)).ToList();
-                var fromCk = o with
-                {
-                    Model = c.Cell, Nonlinearity = c.Nonlinearity, Hidden = c.Hidden, Layers = c.Layers, Embed = c.Embed, Highway = c.Highway,
-                };
-                if (fromCk.Model != o.Model && given.Contains("model") || fromCk.Nonlinearity != o.Nonlinearity && given.Contains("nonlinearity")
-                    || fromCk.Hidden != o.Hidden && given.Contains("hidden") || fromCk.Layers != o.Layers && given.Contains("layers")
-                    || fromCk.Embed != o.Embed && given.Contains("embed") || fromCk.Highway != o.Highway && given.Contains("highway"))
-                    throw new CliException($"--init-from {initFrom}: the checkpoint is a {CharLmDefinition.Describe(c)}; "
-                        + $"the given --{string.Join("/--", given)} differ. Leave them out to take the checkpoint's.");
-                o = fromCk;
-                vocab = ck.Vocabulary;
-                init = ck.Model;
-            }
-            else vocab = Vocabulary.FromText(corpus.Text);
-            var tokens = Encode(vocab, corpus);
-            trainer = CharLmDefinition.Instance.Create(o, new CharSettings { InitFrom = init }, new CharText(vocab, tokens), corpus.Source);
-            trainer.OutputDirectory = outDir ?? RunFolders.Default(SourceName(corpus.Source));
-        }
+            Defaults = hasFile || args.Has("resume") ? new TrainOptions() : ShakespeareDefaults,
+            Options = o => FromInit(FitEmbedToCell(o, args), init, initFrom, args) with { Data = source },
+            Settings = s => s with { InitFrom = init?.Model, Vocabulary = init?.Vocabulary },
+            RunName = SourceName,
+        }, positional: 1, dataArg: 0);
 
         var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength, temperature);
         var result = RunFolders.Run(trainer, progress);
@@ -132,16 +91,33 @@ internal sealed class TrainCommand : ICommand
         string run = trainer.OutputDirectory!;
         var inv = CultureInfo.InvariantCulture;
         if (RunFolders.AbnormalExit(result, "train", run) is int code) return code;
-        string best = double.IsNaN(result.BestValLoss)
-            ? ""
+        string best = double.IsNaN(result.BestValLoss) ? ""
             : string.Create(inv, $"; best val loss {result.BestValLoss:F4} nats/char ({result.BestValLoss / Math.Log(2):F4} bits/char)");
-        Console.WriteLine(string.Create(inv,
-            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}){best}"));
-        Console.WriteLine($"checkpoints: {Path.Combine(run, "best")}, {Path.Combine(run, "latest")}; "
-            + $"metrics: {Path.Combine(run, RunFolder.MetricsFile)}, plot: {Path.Combine(run, RunFolder.PlotFile)}");
+        Console.WriteLine(string.Create(inv, $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, "
+            + $"{ConsoleProgress.Time(result.Seconds)}){best}"));
+        Console.WriteLine($"checkpoints: {Path.Combine(run, "best")}, {Path.Combine(run, "latest")}; metrics: {Path.Combine(run, RunFolder.MetricsFile)}, "
+            + $"plot: {Path.Combine(run, RunFolder.PlotFile)}");
         if (result.Hint is not null) Console.WriteLine("hint: " + result.Hint);
-        if (sampleLength > 0) PrintSample(run, trainer, sampleLength, temperature, o.Seed);
+        if (sampleLength > 0) PrintSample(run, trainer, sampleLength, temperature, trainer.Options.Seed);
         return 0;
+    }
+
+    /// <summary>
+    /// With <c>--init-from</c>, the checkpoint's architecture in place of the options' (refusing a given flag that differs);
+    /// else the options as they are.
+    /// </summary>
+    private static TrainOptions FromInit(TrainOptions o, LoadedCheckpoint? init, string? initFrom, Args args)
+    {
+        if (init is null) return o;
+        var c = init.Config;
+        var given = ArchitectureOptions.Where(args.Has).ToList();
+        var fromCk = o with { Model = c.Cell, Nonlinearity = c.Nonlinearity, Hidden = c.Hidden, Layers = c.Layers, Embed = c.Embed, Highway = c.Highway };
+        if (fromCk.Model != o.Model && given.Contains("model") || fromCk.Nonlinearity != o.Nonlinearity && given.Contains("nonlinearity")
+            || fromCk.Hidden != o.Hidden && given.Contains("hidden") || fromCk.Layers != o.Layers && given.Contains("layers")
+            || fromCk.Embed != o.Embed && given.Contains("embed") || fromCk.Highway != o.Highway && given.Contains("highway"))
+            throw new CliException($"--init-from {initFrom}: the checkpoint is a {CharLmDefinition.Describe(c)}; the given "
+                + $"--{string.Join("/--", given)} differ. Leave them out to take the checkpoint's.");
+        return fromCk;
     }
 
     private static void PrintSample(string run, Trainer trainer, int length, double temperature, ulong seed)

@@ -89,6 +89,9 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
     /// <summary>Reads the task's data from <paramref name="path"/> (IO and format errors say what was wrong).</summary>
     public abstract TData LoadData(string path);
 
+    /// <summary>How a run records where its data came from (by default the full path), so that a resume finds it again.</summary>
+    public virtual string SourceOf(string path) => Path.GetFullPath(path);
+
     /// <summary>
     /// The examples a new run over <paramref name="data"/> trains on in one epoch (after the validation split is held out),
     /// or null when its epochs are not counted in examples.

@@ -5,14 +5,26 @@ using Recur.Training;
 
 namespace Recur.Tasks.CharLm;
 
-/// <summary>A text encoded for a character run: its vocabulary and its token ids (the whole text; the run splits it).</summary>
-public sealed record CharText(Vocabulary Vocabulary, int[] Tokens)
+/// <summary>
+/// A text encoded for a character run: its vocabulary and its token ids (the whole text; the run splits it), and the text,
+/// for a run whose vocabulary is another's (<see cref="CharSettings.Vocabulary"/>, a resumed run's).
+/// </summary>
+public sealed record CharText(Vocabulary Vocabulary, int[] Tokens, string Text = "")
 {
     /// <summary>A text with the vocabulary of its own characters.</summary>
     public static CharText Of(string text)
     {
         var vocab = Vocabulary.FromText(text);
-        return new CharText(vocab, vocab.Encode(text));
+        return new CharText(vocab, vocab.Encode(text), text);
+    }
+
+    /// <summary>The tokens in <paramref name="vocabulary"/> (this text's own when it is the same; refused characters say which).</summary>
+    public int[] TokensIn(Vocabulary vocabulary)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        if (vocabulary.SameAs(Vocabulary)) return Tokens;
+        if (Text.Length == 0 && Tokens.Length > 0) throw new ArgumentException("the text was given as tokens of another vocabulary; give its characters.");
+        return vocabulary.Encode(Text);
     }
 }
 
@@ -21,6 +33,9 @@ public sealed record CharSettings
 {
     /// <summary>A model of the same architecture whose weights replace the initialisation.</summary>
     public CharModel? InitFrom { get; init; }
+
+    /// <summary>The vocabulary of <see cref="InitFrom"/>, when it is not the text's own.</summary>
+    public Vocabulary? Vocabulary { get; init; }
 }
 
 /// <summary>
@@ -52,11 +67,15 @@ public sealed class CharLmDefinition : TaskDefinition<CharText, CharSettings, Lo
     public override CharText LoadData(string path)
         => CharText.Of((path == Corpus.EmbeddedSource ? Corpus.TinyShakespeare() : Corpus.Load(path)).Text);
 
+    /// <summary>The embedded text by its name; a file by its full path.</summary>
+    public override string SourceOf(string path) => path == Corpus.EmbeddedSource ? path : Path.GetFullPath(path);
+
     /// <inheritdoc/>
     protected override LoadedCheckpoint NewRun(TrainOptions options, CharSettings settings, CharText data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return new LoadedCheckpoint(new CharModel(options.ToModelConfig(data.Vocabulary.Count)), data.Vocabulary);
+        var vocabulary = settings.Vocabulary ?? data.Vocabulary;
+        return new LoadedCheckpoint(new CharModel(options.ToModelConfig(vocabulary.Count)), vocabulary);
     }
 
     /// <inheritdoc/>
@@ -86,7 +105,7 @@ public sealed class CharLmDefinition : TaskDefinition<CharText, CharSettings, Lo
     /// <inheritdoc/>
     protected override ITrainingTask NewTask(LoadedCheckpoint run, CharText data, TrainOptions options, DataInfo info,
         Action<string, CheckpointProgress> write)
-        => new CharLmTask(options, run.Vocabulary, data.Tokens, run.Model, info, write);
+        => new CharLmTask(options, run.Vocabulary, data.TokensIn(run.Vocabulary), run.Model, info, write);
 
     /// <summary>A one-phrase description of an architecture, for messages: <c>lstm with hidden 256, 2 layer(s), ...</c>.</summary>
     public static string Describe(CharModelConfig c)
