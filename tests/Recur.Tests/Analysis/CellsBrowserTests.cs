@@ -17,7 +17,9 @@ public sealed class ChromiumFactAttribute : FactAttribute
 {
     public ChromiumFactAttribute()
     {
-        if (Chromium.Path is null) Skip = "Chromium is not installed (Debian/Ubuntu: sudo apt-get install -y chromium); the cells page browser test needs it.";
+        if (Chromium.Path is null)
+            Skip = "Chromium is not installed (Debian/Ubuntu: sudo apt-get install -y chromium, or set RECUR_CHROMIUM to a Chromium binary); "
+                + "the browser tests of the cells and attention pages need it.";
     }
 }
 
