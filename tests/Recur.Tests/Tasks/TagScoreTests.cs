@@ -51,7 +51,7 @@ public sealed class TagScoreTests
         // Six tokens; "Loudly" is seen only once lower-cased; barks, cat and Fido are unseen.
         string[] words = ["The", "dog", "barks", "Loudly", "cat", "Fido"];
         int[] gold = [0, 1, 2, 2, 1, 1];
-        int[] pred = [0, 1, 1, 2, 2, 1]; // right, right, wrong, right, wrong, right
+        int[] pred = [0, 1, 1, 2, 0, 1]; // right, right, wrong, right, wrong, right
         var seen = new HashSet<string>(StringComparer.Ordinal) { "the", "dog", "loudly" };
         var s = TagScore.FromPredictions(3.0, gold, pred, words, seen, 3);
         Assert.Equal(6, s.Tokens);
@@ -59,8 +59,8 @@ public sealed class TagScoreTests
         Assert.Equal(3, s.Unseen);                   // barks, cat, Fido
         Assert.Equal(1.0 / 3, s.UnseenAccuracy, 12); // Fido right, barks and cat wrong -> 1/3
         Assert.Equal(0.5, s.Loss, 12);               // 3 nats over 6 tokens
-        // Confusion[gold, predicted]: 0->0 The; 1->1 dog, Fido; 2->1 barks; 2->2 Loudly; 1->2 cat.
-        Assert.Equal(new long[,] { { 1, 0, 0 }, { 0, 2, 1 }, { 0, 1, 1 } }, s.Confusion);
+        // Confusion[gold, predicted] (not symmetric, so its orientation shows): 0->0 The; 1->0 cat; 1->1 dog, Fido; 2->1 barks; 2->2 Loudly.
+        Assert.Equal(new long[,] { { 1, 0, 0 }, { 1, 2, 0 }, { 0, 1, 1 } }, s.Confusion);
     }
 
     [Fact]
