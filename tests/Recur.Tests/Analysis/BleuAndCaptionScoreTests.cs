@@ -59,6 +59,28 @@ public sealed class BleuAndCaptionScoreTests
     }
 
     [Fact]
+    public void ExactMatchCountsCaptionsTrueOfTheirSceneNotCaptionsEqualToAReference()
+    {
+        var pair = new Scene([new SceneItem(5, 4, 0), new SceneItem(6, 8, 0)]); // a coat at (1, 2), a bag at (2, 0): relational
+        var list = new Scene([new SceneItem(0, 6, 0), new SceneItem(1, 6, 0), new SceneItem(8, 8, 0)]); // two shirts, a bag
+        (Scene Scene, string Text)[] cases =
+        [
+            (pair, "a coat above a bag"),              // true (the canonical caption)
+            (pair, "a coat to the right of a bag"),    // true: the coat's column 2 is right of the bag's 0
+            (pair, "a bag above a coat"),              // false: the bag is below
+            (pair, "a coat and a bag"),                // false: a list, but the scene is captioned by a relation
+            (list, "a bag and two shirts"),            // true: the groups in another order
+            (list, "two shirts and a bag and a coat"), // false: no coat
+            (list, "two shirt and a bag"),             // false: outside the grammar (two takes the plural)
+        ];
+        var config = new CaptionerConfig { Kind = "lstm", Vocab = 36 };
+        var s = CaptionEvaluation.Score(config, [.. cases.Select(c => c.Scene)], [.. cases.Select(c => new DecodedCaption([], c.Text, [], 0))], "t", "greedy");
+        Assert.Equal(7, s.Scenes);
+        Assert.Equal(3.0 / 7, s.ExactMatch, 12); // 7 captions, 3 true -> 3/7
+        Assert.Null(s.AttentionAccuracy);        // not an attention captioner
+    }
+
+    [Fact]
     public void AttendedCellsSumsTheLocationsOfTheMostAttendedCell()
     {
         var scene = new Scene([new SceneItem(5, 4, 0)]);

@@ -33,6 +33,21 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
         ArgumentNullException.ThrowIfNull(words);
         ArgumentNullException.ThrowIfNull(lexicon);
         var outputs = Pronounce(models, words, symbols, beam, alpha);
+        return (Count(words, outputs, lexicon, beam <= 1 ? "greedy" : $"beam {beam}"), outputs);
+    }
+
+    /// <summary>
+    /// The score of <paramref name="outputs"/> (one pronunciation per word of <paramref name="words"/>) against the
+    /// pronunciations <paramref name="lexicon"/> gives each word: WER, PER (to the closest pronunciation, the shorter on
+    /// a tie) and the WER without stress.
+    /// </summary>
+    public static G2pScore Count(IReadOnlyList<string> words, IReadOnlyList<IReadOnlyList<string>> outputs,
+        IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<string>>> lexicon, string decoding)
+    {
+        ArgumentNullException.ThrowIfNull(words);
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(lexicon);
+        if (outputs.Count != words.Count) throw new ArgumentException($"{words.Count} words but {outputs.Count} outputs.", nameof(outputs));
         int wrong = 0, wrongUnstressed = 0;
         long distance = 0, length = 0;
         for (int i = 0; i < words.Count; i++)
@@ -46,8 +61,7 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
             length += best.N;
         }
         double rate(int n) => words.Count == 0 ? double.NaN : (double)n / words.Count;
-        return (new G2pScore(words.Count, rate(wrong), length == 0 ? double.NaN : (double)distance / length,
-            beam <= 1 ? "greedy" : $"beam {beam}", rate(wrongUnstressed)), outputs);
+        return new G2pScore(words.Count, rate(wrong), length == 0 ? double.NaN : (double)distance / length, decoding, rate(wrongUnstressed));
     }
 
     /// <summary>The phonemes without their stress digits (<c>AH0</c> becomes <c>AH</c>).</summary>

@@ -26,8 +26,9 @@ public sealed record TagScore(double Loss, double Accuracy, long Tokens, double 
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(seen);
         int K = model.Config.Tags;
-        var confusion = new long[K, K];
-        long tokens = 0, right = 0, unseen = 0, unseenRight = 0;
+        var gold = new List<int>();
+        var predicted = new List<int>();
+        var words = new List<string>();
         double loss = 0;
         for (int start = 0; start < set.Count; start += 64)
         {
@@ -37,22 +38,43 @@ public sealed record TagScore(double Loss, double Accuracy, long Tokens, double 
             var logits = model.Forward(batch);
             long count = batch.Lengths.Sum();
             loss += SoftmaxCrossEntropy.Loss<float>(logits.Data, batch.Steps * batch.Batch, K, batch.Targets!) * count;
-            int k = 0;
             for (int t = 0; t < batch.Steps; t++)
                 for (int b = 0; b < n; b++)
                 {
                     if (t >= batch.Lengths[b]) continue;
-                    int row = t * n + b, gold = batch.Targets![row];
-                    int pred = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.Data.AsSpan(row * K, K));
-                    confusion[gold, pred]++;
-                    tokens++;
-                    bool ok = pred == gold;
-                    if (ok) right++;
-                    if (!seen.Contains(set.Sentences[idx[b]].Words[t].ToLowerInvariant())) { unseen++; if (ok) unseenRight++; }
-                    k++;
+                    int row = t * n + b;
+                    gold.Add(batch.Targets![row]);
+                    predicted.Add(System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.Data.AsSpan(row * K, K)));
+                    words.Add(set.Sentences[idx[b]].Words[t]);
                 }
         }
-        return new TagScore(tokens == 0 ? double.NaN : loss / tokens, tokens == 0 ? double.NaN : (double)right / tokens, tokens,
+        return FromPredictions(loss, gold, predicted, words, seen, K);
+    }
+
+    /// <summary>
+    /// The score of <paramref name="predicted"/> tags against <paramref name="gold"/> ones, one per token, the tokens'
+    /// words in <paramref name="words"/>: accuracy, and accuracy on the words (lower-cased) that <paramref name="seen"/>
+    /// lacks; <paramref name="totalLoss"/> is the cross-entropy summed over the tokens.
+    /// </summary>
+    public static TagScore FromPredictions(double totalLoss, IReadOnlyList<int> gold, IReadOnlyList<int> predicted, IReadOnlyList<string> words,
+        IReadOnlySet<string> seen, int tags)
+    {
+        ArgumentNullException.ThrowIfNull(gold);
+        ArgumentNullException.ThrowIfNull(predicted);
+        ArgumentNullException.ThrowIfNull(words);
+        ArgumentNullException.ThrowIfNull(seen);
+        if (predicted.Count != gold.Count || words.Count != gold.Count)
+            throw new ArgumentException($"{gold.Count} gold tags, {predicted.Count} predicted and {words.Count} words.", nameof(predicted));
+        var confusion = new long[tags, tags];
+        long tokens = gold.Count, right = 0, unseen = 0, unseenRight = 0;
+        for (int i = 0; i < gold.Count; i++)
+        {
+            confusion[gold[i], predicted[i]]++;
+            bool ok = predicted[i] == gold[i];
+            if (ok) right++;
+            if (!seen.Contains(words[i].ToLowerInvariant())) { unseen++; if (ok) unseenRight++; }
+        }
+        return new TagScore(tokens == 0 ? double.NaN : totalLoss / tokens, tokens == 0 ? double.NaN : (double)right / tokens, tokens,
             unseen == 0 ? double.NaN : (double)unseenRight / unseen, unseen, confusion);
     }
 }
