@@ -8,6 +8,12 @@ namespace Recur.Tests.Models;
 
 public sealed class CharModelTests
 {
+    /// <summary>Issue 27: the check is sensitive, a 1 % error in one tensor's gradient fails it.</summary>
+    [Theory]
+    [InlineData("lstm", false, 0)]
+    public void OnePercentOffOneGradientFailsTheCheck(string cell, bool highway, int call)
+        => GradCheck.AssertOnePercentOffFails(() => CheckWholeModel(cell, 6, 3, highway), call);
+
     [Theory]
     [InlineData("lstm", 5, 3)]
     [InlineData("lstm", 5, 8)] // 2V <= T*B: the token-input path
@@ -43,7 +49,7 @@ public sealed class CharModelTests
         var grads = model.Store.Grads.ToArray();
         foreach (var p in model.Store.Parameters)
             GradCheck.Check(p.Name, Loss, model.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length),
-                samples: 8, h: 1e-2f, rtol: 3e-2, atol: 1e-3);
+                samples: 8, h: 1e-2f);
     }
 
     [Fact]

@@ -8,6 +8,12 @@ namespace Recur.Tests.Models;
 
 public sealed class MinCharRnnTests
 {
+    /// <summary>Issue 27: the check is sensitive, a 1 % error in one tensor's gradient fails it.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void OnePercentOffOneGradientFailsTheCheck(int call) => GradCheck.AssertOnePercentOffFails(LossFunGradientsMatchCentralDifferences, call);
+
     [Fact]
     public void LossFunGradientsMatchCentralDifferences()
     {
@@ -33,7 +39,7 @@ public sealed class MinCharRnnTests
         var names = new[] { "Wxh", "Whh", "Why", "bh", "by" };
         var weights = new[] { m.Wxh, m.Whh, m.Why, m.Bh, m.By };
         for (int k = 0; k < 5; k++)
-            GradCheck.Check(names[k], Loss, weights[k], 0, weights[k].Length, grads[k], samples: 30, h: 1e-2f, rtol: 2e-2, atol: 1e-3);
+            GradCheck.Check(names[k], Loss, weights[k], 0, weights[k].Length, grads[k], samples: 30, h: 1e-2f);
     }
 
     [Fact]

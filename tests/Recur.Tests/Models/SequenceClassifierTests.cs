@@ -7,6 +7,13 @@ namespace Recur.Tests.Models;
 
 public sealed class SequenceClassifierTests
 {
+    /// <summary>Issue 27: the check is sensitive, a 1 % error in one tensor's gradient fails it.</summary>
+    [Theory]
+    [InlineData("lstm", 1, 0)]
+    [InlineData("gru", 2, 3)]
+    public void OnePercentOffOneGradientFailsTheCheck(string cell, int layers, int call)
+        => GradCheck.AssertOnePercentOffFails(() => GradientsMatchCentralDifferences(cell, layers), call);
+
     [Theory]
     [InlineData("lstm", 1)]
     [InlineData("gru", 2)]
@@ -23,7 +30,7 @@ public sealed class SequenceClassifierTests
         var grads = model.Store.Grads.AsSpan(0, model.Store.Count).ToArray();
         double Loss() => SoftmaxCrossEntropy.Loss<float>(model.Forward(x).Data, B, 4, y);
         foreach (var p in model.Store.Parameters)
-            GradCheck.Check($"{cell} {p.Name}", Loss, model.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length));
+            GradCheck.Check($"{cell} {p.Name}", Loss, model.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), h: 2e-2f);
     }
 
     [Fact]

@@ -6,6 +6,20 @@ namespace Recur.Tests.Nn;
 
 public sealed class LayerGradTests
 {
+    /// <summary>Issue 27: the check is sensitive, a 1 % error in one tensor's gradient fails it.</summary>
+    [Theory]
+    [InlineData("linear", 0)]
+    [InlineData("linear", 2)]
+    [InlineData("layernorm", 0)]
+    [InlineData("embedding", 0)]
+    public void OnePercentOffOneGradientFailsTheCheck(string what, int call)
+        => GradCheck.AssertOnePercentOffFails(what switch
+        {
+            "linear" => LinearGradients,
+            "layernorm" => LayerNormGradientsAndStatistics,
+            _ => EmbeddingGradientsAccumulateRepeatedIds,
+        }, call);
+
     [Fact]
     public void LinearGradients()
     {

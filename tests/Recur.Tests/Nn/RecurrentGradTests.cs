@@ -22,6 +22,19 @@ public sealed class RecurrentGradTests
         { "rhn-d5", 2, true, 0.2f },
     };
 
+    /// <summary>Issue 27: the check is sensitive, a 1 % error in one tensor's gradient fails it.</summary>
+    [Theory]
+    [MemberData(nameof(EveryCell))]
+    public void OnePercentOffOneGradientFailsTheCheck(string kind)
+        => GradCheck.AssertOnePercentOffFails(() => CheckGradients(kind, 2, batchFirst: true, dropout: 0.2f, weightDrop: 0f));
+
+    /// <summary>The same on dL/dh0 (one layer: four parameters, then dx, dh0 and dc0).</summary>
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("gru")]
+    public void OnePercentOffTheInitialStateGradientFailsTheCheck(string kind)
+        => GradCheck.AssertOnePercentOffFails(() => CheckGradients(kind, 1, batchFirst: false, dropout: 0f, weightDrop: 0f), call: 5);
+
     /// <summary>
     /// L = sum(y * Ry) + sum(hN * Rh) + sum(cN * Rc) for fixed random R; checks dL/d(every parameter),
     /// dL/dx, dL/dh0 and dL/dc0 against central differences. Dropout masks are redrawn from the same
@@ -114,7 +127,7 @@ public sealed class RecurrentGradTests
 
         // ReLU and minGRU/minLSTM's g (slope 1/4 below 0, 1 above) have kinks: a smaller step keeps the
         // central difference on one side of them.
-        float h = kind == "rnn-relu" || rnn.Cell is MinRecurrentCell ? 1e-3f : 1e-2f;
+        float h = kind == "rnn-relu" || rnn.Cell is MinRecurrentCell ? 5e-4f : 5e-3f;
         foreach (var p in store.Parameters)
             GradCheck.Check($"{kind} {p.Name}", Loss, store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: h);
         GradCheck.Check($"{kind} dx", Loss, x.Data, 0, x.Length, dx, h: h);

@@ -26,6 +26,13 @@ public sealed class CaptionerTests
         return ids;
     }
 
+    /// <summary>Issue 27: the check is sensitive, a 1 % error in one tensor's gradient fails it.</summary>
+    [Theory]
+    [InlineData("lstm", 0)]
+    [InlineData("attention", 1)]
+    public void OnePercentOffOneGradientFailsTheCheck(string kind, int call)
+        => GradCheck.AssertOnePercentOffFails(() => GradientsMatchCentralDifferences(kind), call);
+
     [Theory]
     [InlineData("rnn")]
     [InlineData("lstm")]
@@ -42,7 +49,7 @@ public sealed class CaptionerTests
         var grads = (float[])m.Store.Grads.Clone();
         double Loss() { var l = m.Loss(f, caps); return l.Total; }
         foreach (var p in m.Store.Parameters)
-            GradCheck.Check($"{kind} {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 1e-2f);
+            GradCheck.Check($"{kind} {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 2e-2f);
     }
 
     /// <summary>
@@ -68,7 +75,7 @@ public sealed class CaptionerTests
         Assert.NotEqual(m.Loss(f, caps).Total, smoothed); // validation reports the plain cross-entropy
         double Loss() => m.TrainStep(f, caps, rng).Total;
         foreach (var p in m.Store.Parameters)
-            GradCheck.Check($"{kind} {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 1e-2f);
+            GradCheck.Check($"{kind} {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 2e-2f);
         if (initialState != "image")
             foreach (var p in m.Store.Parameters.Where(p => p.Name.StartsWith("init_", StringComparison.Ordinal)))
                 Assert.All(grads.AsSpan(p.Offset, p.Length).ToArray(), g => Assert.Equal(0f, g));
@@ -95,7 +102,7 @@ public sealed class CaptionerTests
         Assert.Equal(plain, m.Loss(f, caps).Total);
         double Loss() => m.TrainStep(f, caps, new Rng(5)).Total;
         foreach (var p in m.Store.Parameters)
-            GradCheck.Check($"context dropout {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 1e-2f);
+            GradCheck.Check($"context dropout {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 2e-2f);
         Assert.Throws<ArgumentException>(() => Captioners.Create(Small("lstm") with { ContextDropout = 0.4f }));
     }
 
@@ -144,7 +151,8 @@ public sealed class CaptionerTests
         var grads = (float[])m.Store.Grads.Clone();
         double Loss() => m.Loss(f, caps).Total;
         foreach (var p in m.Store.Parameters)
-            GradCheck.Check($"attention entropy {on} {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12, h: 1e-2f);
+            GradCheck.Check($"attention entropy {on} {p.Name}", Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length),
+                samples: 12, h: 2e-2f);
         Assert.Throws<ArgumentException>(() => Captioners.Create(Small("lstm") with { AttentionEntropy = 0.3f }));
         Assert.Throws<ArgumentException>(() => Captioners.Create(Small("attention") with { AttentionEntropy = -1f }));
         Assert.Throws<ArgumentException>(() => Captioners.Create(Small("attention") with { AttentionEntropy = 0.3f, AttentionEntropyOn = "objects" }));

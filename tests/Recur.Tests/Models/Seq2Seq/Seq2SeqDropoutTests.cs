@@ -24,6 +24,12 @@ public sealed class Seq2SeqDropoutTests
         return (m, new Seq2SeqBatch(src, [5, 3, 2], tgt));
     }
 
+    /// <summary>Issue 27: the check is sensitive, a 1 % error in one tensor's gradient fails it.</summary>
+    [Theory]
+    [InlineData("bahdanau", 2, 11)]
+    public void OnePercentOffOneGradientFailsTheCheck(string attention, int layers, int call)
+        => GradCheck.AssertOnePercentOffFails(() => GradientsWithAFixedMaskAreTheCentralDifferences(attention, layers), call);
+
     [Theory]
     [InlineData("bahdanau", 2)]
     [InlineData("luong", 1)]
@@ -37,7 +43,7 @@ public sealed class Seq2SeqDropoutTests
         for (int i = 0; i < m.Store.Parameters.Count; i++)
         {
             var p = m.Store.Parameters[i];
-            GradCheck.Check($"{attention} {p.Name}", Loss, m.Store.Values, p.Offset, p.Value.Length, grads[i], samples: 8);
+            GradCheck.Check($"{attention} {p.Name}", Loss, m.Store.Values, p.Offset, p.Value.Length, grads[i], samples: 8, h: 4e-2f, atol: 1.5e-6);
         }
     }
 

@@ -11,6 +11,10 @@ public sealed class TaggerTests
 {
     private static IReadOnlyList<BrownDocument> Sample() => BrownCorpus.Load(Path.Combine(AppContext.BaseDirectory, "Data", "Samples", "brown"));
 
+    /// <summary>Issue 27: the check is sensitive, a 1 % error in one tensor's gradient fails it.</summary>
+    [Fact]
+    public void OnePercentOffOneGradientFailsTheCheck() => GradCheck.AssertOnePercentOffFails(GradientsMatchCentralDifferences);
+
     [Fact]
     public void GradientsMatchCentralDifferences()
     {
@@ -27,7 +31,7 @@ public sealed class TaggerTests
         var grads = (float[])m.Store.Grads.Clone();
         double Loss() => SoftmaxCrossEntropy.Loss<float>(m.Forward(batch).Data, batch.Steps * batch.Batch, vocab.Tags.Count, batch.Targets!);
         foreach (var p in m.Store.Parameters)
-            GradCheck.Check(p.Name, Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 8);
+            GradCheck.Check(p.Name, Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 8, h: 2e-2f);
     }
 
     [Fact]

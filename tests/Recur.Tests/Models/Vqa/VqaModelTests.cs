@@ -43,6 +43,12 @@ public sealed class VqaModelTests
         report.AssertAll();
     }
 
+    /// <summary>Issue 27: the check is sensitive, a 1 % error in one tensor's gradient fails it.</summary>
+    [Theory]
+    [InlineData(false, true, 1)]
+    public void OnePercentOffOneGradientFailsTheCheck(bool blind, bool visual, int call)
+        => GradCheck.AssertOnePercentOffFails(() => GradientsMatchCentralDifferences(blind, visual), call);
+
     [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
@@ -63,7 +69,8 @@ public sealed class VqaModelTests
         m.TrainStep(f, q, c, a);
         var grads = (float[])m.Store.Grads.Clone();
         foreach (var p in m.Store.Parameters)
-            GradCheck.Check(p.Name, () => m.Loss(f, q, c, a).Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 12);
+            GradCheck.Check(p.Name, () => m.Loss(f, q, c, a).Loss, m.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length),
+                samples: 12, h: 2e-2f, atol: 4e-6);
     }
 
     [Fact]

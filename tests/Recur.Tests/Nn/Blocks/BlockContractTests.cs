@@ -23,6 +23,12 @@ public sealed class BlockContractTests
         return data;
     }
 
+    /// <summary>
+    /// The central-difference step: RWKV's time_decay enters through exp(-exp(w)) and its gradient drowns in float32
+    /// rounding below 1e-2 (relative error 2.5e-2 at 1e-3, 9e-4 at 1.6e-2; issue 27).
+    /// </summary>
+    private static float Step(string kind) => kind == "rwkv" ? 1.6e-2f : 2e-3f;
+
     private static (SequenceBlock Block, ParameterStore Store) Build(string kind, ulong seed = 1, BlockOptions? options = null)
     {
         var store = new ParameterStore();
@@ -44,6 +50,17 @@ public sealed class BlockContractTests
         return s;
     }
 
+    /// <summary>Issue 27: the check is sensitive, a 1 % error in one tensor's gradient fails it.</summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void OnePercentOffOneGradientFailsTheCheck(string kind) => GradCheck.AssertOnePercentOffFails(() => GradientsMatchCentralDifferences(kind));
+
+    /// <summary>The same in training with dropout, on the last check (dL/dx).</summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void OnePercentOffTheInputGradientFailsTheCheckInTraining(string kind)
+        => GradCheck.AssertOnePercentOffFails(() => GradientsMatchCentralDifferencesInTrainingWithDropout(kind), call: Build(kind).Block.Parameters.Count());
+
     [Theory]
     [MemberData(nameof(Kinds))]
     public void GradientsMatchCentralDifferences(string kind)
@@ -64,8 +81,9 @@ public sealed class BlockContractTests
         var dx = block.Backward(r).AsSpan(0, T * B * D).ToArray();
         var grads = store.Grads.ToArray();
         foreach (var p in block.Parameters)
-            GradCheck.Check($"{kind} {p.Name}", Loss, store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 10, h: 1e-3f);
-        GradCheck.Check($"{kind} dx", Loss, x, 0, x.Length, dx, samples: 30, h: 1e-3f);
+            GradCheck.Check($"{kind} {p.Name}", Loss, store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length),
+                samples: 10, h: Step(kind), atol: kind == "mamba" ? 5e-4 : 2e-5);
+        GradCheck.Check($"{kind} dx", Loss, x, 0, x.Length, dx, samples: 30, h: Step(kind), atol: kind == "mamba" ? 5e-4 : 2e-5);
     }
 
     /// <summary>The same check in training with dropout 0.3 (the masks redrawn from one seed at every evaluation).</summary>
@@ -83,8 +101,9 @@ public sealed class BlockContractTests
         var dx = block.Backward(r).AsSpan(0, T * B * D).ToArray();
         var grads = store.Grads.ToArray();
         foreach (var p in block.Parameters)
-            GradCheck.Check($"{kind} {p.Name}", Loss, store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), samples: 6, h: 1e-3f);
-        GradCheck.Check($"{kind} dx", Loss, x, 0, x.Length, dx, samples: 20, h: 1e-3f);
+            GradCheck.Check($"{kind} {p.Name}", Loss, store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length),
+                samples: 6, h: Step(kind), atol: kind == "mamba" ? 5e-4 : 2e-5);
+        GradCheck.Check($"{kind} dx", Loss, x, 0, x.Length, dx, samples: 20, h: Step(kind), atol: kind == "mamba" ? 5e-4 : 2e-5);
     }
 
     /// <summary>

@@ -9,6 +9,20 @@ namespace Recur.Tests.Nn.Vision;
 /// <summary>Central-difference checks of the vision layers' backward passes and of the whole convolutional classifier.</summary>
 public sealed class VisionGradTests
 {
+    /// <summary>Issue 27: the check is sensitive, a 1 % error in one tensor's gradient fails it.</summary>
+    [Theory]
+    [InlineData("conv2d", 0)]
+    [InlineData("conv2d", 1)]
+    [InlineData("maxpool", 0)]
+    [InlineData("convnet", 0)]
+    public void OnePercentOffOneGradientFailsTheCheck(string what, int call)
+        => GradCheck.AssertOnePercentOffFails(what switch
+        {
+            "conv2d" => () => Conv2dGradientsMatchCentralDifferences(2, 2, 6, 7, 3, 3, 1, 1, true),
+            "maxpool" => () => MaxPoolGradientMatchesCentralDifferences(2, 8, 8, 2, 2),
+            _ => ConvNetGradientsMatchCentralDifferences,
+        }, call);
+
     [Theory]
     [InlineData(2, 2, 6, 7, 3, 3, 1, 1, true)]
     [InlineData(1, 3, 7, 5, 2, 3, 2, 1, true)]
@@ -60,7 +74,7 @@ public sealed class VisionGradTests
         var grads = (float[])net.Store.Grads.Clone();
         double Loss() => SoftmaxCrossEntropy.Loss<float>(net.Forward(x).Data, 4, 3, labels);
         foreach (var p in net.Store.Parameters)
-            GradCheck.Check(p.Name, Loss, net.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), h: 1e-3f, atol: 1e-3);
+            GradCheck.Check(p.Name, Loss, net.Store.Values, p.Offset, p.Length, grads.AsSpan(p.Offset, p.Length), h: 5e-4f);
     }
 
     [Fact]
