@@ -120,6 +120,7 @@ public sealed class CharCheckpoint() : CheckpointFormat<LoadedCheckpoint>(Format
         return n + v * h + v;
     }
 
+    /// <summary>The model of <paramref name="config"/>, allocated only when <paramref name="file"/> holds as many weights as it has.</summary>
     private static CharModel CheckWeights(SafeTensorsFile file, CharModelConfig config, string path)
     {
         long have = 0;
@@ -129,21 +130,8 @@ public sealed class CharCheckpoint() : CheckpointFormat<LoadedCheckpoint>(Format
             throw new CheckpointFormatException(
                 $"{path}: holds {have} weights but the config ({config.Cell}, hidden {config.Hidden}, layers {config.Layers}, embed {config.Embed}, "
                 + $"{(config.Highway ? "highway, " : "")}vocabulary {config.VocabSize}) needs {want}; the weights do not belong to this config.");
-        // The count matches, so the model's size is what the file holds: safe to allocate.
-        var model = new CharModel(config);
-        var expected = model.Store.Parameters.ToDictionary(p => p.Name, p => p.Shape, StringComparer.Ordinal);
-        foreach (string name in file.Names)
-        {
-            if (file.Integers.ContainsKey(name))
-                throw new CheckpointFormatException($"{path}: entry '{name}' is an integer array; expected float weights only.");
-            if (!expected.TryGetValue(name, out var shape))
-                throw new CheckpointFormatException($"{path}: unexpected tensor '{name}'; a {config.Cell} model has: {string.Join(", ", expected.Keys)}.");
-            var t = file.Tensors[name];
-            if (!t.HasShape(shape))
-                throw new CheckpointFormatException($"{path}: tensor '{name}' has shape {t.ShapeString} but the config needs {Tensor.FormatShape(shape)}.");
-        }
-        foreach (string name in expected.Keys)
-            if (!file.Tensors.ContainsKey(name)) throw new CheckpointFormatException($"{path}: tensor '{name}' is missing.");
-        return model;
+        // The count matches, so the model's size is what the file holds: safe to allocate. Names and shapes are checked as
+        // every format's are, when the weights are read.
+        return new CharModel(config);
     }
 }
