@@ -80,7 +80,7 @@ internal sealed class VqaCommand : ICommand
         w.WriteBoolean("blind", ck.Model.Config.Blind);
         foreach (var split in new[] { seen, held })
         {
-            var set = VqaDefinition.Questions(ck.Encoder.Encode(split), split, ck.QuestionsPerScene, ck.Scenes.Seed);
+            var set = VqaQuestions.Of(ck.Encoder.Encode(split), split, ck.QuestionsPerScene, ck.Scenes.Seed);
             var s = VqaScore.Of(ck.Model, set);
             string Kind(QuestionKind k) => s.ByKind[k].Total == 0
                 ? "-"

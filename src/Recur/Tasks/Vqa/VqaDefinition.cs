@@ -34,15 +34,6 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
     /// <summary>A run evaluates once an epoch of its training questions.</summary>
     protected override int ExamplesPerScene(VqaSettings settings) => settings.QuestionsPerScene;
 
-    /// <summary>Questions about the scenes of a split: <paramref name="perScene"/> each, drawn from the scenes' seed and the split's name.</summary>
-    public static VqaDataset Questions(Tensor features, SceneSplit split, int perScene, ulong seed)
-    {
-        ArgumentNullException.ThrowIfNull(split);
-        ulong salt = 14695981039346656037UL; // FNV-1a of the name: stable across processes, unlike string.GetHashCode
-        foreach (char ch in split.Name) salt = (salt ^ ch) * 1099511628211UL;
-        return new VqaDataset(features, split.Scenes, perScene, seed * 0x9E3779B97F4A7C15UL ^ salt);
-    }
-
     /// <inheritdoc/>
     protected override LoadedVqa NewRun(TrainOptions options, VqaSettings settings, LabeledImages data)
     {
@@ -69,7 +60,7 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
     protected override ITrainingTask NewTask(LoadedVqa run, LabeledImages data, TrainOptions options, DataInfo info, Action<string, CheckpointProgress> write)
     {
         var (split, features) = SceneRuns.TrainingScenes(run.Encoder, data, run.Scenes, options.EffectiveThreads);
-        var all = Questions(features, split, run.QuestionsPerScene, run.Scenes.Seed);
+        var all = VqaQuestions.Of(features, split, run.QuestionsPerScene, run.Scenes.Seed);
         int nVal = SceneRuns.ValidationCount(split.Scenes.Count, options.ValFrac);
         return new VqaTask(options, run.Model, all.SliceScenes(0, split.Scenes.Count - nVal), all.SliceScenes(split.Scenes.Count - nVal, nVal), write, info);
     }
