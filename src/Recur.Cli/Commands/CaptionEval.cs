@@ -22,7 +22,8 @@ internal static class CaptionEval
           width K when --beam K > 1, length-normalised by n^A, default A = 1), corpus BLEU-1..4 against every true
           reference, the exact-match rate (the caption read back by the grammar's parser is exactly true of the
           scene) and, for attention captioners, how often the most-attended location of an object word lies in a
-          cell holding that object; and, as the reference, how many scenes the encoder's own classifier gets
+          cell holding that object: over the object words of exactly right captions, and over every object word of
+          every scene's reference caption, teacher-forced (all scenes); and, as the reference, how many scenes the encoder's own classifier gets
           wholly right, each object alone. Writes RUN/eval.json and RUN/captions.jsonl (every caption, whether it is
           exactly right, and its references); --attention FILE writes an HTML page of the first N (default 12)
           held-out scenes with each word's attention map. --ensemble decodes with RUN and the other runs together
@@ -166,12 +167,14 @@ internal static class CaptionEval
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"{ck.Model.Config.Kind} captioner, {ck.RunDirectory ?? ck.Directory}"
             + $"{(decoder is CaptionEnsemble { Count: > 1 } e ? $"; an ensemble of {e.Count} captioners" : "")}");
-        Console.WriteLine("| split | decoding | scenes | BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | exact match | attention on the object |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| split | decoding | scenes | BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | exact match | attention on the object "
+            + "| attention on the object, all scenes |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in scores)
             Console.WriteLine(string.Create(inv, $"| {s.Split} | {s.Decoding} | {s.Scenes:N0} | {s.Bleu.Scores[0]:F4} | {s.Bleu.Scores[1]:F4} | "
                 + $"{s.Bleu.Scores[2]:F4} | {s.Bleu.Scores[3]:F4} | {s.ExactMatch:F4} | "
-                + $"{(s.AttentionAccuracy is double a ? $"{a:F4} of {s.AttentionWords:N0} words" : "-")} |"));
+                + $"{(s.AttentionAccuracy is double a ? $"{a:F4} of {s.AttentionWords:N0} words" : "-")} | "
+                + $"{(s.AttentionAccuracyAll is double u ? $"{u:F4} of {s.AttentionWordsAll:N0} words" : "-")} |"));
         Console.WriteLine(string.Create(inv,
             $"the encoder's own classifier, each object alone: every object right in {string.Join(", ", reference.Select(r => $"{r.Value:F4} of {r.Key}"))}"));
         using (var stream = File.Create(jsonPath))
@@ -194,6 +197,10 @@ internal static class CaptionEval
                 if (s.AttentionAccuracy is double acc && double.IsFinite(acc))
                 {
                     w.WriteNumber("attention_accuracy", acc); w.WriteNumber("attention_words", s.AttentionWords);
+                }
+                if (s.AttentionAccuracyAll is double all && double.IsFinite(all))
+                {
+                    w.WriteNumber("attention_accuracy_all", all); w.WriteNumber("attention_words_all", s.AttentionWordsAll);
                 }
                 w.WriteEndObject();
             }

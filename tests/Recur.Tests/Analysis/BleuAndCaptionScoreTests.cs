@@ -59,6 +59,80 @@ public sealed class BleuAndCaptionScoreTests
     }
 
     [Fact]
+    public void AttentionOnTheObjectOverAllScenesCountsWrongCaptionsTheConditionalFigureSkips()
+    {
+        // Two copies of one scene: a coat at cell 5 = (1, 2), a bag at cell 6 = (2, 0); 7 x 7 locations over 3 x 3 cells.
+        var scene = new Scene([new SceneItem(5, 4, 0), new SceneItem(6, 8, 0)]);
+        Assert.Equal("a coat above a bag", CaptionGrammar.Canonical(scene));
+        var onCoat = new float[49]; onCoat[3 * 7 + 6] = 1; // location (3, 6): cell (1, 2), the coat
+        var onBag = new float[49]; onBag[6 * 7 + 0] = 1;   // location (6, 0): cell (2, 0), the bag
+        DecodedCaption Caption(string text, params float[][] maps) => new([], text, maps, 0);
+        // Generated: scene 0 exactly right, coat and bag each looked at (2 of 2); scene 1 wrong (the bag is below), so the
+        // conditional figure never reads its maps, however they point.
+        DecodedCaption[] generated =
+        [
+            Caption("a coat above a bag", onBag, onCoat, onBag, onBag, onBag),
+            Caption("a bag above a coat", onCoat, onCoat, onCoat, onCoat, onCoat),
+        ];
+        // Teacher-forced on the reference "a coat above a bag": scene 0 looks at the coat then the bag (2 of 2); scene 1
+        // looks at the coat for both (1 of 2: its bag word misses), and counts though its generated caption is wrong.
+        DecodedCaption[] forced =
+        [
+            Caption("a coat above a bag", onBag, onCoat, onBag, onBag, onBag),
+            Caption("a coat above a bag", onCoat, onCoat, onCoat, onCoat, onCoat),
+        ];
+        var config = new CaptionerConfig { Kind = "attention", Vocab = 36 };
+        var s = CaptionEvaluation.Score(config, [scene, scene], generated, "t", "greedy", forced);
+        Assert.Equal(0.5, s.ExactMatch);
+        Assert.Equal(2, s.AttentionWords);            // coat and bag of the one right caption
+        Assert.Equal(1.0, s.AttentionAccuracy);       // 2 of 2
+        Assert.Equal(4, s.AttentionWordsAll);         // coat and bag of both references
+        Assert.Equal(0.75, s.AttentionAccuracyAll);   // 3 of 4: scene 1's bag word looks at the coat
+        var without = CaptionEvaluation.Score(config, [scene, scene], generated, "t", "greedy");
+        Assert.Null(without.AttentionAccuracyAll);    // no teacher-forced maps given
+        Assert.Equal(1.0, without.AttentionAccuracy);
+    }
+
+    /// <summary>A captioner whose attention at each step is all on location <c>previous token mod L</c>.</summary>
+    private sealed class EchoCaptioner(CaptionerConfig config) : ICaptionDecoder
+    {
+        public CaptionerConfig Config => config;
+        public Recur.Models.Decoding.IDecoderStepper Begin(Tensor features) => new Stepper(features.Shape[0], features.Shape[1], config.Vocab);
+
+        private sealed class Stepper(int batch, int locations, int vocab) : Recur.Models.Decoding.IDecoderStepper
+        {
+            private readonly float[] _attention = new float[batch * locations], _logits = new float[batch * vocab];
+            public int Batch => batch;
+            public ReadOnlySpan<float> Attention => _attention;
+            public ReadOnlySpan<float> Step(ReadOnlySpan<int> previous)
+            {
+                Array.Clear(_attention);
+                for (int b = 0; b < batch; b++) _attention[b * locations + previous[b] % locations] = 1;
+                return _logits;
+            }
+            public void Select(ReadOnlySpan<int> rows) { }
+        }
+    }
+
+    [Fact]
+    public void TeacherForcingGivesEachReferenceWordTheAttentionOfTheStepThatWritesIt()
+    {
+        var vocabulary = CaptionVocabulary.Grammar();
+        var config = new CaptionerConfig { Kind = "attention", Vocab = vocabulary.Count };
+        Scene[] scenes = [new([new SceneItem(5, 4, 0), new SceneItem(6, 8, 0)]), new([new SceneItem(0, 6, 0), new SceneItem(1, 6, 0), new SceneItem(8, 8, 0)])];
+        var set = new CaptionDataset(new Tensor(2, 49, 1), scenes, vocabulary, config.MaxWords);
+        var forced = CaptionEvaluation.TeacherForced(new EchoCaptioner(config), set);
+        for (int i = 0; i < 2; i++)
+        {
+            var words = CaptionGrammar.Canonical(scenes[i]).Split(' ');
+            Assert.Equal(string.Join(' ', words), forced[i].Text);
+            Assert.Equal(words.Length, forced[i].Attention.Count);
+            for (int k = 0; k < words.Length; k++) // word k is written by the step fed word k - 1 (<START> for the first)
+                Assert.Equal((k == 0 ? CaptionVocabulary.Start : vocabulary.Id(words[k - 1])) % 49, Array.IndexOf(forced[i].Attention[k], 1f));
+        }
+    }
+
+    [Fact]
     public void ExactMatchCountsCaptionsTrueOfTheirSceneNotCaptionsEqualToAReference()
     {
         var pair = new Scene([new SceneItem(5, 4, 0), new SceneItem(6, 8, 0)]); // a coat at (1, 2), a bag at (2, 0): relational

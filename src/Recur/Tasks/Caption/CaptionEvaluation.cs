@@ -12,8 +12,13 @@ namespace Recur.Tasks.Caption;
 /// <param name="AttentionAccuracy">For attention captioners: of the object words of exactly right captions, the fraction
 /// whose most-attended location lies in a cell holding an object of that class; null otherwise.</param>
 /// <param name="AttentionWords">Object words counted for <paramref name="AttentionAccuracy"/>.</param>
+/// <param name="AttentionAccuracyAll">For attention captioners, unconditional: teacher-forced on each scene's canonical reference
+/// caption, for each class word of the reference of every scene (right or wrongly captioned), whether the most-attended
+/// location of the step that writes that word lies in a cell holding an object of that class; null otherwise (or when
+/// no teacher-forced attention was given). Its denominator is fixed by the scenes alone, whatever the captioner writes.</param>
+/// <param name="AttentionWordsAll">Object words counted for <paramref name="AttentionAccuracyAll"/>: every class word of every reference.</param>
 public sealed record CaptionSplitScore(string Split, string Decoding, int Scenes, BleuScore Bleu, double ExactMatch, double? AttentionAccuracy,
-    int AttentionWords);
+    int AttentionWords, double? AttentionAccuracyAll = null, int AttentionWordsAll = 0);
 
 /// <summary>Scores captions of scenes: BLEU, exact match, and whether attention points at the object each word names.</summary>
 public static class CaptionEvaluation
@@ -36,35 +41,87 @@ public static class CaptionEvaluation
             }
         else
             for (int i = 0; i < set.Count; i++) captions[i] = CaptionDecoder.Beam(model, set.FeaturesOf(i, 1), set.Vocabulary, beam, alpha);
-        return (Score(model.Config, set.Scenes, captions, split, beam <= 1 ? "greedy" : $"beam {beam}"), captions);
+        var forced = model.Config.Kind == "attention" ? TeacherForced(model, set) : null;
+        return (Score(model.Config, set.Scenes, captions, split, beam <= 1 ? "greedy" : $"beam {beam}", forced), captions);
     }
 
-    /// <summary>Scores <paramref name="captions"/> of <paramref name="scenes"/>.</summary>
+    /// <summary>
+    /// Each scene's canonical reference caption (<see cref="CaptionGrammar.Canonical"/>, the one captioners are trained on)
+    /// fed to <paramref name="model"/> word by word (teacher forcing, in batches of 256), with the attention of the step that
+    /// writes each of its words: the step fed <c>&lt;START&gt;</c> writes the first word, the step fed word k writes word k + 1.
+    /// </summary>
+    public static DecodedCaption[] TeacherForced(ICaptionDecoder model, CaptionDataset set)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(set);
+        var result = new DecodedCaption[set.Count];
+        for (int start = 0; start < set.Count; start += 256)
+        {
+            int n = Math.Min(256, set.Count - start);
+            var stepper = model.Begin(set.FeaturesOf(start, n));
+            var words = Enumerable.Range(start, n).Select(i => CaptionGrammar.Canonical(set.Scenes[i]).Split(' ')).ToArray();
+            var maps = words.Select(_ => new List<float[]>()).ToArray();
+            var previous = new int[n];
+            int longest = words.Max(w => w.Length);
+            for (int step = 0; step < longest; step++)
+            {
+                for (int b = 0; b < n; b++)
+                    previous[b] = step == 0 ? CaptionVocabulary.Start
+                        : step <= words[b].Length ? set.Vocabulary.Id(words[b][step - 1]) : CaptionVocabulary.End;
+                stepper.Step(previous);
+                var attention = stepper.Attention;
+                int L = attention.IsEmpty ? 0 : attention.Length / n;
+                for (int b = 0; b < n; b++)
+                    if (L > 0 && step < words[b].Length) maps[b].Add(attention.Slice(b * L, L).ToArray());
+            }
+            for (int b = 0; b < n; b++)
+                result[start + b] = new DecodedCaption([.. words[b].Select(set.Vocabulary.Id)], string.Join(' ', words[b]), maps[b], double.NaN);
+        }
+        return result;
+    }
+    /// <summary>
+    /// Scores <paramref name="captions"/> of <paramref name="scenes"/>; with <paramref name="forced"/> (each scene's reference
+    /// caption with its teacher-forced attention, <see cref="TeacherForced"/>) also the unconditional attention on the object.
+    /// </summary>
     public static CaptionSplitScore Score(CaptionerConfig config, IReadOnlyList<Scene> scenes, IReadOnlyList<DecodedCaption> captions,
-        string split, string decoding)
+        string split, string decoding, IReadOnlyList<DecodedCaption>? forced = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(scenes);
         ArgumentNullException.ThrowIfNull(captions);
         var bleu = Bleu.Corpus([.. captions.Select(c => c.Text)], [.. scenes.Select(s => (IReadOnlyList<string>)CaptionGrammar.References(s))]);
-        int exact = 0, words = 0, hits = 0;
+        if (forced is not null && forced.Count != scenes.Count)
+            throw new ArgumentException($"{forced.Count} teacher-forced captions for {scenes.Count} scenes.", nameof(forced));
+        int exact = 0, words = 0, hits = 0, wordsAll = 0, hitsAll = 0;
         for (int i = 0; i < scenes.Count; i++)
         {
+            if (forced is not null) Count(scenes[i], forced[i], config, ref wordsAll, ref hitsAll);
             var c = captions[i];
             if (CaptionParser.Parse(c.Text) is not { } m || !m.IsTrueOf(scenes[i])) continue;
             exact++;
-            if (c.Attention.Count == 0) continue;
-            var w = c.Text.Split(' ');
-            for (int k = 0; k < w.Length && k < c.Attention.Count; k++)
-            {
-                int cls = ClassOf(w[k]);
-                if (cls < 0) continue;
-                words++;
-                if (PointsAt(scenes[i], cls, c.Attention[k], config.GridRows, config.GridCols)) hits++;
-            }
+            Count(scenes[i], c, config, ref words, ref hits);
         }
+        bool attention = config.Kind == "attention";
         return new CaptionSplitScore(split, decoding, scenes.Count, bleu, scenes.Count == 0 ? double.NaN : (double)exact / scenes.Count,
-            config.Kind == "attention" ? (words == 0 ? double.NaN : (double)hits / words) : null, words);
+            attention ? (words == 0 ? double.NaN : (double)hits / words) : null, words,
+            attention && forced is not null ? (wordsAll == 0 ? double.NaN : (double)hitsAll / wordsAll) : null, wordsAll);
+    }
+
+    /// <summary>
+    /// Adds the class words of <paramref name="c"/> that have a map to <paramref name="words"/>, those whose map points at
+    /// their object to <paramref name="hits"/>.
+    /// </summary>
+    private static void Count(Scene scene, DecodedCaption c, CaptionerConfig config, ref int words, ref int hits)
+    {
+        if (c.Attention.Count == 0) return;
+        var w = c.Text.Split(' ');
+        for (int k = 0; k < w.Length && k < c.Attention.Count; k++)
+        {
+            int cls = ClassOf(w[k]);
+            if (cls < 0) continue;
+            words++;
+            if (PointsAt(scene, cls, c.Attention[k], config.GridRows, config.GridCols)) hits++;
+        }
     }
 
     /// <summary>The class a caption word names (singular or plural), or -1.</summary>
