@@ -87,7 +87,7 @@ internal sealed class CompareCommand : ICommand
         if (o.Minutes == 0 && o.MaxIters == 0 && o.MaxEpochs == 0)
             throw new CliException("every model needs a limit: give --minutes, --max-iters or --max-epochs.");
 
-        var corpus = hasFile ? TrainCommand.LoadCorpus(args.Positional[0]) : Corpus.TinyShakespeare();
+        var corpus = hasFile ? Corpus.FromSource(args.Positional[0]) : Corpus.TinyShakespeare();
         o = o with { Data = corpus.Source };
         var vocab = Vocabulary.FromText(corpus.Text);
         var tokens = TrainCommand.Encode(vocab, corpus);

@@ -99,7 +99,7 @@ internal sealed class EvalCommand : ICommand
             if (tr is null || source is null)
                 throw new CliException($"{ck.Directory}: does not record the text it was trained on; give FILE.");
             Corpus corpus;
-            try { corpus = TrainCommand.LoadCorpus(source); }
+            try { corpus = Corpus.FromSource(source); }
             catch (CorpusException e) { throw new CliException($"the run's text is not available ({e.Message}); give FILE.", 1); }
             var all = TrainCommand.Encode(ck.Vocabulary, corpus);
             if (ck.Data is { } d && (d.Characters != all.Length || d.Checksum != CheckpointFiles.TokenChecksum(all)))

@@ -16,9 +16,6 @@ internal static class TaskCli
     /// </summary>
     public static string Split(Args args) => args.Choice("split", "validation", "validation", "test");
 
-    /// <summary>The usage line of <c>--split</c>.</summary>
-    public const string SplitUsage = "  --split S                 validation (default) or test: the split eval scores; test is for the published figure, once";
-
     /// <summary>The usage lines of a task's own options and of the shared options it takes, with their defaults.</summary>
     /// <remarks><paramref name="notes"/> adds a note to a shared option's default, keyed by flag.</remarks>
     public static string OptionsUsage<TData, TSettings, TSaved>(TaskDefinition<TData, TSettings, TSaved> task,
@@ -43,9 +40,9 @@ internal static class TaskCli
         Func<TSettings, TSettings>? settings = null, string? runName = null, int positional = 2, int dataArg = 1)
         where TSaved : SavedRun where TSettings : class, new()
     {
+        int printEvery = args.Int("print-every", 100, min: 1);
         var hooks = new StartHooks<TSettings> { Settings = settings, RunName = _ => runName ?? task.Name };
         var (trainer, data, command) = Start(args, task, hooks, positional, dataArg);
-        int printEvery = args.Int("print-every", 100, min: 1);
         var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0);
         var result = RunFolders.Run(trainer, progress);
         string run = trainer.OutputDirectory!;
@@ -89,7 +86,6 @@ internal static class TaskCli
         var own = TrainingOptionsCli.Apply(new TSettings(), args, task.Options);
         if (hooks.Settings is not null) own = hooks.Settings(own);
         string? outDir = args.String("out"), resume = args.String("resume");
-        args.Int("print-every", 100, min: 1);
         args.ThrowOnUnused(positional);
         Trainer trainer;
         string data;

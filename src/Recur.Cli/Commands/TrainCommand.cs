@@ -161,14 +161,8 @@ internal sealed class TrainCommand : ICommand
         return o;
     }
 
-    /// <summary>Reads every training option from <paramref name="args"/>, falling back to <paramref name="d"/>.</summary>
-    internal static TrainOptions ReadOptions(Args args, TrainOptions d) => TrainingOptionsCli.Read(args, d, TrainOptionSpecs.All);
-
     private static string SourceName(string source)
-        => Path.GetFileNameWithoutExtension(source.StartsWith("embedded:", StringComparison.Ordinal) ? source["embedded:".Length..] : Path.GetFileName(source));
-
-    internal static Corpus LoadCorpus(string source) =>
-        source == "embedded:tinyshakespeare.txt" ? Corpus.TinyShakespeare() : Corpus.Load(source);
+        => Path.GetFileNameWithoutExtension(source == Corpus.EmbeddedSource ? source["embedded:".Length..] : Path.GetFileName(source));
 
     internal static int[] Encode(Vocabulary vocab, Corpus corpus)
     {

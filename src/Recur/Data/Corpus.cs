@@ -81,6 +81,9 @@ public sealed class Corpus
     /// <summary>The source name of the embedded tiny-shakespeare.</summary>
     public const string EmbeddedSource = "embedded:tinyshakespeare.txt";
 
+    /// <summary>The text a run's recorded source names: the embedded tiny-shakespeare for <see cref="EmbeddedSource"/>, else the file.</summary>
+    public static Corpus FromSource(string source) => source == EmbeddedSource ? TinyShakespeare() : Load(source);
+
     /// <summary>Karpathy's tiny-shakespeare (1,115,394 bytes), embedded in the library.</summary>
     public static Corpus TinyShakespeare()
     {

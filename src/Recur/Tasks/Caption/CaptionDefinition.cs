@@ -54,8 +54,8 @@ public sealed class CaptionDefinition : SceneTaskDefinition<CaptionSettings, Loa
     {
         var (tr, features) = SceneRuns.TrainingScenes(encoder, train, scenes, threads);
         var all = new CaptionDataset(features, tr.Scenes, vocabulary, maxWords);
-        int nVal = SceneRuns.ValidationCount(all.Count, valFrac);
-        return (all.Slice(0, all.Count - nVal), all.Slice(all.Count - nVal, nVal));
+        int nTrain = HeldOutRest(all.Count, valFrac);
+        return (all.Slice(0, nTrain), all.Slice(nTrain, all.Count - nTrain));
     }
 
     /// <inheritdoc/>

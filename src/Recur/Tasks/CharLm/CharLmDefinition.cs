@@ -32,7 +32,7 @@ public sealed class CharLmDefinition : TaskDefinition<CharText, CharSettings, Lo
 
     /// <inheritdoc/>
     public override CharText LoadData(string path)
-        => CharText.Of((path == Corpus.EmbeddedSource ? Corpus.TinyShakespeare() : Corpus.Load(path)).Text);
+        => CharText.Of(Corpus.FromSource(path).Text);
 
     /// <summary>The embedded text by its name; a file by its full path.</summary>
     public override string SourceOf(string path) => path == Corpus.EmbeddedSource ? path : Path.GetFullPath(path);

@@ -79,7 +79,4 @@ public static class SceneRuns
         encoder.Network.Threads = threads;
         return (tr, encoder.Encode(tr));
     }
-
-    /// <summary>Scenes held out for validation: the last <paramref name="valFrac"/> of <paramref name="count"/>.</summary>
-    public static int ValidationCount(int count, double valFrac) => (int)Math.Round(count * valFrac);
 }

@@ -61,7 +61,7 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
     {
         var (split, features) = SceneRuns.TrainingScenes(run.Encoder, data, run.Scenes, options.EffectiveThreads);
         var all = VqaQuestions.Of(features, split, run.QuestionsPerScene, run.Scenes.Seed);
-        int nVal = SceneRuns.ValidationCount(split.Scenes.Count, options.ValFrac);
-        return new VqaTask(options, run.Model, all.SliceScenes(0, split.Scenes.Count - nVal), all.SliceScenes(split.Scenes.Count - nVal, nVal), write, info);
+        int nTrain = HeldOutRest(split.Scenes.Count, options.ValFrac);
+        return new VqaTask(options, run.Model, all.SliceScenes(0, nTrain), all.SliceScenes(nTrain, split.Scenes.Count - nTrain), write, info);
     }
 }
