@@ -13,15 +13,27 @@ internal static class TrainingOptionsCli
     /// <summary>Reads the options of <paramref name="specs"/> from <paramref name="args"/> over <paramref name="defaults"/>, then validates.</summary>
     public static TrainOptions Read(Args args, TrainOptions defaults, IEnumerable<OptionSpec> specs)
     {
-        var o = Apply(defaults, args, specs);
+        var o = BudgetByTime(Apply(defaults, args, specs), args);
         Validate(o);
         return o;
+    }
+
+    /// <summary>
+    /// <c>--minutes M</c> trains for M minutes: without <c>--max-epochs</c> and <c>--max-iters</c> on the same command line, the
+    /// defaults' caps on epochs and iterations are lifted, so that a default cap never stops a run silently long before its budget.
+    /// </summary>
+    public static TrainOptions BudgetByTime(TrainOptions o, Args args)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(args);
+        if (!args.Has("minutes") || o.Minutes <= 0 || args.Has("max-epochs") || args.Has("max-iters")) return o;
+        return o with { MaxEpochs = 0, MaxIters = 0 };
     }
 
     /// <summary>On resume: <paramref name="saved"/> with the options given on this command line (the resume check names forbidden changes).</summary>
     public static TrainOptions Merge(TrainOptions saved, Args args, IEnumerable<OptionSpec> specs)
     {
-        var o = Apply(saved, args, specs);
+        var o = BudgetByTime(Apply(saved, args, specs), args);
         Validate(o);
         return o;
     }
