@@ -66,7 +66,7 @@ internal sealed class CompareCommand : ICommand
 
     /// <summary>The shared defaults: <c>recur train</c>'s (its tiny-shakespeare settings without FILE) with a 5-minute budget per model.</summary>
     internal static TrainOptions Defaults(bool hasFile)
-        => (hasFile ? new TrainOptions() : TrainCommand.ShakespeareDefaults) with { Minutes = TrainCommand.DefaultMinutes };
+        => (hasFile ? CharLmDefinition.Instance.Defaults : TrainCommand.ShakespeareDefaults) with { Minutes = TrainCommand.DefaultMinutes };
 
     public int Run(Args args)
     {

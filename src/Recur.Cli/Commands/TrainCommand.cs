@@ -21,7 +21,7 @@ internal sealed class TrainCommand : ICommand
         Model = "lstm", Hidden = 256, Layers = 2, Embed = 32, Dropout = 0,
         SeqLength = 64, BatchSize = 32, Optimizer = "adam", LearningRate = 3e-3,
         LrDecay = 1, LrDecayEvery = 1, GradClip = 5, ClipMode = "norm",
-        MaxEpochs = 50, Minutes = DefaultMinutes, EvalEvery = 400,
+        MaxEpochs = 50, Minutes = DefaultMinutes, EvalEvery = 400, ValFrac = 0.05, TestFrac = 0.05,
     };
 
     /// <summary>Wall-clock budget of <c>recur train</c> without a file.</summary>
@@ -32,7 +32,7 @@ internal sealed class TrainCommand : ICommand
     /// <summary>The character LM's task.</summary>
     public IEnumerable<string> Tasks => [CharCheckpoint.TaskName];
     public string Summary => "train a character-level language model (LSTM/GRU/RNN, truncated BPTT), char-rnn style";
-    public string Usage => UsageText.Replace("{{OPTIONS}}", TrainingOptionsCli.Usage(new TrainOptions(), TrainOptionSpecs.All, DefaultNotes));
+    public string Usage => UsageText.Replace("{{OPTIONS}}", TrainingOptionsCli.Usage(CharLmDefinition.Instance.Defaults, TrainOptionSpecs.All, DefaultNotes));
 
     private static readonly Dictionary<string, string> DefaultNotes = new()
     {
@@ -79,7 +79,7 @@ internal sealed class TrainCommand : ICommand
         string source = CharLmDefinition.Instance.SourceOf(hasFile ? args.Positional[0] : Corpus.EmbeddedSource);
         var (trainer, _, _) = TaskCli.Start(args, CharLmDefinition.Instance, new TaskCli.StartHooks<CharSettings>
         {
-            Defaults = hasFile || args.Has("resume") ? new TrainOptions() : ShakespeareDefaults,
+            Defaults = hasFile || args.Has("resume") ? CharLmDefinition.Instance.Defaults : ShakespeareDefaults,
             Options = o => FromInit(FitEmbedToCell(o, args), init, initFrom, args) with { Data = source },
             Settings = s => s with { InitFrom = init?.Model, Vocabulary = init?.Vocabulary },
             RunName = SourceName,

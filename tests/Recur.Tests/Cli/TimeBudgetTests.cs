@@ -1,3 +1,4 @@
+using Xunit;
 using Recur.Cli;
 using Recur.Training;
 

@@ -241,11 +241,27 @@ public sealed partial class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void ByDefaultARunKeepsATestSplitThatOnlyEvalReads()
+    {
+        string text = TextFile();
+        string run = Path.Combine(_dir, "run");
+        var train = CliHarness.Run(["train", text, .. Tiny, "--max-iters", "2", "--out", run, "--sample-length", "0"]);
+        Assert.Equal(0, train.ExitCode);
+        Assert.Matches(@"/ test \d+ characters", train.Out);
+        Assert.DoesNotContain("test split of", train.Out, StringComparison.Ordinal);
+        var val = CliHarness.Run("eval", run);
+        var test = CliHarness.Run("eval", run, "--split", "test");
+        Assert.Equal((0, 0), (val.ExitCode, test.ExitCode));
+        Assert.Matches("^(val|validation) split of", val.Out);
+        Assert.StartsWith("test split of", test.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EvalNamesCharactersOutsideTheVocabulary()
     {
         string text = TextFile();
         string run = Path.Combine(_dir, "run");
-        Assert.Equal(0, CliHarness.Run(["train", text, .. Tiny, "--max-iters", "2", "--out", run, "--sample-length", "0"]).ExitCode);
+        Assert.Equal(0, CliHarness.Run(["train", text, .. Tiny, "--max-iters", "2", "--test-frac", "0", "--out", run, "--sample-length", "0"]).ExitCode);
         string other = Path.Combine(_dir, "other.txt");
         File.WriteAllText(other, "Größe ✓ and more");
         CliHarness.AssertCleanFailure(CliHarness.Run("eval", run, other), "eval", "'ö' (U+00F6)", "'✓' (U+2713)");

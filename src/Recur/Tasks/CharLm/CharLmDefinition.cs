@@ -18,8 +18,11 @@ public sealed class CharLmDefinition : TaskDefinition<CharText, CharSettings, Lo
     /// <inheritdoc/>
     public override CheckpointFormat<LoadedCheckpoint> Checkpoint => CharCheckpoint.Instance;
 
-    /// <inheritdoc/>
-    public override TrainOptions Defaults { get; } = new();
+    /// <summary>
+    /// A character model's defaults: the text's first 90 % trains, the next 5 % validates (chooses <c>best/</c>), the last 5 %
+    /// is the test split, scored only by <c>recur eval RUN --split test</c>.
+    /// </summary>
+    public override TrainOptions Defaults { get; } = new() { ValFrac = 0.05, TestFrac = 0.05 };
 
     /// <inheritdoc/>
     public override IReadOnlyList<OptionSpec> SharedOptions => TrainOptionSpecs.All;
