@@ -14,9 +14,10 @@ internal static class CaptionData
     public const string Usage = """
         Draws the captioned scenes (SceneGenerator, from --seed): 1 to 4 Fashion-MNIST images at random cells of a
         3x3 grid of 28-pixel cells (84x84 pixels), captioned by a small grammar ("two shirts and a coat", "a sneaker
-        above a bag", "a dress to the left of a sandal"). Training scenes use the training images, both test splits
-        the test images; --heldout-pairs pairs of classes never appear together in training, and the held-out test
-        split shows exactly those pairs. Writes DIR/captions.json (every scene: split, file, objects with cell and
+        above a bag", "a dress to the left of a sandal"). Training scenes use the first 11/12 of the training images
+        (a run's validation scenes use the rest; see caption train), both test splits the test images;
+        --heldout-pairs pairs of classes never appear together in training, and the held-out test split shows
+        exactly those pairs. Writes DIR/captions.json (every scene: split, file, objects with cell and
         class, reference captions, the canonical one first) and the first --png scenes of each split as
         DIR/SPLIT/NNNNN.png.
         FASHION_DIR holds Fashion-MNIST's IDX files (default /usr/share/datasets/fashion-mnist, installed by

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Recur.Data;
 using Recur.Data.Scenes;
 using Recur.Imaging;
@@ -8,27 +7,34 @@ using Recur.IO;
 using Recur.Models.Captioning;
 using Recur.Tasks;
 using Recur.Tasks.Caption;
-using Recur.Tasks.Classify;
 
 namespace Recur.Cli.Commands;
 
-/// <summary><c>recur caption eval RUN</c>: BLEU, exact match and attention accuracy on both test splits.</summary>
+/// <summary>
+/// <c>recur caption eval RUN</c>: BLEU, exact match and attention accuracy on both validation splits, or (<c>--split test</c>)
+/// both test splits.
+/// </summary>
 internal static class CaptionEval
 {
     public const string Usage = """
-        recur caption eval RUN [FASHION_DIR] [--beam K] [--alpha A] [--ensemble RUN2,...] [--attention report.html] [--figures N] [--threads N]
-          Captions the run's test scenes (drawn again from its recorded seed, from the Fashion-MNIST test images):
-          the seen compositions and the held-out ones. Prints, per split and decoding (greedy, and beam search of
-          width K when --beam K > 1, length-normalised by n^A, default A = 1), corpus BLEU-1..4 against every true
-          reference, the exact-match rate (the caption read back by the grammar's parser is exactly true of the
-          scene) and, for attention captioners, how often the most-attended location of an object word lies in a
-          cell holding that object: over the object words of exactly right captions, and over every object word of
-          every scene's reference caption, teacher-forced (all scenes); and, as the reference, how many scenes the encoder's own classifier gets
-          wholly right, each object alone. Writes RUN/eval.json and RUN/captions.jsonl (every caption, whether it is
-          exactly right, and its references); --attention FILE writes an HTML page of the first N (default 12)
-          held-out scenes with each word's attention map. --ensemble decodes with RUN and the other runs together
-          (trained on the same encoder and scenes), averaging their next-word probabilities at every step and their
-          attention maps; it writes RUN/eval-ensemble.json and RUN/captions-ensemble.jsonl.
+        recur caption eval RUN [FASHION_DIR] [--split validation|test] [--beam K] [--alpha A] [--ensemble RUN2,...]
+                               [--attention report.html] [--figures N] [--threads N]
+          Captions the run's validation scenes (drawn again from its recorded seed, --scenes and --val-frac, from the
+          training images no training scene uses: the scenes training validated on), or with --split test its test
+          scenes (from the Fashion-MNIST test images; score them once, for the figure that is published): seen
+          compositions and held-out ones (splits SPLIT-seen and SPLIT-heldout). The first line says which split was
+          scored. Prints, per split and decoding (greedy, and beam search of width K when --beam K > 1,
+          length-normalised by n^A, default A = 1), corpus BLEU-1..4 against every true reference, the exact-match
+          rate (the caption read back by the grammar's parser is exactly true of the scene) and, for attention
+          captioners, how often the most-attended location of an object word lies in a cell holding that object:
+          over the object words of exactly right captions, and over every object word of every scene's reference
+          caption, teacher-forced (all scenes); and, as the reference, how many scenes the encoder's own classifier
+          gets wholly right, each object alone. Writes RUN/eval.json ("split": validation or test) and
+          RUN/captions.jsonl (every caption, whether it is exactly right, and its references); --attention FILE
+          writes an HTML page of the first N (default 12) held-out scenes of the split with each word's attention
+          map. --ensemble decodes with RUN and the other runs together (trained on the same encoder and scenes),
+          averaging their next-word probabilities at every step and their attention maps, on either split; it
+          writes RUN/eval-ensemble.json and RUN/captions-ensemble.jsonl.
         """;
 
     public static int Run(Args args)
@@ -40,20 +46,21 @@ internal static class CaptionEval
         int figures = args.Int("figures", 12, min: 1, max: 10_000);
         int threads = args.Int("threads", 0, min: 0, max: 1024);
         string? others = args.String("ensemble");
+        string split = TaskCli.Split(args);
         args.ThrowOnUnused(3);
         var ck = CaptionCheckpoint.Instance.Load(args.Positional[1], CheckpointKind.Best);
         var decoder = Ensemble(ck, others);
         ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         string dataDir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
-        var sets = Report(ck, decoder, dataDir, beam, alpha, ck.RunDirectory ?? ck.Directory, decoder.Count > 1 ? "-ensemble" : "");
+        var sets = Report(ck, decoder, dataDir, split, beam, alpha, ck.RunDirectory ?? ck.Directory, decoder.Count > 1 ? "-ensemble" : "");
         if (html is not null)
         {
             if (ck.Model.Config.Kind != "attention") throw new CliException($"--attention needs an attention captioner; this run is {ck.Model.Config.Kind}.");
-            var (set, images) = sets["test-heldout"];
+            var (set, images) = sets[$"{split}-heldout"];
             int n = Math.Min(figures, set.Count);
             var decoded = CaptionDecoder.Greedy(decoder, set.FeaturesOf(0, n), set.Vocabulary);
-            var figs = Enumerable.Range(0, n).Select(i => new AttentionFigure($"held-out scene {i}", new PixelImage(84, 84, 1, set.Scenes[i].Render(images)),
-                decoded[i], CaptionGrammar.Canonical(set.Scenes[i]))).ToArray();
+            var figs = Enumerable.Range(0, n).Select(i => new AttentionFigure($"{split} held-out scene {i}",
+                new PixelImage(84, 84, 1, set.Scenes[i].Render(images)), decoded[i], CaptionGrammar.Canonical(set.Scenes[i]))).ToArray();
             File.WriteAllText(html,
                 AttentionReport.Build($"attention of {ck.RunDirectory ?? ck.Directory}", figs, ck.Model.Config.GridRows, ck.Model.Config.GridCols),
                 new UTF8Encoding(false));
@@ -88,80 +95,30 @@ internal static class CaptionEval
     }
 
     /// <summary>
-    /// One JSON line per scene: split, decoding, index, the caption, whether it is exactly right, the references, the
-    /// scene's objects (cell, class) and, for attention captioners, each word's most-attended scene cell with the share
-    /// of attention that fell in that cell.
-    /// </summary>
-    private static void WriteCaptions(StreamWriter lines, string split, string decoding, IReadOnlyList<Scene> scenes, IReadOnlyList<DecodedCaption> captions,
-        int gridRows, int gridCols)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using var w = new Utf8JsonWriter(buffer);
-        for (int i = 0; i < scenes.Count; i++)
-        {
-            buffer.Clear();
-            w.Reset(buffer);
-            w.WriteStartObject();
-            w.WriteString("split", split);
-            w.WriteString("decoding", decoding);
-            w.WriteNumber("scene", i);
-            w.WriteString("caption", captions[i].Text);
-            w.WriteBoolean("exact", CaptionParser.Parse(captions[i].Text) is { } m && m.IsTrueOf(scenes[i]));
-            w.WriteStartArray("references");
-            foreach (var r in CaptionGrammar.References(scenes[i])) w.WriteStringValue(r);
-            w.WriteEndArray();
-            w.WriteStartArray("objects");
-            foreach (var item in scenes[i].Items)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("cell", item.Cell);
-                w.WriteString("class", CaptionGrammar.Singular[item.Class]);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            if (captions[i].Attention.Count > 0)
-            {
-                w.WriteStartArray("attended");
-                foreach (var (cell, weight) in CaptionEvaluation.AttendedCells(scenes[i], captions[i], gridRows, gridCols))
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("cell", cell);
-                    w.WriteNumber("weight", Math.Round(weight, 4));
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-            }
-            w.WriteEndObject();
-            w.Flush();
-            lines.WriteLine(Encoding.UTF8.GetString(buffer.WrittenSpan));
-        }
-    }
-
-    /// <summary>
-    /// Scores both test splits, prints the table, writes <c>eval{suffix}.json</c> and <c>captions{suffix}.jsonl</c> (every
-    /// scene's caption) into <paramref name="folder"/>; returns the datasets by split name.
+    /// Scores both scene splits of <paramref name="split"/> (validation or test, <see cref="SceneCli.EvalSplits"/>), prints
+    /// the table, writes <c>eval{suffix}.json</c> and <c>captions{suffix}.jsonl</c> (every scene's caption) into
+    /// <paramref name="folder"/>; returns the datasets by scene split name.
     /// </summary>
     internal static Dictionary<string, (CaptionDataset Set, LabeledImages Images)> Report(LoadedCaptioner ck, ICaptionDecoder decoder, string dataDir,
-        int beam, double alpha, string folder, string suffix = "")
+        string split, int beam, double alpha, string folder, string suffix = "")
     {
         string jsonPath = Path.Combine(folder, $"eval{suffix}.json"), captionsPath = Path.Combine(folder, $"captions{suffix}.jsonl");
-        var (train, test) = ClassifyCommand.LoadData(dataDir);
-        var (_, seen, held, _) = SceneGenerator.Build(train, test, ck.Scenes with { Train = 0 });
+        var (seen, held) = SceneCli.EvalSplits(dataDir, ck.Scenes, ValFrac(ck), split);
         ck.Encoder.Network.Threads = ck.Model.Threads;
         var sets = new Dictionary<string, (CaptionDataset, LabeledImages)>();
         var scores = new List<CaptionSplitScore>();
         var reference = new Dictionary<string, double>();
         using (var lines = new StreamWriter(captionsPath, append: false, new UTF8Encoding(false)))
-            foreach (var split in new[] { seen, held })
+            foreach (var part in new[] { seen, held })
             {
-                var set = new CaptionDataset(ck.Encoder.Encode(split), split.Scenes, ck.Vocabulary, ck.Model.Config.MaxWords);
-                sets[split.Name] = (set, split.Images);
-                reference[split.Name] = EncoderReference.AllObjectsRecognised(split, ClassifyTask.Score(ck.Encoder.Network, split.Images).Predicted);
+                var set = new CaptionDataset(ck.Encoder.Encode(part), part.Scenes, ck.Vocabulary, ck.Model.Config.MaxWords);
+                sets[part.Name] = (set, part.Images);
+                reference[part.Name] = EncoderReference.AllObjectsRecognised(part, EncoderReference.Predicted(ck.Encoder.Network, part));
                 foreach (int k in beam > 1 ? new[] { 1, beam } : [1])
                 {
-                    var (score, captions) = CaptionEvaluation.Run(decoder, set, split.Name, k, alpha);
+                    var (score, captions) = CaptionEvaluation.Run(decoder, set, part.Name, k, alpha);
                     scores.Add(score);
-                    WriteCaptions(lines, split.Name, score.Decoding, split.Scenes, captions, decoder.Config.GridRows, decoder.Config.GridCols);
+                    CaptionEvalFiles.WriteCaptions(lines, part.Name, score.Decoding, part.Scenes, captions, decoder.Config.GridRows, decoder.Config.GridCols);
                 }
             }
         var inv = CultureInfo.InvariantCulture;
@@ -177,40 +134,11 @@ internal static class CaptionEval
                 + $"{(s.AttentionAccuracyAll is double u ? $"{u:F4} of {s.AttentionWordsAll:N0} words" : "-")} |"));
         Console.WriteLine(string.Create(inv,
             $"the encoder's own classifier, each object alone: every object right in {string.Join(", ", reference.Select(r => $"{r.Value:F4} of {r.Key}"))}"));
-        using (var stream = File.Create(jsonPath))
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteString("run", ck.RunDirectory ?? ck.Directory);
-            w.WriteString("kind", ck.Model.Config.Kind);
-            w.WriteNumber("captioners", decoder is CaptionEnsemble ensemble ? ensemble.Count : 1);
-            w.WriteStartArray("scores");
-            foreach (var s in scores)
-            {
-                w.WriteStartObject();
-                w.WriteString("split", s.Split);
-                w.WriteString("decoding", s.Decoding);
-                w.WriteNumber("scenes", s.Scenes);
-                for (int n = 0; n < 4; n++) w.WriteNumber($"bleu{n + 1}", s.Bleu.Scores[n]);
-                w.WriteNumber("brevity_penalty", s.Bleu.BrevityPenalty);
-                w.WriteNumber("exact_match", s.ExactMatch);
-                if (s.AttentionAccuracy is double acc && double.IsFinite(acc))
-                {
-                    w.WriteNumber("attention_accuracy", acc); w.WriteNumber("attention_words", s.AttentionWords);
-                }
-                if (s.AttentionAccuracyAll is double all && double.IsFinite(all))
-                {
-                    w.WriteNumber("attention_accuracy_all", all); w.WriteNumber("attention_words_all", s.AttentionWordsAll);
-                }
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteStartObject("encoder_all_objects_right");
-            foreach (var (split, value) in reference) w.WriteNumber(split, value);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
+        CaptionEvalFiles.WriteJson(jsonPath, ck, decoder, split, scores, reference);
         Console.WriteLine($"wrote {jsonPath}");
         return sets;
     }
+
+    /// <summary>The validation fraction <paramref name="ck"/> was trained with (the recipe's when it records none).</summary>
+    internal static double ValFrac(LoadedCaptioner ck) => (ck.Training ?? CaptionDefinition.Instance.Defaults).ValFrac;
 }

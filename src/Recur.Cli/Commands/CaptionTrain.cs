@@ -12,9 +12,12 @@ internal static class CaptionTrain
           Trains a captioner on the scenes (see caption data) over the feature grid of a frozen CNN encoder: the
           convolutional stages of CNN_RUN (a run of recur classify --model cnn), then --grid-pool max pooling (an
           84x84 scene gives 21x21 and, pooled by 3, 7x7 locations). --model rnn: the vanilla RNN with the image in
-          its recurrence; lstm: the image as the LSTM's initial state; attention: Show, Attend and Tell. At the end
-          the best checkpoint captions both test splits (greedy) and the scores are printed (see caption eval).
-          Without --eval-every, a run evaluates once an epoch.
+          its recurrence; lstm: the image as the LSTM's initial state; attention: Show, Attend and Tell. Every one of
+          the --scenes training scenes trains; validation (the loss that chooses best/) is over --val-frac x --scenes
+          more, half of seen compositions and half of the held-out pairs, drawn from the last 1/12 of the training
+          images, which no training scene uses (nor, by default, the classify run of the encoder). At the end the
+          best checkpoint captions both validation splits (greedy) and the scores are printed (see caption eval;
+          --split test scores the test splits). Without --eval-every, a run evaluates once an epoch.
         """ + "\n" + SceneCli.EncoderUsage;
 
     public static string OptionsUsage => TaskCli.OptionsUsage(CaptionDefinition.Instance);
@@ -26,7 +29,12 @@ internal static class CaptionTrain
         if (exit is int code) return code;
         var best = CaptionCheckpoint.Instance.Load(run, CheckpointKind.Best);
         best.Model.Threads = best.Training?.EffectiveThreads ?? 1;
-        CaptionEval.Report(best, best.Model, dataDir, beam: 1, alpha: 1.0, folder: run);
+        if (!SceneCli.HasValidation(best.Scenes, CaptionEval.ValFrac(best)))
+        {
+            Console.WriteLine($"no validation scenes to score (--val-frac 0); recur caption eval {run} --split test scores the test splits.");
+            return 0;
+        }
+        CaptionEval.Report(best, best.Model, dataDir, "validation", beam: 1, alpha: 1.0, folder: run);
         return 0;
     }
 }

@@ -1,10 +1,16 @@
+using System.Globalization;
+using Recur.Data.Scenes;
 using Recur.IO;
 using Recur.Models;
 using Recur.Tasks.Classify;
+using Recur.Tasks.Scenes;
 
 namespace Recur.Cli.Commands;
 
-/// <summary>What <c>recur caption train</c> and <c>recur vqa train</c> share: the frozen encoder, <c>--encoder CNN_RUN</c>.</summary>
+/// <summary>
+/// What <c>recur caption</c> and <c>recur vqa</c> share: the frozen encoder, <c>--encoder CNN_RUN</c>, and the two scene
+/// splits an eval scores (<c>--split validation|test</c>).
+/// </summary>
 internal static class SceneCli
 {
     public const string EncoderUsage = """
@@ -42,5 +48,31 @@ internal static class SceneCli
         return enc.Model as ConvNet
             ?? throw new CliException($"{enc.Directory}: the encoder must be a convolutional classifier (recur classify --model cnn), "
                 + $"not {enc.Model.Summary}.");
+    }
+
+    /// <summary>
+    /// The seen and held-out scenes of <paramref name="split"/> (<see cref="SceneRuns.EvalSplits"/>) for a run of
+    /// <paramref name="scenes"/> and validation fraction <paramref name="valFrac"/>, over the Fashion-MNIST images in
+    /// <paramref name="dataDir"/>; prints which split is scored, as the output's first line.
+    /// </summary>
+    public static (SceneSplit Seen, SceneSplit HeldOut) EvalSplits(string dataDir, SceneOptions scenes, double valFrac, string split)
+    {
+        var (train, test) = ClassifyCommand.LoadData(dataDir);
+        SceneSplit seen, held;
+        try { (seen, held) = SceneRuns.EvalSplits(train, test, scenes, valFrac, split); }
+        catch (ArgumentException e) { throw new CliException(e.Message); }
+        string from = split == "test" ? "the test images" : "the training images no training scene uses";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{split}: {seen.Scenes.Count:N0} scenes of seen compositions ({seen.Name}) and {held.Scenes.Count:N0} of held-out ones "
+            + $"({held.Name}), from {from}"));
+        return (seen, held);
+    }
+
+    /// <summary>Whether a run of <paramref name="scenes"/> and validation fraction <paramref name="valFrac"/> has validation scenes to score.</summary>
+    public static bool HasValidation(SceneOptions scenes, double valFrac)
+    {
+        ArgumentNullException.ThrowIfNull(scenes);
+        var (seen, held) = SceneImages.ValidationCounts(scenes.Train, valFrac);
+        return seen + held > 0;
     }
 }

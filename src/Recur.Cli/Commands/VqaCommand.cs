@@ -16,15 +16,20 @@ internal sealed class VqaCommand : ICommand
     public string Usage => """
         usage: recur vqa train [FASHION_DIR] --encoder CNN_RUN [--blind] [options]
                recur vqa train --resume RUN [--minutes M]
-               recur vqa eval RUN [FASHION_DIR]
+               recur vqa eval RUN [FASHION_DIR] [--split validation|test] [--threads N]
 
         Questions about the captioning scenes, four answers each: "how many shirts are there ?", "what is left of
         the bag ?", "what is in the top left ?". An LSTM (--hidden) reads the question, its last state attends over
         the scene's feature grid from the frozen CNN encoder, and the joint representation scores the answers; the
         loss is the cross-entropy over the four choices. --blind trains the question-only baseline (no image), which
-        measures how much can be answered without looking. At the end, and with eval, the best checkpoint answers
-        the questions about both test splits (seen and held-out compositions): accuracy overall and per kind of
-        question; eval writes RUN/eval.json.
+        measures how much can be answered without looking. Every one of the --scenes training scenes trains;
+        validation (the loss that chooses best/) asks about --val-frac x --scenes more scenes, half of seen
+        compositions and half of the held-out pairs, drawn from the last 1/12 of the training images, which no
+        training scene uses. At the end, and with eval, the best checkpoint answers the questions about both
+        validation splits (validation-seen, validation-heldout: the scenes and questions training validated on),
+        or with eval --split test about both test splits (test-seen, test-heldout; score them once, for the figure
+        that is published): accuracy overall and per kind of question. The first line says which split was
+        scored; RUN/eval.json records it ("split": validation or test).
         Without --eval-every, a run evaluates once an epoch of its training questions.
         """ + "\n" + SceneCli.EncoderUsage + "\n" + TaskCli.OptionsUsage(VqaDefinition.Instance);
 
@@ -48,27 +53,35 @@ internal sealed class VqaCommand : ICommand
         if (exit is int code) return code;
         var best = VqaCheckpoint.Instance.Load(run, CheckpointKind.Best);
         best.Model.Threads = best.Training?.EffectiveThreads ?? 1;
-        Report(best, dataDir, Path.Combine(run, "eval.json"));
+        if (!SceneCli.HasValidation(best.Scenes, ValFrac(best)))
+        {
+            Console.WriteLine($"no validation scenes to score (--val-frac 0); recur vqa eval {run} --split test scores the test splits.");
+            return 0;
+        }
+        Report(best, dataDir, Path.Combine(run, "eval.json"), "validation");
         return 0;
     }
 
     private static int Eval(Args args)
     {
         int threads = args.Int("threads", 0, min: 0, max: 1024);
+        string split = TaskCli.Split(args);
         args.ThrowOnUnused(3);
         if (args.Positional.Count < 2) throw new CliException("name a run: recur vqa eval RUN [FASHION_DIR].");
         var ck = VqaCheckpoint.Instance.Load(args.Positional[1], CheckpointKind.Best);
         ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         string dataDir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
-        Report(ck, dataDir, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"));
+        Report(ck, dataDir, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"), split);
         return 0;
     }
 
-    /// <summary>Answers the questions about both test splits, prints accuracy overall and per kind, writes <paramref name="jsonPath"/>.</summary>
-    internal static void Report(LoadedVqa ck, string dataDir, string jsonPath)
+    /// <summary>
+    /// Answers the questions about both scene splits of <paramref name="split"/> (validation or test,
+    /// <see cref="SceneCli.EvalSplits"/>), prints accuracy overall and per kind, writes <paramref name="jsonPath"/>.
+    /// </summary>
+    internal static void Report(LoadedVqa ck, string dataDir, string jsonPath, string split)
     {
-        var (train, test) = ClassifyCommand.LoadData(dataDir);
-        var (_, seen, held, _) = SceneGenerator.Build(train, test, ck.Scenes with { Train = 0 });
+        var (seen, held) = SceneCli.EvalSplits(dataDir, ck.Scenes, ValFrac(ck), split);
         ck.Encoder.Network.Threads = ck.Model.Threads;
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"{(ck.Model.Config.Blind ? "question-only (blind) " : "")}VQA, {ck.RunDirectory ?? ck.Directory}");
@@ -77,17 +90,18 @@ internal sealed class VqaCommand : ICommand
         using var stream = File.Create(jsonPath);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
+        w.WriteString("split", split);
         w.WriteBoolean("blind", ck.Model.Config.Blind);
-        foreach (var split in new[] { seen, held })
+        foreach (var part in new[] { seen, held })
         {
-            var set = VqaQuestions.Of(ck.Encoder.Encode(split), split, ck.QuestionsPerScene, ck.Scenes.Seed);
+            var set = VqaQuestions.Of(ck.Encoder.Encode(part), part, ck.QuestionsPerScene, ck.Scenes.Seed);
             var s = VqaScore.Of(ck.Model, set);
             string Kind(QuestionKind k) => s.ByKind[k].Total == 0
                 ? "-"
                 : ((double)s.ByKind[k].Right / s.ByKind[k].Total).ToString("F4", inv) + $" ({s.ByKind[k].Total})";
-            Console.WriteLine(string.Create(inv, $"| {split.Name} | {s.Questions:N0} | {s.Accuracy:F4} | {Kind(QuestionKind.Count)} | "
+            Console.WriteLine(string.Create(inv, $"| {part.Name} | {s.Questions:N0} | {s.Accuracy:F4} | {Kind(QuestionKind.Count)} | "
                 + $"{Kind(QuestionKind.Relation)} | {Kind(QuestionKind.Position)} |"));
-            w.WriteStartObject(split.Name);
+            w.WriteStartObject(part.Name);
             w.WriteNumber("questions", s.Questions);
             w.WriteNumber("accuracy", s.Accuracy);
             w.WriteNumber("loss", s.Loss);
@@ -97,4 +111,7 @@ internal sealed class VqaCommand : ICommand
         w.WriteEndObject();
         Console.WriteLine($"wrote {jsonPath}");
     }
+
+    /// <summary>The validation fraction <paramref name="ck"/> was trained with (the recipe's when it records none).</summary>
+    private static double ValFrac(LoadedVqa ck) => (ck.Training ?? VqaDefinition.Instance.Defaults).ValFrac;
 }

@@ -191,6 +191,13 @@ public static class FashionMnist
     /// <summary>Number of classes.</summary>
     public const int ClassCount = 10;
 
+    /// <summary>
+    /// The share of the training images held back for validation: the last 1/12 (5,000 of 60,000). <c>recur classify</c>
+    /// holds them out by default (its <c>--val-frac</c>), and no training scene of captioning or VQA uses them
+    /// (<see cref="Scenes.SceneImages"/>), so the scenes' validation images are new to the encoder and to the model.
+    /// </summary>
+    public const double ValidationFraction = 1.0 / 12;
+
     /// <summary>The class names, indexed by label.</summary>
     public static IReadOnlyList<string> ClassNames { get; } =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];

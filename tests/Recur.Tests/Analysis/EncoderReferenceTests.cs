@@ -30,6 +30,22 @@ public sealed class EncoderReferenceTests
         Assert.True(double.IsNaN(EncoderReference.AllObjectsRecognised(held with { Scenes = [] }, predicted)));
     }
 
+    [Fact]
+    public void PredictionsCoverTheImagesASplitUsesOnly()
+    {
+        var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        var (seen, _) = SceneGenerator.Validation(train, new SceneOptions { Train = 400 }, 0.1);
+        var net = new ConvNet(new ConvNetConfig { Channels = [4, 8], Fc = 8 });
+        net.Reset(new Rng(6));
+        var all = ClassifyTask.Score(net, train).Predicted;
+        var some = EncoderReference.Predicted(net, seen);
+        Assert.Equal(train.Count, some.Length);
+        var used = seen.Scenes.SelectMany(s => s.Items).Select(i => i.Image).ToHashSet();
+        Assert.All(used, i => Assert.Equal(all[i], some[i]));
+        Assert.All(Enumerable.Range(0, SceneImages.ValidationStart(train.Count)), i => Assert.Equal(-1, some[i])); // the training images are not scored
+        Assert.Equal(EncoderReference.AllObjectsRecognised(seen, all), EncoderReference.AllObjectsRecognised(seen, some));
+    }
+
     private static int Classify(ConvNet net, LabeledImages images, int index)
     {
         var x = net.NewInput(images, 1);

@@ -48,7 +48,9 @@ public sealed class CaptionCommandTests : IDisposable
             "--hidden", "16", "--embed", "8", "--attention-dim", "8", "--threads", "1", "--out", run);
         Assert.True(t.ExitCode == 0, t.ToString());
         Assert.Contains("exact_match", t.Out);
-        Assert.Contains("| test-heldout | greedy | 40 |", t.Out);
+        // training ends on the validation splits: 0.05 of 200 scenes, half seen and half held-out; never the test splits
+        Assert.Contains("| validation-heldout | greedy | 5 |", t.Out);
+        Assert.DoesNotContain("test-heldout", t.Out);
         foreach (string f in new[] { "best/model.safetensors", "best/config.json", "latest/state.safetensors", "metrics.jsonl", "eval.json" })
             Assert.True(File.Exists(Path.Combine(run, f)), f);
 
@@ -57,10 +59,17 @@ public sealed class CaptionCommandTests : IDisposable
         Assert.Contains("resuming at iteration 6", r.Out);
 
         string html = Path.Combine(_dir, "att.html");
-        var e = CliHarness.Run("caption", "eval", run, SampleDir, "--beam", "2", "--attention", html, "--figures", "2");
+        var e = CliHarness.Run("caption", "eval", run, SampleDir, "--beam", "2", "--attention", html, "--figures", "2", "--split", "test");
         Assert.True(e.ExitCode == 0, e.ToString());
         Assert.Contains("| test-seen | beam 2 |", e.Out);
         Assert.True(File.ReadAllText(html).Split("<img").Length - 1 >= 2); // the two scenes, and a map per word when the untrained model writes any
+        Assert.Contains("test held-out scene 1", File.ReadAllText(html));
+        AssertScored(run, "", e.Out, "test", 40);
+        var v = CliHarness.Run("caption", "eval", run, SampleDir, "--attention", html, "--figures", "2");
+        Assert.True(v.ExitCode == 0, v.ToString());
+        AssertScored(run, "", v.Out, "validation", 5);
+        Assert.Contains("validation held-out scene 1", File.ReadAllText(html));
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "eval", run, SampleDir, "--split", "train"), "caption", "--split");
 
         string scenes = Path.Combine(_dir, "scenes");
         Assert.Equal(0, CliHarness.Run("caption", "data", SampleDir, "--out", scenes, "--train", "2", "--test-seen", "0", "--test-heldout", "0").ExitCode);
@@ -89,13 +98,19 @@ public sealed class CaptionCommandTests : IDisposable
         Assert.Equal(0, CliHarness.Run(["caption", "train", SampleDir, .. common, "--seed", "2", "--out", b]).ExitCode);
         Assert.Equal(0, CliHarness.Run(["caption", "train", SampleDir, .. common, "--scene-seed", "5", "--out", other]).ExitCode);
 
-        var e = CliHarness.Run("caption", "eval", a, SampleDir, "--ensemble", b);
+        var e = CliHarness.Run("caption", "eval", a, SampleDir, "--ensemble", b, "--split", "test");
         Assert.True(e.ExitCode == 0, e.ToString());
         Assert.Contains("an ensemble of 2 captioners", e.Out);
         Assert.Contains("| test-heldout | greedy | 30 |", e.Out);
         Assert.Equal(60, File.ReadAllLines(Path.Combine(a, "captions-ensemble.jsonl")).Length);
+        AssertScored(a, "-ensemble", e.Out, "test", 30);
         using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(a, "eval-ensemble.json"))))
             Assert.Equal(2, doc.RootElement.GetProperty("captioners").GetInt32());
+        var v = CliHarness.Run("caption", "eval", a, SampleDir, "--ensemble", b);
+        Assert.True(v.ExitCode == 0, v.ToString());
+        Assert.Contains("an ensemble of 2 captioners", v.Out);
+        Assert.Equal(10, File.ReadAllLines(Path.Combine(a, "captions-ensemble.jsonl")).Length);
+        AssertScored(a, "-ensemble", v.Out, "validation", 5);
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "eval", a, SampleDir, "--ensemble", other), "caption", "--scene-seed");
 
         // the same captioner twice writes what it writes alone, with the same attention
@@ -109,6 +124,24 @@ public sealed class CaptionCommandTests : IDisposable
                 for (int l = 0; l < alone[i].Attention[w].Length; l++) Assert.Equal(alone[i].Attention[w][l], twice[i].Attention[w][l], 5);
         var longer = Captioners.Create(one.Model.Config with { MaxWords = one.Model.Config.MaxWords + 1 });
         Assert.Throws<ArgumentException>(() => new CaptionEnsemble([one.Model, longer]));
+    }
+
+    /// <summary>
+    /// The eval's first line names <paramref name="split"/>; <c>eval{suffix}.json</c> records it and scores its two scene
+    /// splits only, <paramref name="heldOut"/> held-out scenes; every caption line is of those splits.
+    /// </summary>
+    private static void AssertScored(string run, string suffix, string output, string split, int heldOut)
+    {
+        Assert.StartsWith(split + ": ", output);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, $"eval{suffix}.json")));
+        Assert.Equal(split, doc.RootElement.GetProperty("split").GetString());
+        var scores = doc.RootElement.GetProperty("scores").EnumerateArray().ToArray();
+        Assert.Equal([split + "-seen", split + "-heldout"], scores.Select(x => x.GetProperty("split").GetString()!).Distinct());
+        Assert.Equal(heldOut, scores.First(x => x.GetProperty("split").GetString() == split + "-heldout").GetProperty("scenes").GetInt32());
+        Assert.Equal([split + "-heldout", split + "-seen"],
+            doc.RootElement.GetProperty("encoder_all_objects_right").EnumerateObject().Select(p => p.Name).Order());
+        Assert.All(File.ReadAllLines(Path.Combine(run, $"captions{suffix}.jsonl")),
+            line => Assert.StartsWith(split + "-", JsonDocument.Parse(line).RootElement.GetProperty("split").GetString()));
     }
 
     [Fact]

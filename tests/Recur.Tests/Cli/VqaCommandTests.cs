@@ -23,23 +23,41 @@ public sealed class VqaCommandTests : IDisposable
         string[] small = ["--scenes", "150", "--test-scenes", "20", "--max-iters", "4", "--eval-every", "2", "--batch-size", "32", "--hidden", "16", "--embed", "8", "--attention-dim", "8", "--fusion", "16", "--threads", "1"];
         var t = CliHarness.Run(["vqa", "train", SampleDir, "--encoder", cnn, .. small, "--out", run]);
         Assert.True(t.ExitCode == 0, t.ToString());
-        Assert.Contains("| test-heldout | 40 |", t.Out);
+        // training ends on the validation splits: 0.05 of 150 scenes (8), half held-out, two questions each; never the test splits
+        Assert.Contains("| validation-heldout | 8 |", t.Out);
+        Assert.DoesNotContain("test-heldout", t.Out);
         var b = CliHarness.Run(["vqa", "train", SampleDir, "--encoder", cnn, "--blind", .. small, "--out", blind]);
         Assert.True(b.ExitCode == 0, b.ToString());
         Assert.Contains("question-only (blind)", b.Out);
         using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(blind, "eval.json"))))
         {
             Assert.True(doc.RootElement.GetProperty("blind").GetBoolean());
-            Assert.InRange(doc.RootElement.GetProperty("test-seen").GetProperty("accuracy").GetDouble(), 0, 1);
+            Assert.InRange(doc.RootElement.GetProperty("validation-seen").GetProperty("accuracy").GetDouble(), 0, 1);
         }
         var r = CliHarness.Run("vqa", "train", "--resume", run, "--max-iters", "6");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("resuming at iteration 4", r.Out);
-        var e = CliHarness.Run("vqa", "eval", run, SampleDir);
+        var e = CliHarness.Run("vqa", "eval", run, SampleDir, "--split", "test");
         Assert.True(e.ExitCode == 0, e.ToString());
         Assert.Contains("| test-seen | 40 |", e.Out);
+        AssertScored(run, e.Out, "test", 40);
+        var v = CliHarness.Run("vqa", "eval", run, SampleDir);
+        Assert.True(v.ExitCode == 0, v.ToString());
+        AssertScored(run, v.Out, "validation", 8);
+        CliHarness.AssertCleanFailure(CliHarness.Run("vqa", "eval", run, SampleDir, "--split", "train"), "vqa", "--split");
         CliHarness.AssertCleanFailure(CliHarness.Run("vqa"), "vqa", "train");
         CliHarness.AssertCleanFailure(CliHarness.Run("vqa", "train", SampleDir), "vqa", "--encoder");
         CliHarness.AssertCleanFailure(CliHarness.Run("vqa", "eval", cnn), "vqa", "recur-vqa");
+    }
+
+    /// <summary>The eval's first line names <paramref name="split"/>; eval.json records it and scores its two scene splits only.</summary>
+    private static void AssertScored(string run, string output, string split, int heldOutQuestions)
+    {
+        Assert.StartsWith(split + ": ", output);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "eval.json")));
+        Assert.Equal(split, doc.RootElement.GetProperty("split").GetString());
+        var parts = doc.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Object).Select(p => p.Name).ToArray();
+        Assert.Equal([split + "-seen", split + "-heldout"], parts);
+        Assert.Equal(heldOutQuestions, doc.RootElement.GetProperty(split + "-heldout").GetProperty("questions").GetInt32());
     }
 }

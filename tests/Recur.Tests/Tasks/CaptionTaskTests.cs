@@ -40,7 +40,7 @@ public sealed class CaptionTaskTests : IDisposable
     public void ResumeIsBitIdenticalAndCheckpointsRoundTrip(string kind, bool located)
     {
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
-        var o = Options(kind) with { MaxIters = 11 }; // 6 batches per epoch: the run crosses an epoch
+        var o = Options(kind) with { MaxIters = 11 }; // 7 batches per epoch: the run crosses an epoch
         // located: the fc features of each cell with coordinates, label smoothing, the zero initial state and visual words, all kept by the checkpoint
         var settings = located ? Settings with { Features = "fc", Coordinates = true, LabelSmoothing = 0.1f, InitialState = "zero", VisualWords = true, FeatureDropout = 0.3f } : Settings;
         var straight = CaptionDefinition.Instance.Create(o, settings with { Encoder = Encoder() }, train, "sample");
@@ -133,5 +133,18 @@ public sealed class CaptionTaskTests : IDisposable
         File.WriteAllText(config, text.Replace("\"above\"", "\"below\"")); // a word twice
         Assert.Throws<CheckpointFormatException>(() => CaptionCheckpoint.Instance.Load(run));
         Assert.Throws<ArgumentException>(() => CaptionDefinition.Instance.Create(Options("gru"), Settings with { Encoder = Encoder() }, train, "sample"));
+    }
+
+    [Fact]
+    public void TrainsOnEveryTrainingSceneAndValidatesOnBothValidationSplits()
+    {
+        var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        var trainer = CaptionDefinition.Instance.Create(Options("rnn") with { MaxIters = 1 }, Settings with { Encoder = Encoder() }, train, "sample");
+        var task = (CaptionTask)trainer.Task;
+        Assert.Equal(SceneGenerator.Training(train, Settings.Scenes).Scenes.SelectMany(s => s.Items), task.Train.Scenes.SelectMany(s => s.Items));
+        Assert.Equal(120, task.Train.Count);
+        var (seen, held) = SceneGenerator.Validation(train, Settings.Scenes, 0.1);
+        Assert.Equal(12, seen.Scenes.Count + held.Scenes.Count);
+        Assert.Equal(seen.Scenes.Concat(held.Scenes).SelectMany(s => s.Items), task.Validation.Scenes.SelectMany(s => s.Items));
     }
 }

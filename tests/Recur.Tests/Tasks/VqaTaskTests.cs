@@ -53,4 +53,22 @@ public sealed class VqaTaskTests : IDisposable
         var task = (VqaTask)first.Task;
         Assert.Equal(VqaScore.Of(task.Model, task.Validation).Accuracy, VqaScore.Of(ck.Model, task.Validation).Accuracy);
     }
+
+    [Fact]
+    public void TrainsOnEveryTrainingSceneAndValidatesOnTheQuestionsEvalAsksOfBothValidationSplits()
+    {
+        var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        var settings = new VqaSettings { AttentionDim = 8, Fusion = 16, Scenes = new SceneOptions { Train = 150, TestSeen = 10, TestHeldOut = 10 } };
+        var o = new TrainOptions { Hidden = 16, Embed = 8, BatchSize = 32, ValFrac = 0.2, Threads = 1, MaxIters = 1 };
+        var task = (VqaTask)VqaDefinition.Instance.Create(o, settings with { Encoder = Encoder() }, train, "sample").Task;
+        Assert.Equal(150, task.Train.Scenes.Count);
+        Assert.Equal(300, task.Train.Count);
+        var (seen, held) = SceneGenerator.Validation(train, settings.Scenes, 0.2);
+        Assert.Equal((15, 15), (seen.Scenes.Count, held.Scenes.Count));
+        Assert.Equal(seen.Scenes.Concat(held.Scenes).SelectMany(s => s.Items), task.Validation.Scenes.SelectMany(s => s.Items));
+        // each split's questions are those vqa eval asks of it alone; the held-out split's point past the seen scenes
+        var alone = new[] { seen, held }.SelectMany((split, k) => VqaQuestions.Of(new Tensor(split.Scenes.Count, 1, 1), split, 2, settings.Scenes.Seed)
+            .Items.Select(q => (q.Scene + k * seen.Scenes.Count, q.Question.Text, q.Question.Answer)));
+        Assert.Equal(alone, task.Validation.Items.Select(q => (q.Scene, q.Question.Text, q.Question.Answer)));
+    }
 }

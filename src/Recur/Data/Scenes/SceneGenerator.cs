@@ -39,9 +39,17 @@ public sealed record SceneOptions
 /// two-object scenes of exactly those pairs, each captioned by a relation, so its figures measure whether a model
 /// composes what it learnt of each class and each relation rather than recalling pairs it saw.
 /// </para>
+/// <para>
+/// Validation mirrors the test splits (<see cref="Validation"/>): scenes of seen compositions and of the held-out pairs,
+/// drawn from the training images that no training scene uses (<see cref="SceneImages"/>), each split from its own
+/// stream of the seed.
+/// </para>
 /// </summary>
 public static class SceneGenerator
 {
+    private const ulong ValidationSeenStream = 0x56414C5345454E00UL; // "VALSEEN": seeds below 2^32 never meet another stream
+    private const ulong ValidationHeldOutStream = 0x56414C48454C4400UL; // "VALHELD"
+
     /// <summary>The held-out class pairs <c>(a, b)</c>, <c>a &lt; b</c>, for <paramref name="seed"/>.</summary>
     public static IReadOnlyList<(int A, int B)> HeldOutPairs(ulong seed, int count, int classes = 10)
     {
@@ -62,7 +70,10 @@ public static class SceneGenerator
         return false;
     }
 
-    /// <summary>The three splits: training scenes from <paramref name="train"/>, both test splits from <paramref name="test"/>.</summary>
+    /// <summary>
+    /// The three splits: training scenes from the training part of <paramref name="train"/> (<see cref="SceneImages.Training"/>),
+    /// both test splits from <paramref name="test"/>.
+    /// </summary>
     public static (SceneSplit Train, SceneSplit TestSeen, SceneSplit TestHeldOut, IReadOnlyList<(int A, int B)> HeldOut) Build(
         LabeledImages train, LabeledImages test, SceneOptions options)
     {
@@ -71,17 +82,59 @@ public static class SceneGenerator
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var pairs = HeldOutPairs(options.Seed, options.HeldOutPairs, train.ClassCount);
+        var all = ByClass(test, ..);
         return (
-            new SceneSplit("train", train, Seen(train, options.Train, new Rng(options.Seed * 3 + 1), pairs)),
-            new SceneSplit("test-seen", test, Seen(test, options.TestSeen, new Rng(options.Seed * 3 + 2), pairs)),
-            new SceneSplit("test-heldout", test, HeldOut(test, options.TestHeldOut, new Rng(options.Seed * 3 + 3), pairs)),
+            Training(train, options),
+            new SceneSplit("test-seen", test, Seen(all, options.TestSeen, new Rng(options.Seed * 3 + 2), pairs)),
+            new SceneSplit("test-heldout", test, HeldOut(all, options.TestHeldOut, new Rng(options.Seed * 3 + 3), pairs)),
             pairs);
+    }
+
+    /// <summary>
+    /// The training scenes (<c>"train"</c>, <see cref="SceneOptions.Train"/> of them): images of <paramref name="train"/>
+    /// before <see cref="SceneImages.ValidationStart"/> only, no held-out pair.
+    /// </summary>
+    public static SceneSplit Training(LabeledImages train, SceneOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var pairs = HeldOutPairs(options.Seed, options.HeldOutPairs, train.ClassCount);
+        return new SceneSplit("train", train, Seen(ByClass(train, SceneImages.Training(train)), options.Train, new Rng(options.Seed * 3 + 1), pairs));
+    }
+
+    /// <summary>
+    /// The validation splits of a run with validation fraction <paramref name="valFrac"/>, mirroring the test splits:
+    /// <c>"validation-seen"</c> (seen compositions) and <c>"validation-heldout"</c> (two-object scenes of the held-out
+    /// pairs), <see cref="SceneImages.ValidationCounts"/> scenes of <see cref="SceneOptions.Train"/>, drawn only from the
+    /// images of <paramref name="train"/> that no training scene uses (<see cref="SceneImages.Validation"/>), each from its
+    /// own stream of the seed. Their scenes index <paramref name="train"/> as a whole.
+    /// </summary>
+    public static (SceneSplit Seen, SceneSplit HeldOut) Validation(LabeledImages train, SceneOptions options, double valFrac)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var (nSeen, nHeld) = SceneImages.ValidationCounts(options.Train, valFrac);
+        var pairs = HeldOutPairs(options.Seed, options.HeldOutPairs, train.ClassCount);
+        var byClass = ByClass(train, SceneImages.Validation(train));
+        return (
+            new SceneSplit("validation-seen", train, Seen(byClass, nSeen, new Rng(options.Seed ^ ValidationSeenStream), pairs)),
+            new SceneSplit("validation-heldout", train, HeldOut(byClass, nHeld, new Rng(options.Seed ^ ValidationHeldOutStream), pairs)));
     }
 
     /// <summary><paramref name="count"/> scenes of <paramref name="images"/> with no held-out pair.</summary>
     public static IReadOnlyList<Scene> Seen(LabeledImages images, int count, Rng rng, IReadOnlyList<(int A, int B)> pairs)
+        => Seen(ByClass(images, ..), count, rng, pairs);
+
+    /// <summary><paramref name="count"/> two-object scenes of <paramref name="images"/>, each of a held-out pair in random cells and order.</summary>
+    public static IReadOnlyList<Scene> HeldOut(LabeledImages images, int count, Rng rng, IReadOnlyList<(int A, int B)> pairs)
+        => HeldOut(ByClass(images, ..), count, rng, pairs);
+
+    private static List<Scene> Seen(int[][] byClass, int count, Rng rng, IReadOnlyList<(int A, int B)> pairs)
     {
-        var byClass = ByClass(images);
+        ArgumentNullException.ThrowIfNull(rng);
+        ArgumentNullException.ThrowIfNull(pairs);
         var scenes = new List<Scene>(count);
         while (scenes.Count < count)
         {
@@ -95,10 +148,10 @@ public static class SceneGenerator
         return scenes;
     }
 
-    /// <summary><paramref name="count"/> two-object scenes of <paramref name="images"/>, each of a held-out pair in random cells and order.</summary>
-    public static IReadOnlyList<Scene> HeldOut(LabeledImages images, int count, Rng rng, IReadOnlyList<(int A, int B)> pairs)
+    private static List<Scene> HeldOut(int[][] byClass, int count, Rng rng, IReadOnlyList<(int A, int B)> pairs)
     {
-        var byClass = ByClass(images);
+        ArgumentNullException.ThrowIfNull(rng);
+        ArgumentNullException.ThrowIfNull(pairs);
         var scenes = new List<Scene>(count);
         for (int s = 0; s < count; s++)
         {
@@ -135,10 +188,13 @@ public static class SceneGenerator
         return new Scene(items);
     }
 
-    private static int[][] ByClass(LabeledImages images)
+    /// <summary>The indices in <paramref name="range"/> of <paramref name="images"/>, by class.</summary>
+    private static int[][] ByClass(LabeledImages images, Range range)
     {
+        ArgumentNullException.ThrowIfNull(images);
+        var (start, length) = range.GetOffsetAndLength(images.Count);
         var lists = Enumerable.Range(0, images.ClassCount).Select(_ => new List<int>()).ToArray();
-        for (int i = 0; i < images.Count; i++) lists[images.Labels[i]].Add(i);
+        for (int i = start; i < start + length; i++) lists[images.Labels[i]].Add(i);
         return [.. lists.Select(l => l.ToArray())];
     }
 }

@@ -45,11 +45,16 @@ public sealed class VqaDataset
         }
     }
 
-    private static List<(int, SceneQuestion)> Draw(IReadOnlyList<Scene> scenes, int perScene, ulong seed)
+    /// <summary>
+    /// <paramref name="perScene"/> questions (scene index, question) about each of <paramref name="scenes"/>, drawn from
+    /// <paramref name="seed"/>.
+    /// </summary>
+    public static IReadOnlyList<(int Scene, SceneQuestion Question)> Draw(IReadOnlyList<Scene> scenes, int perScene, ulong seed)
     {
+        ArgumentNullException.ThrowIfNull(scenes);
         if (perScene < 1) throw new ArgumentOutOfRangeException(nameof(perScene), perScene, "at least one question per scene.");
         var rng = new Rng(seed ^ 0x5155455354UL);
-        var list = new List<(int, SceneQuestion)>(scenes.Count * perScene);
+        var list = new List<(int Scene, SceneQuestion Question)>(scenes.Count * perScene);
         for (int s = 0; s < scenes.Count; s++)
             for (int k = 0; k < perScene; k++) list.Add((s, SceneQuestions.Ask(scenes[s], rng)));
         return list;

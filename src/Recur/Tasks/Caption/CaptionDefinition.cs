@@ -11,8 +11,9 @@ namespace Recur.Tasks.Caption;
 /// <c>recur caption train</c>: a captioner (<see cref="TrainOptions.Model"/> <c>rnn</c>, <c>lstm</c> or <c>attention</c>,
 /// <c>--hidden</c>, <c>--embed</c>) on <see cref="CaptionTask"/>, over the features of a frozen <see cref="SceneEncoder"/>
 /// (a new run's <see cref="CaptionSettings.Encoder"/>, copied into its checkpoints). The data are the Fashion-MNIST
-/// training images the scenes are drawn from; the last <see cref="TrainOptions.ValFrac"/> of the training scenes are held
-/// out for validation. Features are computed before the clock starts.
+/// training images the scenes are drawn from: the training scenes from the first part, and validation scenes
+/// (<see cref="TrainOptions.ValFrac"/> of the training scenes' number, seen and held-out compositions) from the images
+/// no training scene uses (<see cref="SceneGenerator.Validation"/>). Features are computed before the clock starts.
 /// </summary>
 public sealed class CaptionDefinition : SceneTaskDefinition<CaptionSettings, LoadedCaptioner>
 {
@@ -48,14 +49,17 @@ public sealed class CaptionDefinition : SceneTaskDefinition<CaptionSettings, Loa
         };
     }
 
-    /// <summary>The training and validation datasets of the scenes drawn from <paramref name="train"/> (features from <paramref name="encoder"/>).</summary>
+    /// <summary>
+    /// The training and validation datasets of the scenes drawn from <paramref name="train"/> (features from <paramref name="encoder"/>):
+    /// every training scene, and both validation splits together (<see cref="SceneRuns.ValidationScenes"/>).
+    /// </summary>
     public static (CaptionDataset Train, CaptionDataset Validation) Datasets(SceneEncoder encoder, LabeledImages train, SceneOptions scenes,
         CaptionVocabulary vocabulary, int maxWords, double valFrac, int threads)
     {
         var (tr, features) = SceneRuns.TrainingScenes(encoder, train, scenes, threads);
-        var all = new CaptionDataset(features, tr.Scenes, vocabulary, maxWords);
-        int nTrain = HeldOutRest(all.Count, valFrac);
-        return (all.Slice(0, nTrain), all.Slice(nTrain, all.Count - nTrain));
+        var (seen, held, valFeatures) = SceneRuns.ValidationScenes(encoder, train, scenes, valFrac, threads);
+        return (new CaptionDataset(features, tr.Scenes, vocabulary, maxWords),
+            new CaptionDataset(valFeatures, [.. seen.Scenes, .. held.Scenes], vocabulary, maxWords));
     }
 
     /// <inheritdoc/>

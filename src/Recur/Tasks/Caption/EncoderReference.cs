@@ -1,4 +1,6 @@
 using Recur.Data.Scenes;
+using Recur.Models;
+using Recur.Tasks.Classify;
 
 namespace Recur.Tasks.Caption;
 
@@ -23,5 +25,23 @@ public static class EncoderReference
         if (split.Scenes.Count == 0) return double.NaN;
         int right = split.Scenes.Count(s => s.Items.All(it => predicted[it.Image] == it.Class));
         return (double)right / split.Scenes.Count;
+    }
+
+    /// <summary>
+    /// <paramref name="encoder"/>'s class for each image of <paramref name="split"/> its scenes use (each image through the
+    /// whole network on its own), by image index; -1 for the images outside the range its scenes use, which are not scored
+    /// (a validation split uses the last 1/12 of the training images only).
+    /// </summary>
+    public static int[] Predicted(IImageClassifier encoder, SceneSplit split)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(split);
+        var predicted = new int[split.Images.Count];
+        Array.Fill(predicted, -1);
+        var used = split.Scenes.SelectMany(s => s.Items).Select(i => i.Image).ToArray();
+        if (used.Length == 0) return predicted;
+        int lo = used.Min(), hi = used.Max();
+        ClassifyTask.Score(encoder, split.Images.Slice(lo, hi - lo + 1)).Predicted.CopyTo(predicted, lo);
+        return predicted;
     }
 }

@@ -23,7 +23,7 @@ public sealed class ClassifyDefinition : TaskDefinition<ClassifyData, ClassifySe
     {
         // The model of the 0.91 figure (docs/CLASSIFY.md), annealed over 12 epochs instead of a time budget.
         Model = "gru", Hidden = 256, Layers = 2, Dropout = 0.3, BatchSize = 128, Optimizer = "adam", LearningRate = 2e-3,
-        LrSchedule = "cosine", LrMin = 1e-5, Ema = 0.999, GradClip = 5, MaxEpochs = 12, ValFrac = 1.0 / 12, EvalEvery = 1000,
+        LrSchedule = "cosine", LrMin = 1e-5, Ema = 0.999, GradClip = 5, MaxEpochs = 12, ValFrac = FashionMnist.ValidationFraction, EvalEvery = 1000,
     };
 
     /// <inheritdoc/>

@@ -27,7 +27,7 @@ public interface ISceneSettings
 }
 
 /// <summary>
-/// What the runs on scenes (captioning, VQA) share: their options, drawing and encoding the training scenes, and recording
+/// What the runs on scenes (captioning, VQA) share: their options, drawing and encoding the training and validation scenes, and recording
 /// which images they came from.
 /// </summary>
 public static class SceneRuns
@@ -51,7 +51,7 @@ public static class SceneRuns
             SettingSpecs.Choice<T>("features", Group, "conv: the encoder's last convolutional grid, --grid-pool max-pooled; "
                 + "fc: its fully connected layer over each 28x28 cell (3x3 locations)", SceneEncoder.FeatureKinds,
                 s => s.Features, (s, v) => features(s, (string)v)),
-            SettingSpecs.Int<T>("scenes", "N", Group, "training scenes, the last --val-frac of them for validation", 1, 10_000_000,
+            SettingSpecs.Int<T>("scenes", "N", Group, "training scenes (validation scenes are --val-frac of N more; see --val-frac)", 1, 10_000_000,
                 s => s.Scenes.Train, (s, v) => scenes(s, s.Scenes with { Train = SettingSpecs.I(v) })),
             SettingSpecs.Int<T>("test-scenes", "N", Group, "scenes in each test split, seen and held-out compositions", 0, 10_000_000,
                 s => s.Scenes.TestSeen, (s, v) => scenes(s, s.Scenes with { TestSeen = SettingSpecs.I(v), TestHeldOut = SettingSpecs.I(v) })),
@@ -70,13 +70,53 @@ public static class SceneRuns
         return new SceneEncoder(cnn, settings.GridPool, settings.Coordinates, settings.Features);
     }
 
-    /// <summary>The training scenes <paramref name="scenes"/> describes, drawn from <paramref name="train"/>, and their features <c>(N, L, D)</c>.</summary>
+    /// <summary>
+    /// The training scenes <paramref name="scenes"/> describes, drawn from the training part of <paramref name="train"/>
+    /// (<see cref="SceneGenerator.Training"/>), and their features <c>(N, L, D)</c>.
+    /// </summary>
     public static (SceneSplit Split, Tensor Features) TrainingScenes(SceneEncoder encoder, LabeledImages train, SceneOptions scenes, int threads)
     {
         ArgumentNullException.ThrowIfNull(encoder);
-        ArgumentNullException.ThrowIfNull(scenes);
-        var (tr, _, _, _) = SceneGenerator.Build(train, train, scenes with { TestSeen = 0, TestHeldOut = 0 });
+        var tr = SceneGenerator.Training(train, scenes);
         encoder.Network.Threads = threads;
         return (tr, encoder.Encode(tr));
+    }
+
+    /// <summary>
+    /// The validation scenes of a run with validation fraction <paramref name="valFrac"/> (<see cref="SceneGenerator.Validation"/>:
+    /// seen compositions and held-out ones, from the images of <paramref name="train"/> no training scene uses) and the
+    /// features <c>(N, L, D)</c> of both together, the seen split's scenes first.
+    /// </summary>
+    public static (SceneSplit Seen, SceneSplit HeldOut, Tensor Features) ValidationScenes(SceneEncoder encoder, LabeledImages train, SceneOptions scenes,
+        double valFrac, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        var (seen, held) = SceneGenerator.Validation(train, scenes, valFrac);
+        encoder.Network.Threads = threads;
+        return (seen, held, encoder.Encode(new SceneSplit("validation", train, [.. seen.Scenes, .. held.Scenes])));
+    }
+
+    /// <summary>
+    /// The two splits an eval scores: <c>"validation"</c> (<see cref="SceneGenerator.Validation"/> of the run's
+    /// <paramref name="valFrac"/>, the scenes training validated on) or <c>"test"</c> (both test splits, from
+    /// <paramref name="test"/>); an <see cref="ArgumentException"/> when the run holds out no validation scenes.
+    /// </summary>
+    public static (SceneSplit Seen, SceneSplit HeldOut) EvalSplits(LabeledImages train, LabeledImages test, SceneOptions scenes, double valFrac,
+        string split)
+    {
+        ArgumentNullException.ThrowIfNull(scenes);
+        switch (split)
+        {
+            case "validation":
+                var (seen, held) = SceneGenerator.Validation(train, scenes, valFrac);
+                if (seen.Scenes.Count + held.Scenes.Count == 0)
+                    throw new ArgumentException($"the run holds out no validation scenes (--val-frac {valFrac}); score --split test.");
+                return (seen, held);
+            case "test":
+                var (_, testSeen, testHeld, _) = SceneGenerator.Build(train, test, scenes with { Train = 0 });
+                return (testSeen, testHeld);
+            default:
+                throw new ArgumentException($"the split is validation or test, not '{split}'.", nameof(split));
+        }
     }
 }

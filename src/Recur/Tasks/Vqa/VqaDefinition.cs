@@ -11,8 +11,9 @@ namespace Recur.Tasks.Vqa;
 /// <summary>
 /// <c>recur vqa train</c>: a <see cref="VqaModel"/> (<c>--hidden</c> for the question LSTM, <c>--embed</c>) on
 /// <see cref="VqaTask"/>, over the features of a frozen <see cref="SceneEncoder"/> (a new run's
-/// <see cref="VqaSettings.Encoder"/>). The questions about the last <see cref="TrainOptions.ValFrac"/> of the training
-/// scenes are held out for validation.
+/// <see cref="VqaSettings.Encoder"/>). Validation asks the questions about validation scenes (<see cref="TrainOptions.ValFrac"/>
+/// of the training scenes' number, seen and held-out compositions) drawn from the images no training scene uses
+/// (<see cref="SceneGenerator.Validation"/>).
 /// </summary>
 public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
 {
@@ -60,8 +61,9 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
     protected override ITrainingTask NewTask(LoadedVqa run, LabeledImages data, TrainOptions options, DataInfo info, Action<string, CheckpointProgress> write)
     {
         var (split, features) = SceneRuns.TrainingScenes(run.Encoder, data, run.Scenes, options.EffectiveThreads);
-        var all = VqaQuestions.Of(features, split, run.QuestionsPerScene, run.Scenes.Seed);
-        int nTrain = HeldOutRest(split.Scenes.Count, options.ValFrac);
-        return new VqaTask(options, run.Model, all.SliceScenes(0, nTrain), all.SliceScenes(nTrain, split.Scenes.Count - nTrain), write, info);
+        var (seen, held, valFeatures) = SceneRuns.ValidationScenes(run.Encoder, data, run.Scenes, options.ValFrac, options.EffectiveThreads);
+        var train = VqaQuestions.Of(features, [split], run.QuestionsPerScene, run.Scenes.Seed);
+        var validation = VqaQuestions.Of(valFeatures, [seen, held], run.QuestionsPerScene, run.Scenes.Seed);
+        return new VqaTask(options, run.Model, train, validation, write, info);
     }
 }

@@ -59,16 +59,3 @@ public sealed record VqaSettings : ISceneSettings
             (s, v) => s with { Scenes = v }),
     ];
 }
-
-/// <summary>The questions of a VQA run's scenes.</summary>
-public static class VqaQuestions
-{
-    /// <summary>Questions about the scenes of a split: <paramref name="perScene"/> each, drawn from the scenes' seed and the split's name.</summary>
-    public static VqaDataset Of(Tensor features, SceneSplit split, int perScene, ulong seed)
-    {
-        ArgumentNullException.ThrowIfNull(split);
-        ulong salt = 14695981039346656037UL; // FNV-1a of the name: stable across processes, unlike string.GetHashCode
-        foreach (char ch in split.Name) salt = (salt ^ ch) * 1099511628211UL;
-        return new VqaDataset(features, split.Scenes, perScene, seed * 0x9E3779B97F4A7C15UL ^ salt);
-    }
-}
