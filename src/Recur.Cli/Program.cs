@@ -40,6 +40,7 @@ internal static class Program
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException or InvalidDataException
                                        or Recur.IO.CheckpointFormatException or Recur.Data.CorpusException or Recur.Data.UnknownCharactersException
+                                       or Recur.Data.UnseenInputException
                                        or Recur.Data.Language.CorpusFormatException
                                        or KeyNotFoundException or InvalidOperationException)
         {

@@ -9,7 +9,7 @@ internal sealed class CaptionCommand : ICommand
         usage: recur caption data [FASHION_DIR] --out DIR [options]
                recur caption train [FASHION_DIR] --encoder CNN_RUN [--model rnn|lstm|attention] [options]
                recur caption eval RUN [FASHION_DIR] [--split validation|test] [--beam K] [--attention report.html]
-               recur caption RUN IMAGE.png... [--beam K] [--attention report.html]
+               recur caption RUN IMAGE.png... [--beam K] [--attention report.html] [--resize]
 
         recur caption data [FASHION_DIR] --out DIR [--train N] [--test-seen N] [--test-heldout N] [--heldout-pairs K] [--seed S] [--png N]
         {CaptionData.Usage}

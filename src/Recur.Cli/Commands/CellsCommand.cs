@@ -45,7 +45,7 @@ internal sealed class CellsCommand : ICommand
         if (args.Positional.Count > 1)
         {
             string path = args.Positional[1];
-            tokens = loaded.Vocabulary.Encode(Corpus.Load(path).Text);
+            tokens = TrainCommand.Encode(loaded.Vocabulary, Corpus.Load(path));
             source = path;
         }
         else (tokens, source) = CheckpointAccess.ValidationTokens(loaded);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Recur.Data;
 using Recur.Data.Language;
 using Recur.IO;
 using Recur.Plotting;
@@ -145,6 +146,8 @@ internal sealed class G2pCommand : ICommand
         var words = args.Positional.Skip(1).ToArray();
         foreach (var w in words)
         {
+            UnseenInput.CheckText(UnseenInput.Quote(w), w, ck.Symbols.Knows,
+                $"the model's alphabet of {ck.Symbols.LetterCount} letters (those of its training words)");
             if (w.Length > ck.Model.Config.MaxSource)
                 throw new CliException($"'{w[..Math.Min(20, w.Length)]}...' has {w.Length:N0} characters; this model reads words of at most "
                     + $"{ck.Model.Config.MaxSource}.");

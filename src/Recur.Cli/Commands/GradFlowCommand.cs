@@ -118,7 +118,7 @@ internal sealed class GradFlowCommand : ICommand
         string source;
         if (textPath is not null)
         {
-            tokens = loaded.Vocabulary.Encode(Corpus.Load(textPath).Text);
+            tokens = TrainCommand.Encode(loaded.Vocabulary, Corpus.Load(textPath));
             source = textPath;
         }
         else
@@ -279,7 +279,7 @@ internal static class CheckpointAccess
         if (data.Source.StartsWith("embedded:", StringComparison.Ordinal)) corpus = Corpus.TinyShakespeare();
         else if (File.Exists(data.Source)) corpus = Corpus.Load(data.Source);
         else throw new CliException($"the run was trained on {data.Source}, which is not there any more; pass the text to analyse.");
-        var tokens = loaded.Vocabulary.Encode(corpus.Text);
+        var tokens = TrainCommand.Encode(loaded.Vocabulary, corpus);
         double val = loaded.Training?.ValFrac ?? 0.1, test = loaded.Training?.TestFrac ?? 0;
         if (!(val > 0)) return (tokens, $"{data.Source} (the run has no validation split: the whole text)");
         var split = DataSplits.Create(tokens, val, test);

@@ -49,17 +49,8 @@ internal sealed class SampleCommand : ICommand
 
         var ck = CharCheckpoint.Read(args.Positional[0], latest ? CheckpointKind.Latest : CheckpointKind.Best);
         var vocab = ck.Vocabulary;
-        int[] primeIds;
-        try
-        {
-            primeIds = vocab.Encode(prime);
-        }
-        catch (UnknownCharactersException e)
-        {
-            string names = string.Join(", ", e.Characters.Select(Vocabulary.Describe));
-            throw new CliException($"--prime has {e.Characters.Count} character{(e.Characters.Count == 1 ? "" : "s")} the model never saw: {names}. " +
-                                   $"The model knows {vocab.Count} characters; remove those from the prime text.", 1);
-        }
+        UnseenInput.CheckText("--prime", prime, vocab.Contains, $"the model's vocabulary of {vocab.Count} characters");
+        int[] primeIds = vocab.Encode(prime);
 
         var sampler = new CharSampler(ck.Model, threads);
         var rng = new Rng((ulong)seed);

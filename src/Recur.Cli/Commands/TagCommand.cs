@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using Recur.Data;
 using Recur.Data.Language;
 using Recur.IO;
 using Recur.Models.Tagging;
@@ -106,6 +108,9 @@ internal sealed class TagCommand : ICommand
         args.ThrowOnUnused(int.MaxValue);
         if (args.Positional.Count < 2) throw new CliException("give a sentence to tag: recur tag RUN \"A sentence.\"");
         var ck = TaggerCheckpoint.Instance.Load(args.Positional[0], CheckpointKind.Best);
+        foreach (var text in args.Positional.Skip(1)) // a word the model never saw is fine (its spelling gives it a vector), a character is not
+            UnseenInput.CheckText(UnseenInput.Quote(text), text, r => Rune.IsWhiteSpace(r) || ck.Vocabulary.KnowsCharacter(r),
+                $"the model's alphabet of {ck.Vocabulary.CharacterCount} characters (those of its training words)");
         foreach (var text in args.Positional.Skip(1))
         {
             var tokens = SentenceTokenizer.Tokenize(text);

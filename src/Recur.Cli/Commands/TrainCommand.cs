@@ -167,7 +167,10 @@ internal sealed class TrainCommand : ICommand
     internal static int[] Encode(Vocabulary vocab, Corpus corpus)
     {
         try { return vocab.Encode(corpus.Text); }
-        catch (UnknownCharactersException e) { throw new CliException($"{corpus.Source}: {e.Message}", 1); }
+        catch (UnknownCharactersException)
+        {
+            throw new CliException(UnseenInput.Message(corpus.Source, corpus.Text, vocab.Contains, $"the model's vocabulary of {vocab.Count} characters")!, 1);
+        }
         catch (ArgumentException e) { throw new CliException($"{corpus.Source}: {e.Message}", 1); }
     }
 

@@ -33,7 +33,7 @@ public sealed class Vocabulary
         {
             int v = _runes[i].Value;
             bool dup = v < 0x10000 ? _bmp[v] >= 0 : _astral.ContainsKey(v);
-            if (dup) throw new ArgumentException($"character {Describe(_runes[i])} appears twice in the vocabulary.", nameof(runes));
+            if (dup) throw new ArgumentException($"character {UnseenInput.Describe(_runes[i])} appears twice in the vocabulary.", nameof(runes));
             if (v < 0x10000) _bmp[v] = i; else _astral[v] = i;
         }
     }
@@ -124,7 +124,7 @@ public sealed class Vocabulary
         }
         if (unknown is not null)
             throw new UnknownCharactersException(unknown, unknown.Select(u => info![u.Value].Count).ToArray(),
-                unknown.Select(u => info![u.Value].First).ToArray(), Count);
+                unknown.Select(u => info![u.Value].First).ToArray(), UnseenInput.Message(null, text, Contains, $"the vocabulary of {Count} characters")!);
         return n == ids.Length ? ids : ids[..n];
     }
 
@@ -180,7 +180,7 @@ public sealed class Vocabulary
                 if (Rune.DecodeFromUtf16(s, out Rune r, out int used) != OperationStatus.Done || used != s.Length)
                     throw new FormatException($"vocabulary entry {i} is \"{s}\" ({s.Length} UTF-16 units), expected exactly one Unicode character.");
                 if (!seen.Add(r.Value))
-                    throw new FormatException($"vocabulary entry {i} repeats character {Describe(r)}.");
+                    throw new FormatException($"vocabulary entry {i} repeats character {UnseenInput.Describe(r)}.");
                 runes.Add(r);
                 i++;
             }
@@ -199,23 +199,12 @@ public sealed class Vocabulary
 
     /// <summary>True when both vocabularies hold the same characters in the same order.</summary>
     public bool SameAs(Vocabulary other) => other is not null && _runes.AsSpan().SequenceEqual(other._runes);
-
-    /// <summary>A character as readers want to see it in a message: <c>'é' (U+00E9)</c>, <c>'\n' (U+000A)</c>.</summary>
-    public static string Describe(Rune r)
-    {
-        string shown = r.Value switch
-        {
-            '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", 0 => "\\0",
-            _ => Rune.IsControl(r) || Rune.GetUnicodeCategory(r) is System.Globalization.UnicodeCategory.Format ? "" : r.ToString(),
-        };
-        return shown.Length > 0 ? $"'{shown}' (U+{r.Value:X4})" : $"U+{r.Value:X4}";
-    }
 }
 
 /// <summary>
 /// Text given to <see cref="Vocabulary.Encode"/> has characters the vocabulary does not hold (for
 /// example sampling with a prime text the model never saw). Lists each one, how often it occurs and
-/// where first.
+/// where first; the message is <see cref="UnseenInput.Message"/>'s.
 /// </summary>
 public sealed class UnknownCharactersException : Exception
 {
@@ -228,26 +217,11 @@ public sealed class UnknownCharactersException : Exception
     /// <summary>The UTF-16 index where each unknown character first occurs.</summary>
     public IReadOnlyList<int> FirstIndices { get; }
 
-    internal UnknownCharactersException(IReadOnlyList<Rune> characters, IReadOnlyList<int> counts, IReadOnlyList<int> first, int vocabularySize)
-        : base(BuildMessage(characters, counts, first, vocabularySize))
+    internal UnknownCharactersException(IReadOnlyList<Rune> characters, IReadOnlyList<int> counts, IReadOnlyList<int> first, string message)
+        : base(message)
     {
         Characters = characters;
         Counts = counts;
         FirstIndices = first;
-    }
-
-    private static string BuildMessage(IReadOnlyList<Rune> chars, IReadOnlyList<int> counts, IReadOnlyList<int> first, int v)
-    {
-        const int show = 20;
-        var sb = new StringBuilder();
-        sb.Append($"text has {chars.Count} distinct character{(chars.Count == 1 ? "" : "s")} not in the vocabulary of {v}: ");
-        for (int i = 0; i < Math.Min(show, chars.Count); i++)
-        {
-            if (i > 0) sb.Append(", ");
-            sb.Append($"{Vocabulary.Describe(chars[i])} x{counts[i]} first at index {first[i]}");
-        }
-        if (chars.Count > show) sb.Append($", and {chars.Count - show} more");
-        sb.Append(". Remove them or use a vocabulary built from text that contains them.");
-        return sb.ToString();
     }
 }

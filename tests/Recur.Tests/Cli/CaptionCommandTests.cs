@@ -77,6 +77,21 @@ public sealed class CaptionCommandTests : IDisposable
         var i = CliHarness.Run("caption", run, png, "--beam", "2");
         Assert.True(i.ExitCode == 0, i.ToString());
         Assert.StartsWith(png + ": ", i.Out);
+        // images unlike the 84x84 scenes: refused in one line saying the size it reads, or scaled with --resize and said so
+        var wide = new byte[3000 * 1000];
+        for (int k = 0; k < wide.Length; k += 7) wide[k] = 200;
+        string widePng = Path.Combine(_dir, "wide.png"), emptyPng = Path.Combine(_dir, "empty.png"), smallPng = Path.Combine(_dir, "small.png");
+        Recur.Plotting.Png.Save(widePng, new PixelImage(3000, 1000, 1, wide));
+        Recur.Plotting.Png.Save(emptyPng, new PixelImage(28, 28, 1, new byte[28 * 28]));
+        Recur.Plotting.Png.Save(smallPng, new PixelImage(28, 28, 1, [.. Enumerable.Range(0, 28 * 28).Select(k => (byte)k)]));
+        var refused = CliHarness.Run("caption", run, png, widePng);
+        CliHarness.AssertCleanFailure(refused, "caption", "wide.png is 3000x1000; the model reads 84x84 images, the size of its training scenes", "--resize");
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", run, smallPng), "caption", "small.png is 28x28; the model reads 84x84 images");
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", run, emptyPng, "--resize"), "caption", "empty.png is blank (every pixel 0)");
+        var resized = CliHarness.Run("caption", run, widePng, "--resize");
+        Assert.True(resized.ExitCode == 0, resized.ToString());
+        Assert.StartsWith(widePng + " (scaled from 3000x1000 to 84x84 by area averaging, not keeping its shape): ", resized.Out);
+        Assert.Single(resized.Out.TrimEnd('\n').Split('\n'));
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", run, Path.Combine(_dir, "missing.png")), "caption", "missing.png");
         File.WriteAllBytes(Path.Combine(_dir, "bad.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", run, Path.Combine(_dir, "bad.png")), "caption", "PNG");

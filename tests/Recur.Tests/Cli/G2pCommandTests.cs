@@ -61,6 +61,14 @@ public sealed class G2pCommandTests : IDisposable
         CliHarness.AssertCleanFailure(CliHarness.Run("g2p", "train", "--resume", run, "--bucket", "2"), "g2p", "--bucket 2 (the run used 4)");
         CliHarness.AssertCleanFailure(CliHarness.Run("g2p", "train", "--resume", run, "--label-smoothing", "0.1"), "g2p", "--label-smoothing was fixed");
         CliHarness.AssertCleanFailure(CliHarness.Run("g2p", run, new string('a', 10_000)), "g2p", "10,000 characters");
+        // letters the model never read: one line naming the first, nothing pronounced
+        int letters = G2pCheckpoint.Instance.Load(run).Symbols.LetterCount;
+        var digits = CliHarness.Run("g2p", run, "record", "123");
+        CliHarness.AssertCleanFailure(digits, "g2p",
+            $"'123': character '1' (U+0031) at position 1 is not in the model's alphabet of {letters} letters", "'2' (U+0032) at position 2");
+        Assert.Equal("", digits.Out);
+        CliHarness.AssertCleanFailure(CliHarness.Run("g2p", run, "🙂"), "g2p", "'🙂': character '🙂' (U+1F642) at position 1 is not in");
+        CliHarness.AssertCleanFailure(CliHarness.Run("g2p", run, "re\u0301cord"), "g2p", "'\u25CC\u0301' (U+0301) at position 3");
         string bad = Path.Combine(_dir, "bad.out");
         File.WriteAllText(bad, "MNCL\n(\"a\" dt (((ax) 0)))\n(\"b\" nil (((b iy) 9)))\n");
         CliHarness.AssertCleanFailure(CliHarness.Run(["g2p", "train", bad, .. Small]), "g2p", "bad.out:3");

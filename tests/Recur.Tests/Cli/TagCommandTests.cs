@@ -41,7 +41,7 @@ public sealed class TagCommandTests : IDisposable
         using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "eval.json"))))
             Assert.Equal("test", doc.RootElement.GetProperty("split").GetString());
         CliHarness.AssertCleanFailure(CliHarness.Run("tag", "eval", run, Sample, "--split", "train"), "tag", "--split");
-        var tag = CliHarness.Run("tag", run, "The jury said it would go.", "Zorbles quickly.");
+        var tag = CliHarness.Run("tag", run, "The jury said it would go.", "Borbles quickly.");
         Assert.True(tag.ExitCode == 0, tag.ToString());
         var lines = tag.Out.Trim().Split('\n');
         Assert.Equal(2, lines.Length);
@@ -56,6 +56,13 @@ public sealed class TagCommandTests : IDisposable
         Assert.Contains("resuming at iteration 6", r.Out);
         Assert.Equal(8, TaggerCheckpoint.Instance.Load(run, CheckpointKind.Latest).Progress!.Iteration);
         CliHarness.AssertCleanFailure(CliHarness.Run("tag", run, "   "), "tag", "no words");
+        // a word the model never saw is tagged (above); a character it never saw is refused, an emoji named whole
+        int chars = TaggerCheckpoint.Instance.Load(run).Vocabulary.CharacterCount;
+        var emoji = CliHarness.Run("tag", run, "The jury said it.", "🙂🙂🙂");
+        CliHarness.AssertCleanFailure(emoji, "tag",
+            $"'🙂🙂🙂': character '🙂' (U+1F642) at position 1 (3 times in all) is not in the model's alphabet of {chars} characters");
+        Assert.Equal("", emoji.Out);
+        CliHarness.AssertCleanFailure(CliHarness.Run("tag", run, "The jury sa\u00efd it."), "tag", "'ï' (U+00EF) at position 12");
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class VocabularyTests
         Assert.Equal(["x", "z", "€", "\u0001"], e.Characters.Select(r => r.ToString()));
         Assert.Equal([2, 1, 1, 1], e.Counts);
         Assert.Equal(3, e.FirstIndices[0]);
-        Assert.Contains("'x' (U+0078) x2 first at index 3", e.Message);
+        Assert.Contains("character 'x' (U+0078) at position 4 (2 times in all)", e.Message);
         Assert.Contains("U+20AC", e.Message);
         Assert.Contains("U+0001", e.Message);
         Assert.Contains("vocabulary of 5", e.Message);

@@ -1,3 +1,4 @@
+using System.Text;
 using Recur.Data.Language;
 
 namespace Recur.Models.Tagging;
@@ -66,6 +67,15 @@ public sealed class TagVocabulary
 
     /// <summary><c>universal</c> or <c>fine</c>.</summary>
     public string Tagset { get; }
+
+    /// <summary>How many characters the character BiLSTM reads (those of the training words; not padding nor unknown).</summary>
+    public int CharacterCount => Chars.Count - 2;
+
+    /// <summary>
+    /// True when <paramref name="r"/> is one of the training words' characters. Any other is read as the unknown
+    /// character, whose vector training never updated; a word of known characters the model never saw is fine.
+    /// </summary>
+    public bool KnowsCharacter(Rune r) => _chars.ContainsKey(r.Value);
 
     /// <summary>The word's id (lower-cased), or <see cref="Unknown"/>.</summary>
     public int Word(string word) => _words.TryGetValue(word.ToLowerInvariant(), out int id) ? id : Unknown;

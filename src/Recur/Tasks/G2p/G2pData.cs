@@ -1,3 +1,4 @@
+using System.Text;
 using Recur.Data.Language;
 using Recur.Models.Seq2Seq;
 
@@ -40,6 +41,16 @@ public sealed class G2pSymbols
 
     public IReadOnlyList<string> Letters { get; }
     public IReadOnlyList<string> Phones { get; }
+
+    /// <summary>How many letters the model reads (those of its training words; not <c>&lt;pad&gt;</c> nor <c>&lt;unk&gt;</c>).</summary>
+    public int LetterCount => Letters.Count - 2;
+
+    /// <summary>True when <paramref name="r"/>, lower-cased as <see cref="Encode"/> does, is one of the letters the model reads.</summary>
+    public bool Knows(Rune r)
+    {
+        var lower = Rune.ToLowerInvariant(r);
+        return lower.IsBmp && _letters.ContainsKey((char)lower.Value);
+    }
 
     /// <summary>The letter ids of <paramref name="word"/> (lower case; unknown letters are <c>&lt;unk&gt;</c>).</summary>
     public int[] Encode(string word) => [.. word.ToLowerInvariant().Select(c => _letters.TryGetValue(c, out int id) ? id : 1)];
