@@ -200,7 +200,7 @@ public static class TrainOptionSpecs
         Int("max-iters", "N", Stopping, "total iterations", 0, int.MaxValue,
             o => o.MaxIters, (o, v) => o with { MaxIters = Convert.ToInt64(v, CultureInfo.InvariantCulture) }, zero: "no limit"),
         Real("minutes", "M", Stopping, "wall-clock budget of this invocation", 0, 1e7, o => o.Minutes, (o, v) => o with { Minutes = D(v) }, zero: "no limit"),
-        Int("patience", "N", Stopping, "stop after N evaluations without a new best validation loss", 0, 1_000_000,
+        Int("patience", "N", Stopping, "stop after N evaluations without a new best (validation loss; g2p: word error rate)", 0, 1_000_000,
             o => o.Patience, (o, v) => o with { Patience = I(v) }, zero: "off"),
         Real("val-frac", "F", Data, "validation fraction", 0, 1, o => o.ValFrac, (o, v) => o with { ValFrac = D(v) }, resumable: false, maxExclusive: true),
         Real("test-frac", "F", Data, "test fraction carved from the end", 0, 1,
