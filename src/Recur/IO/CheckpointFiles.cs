@@ -5,7 +5,9 @@ namespace Recur.IO;
 /// <summary>Which checkpoint of a run folder to open.</summary>
 public enum CheckpointKind
 {
-    /// <summary><c>best/</c> (the best validation figure, the loss unless the task chooses by a metric), falling back to <c>latest/</c> when there is none.</summary>
+    /// <summary>
+    /// <c>best/</c> (the best validation figure: the loss unless the task chooses by a metric), falling back to <c>latest/</c> when there is none.
+    /// </summary>
     Best,
 
     /// <summary><c>latest/</c> (the most recent save; what <c>--resume</c> continues from).</summary>

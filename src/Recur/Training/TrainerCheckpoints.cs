@@ -30,7 +30,8 @@ public sealed partial class Trainer
                 $",\"val_{kv.Key}\":{Json(kv.Value)}")));
             metrics?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{{\"type\":\"val\",\"iter\":{Iteration},\"epoch\":{Epoch:R},\"val_loss\":{val:R},\"val_bpc\":{report.ValBitsPerChar:R}{extra},"
-                + $"\"train_loss\":{Json(trainMean)},\"best\":{(best ? "true" : "false")},\"best_by\":\"{BestBy}\",\"eval_s\":{secs:F3},\"elapsed_s\":{ElapsedSeconds:F3}}}"));
+                + $"\"train_loss\":{Json(trainMean)},\"best\":{(best ? "true" : "false")},\"best_by\":\"{BestBy}\","
+                + $"\"eval_s\":{secs:F3},\"elapsed_s\":{ElapsedSeconds:F3}}}"));
             metrics?.Flush();
             monitor?.OnEvaluation(this, report);
         }
