@@ -84,7 +84,7 @@ internal sealed class ConsoleProgress : TrainingMonitor
             ? Inv($"{r.ValLoss:F4} nats/char ({r.ValBitsPerChar:F4} bits/char)")
             : Inv($"{r.ValLoss:F4}") + string.Concat(r.Metrics.Select(kv => Inv($", {kv.Key} {kv.Value:F4}")));
         _out.WriteLine(Inv($"iter {r.Iteration} (epoch {r.Epoch:F2}): val loss {detail}, train {r.TrainLoss:F4}, ")
-            + Inv($"{r.Seconds:F1} s{(r.IsBest ? "  * best" : "")}"));
+            + Inv($"{r.Seconds:F1} s{(!r.IsBest ? "" : trainer.BestBy == TaskMetrics.LossName ? "  * best" : $"  * best {trainer.BestBy}")}"));
         if (_live) Draw(_last);
     }
 

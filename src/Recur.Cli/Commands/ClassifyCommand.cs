@@ -1,4 +1,3 @@
-using System.Globalization;
 using Recur.Data;
 using Recur.IO;
 using Recur.Tasks.Classify;
@@ -16,11 +15,14 @@ internal sealed class ClassifyCommand : ICommand
     private const string UsageText = """
         usage: recur classify [DIR] [options]
                recur classify --resume RUN [DIR] [--max-iters N]
+               recur classify eval RUN [DIR] [--split validation|test] [--latest] [--threads N]   (also: recur eval RUN)
 
         Trains a recurrent classifier on Fashion-MNIST read as sequences (the lectures' sequential processing
         of non-sequence data): each 28x28 image is 28 time steps of 28-pixel rows, and the last hidden state
-        goes through a linear layer to the 10 classes. At the end the best checkpoint is scored on the test
-        images: accuracy, the confusion matrix, and misclassified.png in the run folder.
+        goes through a linear layer to the 10 classes. The last --val-frac of the training images are held out for
+        validation, which chooses best/; at the end best/ is scored on them: accuracy, the confusion matrix,
+        misclassified.png and eval.json in the run folder. eval scores a run's best/ (latest/ with --latest) the same
+        way on its validation images (--split test: the test images, for the published figure, once).
         --model cnn trains a convolutional network instead (the encoder image captioning starts from):
         --layers stages of 3x3 convolutions (32, 64, 128, ... channels) each with ReLU and 2x2 max pooling,
         then a fully connected layer of --hidden units with ReLU, dropout before and after it, and the head.
@@ -33,11 +35,12 @@ internal sealed class ClassifyCommand : ICommand
 
     public int Run(Args args)
     {
+        if (args.Positional.Count > 0 && args.Positional[0] == "eval") return ClassifyEval.Eval(args, 1);
         var (exit, run, dir) = TaskCli.Train(args, ClassifyDefinition.Instance, positional: 1, dataArg: 0);
         if (exit is int code) return code;
         var best = ClassifierCheckpoint.Instance.Load(run, CheckpointKind.Best);
         best.Model.Threads = best.Training?.EffectiveThreads ?? 1;
-        ClassifierReport.Print(best, LoadData(dir).Test, run);
+        ClassifyEval.Report(best, dir, "validation");
         return 0;
     }
 
@@ -47,35 +50,5 @@ internal sealed class ClassifyCommand : ICommand
         catch (IdxFormatException e) { throw new CliException(e.Message, 1); }
         catch (DirectoryNotFoundException e) { throw new CliException(e.Message, 1); }
         catch (FileNotFoundException e) { throw new CliException(e.Message, 1); }
-    }
-}
-
-/// <summary>The test-set report of a classifier: accuracy, the confusion matrix and the misclassified picture.</summary>
-internal static class ClassifierReport
-{
-    public static void Print(LoadedClassifier ck, LabeledImages test, string pictureFolder)
-    {
-        var s = ClassifyTask.Score(ck.Model, test);
-        var names = ck.ClassNames;
-        var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"test: {test.Count:N0} images, accuracy {s.Accuracy:F4}, loss {s.Loss:F4} nats ({ck.Directory})"));
-        int K = names.Count, w = names.Max(n => n.Length) + 5;
-        Console.WriteLine("confusion matrix (rows: true class, columns: predicted):");
-        Console.WriteLine(new string(' ', w) + string.Concat(Enumerable.Range(0, K).Select(k => k.ToString(inv).PadLeft(6))) + "  recall");
-        for (int i = 0; i < K; i++)
-        {
-            long row = 0;
-            for (int j = 0; j < K; j++) row += s.Confusion[i, j];
-            string recall = row == 0 ? "-" : ((double)s.Confusion[i, i] / row).ToString("F3", inv);
-            Console.WriteLine($"{i,2} {names[i]}".PadRight(w)
-                + string.Concat(Enumerable.Range(0, K).Select(j => s.Confusion[i, j].ToString(inv).PadLeft(6))) + "  " + recall);
-        }
-        var png = Misclassified.Png(test, s.Predicted, names);
-        if (png is not null)
-        {
-            string path = Path.Combine(pictureFolder, "misclassified.png");
-            AtomicFile.WriteAllBytes(path, png);
-            Console.WriteLine($"misclassified examples: {path}");
-        }
     }
 }

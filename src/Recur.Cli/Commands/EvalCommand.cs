@@ -8,21 +8,25 @@ using Recur.Training;
 
 namespace Recur.Cli.Commands;
 
-/// <summary><c>recur eval RUN_OR_CKPT [FILE]</c>: loss in nats and bits per character.</summary>
+/// <summary>
+/// <c>recur eval RUN_OR_CKPT [FILE] [--split validation|test]</c>: a character model's loss in nats and bits per character on its
+/// validation split (or test split, or a file); a tag, g2p or classify run goes to its task's eval.
+/// </summary>
 internal sealed class EvalCommand : ICommand
 {
     public string Name => "eval";
-    public string Summary => "score a trained model: loss in nats and bits per character, or a classifier's test accuracy";
+    public string Summary => "score a trained model on its validation split (--split test: its test split): bits per character, accuracy, WER";
     public string Usage => """
-        usage: recur eval RUN_OR_CKPT [FILE] [--split val|test] [--latest] [--train-weights] [--batch-size B] [--seq-length T] [--threads N]
+        usage: recur eval RUN_OR_CKPT [FILE] [--split validation|test] [--latest] [--train-weights] [--batch-size B] [--seq-length T] [--threads N]
 
         Scores every next-character prediction of a text and prints the mean cross-entropy in nats per
         character and in bits per character (nats / ln 2). RUN_OR_CKPT is a 'recur train' run folder
         (its best/ checkpoint, or latest/ with --latest) or a checkpoint folder.
 
-        Without FILE: the run's own validation split (default) or --split test, cut from the text it was
-        trained on exactly as in training. With FILE: the whole file (UTF-8; every character must be in
-        the model's vocabulary).
+        Without FILE: the run's own validation split (the default, what chooses checkpoints and settings;
+        --split val is the same) or --split test (scored once, for the published figure), cut from the text
+        it was trained on exactly as in training. With FILE: the whole file (UTF-8; every character must be
+        in the model's vocabulary).
 
         The text's predictions are cut into --batch-size contiguous streams read --seq-length characters
         at a time with the hidden state carried, from a zero state (defaults: the run's batch size and
@@ -31,11 +35,14 @@ internal sealed class EvalCommand : ICommand
         --train-weights: for a run trained with --ema, score the optimizer's own weights (kept in the
         checkpoint's state.safetensors) instead of their average (model.safetensors).
 
-        A 'recur tag' run: its test documents (as recur tag eval). A 'recur g2p' run: its test words (as recur g2p
-        eval; --beam K adds beam search).
+        A 'recur tag' run: its validation documents, or with --split test its test documents (as recur tag
+        eval). A 'recur g2p' run: its validation words, or its test words (as recur g2p eval; --beam K adds
+        beam search).
 
-        A 'recur classify' run: the test images of the data folder it was trained on (or of FILE, a folder
-        holding the IDX files): accuracy, loss, the confusion matrix, and misclassified.png in the run folder.
+        A 'recur classify' run (as recur classify eval): its validation images (the last --val-frac of the
+        training images, as the run held them out) or with --split test the test images, of the data folder
+        it was trained on (or of FILE, a folder holding the IDX files): accuracy, loss, the confusion
+        matrix, misclassified.png and eval.json (naming the split) in the run folder.
         """;
 
     public int Run(Args args)
@@ -45,8 +52,10 @@ internal sealed class EvalCommand : ICommand
             string? task = TaskOf(args.Positional[0]);
             if (task == Recur.Tasks.Tag.TagTask.TaskName) return TagCommand.Eval(args, 0);
             if (task == Recur.Tasks.G2p.G2pTask.TaskName) return G2pCommand.Eval(args, 0);
+            if (task == ClassifyTask.TaskName) return ClassifyEval.Eval(args, 0);
         }
-        string? split = args.Has("split") ? args.Choice("split", "val", "val", "test") : null;
+        string? split = args.Has("split") ? args.Choice("split", "validation", "validation", "val", "test") : null;
+        if (split == "val") split = "validation";
         bool latest = args.Flag("latest");
         bool trainWeights = args.Flag("train-weights");
         int? batch = args.Has("batch-size") ? args.Int("batch-size", 32, min: 1, max: 100_000) : null;
@@ -54,19 +63,6 @@ internal sealed class EvalCommand : ICommand
         int threads = args.Int("threads", 0, min: 0, max: 1024);
         args.ThrowOnUnused(2);
         if (args.Positional.Count == 0) throw new CliException("name a run or checkpoint folder: recur eval RUN_OR_CKPT [FILE]");
-        var prefer = latest ? CheckpointKind.Latest : CheckpointKind.Best;
-        if (CheckpointFiles.TaskOf(args.Positional[0], prefer) == ClassifyTask.TaskName)
-        {
-            if (split is not null || batch is not null || seq is not null || trainWeights)
-                throw new CliException("--split, --batch-size, --seq-length and --train-weights apply to character models; "
-                    + "a classifier is scored on its test images.");
-            var cl = ClassifierCheckpoint.Instance.Load(args.Positional[0], prefer);
-            cl.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
-            string dir = args.Positional.Count == 2 ? args.Positional[1] : cl.Data?.Source ?? FashionMnist.DefaultDirectory;
-            var (_, test) = ClassifyCommand.LoadData(dir);
-            ClassifierReport.Print(cl, test, cl.RunDirectory ?? cl.Directory);
-            return 0;
-        }
         if (args.Positional.Count == 2 && split is not null)
             throw new CliException("--split applies to the run's own text; with FILE the whole file is scored.");
 
@@ -106,7 +102,7 @@ internal sealed class EvalCommand : ICommand
                 throw new CliException($"{corpus.Source} has changed since the run was trained ({all.Length} characters now, {d.Characters} then); "
                     + "give FILE to score it anyway.", 1);
             var splits = DataSplits.Create(all, tr.ValFrac, tr.TestFrac);
-            string name = split ?? "val";
+            string name = split ?? "validation";
             tokens = name == "test" ? splits.Test : splits.Val;
             if (tokens.Length < 2)
                 throw new CliException(name == "test"

@@ -48,11 +48,16 @@ internal static class TaskCli
         string run = trainer.OutputDirectory!;
         if (RunFolders.AbnormalExit(result, command, run) is int code) return (code, run, data);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); "
-            + $"best val loss {result.BestValLoss:F4} {trainer.Task.LossUnit}"));
+            $"done: {result.Message} after {result.Iteration} iterations ({result.Epoch:F2} epochs, {ConsoleProgress.Time(result.Seconds)}); ")
+            + Best(result, trainer.Task.LossUnit));
         if (result.Hint is not null) Console.WriteLine("hint: " + result.Hint);
         return (null, run, data);
     }
+
+    /// <summary>The summary's best: its validation loss, and the figure that chose it when that is not the loss.</summary>
+    internal static string Best(TrainResult result, string lossUnit) => result.BestBy == TaskMetrics.LossName
+        ? string.Create(CultureInfo.InvariantCulture, $"best val loss {result.BestValLoss:F4} {lossUnit}")
+        : string.Create(CultureInfo.InvariantCulture, $"best val {result.BestBy} {result.BestValue:F4} (val loss {result.BestValLoss:F4} {lossUnit})");
 
     /// <summary>What a command changes in <see cref="Start"/>'s flow.</summary>
     internal sealed record StartHooks<TSettings>

@@ -5,7 +5,9 @@ namespace Recur.IO;
 /// <summary>Which checkpoint of a run folder to open.</summary>
 public enum CheckpointKind
 {
-    /// <summary><c>best/</c> (lowest validation loss), falling back to <c>latest/</c> when there is none.</summary>
+    /// <summary>
+    /// <c>best/</c> (the best validation figure: the loss unless the task chooses by a metric), falling back to <c>latest/</c> when there is none.
+    /// </summary>
     Best,
 
     /// <summary><c>latest/</c> (the most recent save; what <c>--resume</c> continues from).</summary>
@@ -17,9 +19,15 @@ public enum CheckpointKind
 /// <param name="Epoch">Epochs done, fractional (<c>epoch + batch / batches_per_epoch</c>).</param>
 /// <param name="TrainLoss">Mean training loss (nats/char) since the previous evaluation, if any.</param>
 /// <param name="ValLoss">Validation loss (nats/char) of these weights, if evaluated.</param>
-/// <param name="BestValLoss">Lowest validation loss of the run so far, if any.</param>
+/// <param name="BestValLoss">Validation loss of the run's best evaluation so far (the one <c>best/</c> holds), if any.</param>
 /// <param name="ElapsedSeconds">Training wall-clock time so far, summed over resumes.</param>
-public sealed record CheckpointProgress(long Iteration, double Epoch, double? TrainLoss, double? ValLoss, double? BestValLoss, double ElapsedSeconds);
+/// <param name="BestBy">
+/// The validation figure that chooses the best evaluation: <c>loss</c> or a metric's name (g2p's <c>wer</c>). Null in a checkpoint
+/// written before it was recorded, whose best was the lowest loss.
+/// </param>
+/// <param name="BestValue">That figure at the best evaluation, if any (null in an older checkpoint: then <paramref name="BestValLoss"/>).</param>
+public sealed record CheckpointProgress(long Iteration, double Epoch, double? TrainLoss, double? ValLoss, double? BestValLoss, double ElapsedSeconds,
+    string? BestBy = null, double? BestValue = null);
 
 /// <summary>What a run was trained on: written to <c>config.json</c> under <c>"data"</c>, checked on resume.</summary>
 /// <param name="Source">A path or <c>embedded:tinyshakespeare.txt</c>.</param>
@@ -28,7 +36,7 @@ public sealed record CheckpointProgress(long Iteration, double Epoch, double? Tr
 public sealed record DataInfo(string Source, long Characters, string Checksum);
 
 /// <summary>
-/// The files of a checkpoint folder, the same for every task: a run folder holds <c>best/</c> (lowest validation loss) and
+/// The files of a checkpoint folder, the same for every task: a run folder holds <c>best/</c> (best validation figure) and
 /// <c>latest/</c>; each holds <c>model.safetensors</c>, <c>config.json</c> (<c>format</c>, <c>version</c>, <c>task</c>, the task's
 /// sections) and <c>state.safetensors</c>. Checkpoint folders are swapped in atomically (<see cref="CheckpointFolder"/>).
 /// </summary>

@@ -12,13 +12,15 @@ namespace Recur.IO;
 /// optimizer.NAME       F32 (P)       each optimizer buffer (exp_avg, exp_avg_sq, square_avg, sum, momentum_buffer, ...)
 /// history.train_loss   I64 (n)       every iteration's loss, as IEEE-754 double bits
 /// history.val_iteration, history.val_loss   I64 (m)   every evaluation
+/// history.val_choice   I64 (m)       when the run chooses by another figure than the loss: that figure at every evaluation
 /// elapsed_seconds      I64 (1)       training wall-clock so far, double bits
 /// train_weights        F32 (P)       with --ema only: the optimizer's weights (model.safetensors holds their average)
 /// </code>
 /// Every other entry belongs to the task (<see cref="TaskIntegers"/>, <see cref="TaskTensors"/>): the character
 /// LM keeps <c>position</c> I64 (2), the batcher's (epoch, batch) of the next batch, and <c>hidden.h</c>,
 /// <c>hidden.c</c> F32 (L,B,H), the carried state (absent at an epoch start, and <c>c</c> for cells without one).
-/// Metadata: <c>format = recur-train-state</c>, <c>version = 1</c>, <c>optimizer</c> (its name).
+/// Metadata: <c>format = recur-train-state</c>, <c>version = 1</c>, <c>optimizer</c> (its name), and with
+/// <c>history.val_choice</c> <c>best_by</c>, the name of the figure (g2p's <c>wer</c>).
 /// </summary>
 public sealed class TrainingState
 {
@@ -48,6 +50,15 @@ public sealed class TrainingState
 
     /// <summary>Validation loss of every evaluation.</summary>
     public required double[] ValLosses { get; init; }
+
+    /// <summary>
+    /// The name of the validation figure that chose <c>best/</c> when it is not the loss (g2p's <c>wer</c>), with
+    /// <see cref="ValChoices"/>; null when the run chose by the loss or was saved before the figure was recorded.
+    /// </summary>
+    public string? BestBy { get; init; }
+
+    /// <summary>The <see cref="BestBy"/> figure of every evaluation (as long as <see cref="ValLosses"/>), or null with it.</summary>
+    public double[]? ValChoices { get; init; }
 
     /// <summary>Training wall-clock time so far.</summary>
     public double ElapsedSeconds { get; init; }
@@ -79,17 +90,25 @@ public sealed class TrainingState
             new("history.val_loss", Bits(state.ValLosses)),
             new("elapsed_seconds", Bits([state.ElapsedSeconds])),
         };
+        bool chooses = state.BestBy is not null && state.ValChoices is not null;
+        if (chooses)
+        {
+            if (state.ValChoices!.Length != state.ValLosses.Length)
+                throw new ArgumentException($"{state.ValChoices.Length} choosing figures for {state.ValLosses.Length} evaluations.", nameof(state));
+            ints.Add(new("history.val_choice", Bits(state.ValChoices)));
+        }
         foreach (var (name, v) in state.TaskIntegers) ints.Add(new(CheckTaskName(name), v));
         var tensors = new List<KeyValuePair<string, Tensor>>();
         foreach (var (name, buf) in state.OptimizerBuffers) tensors.Add(new("optimizer." + name, new Tensor(buf, buf.Length)));
         foreach (var (name, t) in state.TaskTensors) tensors.Add(new(CheckTaskName(name), t));
         if (state.TrainWeights is not null) tensors.Add(new("train_weights", new Tensor(state.TrainWeights, state.TrainWeights.Length)));
         var meta = new Dictionary<string, string> { ["format"] = Format, ["version"] = "1", ["optimizer"] = state.OptimizerName };
+        if (chooses) meta["best_by"] = state.BestBy!;
         SafeTensors.Write(path, new SafeTensorsFile(tensors, ints, meta));
     }
 
     private static readonly HashSet<string> GenericIntegers = ["iteration", "rng", "optimizer.step", "history.train_loss", "history.val_iteration",
-        "history.val_loss", "elapsed_seconds"];
+        "history.val_loss", "history.val_choice", "elapsed_seconds"];
 
     private static string CheckTaskName(string name)
         => GenericIntegers.Contains(name) || name == "train_weights" || name.StartsWith("optimizer.", StringComparison.Ordinal)
@@ -140,6 +159,15 @@ public sealed class TrainingState
             throw new CheckpointFormatException($"{path}: loss history has {trainLosses.Length} entries for {iteration} iterations.");
         if (valIters.Length != valLosses.Length)
             throw new CheckpointFormatException($"{path}: {valIters.Length} evaluation iterations but {valLosses.Length} evaluation losses.");
+        double[]? choices = null;
+        string? bestBy = null;
+        if (f.Metadata.TryGetValue("best_by", out var by) && !string.IsNullOrEmpty(by) && f.Integers.ContainsKey("history.val_choice"))
+        {
+            choices = Doubles(f.GetIntegers("history.val_choice").Data);
+            if (choices.Length != valLosses.Length)
+                throw new CheckpointFormatException($"{path}: {choices.Length} choosing figures ({by}) but {valLosses.Length} evaluation losses.");
+            bestBy = by;
+        }
         var elapsed = Doubles(f.GetIntegers("elapsed_seconds").Data);
         float[]? trainWeights = null;
         if (f.Tensors.TryGetValue("train_weights", out var tw))
@@ -158,6 +186,8 @@ public sealed class TrainingState
             TrainLosses = trainLosses,
             ValIterations = valIters,
             ValLosses = valLosses,
+            BestBy = bestBy,
+            ValChoices = choices,
             ElapsedSeconds = elapsed.Length == 1 && double.IsFinite(elapsed[0]) ? elapsed[0] : 0,
             TrainWeights = trainWeights,
             TaskIntegers = f.Integers.Where(kv => !GenericIntegers.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),

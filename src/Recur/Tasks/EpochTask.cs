@@ -53,6 +53,9 @@ public abstract class EpochTask : ITrainingTask
     public abstract bool HasValidation { get; }
     public abstract double TrainStep(Rng rng);
     public abstract TaskMetrics Evaluate();
+
+    /// <summary>The validation figure that chooses (<see cref="ITrainingTask.BestBy"/>): the loss unless a task says otherwise.</summary>
+    public virtual string BestBy => TaskMetrics.LossName;
     public abstract string Describe();
     public virtual string? Preview(ulong seed) => null;
 

@@ -48,9 +48,16 @@ public interface ITrainingTask
 
     /// <summary>
     /// Scores the model's current weights on the validation split without touching the training state:
-    /// <see cref="TaskMetrics.Loss"/> (lower is better, chooses <c>best/</c>) and named extra metrics.
+    /// <see cref="TaskMetrics.Loss"/> and named extra metrics; <see cref="BestBy"/> names the one that chooses.
     /// </summary>
     TaskMetrics Evaluate();
+
+    /// <summary>
+    /// The validation figure that chooses, lower being better: <see cref="TaskMetrics.LossName"/> (the loss) or the name of one of
+    /// <see cref="Evaluate"/>'s extra metrics (g2p's <c>wer</c>). It picks <c>best/</c>, counts <see cref="TrainOptions.Patience"/>
+    /// and is the "best" of progress lines and summaries; a tie goes to the lower loss.
+    /// </summary>
+    string BestBy { get; }
 
     /// <summary>Adds the task's own resume state (data position, carried state) to a checkpoint's state file.</summary>
     void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors);
@@ -71,9 +78,21 @@ public interface ITrainingTask
     string? Preview(ulong seed);
 }
 
-/// <summary>An evaluation: the loss that picks the best checkpoint, and any other named metrics (accuracy, ...).</summary>
+/// <summary>An evaluation: the loss and any other named metrics (accuracy, ...); <see cref="ITrainingTask.BestBy"/> names the one that chooses.</summary>
 public sealed record TaskMetrics(double Loss, IReadOnlyDictionary<string, double> Extra)
 {
+    /// <summary>The name of the loss as a choosing figure (<see cref="ITrainingTask.BestBy"/>).</summary>
+    public const string LossName = "loss";
+
     /// <summary>A loss with no other metrics.</summary>
     public TaskMetrics(double loss) : this(loss, new Dictionary<string, double>()) { }
+
+    /// <summary>The figure named <paramref name="name"/>: the loss for <see cref="LossName"/>, else that extra metric.</summary>
+    public double Figure(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name == LossName) return Loss;
+        return Extra.TryGetValue(name, out double v) ? v
+            : throw new ArgumentException($"the evaluation has no metric '{name}' (it has {string.Join(", ", Extra.Keys.Prepend(LossName))}).", nameof(name));
+    }
 }

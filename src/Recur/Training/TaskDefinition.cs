@@ -58,7 +58,8 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
 
     /// <summary>
     /// Scores <paramref name="saved"/> on the validation split of <paramref name="data"/> as its training evaluated it: the
-    /// loss that chose <c>best/</c> and the task's own metrics, with the run's recorded options (or the task's recipe).
+    /// loss and the task's own metrics (among them the <see cref="ITrainingTask.BestBy"/> figure that chose <c>best/</c>), with the
+    /// run's recorded options (or the task's recipe).
     /// </summary>
     public (TaskMetrics Metrics, string LossUnit) ScoreValidation(TSaved saved, TData data, int threads = 0)
     {

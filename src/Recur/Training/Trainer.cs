@@ -10,7 +10,8 @@ namespace Recur.Training;
 /// <see cref="ITrainingTask.TrainStep"/>, clips the gradient (global L2 norm, or each element), and takes one
 /// optimizer step at the learning rate of the schedule (step decay every so many epochs, or cosine over the
 /// run's limit). Every <see cref="TrainOptions.EvalEvery"/> iterations it evaluates the task and, with an
-/// <see cref="OutputDirectory"/>, writes <c>latest/</c>, <c>best/</c> (lowest validation loss), <c>metrics.jsonl</c>
+/// <see cref="OutputDirectory"/>, writes <c>latest/</c>, <c>best/</c> (lowest validation figure of <see cref="ITrainingTask.BestBy"/>,
+/// the loss unless the task names a metric), <c>metrics.jsonl</c>
 /// and <c>loss.png</c> (<see cref="RunFolder"/>). It stops at the iteration, epoch or time limit, on Ctrl-C
 /// (saving <c>latest/</c>), on a non-finite loss or gradient (saving nothing), or, with
 /// <see cref="TrainOptions.Patience"/>, after that many evaluations without a new best (early stopping).
@@ -67,6 +68,7 @@ public sealed partial class Trainer
             _trainLosses.AddRange(state.TrainLosses);
             _valIterations.AddRange(state.ValIterations);
             _valLosses.AddRange(state.ValLosses);
+            _valChoices.AddRange(ResumedChoices(state, task.BestBy));
             _elapsedBefore = state.ElapsedSeconds;
             _checkpointIteration = state.Iteration;
         }
@@ -105,9 +107,6 @@ public sealed partial class Trainer
 
     /// <summary>Every evaluation's validation loss.</summary>
     public IReadOnlyList<double> ValLosses => _valLosses;
-
-    /// <summary>The lowest validation loss so far, or NaN.</summary>
-    public double BestValLoss => _valLosses.Count == 0 ? double.NaN : _valLosses.Min();
 
     /// <summary>The metrics of the last evaluation (empty before the first of this invocation).</summary>
     public TaskMetrics? LastMetrics { get; private set; }
@@ -168,8 +167,8 @@ public sealed partial class Trainer
                 if (PatienceExhausted())
                 {
                     reason = StopReason.EarlyStop;
-                    message = $"no new best validation loss in {o.Patience} evaluation(s) (--patience {o.Patience}); "
-                        + $"best {Fmt(BestValLoss, "F4")} at iteration {BestIteration}";
+                    message = $"no new best validation {BestBy} in {o.Patience} evaluation(s) (--patience {o.Patience}); "
+                        + $"best {Fmt(BestValue, "F4")} at iteration {BestIteration}";
                     break;
                 }
 
@@ -249,7 +248,10 @@ public sealed partial class Trainer
         }
         _sessionSeconds = startSession + clock.Elapsed.TotalSeconds;
         double last = _valLosses.Count > 0 ? _valLosses[^1] : double.NaN;
-        var result = new TrainResult(reason, Iteration, Epoch, last, BestValLoss, clock.Elapsed.TotalSeconds, message) { Hint = OverfittingHint() };
+        var result = new TrainResult(reason, Iteration, Epoch, last, BestValLoss, clock.Elapsed.TotalSeconds, message)
+        {
+            Hint = OverfittingHint(), BestBy = BestBy, BestValue = BestValue,
+        };
         monitor?.OnStop(this, result);
         return result;
     }

@@ -17,11 +17,12 @@ public sealed partial class Trainer
             var m = Evaluate();
             LastMetrics = m;
             val = m.Loss;
-            best = _valLosses.Count == 0 || val < _valLosses.Min();
             long prevIter = _valIterations.Count > 0 ? _valIterations[^1] : 0;
             double trainMean = MeanTrainLoss(prevIter, Iteration);
             _valIterations.Add(Iteration);
             _valLosses.Add(val);
+            _valChoices.Add(m.Figure(BestBy));
+            best = BestIndex == _valLosses.Count - 1;
             double secs = clock.Elapsed.TotalSeconds - e0;
             _sessionSeconds = startSession + clock.Elapsed.TotalSeconds;
             var report = new EvaluationReport(Iteration, Epoch, val, trainMean, best, secs) { Metrics = m.Extra };
@@ -29,7 +30,8 @@ public sealed partial class Trainer
                 $",\"val_{kv.Key}\":{Json(kv.Value)}")));
             metrics?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{{\"type\":\"val\",\"iter\":{Iteration},\"epoch\":{Epoch:R},\"val_loss\":{val:R},\"val_bpc\":{report.ValBitsPerChar:R}{extra},"
-                + $"\"train_loss\":{Json(trainMean)},\"best\":{(best ? "true" : "false")},\"eval_s\":{secs:F3},\"elapsed_s\":{ElapsedSeconds:F3}}}"));
+                + $"\"train_loss\":{Json(trainMean)},\"best\":{(best ? "true" : "false")},\"best_by\":\"{BestBy}\","
+                + $"\"eval_s\":{secs:F3},\"elapsed_s\":{ElapsedSeconds:F3}}}"));
             metrics?.Flush();
             monitor?.OnEvaluation(this, report);
         }
@@ -44,7 +46,8 @@ public sealed partial class Trainer
         var state = CaptureState();
         double trainLoss = MeanTrainLoss(Math.Max(0, Iteration - Options.EvalEvery), Iteration);
         var progress = new CheckpointProgress(Iteration, Epoch, double.IsNaN(trainLoss) ? null : trainLoss,
-            double.IsNaN(valLoss) ? null : valLoss, double.IsNaN(BestValLoss) ? null : BestValLoss, ElapsedSeconds);
+            double.IsNaN(valLoss) ? null : valLoss, double.IsNaN(BestValLoss) ? null : BestValLoss, ElapsedSeconds,
+            BestBy, double.IsNaN(BestValue) ? null : BestValue);
         string latest = folder.CheckpointPath(CheckpointKind.Latest);
         string? best = isBest ? folder.CheckpointPath(CheckpointKind.Best) : null;
         WithEvaluationWeights(() =>
@@ -80,6 +83,8 @@ public sealed partial class Trainer
             TrainLosses = [.. _trainLosses],
             ValIterations = [.. _valIterations],
             ValLosses = [.. _valLosses],
+            BestBy = BestBy == TaskMetrics.LossName ? null : BestBy,
+            ValChoices = BestBy == TaskMetrics.LossName ? null : [.. _valChoices],
             ElapsedSeconds = ElapsedSeconds,
             TrainWeights = _average is null ? null : Task.Store.Values.AsSpan(0, Task.Store.Count).ToArray(),
             TaskIntegers = ints,
@@ -106,29 +111,6 @@ public sealed partial class Trainer
 
     /// <summary>The task's evaluation with the evaluation weights (the average under <see cref="TrainOptions.Ema"/>).</summary>
     public TaskMetrics Evaluate() => WithEvaluationWeights(Task.Evaluate);
-
-    /// <summary>The iteration of the lowest validation loss, or 0.</summary>
-    public long BestIteration
-    {
-        get
-        {
-            if (_valLosses.Count == 0) return 0;
-            int k = 0;
-            for (int i = 1; i < _valLosses.Count; i++) if (_valLosses[i] < _valLosses[k]) k = i;
-            return _valIterations[k];
-        }
-    }
-
-    /// <summary>True when <see cref="TrainOptions.Patience"/> evaluations in a row brought no new best.</summary>
-    private bool PatienceExhausted()
-    {
-        int p = Options.Patience;
-        if (p <= 0 || _valLosses.Count <= p) return false;
-        double bestBefore = double.PositiveInfinity;
-        for (int i = 0; i < _valLosses.Count - p; i++) bestBefore = Math.Min(bestBefore, _valLosses[i]);
-        for (int i = _valLosses.Count - p; i < _valLosses.Count; i++) if (_valLosses[i] < bestBefore) return false;
-        return true;
-    }
 
     /// <summary>Evaluations in a row, at the end, over which the hint looks for overfitting.</summary>
     public const int OverfittingWindow = 3;

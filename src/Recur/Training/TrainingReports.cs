@@ -18,7 +18,10 @@ public enum StopReason
     /// <summary>The loss or the gradient norm became NaN or infinite; nothing was saved after it.</summary>
     NonFinite,
 
-    /// <summary><see cref="TrainOptions.Patience"/> evaluations in a row brought no new best validation loss (early stopping).</summary>
+    /// <summary>
+    /// <see cref="TrainOptions.Patience"/> evaluations in a row brought no new best validation figure (the task's
+    /// <see cref="ITrainingTask.BestBy"/>; early stopping).
+    /// </summary>
     EarlyStop,
 
     /// <summary>The run folder could not be written (a full disk, a read-only folder); the last good checkpoint is kept.</summary>
@@ -46,7 +49,7 @@ public readonly record struct IterationReport(
 /// <param name="Epoch">Fractional epochs done.</param>
 /// <param name="ValLoss">Validation loss, nats per character.</param>
 /// <param name="TrainLoss">Mean training loss since the previous evaluation (NaN when none).</param>
-/// <param name="IsBest">Lowest validation loss so far (saved as <c>best</c>).</param>
+/// <param name="IsBest">The best evaluation so far by the task's <see cref="ITrainingTask.BestBy"/> figure (saved as <c>best</c>).</param>
 /// <param name="Seconds">Time the evaluation took.</param>
 public readonly record struct EvaluationReport(long Iteration, double Epoch, double ValLoss, double TrainLoss, bool IsBest, double Seconds)
 {
@@ -62,13 +65,19 @@ public readonly record struct EvaluationReport(long Iteration, double Epoch, dou
 /// <param name="Iteration">Updates done in total.</param>
 /// <param name="Epoch">Fractional epochs done.</param>
 /// <param name="LastValLoss">Validation loss of the last evaluation (NaN when none).</param>
-/// <param name="BestValLoss">Lowest validation loss of the run (NaN when none).</param>
+/// <param name="BestValLoss">Validation loss of the run's best evaluation, the one <c>best/</c> holds (NaN when none).</param>
 /// <param name="Seconds">Wall-clock time of this invocation.</param>
 /// <param name="Message">A one-line explanation, e.g. where the loss became NaN and what was kept.</param>
 public sealed record TrainResult(StopReason Reason, long Iteration, double Epoch, double LastValLoss, double BestValLoss, double Seconds, string Message)
 {
     /// <summary>A one-line advice for the user (e.g. the overfitting hint), or null.</summary>
     public string? Hint { get; init; }
+
+    /// <summary>The validation figure that chose the best evaluation (<see cref="ITrainingTask.BestBy"/>).</summary>
+    public string BestBy { get; init; } = TaskMetrics.LossName;
+
+    /// <summary>The <see cref="BestBy"/> figure of the best evaluation (NaN when none; the loss when it chooses).</summary>
+    public double BestValue { get; init; } = double.NaN;
 }
 
 /// <summary>

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Recur.IO;
 using Recur.Tasks.Classify;
 using Xunit;
@@ -19,27 +22,69 @@ public sealed class ClassifyCommandTests : IDisposable
     private static readonly string[] Tiny = ["--hidden", "16", "--batch-size", "32", "--threads", "1", "--val-frac", "0.2"];
 
     [Fact]
-    public void TrainsReportsTestAccuracyEvaluatesAndResumes()
+    public void TrainsReportsValidationAccuracyEvaluatesEitherSplitAndResumes()
     {
         string run = Path.Combine(_dir, "run");
         var r = CliHarness.Run(["classify", SampleDir, .. Tiny, "--max-iters", "6", "--eval-every", "3", "--out", run]);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("done: reached --max-iters 6 after 6 iterations", r.Out);
         Assert.Contains("accuracy", r.Out);
-        Assert.Contains("test: 200 images, accuracy", r.Out);
+        // the end of training scores best/ on the validation images (a fifth of the 600 training images), not on the test images
+        Assert.Contains("\nvalidation: 120 images, accuracy", "\n" + r.Out);
+        Assert.DoesNotContain("test:", r.Out);
         Assert.Contains("confusion matrix", r.Out);
         foreach (string f in new[] { "best/model.safetensors", "best/config.json", "latest/state.safetensors", "metrics.jsonl", "loss.png", "misclassified.png" })
             Assert.True(File.Exists(Path.Combine(run, f)), f);
         Assert.Contains("\"val_accuracy\"", File.ReadAllText(Path.Combine(run, "metrics.jsonl")));
+        Assert.Equal(("validation", 120), EvalJson(run));
+        // the images are those training held out: eval gives the loss training recorded for best/
+        var ck = ClassifierCheckpoint.Instance.Load(run, CheckpointKind.Best);
+        Assert.Equal(ck.Progress!.ValLoss!.Value, Loss(r.Out), 4);
 
         var e = CliHarness.Run("eval", run);
         Assert.True(e.ExitCode == 0, e.ToString());
-        Assert.Contains("test: 200 images, accuracy", e.Out);
+        Assert.Contains("\nvalidation: 120 images, accuracy", "\n" + e.Out);
+        Assert.Equal(ck.Progress.ValLoss.Value, Loss(e.Out), 4);
+        Assert.Equal(("validation", 120), EvalJson(run));
+
+        var t = CliHarness.Run("classify", "eval", run, "--split", "test");
+        Assert.True(t.ExitCode == 0, t.ToString());
+        Assert.Contains("\ntest: 200 images, accuracy", "\n" + t.Out);
+        Assert.Contains("misclassified test examples", t.Out);
+        Assert.Equal(("test", 200), EvalJson(run));
+        var t2 = CliHarness.Run("eval", run, "--split", "test", "--latest");
+        Assert.True(t2.ExitCode == 0, t2.ToString());
+        Assert.Contains("\ntest: 200 images, accuracy", "\n" + t2.Out);
+        CliHarness.AssertCleanFailure(CliHarness.Run("classify", "eval", run, "--split", "train"), "classify", "--split");
+
+        // other training images: their validation part is not the run's, so only the test split is scored
+        string other = Path.Combine(_dir, "other");
+        Directory.CreateDirectory(other);
+        foreach (var f in Directory.GetFiles(SampleDir, "t10k-*"))
+        {
+            File.Copy(f, Path.Combine(other, Path.GetFileName(f)));
+            File.Copy(f, Path.Combine(other, Path.GetFileName(f).Replace("t10k", "train", StringComparison.Ordinal)));
+        }
+        CliHarness.AssertCleanFailure(CliHarness.Run("classify", "eval", run, other), "classify", "not the ones", "--split test");
+        Assert.Equal(0, CliHarness.Run("classify", "eval", run, other, "--split", "test").ExitCode);
 
         var r2 = CliHarness.Run("classify", "--resume", run, "--max-iters", "9");
         Assert.True(r2.ExitCode == 0, r2.ToString());
         Assert.Contains("resuming at iteration 6", r2.Out);
         Assert.Equal(9, ClassifierCheckpoint.Instance.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+    }
+
+    private static (string Split, int Images) EvalJson(string run)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "eval.json")));
+        return (doc.RootElement.GetProperty("split").GetString()!, doc.RootElement.GetProperty("images").GetInt32());
+    }
+
+    private static double Loss(string output)
+    {
+        var m = Regex.Match(output, @"images, accuracy [0-9.]+, loss ([0-9.]+) nats");
+        Assert.True(m.Success, output);
+        return double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     [Fact]

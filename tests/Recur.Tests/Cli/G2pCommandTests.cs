@@ -31,6 +31,10 @@ public sealed class G2pCommandTests : IDisposable
         var t = CliHarness.Run(["g2p", "train", Dict, .. Small, "--max-iters", "8", "--eval-every", "4", "--bucket", "4", "--out", run]);
         Assert.True(t.ExitCode == 0, t.ToString());
         Assert.Contains("greedy: WER", t.Out);
+        Assert.Contains("best val wer ", t.Out);  // best/ is kept by the validation word error rate
+        var best = G2pCheckpoint.Instance.Load(run, CheckpointKind.Best).Progress!;
+        Assert.Equal(G2pTask.WerMetric, best.BestBy);
+        Assert.InRange(best.BestValue!.Value, 0, 1);
         string png = Path.Combine(_dir, "align.png");
         var p = CliHarness.Run("g2p", run, "record", "zyx", "--nbest", "3", "--attention", png);
         Assert.True(p.ExitCode == 0, p.ToString());

@@ -50,6 +50,14 @@ public sealed partial class TrainCommandTests : IDisposable
         Assert.True(m.Success, e.Out);
         Assert.Equal(ck.Progress!.ValLoss!.Value, double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), 4);
         Assert.Contains("bits/char", e.Out);
+        Assert.StartsWith("validation split of ", e.Out, StringComparison.Ordinal);
+        // --split validation, as every eval takes it, and the older --split val name the same split
+        foreach (string name in new[] { "validation", "val" })
+        {
+            var named = CliHarness.Run("eval", run, "--split", name);
+            Assert.True(named.ExitCode == 0, named.ToString());
+            Assert.Equal(e.Out.Split('\n')[0], named.Out.Split('\n')[0]);
+        }
 
         // any file
         var f2 = CliHarness.Run("eval", run, text);

@@ -101,6 +101,9 @@ public sealed class CharLmTask : ITrainingTask
     }
 
     /// <inheritdoc/>
+    public string BestBy => TaskMetrics.LossName;
+
+    /// <inheritdoc/>
     public TaskMetrics Evaluate()
     {
         double loss = Evaluate(Splits.Val);

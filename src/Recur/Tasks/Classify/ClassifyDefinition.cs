@@ -103,8 +103,15 @@ public sealed class ClassifyDefinition : TaskDefinition<ClassifyData, ClassifySe
     protected override ITrainingTask NewTask(LoadedClassifier run, ClassifyData data, TrainOptions options, DataInfo info,
         Action<string, CheckpointProgress> write)
     {
-        var images = data.Images;
-        int nTrain = HeldOutRest(images.Count, options.ValFrac);
-        return new ClassifyTask(options, images.Slice(0, nTrain), images.Slice(nTrain, images.Count - nTrain), run.ClassNames, run.Model, info, write);
+        var (train, validation) = Split(data.Images, options.ValFrac);
+        return new ClassifyTask(options, train, validation, run.ClassNames, run.Model, info, write);
+    }
+
+    /// <summary>The training and the validation images of <paramref name="images"/>: the last <paramref name="valFrac"/> are held out.</summary>
+    public static (LabeledImages Train, LabeledImages Validation) Split(LabeledImages images, double valFrac)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        int nTrain = HeldOutRest(images.Count, valFrac);
+        return (images.Slice(0, nTrain), images.Slice(nTrain, images.Count - nTrain));
     }
 }

@@ -10,7 +10,7 @@ namespace Recur.Tasks.G2p;
 /// <summary>
 /// Grapheme-to-phoneme conversion on the trainer (<c>recur g2p train</c>): batches of (word, pronunciation) pairs (with
 /// <see cref="TrainOptions.Bucket"/>, of similar letters + phonemes); evaluation reports the validation loss and the greedy
-/// word error rate on the validation words.
+/// word and phoneme error rates on the validation words, and the word error rate chooses (<see cref="BestBy"/>).
 /// </summary>
 public sealed class G2pTask : EpochTask
 {
@@ -34,6 +34,12 @@ public sealed class G2pTask : EpochTask
     public override string LossUnit => "nats/phone";
     public override bool HasValidation => Validation.Pairs.Count > 0;
 
+    /// <summary>The name of the word error rate among the metrics, the figure that keeps <c>best/</c>.</summary>
+    public const string WerMetric = "wer";
+
+    /// <summary><c>best/</c> and early stopping follow the validation word error rate (ties: the lower loss), the figure eval reports.</summary>
+    public override string BestBy => WerMetric;
+
     public override double TrainStep(Rng rng) => Model.TrainStep(Train.Batch(Batches.Next()), rng);
 
     public override TaskMetrics Evaluate()
@@ -47,7 +53,7 @@ public sealed class G2pTask : EpochTask
             n += count;
         }
         var (score, _) = G2pScore.Of(Model, Validation.Words, Validation.Lexicon, Validation.Symbols);
-        return new TaskMetrics(n == 0 ? double.NaN : loss / n, new Dictionary<string, double> { ["wer"] = score.Wer, ["per"] = score.Per });
+        return new TaskMetrics(n == 0 ? double.NaN : loss / n, new Dictionary<string, double> { [WerMetric] = score.Wer, ["per"] = score.Per });
     }
 
     public override string Describe()
