@@ -9,6 +9,22 @@ lam/B sum_b sum_i (1 - sum_t alpha_bti)^2 over each caption's steps up to its <E
 (B, L, D), the captions (B, W) as floats, every parameter under its state-dict name, the references loss_ce, loss_reg,
 grad.NAME, and for attention alpha (T, B, L).
 
+The options of the attention captioner (CaptionerConfig), each in its own case, with the metadata key that sets it:
+  attention_visual: visual words (singular_words, plural_words): a class word v's logit is W_head[v, H:] . z + b_v plus
+    the offset o = noun_offset(h_t) (2, H) that h shares among the singular (o_0) or the plural (o_1) class words; the
+    h columns of the class rows of head.weight are unused (their gradient is zero; the stored values are not zero).
+  attention_entropy, attention_entropy_objects: the attention entropy gamma/B sum_b sum_t H(alpha_bt) added to the
+    regulariser (attention_entropy; attention_entropy_on = objects counts only the steps whose target is a class word).
+  attention_feature_dropout, lstm_feature_dropout: feature dropout p (feature_dropout) on every location's first
+    D - coordinates features (coordinates), as CaptionTask.DropFeatures: x * keep / (1 - p), keep.features (B, L, D - c).
+  attention_context_dropout: context dropout p (context_dropout): z_t = beta_t zhat_t * keep_t / (1 - p), read by the
+    LSTM and the head (the attention scores the clean features), keep.context (T, B, D); with visual words.
+  attention_smoothing_zero_state: label smoothing (label_smoothing, F.cross_entropy's) and h_0 = c_0 = 0
+    (initial_state = zero; init_h and init_c get zero gradients).
+The keep decisions (1 kept, 0 dropped) are drawn here and stored, for the C# test to hand to the model. loss_ce,
+loss_reg, logits and alpha are the evaluation's (no dropout, the plain cross-entropy); where training differs (dropout,
+label smoothing), train.loss_ce and train.loss_reg are the training step's, and grad.NAME is always the training step's.
+
 Run:  /usr/bin/python3 tests/Recur.Tests/Fixtures/make_caption_fixtures.py
 """
 
