@@ -9,6 +9,8 @@ namespace Recur;
 public sealed class Rng
 {
     private ulong _s0, _s1, _s2, _s3;
+    private float[]? _keepScript; // a test's keep decisions for FillKeepMask (WithKeepDecisions); null = draw them
+    private int _keepAt;
 
     /// <summary>A generator seeded with <paramref name="seed"/>.</summary>
     public Rng(ulong seed)
@@ -16,6 +18,16 @@ public sealed class Rng
         ulong x = seed;
         _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
     }
+
+    /// <summary>
+    /// Testing hook: a generator (seeded with <paramref name="seed"/> for every other draw) whose <see cref="FillKeepMask"/>
+    /// takes its keep decisions from <paramref name="keep"/> in order (nonzero = kept) instead of drawing them, so that a
+    /// test can hand a model the dropout masks a reference drew; the scaling stays the caller's. Running out throws.
+    /// </summary>
+    internal static Rng WithKeepDecisions(ReadOnlySpan<float> keep, ulong seed = 1) => new(seed) { _keepScript = keep.ToArray() };
+
+    /// <summary>Keep decisions of <see cref="WithKeepDecisions"/> not yet used (0 for a drawing generator).</summary>
+    internal int KeepDecisionsLeft => _keepScript is null ? 0 : _keepScript.Length - _keepAt;
 
     /// <summary>The generator state, for checkpoints.</summary>
     public ulong[] State
@@ -84,6 +96,7 @@ public sealed class Rng
     public void FillKeepMask(Span<float> mask, float p, float keep)
     {
         if (!(p >= 0f && p < 1f)) throw new ArgumentOutOfRangeException(nameof(p), p, $"p must be in [0, 1), got {p}.");
+        if (_keepScript is not null) { FillScripted(mask, keep); return; }
         long threshold = (long)Math.Round(p * 4294967296.0);
         int keepBits = BitConverter.SingleToInt32Bits(keep);
         ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
@@ -96,6 +109,13 @@ public sealed class Rng
             if (i + 1 < n) mask[i + 1] = BitConverter.Int32BitsToSingle(keepBits & ~(int)(((long)(x >> 32) - threshold) >> 63));
         }
         (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
+    private void FillScripted(Span<float> mask, float keep)
+    {
+        if (mask.Length > KeepDecisionsLeft)
+            throw new InvalidOperationException($"a mask of {mask.Length} asked of {KeepDecisionsLeft} scripted keep decisions left.");
+        for (int i = 0; i < mask.Length; i++) mask[i] = _keepScript![_keepAt++] != 0f ? keep : 0f;
     }
 
     private static ulong SplitMix(ref ulong x)

@@ -9,6 +9,22 @@ lam/B sum_b sum_i (1 - sum_t alpha_bti)^2 over each caption's steps up to its <E
 (B, L, D), the captions (B, W) as floats, every parameter under its state-dict name, the references loss_ce, loss_reg,
 grad.NAME, and for attention alpha (T, B, L).
 
+The options of the attention captioner (CaptionerConfig), each in its own case, with the metadata key that sets it:
+  attention_visual: visual words (singular_words, plural_words): a class word v's logit is W_head[v, H:] . z + b_v plus
+    the offset o = noun_offset(h_t) (2, H) that h shares among the singular (o_0) or the plural (o_1) class words; the
+    h columns of the class rows of head.weight are unused (their gradient is zero; the stored values are not zero).
+  attention_entropy, attention_entropy_objects: the attention entropy gamma/B sum_b sum_t H(alpha_bt) added to the
+    regulariser (attention_entropy; attention_entropy_on = objects counts only the steps whose target is a class word).
+  attention_feature_dropout, lstm_feature_dropout: feature dropout p (feature_dropout) on every location's first
+    D - coordinates features (coordinates), as CaptionTask.DropFeatures: x * keep / (1 - p), keep.features (B, L, D - c).
+  attention_context_dropout: context dropout p (context_dropout): z_t = beta_t zhat_t * keep_t / (1 - p), read by the
+    LSTM and the head (the attention scores the clean features), keep.context (T, B, D); with visual words.
+  attention_smoothing_zero_state: label smoothing (label_smoothing, F.cross_entropy's) and h_0 = c_0 = 0
+    (initial_state = zero; init_h and init_c get zero gradients).
+The keep decisions (1 kept, 0 dropped) are drawn here and stored, for the C# test to hand to the model. loss_ce,
+loss_reg, logits and alpha are the evaluation's (no dropout, the plain cross-entropy); where training differs (dropout,
+label smoothing), train.loss_ce and train.loss_reg are the training step's, and grad.NAME is always the training step's.
+
 Run:  /usr/bin/python3 tests/Recur.Tests/Fixtures/make_caption_fixtures.py
 """
 
@@ -49,10 +65,104 @@ def linear(params, name, x, bias=True):
     return F.linear(x, params[f"{name}.weight"], params.get(f"{name}.bias") if bias else None)
 
 
-def case(name, kind, seed, B=3, V=11, E=5, H=6, R=2, C=3, D=4, K=5, lam=0.05, max_words=5, lengths=(2, 5, 3)):
+def decode(kind, params, feats, inputs, opts, zkeep=None):
+    """Teacher-forced logits (T, B, V) and, for attention, alpha (T, B, L). zkeep (T, B, D): the context dropout mask
+    already scaled (0 or 1/(1-p)), or None."""
+    B, L, D = feats.shape
+    T = inputs.shape[0]
+    H = params["head.weight"].shape[1] - (D if kind == "attention" else 0)
+    emb = params["embed.weight"][inputs]  # (T, B, E)
+    v = feats.reshape(B, L * D)
+    if kind == "rnn":
+        proj = linear(params, "image", v)
+        x = torch.cat([emb, proj.unsqueeze(0).expand(T, B, H)], 2)
+        h = torch.zeros(B, H)
+        outs = []
+        for t in range(T):
+            h = torch.tanh(F.linear(x[t], params["rnn.weight_ih_l0"], params["rnn.bias_ih_l0"]) + F.linear(h, params["rnn.weight_hh_l0"], params["rnn.bias_hh_l0"]))
+            outs.append(h)
+        return linear(params, "head", torch.stack(outs)), None
+    if kind == "lstm":
+        h = linear(params, "init_h", v)
+        c = linear(params, "init_c", v)
+        outs = []
+        for t in range(T):  # nn.LSTM's equations, gates i, f, g, o
+            g = F.linear(emb[t], params["rnn.weight_ih_l0"], params["rnn.bias_ih_l0"]) + F.linear(h, params["rnn.weight_hh_l0"], params["rnn.bias_hh_l0"])
+            i, f, gg, o = g.chunk(4, 1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(gg)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            outs.append(h)
+        return linear(params, "head", torch.stack(outs)), None
+    if opts["initial"] == "zero":
+        h = torch.zeros(B, H)
+        c = torch.zeros(B, H)
+    else:
+        mean = feats.mean(1)
+        h = linear(params, "init_h", mean)
+        c = linear(params, "init_c", mean)
+    u = linear(params, "att.feature", feats)  # (B, L, K)
+    alist, hs, zs = [], [], []
+    for t in range(T):
+        s = torch.tanh(u + linear(params, "att.query", h, bias=False).unsqueeze(1))
+        e = linear(params, "att.score", s, bias=False).squeeze(2)  # (B, L)
+        alpha = torch.softmax(e, 1)
+        zhat = (alpha.unsqueeze(2) * feats).sum(1)
+        beta = torch.sigmoid(linear(params, "gate", h))
+        z = beta * zhat
+        if zkeep is not None:
+            z = z * zkeep[t]  # context dropout: the LSTM and the head read the dropped context
+        xt = torch.cat([emb[t], z], 1)
+        g = F.linear(xt, params["lstm.weight_ih"], params["lstm.bias_ih"]) + F.linear(h, params["lstm.weight_hh"], params["lstm.bias_hh"])
+        i, f, gg, o = g.chunk(4, 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(gg)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        hs.append(h)
+        zs.append(z)
+        alist.append(alpha)
+    hh, zz = torch.stack(hs), torch.stack(zs)
+    logits = linear(params, "head", torch.cat([hh, zz], 2))
+    singular, plural = opts["singular"], opts["plural"]
+    if singular:
+        # visual words: a class word's logit reads the context only, W[v, H:] . z + b_v, plus the offset that h shares
+        # among the singular (row 0 of noun_offset) or the plural (row 1) class words
+        off = linear(params, "noun_offset", hh)  # (T, B, 2)
+        W, b = params["head.weight"], params["head.bias"]
+        logits = logits.clone()
+        for ids, k in ((singular, 0), (plural, 1)):
+            if ids:
+                idx = torch.tensor(ids)
+                logits[:, :, idx] = F.linear(zz, W[idx, H:], b[idx]) + off[:, :, k:k + 1]
+    return logits, torch.stack(alist)  # alpha (T, B, L)
+
+
+def losses(kind, logits, alphas, targets, valid, B, V, lam, opts, smoothing=0.0):
+    """The mean cross-entropy per word (label-smoothed by `smoothing`) and the regularisers: the doubly stochastic one
+    lam/B sum_b sum_i (1 - sum_t alpha_bti)^2 and the attention entropy gamma/B sum_b sum_t H(alpha_bt),
+    H(a) = -sum_i a_i ln a_i, both over each caption's steps up to its <END> (the entropy on the steps whose target is
+    a class word only with entropy_on = objects)."""
+    T = logits.shape[0]
+    ce = F.cross_entropy(logits.reshape(T * B, V), targets.reshape(-1), ignore_index=-100, label_smoothing=smoothing)
+    reg = torch.zeros(())
+    if kind == "attention":
+        colsum = (alphas * valid.unsqueeze(2)).sum(0)  # (B, L)
+        reg = lam / B * ((1 - colsum) ** 2).sum()
+        if opts["entropy"]:
+            counted = valid.clone()
+            if opts["entropy_on"] == "objects":
+                cls = torch.tensor(opts["singular"] + opts["plural"])
+                counted = counted & (targets.unsqueeze(2) == cls).any(2)
+            ent = -(alphas * torch.log(alphas)).sum(2)  # (T, B)
+            reg = reg + opts["entropy"] / B * (ent * counted).sum()
+    return ce, reg
+
+
+def case(name, kind, seed, B=3, V=11, E=5, H=6, R=2, C=3, D=4, K=5, lam=0.05, max_words=5, lengths=(2, 5, 3),
+         singular=(), plural=(), entropy=0.0, entropy_on="all", feature_dropout=0.0, coordinates=0, context_dropout=0.0,
+         smoothing=0.0, initial="image"):
     rng = np.random.default_rng(seed)
     L = R * C
     W = max_words + 2
+    opts = {"singular": list(singular), "plural": list(plural), "entropy": entropy, "entropy_on": entropy_on, "initial": initial}
     params = {"embed.weight": f32(rng, 0.5, V, E)}
     if kind == "rnn":
         lin(rng, params, "image", H, L * D)
@@ -81,77 +191,59 @@ def case(name, kind, seed, B=3, V=11, E=5, H=6, R=2, C=3, D=4, K=5, lam=0.05, ma
         params["lstm.bias_ih"] = f32(rng, 0.3, 4 * H)
         params["lstm.bias_hh"] = f32(rng, 0.3, 4 * H)
         lin(rng, params, "head", V, H + D)
-    for p in params.values():
-        p.requires_grad_()
     feats = f32(rng, 1.0, B, L, D)
     caps = captions_for(rng, B, W, V, lengths)
+    if singular:
+        lin(rng, params, "noun_offset", 2, H)
+    for p in params.values():
+        p.requires_grad_()
     T = max(lengths) + 1
     inputs = caps[:, :T].T            # (T, B)
     targets = caps[:, 1:T + 1].T.clone()
     valid = targets != 0
     targets[~valid] = -100
-    emb = params["embed.weight"][inputs]  # (T, B, E)
-    v = feats.reshape(B, L * D)
-    alphas = None
-    if kind == "rnn":
-        proj = linear(params, "image", v)
-        x = torch.cat([emb, proj.unsqueeze(0).expand(T, B, H)], 2)
-        h = torch.zeros(B, H)
-        outs = []
-        for t in range(T):
-            h = torch.tanh(F.linear(x[t], params["rnn.weight_ih_l0"], params["rnn.bias_ih_l0"]) + F.linear(h, params["rnn.weight_hh_l0"], params["rnn.bias_hh_l0"]))
-            outs.append(h)
-        logits = linear(params, "head", torch.stack(outs))
-    elif kind == "lstm":
-        h = linear(params, "init_h", v)
-        c = linear(params, "init_c", v)
-        outs = []
-        for t in range(T):  # nn.LSTM's equations, gates i, f, g, o
-            g = F.linear(emb[t], params["rnn.weight_ih_l0"], params["rnn.bias_ih_l0"]) + F.linear(h, params["rnn.weight_hh_l0"], params["rnn.bias_hh_l0"])
-            i, f, gg, o = g.chunk(4, 1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(gg)
-            h = torch.sigmoid(o) * torch.tanh(c)
-            outs.append(h)
-        out = torch.stack(outs)
-        logits = linear(params, "head", out)
-    else:
-        mean = feats.mean(1)
-        h = linear(params, "init_h", mean)
-        c = linear(params, "init_c", mean)
-        u = linear(params, "att.feature", feats)  # (B, L, K)
-        alist, outs = [], []
-        for t in range(T):
-            s = torch.tanh(u + linear(params, "att.query", h, bias=False).unsqueeze(1))
-            e = linear(params, "att.score", s, bias=False).squeeze(2)  # (B, L)
-            alpha = torch.softmax(e, 1)
-            zhat = (alpha.unsqueeze(2) * feats).sum(1)
-            beta = torch.sigmoid(linear(params, "gate", h))
-            z = beta * zhat
-            xt = torch.cat([emb[t], z], 1)
-            g = F.linear(xt, params["lstm.weight_ih"], params["lstm.bias_ih"]) + F.linear(h, params["lstm.weight_hh"], params["lstm.bias_hh"])
-            i, f, gg, o = g.chunk(4, 1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(gg)
-            h = torch.sigmoid(o) * torch.tanh(c)
-            outs.append(torch.cat([h, z], 1))
-            alist.append(alpha)
-        logits = linear(params, "head", torch.stack(outs))
-        alphas = torch.stack(alist)  # (T, B, L)
-    ce = F.cross_entropy(logits.reshape(T * B, V), targets.reshape(-1), ignore_index=-100)
-    reg = torch.zeros(())
-    if kind == "attention":
-        colsum = (alphas * valid.unsqueeze(2)).sum(0)  # (B, L)
-        reg = lam / B * ((1 - colsum) ** 2).sum()
-    (ce + reg).backward()
+    # evaluation: no dropout, the plain cross-entropy
+    with torch.no_grad():
+        logits, alphas = decode(kind, params, feats, inputs, opts)
+        ce, reg = losses(kind, logits, alphas, targets, valid, B, V, lam, opts)
+    # training: feature dropout on the first D - coordinates features of every location, context dropout on z_t,
+    # label smoothing; the keep decisions (1 kept, 0 dropped) are drawn here and stored
+    train_feats, keep_f, keep_z, zkeep = feats, None, None, None
+    if feature_dropout:
+        keep_f = (rng.random((B, L, D - coordinates)) >= feature_dropout).astype(np.float64)
+        scale = torch.ones(B, L, D)
+        scale[:, :, :D - coordinates] = torch.from_numpy(keep_f) / (1 - feature_dropout)
+        train_feats = feats * scale
+    if context_dropout:
+        keep_z = (rng.random((T, B, D)) >= context_dropout).astype(np.float64)
+        zkeep = torch.from_numpy(keep_z) / (1 - context_dropout)
+    tlogits, talphas = decode(kind, params, train_feats, inputs, opts, zkeep)
+    tce, treg = losses(kind, tlogits, talphas, targets, valid, B, V, lam, opts, smoothing)
+    (tce + treg).backward()
     tensors = [("features", np32(feats)), ("captions", caps.numpy().astype(np.float32))]
     tensors += [(n, np32(p)) for n, p in params.items()]
     tensors += [("loss_ce", np.array([ce.item()], np.float32)), ("loss_reg", np.array([reg.item()], np.float32)),
                 ("logits", np32(logits))]
     if alphas is not None:
         tensors.append(("alpha", np32(alphas)))
-    tensors += [(f"grad.{n}", np32(p.grad)) for n, p in params.items()]
-    write_safetensors(os.path.join(OUT, f"{name}.safetensors"), tensors,
-                      {"kind": kind, "vocab": V, "embed": E, "hidden": H, "grid_rows": R, "grid_cols": C, "feature_dim": D,
-                       "attention_dim": K, "lambda": lam, "max_words": max_words})
+    trained = bool(feature_dropout or context_dropout or smoothing)
+    if trained:
+        tensors += [("train.loss_ce", np.array([tce.item()], np.float32)), ("train.loss_reg", np.array([treg.item()], np.float32))]
+    if keep_f is not None:
+        tensors.append(("keep.features", keep_f.astype(np.float32)))
+    if keep_z is not None:
+        tensors.append(("keep.context", keep_z.astype(np.float32)))
+    tensors += [(f"grad.{n}", np32(p.grad if p.grad is not None else torch.zeros_like(p))) for n, p in params.items()]
+    meta = {"kind": kind, "vocab": V, "embed": E, "hidden": H, "grid_rows": R, "grid_cols": C, "feature_dim": D,
+            "attention_dim": K, "lambda": lam, "max_words": max_words}
+    for key, value, default in (("singular_words", ",".join(map(str, singular)), ""), ("plural_words", ",".join(map(str, plural)), ""),
+                                ("attention_entropy", entropy, 0.0), ("attention_entropy_on", entropy_on, "all"),
+                                ("feature_dropout", feature_dropout, 0.0), ("coordinates", coordinates, 0),
+                                ("context_dropout", context_dropout, 0.0), ("label_smoothing", smoothing, 0.0),
+                                ("initial_state", initial, "image")):
+        if value != default:
+            meta[key] = value
+    write_safetensors(os.path.join(OUT, f"{name}.safetensors"), tensors, meta)
 
 
 def main():
@@ -162,6 +254,13 @@ def main():
     case("attention", "attention", 3)
     case("attention_noreg", "attention", 4, B=4, lam=0.0, lengths=(4, 1, 5, 2))
     case("attention_wide", "attention", 5, B=2, H=9, D=7, K=3, R=3, C=3, lam=0.5, lengths=(3, 3))
+    case("attention_visual", "attention", 6, singular=(4, 5, 6), plural=(7, 8))
+    case("attention_entropy", "attention", 7, lam=0.0, entropy=0.3)
+    case("attention_entropy_objects", "attention", 8, entropy=0.5, entropy_on="objects", singular=(4, 6, 8, 10), plural=(5, 9))
+    case("attention_feature_dropout", "attention", 9, D=5, feature_dropout=0.3, coordinates=2)
+    case("lstm_feature_dropout", "lstm", 10, feature_dropout=0.5)
+    case("attention_context_dropout", "attention", 11, context_dropout=0.4, singular=(4, 5), plural=(6,))
+    case("attention_smoothing_zero_state", "attention", 12, smoothing=0.1, initial="zero")
 
 
 if __name__ == "__main__":

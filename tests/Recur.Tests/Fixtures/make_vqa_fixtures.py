@@ -3,7 +3,8 @@
 with autograd in float64: an LSTM over the left-padded question (nn.LSTM's equations, gates i, f, g, o, from zero
 state), additive attention from its final state q over the features, f = tanh(W_q q + b + W_z z), answer scores
 W_h f + b_h, and the mean cross-entropy over each question's four choices. The blind baseline drops the attention and
-W_z. Each file holds the features, questions, choices and answers (as floats), every parameter, the loss, the choice
+W_z. With visual answers (the ids in the metadata's visual_answers), those answers' scores are W_v z + b_v
+(visual.weight, visual.bias) from the attended context alone, in place of the head's (case "visual"). Each file holds the features, questions, choices and answers (as floats), every parameter, the loss, the choice
 scores and grad.NAME.
 
 Run:  /usr/bin/python3 tests/Recur.Tests/Fixtures/make_vqa_fixtures.py
@@ -27,7 +28,7 @@ def np32(t):
     return t.detach().numpy().astype(np.float32)
 
 
-def case(name, seed, blind, B=3, V=9, A=7, E=4, H=5, R=2, C=2, D=3, K=4, Fu=6, T=5):
+def case(name, seed, blind, B=3, V=9, A=7, E=4, H=5, R=2, C=2, D=3, K=4, Fu=6, T=5, visual=()):
     rng = np.random.default_rng(seed)
     L = R * C
     p = {"embed.weight": f32(rng, 0.5, V, E),
@@ -53,6 +54,9 @@ def case(name, seed, blind, B=3, V=9, A=7, E=4, H=5, R=2, C=2, D=3, K=4, Fu=6, T
         q[b, T - n:] = rng.integers(1, V, n)  # left-padded with 0
     choices = np.stack([rng.permutation(A)[:4] for _ in range(B)])
     answers = rng.integers(0, 4, B)
+    if visual:
+        p["visual.weight"] = f32(rng, 0.5, len(visual), D).requires_grad_()
+        p["visual.bias"] = f32(rng, 0.3, len(visual)).requires_grad_()
     qt = torch.from_numpy(q)
     emb = p["embed.weight"][qt.T]  # (T, B, E)
     h = torch.zeros(B, H)
@@ -71,6 +75,9 @@ def case(name, seed, blind, B=3, V=9, A=7, E=4, H=5, R=2, C=2, D=3, K=4, Fu=6, T
         pre = pre + F.linear(z, p["fuse_z.weight"])
     fj = torch.tanh(pre)
     logits = F.linear(fj, p["head.weight"], p["head.bias"])
+    if visual:  # the visual answers' scores read the attended image only
+        logits = logits.clone()
+        logits[:, torch.tensor(visual)] = F.linear(z, p["visual.weight"], p["visual.bias"])
     scores = torch.gather(logits, 1, torch.from_numpy(choices))
     loss = F.cross_entropy(scores, torch.from_numpy(answers))
     loss.backward()
@@ -81,7 +88,8 @@ def case(name, seed, blind, B=3, V=9, A=7, E=4, H=5, R=2, C=2, D=3, K=4, Fu=6, T
     tensors += [(f"grad.{n}", np32(t.grad)) for n, t in p.items()]
     write_safetensors(os.path.join(OUT, f"{name}.safetensors"), tensors,
                       {"blind": str(blind).lower(), "vocab": V, "answers": A, "embed": E, "hidden": H, "grid_rows": R, "grid_cols": C,
-                       "feature_dim": D, "attention_dim": K, "fusion": Fu, "max_words": T})
+                       "feature_dim": D, "attention_dim": K, "fusion": Fu, "max_words": T,
+                       **({"visual_answers": ",".join(map(str, visual))} if visual else {})})
 
 
 def main():
@@ -90,6 +98,7 @@ def main():
     case("attention", 1, False)
     case("blind", 2, True)
     case("attention_wide", 3, False, B=4, R=3, C=3, D=5, Fu=8, T=7)
+    case("visual", 4, False, B=4, visual=(0, 2, 5))
 
 
 if __name__ == "__main__":

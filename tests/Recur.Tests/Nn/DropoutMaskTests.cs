@@ -47,4 +47,23 @@ public sealed class DropoutMaskTests
         Assert.All(mask.AsSpan(0, 1000).ToArray(), v => Assert.Equal(1f, v));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Rng(1).FillKeepMask(mask, 1f, 1f));
     }
+
+    /// <summary>
+    /// The fixtures' hook: a scripted generator's masks follow its keep decisions in order, with the caller's scale
+    /// (<see cref="Dropout.MakeMask"/>'s 1/(1-p)), and running out throws rather than inventing decisions.
+    /// </summary>
+    [Fact]
+    public void KeepDecisionsAreUsedInOrderWithTheCallersScale()
+    {
+        var rng = Rng.WithKeepDecisions([1f, 0f, 0f, 1f, 1f]);
+        var a = new float[2];
+        var b = new float[3];
+        Dropout.MakeMask(rng, 0.5f, a);
+        Dropout.MakeMask(rng, 0.2f, b);
+        Assert.Equal([2f, 0f], a);
+        Assert.Equal([0f, 1.25f, 1.25f], b);
+        Assert.Equal(0, rng.KeepDecisionsLeft);
+        Assert.Throws<InvalidOperationException>(() => Dropout.MakeMask(rng, 0.5f, a));
+        Assert.Equal(0, new Rng(1).KeepDecisionsLeft);
+    }
 }

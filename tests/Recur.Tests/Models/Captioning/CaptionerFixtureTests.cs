@@ -1,6 +1,7 @@
 using System.Globalization;
 using Recur.IO;
 using Recur.Models.Captioning;
+using Recur.Tasks.Caption;
 using Recur.Tests.TestUtil;
 using Xunit;
 
@@ -9,7 +10,11 @@ namespace Recur.Tests.Models.Captioning;
 /// <summary>
 /// The three captioners against PyTorch (Fixtures/make_caption_fixtures.py, float64 autograd from each model's
 /// equations): the loss, the regulariser and every parameter's gradient of a teacher-forced batch, and, through the
-/// decoding stepper fed the same words, every step's logits and attention weights, all within 1e-4.
+/// decoding stepper fed the same words, every step's logits and attention weights, all within 1e-4. The options
+/// (visual words, attention entropy on all steps or on the object words, feature and context dropout, label smoothing,
+/// the zero initial state) have their own files; a dropout file holds the keep decisions the generator drew, which
+/// the training step is handed through <see cref="Rng.WithKeepDecisions"/> (feature dropout through
+/// <see cref="CaptionTask.DropFeatures"/>, as the task applies it), and the training loss it gives (<c>train.*</c>).
 /// </summary>
 public sealed class CaptionerFixtureTests
 {
@@ -29,15 +34,33 @@ public sealed class CaptionerFixtureTests
         Assert.True(CaptionerConfig.Kinds.All(kinds.Contains), "run tests/Recur.Tests/Fixtures/make_caption_fixtures.py");
     }
 
+    /// <summary>Issue 27: every option of the captioners has a PyTorch fixture.</summary>
+    [Fact]
+    public void EveryOptionHasFixtures()
+    {
+        var metadata = Directory.GetFiles(Dir, "*.safetensors").Select(f => SafeTensors.Read(f).Metadata).ToList();
+        foreach (var key in new[] { "singular_words", "plural_words", "attention_entropy", "attention_entropy_on", "feature_dropout", "coordinates",
+            "context_dropout", "label_smoothing", "initial_state" })
+            Assert.True(metadata.Any(m => m.ContainsKey(key)), $"no caption fixture sets {key}: run tests/Recur.Tests/Fixtures/make_caption_fixtures.py");
+        Assert.Contains(metadata, m => m.GetValueOrDefault("attention_entropy_on") == "objects");
+    }
+
     internal static (ICaptioner Model, SafeTensorsFile File, Tensor Features, int[] Captions) Load(string file)
     {
         var st = SafeTensors.Read(Path.Combine(Dir, file));
         int M(string k) => int.Parse(st.Metadata[k], CultureInfo.InvariantCulture);
+        float Fl(string k) => st.Metadata.TryGetValue(k, out var v) ? float.Parse(v, CultureInfo.InvariantCulture) : 0f;
+        int[] Ids(string k) => st.Metadata.TryGetValue(k, out var v) && v.Length > 0
+            ? v.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray() : [];
         var config = new CaptionerConfig
         {
             Kind = st.Metadata["kind"], Vocab = M("vocab"), Embed = M("embed"), Hidden = M("hidden"), GridRows = M("grid_rows"),
             GridCols = M("grid_cols"), FeatureDim = M("feature_dim"), AttentionDim = M("attention_dim"),
-            DoublyStochastic = float.Parse(st.Metadata["lambda"], CultureInfo.InvariantCulture), MaxWords = M("max_words"),
+            DoublyStochastic = Fl("lambda"), MaxWords = M("max_words"),
+            SingularWords = Ids("singular_words"), PluralWords = Ids("plural_words"), AttentionEntropy = Fl("attention_entropy"),
+            AttentionEntropyOn = st.Metadata.GetValueOrDefault("attention_entropy_on", "all"), FeatureDropout = Fl("feature_dropout"),
+            ContextDropout = Fl("context_dropout"), LabelSmoothing = Fl("label_smoothing"),
+            InitialState = st.Metadata.GetValueOrDefault("initial_state", "image"),
         };
         var model = Captioners.Create(config);
         foreach (var p in model.Store.Parameters) p.CopyFrom(st.Tensors[p.Name]);
@@ -54,12 +77,26 @@ public sealed class CaptionerFixtureTests
         var report = new FixtureAssert.Report(file, 1e-4, 1e-4);
         var eval = model.Loss(features, captions);
         report.Add("loss_ce (eval)", [(float)eval.CrossEntropy], [1], t["loss_ce"]);
+        report.Add("loss_reg (eval)", [(float)eval.Regulariser], [1], t["loss_reg"]);
+        var trainFeatures = features;
+        if (t.TryGetValue("keep.features", out var keepFeatures))
+        {
+            trainFeatures = new Tensor(features.Data.ToArray(), features.Shape[0], features.Shape[1], features.Shape[2]);
+            int coordinates = int.Parse(st.Metadata.GetValueOrDefault("coordinates", "0"), CultureInfo.InvariantCulture);
+            var drops = Rng.WithKeepDecisions(keepFeatures.Data);
+            CaptionTask.DropFeatures(trainFeatures.Data, model.Config.FeatureDim, coordinates, model.Config.FeatureDropout, drops);
+            Assert.Equal(0, drops.KeepDecisionsLeft);
+        }
+        var trainCe = t.GetValueOrDefault("train.loss_ce", t["loss_ce"]);
+        var trainReg = t.GetValueOrDefault("train.loss_reg", t["loss_reg"]);
         foreach (int threads in new[] { 1, 2 })
         {
             model.Threads = threads;
-            var loss = model.TrainStep(features, captions, new Rng(1));
-            report.Add($"loss_ce ({threads} thread(s))", [(float)loss.CrossEntropy], [1], t["loss_ce"]);
-            report.Add("loss_reg", [(float)loss.Regulariser], [1], t["loss_reg"]);
+            var rng = t.TryGetValue("keep.context", out var keepContext) ? Rng.WithKeepDecisions(keepContext.Data) : new Rng(1);
+            var loss = model.TrainStep(trainFeatures, captions, rng);
+            Assert.Equal(0, rng.KeepDecisionsLeft);
+            report.Add($"loss_ce ({threads} thread(s))", [(float)loss.CrossEntropy], [1], trainCe);
+            report.Add("loss_reg", [(float)loss.Regulariser], [1], trainReg);
             foreach (var p in model.Store.Parameters) report.Add($"grad.{p.Name} ({threads})", p.Grad, p.Shape, t["grad." + p.Name]);
         }
         report.AssertAll();

@@ -10,7 +10,9 @@ namespace Recur.Tests.Models.Seq2Seq;
 /// <summary>
 /// The sequence-to-sequence model against PyTorch (Fixtures/make_seq2seq_fixtures.py: packed BiLSTM encoder, masked
 /// additive or multiplicative attention, or none): loss and every gradient, and the decoding stepper's logits and
-/// attention fed the same symbols, within 1e-4.
+/// attention fed the same symbols, within 1e-4. The dropout files (a stacked encoder among them) hold the keep decisions
+/// the generator drew for the source embeddings, between the encoder's layers and on the head's input, which the
+/// training step is handed in that order through <see cref="Rng.WithKeepDecisions"/>, and its loss (<c>train.loss</c>).
 /// </summary>
 public sealed class Seq2SeqFixtureTests
 {
@@ -31,6 +33,8 @@ public sealed class Seq2SeqFixtureTests
         {
             Attention = st.Metadata["attention"], SourceVocab = M("source_vocab"), TargetVocab = M("target_vocab"), Embed = M("embed"), Hidden = M("hidden"),
             DecoderHidden = M("decoder_hidden"), AttentionDim = M("attention_dim"), MaxTarget = M("max_target"),
+            Layers = st.Metadata.ContainsKey("layers") ? M("layers") : 1,
+            Dropout = st.Metadata.TryGetValue("dropout", out var drop) ? float.Parse(drop, CultureInfo.InvariantCulture) : 0f,
         });
         foreach (var p in m.Store.Parameters) p.CopyFrom(st.Tensors[p.Name]);
         Assert.Equal(st.Tensors.Keys.Count(k => k.StartsWith("grad.", StringComparison.Ordinal)), m.Store.Parameters.Count);
@@ -38,15 +42,26 @@ public sealed class Seq2SeqFixtureTests
         return (m, st, new Seq2SeqBatch(Ints(st.Tensors["source"]), Ints(st.Tensors["lengths"]), Ints(st.Tensors["targets"])));
     }
 
+    /// <summary>Issue 27: dropout, and the stacked encoder it drops between, have a PyTorch fixture.</summary>
+    [Fact]
+    public void DropoutHasAFixture()
+        => Assert.Contains(Directory.GetFiles(Dir, "*.safetensors"), f => SafeTensors.Read(f) is var st
+            && st.Metadata.ContainsKey("dropout") && st.Tensors.ContainsKey("keep.encoder"));
+
     [Theory]
     [MemberData(nameof(Files))]
     public void LossAndGradientsMatchPyTorch(string file)
     {
         var (m, st, batch) = Load(file);
+        var t = st.Tensors;
         var report = new FixtureAssert.Report(file, 1e-4, 1e-4);
-        report.Add("loss (eval)", [(float)m.Loss(batch)], [1], st.Tensors["loss"]);
-        double loss = m.TrainStep(batch, new Rng(1));
-        report.Add("loss", [(float)loss], [1], st.Tensors["loss"]);
+        report.Add("loss (eval)", [(float)m.Loss(batch)], [1], t["loss"]);
+        // the keep decisions in the order the training step draws its masks: source, between encoder layers, head
+        float[] keeps = [.. new[] { "keep.source", "keep.encoder", "keep.head" }.Where(t.ContainsKey).SelectMany(k => t[k].Data)];
+        var rng = keeps.Length > 0 ? Rng.WithKeepDecisions(keeps) : new Rng(1);
+        double loss = m.TrainStep(batch, rng);
+        Assert.Equal(0, rng.KeepDecisionsLeft);
+        report.Add("loss", [(float)loss], [1], t.GetValueOrDefault("train.loss", t["loss"]));
         foreach (var p in m.Store.Parameters) report.Add("grad." + p.Name, p.Grad, p.Shape, st.Tensors["grad." + p.Name]);
         report.AssertAll();
     }

@@ -6,7 +6,10 @@ using Xunit;
 
 namespace Recur.Tests.Models.Vqa;
 
-/// <summary>The VQA model against PyTorch (Fixtures/make_vqa_fixtures.py) and central differences.</summary>
+/// <summary>
+/// The VQA model against PyTorch (Fixtures/make_vqa_fixtures.py: attention, blind, and visual answers scored from the
+/// attended image alone) and central differences.
+/// </summary>
 public sealed class VqaModelTests
 {
     private static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "vqa");
@@ -20,6 +23,11 @@ public sealed class VqaModelTests
 
     private static int[] Ints(Tensor t) => t.Data.Select(v => (int)v).ToArray();
 
+    /// <summary>Issue 27: the visual answers have a PyTorch fixture.</summary>
+    [Fact]
+    public void VisualAnswersHaveAFixture()
+        => Assert.Contains(Directory.GetFiles(Dir, "*.safetensors"), f => SafeTensors.Read(f).Metadata.ContainsKey("visual_answers"));
+
     [Theory]
     [MemberData(nameof(Files))]
     public void MatchesPyTorch(string file)
@@ -31,6 +39,8 @@ public sealed class VqaModelTests
         {
             Vocab = M("vocab"), Answers = M("answers"), Embed = M("embed"), Hidden = M("hidden"), GridRows = M("grid_rows"), GridCols = M("grid_cols"),
             FeatureDim = M("feature_dim"), AttentionDim = M("attention_dim"), Fusion = M("fusion"), MaxWords = M("max_words"), Blind = st.Metadata["blind"] == "true",
+            VisualAnswers = st.Metadata.TryGetValue("visual_answers", out var visual)
+                ? visual.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray() : [],
         });
         foreach (var p in m.Store.Parameters) p.CopyFrom(t[p.Name]);
         Assert.Equal(t.Keys.Count(k => k.StartsWith("grad.", StringComparison.Ordinal)), m.Store.Parameters.Count);
