@@ -72,6 +72,27 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
         return (task.Evaluate(), task.LossUnit);
     }
 
+    /// <summary>
+    /// Scores <paramref name="saved"/> on the test split of <paramref name="data"/> with the metrics of
+    /// <see cref="ScoreValidation"/>; throws <see cref="ArgumentException"/> when the task's data has no test split
+    /// (<see cref="NewTestTask"/> gives none).
+    /// </summary>
+    public (TaskMetrics Metrics, string LossUnit) ScoreTest(TSaved saved, TData data, int threads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        var options = (saved.Training ?? Defaults) with { Threads = threads };
+        var task = NewTestTask(saved, data, options, DataOf(data, saved.Data?.Source ?? ""))
+            ?? throw new ArgumentException($"the {Name} task's data has no test split; score --split validation.");
+        task.Threads = options.EffectiveThreads;
+        return (task.Evaluate(), task.LossUnit);
+    }
+
+    /// <summary>
+    /// The task over <paramref name="run"/> whose evaluation (<see cref="ITrainingTask.Evaluate"/>) scores the test split of
+    /// <paramref name="data"/> in place of the validation split, or null (the default) when the task's data has no test split.
+    /// </summary>
+    protected virtual ITrainingTask? NewTestTask(TSaved run, TData data, TrainOptions options, DataInfo info) => null;
+
     /// <summary>The task's name: the command word (<c>recur tag</c>), the run folder's suffix and config.json's <c>"task"</c>.</summary>
     public string Name => Checkpoint.Task;
 

@@ -15,8 +15,8 @@ public sealed class TagScoreTests
         TaggedSentence[] train =
         [
             S("The dog runs", "DT NN VBZ"),
+            S("dogs run", "NNS VB"), // run is seen as VB first: a tie kept in the order seen would pick VB
             S("the run", "DT NN"),
-            S("dogs run", "NNS VB"),
             S("a dog", "DT NN"),
             S("cat sat", "NN VBD"),
         ];
@@ -32,6 +32,17 @@ public sealed class TagScoreTests
         var (accuracy, unseen) = MostFrequentTag.Score(train, test, t => t);
         Assert.Equal(7.0 / 10, accuracy, 12); // 10 words, 3 + 2 + 2 = 7 right -> 0.7
         Assert.Equal(1.0 / 3, unseen, 12);    // 3 unseen (jumps, quickly, rover), rover right -> 1/3
+    }
+
+    [Fact]
+    public void TiesGoToTheOrdinalFirstNameNotTheTagSeenFirst()
+    {
+        // run is VB once then NN once, and so is the whole training set: both ties go to NN (ordinal before VB), not
+        // to VB, the tag seen first. run -> NN right; fly unseen -> the fallback NN, right: 2 words, 2 right; 1 unseen, right.
+        TaggedSentence[] train = [S("run", "VB"), S("run", "NN")];
+        var (accuracy, unseen) = MostFrequentTag.Score(train, [S("run fly", "NN NN")], t => t);
+        Assert.Equal(1.0, accuracy, 12);
+        Assert.Equal(1.0, unseen, 12);
     }
 
     [Fact]

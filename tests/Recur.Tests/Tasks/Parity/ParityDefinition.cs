@@ -11,7 +11,8 @@ namespace Recur.Tests.Tasks.Parity;
 /// <summary>
 /// A task added the way docs/ARCHITECTURE.md says, to show that it takes one folder and no command-line code: the parity
 /// of the first <c>--window</c> bits of a random bit string, read one bit per step by a recurrent classifier (the lecture's
-/// many-to-one problem). Its data "path" names the number of strings (the run records it as a full path), drawn from a fixed seed.
+/// many-to-one problem). Its data "path" names the number of strings (the run records it as a full path), drawn from a fixed seed;
+/// its test split is a fifth as many more (at least 10) from another seed.
 /// </summary>
 internal sealed record ParitySettings
 {
@@ -51,12 +52,17 @@ internal sealed class ParityCheckpoint() : CheckpointFormat<LoadedParity>("recur
     }
 }
 
-/// <summary>The parity task's definition: the only code it needs besides its settings and checkpoint.</summary>
-internal sealed class ParityDefinition : TaskDefinition<byte[][], ParitySettings, LoadedParity>
+/// <summary>
+/// The parity task's definition: the only code it needs besides its settings and checkpoint. <see cref="WithoutTestSplit"/>
+/// is the same task as one whose data has no test split.
+/// </summary>
+internal sealed class ParityDefinition(bool testSplit = true) : TaskDefinition<byte[][], ParitySettings, LoadedParity>
 {
     public const int Bits = 8;
 
     public static ParityDefinition Instance { get; } = new();
+
+    public static ParityDefinition WithoutTestSplit { get; } = new(testSplit: false);
 
     public override CheckpointFormat<LoadedParity> Checkpoint => ParityCheckpoint.Instance;
 
@@ -76,7 +82,12 @@ internal sealed class ParityDefinition : TaskDefinition<byte[][], ParitySettings
     {
         if (!int.TryParse(Path.GetFileName(path), NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 10)
             throw new ArgumentException($"the parity data is a number of strings (at least 10), got '{path}'.");
-        var rng = new Rng(7);
+        return Strings(n, 7);
+    }
+
+    private static byte[][] Strings(int n, ulong seed)
+    {
+        var rng = new Rng(seed);
         return [.. Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, Bits).Select(_ => (byte)(rng.NextDouble() < 0.5 ? 0 : 255)).ToArray())];
     }
 
@@ -94,9 +105,19 @@ internal sealed class ParityDefinition : TaskDefinition<byte[][], ParitySettings
 
     protected override ITrainingTask NewTask(LoadedParity run, byte[][] data, TrainOptions options, DataInfo info, Action<string, CheckpointProgress> write)
     {
-        var labels = data.Select(b => (byte)(b.Take(run.Window).Count(x => x != 0) % 2)).ToArray();
-        var images = new LabeledImages([.. data.SelectMany(b => b)], labels, Bits, 1, 2, "parity");
-        int nVal = data.Length - HeldOutRest(data.Length, options.ValFrac);
-        return new ClassifyTask(options, images.Slice(0, data.Length - nVal), images.Slice(data.Length - nVal, nVal), ["even", "odd"], run.Model, info, write);
+        int train = HeldOutRest(data.Length, options.ValFrac);
+        return Task(run, data[..train], data[train..], options, info, write);
     }
+
+    protected override ITrainingTask? NewTestTask(LoadedParity run, byte[][] data, TrainOptions options, DataInfo info)
+        => testSplit ? Task(run, data[..HeldOutRest(data.Length, options.ValFrac)], Strings(Math.Max(10, data.Length / 5), 8), options, info, (_, _) => { })
+            : null;
+
+    /// <summary>A classifier task trained on <paramref name="train"/>, evaluated on <paramref name="heldOut"/>.</summary>
+    private static ClassifyTask Task(LoadedParity run, byte[][] train, byte[][] heldOut, TrainOptions options, DataInfo info,
+        Action<string, CheckpointProgress> write)
+        => new(options, Images(run, train), Images(run, heldOut), ["even", "odd"], run.Model, info, write);
+
+    private static LabeledImages Images(LoadedParity run, byte[][] strings)
+        => new([.. strings.SelectMany(b => b)], [.. strings.Select(b => (byte)(b.Take(run.Window).Count(x => x != 0) % 2))], Bits, 1, 2, "parity");
 }

@@ -8,8 +8,8 @@ namespace Recur.Tests.Tasks.Parity;
 
 /// <summary>
 /// A task added as one folder (this one) and no command-line code: <see cref="TaskCommand"/> gives it train (new and
-/// resumed, its own option declared once), eval on validation and usage; the generic definition gives it exact resume
-/// and checkpoints that load.
+/// resumed, its own option declared once), eval on validation or test (refused where the data has no test split) and
+/// usage; the generic definition gives it exact resume and checkpoints that load.
 /// </summary>
 public sealed class ParityTaskTests : IDisposable
 {
@@ -57,6 +57,44 @@ public sealed class ParityTaskTests : IDisposable
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal(16, ParityCheckpoint.Instance.Load(run, CheckpointKind.Latest).Progress!.Iteration);
         Assert.Equal(2, ParityCheckpoint.Instance.Load(run, CheckpointKind.Latest).Window);
+    }
+
+    [Fact]
+    public void EvalScoresTheSplitItIsGivenAndATaskWithoutATestSplitSaysSo()
+    {
+        string run = Path.Combine(_dir, "run");
+        var train = Recur("parity", "train", "300", "--max-iters", "6", "--eval-every", "6", "--out", run);
+        Assert.True(train.ExitCode == 0, train.ToString());
+        string evalJson = Path.Combine(run, "eval.json");
+        (string Split, double Loss) Recorded()
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(evalJson));
+            return (doc.RootElement.GetProperty("split").GetString()!, doc.RootElement.GetProperty("loss").GetDouble());
+        }
+
+        var validation = Recur("parity", "eval", run, "--split", "validation");
+        Assert.True(validation.ExitCode == 0, validation.ToString());
+        Assert.StartsWith("validation: loss", validation.Out);
+        var (split, validationLoss) = Recorded();
+        Assert.Equal("validation", split);
+
+        var test = Recur("parity", "eval", run, "--split", "test");
+        Assert.True(test.ExitCode == 0, test.ToString());
+        Assert.StartsWith("test: loss", test.Out);
+        Assert.Contains("accuracy", test.Out);
+        var (testSplit, testLoss) = Recorded();
+        Assert.Equal("test", testSplit);
+        Assert.NotEqual(validationLoss, testLoss); // other strings were scored
+
+        // The same run through a definition whose data has no test split: one line, a non-zero exit, eval.json untouched.
+        var none = CliHarness.RunWith([new TaskCommand(ParityDefinition.WithoutTestSplit)], ["parity", "eval", run, "--split", "test"]);
+        CliHarness.AssertCleanFailure(none, "parity", "the parity task's data has no test split");
+        Assert.Equal(("test", testLoss), Recorded());
+        var noneValidation = CliHarness.RunWith([new TaskCommand(ParityDefinition.WithoutTestSplit)], ["parity", "eval", run]);
+        Assert.True(noneValidation.ExitCode == 0, noneValidation.ToString());
+        Assert.StartsWith("validation: loss", noneValidation.Out);
+
+        CliHarness.AssertCleanFailure(Recur("parity", "eval", run, "--split", "train"), "parity", "--split must be one of validation, test");
     }
 
     [Fact]
