@@ -7,7 +7,7 @@ internal sealed class CaptionCommand : ICommand
     public string Summary => "image captioning (CNN + RNN, soft attention) on scenes of Fashion-MNIST images: data, train, eval, RUN IMAGE.png...";
     public string Usage => $"""
         usage: recur caption data [FASHION_DIR] --out DIR [options]
-               recur caption train [FASHION_DIR] --encoder CNN_RUN [--model rnn|lstm|attention] [options]
+               recur caption train [FASHION_DIR] [--encoder CNN_RUN] [--model rnn|lstm|attention] [options]
                recur caption eval RUN [FASHION_DIR] [--split validation|test] [--beam K] [--attention report.html]
                recur caption RUN IMAGE.png... [--beam K] [--attention report.html] [--resize]
 

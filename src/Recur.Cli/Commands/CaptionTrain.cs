@@ -7,7 +7,7 @@ namespace Recur.Cli.Commands;
 internal static class CaptionTrain
 {
     public static string Usage { get; } = """
-        recur caption train [FASHION_DIR] --encoder CNN_RUN [--model rnn|lstm|attention] [options]
+        recur caption train [FASHION_DIR] [--encoder CNN_RUN] [--model rnn|lstm|attention] [options]
         recur caption train --resume RUN [--minutes M] [...]
           Trains a captioner on the scenes (see caption data) over the feature grid of a frozen CNN encoder: the
           convolutional stages of CNN_RUN (a run of recur classify --model cnn), then --grid-pool max pooling (an

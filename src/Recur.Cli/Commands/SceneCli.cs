@@ -1,5 +1,6 @@
 using System.Globalization;
 using Recur.Data.Scenes;
+using Recur.Data;
 using Recur.IO;
 using Recur.Models;
 using Recur.Tasks.Classify;
@@ -15,7 +16,9 @@ internal static class SceneCli
 {
     public const string EncoderUsage = """
         encoder
-          --encoder DIR             the CNN run (recur classify --model cnn); required for a new run, copied into the checkpoints
+          --encoder DIR             the CNN run (recur classify --model cnn), copied into the checkpoints; without it a new run
+                                    trains the default encoder first (recur classify --model cnn --flip --shift 2) into
+                                    encoders/ beside the run folder, or reuses the one already there for the same images
         """;
 
     /// <summary>
@@ -26,19 +29,21 @@ internal static class SceneCli
     {
         string? run = args.String("encoder");
         bool resume = args.Has("resume");
+        string dataDir = args.Positional.Count > 1 ? args.Positional[1] : FashionMnist.DefaultDirectory;
+        string encoders = Path.Combine(args.String("out") is { } o ? Path.GetDirectoryName(Path.GetFullPath(o)) ?? "." : "runs", "encoders");
+        int threads = args.Int("threads", 0, min: 0, max: 1024);
         return settings =>
         {
             if (resume) { Console.WriteLine("encoding the scenes ..."); return settings; }
-            var cnn = Encoder(run, command);
-            Console.WriteLine($"encoding the scenes with {cnn.Summary} from {run} ...");
+            var (cnn, from) = run is null ? DefaultEncoder.Get(dataDir, encoders, threads) : (Encoder(run, command), run);
+            Console.WriteLine($"encoding the scenes with {cnn.Summary} from {from} ...");
             return with(settings, cnn);
         };
     }
 
     /// <summary>The convolutional classifier of <paramref name="run"/>, or a one-line error.</summary>
-    public static ConvNet Encoder(string? run, string command)
+    public static ConvNet Encoder(string run, string command)
     {
-        if (run is null) throw new CliException($"{command} needs --encoder CNN_RUN, a run of recur classify --model cnn (or --resume RUN).");
         LoadedClassifier enc;
         try { enc = ClassifierCheckpoint.Instance.Load(run, CheckpointKind.Best); }
         catch (CheckpointFormatException e)

@@ -14,7 +14,7 @@ internal sealed class VqaCommand : ICommand
     public string Name => "vqa";
     public string Summary => "visual question answering on the scenes: four-choice questions, LSTM question encoder with attention; --blind baseline";
     public string Usage => """
-        usage: recur vqa train [FASHION_DIR] --encoder CNN_RUN [--blind] [options]
+        usage: recur vqa train [FASHION_DIR] [--encoder CNN_RUN] [--blind] [options]
                recur vqa train --resume RUN [--minutes M]
                recur vqa eval RUN [FASHION_DIR] [--split validation|test] [--threads N]
 

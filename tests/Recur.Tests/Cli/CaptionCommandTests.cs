@@ -160,13 +160,32 @@ public sealed class CaptionCommandTests : IDisposable
     }
 
     [Fact]
+    public void WithoutAnEncoderTheDefaultOneIsTrainedOnceAndReused()
+    {
+        string[] common = ["--scenes", "60", "--test-scenes", "10", "--max-iters", "2", "--eval-every", "2", "--batch-size", "16", "--threads", "1"];
+        var first = CliHarness.Run(["caption", "train", SampleDir, .. common, "--out", Path.Combine(_dir, "c1")]);
+        Assert.True(first.ExitCode == 0, first.Out + first.Err);
+        Assert.Contains("training the default encoder first (recur classify --model cnn --flip --shift 2)", first.Out, StringComparison.Ordinal);
+        string kept = Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "encoders")));
+        Assert.StartsWith("cnn-v1-600-", Path.GetFileName(kept), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(kept, "best", "config.json")));
+        var config = File.ReadAllText(Path.Combine(kept, "best", "config.json"));
+        Assert.Contains("\"flip\": true", config, StringComparison.Ordinal);
+
+        var second = CliHarness.Run(["vqa", "train", SampleDir, .. common, "--out", Path.Combine(_dir, "v1")]);
+        Assert.True(second.ExitCode == 0, second.Out + second.Err);
+        Assert.Contains($"reusing the default encoder {kept}", second.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("training the default encoder", second.Out, StringComparison.Ordinal);
+        Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "encoders")));
+    }
+
+    [Fact]
     public void BadInputGetsOneClearLine()
     {
         CliHarness.AssertCleanFailure(CliHarness.Run("caption"), "caption", "data");
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "data", SampleDir), "caption", "--out");
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "paint"), "caption", "paint");
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "data", Path.Combine(_dir, "none"), "--out", _dir), "caption", "dataset-fashion-mnist");
-        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir), "caption", "--encoder");
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "eval"), "caption", "run");
         CliHarness.AssertCleanFailure(CliHarness.Run("train", "--model", "attention", "--max-iters", "1"), "train", "recur caption train");
     }
