@@ -46,7 +46,6 @@ public sealed class VqaCommandTests : IDisposable
         AssertScored(run, v.Out, "validation", 8);
         CliHarness.AssertCleanFailure(CliHarness.Run("vqa", "eval", run, SampleDir, "--split", "train"), "vqa", "--split");
         CliHarness.AssertCleanFailure(CliHarness.Run("vqa"), "vqa", "train");
-        CliHarness.AssertCleanFailure(CliHarness.Run("vqa", "train", SampleDir), "vqa", "--encoder");
         CliHarness.AssertCleanFailure(CliHarness.Run("vqa", "eval", cnn), "vqa", "recur-vqa");
     }
 
