@@ -15,14 +15,11 @@ internal sealed class TrainCommand : ICommand
     /// The configuration of <c>recur train</c> without a file: a 2x256 character LSTM on the bundled tiny-shakespeare for
     /// the <see cref="DefaultMinutes"/> budget, with dropout 0.3, a cosine schedule over the budget and a moving average of
     /// the weights: chosen on validation among dropout 0.2, 0.3, 0.4, 0.2 with weight drop 0.2, and lr 3e-3 or 4e-3 at
-    /// equal iterations (docs/RESULTS.md), so that the run ends at its best instead of overfitting.
+    /// equal iterations (docs/TRAINING.md), so that the run ends at its best instead of overfitting.
     /// </summary>
-    internal static TrainOptions ShakespeareDefaults { get; } = new()
+    internal static TrainOptions ShakespeareDefaults { get; } = CharLmDefinition.Instance.Defaults with
     {
-        Model = "lstm", Hidden = 256, Layers = 2, Embed = 32, Dropout = 0.3,
-        SeqLength = 64, BatchSize = 32, Optimizer = "adam", LearningRate = 3e-3, LrSchedule = "cosine", Ema = 0.999,
-        LrDecay = 1, LrDecayEvery = 1, GradClip = 5, ClipMode = "norm",
-        MaxEpochs = 50, Minutes = DefaultMinutes, EvalEvery = 400, ValFrac = 0.05, TestFrac = 0.05,
+        Minutes = DefaultMinutes, EvalEvery = 400,
     };
 
     /// <summary>Wall-clock budget of <c>recur train</c> without a file.</summary>
@@ -37,10 +34,9 @@ internal sealed class TrainCommand : ICommand
 
     private static readonly Dictionary<string, string> DefaultNotes = new()
     {
-        ["embed"] = "32 without FILE; --hidden for block models and "
+        ["embed"] = "--hidden for block models and "
             + string.Join(", ", Recur.Nn.Cells.CellRegistry.All.Where(c => c.RequiresInputEqualsHidden).Select(c => c.Name)),
-        ["lr"] = "3e-3 without FILE", ["minutes"] = "5 without FILE", ["eval-every"] = "400 without FILE",
-        ["dropout"] = "0.3 without FILE", ["lr-schedule"] = "cosine without FILE", ["ema"] = "0.999 without FILE",
+        ["minutes"] = "5 without FILE", ["eval-every"] = "400 without FILE",
     };
 
     private const string UsageText = """

@@ -101,7 +101,7 @@ public sealed partial class TrainCommandTests : IDisposable
 
         // a run without --ema has no second set of weights
         string plain = Path.Combine(_dir, "plain");
-        Assert.Equal(0, CliHarness.Run(["train", text, .. Tiny, "--max-iters", "2", "--out", plain, "--sample-length", "0"]).ExitCode);
+        Assert.Equal(0, CliHarness.Run(["train", text, .. Tiny, "--ema", "0", "--max-iters", "2", "--out", plain, "--sample-length", "0"]).ExitCode);
         CliHarness.AssertCleanFailure(CliHarness.Run("eval", plain, "--train-weights"), "eval", "--ema");
     }
 
@@ -126,7 +126,7 @@ public sealed partial class TrainCommandTests : IDisposable
         // other cells keep the --embed default
         var lstm = CliHarness.Run(["train", text, .. small, "--max-iters", "1", "--out", Path.Combine(_dir, "lstm")]);
         Assert.True(lstm.ExitCode == 0, lstm.ToString());
-        Assert.Equal(64, CharCheckpoint.Read(Path.Combine(_dir, "lstm")).Config.Embed);
+        Assert.Equal(CharLmDefinition.Instance.Defaults.Embed, CharCheckpoint.Read(Path.Combine(_dir, "lstm")).Config.Embed);
     }
 
     [Fact]
