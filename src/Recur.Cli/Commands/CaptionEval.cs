@@ -140,5 +140,5 @@ internal static class CaptionEval
     }
 
     /// <summary>The validation fraction <paramref name="ck"/> was trained with (the recipe's when it records none).</summary>
-    internal static double ValFrac(LoadedCaptioner ck) => (ck.Training ?? CaptionDefinition.Instance.Defaults).ValFrac;
+    internal static double ValFrac(LoadedCaptioner ck) => CaptionDefinition.Instance.RecordedOptions(ck).ValFrac;
 }

@@ -82,7 +82,7 @@ internal static class ClassifyEval
         if (ck.Data is { } d && (now.Characters != d.Characters || now.Checksum != d.Checksum))
             throw new CliException($"the training images in {dir} ({now.Characters:N0}) are not the ones {ck.Directory} was trained on ({d.Source}, "
                 + $"{d.Characters:N0}), so its validation images are unknown; give the run's data, or --split test.", 1);
-        double valFrac = (ck.Training ?? ClassifyDefinition.Instance.Defaults).ValFrac;
+        double valFrac = ClassifyDefinition.Instance.RecordedOptions(ck).ValFrac;
         var (_, validation) = ClassifyDefinition.Split(train, valFrac);
         if (validation.Count == 0)
             throw new CliException(string.Create(CultureInfo.InvariantCulture,

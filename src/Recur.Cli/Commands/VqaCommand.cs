@@ -113,5 +113,5 @@ internal sealed class VqaCommand : ICommand
     }
 
     /// <summary>The validation fraction <paramref name="ck"/> was trained with (the recipe's when it records none).</summary>
-    private static double ValFrac(LoadedVqa ck) => (ck.Training ?? VqaDefinition.Instance.Defaults).ValFrac;
+    private static double ValFrac(LoadedVqa ck) => VqaDefinition.Instance.RecordedOptions(ck).ValFrac;
 }

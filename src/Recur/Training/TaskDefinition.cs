@@ -64,12 +64,19 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
     public (TaskMetrics Metrics, string LossUnit) ScoreValidation(TSaved saved, TData data, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(saved);
-        var options = (saved.Training ?? Defaults) with { Threads = threads };
+        var options = RecordedOptions(saved) with { Threads = threads };
         var task = NewTask(saved, data, options, DataOf(data, saved.Data?.Source ?? ""), (_, _) => { });
         task.Threads = options.EffectiveThreads;
         if (!task.HasValidation)
             throw new ArgumentException($"the run holds out no validation data (--val-frac {options.ValFrac}); there is nothing to score.");
         return (task.Evaluate(), task.LossUnit);
+    }
+
+    /// <summary>The options <paramref name="saved"/> was trained with (its splits among them), or the task's recipe where it records none.</summary>
+    public TrainOptions RecordedOptions(TSaved saved)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        return saved.Training ?? Defaults;
     }
 
     /// <summary>
@@ -80,7 +87,7 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
     public (TaskMetrics Metrics, string LossUnit) ScoreTest(TSaved saved, TData data, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(saved);
-        var options = (saved.Training ?? Defaults) with { Threads = threads };
+        var options = RecordedOptions(saved) with { Threads = threads };
         var task = NewTestTask(saved, data, options, DataOf(data, saved.Data?.Source ?? ""))
             ?? throw new ArgumentException($"the {Name} task's data has no test split; score --split validation.");
         task.Threads = options.EffectiveThreads;
