@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """PyTorch side of the equal-time race (bench/Recur.Bench race).
 
-The same model and training as `recur train`'s defaults: characters of tiny-shakespeare sorted by code
-point, train = first 90%, val = last 10%; the train split cut into --batch streams, each iteration the
-next --seq characters of every stream, hidden state carried (detached) and reset each epoch; a 2-layer
-LSTM (embedding 32, hidden 256), cross-entropy, clip_grad_norm_(5), Adam 3e-3; a full validation pass
-every --eval-every iterations and at the end. Stops after --minutes of wall clock.
-Prints one JSON line per evaluation: {"iter", "elapsed_s", "val_loss"}.
+The same model and training as `recur train FILE` chose for the text (its width, layers and dropout are passed in):
+characters of the text sorted by code point, train = first 90 %, validation = the next 5 % (the last 5 % is the
+test split, not read here); the train split cut into --batch streams, each iteration the next --seq characters of
+every stream, hidden state carried (detached) and reset each epoch; an LSTM (embedding 32, --hidden, --layers) with
+--dropout between its layers and before the head, cross-entropy, clip_grad_norm_(5), Adam --lr annealed by a cosine
+over the wall-clock budget, and a moving average of the weights (decay min(--ema, (1+k)/(10+k)) at update k, as
+Recur's) that every evaluation scores; a full validation pass every --eval-every iterations and at the end.
+Stops after --minutes of wall clock. Prints one JSON line per evaluation: {"iter", "elapsed_s", "val_loss"}.
 """
-import argparse, json, math, time
+import argparse, copy, json, math, time
 import torch
 import torch.nn as nn
 
@@ -21,7 +23,9 @@ p.add_argument("--seq", type=int, default=64)
 p.add_argument("--hidden", type=int, default=256)
 p.add_argument("--layers", type=int, default=2)
 p.add_argument("--embed", type=int, default=32)
+p.add_argument("--dropout", type=float, default=0.3)
 p.add_argument("--lr", type=float, default=3e-3)
+p.add_argument("--ema", type=float, default=0.999)
 p.add_argument("--eval-every", type=int, default=400)
 a = p.parse_args()
 torch.set_num_threads(a.threads)
@@ -31,8 +35,9 @@ text = open(a.text, encoding="utf-8").read()
 chars = sorted(set(text))
 idx = {c: i for i, c in enumerate(chars)}
 data = torch.tensor([idx[c] for c in text], dtype=torch.long)
-n_train = int(len(data) * 0.9)  # nanoGPT split, as Recur
-train, val = data[:n_train], data[n_train:]
+n_train = int(len(data) * 0.9)
+n_val = int(len(data) * 0.05)
+train, val = data[:n_train], data[n_train:n_train + n_val]
 V = len(chars)
 
 
@@ -40,12 +45,13 @@ class CharLstm(nn.Module):
     def __init__(self):
         super().__init__()
         self.embedding = nn.Embedding(V, a.embed)
-        self.rnn = nn.LSTM(a.embed, a.hidden, a.layers)
+        self.rnn = nn.LSTM(a.embed, a.hidden, a.layers, dropout=a.dropout if a.layers > 1 else 0.0)
+        self.drop = nn.Dropout(a.dropout)
         self.head = nn.Linear(a.hidden, V)
 
     def forward(self, x, state):
         y, state = self.rnn(self.embedding(x), state)
-        return self.head(y), state
+        return self.head(self.drop(y)), state
 
 
 m = CharLstm()
@@ -54,6 +60,9 @@ with torch.no_grad():  # forget-gate bias at 1, as recur train starts
         getattr(m.rnn, f"bias_ih_l{l}")[a.hidden:2 * a.hidden] = 1.0
         getattr(m.rnn, f"bias_hh_l{l}")[a.hidden:2 * a.hidden] = 0.0
 opt = torch.optim.Adam(m.parameters(), lr=a.lr)
+average = copy.deepcopy(m)
+for q in average.parameters():
+    q.requires_grad_(False)
 loss_fn = nn.CrossEntropyLoss()
 
 B, T = a.batch, a.seq
@@ -64,7 +73,8 @@ ys = train[1: B * stream_len + 1].view(B, stream_len).t().contiguous()
 
 
 def evaluate():
-    m.eval()
+    model = average if a.ema > 0 else m
+    model.eval()
     total, count = 0.0, 0
     vl = (len(val) - 1) // B
     vx = val[: B * vl].view(B, vl).t().contiguous()
@@ -72,7 +82,7 @@ def evaluate():
     state = None
     with torch.no_grad():
         for s in range(0, vl, T):
-            logits, state = m(vx[s:s + T], state)
+            logits, state = model(vx[s:s + T], state)
             total += loss_fn(logits.reshape(-1, V), vy[s:s + T].reshape(-1)).item() * vy[s:s + T].numel()
             count += vy[s:s + T].numel()
     m.train()
@@ -93,8 +103,16 @@ while True:
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(m.parameters(), 5.0)
+    progress = min(1.0, (time.perf_counter() - start) / budget)
+    for g in opt.param_groups:
+        g["lr"] = 0.5 * (1 + math.cos(math.pi * progress)) * a.lr
     opt.step()
     it += 1
+    if a.ema > 0:
+        decay = min(a.ema, (1.0 + it) / (10.0 + it))
+        with torch.no_grad():
+            for q, w in zip(average.parameters(), m.parameters()):
+                q.mul_(decay).add_(w, alpha=1 - decay)
     done = time.perf_counter() - start >= budget
     if it % a.eval_every == 0 or done:
         v = evaluate()

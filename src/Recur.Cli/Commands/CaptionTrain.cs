@@ -24,8 +24,11 @@ internal static class CaptionTrain
 
     public static int Run(Args args)
     {
-        var hook = SceneCli.Encoder<CaptionSettings>(args, "caption train", (s, cnn) => s with { Encoder = cnn });
-        var (exit, run, dataDir) = TaskCli.Train(args, CaptionDefinition.Instance, hook);
+        string model = args.String("model") ?? CaptionDefinition.Instance.Defaults.Model;
+        var hooks = SceneCli.Encoder<CaptionSettings>(args, "caption train", (s, cnn) => s with { Encoder = cnn });
+        var withEncoder = hooks.Settings!;
+        hooks = hooks with { Settings = s => withEncoder(s.ForModel(model, args.Has)) };
+        var (exit, run, dataDir) = TaskCli.Train(args, CaptionDefinition.Instance, hooks);
         if (exit is int code) return code;
         var best = CaptionCheckpoint.Instance.Load(run, CheckpointKind.Best);
         best.Model.Threads = best.Training?.EffectiveThreads ?? 1;

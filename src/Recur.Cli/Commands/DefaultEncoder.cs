@@ -12,8 +12,11 @@ namespace Recur.Cli.Commands;
 /// </summary>
 internal static class DefaultEncoder
 {
-    /// <summary>The default encoder for the images in <paramref name="dataDir"/>, trained now unless one is kept in <paramref name="root"/>.</summary>
-    public static (ConvNet Encoder, string Run) Get(string dataDir, string root, int threads)
+    /// <summary>
+    /// The default encoder for the images in <paramref name="dataDir"/>, trained now unless one is kept in <paramref name="root"/>,
+    /// with the seconds training it took (0 when reused).
+    /// </summary>
+    public static (ConvNet Encoder, string Run, double Seconds) Get(string dataDir, string root, int threads)
     {
         var task = ClassifyDefinition.Instance;
         ClassifyData data;
@@ -24,8 +27,9 @@ internal static class DefaultEncoder
         if (Directory.Exists(Path.Combine(folder, "best")))
         {
             Console.WriteLine($"no --encoder: reusing the default encoder {folder}");
-            return (SceneCli.Encoder(folder, "the default encoder"), folder);
+            return (SceneCli.Encoder(folder, "the default encoder"), folder, 0);
         }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Console.WriteLine($"no --encoder: training the default encoder first ({EncoderRecipe.Command}) into {folder}; later runs on these "
             + "images reuse it");
         var options = task.ForData(EncoderRecipe.Options with { Threads = threads }, EncoderRecipe.Settings, data, _ => false);
@@ -41,6 +45,6 @@ internal static class DefaultEncoder
         Console.WriteLine($"default encoder: {result.Message} after {result.Iteration} iterations; {TaskCli.Best(result, trainer.Task.LossUnit)}");
         try { Directory.Move(partial, folder); }
         catch (IOException) when (Directory.Exists(Path.Combine(folder, "best"))) { Directory.Delete(partial, recursive: true); }
-        return (SceneCli.Encoder(folder, "the default encoder"), folder);
+        return (SceneCli.Encoder(folder, "the default encoder"), folder, clock.Elapsed.TotalSeconds);
     }
 }

@@ -22,23 +22,48 @@ internal static class SceneCli
         """;
 
     /// <summary>
-    /// The settings hook of <see cref="TaskCli.Train"/> for a run on scenes: a new run's settings get the convolutional
-    /// classifier of <c>--encoder</c> (<paramref name="with"/> sets it); a resumed run keeps its own.
+    /// The start hooks of <see cref="TaskCli.Train"/> for a run on scenes: a new run's settings get the convolutional
+    /// classifier of <c>--encoder</c> (<paramref name="with"/> sets it); a resumed run keeps its own. When the default encoder
+    /// is trained by this command, its time counts in <c>--minutes</c>: the run trains for what is left of the budget.
     /// </summary>
-    public static Func<T, T> Encoder<T>(Args args, string command, Func<T, ConvNet, T> with)
+    public static TaskCli.StartHooks<T> Encoder<T>(Args args, string command, Func<T, ConvNet, T> with)
     {
         string? run = args.String("encoder");
         bool resume = args.Has("resume");
         string dataDir = args.Positional.Count > 1 ? args.Positional[1] : FashionMnist.DefaultDirectory;
         string encoders = Path.Combine(args.String("out") is { } o ? Path.GetDirectoryName(Path.GetFullPath(o)) ?? "." : "runs", "encoders");
         int threads = args.Int("threads", 0, min: 0, max: 1024);
-        return settings =>
+        double encoderSeconds = 0;
+        return new TaskCli.StartHooks<T>
         {
-            if (resume) { Console.WriteLine("encoding the scenes ..."); return settings; }
-            var (cnn, from) = run is null ? DefaultEncoder.Get(dataDir, encoders, threads) : (Encoder(run, command), run);
-            Console.WriteLine($"encoding the scenes with {cnn.Summary} from {from} ...");
-            return with(settings, cnn);
+            Settings = settings =>
+            {
+                if (resume) { Console.WriteLine("encoding the scenes ..."); return settings; }
+                var (cnn, from, seconds) = run is null ? DefaultEncoder.Get(dataDir, encoders, threads) : (Encoder(run, command), run, 0);
+                encoderSeconds = seconds;
+                Console.WriteLine($"encoding the scenes with {cnn.Summary} from {from} ...");
+                return with(settings, cnn);
+            },
+            Options = options => LeftAfterEncoder(options, encoderSeconds),
         };
+    }
+
+    /// <summary>
+    /// <paramref name="options"/> with <c>--minutes</c> less the <paramref name="encoderSeconds"/> the default encoder took,
+    /// said on the console; a budget the encoder used up is refused (the encoder is kept, so the next run has all of it).
+    /// </summary>
+    internal static Training.TrainOptions LeftAfterEncoder(Training.TrainOptions options, double encoderSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (encoderSeconds <= 0 || options.Minutes <= 0) return options;
+        double left = options.Minutes - encoderSeconds / 60;
+        if (left < 1)
+            throw new CliException(string.Create(CultureInfo.InvariantCulture,
+                $"the default encoder took {encoderSeconds / 60:F1} of the --minutes {options.Minutes:0.##} budget, leaving less than a minute; ")
+                + "it is kept, so the same command now has its whole budget.");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"the default encoder took {encoderSeconds / 60:F1} minutes of --minutes {options.Minutes:0.##}; training for the {left:F1} left"));
+        return options with { Minutes = left };
     }
 
     /// <summary>The convolutional classifier of <paramref name="run"/>, or a one-line error.</summary>

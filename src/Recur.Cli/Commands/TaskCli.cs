@@ -37,11 +37,11 @@ internal static class TaskCli
     /// and the words before it name the command in messages.
     /// </summary>
     public static (int? Exit, string Run, string Data) Train<TData, TSettings, TSaved>(Args args, TaskDefinition<TData, TSettings, TSaved> task,
-        Func<TSettings, TSettings>? settings = null, string? runName = null, int positional = 2, int dataArg = 1)
+        StartHooks<TSettings>? hooks = null, string? runName = null, int positional = 2, int dataArg = 1)
         where TSaved : SavedRun where TSettings : class, new()
     {
         int printEvery = args.Int("print-every", 100, min: 1);
-        var hooks = new StartHooks<TSettings> { Settings = settings, RunName = _ => runName ?? task.Name };
+        hooks = (hooks ?? new StartHooks<TSettings>()) with { RunName = _ => runName ?? task.Name };
         var (trainer, data, command) = Start(args, task, hooks, positional, dataArg);
         var progress = new ConsoleProgress(Console.Out, ConsoleProgress.IsTerminal, printEvery, sampleLength: 0);
         var result = RunFolders.Run(trainer, progress);

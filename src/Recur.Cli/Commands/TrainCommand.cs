@@ -78,7 +78,8 @@ internal sealed class TrainCommand : ICommand
         var (trainer, _, _) = TaskCli.Start(args, CharLmDefinition.Instance, new TaskCli.StartHooks<CharSettings>
         {
             Defaults = hasFile || args.Has("resume") ? CharLmDefinition.Instance.Defaults : ShakespeareDefaults,
-            Options = o => FromInit(FitEmbedToCell(o, args), init, initFrom, args) with { Data = source },
+            Options = o => FitEmbedToCell(hasFile && init is null ? FileSizing.Apply(o, args, args.Positional[0]) : FromInit(o, init, initFrom, args), args)
+                with { Data = source },
             Settings = s => s with { InitFrom = init?.Model, Vocabulary = init?.Vocabulary },
             RunName = SourceName,
         }, positional: 1, dataArg: 0);

@@ -47,9 +47,9 @@ internal sealed class VqaCommand : ICommand
 
     private static int Train(Args args)
     {
-        var hook = SceneCli.Encoder<VqaSettings>(args, "vqa train", (s, cnn) => s with { Encoder = cnn });
+        var hooks = SceneCli.Encoder<VqaSettings>(args, "vqa train", (s, cnn) => s with { Encoder = cnn });
         string runName = args.Flag("blind") ? "vqa-blind" : "vqa";
-        var (exit, run, dataDir) = TaskCli.Train(args, VqaDefinition.Instance, hook, runName);
+        var (exit, run, dataDir) = TaskCli.Train(args, VqaDefinition.Instance, hooks, runName);
         if (exit is int code) return code;
         var best = VqaCheckpoint.Instance.Load(run, CheckpointKind.Best);
         best.Model.Threads = best.Training?.EffectiveThreads ?? 1;

@@ -96,7 +96,8 @@ public sealed class CaptionCommandTests : IDisposable
         File.WriteAllBytes(Path.Combine(_dir, "bad.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", run, Path.Combine(_dir, "bad.png")), "caption", "PNG");
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", run), "caption", "classify");
-        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--attention-entropy", "0.01", "--attention-entropy-on", "objects"), "caption", "--visual-words");
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--visual-words", "false", "--attention-entropy", "0.01",
+            "--attention-entropy-on", "objects"), "caption", "--visual-words");
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--model", "lstm", "--attention-entropy", "0.01"), "caption", "--model attention");
     }
 

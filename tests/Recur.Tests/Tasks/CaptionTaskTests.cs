@@ -31,7 +31,12 @@ public sealed class CaptionTaskTests : IDisposable
         Model = kind, Hidden = 12, Embed = 6, BatchSize = 16, Optimizer = "adam", LearningRate = 3e-3, EvalEvery = 4, ValFrac = 0.1, Threads = 1, Seed = 3,
     };
 
-    private static CaptionSettings Settings => new() { AttentionDim = 6, Scenes = new SceneOptions { Train = 120, TestSeen = 10, TestHeldOut = 10 } };
+    // The captioners as their papers have them (conv features, image initial state, no visual words, no dropout), not the recipe's defaults.
+    private static CaptionSettings Settings => new()
+    {
+        AttentionDim = 6, Features = "conv", Coordinates = false, LabelSmoothing = 0, InitialState = "image", VisualWords = false, FeatureDropout = 0,
+        Scenes = new SceneOptions { Train = 120, TestSeen = 10, TestHeldOut = 10 },
+    };
 
     [Theory]
     [InlineData("attention", false)]

@@ -31,28 +31,28 @@ public sealed record CaptionSettings : ISceneSettings
     public int MaxWords { get; init; } = 12;
 
     /// <summary>Label smoothing of the training loss (<see cref="CaptionerConfig.LabelSmoothing"/>).</summary>
-    public float LabelSmoothing { get; init; }
+    public float LabelSmoothing { get; init; } = 0.1f;
 
     /// <summary>Dropout on the image features in training (<see cref="CaptionerConfig.FeatureDropout"/>).</summary>
-    public float FeatureDropout { get; init; }
+    public float FeatureDropout { get; init; } = 0.5f;
 
     /// <summary>Dropout on the attended context in training (<see cref="CaptionerConfig.ContextDropout"/>).</summary>
     public float ContextDropout { get; init; }
 
     /// <summary>The attention captioner's initial state (<see cref="CaptionerConfig.InitialState"/>).</summary>
-    public string InitialState { get; init; } = "image";
+    public string InitialState { get; init; } = "zero";
 
     /// <summary>conv or fc (<see cref="SceneEncoder.Features"/>).</summary>
-    public string Features { get; init; } = "conv";
+    public string Features { get; init; } = "fc";
 
     /// <summary>Append each location's row and column to its features (<see cref="SceneEncoder.Coordinates"/>).</summary>
-    public bool Coordinates { get; init; }
+    public bool Coordinates { get; init; } = true;
 
     /// <summary>The class words read the image context only (<see cref="CaptionerConfig.SingularWords"/>; attention only).</summary>
-    public bool VisualWords { get; init; }
+    public bool VisualWords { get; init; } = true;
 
-    /// <summary>The scenes to draw.</summary>
-    public SceneOptions Scenes { get; init; } = new();
+    /// <summary>The scenes to draw: 50,000 training scenes.</summary>
+    public SceneOptions Scenes { get; init; } = new() { Train = 50_000 };
 
     /// <summary>The trained convolutional classifier a new run encodes the scenes with (the command's <c>--encoder</c>).</summary>
     public ConvNet? Encoder { get; init; }
@@ -91,6 +91,34 @@ public sealed record CaptionSettings : ISceneSettings
         .. SceneRuns.Specs<CaptionSettings>((s, v) => s with { GridPool = v }, (s, v) => s with { Coordinates = v }, (s, v) => s with { Features = v },
             (s, v) => s with { Scenes = v }),
     ];
+
+    /// <summary>
+    /// These settings for a captioner of kind <paramref name="model"/>: rnn and lstm have no attention, so the attention-only
+    /// options they were not given on the command line (<paramref name="given"/>) are turned off; one that was given is kept,
+    /// for <see cref="Validate"/> to refuse.
+    /// </summary>
+    public CaptionSettings ForModel(string model, Func<string, bool> given)
+    {
+        ArgumentNullException.ThrowIfNull(given);
+        if (model == "attention") return this;
+        return this with
+        {
+            VisualWords = given("visual-words") && VisualWords,
+            AttentionEntropy = given("attention-entropy") ? AttentionEntropy : 0,
+            AttentionEntropyOn = given("attention-entropy-on") ? AttentionEntropyOn : "all",
+            ContextDropout = given("context-dropout") ? ContextDropout : 0,
+        };
+    }
+
+    /// <summary>
+    /// <see cref="ForModel(string, Func{string, bool})"/> for a caller without a command line: an option counts as given when
+    /// it differs from its default.
+    /// </summary>
+    public CaptionSettings ForModel(string model)
+    {
+        var defaults = new CaptionSettings();
+        return ForModel(model, flag => Specs.First(s => s.Flag == flag) is var spec && !Equals(spec.Get(this), spec.Get(defaults)));
+    }
 
     /// <summary>Throws <see cref="ArgumentException"/> for settings that do not go together with <paramref name="model"/>.</summary>
     public void Validate(string model)

@@ -12,7 +12,7 @@ public sealed record G2pSettings
     public string Attention { get; init; } = "bahdanau";
 
     /// <summary>Width of the decoder LSTM.</summary>
-    public int DecoderHidden { get; init; } = 256;
+    public int DecoderHidden { get; init; } = 512;
 
     /// <summary>Width of the additive attention.</summary>
     public int AttentionDim { get; init; } = 128;

@@ -23,8 +23,12 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
     /// <inheritdoc/>
     public override CheckpointFormat<LoadedVqa> Checkpoint => VqaCheckpoint.Instance;
 
-    /// <inheritdoc/>
-    public override TrainOptions Defaults { get; } = SceneRecipe with { Model = "lstm", BatchSize = 128 };
+    /// <summary>
+    /// The recipe: an LSTM question encoder with attention over the image (batch 128), 15 minutes (the default encoder's time
+    /// included when this run trains it), no cap on epochs; with <see cref="VqaSettings"/>' defaults (fc features with
+    /// coordinates, visual answers). docs/CAPTIONING.md has the measurements.
+    /// </summary>
+    public override TrainOptions Defaults { get; } = SceneRecipe with { Model = "lstm", BatchSize = 128, Minutes = 15, MaxEpochs = 0 };
 
     /// <inheritdoc/>
     public override IReadOnlyList<OptionSpec> SharedOptions { get; } = SceneTrainOptions.Where(s => s.Flag != "model").ToArray();
@@ -46,7 +50,7 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
             Vocab = VqaDataset.QuestionVocabulary().Count, Answers = answers.Count, Embed = options.Embed, Hidden = options.Hidden,
             GridRows = rows, GridCols = cols, FeatureDim = encoder.FeatureDim, AttentionDim = settings.AttentionDim, Fusion = settings.Fusion,
             Blind = settings.Blind, MaxWords = SceneQuestions.MaxWords,
-            VisualAnswers = settings.VisualAnswers ? [.. Enumerable.Range(0, answers.Count).Where(a => CaptionGrammar.Singular.Contains(answers[a]))] : [],
+            VisualAnswers = settings.VisualAnswers && !settings.Blind ? [.. Enumerable.Range(0, answers.Count).Where(a => CaptionGrammar.Singular.Contains(answers[a]))] : [],
         };
         return new LoadedVqa(new VqaModel(config), encoder, settings.Scenes, settings.QuestionsPerScene);
     }

@@ -20,16 +20,16 @@ public sealed record VqaSettings : ISceneSettings
     public bool Blind { get; init; }
 
     /// <summary>Score the class-name answers from the attended image alone (<see cref="VqaConfig.VisualAnswers"/>).</summary>
-    public bool VisualAnswers { get; init; }
+    public bool VisualAnswers { get; init; } = true;
 
     /// <summary>Max pooling over the encoder's grid.</summary>
     public int GridPool { get; init; } = 3;
 
     /// <summary>conv or fc (<see cref="SceneEncoder.Features"/>).</summary>
-    public string Features { get; init; } = "conv";
+    public string Features { get; init; } = "fc";
 
     /// <summary>Append each location's row and column to its features (<see cref="SceneEncoder.Coordinates"/>).</summary>
-    public bool Coordinates { get; init; }
+    public bool Coordinates { get; init; } = true;
 
     /// <summary>Questions drawn about each scene.</summary>
     public int QuestionsPerScene { get; init; } = 2;
@@ -47,7 +47,8 @@ public sealed record VqaSettings : ISceneSettings
     [
         SettingSpecs.Flag<VqaSettings>("blind", Group, "the question-only baseline", s => s.Blind, (s, v) => s with { Blind = (bool)v }),
         SettingSpecs.Flag<VqaSettings>("visual-answers", Group,
-            "score the class-name answers from the attended image alone (W_v z), not from the joint representation that also holds the question",
+            "score the class-name answers from the attended image alone (W_v z), not from the joint representation that also holds the question "
+            + "(--blind has no image and ignores it)",
             s => s.VisualAnswers, (s, v) => s with { VisualAnswers = (bool)v }),
         SettingSpecs.Int<VqaSettings>("attention-dim", "K", Group, "attention MLP width", 1, 16384,
             s => s.AttentionDim, (s, v) => s with { AttentionDim = SettingSpecs.I(v) }),
