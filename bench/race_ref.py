@@ -31,6 +31,16 @@ a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(1234)
 
+# Debian's torch calls whatever libblas.so.3 the alternatives system gives; the reference BLAS is ~20x slower than OpenBLAS.
+_x = torch.randn(256, 256)
+_x @ _x
+_t = time.perf_counter()
+for _ in range(20):
+    _x @ _x
+if 2 * 256 ** 3 * 20 / (time.perf_counter() - _t) < 10e9:
+    raise SystemExit("PyTorch's matrix product runs below 10 GFLOP/s: libblas.so.3 is not OpenBLAS here "
+                     "(apt-get install libopenblas0-pthread), so this would not be PyTorch in its best setting.")
+
 text = open(a.text, encoding="utf-8").read()
 chars = sorted(set(text))
 idx = {c: i for i, c in enumerate(chars)}

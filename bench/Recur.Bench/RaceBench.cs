@@ -58,7 +58,8 @@ internal static class RaceBench
         string torchArgs = string.Create(inv, $"--hidden {size.Hidden} --layers {size.Layers} --dropout {size.Dropout} --eval-every {size.EvalEvery}");
         Console.WriteLine($"PyTorch: bench/race_ref.py --minutes {m} {torchArgs} (1 thread, OpenBLAS Haswell kernels: its fastest setting here)");
         var torch = new List<(double S, double V)>();
-        Exec("/usr/bin/python3", $"\"{Path.Combine(root, "bench", "race_ref.py")}\" --text \"{corpus}\" --minutes {m} --threads 1 {torchArgs}", "Haswell", line =>
+        string script = Path.Combine(root, "bench", "race_ref.py");
+        Exec("/usr/bin/python3", $"\"{script}\" --text \"{corpus}\" --minutes {m} --threads 1 {torchArgs}", "Haswell", line =>
         {
             if (!line.StartsWith('{')) return;
             var e = JsonDocument.Parse(line).RootElement;
@@ -83,7 +84,10 @@ internal static class RaceBench
         return 0;
     }
 
-    /// <summary>The width, layers, dropout and evaluation interval of recur train's "model: L x H cell, dropout D, evaluating every N iterations" line.</summary>
+    /// <summary>
+    /// The width, layers, dropout and evaluation interval of recur train's "model: L x H cell, dropout D, evaluating every N
+    /// iterations" line.
+    /// </summary>
     internal static (int Hidden, int Layers, double Dropout, int EvalEvery) ParseSize(string line)
     {
         var g = System.Text.RegularExpressions.Regex.Match(line, @"^model: (\d+) x (\d+) \S+, dropout ([0-9.]+), evaluating every (\d+) iterations").Groups;
@@ -96,7 +100,14 @@ internal static class RaceBench
     {
         var psi = new ProcessStartInfo(exe, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.Environment.Remove("OPENBLAS_CORETYPE");
-        if (openBlasCore is not null) psi.Environment["OPENBLAS_CORETYPE"] = openBlasCore;
+        if (openBlasCore is not null)
+        {
+            // One thread for OpenBLAS's own pool too: torch.set_num_threads(1) does not reach it, and its second thread would
+            // fight the other process for a core when both run at once.
+            psi.Environment["OPENBLAS_CORETYPE"] = openBlasCore;
+            psi.Environment["OPENBLAS_NUM_THREADS"] = "1";
+            psi.Environment["OMP_NUM_THREADS"] = "1";
+        }
         using var p = Process.Start(psi)!;
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine(e.Data); };
         p.BeginErrorReadLine();

@@ -37,7 +37,8 @@ internal static class FileSizing
             o = o with { Minutes = DefaultMinutes, MaxEpochs = 0, MaxIters = 0 };
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"budget: {DefaultMinutes:0} minutes (--minutes M to change)"));
         }
-        if (SizeFlags.Any(args.Has)) return o;
+        // A model that embeds at its width takes --embed as its width.
+        if (SizeFlags.Any(args.Has) || args.Has("embed") && Recur.Models.CharModelConfig.EmbedsAtHidden(o.Model)) return o;
         CharText text;
         try { text = CharLmDefinition.Instance.LoadData(path); }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { throw new CliException(e.Message, 1); }

@@ -36,7 +36,8 @@ internal sealed class TrainCommand : ICommand
     {
         ["embed"] = "--hidden for block models and "
             + string.Join(", ", Recur.Nn.Cells.CellRegistry.All.Where(c => c.RequiresInputEqualsHidden).Select(c => c.Name)),
-        ["minutes"] = "5 without FILE", ["eval-every"] = "400 without FILE",
+        ["minutes"] = "5 without FILE; 10 with FILE unless --max-epochs or --max-iters", ["eval-every"] = "400 without FILE; 16 a run, sized",
+        ["hidden"] = "without FILE; sized to FILE", ["dropout"] = "without FILE; sized to FILE",
     };
 
     private const string UsageText = """
@@ -44,6 +45,10 @@ internal sealed class TrainCommand : ICommand
 
         Trains a character-level language model on FILE (UTF-8 text; characters are Unicode scalar values).
         Without FILE: a character LSTM on the bundled tiny-shakespeare for 5 minutes, then a sample.
+        With FILE and none of --hidden, --layers, --dropout: the model is sized to the text and the budget
+        (--minutes, 10 without it, --max-epochs or --max-iters): each width is timed on this machine, the widest
+        that sees at least 20 characters per parameter with at most one parameter per training character wins,
+        and dropout follows the passes over the text; what was chosen and why is printed.
         The text's first part is the training split, then validation (--val-frac), then test (--test-frac).
         The training split is cut into --batch-size streams; each iteration takes the next --seq-length
         characters of every stream; the hidden state carries over (truncated BPTT) and resets each epoch.

@@ -50,7 +50,8 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
             Vocab = VqaDataset.QuestionVocabulary().Count, Answers = answers.Count, Embed = options.Embed, Hidden = options.Hidden,
             GridRows = rows, GridCols = cols, FeatureDim = encoder.FeatureDim, AttentionDim = settings.AttentionDim, Fusion = settings.Fusion,
             Blind = settings.Blind, MaxWords = SceneQuestions.MaxWords,
-            VisualAnswers = settings.VisualAnswers && !settings.Blind ? [.. Enumerable.Range(0, answers.Count).Where(a => CaptionGrammar.Singular.Contains(answers[a]))] : [],
+            VisualAnswers = settings.VisualAnswers && !settings.Blind
+                ? [.. Enumerable.Range(0, answers.Count).Where(a => CaptionGrammar.Singular.Contains(answers[a]))] : [],
         };
         return new LoadedVqa(new VqaModel(config), encoder, settings.Scenes, settings.QuestionsPerScene);
     }
