@@ -22,12 +22,21 @@ internal static class CaptionTrain
 
     public static string OptionsUsage => TaskCli.OptionsUsage(CaptionDefinition.Instance);
 
+    private static CaptionSettings ForModel(CaptionSettings settings, string model, Args args)
+    {
+        var s = settings.ForModel(model, args.Has);
+        try { s.Validate(model); }
+        catch (ArgumentException e) { throw new CliException(e.Message); }
+        return s;
+    }
+
     public static int Run(Args args)
     {
         string model = args.String("model") ?? CaptionDefinition.Instance.Defaults.Model;
         var hooks = SceneCli.Encoder<CaptionSettings>(args, "caption train", (s, cnn) => s with { Encoder = cnn });
         var withEncoder = hooks.Settings!;
-        hooks = hooks with { Settings = s => withEncoder(s.ForModel(model, args.Has)) };
+        // Refused here, before any encoder trains: the library's NewRun can tell a given --visual-words from its default only by value.
+        hooks = hooks with { Settings = s => withEncoder(ForModel(s, model, args)) };
         var (exit, run, dataDir) = TaskCli.Train(args, CaptionDefinition.Instance, hooks);
         if (exit is int code) return code;
         var best = CaptionCheckpoint.Instance.Load(run, CheckpointKind.Best);

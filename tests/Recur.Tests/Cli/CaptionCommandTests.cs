@@ -99,6 +99,8 @@ public sealed class CaptionCommandTests : IDisposable
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--visual-words", "false", "--attention-entropy", "0.01",
             "--attention-entropy-on", "objects"), "caption", "--visual-words");
         CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--model", "lstm", "--attention-entropy", "0.01"), "caption", "--model attention");
+        // A flag whose value is its default still counts as given on the command line.
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--model", "lstm", "--visual-words"), "caption", "--model attention");
     }
 
     [Fact]
