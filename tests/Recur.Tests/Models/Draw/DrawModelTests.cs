@@ -45,6 +45,24 @@ public sealed class DrawModelTests
     public void OnePercentOffOneGradientFailsTheCheck(bool attention, int call)
         => GradCheck.AssertOnePercentOffFails(() => GradientsMatchCentralDifferences(attention), call);
 
+    /// <summary>The gradient is a descent direction: plain gradient steps on one batch (fixed noise) lower the bound.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void GradientStepsLowerTheLoss(bool attention)
+    {
+        var (m, x, eps) = Random(attention, batch: 4);
+        double first = m.Forward(x, eps).Total, last = first;
+        for (int step = 0; step < 25; step++)
+        {
+            m.Store.ZeroGrad();
+            last = m.Forward(x, eps).Total;
+            m.Backward();
+            for (int i = 0; i < m.Store.Count; i++) m.Store.Values[i] -= 0.05f * m.Store.Grads[i];
+        }
+        Assert.True(last < 0.85 * first, $"loss {first:F3} -> {last:F3} after 25 steps");
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
