@@ -41,13 +41,16 @@ if 2 * 256 ** 3 * 20 / (time.perf_counter() - _t) < 10e9:
     raise SystemExit("PyTorch's matrix product runs below 10 GFLOP/s: libblas.so.3 is not OpenBLAS here "
                      "(apt-get install libopenblas0-pthread), so this would not be PyTorch in its best setting.")
 
-text = open(a.text, encoding="utf-8").read()
+# As Recur reads a corpus: strict UTF-8, a leading byte-order mark dropped, line ends kept as they are (no \r\n -> \n).
+text = open(a.text, encoding="utf-8", newline="").read()
+if text.startswith("\ufeff"):
+    text = text[1:]
 chars = sorted(set(text))
 idx = {c: i for i, c in enumerate(chars)}
 data = torch.tensor([idx[c] for c in text], dtype=torch.long)
-n_train = int(len(data) * 0.9)
-n_val = int(len(data) * 0.05)
-train, val = data[:n_train], data[n_train:n_train + n_val]
+n = len(data)  # Recur's split boundaries: floor(n (1 - val - test)) and floor(n (1 - test))
+n_train, n_val_end = math.floor(n * (1.0 - 0.05 - 0.05)), math.floor(n * (1.0 - 0.05))
+train, val = data[:n_train], data[n_train:n_val_end]
 V = len(chars)
 
 
@@ -64,11 +67,7 @@ class CharLstm(nn.Module):
         return self.head(self.drop(y)), state
 
 
-m = CharLstm()
-with torch.no_grad():  # forget-gate bias at 1, as recur train starts
-    for l in range(a.layers):
-        getattr(m.rnn, f"bias_ih_l{l}")[a.hidden:2 * a.hidden] = 1.0
-        getattr(m.rnn, f"bias_hh_l{l}")[a.hidden:2 * a.hidden] = 0.0
+m = CharLstm()  # PyTorch's own initialisation, forget-gate biases included: recur train's --forget-bias 0 draws the same
 opt = torch.optim.Adam(m.parameters(), lr=a.lr)
 average = copy.deepcopy(m)
 for q in average.parameters():
@@ -76,8 +75,8 @@ for q in average.parameters():
 loss_fn = nn.CrossEntropyLoss()
 
 B, T = a.batch, a.seq
-stream_len = (len(train) - 1) // B
-batches_per_epoch = stream_len // T
+batches_per_epoch = (len(train) - 1) // (B * T)  # Recur's streams: B of K*T characters each, the tail dropped
+stream_len = batches_per_epoch * T
 xs = train[: B * stream_len].view(B, stream_len).t().contiguous()          # (L, B)
 ys = train[1: B * stream_len + 1].view(B, stream_len).t().contiguous()
 

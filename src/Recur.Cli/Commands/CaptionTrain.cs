@@ -33,7 +33,7 @@ internal static class CaptionTrain
     public static int Run(Args args)
     {
         string model = args.String("model") ?? CaptionDefinition.Instance.Defaults.Model;
-        var hooks = SceneCli.Encoder<CaptionSettings>(args, "caption train", (s, cnn) => s with { Encoder = cnn });
+        var hooks = SceneCli.Encoder<CaptionSettings>(args, "caption train", (s, cnn) => s with { Encoder = cnn }, encoderInBudget: true);
         var withEncoder = hooks.Settings!;
         // Refused here, before any encoder trains: the library's NewRun can tell a given --visual-words from its default only by value.
         hooks = hooks with { Settings = s => withEncoder(ForModel(s, model, args)) };

@@ -8,7 +8,7 @@ namespace Recur.Cli.Commands;
 
 /// <summary>
 /// The encoder of a captioning or VQA run given no <c>--encoder</c>: <see cref="EncoderRecipe"/> trained once into
-/// <c>ENCODERS/cnn-v1-COUNT-CHECKSUM</c> and reused by every later run on the same images.
+/// <c>ENCODERS/cnn-vVERSION-COUNT-CHECKSUM</c> and reused by every later run on the same images.
 /// </summary>
 internal static class DefaultEncoder
 {

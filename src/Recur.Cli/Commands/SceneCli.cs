@@ -17,16 +17,20 @@ internal static class SceneCli
     public const string EncoderUsage = """
         encoder
           --encoder DIR             the CNN run (recur classify --model cnn), copied into the checkpoints; without it a new run
-                                    trains the default encoder first (recur classify --model cnn --flip --shift 2) into
-                                    encoders/ beside the run folder, or reuses the one already there for the same images
+                                    trains the default encoder first (recur classify --model cnn --flip --shift 2
+                                    --max-epochs 30; about 17 minutes on 2 cores) into encoders/ beside the run folder, or
+                                    reuses the one already there for the same images; caption train counts its time in
+                                    --minutes, vqa train trains for its whole --minutes after it
         """;
 
     /// <summary>
     /// The start hooks of <see cref="TaskCli.Train"/> for a run on scenes: a new run's settings get the convolutional
     /// classifier of <c>--encoder</c> (<paramref name="with"/> sets it); a resumed run keeps its own. When the default encoder
-    /// is trained by this command, its time counts in <c>--minutes</c>: the run trains for what is left of the budget.
+    /// is trained by this command and <paramref name="encoderInBudget"/> (captioning: its figure is "45 minutes, encoder
+    /// included"), its time counts in <c>--minutes</c>: the run trains for what is left of the budget; otherwise (VQA) the
+    /// budget is the model's own, after the encoder.
     /// </summary>
-    public static TaskCli.StartHooks<T> Encoder<T>(Args args, string command, Func<T, ConvNet, T> with)
+    public static TaskCli.StartHooks<T> Encoder<T>(Args args, string command, Func<T, ConvNet, T> with, bool encoderInBudget)
     {
         string? run = args.String("encoder");
         bool resume = args.Has("resume");
@@ -44,7 +48,7 @@ internal static class SceneCli
                 Console.WriteLine($"encoding the scenes with {cnn.Summary} from {from} ...");
                 return with(settings, cnn);
             },
-            Options = options => LeftAfterEncoder(options, encoderSeconds),
+            Options = options => encoderInBudget ? LeftAfterEncoder(options, encoderSeconds) : options,
         };
     }
 

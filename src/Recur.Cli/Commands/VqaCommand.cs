@@ -47,7 +47,7 @@ internal sealed class VqaCommand : ICommand
 
     private static int Train(Args args)
     {
-        var hooks = SceneCli.Encoder<VqaSettings>(args, "vqa train", (s, cnn) => s with { Encoder = cnn });
+        var hooks = SceneCli.Encoder<VqaSettings>(args, "vqa train", (s, cnn) => s with { Encoder = cnn }, encoderInBudget: false);
         string runName = args.Flag("blind") ? "vqa-blind" : "vqa";
         var (exit, run, dataDir) = TaskCli.Train(args, VqaDefinition.Instance, hooks, runName);
         if (exit is int code) return code;

@@ -3,6 +3,7 @@ using Recur.Imaging;
 using Recur.IO;
 using Recur.Models.Captioning;
 using Recur.Tasks.Caption;
+using Recur.Tasks.Scenes;
 using Xunit;
 
 namespace Recur.Tests.Cli;
@@ -168,9 +169,9 @@ public sealed class CaptionCommandTests : IDisposable
         string[] common = ["--scenes", "60", "--test-scenes", "10", "--max-iters", "2", "--eval-every", "2", "--batch-size", "16", "--threads", "1"];
         var first = CliHarness.Run(["caption", "train", SampleDir, .. common, "--out", Path.Combine(_dir, "c1")]);
         Assert.True(first.ExitCode == 0, first.Out + first.Err);
-        Assert.Contains("training the default encoder first (recur classify --model cnn --flip --shift 2)", first.Out, StringComparison.Ordinal);
+        Assert.Contains($"training the default encoder first ({EncoderRecipe.Command})", first.Out, StringComparison.Ordinal);
         string kept = Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "encoders")));
-        Assert.StartsWith("cnn-v1-600-", Path.GetFileName(kept), StringComparison.Ordinal);
+        Assert.StartsWith($"cnn-v{EncoderRecipe.Version}-600-", Path.GetFileName(kept), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(kept, "best", "config.json")));
         var config = File.ReadAllText(Path.Combine(kept, "best", "config.json"));
         Assert.Contains("\"flip\": true", config, StringComparison.Ordinal);
@@ -180,6 +181,24 @@ public sealed class CaptionCommandTests : IDisposable
         Assert.Contains($"reusing the default encoder {kept}", second.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("training the default encoder", second.Out, StringComparison.Ordinal);
         Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "encoders")));
+    }
+
+    [Fact]
+    public void TheDefaultEncodersTimeCountsInCaptioningsBudgetButNotInVqas()
+    {
+        // A budget far shorter than the encoder's 30 epochs on the sample: captioning has nothing left and says so (the
+        // encoder kept); VQA trains for its own budget after the encoder, which it reuses.
+        string[] common = ["--scenes", "40", "--test-scenes", "8", "--minutes", "0.001", "--batch-size", "16", "--threads", "1"];
+        var caption = CliHarness.Run(["caption", "train", SampleDir, .. common, "--out", Path.Combine(_dir, "c1")]);
+        Assert.NotEqual(0, caption.ExitCode);
+        Assert.Contains("the default encoder took", caption.Out + caption.Err, StringComparison.Ordinal);
+        Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "encoders")));
+
+        var vqaDir = Path.Combine(_dir, "fresh");
+        var vqa = CliHarness.Run(["vqa", "train", SampleDir, .. common, "--out", Path.Combine(vqaDir, "v1")]);
+        Assert.True(vqa.ExitCode == 0, vqa.Out + vqa.Err);
+        Assert.Contains("training the default encoder first", vqa.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("the default encoder took", vqa.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,8 +24,8 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
     public override CheckpointFormat<LoadedVqa> Checkpoint => VqaCheckpoint.Instance;
 
     /// <summary>
-    /// The recipe: an LSTM question encoder with attention over the image (batch 128), 15 minutes (the default encoder's time
-    /// included when this run trains it), no cap on epochs; with <see cref="VqaSettings"/>' defaults (fc features with
+    /// The recipe: an LSTM question encoder with attention over the image (batch 128), 15 minutes of its own (a default encoder
+    /// this run trains comes before them), no cap on epochs; with <see cref="VqaSettings"/>' defaults (fc features with
     /// coordinates, visual answers). docs/CAPTIONING.md has the measurements.
     /// </summary>
     public override TrainOptions Defaults { get; } = SceneRecipe with { Model = "lstm", BatchSize = 128, Minutes = 15, MaxEpochs = 0 };
