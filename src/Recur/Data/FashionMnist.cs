@@ -81,6 +81,15 @@ public sealed class LabeledImages
         return counts;
     }
 
+    /// <summary>The indices in <paramref name="range"/> of the images of each class, in order: <c>(ClassCount)</c> arrays.</summary>
+    public int[][] IndicesByClass(Range range)
+    {
+        var (start, length) = range.GetOffsetAndLength(Count);
+        var lists = Enumerable.Range(0, ClassCount).Select(_ => new List<int>()).ToArray();
+        for (int i = start; i < start + length; i++) lists[Labels[i]].Add(i);
+        return [.. lists.Select(l => l.ToArray())];
+    }
+
     /// <summary>A copy of images <c>[start, start + count)</c> as a new set (e.g. to hold out a validation split).</summary>
     public LabeledImages Slice(int start, int count)
     {

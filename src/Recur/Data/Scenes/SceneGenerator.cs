@@ -192,9 +192,6 @@ public static class SceneGenerator
     private static int[][] ByClass(LabeledImages images, Range range)
     {
         ArgumentNullException.ThrowIfNull(images);
-        var (start, length) = range.GetOffsetAndLength(images.Count);
-        var lists = Enumerable.Range(0, images.ClassCount).Select(_ => new List<int>()).ToArray();
-        for (int i = start; i < start + length; i++) lists[images.Labels[i]].Add(i);
-        return [.. lists.Select(l => l.ToArray())];
+        return images.IndicesByClass(range);
     }
 }
