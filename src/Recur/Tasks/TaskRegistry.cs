@@ -1,6 +1,7 @@
 using Recur.Tasks.Caption;
 using Recur.Tasks.CharLm;
 using Recur.Tasks.Classify;
+using Recur.Tasks.Draw;
 using Recur.Tasks.G2p;
 using Recur.Tasks.Tag;
 using Recur.Tasks.Vqa;
@@ -24,6 +25,7 @@ public static class TaskRegistry
         VqaDefinition.Instance,
         TagDefinition.Instance,
         G2pDefinition.Instance,
+        DrawDefinition.Instance,
     ];
 
     /// <summary>The task named <paramref name="name"/> (config.json's <c>"task"</c>), or null.</summary>

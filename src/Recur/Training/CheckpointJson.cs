@@ -5,6 +5,7 @@ using System.Text.Json.Serialization.Metadata;
 using Recur.Data.Scenes;
 using Recur.Models;
 using Recur.Models.Captioning;
+using Recur.Models.Draw;
 using Recur.Models.Seq2Seq;
 using Recur.Models.Tagging;
 using Recur.Models.Vqa;
@@ -34,6 +35,7 @@ namespace Recur.Training;
 [JsonSerializable(typeof(VqaConfig))]
 [JsonSerializable(typeof(TaggerConfig))]
 [JsonSerializable(typeof(Seq2SeqConfig))]
+[JsonSerializable(typeof(DrawConfig))]
 public sealed partial class CheckpointJson : JsonSerializerContext;
 
 /// <summary>Reads one section of a <c>config.json</c> through <see cref="CheckpointJson"/>.</summary>

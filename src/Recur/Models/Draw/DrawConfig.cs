@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Recur.Models.Draw;
 
 /// <summary>
@@ -37,13 +39,30 @@ public sealed record DrawConfig
     public int WriteN { get; init; } = 5;
 
     /// <summary>Pixels <c>P = Width * Height</c>.</summary>
+    [JsonIgnore]
     public int Pixels => Width * Height;
 
     /// <summary>What the read hands the encoder per image: <c>2 N^2</c> with attention, <c>2 P</c> without.</summary>
+    [JsonIgnore]
     public int ReadSize => Attention ? 2 * ReadN * ReadN : 2 * Pixels;
 
     /// <summary>The encoder LSTM's input width: the read and the previous decoder state, <c>[r_t, h_dec_{t-1}]</c>.</summary>
+    [JsonIgnore]
     public int EncoderInput => ReadSize + DecoderHidden;
+
+    /// <summary>
+    /// The model's parameters, counted from the architecture alone (a checkpoint compares it with its weights before building
+    /// the model): two <c>nn.LSTMCell</c>s (<c>4H (I + H + 2)</c> each), <c>mu</c> and <c>logsigma</c> (<c>Z (H_enc + 1)</c> each),
+    /// and the write (<c>P (H_dec + 1)</c> without attention; with it the patch <c>N_w^2 (H_dec + 1)</c> and the two windows'
+    /// <c>5 (H_dec + 1)</c>).
+    /// </summary>
+    public long ParameterCount()
+    {
+        long He = EncoderHidden, Hd = DecoderHidden, Z = Latent;
+        long lstms = 4 * He * ((long)ReadSize + Hd + He + 2) + 4 * Hd * (Z + Hd + 2);
+        long write = Attention ? ((long)WriteN * WriteN + 2 * AttentionWindow.RawSize) * (Hd + 1) : (long)Pixels * (Hd + 1);
+        return lstms + 2 * Z * (He + 1) + write;
+    }
 
     /// <summary>Checks every field; the message names the field, its range and the value seen.</summary>
     public void Validate()
