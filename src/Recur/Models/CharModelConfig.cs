@@ -141,5 +141,7 @@ public sealed record CharModelConfig
     {
         [ConvNetConfig.Name] = "recur classify",
         ["attention"] = "recur caption train",
+        [Video.VideoClassifierConfig.Average] = "recur video train",
+        [Video.VideoClassifierConfig.Middle] = "recur video train",
     };
 }

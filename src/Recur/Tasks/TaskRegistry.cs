@@ -4,6 +4,7 @@ using Recur.Tasks.Classify;
 using Recur.Tasks.Draw;
 using Recur.Tasks.G2p;
 using Recur.Tasks.Tag;
+using Recur.Tasks.Video;
 using Recur.Tasks.Vqa;
 using Recur.Training;
 
@@ -26,6 +27,7 @@ public static class TaskRegistry
         TagDefinition.Instance,
         G2pDefinition.Instance,
         DrawDefinition.Instance,
+        VideoDefinition.Instance,
     ];
 
     /// <summary>The task named <paramref name="name"/> (config.json's <c>"task"</c>), or null.</summary>

@@ -36,6 +36,8 @@ namespace Recur.Training;
 [JsonSerializable(typeof(TaggerConfig))]
 [JsonSerializable(typeof(Seq2SeqConfig))]
 [JsonSerializable(typeof(DrawConfig))]
+[JsonSerializable(typeof(Recur.Models.Video.VideoClassifierConfig))]
+[JsonSerializable(typeof(Recur.Data.Video.ClipOptions))]
 public sealed partial class CheckpointJson : JsonSerializerContext;
 
 /// <summary>Reads one section of a <c>config.json</c> through <see cref="CheckpointJson"/>.</summary>

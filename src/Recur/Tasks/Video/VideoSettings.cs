@@ -1,0 +1,40 @@
+using Recur.Data.Video;
+using Recur.Models;
+using Recur.Training;
+
+namespace Recur.Tasks.Video;
+
+/// <summary>What a video run needs beyond <see cref="TrainOptions"/>, each option declared once in <see cref="Specs"/>.</summary>
+public sealed record VideoSettings
+{
+    /// <summary>Width <c>P</c> of each frame's projection.</summary>
+    public int Projection { get; init; } = 256;
+
+    /// <summary>Max pooling over the encoder's grid of a frame (4: a 64x64 frame's 16x16 grid gives 4x4 locations).</summary>
+    public int GridPool { get; init; } = 4;
+
+    /// <summary>The clips to draw.</summary>
+    public ClipOptions Clips { get; init; } = new();
+
+    /// <summary>The trained convolutional classifier a new run encodes the frames with (the command's <c>--encoder</c>).</summary>
+    public ConvNet? Encoder { get; init; }
+
+    private const string Group = "video";
+
+    /// <summary>The task's own options: flag, default (this record's), range and help.</summary>
+    public static IReadOnlyList<OptionSpec<VideoSettings>> Specs { get; } =
+    [
+        SettingSpecs.Int<VideoSettings>("projection", "P", Group, "width of each frame's projection relu(W x_t + b)", 1, 16384,
+            s => s.Projection, (s, v) => s with { Projection = SettingSpecs.I(v) }),
+        SettingSpecs.Int<VideoSettings>("grid-pool", "K", Group, "max pooling over the encoder's grid of a frame (4: 4x4 locations of a 64x64 frame)",
+            1, 16, s => s.GridPool, (s, v) => s with { GridPool = SettingSpecs.I(v) }),
+        SettingSpecs.Int<VideoSettings>("frames", "T", Group, "frames per clip", 8, 64,
+            s => s.Clips.Frames, (s, v) => s with { Clips = s.Clips with { Frames = SettingSpecs.I(v) } }),
+        SettingSpecs.Int<VideoSettings>("clips", "N", Group, "training clips (validation clips are --val-frac of N more)", 1, 10_000_000,
+            s => s.Clips.Train, (s, v) => s with { Clips = s.Clips with { Train = SettingSpecs.I(v) } }),
+        SettingSpecs.Int<VideoSettings>("test-clips", "N", Group, "test clips", 0, 10_000_000,
+            s => s.Clips.Test, (s, v) => s with { Clips = s.Clips with { Test = SettingSpecs.I(v) } }),
+        SettingSpecs.Int<VideoSettings>("clip-seed", "S", Group, "the clips' draw", 0, int.MaxValue,
+            s => s.Clips.Seed, (s, v) => s with { Clips = s.Clips with { Seed = (ulong)SettingSpecs.I(v) } }),
+    ];
+}
