@@ -30,7 +30,7 @@ internal static class SceneCli
     /// included"), its time counts in <c>--minutes</c>: the run trains for what is left of the budget; otherwise (VQA) the
     /// budget is the model's own, after the encoder.
     /// </summary>
-    public static TaskCli.StartHooks<T> Encoder<T>(Args args, string command, Func<T, ConvNet, T> with, bool encoderInBudget)
+    public static TaskCli.StartHooks<T> Encoder<T>(Args args, string command, Func<T, ConvNet, T> with, bool encoderInBudget, string what = "scenes")
     {
         string? run = args.String("encoder");
         bool resume = args.Has("resume");
@@ -42,10 +42,10 @@ internal static class SceneCli
         {
             Settings = settings =>
             {
-                if (resume) { Console.WriteLine("encoding the scenes ..."); return settings; }
+                if (resume) { Console.WriteLine($"encoding the {what} ..."); return settings; }
                 var (cnn, from, seconds) = run is null ? DefaultEncoder.Get(dataDir, encoders, threads) : (Encoder(run, command), run, 0);
                 encoderSeconds = seconds;
-                Console.WriteLine($"encoding the scenes with {cnn.Summary} from {from} ...");
+                Console.WriteLine($"encoding the {what} with {cnn.Summary} from {from} ...");
                 return with(settings, cnn);
             },
             Options = options => encoderInBudget ? LeftAfterEncoder(options, encoderSeconds) : options,

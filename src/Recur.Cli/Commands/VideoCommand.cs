@@ -21,11 +21,12 @@ internal sealed class VideoCommand : ICommand
                recur video RUN CLIP.png...
 
         Clips of 1 to 3 Fashion-MNIST objects moving in a 64x64 frame (Moving MNIST with clothes), 16 frames each
-        (--frames), drawn from --clip-seed. Each clip shows one of six actions: an object enters from the left,
+        (--frames), drawn from --clip-seed; the actors move along one half of the frame, a distractor bounces about
+        the other half. Each clip shows one of six actions: an object enters from the left,
         leaves to the left, enters from the right, leaves to the right; two objects approach, or separate. Each pair
         is the other played backwards, so only the order of the frames tells them apart. A frozen CNN encoder reads
-        every frame (its convolutional grid, max-pooled to 4x4 locations), a projection and a recurrent layer read the
-        frames in order; every frame's output says which classes are visible in it (at least half of an object's ink
+        every frame (by default its class scores for 28x28 windows 8 pixels apart, 5x5 of them), a projection and a
+        recurrent layer read the frames in order; every frame's output says which classes are visible in it (at least half of an object's ink
         inside the frame), the last state says the clip's action. --model average (the frames' mean) and middle (the
         middle frame alone) are the baselines without recurrence. Training clips use the first 11/12 of the training
         images, validation clips (the loss that chooses best/) the last 1/12, test clips the test images. At the end
@@ -50,7 +51,7 @@ internal sealed class VideoCommand : ICommand
 
     private static int Train(Args args)
     {
-        var hooks = SceneCli.Encoder<VideoSettings>(args, "video train", (s, cnn) => s with { Encoder = cnn }, encoderInBudget: false);
+        var hooks = SceneCli.Encoder<VideoSettings>(args, "video train", (s, cnn) => s with { Encoder = cnn }, encoderInBudget: false, what: "clips");
         var (exit, run, dataDir) = TaskCli.Train(args, VideoDefinition.Instance, hooks);
         if (exit is int code) return code;
         var best = VideoCheckpoint.Instance.Load(run, CheckpointKind.Best);

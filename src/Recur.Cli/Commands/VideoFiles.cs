@@ -70,7 +70,7 @@ internal static class VideoFiles
             w.WriteNumber("index", index);
             if (file is not null) w.WriteString("file", file.Replace('\\', '/'));
             w.WriteString("action", VideoActions.Name(clip.Action));
-            w.WriteString("sentence", VideoActions.Sentence(clip.Action, [.. clip.ActorClasses.Select(c => names[c])]));
+            w.WriteString("sentence", VideoActions.Sentence(clip.Action, [.. clip.ActorClasses.Select(c => Recur.Data.Scenes.CaptionGrammar.Singular[c])]));
             w.WriteStartArray("objects");
             foreach (var ob in clip.Objects)
             {

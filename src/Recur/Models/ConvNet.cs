@@ -136,8 +136,10 @@ public sealed class ConvNet : IImageClassifier
     /// images, every non-overlapping window the size of a training image's grid <c>(D, gh, gw)</c> is flattened as in
     /// training and goes through <c>fc</c> and ReLU, giving <c>(N, Fc, Hg / gh, Wg / gw)</c>: one location per window, with the
     /// features the head reads. An image tiled from training-size images gives each tile exactly its own features.
+    /// <paramref name="stride"/> (in grid cells; 0: the window's own size) slides the windows closer, so that an object at
+    /// any place has a window nearly centred on it: <c>(Hg - gh) / stride + 1</c> rows of windows.
     /// </summary>
-    public Tensor FullyConnectedGrid(Tensor grid)
+    public Tensor FullyConnectedGrid(Tensor grid, int stride = 0)
     {
         ArgumentNullException.ThrowIfNull(grid);
         if (_fc is null) throw new InvalidOperationException("this network has no fully connected layer (fc 0): its features are the convolutional grid only.");
@@ -145,8 +147,10 @@ public sealed class ConvNet : IImageClassifier
             throw new ArgumentException($"expected a grid (N, {FeatureChannels}, H, W), got ({string.Join(", ", grid.Shape)}).");
         int N = grid.Shape[0], C = grid.Shape[1], Hg = grid.Shape[2], Wg = grid.Shape[3];
         var (gh, gw) = (Config.GridSize(Config.Rows), Config.GridSize(Config.Cols));
-        int R = Hg / gh, Q = Wg / gw, flat = C * gh * gw, F = Config.Fc;
-        if (R < 1 || Q < 1) throw new ArgumentException($"a {Hg}x{Wg} grid is smaller than the {gh}x{gw} grid of one training image.");
+        if (stride < 0) throw new ArgumentOutOfRangeException(nameof(stride), stride, "the stride is 0 (the window's size) or positive.");
+        int sy = stride > 0 ? stride : gh, sx = stride > 0 ? stride : gw;
+        if (Hg < gh || Wg < gw) throw new ArgumentException($"a {Hg}x{Wg} grid is smaller than the {gh}x{gw} grid of one training image.");
+        int R = (Hg - gh) / sy + 1, Q = (Wg - gw) / sx + 1, flat = C * gh * gw, F = Config.Fc;
         // windows (N, R, Q, D * gh * gw), each flattened (D, gh, gw) as the training images' grids are
         var windows = new float[N * R * Q * flat];
         for (int n = 0; n < N; n++)
@@ -154,7 +158,7 @@ public sealed class ConvNet : IImageClassifier
                 for (int q = 0; q < Q; q++)
                     for (int c = 0; c < C; c++)
                         for (int y = 0; y < gh; y++)
-                            grid.Data.AsSpan(((n * C + c) * Hg + r * gh + y) * Wg + q * gw, gw)
+                            grid.Data.AsSpan(((n * C + c) * Hg + r * sy + y) * Wg + q * sx, gw)
                                 .CopyTo(windows.AsSpan(((n * R + r) * Q + q) * flat + (c * gh + y) * gw, gw));
         var rows = new float[N * R * Q * F]; // (N, R, Q, Fc)
         _fc.Forward(windows, N * R * Q, rows);
@@ -163,6 +167,29 @@ public sealed class ConvNet : IImageClassifier
         for (int n = 0; n < N; n++)
             for (int l = 0; l < R * Q; l++)
                 for (int f = 0; f < F; f++) result.Data[(n * F + f) * R * Q + l] = rows[(n * R * Q + l) * F + f];
+        return result;
+    }
+
+    /// <summary>
+    /// The classifier's head over every location of <paramref name="fcGrid"/> <c>(N, Fc, R, Q)</c> (<see cref="FullyConnectedGrid"/>):
+    /// the class logits of each window, <c>(N, K, R, Q)</c>: where in a larger image the network sees which class.
+    /// </summary>
+    public Tensor ScoreGrid(Tensor fcGrid)
+    {
+        ArgumentNullException.ThrowIfNull(fcGrid);
+        if (fcGrid.Shape.Length != 4 || fcGrid.Shape[1] != _head.InFeatures)
+            throw new ArgumentException($"expected a grid (N, {_head.InFeatures}, R, Q), got ({string.Join(", ", fcGrid.Shape)}).");
+        int N = fcGrid.Shape[0], F = fcGrid.Shape[1], L = fcGrid.Shape[2] * fcGrid.Shape[3], K = Config.Classes;
+        var rows = new float[N * L * F]; // (N, L, Fc)
+        for (int n = 0; n < N; n++)
+            for (int f = 0; f < F; f++)
+                for (int l = 0; l < L; l++) rows[(n * L + l) * F + f] = fcGrid.Data[(n * F + f) * L + l];
+        var logits = new float[N * L * K]; // (N, L, K)
+        _head.Forward(rows, N * L, logits);
+        var result = new Tensor(N, K, fcGrid.Shape[2], fcGrid.Shape[3]);
+        for (int n = 0; n < N; n++)
+            for (int l = 0; l < L; l++)
+                for (int k = 0; k < K; k++) result.Data[(n * K + k) * L + l] = logits[(n * L + l) * K + k];
         return result;
     }
 

@@ -9,7 +9,7 @@ public sealed record ClipOptions
     public int Frames { get; init; } = 16;
 
     /// <summary>Training clips (from the training part of Fashion-MNIST's training images).</summary>
-    public int Train { get; init; } = 10_000;
+    public int Train { get; init; } = 5_000;
 
     /// <summary>Test clips (from Fashion-MNIST's test images).</summary>
     public int Test { get; init; } = 1_000;
@@ -30,12 +30,14 @@ public sealed record ClipSplit(string Name, LabeledImages Images, IReadOnlyList<
 
 /// <summary>
 /// Clips of moving Fashion-MNIST objects, drawn deterministically from a seed: one of the six
-/// <see cref="VideoAction"/>s, uniform, done by one actor (two for approach and separate) of uniform classes, and
-/// 0 to 2 distractors (0 or 1 beside two actors) that bounce about inside the frame at 1 to 2.5 pixels a frame, so a
-/// clip shows 1 to 3 objects. The actors move in straight lines: entering from the left, an actor starts wholly outside
-/// (its left edge at -28 to -24) and ends inside (8 to 36); two approaching actors start partly outside on opposite
-/// sides and end side by side in the middle. The reversed actions (leaves, separate) are the forward actions' clips
-/// played backwards, distractors included, so each pair's frames have one distribution.
+/// <see cref="VideoAction"/>s, uniform, done by one actor (two for approach and separate) of uniform classes, and half
+/// the time a distractor that bounces about at 1 to 2.5 pixels a frame, so a clip shows 1 to 3 objects. The frame has
+/// two bands, rows 0-31 and 32-63: the actors move along one (chosen at random; at most 2 rows of drift), the distractor
+/// in the other, so objects never cover each other and each frame's classes can be told. The actors move in straight
+/// lines: entering from the left, an actor starts wholly outside (its left edge at -28 to -24) and ends inside (8 to 36);
+/// two approaching actors start partly outside on opposite sides and end side by side in the middle, 0 to 4 pixels
+/// apart. The reversed actions (leaves, separate) are the forward actions' clips played backwards, distractors included,
+/// so each pair's frames have one distribution.
 /// <para>
 /// Splits as the scenes': training clips use only the training images before <see cref="SceneImages.ValidationStart"/>,
 /// validation clips only those after it, test clips only the test images; each from its own stream of the seed.
@@ -100,36 +102,42 @@ public static class ClipGenerator
         return clips;
     }
 
+    /// <summary>Rows of the two bands' top edges: the top band's objects span rows 0..31 at most, the bottom band's 32..63.</summary>
+    private const int TopBandMax = 4, BottomBandMin = 32;
+
     private static VideoClip Forward(VideoAction action, int[][] byClass, int frames, Rng rng)
     {
         const int side = VideoClip.DefaultSide, size = VideoClip.ObjectSize, inside = side - size; // positions 0..36 keep an object whole
+        bool actorsOnTop = rng.NextInt(2) == 0;
         var objects = new List<ClipObject>();
         switch (action)
         {
             case VideoAction.EntersFromLeft:
-                objects.Add(Line(byClass, rng, frames, Between(rng, -size, -24), Between(rng, 8, inside)));
+                objects.Add(Line(byClass, rng, frames, Between(rng, -size, -24), Between(rng, 8, inside), actorsOnTop));
                 break;
             case VideoAction.EntersFromRight:
-                objects.Add(Line(byClass, rng, frames, Between(rng, side - 4, side), Between(rng, 0, inside - 8)));
+                objects.Add(Line(byClass, rng, frames, Between(rng, side - 4, side), Between(rng, 0, inside - 8), actorsOnTop));
                 break;
             case VideoAction.Approach:
                 int gap = Between(rng, 0, 4), left = Between(rng, 0, side - 2 * size - gap);
-                objects.Add(Line(byClass, rng, frames, Between(rng, -16, -10), left));
-                objects.Add(Line(byClass, rng, frames, Between(rng, inside + 10, inside + 16), left + size + gap));
+                objects.Add(Line(byClass, rng, frames, Between(rng, -16, -10), left, actorsOnTop));
+                objects.Add(Line(byClass, rng, frames, Between(rng, inside + 10, inside + 16), left + size + gap, actorsOnTop));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(action), action, "a forward action is drawn.");
         }
-        int distractors = rng.NextInt(VideoActions.HasTwoActors(action) ? 2 : 3);
-        for (int d = 0; d < distractors; d++) objects.Add(Bouncing(byClass, rng, frames, inside));
+        if (rng.NextInt(2) == 1) objects.Add(Bouncing(byClass, rng, frames, inside, !actorsOnTop));
         return new VideoClip(action, objects, frames);
     }
 
-    /// <summary>An actor moving in a straight line from column <paramref name="x0"/> to <paramref name="x1"/>, rows drawn inside the frame.</summary>
-    private static ClipObject Line(int[][] byClass, Rng rng, int frames, int x0, int x1)
+    /// <summary>
+    /// An actor moving in a straight line from column <paramref name="x0"/> to <paramref name="x1"/> in its band, drifting
+    /// by at most 2 rows.
+    /// </summary>
+    private static ClipObject Line(int[][] byClass, Rng rng, int frames, int x0, int x1, bool top)
     {
-        const int inside = VideoClip.DefaultSide - VideoClip.ObjectSize;
-        int y0 = Between(rng, 0, inside), y1 = Between(rng, Math.Max(0, y0 - 8), Math.Min(inside, y0 + 8));
+        var (lo, hi) = Band(top);
+        int y0 = Between(rng, lo, hi), y1 = Between(rng, Math.Max(lo, y0 - 2), Math.Min(hi, y0 + 2));
         var (cls, image) = Pick(byClass, rng);
         var xs = new int[frames];
         var ys = new int[frames];
@@ -142,11 +150,15 @@ public static class ClipGenerator
         return new ClipObject(cls, image, xs, ys, Actor: true);
     }
 
-    /// <summary>A distractor: starts inside the frame and bounces off its edges, 1 to 2.5 pixels a frame in a random direction.</summary>
-    private static ClipObject Bouncing(int[][] byClass, Rng rng, int frames, int inside)
+    /// <summary>
+    /// A distractor in the other band: starts inside the frame and bounces off the frame's sides and its band's edges, 1 to
+    /// 2.5 pixels a frame in a random direction.
+    /// </summary>
+    private static ClipObject Bouncing(int[][] byClass, Rng rng, int frames, int inside, bool top)
     {
         var (cls, image) = Pick(byClass, rng);
-        double x = rng.NextDouble() * inside, y = rng.NextDouble() * inside;
+        var (lo, hi) = Band(top);
+        double x = rng.NextDouble() * inside, y = lo + rng.NextDouble() * (hi - lo);
         double speed = 1 + 1.5 * rng.NextDouble(), angle = 2 * Math.PI * rng.NextDouble();
         double vx = speed * Math.Cos(angle), vy = speed * Math.Sin(angle);
         var xs = new int[frames];
@@ -157,10 +169,13 @@ public static class ClipGenerator
             ys[t] = (int)Math.Round(y);
             x += vx; y += vy;
             if (x < 0) { x = -x; vx = -vx; } else if (x > inside) { x = 2 * inside - x; vx = -vx; }
-            if (y < 0) { y = -y; vy = -vy; } else if (y > inside) { y = 2 * inside - y; vy = -vy; }
+            if (y < lo) { y = 2 * lo - y; vy = -vy; } else if (y > hi) { y = 2 * hi - y; vy = -vy; }
         }
         return new ClipObject(cls, image, xs, ys, Actor: false);
     }
+
+    /// <summary>The rows an object's top edge may take in the top or the bottom band.</summary>
+    private static (int Lo, int Hi) Band(bool top) => top ? (0, TopBandMax) : (BottomBandMin, VideoClip.DefaultSide - VideoClip.ObjectSize);
 
     private static (int Class, int Image) Pick(int[][] byClass, Rng rng)
     {

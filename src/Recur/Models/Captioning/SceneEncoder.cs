@@ -14,26 +14,29 @@ namespace Recur.Models.Captioning;
 /// right. With <see cref="Features"/> <c>fc</c> the classifier keeps its fully connected layer, applied as a
 /// convolution over windows the size of one training image (<see cref="ConvNet.FullyConnectedGrid"/>): an 84 x 84 scene
 /// gives a 3 x 3 grid, one location per cell, each with the <c>Fc</c> features the classifier's head reads (the
-/// lectures keep FC-4096 and drop FC-1000), instead of a 7 x 7 grid of local convolutional features.
-/// Features are laid out <c>(N, L, D)</c>, locations row-major.
+/// lectures keep FC-4096 and drop FC-1000), instead of a 7 x 7 grid of local convolutional features. With <c>scores</c>
+/// each window goes on through the head too: its <c>K</c> class logits, a map of where the classifier sees which class
+/// (the video task's features, windows every <see cref="WindowStride"/> cells). Features are laid out <c>(N, L, D)</c>, locations row-major.
 /// </summary>
 public sealed class SceneEncoder
 {
     private readonly MaxPool2d? _pool;
 
     /// <summary>The feature choices: the convolutional grid, or the fully connected layer over each image-sized window.</summary>
-    public static IReadOnlyList<string> FeatureKinds { get; } = ["conv", "fc"];
+    public static IReadOnlyList<string> FeatureKinds { get; } = ["conv", "fc", "scores"];
 
     /// <summary>An encoder over <paramref name="network"/>'s stages (its weights are not changed).</summary>
-    public SceneEncoder(ConvNet network, int gridPool = 3, bool coordinates = false, string features = "conv")
+    public SceneEncoder(ConvNet network, int gridPool = 3, bool coordinates = false, string features = "conv", int windowStride = 0)
     {
         Coordinates = coordinates;
         ArgumentNullException.ThrowIfNull(network);
         if (gridPool is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(gridPool), gridPool, "the grid pool must be in [1, 16].");
         if (!FeatureKinds.Contains(features))
             throw new ArgumentException($"features must be one of {string.Join(", ", FeatureKinds)}, got '{features}'.", nameof(features));
-        if (features == "fc" && network.Config.Fc == 0)
-            throw new ArgumentException("fc features need an encoder with a fully connected layer (its config has fc 0).", nameof(features));
+        if (features != "conv" && network.Config.Fc == 0)
+            throw new ArgumentException($"{features} features need an encoder with a fully connected layer (its config has fc 0).", nameof(features));
+        if (windowStride is < 0 or > 16) throw new ArgumentOutOfRangeException(nameof(windowStride), windowStride, "the window stride must be in [0, 16].");
+        WindowStride = windowStride;
         Network = network;
         GridPool = gridPool;
         Features = features;
@@ -42,12 +45,19 @@ public sealed class SceneEncoder
 
     /// <summary>
     /// <c>conv</c>: the last stage's grid, max-pooled by <see cref="GridPool"/>; <c>fc</c>: the fully connected layer
-    /// over each window the size of one training image (<see cref="GridPool"/> unused).
+    /// over each window the size of one training image; <c>scores</c>: the head's class logits of each window
+    /// (<see cref="GridPool"/> unused by both).
     /// </summary>
     public string Features { get; }
 
     /// <summary>The classifier whose stages are used.</summary>
     public ConvNet Network { get; }
+
+    /// <summary>
+    /// For <c>fc</c> and <c>scores</c>: how far apart the image-sized windows are, in grid cells (0: their own size, so
+    /// they do not overlap).
+    /// </summary>
+    public int WindowStride { get; }
 
     /// <summary>Side of the extra max pooling over the stages' grid (1: none).</summary>
     public int GridPool { get; }
@@ -62,13 +72,17 @@ public sealed class SceneEncoder
     public int CoordinateCount => Coordinates ? 2 : 0;
 
     /// <summary>Features per location before the coordinates.</summary>
-    private int Channels => Features == "fc" ? Network.Config.Fc : Network.FeatureChannels;
+    private int Channels => Features switch { "fc" => Network.Config.Fc, "scores" => Network.Config.Classes, _ => Network.FeatureChannels };
 
     /// <summary>The grid <c>(rows, cols)</c> an image of <paramref name="height"/> x <paramref name="width"/> pixels gives.</summary>
     public (int Rows, int Cols) Grid(int height, int width)
     {
         int r = Network.Config.GridSize(height), c = Network.Config.GridSize(width);
-        if (Features == "fc") return (r / Network.Config.GridSize(Network.Config.Rows), c / Network.Config.GridSize(Network.Config.Cols));
+        if (Features != "conv")
+        {
+            int gh = Network.Config.GridSize(Network.Config.Rows), gw = Network.Config.GridSize(Network.Config.Cols);
+            return (WindowStride > 0 ? (r - gh) / WindowStride + 1 : r / gh, WindowStride > 0 ? (c - gw) / WindowStride + 1 : c / gw);
+        }
         if (_pool is not null) { r = _pool.OutputSize(r); c = _pool.OutputSize(c); }
         return (r, c);
     }
@@ -91,7 +105,8 @@ public sealed class SceneEncoder
                 for (int p = 0; p < src.Length; p++) x.Data[i * src.Length + p] = src[p] / 255f;
             }
             var grid = Network.Features(x);
-            if (Features == "fc") grid = Network.FullyConnectedGrid(grid);
+            if (Features == "fc") grid = Network.FullyConnectedGrid(grid, WindowStride);
+            else if (Features == "scores") grid = Network.ScoreGrid(Network.FullyConnectedGrid(grid, WindowStride));
             else if (_pool is not null) grid = _pool.Forward(grid);
             // (n, C, gr, gc) -> (n, L, D), then the coordinates in the last two columns
             for (int i = 0; i < n; i++)

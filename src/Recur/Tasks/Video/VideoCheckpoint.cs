@@ -44,6 +44,8 @@ public sealed class VideoCheckpoint() : CheckpointFormat<LoadedVideo>(FormatName
         w.WritePropertyName("encoder");
         CheckpointSections.Write(w, run.Encoder.Network.Config);
         w.WriteNumber("grid_pool", run.Encoder.GridPool);
+        w.WriteString("features", run.Encoder.Features);
+        w.WriteNumber("window_stride", run.Encoder.WindowStride);
         w.WritePropertyName("clips");
         CheckpointSections.Write(w, run.Clips);
         WriteNames(w, "actions", [.. VideoActions.All.Select(VideoActions.Name)]);
@@ -58,6 +60,12 @@ public sealed class VideoCheckpoint() : CheckpointFormat<LoadedVideo>(FormatName
         var clips = CheckpointSections.Section<ClipOptions>(root, "clips", path, required: true)!;
         if (!root.TryGetProperty("grid_pool", out var gp) || !gp.TryGetInt32(out int pool))
             throw new CheckpointFormatException($"{path}: \"grid_pool\" should be a whole number.");
+        // Absent in the first format: the pooled convolutional grid.
+        string features = !root.TryGetProperty("features", out var fe) ? "conv"
+            : fe.ValueKind == JsonValueKind.String ? fe.GetString()! : throw new CheckpointFormatException($"{path}: \"features\" should be a string.");
+        int stride = 0;
+        if (root.TryGetProperty("window_stride", out var ws) && !ws.TryGetInt32(out stride))
+            throw new CheckpointFormatException($"{path}: \"window_stride\" should be a whole number.");
         if (!ModelFiles.Strings(root, "actions", path).SequenceEqual(VideoActions.All.Select(VideoActions.Name)))
             throw new CheckpointFormatException($"{path}: its actions are not this Recur's; the model cannot be read.");
         try
@@ -70,7 +78,7 @@ public sealed class VideoCheckpoint() : CheckpointFormat<LoadedVideo>(FormatName
         Bound((long)config.Hidden * config.Hidden > 1L << 28 || (long)config.FeatureDim * config.Projection > 1L << 28
             || enc.ParameterCount() > 1L << 28 || config.Layers > 256, path);
         SceneEncoder encoder;
-        try { encoder = new SceneEncoder(new ConvNet(enc), pool); }
+        try { encoder = new SceneEncoder(new ConvNet(enc), pool, features: features, windowStride: stride); }
         catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: invalid encoder: {e.Message}", e); }
         var (rows, cols) = encoder.Grid(VideoClip.DefaultSide, VideoClip.DefaultSide);
         if (rows * cols * encoder.FeatureDim != config.FeatureDim)

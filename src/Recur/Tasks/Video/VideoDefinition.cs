@@ -88,7 +88,7 @@ public sealed class VideoDefinition : TaskDefinition<LabeledImages, VideoSetting
         ArgumentNullException.ThrowIfNull(settings);
         var cnn = settings.Encoder
             ?? throw new ArgumentException("video train needs --encoder CNN_RUN, a run of recur classify --model cnn (or --resume RUN).");
-        return new SceneEncoder(cnn, settings.GridPool);
+        return new SceneEncoder(cnn, settings.GridPool, features: settings.Features, windowStride: settings.WindowStride);
     }
 
     /// <inheritdoc/>

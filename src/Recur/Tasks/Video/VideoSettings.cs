@@ -10,8 +10,18 @@ public sealed record VideoSettings
     /// <summary>Width <c>P</c> of each frame's projection.</summary>
     public int Projection { get; init; } = 256;
 
-    /// <summary>Max pooling over the encoder's grid of a frame (4: a 64x64 frame's 16x16 grid gives 4x4 locations).</summary>
+    /// <summary>Max pooling over the encoder's grid of a frame with conv features (4: a 64x64 frame's 16x16 grid gives 4x4 locations).</summary>
     public int GridPool { get; init; } = 4;
+
+    /// <summary>
+    /// What the encoder gives of each frame (<see cref="Models.Captioning.SceneEncoder.Features"/>): <c>scores</c>, the
+    /// classifier's class logits of 28x28 windows every <see cref="WindowStride"/> cells (the default: 5x5 windows 8 pixels
+    /// apart, 250 features a frame); <c>fc</c>, their fully connected features; <c>conv</c>, the pooled convolutional grid.
+    /// </summary>
+    public string Features { get; init; } = "scores";
+
+    /// <summary>Cells (4 pixels each) between the windows of fc and scores features.</summary>
+    public int WindowStride { get; init; } = 2;
 
     /// <summary>The clips to draw.</summary>
     public ClipOptions Clips { get; init; } = new();
@@ -28,6 +38,11 @@ public sealed record VideoSettings
             s => s.Projection, (s, v) => s with { Projection = SettingSpecs.I(v) }),
         SettingSpecs.Int<VideoSettings>("grid-pool", "K", Group, "max pooling over the encoder's grid of a frame (4: 4x4 locations of a 64x64 frame)",
             1, 16, s => s.GridPool, (s, v) => s with { GridPool = SettingSpecs.I(v) }),
+        SettingSpecs.Choice<VideoSettings>("features", Group, "scores: the classifier's class logits of 28x28 windows every --window-stride cells; "
+            + "fc: their fully connected features; conv: the convolutional grid, --grid-pool max-pooled", Models.Captioning.SceneEncoder.FeatureKinds,
+            s => s.Features, (s, v) => s with { Features = (string)v }),
+        SettingSpecs.Int<VideoSettings>("window-stride", "S", Group, "grid cells (4 pixels) between the windows of fc and scores features", 1, 16,
+            s => s.WindowStride, (s, v) => s with { WindowStride = SettingSpecs.I(v) }),
         SettingSpecs.Int<VideoSettings>("frames", "T", Group, "frames per clip", 8, 64,
             s => s.Clips.Frames, (s, v) => s with { Clips = s.Clips with { Frames = SettingSpecs.I(v) } }),
         SettingSpecs.Int<VideoSettings>("clips", "N", Group, "training clips (validation clips are --val-frac of N more)", 1, 10_000_000,

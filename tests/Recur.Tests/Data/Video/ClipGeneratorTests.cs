@@ -133,6 +133,15 @@ public sealed class ClipGeneratorTests
             }
             foreach (var d in clip.Objects.Where(o => !o.Actor))
                 Assert.All(Enumerable.Range(0, 16), t => { Assert.InRange(d.X[t], 0, 36); Assert.InRange(d.Y[t], 0, 36); });
+            // Objects never cover each other: actors share a band of rows (0-31 or 32-63), the distractor has the other.
+            for (int t = 0; t < 16; t++)
+                for (int i = 0; i < clip.Objects.Count; i++)
+                    for (int j = i + 1; j < clip.Objects.Count; j++)
+                    {
+                        var (a, b) = (clip.Objects[i], clip.Objects[j]);
+                        bool apart = a.X[t] + 28 <= b.X[t] || b.X[t] + 28 <= a.X[t] || a.Y[t] + 28 <= b.Y[t] || b.Y[t] + 28 <= a.Y[t];
+                        Assert.True(apart, $"clip {clip.Action}: objects {i} and {j} overlap in frame {t}");
+                    }
         }
     }
 

@@ -77,4 +77,43 @@ public sealed class FullyConnectedGridTests
         Assert.Contains("fully connected", Assert.Throws<ArgumentException>(() => new SceneEncoder(noFc, features: "fc")).Message);
         Assert.Throws<ArgumentException>(() => new SceneEncoder(noFc, features: "pooled"));
     }
+    [Fact]
+    public void SlidingWindowsAndTheirScoresAreTheClassifiersOwnOnEachWindow()
+    {
+        // Two 28x28 images side by side (56 pixels, a 14-cell grid): windows one cell apart give (14 - 7) / 1 + 1 = 8
+        // columns; the first is the left image's whole grid and the last the right one's, so their scores are the
+        // classifier's logits of each image alone.
+        // Each image has a black border of 4 pixels, wider than the stages' reach (3 pixels), and the convolutions have no
+        // bias, so that black stays zero through every stage and the convolutions at the seam see zeros as they do at an
+        // image's own edge.
+        var net = Net();
+        foreach (var p in net.Store.Parameters.Where(p => p.Name.StartsWith("conv", StringComparison.Ordinal) && p.Name.EndsWith(".bias", StringComparison.Ordinal)))
+            p.Value.Clear();
+        var a = Tensor.Randn(new Rng(6), 1f, 1, 1, 28, 28);
+        var b = Tensor.Randn(new Rng(7), 1f, 1, 1, 28, 28);
+        foreach (var t in new[] { a, b })
+            for (int y = 0; y < 28; y++)
+                for (int x = 0; x < 28; x++)
+                    if (y < 4 || y >= 24 || x < 4 || x >= 24) t.Data[y * 28 + x] = 0;
+        var both = new Tensor(1, 1, 28, 56);
+        for (int y = 0; y < 28; y++)
+        {
+            a.Data.AsSpan(y * 28, 28).CopyTo(both.Data.AsSpan(y * 56, 28));
+            b.Data.AsSpan(y * 28, 28).CopyTo(both.Data.AsSpan(y * 56 + 28, 28));
+        }
+        var scores = net.ScoreGrid(net.FullyConnectedGrid(net.Features(both), stride: 1));
+        Assert.Equal([1, 10, 1, 8], scores.Shape);
+        float[] la = net.Forward(a).Data.ToArray(), lb = net.Forward(b).Data.ToArray();
+        for (int k = 0; k < 10; k++)
+        {
+            Assert.Equal(la[k], scores.Data[k * 8 + 0], 4);
+            Assert.Equal(lb[k], scores.Data[k * 8 + 7], 4);
+        }
+        // A stride of the window's size is the non-overlapping default.
+        var grid = net.Features(both);
+        Assert.Equal(net.FullyConnectedGrid(grid).Data.ToArray(), net.FullyConnectedGrid(grid, stride: 7).Data.ToArray());
+        var encoder = new SceneEncoder(net, features: "scores", windowStride: 2);
+        Assert.Equal((5, 5), encoder.Grid(64, 64));
+        Assert.Equal(10, encoder.FeatureDim);
+    }
 }
