@@ -5,6 +5,7 @@ using Recur.IO;
 using Recur.Models;
 using Recur.Tasks.Classify;
 using Recur.Tasks.Scenes;
+using Recur.Training;
 
 namespace Recur.Cli.Commands;
 
@@ -68,6 +69,28 @@ internal static class SceneCli
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"the default encoder took {encoderSeconds / 60:F1} minutes of --minutes {options.Minutes:0.##}; training for the {left:F1} left"));
         return options with { Minutes = left };
+    }
+
+    /// <summary>
+    /// <c>recur COMMAND eval RUN [FASHION_DIR] [--split validation|test] [--threads N]</c> for a run on images: loads
+    /// <paramref name="format"/>'s best checkpoint of RUN, gives its model the threads (<paramref name="setThreads"/>; all cores
+    /// by default), and hands it to <paramref name="report"/> with the data folder (the run's own unless given), the path of
+    /// the run's eval.json and the split.
+    /// </summary>
+    public static int Eval<T>(Args args, CheckpointFormat<T> format, string command, Action<T, int> setThreads,
+        Action<T, string, string, string> report) where T : SavedRun
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(format);
+        int threads = args.Int("threads", 0, min: 0, max: 1024);
+        string split = TaskCli.Split(args);
+        args.ThrowOnUnused(3);
+        if (args.Positional.Count < 2) throw new CliException($"name a run: recur {command} eval RUN [FASHION_DIR].");
+        var ck = format.Load(args.Positional[1], CheckpointKind.Best);
+        setThreads(ck, threads > 0 ? threads : Environment.ProcessorCount);
+        string dataDir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
+        report(ck, dataDir, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"), split);
+        return 0;
     }
 
     /// <summary>The convolutional classifier of <paramref name="run"/>, or a one-line error.</summary>

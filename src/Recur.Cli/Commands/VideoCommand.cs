@@ -66,17 +66,7 @@ internal sealed class VideoCommand : ICommand
     }
 
     private static int Eval(Args args)
-    {
-        int threads = args.Int("threads", 0, min: 0, max: 1024);
-        string split = TaskCli.Split(args);
-        args.ThrowOnUnused(3);
-        if (args.Positional.Count < 2) throw new CliException("name a run: recur video eval RUN [FASHION_DIR].");
-        var ck = VideoCheckpoint.Instance.Load(args.Positional[1], CheckpointKind.Best);
-        ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
-        string dataDir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
-        Report(ck, dataDir, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"), split);
-        return 0;
-    }
+        => SceneCli.Eval(args, VideoCheckpoint.Instance, "video", (ck, threads) => ck.Model.Threads = threads, Report);
 
     /// <summary>Scores the clips of <paramref name="split"/>, prints the figures, writes <paramref name="jsonPath"/>.</summary>
     internal static void Report(LoadedVideo ck, string dataDir, string jsonPath, string split)

@@ -35,18 +35,10 @@ public abstract class SceneTaskDefinition<TSettings, TSaved> : TaskDefinition<La
     public override string DefaultData => FashionMnist.DefaultDirectory;
 
     /// <summary>The Fashion-MNIST training images at <paramref name="path"/>.</summary>
-    public override LabeledImages LoadData(string path)
-    {
-        try { return FashionMnist.Load(path).Train; }
-        catch (IdxFormatException e) { throw new InvalidDataException(e.Message, e); }
-    }
+    public override LabeledImages LoadData(string path) => TrainingImages.Load(path);
 
     /// <summary>The record of the images a run was trained on (their number and a checksum of their labels).</summary>
-    public override DataInfo DataOf(LabeledImages data, string source)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        return new DataInfo(source, data.Count, CheckpointFiles.TokenChecksum([.. data.Labels.Select(b => (int)b)]));
-    }
+    public override DataInfo DataOf(LabeledImages data, string source) => TrainingImages.Record(data, source);
 
     /// <summary>Training examples per scene (a caption; VQA's questions per scene).</summary>
     protected virtual int ExamplesPerScene(TSettings settings) => 1;

@@ -5,6 +5,7 @@ using Recur.IO;
 using Recur.Models.Captioning;
 using Recur.Models.Video;
 using Recur.Nn.Cells;
+using Recur.Tasks.Scenes;
 using Recur.Training;
 
 namespace Recur.Tasks.Video;
@@ -62,18 +63,10 @@ public sealed class VideoDefinition : TaskDefinition<LabeledImages, VideoSetting
     public override string DefaultData => FashionMnist.DefaultDirectory;
 
     /// <summary>The Fashion-MNIST training images at <paramref name="path"/>.</summary>
-    public override LabeledImages LoadData(string path)
-    {
-        try { return FashionMnist.Load(path).Train; }
-        catch (IdxFormatException e) { throw new InvalidDataException(e.Message, e); }
-    }
+    public override LabeledImages LoadData(string path) => TrainingImages.Load(path);
 
     /// <summary>The record of the images a run was trained on (their number and a checksum of their labels).</summary>
-    public override DataInfo DataOf(LabeledImages data, string source)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        return new DataInfo(source, data.Count, CheckpointFiles.TokenChecksum([.. data.Labels.Select(b => (int)b)]));
-    }
+    public override DataInfo DataOf(LabeledImages data, string source) => TrainingImages.Record(data, source);
 
     /// <summary>Without <c>--eval-every</c>, a new run evaluates once an epoch of its training clips.</summary>
     protected override int? TrainingExamples(TrainOptions options, VideoSettings settings, LabeledImages data)
