@@ -4,8 +4,9 @@ namespace Recur.Models.Glimpse;
 
 /// <summary>
 /// Architecture of a <see cref="RecurrentAttentionModel"/> (Mnih et al. 2014, "Recurrent Models of Visual Attention").
-/// The defaults are the paper's sizes (glimpse network 128 + 128 -> 256, core 256) with a 3-scale retina of 8x8 patches
-/// on 60x60 images, 6 glimpses, and the location policy's standard deviation 0.17 of common reimplementations.
+/// The defaults are the paper's sizes (glimpse network 128 + 128 -> 256, core 256) and its retina for the 60x60 cluttered
+/// images (3 scales of 12x12 patches), 6 glimpses (the paper reports 4, 6 and 8), and σ = 0.17 for the location policy, as
+/// common reimplementations use (the paper keeps the policy's variance fixed).
 /// </summary>
 public sealed record GlimpseConfig
 {
@@ -22,7 +23,7 @@ public sealed record GlimpseConfig
     public int Scales { get; init; } = 3;
 
     /// <summary>Retina patch side <c>g</c> in pixels (the first scale's patch, and every scale after pooling).</summary>
-    public int Patch { get; init; } = 8;
+    public int Patch { get; init; } = 12;
 
     /// <summary>Width of <c>h_g = relu(W_g ρ + b_g)</c>, the "what" half of the glimpse network.</summary>
     public int GlimpseHidden { get; init; } = 128;

@@ -30,7 +30,8 @@ namespace Recur.Models.Glimpse;
 /// </para>
 /// Buffers for <c>B</c> images: the images <c>(B, H W)</c>, the locations <c>l (T, B, 2)</c>, the draws <c>s</c> and means
 /// <c>μ (T-1, B, 2)</c>, the baselines <c>b (T-1, B)</c>, the logits <c>(B, K)</c>; the glimpse network and the core keep
-/// theirs (<see cref="GlimpseNetwork"/>, <see cref="UnrolledLstmCell"/>).
+/// theirs (<see cref="GlimpseNetwork"/>, <see cref="UnrolledLstmCell"/>). Memory, all together: about
+/// <c>T B (k g² + H_g + H_l + 3G + 7H + 9) + B H W</c> floats, plus <c>B (8H + G)</c> of scratch.
 /// </summary>
 public sealed class RecurrentAttentionModel
 {
@@ -46,8 +47,9 @@ public sealed class RecurrentAttentionModel
     private float[] _baselines = []; // (T-1, B) b_t
     private float[] _logits = [];    // (B, K)
     // Loss gradients: dlogits (B, K), db (T-1, B), dμ (T-1, B, 2); backward scratch: dh, dh_{t-1}, a head's dh (B, H),
-    // dpre of the locator (B, 2), dg (T, B, G); the rewards R (B).
-    private float[] _dLogits = [], _dBaselines = [], _dMu = [], _dh = [], _dhPrev = [], _dhHead = [], _dLocPre = [], _dG = [], _rewards = [];
+    // dpre of the locator (B, 2), dg (T, B, G).
+    private float[] _dLogits = [], _dBaselines = [], _dMu = [], _dh = [], _dhPrev = [], _dhHead = [], _dLocPre = [], _dG = [];
+    private float[] _rewardDraft = [], _advantages = []; // R (B) and A_t = R - b_t (T-1, B) of Loss(labels)
 
     public RecurrentAttentionModel(GlimpseConfig config)
     {
@@ -214,12 +216,12 @@ public sealed class RecurrentAttentionModel
     {
         RequireForward();
         Guard.Length(labels.Length, _batch, nameof(labels));
-        var rewards = new float[_batch];
-        GlimpseLosses.Rewards(_logits, Config.Classes, labels, rewards);
-        var advantages = new float[Math.Max(0, (_steps - 1) * _batch)];
-        for (int t = 0; t < _steps - 1; t++)
-            for (int b = 0; b < _batch; b++) advantages[t * _batch + b] = rewards[b] - _baselines[t * _batch + b];
-        return Loss(labels, rewards, advantages);
+        int n = (_steps - 1) * _batch;
+        _rewardDraft = Buffers.Ensure(_rewardDraft, _batch);
+        _advantages = Buffers.Ensure(_advantages, n);
+        GlimpseLosses.Rewards(_logits, Config.Classes, labels, _rewardDraft);
+        for (int i = 0; i < n; i++) _advantages[i] = _rewardDraft[i % _batch] - _baselines[i];
+        return Loss(labels, _rewardDraft, _advantages);
     }
 
     /// <summary>
@@ -241,8 +243,6 @@ public sealed class RecurrentAttentionModel
         _dLogits = Buffers.Ensure(_dLogits, B * K);
         _dBaselines = Buffers.Ensure(_dBaselines, n);
         _dMu = Buffers.Ensure(_dMu, n * 2);
-        _rewards = Buffers.Ensure(_rewards, B);
-        rewards.CopyTo(_rewards);
         double ce = SoftmaxCrossEntropy.LossAndGradient<float>(_logits, B, K, labels, _dLogits);
         double baseline = 0, reinforce = 0, sigma = Config.Sigma;
         float scale = n == 0 ? 0f : 1f / n, inv = scale / (Config.Sigma * Config.Sigma);
