@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using Recur.Models.Draw;
 using Recur.Nn;
 
 namespace Recur.Models.Glimpse;

@@ -1,12 +1,11 @@
 using Recur.Kernels;
-using Recur.Nn;
 
-namespace Recur.Models.Draw;
+namespace Recur.Nn;
 
 /// <summary>
 /// An <c>nn.LSTMCell</c> (<c>{prefix}.weight_ih (4H, I)</c>, <c>weight_hh (4H, H)</c>, <c>bias_ih (4H)</c>, <c>bias_hh (4H)</c>;
 /// gates i, f, g, o) stepped by a caller that builds each step's input from the previous steps' outputs, as DRAW's
-/// encoder and decoder are: <c>pre = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh</c>, then <see cref="LstmStep"/>. It keeps
+/// encoder and decoder and the glimpse model's core are: <c>pre = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh</c>, then <see cref="LstmStep"/>. It keeps
 /// every step for backpropagation through time. Buffers, for <c>T</c> steps of <c>B</c> rows: the inputs
 /// <c>x (T, B, I)</c>; <c>h</c>, <c>c (T+1, B, H)</c> with slot 0 the zero initial state; the gates after their
 /// nonlinearities <c>(T, B, 4H)</c>; <c>tanh(c_t) (T, B, H)</c>. Memory: <c>T B (I + 7H) + 2 B H</c> floats plus
