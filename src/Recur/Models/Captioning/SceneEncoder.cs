@@ -17,6 +17,9 @@ namespace Recur.Models.Captioning;
 /// lectures keep FC-4096 and drop FC-1000), instead of a 7 x 7 grid of local convolutional features. With <c>scores</c>
 /// each window goes on through the head too: its <c>K</c> class logits, a map of where the classifier sees which class
 /// (the video task's features, windows every <see cref="WindowStride"/> cells). Features are laid out <c>(N, L, D)</c>, locations row-major.
+/// <see cref="Padding"/> frames each image in black before the stages, so that windows also cover objects partly outside
+/// it; <see cref="ChannelMax"/> appends one more location holding each channel's maximum over the grid (for scores: the
+/// strongest evidence of each class anywhere in the image, wherever the object stands).
 /// </summary>
 public sealed class SceneEncoder
 {
@@ -26,7 +29,8 @@ public sealed class SceneEncoder
     public static IReadOnlyList<string> FeatureKinds { get; } = ["conv", "fc", "scores"];
 
     /// <summary>An encoder over <paramref name="network"/>'s stages (its weights are not changed).</summary>
-    public SceneEncoder(ConvNet network, int gridPool = 3, bool coordinates = false, string features = "conv", int windowStride = 0)
+    public SceneEncoder(ConvNet network, int gridPool = 3, bool coordinates = false, string features = "conv", int windowStride = 0, int padding = 0,
+        bool channelMax = false)
     {
         Coordinates = coordinates;
         ArgumentNullException.ThrowIfNull(network);
@@ -36,7 +40,11 @@ public sealed class SceneEncoder
         if (features != "conv" && network.Config.Fc == 0)
             throw new ArgumentException($"{features} features need an encoder with a fully connected layer (its config has fc 0).", nameof(features));
         if (windowStride is < 0 or > 16) throw new ArgumentOutOfRangeException(nameof(windowStride), windowStride, "the window stride must be in [0, 16].");
+        if (padding is < 0 or > 64) throw new ArgumentOutOfRangeException(nameof(padding), padding, "the padding must be in [0, 64] pixels.");
+        if (channelMax && coordinates) throw new ArgumentException("the channels' maximum over the grid is no location: it cannot carry coordinates.");
         WindowStride = windowStride;
+        Padding = padding;
+        ChannelMax = channelMax;
         Network = network;
         GridPool = gridPool;
         Features = features;
@@ -59,6 +67,19 @@ public sealed class SceneEncoder
     /// </summary>
     public int WindowStride { get; }
 
+    /// <summary>Black pixels added on every side of an image before the stages read it.</summary>
+    public int Padding { get; }
+
+    /// <summary>True when the features end with one more location: each channel's maximum over the grid's locations.</summary>
+    public bool ChannelMax { get; }
+
+    /// <summary>Locations <c>L</c> an image of <paramref name="height"/> x <paramref name="width"/> gives: its grid's, and one more with <see cref="ChannelMax"/>.</summary>
+    public int Locations(int height, int width)
+    {
+        var (r, c) = Grid(height, width);
+        return r * c + (ChannelMax ? 1 : 0);
+    }
+
     /// <summary>Side of the extra max pooling over the stages' grid (1: none).</summary>
     public int GridPool { get; }
 
@@ -77,7 +98,7 @@ public sealed class SceneEncoder
     /// <summary>The grid <c>(rows, cols)</c> an image of <paramref name="height"/> x <paramref name="width"/> pixels gives.</summary>
     public (int Rows, int Cols) Grid(int height, int width)
     {
-        int r = Network.Config.GridSize(height), c = Network.Config.GridSize(width);
+        int r = Network.Config.GridSize(height + 2 * Padding), c = Network.Config.GridSize(width + 2 * Padding);
         if (Features != "conv")
         {
             int gh = Network.Config.GridSize(Network.Config.Rows), gw = Network.Config.GridSize(Network.Config.Cols);
@@ -92,30 +113,36 @@ public sealed class SceneEncoder
     {
         ArgumentNullException.ThrowIfNull(pixels);
         var (gr, gc) = Grid(height, width);
-        int N = pixels.Count, L = gr * gc, D = FeatureDim, C = Channels, chunk = 64;
+        int N = pixels.Count, G = gr * gc, L = Locations(height, width), D = FeatureDim, C = Channels, chunk = 64, pad = Padding;
+        int ph = height + 2 * pad, pw = width + 2 * pad;
         var output = new Tensor(N, L, D);
         for (int start = 0; start < N; start += chunk)
         {
             int n = Math.Min(chunk, N - start);
-            var x = new Tensor(n, 1, height, width);
+            var x = new Tensor(n, 1, ph, pw); // (n, 1, H + 2 pad, W + 2 pad), black around the image
             for (int i = 0; i < n; i++)
             {
                 var src = pixels[start + i];
                 if (src.Length != height * width) throw new ArgumentException($"image {start + i} has {src.Length} pixels, not {height} x {width}.");
-                for (int p = 0; p < src.Length; p++) x.Data[i * src.Length + p] = src[p] / 255f;
+                for (int y = 0; y < height; y++)
+                    for (int q = 0; q < width; q++) x.Data[(i * ph + y + pad) * pw + q + pad] = src[y * width + q] / 255f;
             }
             var grid = Network.Features(x);
             if (Features == "fc") grid = Network.FullyConnectedGrid(grid, WindowStride);
             else if (Features == "scores") grid = Network.ScoreGrid(Network.FullyConnectedGrid(grid, WindowStride));
             else if (_pool is not null) grid = _pool.Forward(grid);
-            // (n, C, gr, gc) -> (n, L, D), then the coordinates in the last two columns
+            // (n, C, gr, gc) -> (n, L, D), then the coordinates in the last two columns, or the channels' maxima as location G
             for (int i = 0; i < n; i++)
             {
                 for (int d = 0; d < C; d++)
-                    for (int l = 0; l < L; l++)
-                        output.Data[((start + i) * L + l) * D + d] = grid.Data[(i * C + d) * L + l];
+                {
+                    var channel = grid.Data.AsSpan((i * C + d) * G, G);
+                    for (int l = 0; l < G; l++)
+                        output.Data[((start + i) * L + l) * D + d] = channel[l];
+                    if (ChannelMax) output.Data[((start + i) * L + G) * D + d] = System.Numerics.Tensors.TensorPrimitives.Max(channel);
+                }
                 if (!Coordinates) continue;
-                for (int l = 0; l < L; l++)
+                for (int l = 0; l < G; l++)
                 {
                     output.Data[((start + i) * L + l) * D + C] = Scaled(l / gc, gr);
                     output.Data[((start + i) * L + l) * D + C + 1] = Scaled(l % gc, gc);

@@ -46,6 +46,8 @@ public sealed class VideoCheckpoint() : CheckpointFormat<LoadedVideo>(FormatName
         w.WriteNumber("grid_pool", run.Encoder.GridPool);
         w.WriteString("features", run.Encoder.Features);
         w.WriteNumber("window_stride", run.Encoder.WindowStride);
+        w.WriteNumber("padding", run.Encoder.Padding);
+        w.WriteBoolean("channel_max", run.Encoder.ChannelMax);
         w.WritePropertyName("clips");
         CheckpointSections.Write(w, run.Clips);
         WriteNames(w, "actions", [.. VideoActions.All.Select(VideoActions.Name)]);
@@ -66,6 +68,12 @@ public sealed class VideoCheckpoint() : CheckpointFormat<LoadedVideo>(FormatName
         int stride = 0;
         if (root.TryGetProperty("window_stride", out var ws) && !ws.TryGetInt32(out stride))
             throw new CheckpointFormatException($"{path}: \"window_stride\" should be a whole number.");
+        // Absent in the first format: no padding, no channel maxima.
+        int padding = 0;
+        if (root.TryGetProperty("padding", out var pd) && !pd.TryGetInt32(out padding))
+            throw new CheckpointFormatException($"{path}: \"padding\" should be a whole number.");
+        bool channelMax = root.TryGetProperty("channel_max", out var cm) && (cm.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? cm.GetBoolean() : throw new CheckpointFormatException($"{path}: \"channel_max\" should be true or false."));
         if (!ModelFiles.Strings(root, "actions", path).SequenceEqual(VideoActions.All.Select(VideoActions.Name)))
             throw new CheckpointFormatException($"{path}: its actions are not this Recur's; the model cannot be read.");
         try
@@ -78,12 +86,11 @@ public sealed class VideoCheckpoint() : CheckpointFormat<LoadedVideo>(FormatName
         Bound((long)config.Hidden * config.Hidden > 1L << 28 || (long)config.FeatureDim * config.Projection > 1L << 28
             || enc.ParameterCount() > 1L << 28 || config.Layers > 256, path);
         SceneEncoder encoder;
-        try { encoder = new SceneEncoder(new ConvNet(enc), pool, features: features, windowStride: stride); }
+        try { encoder = new SceneEncoder(new ConvNet(enc), pool, features: features, windowStride: stride, padding: padding, channelMax: channelMax); }
         catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: invalid encoder: {e.Message}", e); }
-        var (rows, cols) = encoder.Grid(VideoClip.DefaultSide, VideoClip.DefaultSide);
-        if (rows * cols * encoder.FeatureDim != config.FeatureDim)
-            throw new CheckpointFormatException(
-                $"{path}: the encoder gives {rows * cols * encoder.FeatureDim} features a frame but the model reads {config.FeatureDim}.");
+        int given = encoder.Locations(VideoClip.DefaultSide, VideoClip.DefaultSide) * encoder.FeatureDim;
+        if (given != config.FeatureDim)
+            throw new CheckpointFormatException($"{path}: the encoder gives {given} features a frame but the model reads {config.FeatureDim}.");
         return new LoadedVideo(new VideoClassifier(config), encoder, clips);
     }
 }

@@ -74,8 +74,7 @@ public sealed class VideoDataset
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(split);
         int N = split.Clips.Count, T = N > 0 ? split.Clips[0].Frames : 1, side = VideoClip.DefaultSide, C = split.Images.ClassCount;
-        var (rows, cols) = encoder.Grid(side, side);
-        int F = rows * cols * encoder.FeatureDim, chunk = 16;
+        int F = encoder.Locations(side, side) * encoder.FeatureDim, chunk = 16;
         var features = new Tensor(N, T, F);
         var visible = new float[N * T * C];
         var actions = new int[N];

@@ -81,7 +81,8 @@ public sealed class VideoDefinition : TaskDefinition<LabeledImages, VideoSetting
         ArgumentNullException.ThrowIfNull(settings);
         var cnn = settings.Encoder
             ?? throw new ArgumentException("video train needs --encoder CNN_RUN, a run of recur classify --model cnn (or --resume RUN).");
-        return new SceneEncoder(cnn, settings.GridPool, features: settings.Features, windowStride: settings.WindowStride);
+        return new SceneEncoder(cnn, settings.GridPool, features: settings.Features, windowStride: settings.WindowStride, padding: settings.Padding,
+            channelMax: settings.ChannelMax);
     }
 
     /// <inheritdoc/>
@@ -91,10 +92,9 @@ public sealed class VideoDefinition : TaskDefinition<LabeledImages, VideoSetting
         ArgumentNullException.ThrowIfNull(data);
         settings.Clips.Validate();
         var encoder = NewEncoder(settings);
-        var (rows, cols) = encoder.Grid(VideoClip.DefaultSide, VideoClip.DefaultSide);
         var config = new VideoClassifierConfig
         {
-            Model = options.Model, FeatureDim = rows * cols * encoder.FeatureDim, Projection = settings.Projection, Hidden = options.Hidden,
+            Model = options.Model, FeatureDim = encoder.Locations(VideoClip.DefaultSide, VideoClip.DefaultSide) * encoder.FeatureDim, Projection = settings.Projection, Hidden = options.Hidden,
             Layers = options.Layers, Dropout = (float)options.Dropout, Actions = VideoActions.Count, Classes = data.ClassCount,
         };
         return new LoadedVideo(new VideoClassifier(config), encoder, settings.Clips);

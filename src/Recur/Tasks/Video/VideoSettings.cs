@@ -23,6 +23,12 @@ public sealed record VideoSettings
     /// <summary>Cells (4 pixels each) between the windows of fc and scores features.</summary>
     public int WindowStride { get; init; } = 2;
 
+    /// <summary>Black pixels around each frame before the encoder reads it, so windows also see objects partly outside.</summary>
+    public int Padding { get; init; }
+
+    /// <summary>Each frame's features end with each channel's maximum over its windows (for scores: each class's strongest evidence).</summary>
+    public bool ChannelMax { get; init; }
+
     /// <summary>The clips to draw.</summary>
     public ClipOptions Clips { get; init; } = new();
 
@@ -43,6 +49,10 @@ public sealed record VideoSettings
             s => s.Features, (s, v) => s with { Features = (string)v }),
         SettingSpecs.Int<VideoSettings>("window-stride", "S", Group, "grid cells (4 pixels) between the windows of fc and scores features", 1, 16,
             s => s.WindowStride, (s, v) => s with { WindowStride = SettingSpecs.I(v) }),
+        SettingSpecs.Int<VideoSettings>("padding", "P", Group, "black pixels around each frame before the encoder reads it", 0, 64,
+            s => s.Padding, (s, v) => s with { Padding = SettingSpecs.I(v) }),
+        SettingSpecs.Flag<VideoSettings>("channel-max", Group, "end each frame's features with each channel's maximum over its windows",
+            s => s.ChannelMax, (s, v) => s with { ChannelMax = (bool)v }),
         SettingSpecs.Int<VideoSettings>("frames", "T", Group, "frames per clip", 8, 64,
             s => s.Clips.Frames, (s, v) => s with { Clips = s.Clips with { Frames = SettingSpecs.I(v) } }),
         SettingSpecs.Int<VideoSettings>("clips", "N", Group, "training clips (validation clips are --val-frac of N more)", 1, 10_000_000,

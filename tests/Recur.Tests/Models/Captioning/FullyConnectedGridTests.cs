@@ -116,4 +116,31 @@ public sealed class FullyConnectedGridTests
         Assert.Equal((5, 5), encoder.Grid(64, 64));
         Assert.Equal(10, encoder.FeatureDim);
     }
+
+    [Fact]
+    public void PaddingFramesTheImageInBlackAndChannelMaxAppendsEachChannelsMaximum()
+    {
+        // A 28x28 image padded by 4 pixels reads as the 36x36 image with that black frame drawn in: a 9-cell grid, windows
+        // one cell apart give 3 x 3 locations; the channel maxima are one more location, the maximum of each class's nine.
+        var net = Net();
+        var rng = new Rng(8);
+        var image = new byte[28 * 28];
+        for (int i = 0; i < image.Length; i++) image[i] = (byte)rng.NextInt(256);
+        var framed = new byte[36 * 36];
+        for (int y = 0; y < 28; y++) image.AsSpan(y * 28, 28).CopyTo(framed.AsSpan((y + 4) * 36 + 4, 28));
+        var padded = new SceneEncoder(net, features: "scores", windowStride: 1, padding: 4, channelMax: true);
+        var plain = new SceneEncoder(net, features: "scores", windowStride: 1);
+        Assert.Equal((3, 3), padded.Grid(28, 28));
+        Assert.Equal(10, padded.Locations(28, 28));
+        var withMax = padded.Encode([image], 28, 28);
+        var reference = plain.Encode([framed], 36, 36);
+        Assert.Equal([1, 10, 10], withMax.Shape);
+        Assert.Equal([1, 9, 10], reference.Shape);
+        for (int l = 0; l < 9; l++)
+            for (int k = 0; k < 10; k++) Assert.Equal(reference.Data[l * 10 + k], withMax.Data[l * 10 + k], 5);
+        for (int k = 0; k < 10; k++)
+            Assert.Equal(Enumerable.Range(0, 9).Max(l => reference.Data[l * 10 + k]), withMax.Data[90 + k], 5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SceneEncoder(net, features: "scores", padding: -1));
+        Assert.Throws<ArgumentException>(() => new SceneEncoder(net, coordinates: true, features: "scores", channelMax: true));
+    }
 }
