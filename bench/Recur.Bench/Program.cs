@@ -15,6 +15,9 @@ internal static class Program
                 + "  cells [--models gru,mingru] [--hidden 512] [--layers 2] [--batch 32] [--seq 256] [--iters 3] [--rounds 5] [--threads 2]\n"
                 + "  caption-speed [--iters 20] [--rounds 3] [--threads 2] [--batch 64] [--hidden 256]\n"
                 + "  seq-speed --model tag|g2p [--iters 20] [--rounds 3] [--threads 2] [--batch 32]\n"
+                + "  draw-speed [--attention true|false|both] [--iters 10] [--rounds 3] [--threads 1] [--batch 64] [--torch2 true|false]\n"
+                + "  video-speed [--model lstm|average|middle] [--iters 50] [--rounds 3] [--threads 1] [--batch 64] [--frames 16] [--features 250] "
+                + "[--torch2 true|false]\n"
                 + "  kill-trials [--trials 100] [--seed 1]\n"
                 + "  fuzz [--cases 10000] [--seed 1] [--only READER]\n"
                 + "  soak [--minutes 60] [--eval-every 100] [--every 10] [--threads 1] [--out bench/results/soak] [--cli Recur.Cli.dll]");
@@ -46,6 +49,10 @@ internal static class Program
                 return CaptionSpeedBench.Run(args[1..]);
             case "seq-speed":
                 return SequenceSpeedBench.Run(args[1..]);
+            case "draw-speed":
+                return DrawSpeedBench.Run(args[1..]);
+            case "video-speed":
+                return VideoSpeedBench.Run(args[1..]);
             case "kill-trials":
                 return KillTrialsBench.Run(args[1..]);
             case "fuzz":
@@ -54,7 +61,7 @@ internal static class Program
                 return SoakBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar, cells, cell-profile, context, "
-                    + "caption-speed, seq-speed, kill-trials, fuzz, soak");
+                    + "caption-speed, seq-speed, draw-speed, video-speed, kill-trials, fuzz, soak");
                 return 2;
         }
     }
