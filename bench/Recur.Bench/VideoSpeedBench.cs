@@ -29,7 +29,8 @@ internal static class VideoSpeedBench
             + (config.IsBaseline ? "" : $", {model} {config.Hidden}") + $", batch {B}, {iters} steps per run after 3 warm-up steps, {rounds} round(s); "
             + $"Recur {threads} thread(s)");
         Time(config, T, B, threads, 0); // JIT warm-up
-        Console.WriteLine("| round | Recur clips/s | PyTorch 1 thread clips/s | PyTorch 2 threads clips/s | ratio, 1 thread each | ratio to PyTorch's faster |");
+        Console.WriteLine("| round | Recur clips/s | PyTorch 1 thread clips/s | PyTorch 2 threads clips/s | ratio, 1 thread each "
+            + "| ratio to PyTorch's faster |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         var ratios1 = new List<double>();
         var ratiosBest = new List<double>();
@@ -53,7 +54,8 @@ internal static class VideoSpeedBench
             Console.WriteLine($"| {r + 1} | {recur:F0} | {t1:F0} | {(torch2 ? t2.ToString("F0") : "-")} | {recur / t1:F2}x | {recur / best:F2}x |");
         }
         DrawSpeedBench.Summary(ratios1, ratiosBest);
-        Console.WriteLine($"parameters: Recur {recurCheck.Params:N0}, PyTorch {torchCheck.Params:N0}" + (recurCheck.Params == torchCheck.Params ? " (same)" : " (DIFFERENT)"));
+        Console.WriteLine($"parameters: Recur {recurCheck.Params:N0}, PyTorch {torchCheck.Params:N0}"
+            + (recurCheck.Params == torchCheck.Params ? " (same)" : " (DIFFERENT)"));
         Console.WriteLine($"first loss (nats per clip, at initialisation): Recur {recurCheck.FirstLoss:F3}, PyTorch {torchCheck.FirstLoss:F3}");
         return 0;
     }
