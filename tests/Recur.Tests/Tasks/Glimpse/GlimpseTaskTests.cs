@@ -60,6 +60,31 @@ public sealed class GlimpseTaskTests : IDisposable
         Assert.Equal(straight.LastMetrics.Extra["error"], second.LastMetrics.Extra["error"]);
     }
 
+    /// <summary>The first run folder of the format (Fixtures/oldruns/glimpse, see its README.md) loads and resumes.</summary>
+    [Fact]
+    public void TheFirstFormatsRunFolderLoadsAndResumes()
+    {
+        string fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "oldruns", "glimpse");
+        string copy = Path.Combine(_dir, "old");
+        foreach (var f in Directory.GetFiles(fixture, "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(copy, Path.GetRelativePath(fixture, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(f, to);
+        }
+        var ck = GlimpseCheckpoint.Instance.Load(copy, CheckpointKind.Latest);
+        var ram = Assert.IsType<RamClassifier>(ck.Model);
+        Assert.Equal(new GlimpseConfig { Width = 40, Height = 40, Steps = 2, Patch = 4, Scales = 2, GlimpseHidden = 4, LocationHidden = 4,
+            GlimpseOut = 4, CoreHidden = 4 }, ram.Model.Config);
+        Assert.Equal(new ClutterOptions { Size = 40, Clutter = 3, Seed = 1 }, ck.Clutter);
+        Assert.Equal(ram.Model.Config.ParameterCount(), ck.Model.Store.Count);
+        Assert.Equal(4, ck.Progress!.Iteration);
+        var trainer = GlimpseDefinition.Instance.Resume(ck, Sample, ck.Training! with { MaxIters = 6 });
+        Assert.Equal(4, trainer.Iteration);
+        trainer.Run();
+        Assert.Equal(6, GlimpseCheckpoint.Instance.Load(copy, CheckpointKind.Latest).Progress!.Iteration);
+    }
+
     [Fact]
     public void ACheckpointRoundTripsAndRefusesWhatDoesNotFit()
     {
