@@ -1,6 +1,9 @@
 namespace Recur.Data.Glimpse;
 
-/// <summary>One clutter piece: the 8x8 crop of image <paramref name="Source"/> at (<paramref name="CropX"/>, <paramref name="CropY"/>), pasted at (<paramref name="X"/>, <paramref name="Y"/>).</summary>
+/// <summary>
+/// One clutter piece: the 8x8 crop of image <paramref name="Source"/> at (<paramref name="CropX"/>, <paramref name="CropY"/>),
+/// pasted at (<paramref name="X"/>, <paramref name="Y"/>).
+/// </summary>
 public sealed record ClutterPiece(int Source, int CropX, int CropY, int X, int Y);
 
 /// <summary>
@@ -30,7 +33,8 @@ public static class ClutterGenerator
         ArgumentNullException.ThrowIfNull(rng);
         CheckImages(images);
         var (start, count) = pool.GetOffsetAndLength(images.Count);
-        if (obj < start || obj >= start + count) throw new ArgumentOutOfRangeException(nameof(obj), obj, $"the object must be in the pool [{start}, {start + count}).");
+        if (obj < start || obj >= start + count)
+            throw new ArgumentOutOfRangeException(nameof(obj), obj, $"the object must be in the pool [{start}, {start + count}).");
         int room = options.Size - ClutterOptions.ObjectSide + 1, pieceRoom = options.Size - ClutterOptions.PieceSide + 1;
         int cropRoom = ClutterOptions.ObjectSide - ClutterOptions.PieceSide + 1;
         int x = rng.NextInt(room), y = rng.NextInt(room);

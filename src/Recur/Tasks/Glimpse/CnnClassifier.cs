@@ -17,7 +17,8 @@ public sealed class CnnClassifier : IClutterClassifier
     {
         ArgumentNullException.ThrowIfNull(net);
         if (net.Config.InChannels != 1 || net.Config.Rows != net.Config.Cols)
-            throw new ArgumentException($"the glimpse task's CNN reads one square grey channel, not {net.Config.InChannels} of {net.Config.Rows}x{net.Config.Cols}.");
+            throw new ArgumentException(
+                $"the glimpse task's CNN reads one square grey channel, not {net.Config.InChannels} of {net.Config.Rows}x{net.Config.Cols}.");
         Net = net;
     }
 

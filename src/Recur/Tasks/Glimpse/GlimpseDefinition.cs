@@ -130,7 +130,8 @@ public sealed class GlimpseDefinition : TaskDefinition<GlimpseData, GlimpseSetti
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(data);
-        return new GlimpseTask(options, run.Model, ClutteredSplit.Training(data.Train, run.Clutter), ClutteredSplit.Validation(data.Train, run.Clutter), info, write);
+        var train = ClutteredSplit.Training(data.Train, run.Clutter);
+        return new GlimpseTask(options, run.Model, train, ClutteredSplit.Validation(data.Train, run.Clutter), info, write);
     }
 
     /// <summary>The task whose evaluation scores the test canvases (<c>--split test</c>).</summary>
@@ -138,6 +139,7 @@ public sealed class GlimpseDefinition : TaskDefinition<GlimpseData, GlimpseSetti
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(data);
-        return new GlimpseTask(options, run.Model, ClutteredSplit.Training(data.Train, run.Clutter), ClutteredSplit.Test(data.Test, run.Clutter), info, (_, _) => { });
+        var train = ClutteredSplit.Training(data.Train, run.Clutter);
+        return new GlimpseTask(options, run.Model, train, ClutteredSplit.Test(data.Test, run.Clutter), info, (_, _) => { });
     }
 }

@@ -15,7 +15,8 @@ namespace Recur.Tasks.Glimpse;
 /// <param name="Path">The path picture (<see cref="GlimpsePaths.Render"/>).</param>
 /// <param name="Retinas">Per glimpse, its scales side by side (<see cref="GlimpsePaths.Retina"/>).</param>
 /// <param name="Places">Per glimpse, where it looked, in words.</param>
-public sealed record GlimpseFigure(string Title, string Verdict, bool Correct, PixelImage Path, IReadOnlyList<PixelImage> Retinas, IReadOnlyList<string> Places);
+public sealed record GlimpseFigure(string Title, string Verdict, bool Correct, PixelImage Path, IReadOnlyList<PixelImage> Retinas,
+    IReadOnlyList<string> Places);
 
 /// <summary>
 /// A self-contained HTML page of glimpse paths, in the style of the captioner's attention report: per canvas, the path picture
@@ -46,7 +47,8 @@ public static class GlimpseReport
     /// The figures of the canvases <paramref name="images"/> <c>(B, S S)</c> named <paramref name="titles"/>; <paramref name="labels"/>
     /// holds their classes, or -1 where unknown.
     /// </summary>
-    public static IReadOnlyList<GlimpseFigure> Figures(RamClassifier model, Tensor images, IReadOnlyList<int> labels, IReadOnlyList<string> titles, int zoom = 3)
+    public static IReadOnlyList<GlimpseFigure> Figures(RamClassifier model, Tensor images, IReadOnlyList<int> labels, IReadOnlyList<string> titles,
+        int zoom = 3)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(images);

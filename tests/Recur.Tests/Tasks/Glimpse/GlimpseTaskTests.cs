@@ -26,11 +26,13 @@ public sealed class GlimpseTaskTests : IDisposable
     internal static GlimpseData Sample { get; } = GlimpseDefinition.Instance.LoadData(SampleDir);
 
     /// <summary>550 training objects in 8 batches of 64 (the last partial one skipped), so 10 iterations cross an epoch.</summary>
-    private static TrainOptions Small { get; } = GlimpseDefinition.Instance.Defaults with { Hidden = 8, Minutes = 0, MaxIters = 10, EvalEvery = 4, Threads = 1 };
+    private static TrainOptions Small { get; } =
+        GlimpseDefinition.Instance.Defaults with { Hidden = 8, Minutes = 0, MaxIters = 10, EvalEvery = 4, Threads = 1 };
 
     internal static GlimpseSettings Tiny { get; } = new()
     {
-        Size = 40, Clutter = 3, Glimpses = 3, Patch = 4, Scales = 2, GlimpseHidden = 6, LocationHidden = 4, GlimpseOut = 8, CnnWidth = 2, CnnStages = 2, CnnFc = 6,
+        Size = 40, Clutter = 3, Glimpses = 3, Patch = 4, Scales = 2, GlimpseHidden = 6, LocationHidden = 4, GlimpseOut = 8,
+        CnnWidth = 2, CnnStages = 2, CnnFc = 6,
     };
 
     private static Trainer Create(TrainOptions o, GlimpseSettings s) => GlimpseDefinition.Instance.Create(o, s, Sample, SampleDir);
