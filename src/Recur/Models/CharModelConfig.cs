@@ -143,5 +143,6 @@ public sealed record CharModelConfig
         ["attention"] = "recur caption train",
         [Video.VideoClassifierConfig.Average] = "recur video train",
         [Video.VideoClassifierConfig.Middle] = "recur video train",
+        ["ram"] = "recur glimpse train",
     };
 }

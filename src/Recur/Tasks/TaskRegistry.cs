@@ -3,6 +3,7 @@ using Recur.Tasks.CharLm;
 using Recur.Tasks.Classify;
 using Recur.Tasks.Draw;
 using Recur.Tasks.G2p;
+using Recur.Tasks.Glimpse;
 using Recur.Tasks.Tag;
 using Recur.Tasks.Video;
 using Recur.Tasks.Vqa;
@@ -28,6 +29,7 @@ public static class TaskRegistry
         G2pDefinition.Instance,
         DrawDefinition.Instance,
         VideoDefinition.Instance,
+        GlimpseDefinition.Instance,
     ];
 
     /// <summary>The task named <paramref name="name"/> (config.json's <c>"task"</c>), or null.</summary>

@@ -38,6 +38,8 @@ namespace Recur.Training;
 [JsonSerializable(typeof(DrawConfig))]
 [JsonSerializable(typeof(Recur.Models.Video.VideoClassifierConfig))]
 [JsonSerializable(typeof(Recur.Data.Video.ClipOptions))]
+[JsonSerializable(typeof(Recur.Models.Glimpse.GlimpseConfig))]
+[JsonSerializable(typeof(Recur.Data.Glimpse.ClutterOptions))]
 public sealed partial class CheckpointJson : JsonSerializerContext;
 
 /// <summary>Reads one section of a <c>config.json</c> through <see cref="CheckpointJson"/>.</summary>
