@@ -300,14 +300,16 @@ public sealed class AttentionCaptioner : ICaptioner
     public CaptionLoss TrainStep(Tensor features, int[] captions, Rng rng) => TrainStep(features, captions, rng, forced: null);
 
     /// <summary>
-    /// Hard attention with given choices (<see cref="HardAttentionDraws.Forced"/>): the loss of the forward that reads them,
-    /// without gradients; the regulariser includes the entropy bonus of the sampled captions.
+    /// Hard attention with given choices (<see cref="HardAttentionDraws.Forced"/>): the training loss of the forward that reads
+    /// them (label-smoothed when training is), without gradients; the regulariser includes the entropy bonus of the sampled captions.
     /// </summary>
     internal CaptionLoss Loss(Tensor features, int[] captions, HardAttentionDraws forced)
     {
         if (_hard is null) throw new InvalidOperationException("soft attention draws no locations.");
         var (T, B, words) = Forward(features, captions, forced: forced);
-        double ce = SoftmaxCrossEntropy.Loss<float>(_logits.AsSpan(0, T * B * Config.Vocab), T * B, Config.Vocab, _targets);
+        var logits = _logits.AsSpan(0, T * B * Config.Vocab);
+        var unused = new float[logits.Length]; // the training loss (label-smoothed when it is); its gradient is not needed
+        double ce = SoftmaxCrossEntropy.LossAndGradient<float>(logits, T * B, Config.Vocab, _targets, unused, labelSmoothing: Config.LabelSmoothing);
         return new CaptionLoss(ce, Regulariser(T, B) + _hard.EntropyBonus(_targets), words);
     }
 
