@@ -209,10 +209,11 @@ public sealed class CaptionCommandTests : IDisposable
     public void HardAttentionTrainsResumesAndEvaluatesAsTheSoftOneDoes()
     {
         string cnn = Path.Combine(_dir, "cnn"), run = Path.Combine(_dir, "hard");
-        var c = CliHarness.Run("classify", SampleDir, "--model", "cnn", "--hidden", "16", "--max-iters", "2", "--batch-size", "32", "--val-frac", "0.2", "--threads", "1", "--out", cnn);
+        var c = CliHarness.Run("classify", SampleDir, "--model", "cnn", "--hidden", "16", "--max-iters", "2",
+            "--batch-size", "32", "--val-frac", "0.2", "--threads", "1", "--out", cnn);
         Assert.True(c.ExitCode == 0, c.ToString());
-        var t = CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--scenes", "200", "--test-scenes", "40", "--max-iters", "4", "--eval-every", "2",
-            "--batch-size", "32", "--hidden", "16", "--embed", "8", "--attention-dim", "8", "--threads", "1", "--out", run,
+        var t = CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--scenes", "200", "--test-scenes", "40", "--max-iters", "4",
+            "--eval-every", "2", "--batch-size", "32", "--hidden", "16", "--embed", "8", "--attention-dim", "8", "--threads", "1", "--out", run,
             "--attention", "hard", "--reinforce-weight", "0.5", "--hard-entropy", "0.02", "--baseline-decay", "0.8", "--expected-probability", "0.25");
         Assert.True(t.ExitCode == 0, t.ToString());
         Assert.Contains("attention 8 (hard)", t.Out);

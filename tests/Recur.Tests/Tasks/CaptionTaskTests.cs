@@ -50,7 +50,8 @@ public sealed class CaptionTaskTests : IDisposable
         // located: the fc features of each cell with coordinates, label smoothing, the zero initial state and visual words, all kept by the checkpoint
         var settings = located ? Settings with { Features = "fc", Coordinates = true, LabelSmoothing = 0.1f, InitialState = "zero", VisualWords = true, FeatureDropout = 0.3f } : Settings;
         // hard: the sampled locations come from the run's stream and the REINFORCE baseline from the checkpoint's state
-        if (hard) settings = settings with { Attention = "hard", ExpectedProbability = 0.25f, HardEntropy = 0.05f, BaselineDecay = 0.8f, ReinforceWeight = 0.5f };
+        if (hard)
+            settings = settings with { Attention = "hard", ExpectedProbability = 0.25f, HardEntropy = 0.05f, BaselineDecay = 0.8f, ReinforceWeight = 0.5f };
         var straight = CaptionDefinition.Instance.Create(o, settings with { Encoder = Encoder() }, train, "sample");
         straight.Run();
 
@@ -162,7 +163,10 @@ public sealed class CaptionTaskTests : IDisposable
         var read = CheckpointSections.Section<CaptionerConfig>(old.RootElement, "model", "old/config.json", required: true)!;
         Assert.Equal(("soft", 1f, 0.01f, 0.9f, 0.5f, "argmax"),
             (read.Attention, read.ReinforceWeight, read.HardEntropy, read.BaselineDecay, read.ExpectedProbability, read.HardDecoding));
-        var hard = read with { Attention = "hard", ReinforceWeight = 0.25f, HardEntropy = 0.5f, BaselineDecay = 1f, ExpectedProbability = 0f, HardDecoding = "expected" };
+        var hard = read with
+        {
+            Attention = "hard", ReinforceWeight = 0.25f, HardEntropy = 0.5f, BaselineDecay = 1f, ExpectedProbability = 0f, HardDecoding = "expected",
+        };
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
         {
@@ -181,8 +185,8 @@ public sealed class CaptionTaskTests : IDisposable
     public void HardAttentionIsRefusedWithoutAttention()
     {
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
-        var e = Assert.Throws<ArgumentException>(() => CaptionDefinition.Instance.Create(Options("lstm"), Settings with { Attention = "hard", Encoder = Encoder() },
-            train, "sample"));
+        var e = Assert.Throws<ArgumentException>(() => CaptionDefinition.Instance.Create(Options("lstm"),
+            Settings with { Attention = "hard", Encoder = Encoder() }, train, "sample"));
         Assert.Contains("--attention hard needs --model attention", e.Message);
         Assert.Throws<ArgumentException>(() => new CaptionerConfig { Kind = "rnn", Vocab = 30, Attention = "hard" }.Validate());
         Assert.Throws<ArgumentException>(() => new CaptionerConfig { Vocab = 30, Attention = "stochastic" }.Validate());

@@ -77,7 +77,10 @@ public sealed class AttentionCaptioner : ICaptioner
         }
     }
 
-    /// <summary>Hard attention: the location step <paramref name="t"/> of caption <paramref name="b"/> read in the last forward (-1: the expected context).</summary>
+    /// <summary>
+    /// Hard attention: the location step <paramref name="t"/> of caption <paramref name="b"/> read in the last forward
+    /// (-1: the expected context).
+    /// </summary>
     public int HardLocation(int t, int b) => _hard?.Location(t, b) ?? -1;
 
     /// <summary>Hard attention: the per-caption rewards <c>log p(y | s, a)</c> <c>(B)</c> of the last training step.</summary>
@@ -426,7 +429,9 @@ public sealed class AttentionCaptioner : ICaptioner
 
         public int Batch { get; }
 
-        /// <summary>The step's attention <c>(B, L)</c>: the weights, or for hard attention the map of the location read (<see cref="HardAttention.Map"/>).</summary>
+        /// <summary>
+        /// The step's attention <c>(B, L)</c>: the weights, or for hard attention the map of the location read (<see cref="HardAttention.Map"/>).
+        /// </summary>
         public ReadOnlySpan<float> Attention
         {
             get

@@ -158,8 +158,9 @@ public sealed class CaptionTask : EpochTask
     public override string Describe()
     {
         var c = Model.Config;
+        string attention = c.Kind == "attention" ? $", attention {c.AttentionDim}{(c.Attention == "hard" ? " (hard)" : "")}" : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{c.Kind} captioner, hidden {c.Hidden}, embed {c.Embed}{(c.Kind == "attention" ? $", attention {c.AttentionDim}{(c.Attention == "hard" ? " (hard)" : "")}" : "")}, "
+            $"{c.Kind} captioner, hidden {c.Hidden}, embed {c.Embed}{attention}, "
             + $"over {c.GridRows}x{c.GridCols} locations of {c.FeatureDim} features; {Store.Count:N0} parameters; vocabulary {c.Vocab}; "
             + $"train {Train.Count:N0} / val {Validation.Count:N0} scenes; batch {Options.BatchSize}");
     }

@@ -67,7 +67,8 @@ public sealed class CaptionerFixtureTests
             AttentionEntropyOn = st.Metadata.GetValueOrDefault("attention_entropy_on", "all"), FeatureDropout = Fl("feature_dropout"),
             ContextDropout = Fl("context_dropout"), LabelSmoothing = Fl("label_smoothing"),
             InitialState = st.Metadata.GetValueOrDefault("initial_state", "image"),
-            Attention = st.Metadata.GetValueOrDefault("attention", "soft"), ReinforceWeight = st.Metadata.ContainsKey("reinforce_weight") ? Fl("reinforce_weight") : 1f,
+            Attention = st.Metadata.GetValueOrDefault("attention", "soft"),
+            ReinforceWeight = st.Metadata.ContainsKey("reinforce_weight") ? Fl("reinforce_weight") : 1f,
             HardEntropy = Fl("hard_entropy"), BaselineDecay = st.Metadata.ContainsKey("baseline_decay") ? Fl("baseline_decay") : 0.9f,
             HardDecoding = st.Metadata.GetValueOrDefault("hard_decoding", "argmax"),
         };
@@ -99,7 +100,8 @@ public sealed class CaptionerFixtureTests
         var trainCe = t.GetValueOrDefault("train.loss_ce", t["loss_ce"]);
         var trainReg = t.GetValueOrDefault("train.loss_reg", t["loss_reg"]);
         var hard = model as AttentionCaptioner is { Config.Attention: "hard" } ? (AttentionCaptioner)model : null;
-        var forced = hard is null ? null : HardAttentionDraws.Forced([.. t["hard.expected"].Data.Select(v => v != 0)], [.. t["hard.locations"].Data.Select(v => (int)v)]);
+        var forced = hard is null ? null
+            : HardAttentionDraws.Forced([.. t["hard.expected"].Data.Select(v => v != 0)], [.. t["hard.locations"].Data.Select(v => (int)v)]);
         foreach (int threads in new[] { 1, 2 })
         {
             model.Threads = threads;

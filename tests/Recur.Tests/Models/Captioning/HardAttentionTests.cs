@@ -178,8 +178,9 @@ public sealed class HardAttentionTests(ITestOutputHelper output)
         var image = new Tensor(copies, Locations, 2);
         for (int b = 0; b < copies; b++) image1.Data.CopyTo(image.Data, b * image1.Length);
         var caption = Caption(copies);
-        var watched = probe.Store.Parameters.Where(p => p.Name.StartsWith("att.", StringComparison.Ordinal) || p.Name.StartsWith("head.", StringComparison.Ordinal))
-            .SelectMany(p => Enumerable.Range(p.Offset, p.Length).Select(i => (Name: $"{p.Name}[{i - p.Offset}]", Index: i, Attention: p.Name.StartsWith("att.", StringComparison.Ordinal))))
+        static bool IsAttention(string name) => name.StartsWith("att.", StringComparison.Ordinal);
+        var watched = probe.Store.Parameters.Where(p => IsAttention(p.Name) || p.Name.StartsWith("head.", StringComparison.Ordinal))
+            .SelectMany(p => Enumerable.Range(p.Offset, p.Length).Select(i => (Name: $"{p.Name}[{i - p.Offset}]", Index: i, Attention: IsAttention(p.Name))))
             .ToArray();
 
         (double[] Mean, double[] StdErr) Run(float reinforce, float baseline, ulong seed)
@@ -222,7 +223,8 @@ public sealed class HardAttentionTests(ITestOutputHelper output)
         double z = Math.Abs(exact[watched[strongest].Index]) / based.StdErr[strongest];
         Assert.True(z > 40, $"power: the strongest attention gradient is {z:F1} standard errors from 0");
         var wrong = Run(0.9f, (float)meanReward, 41);
-        output.WriteLine($"strongest {watched[strongest].Name}: exact {exact[watched[strongest].Index]:F5}, λ_r = 0.9: {wrong.Mean[strongest]:F5} ± {wrong.StdErr[strongest]:F5}");
+        output.WriteLine($"strongest {watched[strongest].Name}: exact {exact[watched[strongest].Index]:F5}, "
+            + $"λ_r = 0.9: {wrong.Mean[strongest]:F5} ± {wrong.StdErr[strongest]:F5}");
         Assert.False(Math.Abs(wrong.Mean[strongest] - exact[watched[strongest].Index]) <= 4 * wrong.StdErr[strongest] + 2e-4,
             "an estimator 10 % off is rejected");
     }
