@@ -4,7 +4,7 @@ namespace Recur.Cli.Commands;
 internal sealed class CaptionCommand : ICommand
 {
     public string Name => "caption";
-    public string Summary => "image captioning (CNN + RNN, soft attention) on scenes of Fashion-MNIST images: data, train, eval, RUN IMAGE.png...";
+    public string Summary => "image captioning (CNN + RNN, soft or hard attention) on scenes of Fashion-MNIST images: data, train, eval, RUN IMAGE.png...";
     public string Usage => $"""
         usage: recur caption data [FASHION_DIR] --out DIR [options]
                recur caption train [FASHION_DIR] [--encoder CNN_RUN] [--model rnn|lstm|attention] [options]

@@ -17,7 +17,9 @@ internal static class CaptionTrain
           more, half of seen compositions and half of the held-out pairs, drawn from the last 1/12 of the training
           images, which no training scene uses (nor, by default, the classify run of the encoder). At the end the
           best checkpoint captions both validation splits (greedy) and the scores are printed (see caption eval;
-          --split test scores the test splits). Without --eval-every, a run evaluates once an epoch.
+          --split test scores the test splits). Without --eval-every, a run evaluates once an epoch. --attention
+          hard trains Show, Attend and Tell's stochastic hard attention (one sampled location per word, REINFORCE with a
+          moving-average baseline and an entropy bonus) in place of the soft one; everything else is the same.
         """ + "\n" + SceneCli.EncoderUsage;
 
     public static string OptionsUsage => TaskCli.OptionsUsage(CaptionDefinition.Instance);
@@ -25,7 +27,7 @@ internal static class CaptionTrain
     private static CaptionSettings ForModel(CaptionSettings settings, string model, Args args)
     {
         var s = settings.ForModel(model, args.Has);
-        try { s.Validate(model); }
+        try { s.Validate(model, args.Has); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
         return s;
     }

@@ -11,4 +11,7 @@ internal static class Buffers
     public static Tensor Ensure(Tensor? t, params int[] shape) => t is not null && t.HasShape(shape) ? t : new Tensor(shape);
 
     public static float[] Ensure(float[]? a, int length) => a is not null && a.Length == length ? a : new float[length];
+
+    /// <summary>Returns <paramref name="a"/> when it holds <paramref name="length"/> elements, else a new zero array.</summary>
+    public static T[] Ensure<T>(T[]? a, int length) => a is not null && a.Length == length ? a : new T[length];
 }

@@ -59,9 +59,11 @@ public abstract class EpochTask : ITrainingTask
     public abstract string Describe();
     public virtual string? Preview(ulong seed) => null;
 
-    public void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors) => Batches.Save(integers);
+    /// <summary>The batch position; a task that carries more training state (captioning's REINFORCE baseline) adds it.</summary>
+    public virtual void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors) => Batches.Save(integers);
 
-    public void LoadState(TrainingState state, string path) => Batches.Load(state, path);
+    /// <summary>Restores what <see cref="SaveState"/> wrote.</summary>
+    public virtual void LoadState(TrainingState state, string path) => Batches.Load(state, path);
 
     public void WriteModel(string directory, CheckpointProgress progress) => _writeModel(directory, progress);
 }

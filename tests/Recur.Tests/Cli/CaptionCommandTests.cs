@@ -201,6 +201,44 @@ public sealed class CaptionCommandTests : IDisposable
         Assert.DoesNotContain("the default encoder took", vqa.Out, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Issue 29: <c>--attention hard</c> trains, resumes, evaluates on the test splits and draws its attention report (one
+    /// location per word) with everything else as the soft run's; the hard-attention options are refused where they would do nothing.
+    /// </summary>
+    [Fact]
+    public void HardAttentionTrainsResumesAndEvaluatesAsTheSoftOneDoes()
+    {
+        string cnn = Path.Combine(_dir, "cnn"), run = Path.Combine(_dir, "hard");
+        var c = CliHarness.Run("classify", SampleDir, "--model", "cnn", "--hidden", "16", "--max-iters", "2",
+            "--batch-size", "32", "--val-frac", "0.2", "--threads", "1", "--out", cnn);
+        Assert.True(c.ExitCode == 0, c.ToString());
+        var t = CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--scenes", "200", "--test-scenes", "40", "--max-iters", "4",
+            "--eval-every", "2", "--batch-size", "32", "--hidden", "16", "--embed", "8", "--attention-dim", "8", "--threads", "1", "--out", run,
+            "--attention", "hard", "--reinforce-weight", "0.5", "--hard-entropy", "0.02", "--baseline-decay", "0.8", "--expected-probability", "0.25");
+        Assert.True(t.ExitCode == 0, t.ToString());
+        Assert.Contains("attention 8 (hard)", t.Out);
+        Assert.Contains("| validation-heldout | greedy | 5 |", t.Out);
+        var config = File.ReadAllText(Path.Combine(run, "best", "config.json"));
+        foreach (var member in new[] { "\"attention\": \"hard\"", "\"reinforce_weight\": 0.5", "\"baseline_decay\": 0.8", "\"expected_probability\": 0.25" })
+            Assert.Contains(member, config);
+        var r = CliHarness.Run("caption", "train", "--resume", run, "--max-iters", "6");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("resuming at iteration 4", r.Out);
+        string html = Path.Combine(_dir, "hard.html");
+        var e = CliHarness.Run("caption", "eval", run, SampleDir, "--attention", html, "--figures", "2", "--split", "test");
+        Assert.True(e.ExitCode == 0, e.ToString());
+        AssertScored(run, "", e.Out, "test", 40);
+        Assert.Contains("test held-out scene 1", File.ReadAllText(html));
+
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--model", "lstm", "--attention", "hard"), "caption",
+            "--attention hard needs --model attention");
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--baseline-decay", "0.5"), "caption",
+            "--baseline-decay applies to hard attention");
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--attention", "stochastic"), "caption", "--attention");
+        CliHarness.AssertCleanFailure(CliHarness.Run("caption", "train", SampleDir, "--encoder", cnn, "--attention", "hard", "--expected-probability", "1.5"),
+            "caption", "--expected-probability");
+    }
+
     [Fact]
     public void BadInputGetsOneClearLine()
     {

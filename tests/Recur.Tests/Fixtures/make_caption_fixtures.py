@@ -21,6 +21,16 @@ The options of the attention captioner (CaptionerConfig), each in its own case, 
     LSTM and the head (the attention scores the clean features), keep.context (T, B, D); with visual words.
   attention_smoothing_zero_state: label smoothing (label_smoothing, F.cross_entropy's) and h_0 = c_0 = 0
     (initial_state = zero; init_h and init_c get zero gradients).
+  attention_hard*: Show, Attend and Tell's stochastic hard attention (attention = hard). Training reads, per caption, the
+    expected context (hard.expected = 1) or at each step the features of the given location a_{s_t} (hard.locations
+    (T, B), drawn here uniformly: any location has alpha > 0), gated by beta as the soft context is. With the reward
+    r_b = log p(y_b | s_b) = -sum_t CE_bt (the training cross-entropy, label-smoothed when it is; hard.rewards) and W the
+    batch's words, the loss adds the REINFORCE surrogate -(lambda_r / W) sum_b sg(r_b - b) sum_t log alpha_{t,s_t} over the
+    sampled captions (none when the baseline has no updates yet) and the entropy bonus -(lambda_e / W) sum_b sum_t
+    H(alpha_bt) over them, both over each caption's steps up to its <END>; loss_reg includes the bonus, the surrogate's
+    value is not reported but its gradient is in grad.NAME. hard.baseline is the moving average after the step:
+    d b + (1 - d) mean_sampled r_b, or that mean when it had no updates. Evaluation reads the argmax location's features
+    (hard_decoding = argmax; attention_map (T, B, L) the one-hot maps the decoder shows) or the expected context.
 The keep decisions (1 kept, 0 dropped) are drawn here and stored, for the C# test to hand to the model. loss_ce,
 loss_reg, logits and alpha are the evaluation's (no dropout, the plain cross-entropy); where training differs (dropout,
 label smoothing), train.loss_ce and train.loss_reg are the training step's, and grad.NAME is always the training step's.
@@ -65,9 +75,10 @@ def linear(params, name, x, bias=True):
     return F.linear(x, params[f"{name}.weight"], params.get(f"{name}.bias") if bias else None)
 
 
-def decode(kind, params, feats, inputs, opts, zkeep=None):
+def decode(kind, params, feats, inputs, opts, zkeep=None, hard=None):
     """Teacher-forced logits (T, B, V) and, for attention, alpha (T, B, L). zkeep (T, B, D): the context dropout mask
-    already scaled (0 or 1/(1-p)), or None."""
+    already scaled (0 or 1/(1-p)), or None. hard: None (soft), "argmax" (each step reads its most probable location), or
+    a dict with expected (B) bools and locs (T, B), the training choices."""
     B, L, D = feats.shape
     T = inputs.shape[0]
     H = params["head.weight"].shape[1] - (D if kind == "attention" else 0)
@@ -107,6 +118,10 @@ def decode(kind, params, feats, inputs, opts, zkeep=None):
         e = linear(params, "att.score", s, bias=False).squeeze(2)  # (B, L)
         alpha = torch.softmax(e, 1)
         zhat = (alpha.unsqueeze(2) * feats).sum(1)
+        if hard is not None:
+            idx = alpha.argmax(1) if hard == "argmax" else torch.from_numpy(hard["locs"][t])
+            reads = torch.ones(B, dtype=torch.bool) if hard == "argmax" else torch.from_numpy(~hard["expected"])
+            zhat = torch.where(reads.unsqueeze(1), feats[torch.arange(B), idx], zhat)
         beta = torch.sigmoid(linear(params, "gate", h))
         z = beta * zhat
         if zkeep is not None:
@@ -156,9 +171,29 @@ def losses(kind, logits, alphas, targets, valid, B, V, lam, opts, smoothing=0.0)
     return ce, reg
 
 
+def hard_terms(logits, alphas, targets, valid, hard, V, smoothing):
+    """The REINFORCE surrogate, the entropy bonus, the rewards (B) and the baseline after the step (see the docstring)."""
+    T, B = targets.shape
+    tok = F.cross_entropy(logits.reshape(T * B, V), targets.reshape(-1), ignore_index=-100, label_smoothing=smoothing,
+                          reduction="none").reshape(T, B)
+    r = -(tok * valid).sum(0)
+    W = valid.sum()
+    sampled = torch.from_numpy(~hard["expected"]).double()
+    locs = torch.from_numpy(hard["locs"])
+    logp = (torch.log(alphas.gather(2, locs.unsqueeze(2)).squeeze(2)) * valid).sum(0)  # (B) log p(s_b | a)
+    adv = (r - hard["baseline"]).detach() * sampled * (1.0 if hard["updates"] > 0 else 0.0)
+    surrogate = -hard["reinforce"] / W * (adv * logp).sum()
+    ent = -(alphas * torch.log(alphas)).sum(2)  # (T, B)
+    bonus = -hard["entropy"] / W * (ent * valid * sampled).sum()
+    mean = (r * sampled).sum() / sampled.sum()
+    d = hard["decay"]
+    after = mean if hard["updates"] == 0 else d * hard["baseline"] + (1 - d) * mean
+    return surrogate, bonus, r, after
+
+
 def case(name, kind, seed, B=3, V=11, E=5, H=6, R=2, C=3, D=4, K=5, lam=0.05, max_words=5, lengths=(2, 5, 3),
          singular=(), plural=(), entropy=0.0, entropy_on="all", feature_dropout=0.0, coordinates=0, context_dropout=0.0,
-         smoothing=0.0, initial="image"):
+         smoothing=0.0, initial="image", hard=None):
     rng = np.random.default_rng(seed)
     L = R * C
     W = max_words + 2
@@ -202,9 +237,11 @@ def case(name, kind, seed, B=3, V=11, E=5, H=6, R=2, C=3, D=4, K=5, lam=0.05, ma
     targets = caps[:, 1:T + 1].T.clone()
     valid = targets != 0
     targets[~valid] = -100
+    if hard is not None:
+        hard = dict(hard, expected=np.array(hard["expected"], dtype=bool), locs=rng.integers(0, L, (T, B)))
     # evaluation: no dropout, the plain cross-entropy
     with torch.no_grad():
-        logits, alphas = decode(kind, params, feats, inputs, opts)
+        logits, alphas = decode(kind, params, feats, inputs, opts, hard=None if hard is None else ("argmax" if hard["decoding"] == "argmax" else None))
         ce, reg = losses(kind, logits, alphas, targets, valid, B, V, lam, opts)
     # training: feature dropout on the first D - coordinates features of every location, context dropout on z_t,
     # label smoothing; the keep decisions (1 kept, 0 dropped) are drawn here and stored
@@ -217,16 +254,27 @@ def case(name, kind, seed, B=3, V=11, E=5, H=6, R=2, C=3, D=4, K=5, lam=0.05, ma
     if context_dropout:
         keep_z = (rng.random((T, B, D)) >= context_dropout).astype(np.float64)
         zkeep = torch.from_numpy(keep_z) / (1 - context_dropout)
-    tlogits, talphas = decode(kind, params, train_feats, inputs, opts, zkeep)
+    tlogits, talphas = decode(kind, params, train_feats, inputs, opts, zkeep, hard)
     tce, treg = losses(kind, tlogits, talphas, targets, valid, B, V, lam, opts, smoothing)
-    (tce + treg).backward()
+    surrogate = torch.zeros(())
+    if hard is not None:
+        surrogate, bonus, rewards, after = hard_terms(tlogits, talphas, targets, valid, hard, V, smoothing)
+        treg = treg + bonus
+    (tce + treg + surrogate).backward()
     tensors = [("features", np32(feats)), ("captions", caps.numpy().astype(np.float32))]
     tensors += [(n, np32(p)) for n, p in params.items()]
     tensors += [("loss_ce", np.array([ce.item()], np.float32)), ("loss_reg", np.array([reg.item()], np.float32)),
                 ("logits", np32(logits))]
     if alphas is not None:
         tensors.append(("alpha", np32(alphas)))
-    trained = bool(feature_dropout or context_dropout or smoothing)
+    if hard is not None:
+        maps = alphas
+        if hard["decoding"] == "argmax":
+            maps = F.one_hot(alphas.argmax(2), L).double()
+        tensors += [("attention_map", np32(maps)), ("hard.expected", hard["expected"].astype(np.float32)),
+                    ("hard.locations", hard["locs"].astype(np.float32)), ("hard.rewards", np32(rewards)),
+                    ("hard.baseline", np.array([after.item()], np.float32))]
+    trained = bool(feature_dropout or context_dropout or smoothing or hard is not None)
     if trained:
         tensors += [("train.loss_ce", np.array([tce.item()], np.float32)), ("train.loss_reg", np.array([treg.item()], np.float32))]
     if keep_f is not None:
@@ -243,6 +291,9 @@ def case(name, kind, seed, B=3, V=11, E=5, H=6, R=2, C=3, D=4, K=5, lam=0.05, ma
                                 ("initial_state", initial, "image")):
         if value != default:
             meta[key] = value
+    if hard is not None:
+        meta.update({"attention": "hard", "reinforce_weight": hard["reinforce"], "hard_entropy": hard["entropy"], "baseline_decay": hard["decay"],
+                     "baseline": hard["baseline"], "baseline_updates": hard["updates"], "hard_decoding": hard["decoding"]})
     write_safetensors(os.path.join(OUT, f"{name}.safetensors"), tensors, meta)
 
 
@@ -261,6 +312,14 @@ def main():
     case("lstm_feature_dropout", "lstm", 10, feature_dropout=0.5)
     case("attention_context_dropout", "attention", 11, context_dropout=0.4, singular=(4, 5), plural=(6,))
     case("attention_smoothing_zero_state", "attention", 12, smoothing=0.1, initial="zero")
+    case("attention_hard", "attention", 13, smoothing=0.1, hard={"expected": [False, True, False], "baseline": -9.5, "updates": 3,
+                                                             "reinforce": 1.0, "entropy": 0.05, "decay": 0.9, "decoding": "argmax"})
+    case("attention_hard_first", "attention", 14, B=4, lengths=(4, 1, 5, 2), singular=(4, 5, 6), plural=(7,),
+         hard={"expected": [False, False, True, False], "baseline": 0.0, "updates": 0, "reinforce": 0.5, "entropy": 0.0, "decay": 0.9,
+               "decoding": "argmax"})
+    case("attention_hard_expected", "attention", 15, lam=0.0, context_dropout=0.3, initial="zero",
+         hard={"expected": [False, False, False], "baseline": -4.25, "updates": 7, "reinforce": 0.7, "entropy": 0.02, "decay": 0.5,
+               "decoding": "expected"})
 
 
 if __name__ == "__main__":

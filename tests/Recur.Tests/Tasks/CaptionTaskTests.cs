@@ -42,16 +42,20 @@ public sealed class CaptionTaskTests : IDisposable
     [InlineData("attention", false)]
     [InlineData("attention", true)]
     [InlineData("rnn", false)]
-    public void ResumeIsBitIdenticalAndCheckpointsRoundTrip(string kind, bool located)
+    [InlineData("attention", false, true)]
+    public void ResumeIsBitIdenticalAndCheckpointsRoundTrip(string kind, bool located, bool hard = false)
     {
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
         var o = Options(kind) with { MaxIters = 11 }; // 7 batches per epoch: the run crosses an epoch
         // located: the fc features of each cell with coordinates, label smoothing, the zero initial state and visual words, all kept by the checkpoint
         var settings = located ? Settings with { Features = "fc", Coordinates = true, LabelSmoothing = 0.1f, InitialState = "zero", VisualWords = true, FeatureDropout = 0.3f } : Settings;
+        // hard: the sampled locations come from the run's stream and the REINFORCE baseline from the checkpoint's state
+        if (hard)
+            settings = settings with { Attention = "hard", ExpectedProbability = 0.25f, HardEntropy = 0.05f, BaselineDecay = 0.8f, ReinforceWeight = 0.5f };
         var straight = CaptionDefinition.Instance.Create(o, settings with { Encoder = Encoder() }, train, "sample");
         straight.Run();
 
-        string run = Path.Combine(_dir, $"{kind}-{located}");
+        string run = Path.Combine(_dir, $"{kind}-{located}-{hard}");
         var first = CaptionDefinition.Instance.Create(o with { MaxIters = 4 }, settings with { Encoder = Encoder() }, train, "sample");
         first.OutputDirectory = run;
         first.Run();
@@ -66,7 +70,18 @@ public sealed class CaptionTaskTests : IDisposable
         Assert.Equal(settings.InitialState, ck.Model.Config.InitialState);
         Assert.Equal(settings.FeatureDropout, ck.Model.Config.FeatureDropout);
         Assert.Equal(located ? 10 : 0, ck.Model.Config.SingularWords.Length);
+        Assert.Equal(hard ? "hard" : "soft", ck.Model.Config.Attention);
+        Assert.Equal((settings.ReinforceWeight, settings.HardEntropy, settings.BaselineDecay, settings.ExpectedProbability),
+            (ck.Model.Config.ReinforceWeight, ck.Model.Config.HardEntropy, ck.Model.Config.BaselineDecay, ck.Model.Config.ExpectedProbability));
         var second = CaptionDefinition.Instance.Resume(ck, train, o);
+        if (hard)
+        {
+            // every one of the 4 batches of 16 had sampled captions, and the resumed run starts from the saved baseline
+            var saved = ((AttentionCaptioner)((CaptionTask)first.Task).Model).Baseline;
+            Assert.Equal(4, saved.Updates);
+            Assert.True(saved.Value < 0, $"a mean log-likelihood, got {saved.Value}");
+            Assert.Equal(saved, ((AttentionCaptioner)((CaptionTask)second.Task).Model).Baseline);
+        }
         second.Run();
         Assert.Equal(straight.TrainLosses, second.TrainLosses);
         Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);
@@ -138,6 +153,47 @@ public sealed class CaptionTaskTests : IDisposable
         File.WriteAllText(config, text.Replace("\"above\"", "\"below\"")); // a word twice
         Assert.Throws<CheckpointFormatException>(() => CaptionCheckpoint.Instance.Load(run));
         Assert.Throws<ArgumentException>(() => CaptionDefinition.Instance.Create(Options("gru"), Settings with { Encoder = Encoder() }, train, "sample"));
+    }
+
+    /// <summary>A captioner's config from before hard attention (no such members) reads as soft; a hard one round-trips every field.</summary>
+    [Fact]
+    public void OldConfigsReadAsSoftAttentionAndHardConfigsRoundTrip()
+    {
+        using var old = System.Text.Json.JsonDocument.Parse("""{"model": {"kind": "attention", "vocab": 30, "hidden": 8}}""");
+        var read = CheckpointSections.Section<CaptionerConfig>(old.RootElement, "model", "old/config.json", required: true)!;
+        Assert.Equal(("soft", 1f, 0.01f, 0.9f, 0.5f, "argmax"),
+            (read.Attention, read.ReinforceWeight, read.HardEntropy, read.BaselineDecay, read.ExpectedProbability, read.HardDecoding));
+        var hard = read with
+        {
+            Attention = "hard", ReinforceWeight = 0.25f, HardEntropy = 0.5f, BaselineDecay = 1f, ExpectedProbability = 0f, HardDecoding = "expected",
+        };
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("model");
+            CheckpointSections.Write(w, hard);
+            w.WriteEndObject();
+        }
+        using var doc = System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory);
+        var back = CheckpointSections.Section<CaptionerConfig>(doc.RootElement, "model", "new/config.json", required: true)!;
+        Assert.Equal((hard.Attention, hard.ReinforceWeight, hard.HardEntropy, hard.BaselineDecay, hard.ExpectedProbability, hard.HardDecoding),
+            (back.Attention, back.ReinforceWeight, back.HardEntropy, back.BaselineDecay, back.ExpectedProbability, back.HardDecoding));
+    }
+
+    [Fact]
+    public void HardAttentionIsRefusedWithoutAttention()
+    {
+        var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        var e = Assert.Throws<ArgumentException>(() => CaptionDefinition.Instance.Create(Options("lstm"),
+            Settings with { Attention = "hard", Encoder = Encoder() }, train, "sample"));
+        Assert.Contains("--attention hard needs --model attention", e.Message);
+        Assert.Throws<ArgumentException>(() => new CaptionerConfig { Kind = "rnn", Vocab = 30, Attention = "hard" }.Validate());
+        Assert.Throws<ArgumentException>(() => new CaptionerConfig { Vocab = 30, Attention = "stochastic" }.Validate());
+        Assert.Throws<ArgumentException>(() => new CaptionerConfig { Vocab = 30, Attention = "hard", BaselineDecay = 1.5f }.Validate());
+        var given = Assert.Throws<ArgumentException>(() => new CaptionSettings().Validate("attention", flag => flag == "baseline-decay"));
+        Assert.Contains("--attention hard", given.Message);
+        new CaptionSettings { Attention = "hard" }.Validate("attention", flag => flag == "baseline-decay");
     }
 
     [Fact]

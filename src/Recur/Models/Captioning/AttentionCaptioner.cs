@@ -18,7 +18,8 @@ namespace Recur.Models.Captioning;
 /// </list>
 /// The loss is the mean cross-entropy per word plus the doubly stochastic regulariser
 /// <c>λ/B Σ_b Σ_i (1 - Σ_t α_bti)²</c> and the attention entropy <c>γ/B Σ_b Σ_t H(α_bt)</c> (<see cref="CaptionerConfig.AttentionEntropy"/>),
-/// both over each caption's steps up to its <c>&lt;END&gt;</c>.
+/// both over each caption's steps up to its <c>&lt;END&gt;</c>. With <see cref="CaptionerConfig.Attention"/> <c>hard</c>, the
+/// context is one sampled location's features in training, trained by REINFORCE (<see cref="HardAttention"/>).
 /// </summary>
 public sealed class AttentionCaptioner : ICaptioner
 {
@@ -26,6 +27,8 @@ public sealed class AttentionCaptioner : ICaptioner
     private readonly Linear _initH, _initC, _gate, _head;
     private readonly AdditiveAttention _att;
     private readonly VisualWords? _visual;  // the factored output of the class words (CaptionerConfig.SingularWords)
+    private readonly HardAttention? _hard;  // the sampled locations and REINFORCE terms (CaptionerConfig.Attention hard)
+    private float[] _features = [];         // (B, L, D) the annotations of the last forward (by reference)
     private readonly Parameter _wih, _whh, _bih, _bhh;
     private int[] _inputs = [], _targets = [];
     private int _t, _bsz;
@@ -56,7 +59,32 @@ public sealed class AttentionCaptioner : ICaptioner
         _bhh = Store.Add("lstm.bias_hh", 4 * H);
         _head = new Linear(Store, "head", H + D, V);
         if (config.SingularWords.Length > 0) _visual = new VisualWords(Store, H, config.SingularWords, config.PluralWords);
+        if (config.Attention == "hard") _hard = new HardAttention(config, _att);
     }
+
+    /// <summary>
+    /// Hard attention's moving-average baseline (training state: <see cref="ReinforceBaseline.Updates"/> 0 until the first
+    /// sampled batch); soft attention has none and refuses to be given one.
+    /// </summary>
+    public ReinforceBaseline Baseline
+    {
+        get => _hard?.Baseline ?? default;
+        set
+        {
+            if (_hard is null) throw new InvalidOperationException("soft attention has no REINFORCE baseline.");
+            if (!float.IsFinite(value.Value) || value.Updates < 0) throw new ArgumentException($"a baseline must be finite with updates >= 0, got {value}.");
+            _hard.Baseline = value;
+        }
+    }
+
+    /// <summary>
+    /// Hard attention: the location step <paramref name="t"/> of caption <paramref name="b"/> read in the last forward
+    /// (-1: the expected context).
+    /// </summary>
+    public int HardLocation(int t, int b) => _hard?.Location(t, b) ?? -1;
+
+    /// <summary>Hard attention: the per-caption rewards <c>log p(y | s, a)</c> <c>(B)</c> of the last training step.</summary>
+    public ReadOnlySpan<double> HardRewards => _hard is null ? [] : _hard.Rewards;
 
     /// <inheritdoc/>
     public CaptionerConfig Config { get; }
@@ -116,6 +144,7 @@ public sealed class AttentionCaptioner : ICaptioner
         _pre = Buffers.Ensure(_pre, B * 4 * H);
         _mean = Buffers.Ensure(_mean, B * D);
         var a = features.Data;
+        _features = a;
         for (int b = 0; b < B; b++)
         {
             var m = _mean.AsSpan(b * D, D);
@@ -134,6 +163,7 @@ public sealed class AttentionCaptioner : ICaptioner
             _initC.Forward(_mean, B, _c.AsSpan(0, B * H));
         }
         _att.Begin(a, B, L, T);
+        _hard?.Begin(T, B, null); // evaluation unless Forward hands it training's draws
     }
 
     /// <summary>
@@ -147,6 +177,7 @@ public sealed class AttentionCaptioner : ICaptioner
         var cPrev = _c.AsSpan(t * B * H, B * H);
         var zhat = _zhat.AsSpan(t * B * D, B * D);
         _att.Forward(t, hPrev, zhat);
+        _hard?.Choose(t, _features, zhat);
         var beta = _beta.AsSpan(t * B, B);
         _gate.Forward(hPrev, B, beta);
         var x = _x.AsSpan(t * B * X, B * X);
@@ -180,8 +211,11 @@ public sealed class AttentionCaptioner : ICaptioner
         }
     }
 
-    /// <summary>Teacher-forced forward over every step; with <paramref name="dropout"/>, the context dropout of training.</summary>
-    private (int T, int B, int Words) Forward(Tensor features, int[] captions, Rng? dropout = null)
+    /// <summary>
+    /// Teacher-forced forward over every step; with <paramref name="dropout"/>, training's context dropout and, for hard attention,
+    /// its draws from the same stream after the mask (or the <paramref name="forced"/> ones).
+    /// </summary>
+    private (int T, int B, int Words) Forward(Tensor features, int[] captions, Rng? dropout = null, HardAttentionDraws? forced = null)
     {
         CheckFeatures(features);
         int B = features.Shape[0], W = Config.MaxWords + 2;
@@ -195,6 +229,7 @@ public sealed class AttentionCaptioner : ICaptioner
             _zmask = Buffers.Ensure(_zmask, T * B * Config.FeatureDim);
             Dropout.MakeMask(dropout!, Config.ContextDropout, _zmask.AsSpan(0, T * B * Config.FeatureDim));
         }
+        _hard?.Begin(T, B, forced ?? (dropout is null ? null : HardAttentionDraws.Draw(dropout, T, B, Config.ExpectedProbability)));
         for (int t = 0; t < T; t++) StepForward(t, _inputs.AsSpan(t * B, B));
         _visual?.Hold(_head);
         _head.Forward(_hz.AsSpan(0, T * B * (Config.Hidden + Config.FeatureDim)), T * B, _logits.AsSpan(0, T * B * Config.Vocab));
@@ -265,15 +300,37 @@ public sealed class AttentionCaptioner : ICaptioner
     }
 
     /// <inheritdoc/>
-    public CaptionLoss TrainStep(Tensor features, int[] captions, Rng rng)
+    public CaptionLoss TrainStep(Tensor features, int[] captions, Rng rng) => TrainStep(features, captions, rng, forced: null);
+
+    /// <summary>
+    /// Hard attention with given choices (<see cref="HardAttentionDraws.Forced"/>): the training loss of the forward that reads
+    /// them (label-smoothed when training is), without gradients; the regulariser includes the entropy bonus of the sampled captions.
+    /// </summary>
+    internal CaptionLoss Loss(Tensor features, int[] captions, HardAttentionDraws forced)
+    {
+        if (_hard is null) throw new InvalidOperationException("soft attention draws no locations.");
+        var (T, B, words) = Forward(features, captions, forced: forced);
+        var logits = _logits.AsSpan(0, T * B * Config.Vocab);
+        var unused = new float[logits.Length]; // the training loss (label-smoothed when it is); its gradient is not needed
+        double ce = SoftmaxCrossEntropy.LossAndGradient<float>(logits, T * B, Config.Vocab, _targets, unused, labelSmoothing: Config.LabelSmoothing);
+        return new CaptionLoss(ce, Regulariser(T, B) + _hard.EntropyBonus(_targets), words);
+    }
+
+    /// <summary>
+    /// <see cref="TrainStep(Tensor, int[], Rng)"/>; for hard attention, with <paramref name="forced"/> choices instead of drawn
+    /// ones (tests: PyTorch's fixtures, the estimator's expectation by enumeration).
+    /// </summary>
+    internal CaptionLoss TrainStep(Tensor features, int[] captions, Rng rng, HardAttentionDraws? forced)
     {
         ArgumentNullException.ThrowIfNull(rng);
+        if (forced is not null && _hard is null) throw new InvalidOperationException("soft attention draws no locations.");
         Store.ZeroGrad();
-        var (T, B, words) = Forward(features, captions, rng);
+        var (T, B, words) = Forward(features, captions, rng, forced);
         int H = Config.Hidden, D = Config.FeatureDim, E = Config.Embed, L = Config.Locations, G = 4 * H, X = E + D, V = Config.Vocab;
         var logits = _logits.AsSpan(0, T * B * V);
+        _hard?.Score(logits, V, _targets.AsSpan(0, T * B), words); // before the cross-entropy's gradient overwrites the logits
         double ce = SoftmaxCrossEntropy.LossAndGradient<float>(logits, T * B, V, _targets, logits, labelSmoothing: Config.LabelSmoothing);
-        double reg = Regulariser(T, B);
+        double reg = Regulariser(T, B) + (_hard?.EntropyBonus(_targets) ?? 0);
         _dhz = Buffers.Ensure(_dhz, T * B * (H + D));
         _head.Backward(_hz.AsSpan(0, T * B * (H + D)), logits, T * B, _dhz);
         _visual?.Backward(_h.AsSpan(B * H, T * B * H), logits, T * B, V, _dhz, H + D, _head);
@@ -320,11 +377,12 @@ public sealed class AttentionCaptioner : ICaptioner
             TensorPrimitives.Add(_dh, _dhPrev, _dh);
             // The regularisers' gradient on α at this step, for captions still running.
             var extra = Span<float>.Empty;
-            if (Config.DoublyStochastic != 0f || Config.AttentionEntropy != 0f)
+            if (Config.DoublyStochastic != 0f || Config.AttentionEntropy != 0f || _hard is not null)
             {
                 extra = _dalpha.AsSpan(0, B * L);
                 RegulariserGradient(t, B, extra);
             }
+            _hard?.Backward(t, _targets, _dz, extra); // the sampled captions: REINFORCE and the entropy bonus on α, no context gradient
             _att.Backward(t, hPrev, _dz, extra, _dh);
         }
         _att.End();
@@ -371,7 +429,21 @@ public sealed class AttentionCaptioner : ICaptioner
 
         public int Batch { get; }
 
-        public ReadOnlySpan<float> Attention => _m._att.Weights(0);
+        /// <summary>
+        /// The step's attention <c>(B, L)</c>: the weights, or for hard attention the map of the location read (<see cref="HardAttention.Map"/>).
+        /// </summary>
+        public ReadOnlySpan<float> Attention
+        {
+            get
+            {
+                if (_m._hard is null) return _m._att.Weights(0);
+                _map ??= new float[Batch * _m.Config.Locations];
+                _m._hard.Map(0, _map);
+                return _map;
+            }
+        }
+
+        private float[]? _map;
 
         public ReadOnlySpan<float> Step(ReadOnlySpan<int> previous)
         {

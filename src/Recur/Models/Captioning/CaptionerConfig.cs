@@ -94,6 +94,40 @@ public sealed record CaptionerConfig
     /// <summary>The plural class words, as <see cref="SingularWords"/>.</summary>
     public int[] PluralWords { get; init; } = [];
 
+    /// <summary>The attention modes of the attention captioner.</summary>
+    public static IReadOnlyList<string> AttentionModes { get; } = ["soft", "hard"];
+
+    /// <summary>
+    /// <c>soft</c>: the context is the expectation <c>ẑ_t = Σ_i α_ti a_i</c> (Show, Attend and Tell's deterministic attention);
+    /// <c>hard</c>: in training the context is one location's features <c>a_{s_t}</c>, <c>s_t ~ Multinoulli(α_t)</c>, trained by
+    /// REINFORCE (<see cref="HardAttention"/>); checkpoints from before the option read as soft.
+    /// </summary>
+    public string Attention { get; init; } = "soft";
+
+    /// <summary>Hard attention: the weight <c>λ_r</c> of the REINFORCE term (1 = the unbiased gradient of the bound).</summary>
+    public float ReinforceWeight { get; init; } = 1f;
+
+    /// <summary>
+    /// Hard attention: the weight <c>λ_e</c> of the entropy bonus <c>H(α_t)</c> of each sampled caption's steps, which is
+    /// maximised (exploration); unlike <see cref="AttentionEntropy"/>, a penalty, which is minimised.
+    /// </summary>
+    public float HardEntropy { get; init; } = 0.01f;
+
+    /// <summary>Hard attention: the decay <c>d</c> of the moving-average baseline, <c>b ← d b + (1 - d) mean log p(y | s, a)</c>.</summary>
+    public float BaselineDecay { get; init; } = 0.9f;
+
+    /// <summary>Hard attention: the probability that a training caption uses the expected (soft) context instead of a sampled location.</summary>
+    public float ExpectedProbability { get; init; } = 0.5f;
+
+    /// <summary>The hard-attention modes of evaluation and decoding.</summary>
+    public static IReadOnlyList<string> HardDecodings { get; } = ["argmax", "expected"];
+
+    /// <summary>
+    /// Hard attention outside training (validation loss, decoding): <c>argmax</c>, the context of the most probable location,
+    /// or <c>expected</c>, the soft context; both deterministic.
+    /// </summary>
+    public string HardDecoding { get; init; } = "argmax";
+
     /// <summary>Longest caption in words; sequences are <c>MaxWords + 1</c> steps.</summary>
     public int MaxWords { get; init; } = 12;
 
@@ -126,6 +160,16 @@ public sealed record CaptionerConfig
             || SingularWords.Concat(PluralWords).Distinct().Count() != SingularWords.Length + PluralWords.Length)
             throw new ArgumentException($"visual word ids must be distinct and in [0, {Vocab}).");
         if (PluralWords.Length > 0 && SingularWords.Length == 0) throw new ArgumentException("plural visual words need singular ones.");
+        if (!AttentionModes.Contains(Attention)) throw new ArgumentException($"the attention must be soft or hard, got '{Attention}'.");
+        if (Attention == "hard" && Kind != "attention") throw new ArgumentException("hard attention needs the attention captioner.");
+        if (!(ReinforceWeight >= 0f && float.IsFinite(ReinforceWeight)))
+            throw new ArgumentException($"the REINFORCE weight must be finite and non-negative, got {ReinforceWeight}.");
+        if (!(HardEntropy >= 0f && float.IsFinite(HardEntropy)))
+            throw new ArgumentException($"the hard attention entropy weight must be finite and non-negative, got {HardEntropy}.");
+        if (!(BaselineDecay >= 0f && BaselineDecay <= 1f)) throw new ArgumentException($"the baseline decay must be in [0, 1], got {BaselineDecay}.");
+        if (!(ExpectedProbability >= 0f && ExpectedProbability <= 1f))
+            throw new ArgumentException($"the expected-context probability must be in [0, 1], got {ExpectedProbability}.");
+        if (!HardDecodings.Contains(HardDecoding)) throw new ArgumentException($"hard decoding must be argmax or expected, got '{HardDecoding}'.");
         if (InitialState is not ("image" or "zero")) throw new ArgumentException($"the initial state must be image or zero, got '{InitialState}'.");
     }
 }

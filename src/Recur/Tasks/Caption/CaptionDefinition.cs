@@ -51,6 +51,8 @@ public sealed class CaptionDefinition : SceneTaskDefinition<CaptionSettings, Loa
             AttentionDim = s.AttentionDim, DoublyStochastic = s.DoublyStochastic, AttentionEntropy = s.AttentionEntropy,
             AttentionEntropyOn = s.AttentionEntropyOn, MaxWords = s.MaxWords, LabelSmoothing = s.LabelSmoothing, InitialState = s.InitialState,
             FeatureDropout = s.FeatureDropout, ContextDropout = s.ContextDropout,
+            Attention = s.Attention, ReinforceWeight = s.ReinforceWeight, HardEntropy = s.HardEntropy, BaselineDecay = s.BaselineDecay,
+            ExpectedProbability = s.ExpectedProbability, HardDecoding = s.HardDecoding,
         };
     }
 

@@ -42,6 +42,27 @@ public sealed record CaptionSettings : ISceneSettings
     /// <summary>The attention captioner's initial state (<see cref="CaptionerConfig.InitialState"/>).</summary>
     public string InitialState { get; init; } = "zero";
 
+    /// <summary>Soft or hard attention (<see cref="CaptionerConfig.Attention"/>).</summary>
+    public string Attention { get; init; } = "soft";
+
+    /// <summary>Hard attention: the REINFORCE weight <c>λ_r</c> (<see cref="CaptionerConfig.ReinforceWeight"/>).</summary>
+    public float ReinforceWeight { get; init; } = 1f;
+
+    /// <summary>Hard attention: the entropy bonus <c>λ_e</c> (<see cref="CaptionerConfig.HardEntropy"/>).</summary>
+    public float HardEntropy { get; init; } = 0.01f;
+
+    /// <summary>Hard attention: the baseline's decay (<see cref="CaptionerConfig.BaselineDecay"/>).</summary>
+    public float BaselineDecay { get; init; } = 0.9f;
+
+    /// <summary>Hard attention: the probability of the expected context per caption (<see cref="CaptionerConfig.ExpectedProbability"/>).</summary>
+    public float ExpectedProbability { get; init; } = 0.5f;
+
+    /// <summary>Hard attention outside training: argmax or expected (<see cref="CaptionerConfig.HardDecoding"/>).</summary>
+    public string HardDecoding { get; init; } = "argmax";
+
+    /// <summary>The options that only hard attention reads.</summary>
+    public static IReadOnlyList<string> HardFlags { get; } = ["reinforce-weight", "hard-entropy", "baseline-decay", "expected-probability", "hard-decoding"];
+
     /// <summary>conv or fc (<see cref="SceneEncoder.Features"/>).</summary>
     public string Features { get; init; } = "fc";
 
@@ -72,6 +93,22 @@ public sealed record CaptionSettings : ISceneSettings
         SettingSpecs.Choice<CaptionSettings>("attention-entropy-on", Group,
             "all steps, or objects: only the steps that write a class word (needs --visual-words)", ["all", "objects"],
             s => s.AttentionEntropyOn, (s, v) => s with { AttentionEntropyOn = (string)v }),
+        SettingSpecs.Choice<CaptionSettings>("attention", Group,
+            "attention captioner: soft (the expected context) or hard (one sampled location per word, REINFORCE, as Show, Attend and Tell 4.1)",
+            CaptionerConfig.AttentionModes, s => s.Attention, (s, v) => s with { Attention = (string)v }),
+        SettingSpecs.Real<CaptionSettings>("reinforce-weight", "R", Group, "hard attention: weight of the REINFORCE term (1: unbiased)", 0, 1e6,
+            s => s.ReinforceWeight, (s, v) => s with { ReinforceWeight = (float)SettingSpecs.D(v) }),
+        SettingSpecs.Real<CaptionSettings>("hard-entropy", "E", Group,
+            "hard attention: weight of the entropy bonus of the sampled captions' attention (maximised, unlike --attention-entropy)", 0, 1e6,
+            s => s.HardEntropy, (s, v) => s with { HardEntropy = (float)SettingSpecs.D(v) }),
+        SettingSpecs.Real<CaptionSettings>("baseline-decay", "D", Group, "hard attention: decay of the moving-average REINFORCE baseline", 0, 1,
+            s => s.BaselineDecay, (s, v) => s with { BaselineDecay = (float)SettingSpecs.D(v) }),
+        SettingSpecs.Real<CaptionSettings>("expected-probability", "P", Group,
+            "hard attention: probability that a training caption reads the expected (soft) context instead of sampled locations", 0, 1,
+            s => s.ExpectedProbability, (s, v) => s with { ExpectedProbability = (float)SettingSpecs.D(v) }),
+        SettingSpecs.Choice<CaptionSettings>("hard-decoding", Group,
+            "hard attention outside training (validation, captions): the most probable location's context, or the expected one",
+            CaptionerConfig.HardDecodings, s => s.HardDecoding, (s, v) => s with { HardDecoding = (string)v }),
         SettingSpecs.Real<CaptionSettings>("label-smoothing", "E", Group, "label smoothing of the training loss, as PyTorch's", 0, 0.999,
             s => s.LabelSmoothing, (s, v) => s with { LabelSmoothing = (float)SettingSpecs.D(v) }),
         SettingSpecs.Real<CaptionSettings>("feature-dropout", "P", Group,
@@ -95,7 +132,7 @@ public sealed record CaptionSettings : ISceneSettings
     /// <summary>
     /// These settings for a captioner of kind <paramref name="model"/>: rnn and lstm have no attention, so the attention-only
     /// options they were not given on the command line (<paramref name="given"/>) are turned off; one that was given is kept,
-    /// for <see cref="Validate"/> to refuse.
+    /// for <see cref="Validate(string)"/> to refuse.
     /// </summary>
     public CaptionSettings ForModel(string model, Func<string, bool> given)
     {
@@ -120,9 +157,23 @@ public sealed record CaptionSettings : ISceneSettings
         return ForModel(model, flag => Specs.First(s => s.Flag == flag) is var spec && !Equals(spec.Get(this), spec.Get(defaults)));
     }
 
+    /// <summary>
+    /// <see cref="Validate(string)"/>, and the hard-attention options given on the command line (<paramref name="given"/>) without
+    /// <c>--attention hard</c>, which would do nothing, refused.
+    /// </summary>
+    public void Validate(string model, Func<string, bool> given)
+    {
+        ArgumentNullException.ThrowIfNull(given);
+        Validate(model);
+        if (Attention != "hard" && HardFlags.FirstOrDefault(given) is { } flag)
+            throw new ArgumentException($"--{flag} applies to hard attention: add --attention hard (the attention is {Attention}).");
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that do not go together with <paramref name="model"/>.</summary>
     public void Validate(string model)
     {
+        if (Attention == "hard" && model != "attention")
+            throw new ArgumentException($"--attention hard needs --model attention, not {model}: the {model} captioner has no attention.");
         if (AttentionEntropyOn == "objects" && !VisualWords)
             throw new ArgumentException("--attention-entropy-on objects needs --visual-words, which name the object words.");
         if ((AttentionEntropy > 0 || ContextDropout > 0 || VisualWords) && model != "attention")

@@ -85,6 +85,29 @@ public sealed class CaptionTask : EpochTask
         }
     }
 
+    /// <summary>The checkpoint state's name of hard attention's baseline: <c>(value, updates)</c> as two integers (the value's float bits).</summary>
+    public const string BaselineStateName = "hard_attention.baseline";
+
+    /// <summary>The batch position and, for hard attention, the REINFORCE baseline, bit for bit.</summary>
+    public override void SaveState(IDictionary<string, IntegerArray> integers, IDictionary<string, Tensor> tensors)
+    {
+        base.SaveState(integers, tensors);
+        if (Model is AttentionCaptioner { Config.Attention: "hard" } m)
+            integers[BaselineStateName] = new IntegerArray([BitConverter.SingleToInt32Bits(m.Baseline.Value), m.Baseline.Updates]);
+    }
+
+    /// <inheritdoc/>
+    public override void LoadState(TrainingState state, string path)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        base.LoadState(state, path);
+        if (Model is not AttentionCaptioner { Config.Attention: "hard" } m) return;
+        if (!state.TaskIntegers.TryGetValue(BaselineStateName, out var saved) || saved.Data.Length != 2 || saved.Data[1] < 0
+            || saved.Data[0] < int.MinValue || saved.Data[0] > int.MaxValue || !float.IsFinite(BitConverter.Int32BitsToSingle((int)saved.Data[0])))
+            throw new CheckpointFormatException($"{path}: '{BaselineStateName}' (the hard attention baseline) is missing or malformed.");
+        m.Baseline = new ReinforceBaseline(BitConverter.Int32BitsToSingle((int)saved.Data[0]), saved.Data[1]);
+    }
+
     /// <inheritdoc/>
     public override TaskMetrics Evaluate()
     {
@@ -135,8 +158,9 @@ public sealed class CaptionTask : EpochTask
     public override string Describe()
     {
         var c = Model.Config;
+        string attention = c.Kind == "attention" ? $", attention {c.AttentionDim}{(c.Attention == "hard" ? " (hard)" : "")}" : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{c.Kind} captioner, hidden {c.Hidden}, embed {c.Embed}{(c.Kind == "attention" ? $", attention {c.AttentionDim}" : "")}, "
+            $"{c.Kind} captioner, hidden {c.Hidden}, embed {c.Embed}{attention}, "
             + $"over {c.GridRows}x{c.GridCols} locations of {c.FeatureDim} features; {Store.Count:N0} parameters; vocabulary {c.Vocab}; "
             + $"train {Train.Count:N0} / val {Validation.Count:N0} scenes; batch {Options.BatchSize}");
     }

@@ -15,6 +15,9 @@ namespace Recur.Tests.Models.Captioning;
 /// the zero initial state) have their own files; a dropout file holds the keep decisions the generator drew, which
 /// the training step is handed through <see cref="Rng.WithKeepDecisions"/> (feature dropout through
 /// <see cref="CaptionTask.DropFeatures"/>, as the task applies it), and the training loss it gives (<c>train.*</c>).
+/// Hard attention's files hold the training step's choices (<c>hard.expected</c>, <c>hard.locations</c>), handed to the model
+/// as <see cref="HardAttentionDraws.Forced"/>, with the baseline before the step (metadata) and after it, the per-caption
+/// rewards, and the gradient of the loss with the REINFORCE surrogate and the entropy bonus.
 /// </summary>
 public sealed class CaptionerFixtureTests
 {
@@ -40,9 +43,12 @@ public sealed class CaptionerFixtureTests
     {
         var metadata = Directory.GetFiles(Dir, "*.safetensors").Select(f => SafeTensors.Read(f).Metadata).ToList();
         foreach (var key in new[] { "singular_words", "plural_words", "attention_entropy", "attention_entropy_on", "feature_dropout", "coordinates",
-            "context_dropout", "label_smoothing", "initial_state" })
+            "context_dropout", "label_smoothing", "initial_state", "attention", "reinforce_weight", "hard_entropy", "baseline_decay", "hard_decoding" })
             Assert.True(metadata.Any(m => m.ContainsKey(key)), $"no caption fixture sets {key}: run tests/Recur.Tests/Fixtures/make_caption_fixtures.py");
         Assert.Contains(metadata, m => m.GetValueOrDefault("attention_entropy_on") == "objects");
+        foreach (var decoding in CaptionerConfig.HardDecodings) Assert.Contains(metadata, m => m.GetValueOrDefault("hard_decoding") == decoding);
+        Assert.Contains(metadata, m => m.GetValueOrDefault("baseline_updates") == "0");
+        Assert.Contains(metadata, m => m.ContainsKey("baseline_updates") && m["baseline_updates"] != "0");
     }
 
     internal static (ICaptioner Model, SafeTensorsFile File, Tensor Features, int[] Captions) Load(string file)
@@ -61,6 +67,10 @@ public sealed class CaptionerFixtureTests
             AttentionEntropyOn = st.Metadata.GetValueOrDefault("attention_entropy_on", "all"), FeatureDropout = Fl("feature_dropout"),
             ContextDropout = Fl("context_dropout"), LabelSmoothing = Fl("label_smoothing"),
             InitialState = st.Metadata.GetValueOrDefault("initial_state", "image"),
+            Attention = st.Metadata.GetValueOrDefault("attention", "soft"),
+            ReinforceWeight = st.Metadata.ContainsKey("reinforce_weight") ? Fl("reinforce_weight") : 1f,
+            HardEntropy = Fl("hard_entropy"), BaselineDecay = st.Metadata.ContainsKey("baseline_decay") ? Fl("baseline_decay") : 0.9f,
+            HardDecoding = st.Metadata.GetValueOrDefault("hard_decoding", "argmax"),
         };
         var model = Captioners.Create(config);
         foreach (var p in model.Store.Parameters) p.CopyFrom(st.Tensors[p.Name]);
@@ -89,11 +99,23 @@ public sealed class CaptionerFixtureTests
         }
         var trainCe = t.GetValueOrDefault("train.loss_ce", t["loss_ce"]);
         var trainReg = t.GetValueOrDefault("train.loss_reg", t["loss_reg"]);
+        var hard = model as AttentionCaptioner is { Config.Attention: "hard" } ? (AttentionCaptioner)model : null;
+        var forced = hard is null ? null
+            : HardAttentionDraws.Forced([.. t["hard.expected"].Data.Select(v => v != 0)], [.. t["hard.locations"].Data.Select(v => (int)v)]);
         foreach (int threads in new[] { 1, 2 })
         {
             model.Threads = threads;
             var rng = t.TryGetValue("keep.context", out var keepContext) ? Rng.WithKeepDecisions(keepContext.Data) : new Rng(1);
-            var loss = model.TrainStep(trainFeatures, captions, rng);
+            if (hard is not null)
+                hard.Baseline = new ReinforceBaseline(float.Parse(st.Metadata["baseline"], CultureInfo.InvariantCulture),
+                    long.Parse(st.Metadata["baseline_updates"], CultureInfo.InvariantCulture));
+            var loss = hard is null ? model.TrainStep(trainFeatures, captions, rng) : hard.TrainStep(trainFeatures, captions, rng, forced);
+            if (hard is not null)
+            {
+                report.Add($"hard.rewards ({threads})", [.. hard.HardRewards.ToArray().Select(r => (float)r)], [t["hard.rewards"].Length], t["hard.rewards"]);
+                report.Add($"hard.baseline ({threads})", [hard.Baseline.Value], [1], t["hard.baseline"]);
+                Assert.Equal(long.Parse(st.Metadata["baseline_updates"], CultureInfo.InvariantCulture) + 1, hard.Baseline.Updates);
+            }
             Assert.Equal(0, rng.KeepDecisionsLeft);
             report.Add($"loss_ce ({threads} thread(s))", [(float)loss.CrossEntropy], [1], trainCe);
             report.Add("loss_reg", [(float)loss.Regulariser], [1], trainReg);
@@ -117,7 +139,7 @@ public sealed class CaptionerFixtureTests
             for (int b = 0; b < B; b++) ids[b] = captions[b * W + step];
             var got = stepper.Step(ids);
             report.Add($"logits[{step}]", got, [B, V], new Tensor(logits.Data.AsSpan(step * B * V, B * V).ToArray(), B, V));
-            if (st.Tensors.TryGetValue("alpha", out var alpha))
+            if (st.Tensors.TryGetValue("attention_map", out var alpha) || st.Tensors.TryGetValue("alpha", out alpha))
             {
                 int L = alpha.Shape[2];
                 report.Add($"alpha[{step}]", stepper.Attention, [B, L], new Tensor(alpha.Data.AsSpan(step * B * L, B * L).ToArray(), B, L));
