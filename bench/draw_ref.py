@@ -18,12 +18,12 @@ Run:  OPENBLAS_CORETYPE=Haswell /usr/bin/python3 bench/draw_ref.py --threads 1 -
 """
 
 import argparse
-import json
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import race_step, time_and_report
 
 
 class Draw(nn.Module):
@@ -111,26 +111,8 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     g = torch.Generator().manual_seed(1)
     data = [(torch.rand(a.batch, A * Bh, generator=g) < 0.5).float() for _ in range(8)]
-
-    def step(i):
-        eps = torch.randn(T, a.batch, Z, generator=g)
-        opt.zero_grad()
-        loss = model(data[i % len(data)], eps)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
-        return loss.item()
-
-    first = step(0)
-    for i in range(1, 3):
-        step(i)
-    t0 = time.perf_counter()
-    for i in range(a.iters):
-        loss = step(i)
-    s = time.perf_counter() - t0
-    params = sum(p.numel() for p in model.parameters())
-    print(json.dumps({"seconds": s, "images_per_s": a.iters * a.batch / s, "threads": a.threads, "torch": torch.__version__,
-                      "params": params, "first_loss": first, "loss": loss}))
+    step = race_step(model, opt, lambda i: model(data[i % len(data)], torch.randn(T, a.batch, Z, generator=g)))
+    time_and_report(model, step, a.iters, a.batch, a.threads, "images_per_s")
 
 
 if __name__ == "__main__":

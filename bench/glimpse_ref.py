@@ -19,13 +19,13 @@ Run:  OPENBLAS_CORETYPE=Haswell /usr/bin/python3 bench/glimpse_ref.py --threads 
 """
 
 import argparse
-import json
 import math
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import race_step, time_and_report
 
 
 class GlimpseNetwork(nn.Module):
@@ -97,37 +97,26 @@ def main():
     ap.add_argument("--iters", type=int, default=50)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--size", type=int, default=100)
+    ap.add_argument("--glimpses", type=int, default=5)
+    ap.add_argument("--scales", type=int, default=5)
+    ap.add_argument("--patch", type=int, default=6)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    Hh, W, T, k, g, Hg, Hl, G, H, K, sigma = 60, 60, 6, 3, 12, 128, 128, 256, 256, 10, 0.17
+    Hh, W, T, k, g, Hg, Hl, G, H, K, sigma = a.size, a.size, a.glimpses, a.scales, a.patch, 128, 128, 256, 256, 10, 0.17
     model = Ram(Hh, W, T, k, g, Hg, Hl, G, H, K, sigma)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     gen = torch.Generator().manual_seed(1)
     B = a.batch
     data = [(torch.rand(B, Hh, W, generator=gen), torch.randint(0, K, (B,), generator=gen)) for _ in range(8)]
 
-    def step(i):
+    def loss_of(i):
         x, y = data[i % len(data)]
         first = torch.rand(B, 2, generator=gen) * 2 - 1
-        eps = torch.randn(T - 1, B, 2, generator=gen)
-        opt.zero_grad()
-        loss = model(x, y, first, eps)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
-        return loss.item()
+        return model(x, y, first, torch.randn(T - 1, B, 2, generator=gen))
 
-    first_loss = step(0)
-    for i in range(1, 3):
-        step(i)
-    t0 = time.perf_counter()
-    for i in range(a.iters):
-        loss = step(i)
-    s = time.perf_counter() - t0
-    params = sum(p.numel() for p in model.parameters())
-    print(json.dumps({"seconds": s, "images_per_s": a.iters * B / s, "threads": a.threads, "torch": torch.__version__,
-                      "params": params, "first_loss": first_loss, "loss": loss}))
+    time_and_report(model, race_step(model, opt, loss_of), a.iters, B, a.threads, "images_per_s")
 
 
 if __name__ == "__main__":

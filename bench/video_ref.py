@@ -14,12 +14,12 @@ Run:  OPENBLAS_CORETYPE=Haswell /usr/bin/python3 bench/video_ref.py --threads 1 
 """
 
 import argparse
-import json
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import race_step, time_and_report
 
 
 class VideoClassifier(nn.Module):
@@ -67,25 +67,8 @@ def main():
     g = torch.Generator().manual_seed(1)
     data = [(torch.randn(T, B, D, generator=g), torch.randint(0, A, (B,), generator=g),
              (torch.rand(T, B, C, generator=g) < 0.5).float()) for _ in range(8)]
-
-    def step(i):
-        opt.zero_grad()
-        loss = model(*data[i % len(data)])
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
-        return loss.item()
-
-    first = step(0)
-    for i in range(1, 3):
-        step(i)
-    t0 = time.perf_counter()
-    for i in range(a.iters):
-        loss = step(i)
-    s = time.perf_counter() - t0
-    params = sum(p.numel() for p in model.parameters())
-    print(json.dumps({"seconds": s, "clips_per_s": a.iters * a.batch / s, "threads": a.threads, "torch": torch.__version__,
-                      "params": params, "first_loss": first, "loss": loss}))
+    step = race_step(model, opt, lambda i: model(*data[i % len(data)]))
+    time_and_report(model, step, a.iters, a.batch, a.threads, "clips_per_s")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Recur.Models.Draw;
 using Recur.Training;
 
@@ -38,44 +37,11 @@ internal static class DrawSpeedBench
             + $"H {config.EncoderHidden}/{config.DecoderHidden}, Z {config.Latent}, batch {B}, {iters} steps per run after 3 warm-up steps, "
             + $"{rounds} round(s); Recur {threads} thread(s)");
         Time(config, B, threads, 0); // JIT warm-up
-        Console.WriteLine("| round | Recur img/s | PyTorch 1 thread img/s | PyTorch 2 threads img/s | ratio, 1 thread each | ratio to PyTorch's faster |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
-        var ratios1 = new List<double>();
-        var ratiosBest = new List<double>();
-        (long Params, double FirstLoss) recurCheck = default, torchCheck = default;
-        string torchArgs = attention ? "true" : "false";
-        for (int r = 0; r < rounds; r++)
-        {
-            var (recur, recurFirst) = Time(config, B, threads, iters);
-            var j1 = TorchRef.Run(root, "draw_ref.py", "--threads", "1", "--iters", iters.ToString(), "--batch", B.ToString(), "--attention", torchArgs);
-            double t1 = j1.GetProperty("images_per_s").GetDouble();
-            double t2 = torch2
-                ? TorchRef.Run(root, "draw_ref.py", "--threads", "2", "--iters", iters.ToString(), "--batch", B.ToString(), "--attention", torchArgs)
-                    .GetProperty("images_per_s").GetDouble()
-                : double.NaN;
-            if (r == 0)
-            {
-                recurCheck = (new DrawModel(config).Store.Count, recurFirst);
-                torchCheck = (j1.GetProperty("params").GetInt64(), j1.GetProperty("first_loss").GetDouble());
-            }
-            double best = torch2 ? Math.Max(t1, t2) : t1;
-            ratios1.Add(recur / t1);
-            ratiosBest.Add(recur / best);
-            Console.WriteLine($"| {r + 1} | {recur:F1} | {t1:F1} | {(torch2 ? t2.ToString("F1") : "-")} | {recur / t1:F2}x | {recur / best:F2}x |");
-        }
-        Summary(ratios1, ratiosBest);
-        Console.WriteLine($"parameters: Recur {recurCheck.Params:N0} (DrawConfig.ParameterCount {config.ParameterCount():N0}), PyTorch {torchCheck.Params:N0}"
-            + (recurCheck.Params == torchCheck.Params ? " (same)" : " (DIFFERENT)"));
-        Console.WriteLine($"first loss (nats per image, at initialisation): Recur {recurCheck.FirstLoss:F1}, PyTorch {torchCheck.FirstLoss:F1}");
-    }
-
-    /// <summary>The medians (with their ranges) of the ratios to PyTorch at 1 thread and to its faster setting.</summary>
-    internal static void Summary(List<double> ratios1, List<double> ratiosBest)
-    {
-        ratios1.Sort();
-        ratiosBest.Sort();
-        Console.WriteLine($"median ratio, 1 thread each: {ratios1[ratios1.Count / 2]:F2}x (min {ratios1[0]:F2}x, max {ratios1[^1]:F2}x); "
-            + $"to PyTorch's faster setting: {ratiosBest[ratiosBest.Count / 2]:F2}x (min {ratiosBest[0]:F2}x, max {ratiosBest[^1]:F2}x)");
+        string variant = attention ? "true" : "false";
+        SpeedRace.Run(root, "draw_ref.py", "images_per_s", "img/s", rounds, torch2, () => Time(config, B, threads, iters),
+            th => ["--threads", th.ToString(), "--iters", iters.ToString(), "--batch", B.ToString(), "--attention", variant],
+            new DrawModel(config).Store.Count, "nats per image", "F1");
+        Console.WriteLine($"(DrawConfig.ParameterCount {config.ParameterCount():N0})");
     }
 
     /// <summary>
@@ -105,10 +71,6 @@ internal static class DrawSpeedBench
             adam.Step();
             return loss.Total;
         }
-        double first = Step(0);
-        for (int i = 1; i < 3; i++) Step(i);
-        long t0 = Stopwatch.GetTimestamp();
-        for (int i = 0; i < iters; i++) Step(i);
-        return (iters * B / Stopwatch.GetElapsedTime(t0).TotalSeconds, first);
+        return SpeedRace.Time(Step, iters, B);
     }
 }

@@ -1,15 +1,15 @@
-using System.Diagnostics;
 using Recur.Models.Glimpse;
+using Recur.Tasks.Glimpse;
 using Recur.Training;
 
 namespace Recur.Bench;
 
 /// <summary>
 /// Training speed of the recurrent attention model (issue 29) against the same model in PyTorch 1.13 (bench/glimpse_ref.py):
-/// <see cref="GlimpseConfig"/>'s defaults (60x60 images, 6 glimpses, 3 scales of 12x12, glimpse network 128 + 128 -> 256, LSTM
-/// core 256, 10 classes, σ 0.17), batch 64 of random images in [0, 1] with random labels and first locations, fresh location
-/// noise each step, the whole step timed (forward, the hybrid loss, backward, norm clipping at 5, Adam at <c>--lr</c>, 1e-3
-/// until a glimpse task fixes its recipe): images/s. Each run times <c>--iters</c> steps after 3 warm-up steps; rounds
+/// the plain <c>recur glimpse train</c> run's model (100x100 canvases, 5 glimpses, 5 scales of 6x6, glimpse network 128 + 128
+/// -> 256, LSTM core 256, 10 classes, σ 0.17), batch 64 of random images in [0, 1] with random labels and first locations,
+/// fresh location noise each step, the whole step timed (forward, the hybrid loss, backward, norm clipping at 5, Adam at
+/// <c>--lr</c>, the task's 1e-3): images/s. Each run times <c>--iters</c> steps after 3 warm-up steps; rounds
 /// alternate Recur (at <c>--threads</c>) and PyTorch at 1 thread and, unless <c>--torch2 false</c>, at 2 threads.
 /// </summary>
 internal static class GlimpseSpeedBench
@@ -21,37 +21,17 @@ internal static class GlimpseSpeedBench
         string lr = TorchRef.Option(args, "--lr", "1e-3");
         bool torch2 = TorchRef.Option(args, "--torch2", "true") == "true";
         string root = MinCharBench.FindRepoRoot();
-        var config = new GlimpseConfig();
+        var config = new GlimpseSettings().ToRam(GlimpseDefinition.Instance.Defaults.Hidden); // the plain glimpse run's model
         Console.WriteLine($"recurrent attention model training, {config.Width}x{config.Height}, T {config.Steps}, {config.Scales} scales of "
             + $"{config.Patch}x{config.Patch}, core {config.CoreHidden}, batch {B}, Adam {lr}, {iters} steps per run after 3 warm-up steps, "
             + $"{rounds} round(s); Recur {threads} thread(s)");
         Time(config, B, threads, 0, double.Parse(lr, System.Globalization.CultureInfo.InvariantCulture)); // JIT warm-up
-        Console.WriteLine("| round | Recur img/s | PyTorch 1 thread img/s | PyTorch 2 threads img/s | ratio, 1 thread each | ratio to PyTorch's faster |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
-        var ratios1 = new List<double>();
-        var ratiosBest = new List<double>();
-        (long Params, double FirstLoss) recurCheck = default, torchCheck = default;
-        string[] torchArgs(int th) => ["--threads", th.ToString(), "--iters", iters.ToString(), "--batch", B.ToString(), "--lr", lr];
-        for (int r = 0; r < rounds; r++)
-        {
-            var (recur, recurFirst) = Time(config, B, threads, iters, double.Parse(lr, System.Globalization.CultureInfo.InvariantCulture));
-            var j1 = TorchRef.Run(root, "glimpse_ref.py", torchArgs(1));
-            double t1 = j1.GetProperty("images_per_s").GetDouble();
-            double t2 = torch2 ? TorchRef.Run(root, "glimpse_ref.py", torchArgs(2)).GetProperty("images_per_s").GetDouble() : double.NaN;
-            if (r == 0)
-            {
-                recurCheck = (new RecurrentAttentionModel(config).Store.Count, recurFirst);
-                torchCheck = (j1.GetProperty("params").GetInt64(), j1.GetProperty("first_loss").GetDouble());
-            }
-            double best = torch2 ? Math.Max(t1, t2) : t1;
-            ratios1.Add(recur / t1);
-            ratiosBest.Add(recur / best);
-            Console.WriteLine($"| {r + 1} | {recur:F0} | {t1:F0} | {(torch2 ? t2.ToString("F0") : "-")} | {recur / t1:F2}x | {recur / best:F2}x |");
-        }
-        DrawSpeedBench.Summary(ratios1, ratiosBest);
-        Console.WriteLine($"parameters: Recur {recurCheck.Params:N0} (GlimpseConfig.ParameterCount {config.ParameterCount():N0}), "
-            + $"PyTorch {torchCheck.Params:N0}" + (recurCheck.Params == torchCheck.Params ? " (same)" : " (DIFFERENT)"));
-        Console.WriteLine($"first loss (at initialisation): Recur {recurCheck.FirstLoss:F3}, PyTorch {torchCheck.FirstLoss:F3}");
+        SpeedRace.Run(root, "glimpse_ref.py", "images_per_s", "img/s", rounds, torch2,
+            () => Time(config, B, threads, iters, double.Parse(lr, System.Globalization.CultureInfo.InvariantCulture)),
+            th => ["--threads", th.ToString(), "--iters", iters.ToString(), "--batch", B.ToString(), "--lr", lr, "--size", config.Width.ToString(),
+                "--glimpses", config.Steps.ToString(), "--scales", config.Scales.ToString(), "--patch", config.Patch.ToString()],
+            new RecurrentAttentionModel(config).Store.Count, "nats per image, with the REINFORCE and baseline terms");
+        Console.WriteLine($"(GlimpseConfig.ParameterCount {config.ParameterCount():N0})");
         return 0;
     }
 
@@ -86,10 +66,6 @@ internal static class GlimpseSpeedBench
             adam.Step();
             return loss;
         }
-        double firstLoss = Step(0);
-        for (int i = 1; i < 3; i++) Step(i);
-        long t0 = Stopwatch.GetTimestamp();
-        for (int i = 0; i < iters; i++) Step(i);
-        return (iters * B / Stopwatch.GetElapsedTime(t0).TotalSeconds, firstLoss);
+        return SpeedRace.Time(Step, iters, B);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Recur.Models.Video;
 using Recur.Training;
 
@@ -6,7 +5,7 @@ namespace Recur.Bench;
 
 /// <summary>
 /// Training speed of the video classifier (issue 29) against the same model in PyTorch 1.13 (bench/video_ref.py): the
-/// default video run's sizes (16 frames of 250 features: 5x5 windows x 10 class scores; projection 256, LSTM 256, 6 actions,
+/// default video run's sizes (16 frames of 1,010 features: 10x10 windows x 10 class scores and each class's maximum; projection 256, LSTM 256, 6 actions,
 /// 10 classes), or a baseline (<c>--model average|middle</c>), batch 64, random features and labels, the whole step timed
 /// (forward, both losses, backward, norm clipping at 5, Adam 2e-3): clips/s. Each run times <c>--iters</c> steps after 3
 /// warm-up steps; rounds alternate Recur (at <c>--threads</c>) and PyTorch at 1 thread (the issue's race: 1 thread each)
@@ -18,7 +17,7 @@ internal static class VideoSpeedBench
     {
         int iters = int.Parse(TorchRef.Option(args, "--iters", "50")), rounds = int.Parse(TorchRef.Option(args, "--rounds", "3")),
             threads = int.Parse(TorchRef.Option(args, "--threads", "1")), B = int.Parse(TorchRef.Option(args, "--batch", "64")),
-            T = int.Parse(TorchRef.Option(args, "--frames", "16")), F = int.Parse(TorchRef.Option(args, "--features", "250"));
+            T = int.Parse(TorchRef.Option(args, "--frames", "16")), F = int.Parse(TorchRef.Option(args, "--features", "1010"));
         string model = TorchRef.Option(args, "--model", "lstm");
         if (model is not ("lstm" or VideoClassifierConfig.Average or VideoClassifierConfig.Middle))
             throw new ArgumentException($"--model must be lstm, average or middle, got '{model}'.");
@@ -29,34 +28,10 @@ internal static class VideoSpeedBench
             + (config.IsBaseline ? "" : $", {model} {config.Hidden}") + $", batch {B}, {iters} steps per run after 3 warm-up steps, {rounds} round(s); "
             + $"Recur {threads} thread(s)");
         Time(config, T, B, threads, 0); // JIT warm-up
-        Console.WriteLine("| round | Recur clips/s | PyTorch 1 thread clips/s | PyTorch 2 threads clips/s | ratio, 1 thread each "
-            + "| ratio to PyTorch's faster |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
-        var ratios1 = new List<double>();
-        var ratiosBest = new List<double>();
-        (long Params, double FirstLoss) recurCheck = default, torchCheck = default;
-        string[] torchArgs(int th) => ["--threads", th.ToString(), "--iters", iters.ToString(), "--batch", B.ToString(), "--frames", T.ToString(),
-            "--features", F.ToString(), "--model", model];
-        for (int r = 0; r < rounds; r++)
-        {
-            var (recur, recurFirst) = Time(config, T, B, threads, iters);
-            var j1 = TorchRef.Run(root, "video_ref.py", torchArgs(1));
-            double t1 = j1.GetProperty("clips_per_s").GetDouble();
-            double t2 = torch2 ? TorchRef.Run(root, "video_ref.py", torchArgs(2)).GetProperty("clips_per_s").GetDouble() : double.NaN;
-            if (r == 0)
-            {
-                recurCheck = (new VideoClassifier(config).Store.Count, recurFirst);
-                torchCheck = (j1.GetProperty("params").GetInt64(), j1.GetProperty("first_loss").GetDouble());
-            }
-            double best = torch2 ? Math.Max(t1, t2) : t1;
-            ratios1.Add(recur / t1);
-            ratiosBest.Add(recur / best);
-            Console.WriteLine($"| {r + 1} | {recur:F0} | {t1:F0} | {(torch2 ? t2.ToString("F0") : "-")} | {recur / t1:F2}x | {recur / best:F2}x |");
-        }
-        DrawSpeedBench.Summary(ratios1, ratiosBest);
-        Console.WriteLine($"parameters: Recur {recurCheck.Params:N0}, PyTorch {torchCheck.Params:N0}"
-            + (recurCheck.Params == torchCheck.Params ? " (same)" : " (DIFFERENT)"));
-        Console.WriteLine($"first loss (nats per clip, at initialisation): Recur {recurCheck.FirstLoss:F3}, PyTorch {torchCheck.FirstLoss:F3}");
+        SpeedRace.Run(root, "video_ref.py", "clips_per_s", "clips/s", rounds, torch2, () => Time(config, T, B, threads, iters),
+            th => ["--threads", th.ToString(), "--iters", iters.ToString(), "--batch", B.ToString(), "--frames", T.ToString(), "--features", F.ToString(),
+                "--model", model],
+            new VideoClassifier(config).Store.Count, "nats per clip");
         return 0;
     }
 
@@ -85,10 +60,6 @@ internal static class VideoSpeedBench
             adam.Step();
             return loss;
         }
-        double first = Step(0);
-        for (int i = 1; i < 3; i++) Step(i);
-        long t0 = Stopwatch.GetTimestamp();
-        for (int i = 0; i < iters; i++) Step(i);
-        return (iters * B / Stopwatch.GetElapsedTime(t0).TotalSeconds, first);
+        return SpeedRace.Time(Step, iters, B);
     }
 }

@@ -44,7 +44,7 @@ public sealed record GlimpseSettings
     public int GlimpseOut { get; init; } = Core.GlimpseOut;
 
     /// <summary>The location policy's standard deviation.</summary>
-    public double Sigma { get; init; } = Core.Sigma;
+    public double Sigma { get; init; } = (double)(decimal)Core.Sigma; // 0.17 (through decimal: 7 digits), not 0.17000000178813934
 
     /// <summary>Whether REINFORCE also trains the core and the glimpse network through <c>μ_t</c>.</summary>
     public bool ReinforceIntoCore { get; init; }
