@@ -39,6 +39,9 @@ internal sealed class EvalCommand : ICommand
         eval). A 'recur g2p' run: its validation words, or its test words (as recur g2p eval; --beam K adds
         beam search).
 
+        A run of any other task (caption, vqa, draw, video, glimpse, ...) is scored as its own command's eval
+        scores it (recur TASK eval RUN ...), with the same arguments.
+
         A 'recur classify' run (as recur classify eval): its validation images (the last --val-frac of the
         training images, as the run held them out) or with --split test the test images, of the data folder
         it was trained on (or of FILE, a folder holding the IDX files): accuracy, loss, the confusion
@@ -53,6 +56,10 @@ internal sealed class EvalCommand : ICommand
             if (task == Recur.Tasks.Tag.TagTask.TaskName) return TagCommand.Eval(args, 0);
             if (task == Recur.Tasks.G2p.G2pTask.TaskName) return G2pCommand.Eval(args, 0);
             if (task == ClassifyTask.TaskName) return ClassifyEval.Eval(args, 0);
+            // Any other task's run goes to its own command's eval (recur TASK eval RUN ...), with the same arguments.
+            if (task is not null && task != CharCheckpoint.TaskName
+                && Program.All().FirstOrDefault(c => c.Name == task) is { } own)
+                return own.Run(new Args(["eval", .. args.Raw]));
         }
         string? split = args.Has("split") ? args.Choice("split", "validation", "validation", "val", "test") : null;
         if (split == "val") split = "validation";
