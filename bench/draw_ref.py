@@ -103,10 +103,12 @@ def main():
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--attention", choices=["true", "false"], default="true")
+    ap.add_argument("--read-n", type=int, default=5)
+    ap.add_argument("--write-n", type=int, default=5)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    A, Bh, T, He, Hd, Z, Nr, Nw = 28, 28, 32, 256, 256, 100, 2, 5
+    A, Bh, T, He, Hd, Z, Nr, Nw = 28, 28, 32, 256, 256, 100, a.read_n, a.write_n
     model = Draw(A, Bh, T, He, Hd, Z, a.attention == "true", Nr, Nw)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     g = torch.Generator().manual_seed(1)
