@@ -41,7 +41,8 @@ internal static class DrawSpeedBench
         Time(config, B, threads, 0); // JIT warm-up
         string variant = attention ? "true" : "false";
         SpeedRace.Run(root, "draw_ref.py", "images_per_s", "img/s", rounds, torch2, () => Time(config, B, threads, iters),
-            th => ["--threads", th.ToString(), "--iters", iters.ToString(), "--batch", B.ToString(), "--attention", variant, "--read-n", config.ReadN.ToString(), "--write-n", config.WriteN.ToString()],
+            th => ["--threads", th.ToString(), "--iters", iters.ToString(), "--batch", B.ToString(), "--attention", variant,
+                "--read-n", config.ReadN.ToString(), "--write-n", config.WriteN.ToString()],
             new DrawModel(config).Store.Count, "nats per image", "F1");
         Console.WriteLine($"(DrawConfig.ParameterCount {config.ParameterCount():N0})");
     }

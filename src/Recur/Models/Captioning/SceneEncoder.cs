@@ -73,7 +73,10 @@ public sealed class SceneEncoder
     /// <summary>True when the features end with one more location: each channel's maximum over the grid's locations.</summary>
     public bool ChannelMax { get; }
 
-    /// <summary>Locations <c>L</c> an image of <paramref name="height"/> x <paramref name="width"/> gives: its grid's, and one more with <see cref="ChannelMax"/>.</summary>
+    /// <summary>
+    /// Locations <c>L</c> an image of <paramref name="height"/> x <paramref name="width"/> gives: its grid's, and one more with
+    /// <see cref="ChannelMax"/>.
+    /// </summary>
     public int Locations(int height, int width)
     {
         var (r, c) = Grid(height, width);

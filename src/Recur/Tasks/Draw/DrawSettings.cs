@@ -43,7 +43,8 @@ public sealed record DrawSettings
         SettingSpecs.Flag<DrawSettings>("attention", Group,
             "the Gaussian filterbank read and write (--attention false: read the whole image and the error image, write the whole canvas)",
             s => s.Attention, (s, v) => s with { Attention = (bool)v }),
-        SettingSpecs.Int<DrawSettings>("read-n", "N", Group, "read filters per axis: an N x N glimpse of the image and of the error image (the paper's MNIST model: 2)",
+        SettingSpecs.Int<DrawSettings>("read-n", "N", Group, "read filters per axis: an N x N glimpse of the image and of the error image "
+            + "(the paper's MNIST model: 2)",
             1, 64, s => s.ReadN, (s, v) => s with { ReadN = SettingSpecs.I(v) }),
         SettingSpecs.Int<DrawSettings>("write-n", "N", Group, "write filters per axis: an N x N patch added to the canvas", 1, 64,
             s => s.WriteN, (s, v) => s with { WriteN = SettingSpecs.I(v) }),

@@ -94,7 +94,8 @@ public sealed class VideoDefinition : TaskDefinition<LabeledImages, VideoSetting
         var encoder = NewEncoder(settings);
         var config = new VideoClassifierConfig
         {
-            Model = options.Model, FeatureDim = encoder.Locations(VideoClip.DefaultSide, VideoClip.DefaultSide) * encoder.FeatureDim, Projection = settings.Projection, Hidden = options.Hidden,
+            Model = options.Model, FeatureDim = encoder.Locations(VideoClip.DefaultSide, VideoClip.DefaultSide) * encoder.FeatureDim,
+            Projection = settings.Projection, Hidden = options.Hidden,
             Layers = options.Layers, Dropout = (float)options.Dropout, Actions = VideoActions.Count, Classes = data.ClassCount,
         };
         return new LoadedVideo(new VideoClassifier(config), encoder, settings.Clips);

@@ -16,7 +16,8 @@ public sealed record VideoSettings
     /// <summary>
     /// What the encoder gives of each frame (<see cref="Models.Captioning.SceneEncoder.Features"/>): <c>scores</c>, the
     /// classifier's class logits of 28x28 windows every <see cref="WindowStride"/> cells (the default: 10x10 windows 4 pixels
-    /// apart, and with <see cref="ChannelMax"/> each class's maximum over them, 1,010 features a frame); <c>fc</c>, their fully connected features; <c>conv</c>, the pooled convolutional grid.
+    /// apart, and with <see cref="ChannelMax"/> each class's maximum over them, 1,010 features a frame); <c>fc</c>, their fully
+    /// connected features; <c>conv</c>, the pooled convolutional grid.
     /// </summary>
     public string Features { get; init; } = "scores";
 
@@ -51,7 +52,8 @@ public sealed record VideoSettings
             s => s.WindowStride, (s, v) => s with { WindowStride = SettingSpecs.I(v) }),
         SettingSpecs.Int<VideoSettings>("padding", "P", Group, "black pixels around each frame before the encoder reads it", 0, 64,
             s => s.Padding, (s, v) => s with { Padding = SettingSpecs.I(v) }),
-        SettingSpecs.Flag<VideoSettings>("channel-max", Group, "end each frame's features with each channel's maximum over its windows (--channel-max false: the windows alone)",
+        SettingSpecs.Flag<VideoSettings>("channel-max", Group, "end each frame's features with each channel's maximum over its windows "
+            + "(--channel-max false: the windows alone)",
             s => s.ChannelMax, (s, v) => s with { ChannelMax = (bool)v }),
         SettingSpecs.Int<VideoSettings>("frames", "T", Group, "frames per clip", 8, 64,
             s => s.Clips.Frames, (s, v) => s with { Clips = s.Clips with { Frames = SettingSpecs.I(v) } }),

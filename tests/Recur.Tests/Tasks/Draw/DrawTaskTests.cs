@@ -203,13 +203,13 @@ public sealed class DrawTaskTests : IDisposable
     }
 
     [Fact]
-    public void TheRecipeAndTheSettingsAreThePapers()
+    public void TheRecipeAndTheSettingsAreThePapersButTheReadChosenOnValidation()
     {
         var d = DrawDefinition.Instance.Defaults;
         Assert.Equal(("adam", 1e-3, 64, 5.0, "norm", 15.0, 0.0, FashionMnist.ValidationFraction), (d.Optimizer, d.LearningRate, d.BatchSize, d.GradClip,
             d.ClipMode, d.Minutes, d.MaxEpochs, d.ValFrac));
         var c = new DrawSettings().ToConfig(d.Hidden, 28, 28);
-        Assert.Equal(new DrawConfig(), c);
+        Assert.Equal(new DrawConfig { ReadN = 5 }, c); // the paper's 2x2 read lost on validation (docs/VISION.md)
         Assert.DoesNotContain(DrawDefinition.Instance.SharedOptions, s => s.Flag is "layers" or "dropout" or "model" or "embed");
         Assert.Equal(["steps", "attention", "read-n", "write-n", "latent", "decoder-hidden"], DrawSettings.Specs.Select(s => s.Flag));
         foreach (bool attention in new[] { true, false })
