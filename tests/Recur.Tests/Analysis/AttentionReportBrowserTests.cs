@@ -48,12 +48,7 @@ public sealed class AttentionReportBrowserTests
             var img = PngDecoder.Read(shot);
             Assert.Equal((900, 700), (img.Width, img.Height));
             // The red of the attention maps reached the screen: pixels with red well above green and blue.
-            long red = 0;
-            for (int i = 0; i < img.Width * img.Height; i++)
-            {
-                int r = img.Pixels[3 * i], g = img.Pixels[3 * i + 1], b = img.Pixels[3 * i + 2];
-                if (r > 150 && g < 100 && b < 100) red++;
-            }
+            long red = Chromium.RedPixels(img.Pixels.AsSpan(0, 3 * img.Width * img.Height), 150, 100);
             Assert.True(red > 500, $"only {red} red pixels: the maps were not drawn");
         }
         finally

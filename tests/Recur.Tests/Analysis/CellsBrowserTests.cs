@@ -67,6 +67,18 @@ internal static class Chromium
         Assert.True(p.ExitCode == 0, $"chromium exited with {p.ExitCode}: {stderr.Result}");
         return stdout.Result;
     }
+
+    /// <summary>
+    /// Pixels of an RGB screenshot <paramref name="rgb"/> (3 bytes a pixel) whose red is above <paramref name="minRed"/>
+    /// and whose green and blue are both below <paramref name="maxGreenBlue"/>: how much of a page's red reached the screen.
+    /// </summary>
+    public static long RedPixels(ReadOnlySpan<byte> rgb, int minRed, int maxGreenBlue)
+    {
+        long red = 0;
+        for (int i = 0; i + 2 < rgb.Length; i += 3)
+            if (rgb[i] > minRed && rgb[i + 1] < maxGreenBlue && rgb[i + 2] < maxGreenBlue) red++;
+        return red;
+    }
 }
 
 public sealed class CellsBrowserTests(ITestOutputHelper output)

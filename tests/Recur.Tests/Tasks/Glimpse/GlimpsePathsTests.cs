@@ -102,12 +102,7 @@ public sealed class GlimpsePathsTests
             var img = PngDecoder.Read(shot);
             Assert.Equal((900, 700), (img.Width, img.Height));
             // the first glimpse's red squares reached the screen
-            long red = 0;
-            for (int i = 0; i < img.Width * img.Height; i++)
-            {
-                int r = img.Pixels[3 * i], g = img.Pixels[3 * i + 1], b = img.Pixels[3 * i + 2];
-                if (r > 200 && g < 90 && b < 90) red++;
-            }
+            long red = Chromium.RedPixels(img.Pixels.AsSpan(0, 3 * img.Width * img.Height), 200, 90);
             Assert.True(red > 100, $"only {red} red pixels: the glimpse squares were not drawn");
         }
         finally
