@@ -6,7 +6,7 @@ namespace Recur.Data.Dialog;
 /// Dialogs about the scenes (the lectures' visual dialog), drawn deterministically from a seed: rounds of question and
 /// answer where later questions refer back. A round opens with a question that names what it asks about
 /// (<c>is there a bag ?</c>, <c>what is in the top left ?</c>, <c>how many shirts are there ?</c>, <c>what is above the
-/// bag ?</c> of a class the scene holds once) or, after the first round, 60% of the time, follows up on the dialog so far
+/// bag ?</c> of a class the scene holds once) or, after the first round, 80% of the time, follows up on the dialog so far
 /// when it can: <c>what is above it ?</c>, <c>and below ?</c> (after a relation question), <c>where is it ?</c>,
 /// <c>where is the other one ?</c> (when the scene holds two of its class), <c>how many ?</c> (after a yes to
 /// <c>is there a X ?</c>), <c>and bags ?</c> (after a counting question), <c>and a bag ?</c> (after <c>is there a X ?</c>).
@@ -15,7 +15,9 @@ namespace Recur.Data.Dialog;
 /// the scene holds exactly one, the object in the cell <c>what is in the C ?</c> asked about, the object a relation
 /// question named, the other one once asked about; a question about an empty cell or about a class the scene holds
 /// several times, or none, leaves nothing in focus. Relations name the cell right next to the object (see
-/// <see cref="DialogWords"/>); an ellipsis keeps the object of the last relation question. Each round is marked by
+/// <see cref="DialogWords"/>; asked 70% of the time the way an object stands, when one does); an ellipsis keeps the object of
+/// the last relation question. A dialog does not ask the same question twice, and a follow-up the question alone would
+/// answer is drawn again 75% of the time (up to ten draws a round, the last kept). Each round is marked by
 /// <see cref="DialogReferences.NeedsHistory"/>.
 /// </para>
 /// </summary>
@@ -25,7 +27,10 @@ public static class DialogGenerator
     public const int DefaultRounds = 6;
 
     /// <summary>How often a round after the first follows up on the dialog when it can.</summary>
-    public const double FollowUpRate = 0.6;
+    public const double FollowUpRate = 0.8;
+
+    /// <summary>How often a follow-up that the question alone would answer is drawn again.</summary>
+    public const double RedrawRate = 0.75;
 
     private const ulong Stream = 0x4449414C4F47UL; // "DIALOG"
 
@@ -52,10 +57,21 @@ public static class DialogGenerator
         var list = new List<DialogRound>(rounds);
         for (int r = 0; r < rounds; r++)
         {
+            // drawn again (up to 10 times): a question already asked, and most follow-ups the question alone would answer
             var followUps = r == 0 ? [] : state.FollowUps();
-            var round = followUps.Count > 0 && rng.NextDouble() < FollowUpRate
-                ? state.FollowUp(followUps[rng.NextInt(followUps.Count)], rng)
-                : state.Opening(rng);
+            bool followUp = followUps.Count > 0 && rng.NextDouble() < FollowUpRate;
+            State next;
+            DialogRound round;
+            bool again;
+            int tries = 0;
+            do
+            {
+                next = state.Copy();
+                round = followUp ? next.FollowUp(followUps[rng.NextInt(followUps.Count)], rng) : next.Opening(rng);
+                again = list.Any(x => x.Question == round.Question) || (followUp && !round.NeedsHistory && rng.NextDouble() < RedrawRate);
+            }
+            while (again && ++tries < 10);
+            state = next;
             list.Add(round);
         }
         return new SceneDialog(sceneIndex, list);
@@ -74,6 +90,8 @@ public static class DialogGenerator
         private bool _frameYes;
 
         private int Classes => CaptionGrammar.Singular.Count;
+
+        public State Copy() => (State)MemberwiseClone();
 
         private int CountOf(int cls) => scene.Items.Count(i => i.Class == cls);
 
@@ -102,7 +120,7 @@ public static class DialogGenerator
             int pick = rng.NextInt(unique.Length > 0 ? 4 : 3);
             return pick switch
             {
-                0 => Exists(Class(rng, 0.5), DialogQuestionKind.Exists),
+                0 => Exists(Class(rng, 0.7), DialogQuestionKind.Exists),
                 1 => Position(rng),
                 2 => Count(Class(rng, 0.75), DialogQuestionKind.Count),
                 _ => NamedRelation(unique[rng.NextInt(unique.Length)].Cell, rng),
@@ -161,7 +179,7 @@ public static class DialogGenerator
         private DialogRound Position(Rng rng)
         {
             var empty = Enumerable.Range(0, scene.GridSide * scene.GridSide).Where(c => scene.At(c) is null).ToArray();
-            int cell = empty.Length == 0 || rng.NextDouble() < 0.7 ? scene.Items[rng.NextInt(scene.Items.Count)].Cell : empty[rng.NextInt(empty.Length)];
+            int cell = empty.Length == 0 || rng.NextDouble() < 0.85 ? scene.Items[rng.NextInt(scene.Items.Count)].Cell : empty[rng.NextInt(empty.Length)];
             var item = scene.At(cell);
             _focus = item is null ? null : cell;
             _frame = FrameKind.None;
@@ -188,12 +206,15 @@ public static class DialogGenerator
         /// <summary>The directions on the grid from <paramref name="cell"/>.</summary>
         private static List<Relation> InGrid(int cell) => [.. Directions.Where(r => DialogWords.Neighbour(cell, r) >= 0)];
 
-        /// <summary>A direction on the grid from <paramref name="cell"/> (not <paramref name="except"/>): half the time one with an object there, when any has.</summary>
+        /// <summary>
+        /// A direction on the grid from <paramref name="cell"/> (not <paramref name="except"/>): 70% of the time one with an object
+        /// there, when any has.
+        /// </summary>
         private Relation Direction(int cell, Rng rng, Relation? except)
         {
             var all = InGrid(cell).Where(r => r != except).ToList();
             var occupied = all.Where(r => scene.At(DialogWords.Neighbour(cell, r)) is not null).ToList();
-            var from = occupied.Count > 0 && rng.NextDouble() < 0.5 ? occupied : all;
+            var from = occupied.Count > 0 && rng.NextDouble() < 0.7 ? occupied : all;
             return from[rng.NextInt(from.Count)];
         }
 
