@@ -19,6 +19,8 @@ internal static class Program
                 + "  video-speed [--model lstm|average|middle] [--iters 50] [--rounds 3] [--threads 1] [--batch 64] [--frames 16] [--features 250] "
                 + "[--torch2 true|false]\n"
                 + "  glimpse-speed [--iters 50] [--rounds 3] [--threads 1] [--batch 64] [--lr 1e-3] [--torch2 true|false]\n"
+                + "  dialog-speed [--history hre|memory|none] [--hops 2] [--iters 20] [--rounds 3] [--threads 1] [--batch 32] [--dialog-rounds 6] "
+                + "[--torch2 true|false]\n"
                 + "  kill-trials [--trials 100] [--seed 1]\n"
                 + "  fuzz [--cases 10000] [--seed 1] [--only READER]\n"
                 + "  soak [--minutes 60] [--eval-every 100] [--every 10] [--threads 1] [--out bench/results/soak] [--cli Recur.Cli.dll]");
@@ -56,6 +58,8 @@ internal static class Program
                 return VideoSpeedBench.Run(args[1..]);
             case "glimpse-speed":
                 return GlimpseSpeedBench.Run(args[1..]);
+            case "dialog-speed":
+                return DialogSpeedBench.Run(args[1..]);
             case "kill-trials":
                 return KillTrialsBench.Run(args[1..]);
             case "fuzz":
@@ -64,7 +68,7 @@ internal static class Program
                 return SoakBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar, cells, cell-profile, context, "
-                    + "caption-speed, seq-speed, draw-speed, video-speed, glimpse-speed, kill-trials, fuzz, soak");
+                    + "caption-speed, seq-speed, draw-speed, video-speed, glimpse-speed, dialog-speed, kill-trials, fuzz, soak");
                 return 2;
         }
     }

@@ -1,6 +1,7 @@
 using Recur.Tasks.Caption;
 using Recur.Tasks.CharLm;
 using Recur.Tasks.Classify;
+using Recur.Tasks.Dialog;
 using Recur.Tasks.Draw;
 using Recur.Tasks.G2p;
 using Recur.Tasks.Glimpse;
@@ -30,6 +31,7 @@ public static class TaskRegistry
         DrawDefinition.Instance,
         VideoDefinition.Instance,
         GlimpseDefinition.Instance,
+        DialogDefinition.Instance,
     ];
 
     /// <summary>The task named <paramref name="name"/> (config.json's <c>"task"</c>), or null.</summary>

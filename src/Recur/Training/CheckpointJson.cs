@@ -40,6 +40,7 @@ namespace Recur.Training;
 [JsonSerializable(typeof(Recur.Data.Video.ClipOptions))]
 [JsonSerializable(typeof(Recur.Models.Glimpse.GlimpseConfig))]
 [JsonSerializable(typeof(Recur.Data.Glimpse.ClutterOptions))]
+[JsonSerializable(typeof(Recur.Models.Dialog.DialogConfig))]
 public sealed partial class CheckpointJson : JsonSerializerContext;
 
 /// <summary>Reads one section of a <c>config.json</c> through <see cref="CheckpointJson"/>.</summary>
