@@ -32,7 +32,8 @@ internal static class DialogReport
         parts.Add((split, DialogScore.Merge(parts[0].Score, parts[1].Score)));
         string Cell((int Right, int Total) x) => x.Total == 0 ? "-" : DialogScore.Ratio(x).ToString("F4", inv) + $" ({x.Total:N0})";
         foreach (var (name, s) in parts)
-            Console.WriteLine(string.Create(inv, $"| {(name == split ? $"{split} (both)" : name)} | {s.Rounds:N0} | {s.Accuracy:F4} | {Cell(s.NeedsHistory)} | ")
+            Console.WriteLine(string.Create(inv, $"| {(name == split ? $"{split} (both)" : name)} | {s.Rounds:N0} | {s.Accuracy:F4} | ")
+                + $"{Cell(s.NeedsHistory)} | "
                 + $"{Cell(s.Others)} |" + string.Concat(s.ByRound.Select(r => " " + (r.Total == 0 ? "-" : DialogScore.Ratio(r).ToString("F4", inv)) + " |")));
         using var stream = File.Create(jsonPath);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });

@@ -26,7 +26,8 @@ public sealed class DialogCommandTests : IDisposable
     public void TrainsTheHistoryModelAndItsBaselinesEvaluatesAndResumes()
     {
         string cnn = Path.Combine(_dir, "cnn"), run = Path.Combine(_dir, "dialog");
-        Assert.Equal(0, CliHarness.Run("classify", SampleDir, "--model", "cnn", "--hidden", "16", "--max-iters", "2", "--batch-size", "32", "--val-frac", "0.2", "--threads", "1", "--out", cnn).ExitCode);
+        Assert.Equal(0, CliHarness.Run("classify", SampleDir, "--model", "cnn", "--hidden", "16", "--max-iters", "2", "--batch-size", "32", "--val-frac", "0.2",
+            "--threads", "1", "--out", cnn).ExitCode);
         var t = CliHarness.Run(["dialog", "train", SampleDir, "--encoder", cnn, .. Small, "--out", run]);
         Assert.True(t.ExitCode == 0, t.ToString());
         // training ends on the validation splits: 0.05 of 150 scenes (8), half held-out, one dialog of 5 rounds each; never the test splits

@@ -32,6 +32,7 @@ public sealed class EvalDispatchTests : IDisposable
     }
 
     [Theory]
+    [InlineData("dialog")]
     [InlineData("draw")]
     [InlineData("glimpse")]
     [InlineData("video")]

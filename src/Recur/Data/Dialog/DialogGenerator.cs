@@ -34,7 +34,10 @@ public static class DialogGenerator
 
     private const ulong Stream = 0x4449414C4F47UL; // "DIALOG"
 
-    /// <summary><paramref name="perScene"/> dialogs of <paramref name="rounds"/> rounds about each of <paramref name="scenes"/>, from <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// <paramref name="perScene"/> dialogs of <paramref name="rounds"/> rounds about each of <paramref name="scenes"/>, from
+    /// <paramref name="seed"/>.
+    /// </summary>
     public static IReadOnlyList<SceneDialog> ForScenes(IReadOnlyList<Scene> scenes, int rounds, int perScene, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(scenes);
@@ -191,7 +194,8 @@ public static class DialogGenerator
         {
             var r = Direction(cell, rng, except: null);
             _focus = cell;
-            return Relate(cell, r, $"what is {DialogWords.Phrase(r)} the {CaptionGrammar.Singular[scene.At(cell)!.Value.Class]} ?", DialogQuestionKind.Relation);
+            string named = CaptionGrammar.Singular[scene.At(cell)!.Value.Class];
+            return Relate(cell, r, $"what is {DialogWords.Phrase(r)} the {named} ?", DialogQuestionKind.Relation);
         }
 
         private DialogRound Relate(int cell, Relation r, string text, DialogQuestionKind kind)

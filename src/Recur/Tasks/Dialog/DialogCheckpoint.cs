@@ -59,9 +59,11 @@ public sealed class DialogCheckpoint() : CheckpointFormat<LoadedDialog>(FormatNa
         int rounds = Whole(root, "rounds", path, 64), perScene = Whole(root, "dialogs_per_scene", path, 100);
         try { config.Validate(); }
         catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: invalid model: {e.Message}", e); }
-        Bound((long)config.Hidden * config.Hidden > 1L << 28 || (long)config.Fusion * config.Answers > 1L << 28 || (long)config.Vocab * config.Embed > 1L << 28, path);
+        const long Most = 1L << 28;
+        Bound((long)config.Hidden * config.Hidden > Most || (long)config.Fusion * config.Answers > Most || (long)config.Vocab * config.Embed > Most, path);
         if (encoder.FeatureDim != config.FeatureDim)
-            throw new CheckpointFormatException($"{path}: the encoder gives {encoder.FeatureDim} features per location but the model reads {config.FeatureDim}.");
+            throw new CheckpointFormatException(
+                $"{path}: the encoder gives {encoder.FeatureDim} features per location but the model reads {config.FeatureDim}.");
         return new LoadedDialog(new DialogModel(config), encoder, scenes, rounds, perScene);
     }
 

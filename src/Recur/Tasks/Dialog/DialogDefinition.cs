@@ -66,7 +66,8 @@ public sealed class DialogDefinition : SceneTaskDefinition<DialogSettings, Loade
     protected override void Initialize(LoadedDialog run, TrainOptions options, Rng rng) => run.Model.Reset(rng);
 
     /// <inheritdoc/>
-    protected override ITrainingTask NewTask(LoadedDialog run, LabeledImages data, TrainOptions options, DataInfo info, Action<string, CheckpointProgress> write)
+    protected override ITrainingTask NewTask(LoadedDialog run, LabeledImages data, TrainOptions options, DataInfo info,
+        Action<string, CheckpointProgress> write)
     {
         var (split, features) = SceneRuns.TrainingScenes(run.Encoder, data, run.Scenes, options.EffectiveThreads);
         var (seen, held, valFeatures) = SceneRuns.ValidationScenes(run.Encoder, data, run.Scenes, options.ValFrac, options.EffectiveThreads);

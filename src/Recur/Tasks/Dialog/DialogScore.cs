@@ -56,7 +56,8 @@ public sealed record DialogScore(
         ArgumentNullException.ThrowIfNull(kinds);
         int n = answers.Count;
         if (rounds < 1 || n % rounds != 0 || needsHistory.Count != n || kinds.Count != n || (n > 0 && scores.Length % n != 0) || (n == 0 && scores.Length != 0))
-            throw new ArgumentException($"{n} answers, {needsHistory.Count} marks, {kinds.Count} kinds and {scores.Length} scores for dialogs of {rounds} rounds.");
+            throw new ArgumentException(
+                $"{n} answers, {needsHistory.Count} marks, {kinds.Count} kinds and {scores.Length} scores for dialogs of {rounds} rounds.");
         int A = n == 0 ? 0 : scores.Length / n;
         var byRound = new (int Right, int Total)[rounds];
         var byKind = Enum.GetValues<DialogQuestionKind>().ToDictionary(k => k, _ => (Right: 0, Total: 0));

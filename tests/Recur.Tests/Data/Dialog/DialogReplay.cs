@@ -25,7 +25,8 @@ internal sealed class DialogReplay(Scene scene)
     private string ClassIn(int cell) => scene.At(cell) is { } i ? Classes[i.Class] : "nothing";
 
     /// <summary>(row, column) step of a direction word.</summary>
-    private static (int, int) Step(string dir) => dir switch { "above" => (-1, 0), "below" => (1, 0), "left" => (0, -1), "right" => (0, 1), _ => throw new ArgumentException(dir) };
+    private static (int, int) Step(string dir)
+        => dir switch { "above" => (-1, 0), "below" => (1, 0), "left" => (0, -1), "right" => (0, 1), _ => throw new ArgumentException(dir) };
 
     /// <summary>The cell one step <paramref name="dir"/> of <paramref name="cell"/>, or -1 off the grid.</summary>
     private static int Beside(int cell, string dir)

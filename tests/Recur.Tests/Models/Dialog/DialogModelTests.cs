@@ -47,7 +47,8 @@ public sealed class DialogModelTests
             Vocab = M("vocab"), Answers = M("answers"), Embed = M("embed"), Hidden = M("hidden"), GridRows = M("grid_rows"), GridCols = M("grid_cols"),
             FeatureDim = M("feature_dim"), AttentionDim = M("attention_dim"), Fusion = M("fusion"), MaxWords = M("max_words"),
             History = st.Metadata["history"], Hops = M("hops"), Blind = st.Metadata["blind"] == "true",
-            VisualAnswers = st.Metadata.TryGetValue("visual_answers", out var v) ? v.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray() : [],
+            VisualAnswers = st.Metadata.TryGetValue("visual_answers", out var v)
+                ? v.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray() : [],
         });
         foreach (var p in m.Store.Parameters) p.CopyFrom(st.Tensors[p.Name]);
         Assert.Equal(st.Tensors.Keys.Count(k => k.StartsWith("grad.", StringComparison.Ordinal)), m.Store.Parameters.Count);

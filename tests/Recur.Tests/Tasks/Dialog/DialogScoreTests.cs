@@ -56,5 +56,6 @@ public sealed class DialogScoreTests
 
     [Fact]
     public void MismatchedInputsAreRefused()
-        => Assert.Throws<ArgumentException>(() => DialogScore.FromScores([0, 0, 0], [0, 1], [false, false], [DialogQuestionKind.Exists, DialogQuestionKind.Exists], 2));
+        => Assert.Throws<ArgumentException>(
+            () => DialogScore.FromScores([0, 0, 0], [0, 1], [false, false], [DialogQuestionKind.Exists, DialogQuestionKind.Exists], 2));
 }

@@ -37,7 +37,10 @@ public sealed class DialogTaskTests : IDisposable
     {
         var (train, _) = FashionMnist.Load(Recur.Tests.Tasks.ClassifyTaskTests.SampleDir);
         var settings = Tiny with { History = history, Blind = blind, Hops = blind ? 1 : 2 };
-        var o = new TrainOptions { Hidden = 16, Embed = 8, BatchSize = 8, Optimizer = "adam", LearningRate = 1e-2, EvalEvery = 5, ValFrac = 0.2, Threads = 1, MaxIters = 13 };
+        var o = new TrainOptions
+        {
+            Hidden = 16, Embed = 8, BatchSize = 8, Optimizer = "adam", LearningRate = 1e-2, EvalEvery = 5, ValFrac = 0.2, Threads = 1, MaxIters = 13,
+        };
         var straight = DialogDefinition.Instance.Create(o, settings with { Encoder = Encoder() }, train, "sample");
         straight.Run();
         Assert.True(straight.TrainLosses.Skip(10).Average() < straight.TrainLosses.Take(3).Average(), "the loss fell");
@@ -46,7 +49,8 @@ public sealed class DialogTaskTests : IDisposable
         first.OutputDirectory = run;
         first.Run();
         var ck = DialogCheckpoint.Instance.Load(run, CheckpointKind.Latest);
-        Assert.Equal((history, blind, blind ? 1 : 2, 4, 1), (ck.Model.Config.History, ck.Model.Config.Blind, ck.Model.Config.Hops, ck.Rounds, ck.DialogsPerScene));
+        var c = ck.Model.Config;
+        Assert.Equal((history, blind, blind ? 1 : 2, 4, 1), (c.History, c.Blind, c.Hops, ck.Rounds, ck.DialogsPerScene));
         Assert.Equal(blind ? 0 : 10, ck.Model.Config.VisualAnswers.Length);
         Assert.Equal(first.Task.Store.Values, ck.Model.Store.Values);
         var second = DialogDefinition.Instance.Resume(ck, train, o);
@@ -78,11 +82,39 @@ public sealed class DialogTaskTests : IDisposable
         Assert.NotEqual(DialogSets.SplitSeed(1, "train"), DialogSets.SplitSeed(1, "validation-seen"));
     }
 
+    /// <summary>The first run folder of the format (Fixtures/oldruns/dialog, see its README.md) loads and resumes.</summary>
+    [Fact]
+    public void TheFirstFormatsRunFolderLoadsAndResumes()
+    {
+        string fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "oldruns", "dialog");
+        string copy = Path.Combine(_dir, "old");
+        foreach (var f in Directory.GetFiles(fixture, "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(copy, Path.GetRelativePath(fixture, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(f, to);
+        }
+        var ck = DialogCheckpoint.Instance.Load(copy, CheckpointKind.Latest);
+        var c = ck.Model.Config;
+        Assert.Equal(("hre", 2, false, 8, 8, 8, 8, 3, 3), (c.History, c.Hops, c.Blind, c.Hidden, c.Embed, c.AttentionDim, c.Fusion, c.GridRows, c.GridCols));
+        Assert.Equal(10, c.VisualAnswers.Length);
+        Assert.Equal((4, 1), (ck.Rounds, ck.DialogsPerScene));
+        Assert.Equal(new SceneOptions { Train = 40, TestSeen = 4, TestHeldOut = 4 }, ck.Scenes);
+        Assert.Equal(("fc", true), (ck.Encoder.Features, ck.Encoder.Coordinates));
+        Assert.Equal(4, ck.Progress!.Iteration);
+        var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
+        var trainer = DialogDefinition.Instance.Resume(ck, train, ck.Training! with { MaxIters = 6 });
+        Assert.Equal(4, trainer.Iteration);
+        trainer.Run();
+        Assert.Equal(6, DialogCheckpoint.Instance.Load(copy, CheckpointKind.Latest).Progress!.Iteration);
+    }
+
     /// <summary>Two scores are equal when every count and the loss are.</summary>
     private sealed class ScoreComparer : IEqualityComparer<DialogScore>
     {
         public bool Equals(DialogScore? x, DialogScore? y)
-            => x is not null && y is not null && x.Loss == y.Loss && x.NeedsHistory == y.NeedsHistory && x.Others == y.Others && x.ByRound.SequenceEqual(y.ByRound);
+            => x is not null && y is not null && x.Loss == y.Loss && x.NeedsHistory == y.NeedsHistory && x.Others == y.Others
+                && x.ByRound.SequenceEqual(y.ByRound);
 
         public int GetHashCode(DialogScore obj) => 0;
     }
