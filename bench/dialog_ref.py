@@ -4,8 +4,9 @@ DialogModel (src/Recur/Models/Dialog/DialogModel.cs; the equations of tests/Recu
 here in float32 as an nn.Module with nn.LSTM): an LSTM question encoder, the HRE history (an LSTM over each round's
 [question encoding ; answer vector]) or the memory network, or none, one or two hops of additive attention over the
 feature grid, the joint representation scoring every answer, the class answers from the attended image. Loss = mean
-cross-entropy over every round. Trained with Adam (2e-3) and gradient norm clipping (5) on random features, questions and
-answers, for --iters steps after 3 warm-up steps.
+cross-entropy over every round. Trained with Adam (2e-3) and gradient norm clipping (5) on random features and the questions
+and answers of --data (a JSON list of batches {"questions": B*R*T ids, "answers": B*R ids}, as DialogSpeedBench writes them)
+or, without it, random ones, for --iters steps after 3 warm-up steps. Every question is encoded, repeated ones too.
 
 Prints one JSON line: seconds, dialogs/s, threads, torch version, parameter count, the first and the last loss.
 
@@ -13,6 +14,7 @@ Run:  OPENBLAS_CORETYPE=Haswell /usr/bin/python3 bench/dialog_ref.py --threads 1
 """
 
 import argparse
+import json
 import math
 
 import torch
@@ -106,6 +108,7 @@ def main():
     ap.add_argument("--features", type=int, default=258)
     ap.add_argument("--locations", type=int, default=9)
     ap.add_argument("--words", type=int, default=7)
+    ap.add_argument("--data", default=None)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -114,8 +117,14 @@ def main():
     model = Dialog(a.vocab, a.answers, 64, 256, D, 128, 256, visual, a.history, a.hops)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     g = torch.Generator().manual_seed(1)
-    data = [(torch.randn(B, L, D, generator=g), torch.randint(0, a.vocab, (B, R, T), generator=g),
-             torch.randint(0, a.answers, (B, R), generator=g)) for _ in range(8)]
+    if a.data:
+        with open(a.data) as f:
+            given = json.load(f)
+        data = [(torch.randn(B, L, D, generator=g), torch.tensor(x["questions"]).view(B, R, T), torch.tensor(x["answers"]).view(B, R))
+                for x in given]
+    else:
+        data = [(torch.randn(B, L, D, generator=g), torch.randint(0, a.vocab, (B, R, T), generator=g),
+                 torch.randint(0, a.answers, (B, R), generator=g)) for _ in range(8)]
     step = race_step(model, opt, lambda i: model(*data[i % len(data)]))
     time_and_report(model, step, a.iters, a.batch, a.threads, "dialogs_per_s")
 

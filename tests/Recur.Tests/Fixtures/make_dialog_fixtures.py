@@ -14,8 +14,8 @@ equations with autograd in float64. Rows are round-major, n = r*B + b (round r o
   blind: no attention and no W_fz: f = tanh(W_f e + b_f);
   loss = mean cross-entropy over every round's answer among all answers.
 
-Each file holds the features, questions (B, R, T) and answers (B, R) (as floats), every parameter, the loss, the scores
-(B, R, A) and grad.NAME for every parameter.
+Each file holds the features, questions (B, R, T) and answers (B, R) (as floats; the last dialog's last question repeats the
+first dialog's first), every parameter, the loss, the scores (B, R, A) and grad.NAME for every parameter.
 
 Run:  /usr/bin/python3 tests/Recur.Tests/Fixtures/make_dialog_fixtures.py
 """
@@ -121,6 +121,8 @@ def case(name, seed, history, hops, blind=False, visual=(), B=3, R=4, V=11, A=9,
         for r in range(R):
             n = rng.integers(2, T + 1)
             q[b, r, T - n:] = rng.integers(1, V, n)  # left-padded with 0
+    if B * R > 1:
+        q[B - 1, R - 1] = q[0, 0]  # a question asked twice: Recur encodes it once and adds up its gradient
     answers = rng.integers(0, A, (B, R))
 
     rows = torch.from_numpy(q.transpose(1, 0, 2).reshape(N, T))  # round-major

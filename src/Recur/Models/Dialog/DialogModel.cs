@@ -7,7 +7,8 @@ namespace Recur.Models.Dialog;
 /// Visual dialog: answers each round of a dialog about an image from its question, the dialog before it and the image.
 /// Rows are round-major inside: row <c>n = r*B + b</c> is round <c>r</c> of dialog <c>b</c>.
 /// <list type="bullet">
-/// <item>Question encoder (VQA's): an LSTM <c>rnn</c> over the left-padded question (<c>embed</c>), final state <c>q (N, H)</c>.</item>
+/// <item>Question encoder (VQA's): an LSTM <c>rnn</c> over the left-padded question (<c>embed</c>), final state <c>q (N, H)</c>;
+/// each distinct question of a batch is encoded once (the questions come from a small grammar, so many rounds share one).</item>
 /// <item>History (<see cref="DialogConfig.History"/>): each round's fact is <c>[q_r ; a_r]</c>, its question's encoding beside
 /// its answer's vector (<c>answer_embed</c>, <c>(A, E)</c>); <see cref="HierarchicalHistory"/> or <see cref="MemoryHistory"/>
 /// turns the facts of the earlier rounds into <c>h (N, H)</c>. The dialog's true answers are its history, in training and
@@ -29,14 +30,14 @@ public sealed class DialogModel
     private readonly Linear _fuseQ, _fuseE, _head;
     private readonly Linear? _fuseH, _hopE, _hopZ, _fuseZ, _visual;
     private readonly AdditiveAttention? _att, _att2;
-    private int[] _ids = [], _answers = [];                  // (T, N) question tokens, time-major; (N) answers
+    private int[] _ids = [], _answers = [], _unique = [];    // (T, U) distinct questions' tokens, time-major; (N) answers; (N) each row's question in U
     private float[] _q = [], _facts = [], _h = [], _e = [];  // (N, H), (N, H+E), (N, H), (N, H)
     private float[] _z1 = [], _e2 = [], _z2 = [];            // (N, D), (N, H), (N, D)
     private float[] _f = [], _logits = [], _vis = [];        // (N, F), (N, A), (N, Kv)
     private float[] _out = [], _scratch = [];                // (B, R, A) scores, batch-major; (N, max(F, H, D)) products
     private float[] _dlogits = [], _dvis = [], _df = [], _de = [], _dz = [], _dz1 = [], _de2 = [], _dq = [], _dh = [], _dFacts = [], _dAnswer = [];
     private Tensor? _dOut;
-    private int _b, _r;
+    private int _b, _r, _u;
 
     public DialogModel(DialogConfig config)
     {
@@ -130,19 +131,27 @@ public sealed class DialogModel
             throw new ArgumentException($"{questions.Length} question ids and {answers.Length} answers for a batch of {B} dialogs of {T}-word questions.");
         int R = answers.Length / B, N = R * B;
         _b = B; _r = R;
-        _ids = Buffers.Ensure(_ids, T * N);
         _answers = Buffers.Ensure(_answers, N);
-        for (int b = 0; b < B; b++)
-            for (int r = 0; r < R; r++)
+        _unique = Buffers.Ensure(_unique, N);
+        // Each distinct question is encoded once: the rounds that ask it share its encoding (and add up its gradient).
+        var distinct = new Dictionary<int, int>(new QuestionRows(questions, T));  // row b*R + r of the first asking -> its index in U
+        var firsts = new List<int>();
+        for (int r = 0; r < R; r++)
+            for (int b = 0; b < B; b++)
             {
                 int n = r * B + b, a = answers[b * R + r];
                 if ((uint)a >= (uint)A) throw new ArgumentOutOfRangeException(nameof(answers), a, $"answer id outside [0, {A}).");
                 _answers[n] = a;
-                for (int t = 0; t < T; t++) _ids[t * N + n] = questions[(b * R + r) * T + t];
+                if (!distinct.TryGetValue(b * R + r, out int u)) { distinct.Add(b * R + r, u = firsts.Count); firsts.Add(b * R + r); }
+                _unique[n] = u;
             }
-        var o = _rnn.ForwardTokens(_ids, T, N, _embed.Weight);
+        int U = _u = firsts.Count;
+        _ids = Buffers.Ensure(_ids, T * U);
+        for (int u = 0; u < U; u++)
+            for (int t = 0; t < T; t++) _ids[t * U + u] = questions[firsts[u] * T + t];
+        var o = _rnn.ForwardTokens(_ids, T, U, _embed.Weight);
         _q = Buffers.Ensure(_q, N * H);
-        o.HN.Data.AsSpan(0, N * H).CopyTo(_q);
+        for (int n = 0; n < N; n++) o.HN.Data.AsSpan(_unique[n] * H, H).CopyTo(_q.AsSpan(n * H, H));
         _e = Buffers.Ensure(_e, N * H);
         _fuseQ.Forward(_q, N, _e);
         _scratch = Buffers.Ensure(_scratch, N * Math.Max(Math.Max(F, H), D));
@@ -311,8 +320,13 @@ public sealed class DialogModel
             }
             _answerEmbed!.Backward(_answers, _dAnswer);
         }
-        _dOut = Buffers.Ensure(_dOut, T, N, H);
-        var dHN = new Tensor(_dq.AsSpan(0, N * H).ToArray(), 1, N, H);
+        _dOut = Buffers.Ensure(_dOut, T, _u, H);
+        var dHN = new Tensor(1, _u, H);
+        for (int n = 0; n < N; n++)
+        {
+            var row = dHN.Data.AsSpan(_unique[n] * H, H);
+            TensorPrimitives.Add(row, _dq.AsSpan(n * H, H), row);
+        }
         _rnn.BackwardTokens(_dOut, dHN);
     }
 
@@ -323,5 +337,18 @@ public sealed class DialogModel
         for (int r = 0; r < _r; r++)
             att.Backward(r, query.AsSpan(r * B * H, B * H), dContext.AsSpan(r * B * D, B * D), [], dQuery.AsSpan(r * B * H, B * H));
         att.End();
+    }
+
+    /// <summary>Rows of a <c>(rows, T)</c> token array compared by their tokens.</summary>
+    private sealed class QuestionRows(int[] tokens, int length) : IEqualityComparer<int>
+    {
+        public bool Equals(int x, int y) => tokens.AsSpan(x * length, length).SequenceEqual(tokens.AsSpan(y * length, length));
+
+        public int GetHashCode(int row)
+        {
+            var h = new HashCode();
+            foreach (int t in tokens.AsSpan(row * length, length)) h.Add(t);
+            return h.ToHashCode();
+        }
     }
 }

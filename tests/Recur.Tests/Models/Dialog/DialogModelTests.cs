@@ -129,8 +129,8 @@ public sealed class DialogModelTests
         return m;
     }
 
-    // 2 dialogs of 3 rounds, 4-word questions
-    private static readonly int[] Questions = [0, 2, 5, 1, 3, 3, 4, 8, 0, 0, 7, 6, 1, 2, 3, 4, 0, 5, 5, 2, 0, 0, 0, 8];
+    // 2 dialogs of 3 rounds, 4-word questions; dialog 1's first question is dialog 0's first (encoded once, its gradient added up)
+    private static readonly int[] Questions = [0, 2, 5, 1, 3, 3, 4, 8, 0, 0, 7, 6, 0, 2, 5, 1, 0, 5, 5, 2, 0, 0, 0, 8];
     private static readonly int[] Answers = [1, 7, 3, 0, 2, 6];
 
     [Theory]
