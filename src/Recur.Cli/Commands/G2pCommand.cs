@@ -26,13 +26,13 @@ internal sealed class G2pCommand : ICommand
         (--hidden per direction, --layers), its final states start an LSTM decoder (--decoder-hidden) that attends over
         the letters (--attention: bahdanau additive, luong multiplicative, or none) and writes ARPAbet phonemes with
         stress. --model transformer swaps in a Transformer encoder-decoder (pre-norm, --layers each side, --d-model,
-        --heads, --ffn, --dropout; its alignment is the last decoder layer's cross-attention averaged over heads). eval: word error rate (a word is right when the output is any of its pronunciations) and phoneme error
-        rate (edit distance to the closest pronunciation over its length) on the validation words (--split test: the
-        test words, for the published figure, once), greedy and, with --beam K, beam search. RUN word...: the
-        pronunciations; --nbest N lists N with their log-probabilities; --attention draws the letter-to-phoneme
-        alignment of the first word as a PNG. --ensemble decodes with RUN and the other runs together (same word
-        split and symbols), averaging their next-phoneme probabilities at every step; eval then writes
-        RUN/eval-ensemble.json.
+        --heads, --ffn, --dropout; its alignment is the last decoder layer's cross-attention averaged over heads). eval:
+        word error rate (a word is right when the output is any of its pronunciations) and phoneme error rate (edit
+        distance to the closest pronunciation over its length) on the validation words (--split test: the test words, for
+        the published figure, once), greedy and, with --beam K, beam search. RUN word...: the pronunciations; --nbest N
+        lists N with their log-probabilities; --attention draws the letter-to-phoneme alignment of the first word as a
+        PNG. --ensemble decodes with RUN and the other runs together (same word split and symbols), averaging their
+        next-phoneme probabilities at every step; eval then writes RUN/eval-ensemble.json.
         """ + "\n" + TaskCli.OptionsUsage(G2pDefinition.Instance);
 
     public int Run(Args args)

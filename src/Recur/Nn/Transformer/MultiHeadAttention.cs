@@ -68,7 +68,10 @@ public sealed class MultiHeadAttention : IModule
         _out.Bias!.Value.Clear();
     }
 
-    /// <summary>Rows <paramref name="first"/>..<paramref name="first"/> + <paramref name="count"/> - 1 of the stacked projection applied to <c>x (n, D)</c>: <c>y (n, count)</c>.</summary>
+    /// <summary>
+    /// Rows <paramref name="first"/>..<paramref name="first"/> + <paramref name="count"/> - 1 of the stacked projection applied
+    /// to <c>x (n, D)</c>: <c>y (n, count)</c>.
+    /// </summary>
     private void Project(ReadOnlySpan<float> x, int n, int first, int count, Span<float> y)
     {
         var bias = InProjBias.Value.Slice(first, count);
@@ -76,7 +79,10 @@ public sealed class MultiHeadAttention : IModule
         Gemm.Sgemm(false, true, n, count, D, 1f, x, D, InProjWeight.Value.Slice(first * D, count * D), D, 1f, y, count, Threads);
     }
 
-    /// <summary>Backward of <see cref="Project"/>: accumulates the weight and bias gradients; <c>dx = dy W</c> written or, with <paramref name="accumulate"/>, added.</summary>
+    /// <summary>
+    /// Backward of <see cref="Project"/>: accumulates the weight and bias gradients; <c>dx = dy W</c> written or, with
+    /// <paramref name="accumulate"/>, added.
+    /// </summary>
     private void ProjectBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int n, int first, int count, Span<float> dx, bool accumulate)
     {
         Gemm.Sgemm(true, false, count, D, n, 1f, dy, count, x, D, 1f, InProjWeight.Grad.Slice(first * D, count * D), D, Threads);

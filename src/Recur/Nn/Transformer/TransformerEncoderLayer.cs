@@ -86,7 +86,10 @@ public sealed class TransformerEncoderLayer : IModule
         return y;
     }
 
-    /// <summary>Backward of the last <see cref="Forward"/> from <c>dy (B·T, D)</c>; accumulates the parameters' gradients and returns <c>dx</c> (owned by the layer).</summary>
+    /// <summary>
+    /// Backward of the last <see cref="Forward"/> from <c>dy (B·T, D)</c>; accumulates the parameters' gradients and returns
+    /// <c>dx</c> (owned by the layer).
+    /// </summary>
     public ReadOnlySpan<float> Backward(ReadOnlySpan<float> dy)
     {
         int N = _n, ND = N * D;

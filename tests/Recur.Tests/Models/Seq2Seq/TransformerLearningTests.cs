@@ -72,12 +72,14 @@ public sealed class TransformerLearningTests(ITestOutputHelper output)
         {
             var word = words[i];
             var one = new Seq2SeqBatch([.. word.Select(l => 2 + l)], [word.Length], null);
-            var best = BeamSearch.Search(k => m.Begin(new Seq2SeqBatch([.. one.Source.SelectMany(id => Enumerable.Repeat(id, k))],
-                [.. Enumerable.Repeat(word.Length, k)], null)), m.TargetVocab, Seq2SeqModel.Start, Seq2SeqModel.End, m.MaxTarget, 3, never: never)[0];
+            IDecoderStepper Begin(int k) => m.Begin(new Seq2SeqBatch([.. one.Source.SelectMany(id => Enumerable.Repeat(id, k))],
+                [.. Enumerable.Repeat(word.Length, k)], null));
+            var best = BeamSearch.Search(Begin, m.TargetVocab, Seq2SeqModel.Start, Seq2SeqModel.End, m.MaxTarget, 3, never: never)[0];
             if (IsReversal(best.Tokens, word)) beamRight++;
             Assert.Equal(best.Tokens.Count, best.Attention.Count);
         }
-        output.WriteLine($"loss {first:F3} -> {last:F3} in {Steps} steps, {clock.Elapsed.TotalSeconds:F1} s; greedy exact {accuracy:P0}, beam 3 exact {beamRight}/20");
+        output.WriteLine($"loss {first:F3} -> {last:F3} in {Steps} steps, {clock.Elapsed.TotalSeconds:F1} s; "
+            + $"greedy exact {accuracy:P0}, beam 3 exact {beamRight}/20");
         Assert.True(last < 0.1 * first, $"the loss fell from {first:F3} only to {last:F3}");
         Assert.True(accuracy >= 0.9, $"greedy decoding reversed only {accuracy:P0} of held-out sequences");
         Assert.True(beamRight >= 18, $"beam search reversed only {beamRight} of 20");
