@@ -53,7 +53,7 @@ public sealed class G2pTransformerCommandTests : IDisposable
         Assert.Equal(2, p.Out.Split('\n').Count(l => l.StartsWith("record: ", StringComparison.Ordinal)));
         Assert.Equal(3, PngDecoder.Read(png).Channels);
 
-        var e = CliHarness.Run("g2p", "eval", run, Dict, "--beam", "2");
+        var e = CliHarness.Run("eval", run, Dict, "--beam", "2"); // recur eval RUN dispatches to g2p eval
         Assert.True(e.ExitCode == 0, e.ToString());
         Assert.Contains("validation: ", e.Out);
         Assert.Contains("transformer, attention multi-head", e.Out);
