@@ -122,7 +122,7 @@ public static class CellsReport
             {
                 w.WriteStartObject();
                 w.WriteString("name", analysis.FeatureNames[f]);
-                w.WriteString("description", CellsFeatures.Descriptions[f]);
+                w.WriteString("description", analysis.FeatureDescriptions[f]);
                 w.WriteBoolean("constant", analysis.FeatureConstant[f]);
                 w.WriteStartArray("top");
                 foreach (var t in analysis.Top[f])
