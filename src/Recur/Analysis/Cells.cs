@@ -185,9 +185,8 @@ public static class Cells
         int L = rnn.NumLayers, H = rnn.HiddenSize, G = rnn.Gates, GH = G * H, V = cfg.VocabSize;
         var layout = new CellLayout(cell, L, H);
         int K = layout.Count;
-        int S = Math.Clamp(options.Streams, 1, N);
-        int Ls = (N + S - 1) / S;
-        S = (N + Ls - 1) / Ls;
+        int Ls = PieceLength(N, options.Streams);
+        int S = (N + Ls - 1) / Ls;
         int R = (int)Math.Min(Math.Min(options.RenderChars, N), Math.Max(1, options.RenderBudget / K));
         features ??= CellFeature.BuiltIn(text);
         int F = features.Count;
@@ -280,6 +279,18 @@ public static class Cells
         var chars = new string[R];
         for (int p = 0; p < R; p++) chars[p] = text[p].ToString();
         return new CellsAnalysis(layout, N, features, corr, constant, sat, chars, render, R, options.TopCells);
+    }
+
+    /// <summary>
+    /// The length of the pieces <see cref="Analyze"/> cuts a text of <paramref name="characters"/> characters into for
+    /// <paramref name="streams"/> streams: piece <c>s</c> is characters <c>[s L, (s + 1) L)</c> (the last may be shorter), and
+    /// each starts from a zero state.
+    /// </summary>
+    public static int PieceLength(int characters, int streams)
+    {
+        Guard.Positive(characters, nameof(characters));
+        int s = Math.Clamp(streams, 1, characters);
+        return (characters + s - 1) / s;
     }
 
     /// <summary>Gate-saturation scatter plots (paper's Figure 3), one per layer: x = fraction left-saturated, y = right-saturated.</summary>
