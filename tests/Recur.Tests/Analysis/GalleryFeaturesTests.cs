@@ -111,3 +111,20 @@ public sealed class GalleryFeaturesTests
         Assert.All(GalleryFeatures.For(TextKind.C, text), f => Assert.Equal(text.Length, f.Values.Length));
     }
 }
+
+public sealed class ExcerptWindowTests
+{
+    [Fact]
+    public void TheWindowStartsOnALineWhereTheFeatureVariesMost()
+    {
+        // Lines start at 3, 6 and 9; a window of 3 fits at 3 and 6 (not 9: it would end past the 11 characters).
+        // Variance at 3: of 0, 0, 0 = 0; at 6: of 1, 0, 1 = 2/3 - 4/9 = 2/9. So 6.
+        var text = "aa\nbb\ncc\ndd".EnumerateRunes().ToArray();
+        float[] feature = [0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1];
+        Assert.Equal(6, ExcerptWindow.Choose(text, feature, text.Length, 3));
+        Assert.Equal(3, ExcerptWindow.Choose(text, new float[11], text.Length, 3));  // a flat feature: the first line start
+        Assert.Equal(3, ExcerptWindow.Choose(text, feature, 8, 3));                  // only the first 8 characters are available
+        Assert.Equal(0, ExcerptWindow.Choose("abcdef".EnumerateRunes().ToArray(), new float[6], 6, 3)); // no line start: the text's start
+        Assert.Equal(0, ExcerptWindow.Choose(text, feature, text.Length, 20));      // shorter than the window
+    }
+}

@@ -58,12 +58,18 @@ public sealed record GalleryCorpus(string Name, TextKind Kind, string Source, st
         return corpora;
     }
 
-    /// <summary>The corpus's text, or a <see cref="FileNotFoundException"/> that says how to make it.</summary>
-    public Corpus Load()
+    /// <summary>Throws a <see cref="FileNotFoundException"/> that says how to make the corpus when its file is missing.</summary>
+    public void CheckAvailable()
     {
         if (Source != Corpus.EmbeddedSource && !File.Exists(Source))
             throw new FileNotFoundException($"the {Name} corpus is not at {Source}; make it with scripts/gallery-corpora.sh "
                 + $"(scripts/install-data.sh runs it), or name a file: --corpora {Name}=FILE.", Source);
+    }
+
+    /// <summary>The corpus's text (a missing file as <see cref="CheckAvailable"/> says).</summary>
+    public Corpus Load()
+    {
+        CheckAvailable();
         return Corpus.FromSource(Source);
     }
 }

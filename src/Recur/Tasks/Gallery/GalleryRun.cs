@@ -43,13 +43,14 @@ public sealed class GalleryRun(string directory, GalleryOptions options)
         ArgumentNullException.ThrowIfNull(progress);
         ArgumentNullException.ThrowIfNull(log);
         options.Validate();
+        foreach (var corpus in corpora) corpus.CheckAvailable(); // before hours of training on the ones before it
         WritePage(corpora);
         foreach (var corpus in corpora)
         {
             var folder = new GalleryFolder(Directory, corpus.Name);
             if (folder.ReadCells() is not null) { log($"{corpus.Name}: done already ({folder.Directory})"); continue; }
-            folder.CheckSettings(options);
             string text = corpus.Load().Text;
+            folder.CheckSettings(options);
             log($"{corpus.Name}: {text.Length.ToString("N0", Inv)} characters; samples at iterations {string.Join(", ", options.Iterations)}");
             var result = GalleryTraining.Train(corpus, CharText.Of(text), folder, options, progress(), () => WritePage(corpora), cancellation);
             if (result is { Reason: StopReason.Cancelled or StopReason.NonFinite or StopReason.SaveFailed })
