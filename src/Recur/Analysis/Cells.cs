@@ -89,6 +89,9 @@ public sealed record CellsOptions
     /// <summary>Upper bound on recorded values kept for the page (characters x cells); fewer characters are kept for big models.</summary>
     public long RenderBudget { get; init; } = 24_000_000;
 
+    /// <summary>The cells (row offsets in the <see cref="CellLayout"/>) whose activations are kept for the page, or null for every cell.</summary>
+    public IReadOnlyList<int>? RenderCells { get; init; }
+
     /// <summary>Top cells reported per feature.</summary>
     public int TopCells { get; init; } = 5;
 
@@ -106,8 +109,9 @@ public sealed record GateSaturation(int Layer, string Gate, double[] LeftFractio
 public sealed class CellsAnalysis
 {
     internal CellsAnalysis(CellLayout layout, int characters, IReadOnlyList<CellFeature> features, double[][] correlation, bool[] constant,
-        IReadOnlyList<GateSaturation> saturation, string[] renderText, float[] renderValues, int renderChars, int topCells)
+        IReadOnlyList<GateSaturation> saturation, string[] renderText, float[] renderValues, int renderChars, int topCells, int[] renderRowOf)
     {
+        _renderRowOf = renderRowOf;
         Layout = layout; Characters = characters; Correlation = correlation; FeatureConstant = constant;
         FeatureNames = [.. features.Select(f => f.Name)];
         FeatureDescriptions = [.. features.Select(f => f.Description)];
@@ -146,11 +150,21 @@ public sealed class CellsAnalysis
     /// <summary>Number of characters whose activations are kept for the page.</summary>
     public int RenderChars { get; }
 
-    /// <summary>Kept activations <c>(K, RenderChars)</c>: row = cell offset in <see cref="Layout"/>.</summary>
+    /// <summary>
+    /// Kept activations <c>(rows, RenderChars)</c>: one row per kept cell, in the order of <see cref="CellsOptions.RenderCells"/>
+    /// (by default every cell, row = cell offset in <see cref="Layout"/>).
+    /// </summary>
     public float[] RenderValues { get; }
 
+    private readonly int[] _renderRowOf; // cell offset -> row of RenderValues, -1 when not kept
+
     /// <summary>The kept activations of the cell at <paramref name="offset"/>.</summary>
-    public ReadOnlySpan<float> RenderRow(int offset) => RenderValues.AsSpan(offset * RenderChars, RenderChars);
+    public ReadOnlySpan<float> RenderRow(int offset)
+    {
+        int row = (uint)offset < (uint)_renderRowOf.Length ? _renderRowOf[offset] : -1;
+        if (row < 0) throw new ArgumentOutOfRangeException(nameof(offset), offset, "the activations of this cell were not kept (CellsOptions.RenderCells).");
+        return RenderValues.AsSpan(row * RenderChars, RenderChars);
+    }
 }
 
 /// <summary>
@@ -187,7 +201,13 @@ public static class Cells
         int K = layout.Count;
         int Ls = PieceLength(N, options.Streams);
         int S = (N + Ls - 1) / Ls;
-        int R = (int)Math.Min(Math.Min(options.RenderChars, N), Math.Max(1, options.RenderBudget / K));
+        int[] kept = options.RenderCells is { } cells ? [.. cells.Distinct()] : [.. Enumerable.Range(0, K)];
+        foreach (int k in kept)
+            if ((uint)k >= (uint)K) throw new ArgumentOutOfRangeException(nameof(options), k, $"a cell to keep is outside [0, {K}).");
+        var rowOf = new int[K];
+        Array.Fill(rowOf, -1);
+        for (int i = 0; i < kept.Length; i++) rowOf[kept[i]] = i;
+        int R = (int)Math.Min(Math.Min(options.RenderChars, N), Math.Max(1, options.RenderBudget / Math.Max(1, kept.Length)));
         features ??= CellFeature.BuiltIn(text);
         int F = features.Count;
         if (F == 0) throw new ArgumentException("no features to correlate with.", nameof(features));
@@ -206,7 +226,7 @@ public static class Cells
             foreach (var g in layout.GateNames)
                 if (CellLayout.IsSigmoidGate(g)) sigOffsets.Add(layout.Offset(l, g, 0));
         var left = new long[sigOffsets.Count * H]; var right = new long[sigOffsets.Count * H];
-        var render = new float[(long)K * R];
+        var render = new float[(long)kept.Length * R]; // (kept cells, R)
         var embW = emb?.Weight.Value.ToArray();
 
         for (int t = 0; t < Ls; t++)
@@ -251,7 +271,7 @@ public static class Cells
                 if (p >= N) { r.Clear(); fr.Clear(); continue; }
                 valid++;
                 for (int f = 0; f < F; f++) fr[f] = features[f].Values[p];
-                if (p < R) for (int k = 0; k < K; k++) render[(long)k * R + p] = r[k];
+                if (p < R) for (int i = 0; i < kept.Length; i++) render[(long)i * R + p] = r[kept[i]];
                 for (int gi = 0; gi < sigOffsets.Count; gi++)
                 {
                     var gv = r.Slice(sigOffsets[gi], H);
@@ -278,7 +298,7 @@ public static class Cells
         }
         var chars = new string[R];
         for (int p = 0; p < R; p++) chars[p] = text[p].ToString();
-        return new CellsAnalysis(layout, N, features, corr, constant, sat, chars, render, R, options.TopCells);
+        return new CellsAnalysis(layout, N, features, corr, constant, sat, chars, render, R, options.TopCells, rowOf);
     }
 
     /// <summary>

@@ -48,3 +48,25 @@ public sealed class CorrelationSearchTests
         Assert.DoesNotContain(constant, CorrelationSearch.Best(r[0], K));
     }
 }
+
+public sealed class CellsRenderCellsTests
+{
+    [Fact]
+    public void KeptCellsHoldTheSameActivationsAsAFullRecording()
+    {
+        string text = CellsFixture.Text(40, 5);
+        var (model, _, tokens) = CellsFixture.Trained(text, iterations: 5);
+        var runes = CellsFixture.Runes(text);
+        var all = Cells.Analyze(model, tokens, runes, new CellsOptions { Streams = 3, RenderChars = tokens.Length, RenderBudget = long.MaxValue });
+        int c = all.Layout.Offset(1, "c", 4);
+        var some = Cells.Analyze(model, tokens, runes, new CellsOptions
+        {
+            Streams = 3, RenderChars = tokens.Length, RenderBudget = long.MaxValue, RenderCells = [c, 0, c],
+        });
+        Assert.Equal(2 * tokens.Length, some.RenderValues.Length); // two distinct cells kept
+        Assert.Equal(all.RenderRow(c).ToArray(), some.RenderRow(c).ToArray());
+        Assert.Equal(all.RenderRow(0).ToArray(), some.RenderRow(0).ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => some.RenderRow(1).ToArray());
+        Assert.Equal(all.Correlation[0], some.Correlation[0]);
+    }
+}

@@ -126,5 +126,6 @@ public sealed class ExcerptWindowTests
         Assert.Equal(3, ExcerptWindow.Choose(text, feature, 8, 3));                  // only the first 8 characters are available
         Assert.Equal(0, ExcerptWindow.Choose("abcdef".EnumerateRunes().ToArray(), new float[6], 6, 3)); // no line start: the text's start
         Assert.Equal(0, ExcerptWindow.Choose(text, feature, text.Length, 20));      // shorter than the window
+        Assert.Equal(3, ExcerptWindow.Choose(text, feature, text.Length, 3, pieceLength: 8)); // 6..8 would cross into the second piece
     }
 }

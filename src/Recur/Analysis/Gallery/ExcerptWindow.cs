@@ -9,8 +9,10 @@ public static class ExcerptWindow
     /// The start of the window of <paramref name="length"/> characters within the first <paramref name="available"/> characters
     /// of <paramref name="text"/> where <paramref name="feature"/> has the largest variance; windows start just after a newline
     /// (at the text's start only when no such window fits), ties go to the earliest. A text no longer than the window gives 0.
+    /// A window does not cross a multiple of <paramref name="pieceLength"/> (the pieces a text is cut into, each read from a fresh
+    /// state), unless none fits inside a piece.
     /// </summary>
-    public static int Choose(IReadOnlyList<Rune> text, ReadOnlySpan<float> feature, int available, int length)
+    public static int Choose(IReadOnlyList<Rune> text, ReadOnlySpan<float> feature, int available, int length, int pieceLength = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(text);
         available = Math.Min(Math.Min(available, text.Count), feature.Length);
@@ -23,7 +25,7 @@ public static class ExcerptWindow
         double bestVariance = -1;
         for (int start = 1; start + length <= available; start++)
         {
-            if (text[start - 1].Value != '\n') continue;
+            if (text[start - 1].Value != '\n' || start / pieceLength != (start + length - 1) / pieceLength) continue;
             double mean = (sum[start + length] - sum[start]) / length;
             double variance = (sq[start + length] - sq[start]) / length - mean * mean;
             if (variance > bestVariance + 1e-9) { bestVariance = variance; best = start; }

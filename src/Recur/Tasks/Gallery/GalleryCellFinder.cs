@@ -30,27 +30,30 @@ public static class GalleryCellFinder
         var valFeatures = PieceFeatures(kind, val.Runes, options.Streams);
         var testFeatures = PieceFeatures(kind, test.Runes, options.Streams);
         var chosen = Cells.Analyze(run.Model, val.Tokens, val.Runes,
-            new CellsOptions { Streams = options.Streams, RenderChars = 1, TopCells = 1, Threads = threads }, valFeatures);
-        int firstPiece = Cells.PieceLength(test.Tokens.Length, options.Streams);
-        var measured = Cells.Analyze(run.Model, test.Tokens, test.Runes,
-            new CellsOptions { Streams = options.Streams, RenderChars = firstPiece, TopCells = 1, Threads = threads }, testFeatures);
+            new CellsOptions { Streams = options.Streams, RenderChars = 1, RenderCells = [], TopCells = 1, Threads = threads }, valFeatures);
+        var best = chosen.Top.Select(top => top.Count > 0 ? top[0] : (CellCorrelation?)null).ToArray();
+        // The test pass keeps the chosen cells' activations over the whole test text, so each excerpt can come from anywhere in it.
+        var measured = Cells.Analyze(run.Model, test.Tokens, test.Runes, new CellsOptions
+        {
+            Streams = options.Streams, RenderChars = test.Tokens.Length, RenderBudget = long.MaxValue, TopCells = 1, Threads = threads,
+            RenderCells = [.. best.Where(b => b is not null).Select(b => b!.Value.Offset)],
+        }, testFeatures);
+        int piece = Cells.PieceLength(test.Tokens.Length, options.Streams);
         var cells = new List<FoundCell>();
         for (int f = 0; f < valFeatures.Count; f++)
         {
             var feature = testFeatures[f];
-            int available = Math.Min(measured.RenderChars, firstPiece);
-            int start = ExcerptWindow.Choose(test.Runes, feature.Values, available, options.ExcerptChars);
-            int length = Math.Min(options.ExcerptChars, available - start);
+            int start = ExcerptWindow.Choose(test.Runes, feature.Values, test.Runes.Length, options.ExcerptChars, piece);
+            int length = Math.Min(options.ExcerptChars, test.Runes.Length - start);
             var excerpt = test.Runes.Skip(start).Take(length).Select(r => r.ToString()).ToArray();
             var values = feature.Values.AsSpan(start, length).ToArray();
-            if (chosen.Top[f].Count == 0)
+            if (best[f] is not { } b)
             {
                 cells.Add(new FoundCell(feature.Name, feature.Description, null, double.NaN, double.NaN, excerpt, [], values));
                 continue;
             }
-            var best = chosen.Top[f][0];
-            cells.Add(new FoundCell(feature.Name, feature.Description, best.Cell, best.R, measured.Correlation[f][best.Offset], excerpt,
-                measured.RenderRow(best.Offset).Slice(start, length).ToArray(), values));
+            cells.Add(new FoundCell(feature.Name, feature.Description, b.Cell, b.R, measured.Correlation[f][b.Offset], excerpt,
+                measured.RenderRow(b.Offset).Slice(start, length).ToArray(), values));
         }
         var inv = CultureInfo.InvariantCulture;
         string note = $"Model: {CharLmDefinition.Describe(run.Config)}, at iteration {(run.Progress?.Iteration ?? 0).ToString("N0", inv)}. "

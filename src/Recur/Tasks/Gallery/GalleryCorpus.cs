@@ -29,10 +29,10 @@ public sealed record GalleryCorpus(string Name, TextKind Kind, string Source, st
             "shakespeare" => new(name, TextKind.Play, path ?? Corpus.EmbeddedSource,
                 path is null ? "tiny-shakespeare (bundled with Recur): 1.1 MB of Shakespeare's plays" : $"a play laid out as tiny-shakespeare: {path}"),
             "linux-c" => new(name, TextKind.C, Where("linux-c.txt"),
-                "Linux C: the kernel/ and mm/ sources of Debian's linux-source-6.1, first 3 MB (scripts/gallery-corpora.sh)"
+                "Linux C: the kernel/ and mm/ sources of Debian's linux-source-6.1 in a fixed shuffled order, first 3 MB (scripts/gallery-corpora.sh)"
                     + (path is null ? "" : $"; read from {path}")),
             "latex" => new(name, TextKind.Latex, Where("latex.txt"),
-                "LaTeX: the .tex manuals of Debian's texlive-science-doc, first 3 MB (scripts/gallery-corpora.sh)" + (path is null ? "" : $"; read from {path}")),
+                "LaTeX: the .tex manuals of Debian's texlive-science-doc in a fixed shuffled order, first 3 MB (scripts/gallery-corpora.sh)" + (path is null ? "" : $"; read from {path}")),
             _ => throw new ArgumentException($"unknown gallery corpus '{name}'; the corpora are {string.Join(", ", Names)} (NAME or NAME=FILE)."),
         };
     }
