@@ -37,7 +37,8 @@ public sealed class GalleryPageBrowserTests(ITestOutputHelper output)
             Assert.Contains("<div class=\"panel found\"><h4>in_quote: layer 2 c[17], r = -0.930", dom, StringComparison.Ordinal);
             Assert.Contains("<div class=\"panel missed\"><h4>in_if_statement: layer 1 h[3], r = +0.500", dom, StringComparison.Ordinal);
             // A positive value is red, a negative one blue; c is scaled by its largest |c| in the excerpt, h by 1 (its range).
-            string Panel(string cls) => Regex.Match(dom, $"<div class=\"panel {cls}\">(.*?)</div><div class=\"featurebar\"", RegexOptions.Singleline).Groups[1].Value;
+            string Panel(string cls)
+                => Regex.Match(dom, $"<div class=\"panel {cls}\">(.*?)</div><div class=\"featurebar\"", RegexOptions.Singleline).Groups[1].Value;
             // c[17]: 0.5 sin(0.7) = 0.322 over the largest 0.5 |sin(0.7 p)| = 0.4953 (p = 20) gives 0.650 (0.322 if it were read as h).
             Assert.Contains("data-i=\"1\" style=\"background-color:rgba(230,50,30,0.650)\"", Panel("found"), StringComparison.Ordinal);
             // h[3]: sin(3.5) = -0.351 on [-1, 1].

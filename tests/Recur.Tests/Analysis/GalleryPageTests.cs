@@ -15,7 +15,8 @@ internal static class GalleryPageFixture
     public static FoundCell Cell(string feature, CellId? cell, double valR, double testR)
     {
         var chars = Excerpt.EnumerateRunes().Select(r => r.ToString()).ToArray();
-        var values = cell is null ? [] : Enumerable.Range(0, chars.Length).Select(p => (float)Math.Sin(p * 0.7) * (cell.Value.Kind == "c" ? 0.5f : 1)).ToArray();
+        float scale = cell?.Kind == "c" ? 0.5f : 1;
+        var values = cell is null ? [] : Enumerable.Range(0, chars.Length).Select(p => (float)Math.Sin(p * 0.7) * scale).ToArray();
         var feat = Enumerable.Range(0, chars.Length).Select(p => p is >= 13 and < 18 ? 1f : 0f).ToArray();
         return new FoundCell(feature, $"the {feature} feature", cell, valR, testR, chars, values, feat);
     }
@@ -39,8 +40,10 @@ public sealed class GalleryPageTests
     public void VerdictsFollowTheThresholdOnTestR()
     {
         Assert.Equal("found: |r| = 0.930 ≥ 0.8", GalleryPage.Verdict(GalleryPageFixture.Cell("q", new CellId(0, "h", 1), 0.9, -0.93), 0.8));
-        Assert.Equal("not found: the best cell reaches |r| = 0.500 < 0.8", GalleryPage.Verdict(GalleryPageFixture.Cell("q", new CellId(0, "h", 1), 0.9, 0.5), 0.8));
-        Assert.Equal("constant in the validation text: no cell can be chosen", GalleryPage.Verdict(GalleryPageFixture.Cell("q", null, double.NaN, double.NaN), 0.8));
+        Assert.Equal("not found: the best cell reaches |r| = 0.500 < 0.8",
+            GalleryPage.Verdict(GalleryPageFixture.Cell("q", new CellId(0, "h", 1), 0.9, 0.5), 0.8));
+        Assert.Equal("constant in the validation text: no cell can be chosen",
+            GalleryPage.Verdict(GalleryPageFixture.Cell("q", null, double.NaN, double.NaN), 0.8));
         Assert.Equal("constant in the test text: r cannot be measured",
             GalleryPage.Verdict(GalleryPageFixture.Cell("q", new CellId(0, "h", 1), 0.9, double.NaN), 0.8));
         Assert.True(GalleryPageFixture.Cell("q", new CellId(0, "h", 1), 0.9, 0.8).Reaches(0.8));

@@ -42,7 +42,10 @@ internal sealed class CStatements(IReadOnlyList<Rune> text, CSyntax syntax, int 
         return -1;
     }
 
-    /// <summary>The index of the last character (<c>}</c> or <c>;</c>) of the statement starting at or after <paramref name="p"/>, or the text's length when it does not end.</summary>
+    /// <summary>
+    /// The index of the last character (<c>}</c> or <c>;</c>) of the statement starting at or after <paramref name="p"/>, or the
+    /// text's length when it does not end.
+    /// </summary>
     public int StatementEnd(int p, int nesting)
     {
         int q = NextCode(p);

@@ -28,7 +28,10 @@ public sealed class LatexFeatures
     /// </summary>
     public float[] EnvironmentDepth { get; }
 
-    /// <summary>1 inside a TeX quotation: from the second backquote of <c>``</c> to the second apostrophe of <c>''</c> (already outside); a blank line ends it.</summary>
+    /// <summary>
+    /// 1 inside a TeX quotation: from the second backquote of <c>``</c> to the second apostrophe of <c>''</c> (already outside);
+    /// a blank line ends it.
+    /// </summary>
     public float[] InQuote { get; }
 
     /// <summary>The depth of <c>{ }</c> groups (escaped braces do not count; never below 0).</summary>

@@ -16,7 +16,10 @@ namespace Recur.Tasks.Gallery;
 /// </summary>
 public static class GalleryCellFinder
 {
-    /// <summary>The cells of <paramref name="run"/> (trained on <paramref name="text"/>) for the features of <paramref name="kind"/>, and a line saying how.</summary>
+    /// <summary>
+    /// The cells of <paramref name="run"/> (trained on <paramref name="text"/>) for the features of <paramref name="kind"/>, and a
+    /// line saying how.
+    /// </summary>
     public static (IReadOnlyList<FoundCell> Cells, string Note) Find(LoadedCheckpoint run, TextKind kind, string text, GalleryOptions options)
     {
         ArgumentNullException.ThrowIfNull(run);

@@ -32,7 +32,8 @@ public sealed record GalleryCorpus(string Name, TextKind Kind, string Source, st
                 "Linux C: the kernel/ and mm/ sources of Debian's linux-source-6.1 in a fixed shuffled order, first 3 MB (scripts/gallery-corpora.sh)"
                     + (path is null ? "" : $"; read from {path}")),
             "latex" => new(name, TextKind.Latex, Where("latex.txt"),
-                "LaTeX: the .tex manuals of Debian's texlive-science-doc in a fixed shuffled order, first 3 MB (scripts/gallery-corpora.sh)" + (path is null ? "" : $"; read from {path}")),
+                "LaTeX: the .tex manuals of Debian's texlive-science-doc in a fixed shuffled order, first 3 MB (scripts/gallery-corpora.sh)"
+                    + (path is null ? "" : $"; read from {path}")),
             _ => throw new ArgumentException($"unknown gallery corpus '{name}'; the corpora are {string.Join(", ", Names)} (NAME or NAME=FILE)."),
         };
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Recur.Analysis;
 using Recur.Analysis.Gallery;
 using Recur.IO;
+using Recur.Training;
 
 namespace Recur.Tasks.Gallery;
 
@@ -48,15 +49,25 @@ public sealed class GalleryFolder
             string have = File.ReadAllText(SettingsPath);
             if (have != want)
                 throw new ArgumentException($"{Directory} was started with other settings ({have.Trim()}; now {want.Trim()}); "
-                    + "continue it with the same --iterations, --sample-length and --temperature, or give another --out.");
+                    + "continue it with the same options, or give another --out.");
             return;
         }
         AtomicFile.WriteAllBytes(SettingsPath, Encoding.UTF8.GetBytes(want));
     }
 
-    private static string SettingsText(GalleryOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"iterations\":[{string.Join(",", o.Iterations)}],\"sample_length\":{o.SampleLength},\"temperature\":{o.Temperature:R},"
-        + $"\"sample_seed\":{o.SampleSeed}}}\n");
+    /// <summary>
+    /// The settings a gallery folder keeps: the sampling settings and the training options a resumed run may not change (the
+    /// architecture, the batch shape, the splits, the seed), so that a finished corpus is not skipped for a different request.
+    /// </summary>
+    private static string SettingsText(GalleryOptions o)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var fixedOptions = TrainOptionSpecs.All.Where(s => !s.Resumable)
+            .Select(s => $"\"{s.Flag}\":\"{OptionSpec.Num(s.Get(o.Training))}\"");
+        return $"{{\"iterations\":[{string.Join(",", o.Iterations)}],\"sample_length\":{o.SampleLength.ToString(inv)},"
+            + $"\"temperature\":{o.Temperature.ToString("R", inv)},\"sample_seed\":{o.SampleSeed.ToString(inv)},"
+            + $"\"training\":{{{string.Join(",", fixedOptions)}}}}}\n";
+    }
 
     /// <summary>Writes <paramref name="sample"/> (replacing one of the same iteration).</summary>
     public void WriteSample(GallerySample sample)

@@ -54,6 +54,8 @@ public sealed class GalleryTests
             folder.CheckSettings(options); // the same settings continue
             var changed = Assert.Throws<ArgumentException>(() => folder.CheckSettings(options with { Iterations = [5, 20] }));
             Assert.Contains("other settings", changed.Message);
+            Assert.Throws<ArgumentException>(() => folder.CheckSettings(options with { Training = options.Training with { Hidden = 7 } }));
+            folder.CheckSettings(options with { Training = options.Training with { Threads = 3 } }); // threads may change
             folder.WriteSample(new GallerySample(10, double.NaN, 0.8, "b \"q\"\n"));
             folder.WriteSample(new GallerySample(5, 2.25, 0.8, "a"));
             var samples = folder.ReadSamples();
