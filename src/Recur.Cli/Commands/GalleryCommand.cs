@@ -8,9 +8,12 @@ namespace Recur.Cli.Commands;
 /// <summary><c>recur gallery</c>: the lectures' char-rnn gallery (samples as training goes on, cells found automatically) as one HTML page.</summary>
 internal sealed class GalleryCommand : ICommand
 {
-    /// <summary>The training options the gallery takes: the char-LM task's, less those its iterations decide.</summary>
+    /// <summary>The training options the gallery takes: the char-LM task's, less those its iterations decide and those of block models.</summary>
     private static readonly IReadOnlyList<OptionSpec> Specs =
-        [.. TrainOptionSpecs.All.Where(s => s.Flag is not ("max-epochs" or "max-iters" or "minutes" or "patience" or "sample-every"))];
+    [
+        .. TrainOptionSpecs.All.Where(s => s.Flag is not ("max-epochs" or "max-iters" or "minutes" or "patience" or "sample-every"
+            or "state-size" or "expand" or "conv-width" or "heads" or "context")),
+    ];
 
     public string Name => "gallery";
     public string Summary => "the lectures' char-rnn gallery: samples at 100..10k iterations on Shakespeare, Linux C and LaTeX, cells found; HTML";
@@ -30,7 +33,7 @@ internal sealed class GalleryCommand : ICommand
 
         The page is rewritten after every sample and every search. Running the same command again continues a stopped
         gallery (each corpus's run goes on from its last checkpoint; a corpus with its cells found is skipped).
-        The full gallery takes about 40 minutes on 2 cores; see docs/GALLERY.md.
+        The full gallery takes 40 minutes to an hour on 2 cores; see docs/GALLERY.md.
 
           --corpora LIST       comma-separated NAME or NAME=FILE among shakespeare (bundled), linux-c, latex
                                (default all three; linux-c and latex from --data, made by scripts/gallery-corpora.sh)
