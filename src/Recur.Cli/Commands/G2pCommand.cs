@@ -15,7 +15,7 @@ internal sealed class G2pCommand : ICommand
     public string Name => "g2p";
     public string Summary => "pronunciation (CMU dictionary): letters -> BiLSTM encoder -> attention decoder -> phonemes; train, eval, RUN word...";
     public string Usage => """
-        usage: recur g2p train [DICT] [--attention bahdanau|luong|none] [options]
+        usage: recur g2p train [DICT] [--attention bahdanau|luong|none] [--model lstm|transformer] [options]
                recur g2p train --resume RUN [--minutes M]
                recur g2p eval RUN [DICT] [--beam K] [--ensemble RUN2,...] [--split validation|test]
                                                    (also: recur eval RUN)
@@ -25,13 +25,14 @@ internal sealed class G2pCommand : ICommand
         cmudict-0.4.out), split by word 90/5/5 from --split-seed: the letters go through a bidirectional LSTM encoder
         (--hidden per direction, --layers), its final states start an LSTM decoder (--decoder-hidden) that attends over
         the letters (--attention: bahdanau additive, luong multiplicative, or none) and writes ARPAbet phonemes with
-        stress. eval: word error rate (a word is right when the output is any of its pronunciations) and phoneme error
-        rate (edit distance to the closest pronunciation over its length) on the validation words (--split test: the
-        test words, for the published figure, once), greedy and, with --beam K, beam search. RUN word...: the
-        pronunciations; --nbest N lists N with their log-probabilities; --attention draws the letter-to-phoneme
-        alignment of the first word as a PNG. --ensemble decodes with RUN and the other runs together (same word
-        split and symbols), averaging their next-phoneme probabilities at every step; eval then writes
-        RUN/eval-ensemble.json.
+        stress. --model transformer swaps in a Transformer encoder-decoder (pre-norm, --layers each side, --d-model,
+        --heads, --ffn, --dropout; its alignment is the last decoder layer's cross-attention averaged over heads). eval:
+        word error rate (a word is right when the output is any of its pronunciations) and phoneme error rate (edit
+        distance to the closest pronunciation over its length) on the validation words (--split test: the test words, for
+        the published figure, once), greedy and, with --beam K, beam search. RUN word...: the pronunciations; --nbest N
+        lists N with their log-probabilities; --attention draws the letter-to-phoneme alignment of the first word as a
+        PNG. --ensemble decodes with RUN and the other runs together (same word split and symbols), averaging their
+        next-phoneme probabilities at every step; eval then writes RUN/eval-ensemble.json.
         """ + "\n" + TaskCli.OptionsUsage(G2pDefinition.Instance);
 
     public int Run(Args args)
@@ -77,9 +78,9 @@ internal sealed class G2pCommand : ICommand
     /// The model of <paramref name="ck"/> and those of the runs listed in <paramref name="others"/> (comma-separated),
     /// checked to decode together.
     /// </summary>
-    private static IReadOnlyList<Recur.Models.Seq2Seq.Seq2SeqModel> Ensemble(LoadedG2p ck, string? others)
+    private static IReadOnlyList<Recur.Models.Seq2Seq.ISeq2SeqModel> Ensemble(LoadedG2p ck, string? others)
     {
-        var models = new List<Recur.Models.Seq2Seq.Seq2SeqModel> { ck.Model };
+        var models = new List<Recur.Models.Seq2Seq.ISeq2SeqModel> { ck.Model };
         foreach (string run in (others ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var m = G2pCheckpoint.Instance.Load(run, CheckpointKind.Best);
@@ -95,7 +96,7 @@ internal sealed class G2pCommand : ICommand
         return models;
     }
 
-    private static void Report(LoadedG2p ck, IReadOnlyList<Recur.Models.Seq2Seq.Seq2SeqModel> models, string path, int beam, string jsonPath,
+    private static void Report(LoadedG2p ck, IReadOnlyList<Recur.Models.Seq2Seq.ISeq2SeqModel> models, string path, int beam, string jsonPath,
         string split)
     {
         var splits = G2pSplits.Of(G2pDefinition.Instance.LoadData(path), ck.SplitSeed);
@@ -103,8 +104,8 @@ internal sealed class G2pCommand : ICommand
         var scores = new List<G2pScore> { G2pScore.Of(models, words, splits.Lexicon, ck.Symbols).Score };
         if (beam > 1) scores.Add(G2pScore.Of(models, words, splits.Lexicon, ck.Symbols, beam).Score);
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"{split}: {words.Count:N0} words (attention "
-            + $"{ck.Model.Config.Attention}{(models.Count > 1 ? $"; an ensemble of {models.Count} models" : "")})");
+        Console.WriteLine($"{split}: {words.Count:N0} words ({G2pModels.KindOf(ck.Model)}, attention "
+            + $"{G2pModels.Attention(ck.Model)}{(models.Count > 1 ? $"; an ensemble of {models.Count} models" : "")})");
         foreach (var s in scores)
             Console.WriteLine(string.Create(inv, $"{s.Decoding}: WER {s.Wer:P2}, PER {s.Per:P2}; without stress: WER {s.WerWithoutStress:P2}"));
         var sample = words.Take(6).ToArray();
@@ -116,7 +117,8 @@ internal sealed class G2pCommand : ICommand
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
         w.WriteString("split", split);
-        w.WriteString("attention", ck.Model.Config.Attention);
+        w.WriteString("model", G2pModels.KindOf(ck.Model));
+        w.WriteString("attention", G2pModels.Attention(ck.Model));
         w.WriteNumber("words", words.Count);
         w.WriteNumber("models", models.Count);
         foreach (var s in scores)
@@ -148,9 +150,9 @@ internal sealed class G2pCommand : ICommand
         {
             UnseenInput.CheckText(UnseenInput.Quote(w), w, ck.Symbols.Knows,
                 $"the model's alphabet of {ck.Symbols.LetterCount} letters (those of its training words)");
-            if (w.Length > ck.Model.Config.MaxSource)
+            if (w.Length > ck.Model.MaxSource)
                 throw new CliException($"'{w[..Math.Min(20, w.Length)]}...' has {w.Length:N0} characters; this model reads words of at most "
-                    + $"{ck.Model.Config.MaxSource}.");
+                    + $"{ck.Model.MaxSource}.");
             if (w.Length == 0) throw new CliException("an empty word has no pronunciation.");
         }
         foreach (var w in words)
@@ -164,7 +166,7 @@ internal sealed class G2pCommand : ICommand
         }
         if (png is not null)
         {
-            if (!ck.Model.Config.Attends) throw new CliException("--attention needs a model with attention; this one has none.");
+            if (!ck.Model.Attends) throw new CliException("--attention needs a model with attention; this one has none.");
             var h = G2pScore.NBest(models, words[0], ck.Symbols, Math.Max(beam, 1), 1)[0];
             var image = AlignmentPlot.Render([.. words[0].ToLowerInvariant().Select(c => c.ToString())], ck.Symbols.Decode(h.Tokens), h.Attention);
             Png.Save(png, image);

@@ -1,7 +1,5 @@
-using System.Numerics.Tensors;
 using System.Text;
 using Recur.Plotting;
-using Recur.Kernels;
 using Recur.Models;
 using Recur.Nn;
 using Recur.Nn.Cells;
@@ -91,6 +89,9 @@ public sealed record CellsOptions
     /// <summary>Upper bound on recorded values kept for the page (characters x cells); fewer characters are kept for big models.</summary>
     public long RenderBudget { get; init; } = 24_000_000;
 
+    /// <summary>The cells (row offsets in the <see cref="CellLayout"/>) whose activations are kept for the page, or null for every cell.</summary>
+    public IReadOnlyList<int>? RenderCells { get; init; }
+
     /// <summary>Top cells reported per feature.</summary>
     public int TopCells { get; init; } = 5;
 
@@ -107,21 +108,16 @@ public sealed record GateSaturation(int Layer, string Gate, double[] LeftFractio
 /// <summary>Result of <see cref="Cells.Analyze"/>.</summary>
 public sealed class CellsAnalysis
 {
-    internal CellsAnalysis(CellLayout layout, int characters, double[][] correlation, bool[] constant,
-        IReadOnlyList<GateSaturation> saturation, string[] renderText, float[] renderValues, int renderChars, int topCells)
+    internal CellsAnalysis(CellLayout layout, int characters, IReadOnlyList<CellFeature> features, double[][] correlation, bool[] constant,
+        IReadOnlyList<GateSaturation> saturation, string[] renderText, float[] renderValues, int renderChars, int topCells, int[] renderRowOf)
     {
+        _renderRowOf = renderRowOf;
         Layout = layout; Characters = characters; Correlation = correlation; FeatureConstant = constant;
+        FeatureNames = [.. features.Select(f => f.Name)];
+        FeatureDescriptions = [.. features.Select(f => f.Description)];
         Saturation = saturation; RenderText = renderText; RenderValues = renderValues; RenderChars = renderChars;
-        var tops = new List<IReadOnlyList<CellCorrelation>>();
-        for (int f = 0; f < correlation.Length; f++)
-        {
-            var r = correlation[f];
-            var idx = Enumerable.Range(0, r.Length).Where(k => double.IsFinite(r[k]))
-                .OrderByDescending(k => Math.Abs(r[k])).ThenBy(k => k).Take(topCells)
-                .Select(k => new CellCorrelation(layout.At(k), k, r[k])).ToList();
-            tops.Add(idx);
-        }
-        Top = tops;
+        Top = [.. correlation.Select(r => (IReadOnlyList<CellCorrelation>)[.. CorrelationSearch.Best(r, topCells)
+            .Select(k => new CellCorrelation(layout.At(k), k, r[k]))])];
     }
 
     /// <summary>The recorded quantities.</summary>
@@ -130,8 +126,11 @@ public sealed class CellsAnalysis
     /// <summary>Characters analysed (correlations and saturation are over all of them).</summary>
     public int Characters { get; }
 
-    /// <summary>Feature names (<see cref="CellsFeatures.Names"/>).</summary>
-    public IReadOnlyList<string> FeatureNames => CellsFeatures.Names;
+    /// <summary>Feature names (by default <see cref="CellsFeatures.Names"/>).</summary>
+    public IReadOnlyList<string> FeatureNames { get; }
+
+    /// <summary>One line per feature saying what it measures.</summary>
+    public IReadOnlyList<string> FeatureDescriptions { get; }
 
     /// <summary>Pearson correlation <c>[feature][cell offset]</c>; NaN where the cell or the feature is constant.</summary>
     public double[][] Correlation { get; }
@@ -151,11 +150,21 @@ public sealed class CellsAnalysis
     /// <summary>Number of characters whose activations are kept for the page.</summary>
     public int RenderChars { get; }
 
-    /// <summary>Kept activations <c>(K, RenderChars)</c>: row = cell offset in <see cref="Layout"/>.</summary>
+    /// <summary>
+    /// Kept activations <c>(rows, RenderChars)</c>: one row per kept cell, in the order of <see cref="CellsOptions.RenderCells"/>
+    /// (by default every cell, row = cell offset in <see cref="Layout"/>).
+    /// </summary>
     public float[] RenderValues { get; }
 
+    private readonly int[] _renderRowOf; // cell offset -> row of RenderValues, -1 when not kept
+
     /// <summary>The kept activations of the cell at <paramref name="offset"/>.</summary>
-    public ReadOnlySpan<float> RenderRow(int offset) => RenderValues.AsSpan(offset * RenderChars, RenderChars);
+    public ReadOnlySpan<float> RenderRow(int offset)
+    {
+        int row = (uint)offset < (uint)_renderRowOf.Length ? _renderRowOf[offset] : -1;
+        if (row < 0) throw new ArgumentOutOfRangeException(nameof(offset), offset, "the activations of this cell were not kept (CellsOptions.RenderCells).");
+        return RenderValues.AsSpan(row * RenderChars, RenderChars);
+    }
 }
 
 /// <summary>
@@ -171,8 +180,12 @@ public sealed class CellsAnalysis
 /// </summary>
 public static class Cells
 {
-    /// <summary>Analyses <paramref name="model"/> on the character ids <paramref name="tokens"/> (whose characters are <paramref name="text"/>).</summary>
-    public static CellsAnalysis Analyze(CharModel model, ReadOnlySpan<int> tokens, IReadOnlyList<Rune> text, CellsOptions? options = null)
+    /// <summary>
+    /// Analyses <paramref name="model"/> on the character ids <paramref name="tokens"/> (whose characters are <paramref name="text"/>),
+    /// correlating the cells with <paramref name="features"/> (by default the built-in <see cref="CellsFeatures"/>).
+    /// </summary>
+    public static CellsAnalysis Analyze(CharModel model, ReadOnlySpan<int> tokens, IReadOnlyList<Rune> text, CellsOptions? options = null,
+        IReadOnlyList<CellFeature>? features = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(text);
@@ -186,12 +199,19 @@ public static class Cells
         int L = rnn.NumLayers, H = rnn.HiddenSize, G = rnn.Gates, GH = G * H, V = cfg.VocabSize;
         var layout = new CellLayout(cell, L, H);
         int K = layout.Count;
-        int S = Math.Clamp(options.Streams, 1, N);
-        int Ls = (N + S - 1) / S;
-        S = (N + Ls - 1) / Ls;
-        int R = (int)Math.Min(Math.Min(options.RenderChars, N), Math.Max(1, options.RenderBudget / K));
-        var features = CellsFeatures.Compute(text);
-        int F = features.Length;
+        int Ls = PieceLength(N, options.Streams);
+        int S = (N + Ls - 1) / Ls;
+        int[] kept = options.RenderCells is { } cells ? [.. cells.Distinct()] : [.. Enumerable.Range(0, K)];
+        foreach (int k in kept)
+            if ((uint)k >= (uint)K) throw new ArgumentOutOfRangeException(nameof(options), k, $"a cell to keep is outside [0, {K}).");
+        var rowOf = new int[K];
+        Array.Fill(rowOf, -1);
+        for (int i = 0; i < kept.Length; i++) rowOf[kept[i]] = i;
+        int R = (int)Math.Min(Math.Min(options.RenderChars, N), Math.Max(1, options.RenderBudget / Math.Max(1, kept.Length)));
+        features ??= CellFeature.BuiltIn(text);
+        int F = features.Count;
+        if (F == 0) throw new ArgumentException("no features to correlate with.", nameof(features));
+        foreach (var feature in features) Guard.Length(feature.Values.Length, N, $"feature '{feature.Name}'");
 
         var emb = model.EmbeddingLayer;
         int E = emb?.EmbeddingDim ?? V;
@@ -200,19 +220,14 @@ public static class Cells
         var c0 = cell.HasCellState ? new Tensor(L, S, H) : null;
         var row = new float[S * K];
         var frow = new float[S * F];
-        var fx = new float[F * K];
-        // Accumulators in double.
-        var sumX = new double[K]; var sumX2 = new double[K]; var sumF = new double[F]; var sumF2 = new double[F];
-        var sumFX = new double[F * K];
-        long count = 0;
+        var search = new CorrelationSearch(F, K);
         var sigOffsets = new List<int>();
         for (int l = 0; l < L; l++)
             foreach (var g in layout.GateNames)
                 if (CellLayout.IsSigmoidGate(g)) sigOffsets.Add(layout.Offset(l, g, 0));
         var left = new long[sigOffsets.Count * H]; var right = new long[sigOffsets.Count * H];
-        var render = new float[(long)K * R];
+        var render = new float[(long)kept.Length * R]; // (kept cells, R)
         var embW = emb?.Weight.Value.ToArray();
-        var x2 = new float[S * K]; // squared values
 
         for (int t = 0; t < Ls; t++)
         {
@@ -255,8 +270,8 @@ public static class Cells
                 var fr = frow.AsSpan(s * F, F);
                 if (p >= N) { r.Clear(); fr.Clear(); continue; }
                 valid++;
-                for (int f = 0; f < F; f++) { float v = features[f][p]; fr[f] = v; sumF[f] += v; sumF2[f] += (double)v * v; }
-                if (p < R) for (int k = 0; k < K; k++) render[(long)k * R + p] = r[k];
+                for (int f = 0; f < F; f++) fr[f] = features[f].Values[p];
+                if (p < R) for (int i = 0; i < kept.Length; i++) render[(long)i * R + p] = r[kept[i]];
                 for (int gi = 0; gi < sigOffsets.Count; gi++)
                 {
                     var gv = r.Slice(sigOffsets[gi], H);
@@ -267,32 +282,12 @@ public static class Cells
                     }
                 }
             }
-            count += valid;
-            TensorPrimitives.Multiply(row, row, x2);
-            for (int s = 0; s < S; s++)
-            {
-                var r = row.AsSpan(s * K, K); var r2 = x2.AsSpan(s * K, K);
-                for (int k = 0; k < K; k++) { sumX[k] += r[k]; sumX2[k] += r2[k]; }
-            }
-            // sumFX += F^T X over the S rows (a small GEMM in float, then added in double).
-            Gemm.Sgemm(true, false, F, K, S, 1f, frow, F, row, K, 0f, fx, K, options.Threads);
-            for (int i = 0; i < fx.Length; i++) sumFX[i] += fx[i];
+            // The streams still reading are a prefix of the S rows (stream s reads position s * Ls + t).
+            search.Add(frow, row, valid, options.Threads);
         }
-
-        var corr = new double[F][];
-        var constant = new bool[F];
-        for (int f = 0; f < F; f++)
-        {
-            corr[f] = new double[K];
-            double vf = count * sumF2[f] - sumF[f] * sumF[f];
-            constant[f] = !(vf > 1e-9 * count * Math.Max(1, sumF2[f]));
-            for (int k = 0; k < K; k++)
-            {
-                double vx = count * sumX2[k] - sumX[k] * sumX[k];
-                double cov = count * sumFX[f * K + k] - sumF[f] * sumX[k];
-                corr[f][k] = constant[f] || !(vx > 1e-12 * count * Math.Max(1e-30, sumX2[k])) ? double.NaN : Math.Clamp(cov / Math.Sqrt(vf * vx), -1, 1);
-            }
-        }
+        long count = search.Count;
+        var corr = search.Correlations();
+        var constant = search.FeatureConstant();
         var sat = new List<GateSaturation>();
         for (int gi = 0; gi < sigOffsets.Count; gi++)
         {
@@ -303,7 +298,19 @@ public static class Cells
         }
         var chars = new string[R];
         for (int p = 0; p < R; p++) chars[p] = text[p].ToString();
-        return new CellsAnalysis(layout, N, corr, constant, sat, chars, render, R, options.TopCells);
+        return new CellsAnalysis(layout, N, features, corr, constant, sat, chars, render, R, options.TopCells, rowOf);
+    }
+
+    /// <summary>
+    /// The length of the pieces <see cref="Analyze"/> cuts a text of <paramref name="characters"/> characters into for
+    /// <paramref name="streams"/> streams: piece <c>s</c> is characters <c>[s L, (s + 1) L)</c> (the last may be shorter), and
+    /// each starts from a zero state.
+    /// </summary>
+    public static int PieceLength(int characters, int streams)
+    {
+        Guard.Positive(characters, nameof(characters));
+        int s = Math.Clamp(streams, 1, characters);
+        return (characters + s - 1) / s;
     }
 
     /// <summary>Gate-saturation scatter plots (paper's Figure 3), one per layer: x = fraction left-saturated, y = right-saturated.</summary>

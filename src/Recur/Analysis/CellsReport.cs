@@ -122,7 +122,7 @@ public static class CellsReport
             {
                 w.WriteStartObject();
                 w.WriteString("name", analysis.FeatureNames[f]);
-                w.WriteString("description", CellsFeatures.Descriptions[f]);
+                w.WriteString("description", analysis.FeatureDescriptions[f]);
                 w.WriteBoolean("constant", analysis.FeatureConstant[f]);
                 w.WriteStartArray("top");
                 foreach (var t in analysis.Top[f])
@@ -152,10 +152,7 @@ public static class CellsReport
         sb.Append("<h1>").Append(Escape(options.Title)).Append("</h1>\n");
         sb.Append("<p class=\"sub\">").Append(Escape(options.Subtitle)).Append("</p>\n");
         sb.Append("<p id=\"note\" class=\"note\">").Append(Escape(note)).Append("</p>\n");
-        sb.Append("<p class=\"legend\">Colour: <span style=\"background:rgba(40,90,230,0.8);color:#fff\">&nbsp;negative&nbsp;</span> "
-            + "<span style=\"background:rgba(230,50,30,0.8);color:#fff\">&nbsp;positive&nbsp;</span>, intensity by magnitude "
-            + "(h and gates on their fixed range [-1, 1] / [0, 1]; c relative to the cell's largest |c| in the shown text). "
-            + "Hover a character for its value.</p>\n");
+        sb.Append(CellColours.Legend);
         sb.Append("<h2>Features and their best-matching cells</h2>\n<table id=\"features\"><thead><tr><th>feature</th><th>meaning</th>"
             + "<th>best cells (Pearson r over all characters)</th></tr></thead><tbody></tbody></table>\n");
         sb.Append("<div id=\"panels\"></div>\n");
@@ -177,7 +174,7 @@ public static class CellsReport
         sb.Append("</div>\n<div id=\"tip\"></div>\n");
         sb.Append("<script id=\"cells-data\" type=\"application/json\">").Append(json.Replace("</", "<\\/", StringComparison.Ordinal)).Append("</script>\n");
         sb.Append("<script id=\"cells-values\" type=\"text/plain\">").Append(b64).Append("</script>\n");
-        sb.Append("<script>").Append(Script).Append("</script>\n</body></html>\n");
+        sb.Append("<script>").Append(CellColours.Script).Append(Script).Append("</script>\n</body></html>\n");
         return sb.ToString();
     }
 
@@ -212,16 +209,10 @@ public static class CellsReport
         var chars = Array.from(D.text);
         var n = D.shown;
         function value(row, p) { return Q[row * n + p] / 127 * D.rows[row].scale; }
-        function intensity(row, v) { var m = D.rows[row].kind === 'c' ? D.rows[row].scale : 1; return Math.min(1, Math.abs(v) / m); }
-        function colour(row, v) {
-          var a = intensity(row, v).toFixed(3);
-          return v < 0 ? 'rgba(40,90,230,' + a + ')' : 'rgba(230,50,30,' + a + ')';
-        }
-        function shown(c) { return c === '\n' ? '\u21b5\n' : c; }
-        function esc(c) { return c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : c; }
+        function colour(row, v) { return cellColour(v, cellScale(D.rows[row].kind, D.rows[row].scale)); }
         function spans(count) {
           var out = [];
-          for (var p = 0; p < count; p++) out.push('<span class="ch" data-i="' + p + '">' + esc(shown(chars[p])) + '</span>');
+          for (var p = 0; p < count; p++) out.push('<span class="ch" data-i="' + p + '">' + escChar(shownChar(chars[p])) + '</span>');
           return out.join('');
         }
         function paint(container, row) {

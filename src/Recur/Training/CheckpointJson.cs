@@ -35,6 +35,7 @@ namespace Recur.Training;
 [JsonSerializable(typeof(VqaConfig))]
 [JsonSerializable(typeof(TaggerConfig))]
 [JsonSerializable(typeof(Seq2SeqConfig))]
+[JsonSerializable(typeof(TransformerSeq2SeqConfig))]
 [JsonSerializable(typeof(DrawConfig))]
 [JsonSerializable(typeof(Recur.Models.Video.VideoClassifierConfig))]
 [JsonSerializable(typeof(Recur.Data.Video.ClipOptions))]

@@ -42,7 +42,19 @@ internal static class Chromium
     }
 
     /// <summary>Runs Chromium headless on <paramref name="url"/> with <paramref name="extra"/> arguments; returns stdout.</summary>
-    public static string Run(string url, string profileDir, params string[] extra)
+    public static string Run(string url, string profileDir, params string[] extra) => RunCore(url, profileDir, extra).Stdout;
+
+    /// <summary>
+    /// As <see cref="Run"/>, with the browser's log on stderr: returns stdout and every line the page wrote to its console
+    /// (<c>console.log</c>, <c>console.error</c>, uncaught errors), which Chromium logs as <c>CONSOLE</c>.
+    /// </summary>
+    public static (string Stdout, IReadOnlyList<string> Console) RunWithConsole(string url, string profileDir, params string[] extra)
+    {
+        var (stdout, stderr) = RunCore(url, profileDir, ["--enable-logging=stderr", "--v=0", .. extra]);
+        return (stdout, [.. stderr.Split('\n').Where(l => l.Contains(":CONSOLE", StringComparison.Ordinal))]);
+    }
+
+    private static (string Stdout, string Stderr) RunCore(string url, string profileDir, string[] extra)
     {
         var psi = new ProcessStartInfo(Path!)
         {
@@ -65,7 +77,7 @@ internal static class Chromium
             throw new TimeoutException("chromium did not finish within 120 s");
         }
         Assert.True(p.ExitCode == 0, $"chromium exited with {p.ExitCode}: {stderr.Result}");
-        return stdout.Result;
+        return (stdout.Result, stderr.Result);
     }
 
     /// <summary>

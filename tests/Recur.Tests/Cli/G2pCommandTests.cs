@@ -96,7 +96,7 @@ public sealed class G2pCommandTests : IDisposable
         first.OutputDirectory = run;
         first.Run();
         var ck = G2pCheckpoint.Instance.Load(run, CheckpointKind.Latest);
-        Assert.Equal(labelSmoothing, ck.Model.Config.LabelSmoothing);
+        Assert.Equal(labelSmoothing, ((Seq2SeqModel)ck.Model).Config.LabelSmoothing);
         var second = G2pDefinition.Instance.Resume(ck, entries, o);
         second.Run();
         Assert.Equal(straight.TrainLosses, second.TrainLosses);

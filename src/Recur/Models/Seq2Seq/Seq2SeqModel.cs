@@ -27,7 +27,7 @@ public sealed record Seq2SeqBatch(int[] Source, int[] SourceLengths, int[]? Targ
 /// With <see cref="Seq2SeqConfig.Dropout"/>, training drops units of the source embeddings, of each encoder layer's
 /// input above the first, and of the head's input (Zaremba et al.'s non-recurrent connections).
 /// </summary>
-public sealed class Seq2SeqModel
+public sealed class Seq2SeqModel : ISeq2SeqModel
 {
     public const int Pad = 0, Start = 1, End = 2;
     private readonly Embedding _src, _tgt;
@@ -73,6 +73,11 @@ public sealed class Seq2SeqModel
 
     public Seq2SeqConfig Config { get; }
     public ParameterStore Store { get; }
+    public int SourceVocab => Config.SourceVocab;
+    public int TargetVocab => Config.TargetVocab;
+    public int MaxTarget => Config.MaxTarget;
+    public int MaxSource => Config.MaxSource;
+    public bool Attends => Config.Attends;
 
     public int Threads
     {

@@ -7,7 +7,9 @@ namespace Recur.Tasks.G2p;
 
 /// <summary>
 /// <c>recur g2p</c>: pronunciation of English words (the CMU dictionary), sequence to sequence. A <see cref="Seq2SeqModel"/>
-/// (<c>--embed</c>, <c>--hidden</c> encoder width per direction, <c>--layers</c>) on <see cref="G2pTask"/>; the words split 90/5/5.
+/// (<c>--embed</c>, <c>--hidden</c> encoder width per direction, <c>--layers</c>) or, with <c>--model transformer</c>, a
+/// <see cref="TransformerSeq2SeqModel"/> (<c>--d-model</c>, <c>--heads</c>, <c>--ffn</c>, <c>--layers</c> each side) on
+/// <see cref="G2pTask"/>; the words split 90/5/5.
 /// </summary>
 public sealed class G2pDefinition : TaskDefinition<IReadOnlyList<Pronunciation>, G2pSettings, LoadedG2p>
 {
@@ -45,6 +47,16 @@ public sealed class G2pDefinition : TaskDefinition<IReadOnlyList<Pronunciation>,
     {
         var splits = G2pSplits.Of(entries, settings.SplitSeed);
         var symbols = G2pSymbols.Build(splits.Train);
+        if (settings.Model == G2pModels.Transformer)
+        {
+            var transformer = new TransformerSeq2SeqConfig
+            {
+                SourceVocab = symbols.Letters.Count, TargetVocab = symbols.Phones.Count, DModel = settings.DModel, Heads = settings.Heads,
+                EncoderLayers = options.Layers, DecoderLayers = options.Layers, FeedForward = settings.Ffn, Dropout = (float)options.Dropout,
+                MaxTarget = settings.MaxTarget, LabelSmoothing = settings.LabelSmoothing,
+            };
+            return new LoadedG2p(new TransformerSeq2SeqModel(transformer), symbols, settings.SplitSeed);
+        }
         var config = new Seq2SeqConfig
         {
             SourceVocab = symbols.Letters.Count, TargetVocab = symbols.Phones.Count, Embed = options.Embed, Hidden = options.Hidden, Layers = options.Layers,
@@ -55,7 +67,7 @@ public sealed class G2pDefinition : TaskDefinition<IReadOnlyList<Pronunciation>,
     }
 
     /// <inheritdoc/>
-    protected override LoadedG2p Rebuild(LoadedG2p saved) => new(new Seq2SeqModel(saved.Model.Config), saved.Symbols, saved.SplitSeed);
+    protected override LoadedG2p Rebuild(LoadedG2p saved) => new(G2pModels.Rebuild(saved.Model), saved.Symbols, saved.SplitSeed);
 
     /// <inheritdoc/>
     protected override void Initialize(LoadedG2p run, TrainOptions options, Rng rng) => run.Model.Reset(rng);
@@ -69,7 +81,7 @@ public sealed class G2pDefinition : TaskDefinition<IReadOnlyList<Pronunciation>,
         Action<string, CheckpointProgress> write)
     {
         var splits = G2pSplits.Of(entries, run.SplitSeed);
-        int maxTarget = run.Model.Config.MaxTarget;
+        int maxTarget = run.Model.MaxTarget;
         var train = new G2pDataset(splits.Train, splits.Lexicon, run.Symbols, maxTarget);
         var val = new G2pDataset(splits.Validation, splits.Lexicon, run.Symbols, maxTarget);
         return new G2pTask(options, run.Model, train, val, write, info);

@@ -18,16 +18,16 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
     /// Scores <paramref name="model"/> on every word of <paramref name="words"/> (greedy in batches of 256, or beam
     /// search of width <paramref name="beam"/> one word at a time); also returns the outputs.
     /// </summary>
-    public static (G2pScore Score, IReadOnlyList<IReadOnlyList<string>> Outputs) Of(Seq2SeqModel model, IReadOnlyList<string> words,
+    public static (G2pScore Score, IReadOnlyList<IReadOnlyList<string>> Outputs) Of(ISeq2SeqModel model, IReadOnlyList<string> words,
         IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<string>>> lexicon, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
         => Of([model], words, lexicon, symbols, beam, alpha);
 
     /// <summary>
     /// Scores the ensemble of <paramref name="models"/> (their mean next-phoneme probability) as
-    /// <see cref="Of(Seq2SeqModel, IReadOnlyList{string}, IReadOnlyDictionary{string, IReadOnlyList{IReadOnlyList{string}}}, G2pSymbols, int, double)"/>
+    /// <see cref="Of(ISeq2SeqModel, IReadOnlyList{string}, IReadOnlyDictionary{string, IReadOnlyList{IReadOnlyList{string}}}, G2pSymbols, int, double)"/>
     /// scores one model.
     /// </summary>
-    public static (G2pScore Score, IReadOnlyList<IReadOnlyList<string>> Outputs) Of(IReadOnlyList<Seq2SeqModel> models, IReadOnlyList<string> words,
+    public static (G2pScore Score, IReadOnlyList<IReadOnlyList<string>> Outputs) Of(IReadOnlyList<ISeq2SeqModel> models, IReadOnlyList<string> words,
         IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<string>>> lexicon, G2pSymbols symbols, int beam = 1, double alpha = 1.0)
     {
         ArgumentNullException.ThrowIfNull(words);
@@ -72,18 +72,18 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
     }
 
     /// <summary>The pronunciations the model writes for <paramref name="words"/>.</summary>
-    public static IReadOnlyList<IReadOnlyList<string>> Pronounce(Seq2SeqModel model, IReadOnlyList<string> words, G2pSymbols symbols,
+    public static IReadOnlyList<IReadOnlyList<string>> Pronounce(ISeq2SeqModel model, IReadOnlyList<string> words, G2pSymbols symbols,
         int beam = 1, double alpha = 1.0)
         => Pronounce([model], words, symbols, beam, alpha);
 
     /// <summary>The pronunciations the ensemble of <paramref name="models"/> writes for <paramref name="words"/>.</summary>
-    public static IReadOnlyList<IReadOnlyList<string>> Pronounce(IReadOnlyList<Seq2SeqModel> models, IReadOnlyList<string> words,
+    public static IReadOnlyList<IReadOnlyList<string>> Pronounce(IReadOnlyList<ISeq2SeqModel> models, IReadOnlyList<string> words,
         G2pSymbols symbols, int beam = 1, double alpha = 1.0)
     {
         CheckEnsemble(models);
         ArgumentNullException.ThrowIfNull(words);
         ArgumentNullException.ThrowIfNull(symbols);
-        var config = models[0].Config;
+        var first = models[0];
         var result = new List<IReadOnlyList<string>>(words.Count);
         int[] never = [Seq2SeqModel.Pad, Seq2SeqModel.Start];
         if (beam <= 1)
@@ -91,8 +91,8 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
             for (int start = 0; start < words.Count; start += 256)
             {
                 var chunk = words.Skip(start).Take(256).ToArray();
-                var rows = GreedyDecoder.Decode(Begin(models, G2pDataset.Source(chunk, symbols)), config.TargetVocab, Seq2SeqModel.Start,
-                    Seq2SeqModel.End, config.MaxTarget, never);
+                var rows = GreedyDecoder.Decode(Begin(models, G2pDataset.Source(chunk, symbols)), first.TargetVocab, Seq2SeqModel.Start,
+                    Seq2SeqModel.End, first.MaxTarget, never);
                 result.AddRange(rows.Select(r => symbols.Decode(r.Tokens)));
             }
             return result;
@@ -102,16 +102,16 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
     }
 
     /// <summary>The <paramref name="n"/> best pronunciations of <paramref name="word"/> by beam search of width <paramref name="beam"/>.</summary>
-    public static IReadOnlyList<Hypothesis> NBest(Seq2SeqModel model, string word, G2pSymbols symbols, int beam, int n, double alpha = 1.0)
+    public static IReadOnlyList<Hypothesis> NBest(ISeq2SeqModel model, string word, G2pSymbols symbols, int beam, int n, double alpha = 1.0)
         => NBest([model], word, symbols, beam, n, alpha);
 
     /// <summary>The <paramref name="n"/> best pronunciations of <paramref name="word"/> by the ensemble of <paramref name="models"/>.</summary>
-    public static IReadOnlyList<Hypothesis> NBest(IReadOnlyList<Seq2SeqModel> models, string word, G2pSymbols symbols, int beam, int n, double alpha = 1.0)
+    public static IReadOnlyList<Hypothesis> NBest(IReadOnlyList<ISeq2SeqModel> models, string word, G2pSymbols symbols, int beam, int n, double alpha = 1.0)
     {
         CheckEnsemble(models);
-        var config = models[0].Config;
-        return BeamSearch.Search(k => Begin(models, G2pDataset.Source([.. Enumerable.Repeat(word, k)], symbols)), config.TargetVocab,
-            Seq2SeqModel.Start, Seq2SeqModel.End, config.MaxTarget, beam, alpha, n, [Seq2SeqModel.Pad, Seq2SeqModel.Start]);
+        var first = models[0];
+        return BeamSearch.Search(k => Begin(models, G2pDataset.Source([.. Enumerable.Repeat(word, k)], symbols)), first.TargetVocab,
+            Seq2SeqModel.Start, Seq2SeqModel.End, first.MaxTarget, beam, alpha, n, [Seq2SeqModel.Pad, Seq2SeqModel.Start]);
     }
 
     /// <summary>
@@ -119,18 +119,17 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
     /// <see cref="CheckEnsemble"/>): the one model's own decoder, or an <see cref="EnsembleStepper"/> averaging their
     /// next-phoneme probabilities.
     /// </summary>
-    private static IDecoderStepper Begin(IReadOnlyList<Seq2SeqModel> models, Seq2SeqBatch batch)
-        => EnsembleStepper.Of([.. models.Select(m => m.Begin(batch))], models[0].Config.TargetVocab);
+    private static IDecoderStepper Begin(IReadOnlyList<ISeq2SeqModel> models, Seq2SeqBatch batch)
+        => EnsembleStepper.Of([.. models.Select(m => m.Begin(batch))], models[0].TargetVocab);
 
     /// <summary>Throws unless <paramref name="models"/> holds at least one model, all with the same letters and phonemes and output length.</summary>
-    public static void CheckEnsemble(IReadOnlyList<Seq2SeqModel> models)
+    public static void CheckEnsemble(IReadOnlyList<ISeq2SeqModel> models)
     {
         ArgumentNullException.ThrowIfNull(models);
         if (models.Count == 0) throw new ArgumentException("name at least one model.", nameof(models));
-        var c = models[0].Config;
+        var c = models[0];
         foreach (var m in models.Skip(1))
-            if (m.Config.SourceVocab != c.SourceVocab || m.Config.TargetVocab != c.TargetVocab
-                || m.Config.MaxTarget != c.MaxTarget || m.Config.MaxSource != c.MaxSource)
+            if (m.SourceVocab != c.SourceVocab || m.TargetVocab != c.TargetVocab || m.MaxTarget != c.MaxTarget || m.MaxSource != c.MaxSource)
                 throw new ArgumentException(
                     "the models of an ensemble must read the same letters and write the same phonemes (their vocabularies or lengths differ).",
                     nameof(models));

@@ -26,6 +26,18 @@ public sealed record G2pSettings
     /// <summary><see cref="Seq2SeqConfig.LabelSmoothing"/>.</summary>
     public float LabelSmoothing { get; init; }
 
+    /// <summary><c>lstm</c> (<see cref="Seq2SeqModel"/>) or <c>transformer</c> (<see cref="TransformerSeq2SeqModel"/>).</summary>
+    public string Model { get; init; } = G2pModels.Lstm;
+
+    /// <summary>The Transformer's width <see cref="TransformerSeq2SeqConfig.DModel"/>.</summary>
+    public int DModel { get; init; } = 256;
+
+    /// <summary>The Transformer's attention heads.</summary>
+    public int Heads { get; init; } = 4;
+
+    /// <summary>The Transformer's feed-forward width.</summary>
+    public int Ffn { get; init; } = 1024;
+
     private const string Group = "pronunciation";
 
     /// <summary>The task's own options: flag, default (this record's), range and help.</summary>
@@ -41,6 +53,15 @@ public sealed record G2pSettings
             s => s.SplitSeed, (s, v) => s with { SplitSeed = (ulong)Convert.ToInt64(v, CultureInfo.InvariantCulture) }),
         SettingSpecs.Real<G2pSettings>("label-smoothing", "S", Group, "smooth the training targets: 1 - S on the right phoneme, S spread over all", 0, 0.999,
             s => s.LabelSmoothing, (s, v) => s with { LabelSmoothing = (float)SettingSpecs.D(v) }),
+        SettingSpecs.Choice<G2pSettings>("model", Group,
+            "lstm (BiLSTM encoder, attention decoder) or transformer (encoder-decoder, --layers each side)", G2pModels.Kinds,
+            s => s.Model, (s, v) => s with { Model = (string)v }),
+        SettingSpecs.Int<G2pSettings>("d-model", "D", Group, "transformer width (even, a multiple of --heads)", 2, 8192,
+            s => s.DModel, (s, v) => s with { DModel = SettingSpecs.I(v) }),
+        SettingSpecs.Int<G2pSettings>("heads", "H", Group, "transformer attention heads", 1, 256,
+            s => s.Heads, (s, v) => s with { Heads = SettingSpecs.I(v) }),
+        SettingSpecs.Int<G2pSettings>("ffn", "F", Group, "transformer feed-forward width", 1, 65536,
+            s => s.Ffn, (s, v) => s with { Ffn = SettingSpecs.I(v) }),
     ];
 }
 

@@ -14,7 +14,7 @@ namespace Recur.Tasks.G2p;
 /// </summary>
 public sealed class G2pTask : EpochTask
 {
-    public G2pTask(TrainOptions options, Seq2SeqModel model, G2pDataset train, G2pDataset validation, Action<string, CheckpointProgress> writeModel,
+    public G2pTask(TrainOptions options, ISeq2SeqModel model, G2pDataset train, G2pDataset validation, Action<string, CheckpointProgress> writeModel,
         DataInfo data)
         : base(options, train?.Pairs.Count ?? 0, writeModel, data, train?.Pairs.Select(p => p.Word.Length + p.Phones.Count).ToArray())
     {
@@ -24,7 +24,7 @@ public sealed class G2pTask : EpochTask
 
     public const string TaskName = "g2p";
 
-    public Seq2SeqModel Model { get; }
+    public ISeq2SeqModel Model { get; }
     public G2pDataset Train { get; }
     public G2pDataset Validation { get; }
     public override string Name => TaskName;
@@ -58,10 +58,9 @@ public sealed class G2pTask : EpochTask
 
     public override string Describe()
     {
-        var c = Model.Config;
         return string.Create(CultureInfo.InvariantCulture,
-            $"g2p: letters ({c.SourceVocab}) -> BiLSTM {c.Hidden} x {c.Layers} -> LSTM {c.DecoderHidden} decoder, attention {c.Attention} "
-            + $"-> phonemes ({c.TargetVocab}); {Store.Count:N0} parameters; train {Train.Words.Count:N0} words ({Train.Pairs.Count:N0} pronunciations) "
+            $"g2p: letters ({Model.SourceVocab}) -> {G2pModels.Describe(Model)} "
+            + $"-> phonemes ({Model.TargetVocab}); {Store.Count:N0} parameters; train {Train.Words.Count:N0} words ({Train.Pairs.Count:N0} pronunciations) "
             + $"/ val {Validation.Words.Count:N0}; batch {Options.BatchSize}");
     }
 
