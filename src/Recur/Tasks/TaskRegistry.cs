@@ -5,6 +5,7 @@ using Recur.Tasks.Draw;
 using Recur.Tasks.G2p;
 using Recur.Tasks.Glimpse;
 using Recur.Tasks.Tag;
+using Recur.Tasks.Translate;
 using Recur.Tasks.Video;
 using Recur.Tasks.Vqa;
 using Recur.Training;
@@ -30,6 +31,7 @@ public static class TaskRegistry
         DrawDefinition.Instance,
         VideoDefinition.Instance,
         GlimpseDefinition.Instance,
+        TranslateDefinition.Instance,
     ];
 
     /// <summary>The task named <paramref name="name"/> (config.json's <c>"task"</c>), or null.</summary>
