@@ -51,7 +51,7 @@ internal static class TranslateData
             var pairs = corpus.Of(part);
             var s = TranslationScore.Of("references", pairs, [.. pairs.Select(p => p.Target)]);
             Console.WriteLine(string.Create(inv, $"  the {part.ToString().ToLowerInvariant()} references differ from their source's placeholders in "
-                + $"{100 * s.PlaceholderErrorRate:F2} % of pairs ({string.Join(", ", s.ErrorsByKind.Where(k => k.Value > 0).Select(k => $"{k.Key} {k.Value}"))})"));
+                + $"{100 * s.PlaceholderErrorRate:F2} % of pairs ({Kinds(s)})"));
         }
         if (outPath is not null)
         {
@@ -76,4 +76,7 @@ internal static class TranslateData
         }
         return 0;
     }
+
+    private static string Kinds(TranslationScore s) => s.PlaceholderErrors == 0 ? "none"
+        : string.Join(", ", s.ErrorsByKind.Where(k => k.Value > 0).Select(k => $"{k.Key.ToString().ToLowerInvariant()} {k.Value}"));
 }

@@ -16,7 +16,8 @@ public sealed record MoEntry(string? Context, string Id, string? IdPlural, IRead
 /// </summary>
 /// <remarks>
 /// The format (GNU gettext manual, "The Format of GNU MO Files"): a magic number <c>0x950412de</c> in the writer's byte
-/// order (either is read), a revision (major 0 or 1; major 1 adds system-dependent strings, which this reader leaves out),
+/// order (either is read), a revision (major.minor 0.0 to 1.1; 0.1, msgfmt's for catalogues with system-dependent strings
+/// such as <c>&lt;PRIu64&gt;</c>, adds tables of them, which this reader leaves out),
 /// the string count <c>N</c>, the offsets of the table of original strings and of the table of translations (<c>N</c>
 /// entries of length and offset each, 32-bit), a hash table that is not needed to read every string. A key is
 /// <c>[msgctxt \x04] msgid [\0 msgid_plural]</c>; a translation is <c>msgstr[0] [\0 msgstr[1] ...]</c>. Every size is

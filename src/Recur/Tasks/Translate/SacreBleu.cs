@@ -23,7 +23,7 @@ public sealed record SacreBleuScore(double Score, long[] Counts, long[] Totals, 
 /// </summary>
 public static partial class SacreBleu
 {
-    /// <summary>The n-gram orders.</summary>
+    /// <summary>The n-gram orders by default (sacreBLEU's <c>MAX_NGRAM_ORDER</c>).</summary>
     public const int MaxOrder = 4;
 
     /// <summary>sacreBLEU's smoothing methods.</summary>
@@ -64,11 +64,12 @@ public static partial class SacreBleu
     /// <summary>
     /// The corpus BLEU of <paramref name="hypotheses"/> against <paramref name="references"/> (per hypothesis, its
     /// references; empty ones are left out, as sacreBLEU does, and a segment needs at least one), with
-    /// <paramref name="tokenize"/> <c>13a</c> or <c>none</c>.
+    /// <paramref name="tokenize"/> <c>13a</c> or <c>none</c>, n-grams of orders 1 to <paramref name="maxOrder"/>.
     /// </summary>
     public static SacreBleuScore Corpus(IReadOnlyList<string> hypotheses, IReadOnlyList<IReadOnlyList<string>> references, string tokenize = "13a",
-        string smooth = "exp", double? smoothValue = null, bool effectiveOrder = false, bool lowercase = false)
+        string smooth = "exp", double? smoothValue = null, bool effectiveOrder = false, bool lowercase = false, int maxOrder = MaxOrder)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxOrder, 1);
         ArgumentNullException.ThrowIfNull(hypotheses);
         ArgumentNullException.ThrowIfNull(references);
         if (hypotheses.Count != references.Count) throw new ArgumentException($"{hypotheses.Count} hypotheses but {references.Count} reference sets.");
@@ -79,8 +80,8 @@ public static partial class SacreBleu
             s = PythonText.RStrip(s);
             return tokenize == "13a" ? Tokenize13a(s) : s;
         }
-        var correct = new long[MaxOrder];
-        var total = new long[MaxOrder];
+        var correct = new long[maxOrder];
+        var total = new long[maxOrder];
         long sys = 0, reference = 0;
         for (int i = 0; i < hypotheses.Count; i++)
         {
@@ -90,11 +91,11 @@ public static partial class SacreBleu
             var refLengths = new List<int>();
             foreach (var r in refs)
             {
-                var (grams, length) = Ngrams(r);
+                var (grams, length) = Ngrams(r, maxOrder);
                 refLengths.Add(length);
                 foreach (var (g, c) in grams) refNgrams[g] = Math.Max(refNgrams.GetValueOrDefault(g), c);
             }
-            var (hyp, hypLength) = Ngrams(Prepare(hypotheses[i]));
+            var (hyp, hypLength) = Ngrams(Prepare(hypotheses[i]), maxOrder);
             sys += hypLength;
             reference += Closest(hypLength, refLengths);
             foreach (var (g, c) in hyp)
@@ -145,12 +146,12 @@ public static partial class SacreBleu
         return new SacreBleuScore(bp * Math.Exp(sum / effective), counts, totals, precisions, bp, sysLength, refLength);
     }
 
-    /// <summary>The word n-grams of orders 1 to <see cref="MaxOrder"/> of a tokenised line (joined by single spaces) and its length.</summary>
-    private static (Dictionary<string, int> Grams, int Length) Ngrams(string line)
+    /// <summary>The word n-grams of orders 1 to <paramref name="maxOrder"/> of a tokenised line (joined by single spaces) and its length.</summary>
+    private static (Dictionary<string, int> Grams, int Length) Ngrams(string line, int maxOrder)
     {
         var tokens = PythonText.Split(line);
         var grams = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int n = 1; n <= MaxOrder; n++)
+        for (int n = 1; n <= maxOrder; n++)
             for (int i = 0; i + n <= tokens.Count; i++)
             {
                 string g = string.Join(' ', tokens.Skip(i).Take(n));
