@@ -142,7 +142,8 @@ internal static class FuzzBench
             typeof(CorpusFormatException), bytes => BrownCorpus.Parse(Encoding.UTF8.GetString(bytes), "doc"));
 
         string gettext = Path.Combine(root, "tests", "Recur.Tests", "Data", "Samples", "gettext-fr");
-        yield return new Reader("gettext .mo", [.. new[] { "upower", "xz", "gdk-pixbuf", "net-tools" }.Select(d => File.ReadAllBytes(Path.Combine(gettext, d + ".mo")))],
+        string[] catalogues = ["upower", "xz", "gdk-pixbuf", "net-tools"];
+        yield return new Reader("gettext .mo", [.. catalogues.Select(d => File.ReadAllBytes(Path.Combine(gettext, d + ".mo")))],
             typeof(Recur.Data.Translation.MoFormatException),
             bytes => Recur.Data.Translation.CatalogueSet.PairsOf(Recur.Data.Translation.MoCatalogue.Read(bytes, "fuzz"), "fuzz", "fuzz"));
     }

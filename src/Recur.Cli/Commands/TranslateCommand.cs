@@ -110,7 +110,8 @@ internal sealed class TranslateCommand : ICommand
     }
 
     private static string Names(IReadOnlyList<Placeholder> found)
-        => found.Count == 0 ? "none" : string.Join(" ", found.Select(p => p.Kind == PlaceholderKind.Newline ? "\\n" : p.Kind == PlaceholderKind.Tab ? "\\t" : p.Text));
+        => found.Count == 0 ? "none"
+            : string.Join(" ", found.Select(p => p.Kind == PlaceholderKind.Newline ? "\\n" : p.Kind == PlaceholderKind.Tab ? "\\t" : p.Text));
 
     /// <summary>A symbol as the plot's font can draw it: the space mark as a space, accents taken off, whitespace named.</summary>
     internal static string Label(string symbol)

@@ -111,15 +111,19 @@ internal static class TranslateEval
                 foreach (var r in results) w.WriteNumber(r.Name.Replace(' ', '_'), r.Score.Bleu);
                 w.WriteEndObject();
             });
-            Console.WriteLine(string.Create(inv, $"chosen on validation: beam {best.Width} (BLEU {best.Score.Bleu:F2}); recorded in {Path.Combine(folder, BeamFile)}"));
+            Console.WriteLine(string.Create(inv,
+                $"chosen on validation: beam {best.Width} (BLEU {best.Score.Bleu:F2}); recorded in {Path.Combine(folder, BeamFile)}"));
         }
         var shown = beams.Count == 0 ? results[0] : chosen is int cw ? results.First(r => r.Width == cw) : beams[^1];
         for (int i = 0; i < Math.Min(5, set.Pairs.Count); i++)
-            Console.WriteLine($"  {set.Pairs[i].Source} -> {shown.Outputs[i].Text}   (reference: {set.Pairs[i].Target})");
+            Console.WriteLine($"  {Shown(set.Pairs[i].Source)} -> {Shown(shown.Outputs[i].Text)}   (reference: {Shown(set.Pairs[i].Target)})");
         WriteEval(Path.Combine(folder, "eval.json"), ck, split, set.Pairs.Count, results.Select(r => r.Score), references, chosen ?? ChosenBeam(ck));
         WriteTranslations(Path.Combine(folder, "translations.jsonl"), split, set.Pairs, results[0].Outputs, shown.Name, shown.Outputs);
         Console.WriteLine($"wrote {Path.Combine(folder, "eval.json")}, {Path.Combine(folder, "translations.jsonl")}");
     }
+
+    /// <summary>A message on one line: line breaks and tabs written as <c>\n</c> and <c>\t</c>.</summary>
+    private static string Shown(string s) => s.Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal);
 
     private static void WriteEval(string path, LoadedTranslation ck, string split, int pairs, IEnumerable<TranslationScore> scores, TranslationScore references,
         int? chosen) => WriteJson(path, w =>

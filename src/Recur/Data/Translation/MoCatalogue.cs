@@ -75,7 +75,8 @@ public sealed class MoCatalogue
         if (big && BinaryPrimitives.ReadUInt32BigEndian(bytes) != Magic)
             throw Bad(name, $"starts with 0x{magic:x8}, not the .mo magic number 0x{Magic:x8} in either byte order");
         uint revision = U32(bytes, big, 4);
-        if (revision >> 16 > 1 || (revision & 0xffff) > 1) throw Bad(name, $"has format revision {revision >> 16}.{revision & 0xffff}; this reader knows 0.0 to 1.1");
+        if (revision >> 16 > 1 || (revision & 0xffff) > 1)
+            throw Bad(name, $"has format revision {revision >> 16}.{revision & 0xffff}; this reader knows 0.0 to 1.1");
         uint count = U32(bytes, big, 8), originals = U32(bytes, big, 12), translations = U32(bytes, big, 16);
         foreach (var (what, offset) in new[] { ("original strings", originals), ("translations", translations) })
             if (offset % 4 != 0 || (ulong)offset + 8UL * count > (ulong)bytes.Length)

@@ -5,7 +5,10 @@ namespace Recur.Data.Translation;
 /// <summary>What a placeholder is: what the program fills in or reads, which a translation must keep.</summary>
 public enum PlaceholderKind
 {
-    /// <summary>A printf conversion (<c>%s</c>, <c>%d</c>, <c>%lu</c>, <c>%5.2f</c>, <c>%1$s</c>, <c>%-10s</c>, <c>%%</c>) or Python's <c>%(name)s</c>.</summary>
+    /// <summary>
+    /// A printf conversion (<c>%s</c>, <c>%d</c>, <c>%lu</c>, <c>%5.2f</c>, <c>%1$s</c>, <c>%-10s</c>, <c>%%</c>) or Python's
+    /// <c>%(name)s</c>.
+    /// </summary>
     Printf,
 
     /// <summary>A brace placeholder (<c>{0}</c>, <c>{name}</c>, <c>{}</c>, <c>{0:d}</c>).</summary>

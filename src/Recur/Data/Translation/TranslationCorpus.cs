@@ -66,7 +66,10 @@ public sealed class TranslationCorpus
         _ => Test,
     };
 
-    /// <summary>The corpus of <paramref name="pairs"/>: bounded to <paramref name="maxCharacters"/>, deduplicated and split from <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// The corpus of <paramref name="pairs"/>: bounded to <paramref name="maxCharacters"/>, deduplicated and split from
+    /// <paramref name="seed"/>.
+    /// </summary>
     public static TranslationCorpus Build(IReadOnlyList<TranslationPair> pairs, int maxCharacters, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(pairs);

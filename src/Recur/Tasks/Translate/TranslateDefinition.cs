@@ -22,7 +22,8 @@ public sealed class TranslateDefinition : TaskDefinition<CatalogueSet, Translate
     public override CheckpointFormat<LoadedTranslation> Checkpoint => TranslateCheckpoint.Instance;
 
     /// <inheritdoc/>
-    public override string Summary => "English to French on Debian's gettext catalogues: BPE, BiLSTM encoder, attention decoder; data, train, eval, RUN \"text\"";
+    public override string Summary
+        => "English to French on Debian's gettext catalogues: BPE, BiLSTM encoder, attention decoder; data, train, eval, RUN \"text\"";
 
     /// <summary>
     /// The recipe: a one-layer encoder of 256 per direction over embeddings of 128, a decoder of 256 with additive attention,

@@ -12,7 +12,8 @@ public sealed class PluralRuleTests
     // English (gettext's default)
     [InlineData("nplurals=2; plural=n != 1;", new[] { 0, 1, 2 }, new[] { 1, 0, 1 })]
     // French with millions (gettext 0.22)
-    [InlineData("nplurals=3; plural=(n == 0 || n == 1) ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2;", new[] { 0, 1, 2, 1000000, 2000001 }, new[] { 0, 0, 2, 1, 2 })]
+    [InlineData("nplurals=3; plural=(n == 0 || n == 1) ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2;", new[] { 0, 1, 2, 1000000, 2000001 },
+        new[] { 0, 0, 2, 1, 2 })]
     // Polish: the manual's example, precedence of && over || and of % over comparisons
     [InlineData("nplurals=3; plural=n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2;", new[] { 1, 2, 5, 12, 22, 25 },
         new[] { 0, 1, 2, 2, 1, 2 })]
