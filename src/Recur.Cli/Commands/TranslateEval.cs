@@ -84,13 +84,12 @@ internal static class TranslateEval
         foreach (int width in decodings)
         {
             bool greedy = width == 0;
-            var clock = System.Diagnostics.Stopwatch.StartNew();
             var outputs = Translator.Translate(workers, ck.Vocabulary, set.Sources, greedy ? 1 : width, greedy: greedy);
             string name = greedy ? "greedy" : $"beam {width}";
             var score = TranslationScore.Of(name, set.Pairs, [.. outputs.Select(o => o.Text)], [.. outputs.Select(o => o.InventedSlots)]);
             results.Add((name, width, score, outputs));
             Console.WriteLine(string.Create(inv, $"{name + ":",-8} BLEU {score.Bleu:F2}, chrF {score.ChrF:F2}, placeholder errors "
-                + $"{100 * score.PlaceholderErrorRate:F2} % ({score.PlaceholderErrors:N0} pairs); {clock.Elapsed.TotalSeconds:F1} s"));
+                + $"{100 * score.PlaceholderErrorRate:F2} % ({score.PlaceholderErrors:N0} pairs)"));
         }
         var references = TranslationScore.Of("references", set.Pairs, [.. set.Pairs.Select(p => p.Target)]);
         Console.WriteLine(string.Create(inv, $"the references themselves: placeholders differ from their source's in "

@@ -15,9 +15,14 @@ public sealed record Translation(string Text, IReadOnlyList<string> SourceTokens
 /// <summary>
 /// Decodes sources with a translation model: greedy (batches of sources of like length, in the given order's result) or
 /// beam search of a width (<see cref="BeamSearch"/>, one source at a time, scores normalised by length: <c>log p / n^α</c>).
+/// An output is at most <see cref="MaxOutput"/> symbols: twice the source's plus 10 (fairseq's <c>max_len_a</c>, <c>max_len_b</c>),
+/// within the model's own limit.
 /// </summary>
 public static class Translator
 {
+    /// <summary>The longest output for a source of <paramref name="sourceSymbols"/> symbols: <c>min(2 n + 10, modelLimit)</c>.</summary>
+    public static int MaxOutput(int sourceSymbols, int modelLimit) => Math.Min(modelLimit, 2 * sourceSymbols + 10);
+
     /// <summary>Sources per greedy batch.</summary>
     public const int GreedyBatch = 64;
 
@@ -68,12 +73,16 @@ public static class Translator
             for (int start = 0; start < order.Length; start += GreedyBatch)
             {
                 var chunk = order.Skip(start).Take(GreedyBatch).ToArray();
+                int longest = MaxOutput(chunk.Max(i => sources[i].Ids.Length), config.MaxTarget);
                 var rows = GreedyDecoder.Decode(model.Begin(TranslationDataset.SourceBatch([.. chunk.Select(i => sources[i])])), config.TargetVocab,
-                    Seq2SeqModel.Start, Seq2SeqModel.End, config.MaxTarget, never);
+                    Seq2SeqModel.Start, Seq2SeqModel.End, longest, never);
                 for (int k = 0; k < chunk.Length; k++)
                 {
+                    // each row's own limit (the batch ran to its longest source's): as beam search of width 1 would stop it
                     var src = sources[chunk[k]];
-                    result[chunk[k]] = Make(vocabulary, src, rows[k].Tokens, Trim(rows[k].Attention, src), rows[k].LogProbability);
+                    int own = MaxOutput(src.Ids.Length, config.MaxTarget);
+                    result[chunk[k]] = Make(vocabulary, src, rows[k].Tokens.Take(own).ToArray(), Trim(rows[k].Attention.Take(own).ToArray(), src),
+                        rows[k].LogProbability);
                 }
             }
             return result;
@@ -82,7 +91,7 @@ public static class Translator
         {
             var src = sources[i];
             var h = BeamSearch.Search(k => model.Begin(TranslationDataset.SourceBatch([.. Enumerable.Repeat(src, k)])), config.TargetVocab,
-                Seq2SeqModel.Start, Seq2SeqModel.End, config.MaxTarget, beam, alpha, 1, never)[0];
+                Seq2SeqModel.Start, Seq2SeqModel.End, MaxOutput(src.Ids.Length, config.MaxTarget), beam, alpha, 1, never)[0];
             result[i] = Make(vocabulary, src, h.Tokens, Trim(h.Attention, src), h.LogProbability);
         }
         return result;
