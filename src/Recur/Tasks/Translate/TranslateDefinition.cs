@@ -26,13 +26,13 @@ public sealed class TranslateDefinition : TaskDefinition<CatalogueSet, Translate
         => "English to French on Debian's gettext catalogues: BPE, BiLSTM encoder, attention decoder; data, train, eval, RUN \"text\"";
 
     /// <summary>
-    /// The recipe: a one-layer encoder of 256 per direction over embeddings of 128, a decoder of 256 with additive attention,
+    /// The recipe: a one-layer encoder of 128 per direction over embeddings of 128, a decoder of 256 with additive attention,
     /// dropout 0.2, label smoothing 0.1 (<see cref="TranslateSettings"/>), batches of 64 pairs of like length, Adam with a
     /// cosine schedule over 20 minutes, a validation score every 500 batches.
     /// </summary>
     public override TrainOptions Defaults { get; } = new()
     {
-        Model = "lstm", Hidden = 256, Layers = 1, Embed = 128, Dropout = 0.2, Bucket = 50, BatchSize = 64, Optimizer = "adam",
+        Model = "lstm", Hidden = 128, Layers = 1, Embed = 128, Dropout = 0.2, Bucket = 50, BatchSize = 64, Optimizer = "adam",
         LearningRate = 2e-3, LrSchedule = "cosine", LrMin = 2e-5, GradClip = 5, MaxEpochs = 0, Minutes = 20, EvalEvery = 500,
     };
 

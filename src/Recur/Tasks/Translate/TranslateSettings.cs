@@ -27,7 +27,7 @@ public sealed record TranslateSettings
     public float LabelSmoothing { get; init; } = 0.1f;
 
     /// <summary>The byte-pair merges learned on the training pairs.</summary>
-    public int Merges { get; init; } = 4000;
+    public int Merges { get; init; } = 2000;
 
     /// <summary>The longest message kept, either side, in characters.</summary>
     public int MaxCharacters { get; init; } = TranslationCorpus.DefaultMaxCharacters;

@@ -1,4 +1,5 @@
 using Recur.Data.Translation;
+using Recur.Tests.Data.Language;
 using Xunit;
 
 namespace Recur.Tests.Data.Translation;
@@ -74,5 +75,16 @@ public sealed class TranslationCorpusTests
         var e = Assert.Throws<FileNotFoundException>(() => CatalogueSet.Load(Path.GetTempPath(), CatalogueList.Debian));
         Assert.Contains("holds none of the 96 catalogues of the list", e.Message);
         Assert.Throws<DirectoryNotFoundException>(() => CatalogueSet.Load(Path.Combine(Path.GetTempPath(), "no-such-folder-x"), CatalogueList.Debian));
+    }
+
+    /// <summary>The installed catalogues of the list (scripts/install-data.sh) all read, and give tens of thousands of pairs.</summary>
+    [NeedsFileFact(CatalogueList.DefaultFolder + "/coreutils.mo", "scripts/install-data.sh")]
+    public void TheWholeInstalledCorpusReads()
+    {
+        var set = CatalogueSet.Load(CatalogueList.DefaultFolder, CatalogueList.Debian);
+        Assert.True(set.Catalogues.Count(c => c.Found) >= 80, string.Join(", ", set.Catalogues.Where(c => !c.Found).Select(c => c.Domain)));
+        var corpus = TranslationCorpus.Build(set.Pairs, TranslationCorpus.DefaultMaxCharacters, 1);
+        Assert.True(corpus.Pairs.Count > 40_000, $"{corpus.Pairs.Count} pairs");
+        Assert.InRange(corpus.Validation.Count / (double)corpus.Pairs.Count, 0.04, 0.06);
     }
 }
