@@ -19,7 +19,7 @@ internal sealed class TranslateCommand : ICommand
         usage: recur translate data [DIR] [--split-seed S] [--max-chars C] [--merges M] [--out PAIRS.jsonl]
                recur translate train [DIR] [--attention bahdanau|luong|none] [--model rnn] [options]
                recur translate train --resume RUN [--minutes M]
-               recur translate eval RUN [DIR] [--split validation|test] [--beam K] [--threads N] [--latest]
+               recur translate eval RUN [DIR] [--split validation|test] [--beam K] [--threads N] [--latest] [--unconstrained]
                                                    (also: recur eval RUN)
                recur translate RUN "English text" ... [--beam K] [--attention out.png] [--latest]
 
@@ -38,8 +38,9 @@ internal sealed class TranslateCommand : ICommand
         as sacreBLEU computes it (13a), chrF, and the share of pairs whose output drops or invents a placeholder;
         greedy and beam search of widths 1, 2, 4, 8 (length-normalised), the width with the best validation BLEU is
         recorded in RUN/beam.json and the test split is decoded with it (--beam K scores greedy and width K only).
-        It writes RUN/eval.json (naming the split) and RUN/translations.jsonl. RUN "text" translates (with the chosen
-        width, else greedy) and --attention draws the alignment of the first text as a PNG.
+        It writes RUN/eval.json (naming the split) and RUN/translations.jsonl. Decoding never drops nor invents a masked
+        placeholder (constrained decoding; --unconstrained lets the model alone decide). RUN "text" translates (with the
+        chosen width, else greedy) and --attention draws the alignment of the first text as a PNG.
 
         Ctrl-C saves latest/ and exits (code 130); resume with --resume RUN.
         """;

@@ -26,15 +26,16 @@ internal static class TranslateEval
         int threads = args.Int("threads", 0, min: 0, max: 1024);
         int? beam = args.Has("beam") ? args.Int("beam", 1, min: 1, max: 100) : null;
         bool latest = args.Flag("latest");
+        bool free = args.Flag("unconstrained");
         string split = TaskCli.Split(args);
         args.ThrowOnUnused(3);
         if (args.Positional.Count < 2) throw new CliException("name a run: recur translate eval RUN [DIR].");
         var ck = TranslateCheckpoint.Instance.Load(args.Positional[1], latest ? CheckpointKind.Latest : CheckpointKind.Best);
         string dir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? TranslateDefinition.Instance.DefaultData;
         int workers = threads > 0 ? threads : Environment.ProcessorCount;
-        if (beam is int k) Report(ck, dir, split, [0, k], workers);
-        else if (split == "validation") Report(ck, dir, split, [0, .. Widths], workers, choose: true);
-        else Report(ck, dir, split, [0, ChosenBeam(ck) ?? Choose(ck, dir, workers)], workers);
+        if (beam is int k) Report(ck, dir, split, [0, k], workers, constrained: !free);
+        else if (split == "validation") Report(ck, dir, split, [0, .. Widths], workers, choose: true, constrained: !free);
+        else Report(ck, dir, split, [0, ChosenBeam(ck) ?? Choose(ck, dir, workers)], workers, constrained: !free);
         return 0;
     }
 
@@ -62,9 +63,11 @@ internal static class TranslateEval
     /// <summary>
     /// Scores <paramref name="ck"/> on <paramref name="split"/> with each decoding of <paramref name="decodings"/> (0: greedy;
     /// K: beam search of width K), prints and writes the figures; with <paramref name="choose"/>,
-    /// records the beam width of best BLEU (ties: the narrower) in <c>RUN/beam.json</c>.
+    /// records the beam width of best BLEU (ties: the narrower) in <c>RUN/beam.json</c>. Decoding keeps the placeholders
+    /// (<see cref="PlaceholderConstraint"/>) unless <paramref name="constrained"/> is false.
     /// </summary>
-    public static void Report(LoadedTranslation ck, string dir, string split, IReadOnlyList<int> decodings, int threads, bool choose = false)
+    public static void Report(LoadedTranslation ck, string dir, string split, IReadOnlyList<int> decodings, int threads, bool choose = false,
+        bool constrained = true)
     {
         var data = TranslateDefinition.Instance.LoadData(dir);
         var now = TranslateDefinition.Instance.DataOf(data, dir);
@@ -79,12 +82,13 @@ internal static class TranslateEval
         foreach (var w in workers) w.Threads = 1;
         var inv = CultureInfo.InvariantCulture;
         var c = ck.Model.Config;
-        Console.WriteLine($"{split}: {set.Pairs.Count:N0} pairs ({ck.Architecture}, attention {c.Attention}; {ck.Directory})");
+        Console.WriteLine($"{split}: {set.Pairs.Count:N0} pairs ({ck.Architecture}, attention {c.Attention}; {ck.Directory})"
+            + (constrained ? "" : "; placeholders not constrained"));
         var results = new List<(string Name, int Width, TranslationScore Score, IReadOnlyList<Translation> Outputs)>();
         foreach (int width in decodings)
         {
             bool greedy = width == 0;
-            var outputs = Translator.Translate(workers, ck.Vocabulary, set.Sources, greedy ? 1 : width, greedy: greedy);
+            var outputs = Translator.Translate(workers, ck.Vocabulary, set.Sources, greedy ? 1 : width, greedy: greedy, constrained: constrained);
             string name = greedy ? "greedy" : $"beam {width}";
             var score = TranslationScore.Of(name, set.Pairs, [.. outputs.Select(o => o.Text)], [.. outputs.Select(o => o.InventedSlots)]);
             results.Add((name, width, score, outputs));
@@ -116,7 +120,8 @@ internal static class TranslateEval
         var shown = beams.Count == 0 ? results[0] : chosen is int cw ? results.First(r => r.Width == cw) : beams[^1];
         for (int i = 0; i < Math.Min(5, set.Pairs.Count); i++)
             Console.WriteLine($"  {Shown(set.Pairs[i].Source)} -> {Shown(shown.Outputs[i].Text)}   (reference: {Shown(set.Pairs[i].Target)})");
-        WriteEval(Path.Combine(folder, "eval.json"), ck, split, set.Pairs.Count, results.Select(r => r.Score), references, chosen ?? ChosenBeam(ck));
+        WriteEval(Path.Combine(folder, "eval.json"), ck, split, set.Pairs.Count, results.Select(r => r.Score), references, chosen ?? ChosenBeam(ck),
+            constrained);
         WriteTranslations(Path.Combine(folder, "translations.jsonl"), split, set.Pairs, results[0].Outputs, shown.Name, shown.Outputs);
         Console.WriteLine($"wrote {Path.Combine(folder, "eval.json")}, {Path.Combine(folder, "translations.jsonl")}");
     }
@@ -125,9 +130,10 @@ internal static class TranslateEval
     private static string Shown(string s) => s.Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal);
 
     private static void WriteEval(string path, LoadedTranslation ck, string split, int pairs, IEnumerable<TranslationScore> scores, TranslationScore references,
-        int? chosen) => WriteJson(path, w =>
+        int? chosen, bool constrained) => WriteJson(path, w =>
     {
         w.WriteString("split", split);
+        w.WriteBoolean("placeholders_constrained", constrained);
         w.WriteString("checkpoint", Path.GetFileName(Path.TrimEndingDirectorySeparator(ck.Directory)));
         w.WriteString("architecture", ck.Architecture);
         w.WriteString("attention", ck.Model.Config.Attention);

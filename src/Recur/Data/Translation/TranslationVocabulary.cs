@@ -6,7 +6,8 @@ namespace Recur.Data.Translation;
 /// <param name="Ids">Source symbol ids (unknown symbols as <see cref="TranslationVocabulary.SourceUnknown"/>).</param>
 /// <param name="Tokens">Each symbol's text, a slot shown as its placeholder (for alignment pictures).</param>
 /// <param name="Slots">The source's copied placeholders (<see cref="Placeholder.Copied"/>), distinct, in order: slot k stands for Slots[k].</param>
-public sealed record EncodedSource(int[] Ids, IReadOnlyList<string> Tokens, IReadOnlyList<string> Slots);
+/// <param name="SlotCounts">How often the source holds each slot (as long as <paramref name="Slots"/>).</param>
+public sealed record EncodedSource(int[] Ids, IReadOnlyList<string> Tokens, IReadOnlyList<string> Slots, IReadOnlyList<int> SlotCounts);
 
 /// <summary>A translation written back as text: its text, each symbol's text, and how many slots it named that its source has not.</summary>
 public sealed record DecodedTarget(string Text, IReadOnlyList<string> Tokens, int InventedSlots);
@@ -114,7 +115,18 @@ public sealed class TranslationVocabulary
     {
         var slots = new List<string>();
         var symbols = Symbols(text, Bpe, slots, assign: true);
-        return new EncodedSource([.. symbols.Select(s => _source.GetValueOrDefault(s, SourceUnknown))], [.. symbols.Select(s => Shown(s, slots))], slots);
+        var counts = new int[slots.Count];
+        foreach (var s in symbols) if (SlotOf(s.StartsWith(SpaceMark, StringComparison.Ordinal) ? s[SpaceMark.Length..] : s) is int k) counts[k]++;
+        return new EncodedSource([.. symbols.Select(s => _source.GetValueOrDefault(s, SourceUnknown))], [.. symbols.Select(s => Shown(s, slots))], slots,
+            counts);
+    }
+
+    /// <summary>The target ids of slot <paramref name="k"/>, without and with a leading space.</summary>
+    public (int Plain, int Spaced) TargetSlot(int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, MaxSlots);
+        return (_target.GetValueOrDefault(Slot(k), TargetUnknown), _target.GetValueOrDefault(SpaceMark + Slot(k), TargetUnknown));
     }
 
     /// <summary>A target message as ids (without start and end), its copied placeholders named by the source's <paramref name="slots"/>.</summary>

@@ -32,12 +32,12 @@ public static class Translator
     /// workers, as each source is decoded alone (beam) or in the same batches (greedy).
     /// </summary>
     public static IReadOnlyList<Translation> Translate(IReadOnlyList<Seq2SeqModel> workers, TranslationVocabulary vocabulary,
-        IReadOnlyList<EncodedSource> sources, int beam = 1, double alpha = 1.0, bool greedy = true)
+        IReadOnlyList<EncodedSource> sources, int beam = 1, double alpha = 1.0, bool greedy = true, bool constrained = true)
     {
         ArgumentNullException.ThrowIfNull(workers);
         ArgumentNullException.ThrowIfNull(sources);
         greedy &= beam <= 1;
-        if (workers.Count <= 1) return Translate(workers[0], vocabulary, sources, beam, alpha, greedy);
+        if (workers.Count <= 1) return Translate(workers[0], vocabulary, sources, beam, alpha, greedy, constrained);
         // greedy batches are cut before sharing, so that each source meets the same batch whatever the workers
         var order = greedy ? [.. Enumerable.Range(0, sources.Count).OrderBy(i => sources[i].Ids.Length).ThenBy(i => i)]
             : Enumerable.Range(0, sources.Count).ToArray();
@@ -48,7 +48,7 @@ public static class Translator
             int from = (int)((long)units * w / workers.Count) * unit, to = Math.Min(order.Length, (int)((long)units * (w + 1) / workers.Count) * unit);
             var share = order[from..to];
             if (share.Length == 0) return;
-            var done = Translate(workers[w], vocabulary, [.. share.Select(i => sources[i])], beam, alpha, greedy);
+            var done = Translate(workers[w], vocabulary, [.. share.Select(i => sources[i])], beam, alpha, greedy, constrained);
             for (int k = 0; k < share.Length; k++) result[share[k]] = done[k];
         });
         return result;
@@ -56,10 +56,11 @@ public static class Translator
 
     /// <summary>
     /// The translations of <paramref name="sources"/>: greedy (batched) when <paramref name="greedy"/> and <paramref name="beam"/> is 1,
-    /// else beam search of width <paramref name="beam"/> (width 1 one source at a time, which finds what greedy finds).
+    /// else beam search of width <paramref name="beam"/> (width 1 one source at a time, which finds what greedy finds); with
+    /// <paramref name="constrained"/> (the default), placeholders are neither dropped nor invented (<see cref="PlaceholderConstraint"/>).
     /// </summary>
     public static IReadOnlyList<Translation> Translate(Seq2SeqModel model, TranslationVocabulary vocabulary, IReadOnlyList<EncodedSource> sources,
-        int beam = 1, double alpha = 1.0, bool greedy = true)
+        int beam = 1, double alpha = 1.0, bool greedy = true, bool constrained = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(vocabulary);
@@ -74,8 +75,9 @@ public static class Translator
             {
                 var chunk = order.Skip(start).Take(GreedyBatch).ToArray();
                 int longest = MaxOutput(chunk.Max(i => sources[i].Ids.Length), config.MaxTarget);
-                var rows = GreedyDecoder.Decode(model.Begin(TranslationDataset.SourceBatch([.. chunk.Select(i => sources[i])])), config.TargetVocab,
-                    Seq2SeqModel.Start, Seq2SeqModel.End, longest, never);
+                EncodedSource[] batch = [.. chunk.Select(i => sources[i])];
+                var rows = GreedyDecoder.Decode(Begin(model, vocabulary, batch, constrained), config.TargetVocab, Seq2SeqModel.Start,
+                    Seq2SeqModel.End, longest, never);
                 for (int k = 0; k < chunk.Length; k++)
                 {
                     // each row's own limit (the batch ran to its longest source's): as beam search of width 1 would stop it
@@ -90,11 +92,18 @@ public static class Translator
         for (int i = 0; i < sources.Count; i++)
         {
             var src = sources[i];
-            var h = BeamSearch.Search(k => model.Begin(TranslationDataset.SourceBatch([.. Enumerable.Repeat(src, k)])), config.TargetVocab,
+            var h = BeamSearch.Search(k => Begin(model, vocabulary, [.. Enumerable.Repeat(src, k)], constrained), config.TargetVocab,
                 Seq2SeqModel.Start, Seq2SeqModel.End, MaxOutput(src.Ids.Length, config.MaxTarget), beam, alpha, 1, never)[0];
             result[i] = Make(vocabulary, src, h.Tokens, Trim(h.Attention, src), h.LogProbability);
         }
         return result;
+    }
+
+    /// <summary>The model's decoder over <paramref name="sources"/>, within <see cref="PlaceholderConstraint"/> when <paramref name="constrained"/>.</summary>
+    private static IDecoderStepper Begin(Seq2SeqModel model, TranslationVocabulary vocabulary, EncodedSource[] sources, bool constrained)
+    {
+        var stepper = model.Begin(TranslationDataset.SourceBatch(sources));
+        return constrained ? new PlaceholderConstraint(stepper, vocabulary, sources, model.Config.TargetVocab, Seq2SeqModel.End) : stepper;
     }
 
     private static Translation Make(TranslationVocabulary vocabulary, EncodedSource source, IReadOnlyList<int> ids, IReadOnlyList<float[]> attention,
