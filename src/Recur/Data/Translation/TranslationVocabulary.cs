@@ -121,6 +121,9 @@ public sealed class TranslationVocabulary
             counts);
     }
 
+    /// <summary>The target id of the symbol <paramref name="symbol"/> (<see cref="TargetUnknown"/> when the targets never use it).</summary>
+    public int TargetId(string symbol) => _target.GetValueOrDefault(symbol, TargetUnknown);
+
     /// <summary>The target ids of slot <paramref name="k"/>, without and with a leading space.</summary>
     public (int Plain, int Spaced) TargetSlot(int k)
     {

@@ -10,7 +10,8 @@ namespace Recur.Tests.Tasks.Translate;
 public sealed class PlaceholderConstraintTests
 {
     private static readonly TranslationVocabulary Vocabulary = TranslationVocabulary.Build(
-        [new("Open %s", "Ouvrir %s", null, "t"), new("%s of %d", "%s sur %d", null, "t"), new("Quit", "Quitter", null, "t")], 10);
+        [new("Open %s", "Ouvrir %s", null, "t"), new("%s of %d", "%s sur %d", null, "t"), new("Quit", "Quitter", null, "t"),
+         new("\nQuit\n", "\nQuitter\n", null, "t"), new("\tDone", "\tFini", null, "t")], 10);
 
     /// <summary>A decoder whose every row prefers, in order, the symbols of <see cref="Preference"/> (a fixed ranking).</summary>
     private sealed class Ranked(int batch, int vocab, int[] preference) : IDecoderStepper
@@ -65,5 +66,25 @@ public sealed class PlaceholderConstraintTests
         var h = BeamSearch.Search(k => new PlaceholderConstraint(new Ranked(k, V, inner.Preference), Vocabulary, [.. Enumerable.Repeat(twice, k)], V,
             Seq2SeqModel.End), V, Seq2SeqModel.Start, Seq2SeqModel.End, 10, 3, never: [Seq2SeqModel.Pad, Seq2SeqModel.Start]);
         Assert.Equal([spaced0, spaced0], h[0].Tokens);
+    }
+
+    [Fact]
+    public void LineBreaksAtEitherEndAndTabsFollowTheSource()
+    {
+        int V = Vocabulary.TargetSymbols.Count;
+        int newline = Vocabulary.TargetId("\n"), tab = Vocabulary.TargetId("\t"), word = Vocabulary.EncodeTarget("Quitter", [])[0];
+        Assert.NotEqual(TranslationVocabulary.TargetUnknown, newline);
+        // the decoder wants: the end, then a line break, then a tab, then a word
+        int[] wants = [Seq2SeqModel.End, newline, tab, word];
+        EncodedSource[] sources = [Vocabulary.EncodeSource("\nQuit\n"), Vocabulary.EncodeSource("Quit"), Vocabulary.EncodeSource("\tDone")];
+        var rows = GreedyDecoder.Decode(new PlaceholderConstraint(new Ranked(3, V, wants), Vocabulary, sources, V, Seq2SeqModel.End), V,
+            Seq2SeqModel.Start, Seq2SeqModel.End, 10, [Seq2SeqModel.Pad, Seq2SeqModel.Start]);
+        // "\nQuit\n": a line break first (forced), then the end waits for a line break, which is what the decoder wants next
+        Assert.Equal([newline], rows[0].Tokens);
+        Assert.Equal("\n", Vocabulary.Decode(rows[0].Tokens, []).Text); // one line break both starts and ends it
+        // "Quit": no line break may start it and the end is free
+        Assert.Empty(rows[1].Tokens);
+        // "\tDone": the end waits for its tab; a line break may not start it
+        Assert.Equal([tab], rows[2].Tokens);
     }
 }
