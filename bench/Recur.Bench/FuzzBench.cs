@@ -140,6 +140,12 @@ internal static class FuzzBench
         string brown = Path.Combine(root, "tests", "Recur.Tests", "Data", "Samples", "brown");
         yield return new Reader("Brown corpus", [File.ReadAllBytes(Path.Combine(brown, "ca01")), File.ReadAllBytes(Path.Combine(brown, "cn01"))],
             typeof(CorpusFormatException), bytes => BrownCorpus.Parse(Encoding.UTF8.GetString(bytes), "doc"));
+
+        string gettext = Path.Combine(root, "tests", "Recur.Tests", "Data", "Samples", "gettext-fr");
+        string[] catalogues = ["upower", "xz", "gdk-pixbuf", "net-tools"];
+        yield return new Reader("gettext .mo", [.. catalogues.Select(d => File.ReadAllBytes(Path.Combine(gettext, d + ".mo")))],
+            typeof(Recur.Data.Translation.MoFormatException),
+            bytes => Recur.Data.Translation.CatalogueSet.PairsOf(Recur.Data.Translation.MoCatalogue.Read(bytes, "fuzz"), "fuzz", "fuzz"));
     }
 
     private static byte[] Gunzip(byte[] gz)

@@ -41,7 +41,7 @@ internal static class Program
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException or InvalidDataException
                                        or Recur.IO.CheckpointFormatException or Recur.Data.CorpusException or Recur.Data.UnknownCharactersException
                                        or Recur.Data.UnseenInputException
-                                       or Recur.Data.Language.CorpusFormatException
+                                       or Recur.Data.Language.CorpusFormatException or Recur.Data.Translation.MoFormatException
                                        or KeyNotFoundException or InvalidOperationException)
         {
             Console.Error.WriteLine($"recur {command.Name}: {e.Message}");
@@ -62,8 +62,8 @@ internal static class Program
         [
             new TrainCommand(), new SampleCommand(), new EvalCommand(), new MinCharCommand(), new CellsCommand(),
             new GradFlowCommand(), new CompareCommand(), new ClassifyCommand(), new CaptionCommand(), new VqaCommand(),
-            new TagCommand(), new G2pCommand(), new DrawCommand(), new VideoCommand(), new GlimpseCommand(), new DialogCommand(), new ExportCommand(),
-            new DemoCommand(), new GalleryCommand(),
+            new TagCommand(), new G2pCommand(), new DrawCommand(), new VideoCommand(), new GlimpseCommand(), new DialogCommand(), new TranslateCommand(),
+            new ExportCommand(), new DemoCommand(), new GalleryCommand(),
         ];
         return [.. own, .. Recur.Tasks.TaskRegistry.All.Where(t => !own.Any(c => c.Tasks.Contains(t.Name))).Select(t => new TaskCommand(t))];
     }

@@ -6,6 +6,7 @@ using Recur.Tasks.Draw;
 using Recur.Tasks.G2p;
 using Recur.Tasks.Glimpse;
 using Recur.Tasks.Tag;
+using Recur.Tasks.Translate;
 using Recur.Tasks.Video;
 using Recur.Tasks.Vqa;
 using Recur.Training;
@@ -32,6 +33,7 @@ public static class TaskRegistry
         VideoDefinition.Instance,
         GlimpseDefinition.Instance,
         DialogDefinition.Instance,
+        TranslateDefinition.Instance,
     ];
 
     /// <summary>The task named <paramref name="name"/> (config.json's <c>"task"</c>), or null.</summary>

@@ -1,13 +1,14 @@
 using System.Text;
 using Recur.Data;
 using Recur.Data.Language;
+using Recur.Data.Translation;
 using Recur.Tests.TestUtil;
 using Xunit;
 
 namespace Recur.Tests.Data;
 
 /// <summary>
-/// The IDX, CMU dictionary and Brown corpus readers against damaged input: seeded mutants of valid files (flipped bits,
+/// The IDX, CMU dictionary, Brown corpus and gettext .mo readers against damaged input: seeded mutants of valid files (flipped bits,
 /// overwritten bytes, cuts, insertions, duplicated spans), each either read or refused with the reader's own exception,
 /// never another one, and never allocating more than a bounded multiple of the input (the PNG, safetensors and
 /// checkpoint readers have their own such tests).
@@ -60,5 +61,17 @@ public sealed class ReaderFuzzTests
         var good = File.ReadAllBytes(Path.Combine(Samples, "brown", "ca01"));
         var (ok, refused) = Run<CorpusFormatException>(good, 2000, 13, bytes => BrownCorpus.Parse(Encoding.UTF8.GetString(bytes), "ca01"));
         Assert.True(ok + refused == 2000 && refused > 100, $"{refused} refused, {ok} read");
+    }
+
+    [Theory]
+    [InlineData("upower", 21UL)]
+    [InlineData("gdk-pixbuf", 22UL)]
+    [InlineData("net-tools", 23UL)]
+    public void MoMutantsAreReadOrRefused(string catalogue, ulong seed)
+    {
+        // a real catalogue (contexts, plurals, a Latin-1 one), read and turned into pairs (which evaluates the plural rule)
+        var good = File.ReadAllBytes(Path.Combine(Samples, "gettext-fr", catalogue + ".mo"));
+        var (ok, refused) = Run<MoFormatException>(good, 1500, seed, bytes => CatalogueSet.PairsOf(MoCatalogue.Read(bytes, "fuzz.mo"), "fuzz", "fuzz.mo"));
+        Assert.True(ok + refused == 1500 && refused > 300, $"{refused} refused, {ok} read");
     }
 }

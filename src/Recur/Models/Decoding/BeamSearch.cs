@@ -43,8 +43,7 @@ public static class BeamSearch
             {
                 LogSoftmax(logits.Slice(b * vocab, vocab), logsm);
                 if (step == maxTokens) { candidates.Add((beams[b].LogProbability + logsm[end], b, end)); continue; }
-                for (int v = 0; v < vocab; v++)
-                    if (never is null || !never.Contains(v)) candidates.Add((beams[b].LogProbability + logsm[v], b, v));
+                AddBest(candidates, logsm, beams[b].LogProbability, b, 2 * k, never);
             }
             candidates.Sort((x, y) => y.LogP.CompareTo(x.LogP) is int c && c != 0 ? c
                 : x.Parent != y.Parent ? x.Parent.CompareTo(y.Parent) : x.Token.CompareTo(y.Token));
@@ -72,6 +71,29 @@ public static class BeamSearch
             for (int b = 0; b < k; b++) previous[b] = beams[Math.Min(b, beams.Count - 1)].Tokens[^1];
         }
         return [.. finished.OrderByDescending(h => h.Score).Concat(beams.OrderByDescending(h => h.Score)).Take(nbest)];
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="candidates"/> the <paramref name="count"/> best continuations of one beam (<c>logP + logsm[v]</c>
+    /// descending, ties by token), tokens of <paramref name="never"/> left out. A step keeps at most k continuations and meets at
+    /// most one end token per beam, so the 2k best of each beam hold every candidate the full sort would reach: the search is
+    /// the same as over all <c>k V</c> candidates, without sorting them.
+    /// </summary>
+    private static void AddBest(List<(double LogP, int Parent, int Token)> candidates, float[] logsm, double logP, int parent, int count,
+        IReadOnlyCollection<int>? never)
+    {
+        var best = new (double LogP, int Token)[count];
+        int n = 0;
+        for (int v = 0; v < logsm.Length; v++)
+        {
+            if (never is not null && never.Contains(v)) continue;
+            double lp = logP + logsm[v];
+            if (n == count && lp <= best[n - 1].LogP) continue; // a later token never wins a tie
+            int at = n < count ? n++ : n - 1;
+            while (at > 0 && best[at - 1].LogP < lp) { best[at] = best[at - 1]; at--; }
+            best[at] = (lp, v);
+        }
+        for (int i = 0; i < n; i++) candidates.Add((best[i].LogP, parent, best[i].Token));
     }
 
     /// <summary><c>log softmax(row)</c> into <paramref name="output"/>.</summary>

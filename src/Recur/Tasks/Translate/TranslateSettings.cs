@@ -1,0 +1,65 @@
+using System.Globalization;
+using Recur.Data.Translation;
+using Recur.Models.Seq2Seq;
+using Recur.Training;
+
+namespace Recur.Tasks.Translate;
+
+/// <summary>What a translation run needs beyond <see cref="TrainOptions"/>, each option declared once in <see cref="Specs"/>.</summary>
+public sealed record TranslateSettings
+{
+    /// <summary>The models <c>--model</c> chooses among (<see cref="TranslationModels"/>).</summary>
+    public static IReadOnlyList<string> Models { get; } = ["rnn"];
+
+    /// <summary><c>rnn</c>: the BiLSTM encoder and LSTM decoder of <see cref="Seq2SeqModel"/>.</summary>
+    public string Model { get; init; } = "rnn";
+
+    /// <summary><c>bahdanau</c>, <c>luong</c> or <c>none</c>.</summary>
+    public string Attention { get; init; } = "bahdanau";
+
+    /// <summary>Width of the decoder LSTM.</summary>
+    public int DecoderHidden { get; init; } = 256;
+
+    /// <summary>Width of the additive attention.</summary>
+    public int AttentionDim { get; init; } = 128;
+
+    /// <summary><see cref="Seq2SeqConfig.LabelSmoothing"/>.</summary>
+    public float LabelSmoothing { get; init; } = 0.1f;
+
+    /// <summary>The byte-pair merges learned on the training pairs.</summary>
+    public int Merges { get; init; } = 2000;
+
+    /// <summary>The longest message kept, either side, in characters.</summary>
+    public int MaxCharacters { get; init; } = TranslationCorpus.DefaultMaxCharacters;
+
+    /// <summary>The longest message read or written, in symbols (a longer training pair is left out).</summary>
+    public int MaxTokens { get; init; } = 96;
+
+    /// <summary>The split's seed.</summary>
+    public ulong SplitSeed { get; init; } = 1;
+
+    private const string Group = "translation";
+
+    /// <summary>The task's own options: flag, default (this record's), range and help.</summary>
+    public static IReadOnlyList<OptionSpec<TranslateSettings>> Specs { get; } =
+    [
+        SettingSpecs.Choice<TranslateSettings>("model", Group, "rnn: BiLSTM encoder, LSTM decoder (Seq2SeqModel)", Models,
+            s => s.Model, (s, v) => s with { Model = (string)v }),
+        SettingSpecs.Choice<TranslateSettings>("attention", Group, "bahdanau, luong or none; with RUN \"text\": the PNG to write",
+            ["bahdanau", "luong", "none"], s => s.Attention, (s, v) => s with { Attention = (string)v }),
+        SettingSpecs.Int<TranslateSettings>("decoder-hidden", "N", Group, "decoder LSTM width", 1, 16384,
+            s => s.DecoderHidden, (s, v) => s with { DecoderHidden = SettingSpecs.I(v) }),
+        SettingSpecs.Int<TranslateSettings>("attention-dim", "K", Group, "additive attention width", 1, 16384,
+            s => s.AttentionDim, (s, v) => s with { AttentionDim = SettingSpecs.I(v) }),
+        SettingSpecs.Real<TranslateSettings>("label-smoothing", "S", Group, "smooth the training targets: 1 - S on the right symbol, S spread over all",
+            0, 0.999, s => s.LabelSmoothing, (s, v) => s with { LabelSmoothing = (float)SettingSpecs.D(v) }),
+        SettingSpecs.Int<TranslateSettings>("merges", "M", Group, "byte-pair merges learned on the training pairs, both sides jointly", 0, 100_000,
+            s => s.Merges, (s, v) => s with { Merges = SettingSpecs.I(v) }),
+        SettingSpecs.Int<TranslateSettings>("max-chars", "C", Group, "keep the pairs whose sides have at most C characters", 1, 10_000,
+            s => s.MaxCharacters, (s, v) => s with { MaxCharacters = SettingSpecs.I(v) }),
+        SettingSpecs.Int<TranslateSettings>("max-tokens", "T", Group, "the longest message read or written, in symbols", 4, 1024,
+            s => s.MaxTokens, (s, v) => s with { MaxTokens = SettingSpecs.I(v) }),
+        SettingSpecs.Int<TranslateSettings>("split-seed", "S", Group, "the split by source 90/5/5", 0, long.MaxValue,
+            s => s.SplitSeed, (s, v) => s with { SplitSeed = (ulong)Convert.ToInt64(v, CultureInfo.InvariantCulture) }),
+    ];
+}
