@@ -56,6 +56,8 @@ internal static class Program
                 return DrawSpeedBench.Run(args[1..]);
             case "video-speed":
                 return VideoSpeedBench.Run(args[1..]);
+            case "race-translate":
+                return TranslateRaceBench.Run(args[1..]);
             case "glimpse-speed":
                 return GlimpseSpeedBench.Run(args[1..]);
             case "dialog-speed":
