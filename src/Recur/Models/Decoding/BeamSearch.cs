@@ -75,7 +75,7 @@ public static class BeamSearch
 
     /// <summary>
     /// Adds to <paramref name="candidates"/> the <paramref name="count"/> best continuations of one beam (<c>logP + logsm[v]</c>
-    /// descending, ties by token), tokens of <paramref name="never"/> left out. A step keeps at most k continuations and meets at
+    /// descending, ties by token), tokens of <paramref name="never"/> and of probability 0 left out. A step keeps at most k continuations and meets at
     /// most one end token per beam, so the 2k best of each beam hold every candidate the full sort would reach: the search is
     /// the same as over all <c>k V</c> candidates, without sorting them.
     /// </summary>
@@ -88,6 +88,7 @@ public static class BeamSearch
         {
             if (never is not null && never.Contains(v)) continue;
             double lp = logP + logsm[v];
+            if (double.IsNegativeInfinity(lp)) continue; // a token the decoder rules out (a constraint's -inf) is no candidate
             if (n == count && lp <= best[n - 1].LogP) continue; // a later token never wins a tie
             int at = n < count ? n++ : n - 1;
             while (at > 0 && best[at - 1].LogP < lp) { best[at] = best[at - 1]; at--; }

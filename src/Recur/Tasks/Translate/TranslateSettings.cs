@@ -32,7 +32,7 @@ public sealed record TranslateSettings
     /// <summary>The longest message kept, either side, in characters.</summary>
     public int MaxCharacters { get; init; } = TranslationCorpus.DefaultMaxCharacters;
 
-    /// <summary>The longest message read or written, in symbols (a longer training pair is left out).</summary>
+    /// <summary>The longest translation written, in symbols (a training pair with a longer target is left out).</summary>
     public int MaxTokens { get; init; } = 96;
 
     /// <summary>The split's seed.</summary>
@@ -57,7 +57,7 @@ public sealed record TranslateSettings
             s => s.Merges, (s, v) => s with { Merges = SettingSpecs.I(v) }),
         SettingSpecs.Int<TranslateSettings>("max-chars", "C", Group, "keep the pairs whose sides have at most C characters", 1, 10_000,
             s => s.MaxCharacters, (s, v) => s with { MaxCharacters = SettingSpecs.I(v) }),
-        SettingSpecs.Int<TranslateSettings>("max-tokens", "T", Group, "the longest message read or written, in symbols", 4, 1024,
+        SettingSpecs.Int<TranslateSettings>("max-tokens", "T", Group, "the longest translation written, in symbols (longer training targets left out)", 4, 1024,
             s => s.MaxTokens, (s, v) => s with { MaxTokens = SettingSpecs.I(v) }),
         SettingSpecs.Int<TranslateSettings>("split-seed", "S", Group, "the split by source 90/5/5", 0, long.MaxValue,
             s => s.SplitSeed, (s, v) => s with { SplitSeed = (ulong)Convert.ToInt64(v, CultureInfo.InvariantCulture) }),

@@ -86,5 +86,9 @@ public sealed class PlaceholderConstraintTests
         Assert.Empty(rows[1].Tokens);
         // "\tDone": the end waits for its tab; a line break may not start it
         Assert.Equal([tab], rows[2].Tokens);
+        // beam search too: the symbols the constraint rules out are no candidates, so no empty hypothesis ends at once
+        var h = BeamSearch.Search(k => new PlaceholderConstraint(new Ranked(k, V, wants), Vocabulary, [.. Enumerable.Repeat(sources[0], k)], V,
+            Seq2SeqModel.End), V, Seq2SeqModel.Start, Seq2SeqModel.End, 10, 3, never: [Seq2SeqModel.Pad, Seq2SeqModel.Start]);
+        Assert.Equal([newline], h[0].Tokens);
     }
 }
