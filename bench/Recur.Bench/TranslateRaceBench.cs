@@ -12,6 +12,8 @@ namespace Recur.Bench;
 /// (this bench builds the corpus and the vocabulary as a new run does and writes the ids for PyTorch), each keeping its best
 /// state by validation loss; then both translate the test sources greedily without the placeholder constraint (PyTorch has
 /// none) and are scored by the same sacreBLEU-exact BLEU and chrF. Prints one line per side and the gap.
+/// PyTorch runs in its best setting here: one thread and <c>OPENBLAS_CORETYPE=Haswell</c>. <c>--torch-only true</c> trains only the
+/// PyTorch side again in an existing race folder (its ids and Recur's run kept); <c>--score-only true</c> only scores a finished folder.
 /// Usage: race-translate [--minutes 20] [--out /tmp/translate-race] [--data DIR] [--recur PATH/Recur.Cli.dll]
 /// </summary>
 internal static class TranslateRaceBench
@@ -23,7 +25,8 @@ internal static class TranslateRaceBench
         string outDir = Path.GetFullPath(TorchRef.Option(args, "--out", "/tmp/translate-race"));
         string folder = TorchRef.Option(args, "--data", CatalogueList.DefaultFolder);
         string recur = TorchRef.Option(args, "--recur", Path.Combine(root, "src/Recur.Cli/bin/Release/net10.0/Recur.Cli.dll"));
-        if (Directory.Exists(outDir)) throw new ArgumentException($"{outDir} exists: give a new --out.");
+        bool torchOnly = TorchRef.Option(args, "--torch-only", "false") == "true", scoreOnly = TorchRef.Option(args, "--score-only", "false") == "true";
+        if (Directory.Exists(outDir) && !torchOnly && !scoreOnly) throw new ArgumentException($"{outDir} exists: give a new --out.");
         Directory.CreateDirectory(outDir);
 
         var settings = new TranslateSettings();
@@ -33,9 +36,12 @@ internal static class TranslateRaceBench
         var train = new TranslationDataset(corpus.Train, vocabulary, settings.MaxTokens, training: true);
         var valid = new TranslationDataset(corpus.Validation, vocabulary, settings.MaxTokens, training: false);
         var test = new TranslationDataset(corpus.Test, vocabulary, settings.MaxTokens, training: false);
-        WriteIds(Path.Combine(outDir, "train.jsonl"), train);
-        WriteIds(Path.Combine(outDir, "valid.jsonl"), valid);
-        WriteIds(Path.Combine(outDir, "test.jsonl"), test);
+        if (!torchOnly && !scoreOnly)
+        {
+            WriteIds(Path.Combine(outDir, "train.jsonl"), train);
+            WriteIds(Path.Combine(outDir, "valid.jsonl"), valid);
+            WriteIds(Path.Combine(outDir, "test.jsonl"), test);
+        }
         var config = new Dictionary<string, object>
         {
             ["source_vocab"] = vocabulary.SourceSymbols.Count, ["target_vocab"] = vocabulary.TargetSymbols.Count, ["embed"] = options.Embed,
@@ -49,14 +55,15 @@ internal static class TranslateRaceBench
             + $"{test.Sources.Count:N0} test; {vocabulary.SourceSymbols.Count:N0} / {vocabulary.TargetSymbols.Count:N0} symbols; {minutes} minutes, 1 thread each");
 
         string runDir = Path.Combine(outDir, "recur");
-        using var recurProc = Start("dotnet", [recur, "translate", "train", folder, "--minutes", minutes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--threads", "1", "--out", runDir], Path.Combine(outDir, "recur.log"));
-        using var torchProc = Start("/usr/bin/python3", [Path.Combine(root, "bench/translate_ref.py"), outDir, "--minutes",
-            minutes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--threads", "1"], Path.Combine(outDir, "torch.log"));
-        recurProc.WaitForExit();
-        torchProc.WaitForExit();
-        if (recurProc.ExitCode != 0 || torchProc.ExitCode != 0)
-            throw new InvalidOperationException($"recur exited {recurProc.ExitCode}, PyTorch {torchProc.ExitCode}: see {outDir}/*.log");
+        string m = minutes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var recurProc = torchOnly || scoreOnly ? null
+            : Start("dotnet", [recur, "translate", "train", folder, "--minutes", m, "--threads", "1", "--out", runDir], Path.Combine(outDir, "recur.log"));
+        using var torchProc = scoreOnly ? null
+            : Start("/usr/bin/python3", [Path.Combine(root, "bench/translate_ref.py"), outDir, "--minutes", m, "--threads", "1"], Path.Combine(outDir, "torch.log"));
+        recurProc?.WaitForExit();
+        torchProc?.WaitForExit();
+        if (recurProc is { ExitCode: not 0 } || torchProc is { ExitCode: not 0 })
+            throw new InvalidOperationException($"recur exited {recurProc?.ExitCode}, PyTorch {torchProc?.ExitCode}: see {outDir}/*.log");
 
         var run = TranslateCheckpoint.Instance.Load(runDir);
         if (!run.Vocabulary.TargetSymbols.SequenceEqual(vocabulary.TargetSymbols) || !run.Vocabulary.SourceSymbols.SequenceEqual(vocabulary.SourceSymbols))
@@ -89,6 +96,7 @@ internal static class TranslateRaceBench
     {
         var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in arguments) psi.ArgumentList.Add(a);
+        psi.Environment["OPENBLAS_CORETYPE"] = "Haswell"; // PyTorch's best setting on these machines (Recur does not read it)
         var p = Process.Start(psi)!;
         var writer = new StreamWriter(log) { AutoFlush = true };
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (writer) writer.WriteLine(e.Data); };
