@@ -52,14 +52,16 @@ internal static class TranslateRaceBench
         };
         File.WriteAllText(Path.Combine(outDir, "config.json"), JsonSerializer.Serialize(config));
         Console.WriteLine($"translation race: {train.Sources.Count:N0} training pairs ({train.LeftOut} too long), {valid.Sources.Count:N0} validation, "
-            + $"{test.Sources.Count:N0} test; {vocabulary.SourceSymbols.Count:N0} / {vocabulary.TargetSymbols.Count:N0} symbols; {minutes} minutes, 1 thread each");
+            + $"{test.Sources.Count:N0} test; {vocabulary.SourceSymbols.Count:N0} / {vocabulary.TargetSymbols.Count:N0} symbols; "
+            + $"{minutes} minutes, 1 thread each");
 
         string runDir = Path.Combine(outDir, "recur");
         string m = minutes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var recurProc = torchOnly || scoreOnly ? null
             : Start("dotnet", [recur, "translate", "train", folder, "--minutes", m, "--threads", "1", "--out", runDir], Path.Combine(outDir, "recur.log"));
         using var torchProc = scoreOnly ? null
-            : Start("/usr/bin/python3", [Path.Combine(root, "bench/translate_ref.py"), outDir, "--minutes", m, "--threads", "1"], Path.Combine(outDir, "torch.log"));
+            : Start("/usr/bin/python3", [Path.Combine(root, "bench/translate_ref.py"), outDir, "--minutes", m, "--threads", "1"],
+                Path.Combine(outDir, "torch.log"));
         recurProc?.WaitForExit();
         torchProc?.WaitForExit();
         if (recurProc is { ExitCode: not 0 } || torchProc is { ExitCode: not 0 })
