@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Recur.Models.Vqa;
 using Recur.Nn;
 
 namespace Recur.Models.Dialog;
@@ -27,15 +28,16 @@ public sealed class DialogModel
     private readonly Recurrent _rnn;
     private readonly Embedding? _answerEmbed;
     private readonly IDialogHistory? _history;
-    private readonly Linear _fuseQ, _fuseE, _head;
-    private readonly Linear? _fuseH, _hopE, _hopZ, _fuseZ, _visual;
+    private readonly Linear _fuseQ;
+    private readonly Linear? _fuseH, _hopE, _hopZ;
+    private readonly AnswerHead _head;
     private readonly AdditiveAttention? _att, _att2;
     private int[] _ids = [], _answers = [], _unique = [];    // (T, U) distinct questions' tokens, time-major; (N) answers; (N) each row's question in U
     private float[] _q = [], _facts = [], _h = [], _e = [];  // (N, H), (N, H+E), (N, H), (N, H)
     private float[] _z1 = [], _e2 = [], _z2 = [];            // (N, D), (N, H), (N, D)
-    private float[] _f = [], _logits = [], _vis = [];        // (N, F), (N, A), (N, Kv)
-    private float[] _out = [], _scratch = [];                // (B, R, A) scores, batch-major; (N, max(F, H, D)) products
-    private float[] _dlogits = [], _dvis = [], _df = [], _de = [], _dz = [], _dz1 = [], _de2 = [], _dq = [], _dh = [], _dFacts = [], _dAnswer = [];
+    private float[] _logits = [];                             // (N, A)
+    private float[] _out = [], _scratch = [];                // (B, R, A) scores, batch-major; (N, max(H, D)) products
+    private float[] _dlogits = [], _de = [], _dz = [], _dz1 = [], _de2 = [], _dq = [], _dh = [], _dFacts = [], _dAnswer = [];
     private Tensor? _dOut;
     private int _b, _r, _u;
 
@@ -65,16 +67,13 @@ public sealed class DialogModel
                 _att2 = new AdditiveAttention(Store, "att2", D, H, config.AttentionDim);
             }
         }
-        _fuseE = new Linear(Store, "fuse_e", H, F);
-        if (!config.Blind) _fuseZ = new Linear(Store, "fuse_z", D, F, bias: false);
-        _head = new Linear(Store, "head", F, config.Answers);
-        if (config.VisualAnswers.Length > 0) _visual = new Linear(Store, "visual", D, config.VisualAnswers.Length);
+        _head = new AnswerHead(Store, "fuse_e", H, D, F, config.Answers, config.VisualAnswers, config.Blind);
     }
 
     public DialogConfig Config { get; }
     public ParameterStore Store { get; }
 
-    private IEnumerable<Linear> Linears => new[] { _fuseQ, _fuseE, _head, _fuseH, _hopE, _hopZ, _fuseZ, _visual }.OfType<Linear>();
+    private IEnumerable<Linear> Linears => new[] { _fuseQ, _fuseH, _hopE, _hopZ }.OfType<Linear>();
 
     /// <summary>Threads for the products.</summary>
     public int Threads
@@ -83,6 +82,7 @@ public sealed class DialogModel
         set
         {
             _rnn.Threads = value;
+            _head.Threads = value;
             foreach (var l in Linears) l.Threads = value;
             if (_history is not null) _history.Threads = value;
             if (_att is not null) _att.Threads = value;
@@ -104,10 +104,7 @@ public sealed class DialogModel
         _hopE?.Reset(rng);
         _hopZ?.Reset(rng);
         _att2?.Reset(rng);
-        _fuseE.Reset(rng);
-        _fuseZ?.Reset(rng);
         _head.Reset(rng);
-        _visual?.Reset(rng);
     }
 
     /// <summary>The attention weights <c>(B, L)</c> of round <paramref name="round"/> and hop 1 or 2 of the last forward.</summary>
@@ -154,7 +151,7 @@ public sealed class DialogModel
         for (int n = 0; n < N; n++) o.HN.Data.AsSpan(_unique[n] * H, H).CopyTo(_q.AsSpan(n * H, H));
         _e = Buffers.Ensure(_e, N * H);
         _fuseQ.Forward(_q, N, _e);
-        _scratch = Buffers.Ensure(_scratch, N * Math.Max(Math.Max(F, H), D));
+        _scratch = Buffers.Ensure(_scratch, N * Math.Max(H, D));
         if (_history is not null)
         {
             _facts = Buffers.Ensure(_facts, N * (H + E));
@@ -170,8 +167,6 @@ public sealed class DialogModel
             TensorPrimitives.Add(_e, _scratch.AsSpan(0, N * H), _e);
         }
         TensorPrimitives.Tanh(_e, _e);
-        _f = Buffers.Ensure(_f, N * F);
-        _fuseE.Forward(_e, N, _f);
         if (_att is not null)
         {
             _z1 = Buffers.Ensure(_z1, N * D);
@@ -186,19 +181,8 @@ public sealed class DialogModel
                 TensorPrimitives.Tanh(_e2, _e2);
                 Attend(_att2, features, _e2, _z2);
             }
-            _fuseZ!.Forward(Z, N, _scratch);
-            TensorPrimitives.Add(_f, _scratch.AsSpan(0, N * F), _f);
         }
-        TensorPrimitives.Tanh(_f, _f);
-        _logits = Buffers.Ensure(_logits, N * A);
-        _head.Forward(_f, N, _logits);
-        if (_visual is not null)
-        {
-            int K = Config.VisualAnswers.Length;
-            _vis = Buffers.Ensure(_vis, N * K);
-            _visual.Forward(Z, N, _vis);
-            for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) _logits[n * A + Config.VisualAnswers[k]] = _vis[n * K + k];
-        }
+        _logits = _head.Forward(_e, _att is null ? [] : Z, N);
         _out = Buffers.Ensure(_out, N * A);
         for (int b = 0; b < B; b++)
             for (int r = 0; r < R; r++) _logits.AsSpan((r * B + b) * A, A).CopyTo(_out.AsSpan((b * R + r) * A, A));
@@ -219,7 +203,7 @@ public sealed class DialogModel
     public (double Loss, int Right) Loss(Tensor features, int[] questions, int[] answers)
     {
         var s = Forward(features, questions, answers);
-        return Score(s, answers, null);
+        return AnswerHead.CrossEntropy(s, _b * _r, answers, null);
     }
 
     /// <summary>Zeroes the gradients, runs forward and backward, returns the loss and the rounds answered right.</summary>
@@ -230,7 +214,7 @@ public sealed class DialogModel
         var scores = Forward(features, questions, answers);
         int B = _b, R = _r, N = B * R;
         var dOut = new float[N * A];
-        var result = Score(scores, answers, dOut);
+        var result = AnswerHead.CrossEntropy(scores, N, answers, dOut);
         _dlogits = Buffers.Ensure(_dlogits, N * A);
         for (int b = 0; b < B; b++)
             for (int r = 0; r < R; r++) dOut.AsSpan((b * R + r) * A, A).CopyTo(_dlogits.AsSpan((r * B + b) * A, A));
@@ -238,55 +222,14 @@ public sealed class DialogModel
         return result;
     }
 
-    private static (double Loss, int Right) Score(ReadOnlySpan<float> scores, int[] answers, float[]? dscores)
-    {
-        int N = answers.Length, A = scores.Length / N;
-        double loss = 0;
-        int right = 0;
-        var p = new float[A];
-        for (int n = 0; n < N; n++)
-        {
-            var row = scores.Slice(n * A, A);
-            row.CopyTo(p);
-            Kernels.Softmax.InPlace(p);
-            loss -= Math.Log(Math.Max(p[answers[n]], 1e-30f));
-            if (TensorPrimitives.IndexOfMax(row) == answers[n]) right++;
-            if (dscores is null) continue;
-            for (int a = 0; a < A; a++) dscores[n * A + a] = (p[a] - (a == answers[n] ? 1f : 0f)) / N;
-        }
-        return (loss / N, right);
-    }
-
     private void Backward()
     {
-        int B = _b, R = _r, N = B * R, T = Config.MaxWords, H = Config.Hidden, E = Config.Embed, D = Config.FeatureDim, F = Config.Fusion;
-        int A = Config.Answers, K = Config.VisualAnswers.Length;
-        if (_visual is not null)
-        {
-            // the visual answers' gradients go to W_v and z, not to the head
-            _dvis = Buffers.Ensure(_dvis, N * K);
-            for (int n = 0; n < N; n++)
-                for (int k = 0; k < K; k++)
-                {
-                    int at = n * A + Config.VisualAnswers[k];
-                    _dvis[n * K + k] = _dlogits[at];
-                    _dlogits[at] = 0f;
-                }
-        }
-        _df = Buffers.Ensure(_df, N * F);
-        _head.Backward(_f, _dlogits, N, _df);
-        for (int i = 0; i < N * F; i++) _df[i] *= 1f - _f[i] * _f[i];
+        int B = _b, R = _r, N = B * R, T = Config.MaxWords, H = Config.Hidden, E = Config.Embed, D = Config.FeatureDim;
         _de = Buffers.Ensure(_de, N * H);
-        _fuseE.Backward(_e, _df, N, _de);
+        if (_att is not null) _dz = Buffers.Ensure(_dz, N * D);
+        _head.Backward(_e, _att is null ? [] : Z, _dlogits, N, _de, _att is null ? [] : _dz);
         if (_att is not null)
         {
-            _dz = Buffers.Ensure(_dz, N * D);
-            _fuseZ!.Backward(Z, _df, N, _dz);
-            if (_visual is not null)
-            {
-                _visual.Backward(Z, _dvis, N, _scratch);
-                TensorPrimitives.Add(_dz, _scratch.AsSpan(0, N * D), _dz);
-            }
             var dz1 = _dz;
             if (_att2 is not null)
             {
