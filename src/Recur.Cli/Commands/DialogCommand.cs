@@ -21,8 +21,8 @@ internal sealed class DialogCommand : ICommand
         each question; the history encoder reads the earlier rounds' questions and answers (--history hre: an LSTM over
         them; memory: attention over them from the question; none: each round alone, as VQA); question and history
         attend over the scene's feature grid from the frozen CNN encoder (--hops 2: twice, the second time from what the
-        first found), and the joint representation scores every answer. --blind reads no image. Validation (the loss
-        that chooses best/) holds the dialogs about --val-frac x --scenes more scenes, half of seen compositions and half
+        first found), and the joint representation scores every answer. --blind reads no image. Validation (its error
+        chooses best/) holds the dialogs about --val-frac x --scenes more scenes, half of seen compositions and half
         of the held-out pairs, drawn from the last 1/12 of the training images, which no training scene uses. At the
         end, and with eval, the best checkpoint answers the dialogs about both validation splits, or with eval --split
         test about both test splits (score them once, for the figure that is published): accuracy overall, on the

@@ -23,7 +23,7 @@ internal sealed class VqaCommand : ICommand
         the scene's feature grid from the frozen CNN encoder, and the joint representation scores the answers; the
         loss is the cross-entropy over the four choices. --blind trains the question-only baseline (no image), which
         measures how much can be answered without looking. Every one of the --scenes training scenes trains;
-        validation (the loss that chooses best/) asks about --val-frac x --scenes more scenes, half of seen
+        validation (its error, 1 - accuracy, chooses best/) asks about --val-frac x --scenes more scenes, half of seen
         compositions and half of the held-out pairs, drawn from the last 1/12 of the training images, which no
         training scene uses. At the end, and with eval, the best checkpoint answers the questions about both
         validation splits (validation-seen, validation-heldout: the scenes and questions training validated on),

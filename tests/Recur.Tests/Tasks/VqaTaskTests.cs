@@ -52,6 +52,9 @@ public sealed class VqaTaskTests : IDisposable
         Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);
         var task = (VqaTask)first.Task;
         Assert.Equal(VqaScore.Of(task.Model, task.Validation).Accuracy, VqaScore.Of(ck.Model, task.Validation).Accuracy);
+        // best/ is chosen by the validation error, the task's own figure, not by the loss
+        Assert.Equal(VqaTask.ErrorMetric, task.BestBy);
+        Assert.Equal(1 - VqaScore.Of(task.Model, task.Validation).Accuracy, task.Evaluate().Extra[VqaTask.ErrorMetric], 12);
     }
 
     [Fact]

@@ -45,6 +45,12 @@ public sealed class DialogTask : EpochTask
     public override string LossUnit => "nats";
     public override bool HasValidation => Validation.Count > 0;
 
+    /// <summary>The validation figure that chooses <c>best/</c>: the share of rounds answered wrong (1 - accuracy), the task's figure.</summary>
+    public const string ErrorMetric = "error";
+
+    /// <inheritdoc/>
+    public override string BestBy => ErrorMetric;
+
     public override double TrainStep(Rng rng)
     {
         Train.Fill(Batches.Next(), _x, _q, _a);
@@ -54,7 +60,7 @@ public sealed class DialogTask : EpochTask
     public override TaskMetrics Evaluate()
     {
         var s = DialogScore.Of(Model, Validation);
-        var extra = new Dictionary<string, double> { ["accuracy"] = s.Accuracy };
+        var extra = new Dictionary<string, double> { [ErrorMetric] = 1 - s.Accuracy, ["accuracy"] = s.Accuracy };
         if (s.NeedsHistory.Total > 0) extra["history_accuracy"] = s.HistoryAccuracy;
         return new TaskMetrics(s.Loss, extra);
     }

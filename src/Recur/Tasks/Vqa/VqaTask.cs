@@ -100,10 +100,16 @@ public sealed class VqaTask : EpochTask
         return Model.TrainStep(_x, _q, _c, _a).Loss;
     }
 
+    /// <summary>The validation figure that chooses <c>best/</c>: the share of questions answered wrong (1 - accuracy), the task's figure.</summary>
+    public const string ErrorMetric = "error";
+
+    /// <inheritdoc/>
+    public override string BestBy => ErrorMetric;
+
     public override TaskMetrics Evaluate()
     {
         var s = VqaScore.Of(Model, Validation);
-        return new TaskMetrics(s.Loss, new Dictionary<string, double> { ["accuracy"] = s.Accuracy });
+        return new TaskMetrics(s.Loss, new Dictionary<string, double> { [ErrorMetric] = 1 - s.Accuracy, ["accuracy"] = s.Accuracy });
     }
 
     public override string Describe()

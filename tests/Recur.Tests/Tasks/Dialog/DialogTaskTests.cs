@@ -59,6 +59,11 @@ public sealed class DialogTaskTests : IDisposable
         Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);
         var task = (DialogTask)first.Task;
         Assert.Equal(DialogScore.Of(task.Model, task.Validation), DialogScore.Of(ck.Model, task.Validation), new ScoreComparer());
+        // best/ is chosen by the validation error, the task's own figure, not by the loss
+        var m = task.Evaluate();
+        Assert.Equal(DialogTask.ErrorMetric, task.BestBy);
+        Assert.Equal(1 - DialogScore.Of(task.Model, task.Validation).Accuracy, m.Extra[DialogTask.ErrorMetric], 12);
+        Assert.Equal(DialogTask.ErrorMetric, DialogCheckpoint.Instance.Load(run, CheckpointKind.Best).Progress!.BestBy);
     }
 
     [Fact]
