@@ -23,6 +23,8 @@ internal sealed class MetricsFollower
     private bool _partialTooLong;
     private long _offset;                      // bytes of the file consumed
     private long _lastTrainIteration = -1;
+    private readonly byte[] _tail = new byte[64];   // (_tailLength,) the last bytes consumed: if they change, the file was rewritten
+    private int _tailLength;
     private bool _rereading;                   // this update already started the file again: iterations that go back are kept
 
     /// <summary>Follows the metrics file at <paramref name="path"/>, keeping <paramref name="capacity"/> points per series.</summary>
@@ -49,7 +51,10 @@ internal sealed class MetricsFollower
     /// <summary>Lines skipped as malformed.</summary>
     public long Skipped { get; private set; }
 
-    /// <summary>Bytes read from the file over the follower's life (the test that each update reads only what is new).</summary>
+    /// <summary>
+    /// Bytes of lines read from the file over the follower's life (the test that each update reads only what is new); besides
+    /// them, each update reads back at most 64 bytes before its start, to see that the file was not replaced.
+    /// </summary>
     public long BytesRead { get; private set; }
 
     /// <summary>Grows by one whenever an update adds lines or starts the file again: a client that has seen it has everything.</summary>
@@ -78,7 +83,7 @@ internal sealed class MetricsFollower
             using (stream)
             {
                 long length = stream.Length;
-                if (length < _offset) Restart();
+                if (length < _offset || !TailUnchanged(stream)) Restart();
                 if (length == _offset) return false;
                 long before = Lines, version = Version;
                 _rereading = false;
@@ -96,14 +101,33 @@ internal sealed class MetricsFollower
                     }
                     _offset += n;
                 }
+                RememberTail(stream);
                 if (Lines != before && Version == version) Version++;
                 return Version != version;
             }
         }
     }
 
+    /// <summary>Whether the last bytes consumed are still there (a file replaced by one as long or longer is caught here).</summary>
+    private bool TailUnchanged(FileStream stream)
+    {
+        if (_tailLength == 0) return true;
+        Span<byte> now = stackalloc byte[64];
+        stream.Position = _offset - _tailLength;
+        stream.ReadExactly(now[.._tailLength]);
+        return now[.._tailLength].SequenceEqual(_tail.AsSpan(0, _tailLength));
+    }
+
+    private void RememberTail(FileStream stream)
+    {
+        _tailLength = (int)Math.Min(_tail.Length, _offset);
+        stream.Position = _offset - _tailLength;
+        stream.ReadExactly(_tail.AsSpan(0, _tailLength));
+    }
+
     private void Restart()
     {
+        _tailLength = 0;
         Train = new DecimatedSeries(_capacity);
         Val = new DecimatedSeries(_capacity);
         Lines = Skipped = 0;
