@@ -58,14 +58,16 @@ internal static class BoardBench
     private static void PageInChromium(string dir, int runs)
     {
         string? chromium = new[] { "chromium", "chromium-browser", "google-chrome" }
-            .SelectMany(n => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, n))).FirstOrDefault(File.Exists);
+            .SelectMany(n => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, n)))
+            .FirstOrDefault(File.Exists);
         if (chromium is null) { Console.WriteLine("page: no Chromium on the PATH; not timed"); return; }
         var server = BoardServer.StartAsync(dir, System.Net.IPAddress.Loopback, 0).GetAwaiter().GetResult();
         try
         {
             string profile = Directory.CreateTempSubdirectory("recur-board-profile-").FullName;
             var psi = new ProcessStartInfo(chromium) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string a in new[] { "--headless", "--no-sandbox", "--disable-gpu", $"--user-data-dir={profile}", "--dump-dom", "--virtual-time-budget=10000", server.Url })
+            string[] flags = ["--headless", "--no-sandbox", "--disable-gpu", $"--user-data-dir={profile}", "--dump-dom", "--virtual-time-budget=10000"];
+            foreach (string a in flags.Append(server.Url))
                 psi.ArgumentList.Add(a);
             var clock = Stopwatch.StartNew();
             using var p = Process.Start(psi)!;
@@ -80,7 +82,8 @@ internal static class BoardBench
     }
 
     private static string Line(long i) => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"type\":\"train\",\"iter\":{i},\"epoch\":{i / 1000.0},\"loss\":{2.0 / Math.Sqrt(i)},\"lr\":0.002,\"grad_norm\":0.5,\"tokens_per_s\":9000,\"elapsed_s\":{i * 0.05:F3}}}\n");
+        $"{{\"type\":\"train\",\"iter\":{i},\"epoch\":{i / 1000.0},\"loss\":{2.0 / Math.Sqrt(i)},\"lr\":0.002,\"grad_norm\":0.5,"
+        + $"\"tokens_per_s\":9000,\"elapsed_s\":{i * 0.05:F3}}}\n");
 
     private static void WriteRun(string dir, int lines, int seed)
     {

@@ -40,7 +40,8 @@ internal static class RunCommandLine
     }
 
     /// <summary>A shell word: as it is when plain, else in single quotes.</summary>
-    internal static string Quote(string a) => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ',' or '=' or ':' or '+')
+    internal static string Quote(string a) =>
+        a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ',' or '=' or ':' or '+')
         ? a
         : "'" + a.Replace("'", "'\\''") + "'";
 

@@ -21,7 +21,10 @@ internal sealed record RunSummary(string Id, string Task, string Model, long Par
     /// <summary>A run whose metrics were written this recently is shown as running.</summary>
     public const double RunningSeconds = 120;
 
-    /// <summary>Reads the summary of run <paramref name="id"/> under <paramref name="root"/> from its files' heads and tails; null when it has no metrics.</summary>
+    /// <summary>
+    /// Reads the summary of run <paramref name="id"/> under <paramref name="root"/> from its files' heads and tails; null when it has
+    /// no metrics.
+    /// </summary>
     public static RunSummary? Read(RunsRoot root, string id, DateTime now)
     {
         if (root.File(id + "/" + RunFiles.Metrics) is not { } metrics) return null;

@@ -77,7 +77,8 @@ internal sealed class BoardFixture : IAsyncDisposable
         File.WriteAllText(Path.Combine(dir, "captions.jsonl"),
             "{\"scene\":0,\"caption\":\"a bag above a sandal\",\"exact\":true,\"references\":[\"a bag above a sandal\"],"
             + "\"objects\":[{\"cell\":1,\"class\":\"bag\"},{\"cell\":4,\"class\":\"sandal\"}],"
-            + "\"attended\":[{\"cell\":1,\"weight\":0.5},{\"cell\":1,\"weight\":0.9},{\"cell\":4,\"weight\":0.3},{\"cell\":0,\"weight\":0.2},{\"cell\":4,\"weight\":0.8}]}\n"
+            + "\"attended\":[{\"cell\":1,\"weight\":0.5},{\"cell\":1,\"weight\":0.9},{\"cell\":4,\"weight\":0.3},"
+            + "{\"cell\":0,\"weight\":0.2},{\"cell\":4,\"weight\":0.8}]}\n"
             + "{\"scene\":1,\"caption\":\"two bags\",\"exact\":false,\"references\":[\"a bag\"],\"objects\":[{\"cell\":2,\"class\":\"bag\"}],"
             + "\"attended\":[{\"cell\":2,\"weight\":0.6},{\"cell\":2,\"weight\":0.7}]}\n"
             + "{\"scene\":2,\"cap");

@@ -21,7 +21,8 @@ public sealed class MetricsFollowerTests : IDisposable
     private static string Train(long iter, double loss) => $"{{\"type\":\"train\",\"iter\":{iter},\"loss\":{loss},\"elapsed_s\":{iter * 0.5}}}\n";
 
     private static string Val(long iter, double loss, bool best) =>
-        $"{{\"type\":\"val\",\"iter\":{iter},\"val_loss\":{loss},\"val_accuracy\":0.5,\"elapsed_s\":{iter * 0.5 + 0.25},\"best\":{(best ? "true" : "false")},\"best_by\":\"loss\"}}\n";
+        $"{{\"type\":\"val\",\"iter\":{iter},\"val_loss\":{loss},\"val_accuracy\":0.5,\"elapsed_s\":{iter * 0.5 + 0.25},"
+        + $"\"best\":{(best ? "true" : "false")},\"best_by\":\"loss\"}}\n";
 
     private static void Append(string path, string text) => File.AppendAllText(path, text, new UTF8Encoding(false));
 
