@@ -22,6 +22,7 @@ internal static class Program
                 + "  dialog-speed [--history hre|memory|none] [--hops 2] [--iters 20] [--rounds 3] [--threads 1] [--batch 32] [--dialog-rounds 6] "
                 + "[--torch2 true|false]\n"
                 + "  kill-trials [--trials 100] [--seed 1]\n"
+                + "  board [--runs 1000] [--lines 1000000]\n"
                 + "  fuzz [--cases 10000] [--seed 1] [--only READER]\n"
                 + "  soak [--minutes 60] [--eval-every 100] [--every 10] [--threads 1] [--out bench/results/soak] [--cli Recur.Cli.dll]");
             return 2;
@@ -32,6 +33,8 @@ internal static class Program
                 return GemmBench.Run(args[1..]);
             case "gemm-dispatch":
                 return GemmDispatchBench.Run(args[1..]);
+            case "board":
+                return BoardBench.Run(args[1..]);
             case "race":
                 return RaceBench.Run(args[1..]);
             case "lstm-step":

@@ -98,6 +98,28 @@ internal sealed class ConsoleProgress : TrainingMonitor
         _out.WriteLine(s);
         _out.WriteLine("---");
         if (_live) Draw(_last);
+        if (trainer.OutputDirectory is { } run) AppendSample(Path.Combine(run, SamplesFile), trainer.Iteration, s);
+    }
+
+    /// <summary>The file in a run folder that keeps the samples drawn along the way (one JSON object a line: iter, temperature, text).</summary>
+    public const string SamplesFile = "samples.jsonl";
+
+    private void AppendSample(string path, long iteration, string text)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            using (var w = new System.Text.Json.Utf8JsonWriter(stream))
+            {
+                w.WriteStartObject();
+                w.WriteNumber("iter", iteration);
+                w.WriteNumber("temperature", _sampleTemperature);
+                w.WriteString("text", text);
+                w.WriteEndObject();
+            }
+            stream.WriteByte((byte)'\n');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }  // a sample not kept is no reason to stop training
     }
 
     public override void OnStop(Trainer trainer, TrainResult result) => ClearLine();

@@ -1,0 +1,70 @@
+using System.Text.RegularExpressions;
+using Recur.Tests.Analysis;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Recur.Tests.Cli.Board;
+
+/// <summary>
+/// The board's page in headless Chromium against the server in-process: it loads with no console error, a run started
+/// after the server lists it, its training curve gains points while a writer appends lines, two ticked runs draw two
+/// curves, and the eval browser draws an example's attention picture.
+/// </summary>
+public sealed class BoardBrowserTests(ITestOutputHelper output)
+{
+    [ChromiumFact]
+    public async Task ThePageFollowsARunThatTrainsOverlaysTwoAndShowsAttention()
+    {
+        await using var f = await BoardFixture.StartAsync();
+        // A run started after the server: its first lines, then a writer that appends a line every 100 ms while the page looks.
+        string live = Path.Combine(f.Runs, "started-later");
+        Directory.CreateDirectory(live);
+        string metrics = Path.Combine(live, "metrics.jsonl");
+        File.WriteAllText(metrics, BoardFixture.TrainLine(1, 3) + BoardFixture.TrainLine(2, 2.9));
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            for (int i = 3; !stop.IsCancellationRequested && i < 2000; i++)
+            {
+                await Task.Delay(100);
+                File.AppendAllText(metrics, BoardFixture.TrainLine(i, 3.0 / i) + (i % 10 == 0 ? BoardFixture.ValLine(i, 2.0 / i, true) : ""));
+            }
+        });
+        string profile = Path.Combine(f.Top, "profile");
+        try
+        {
+            string url = f.Server.Url + "#runs=started-later,lm&run=cap&tab=examples&live=4";
+            var (dom, console) = Chromium.RunWithConsole(url, profile, "--dump-dom", "--virtual-time-budget=30000");
+            output.WriteLine($"DOM {dom.Length} characters; console: {string.Join(" | ", console)}");
+            Assert.Empty(console);
+            Assert.Contains("data-ready=\"1\"", dom, StringComparison.Ordinal);
+            Assert.Contains("data-live-done=\"1\"", dom, StringComparison.Ordinal);
+            Assert.Matches("<a class=\"run-link\">started-later</a>", dom);
+
+            // Its training curve grew while the page watched: the line counts recorded at each update rise.
+            var history = Regex.Match(dom, "data-points-history=\"([^\"]*)\"").Groups[1].Value;
+            output.WriteLine("points history: " + history);
+            var counts = history.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(h => int.Parse(h.Split('+')[0])).ToList();
+            Assert.True(counts.Count >= 4, history);
+            Assert.True(counts[^1] > counts[0], history);
+
+            // Two runs ticked: two curves in the training chart, one per run.
+            var train = Regex.Match(dom, "<svg id=\"train-chart\".*?</svg>", RegexOptions.Singleline).Value;
+            Assert.Contains("data-curves=\"2\"", train, StringComparison.Ordinal);
+            var curves = Regex.Matches(train, "<path class=\"curve\"[^>]*data-run=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+            Assert.Equal(["lm", "started-later"], curves.Order());
+
+            // The eval browser: the first example's attention picture, five steps, the attended cells shaded.
+            var attention = Regex.Match(dom, "<svg class=\"attention\"[^>]*data-steps=\"5\".*?</svg>", RegexOptions.Singleline).Value;
+            Assert.NotEqual("", attention);
+            Assert.Contains("fill-opacity=\"0.900\"", attention, StringComparison.Ordinal);
+            Assert.Contains(">sandal</text>", attention, StringComparison.Ordinal);
+            Assert.Contains("class=\"example wrong\"", dom, StringComparison.Ordinal);
+        }
+        finally
+        {
+            stop.Cancel();
+            await writer;
+        }
+    }
+}
