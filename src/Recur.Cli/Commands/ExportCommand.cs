@@ -29,7 +29,7 @@ internal sealed class ExportCommand : ICommand
         train_state.safetensors (the optimizer's moments and step, the data position, the carried state), config.json,
         the data (a character model: vocab.json and text.txt; a classifier: its data folder's path, or --data), data.py,
         train.py (continues training: python3 -m torch.distributed.run --nproc_per_node N train.py --iters K), eval.py and
-        sample.py (a classifier: predict.py). Bring the result back with recur import DIR --into RUN. Character models and
+        sample.py (a character model). Bring the result back with recur import DIR --into RUN. Character models and
         classifiers; docs/SCALE.md lists the families and what does not transfer.
         """;
 

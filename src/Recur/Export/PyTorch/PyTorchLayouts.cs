@@ -25,7 +25,7 @@ public static class PyTorchLayouts
     private static readonly PyTorchLayout[] Layouts =
     [
         new(CheckpointFiles.LegacyTask, Task("charlm", "sample"), WriteCharData),
-        new("classify", Task("classify", "predict"), WriteClassifyData),
+        new("classify", Task("classify"), WriteClassifyData),
     ];
 
     /// <summary>The tasks covered, in order.</summary>
@@ -34,9 +34,9 @@ public static class PyTorchLayouts
     /// <summary>The layout of <paramref name="task"/>, or null when the export does not cover it yet.</summary>
     public static PyTorchLayout? Find(string task) => Layouts.FirstOrDefault(l => l.Task == task);
 
-    private static (string, string)[] Task(string stem, string extra) =>
+    private static (string, string)[] Task(string stem, string? extra = null) =>
         [.. Shared, ("model.py", $"{stem}_model.py"), ("data.py", $"{stem}_data.py"), ("train.py", $"{stem}_train.py"),
-            ("eval.py", $"{stem}_eval.py"), ($"{extra}.py", $"{stem}_{extra}.py")];
+            ("eval.py", $"{stem}_eval.py"), .. extra is null ? Array.Empty<(string, string)>() : [($"{extra}.py", $"{stem}_{extra}.py")]];
 
     /// <summary>
     /// A character model's data: <c>vocab.json</c> (the run's characters in id order) and <c>text.txt</c>, the text the
