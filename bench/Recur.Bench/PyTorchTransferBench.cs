@@ -52,7 +52,8 @@ internal static class PyTorchTransferBench
                 TrainingState.Read(Path.Combine(back, CheckpointFiles.StateFile), loaded.Model.Store.Count);
                 import = Math.Min(import, clock.Elapsed.TotalSeconds);
             }
-            Console.WriteLine($"export {export:F3} s, import {import:F3} s (best of {rounds}; goal under 2 s each: {(export < 2 && import < 2 ? "met" : "NOT met")})");
+            string goal = export < 2 && import < 2 ? "met" : "NOT met";
+            Console.WriteLine($"export {export:F3} s, import {import:F3} s (best of {rounds}; goal under 2 s each: {goal})");
             return 0;
         }
         finally

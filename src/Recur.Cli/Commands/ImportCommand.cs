@@ -78,12 +78,14 @@ internal sealed class ImportCommand : ICommand
     }
 
     private static bool HasCheckpoint(string run) => Directory.Exists(run)
-        && (File.Exists(Path.Combine(run, CheckpointFiles.ConfigFile)) || Directory.Exists(Path.Combine(run, "latest")) || Directory.Exists(Path.Combine(run, "best")));
+        && (File.Exists(Path.Combine(run, CheckpointFiles.ConfigFile)) || Directory.Exists(Path.Combine(run, "latest"))
+            || Directory.Exists(Path.Combine(run, "best")));
 
     /// <summary>Loads the staged checkpoint as its task does (every name and shape) and reads its state against the model.</summary>
     private static void Check(string staged, string task)
     {
-        var definition = TaskRegistry.Find(task) ?? throw new CliException($"the package's task {task} is not one this Recur knows ({TaskRegistry.NamesText}).");
+        var definition = TaskRegistry.Find(task)
+            ?? throw new CliException($"the package's task {task} is not one this Recur knows ({TaskRegistry.NamesText}).");
         var saved = definition.LoadRun(staged);
         string state = Path.Combine(staged, CheckpointFiles.StateFile);
         if (File.Exists(state)) TrainingState.Read(state, saved.Trained.Count);

@@ -42,7 +42,8 @@ public static class PyTorchImport
         {
             var split = SafeTensors.Read(statePath);
             string optimizer = config["training"]?["optimizer"]?.GetValue<string>() ?? split.Metadata.GetValueOrDefault("optimizer", "adam");
-            string? stem = split.Tensors.Keys.Where(k => k.StartsWith("optimizer.", StringComparison.Ordinal) || k.StartsWith("train_weights.", StringComparison.Ordinal))
+            string? stem = split.Tensors.Keys
+                .Where(k => k.StartsWith("optimizer.", StringComparison.Ordinal) || k.StartsWith("train_weights.", StringComparison.Ordinal))
                 .Select(k => names.FirstOrDefault(n => k.EndsWith("." + n, StringComparison.Ordinal)) is { } n ? k[..^(n.Length + 1)] : null)
                 .FirstOrDefault(s => s is not null);
             var arena = stem is null ? [] : names.TakeWhile(n => split.Tensors.ContainsKey($"{stem}.{n}"))
@@ -57,7 +58,8 @@ public static class PyTorchImport
             }
         }
         config.Remove("export");
-        AtomicFile.WriteAllBytes(Path.Combine(target, CheckpointFiles.ConfigFile), Encoding.UTF8.GetBytes(config.ToJsonString(PyTorchLayouts.Json.Options) + "\n"));
+        AtomicFile.WriteAllBytes(Path.Combine(target, CheckpointFiles.ConfigFile),
+            Encoding.UTF8.GetBytes(config.ToJsonString(PyTorchLayouts.Json.Options) + "\n"));
         return new PyTorchImportResult(task, iteration, hasState);
     }
 

@@ -17,7 +17,10 @@ public static class TrainStateLayout
 {
     private const string Optimizer = "optimizer.", TrainWeights = "train_weights";
 
-    /// <summary>The trained parameters (name, shape), in arena order: the leading entries of <paramref name="weights"/> that fill <paramref name="arena"/>.</summary>
+    /// <summary>
+    /// The trained parameters (name, shape), in arena order: the leading entries of <paramref name="weights"/> that fill
+    /// <paramref name="arena"/>.
+    /// </summary>
     public static IReadOnlyList<(string Name, int[] Shape)> Arena(SafeTensorsFile weights, long arena)
     {
         ArgumentNullException.ThrowIfNull(weights);
@@ -90,7 +93,8 @@ public static class TrainStateLayout
             tensors.Add(new(stem, new Tensor(joined, P)));
         }
         foreach (var (name, t) in split.Tensors)
-            if (!name.StartsWith(Optimizer, StringComparison.Ordinal) && !name.StartsWith(TrainWeights + ".", StringComparison.Ordinal)) tensors.Add(new(name, t));
+            if (!name.StartsWith(Optimizer, StringComparison.Ordinal) && !name.StartsWith(TrainWeights + ".", StringComparison.Ordinal))
+                tensors.Add(new(name, t));
         var meta = new Dictionary<string, string> { ["format"] = TrainingState.Format, ["version"] = "1", ["optimizer"] = optimizer };
         if (split.Metadata.TryGetValue("best_by", out var by)) meta["best_by"] = by;
         return new SafeTensorsFile(tensors, split.Integers, meta);
