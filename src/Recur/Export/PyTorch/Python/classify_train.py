@@ -79,7 +79,7 @@ def main():
     history = rt.bits_to_doubles(state["history.train_loss"]) if "history.train_loss" in state else []
     clock = rt.Clock(rt.bits_to_doubles(state["elapsed_seconds"])[0] if "elapsed_seconds" in state else 0.0)
     schedule = rt.Schedule(tr, batches.K)
-    average = rt.Average(tr["ema"], averaged) if tr["ema"] > 0 else None
+    average = rt.Average(tr["ema"], {n: t.to(device) for n, t in averaged.items()}) if tr["ema"] > 0 else None
     m = config["model"]
     lines = []
     for _ in range(a.iters):
