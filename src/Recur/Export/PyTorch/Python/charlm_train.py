@@ -78,7 +78,7 @@ def main():
         batcher.epoch, batcher.batch = (int(v) for v in state["position"].reshape(-1).tolist())
     carried = None
     if batcher.batch != 0 and "hidden.h" in state:
-        carried = tuple(state[k][:, first:first + count].to(device) for k in ("hidden.h", "hidden.c") if k in state)
+        carried = tuple(state[k][:, first:first + count].contiguous().to(device) for k in ("hidden.h", "hidden.c") if k in state)
     elif batcher.batch != 0 and net.is_blocks and rank == 0:
         print("note: a block model's carried state does not transfer; this epoch continues from a zero state", file=sys.stderr)
 
