@@ -42,10 +42,24 @@ internal static class TorchPython
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// The arguments that start <paramref name="workers"/> workers under the package's torchrun.py on a free port of this
+    /// machine (not torchrun's fixed default, which another run on the machine may hold), then <paramref name="script"/>.
+    /// </summary>
+    public static string[] Torchrun(int workers, params string[] script)
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return ["torchrun.py", "--nproc_per_node", workers.ToString(System.Globalization.CultureInfo.InvariantCulture), "--master_addr", "127.0.0.1",
+            "--master_port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. script];
+    }
+
     /// <summary>Runs python3 and requires success; returns stdout.</summary>
     public static string Check(string workDir, params string[] args)
     {
-        var (code, output, err) = Run(workDir, args);
+        var (code, output, err) = Run(workDir, args, 240);
         Assert.True(code == 0, $"python3 {string.Join(' ', args)} failed ({code}):\n{err}\n{output}");
         return output;
     }

@@ -83,7 +83,7 @@ public sealed class PyTorchClassifierTests : IDisposable
         var one = Losses(TorchPython.Check(package, "train.py", "--iters", "3", "--max-iters", "16", "--out", Path.Combine(_dir, "one"), "--threads", "1")
             .Split('\n'), "\"type\": \"train\"");
         string two = Path.Combine(_dir, "two");
-        var both = Losses(TorchPython.Check(package, "torchrun.py", "--nproc_per_node", "2", "train.py", "--iters", "3", "--max-iters", "16", "--out", two)
+        var both = Losses(TorchPython.Check(package, TorchPython.Torchrun(2, "train.py", "--iters", "3", "--max-iters", "16", "--out", two))
             .Split('\n'), "\"type\": \"train\"");
         Assert.Equal(3, recur.Length);
         for (int i = 0; i < 3; i++)

@@ -39,7 +39,7 @@ public sealed class PyTorchTrainingTests : IDisposable
         var one = Losses(TorchPython.Check(package, "train.py", "--iters", "3", "--max-iters", "7", "--out", Path.Combine(_dir, "one"), "--threads", "1")
             .Split('\n'), "\"type\": \"train\"");
         string two = Path.Combine(_dir, "two");
-        string twoOut = TorchPython.Check(package, "torchrun.py", "--nproc_per_node", "2", "train.py", "--iters", "3", "--max-iters", "7", "--out", two, "--eval");
+        string twoOut = TorchPython.Check(package, TorchPython.Torchrun(2, "train.py", "--iters", "3", "--max-iters", "7", "--out", two, "--eval"));
         var both = Losses(twoOut.Split('\n'), "\"type\": \"train\"");
         Assert.Equal(3, recur.Length);
         Assert.Equal(3, one.Length);
