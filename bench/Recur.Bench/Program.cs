@@ -24,6 +24,7 @@ internal static class Program
                 + "  kill-trials [--trials 100] [--seed 1]\n"
                 + "  board [--runs 1000] [--lines 1000000]\n"
                 + "  fuzz [--cases 10000] [--seed 1] [--only READER]\n"
+                + "  pytorch-transfer [--rounds 5]\n"
                 + "  soak [--minutes 60] [--eval-every 100] [--every 10] [--threads 1] [--out bench/results/soak] [--cli Recur.Cli.dll]");
             return 2;
         }
@@ -69,11 +70,13 @@ internal static class Program
                 return KillTrialsBench.Run(args[1..]);
             case "fuzz":
                 return FuzzBench.Run(args[1..]);
+            case "pytorch-transfer":
+                return PyTorchTransferBench.Run(args[1..]);
             case "soak":
                 return SoakBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar, cells, cell-profile, context, "
-                    + "caption-speed, seq-speed, draw-speed, video-speed, glimpse-speed, dialog-speed, kill-trials, fuzz, soak");
+                    + "caption-speed, seq-speed, draw-speed, video-speed, glimpse-speed, dialog-speed, kill-trials, fuzz, pytorch-transfer, soak");
                 return 2;
         }
     }

@@ -63,7 +63,7 @@ internal static class Program
             new TrainCommand(), new SampleCommand(), new EvalCommand(), new MinCharCommand(), new CellsCommand(),
             new GradFlowCommand(), new CompareCommand(), new ClassifyCommand(), new CaptionCommand(), new VqaCommand(),
             new TagCommand(), new G2pCommand(), new DrawCommand(), new VideoCommand(), new GlimpseCommand(), new DialogCommand(), new TranslateCommand(),
-            new ExportCommand(), new DemoCommand(), new GalleryCommand(),
+            new ExportCommand(), new ImportCommand(), new DemoCommand(), new GalleryCommand(),
             new Board.BoardCommand(),
         ];
         return [.. own, .. Recur.Tasks.TaskRegistry.All.Where(t => !own.Any(c => c.Tasks.Contains(t.Name))).Select(t => new TaskCommand(t))];

@@ -1,33 +1,50 @@
 using Recur.Export;
+using Recur.Export.PyTorch;
 using Recur.IO;
 using Recur.Tasks.CharLm;
 using Recur.Tasks.Classify;
 
 namespace Recur.Cli.Commands;
 
-/// <summary><c>recur export RUN --onnx FILE</c>: a trained model as an ONNX graph for other runtimes.</summary>
+/// <summary>
+/// <c>recur export RUN --onnx FILE</c>: a trained model as an ONNX graph for other runtimes; <c>recur export RUN --pytorch DIR</c>:
+/// the run as a self-contained PyTorch package that continues training (docs/SCALE.md).
+/// </summary>
 internal sealed class ExportCommand : ICommand
 {
     public string Name => "export";
-    public string Summary => "export a trained model as ONNX (character models with LSTM/GRU/RNN layers, classifiers)";
+    public string Summary => "export a trained model as ONNX, or as a PyTorch package that continues training under torchrun (--pytorch DIR)";
     public string Usage => """
         usage: recur export RUN --onnx FILE [--latest]
+               recur export RUN --pytorch DIR [--latest] [--data PATH]
 
-        Writes the run's best checkpoint (latest/ with --latest) as an ONNX model (opset 13) that ONNX Runtime and
-        other ONNX runtimes load. A character model (cells lstm, gru, gru-cho, rnn, rnn-relu): inputs tokens int64
+        --onnx FILE: writes the run's best checkpoint (latest/ with --latest) as an ONNX model (opset 13) that ONNX Runtime
+        and other ONNX runtimes load. A character model (cells lstm, gru, gru-cho, rnn, rnn-relu): inputs tokens int64
         [T, B], h0 (and c0 for an LSTM) float [L, B, H]; outputs logits [T, B, V], hn (and cn): with T = 1 it is one
         sampling step, state in and state out. A classifier (recur classify): input x [T, B, 28] for a recurrent one or
         [B, 1, 28, 28] for --model cnn; output logits [B, 10]. See docs/EXPORT.md for Python and C# examples.
+
+        --pytorch DIR: writes a self-contained Python package for plain PyTorch (1.13; no other dependency): model.py (the
+        model as torch.nn modules whose state-dict names and shapes are Recur's: every cell and block), weights.safetensors,
+        train_state.safetensors (the optimizer's moments and step, the data position, the carried state), config.json,
+        the data (a character model: vocab.json and text.txt; a classifier: its data folder's path, or --data), data.py,
+        train.py (continues training: python3 -m torch.distributed.run --nproc_per_node N train.py --iters K), eval.py and
+        sample.py (a character model). Bring the result back with recur import DIR --into RUN. Character models and
+        classifiers; docs/SCALE.md lists the families and what does not transfer.
         """;
 
     public int Run(Args args)
     {
         string? onnx = args.String("onnx");
+        string? pytorch = args.String("pytorch");
+        string? data = args.String("data");
         bool latest = args.Flag("latest");
         args.ThrowOnUnused(1);
-        if (args.Positional.Count == 0) throw new CliException("name a run: recur export RUN --onnx FILE.");
-        if (onnx is null) throw new CliException("say where to write the model: --onnx FILE.");
+        if (args.Positional.Count == 0) throw new CliException("name a run: recur export RUN --onnx FILE, or recur export RUN --pytorch DIR.");
+        if (onnx is null == pytorch is null) throw new CliException("say what to write: --onnx FILE or --pytorch DIR (one of them).");
         var prefer = latest ? CheckpointKind.Latest : CheckpointKind.Best;
+        if (pytorch is not null) return WritePyTorch(args.Positional[0], pytorch, prefer, data);
+        if (data is not null) throw new CliException("--data applies to --pytorch only.");
         string task = CheckpointFiles.TaskOf(args.Positional[0], prefer);
         byte[] bytes;
         try
@@ -39,8 +56,19 @@ internal sealed class ExportCommand : ICommand
                     : throw new CliException($"a {task} run has no ONNX export yet; character models and classifiers do.");
         }
         catch (NotSupportedException e) { throw new CliException(e.Message, 1); }
-        AtomicFile.WriteAllBytes(onnx, bytes);
+        AtomicFile.WriteAllBytes(onnx!, bytes);
         Console.WriteLine($"wrote {onnx} ({bytes.Length:N0} bytes)");
+        return 0;
+    }
+
+    private static int WritePyTorch(string run, string folder, CheckpointKind prefer, string? data)
+    {
+        PyTorchExportResult r;
+        try { r = PyTorchExport.Write(run, folder, prefer, data); }
+        catch (NotSupportedException e) { throw new CliException(e.Message, 1); }
+        Console.WriteLine($"wrote {folder}: a PyTorch package of the {r.Task} run ({r.Files.Count} files, {r.Seconds:F2} s): {string.Join(", ", r.Files)}");
+        Console.WriteLine($"continue it: cd {folder} && python3 -m torch.distributed.run --nproc_per_node 2 train.py --iters 100; "
+            + $"bring it back: recur import {folder} --into RUN");
         return 0;
     }
 }

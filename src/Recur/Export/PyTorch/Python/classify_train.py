@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Continues a Recur classifier run (recur classify) in PyTorch from the exported state: the same weights, optimizer
+moments and step count, the learning-rate schedule at the run's position, clipping, dropout and the weight average,
+the same shuffled batches from the same position. One process, or N under torchrun with DistributedDataParallel
+(gloo on CPU, nccl on GPU), each taking B/N of every batch so that together they take the batch one process would.
+
+    python3 train.py --iters 100 [--data FOLDER]
+    python3 torchrun.py --nproc_per_node 2 train.py --iters 100      (or python3 -m torch.distributed.run ...)
+
+The CNN's training flips and shifts (--flip, --shift) draw from torch's random stream, not Recur's. Writes
+weights.safetensors, train_state.safetensors (in place, or into --out) and metrics.jsonl; `recur import DIR --into RUN`
+brings the result back. Prints one JSON line per iteration.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch.nn.parallel import DistributedDataParallel  # noqa: E402
+
+import data  # noqa: E402
+import model as recur_model  # noqa: E402
+import recur_train as rt  # noqa: E402
+
+
+def augment(x, flip, shift):
+    """Each image mirrored with probability 1/2 (flip), then moved by up to `shift` pixels each way, zeros coming in."""
+    if flip:
+        mirror = torch.rand(x.shape[0], device=x.device) < 0.5
+        x = torch.where(mirror[:, None, None], x.flip(-1), x)
+    if shift > 0:
+        B, R, C = x.shape
+        padded = F.pad(x, (shift, shift, shift, shift))
+        dy, dx = (torch.randint(0, 2 * shift + 1, (B,)) for _ in range(2))
+        x = torch.stack([padded[b, dy[b]:dy[b] + R, dx[b]:dx[b] + C] for b in range(B)])
+    return x
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--iters", type=int, default=100)
+    ap.add_argument("--max-iters", type=int, default=None)
+    ap.add_argument("--out", default=HERE)
+    ap.add_argument("--data", default=None, help="the folder of IDX files, when the recorded one is not here")
+    ap.add_argument("--threads", type=int, default=0)
+    a = ap.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    rank, world, device = rt.workers()
+    with open(os.path.join(HERE, "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    tr = dict(config["training"])
+    if a.max_iters is not None:
+        tr["max_iters"] = a.max_iters
+    state, state_meta = rt.read_state(HERE)
+    net = recur_model.build_model(config)
+    recur_model.load_weights(net, os.path.join(HERE, "weights.safetensors"))
+    averaged = {n: t.clone() for n, t in net.state_dict().items()}
+    if any(k.startswith("train_weights.") for k in state):
+        recur_model.load_named(net, {k[len("train_weights."):]: v for k, v in state.items() if k.startswith("train_weights.")}, "train_state")
+    net.to(device)
+    named = list(net.named_parameters())
+    ddp = DistributedDataParallel(net) if world > 1 else net
+    images, labels = data.splits(config, a.data)["train"]
+    B = tr["batch_size"]
+    first, share = data.shard(B, rank, world)
+    batches = data.EpochBatches(len(images), B, tr["seed"], first, share)
+    if "position" in state:
+        batches.epoch, batches.batch = (int(v) for v in state["position"].reshape(-1).tolist())
+    opt = rt.make_optimizer(tr["optimizer"], [p for _, p in named], tr["learning_rate"], tr["weight_decay"])
+    rt.load_optimizer_state(opt, named, tr["optimizer"], state)
+    iteration = int(state["iteration"].reshape(-1)[0]) if "iteration" in state else 0
+    history = rt.bits_to_doubles(state["history.train_loss"]) if "history.train_loss" in state else []
+    clock = rt.Clock(rt.bits_to_doubles(state["elapsed_seconds"])[0] if "elapsed_seconds" in state else 0.0)
+    schedule = rt.Schedule(tr, batches.K)
+    average = rt.Average(tr["ema"], {n: t.to(device) for n, t in averaged.items()}) if tr["ema"] > 0 else None
+    m = config["model"]
+    lines = []
+    for _ in range(a.iters):
+        idx = batches.next()
+        x = data.pixels(images[idx]).to(device)
+        if m.get("architecture") == "cnn":
+            x = augment(x, m.get("flip", False), m.get("shift", 0))
+        lr = schedule.rate(iteration, clock.elapsed())
+        for g in opt.param_groups:
+            g["lr"] = lr
+        loss = F.cross_entropy(ddp(x), labels[idx].to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = rt.clip([p for _, p in named], tr)
+        opt.step()
+        iteration += 1
+        if average is not None:
+            average.update(named, iteration)
+        value = rt.mean_over_workers(loss.item(), world, device)
+        history.append(value)
+        line = {"type": "train", "iter": iteration, "epoch": batches.epoch + batches.batch / batches.K, "loss": value, "lr": lr,
+                "grad_norm": norm, "elapsed_s": clock.elapsed()}
+        lines.append(line)
+        if rank == 0:
+            print(json.dumps(line), flush=True)
+    if rank == 0:
+        out = {k: v for k, v in state.items() if not k.startswith(("optimizer.", "train_weights."))}
+        out.update(rt.optimizer_entries(opt, named, tr["optimizer"]))
+        raw = {n: p.detach().cpu() for n, p in named}
+        if average is not None:
+            out.update({f"train_weights.{n}": t for n, t in raw.items()})
+        out["iteration"] = torch.tensor([iteration], dtype=torch.int64)
+        out["history.train_loss"] = rt.doubles_to_bits(history)
+        out["elapsed_seconds"] = rt.doubles_to_bits([clock.elapsed()])
+        out["position"] = torch.tensor([batches.epoch, batches.batch], dtype=torch.int64)
+        weights = {n: t.detach().cpu() for n, t in average.values.items()} if average is not None else raw
+        rt.write_checkpoint(a.out, HERE, weights, out, dict(state_meta, optimizer=tr["optimizer"], trained_by="pytorch"), lines)
+    if world > 1:
+        torch.distributed.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
