@@ -26,6 +26,11 @@ public static class PyTorchLayouts
     [
         new(CheckpointFiles.LegacyTask, Task("charlm", "sample"), WriteCharData),
         new("classify", Task("classify"), WriteClassifyData),
+        new("vqa", Evaluated("vqa", "answer_head.py"), TaskEvalSets.Writer(TaskEvalSets.Vqa)),
+        new("dialog", Evaluated("dialog", "answer_head.py"), TaskEvalSets.Writer(TaskEvalSets.Dialog)),
+        new("video", Evaluated("video"), TaskEvalSets.Writer(TaskEvalSets.Video)),
+        new("glimpse", Evaluated("glimpse", "classify_model.py"), TaskEvalSets.Writer(TaskEvalSets.Glimpse)),
+        new("draw", Evaluated("draw"), TaskEvalSets.Writer(TaskEvalSets.Draw)),
     ];
 
     /// <summary>The tasks covered, in order.</summary>
@@ -37,6 +42,14 @@ public static class PyTorchLayouts
     private static (string, string)[] Task(string stem, string? extra = null) =>
         [.. Shared, ("model.py", $"{stem}_model.py"), ("data.py", $"{stem}_data.py"), ("train.py", $"{stem}_train.py"),
             ("eval.py", $"{stem}_eval.py"), .. extra is null ? Array.Empty<(string, string)>() : [($"{extra}.py", $"{stem}_{extra}.py")]];
+
+    /// <summary>
+    /// A package that scores but does not train yet: the shared sources, recur_load.py and <paramref name="extra"/>, the task's
+    /// model.py, data.py (its evaluation set, <see cref="TaskEvalSets"/>) and eval.py.
+    /// </summary>
+    private static (string, string)[] Evaluated(string stem, params string[] extra) =>
+        [.. Shared, ("recur_load.py", "recur_load.py"), .. extra.Select(e => (e, e)), ("model.py", $"{stem}_model.py"), ("data.py", "evalset_data.py"),
+            ("eval.py", $"{stem}_eval.py")];
 
     /// <summary>
     /// A character model's data: <c>vocab.json</c> (the run's characters in id order) and <c>text.txt</c>, the text the

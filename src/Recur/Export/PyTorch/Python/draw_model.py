@@ -53,7 +53,8 @@ class DrawModel(nn.Module):
             self.write_attn = nn.Linear(Hd, 5)
 
     def forward(self, x, eps):
-        """x (B, P) binarised images, eps (T, B, Z) -> the batch means (L_x, L_z) and the canvases sigmoid(c_t) (T, B, P)."""
+        """x (B, P) binarised images, eps (T, B, Z) -> the batch means (L_x, L_z) (float64, summed in double as Recur
+        sums them) and the canvases sigmoid(c_t) (T, B, P)."""
         m = self.m
         W, H, B = m["width"], m["height"], x.shape[0]
         Nr, Nw = m["read_n"], m["write_n"]
@@ -77,9 +78,10 @@ class DrawModel(nn.Module):
                 c = c + (fy.transpose(1, 2) @ patch @ fx / gamma[:, None, None]).reshape(B, -1)
             else:
                 c = c + self.write(h_dec)
+            mu, logsigma = mu.double(), logsigma.double()
             loss_z = loss_z + (0.5 * (mu ** 2 + torch.exp(2 * logsigma) - 2 * logsigma - 1)).sum()
             canvases.append(torch.sigmoid(c))
-        loss_x = F.binary_cross_entropy_with_logits(c, x, reduction="sum")
+        loss_x = F.binary_cross_entropy_with_logits(c.double(), x.double(), reduction="sum")
         return loss_x / B, loss_z / B, torch.stack(canvases)
 
 

@@ -1,0 +1,27 @@
+"""The task's evaluation set as Recur made it: eval_set.safetensors, written by `recur export --pytorch` from the run's
+data folder (the scenes, dialogs, clips and cluttered canvases come from Recur's generators, the features from the
+run's frozen encoder, DRAW's noise from Recur's stream; src/Recur/Export/PyTorch/TaskEvalSets.cs lists what each
+holds). Reimplementing those generators in Python is left undone: export again with --data FOLDER when the package
+has no eval_set.safetensors.
+"""
+
+import os
+import sys
+
+import recur_safetensors
+
+FILE = "eval_set.safetensors"
+
+
+def load(folder):
+    """(tensors, metadata) of the package's evaluation set; exits with the way to get one when it is missing."""
+    path = os.path.join(folder, FILE)
+    if not os.path.exists(path):
+        sys.exit(f"{path} is missing: the export did not find the run's Fashion-MNIST folder; "
+                 "run `recur export RUN --pytorch DIR --data FASHION_DIR` to write it")
+    return recur_safetensors.load(path)
+
+
+def parts(tensors, meta):
+    """The scene tasks' parts, in order: name -> {field: tensor} (validation-seen, validation-heldout)."""
+    return {p: {k[len(p) + 1:]: v for k, v in tensors.items() if k.startswith(p + ".")} for p in meta["parts"].split(",")}
