@@ -31,6 +31,10 @@ internal sealed class ExportCommand : ICommand
         train.py (continues training: python3 -m torch.distributed.run --nproc_per_node N train.py --iters K), eval.py and
         sample.py (a character model). Bring the result back with recur import DIR --into RUN. Character models and
         classifiers; docs/SCALE.md lists the families and what does not transfer.
+
+        Runs of vqa, dialog, video, glimpse and draw export model.py and eval.py (no train.py yet) and eval_set.safetensors:
+        the validation inputs recur TASK eval scores (scenes, questions, dialogs, clips, canvases, DRAW's noise), made by
+        Recur from the run's Fashion-MNIST folder (or --data FOLDER); eval.py scores them as recur TASK eval does.
         """;
 
     public int Run(Args args)

@@ -26,11 +26,11 @@ public static class PyTorchLayouts
     [
         new(CheckpointFiles.LegacyTask, Task("charlm", "sample"), WriteCharData),
         new("classify", Task("classify"), WriteClassifyData),
-        new("vqa", Evaluated("vqa", "answer_head.py"), TaskEvalSets.Writer(TaskEvalSets.Vqa)),
-        new("dialog", Evaluated("dialog", "answer_head.py"), TaskEvalSets.Writer(TaskEvalSets.Dialog)),
-        new("video", Evaluated("video"), TaskEvalSets.Writer(TaskEvalSets.Video)),
-        new("glimpse", Evaluated("glimpse", "classify_model.py"), TaskEvalSets.Writer(TaskEvalSets.Glimpse)),
-        new("draw", Evaluated("draw"), TaskEvalSets.Writer(TaskEvalSets.Draw)),
+        new("vqa", Evaluated("vqa", "answer_head.py", "classify_data.py", "train.py"), TaskDataSets.Writer(TaskDataSets.Vqa)),
+        new("dialog", Evaluated("dialog", "answer_head.py", "classify_data.py", "train.py"), TaskDataSets.Writer(TaskDataSets.Dialog)),
+        new("video", Evaluated("video", "classify_data.py", "train.py"), TaskDataSets.Writer(TaskDataSets.Video)),
+        new("glimpse", Evaluated("glimpse", "classify_model.py"), TaskDataSets.Writer(TaskDataSets.EvalOnly(TaskDataSets.Glimpse))),
+        new("draw", Evaluated("draw"), TaskDataSets.Writer(TaskDataSets.EvalOnly(TaskDataSets.Draw))),
     ];
 
     /// <summary>The tasks covered, in order.</summary>
@@ -44,12 +44,12 @@ public static class PyTorchLayouts
             ("eval.py", $"{stem}_eval.py"), .. extra is null ? Array.Empty<(string, string)>() : [($"{extra}.py", $"{stem}_{extra}.py")]];
 
     /// <summary>
-    /// A package that scores but does not train yet: the shared sources, recur_load.py and <paramref name="extra"/>, the task's
-    /// model.py, data.py (its evaluation set, <see cref="TaskEvalSets"/>) and eval.py.
+    /// A task package over the sets Recur makes (<see cref="TaskDataSets"/>): the shared sources, recur_load.py, the task's
+    /// model.py, data.py (the sets) and eval.py, and <paramref name="extra"/> (train.py: the shared task_train.py).
     /// </summary>
     private static (string, string)[] Evaluated(string stem, params string[] extra) =>
-        [.. Shared, ("recur_load.py", "recur_load.py"), .. extra.Select(e => (e, e)), ("model.py", $"{stem}_model.py"), ("data.py", "evalset_data.py"),
-            ("eval.py", $"{stem}_eval.py")];
+        [.. Shared, ("recur_load.py", "recur_load.py"), .. extra.Select(e => e == "train.py" ? (e, "task_train.py") : (e, e)),
+            ("model.py", $"{stem}_model.py"), ("data.py", "evalset_data.py"), ("eval.py", $"{stem}_eval.py")];
 
     /// <summary>
     /// A character model's data: <c>vocab.json</c> (the run's characters in id order) and <c>text.txt</c>, the text the

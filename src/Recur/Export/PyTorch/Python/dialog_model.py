@@ -16,6 +16,7 @@ import math
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 import recur_load
 from answer_head import AdditiveAttention, AnswerHead
@@ -88,3 +89,14 @@ def build_model(config):
 
 def load_package(folder, weights="weights.safetensors"):
     return recur_load.load_package(folder, build_model, weights, frozen=("encoder.",))
+
+
+def example_count(examples):
+    return len(examples["answers"])
+
+
+def training_loss(net, examples, idx):
+    """Recur's training loss of the dialogs idx: the mean cross-entropy of every round's answer among all answers."""
+    answers = examples["answers"][idx]
+    scores = net(examples["features"][examples["scene"][idx]], examples["questions"][idx], answers)
+    return F.cross_entropy(scores.reshape(-1, scores.shape[-1]), answers.reshape(-1))

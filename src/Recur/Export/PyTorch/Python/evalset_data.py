@@ -1,6 +1,6 @@
-"""The task's evaluation set as Recur made it: eval_set.safetensors, written by `recur export --pytorch` from the run's
+"""The task's evaluation set (and training set, for the packages that train) as Recur made it: eval_set.safetensors, written by `recur export --pytorch` from the run's
 data folder (the scenes, dialogs, clips and cluttered canvases come from Recur's generators, the features from the
-run's frozen encoder, DRAW's noise from Recur's stream; src/Recur/Export/PyTorch/TaskEvalSets.cs lists what each
+run's frozen encoder, DRAW's noise from Recur's stream; src/Recur/Export/PyTorch/TaskDataSets.cs lists what each
 holds). Reimplementing those generators in Python is left undone: export again with --data FOLDER when the package
 has no eval_set.safetensors.
 """
@@ -11,11 +11,13 @@ import sys
 import recur_safetensors
 
 FILE = "eval_set.safetensors"
+TRAIN_FILE = "train_set.safetensors"
 
 
-def load(folder):
-    """(tensors, metadata) of the package's evaluation set; exits with the way to get one when it is missing."""
-    path = os.path.join(folder, FILE)
+def load(folder, name=FILE):
+    """(tensors, metadata) of the package's evaluation set (or, name=TRAIN_FILE, its training set); exits with the way
+    to get one when it is missing."""
+    path = os.path.join(folder, name)
     if not os.path.exists(path):
         sys.exit(f"{path} is missing: the export did not find the run's Fashion-MNIST folder; "
                  "run `recur export RUN --pytorch DIR --data FASHION_DIR` to write it")
@@ -25,3 +27,9 @@ def load(folder):
 def parts(tensors, meta):
     """The scene tasks' parts, in order: name -> {field: tensor} (validation-seen, validation-heldout)."""
     return {p: {k[len(p) + 1:]: v for k, v in tensors.items() if k.startswith(p + ".")} for p in meta["parts"].split(",")}
+
+
+def training_examples(folder):
+    """The training set as one dict of tensors indexed by example: the scene tasks' part "train", or the clips."""
+    tensors, meta = load(folder, TRAIN_FILE)
+    return parts(tensors, meta)["train"] if "parts" in meta else tensors

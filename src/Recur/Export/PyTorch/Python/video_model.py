@@ -9,6 +9,7 @@ from p_{T // 2}, and both score each frame's classes from its own p_t. The froze
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 import recur_load
 from cells import CellStack
@@ -50,3 +51,17 @@ def build_model(config):
 
 def load_package(folder, weights="weights.safetensors"):
     return recur_load.load_package(folder, build_model, weights, frozen=("encoder.",))
+
+
+def example_count(examples):
+    return len(examples["actions"])
+
+
+def training_loss(net, examples, idx):
+    """Recur's training loss of the clips idx: the action's cross-entropy (mean over the clips) plus the visibility's
+    binary cross-entropy summed over the classes and averaged over the frames."""
+    x = examples["x"][idx].transpose(0, 1)
+    action, visible = net(x)
+    labels = examples["visible"][idx].transpose(0, 1)
+    return F.cross_entropy(action, examples["actions"][idx]) + \
+        F.binary_cross_entropy_with_logits(visible, labels, reduction="sum") / (x.shape[0] * x.shape[1])

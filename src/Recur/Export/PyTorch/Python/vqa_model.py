@@ -10,6 +10,7 @@ question's. The question-only model (blind) has no attention and no fuse_z. The 
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 import recur_load
 from answer_head import AdditiveAttention, AnswerHead
@@ -40,3 +41,13 @@ def build_model(config):
 
 def load_package(folder, weights="weights.safetensors"):
     return recur_load.load_package(folder, build_model, weights, frozen=("encoder.",))
+
+
+def example_count(examples):
+    return len(examples["answers"])
+
+
+def training_loss(net, examples, idx):
+    """Recur's training loss of the questions idx: the mean cross-entropy over each one's four choices."""
+    scores = net(examples["features"][examples["scene"][idx]], examples["questions"][idx], examples["choices"][idx])
+    return F.cross_entropy(scores, examples["answers"][idx])

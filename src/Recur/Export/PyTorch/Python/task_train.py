@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Continues a Recur run of a task whose examples Recur made (vqa, dialog, video) in PyTorch from the exported state:
+the same weights, optimizer moments and step count, the learning-rate schedule at the run's position, clipping and the
+weight average, over the training set Recur wrote (train_set.safetensors) in the order Recur's epochs shuffle it, from
+the same position. One process, or N under torchrun with DistributedDataParallel (gloo on CPU, nccl on GPU), each
+taking B/N of every batch so that together they take the batch one process would. The loss is the task's
+(model.training_loss). Dropout (video, with layers > 1) draws from torch's random stream, not Recur's.
+
+    python3 train.py --iters 100 [--max-iters N] [--out DIR]
+    python3 torchrun.py --nproc_per_node 2 train.py --iters 100      (or python3 -m torch.distributed.run ...)
+
+Writes weights.safetensors, train_state.safetensors (in place, or into --out) and metrics.jsonl; `recur import DIR
+--into RUN` brings the result back. Prints one JSON line per iteration.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import torch  # noqa: E402
+from torch.nn.parallel import DistributedDataParallel  # noqa: E402
+
+import classify_data  # noqa: E402
+import data  # noqa: E402
+import model as recur_model  # noqa: E402
+import recur_load  # noqa: E402
+import recur_train as rt  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--iters", type=int, default=100)
+    ap.add_argument("--max-iters", type=int, default=None)
+    ap.add_argument("--out", default=HERE)
+    ap.add_argument("--threads", type=int, default=0)
+    a = ap.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    rank, world, device = rt.workers()
+    config = recur_load.read_config(HERE)
+    tr = dict(config["training"])
+    if a.max_iters is not None:
+        tr["max_iters"] = a.max_iters
+    state, state_meta = rt.read_state(HERE)
+    _, net = recur_model.load_package(HERE)
+    frozen = net.frozen
+    averaged = {n: t.clone() for n, t in net.state_dict().items()}
+    if any(k.startswith("train_weights.") for k in state):
+        recur_load.load_named(net, {k[len("train_weights."):]: v for k, v in state.items() if k.startswith("train_weights.")}, "train_state")
+    net.to(device)
+    net.train()
+    named = list(net.named_parameters())
+    ddp = DistributedDataParallel(net) if world > 1 else net
+    examples = {k: v.to(device) for k, v in data.training_examples(HERE).items()}
+    count = recur_model.example_count(examples)
+    B = tr["batch_size"]
+    first, share = classify_data.shard(B, rank, world)
+    batches = classify_data.EpochBatches(count, B, tr["seed"], first, share)
+    if "position" in state:
+        batches.epoch, batches.batch = (int(v) for v in state["position"].reshape(-1).tolist())
+    opt = rt.make_optimizer(tr["optimizer"], [p for _, p in named], tr["learning_rate"], tr["weight_decay"])
+    rt.load_optimizer_state(opt, named, tr["optimizer"], state)
+    iteration = int(state["iteration"].reshape(-1)[0]) if "iteration" in state else 0
+    history = rt.bits_to_doubles(state["history.train_loss"]) if "history.train_loss" in state else []
+    clock = rt.Clock(rt.bits_to_doubles(state["elapsed_seconds"])[0] if "elapsed_seconds" in state else 0.0)
+    schedule = rt.Schedule(tr, batches.K)
+    average = rt.Average(tr["ema"], {n: t.to(device) for n, t in averaged.items()}) if tr["ema"] > 0 else None
+    lines = []
+    for _ in range(a.iters):
+        idx = batches.next().to(device)
+        lr = schedule.rate(iteration, clock.elapsed())
+        for g in opt.param_groups:
+            g["lr"] = lr
+        loss = recur_model.training_loss(ddp, examples, idx)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = rt.clip([p for _, p in named], tr)
+        opt.step()
+        iteration += 1
+        if average is not None:
+            average.update(named, iteration)
+        value = rt.mean_over_workers(loss.item(), world, device)
+        history.append(value)
+        line = {"type": "train", "iter": iteration, "epoch": batches.epoch + batches.batch / batches.K, "loss": value, "lr": lr,
+                "grad_norm": norm, "elapsed_s": clock.elapsed()}
+        lines.append(line)
+        if rank == 0:
+            print(json.dumps(line), flush=True)
+    if rank == 0:
+        out = {k: v for k, v in state.items() if not k.startswith(("optimizer.", "train_weights."))}
+        out.update(rt.optimizer_entries(opt, named, tr["optimizer"]))
+        raw = {n: p.detach().cpu() for n, p in named}
+        if average is not None:
+            out.update({f"train_weights.{n}": t for n, t in raw.items()})
+        out["iteration"] = torch.tensor([iteration], dtype=torch.int64)
+        out["history.train_loss"] = rt.doubles_to_bits(history)
+        out["elapsed_seconds"] = rt.doubles_to_bits([clock.elapsed()])
+        out["position"] = torch.tensor([batches.epoch, batches.batch], dtype=torch.int64)
+        weights = {n: t.detach().cpu() for n, t in average.values.items()} if average is not None else raw
+        weights.update(frozen)
+        rt.write_checkpoint(a.out, HERE, weights, out, dict(state_meta, optimizer=tr["optimizer"], trained_by="pytorch"), lines)
+        if os.path.abspath(a.out) != HERE:  # the sets go along, so that eval.py and train.py run in the new folder too
+            for name in (data.FILE, data.TRAIN_FILE):
+                if os.path.exists(os.path.join(HERE, name)):
+                    shutil.copyfile(os.path.join(HERE, name), os.path.join(a.out, name))
+    if world > 1:
+        torch.distributed.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()

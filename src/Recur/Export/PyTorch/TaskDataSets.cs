@@ -1,0 +1,174 @@
+using System.Text.Json.Nodes;
+using Recur.Data;
+using Recur.Data.Glimpse;
+using Recur.IO;
+using Recur.Tasks.Dialog;
+using Recur.Tasks.Draw;
+using Recur.Tasks.Glimpse;
+using Recur.Tasks.Scenes;
+using Recur.Tasks.Video;
+using Recur.Tasks.Vqa;
+
+namespace Recur.Export.PyTorch;
+
+/// <summary>
+/// The data sets of the task packages (vqa, dialog, video, glimpse, draw): the inputs <c>recur TASK eval RUN</c>
+/// scores on its validation split, made by Recur (the scenes, dialogs, clips and cluttered canvases come from Recur's
+/// generators and the frozen encoder's features, the DRAW bound's noise from Recur's stream) and written as
+/// <c>eval_set.safetensors</c> for the package's <c>eval.py</c>. Written where the run's data folder (or the export's
+/// <c>--data</c>) holds its Fashion-MNIST files; otherwise the package has none and <c>eval.py</c> says how to get one.
+/// <code>
+/// vqa     PART.features F32 (S, L, D), PART.scene I64 (N), PART.questions I64 (N, T), PART.choices I64 (N, 4), PART.answers I64 (N)
+/// dialog  PART.features F32 (S, L, D), PART.scene I64 (N), PART.questions I64 (N, R, T), PART.answers I64 (N, R)
+/// video   x F32 (N, T, D), actions I64 (N), visible F32 (N, T, C)
+/// glimpse images F32 (N, H W), labels I64 (N)
+/// draw    images F32 (N, P) binarised, eps F32 (T, N, Z): chunk k of 200 images drew its noise k-th from one stream
+/// </code>
+/// PART is each split of the validation scenes (metadata <c>parts</c>: <c>validation-seen,validation-heldout</c>). The packages
+/// that train (vqa, dialog, video) also get <c>train_set.safetensors</c>: the training questions, dialogs (PART <c>train</c>) or
+/// clips in the same form, in Recur's example order (train.py shuffles them as Recur's epochs do).
+/// </summary>
+public static class TaskDataSets
+{
+    /// <summary>The evaluation set's file.</summary>
+    public const string FileName = "eval_set.safetensors";
+
+    /// <summary>The training set's file (the tasks whose package holds train.py).</summary>
+    public const string TrainFileName = "train_set.safetensors";
+
+    /// <summary>
+    /// A writer for <see cref="PyTorchLayout.WriteData"/> from the run and its data folder: the evaluation set and, for a task
+    /// whose package trains, the training set (<see cref="TrainFileName"/>); skipped where the data is not there.
+    /// </summary>
+    public static Action<JsonObject, string, JsonObject> Writer(Func<string, string, (SafeTensorsFile Eval, SafeTensorsFile? Train)> make) =>
+        (config, folder, export) =>
+    {
+        string? source = export["text_source"]?.GetValue<string>() ?? config["data"]?["source"]?.GetValue<string>()
+            ?? config["training"]?["data"]?.GetValue<string>();
+        string checkpoint = export["checkpoint"]!.GetValue<string>();
+        File.Delete(Path.Combine(folder, FileName));
+        File.Delete(Path.Combine(folder, TrainFileName));
+        if (source is null || !Directory.Exists(source)) return;
+        export["data"] = source;
+        (SafeTensorsFile Eval, SafeTensorsFile? Train) sets;
+        try { sets = make(checkpoint, source); }
+        catch (Exception e) when (e is IOException or InvalidDataException or IdxFormatException or ArgumentException) { return; }
+        SafeTensors.Write(Path.Combine(folder, FileName), sets.Eval);
+        export["eval_set"] = FileName;
+        if (sets.Train is null) return;
+        SafeTensors.Write(Path.Combine(folder, TrainFileName), sets.Train);
+        export["train_set"] = TrainFileName;
+    };
+
+    /// <summary>The evaluation set only (a task whose package does not train).</summary>
+    public static Func<string, string, (SafeTensorsFile, SafeTensorsFile?)> EvalOnly(Func<string, string, SafeTensorsFile> make) =>
+        (checkpoint, data) => (make(checkpoint, data), null);
+
+    /// <summary>The questions about both validation scene splits of a VQA run, and those about its training scenes.</summary>
+    public static (SafeTensorsFile, SafeTensorsFile?) Vqa(string checkpoint, string data)
+    {
+        var ck = VqaCheckpoint.Instance.Load(checkpoint);
+        var (train, test) = FashionMnist.Load(data);
+        var (seen, held) = SceneRuns.EvalSplits(train, test, ck.Scenes, VqaDefinition.Instance.RecordedOptions(ck).ValFrac, "validation");
+        var (split, features) = SceneRuns.TrainingScenes(ck.Encoder, train, ck.Scenes, Environment.ProcessorCount);
+        var eval = new Entries();
+        foreach (var part in new[] { seen, held }) VqaPart(eval, part.Name, VqaQuestions.Of(ck.Encoder.Encode(part), part, ck.QuestionsPerScene, ck.Scenes.Seed), ck);
+        var trainSet = new Entries();
+        VqaPart(trainSet, "train", VqaQuestions.Of(features, split, ck.QuestionsPerScene, ck.Scenes.Seed), ck);
+        return (eval.File(Parts(seen.Name, held.Name)), trainSet.File(Parts("train")));
+    }
+
+    private static void VqaPart(Entries into, string name, Models.Vqa.VqaDataset set, LoadedVqa ck)
+    {
+        int n = set.Count, T = ck.Model.Config.MaxWords;
+        int[] q = new int[n * T], c = new int[n * 4], a = new int[n];
+        set.Fill([.. Enumerable.Range(0, n)], new Tensor(n, set.Locations, set.FeatureDim), q, c, a);
+        into.Tensors.Add(new($"{name}.features", set.Features));
+        into.Integers.AddRange([new($"{name}.scene", Ints(set.Items.Select(x => x.Scene), n)), new($"{name}.questions", Ints(q, n, T)),
+            new($"{name}.choices", Ints(c, n, 4)), new($"{name}.answers", Ints(a, n))]);
+    }
+
+    /// <summary>The dialogs about both validation scene splits of a dialog run, and those about its training scenes.</summary>
+    public static (SafeTensorsFile, SafeTensorsFile?) Dialog(string checkpoint, string data)
+    {
+        var ck = DialogCheckpoint.Instance.Load(checkpoint);
+        var (train, test) = FashionMnist.Load(data);
+        var (seen, held) = SceneRuns.EvalSplits(train, test, ck.Scenes, DialogDefinition.Instance.RecordedOptions(ck).ValFrac, "validation");
+        var (split, features) = SceneRuns.TrainingScenes(ck.Encoder, train, ck.Scenes, Environment.ProcessorCount);
+        var eval = new Entries();
+        foreach (var part in new[] { seen, held })
+            DialogPart(eval, part.Name, DialogSets.Of(ck.Encoder.Encode(part), [part], ck.Rounds, ck.DialogsPerScene, ck.Scenes.Seed), ck);
+        var trainSet = new Entries();
+        DialogPart(trainSet, "train", DialogSets.Of(features, [split], ck.Rounds, ck.DialogsPerScene, ck.Scenes.Seed), ck);
+        return (eval.File(Parts(seen.Name, held.Name)), trainSet.File(Parts("train")));
+    }
+
+    private static void DialogPart(Entries into, string name, Models.Dialog.DialogDataset set, LoadedDialog ck)
+    {
+        int n = set.Count, R = set.Rounds, T = ck.Model.Config.MaxWords;
+        int[] q = new int[n * R * T], a = new int[n * R];
+        set.Fill([.. Enumerable.Range(0, n)], new Tensor(n, set.Locations, set.FeatureDim), q, a);
+        into.Tensors.Add(new($"{name}.features", set.Features));
+        into.Integers.AddRange([new($"{name}.scene", Ints(set.Dialogs.Select(d => d.Scene), n)), new($"{name}.questions", Ints(q, n, R, T)),
+            new($"{name}.answers", Ints(a, n, R))]);
+    }
+
+    /// <summary>The validation clips of a video run and its training clips, encoded by its frozen encoder.</summary>
+    public static (SafeTensorsFile, SafeTensorsFile?) Video(string checkpoint, string data)
+    {
+        var ck = VideoCheckpoint.Instance.Load(checkpoint);
+        var (train, test) = FashionMnist.Load(data);
+        var clips = VideoDefinition.EvalSplit(train, test, ck.Clips, VideoDefinition.Instance.RecordedOptions(ck).ValFrac, "validation");
+        ck.Encoder.Network.Threads = Environment.ProcessorCount;
+        return (Clips(VideoDataset.Encode(ck.Encoder, clips)), Clips(VideoDataset.Encode(ck.Encoder, Data.Video.ClipGenerator.Training(train, ck.Clips))));
+    }
+
+    private static SafeTensorsFile Clips(VideoDataset set) =>
+        new([new("x", set.Features), new("visible", new Tensor(set.Visible, set.Count, set.Frames, set.Classes))], [new("actions", Ints(set.Actions, set.Count))]);
+
+    /// <summary>The validation canvases of a glimpse run.</summary>
+    public static SafeTensorsFile Glimpse(string checkpoint, string data)
+    {
+        var ck = GlimpseCheckpoint.Instance.Load(checkpoint);
+        var (train, test) = FashionMnist.Load(data);
+        var canvases = ClutteredSplit.Scored("validation", train, test, ck.Clutter);
+        int N = canvases.Count;
+        var x = new Tensor(N, canvases.Pixels);
+        var labels = new int[N];
+        canvases.Fill([.. Enumerable.Range(0, N)], 0, x.Data, labels);
+        return new SafeTensorsFile([new("images", x)], [new("labels", Ints(labels, N))]);
+    }
+
+    /// <summary>The binarised validation images of a DRAW run and the noise its bound draws (<see cref="DrawBound.Of"/>).</summary>
+    public static SafeTensorsFile Draw(string checkpoint, string data)
+    {
+        var ck = DrawCheckpoint.Instance.Load(checkpoint);
+        var images = DrawDefinition.Instance.SplitImages(ck, DrawDefinition.Instance.LoadData(data), "validation");
+        var c = ck.Model.Config;
+        int N = images.Count, T = c.Steps, Z = c.Latent;
+        var x = new Tensor(N, c.Pixels);
+        DrawData.Binarize(images, [.. Enumerable.Range(0, N)], x.Data);
+        var eps = new Tensor(T, N, Z);                           // (T, N, Z): chunk k's noise (T, b, Z) at columns [200 k, 200 k + b)
+        var rng = new Rng(DrawBound.NoiseSeed);
+        for (int start = 0; start < N; start += DrawBound.Chunk)
+        {
+            int b = Math.Min(DrawBound.Chunk, N - start);
+            var e = ck.Model.Noise(rng, b);
+            for (int t = 0; t < T; t++) e.Data.AsSpan(t * b * Z, b * Z).CopyTo(eps.Data.AsSpan((t * N + start) * Z));
+        }
+        return new SafeTensorsFile([new("images", x), new("eps", eps)], null,
+            new Dictionary<string, string> { ["chunk"] = DrawBound.Chunk.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+    }
+
+    private static Dictionary<string, string> Parts(params string[] names) => new() { ["parts"] = string.Join(",", names) };
+
+    /// <summary>The entries of a file being made.</summary>
+    private sealed class Entries
+    {
+        public List<KeyValuePair<string, Tensor>> Tensors { get; } = [];
+        public List<KeyValuePair<string, IntegerArray>> Integers { get; } = [];
+        public SafeTensorsFile File(Dictionary<string, string> metadata) => new(Tensors, Integers, metadata);
+    }
+
+    private static IntegerArray Ints(IEnumerable<int> values, params int[] shape) => new([.. values.Select(v => (long)v)], shape);
+}
