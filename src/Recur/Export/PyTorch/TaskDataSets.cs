@@ -72,7 +72,8 @@ public static class TaskDataSets
         var (seen, held) = SceneRuns.EvalSplits(train, test, ck.Scenes, VqaDefinition.Instance.RecordedOptions(ck).ValFrac, "validation");
         var (split, features) = SceneRuns.TrainingScenes(ck.Encoder, train, ck.Scenes, Environment.ProcessorCount);
         var eval = new Entries();
-        foreach (var part in new[] { seen, held }) VqaPart(eval, part.Name, VqaQuestions.Of(ck.Encoder.Encode(part), part, ck.QuestionsPerScene, ck.Scenes.Seed), ck);
+        foreach (var part in new[] { seen, held })
+            VqaPart(eval, part.Name, VqaQuestions.Of(ck.Encoder.Encode(part), part, ck.QuestionsPerScene, ck.Scenes.Seed), ck);
         var trainSet = new Entries();
         VqaPart(trainSet, "train", VqaQuestions.Of(features, split, ck.QuestionsPerScene, ck.Scenes.Seed), ck);
         return (eval.File(Parts(seen.Name, held.Name)), trainSet.File(Parts("train")));
@@ -124,7 +125,8 @@ public static class TaskDataSets
     }
 
     private static SafeTensorsFile Clips(VideoDataset set) =>
-        new([new("x", set.Features), new("visible", new Tensor(set.Visible, set.Count, set.Frames, set.Classes))], [new("actions", Ints(set.Actions, set.Count))]);
+        new([new("x", set.Features), new("visible", new Tensor(set.Visible, set.Count, set.Frames, set.Classes))],
+            [new("actions", Ints(set.Actions, set.Count))]);
 
     /// <summary>The validation canvases of a glimpse run.</summary>
     public static SafeTensorsFile Glimpse(string checkpoint, string data)

@@ -72,7 +72,10 @@ public sealed class PyTorchTaskModelTests : IDisposable
     {
         var encoder = Encoder();
         int D = encoder.FeatureDim, T = 5;
-        var baseConfig = new VqaConfig { Vocab = 9, Answers = 7, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 2, FeatureDim = D, AttentionDim = 4, Fusion = 6, MaxWords = T };
+        var baseConfig = new VqaConfig
+        {
+            Vocab = 9, Answers = 7, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 2, FeatureDim = D, AttentionDim = 4, Fusion = 6, MaxWords = T,
+        };
         foreach (var (name, config) in new[] { ("vqa-attention", baseConfig), ("vqa-blind", baseConfig with { Blind = true }),
             ("vqa-visual", baseConfig with { VisualAnswers = [0, 2, 5] }) })
         {
@@ -90,7 +93,10 @@ public sealed class PyTorchTaskModelTests : IDisposable
     {
         var encoder = Encoder();
         int D = encoder.FeatureDim, T = 5, R = 4, A = 9;
-        var c = new DialogConfig { Vocab = 11, Answers = A, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 2, FeatureDim = D, AttentionDim = 4, Fusion = 6, MaxWords = T };
+        var c = new DialogConfig
+        {
+            Vocab = 11, Answers = A, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 2, FeatureDim = D, AttentionDim = 4, Fusion = 6, MaxWords = T,
+        };
         foreach (var (name, config) in new[] { ("dialog-hre-2", c with { VisualAnswers = [0, 3, 5] }), ("dialog-hre-1", c with { Hops = 1 }),
             ("dialog-memory-2", c with { History = "memory", VisualAnswers = [1, 2] }), ("dialog-memory-1", c with { History = "memory", Hops = 1 }),
             ("dialog-none-2", c with { History = "none" }), ("dialog-blind-hre", c with { Blind = true }),
@@ -112,8 +118,9 @@ public sealed class PyTorchTaskModelTests : IDisposable
         var encoder = Encoder();
         int T = 4, D = 5;
         var c = new VideoClassifierConfig { FeatureDim = D, Projection = 6, Hidden = 7, Actions = 4, Classes = 3 };
-        foreach (var (name, config) in new[] { ("video-lstm", c with { Layers = 2 }), ("video-gru", c with { Model = "gru" }), ("video-rnn", c with { Model = "rnn" }),
-            ("video-peephole", c with { Model = "peephole", Layers = 2 }), ("video-average", c with { Model = "average" }), ("video-middle", c with { Model = "middle" }) })
+        foreach (var (name, config) in new[] { ("video-lstm", c with { Layers = 2 }), ("video-gru", c with { Model = "gru" }),
+            ("video-rnn", c with { Model = "rnn" }), ("video-peephole", c with { Model = "peephole", Layers = 2 }),
+            ("video-average", c with { Model = "average" }), ("video-middle", c with { Model = "middle" }) })
         {
             var model = new VideoClassifier(config);
             model.Reset(_rng);
@@ -140,7 +147,8 @@ public sealed class PyTorchTaskModelTests : IDisposable
         var locations = ram.Model.Trace().Locations.Data;
         var mean = ram.Classify(images).Data;
         Add("glimpse-ram", run => GlimpseCheckpoint.Instance.Write(run, new LoadedGlimpse(ram, new ClutterOptions { Size = Side }), null, null, null),
-            [new("images", images), new("first", first), new("eps", eps)], [], new() { ["logits"] = logits, ["locations"] = locations, ["mean_logits"] = mean });
+            [new("images", images), new("first", first), new("eps", eps)], [],
+            new() { ["logits"] = logits, ["locations"] = locations, ["mean_logits"] = mean });
         var cnn = new CnnClassifier(new ConvNet(new ConvNetConfig { Rows = Side, Cols = Side, Channels = [2, 3], Fc = 5 }));
         cnn.Reset(_rng);
         Add("glimpse-cnn", run => GlimpseCheckpoint.Instance.Write(run, new LoadedGlimpse(cnn, new ClutterOptions { Size = Side }), null, null, null),
@@ -183,8 +191,9 @@ public sealed class PyTorchTaskModelTests : IDisposable
         foreach (string f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
         var w = SafeTensors.Read(Path.Combine(to, "weights.safetensors"));
         Assert.Contains(tensor, w.Names);
+        Tensor Scaled(Tensor t) => new([.. t.Data.Select(v => v * 1.01f)], t.Shape);
         SafeTensors.Write(Path.Combine(to, "weights.safetensors"),
-            w.Names.Select(n => KeyValuePair.Create(n, n == tensor ? new Tensor([.. w.GetTensor(n).Data.Select(v => v * 1.01f)], w.GetTensor(n).Shape) : w.GetTensor(n))));
+            w.Names.Select(n => KeyValuePair.Create(n, n == tensor ? Scaled(w.GetTensor(n)) : w.GetTensor(n))));
         _expected[name + "-mutant"] = _expected[name];
         _args.AddRange([to, Path.Combine(_dir, name + ".in.safetensors"), Path.Combine(_dir, name + "-mutant.out.safetensors")]);
     }

@@ -35,7 +35,8 @@ public sealed class PyTorchTaskRoundTripTests : IDisposable
             "--glimpse-out", "8", "--hidden", "8", "--batch-size", "32"], ["loss", "error"] },
         { "video", ["--encoder", "CNN", "--clips", "40", "--test-clips", "4", "--frames", "8", "--projection", "8", "--hidden", "8", "--batch-size", "8"],
             ["loss", "action_accuracy", "visible_f1"] },
-        { "vqa", ["--encoder", "CNN", .. Scenes], ["validation-seen.loss", "validation-seen.accuracy", "validation-heldout.loss", "validation-heldout.accuracy"] },
+        { "vqa", ["--encoder", "CNN", .. Scenes],
+            ["validation-seen.loss", "validation-seen.accuracy", "validation-heldout.loss", "validation-heldout.accuracy"] },
         { "dialog", ["--encoder", "CNN", "--rounds", "3", .. Scenes], ["validation-seen.loss", "validation-heldout.accuracy", "all.loss=validation.loss",
             "all.accuracy=validation.accuracy"] },
     };

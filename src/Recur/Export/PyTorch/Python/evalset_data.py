@@ -1,4 +1,5 @@
-"""The task's evaluation set (and training set, for the packages that train) as Recur made it: eval_set.safetensors, written by `recur export --pytorch` from the run's
+"""The task's evaluation set (and training set, for the packages that train) as Recur made it: eval_set.safetensors
+(train_set.safetensors), written by `recur export --pytorch` from the run's
 data folder (the scenes, dialogs, clips and cluttered canvases come from Recur's generators, the features from the
 run's frozen encoder, DRAW's noise from Recur's stream; src/Recur/Export/PyTorch/TaskDataSets.cs lists what each
 holds). Reimplementing those generators in Python is left undone: export again with --data FOLDER when the package
