@@ -1,6 +1,7 @@
 using Recur.Export;
 using Recur.Export.PyTorch;
 using Recur.IO;
+using Recur.Tasks;
 using Recur.Tasks.CharLm;
 using Recur.Tasks.Classify;
 
@@ -68,7 +69,7 @@ internal sealed class ExportCommand : ICommand
     private static int WritePyTorch(string run, string folder, CheckpointKind prefer, string? data)
     {
         PyTorchExportResult r;
-        try { r = PyTorchExport.Write(run, folder, prefer, data); }
+        try { r = PyTorchExport.Write(run, folder, prefer, data, TaskDataSets.Make); }
         catch (NotSupportedException e) { throw new CliException(e.Message, 1); }
         Console.WriteLine($"wrote {folder}: a PyTorch package of the {r.Task} run ({r.Files.Count} files, {r.Seconds:F2} s): {string.Join(", ", r.Files)}");
         Console.WriteLine($"continue it: cd {folder} && python3 -m torch.distributed.run --nproc_per_node 2 train.py --iters 100; "

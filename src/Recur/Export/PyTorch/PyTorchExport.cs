@@ -30,9 +30,11 @@ public static class PyTorchExport
     /// <summary>
     /// Writes the package of the checkpoint <paramref name="runOrCheckpointDir"/> names (<paramref name="prefer"/>: best/
     /// or latest/) into <paramref name="folder"/>; <paramref name="dataSource"/> overrides the run's recorded data (a text
-    /// file, a data folder). Throws <see cref="NotSupportedException"/> for a task the export does not cover yet.
+    /// file, a data folder); <paramref name="dataSets"/> makes the data sets of the tasks whose examples Recur generates
+    /// (<see cref="PyTorchDataSets"/>). Throws <see cref="NotSupportedException"/> for a task the export does not cover yet.
     /// </summary>
-    public static PyTorchExportResult Write(string runOrCheckpointDir, string folder, CheckpointKind prefer = CheckpointKind.Best, string? dataSource = null)
+    public static PyTorchExportResult Write(string runOrCheckpointDir, string folder, CheckpointKind prefer = CheckpointKind.Best, string? dataSource = null,
+        PyTorchDataSetMaker? dataSets = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         var clock = Stopwatch.StartNew();
@@ -66,6 +68,7 @@ public static class PyTorchExport
         };
         if (dataSource is not null) export["text_source"] = Path.GetFullPath(dataSource);
         layout.WriteData(config, folder, export);
+        PyTorchDataSets.Write(dataSets, task, config, folder, export);
         export.Remove("text_source");
         if (dataSource is not null && export["data"] is null && export["text"] is null) export["data"] = Path.GetFullPath(dataSource);
         foreach (var (name, source) in layout.Files)
@@ -76,7 +79,7 @@ public static class PyTorchExport
         config["export"] = export;
         AtomicFile.WriteAllBytes(Path.Combine(folder, "config.json"), Encoding.UTF8.GetBytes(config.ToJsonString(PyTorchLayouts.Json.Options) + "\n"));
         files.Add("config.json");
-        foreach (string data in new[] { "vocab.json", "text.txt", TaskDataSets.FileName, TaskDataSets.TrainFileName })
+        foreach (string data in new[] { "vocab.json", "text.txt", PyTorchDataSets.EvalFile, PyTorchDataSets.TrainFile })
             if (File.Exists(Path.Combine(folder, data))) files.Add(data);
         return new PyTorchExportResult(folder, task, files, clock.Elapsed.TotalSeconds);
     }

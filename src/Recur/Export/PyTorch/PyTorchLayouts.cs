@@ -26,11 +26,11 @@ public static class PyTorchLayouts
     [
         new(CheckpointFiles.LegacyTask, Task("charlm", "sample"), WriteCharData),
         new("classify", Task("classify"), WriteClassifyData),
-        new("vqa", Evaluated("vqa", "answer_head.py", "classify_data.py", "train.py"), TaskDataSets.Writer(TaskDataSets.Vqa)),
-        new("dialog", Evaluated("dialog", "answer_head.py", "classify_data.py", "train.py"), TaskDataSets.Writer(TaskDataSets.Dialog)),
-        new("video", Evaluated("video", "classify_data.py", "train.py"), TaskDataSets.Writer(TaskDataSets.Video)),
-        new("glimpse", Evaluated("glimpse", "classify_model.py"), TaskDataSets.Writer(TaskDataSets.EvalOnly(TaskDataSets.Glimpse))),
-        new("draw", Evaluated("draw"), TaskDataSets.Writer(TaskDataSets.EvalOnly(TaskDataSets.Draw))),
+        new("vqa", Evaluated("vqa", "answer_head.py", "classify_data.py", "train.py"), InDataSets),
+        new("dialog", Evaluated("dialog", "answer_head.py", "classify_data.py", "train.py"), InDataSets),
+        new("video", Evaluated("video", "classify_data.py", "train.py"), InDataSets),
+        new("glimpse", Evaluated("glimpse", "classify_model.py"), InDataSets),
+        new("draw", Evaluated("draw"), InDataSets),
     ];
 
     /// <summary>The tasks covered, in order.</summary>
@@ -44,12 +44,17 @@ public static class PyTorchLayouts
             ("eval.py", $"{stem}_eval.py"), .. extra is null ? Array.Empty<(string, string)>() : [($"{extra}.py", $"{stem}_{extra}.py")]];
 
     /// <summary>
-    /// A task package over the sets Recur makes (<see cref="TaskDataSets"/>): the shared sources, recur_load.py, the task's
+    /// A task package over the sets Recur makes (<see cref="PyTorchDataSets"/>): the shared sources, recur_load.py, the task's
     /// model.py, data.py (the sets) and eval.py, and <paramref name="extra"/> (train.py: the shared task_train.py).
     /// </summary>
     private static (string, string)[] Evaluated(string stem, params string[] extra) =>
         [.. Shared, ("recur_load.py", "recur_load.py"), .. extra.Select(e => e == "train.py" ? (e, "task_train.py") : (e, e)),
             ("model.py", $"{stem}_model.py"), ("data.py", "evalset_data.py"), ("eval.py", $"{stem}_eval.py")];
+
+    /// <summary>The data of the tasks whose examples Recur makes is their data sets, written by <see cref="PyTorchDataSets"/>.</summary>
+    private static void InDataSets(JsonObject config, string folder, JsonObject export)
+    {
+    }
 
     /// <summary>
     /// A character model's data: <c>vocab.json</c> (the run's characters in id order) and <c>text.txt</c>, the text the

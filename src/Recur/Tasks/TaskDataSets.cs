@@ -1,6 +1,6 @@
-using System.Text.Json.Nodes;
 using Recur.Data;
 using Recur.Data.Glimpse;
+using Recur.Export.PyTorch;
 using Recur.IO;
 using Recur.Tasks.Dialog;
 using Recur.Tasks.Draw;
@@ -9,14 +9,15 @@ using Recur.Tasks.Scenes;
 using Recur.Tasks.Video;
 using Recur.Tasks.Vqa;
 
-namespace Recur.Export.PyTorch;
+namespace Recur.Tasks;
 
 /// <summary>
 /// The data sets of the task packages (vqa, dialog, video, glimpse, draw): the inputs <c>recur TASK eval RUN</c>
 /// scores on its validation split, made by Recur (the scenes, dialogs, clips and cluttered canvases come from Recur's
 /// generators and the frozen encoder's features, the DRAW bound's noise from Recur's stream) and written as
-/// <c>eval_set.safetensors</c> for the package's <c>eval.py</c>. Written where the run's data folder (or the export's
-/// <c>--data</c>) holds its Fashion-MNIST files; otherwise the package has none and <c>eval.py</c> says how to get one.
+/// <c>eval_set.safetensors</c> for the package's <c>eval.py</c> (<see cref="PyTorchDataSets"/> writes them where the run's data
+/// folder, or the export's <c>--data</c>, holds its Fashion-MNIST files; otherwise the package has none and <c>eval.py</c>
+/// says how to get one).
 /// <code>
 /// vqa     PART.features F32 (S, L, D), PART.scene I64 (N), PART.questions I64 (N, T), PART.choices I64 (N, 4), PART.answers I64 (N)
 /// dialog  PART.features F32 (S, L, D), PART.scene I64 (N), PART.questions I64 (N, R, T), PART.answers I64 (N, R)
@@ -30,39 +31,20 @@ namespace Recur.Export.PyTorch;
 /// </summary>
 public static class TaskDataSets
 {
-    /// <summary>The evaluation set's file.</summary>
-    public const string FileName = "eval_set.safetensors";
-
-    /// <summary>The training set's file (the tasks whose package holds train.py).</summary>
-    public const string TrainFileName = "train_set.safetensors";
-
     /// <summary>
-    /// A writer for <see cref="PyTorchLayout.WriteData"/> from the run and its data folder: the evaluation set and, for a task
-    /// whose package trains, the training set (<see cref="TrainFileName"/>); skipped where the data is not there.
+    /// The sets of a <paramref name="task"/> run's checkpoint <paramref name="checkpoint"/> from its Fashion-MNIST folder
+    /// <paramref name="data"/>: (evaluation set, training set or null); null for a task whose package reads its own data.
+    /// A <see cref="PyTorchDataSetMaker"/> for <see cref="PyTorchExport.Write"/>.
     /// </summary>
-    public static Action<JsonObject, string, JsonObject> Writer(Func<string, string, (SafeTensorsFile Eval, SafeTensorsFile? Train)> make) =>
-        (config, folder, export) =>
+    public static (SafeTensorsFile Eval, SafeTensorsFile? Train)? Make(string task, string checkpoint, string data) => task switch
     {
-        string? source = export["text_source"]?.GetValue<string>() ?? config["data"]?["source"]?.GetValue<string>()
-            ?? config["training"]?["data"]?.GetValue<string>();
-        string checkpoint = export["checkpoint"]!.GetValue<string>();
-        File.Delete(Path.Combine(folder, FileName));
-        File.Delete(Path.Combine(folder, TrainFileName));
-        if (source is null || !Directory.Exists(source)) return;
-        export["data"] = source;
-        (SafeTensorsFile Eval, SafeTensorsFile? Train) sets;
-        try { sets = make(checkpoint, source); }
-        catch (Exception e) when (e is IOException or InvalidDataException or IdxFormatException or ArgumentException) { return; }
-        SafeTensors.Write(Path.Combine(folder, FileName), sets.Eval);
-        export["eval_set"] = FileName;
-        if (sets.Train is null) return;
-        SafeTensors.Write(Path.Combine(folder, TrainFileName), sets.Train);
-        export["train_set"] = TrainFileName;
+        VqaCheckpoint.TaskName => Vqa(checkpoint, data),
+        DialogCheckpoint.TaskName => Dialog(checkpoint, data),
+        VideoCheckpoint.TaskName => Video(checkpoint, data),
+        GlimpseTask.TaskName => (Glimpse(checkpoint, data), null),
+        DrawTask.TaskName => (Draw(checkpoint, data), null),
+        _ => null,
     };
-
-    /// <summary>The evaluation set only (a task whose package does not train).</summary>
-    public static Func<string, string, (SafeTensorsFile, SafeTensorsFile?)> EvalOnly(Func<string, string, SafeTensorsFile> make) =>
-        (checkpoint, data) => (make(checkpoint, data), null);
 
     /// <summary>The questions about both validation scene splits of a VQA run, and those about its training scenes.</summary>
     public static (SafeTensorsFile, SafeTensorsFile?) Vqa(string checkpoint, string data)
