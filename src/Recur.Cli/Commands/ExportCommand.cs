@@ -33,9 +33,10 @@ internal sealed class ExportCommand : ICommand
         sample.py (a character model). Bring the result back with recur import DIR --into RUN. Character models and
         classifiers; docs/SCALE.md lists the families and what does not transfer.
 
-        Runs of vqa, dialog, video, glimpse and draw export model.py and eval.py (no train.py yet) and eval_set.safetensors:
-        the validation inputs recur TASK eval scores (scenes, questions, dialogs, clips, canvases, DRAW's noise), made by
-        Recur from the run's Fashion-MNIST folder (or --data FOLDER); eval.py scores them as recur TASK eval does.
+        Runs of vqa, dialog, video, glimpse and draw export model.py, eval.py and eval_set.safetensors: the validation
+        inputs recur TASK eval scores (scenes, questions, dialogs, clips, canvases, DRAW's noise), made by Recur from the
+        run's Fashion-MNIST folder (or --data FOLDER); eval.py scores them as recur TASK eval does. vqa, dialog and video
+        also get train_set.safetensors and train.py, draw a train.py over the IDX files; glimpse does not train yet.
         """;
 
     public int Run(Args args)

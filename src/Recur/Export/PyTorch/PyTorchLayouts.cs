@@ -30,7 +30,7 @@ public static class PyTorchLayouts
         new("dialog", Evaluated("dialog", "answer_head.py", "classify_data.py", "train.py"), InDataSets),
         new("video", Evaluated("video", "classify_data.py", "train.py"), InDataSets),
         new("glimpse", Evaluated("glimpse", "classify_model.py"), InDataSets),
-        new("draw", Evaluated("draw"), InDataSets),
+        new("draw", Evaluated("draw", "classify_data.py", "draw_train.py"), InDataSets),
     ];
 
     /// <summary>The tasks covered, in order.</summary>
@@ -45,10 +45,12 @@ public static class PyTorchLayouts
 
     /// <summary>
     /// A task package over the sets Recur makes (<see cref="PyTorchDataSets"/>): the shared sources, recur_load.py, the task's
-    /// model.py, data.py (the sets) and eval.py, and <paramref name="extra"/> (train.py: the shared task_train.py).
+    /// model.py, data.py (the sets) and eval.py, and <paramref name="extra"/> (train.py: the shared task_train.py; STEM_train.py:
+    /// the task's own, as train.py).
     /// </summary>
     private static (string, string)[] Evaluated(string stem, params string[] extra) =>
-        [.. Shared, ("recur_load.py", "recur_load.py"), .. extra.Select(e => e == "train.py" ? (e, "task_train.py") : (e, e)),
+        [.. Shared, ("recur_load.py", "recur_load.py"),
+            .. extra.Select(e => e == "train.py" ? (e, "task_train.py") : e.EndsWith("_train.py", StringComparison.Ordinal) ? ("train.py", e) : (e, e)),
             ("model.py", $"{stem}_model.py"), ("data.py", "evalset_data.py"), ("eval.py", $"{stem}_eval.py")];
 
     /// <summary>The data of the tasks whose examples Recur makes is their data sets, written by <see cref="PyTorchDataSets"/>.</summary>

@@ -7,7 +7,7 @@ namespace Recur.Tests.Export.PyTorch;
 
 /// <summary>
 /// A small run of each task (vqa, dialog, video, glimpse, draw) on the Fashion-MNIST sample, exported with its
-/// evaluation set; for the tasks whose package trains (vqa, dialog, video), train.py continues it three iterations with
+/// evaluation set; for the tasks whose package trains (vqa, dialog, video, draw), train.py continues it three iterations with
 /// Recur's own continuation's losses (one worker, and two under torchrun); the package is scored by its eval.py, imported
 /// back into a new run and scored by <c>recur TASK eval</c>: both give the same figures within 1e-4.
 /// </summary>
@@ -71,8 +71,9 @@ public sealed class PyTorchTaskRoundTripTests : IDisposable
     }
 
     /// <summary>
-    /// Iterations 3 to 5 in PyTorch (train.py, one worker and, for VQA, two under torchrun) from the exported iteration 2 give
-    /// the losses Recur's own continuation gives, within 1e-4; returns the folder train.py wrote.
+    /// Iterations 3 to 5 in PyTorch (train.py, one worker and, for VQA and DRAW, two under torchrun) from the exported iteration 2
+    /// give the losses Recur's own continuation gives, within 1e-4 (DRAW's latent noise from Recur's stream, carried in the
+    /// training state); returns the folder train.py wrote.
     /// </summary>
     private string ContinuesAsRecurDoes(string task, string run, string package)
     {
@@ -85,7 +86,7 @@ public sealed class PyTorchTaskRoundTripTests : IDisposable
         Assert.Equal(3, recur.Length);
         Assert.Equal(3, one.Length);
         for (int i = 0; i < 3; i++) Assert.True(Math.Abs(one[i] - recur[i]) <= 1e-4, $"{task} iteration {3 + i}: Recur {recur[i]}, PyTorch {one[i]}");
-        if (task == "vqa")
+        if (task is "vqa" or "draw")
         {
             var both = Losses(TorchPython.Check(package, TorchPython.Torchrun(2, "train.py", "--iters", "3", "--max-iters", "5", "--out",
                 Path.Combine(_dir, "two"))).Split('\n'), "\"type\": \"train\"");

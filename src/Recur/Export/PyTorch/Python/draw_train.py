@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Continues a Recur DRAW run (recur draw train) in PyTorch from the exported state: the same weights, optimizer moments
+and step count, the learning-rate schedule at the run's position, clipping and the weight average, over the binarised
+training images (the run's Fashion-MNIST folder, the last val_frac held out; a pixel is 1 at grey level 128 and above)
+in the order Recur's epochs shuffle them, from the same position; the loss the batch mean of L_x + L_z. The latent
+noise eps (T, B, Z) of every step comes from Recur's own random stream (xoshiro256** and Box-Muller, carried in the
+training state and written back), so the run continues as Recur's would; --noise torch draws it from torch instead
+(faster, the same in distribution only). One process, or N under torchrun with DistributedDataParallel (gloo on CPU,
+nccl on GPU), each taking B/N of every batch (and of its noise).
+
+    python3 train.py --iters 100 [--max-iters N] [--out DIR] [--data FOLDER] [--noise recur|torch]
+    python3 torchrun.py --nproc_per_node 2 train.py --iters 100      (or python3 -m torch.distributed.run ...)
+
+Writes weights.safetensors, train_state.safetensors (in place, or into --out) and metrics.jsonl; `recur import DIR
+--into RUN` brings the result back. Prints one JSON line per iteration.
+"""
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import torch  # noqa: E402
+from torch.nn.parallel import DistributedDataParallel  # noqa: E402
+
+import classify_data  # noqa: E402
+import model as recur_model  # noqa: E402
+import recur_load  # noqa: E402
+import recur_train as rt  # noqa: E402
+
+
+class RecurNoise:
+    """Recur's Rng.NextGaussian (src/Recur/Rng.cs) from a state (4 words): sqrt(-2 ln(1 - u1)) cos(2 pi u2) in double,
+    u = 53-bit uniforms, rounded to float32; every draw in order, as DrawTask fills eps (T, B, Z)."""
+
+    def __init__(self, words):
+        self.rng = classify_data.Rng(1)
+        self.rng.s = [int(v) & classify_data.M for v in words.reshape(-1).tolist()]
+
+    def uniform(self):
+        return (self.rng.next() >> 11) * (1.0 / (1 << 53))
+
+    def normal(self, shape):
+        n = shape[0] * shape[1] * shape[2]
+        out = []
+        for _ in range(n):
+            u1 = 1.0 - self.uniform()
+            out.append(math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * self.uniform()))
+        return torch.tensor(out, dtype=torch.float32).reshape(shape)
+
+    def state(self):
+        return torch.tensor([v - (1 << 64) if v >= 1 << 63 else v for v in self.rng.s], dtype=torch.int64)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--iters", type=int, default=100)
+    ap.add_argument("--max-iters", type=int, default=None)
+    ap.add_argument("--out", default=HERE)
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--data", default=None, help="the folder of IDX files, when the recorded one is not here")
+    ap.add_argument("--noise", default="recur", choices=["recur", "torch"])
+    a = ap.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    rank, world, device = rt.workers()
+    config = recur_load.read_config(HERE)
+    tr = dict(config["training"])
+    if a.max_iters is not None:
+        tr["max_iters"] = a.max_iters
+    state, state_meta = rt.read_state(HERE)
+    _, net = recur_model.load_package(HERE)
+    frozen = net.frozen
+    averaged = {n: t.clone() for n, t in net.state_dict().items()}
+    if any(k.startswith("train_weights.") for k in state):
+        recur_load.load_named(net, {k[len("train_weights."):]: v for k, v in state.items() if k.startswith("train_weights.")}, "train_state")
+    net.to(device)
+    net.train()
+    named = list(net.named_parameters())
+    ddp = DistributedDataParallel(net) if world > 1 else net
+    images = classify_data.splits(config, a.data)["train"][0]
+    count, P = len(images), images.shape[1] * images.shape[2]
+    B = tr["batch_size"]
+    first, share = classify_data.shard(B, rank, world)
+    batches = classify_data.EpochBatches(count, B, tr["seed"], first, share)
+    if "position" in state:
+        batches.epoch, batches.batch = (int(v) for v in state["position"].reshape(-1).tolist())
+    m = config["model"]
+    rng = RecurNoise(state["rng"]) if a.noise == "recur" else None
+    opt = rt.make_optimizer(tr["optimizer"], [p for _, p in named], tr["learning_rate"], tr["weight_decay"])
+    rt.load_optimizer_state(opt, named, tr["optimizer"], state)
+    iteration = int(state["iteration"].reshape(-1)[0]) if "iteration" in state else 0
+    history = rt.bits_to_doubles(state["history.train_loss"]) if "history.train_loss" in state else []
+    clock = rt.Clock(rt.bits_to_doubles(state["elapsed_seconds"])[0] if "elapsed_seconds" in state else 0.0)
+    schedule = rt.Schedule(tr, batches.K)
+    average = rt.Average(tr["ema"], {n: t.to(device) for n, t in averaged.items()}) if tr["ema"] > 0 else None
+    lines = []
+    for _ in range(a.iters):
+        idx = batches.next()
+        x = (images[idx].reshape(-1, P) >= 128).to(torch.float32).to(device)
+        eps = (rng.normal((m["steps"], B, m["latent"])) if rng else torch.randn(m["steps"], B, m["latent"]))[:, first:first + share]
+        lr = schedule.rate(iteration, clock.elapsed())
+        for g in opt.param_groups:
+            g["lr"] = lr
+        lx, lz, _ = ddp(x, eps.to(device))
+        loss = lx + lz  # float64, as Recur sums the bound
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = rt.clip([p for _, p in named], tr)
+        opt.step()
+        iteration += 1
+        if average is not None:
+            average.update(named, iteration)
+        value = rt.mean_over_workers(loss.item(), world, device)
+        history.append(value)
+        line = {"type": "train", "iter": iteration, "epoch": batches.epoch + batches.batch / batches.K, "loss": value, "lr": lr,
+                "grad_norm": norm, "elapsed_s": clock.elapsed()}
+        lines.append(line)
+        if rank == 0:
+            print(json.dumps(line), flush=True)
+    if rank == 0:
+        out = {k: v for k, v in state.items() if not k.startswith(("optimizer.", "train_weights."))}
+        out.update(rt.optimizer_entries(opt, named, tr["optimizer"]))
+        raw = {n: p.detach().cpu() for n, p in named}
+        if average is not None:
+            out.update({f"train_weights.{n}": t for n, t in raw.items()})
+        out["iteration"] = torch.tensor([iteration], dtype=torch.int64)
+        out["history.train_loss"] = rt.doubles_to_bits(history)
+        out["elapsed_seconds"] = rt.doubles_to_bits([clock.elapsed()])
+        out["position"] = torch.tensor([batches.epoch, batches.batch], dtype=torch.int64)
+        if rng:
+            out["rng"] = rng.state()
+        weights = {n: t.detach().cpu() for n, t in average.values.items()} if average is not None else raw
+        weights.update(frozen)
+        rt.write_checkpoint(a.out, HERE, weights, out, dict(state_meta, optimizer=tr["optimizer"], trained_by="pytorch"), lines)
+        if os.path.abspath(a.out) != HERE and os.path.exists(os.path.join(HERE, "eval_set.safetensors")):  # eval.py's set goes along
+            shutil.copyfile(os.path.join(HERE, "eval_set.safetensors"), os.path.join(a.out, "eval_set.safetensors"))
+    if world > 1:
+        torch.distributed.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
