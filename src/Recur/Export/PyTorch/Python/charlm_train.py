@@ -141,8 +141,7 @@ def main():
             if average is not None:
                 recur_model.load_named(net, {n: t.to(device) for n, t in average.values.items()}, "average")
             print(json.dumps({"type": "val", "iter": iteration, "loss": evaluate(net, sp["validation"], B, T, device)}), flush=True)
-    if world > 1:
-        torch.distributed.destroy_process_group()
+    rt.finish(world)
 
 
 if __name__ == "__main__":

@@ -117,8 +117,7 @@ def main():
         out["position"] = torch.tensor([batches.epoch, batches.batch], dtype=torch.int64)
         weights = {n: t.detach().cpu() for n, t in average.values.items()} if average is not None else raw
         rt.write_checkpoint(a.out, HERE, weights, out, dict(state_meta, optimizer=tr["optimizer"], trained_by="pytorch"), lines)
-    if world > 1:
-        torch.distributed.destroy_process_group()
+    rt.finish(world)
 
 
 if __name__ == "__main__":

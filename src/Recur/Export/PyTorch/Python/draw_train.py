@@ -140,8 +140,7 @@ def main():
         rt.write_checkpoint(a.out, HERE, weights, out, dict(state_meta, optimizer=tr["optimizer"], trained_by="pytorch"), lines)
         if os.path.abspath(a.out) != HERE and os.path.exists(os.path.join(HERE, "eval_set.safetensors")):  # eval.py's set goes along
             shutil.copyfile(os.path.join(HERE, "eval_set.safetensors"), os.path.join(a.out, "eval_set.safetensors"))
-    if world > 1:
-        torch.distributed.destroy_process_group()
+    rt.finish(world)
 
 
 if __name__ == "__main__":

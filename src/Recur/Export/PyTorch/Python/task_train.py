@@ -108,8 +108,7 @@ def main():
             for name in (data.FILE, data.TRAIN_FILE):
                 if os.path.exists(os.path.join(HERE, name)):
                     shutil.copyfile(os.path.join(HERE, name), os.path.join(a.out, name))
-    if world > 1:
-        torch.distributed.destroy_process_group()
+    rt.finish(world)
 
 
 if __name__ == "__main__":
