@@ -5,7 +5,7 @@ namespace Recur.Tasks.Translate;
 /// <summary>
 /// What one row of <see cref="PlaceholderConstraint"/> has written so far: its text (slots as their placeholders), its
 /// symbols, the slots, written-out placeholders, tabs and accelerators it holds, and the state of its last characters
-/// (a marker that a letter would make an accelerator, a literal <c>%</c>, an open bracket, a run of spaces).
+/// (a marker that a letter would make an accelerator, a literal <c>%</c>, an open bracket).
 /// </summary>
 internal sealed class ConstraintRow
 {
@@ -39,9 +39,6 @@ internal sealed class ConstraintRow
     /// <summary>True when a <c>&lt;</c> follows the text's last <c>&gt;</c>, or a <c>{</c> its last <c>}</c>: a later symbol may close a placeholder.</summary>
     public bool OpenBracket { get; private set; }
 
-    /// <summary>The spaces that end the text.</summary>
-    public int TrailingSpaces { get; private set; }
-
     /// <summary>The accelerators written with <paramref name="marker"/>.</summary>
     public int Accelerators(char marker) => marker == '_' ? Underscores : Ampersands;
 
@@ -65,8 +62,6 @@ internal sealed class ConstraintRow
         else if (id == symbols.Tab) Tabs++;
         AfterPercent = symbols.Percent.Contains(id);
         Text += added;
-        int spaces = added.Length - added.TrimEnd(' ').Length;
-        TrailingSpaces = spaces == added.Length ? TrailingSpaces + spaces : spaces;
         OpenBracket = Text.LastIndexOf('<') > Text.LastIndexOf('>') || Text.LastIndexOf('{') > Text.LastIndexOf('}');
     }
 
@@ -75,6 +70,5 @@ internal sealed class ConstraintRow
     {
         Text = Text, Symbols = Symbols, Slots = (int[])Slots.Clone(), Literals = new(Literals, StringComparer.Ordinal), Tabs = Tabs,
         Underscores = Underscores, Ampersands = Ampersands, Pending = Pending, AfterPercent = AfterPercent, OpenBracket = OpenBracket,
-        TrailingSpaces = TrailingSpaces,
     };
 }

@@ -54,7 +54,6 @@ public sealed class ConstraintSymbols
             if (found.Count == 1 && found[0].Length == body.Length && found[0].Copied) { Key[id] = found[0].Key; literal.Add(id); }
             if (found.Count == 1 && found[0].Length == body.Length && found[0].Kind == PlaceholderKind.Tab) Tab = id;
             if (body == "\n" && !space) Newline = id;
-            if (body == " " && !space) Space = id;
             if (body is "_" or "&") Marker[id] = body[0];
             LetterInitial[id] = Text[id].Length > 0 && char.IsLetter(Text[id][0]);
             ContinuesPercent[id] = Text[id].Length > 0 && PrintfContinuations.Contains(Text[id][0], StringComparison.Ordinal);
@@ -106,14 +105,11 @@ public sealed class ConstraintSymbols
     /// <summary>The literal percent signs (<c>%</c>, <c>▁%</c>): text, not a placeholder.</summary>
     public IReadOnlyList<int> Percent { get; }
 
-    /// <summary>The tab, line break and single-space symbols (-1 where the vocabulary has none).</summary>
+    /// <summary>The tab and line break symbols (-1 where the vocabulary has none).</summary>
     public int Tab { get; } = -1;
 
     /// <inheritdoc cref="Tab"/>
     public int Newline { get; } = -1;
-
-    /// <inheritdoc cref="Tab"/>
-    public int Space { get; } = -1;
 
     /// <summary>True for a character that keeps a marker after it from being an accelerator (a letter, mark, digit, <c>_</c> or <c>&amp;</c>).</summary>
     public static bool BlocksAccelerator(char c) => c is '_' or '&' || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.UppercaseLetter

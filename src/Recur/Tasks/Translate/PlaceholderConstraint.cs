@@ -18,8 +18,7 @@ namespace Recur.Tasks.Translate;
 /// <c>/&gt;</c>);</item>
 /// <item>the end while a slot, a written-out placeholder or a tab is missing; and, when the symbols left before the row's
 /// length limit are just enough for what is missing, everything but what is missing (the trailing line break last), so that
-/// an output that runs to its limit still holds its placeholders; at the limit, everything but the end;</item>
-/// <item>a space that would make a run of spaces longer than the source's longest (outputs that repeat spaces to their limit).</item>
+/// an output that runs to its limit still holds its placeholders; at the limit, everything but the end.</item>
 /// </list>
 /// Missing accelerators are put back after decoding (<see cref="AcceleratorRepair"/>).
 /// </summary>
@@ -101,12 +100,12 @@ public sealed class PlaceholderConstraint : IDecoderStepper
         if (row.AfterPercent)
         {
             for (int id = 0; id < logits.Length; id++) if (s.ContinuesPercent[id]) logits[id] = float.NegativeInfinity;
-            for (int k = 0; k < need.SlotTexts.Count; k++) Bar(logits, SlotId(k, false)); // every slot starts with % { or <; only % continues
+            for (int k = 0; k < need.SlotTexts.Count; k++)
+                if (ConstraintSymbols.PrintfContinuations.Contains(need.SlotTexts[k][0], StringComparison.Ordinal)) Bar(logits, SlotId(k, false));
         }
         if (row.Pending != '\0' && row.Accelerators(row.Pending) >= need.Accelerators(row.Pending))
             for (int id = 0; id < logits.Length; id++) if (s.LetterInitial[id]) logits[id] = float.NegativeInfinity;
         if (row.OpenBracket) BarComposed(logits, row, need);
-        if (s.Space >= 0 && row.TrailingSpaces >= need.LongestSpaceRun) Bar(logits, s.Space);
         bool ends = SourceRequirements.EndsWithLineBreak(row.Text);
         int trailing = need.EndsWithNewline ? (deficit > 0 || !ends ? 1 : 0) : (ends && deficit == 0 ? 1 : 0);
         if (deficit > 0 || ends != need.EndsWithNewline) Bar(logits, _end);

@@ -6,8 +6,7 @@ namespace Recur.Tasks.Translate;
 /// What a translation of one source must hold for <see cref="Placeholders.Compare"/> to find nothing dropped or invented:
 /// each slot as often as the source holds it, the copied placeholders the slots do not cover (beyond
 /// <see cref="TranslationVocabulary.MaxSlots"/>) by key, the tabs, the accelerators by marker, and a line break at the
-/// start and at the end exactly where the source has one (a lone <c>"\n"</c> only starts its message); with the longest
-/// run of spaces the source holds, which bounds the output's.
+/// start and at the end exactly where the source has one (a lone <c>"\n"</c> only starts its message).
 /// </summary>
 public sealed class SourceRequirements
 {
@@ -32,12 +31,6 @@ public sealed class SourceRequirements
         LiteralKeys = literal.Where(kv => kv.Value > 0).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         StartsWithNewline = text.Length > 0 && text[0] == '\n';
         EndsWithNewline = EndsWithLineBreak(text);
-        int run = 0;
-        foreach (char c in text)
-        {
-            run = c == ' ' ? run + 1 : 0;
-            LongestSpaceRun = Math.Max(LongestSpaceRun, run);
-        }
     }
 
     /// <summary>The source.</summary>
@@ -69,9 +62,6 @@ public sealed class SourceRequirements
 
     /// <summary>True when the source ends with a line break that does not also start it (<see cref="EndsWithLineBreak"/>).</summary>
     public bool EndsWithNewline { get; }
-
-    /// <summary>The longest run of spaces in the source.</summary>
-    public int LongestSpaceRun { get; }
 
     /// <summary>The accelerators of marker <paramref name="marker"/> the source holds.</summary>
     public int Accelerators(char marker) => marker == '_' ? Underscores : Ampersands;
