@@ -26,10 +26,11 @@ public sealed class ConstraintSymbols
         Slot = new int[V];
         Key = new string?[V];
         Marker = new char[V];
-        LetterInitial = new bool[V];
         ContinuesPercent = new bool[V];
         SpaceBefore = new bool[V];
         var percent = new List<int>();
+        var letters = new List<int>();
+        var markers = new List<int>();
         var literal = new List<int>();
         var closers = new List<int>();
         var slotOf = new Dictionary<int, int>();
@@ -54,8 +55,8 @@ public sealed class ConstraintSymbols
             if (found.Count == 1 && found[0].Length == body.Length && found[0].Copied) { Key[id] = found[0].Key; literal.Add(id); }
             if (found.Count == 1 && found[0].Length == body.Length && found[0].Kind == PlaceholderKind.Tab) Tab = id;
             if (body == "\n" && !space) Newline = id;
-            if (body is "_" or "&") Marker[id] = body[0];
-            LetterInitial[id] = Text[id].Length > 0 && char.IsLetter(Text[id][0]);
+            if (body is "_" or "&") { Marker[id] = body[0]; markers.Add(id); }
+            if (Text[id].Length > 0 && char.IsLetter(Text[id][0])) letters.Add(id);
             ContinuesPercent[id] = Text[id].Length > 0 && PrintfContinuations.Contains(Text[id][0], StringComparison.Ordinal);
             if (body.Contains('>', StringComparison.Ordinal) || body.Contains('}', StringComparison.Ordinal)) closers.Add(id);
             if (body == "%") percent.Add(id);
@@ -63,6 +64,8 @@ public sealed class ConstraintSymbols
         Literals = literal;
         Closers = closers;
         Percent = percent;
+        Letters = letters;
+        Markers = markers;
     }
 
     /// <summary>The table of <paramref name="vocabulary"/> (made once, kept while the vocabulary lives).</summary>
@@ -93,8 +96,11 @@ public sealed class ConstraintSymbols
     /// <summary><c>_</c> or <c>&amp;</c> for an accelerator marker (with or without a leading space), else <c>'\0'</c>.</summary>
     public char[] Marker { get; }
 
-    /// <summary>True for a symbol whose text starts with a letter.</summary>
-    public bool[] LetterInitial { get; }
+    /// <summary>The symbols that start with a letter.</summary>
+    public IReadOnlyList<int> Letters { get; }
+
+    /// <summary>The accelerator markers.</summary>
+    public IReadOnlyList<int> Markers { get; }
 
     /// <summary>True for a symbol whose first character may continue a printf conversion after a <c>%</c>.</summary>
     public bool[] ContinuesPercent { get; }

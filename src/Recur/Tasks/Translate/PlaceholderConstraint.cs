@@ -79,14 +79,39 @@ public sealed class PlaceholderConstraint : IDecoderStepper
         if (row.Symbols >= limit) { KeepOnly(logits, [_end]); return; }
         if (row.Text.Length == 0 && need.StartsWithNewline && s.Newline >= 0) { KeepOnly(logits, [s.Newline]); return; }
         var missing = new List<int>();
+        int deficit = BarComplete(logits, row, need, missing);
+        int accelerators = BarAccelerators(logits, row, need, missing);
+        if (row.Text.Length == 0) Bar(logits, s.Newline);
+        if (row.AfterPercent)
+        {
+            for (int id = 0; id < logits.Length; id++) if (s.ContinuesPercent[id]) logits[id] = float.NegativeInfinity;
+            for (int k = 0; k < need.SlotTexts.Count; k++)
+                if (ConstraintSymbols.PrintfContinuations.Contains(need.SlotTexts[k][0], StringComparison.Ordinal)) Bar(logits, SlotId(k, false));
+        }
+        if (row.OpenBracket) BarComposed(logits, row, need);
+        if (deficit > 0 || SourceRequirements.EndsWithLineBreak(row.Text) != need.EndsWithNewline) Bar(logits, _end);
+        // a free symbol leaves what is missing and the trailing line break to the symbols after it; where they do not fit,
+        // only what is missing may come (the trailing line break once nothing else is), or the end where it is allowed and no
+        // accelerator is missing (one that ends earlier is repaired after decoding)
+        int trailing = need.EndsWithNewline ? 1 : 0, left = limit - row.Symbols, needed = deficit + accelerators;
+        if (1 + needed + trailing > left) KeepOnly(logits, [.. missing, needed == 0 ? s.Newline : -1, accelerators == 0 ? _end : -1]);
+        if (float.IsNegativeInfinity(System.Numerics.Tensors.TensorPrimitives.Max((ReadOnlySpan<float>)logits))) logits[_end] = 0; // nothing left: end
+    }
+
+    /// <summary>
+    /// Bars each slot, written-out placeholder and tab the row already has as often as its source, adds those it lacks to
+    /// <paramref name="missing"/>, and returns how many symbols it lacks.
+    /// </summary>
+    private int BarComplete(Span<float> logits, ConstraintRow row, SourceRequirements need, List<int> missing)
+    {
+        var s = _symbols;
         int deficit = 0;
         for (int k = 0; k < need.SlotCounts.Length; k++)
         {
-            var (plain, spaced) = (SlotId(k, false), SlotId(k, true));
-            int short_ = need.SlotCounts[k] - row.Slots[k];
-            if (short_ <= 0) { Bar(logits, plain); Bar(logits, spaced); continue; }
-            deficit += short_;
-            missing.Add(plain); missing.Add(spaced);
+            int lacking = need.SlotCounts[k] - row.Slots[k];
+            if (lacking <= 0) { Bar(logits, SlotId(k, false)); Bar(logits, SlotId(k, true)); continue; }
+            deficit += lacking;
+            missing.Add(SlotId(k, false)); missing.Add(SlotId(k, true));
         }
         foreach (var (key, n) in need.LiteralKeys) deficit += Math.Max(0, n - row.Literals.GetValueOrDefault(key));
         foreach (int id in s.Literals)
@@ -96,27 +121,39 @@ public sealed class PlaceholderConstraint : IDecoderStepper
         }
         if (s.Tab >= 0 && row.Tabs >= need.Tabs) Bar(logits, s.Tab);
         else if (s.Tab >= 0) { deficit += need.Tabs - row.Tabs; missing.Add(s.Tab); }
-        if (row.Text.Length == 0) Bar(logits, s.Newline);
-        if (row.AfterPercent)
+        return deficit;
+    }
+
+    /// <summary>
+    /// Accelerators: after a marker where one may start, bars the letters once the row has the source's accelerators of that
+    /// marker, else a second marker (which would undo it); adds to <paramref name="missing"/> what makes a lacking one (a
+    /// letter after such a marker, else a marker where one may start); returns the symbols the lacking ones need (two each:
+    /// the marker and a letter; one for a marker already written).
+    /// </summary>
+    private int BarAccelerators(Span<float> logits, ConstraintRow row, SourceRequirements need, List<int> missing)
+    {
+        var s = _symbols;
+        int needed = 0;
+        foreach (char m in "_&")
         {
-            for (int id = 0; id < logits.Length; id++) if (s.ContinuesPercent[id]) logits[id] = float.NegativeInfinity;
-            for (int k = 0; k < need.SlotTexts.Count; k++)
-                if (ConstraintSymbols.PrintfContinuations.Contains(need.SlotTexts[k][0], StringComparison.Ordinal)) Bar(logits, SlotId(k, false));
+            int lacking = need.Accelerators(m) - row.Accelerators(m);
+            if (lacking > 0) needed += 2 * lacking - (row.Pending == m ? 1 : 0);
         }
         if (row.Pending != '\0' && row.Accelerators(row.Pending) >= need.Accelerators(row.Pending))
-            for (int id = 0; id < logits.Length; id++) if (s.LetterInitial[id]) logits[id] = float.NegativeInfinity;
-        if (row.OpenBracket) BarComposed(logits, row, need);
-        bool ends = SourceRequirements.EndsWithLineBreak(row.Text);
-        int trailing = need.EndsWithNewline ? (deficit > 0 || !ends ? 1 : 0) : (ends && deficit == 0 ? 1 : 0);
-        if (deficit > 0 || ends != need.EndsWithNewline) Bar(logits, _end);
-        if (deficit + trailing > 0 && deficit + trailing >= limit - row.Symbols)
         {
-            // just enough symbols left: only what is missing, the trailing line break after the rest
-            if (deficit > 0) KeepOnly(logits, [.. missing]);
-            else if (need.EndsWithNewline) KeepOnly(logits, [s.Newline]);
-            else Bar(logits, s.Newline);
+            foreach (int id in s.Letters) logits[id] = float.NegativeInfinity;
+            return needed;
         }
-        if (float.IsNegativeInfinity(System.Numerics.Tensors.TensorPrimitives.Max((ReadOnlySpan<float>)logits))) logits[_end] = 0; // nothing left: end
+        if (row.Pending != '\0')
+        {
+            foreach (int id in s.Markers) if (!s.SpaceBefore[id]) logits[id] = float.NegativeInfinity;
+            missing.AddRange(s.Letters);
+            return needed;
+        }
+        bool starts = row.Text.Length == 0 || !ConstraintSymbols.BlocksAccelerator(row.Text[^1]);
+        foreach (int id in s.Markers)
+            if (need.Accelerators(s.Marker[id]) > row.Accelerators(s.Marker[id]) && (s.SpaceBefore[id] || starts)) missing.Add(id);
+        return needed;
     }
 
     /// <summary>Bars the symbols that would close a brace or markup placeholder out of the text's open bracket.</summary>

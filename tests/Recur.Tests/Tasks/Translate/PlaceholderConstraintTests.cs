@@ -17,7 +17,7 @@ public sealed class PlaceholderConstraintTests
         [new("Open %s", "Ouvrir %s", null, "t"), new("%s of %d", "%s sur %d", null, "t"), new("Quit", "Quitter", null, "t"),
          new("\nQuit\n", "\nQuitter\n", null, "t"), new("\tDone", "\tFini", null, "t"), new("_Quit", "_Quitter", null, "t"),
          new("Half", "50% des", null, "t"), new("Disk", "disque", null, "t"), new("Count", "Nombre %d", null, "t"),
-         new("<bar/> set", "<bar/> fixé", null, "t")], 10);
+         new("<bar/> set", "<bar/> fixé", null, "t"), new("Save _As", "Enregistrer _sous", null, "t")], 10);
 
     private static readonly int V = Vocabulary.TargetSymbols.Count;
     private static readonly int[] Never = [Seq2SeqModel.Pad, Seq2SeqModel.Start];
@@ -183,6 +183,28 @@ public sealed class PlaceholderConstraintTests
         string one = Greedy(new Scripted([marker, letter]), "_Quit");
         Assert.StartsWith("_Q", one, StringComparison.Ordinal);
         Assert.True(Placeholders.Compare("_Quit", one).Ok, one);
+    }
+
+    [Fact]
+    public void AMarkerIsNotUndoneByASecondAndALackingAcceleratorIsWrittenBeforeTheLimit()
+    {
+        int marker = Id("_"), letter = Vocabulary.EncodeTarget("Quitter", [])[0];
+        // a decoder that writes markers forever: after the first, where a letter would make the accelerator "_Quit" lacks, a
+        // second marker would undo it ("__Qu" holds none), so the letter it likes next comes
+        string once = Greedy(new Ranked(1, V, [marker, letter, Seq2SeqModel.End]), "_Quit", max: 6);
+        Assert.StartsWith("_Q", once, StringComparison.Ordinal);
+        Assert.True(Placeholders.Compare("_Quit", once).Ok, once);
+        Assert.False(Placeholders.Compare("_Quit", Free([marker, marker, letter], "_Quit")).Ok);
+        // a decoder that never writes one, within 6 symbols: four spaces, then a marker and a letter, as the room runs out
+        // (a symbol with the space mark that is no placeholder: with 10 merges, the mark alone)
+        int word = Vocabulary.TargetSymbols.Select((s, i) => (s, i))
+            .First(x => x.s.StartsWith(TranslationVocabulary.SpaceMark, StringComparison.Ordinal) && Placeholders.Find(x.s[1..]).Count == 0 && x.s.Length < 3).i;
+        string w = " " + Vocabulary.TargetSymbols[word][1..];
+        Assert.NotEqual(TranslationVocabulary.TargetUnknown, Id(TranslationVocabulary.SpaceMark + "_"));
+        string limited = Greedy(new Ranked(1, V, [word, Seq2SeqModel.End]), "_Quit", max: 6, limit: 6);
+        Assert.StartsWith(w + w + w + w + "_", limited, StringComparison.Ordinal); // the space before makes it one
+        Assert.True(Placeholders.Compare("_Quit", limited).Ok, limited);
+        Assert.False(Placeholders.Compare("_Quit", Greedy(new Ranked(1, V, [word, Seq2SeqModel.End]), "_Quit", max: 6)).Ok);
     }
 
     [Fact]
