@@ -13,12 +13,13 @@ namespace Recur.Tasks.Translate;
 /// <item>a line break first unless the source starts with one (then nothing else comes first), and the end unless the output
 /// ends with a line break exactly when the source does (a lone first line break does not end it);</item>
 /// <item>a letter after an accelerator marker (<c>_</c>, <c>&amp;</c> where an accelerator may start) once the output has
-/// the source's accelerators of that marker; a symbol whose first character would continue a printf conversion after a
-/// literal <c>%</c>; a symbol that would close a brace or markup placeholder out of text (<c>&lt;</c>, <c>s</c>,
-/// <c>/&gt;</c>);</item>
-/// <item>the end while a slot, a written-out placeholder or a tab is missing; and, when the symbols left before the row's
-/// length limit are just enough for what is missing, everything but what is missing (the trailing line break last), so that
-/// an output that runs to its limit still holds its placeholders; at the limit, everything but the end.</item>
+/// the source's accelerators of that marker, and a second marker after it while one is lacking; a symbol whose first
+/// character would continue a printf conversion after a literal <c>%</c>; a symbol that would close a brace or markup
+/// placeholder out of text (<c>&lt;</c>, <c>b</c>, <c>/</c>, <c>&gt;</c>);</item>
+/// <item>the end while a slot, a written-out placeholder or a tab is missing; and a free symbol where what is missing (an
+/// accelerator too: a marker, then a letter) and the trailing line break would no longer fit before the row's length
+/// limit: then only what is missing may come, the trailing line break once nothing else is, or the end where it is
+/// allowed, so that an output that runs to its limit still holds its placeholders; at the limit, only the end.</item>
 /// </list>
 /// Missing accelerators are put back after decoding (<see cref="AcceleratorRepair"/>).
 /// </summary>

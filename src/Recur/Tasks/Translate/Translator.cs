@@ -109,7 +109,10 @@ public static class Translator
             [.. sources.Select(s => MaxOutput(s.Ids.Length, model.MaxTarget))]) : stepper;
     }
 
-    /// <summary>The translation of <paramref name="ids"/>; when <paramref name="constrained"/>, with its missing accelerators put back (<see cref="AcceleratorRepair"/>).</summary>
+    /// <summary>
+    /// The translation of <paramref name="ids"/>; when <paramref name="constrained"/>, with its missing accelerators put back
+    /// (<see cref="AcceleratorRepair"/>).
+    /// </summary>
     private static Translation Make(TranslationVocabulary vocabulary, EncodedSource source, IReadOnlyList<int> ids, IReadOnlyList<float[]> attention,
         double logProbability, bool constrained)
     {

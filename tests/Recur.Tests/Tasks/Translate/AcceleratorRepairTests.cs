@@ -10,7 +10,10 @@ public sealed class AcceleratorRepairTests
     private static readonly TranslationVocabulary Vocabulary = TranslationVocabulary.Build(
         [new("_Paper size:", "_Taille du papier :", null, "t"), new("&Open", "&Ouvrir", null, "t")], 0);
 
-    /// <summary>Attention rows for <paramref name="outputs"/> symbols over <paramref name="source"/>: row <paramref name="peak"/> on symbol <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Attention rows for <paramref name="outputs"/> symbols over <paramref name="source"/>, uniform but for row
+    /// <paramref name="peak"/>, all on symbol <paramref name="at"/>.
+    /// </summary>
     private static float[][] Attention(EncodedSource source, int outputs, int peak, int at)
     {
         var rows = new float[outputs][];

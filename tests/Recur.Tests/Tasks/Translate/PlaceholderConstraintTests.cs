@@ -198,7 +198,8 @@ public sealed class PlaceholderConstraintTests
         // a decoder that never writes one, within 6 symbols: four spaces, then a marker and a letter, as the room runs out
         // (a symbol with the space mark that is no placeholder: with 10 merges, the mark alone)
         int word = Vocabulary.TargetSymbols.Select((s, i) => (s, i))
-            .First(x => x.s.StartsWith(TranslationVocabulary.SpaceMark, StringComparison.Ordinal) && Placeholders.Find(x.s[1..]).Count == 0 && x.s.Length < 3).i;
+            .First(x => x.s.StartsWith(TranslationVocabulary.SpaceMark, StringComparison.Ordinal) && x.s.Length < 3 && Placeholders.Find(x.s[1..]).Count == 0)
+            .i;
         string w = " " + Vocabulary.TargetSymbols[word][1..];
         Assert.NotEqual(TranslationVocabulary.TargetUnknown, Id(TranslationVocabulary.SpaceMark + "_"));
         string limited = Greedy(new Ranked(1, V, [word, Seq2SeqModel.End]), "_Quit", max: 6, limit: 6);
