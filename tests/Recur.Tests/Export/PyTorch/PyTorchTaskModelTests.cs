@@ -50,7 +50,7 @@ public sealed class PyTorchTaskModelTests : IDisposable
         File.WriteAllText(sentences, JsonSerializer.Serialize(Sentences));
         float[] tagLogits = tagger.Forward(TagDataset.Encode(Sentences, vocab, 6)).Data[..(5 * 3 * 4)];
         args.AddRange(["tag", tagPackage, sentences, Path.Combine(_dir, "tag.out.safetensors")]);
-        string tagMutant = Mutant(tagPackage, "rnn.weight_hh_l0_reverse");
+        string tagMutant = Mutant(tagPackage, "rnn.weight_ih_l1");
         args.AddRange(["tag", tagMutant, sentences, Path.Combine(_dir, "tag.mutant.safetensors")]);
 
         var batch = Batch(new Rng(8));
@@ -113,7 +113,7 @@ public sealed class PyTorchTaskModelTests : IDisposable
         ("translate-rnn", new Seq2SeqModel(new Seq2SeqConfig
         {
             SourceVocab = Vs, TargetVocab = Vt, Embed = 4, Hidden = 3, Layers = 1, DecoderHidden = 5, Attention = "luong", MaxTarget = MaxTarget,
-        }), "att.proj.weight"),
+        }), "decoder.weight_ih"),
     ];
 
     private static void Save(string name, ISeq2SeqModel model, string run)
