@@ -71,7 +71,8 @@ internal sealed class ExportCommand : ICommand
         if (r.Files.Contains("train.py"))
             Console.WriteLine($"continue it: cd {folder} && python3 -m torch.distributed.run --nproc_per_node 2 train.py --iters 100; "
                 + $"bring it back: recur import {folder} --into RUN");
-        else Console.WriteLine($"score it: cd {folder} && python3 eval.py (no train.py for a {r.Task} run yet); bring it back: recur import {folder} --into RUN");
+        else Console.WriteLine($"score it: cd {folder} && python3 eval.py (no train.py for a {r.Task} run yet); "
+            + $"bring it back: recur import {folder} --into RUN");
         return 0;
     }
 }
