@@ -72,7 +72,9 @@ internal sealed class TagCommand : ICommand
     {
         var splits = TagSplits.Of(TagDefinition.Instance.LoadData(dir), ck.SplitSeed);
         var test = new TagDataset(splits[split], ck.Vocabulary, ck.Model.Config.MaxWordChars);
-        var s = TagScore.Of(ck.Model, test, splits.SeenWords());
+        var seen = splits.SeenWords();
+        var tagged = TagScore.Tag(ck.Model, test);
+        var s = TagScore.Of(tagged, test, seen, ck.Model.Config.Tags);
         var (baseline, baselineUnseen) = MostFrequentTag.Score(splits.Train, splits[split], ck.Vocabulary.Map);
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv,
@@ -100,7 +102,9 @@ internal sealed class TagCommand : ICommand
         w.WriteNumber("baseline_accuracy", baseline);
         w.WriteNumber("error_ratio", (1 - s.Accuracy) / (1 - baseline));
         w.WriteEndObject();
-        Console.WriteLine($"wrote {jsonPath}");
+        w.Flush();
+        var examples = TagExamples.Write(jsonPath, split, test, tagged, ck.Vocabulary, seen);
+        Console.WriteLine($"wrote {jsonPath} and {examples.FilePath} ({examples.Count:N0} sentences)");
     }
 
     private static int TagSentences(Args args)
