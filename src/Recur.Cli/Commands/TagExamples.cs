@@ -12,7 +12,10 @@ internal static class TagExamples
 {
     public const string FileName = "tags.jsonl";
 
-    /// <summary>Writes the kept sentences of <paramref name="set"/> to <c>tags.jsonl</c> beside <paramref name="jsonPath"/> (<see cref="ExampleLines.Beside"/>).</summary>
+    /// <summary>
+    /// Writes the kept sentences of <paramref name="set"/> to <c>tags.jsonl</c> beside <paramref name="jsonPath"/>
+    /// (<see cref="ExampleLines.Beside"/>).
+    /// </summary>
     public static ExampleLines Write(string jsonPath, string split, TagDataset set, TaggedSentences tagged, TagVocabulary vocabulary,
         IReadOnlySet<string> seen)
     {

@@ -45,7 +45,8 @@ public sealed class TagCommandTests : IDisposable
             var examples = ExampleFilesTests.Read(Path.Combine(run, "tags.jsonl"));
             long tokens = doc.RootElement.GetProperty("tokens").GetInt64();
             Assert.Equal(tokens, examples.Sum(l => l.GetProperty("words").GetArrayLength()));
-            Assert.Equal((long)Math.Round((1 - doc.RootElement.GetProperty("accuracy").GetDouble()) * tokens), examples.Sum(l => l.GetProperty("wrong_tags").GetInt32()));
+            Assert.Equal((long)Math.Round((1 - doc.RootElement.GetProperty("accuracy").GetDouble()) * tokens),
+                examples.Sum(l => l.GetProperty("wrong_tags").GetInt32()));
             Assert.Contains("\ntest: " + examples.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " sentences", "\n" + onTest.Out);
             foreach (var l in examples)
             {
