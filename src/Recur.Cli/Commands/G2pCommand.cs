@@ -32,7 +32,9 @@ internal sealed class G2pCommand : ICommand
         the published figure, once), greedy and, with --beam K, beam search. RUN word...: the pronunciations; --nbest N
         lists N with their log-probabilities; --attention draws the letter-to-phoneme alignment of the first word as a
         PNG. --ensemble decodes with RUN and the other runs together (same word split and symbols), averaging their
-        next-phoneme probabilities at every step; eval then writes RUN/eval-ensemble.json.
+        next-phoneme probabilities at every step; eval then writes RUN/eval-ensemble.json. eval also writes
+        RUN/pronunciations.jsonl (the first 500 words, then the wrong ones, of the last decoding: each output, right or
+        wrong, with its letter-to-phoneme alignment; recur board draws them).
         """ + "\n" + TaskCli.OptionsUsage(G2pDefinition.Instance);
 
     public int Run(Args args)

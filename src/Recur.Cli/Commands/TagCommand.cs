@@ -28,7 +28,8 @@ internal sealed class TagCommand : ICommand
         both BiLSTMs packed to each word's and sentence's own length. --tagset universal maps the corpus's tags to the
         12 universal tags; fine keeps them (without -tl, -hl, -nc). eval scores the validation documents (--split test:
         the test documents, for the published figure, once): token accuracy, on words unseen in training, the
-        most-frequent-tag baseline of the same split and the most confused tags.
+        most-frequent-tag baseline of the same split and the most confused tags; it writes RUN/eval.json and RUN/tags.jsonl
+        (the first 500 sentences, then the wrong ones: each word's true and predicted tag; recur board shows them).
         """ + "\n" + TaskCli.OptionsUsage(TagDefinition.Instance);
 
     public int Run(Args args)

@@ -29,8 +29,9 @@ internal sealed class VqaCommand : ICommand
         validation splits (validation-seen, validation-heldout: the scenes and questions training validated on),
         or with eval --split test about both test splits (test-seen, test-heldout; score them once, for the figure
         that is published): accuracy overall and per kind of question. The first line says which split was
-        scored; RUN/eval.json records it ("split": validation or test).
-        Without --eval-every, a run evaluates once an epoch of its training questions.
+        scored; RUN/eval.json records it ("split": validation or test), and RUN/answers.jsonl holds the questions (the
+        first 500 of each split, then its wrong ones), each right or wrong with the model's attention over the grid
+        (recur board draws them). Without --eval-every, a run evaluates once an epoch of its training questions.
         """ + "\n" + SceneCli.EncoderUsage + "\n" + TaskCli.OptionsUsage(VqaDefinition.Instance);
 
     public int Run(Args args)
