@@ -11,6 +11,7 @@ internal static class BoardAssets
         ["board.js"] = ("board.js", "text/javascript; charset=utf-8"),
         ["charts.js"] = ("charts.js", "text/javascript; charset=utf-8"),
         ["runview.js"] = ("runview.js", "text/javascript; charset=utf-8"),
+        ["examples.js"] = ("examples.js", "text/javascript; charset=utf-8"),
     };
 
     private static readonly Dictionary<string, byte[]> Cache = new(StringComparer.Ordinal);

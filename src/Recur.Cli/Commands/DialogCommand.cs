@@ -27,7 +27,9 @@ internal sealed class DialogCommand : ICommand
         end, and with eval, the best checkpoint answers the dialogs about both validation splits, or with eval --split
         test about both test splits (score them once, for the figure that is published): accuracy overall, on the
         rounds that need the history and on the others, and per round. The first line says which split was scored;
-        RUN/eval.json records it ("split": validation or test). Without --eval-every, a run evaluates once an epoch.
+        RUN/eval.json records it ("split": validation or test), and RUN/dialogs.jsonl the dialogs (the first 500 of each
+        split, then its wrong ones), each round right or wrong with its attention over the grid (recur board draws them).
+        Without --eval-every, a run evaluates once an epoch.
         """ + "\n" + SceneCli.EncoderUsage + "\n" + TaskCli.OptionsUsage(DialogDefinition.Instance);
 
     public int Run(Args args)

@@ -24,11 +24,15 @@ internal static class DialogReport
         Console.WriteLine($"| split | rounds | accuracy | needs history | others |{rounds}");
         Console.WriteLine("|---|---:|---:|---:|---:|" + string.Concat(Enumerable.Repeat("---:|", ck.Rounds)));
         var parts = new List<(string Name, DialogScore Score)>();
+        var examples = ExampleLines.Beside(jsonPath, DialogExamples.FileName);
         foreach (var part in new[] { seen, held })
         {
             var set = DialogSets.Of(ck.Encoder.Encode(part), [part], ck.Rounds, ck.DialogsPerScene, ck.Scenes.Seed);
-            parts.Add((part.Name, DialogScore.Of(ck.Model, set)));
+            var answers = DialogScore.Answer(ck.Model, set);
+            parts.Add((part.Name, DialogScore.Of(answers, set)));
+            DialogExamples.Add(examples, part.Name, set, answers, c);
         }
+        examples.Save();
         parts.Add((split, DialogScore.Merge(parts[0].Score, parts[1].Score)));
         string Cell((int Right, int Total) x) => x.Total == 0 ? "-" : DialogScore.Ratio(x).ToString("F4", inv) + $" ({x.Total:N0})";
         foreach (var (name, s) in parts)
@@ -61,7 +65,7 @@ internal static class DialogReport
             w.WriteEndObject();
         }
         w.WriteEndObject();
-        Console.WriteLine($"wrote {jsonPath}");
+        Console.WriteLine($"wrote {jsonPath} and {examples.FilePath} ({examples.Count:N0} dialogs)");
     }
 
     /// <summary>A number, or null for NaN (JSON has no NaN).</summary>

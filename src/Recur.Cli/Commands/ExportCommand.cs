@@ -30,8 +30,9 @@ internal sealed class ExportCommand : ICommand
         train_state.safetensors (the optimizer's moments and step, the data position, the carried state), config.json,
         the data (a character model: vocab.json and text.txt; a classifier: its data folder's path, or --data), data.py,
         train.py (continues training: python3 -m torch.distributed.run --nproc_per_node N train.py --iters K), eval.py and
-        sample.py (a character model). Bring the result back with recur import DIR --into RUN. Character models and
-        classifiers; docs/SCALE.md lists the families and what does not transfer.
+        sample.py (a character model). Bring the result back with recur import DIR --into RUN. Character models,
+        classifiers and captioners (with their encoder and scenes.safetensors); taggers and g2p and translate models
+        with model.py and eval.py only; docs/SCALE.md lists the families and what does not transfer.
 
         Runs of vqa, dialog, video, glimpse and draw export model.py, eval.py and eval_set.safetensors: the validation
         inputs recur TASK eval scores (scenes, questions, dialogs, clips, canvases, DRAW's noise), made by Recur from the
@@ -73,7 +74,10 @@ internal sealed class ExportCommand : ICommand
         try { r = PyTorchExport.Write(run, folder, prefer, data, TaskDataSets.Make); }
         catch (NotSupportedException e) { throw new CliException(e.Message, 1); }
         Console.WriteLine($"wrote {folder}: a PyTorch package of the {r.Task} run ({r.Files.Count} files, {r.Seconds:F2} s): {string.Join(", ", r.Files)}");
-        Console.WriteLine($"continue it: cd {folder} && python3 -m torch.distributed.run --nproc_per_node 2 train.py --iters 100; "
+        if (r.Files.Contains("train.py"))
+            Console.WriteLine($"continue it: cd {folder} && python3 -m torch.distributed.run --nproc_per_node 2 train.py --iters 100; "
+                + $"bring it back: recur import {folder} --into RUN");
+        else Console.WriteLine($"score it: cd {folder} && python3 eval.py (no train.py for a {r.Task} run yet); "
             + $"bring it back: recur import {folder} --into RUN");
         return 0;
     }

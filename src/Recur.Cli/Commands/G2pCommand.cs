@@ -32,7 +32,9 @@ internal sealed class G2pCommand : ICommand
         the published figure, once), greedy and, with --beam K, beam search. RUN word...: the pronunciations; --nbest N
         lists N with their log-probabilities; --attention draws the letter-to-phoneme alignment of the first word as a
         PNG. --ensemble decodes with RUN and the other runs together (same word split and symbols), averaging their
-        next-phoneme probabilities at every step; eval then writes RUN/eval-ensemble.json.
+        next-phoneme probabilities at every step; eval then writes RUN/eval-ensemble.json. eval also writes
+        RUN/pronunciations.jsonl (the first 500 words, then the wrong ones, of the last decoding: each output, right or
+        wrong, with its letter-to-phoneme alignment; recur board draws them).
         """ + "\n" + TaskCli.OptionsUsage(G2pDefinition.Instance);
 
     public int Run(Args args)
@@ -101,8 +103,13 @@ internal sealed class G2pCommand : ICommand
     {
         var splits = G2pSplits.Of(G2pDefinition.Instance.LoadData(path), ck.SplitSeed);
         var words = split == "test" ? splits.Test : splits.Validation;
-        var scores = new List<G2pScore> { G2pScore.Of(models, words, splits.Lexicon, ck.Symbols).Score };
-        if (beam > 1) scores.Add(G2pScore.Of(models, words, splits.Lexicon, ck.Symbols, beam).Score);
+        var outputs = G2pScore.Decode(models, words, ck.Symbols);
+        var scores = new List<G2pScore> { G2pScore.Count(words, [.. outputs.Select(o => o.Phonemes)], splits.Lexicon, "greedy") };
+        if (beam > 1)
+        {
+            outputs = G2pScore.Decode(models, words, ck.Symbols, beam);
+            scores.Add(G2pScore.Count(words, [.. outputs.Select(o => o.Phonemes)], splits.Lexicon, $"beam {beam}"));
+        }
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"{split}: {words.Count:N0} words ({G2pModels.KindOf(ck.Model)}, attention "
             + $"{G2pModels.Attention(ck.Model)}{(models.Count > 1 ? $"; an ensemble of {models.Count} models" : "")})");
@@ -130,7 +137,9 @@ internal sealed class G2pCommand : ICommand
             w.WriteEndObject();
         }
         w.WriteEndObject();
-        Console.WriteLine($"wrote {jsonPath}");
+        w.Flush();
+        var examples = G2pExamples.Write(jsonPath, split, scores[^1].Decoding, words, outputs, splits.Lexicon);
+        Console.WriteLine($"wrote {jsonPath} and {examples.FilePath} ({examples.Count:N0} words, {scores[^1].Decoding})");
     }
 
     private static int Pronounce(Args args)

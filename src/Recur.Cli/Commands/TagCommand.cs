@@ -28,7 +28,8 @@ internal sealed class TagCommand : ICommand
         both BiLSTMs packed to each word's and sentence's own length. --tagset universal maps the corpus's tags to the
         12 universal tags; fine keeps them (without -tl, -hl, -nc). eval scores the validation documents (--split test:
         the test documents, for the published figure, once): token accuracy, on words unseen in training, the
-        most-frequent-tag baseline of the same split and the most confused tags.
+        most-frequent-tag baseline of the same split and the most confused tags; it writes RUN/eval.json and RUN/tags.jsonl
+        (the first 500 sentences, then the wrong ones: each word's true and predicted tag; recur board shows them).
         """ + "\n" + TaskCli.OptionsUsage(TagDefinition.Instance);
 
     public int Run(Args args)
@@ -72,7 +73,9 @@ internal sealed class TagCommand : ICommand
     {
         var splits = TagSplits.Of(TagDefinition.Instance.LoadData(dir), ck.SplitSeed);
         var test = new TagDataset(splits[split], ck.Vocabulary, ck.Model.Config.MaxWordChars);
-        var s = TagScore.Of(ck.Model, test, splits.SeenWords());
+        var seen = splits.SeenWords();
+        var tagged = TagScore.Tag(ck.Model, test);
+        var s = TagScore.Of(tagged, test, seen, ck.Model.Config.Tags);
         var (baseline, baselineUnseen) = MostFrequentTag.Score(splits.Train, splits[split], ck.Vocabulary.Map);
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv,
@@ -100,7 +103,9 @@ internal sealed class TagCommand : ICommand
         w.WriteNumber("baseline_accuracy", baseline);
         w.WriteNumber("error_ratio", (1 - s.Accuracy) / (1 - baseline));
         w.WriteEndObject();
-        Console.WriteLine($"wrote {jsonPath}");
+        w.Flush();
+        var examples = TagExamples.Write(jsonPath, split, test, tagged, ck.Vocabulary, seen);
+        Console.WriteLine($"wrote {jsonPath} and {examples.FilePath} ({examples.Count:N0} sentences)");
     }
 
     private static int TagSentences(Args args)

@@ -17,7 +17,8 @@ internal sealed class TranslateCommand : ICommand
 
     private const string UsageText = """
         usage: recur translate data [DIR] [--split-seed S] [--max-chars C] [--merges M] [--out PAIRS.jsonl]
-               recur translate train [DIR] [--attention bahdanau|luong|none] [--model rnn] [options]
+               recur translate train [DIR] [--attention bahdanau|luong|none] [options]
+               recur translate train [DIR] --model transformer [--d-model D] [--heads H] [--ffn F] [--layers N] [options]
                recur translate train --resume RUN [--minutes M]
                recur translate eval RUN [DIR] [--split validation|test] [--beam K] [--threads N] [--latest] [--unconstrained]
                                                    (also: recur eval RUN)
@@ -32,14 +33,17 @@ internal sealed class TranslateCommand : ICommand
         %1$s, %%, braces {0}, markup <b>, accelerators _File &File, line breaks) are kept whole; the ones a translation
         copies are masked as slots the model learns to copy. Byte-pair units (--merges) are learned on the training
         pairs, both languages jointly. The model: a bidirectional LSTM encoder (--hidden per direction, --layers), an
-        LSTM decoder (--decoder-hidden) with attention (--attention bahdanau additive, luong multiplicative, none).
+        LSTM decoder (--decoder-hidden) with attention (--attention bahdanau additive, luong multiplicative, none); or,
+        with --model transformer, a Transformer encoder-decoder (--d-model 256, --heads 4, --ffn 1024, --layers 3 on
+        each side, dropout 0.1, --lr 1e-3 unless given).
         data prints the catalogues, pairs, splits and vocabulary (--out writes the pairs with their split).
         eval scores the validation pairs (--split test: the test pairs, for the published figure, once): corpus BLEU
         as sacreBLEU computes it (13a), chrF, and the share of pairs whose output drops or invents a placeholder;
         greedy and beam search of widths 1, 2, 4, 8 (length-normalised), the width with the best validation BLEU is
         recorded in RUN/beam.json and the test split is decoded with it (--beam K scores greedy and width K only).
-        It writes RUN/eval.json (naming the split) and RUN/translations.jsonl. Decoding never drops nor invents a masked
-        placeholder (constrained decoding; --unconstrained lets the model alone decide). RUN "text" translates (with the
+        It writes RUN/eval.json (naming the split) and RUN/translations.jsonl. Decoding keeps the source's placeholders
+        (constrained decoding: slots, printf, tabs, line breaks at either end, accelerators, also when an output runs to
+        its length limit; --unconstrained lets the model alone decide). RUN "text" translates (with the
         chosen width, else greedy) and --attention draws the alignment of the first text as a PNG.
 
         Ctrl-C saves latest/ and exits (code 130); resume with --resume RUN.
@@ -61,7 +65,10 @@ internal sealed class TranslateCommand : ICommand
 
     private static int Train(Args args)
     {
-        var (exit, run, dir) = TaskCli.Train(args, TranslateDefinition.Instance);
+        // the Transformer starts from its own recipe (the flags given still win); a resumed run keeps its recorded options
+        bool transformer = !args.Has("resume") && args.String("model") == TranslationModels.Transformer;
+        var hooks = new TaskCli.StartHooks<TranslateSettings> { Defaults = transformer ? TranslateDefinition.Instance.TransformerDefaults : null };
+        var (exit, run, dir) = TaskCli.Train(args, TranslateDefinition.Instance, hooks);
         if (exit is int code) return code;
         var best = TranslateCheckpoint.Instance.Load(run, CheckpointKind.Best);
         best.Model.Threads = best.Training?.EffectiveThreads ?? 1;
@@ -83,9 +90,9 @@ internal sealed class TranslateCommand : ICommand
         foreach (var t in texts)
         {
             if (t.Length == 0) throw new CliException("an empty message has no translation.");
-            if (t.EnumerateRunes().Count() > ck.Model.Config.MaxSource)
+            if (t.EnumerateRunes().Count() > ck.Model.MaxSource)
                 throw new CliException($"{UnseenInput.Quote(t)} has {t.EnumerateRunes().Count():N0} characters; this model reads messages of at most "
-                    + $"{ck.Model.Config.MaxSource:N0}.");
+                    + $"{ck.Model.MaxSource:N0}.");
             UnseenInput.CheckText(UnseenInput.Quote(t), TranslationVocabulary.WordsOnly(t), r => v.Knows(r) || Rune.IsWhiteSpace(r),
                 $"the model's alphabet of {v.Alphabet.EnumerateRunes().Count()} characters (those of its training sources)");
         }
@@ -101,7 +108,7 @@ internal sealed class TranslateCommand : ICommand
         }
         if (png is not null)
         {
-            if (!ck.Model.Config.Attends) throw new CliException("--attention needs a model with attention; this one has none.");
+            if (!ck.Model.Attends) throw new CliException("--attention needs a model with attention; this one has none.");
             var o = outputs[0];
             Png.Save(png, AlignmentPlot.Render([.. o.SourceTokens.Select(Label)], [.. o.Tokens.Select(Label)], o.Attention,
                 Math.Max(22, o.SourceTokens.Max(s => Label(s).Length) * 6 + 6)));

@@ -75,14 +75,13 @@ internal static class TranslateEval
             throw new CliException($"the catalogues in {dir} ({now.Characters:N0} pairs) are not the ones {ck.Directory} was trained on "
                 + $"({d.Characters:N0}); its split would differ. Score it on the same catalogues.", 1);
         var corpus = TranslateDefinition.Corpus(data, ck.Corpus);
-        var set = new TranslationDataset(corpus.Of(split == "test" ? SplitPart.Test : SplitPart.Validation), ck.Vocabulary, ck.Model.Config.MaxTarget,
+        var set = new TranslationDataset(corpus.Of(split == "test" ? SplitPart.Test : SplitPart.Validation), ck.Vocabulary, ck.Model.MaxTarget,
             training: false);
-        var workers = new List<Seq2SeqModel> { ck.Model };
-        while (workers.Count < Math.Max(1, threads)) workers.Add(TranslationModels.Copy(ck.Architecture, ck.Model));
+        var workers = new List<ISeq2SeqModel> { ck.Model };
+        while (workers.Count < Math.Max(1, threads)) workers.Add(TranslationModels.Copy(ck.Model));
         foreach (var w in workers) w.Threads = 1;
         var inv = CultureInfo.InvariantCulture;
-        var c = ck.Model.Config;
-        Console.WriteLine($"{split}: {set.Pairs.Count:N0} pairs ({ck.Architecture}, attention {c.Attention}; {ck.Directory})"
+        Console.WriteLine($"{split}: {set.Pairs.Count:N0} pairs ({ck.Architecture}, attention {TranslationModels.Attention(ck.Model)}; {ck.Directory})"
             + (constrained ? "" : "; placeholders not constrained"));
         var results = new List<(string Name, int Width, TranslationScore Score, IReadOnlyList<Translation> Outputs)>();
         foreach (int width in decodings)
@@ -136,7 +135,7 @@ internal static class TranslateEval
         w.WriteBoolean("placeholders_constrained", constrained);
         w.WriteString("checkpoint", Path.GetFileName(Path.TrimEndingDirectorySeparator(ck.Directory)));
         w.WriteString("architecture", ck.Architecture);
-        w.WriteString("attention", ck.Model.Config.Attention);
+        w.WriteString("attention", TranslationModels.Attention(ck.Model));
         w.WriteNumber("pairs", pairs);
         w.WriteStartObject("decodings");
         foreach (var s in scores) { w.WritePropertyName(s.Decoding.Replace(' ', '_')); Score(w, s); }

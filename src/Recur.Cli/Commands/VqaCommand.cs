@@ -29,8 +29,9 @@ internal sealed class VqaCommand : ICommand
         validation splits (validation-seen, validation-heldout: the scenes and questions training validated on),
         or with eval --split test about both test splits (test-seen, test-heldout; score them once, for the figure
         that is published): accuracy overall and per kind of question. The first line says which split was
-        scored; RUN/eval.json records it ("split": validation or test).
-        Without --eval-every, a run evaluates once an epoch of its training questions.
+        scored; RUN/eval.json records it ("split": validation or test), and RUN/answers.jsonl holds the questions (the
+        first 500 of each split, then its wrong ones), each right or wrong with the model's attention over the grid
+        (recur board draws them). Without --eval-every, a run evaluates once an epoch of its training questions.
         """ + "\n" + SceneCli.EncoderUsage + "\n" + TaskCli.OptionsUsage(VqaDefinition.Instance);
 
     public int Run(Args args)
@@ -77,29 +78,35 @@ internal sealed class VqaCommand : ICommand
         Console.WriteLine($"{(ck.Model.Config.Blind ? "question-only (blind) " : "")}VQA, {ck.RunDirectory ?? ck.Directory}");
         Console.WriteLine("| split | questions | accuracy | count | relation | position |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
-        using var stream = File.Create(jsonPath);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("split", split);
-        w.WriteBoolean("blind", ck.Model.Config.Blind);
-        foreach (var part in new[] { seen, held })
+        var examples = ExampleLines.Beside(jsonPath, VqaExamples.FileName);
+        using (var stream = File.Create(jsonPath))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
-            var set = VqaQuestions.Of(ck.Encoder.Encode(part), part, ck.QuestionsPerScene, ck.Scenes.Seed);
-            var s = VqaScore.Of(ck.Model, set);
-            string Kind(QuestionKind k) => s.ByKind[k].Total == 0
-                ? "-"
-                : ((double)s.ByKind[k].Right / s.ByKind[k].Total).ToString("F4", inv) + $" ({s.ByKind[k].Total})";
-            Console.WriteLine(string.Create(inv, $"| {part.Name} | {s.Questions:N0} | {s.Accuracy:F4} | {Kind(QuestionKind.Count)} | "
-                + $"{Kind(QuestionKind.Relation)} | {Kind(QuestionKind.Position)} |"));
-            w.WriteStartObject(part.Name);
-            w.WriteNumber("questions", s.Questions);
-            w.WriteNumber("accuracy", s.Accuracy);
-            w.WriteNumber("loss", s.Loss);
-            foreach (var (k, (r, t)) in s.ByKind) if (t > 0) w.WriteNumber(k.ToString().ToLowerInvariant() + "_accuracy", (double)r / t);
+            w.WriteStartObject();
+            w.WriteString("split", split);
+            w.WriteBoolean("blind", ck.Model.Config.Blind);
+            foreach (var part in new[] { seen, held })
+            {
+                var set = VqaQuestions.Of(ck.Encoder.Encode(part), part, ck.QuestionsPerScene, ck.Scenes.Seed);
+                var answers = VqaScore.Answer(ck.Model, set);
+                var s = VqaScore.FromScores(answers.Scores, answers.Answers, [.. set.Items.Select(x => x.Question.Kind)]);
+                VqaExamples.Add(examples, part.Name, set, answers, ck.Model.Config);
+                string Kind(QuestionKind k) => s.ByKind[k].Total == 0
+                    ? "-"
+                    : ((double)s.ByKind[k].Right / s.ByKind[k].Total).ToString("F4", inv) + $" ({s.ByKind[k].Total})";
+                Console.WriteLine(string.Create(inv, $"| {part.Name} | {s.Questions:N0} | {s.Accuracy:F4} | {Kind(QuestionKind.Count)} | "
+                    + $"{Kind(QuestionKind.Relation)} | {Kind(QuestionKind.Position)} |"));
+                w.WriteStartObject(part.Name);
+                w.WriteNumber("questions", s.Questions);
+                w.WriteNumber("accuracy", s.Accuracy);
+                w.WriteNumber("loss", s.Loss);
+                foreach (var (k, (r, t)) in s.ByKind) if (t > 0) w.WriteNumber(k.ToString().ToLowerInvariant() + "_accuracy", (double)r / t);
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         }
-        w.WriteEndObject();
-        Console.WriteLine($"wrote {jsonPath}");
+        examples.Save();
+        Console.WriteLine($"wrote {jsonPath} and {examples.FilePath} ({examples.Count:N0} questions)");
     }
 
     /// <summary>The validation fraction <paramref name="ck"/> was trained with (the recipe's when it records none).</summary>

@@ -79,5 +79,28 @@ public sealed class DialogCommandTests : IDisposable
         Assert.Equal(heldOutRounds, held.GetProperty("history_rounds").GetInt32() + held.GetProperty("other_rounds").GetInt32());
         Assert.Equal(5, held.GetProperty("round_accuracy").GetArrayLength());
         Assert.Equal(2 * heldOutRounds, root.GetProperty("all").GetProperty("rounds").GetInt32());
+        // dialogs.jsonl: every dialog of both splits, its rounds right exactly as often as the accuracy says, two hops of attention each
+        var lines = ExampleFilesTests.Read(Path.Combine(run, "dialogs.jsonl"));
+        foreach (string part in parts.SkipLast(1))
+        {
+            var mine = lines.Where(l => l.GetProperty("split").GetString() == part).ToList();
+            var score = root.GetProperty(part);
+            int rounds = score.GetProperty("rounds").GetInt32();
+            var all = mine.SelectMany(l => l.GetProperty("rounds").EnumerateArray()).ToList();
+            Assert.Equal(rounds, all.Count);
+            Assert.Equal((int)Math.Round(score.GetProperty("accuracy").GetDouble() * rounds), all.Count(r => r.GetProperty("correct").GetBoolean()));
+            foreach (var l in mine)
+            {
+                var own = l.GetProperty("rounds").EnumerateArray().ToList();
+                Assert.Equal(own.All(r => r.GetProperty("correct").GetBoolean()), l.GetProperty("correct").GetBoolean());
+                Assert.Equal(own.Count(r => r.GetProperty("correct").GetBoolean()), l.GetProperty("rounds_right").GetInt32());
+                foreach (var r in own)
+                {
+                    Assert.Equal(r.GetProperty("answer").GetString() == r.GetProperty("prediction").GetString(), r.GetProperty("correct").GetBoolean());
+                    Assert.Equal(2, r.GetProperty("attention").GetArrayLength());
+                    Assert.Equal(1.0, r.GetProperty("attention")[1].EnumerateArray().Sum(x => x.GetDouble()), 2);
+                }
+            }
+        }
     }
 }

@@ -50,6 +50,22 @@ public sealed class G2pCommandTests : IDisposable
             Assert.InRange(doc.RootElement.GetProperty("beam_2").GetProperty("per").GetDouble(), 0, 10);
             Assert.Equal("validation", doc.RootElement.GetProperty("split").GetString());
             validationWords = doc.RootElement.GetProperty("words").GetInt32();
+            // pronunciations.jsonl: every validation word, decoded by the beam, wrong exactly as often as its WER says, with its alignment
+            var lines = ExampleFilesTests.Read(Path.Combine(run, "pronunciations.jsonl"));
+            Assert.Equal(validationWords, lines.Count);
+            Assert.Equal((int)Math.Round(doc.RootElement.GetProperty("beam_2").GetProperty("wer").GetDouble() * validationWords),
+                lines.Count(l => !l.GetProperty("correct").GetBoolean()));
+            foreach (var l in lines)
+            {
+                Assert.Equal("beam 2", l.GetProperty("decoding").GetString());
+                string prediction = l.GetProperty("prediction").GetString()!;
+                Assert.Equal(l.GetProperty("references").EnumerateArray().Any(r => r.GetString() == prediction), l.GetProperty("correct").GetBoolean());
+                var alignment = l.GetProperty("alignment").EnumerateArray().ToList();
+                Assert.Equal(l.GetProperty("output_tokens").GetArrayLength(), alignment.Count);
+                Assert.Equal(prediction.Length == 0 ? 0 : prediction.Split(' ').Length, alignment.Count);
+                Assert.All(alignment, row => Assert.Equal(l.GetProperty("word").GetString()!.Length, row.GetArrayLength()));
+                Assert.All(alignment, row => Assert.Equal(1.0, row.EnumerateArray().Sum(x => x.GetDouble()), 2));
+            }
         }
         var onTest = CliHarness.Run("g2p", "eval", run, Dict, "--split", "test");
         Assert.True(onTest.ExitCode == 0, onTest.ToString());

@@ -39,7 +39,25 @@ public sealed class TagCommandTests : IDisposable
         Assert.True(onTest.ExitCode == 0, onTest.ToString());
         Assert.Contains("\ntest: ", "\n" + onTest.Out);
         using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "eval.json"))))
+        {
             Assert.Equal("test", doc.RootElement.GetProperty("split").GetString());
+            // tags.jsonl: every test sentence, its tags wrong exactly as often as the accuracy says
+            var examples = ExampleFilesTests.Read(Path.Combine(run, "tags.jsonl"));
+            long tokens = doc.RootElement.GetProperty("tokens").GetInt64();
+            Assert.Equal(tokens, examples.Sum(l => l.GetProperty("words").GetArrayLength()));
+            Assert.Equal((long)Math.Round((1 - doc.RootElement.GetProperty("accuracy").GetDouble()) * tokens),
+                examples.Sum(l => l.GetProperty("wrong_tags").GetInt32()));
+            Assert.Contains("\ntest: " + examples.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " sentences", "\n" + onTest.Out);
+            foreach (var l in examples)
+            {
+                var gold = l.GetProperty("tags").EnumerateArray().Select(x => x.GetString()).ToArray();
+                var predicted = l.GetProperty("predicted").EnumerateArray().Select(x => x.GetString()).ToArray();
+                Assert.Equal(gold.Length, l.GetProperty("words").GetArrayLength());
+                Assert.Equal(gold.Zip(predicted).Count(p => p.First != p.Second), l.GetProperty("wrong_tags").GetInt32());
+                Assert.Equal(gold.SequenceEqual(predicted), l.GetProperty("correct").GetBoolean());
+                Assert.All(gold, g => Assert.Contains(g, BrownCorpus.UniversalTags));
+            }
+        }
         CliHarness.AssertCleanFailure(CliHarness.Run("tag", "eval", run, Sample, "--split", "train"), "tag", "--split");
         var tag = CliHarness.Run("tag", run, "The jury said it would go.", "Borbles quickly.");
         Assert.True(tag.ExitCode == 0, tag.ToString());

@@ -104,6 +104,36 @@ public sealed class TranslateCommandTests : IDisposable
     }
 
     [Fact]
+    public void TheTransformerTrainsWithItsRecipeTranslatesWithItsCrossAttentionAndIsScored()
+    {
+        string run = Path.Combine(_dir, "tf");
+        var t = CliHarness.Run("translate", "train", Sample, "--model", "transformer", "--d-model", "8", "--heads", "2", "--ffn", "16", "--merges", "100",
+            "--max-tokens", "20", "--batch-size", "32", "--threads", "1", "--max-iters", "4", "--eval-every", "2", "--out", run);
+        Assert.True(t.ExitCode == 0, t.ToString());
+        Assert.Contains("Transformer d-model 8, 2 heads, 3 + 3 layers, ffn 16, dropout 0.1", t.Out); // the Transformer's recipe: 3 layers, dropout 0.1
+        Assert.Contains("\nvalidation: 98 pairs (transformer, attention multi-head; ", "\n" + t.Out);
+        var ck = TranslateCheckpoint.Instance.Load(run, CheckpointKind.Best);
+        Assert.Equal(1e-3, ck.Training!.LearningRate);
+        var config = Json(Path.Combine(run, "best", CheckpointFiles.ConfigFile));
+        Assert.Equal("transformer", config.GetProperty("architecture").GetString());
+
+        string png = Path.Combine(_dir, "tf.png");
+        var x = CliHarness.Run("translate", run, "Open the file %s", "--attention", png, "--beam", "2");
+        Assert.True(x.ExitCode == 0, x.ToString());
+        Assert.Equal(3, PngDecoder.Read(png).Channels);
+        Assert.Contains("alignment of 'Open the file %s' (beam 2)", x.Out);
+        Assert.Contains("%s", x.Out.Split('\n')[0]); // constrained: the placeholder is kept
+
+        var v = CliHarness.Run("translate", "eval", run, "--beam", "2", "--threads", "2");
+        Assert.True(v.ExitCode == 0, v.ToString());
+        Assert.Contains("\nbeam 2:", "\n" + v.Out);
+        Assert.Equal("multi-head", Json(Path.Combine(run, "eval.json")).GetProperty("attention").GetString());
+        var r = CliHarness.Run("translate", "train", "--resume", run, "--max-iters", "5");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(5, TranslateCheckpoint.Instance.Load(run, CheckpointKind.Latest).Progress!.Iteration);
+    }
+
+    [Fact]
     public void RecurEvalScoresATranslationRunAsItsOwnCommandDoes()
     {
         string from = Path.Combine(AppContext.BaseDirectory, "Fixtures", "oldruns", "translate"), run = Path.Combine(_dir, "old");

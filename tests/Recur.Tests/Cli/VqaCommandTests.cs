@@ -34,6 +34,7 @@ public sealed class VqaCommandTests : IDisposable
             Assert.True(doc.RootElement.GetProperty("blind").GetBoolean());
             Assert.InRange(doc.RootElement.GetProperty("validation-seen").GetProperty("accuracy").GetDouble(), 0, 1);
         }
+        Assert.All(ExampleFilesTests.Read(Path.Combine(blind, "answers.jsonl")), l => Assert.False(l.TryGetProperty("attention", out _)));
         var r = CliHarness.Run("vqa", "train", "--resume", run, "--max-iters", "6");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("resuming at iteration 4", r.Out);
@@ -58,5 +59,24 @@ public sealed class VqaCommandTests : IDisposable
         var parts = doc.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Object).Select(p => p.Name).ToArray();
         Assert.Equal([split + "-seen", split + "-heldout"], parts);
         Assert.Equal(heldOutQuestions, doc.RootElement.GetProperty(split + "-heldout").GetProperty("questions").GetInt32());
+        // answers.jsonl: every question of both splits (fewer than the 500 kept from each), right exactly as often as the accuracy says
+        var lines = ExampleFilesTests.Read(Path.Combine(run, "answers.jsonl"));
+        foreach (string part in parts)
+        {
+            var mine = lines.Where(l => l.GetProperty("split").GetString() == part).ToList();
+            var score = doc.RootElement.GetProperty(part);
+            int questions = score.GetProperty("questions").GetInt32();
+            Assert.Equal(questions, mine.Count);
+            Assert.Equal((int)Math.Round(score.GetProperty("accuracy").GetDouble() * questions), mine.Count(l => l.GetProperty("correct").GetBoolean()));
+            Assert.Equal(Enumerable.Range(0, questions), mine.Select(l => l.GetProperty("index").GetInt32()));
+            foreach (var l in mine)
+            {
+                Assert.Equal(l.GetProperty("answer").GetString() == l.GetProperty("prediction").GetString(), l.GetProperty("correct").GetBoolean());
+                var map = l.GetProperty("attention")[0].EnumerateArray().Select(x => x.GetDouble()).ToArray();
+                Assert.Equal(l.GetProperty("grid_rows").GetInt32() * l.GetProperty("grid_cols").GetInt32(), map.Length);
+                Assert.Equal(1.0, map.Sum(), 2);
+                Assert.NotEqual(0, l.GetProperty("objects").GetArrayLength());
+            }
+        }
     }
 }

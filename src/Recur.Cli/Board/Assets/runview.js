@@ -1,4 +1,4 @@
-// recur board: one run's page: overview (command, options, scores), samples, the eval browser, files and pages.
+// recur board: one run's page: overview (command, options, scores), samples, the eval browser (drawn by examples.js), files and pages.
 'use strict';
 
 const RunView = (() => {
@@ -90,7 +90,11 @@ const RunView = (() => {
   async function showExamples() {
     const body = document.getElementById('run-body');
     const files = run.files.filter(f => f.kind === 'examples');
-    if (!examples.file) { body.innerHTML = '<p>no example files (captions.jsonl, translations.jsonl, ...) in this run yet: run its eval.</p>'; return; }
+    if (!examples.file) {
+      body.innerHTML = '<p>no example files (captions.jsonl, answers.jsonl, dialogs.jsonl, tags.jsonl, pronunciations.jsonl, '
+        + 'translations.jsonl, ...) in this run yet: run its eval.</p>';
+      return;
+    }
     const url = `api/examples?file=${encodeURIComponent(examples.file)}&filter=${examples.filter}&offset=${examples.offset}&limit=20`;
     let d;
     try { d = await Board.getJson(url); }
@@ -102,7 +106,7 @@ const RunView = (() => {
       + `<span>${d.total} examples: ${d.right} right, ${d.wrong} wrong; showing ${d.examples.length ? d.offset + 1 : 0}`
       + `-${d.offset + d.examples.length} of ${d.matched}</span>`
       + '<button id="ex-prev" type="button">previous</button><button id="ex-next" type="button">next</button></div>'
-      + d.examples.map(x => example(x, grid)).join('');
+      + d.examples.map(x => Examples.render(x, grid)).join('');
     document.getElementById('ex-file').onchange = e => { examples = { file: e.target.value, filter: examples.filter, offset: 0 }; showExamples(); };
     document.getElementById('ex-filter').onchange = e => { examples.filter = e.target.value; examples.offset = 0; showExamples(); };
     document.getElementById('ex-prev').onclick = () => { examples.offset = Math.max(0, examples.offset - 20); showExamples(); };
@@ -115,57 +119,6 @@ const RunView = (() => {
     const m = cfg && cfg.model;
     if (m && m.grid_rows && m.grid_cols) return [m.grid_rows, m.grid_cols];
     return null;
-  }
-
-  function example(x, grid) {
-    const e = x.example, cls = x.right === true ? 'right' : x.right === false ? 'wrong' : '';
-    const verdict = x.right === true ? 'right' : x.right === false ? 'wrong' : '';
-    let html = `<div class="example ${cls}"><span class="verdict">#${x.index} ${verdict}</span>`;
-    for (const k of Object.keys(e)) {
-      const v = e[k];
-      if (['attended', 'objects', 'alignment', 'attention', 'source_tokens', 'output_tokens'].includes(k)) continue;
-      const text = Array.isArray(v) && v.every(s => typeof s !== 'object') ? v.join(' | ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
-      html += `<div class="field"><b>${esc(k)}</b>: ${esc(text)}</div>`;
-    }
-    if (Array.isArray(e.attended)) html += attentionGrid(e, grid);
-    const matrix = e.alignment || e.attention;
-    if (Array.isArray(matrix) && matrix.length && Array.isArray(matrix[0])) html += alignment(matrix, e.source_tokens || [], e.output_tokens || []);
-    return html + '</div>';
-  }
-
-  // One small scene grid per generated word: each cell shaded by the weight the word gave it, the objects named in their cells.
-  function attentionGrid(e, grid) {
-    const cells = e.attended.map(a => a.cell).concat((e.objects || []).map(o => o.cell));
-    const n = Math.max(1, ...cells.map(c => c + 1));
-    const [rows, cols] = grid || [Math.ceil(Math.sqrt(n)), Math.ceil(Math.sqrt(n))];
-    const words = String(e.caption || e.output || e.answer || '').split(' ').filter(Boolean);
-    const size = 30, gap = 14, w = cols * size, h = rows * size;
-    const objects = new Map((e.objects || []).map(o => [o.cell, o.class]));
-    let svg = `<svg class="attention" width="${e.attended.length * (w + gap)}" height="${h + 18}" data-steps="${e.attended.length}">`;
-    e.attended.forEach((a, step) => {
-      const x0 = step * (w + gap);
-      for (let c = 0; c < rows * cols; c++) {
-        const x = x0 + (c % cols) * size, y = Math.floor(c / cols) * size;
-        const weight = c === a.cell ? Math.max(0, Math.min(1, a.weight)) : 0;
-        svg += `<rect class="cell" x="${x}" y="${y}" width="${size}" height="${size}" fill="#d32f2f" fill-opacity="${weight.toFixed(3)}" stroke="#bbb"/>`;
-        if (objects.has(c)) svg += `<text x="${x + 2}" y="${y + size / 2 + 4}" font-size="8">${esc(objects.get(c)).slice(0, 7)}</text>`;
-      }
-      svg += `<text x="${x0 + w / 2}" y="${h + 13}" text-anchor="middle">${esc(words[step] || '<END>')}</text>`;
-    });
-    return svg + '</svg>';
-  }
-
-  // A heat map of an alignment (output steps by source steps), as g2p and translation report them.
-  function alignment(m, src, out) {
-    const size = 16, left = 60, top = 40, rows = m.length, cols = m[0].length;
-    let svg = `<svg class="alignment" width="${left + cols * size + 4}" height="${top + rows * size + 4}">`;
-    for (let j = 0; j < cols; j++) svg += `<text x="${left + j * size + 4}" y="${top - 4}" font-size="10">${esc(src[j] || '')}</text>`;
-    for (let i = 0; i < rows; i++) {
-      svg += `<text x="${left - 4}" y="${top + i * size + 12}" text-anchor="end" font-size="10">${esc(out[i] || '')}</text>`;
-      for (let j = 0; j < cols; j++)
-        svg += `<rect x="${left + j * size}" y="${top + i * size}" width="${size}" height="${size}" fill="#1565c0" fill-opacity="${(+m[i][j] || 0).toFixed(3)}"/>`;
-    }
-    return svg + '</svg>';
   }
 
   return { open };

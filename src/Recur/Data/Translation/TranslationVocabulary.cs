@@ -7,7 +7,8 @@ namespace Recur.Data.Translation;
 /// <param name="Tokens">Each symbol's text, a slot shown as its placeholder (for alignment pictures).</param>
 /// <param name="Slots">The source's copied placeholders (<see cref="Placeholder.Copied"/>), distinct, in order: slot k stands for Slots[k].</param>
 /// <param name="SlotCounts">How often the source holds each slot (as long as <paramref name="Slots"/>).</param>
-public sealed record EncodedSource(int[] Ids, IReadOnlyList<string> Tokens, IReadOnlyList<string> Slots, IReadOnlyList<int> SlotCounts);
+/// <param name="Text">The message itself.</param>
+public sealed record EncodedSource(int[] Ids, IReadOnlyList<string> Tokens, IReadOnlyList<string> Slots, IReadOnlyList<int> SlotCounts, string Text);
 
 /// <summary>A translation written back as text: its text, each symbol's text, and how many slots it named that its source has not.</summary>
 public sealed record DecodedTarget(string Text, IReadOnlyList<string> Tokens, int InventedSlots);
@@ -118,7 +119,7 @@ public sealed class TranslationVocabulary
         var counts = new int[slots.Count];
         foreach (var s in symbols) if (SlotOf(s.StartsWith(SpaceMark, StringComparison.Ordinal) ? s[SpaceMark.Length..] : s) is int k) counts[k]++;
         return new EncodedSource([.. symbols.Select(s => _source.GetValueOrDefault(s, SourceUnknown))], [.. symbols.Select(s => Shown(s, slots))], slots,
-            counts);
+            counts, text);
     }
 
     /// <summary>The target id of the symbol <paramref name="symbol"/> (<see cref="TargetUnknown"/> when the targets never use it).</summary>

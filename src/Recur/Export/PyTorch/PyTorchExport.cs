@@ -79,7 +79,8 @@ public static class PyTorchExport
         config["export"] = export;
         AtomicFile.WriteAllBytes(Path.Combine(folder, "config.json"), Encoding.UTF8.GetBytes(config.ToJsonString(PyTorchLayouts.Json.Options) + "\n"));
         files.Add("config.json");
-        foreach (string data in new[] { "vocab.json", "text.txt", PyTorchDataSets.EvalFile, PyTorchDataSets.TrainFile })
+        foreach (string data in new[] { "vocab.json", "text.txt", CaptionPackageData.FileName, TagPackageData.FileName, PyTorchDataSets.EvalFile,
+            PyTorchDataSets.TrainFile })
             if (File.Exists(Path.Combine(folder, data))) files.Add(data);
         return new PyTorchExportResult(folder, task, files, clock.Elapsed.TotalSeconds);
     }

@@ -26,6 +26,10 @@ public static class PyTorchLayouts
     [
         new(CheckpointFiles.LegacyTask, Task("charlm", "sample"), WriteCharData),
         new("classify", Task("classify"), WriteClassifyData),
+        new("caption", [.. Task("caption"), ("classify_data.py", "classify_data.py")], CaptionPackageData.Write),
+        new("tag", [.. Shared, ("model.py", "tag_model.py"), ("eval.py", "tag_eval.py")], TagPackageData.Write),
+        new("g2p", [.. Shared, ("model.py", "seq2seq_model.py"), ("eval.py", "seq2seq_eval.py")], (_, _, _) => { }),
+        new("translate", [.. Shared, ("model.py", "seq2seq_model.py"), ("eval.py", "seq2seq_eval.py")], (_, _, _) => { }),
         new("vqa", Evaluated("vqa", "answer_head.py", "classify_data.py", "train.py"), InDataSets),
         new("dialog", Evaluated("dialog", "answer_head.py", "classify_data.py", "train.py"), InDataSets),
         new("video", Evaluated("video", "classify_data.py", "train.py"), InDataSets),

@@ -24,23 +24,50 @@ public sealed record DialogScore(
     /// <summary>Scores <paramref name="model"/> on every round of every dialog of <paramref name="set"/>, 256 dialogs at a time.</summary>
     public static DialogScore Of(DialogModel model, DialogDataset set)
     {
+        ArgumentNullException.ThrowIfNull(set);
+        return Of(Answer(model, set), set);
+    }
+
+    /// <summary>The score of the answers <paramref name="answered"/> gave to the dialogs of <paramref name="set"/>.</summary>
+    public static DialogScore Of(DialogAnswers answered, DialogDataset set)
+    {
+        ArgumentNullException.ThrowIfNull(answered);
+        ArgumentNullException.ThrowIfNull(set);
+        var rounds = set.Dialogs.SelectMany(d => d.Rounds).ToArray();
+        return FromScores(answered.Scores, answered.Answers, [.. rounds.Select(r => r.NeedsHistory)], [.. rounds.Select(r => r.Kind)], set.Rounds);
+    }
+
+    /// <summary>
+    /// The answers of <paramref name="model"/> to every round of every dialog of <paramref name="set"/>, 256 dialogs at a
+    /// time: every answer's score, the right answers and each round's attention over the grid.
+    /// </summary>
+    public static DialogAnswers Answer(DialogModel model, DialogDataset set)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(set);
-        int R = set.Rounds, T = DialogWords.MaxWords, A = model.Config.Answers, chunk = 256;
+        int R = set.Rounds, T = DialogWords.MaxWords, A = model.Config.Answers, L = set.Locations, chunk = 256;
         var all = new float[set.Count * R * A];
         var answers = new int[set.Count * R];
+        bool attends = !model.Config.Blind, twice = attends && model.Config.Hops == 2;
+        float[] first = new float[attends ? set.Count * R * L : 0], second = new float[twice ? set.Count * R * L : 0]; // (N, R, L)
         for (int start = 0; start < set.Count; start += chunk)
         {
             int n = Math.Min(chunk, set.Count - start);
             var idx = Enumerable.Range(start, n).ToArray();
-            var f = new Tensor(n, set.Locations, set.FeatureDim);
+            var f = new Tensor(n, L, set.FeatureDim);
             int[] q = new int[n * R * T], a = new int[n * R];
             set.Fill(idx, f, q, a);
             model.Forward(f, q, a).CopyTo(all.AsSpan(start * R * A, n * R * A));
             a.CopyTo(answers, start * R);
+            for (int r = 0; r < R; r++)
+                for (int b = 0; b < n; b++)
+                {
+                    int to = ((start + b) * R + r) * L;
+                    if (attends) model.Attention(r, 1).Slice(b * L, L).CopyTo(first.AsSpan(to, L));
+                    if (twice) model.Attention(r, 2).Slice(b * L, L).CopyTo(second.AsSpan(to, L));
+                }
         }
-        var rounds = set.Dialogs.SelectMany(d => d.Rounds).ToArray();
-        return FromScores(all, answers, [.. rounds.Select(r => r.NeedsHistory)], [.. rounds.Select(r => r.Kind)], R);
+        return new DialogAnswers(all, answers, R, first, second, L);
     }
 
     /// <summary>

@@ -53,15 +53,28 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
         for (int i = 0; i < words.Count; i++)
         {
             var refs = lexicon[words[i]];
-            var best = refs.Select(r => (D: EditDistance(outputs[i], r), N: r.Count)).OrderBy(x => x.D).ThenBy(x => x.N).First();
-            if (best.D != 0) wrong++;
+            var best = Closest(outputs[i], refs);
+            if (best.Distance != 0) wrong++;
             var bare = Unstressed(outputs[i]);
             if (!refs.Any(r => Unstressed(r).SequenceEqual(bare))) wrongUnstressed++;
-            distance += best.D;
-            length += best.N;
+            distance += best.Distance;
+            length += best.Length;
         }
         double rate(int n) => words.Count == 0 ? double.NaN : (double)n / words.Count;
         return new G2pScore(words.Count, rate(wrong), length == 0 ? double.NaN : (double)distance / length, decoding, rate(wrongUnstressed));
+    }
+
+    /// <summary>
+    /// The pronunciation of <paramref name="references"/> closest to <paramref name="output"/> (the shorter on a tie): its
+    /// index, its edit distance to the output and its length. The output is right when the distance is 0.
+    /// </summary>
+    public static (int Index, int Distance, int Length) Closest(IReadOnlyList<string> output, IReadOnlyList<IReadOnlyList<string>> references)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(references);
+        if (references.Count == 0) throw new ArgumentException("a word with no pronunciation cannot be scored.", nameof(references));
+        return references.Select((r, i) => (Index: i, Distance: EditDistance(output, r), Length: r.Count))
+            .OrderBy(x => x.Distance).ThenBy(x => x.Length).First();
     }
 
     /// <summary>The phonemes without their stress digits (<c>AH0</c> becomes <c>AH</c>).</summary>
@@ -79,12 +92,21 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
     /// <summary>The pronunciations the ensemble of <paramref name="models"/> writes for <paramref name="words"/>.</summary>
     public static IReadOnlyList<IReadOnlyList<string>> Pronounce(IReadOnlyList<ISeq2SeqModel> models, IReadOnlyList<string> words,
         G2pSymbols symbols, int beam = 1, double alpha = 1.0)
+        => [.. Decode(models, words, symbols, beam, alpha).Select(o => o.Phonemes)];
+
+    /// <summary>
+    /// The pronunciations the ensemble of <paramref name="models"/> writes for <paramref name="words"/> (greedy in batches
+    /// of 256, or beam search of width <paramref name="beam"/> one word at a time), each with its alignment: per phoneme
+    /// the attention over the word's letters (none without attention).
+    /// </summary>
+    public static IReadOnlyList<G2pOutput> Decode(IReadOnlyList<ISeq2SeqModel> models, IReadOnlyList<string> words,
+        G2pSymbols symbols, int beam = 1, double alpha = 1.0)
     {
         CheckEnsemble(models);
         ArgumentNullException.ThrowIfNull(words);
         ArgumentNullException.ThrowIfNull(symbols);
         var first = models[0];
-        var result = new List<IReadOnlyList<string>>(words.Count);
+        var result = new List<G2pOutput>(words.Count);
         int[] never = [Seq2SeqModel.Pad, Seq2SeqModel.Start];
         if (beam <= 1)
         {
@@ -93,11 +115,15 @@ public sealed record G2pScore(int Words, double Wer, double Per, string Decoding
                 var chunk = words.Skip(start).Take(256).ToArray();
                 var rows = GreedyDecoder.Decode(Begin(models, G2pDataset.Source(chunk, symbols)), first.TargetVocab, Seq2SeqModel.Start,
                     Seq2SeqModel.End, first.MaxTarget, never);
-                result.AddRange(rows.Select(r => symbols.Decode(r.Tokens)));
+                result.AddRange(rows.Select((r, b) => G2pOutput.Of(symbols.Decode(r.Tokens), r.Attention, chunk[b].Length)));
             }
             return result;
         }
-        foreach (var w in words) result.Add(symbols.Decode(NBest(models, w, symbols, beam, 1, alpha)[0].Tokens));
+        foreach (var w in words)
+        {
+            var h = NBest(models, w, symbols, beam, 1, alpha)[0];
+            result.Add(G2pOutput.Of(symbols.Decode(h.Tokens), h.Attention, w.Length));
+        }
         return result;
     }
 

@@ -11,7 +11,7 @@ namespace Recur.Tasks.Translate;
 public sealed record CorpusRecipe(ulong SplitSeed, int MaxCharacters);
 
 /// <summary>A translation model as its checkpoint holds it: the model (by name), its vocabulary and how its corpus was made.</summary>
-public sealed record LoadedTranslation(string Architecture, Seq2SeqModel Model, TranslationVocabulary Vocabulary, CorpusRecipe Corpus) : SavedRun
+public sealed record LoadedTranslation(string Architecture, ISeq2SeqModel Model, TranslationVocabulary Vocabulary, CorpusRecipe Corpus) : SavedRun
 {
     /// <inheritdoc/>
     public override IReadOnlyList<(string Prefix, ParameterStore Store)> Stores => [("", Model.Store)];
@@ -19,8 +19,9 @@ public sealed record LoadedTranslation(string Architecture, Seq2SeqModel Model, 
 
 /// <summary>
 /// Translation checkpoints (<c>recur translate train</c>): <c>model.safetensors</c> (the model's own names: for <c>rnn</c>,
-/// <c>src_embed</c>, <c>encoder</c>, <c>bridge</c>, <c>tgt_embed</c>, <c>att</c>, <c>decoder</c>, <c>head</c>); config.json's sections
-/// <c>"architecture"</c>, <c>"model"</c>, <c>"merges"</c> (each <c>"left right"</c>), <c>"source_symbols"</c>,
+/// <c>src_embed</c>, <c>encoder</c>, <c>bridge</c>, <c>tgt_embed</c>, <c>att</c>, <c>decoder</c>, <c>head</c>; for <c>transformer</c>,
+/// <c>nn.Transformer</c>'s); config.json's sections <c>"architecture"</c> (the model's kind: <c>rnn</c> or <c>transformer</c>),
+/// <c>"model"</c> (that model's config), <c>"merges"</c> (each <c>"left right"</c>), <c>"source_symbols"</c>,
 /// <c>"target_symbols"</c>, <c>"alphabet"</c>, <c>"split_seed"</c> and <c>"max_characters"</c>.
 /// </summary>
 public sealed class TranslateCheckpoint() : CheckpointFormat<LoadedTranslation>(FormatName, TranslateTask.TaskName, "translation model")
@@ -36,7 +37,8 @@ public sealed class TranslateCheckpoint() : CheckpointFormat<LoadedTranslation>(
     {
         w.WriteString("architecture", run.Architecture);
         w.WritePropertyName("model");
-        CheckpointSections.Write(w, run.Model.Config);
+        if (run.Model is TransformerSeq2SeqModel t) CheckpointSections.Write(w, t.Config);
+        else CheckpointSections.Write(w, ((Seq2SeqModel)run.Model).Config);
         WriteNames(w, "merges", run.Vocabulary.Bpe.Merges.Select(m => m.Left + " " + m.Right));
         WriteNames(w, "source_symbols", run.Vocabulary.SourceSymbols);
         WriteNames(w, "target_symbols", run.Vocabulary.TargetSymbols);
@@ -52,10 +54,7 @@ public sealed class TranslateCheckpoint() : CheckpointFormat<LoadedTranslation>(
             : throw new CheckpointFormatException($"{path}: \"architecture\" should name the model.");
         if (!TranslateSettings.Models.Contains(architecture))
             throw new CheckpointFormatException($"{path}: architecture '{architecture}' is not one of {string.Join(", ", TranslateSettings.Models)}.");
-        var config = CheckpointSections.Section<Seq2SeqConfig>(root, "model", path, required: true)!;
-        config.Validate();
-        Bound((long)config.DecoderHidden * config.DecoderHidden > 1L << 28 || (long)config.Hidden * config.Hidden > 1L << 28
-            || (long)config.TargetVocab * (config.DecoderHidden + config.ContextDim) > 1L << 30, path);
+        var model = ReadModel(root, architecture, path);
         var merges = ModelFiles.Strings(root, "merges", path).Select(m => m.Split(' ')).ToArray();
         if (merges.Any(m => m.Length != 2 || m[0].Length == 0 || m[1].Length == 0))
             throw new CheckpointFormatException($"{path}: every merge should be two symbols separated by one space.");
@@ -71,9 +70,31 @@ public sealed class TranslateCheckpoint() : CheckpointFormat<LoadedTranslation>(
                 ModelFiles.Strings(root, "target_symbols", path), alphabet);
         }
         catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: {e.Message}", e); }
-        if (vocabulary.SourceSymbols.Count != config.SourceVocab || vocabulary.TargetSymbols.Count != config.TargetVocab)
+        if (vocabulary.SourceSymbols.Count != model.SourceVocab || vocabulary.TargetSymbols.Count != model.TargetVocab)
             throw new CheckpointFormatException($"{path}: {vocabulary.SourceSymbols.Count} source and {vocabulary.TargetSymbols.Count} target symbols do "
-                + $"not fit the model ({config.SourceVocab}, {config.TargetVocab}).");
-        return new LoadedTranslation(architecture, TranslationModels.Build(architecture, config), vocabulary, new CorpusRecipe(seed, (int)maxCharacters));
+                + $"not fit the model ({model.SourceVocab}, {model.TargetVocab}).");
+        return new LoadedTranslation(architecture, model, vocabulary, new CorpusRecipe(seed, (int)maxCharacters));
+    }
+
+    /// <summary>The model config.json's <c>"model"</c> describes, of the kind <paramref name="architecture"/> names (weights not yet read).</summary>
+    private ISeq2SeqModel ReadModel(JsonElement root, string architecture, string path)
+    {
+        try
+        {
+            if (architecture == TranslationModels.Transformer)
+            {
+                var t = CheckpointSections.Section<TransformerSeq2SeqConfig>(root, "model", path, required: true)!;
+                t.Validate();
+                long d = t.DModel, layers = t.EncoderLayers + t.DecoderLayers;
+                Bound(layers * d * (4 * d + 2L * t.FeedForward) > 1L << 28 || (long)(t.SourceVocab + t.TargetVocab) * d > 1L << 28, path);
+                return new TransformerSeq2SeqModel(t);
+            }
+            var config = CheckpointSections.Section<Seq2SeqConfig>(root, "model", path, required: true)!;
+            config.Validate();
+            Bound((long)config.DecoderHidden * config.DecoderHidden > 1L << 28 || (long)config.Hidden * config.Hidden > 1L << 28
+                || (long)config.TargetVocab * (config.DecoderHidden + config.ContextDim) > 1L << 30, path);
+            return new Seq2SeqModel(config);
+        }
+        catch (ArgumentException e) { throw new CheckpointFormatException($"{path}: {e.Message}", e); }
     }
 }

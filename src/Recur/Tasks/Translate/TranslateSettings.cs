@@ -9,10 +9,13 @@ namespace Recur.Tasks.Translate;
 public sealed record TranslateSettings
 {
     /// <summary>The models <c>--model</c> chooses among (<see cref="TranslationModels"/>).</summary>
-    public static IReadOnlyList<string> Models { get; } = ["rnn"];
+    public static IReadOnlyList<string> Models => TranslationModels.Kinds;
 
-    /// <summary><c>rnn</c>: the BiLSTM encoder and LSTM decoder of <see cref="Seq2SeqModel"/>.</summary>
-    public string Model { get; init; } = "rnn";
+    /// <summary>
+    /// <c>rnn</c>: the BiLSTM encoder and LSTM decoder of <see cref="Seq2SeqModel"/>; <c>transformer</c>: the encoder-decoder of
+    /// <see cref="TransformerSeq2SeqModel"/> (<c>--layers</c> on each side).
+    /// </summary>
+    public string Model { get; init; } = TranslationModels.Rnn;
 
     /// <summary><c>bahdanau</c>, <c>luong</c> or <c>none</c>.</summary>
     public string Attention { get; init; } = "bahdanau";
@@ -38,13 +41,29 @@ public sealed record TranslateSettings
     /// <summary>The split's seed.</summary>
     public ulong SplitSeed { get; init; } = 1;
 
+    /// <summary>The Transformer's width <see cref="TransformerSeq2SeqConfig.DModel"/>.</summary>
+    public int DModel { get; init; } = 256;
+
+    /// <summary>The Transformer's attention heads.</summary>
+    public int Heads { get; init; } = 4;
+
+    /// <summary>The Transformer's feed-forward width.</summary>
+    public int Ffn { get; init; } = 1024;
+
     private const string Group = "translation";
 
     /// <summary>The task's own options: flag, default (this record's), range and help.</summary>
     public static IReadOnlyList<OptionSpec<TranslateSettings>> Specs { get; } =
     [
-        SettingSpecs.Choice<TranslateSettings>("model", Group, "rnn: BiLSTM encoder, LSTM decoder (Seq2SeqModel)", Models,
+        SettingSpecs.Choice<TranslateSettings>("model", Group,
+            "rnn (BiLSTM encoder, LSTM attention decoder) or transformer (encoder-decoder, --layers each side; its own recipe)", Models,
             s => s.Model, (s, v) => s with { Model = (string)v }),
+        SettingSpecs.Int<TranslateSettings>("d-model", "D", Group, "transformer width (even, a multiple of --heads)", 2, 8192,
+            s => s.DModel, (s, v) => s with { DModel = SettingSpecs.I(v) }),
+        SettingSpecs.Int<TranslateSettings>("heads", "H", Group, "transformer attention heads", 1, 256,
+            s => s.Heads, (s, v) => s with { Heads = SettingSpecs.I(v) }),
+        SettingSpecs.Int<TranslateSettings>("ffn", "F", Group, "transformer feed-forward width", 1, 65536,
+            s => s.Ffn, (s, v) => s with { Ffn = SettingSpecs.I(v) }),
         SettingSpecs.Choice<TranslateSettings>("attention", Group, "bahdanau, luong or none; with RUN \"text\": the PNG to write",
             ["bahdanau", "luong", "none"], s => s.Attention, (s, v) => s with { Attention = (string)v }),
         SettingSpecs.Int<TranslateSettings>("decoder-hidden", "N", Group, "decoder LSTM width", 1, 16384,

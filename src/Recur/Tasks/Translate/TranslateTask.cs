@@ -14,7 +14,7 @@ namespace Recur.Tasks.Translate;
 /// </summary>
 public sealed class TranslateTask : EpochTask
 {
-    public TranslateTask(TrainOptions options, Seq2SeqModel model, TranslationDataset train, TranslationDataset validation,
+    public TranslateTask(TrainOptions options, ISeq2SeqModel model, TranslationDataset train, TranslationDataset validation,
         Action<string, CheckpointProgress> writeModel, DataInfo data, string architecture, int catalogues)
         : base(options, train?.Pairs.Count ?? 0, writeModel, data, train?.Lengths)
     {
@@ -31,7 +31,7 @@ public sealed class TranslateTask : EpochTask
     /// <summary>Pairs per batch when the validation loss is computed.</summary>
     public const int LossBatch = 64;
 
-    public Seq2SeqModel Model { get; }
+    public ISeq2SeqModel Model { get; }
     public TranslationDataset Train { get; }
     public TranslationDataset Validation { get; }
     public string Architecture { get; }
@@ -68,11 +68,11 @@ public sealed class TranslateTask : EpochTask
 
     public override string Describe()
     {
-        var c = Model.Config;
+        var m = Model;
         return string.Create(CultureInfo.InvariantCulture,
-            $"translate ({Architecture}): English ({c.SourceVocab:N0} symbols) -> BiLSTM {c.Hidden} x {c.Layers} -> LSTM {c.DecoderHidden} decoder, "
-            + $"attention {c.Attention} -> French ({c.TargetVocab:N0} symbols); {Store.Count:N0} parameters; {Catalogues} catalogues; "
-            + $"train {Train.Pairs.Count:N0} pairs ({Train.LeftOut:N0} left out, target over {c.MaxTarget} symbols) / val {Validation.Pairs.Count:N0}; "
+            $"translate ({Architecture}): English ({m.SourceVocab:N0} symbols) -> {TranslationModels.Describe(m)} "
+            + $"-> French ({m.TargetVocab:N0} symbols); {Store.Count:N0} parameters; {Catalogues} catalogues; "
+            + $"train {Train.Pairs.Count:N0} pairs ({Train.LeftOut:N0} left out, target over {m.MaxTarget} symbols) / val {Validation.Pairs.Count:N0}; "
             + $"batch {Options.BatchSize}");
     }
 

@@ -31,7 +31,7 @@ public static class Translator
     /// <see cref="TranslationModels.Copy"/>), each decoding its own contiguous share; the result is the same for any number of
     /// workers, as each source is decoded alone (beam) or in the same batches (greedy).
     /// </summary>
-    public static IReadOnlyList<Translation> Translate(IReadOnlyList<Seq2SeqModel> workers, TranslationVocabulary vocabulary,
+    public static IReadOnlyList<Translation> Translate(IReadOnlyList<ISeq2SeqModel> workers, TranslationVocabulary vocabulary,
         IReadOnlyList<EncodedSource> sources, int beam = 1, double alpha = 1.0, bool greedy = true, bool constrained = true)
     {
         ArgumentNullException.ThrowIfNull(workers);
@@ -59,14 +59,13 @@ public static class Translator
     /// else beam search of width <paramref name="beam"/> (width 1 one source at a time, which finds what greedy finds); with
     /// <paramref name="constrained"/> (the default), placeholders are neither dropped nor invented (<see cref="PlaceholderConstraint"/>).
     /// </summary>
-    public static IReadOnlyList<Translation> Translate(Seq2SeqModel model, TranslationVocabulary vocabulary, IReadOnlyList<EncodedSource> sources,
+    public static IReadOnlyList<Translation> Translate(ISeq2SeqModel model, TranslationVocabulary vocabulary, IReadOnlyList<EncodedSource> sources,
         int beam = 1, double alpha = 1.0, bool greedy = true, bool constrained = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(vocabulary);
         ArgumentNullException.ThrowIfNull(sources);
         var result = new Translation[sources.Count];
-        var config = model.Config;
         int[] never = [Seq2SeqModel.Pad, Seq2SeqModel.Start];
         if (greedy && beam <= 1)
         {
@@ -74,17 +73,17 @@ public static class Translator
             for (int start = 0; start < order.Length; start += GreedyBatch)
             {
                 var chunk = order.Skip(start).Take(GreedyBatch).ToArray();
-                int longest = MaxOutput(chunk.Max(i => sources[i].Ids.Length), config.MaxTarget);
+                int longest = MaxOutput(chunk.Max(i => sources[i].Ids.Length), model.MaxTarget);
                 EncodedSource[] batch = [.. chunk.Select(i => sources[i])];
-                var rows = GreedyDecoder.Decode(Begin(model, vocabulary, batch, constrained), config.TargetVocab, Seq2SeqModel.Start,
+                var rows = GreedyDecoder.Decode(Begin(model, vocabulary, batch, constrained), model.TargetVocab, Seq2SeqModel.Start,
                     Seq2SeqModel.End, longest, never);
                 for (int k = 0; k < chunk.Length; k++)
                 {
                     // each row's own limit (the batch ran to its longest source's): as beam search of width 1 would stop it
                     var src = sources[chunk[k]];
-                    int own = MaxOutput(src.Ids.Length, config.MaxTarget);
+                    int own = MaxOutput(src.Ids.Length, model.MaxTarget);
                     result[chunk[k]] = Make(vocabulary, src, rows[k].Tokens.Take(own).ToArray(), Trim(rows[k].Attention.Take(own).ToArray(), src),
-                        rows[k].LogProbability);
+                        rows[k].LogProbability, constrained);
                 }
             }
             return result;
@@ -92,25 +91,38 @@ public static class Translator
         for (int i = 0; i < sources.Count; i++)
         {
             var src = sources[i];
-            var h = BeamSearch.Search(k => Begin(model, vocabulary, [.. Enumerable.Repeat(src, k)], constrained), config.TargetVocab,
-                Seq2SeqModel.Start, Seq2SeqModel.End, MaxOutput(src.Ids.Length, config.MaxTarget), beam, alpha, 1, never)[0];
-            result[i] = Make(vocabulary, src, h.Tokens, Trim(h.Attention, src), h.LogProbability);
+            var h = BeamSearch.Search(k => Begin(model, vocabulary, [.. Enumerable.Repeat(src, k)], constrained), model.TargetVocab,
+                Seq2SeqModel.Start, Seq2SeqModel.End, MaxOutput(src.Ids.Length, model.MaxTarget), beam, alpha, 1, never)[0];
+            result[i] = Make(vocabulary, src, h.Tokens, Trim(h.Attention, src), h.LogProbability, constrained);
         }
         return result;
     }
 
-    /// <summary>The model's decoder over <paramref name="sources"/>, within <see cref="PlaceholderConstraint"/> when <paramref name="constrained"/>.</summary>
-    private static IDecoderStepper Begin(Seq2SeqModel model, TranslationVocabulary vocabulary, EncodedSource[] sources, bool constrained)
+    /// <summary>
+    /// The model's decoder over <paramref name="sources"/>, within <see cref="PlaceholderConstraint"/> (each row limited to
+    /// <see cref="MaxOutput"/> symbols) when <paramref name="constrained"/>.
+    /// </summary>
+    private static IDecoderStepper Begin(ISeq2SeqModel model, TranslationVocabulary vocabulary, EncodedSource[] sources, bool constrained)
     {
         var stepper = model.Begin(TranslationDataset.SourceBatch(sources));
-        return constrained ? new PlaceholderConstraint(stepper, vocabulary, sources, model.Config.TargetVocab, Seq2SeqModel.End) : stepper;
+        return constrained ? new PlaceholderConstraint(stepper, vocabulary, sources, model.TargetVocab, Seq2SeqModel.End,
+            [.. sources.Select(s => MaxOutput(s.Ids.Length, model.MaxTarget))]) : stepper;
     }
 
+    /// <summary>
+    /// The translation of <paramref name="ids"/>; when <paramref name="constrained"/>, with its missing accelerators put back
+    /// (<see cref="AcceleratorRepair"/>).
+    /// </summary>
     private static Translation Make(TranslationVocabulary vocabulary, EncodedSource source, IReadOnlyList<int> ids, IReadOnlyList<float[]> attention,
-        double logProbability)
+        double logProbability, bool constrained)
     {
         var decoded = vocabulary.Decode(ids, source.Slots);
-        return new Translation(decoded.Text, source.Tokens, decoded.Tokens, attention, logProbability, decoded.InventedSlots);
+        if (!constrained) return new Translation(decoded.Text, source.Tokens, decoded.Tokens, attention, logProbability, decoded.InventedSlots);
+        var texts = ids.Select(id => vocabulary.Decode([id], source.Slots).Text).ToArray();
+        var repaired = AcceleratorRepair.Apply(source, texts, attention);
+        var tokens = decoded.Tokens.Select((t, i) => repaired[i] == texts[i] ? t
+            : repaired[i].StartsWith(' ') ? TranslationVocabulary.SpaceMark + repaired[i][1..] : repaired[i]).ToArray();
+        return new Translation(string.Concat(repaired), source.Tokens, tokens, attention, logProbability, decoded.InventedSlots);
     }
 
     /// <summary>Each step's attention cut to the source's own symbols (a batch pads shorter sources).</summary>

@@ -67,4 +67,46 @@ public sealed class BoardBrowserTests(ITestOutputHelper output)
             await writer;
         }
     }
+
+    [ChromiumFact]
+    public async Task TheExamplesTabDrawsAlignmentsHeatMapsAndTaggedSentences()
+    {
+        await using var f = await BoardFixture.StartAsync();
+        EvalExampleRuns.Write(f.Runs);
+        string Page(string run, string filter = "all")
+        {
+            var (dom, console) = Chromium.RunWithConsole(f.Server.Url + $"#run={run}&tab=examples", Path.Combine(f.Top, "profile-" + run),
+                "--dump-dom", "--virtual-time-budget=5000");
+            output.WriteLine($"{run}: DOM {dom.Length} characters; console: {string.Join(" | ", console)}");
+            Assert.Empty(console);
+            Assert.Contains("data-examples=\"", dom, StringComparison.Ordinal);
+            return dom;
+        }
+
+        // g2p: the alignment of "cat", three phonemes by three letters, its strongest cells darkest
+        var g2p = Page("g2p");
+        var alignment = Regex.Match(g2p, "<svg class=\"alignment\"[^>]*data-rows=\"3\" data-cols=\"3\".*?</svg>", RegexOptions.Singleline).Value;
+        Assert.NotEqual("", alignment);
+        Assert.Equal(3, Regex.Matches(alignment, "fill-opacity=\"0.900\"|fill-opacity=\"0.800\"").Count);
+        Assert.Contains(">AE1</text>", alignment, StringComparison.Ordinal);
+        Assert.Contains("class=\"example wrong\"", g2p, StringComparison.Ordinal);
+
+        // VQA: a heat map over the 2 x 2 grid, the most-attended cell full, the objects named; the choices with their probabilities
+        var vqa = Page("vqa");
+        var map = Regex.Match(vqa, "<svg class=\"heatmap\"[^>]*data-cells=\"4\" data-max=\"0.700\".*?</svg>", RegexOptions.Singleline).Value;
+        Assert.NotEqual("", map);
+        Assert.Contains("fill-opacity=\"1.000\"", map, StringComparison.Ordinal);
+        Assert.Contains(">sandal</text>", map, StringComparison.Ordinal);
+        Assert.Contains("two (0.50)", vqa, StringComparison.Ordinal);
+
+        // dialog: both rounds, the second marked wrong, two hops of attention each
+        var dialog = Page("dialog");
+        Assert.Equal(4, Regex.Matches(dialog, "<svg class=\"heatmap\"").Count);
+        Assert.Contains("class=\"round wrong\"", dialog, StringComparison.Ordinal);
+
+        // tags: coloured tokens, the wrong one struck through with the true tag beside it
+        var tag = Page("tag");
+        Assert.Equal(5, Regex.Matches(tag, "<span class=\"tok").Count);
+        Assert.Matches("<span class=\"tok hue-[0-9]+ wrong-tag[^\"]*\"[^>]*>ran<sub><s>NOUN</s> VERB</sub>", tag);
+    }
 }

@@ -103,6 +103,42 @@ public sealed class BoardServerTests
     }
 
     [Fact]
+    public async Task ServesEveryEvalsExamplesFiltered()
+    {
+        await using var f = await BoardFixture.StartAsync();
+        EvalExampleRuns.Write(f.Runs);
+        foreach (var (run, file) in new[] { ("g2p", "pronunciations.jsonl"), ("tag", "tags.jsonl"), ("vqa", "answers.jsonl"), ("dialog", "dialogs.jsonl") })
+        {
+            var detail = await Json(f, "api/run?run=" + run);
+            Assert.Contains(detail.GetProperty("files").EnumerateArray(), x => x.GetProperty("path").GetString() == $"{run}/{file}"
+                && x.GetProperty("kind").GetString() == "examples");
+        }
+        // g2p: "cat" right with its alignment, "dog" wrong
+        var g2p = await Json(f, "api/examples?file=g2p/pronunciations.jsonl");
+        Assert.Equal((2, 1, 1), (g2p.GetProperty("total").GetInt32(), g2p.GetProperty("right").GetInt32(), g2p.GetProperty("wrong").GetInt32()));
+        var cat = g2p.GetProperty("examples")[0].GetProperty("example");
+        Assert.Equal("cat", cat.GetProperty("word").GetString());
+        Assert.Equal(0.9, cat.GetProperty("alignment")[1][1].GetDouble(), 6);
+        Assert.Equal(["c", "a", "t"], cat.GetProperty("source_tokens").EnumerateArray().Select(x => x.GetString()));
+        var dog = await Json(f, "api/examples?file=g2p/pronunciations.jsonl&filter=wrong");
+        Assert.Equal(1, dog.GetProperty("matched").GetInt32());
+        Assert.Equal("D OW1", dog.GetProperty("examples")[0].GetProperty("example").GetProperty("prediction").GetString());
+        Assert.Equal(1, dog.GetProperty("examples")[0].GetProperty("index").GetInt32());
+        // tag: the second sentence has one wrong tag
+        var tags = await Json(f, "api/examples?file=tag/tags.jsonl&filter=wrong");
+        var wrongTags = tags.GetProperty("examples")[0].GetProperty("example");
+        Assert.Equal(1, wrongTags.GetProperty("wrong_tags").GetInt32());
+        Assert.Equal(["PRON", "NOUN"], wrongTags.GetProperty("predicted").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal([false, true], wrongTags.GetProperty("unseen").EnumerateArray().Select(x => x.GetBoolean()));
+        // vqa and dialog: right and wrong as their "correct" says
+        var vqa = await Json(f, "api/examples?file=vqa/answers.jsonl&filter=right");
+        Assert.Equal(1, vqa.GetProperty("matched").GetInt32());
+        Assert.Equal("bag", vqa.GetProperty("examples")[0].GetProperty("example").GetProperty("prediction").GetString());
+        var dialog = await Json(f, "api/examples?file=dialog/dialogs.jsonl&filter=wrong");
+        Assert.Equal(2, dialog.GetProperty("examples")[0].GetProperty("example").GetProperty("rounds").GetArrayLength());
+    }
+
+    [Fact]
     public async Task ServesOnlyFilesUnderTheRunsFolder()
     {
         await using var f = await BoardFixture.StartAsync();

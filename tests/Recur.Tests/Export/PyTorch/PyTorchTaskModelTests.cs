@@ -1,224 +1,165 @@
-using Recur.Data.Glimpse;
-using Recur.Data.Scenes;
-using Recur.Data.Video;
+using System.Text.Json;
+using Recur.Data.Translation;
 using Recur.Export.PyTorch;
 using Recur.IO;
-using Recur.Models;
-using Recur.Models.Captioning;
-using Recur.Models.Dialog;
-using Recur.Models.Draw;
-using Recur.Models.Glimpse;
-using Recur.Models.Video;
-using Recur.Models.Vqa;
-using Recur.Tasks.Dialog;
-using Recur.Tasks.Draw;
-using Recur.Tasks.Glimpse;
-using Recur.Tasks.Video;
-using Recur.Tasks.Vqa;
+using Recur.Models.Decoding;
+using Recur.Models.Seq2Seq;
+using Recur.Models.Tagging;
+using Recur.Tasks.G2p;
+using Recur.Tasks.Tag;
+using Recur.Tasks.Translate;
 using Recur.Tests.TestUtil;
 using Xunit;
 
 namespace Recur.Tests.Export.PyTorch;
 
 /// <summary>
-/// The task models exported with <c>recur export --pytorch</c> (vqa, dialog, video, glimpse, draw): each package's model.py,
-/// run by PyTorch on the inputs Recur's model was given, gives Recur's outputs within 1e-4 for every variant of the task
-/// (VQA with attention, blind, visual answers; dialog hre / memory / none, one hop and two, blind; video over fused and
-/// stepped cells and both baselines; the attention model along given noise and along the policy's mean, and the CNN;
-/// DRAW with and without attention, its bound and canvases); per family, a package with one weight tensor scaled by 1 %
-/// does not (the check can fail).
+/// The tagger and the sequence-to-sequence models (g2p's BiLSTM with attention and its Transformer, translate's BiLSTM)
+/// exported with <c>recur export --pytorch</c>: the package's model.py gives Recur's tag logits, its teacher-forced loss
+/// and first step's logits within 1e-4, and its greedy output is Recur's <see cref="GreedyDecoder"/>'s, symbol for
+/// symbol; a copy with one weight tensor scaled by 1 % does not give the logits (each family's check can fail).
 /// </summary>
 public sealed class PyTorchTaskModelTests : IDisposable
 {
-    private const int B = 3;
+    private const int Vs = 9, Vt = 8, MaxTarget = 6;
     private readonly string _dir = Directory.CreateTempSubdirectory("recur-pytorch-tasks-").FullName;
-    private readonly List<string> _args = [Path.Combine(AppContext.BaseDirectory, "Fixtures", "pytorch", "task_outputs.py")];
-    private readonly Dictionary<string, Dictionary<string, float[]>> _expected = [];
-    private readonly Rng _rng = new(7);
 
     public void Dispose()
     {
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 
+    private static readonly string[][] Sentences = [["The", "cat", "sat"], ["Dogs", "extraordinarily", "bark", "!", "zzz"], ["a"]];
+
     [SkippableFact]
-    public void EveryTaskModelGivesRecursOutputsInPyTorch()
+    public void TaggersAndSeq2SeqModelsGiveRecursOutputsInPyTorch()
     {
         TorchPython.RequireTorch();
-        AddVqa();
-        AddDialog();
-        AddVideo();
-        AddGlimpse();
-        AddDraw();
-        var mutants = new[] { ("vqa-visual", "rnn.weight_hh_l0"), ("dialog-hre-2", "fuse_q.weight"), ("video-lstm", "proj.weight"),
-            ("glimpse-ram", "core.weight_hh"), ("draw-attention", "encoder.weight_ih") };
-        foreach (var (name, tensor) in mutants) AddMutant(name, tensor);
-        TorchPython.Check(_dir, [.. _args]);
+        var args = new List<string> { Path.Combine(AppContext.BaseDirectory, "Fixtures", "pytorch", "task_outputs.py") };
+        // The tagger: an unknown word, one longer than max_word_chars (its first and last characters kept), an unknown character.
+        var vocab = new TagVocabulary(["<pad>", "<unk>", "the", "cat", "dogs", "bark"], ["<pad>", "<unk>", "T", "a", "c", "e", "h", "s", "t", "!", "o"],
+            ["DET", "NOUN", "VERB", "."], "universal");
+        var tagger = new Tagger(new TaggerConfig
+        {
+            Words = 6, Chars = 11, Tags = 4, WordEmbed = 5, CharEmbed = 3, CharHidden = 4, Hidden = 6, Layers = 2, MaxWordChars = 6,
+        });
+        tagger.Reset(new Rng(5));
+        string tagRun = Path.Combine(_dir, "tag"), tagPackage = Path.Combine(_dir, "tag.pkg"), sentences = Path.Combine(_dir, "sentences.json");
+        TaggerCheckpoint.Instance.Write(tagRun, new LoadedTagger(tagger, vocab, 1), null, null, null);
+        PyTorchExport.Write(tagRun, tagPackage);
+        File.WriteAllText(sentences, JsonSerializer.Serialize(Sentences));
+        float[] tagLogits = tagger.Forward(TagDataset.Encode(Sentences, vocab, 6)).Data[..(5 * 3 * 4)];
+        args.AddRange(["tag", tagPackage, sentences, Path.Combine(_dir, "tag.out.safetensors")]);
+        string tagMutant = Mutant(tagPackage, "rnn.weight_ih_l1");
+        args.AddRange(["tag", tagMutant, sentences, Path.Combine(_dir, "tag.mutant.safetensors")]);
 
-        var failures = new List<string>();
-        foreach (var (name, outputs) in _expected)
+        var batch = Batch(new Rng(8));
+        string inputs = Path.Combine(_dir, "seq2seq.safetensors");
+        SafeTensors.Write(inputs, new SafeTensorsFile(null,
+        [
+            new("source", Longs(batch.Source, batch.SourceSteps, batch.Batch)), new("lengths", Longs(batch.SourceLengths, batch.Batch)),
+            new("targets", Longs(batch.Targets!, batch.Batch, MaxTarget + 2)),
+        ]));
+        var expected = new Dictionary<string, (double Loss, float[] First, int[][] Greedy)>();
+        var models = Seq2SeqModels();
+        ulong seed = 30;
+        foreach (var (name, model, mutate) in models)
+        {
+            model.Reset(new Rng(seed++));
+            string run = Path.Combine(_dir, name), package = Path.Combine(_dir, name + ".pkg");
+            Save(name, model, run);
+            PyTorchExport.Write(run, package);
+            double loss = model.Loss(batch);
+            float[] first = model.Begin(batch).Step([.. Enumerable.Repeat(Seq2SeqModel.Start, batch.Batch)]).ToArray();
+            var greedy = GreedyDecoder.Decode(model.Begin(batch with { Targets = null }), Vt, Seq2SeqModel.Start, Seq2SeqModel.End, MaxTarget)
+                .Select(r => r.Tokens).ToArray();
+            expected[name] = (loss, first, greedy);
+            args.AddRange(["seq2seq", package, inputs, Path.Combine(_dir, name + ".out.safetensors")]);
+            args.AddRange(["seq2seq", Mutant(package, mutate), inputs, Path.Combine(_dir, name + ".mutant.safetensors")]);
+        }
+
+        TorchPython.Check(_dir, [.. args]);
+
+        var gotTag = SafeTensors.Read(Path.Combine(_dir, "tag.out.safetensors")).GetTensor("logits").Data;
+        Assert.True(MaxDiff(tagLogits, gotTag) <= 1e-4, $"tagger: max |logit difference| {MaxDiff(tagLogits, gotTag):G3}");
+        double tagMutated = MaxDiff(tagLogits, SafeTensors.Read(Path.Combine(_dir, "tag.mutant.safetensors")).GetTensor("logits").Data);
+        Assert.True(tagMutated > 1e-4, $"the tagger's mutant moved the logits only {tagMutated:G3}");
+        foreach (var (name, (loss, first, greedy)) in expected)
         {
             var got = SafeTensors.Read(Path.Combine(_dir, name + ".out.safetensors"));
-            double d = outputs.Max(o => MaxDiff(o.Value, got.GetTensor(o.Key).Data));
-            bool mutant = name.EndsWith("-mutant", StringComparison.Ordinal);
-            if (mutant && !(d > 1e-4)) failures.Add($"{name}: scaling one tensor by 1 % moved the outputs only {d:G3}: the check cannot fail");
-            if (!mutant && !(d <= 1e-4)) failures.Add($"{name}: max |difference| {d:G3}");
-        }
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
-        Assert.Equal(25, _expected.Count);
-    }
-
-    private void AddVqa()
-    {
-        var encoder = Encoder();
-        int D = encoder.FeatureDim, T = 5;
-        var baseConfig = new VqaConfig
-        {
-            Vocab = 9, Answers = 7, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 2, FeatureDim = D, AttentionDim = 4, Fusion = 6, MaxWords = T,
-        };
-        foreach (var (name, config) in new[] { ("vqa-attention", baseConfig), ("vqa-blind", baseConfig with { Blind = true }),
-            ("vqa-visual", baseConfig with { VisualAnswers = [0, 2, 5] }) })
-        {
-            var model = new VqaModel(config);
-            model.Reset(_rng);
-            var features = Tensor.Randn(_rng, 1f, B, 4, D);
-            int[] questions = Questions(B, T, 9), choices = [.. Enumerable.Range(0, B * 4).Select(i => (i * 3 + i / 4) % 7)];
-            var scores = model.Forward(features, questions, choices).ToArray();
-            Add(name, run => VqaCheckpoint.Instance.Write(run, new LoadedVqa(model, encoder, new SceneOptions(), 2), null, null, null),
-                [new("features", features)], [new("questions", Ints(questions, B, T)), new("choices", Ints(choices, B, 4))], new() { ["scores"] = scores });
+            Assert.True(Math.Abs(got.GetTensor("loss").Data[0] - loss) <= 1e-4, $"{name}: loss {got.GetTensor("loss").Data[0]} against Recur's {loss}");
+            Assert.True(MaxDiff(first, got.GetTensor("first").Data) <= 1e-4, $"{name}: first step's logits differ by {MaxDiff(first, got.GetTensor("first").Data):G3}");
+            var rows = got.GetIntegers("greedy");
+            int width = rows.Shape[1];
+            for (int b = 0; b < greedy.Length; b++)
+                Assert.Equal(greedy[b], rows.Data.Skip(b * width).Take(width).TakeWhile(v => v >= 0).Select(v => (int)v).ToArray());
+            var mutant = SafeTensors.Read(Path.Combine(_dir, name + ".mutant.safetensors")).GetTensor("first").Data;
+            Assert.True(MaxDiff(first, mutant) > 1e-4, $"{name}: the mutant moved the first step's logits only {MaxDiff(first, mutant):G3}");
         }
     }
 
-    private void AddDialog()
+    /// <summary>Each family (name, untrained model, the weight its mutant scales).</summary>
+    private static (string Name, ISeq2SeqModel Model, string Mutate)[] Seq2SeqModels() =>
+    [
+        ("g2p-lstm", new Seq2SeqModel(new Seq2SeqConfig
+        {
+            SourceVocab = Vs, TargetVocab = Vt, Embed = 4, Hidden = 3, Layers = 2, DecoderHidden = 5, Attention = "bahdanau", AttentionDim = 4, MaxTarget = MaxTarget,
+        }), "decoder.weight_hh"),
+        ("g2p-transformer", new TransformerSeq2SeqModel(new TransformerSeq2SeqConfig
+        {
+            SourceVocab = Vs, TargetVocab = Vt, DModel = 8, Heads = 2, EncoderLayers = 2, DecoderLayers = 1, FeedForward = 12, MaxTarget = MaxTarget,
+            TieEmbeddings = true,
+        }), "decoder.layers.0.linear1.weight"),
+        ("translate-rnn", new Seq2SeqModel(new Seq2SeqConfig
+        {
+            SourceVocab = Vs, TargetVocab = Vt, Embed = 4, Hidden = 3, Layers = 1, DecoderHidden = 5, Attention = "luong", MaxTarget = MaxTarget,
+        }), "decoder.weight_ih"),
+    ];
+
+    private static void Save(string name, ISeq2SeqModel model, string run)
     {
-        var encoder = Encoder();
-        int D = encoder.FeatureDim, T = 5, R = 4, A = 9;
-        var c = new DialogConfig
+        if (name.StartsWith("g2p", StringComparison.Ordinal))
         {
-            Vocab = 11, Answers = A, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 2, FeatureDim = D, AttentionDim = 4, Fusion = 6, MaxWords = T,
-        };
-        foreach (var (name, config) in new[] { ("dialog-hre-2", c with { VisualAnswers = [0, 3, 5] }), ("dialog-hre-1", c with { Hops = 1 }),
-            ("dialog-memory-2", c with { History = "memory", VisualAnswers = [1, 2] }), ("dialog-memory-1", c with { History = "memory", Hops = 1 }),
-            ("dialog-none-2", c with { History = "none" }), ("dialog-blind-hre", c with { Blind = true }),
-            ("dialog-blind-none-1", c with { Blind = true, History = "none", Hops = 1 }) })
-        {
-            var model = new DialogModel(config);
-            model.Reset(_rng);
-            var features = Tensor.Randn(_rng, 1f, B, 4, D);
-            int[] questions = Questions(B * R, T, 11), answers = [.. Enumerable.Range(0, B * R).Select(_ => _rng.NextInt(A))];
-            questions.AsSpan(0, T).CopyTo(questions.AsSpan((B * R - 1) * T));   // a question asked twice
-            var scores = model.Forward(features, questions, answers).ToArray();
-            Add(name, run => DialogCheckpoint.Instance.Write(run, new LoadedDialog(model, encoder, new SceneOptions(), R, 1), null, null, null),
-                [new("features", features)], [new("questions", Ints(questions, B, R, T)), new("answers", Ints(answers, B, R))], new() { ["scores"] = scores });
+            var symbols = new G2pSymbols(["<pad>", "<unk>", "a", "b", "c", "d", "e", "f", "g"], ["<NULL>", "<START>", "<END>", "AA0", "B", "K", "D", "EH1"]);
+            G2pCheckpoint.Instance.Write(run, new LoadedG2p(model, symbols, 1), null, null, null);
+            return;
         }
+        var vocabulary = new TranslationVocabulary(new BpeMerges([]), ["<pad>", "<unk>", "a", "b", "c", "d", "e", "f", "g"],
+            ["<NULL>", "<START>", "<END>", "<unk>", "a", "b", "c", "d"], "abcdefg");
+        TranslateCheckpoint.Instance.Write(run, new LoadedTranslation("rnn", (Seq2SeqModel)model, vocabulary, new CorpusRecipe(1, 100)), null, null, null);
     }
 
-    private void AddVideo()
+    /// <summary>Four sources of different lengths and their targets of different lengths.</summary>
+    private static Seq2SeqBatch Batch(Rng rng)
     {
-        var encoder = Encoder();
-        int T = 4, D = 5;
-        var c = new VideoClassifierConfig { FeatureDim = D, Projection = 6, Hidden = 7, Actions = 4, Classes = 3 };
-        foreach (var (name, config) in new[] { ("video-lstm", c with { Layers = 2 }), ("video-gru", c with { Model = "gru" }),
-            ("video-rnn", c with { Model = "rnn" }), ("video-peephole", c with { Model = "peephole", Layers = 2 }),
-            ("video-average", c with { Model = "average" }), ("video-middle", c with { Model = "middle" }) })
+        int[] lengths = [5, 2, 4, 1], targetLengths = [3, 6, 1, 2];
+        int B = lengths.Length, Ts = lengths.Max(), W = MaxTarget + 2;
+        var source = new int[Ts * B];
+        var targets = new int[B * W];
+        for (int b = 0; b < B; b++)
         {
-            var model = new VideoClassifier(config);
-            model.Reset(_rng);
-            var x = Tensor.Randn(_rng, 1f, T, B, D);
-            var (action, visible) = model.Forward(x);
-            Add(name, run => VideoCheckpoint.Instance.Write(run, new LoadedVideo(model, encoder, new ClipOptions()), null, null, null), [new("x", x)], [],
-                new() { ["action"] = action.Data[..(B * 4)], ["visible"] = visible.Data[..(T * B * 3)] });
+            for (int t = 0; t < lengths[b]; t++) source[t * B + b] = 1 + rng.NextInt(Vs - 1);
+            targets[b * W] = Seq2SeqModel.Start;
+            for (int k = 1; k <= targetLengths[b]; k++) targets[b * W + k] = 3 + rng.NextInt(Vt - 3);
+            targets[b * W + targetLengths[b] + 1] = Seq2SeqModel.End;
         }
+        return new Seq2SeqBatch(source, lengths, targets);
     }
 
-    private void AddGlimpse()
+    /// <summary>A copy of <paramref name="package"/> with the weight <paramref name="name"/> scaled by 1 %.</summary>
+    private static string Mutant(string package, string name)
     {
-        const int Side = 28;
-        var config = new GlimpseConfig
-        {
-            Width = Side, Height = Side, Steps = 3, Scales = 2, Patch = 3, GlimpseHidden = 5, LocationHidden = 4, GlimpseOut = 7, CoreHidden = 6,
-        };
-        var ram = new RamClassifier(new RecurrentAttentionModel(config));
-        ram.Reset(_rng);
-        var images = new Tensor([.. Enumerable.Range(0, B * Side * Side).Select(_ => _rng.NextFloat())], B, Side * Side);
-        var first = new Tensor([.. Enumerable.Range(0, B * 2).Select(_ => _rng.NextFloat() * 1.8f - 0.9f)], B, 2);
-        var eps = Tensor.Randn(_rng, 1f, config.Steps - 1, B, 2);
-        var logits = ram.Model.Forward(images, first, eps).Data;
-        var locations = ram.Model.Trace().Locations.Data;
-        var mean = ram.Classify(images).Data;
-        Add("glimpse-ram", run => GlimpseCheckpoint.Instance.Write(run, new LoadedGlimpse(ram, new ClutterOptions { Size = Side }), null, null, null),
-            [new("images", images), new("first", first), new("eps", eps)], [],
-            new() { ["logits"] = logits, ["locations"] = locations, ["mean_logits"] = mean });
-        var cnn = new CnnClassifier(new ConvNet(new ConvNetConfig { Rows = Side, Cols = Side, Channels = [2, 3], Fc = 5 }));
-        cnn.Reset(_rng);
-        Add("glimpse-cnn", run => GlimpseCheckpoint.Instance.Write(run, new LoadedGlimpse(cnn, new ClutterOptions { Size = Side }), null, null, null),
-            [new("images", images)], [], new() { ["logits"] = cnn.Classify(images).Data[..(B * 10)] });
+        string mutant = package + ".mutant";
+        Directory.CreateDirectory(mutant);
+        foreach (string f in Directory.GetFiles(package)) File.Copy(f, Path.Combine(mutant, Path.GetFileName(f)), overwrite: true);
+        var w = SafeTensors.Read(Path.Combine(mutant, "weights.safetensors"));
+        Assert.Contains(name, w.Names);
+        SafeTensors.Write(Path.Combine(mutant, "weights.safetensors"), w.Names.Select(n => KeyValuePair.Create(n,
+            n == name ? new Tensor([.. w.GetTensor(n).Data.Select(v => v * 1.01f)], w.GetTensor(n).Shape) : w.GetTensor(n))).ToList());
+        return mutant;
     }
 
-    private void AddDraw()
-    {
-        var c = new DrawConfig { Width = 6, Height = 5, Steps = 3, EncoderHidden = 7, DecoderHidden = 7, Latent = 4, ReadN = 2, WriteN = 3 };
-        foreach (var (name, config) in new[] { ("draw-attention", c), ("draw-plain", c with { Attention = false }) })
-        {
-            var model = new DrawModel(config);
-            model.Reset(_rng);
-            var x = new Tensor([.. Enumerable.Range(0, B * 30).Select(_ => _rng.NextFloat() < 0.5f ? 1f : 0f)], B, 30);
-            var eps = model.Noise(_rng, B);
-            var loss = model.Forward(x, eps);
-            Add(name, run => DrawCheckpoint.Instance.Write(run, new LoadedDraw(model), null, null, null), [new("images", x), new("eps", eps)], [],
-                new() { ["loss"] = [(float)loss.Reconstruction, (float)loss.Latent], ["canvases"] = model.Canvases().Data });
-        }
-    }
-
-    /// <summary>Saves the run, exports it, writes its inputs and records Recur's outputs.</summary>
-    private void Add(string name, Action<string> save, List<KeyValuePair<string, Tensor>> tensors, List<KeyValuePair<string, IntegerArray>> integers,
-        Dictionary<string, float[]> outputs)
-    {
-        string run = Path.Combine(_dir, name), package = Path.Combine(_dir, name + ".pkg"), inputs = Path.Combine(_dir, name + ".in.safetensors");
-        Directory.CreateDirectory(run);
-        save(run);
-        PyTorchExport.Write(run, package);
-        SafeTensors.Write(inputs, new SafeTensorsFile(tensors, integers));
-        _expected[name] = outputs;
-        _args.AddRange([package, inputs, Path.Combine(_dir, name + ".out.safetensors")]);
-    }
-
-    /// <summary>A copy of <paramref name="name"/>'s package with <paramref name="tensor"/> scaled by 1 %, expected to differ.</summary>
-    private void AddMutant(string name, string tensor)
-    {
-        string from = Path.Combine(_dir, name + ".pkg"), to = Path.Combine(_dir, name + "-mutant.pkg");
-        Directory.CreateDirectory(to);
-        foreach (string f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        var w = SafeTensors.Read(Path.Combine(to, "weights.safetensors"));
-        Assert.Contains(tensor, w.Names);
-        Tensor Scaled(Tensor t) => new([.. t.Data.Select(v => v * 1.01f)], t.Shape);
-        SafeTensors.Write(Path.Combine(to, "weights.safetensors"),
-            w.Names.Select(n => KeyValuePair.Create(n, n == tensor ? Scaled(w.GetTensor(n)) : w.GetTensor(n))));
-        _expected[name + "-mutant"] = _expected[name];
-        _args.AddRange([to, Path.Combine(_dir, name + ".in.safetensors"), Path.Combine(_dir, name + "-mutant.out.safetensors")]);
-    }
-
-    /// <summary>A tiny frozen scene encoder (its weights ride along in the package as encoder.*).</summary>
-    private SceneEncoder Encoder()
-    {
-        var net = new ConvNet(new ConvNetConfig { Channels = [3], Fc = 0 });
-        net.Reset(_rng);
-        return new SceneEncoder(net, 3, false, "conv");
-    }
-
-    /// <summary><paramref name="n"/> questions of <paramref name="T"/> ids in [1, V), left-padded with 0 to between 2 and T words.</summary>
-    private int[] Questions(int n, int T, int V)
-    {
-        var q = new int[n * T];
-        for (int i = 0; i < n; i++)
-        {
-            int words = 2 + _rng.NextInt(T - 1);
-            for (int k = T - words; k < T; k++) q[i * T + k] = 1 + _rng.NextInt(V - 1);
-        }
-        return q;
-    }
-
-    private static IntegerArray Ints(int[] values, params int[] shape) => new([.. values.Select(v => (long)v)], shape);
+    private static IntegerArray Longs(int[] values, params int[] shape) => new([.. values.Select(v => (long)v)], shape);
 
     private static double MaxDiff(float[] a, float[] b)
     {

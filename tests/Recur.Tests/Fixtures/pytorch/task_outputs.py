@@ -1,61 +1,52 @@
 #!/usr/bin/python3
-"""For PyTorchTaskModelTests: runs exported task packages' model.py over given inputs and writes the outputs.
+"""For PyTorchTaskModelTests: exported tagger and sequence-to-sequence packages' model.py on given inputs.
 
-    task_outputs.py PACKAGE INPUTS.safetensors OUT.safetensors [PACKAGE INPUTS OUT ...]
+    task_outputs.py KIND PACKAGE INPUT OUT [KIND PACKAGE INPUT OUT ...]
 
-By the package's task (config.json's "task"):
-  vqa      features (B, L, D), questions (B, T), choices (B, 4)       -> scores (B, 4)
-  dialog   features (B, L, D), questions (B, R, T), answers (B, R)    -> scores (B, R, A)
-  video    x (T, B, D)                                                -> action (B, A), visible (T, B, C)
-  glimpse  images (B, H W), first (B, 2), eps (T-1, B, 2)             -> logits and locations with that noise, mean_logits
-                                                                         from the centre along the policy's mean; cnn: logits
-  draw     images (B, P), eps (T, B, Z)                               -> loss [L_x, L_z], canvases (T, B, P)
-One process for every package, so the suite pays torch's import once.
+tag: INPUT is a JSON list of sentences (lists of words), encoded by the package's own model.encode; OUT gets
+`logits` (T, B, K). seq2seq: INPUT holds `source` (Ts, B), `lengths` (B) and `targets` (B, W) int64; OUT gets `loss`
+(the mean cross-entropy per target symbol, float64), `first` (B, V) the first step's logits and `greedy`
+(B, max_target + 1), the greedy symbols with -1 after the end. One process for every package.
 """
 
 import importlib
 import json
-import os
 import sys
 
 import torch
-
-
-def outputs(task, net, t, config):
-    if task == "vqa":
-        return {"scores": net(t["features"], t["questions"], t["choices"])}
-    if task == "dialog":
-        return {"scores": net(t["features"], t["questions"], t["answers"])}
-    if task == "video":
-        action, visible = net(t["x"])
-        return {"action": action, "visible": visible}
-    if task == "glimpse":
-        if config.get("architecture") == "cnn":
-            return {"logits": net(t["images"])[0]}
-        logits, locations, _, _ = net(t["images"], t["first"], t["eps"])
-        return {"logits": logits, "locations": locations, "mean_logits": net(t["images"])[0]}
-    if task == "draw":
-        lx, lz, canvases = net(t["images"], t["eps"])
-        return {"loss": torch.tensor([lx.item(), lz.item()]), "canvases": canvases}
-    raise SystemExit(f"no outputs for task {task}")
+import torch.nn.functional as F
 
 
 def main():
     torch.set_num_threads(1)
     args = sys.argv[1:]
-    for i in range(0, len(args), 3):
-        package, inputs, out = args[i:i + 3]
+    for i in range(0, len(args), 4):
+        kind, package, given, out = args[i:i + 4]
         sys.path.insert(0, package)
-        for name in ["recur_safetensors", "recur_load", "answer_head", "cells", "blocks", "classify_model", "model"]:
+        for name in ["recur_safetensors", "cells", "blocks", "model"]:
             sys.modules.pop(name, None)
         st = importlib.import_module("recur_safetensors")
         model = importlib.import_module("model")
-        with open(os.path.join(package, "config.json"), encoding="utf-8") as f:
-            config = json.load(f)
-        _, net = model.load_package(package)
+        config, net = model.load_package(package)
         net.eval()
         with torch.no_grad():
-            st.save(out, {k: v.to(torch.float32).contiguous() for k, v in outputs(config["task"], net, st.load(inputs)[0], config).items()})
+            if kind == "tag":
+                with open(given, encoding="utf-8") as f:
+                    sentences = json.load(f)
+                st.save(out, {"logits": net(*model.encode(sentences, config))})
+            else:
+                t = st.load(given)[0]
+                source, lengths, targets = t["source"], t["lengths"], t["targets"]
+                T = int(max((row == model.END).nonzero()[0, 0].item() for row in targets))
+                logits = net(source, lengths, targets[:, :T].t())
+                gold = targets[:, 1:T + 1].t().clone()
+                gold[gold == model.PAD] = -100
+                loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]).double(), gold.reshape(-1), ignore_index=-100)
+                rows = model.greedy(net, source, lengths, config["model"]["max_target"])
+                greedy = torch.full((len(rows), config["model"]["max_target"] + 1), -1, dtype=torch.int64)
+                for b, r in enumerate(rows):
+                    greedy[b, :len(r)] = torch.tensor(r, dtype=torch.int64)
+                st.save(out, {"loss": torch.tensor([loss.item()], dtype=torch.float64), "first": logits[0], "greedy": greedy})
         sys.path.remove(package)
 
 

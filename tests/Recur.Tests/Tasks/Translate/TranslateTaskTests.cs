@@ -63,7 +63,7 @@ public sealed class TranslateTaskTests : IDisposable
         Assert.Equal(TranslateTask.TaskName, CheckpointFiles.TaskOf(run));
         var ck = TranslateCheckpoint.Instance.Load(run, CheckpointKind.Latest);
         var task = (TranslateTask)t.Task;
-        Assert.Equal(task.Model.Config, ck.Model.Config);
+        Assert.Equal(((Seq2SeqModel)task.Model).Config, ((Seq2SeqModel)ck.Model).Config);
         Assert.Equal("rnn", ck.Architecture);
         Assert.Equal(new CorpusRecipe(1, TranslationCorpus.DefaultMaxCharacters), ck.Corpus);
         Assert.Equal(task.Model.Store.Values, ck.Model.Store.Values);
@@ -94,10 +94,10 @@ public sealed class TranslateTaskTests : IDisposable
         var task = (TranslateTask)t.Task;
         var sources = task.Validation.Sources;
         var one = Translator.Translate([task.Model], task.Validation.Vocabulary, sources);
-        var three = Translator.Translate([task.Model, TranslationModels.Copy("rnn", task.Model), TranslationModels.Copy("rnn", task.Model)],
+        var three = Translator.Translate([task.Model, TranslationModels.Copy(task.Model), TranslationModels.Copy(task.Model)],
             task.Validation.Vocabulary, sources);
         Assert.Equal(one.Select(o => o.Text), three.Select(o => o.Text));
-        var beam = Translator.Translate([task.Model, TranslationModels.Copy("rnn", task.Model)], task.Validation.Vocabulary, sources, beam: 1, greedy: false);
+        var beam = Translator.Translate([task.Model, TranslationModels.Copy(task.Model)], task.Validation.Vocabulary, sources, beam: 1, greedy: false);
         Assert.Equal(one.Select(o => o.Text), beam.Select(o => o.Text));
         var wide = Translator.Translate(task.Model, task.Validation.Vocabulary, sources.Take(10).ToArray(), beam: 4, greedy: false);
         for (int i = 0; i < 10; i++)
@@ -124,7 +124,7 @@ public sealed class TranslateTaskTests : IDisposable
         {
             SourceVocab = 167, TargetVocab = 185, Embed = 4, Hidden = 4, Layers = 1, DecoderHidden = 4, Attention = "bahdanau", AttentionDim = 4,
             Dropout = 0.2f, LabelSmoothing = 0.1f, MaxTarget = 24, MaxSource = 160,
-        }, ck.Model.Config);
+        }, ((Seq2SeqModel)ck.Model).Config);
         Assert.Equal(50, ck.Vocabulary.Bpe.Merges.Count);
         Assert.Equal(4, ck.Progress!.Iteration);
         var trainer = TranslateDefinition.Instance.Resume(ck, Sample, ck.Training! with { MaxIters = 6 });

@@ -12,7 +12,7 @@ namespace Recur.Tests.Export.PyTorch;
 /// back into a new run and scored by <c>recur TASK eval</c>: both give the same figures within 1e-4.
 /// </summary>
 [Collection("Console")]
-public sealed class PyTorchTaskRoundTripTests : IDisposable
+public sealed class PyTorchVisionTaskRoundTripTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("recur-pytorch-roundtrip-").FullName;
 
