@@ -100,20 +100,8 @@ def main():
         logits, carried = ddp(x.to(device), carried)
         carried = recur_model.detach_state(carried)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.to(device).reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        norm = rt.clip([p for _, p in named], tr)
-        opt.step()
-        iteration += 1
-        if average is not None:
-            average.update(named, iteration)
-        value = rt.mean_over_workers(loss.item(), world, device)
-        history.append(value)
-        line = {"type": "train", "iter": iteration, "epoch": batcher.epoch + batcher.batch / batcher.K, "loss": value, "lr": lr,
-                "grad_norm": norm, "elapsed_s": clock.elapsed()}
-        lines.append(line)
-        if rank == 0:
-            print(json.dumps(line), flush=True)
+        iteration, norm = rt.step(loss, opt, named, tr, average, iteration)
+        rt.record(loss.item(), iteration, batcher.epoch + batcher.batch / batcher.K, lr, norm, clock, world, device, rank, history, lines)
 
     # Gather the carried state of every worker's streams, in stream order.
     full = []

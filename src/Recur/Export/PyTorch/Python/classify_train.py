@@ -91,20 +91,8 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         loss = F.cross_entropy(ddp(x), labels[idx].to(device))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        norm = rt.clip([p for _, p in named], tr)
-        opt.step()
-        iteration += 1
-        if average is not None:
-            average.update(named, iteration)
-        value = rt.mean_over_workers(loss.item(), world, device)
-        history.append(value)
-        line = {"type": "train", "iter": iteration, "epoch": batches.epoch + batches.batch / batches.K, "loss": value, "lr": lr,
-                "grad_norm": norm, "elapsed_s": clock.elapsed()}
-        lines.append(line)
-        if rank == 0:
-            print(json.dumps(line), flush=True)
+        iteration, norm = rt.step(loss, opt, named, tr, average, iteration)
+        rt.record(loss.item(), iteration, batches.epoch + batches.batch / batches.K, lr, norm, clock, world, device, rank, history, lines)
     if rank == 0:
         out = {k: v for k, v in state.items() if not k.startswith(("optimizer.", "train_weights."))}
         out.update(rt.optimizer_entries(opt, named, tr["optimizer"]))

@@ -151,6 +151,31 @@ class Average:
                 self.values[n].add_(p.detach() - self.values[n], alpha=rate)
 
 
+def step(loss, opt, named, training, average, iteration):
+    """Recur's training step after its loss: backward, clipping, the optimizer's step and the weight average.
+    Returns the next iteration and the gradient norm before clipping."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    norm = clip([p for _, p in named], training)
+    opt.step()
+    iteration += 1
+    if average is not None:
+        average.update(named, iteration)
+    return iteration, norm
+
+
+def record(value, iteration, epoch, lr, norm, clock, world, device, rank, history, lines):
+    """The step's train line as Recur's metrics.jsonl writes it: the loss averaged over the workers, kept in history and
+    lines, printed by rank 0."""
+    value = mean_over_workers(value, world, device)
+    history.append(value)
+    line = {"type": "train", "iter": iteration, "epoch": epoch, "loss": value, "lr": lr, "grad_norm": norm,
+            "elapsed_s": clock.elapsed()}
+    lines.append(line)
+    if rank == 0:
+        print(json.dumps(line), flush=True)
+
+
 def doubles_to_bits(values):
     return torch.tensor(values, dtype=torch.float64).view(torch.int64)
 
