@@ -116,15 +116,8 @@ def main():
         if rank == 0:
             print(json.dumps(line), flush=True)
     if rank == 0:
-        out = {k: v for k, v in state.items() if not k.startswith(("optimizer.", "train_weights."))}
-        out.update(rt.optimizer_entries(opt, named, tr["optimizer"]))
-        raw = {n: p.detach().cpu() for n, p in named}
-        if average is not None:
-            out.update({f"train_weights.{n}": t for n, t in raw.items()})
-        out["iteration"] = torch.tensor([iteration], dtype=torch.int64)
-        out["history.train_loss"] = rt.doubles_to_bits(history)
-        out["elapsed_seconds"] = rt.doubles_to_bits([clock.elapsed()])
-        out["position"] = torch.tensor([batches.epoch, batches.batch], dtype=torch.int64)
+        out, raw = rt.state_entries(state, opt, named, tr["optimizer"], average, iteration, history, clock,
+                                     [batches.epoch, batches.batch])
         weights = {n: t.detach().cpu() for n, t in average.values.items()} if average is not None else raw
         weights.update(encoder_weights)
         rt.write_checkpoint(a.out, HERE, weights, out, dict(state_meta, optimizer=tr["optimizer"], trained_by="pytorch"), lines)

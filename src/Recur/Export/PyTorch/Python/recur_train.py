@@ -176,6 +176,22 @@ def record(value, iteration, epoch, lr, norm, clock, world, device, rank, histor
         print(json.dumps(line), flush=True)
 
 
+def state_entries(state, opt, named, optimizer, average, iteration, history, clock, position):
+    """The training state a checkpoint holds after a continuation: the exported state's own entries (those this run does
+    not replace), the optimizer's, the raw weights when a weight average is kept, the iteration, the losses, the clock and
+    the batch position (epoch, batch). Returns the entries and the raw weights."""
+    out = {k: v for k, v in state.items() if not k.startswith(("optimizer.", "train_weights."))}
+    out.update(optimizer_entries(opt, named, optimizer))
+    raw = {n: p.detach().cpu() for n, p in named}
+    if average is not None:
+        out.update({f"train_weights.{n}": t for n, t in raw.items()})
+    out["iteration"] = torch.tensor([iteration], dtype=torch.int64)
+    out["history.train_loss"] = doubles_to_bits(history)
+    out["elapsed_seconds"] = doubles_to_bits([clock.elapsed()])
+    out["position"] = torch.tensor(position, dtype=torch.int64)
+    return out, raw
+
+
 def doubles_to_bits(values):
     return torch.tensor(values, dtype=torch.float64).view(torch.int64)
 
