@@ -5,7 +5,7 @@ const Board = (() => {
   const $ = id => document.getElementById(id);
   const state = {
     runs: [], comparisons: [], byId: new Map(), selected: [], curves: new Map(), colors: new Map(),
-    sortKey: 'updated_ms', sortDir: -1, filter: '', followGen: 0, updates: 0, liveLimit: 0, pointsHistory: [],
+    sortKey: 'updated_ms', sortDir: -1, filter: '', followGen: 0, updates: 0, listText: null, listDrawn: 0, liveLimit: 0, pointsHistory: [],
   };
 
   const esc = s => String(s === null || s === undefined ? '' : s)
@@ -44,8 +44,16 @@ const Board = (() => {
     return r.json();
   }
 
+  // Reads the list; an answer unchanged since the last one (the common case, every 5 seconds) is not parsed or drawn again
+  // (only once a minute, so that the "updated ... ago" column moves on).
   async function loadRuns() {
-    const d = await getJson('api/runs');
+    const r = await fetch('api/runs');
+    if (!r.ok) throw new Error('api/runs: ' + r.status);
+    const text = await r.text();
+    if (text === state.listText && Date.now() - state.listDrawn < 60000) return;
+    state.listText = text;
+    state.listDrawn = Date.now();
+    const d = JSON.parse(text);
     state.runs = d.runs;
     state.byId = new Map(d.runs.map(r => [r.id, r]));
     state.comparisons = d.comparisons;
