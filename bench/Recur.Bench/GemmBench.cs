@@ -40,6 +40,8 @@ internal static unsafe class GemmBench
         shapes.Add(new("input-proj T*B=2048", false, true, 2048, 2048, 512));
         shapes.Add(new("dW=dG^T X", true, false, 2048, 512, 2048));
         shapes.Add(new("dX=dG W", false, false, 2048, 512, 2048));
+        shapes.Add(new("video-proj T*B=1024", false, true, 1024, 256, 1010));  // video: 16 frames x 64 clips of 1,010 features
+        shapes.Add(new("video-proj dW", true, false, 256, 1010, 1024));
         if (only is not null) shapes = shapes.Where(s => s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
 
         var blas = noBlas ? null : OpenBlas.TryLoad();

@@ -18,6 +18,7 @@ internal static class Program
                 + "  draw-speed [--attention true|false|both] [--iters 10] [--rounds 3] [--threads 1] [--batch 64] [--torch2 true|false]\n"
                 + "  video-speed [--model lstm|average|middle] [--iters 50] [--rounds 3] [--threads 1] [--batch 64] [--frames 16] [--features 250] "
                 + "[--torch2 true|false]\n"
+                + "  video-oracle RUN [FASHION_DIR] [--split validation|test]\n"
                 + "  glimpse-speed [--iters 50] [--rounds 3] [--threads 1] [--batch 64] [--lr 1e-3] [--torch2 true|false]\n"
                 + "  dialog-speed [--history hre|memory|none] [--hops 2] [--iters 20] [--rounds 3] [--threads 1] [--batch 32] [--dialog-rounds 6] "
                 + "[--torch2 true|false]\n"
@@ -60,6 +61,8 @@ internal static class Program
                 return DrawSpeedBench.Run(args[1..]);
             case "video-speed":
                 return VideoSpeedBench.Run(args[1..]);
+            case "video-oracle":
+                return VideoOracleBench.Run(args[1..]);
             case "race-translate":
                 return TranslateRaceBench.Run(args[1..]);
             case "glimpse-speed":
@@ -76,7 +79,7 @@ internal static class Program
                 return SoakBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar, cells, cell-profile, context, "
-                    + "caption-speed, seq-speed, draw-speed, video-speed, glimpse-speed, dialog-speed, kill-trials, fuzz, pytorch-transfer, soak");
+                    + "caption-speed, seq-speed, draw-speed, video-speed, video-oracle, glimpse-speed, dialog-speed, kill-trials, fuzz, pytorch-transfer, soak");
                 return 2;
         }
     }
