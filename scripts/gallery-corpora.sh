@@ -11,6 +11,9 @@
 #                in the same kind of shuffled order (the SHA-1 of their path in the package), first 3,000,000 bytes less
 #                the cut last line. The package is fetched with `apt-get download` and unpacked here, so neither root nor its
 #                dependencies (a TeX installation) are needed.
+#   fortunes.txt Prose, for the quote cell: the fortune cookies of Debian's fortunes packages (apt-get install fortunes),
+#                every file of /usr/share/games/fortunes but the .dat indexes and .u8 copies, those that are valid UTF-8, in
+#                the same kind of shuffled order (the SHA-1 of their name), first 3,000,000 bytes less the cut last line.
 # Usage: scripts/gallery-corpora.sh [DIR]   (default /usr/local/share/recur/gallery)
 set -eu
 out=${1:-/usr/local/share/recur/gallery}
@@ -38,5 +41,12 @@ find "$tmp/tex" -name '*.tex.gz' -exec gunzip -f {} +
 (cd "$tmp/tex" && find usr -name '*.tex' | shuffled | while IFS= read -r f; do
   if iconv -f UTF-8 -t ISO-8859-1 "$f" >/dev/null 2>&1; then cat "$f"; fi
 done) | head -c 3000000 | sed '$d' > "$out/latex.txt"
+if [ -d /usr/share/games/fortunes ]; then
+  (cd /usr/share/games/fortunes && ls | grep -v '\.dat$' | grep -v '\.u8$' | shuffled | while IFS= read -r f; do
+    if [ -f "$f" ] && iconv -f UTF-8 -t UTF-8 "$f" >/dev/null 2>&1; then cat "$f"; fi
+  done) | head -c 3000000 | sed '$d' > "$out/fortunes.txt"
+else
+  echo "gallery-corpora: /usr/share/games/fortunes is missing (apt-get install fortunes); fortunes.txt not made" >&2
+fi
 echo "texlive-science-doc $(dpkg-deb -f "$tmp"/texlive-science-doc_*.deb Version)"
-wc -c "$out/linux-c.txt" "$out/latex.txt"
+wc -c "$out"/*.txt

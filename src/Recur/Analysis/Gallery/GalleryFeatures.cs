@@ -13,12 +13,16 @@ public enum TextKind
 
     /// <summary>LaTeX source.</summary>
     Latex,
+
+    /// <summary>Prose with double quotation marks (the fortune cookies: sayings and dialogue, separated by lines of <c>%</c>).</summary>
+    Prose,
 }
 
 /// <summary>
 /// The named features the gallery looks for a cell of, per kind of text (the lectures' cells: quote detection, line length,
 /// if statements, code depth; for LaTeX, mathematics and environments). tiny-shakespeare has no double quotation marks, so
-/// its quote cell is looked for in C (string literals) and LaTeX (<c>``...''</c>).
+/// its quote cell is looked for in C (string literals), LaTeX (<c>``...''</c>) and prose (<c>"..."</c>, as the lectures' War and
+/// Peace).
 /// </summary>
 public static class GalleryFeatures
 {
@@ -53,6 +57,13 @@ public static class GalleryFeatures
                     new CellFeature("in_quote", "inside a TeX quotation ``...''", l.InQuote),
                     new CellFeature("group_depth", "depth of { } groups", l.GroupDepth),
                     new CellFeature("in_comment", "inside a % comment", l.InComment),
+                    line,
+                ];
+            case TextKind.Prose:
+                return
+                [
+                    new CellFeature("in_quote", "inside a quotation \"...\" (closed by the next mark, a blank line or a '%' line)",
+                        ProseFeatures.InQuote(text)),
                     line,
                 ];
             default:

@@ -4,7 +4,7 @@ using Recur.Data;
 namespace Recur.Tasks.Gallery;
 
 /// <summary>A corpus of the gallery: its name, the kind of text (which features its cells are looked for with) and where it is.</summary>
-/// <param name="Name">The name (<c>shakespeare</c>, <c>linux-c</c>, <c>latex</c>): its folder in the gallery and its heading.</param>
+/// <param name="Name">The name (<c>shakespeare</c>, <c>linux-c</c>, <c>latex</c>, <c>fortunes</c>): its folder in the gallery and its heading.</param>
 /// <param name="Kind">The kind of text.</param>
 /// <param name="Source">A file path, or <see cref="Corpus.EmbeddedSource"/> for the bundled tiny-shakespeare.</param>
 /// <param name="Description">Where the text comes from, one line.</param>
@@ -13,8 +13,11 @@ public sealed record GalleryCorpus(string Name, TextKind Kind, string Source, st
     /// <summary>Where <c>scripts/gallery-corpora.sh</c> puts the corpora by default (<c>scripts/install-data.sh</c> runs it).</summary>
     public const string DefaultDirectory = "/usr/local/share/recur/gallery";
 
-    /// <summary>The corpora of the lectures' gallery, in the page's order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["shakespeare", "linux-c", "latex"];
+    /// <summary>
+    /// The corpora of the lectures' gallery, in the page's order, and prose for the quote cell (the lectures found theirs in
+    /// War and Peace; tiny-shakespeare has no double quotation marks).
+    /// </summary>
+    public static IReadOnlyList<string> Names { get; } = ["shakespeare", "linux-c", "latex", "fortunes"];
 
     /// <summary>
     /// The corpus <paramref name="name"/> (one of <see cref="Names"/>), read from <paramref name="path"/> when given, else from its
@@ -33,6 +36,9 @@ public sealed record GalleryCorpus(string Name, TextKind Kind, string Source, st
                     + (path is null ? "" : $"; read from {path}")),
             "latex" => new(name, TextKind.Latex, Where("latex.txt"),
                 "LaTeX: the .tex manuals of Debian's texlive-science-doc in a fixed shuffled order, first 3 MB (scripts/gallery-corpora.sh)"
+                    + (path is null ? "" : $"; read from {path}")),
+            "fortunes" => new(name, TextKind.Prose, Where("fortunes.txt"),
+                "prose: the fortune cookies of Debian's fortunes packages in a fixed shuffled order, first 3 MB (scripts/gallery-corpora.sh)"
                     + (path is null ? "" : $"; read from {path}")),
             _ => throw new ArgumentException($"unknown gallery corpus '{name}'; the corpora are {string.Join(", ", Names)} (NAME or NAME=FILE)."),
         };

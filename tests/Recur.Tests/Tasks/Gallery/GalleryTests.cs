@@ -18,9 +18,10 @@ public sealed class GalleryTests
     [Fact]
     public void CorporaAreNamedWithAnOptionalFile()
     {
-        var c = GalleryCorpus.Parse("shakespeare, linux-c=/x/c.txt,latex", "/data");
-        Assert.Equal(["shakespeare", "linux-c", "latex"], c.Select(x => x.Name));
-        Assert.Equal([TextKind.Play, TextKind.C, TextKind.Latex], c.Select(x => x.Kind));
+        var c = GalleryCorpus.Parse("shakespeare, linux-c=/x/c.txt,latex,fortunes", "/data");
+        Assert.Equal(["shakespeare", "linux-c", "latex", "fortunes"], c.Select(x => x.Name));
+        Assert.Equal([TextKind.Play, TextKind.C, TextKind.Latex, TextKind.Prose], c.Select(x => x.Kind));
+        Assert.Equal(Path.Combine("/data", "fortunes.txt"), c[3].Source);
         Assert.Equal(Corpus.EmbeddedSource, c[0].Source);
         Assert.Equal("/x/c.txt", c[1].Source);
         Assert.Equal(Path.Combine("/data", "latex.txt"), c[2].Source);
