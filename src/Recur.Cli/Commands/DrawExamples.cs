@@ -10,7 +10,7 @@ namespace Recur.Cli.Commands;
 /// the file's mean is eval.json's loss when it holds every image), <c>reconstruction</c> and <c>kl</c>, and <c>picture</c>: the
 /// canvas after each step, then the image (<see cref="DrawStrips"/>, under <c>examples/</c>). With attention, per step the read
 /// and write windows (<c>read_windows</c>, <c>write_windows</c>: the grid's centre <c>g_X, g_Y</c> in pixels, 1 the first, and its
-/// side <c>N δ</c>), drawn on each step's canvas as squares, read red and write green.
+/// side <c>N δ</c>), drawn on each step's canvas as squares (clamped to it), read red and write green.
 /// </summary>
 internal sealed class DrawExamples(string jsonPath, string split)
 {
@@ -82,15 +82,18 @@ internal sealed class DrawExamples(string jsonPath, string split)
         w.WriteEndArray();
     }
 
-    /// <summary>A window's square on the canvas of step <paramref name="t"/> of a strip (clipped to the canvas).</summary>
+    /// <summary>
+    /// A window's square on the canvas of step <paramref name="t"/> of a strip, its sides clamped to the canvas (a window wider
+    /// than the canvas is drawn along its edges).
+    /// </summary>
     private static void Square(PixelImage strip, int t, int W, int H, (float X, float Y, float Side) window, (byte R, byte G, byte B) c)
     {
         int x0 = DrawStrips.Gap + t * (W * Scale + DrawStrips.Gap), y0 = DrawStrips.Gap;
-        int left = (int)MathF.Round((window.X - 1 - window.Side / 2) * Scale), right = (int)MathF.Round((window.X - 1 + window.Side / 2) * Scale);
-        int top = (int)MathF.Round((window.Y - 1 - window.Side / 2) * Scale), bottom = (int)MathF.Round((window.Y - 1 + window.Side / 2) * Scale);
+        int Edge(float at, int size) => Math.Clamp((int)MathF.Round(at * Scale), 0, size * Scale - 1);
+        int left = Edge(window.X - 1 - window.Side / 2, W), right = Edge(window.X - 1 + window.Side / 2, W);
+        int top = Edge(window.Y - 1 - window.Side / 2, H), bottom = Edge(window.Y - 1 + window.Side / 2, H);
         void Plot(int x, int y)
         {
-            if (x < 0 || y < 0 || x >= W * Scale || y >= H * Scale) return;
             int at = 3 * ((y0 + y) * strip.Width + x0 + x);
             (strip.Pixels[at], strip.Pixels[at + 1], strip.Pixels[at + 2]) = c;
         }

@@ -42,10 +42,11 @@ const Examples = (() => {
   // The picture the eval wrote (under the run's examples/ folder); for a clip, a mark under each frame: green when the classes
   // predicted visible are the true ones, red otherwise (the classes on hover).
   function picture(e, base) {
-    const path = (base ? base + '/' : '') + e.picture;
-    let html = `<img class="picture" src="files/${path.split('/').map(encodeURIComponent).join('/')}" alt="${esc(e.picture)}">`;
-    if (!Array.isArray(e.frames)) return html;
-    const w = 32, n = e.frames.length;
+    const path = (base ? base + '/' : '') + e.picture, src = `files/${path.split('/').map(encodeURIComponent).join('/')}`;
+    if (!Array.isArray(e.frames)) return `<img class="picture" src="${src}" alt="${esc(e.picture)}">`;
+    // a clip's strip is written at half size: shown at the frames' own 64 pixels, each frame's mark under it
+    const w = 64, n = e.frames.length;
+    let html = `<img class="picture" src="${src}" alt="${esc(e.picture)}" width="${n * w}">`;
     html += `<svg class="frames" width="${n * w}" height="14" data-frames="${n}" data-wrong="${e.frames.filter(f => !f.right).length}">`;
     e.frames.forEach((f, t) => {
       html += `<rect class="${f.right ? 'right' : 'wrong'}" x="${t * w + 1}" y="1" width="${w - 2}" height="12" fill="${f.right ? '#2e7d32' : '#c62828'}">`

@@ -111,7 +111,8 @@ public sealed class BoardBrowserTests(ITestOutputHelper output)
 
         // video: the clip's strip from the run's examples/ folder, a mark per frame (the third red), the action and prediction
         var video = Page("video");
-        Assert.Contains("<img class=\"picture\" src=\"files/video/examples/clips-validation-00000.png\"", video, StringComparison.Ordinal);
+        Assert.Contains("<img class=\"picture\" src=\"files/video/examples/clips-validation-00000.png\" "
+            + "alt=\"examples/clips-validation-00000.png\" width=\"256\">", video, StringComparison.Ordinal); // 4 frames of 64 pixels
         var marks = Regex.Match(video, "<svg class=\"frames\"[^>]*data-frames=\"4\" data-wrong=\"1\".*?</svg>", RegexOptions.Singleline).Value;
         Assert.Equal(["right", "right", "wrong", "right"], Regex.Matches(marks, "<rect class=\"(right|wrong)\"").Select(m => m.Groups[1].Value));
         Assert.Contains("visible bag; predicted coat", marks, StringComparison.Ordinal);
