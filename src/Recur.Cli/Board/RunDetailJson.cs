@@ -148,7 +148,8 @@ internal static class RunDetailJson
     {
         try
         {
-            return Directory.EnumerateDirectories(dir, "*", Plain).Where(d => Path.GetFileName(d) is not ("best" or "latest" or Commands.ExampleLines.PictureFolder))
+            return Directory.EnumerateDirectories(dir, "*", Plain)
+                .Where(d => Path.GetFileName(d) is not ("best" or "latest" or Commands.ExampleLines.PictureFolder))
                 .Order(StringComparer.Ordinal).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
