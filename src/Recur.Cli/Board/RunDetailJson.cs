@@ -140,12 +140,16 @@ internal static class RunDetailJson
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
     }
 
-    /// <summary>The run's sub-folders but its checkpoints (a cells/ page, an attention folder), one level down.</summary>
+    /// <summary>
+    /// The run's sub-folders (a cells/ page, an attention folder), one level down, but its checkpoints and the examples'
+    /// pictures (<c>examples/</c>, drawn by the examples tab).
+    /// </summary>
     private static IEnumerable<string> SubFolders(string dir)
     {
         try
         {
-            return Directory.EnumerateDirectories(dir, "*", Plain).Where(d => Path.GetFileName(d) is not ("best" or "latest"))
+            return Directory.EnumerateDirectories(dir, "*", Plain)
+                .Where(d => Path.GetFileName(d) is not ("best" or "latest" or Commands.ExampleLines.PictureFolder))
                 .Order(StringComparer.Ordinal).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }

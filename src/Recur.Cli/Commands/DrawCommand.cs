@@ -36,7 +36,8 @@ internal sealed class DrawCommand : ICommand
         images validate and choose best/; the 10,000 test images are scored once, by eval --split test.
         eval prints the bound on the split (one sample of z per image, fixed noise), writes eval.json (naming the
         split) and reconstructions-SPLIT.png (a row per image: the canvas after each step, then the image) into the
-        run folder. sample draws --count images from the prior (z_t ~ N(0, I)) and writes their canvases step by step
+        run folder, and draws.jsonl (the first 500 images: each one's bound, its canvases step by step under RUN/examples/,
+        with attention the read and write windows). sample draws --count images from the prior (z_t ~ N(0, I)) and writes their canvases step by step
         as a PNG strip (default RUN/samples.png).
         FASHION_DIR holds the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist, from
         apt-get install dataset-fashion-mnist).
@@ -89,9 +90,11 @@ internal sealed class DrawCommand : ICommand
     private static void Report(LoadedDraw ck, string dir, string split)
     {
         var set = Images(ck, dir, split);
-        var s = DrawBound.Of(ck.Model, set);
-        var inv = CultureInfo.InvariantCulture;
         string folder = ck.RunDirectory ?? ck.Directory;
+        var examples = new DrawExamples(Path.Combine(folder, "eval.json"), split);
+        var s = DrawBound.Of(ck.Model, set, examples.Add);
+        examples.Save();
+        var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv, $"{split}: {s.Images:N0} images, bound {s.Bound:F2} nats per image "
             + $"(reconstruction {s.Reconstruction:F2} + KL {s.Latent:F2}) ({ck.Directory})"));
         var (canvases, images) = DrawStrips.Reconstructions(ck.Model, set, StripImages);
@@ -112,7 +115,7 @@ internal sealed class DrawCommand : ICommand
             w.WriteNumber("noise_seed", DrawBound.NoiseSeed);
             w.WriteEndObject();
         }
-        Console.WriteLine($"wrote {json}");
+        Console.WriteLine($"wrote {json}, {examples.Lines.FilePath} ({examples.Lines.Count:N0} images, their canvases in {ExampleLines.PictureFolder}/)");
     }
 
     /// <summary>

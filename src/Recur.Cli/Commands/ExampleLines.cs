@@ -1,6 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Recur.Imaging;
 using Recur.IO;
+using Recur.Plotting;
 
 namespace Recur.Cli.Commands;
 
@@ -36,6 +38,26 @@ internal sealed class ExampleLines(string path)
         string suffix = stem.StartsWith("eval", StringComparison.Ordinal) ? stem["eval".Length..] : "";
         string name = Path.GetFileNameWithoutExtension(fileName) + suffix + Path.GetExtension(fileName);
         return new ExampleLines(Path.Combine(Path.GetDirectoryName(full)!, name));
+    }
+
+    /// <summary>
+    /// The folder beside the file that holds its examples' pictures (<c>examples/</c>): the board's examples tab draws them,
+    /// its files tab leaves the folder out.
+    /// </summary>
+    public const string PictureFolder = "examples";
+
+    /// <summary>
+    /// Writes <paramref name="image"/> as the picture of example <paramref name="index"/> of <paramref name="split"/>,
+    /// <c>examples/NAME-SPLIT-INDEX.png</c> beside the file (NAME the file's own, <c>clips</c> for <c>clips.jsonl</c>), and
+    /// returns that path relative to the file's folder, with forward slashes, for the line's <c>picture</c>.
+    /// </summary>
+    public string Picture(string split, int index, PixelImage image)
+    {
+        string name = $"{Path.GetFileNameWithoutExtension(FilePath)}-{split}-{index:D5}.png";
+        string folder = Path.Combine(Path.GetDirectoryName(FilePath)!, PictureFolder);
+        Directory.CreateDirectory(folder);
+        Png.Save(Path.Combine(folder, name), image);
+        return PictureFolder + "/" + name;
     }
 
     /// <summary>A new selection for one split: the first <see cref="FirstPerSplit"/>, then up to <see cref="MoreWrongPerSplit"/> wrong.</summary>

@@ -41,7 +41,8 @@ internal sealed class GlimpseCommand : ICommand
         outputs, glimpses x scales x patch^2; every pixel for the CNN) over the canvas's pixels.
         eval prints the error, accuracy, loss, pixels read and parameters on the split, writes RUN/eval.json (naming
         the split) and, for the attention model, paths-SPLIT.png and paths-SPLIT.html (the first --paths canvases:
-        each glimpse's scales as squares, numbered in order, joined by a line; the page adds what the retina saw).
+        each glimpse's scales as squares, numbered in order, joined by a line; the page adds what the retina saw), and
+        RUN/glimpses.jsonl (the first 500 canvases, then the wrong ones: class, prediction, path, a picture under RUN/examples/).
         RUN IMAGE.png classifies a grey or RGB PNG of the run's canvas size and writes its path picture (default
         IMAGE.paths.png). data writes the first --count canvases of each split as PNGs and DIR/canvases.jsonl.
         FASHION_DIR holds the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist).
@@ -92,9 +93,11 @@ internal sealed class GlimpseCommand : ICommand
     private static void Report(LoadedGlimpse ck, string dir, string split, int paths)
     {
         var canvases = Canvases(ck, dir, split);
-        var s = GlimpseScore.Of(ck.Model, canvases);
-        var inv = CultureInfo.InvariantCulture;
         string folder = ck.RunDirectory ?? ck.Directory;
+        var examples = new GlimpseExamples(Path.Combine(folder, "eval.json"), split, ck.Model);
+        var s = GlimpseScore.Of(ck.Model, canvases, examples.Add);
+        examples.Save();
+        var inv = CultureInfo.InvariantCulture;
         var o = ck.Clutter;
         Console.WriteLine(string.Create(inv, $"{split}: {ck.Model.Summary}; {ck.Model.Store.Count:N0} parameters ({ck.Directory})"));
         Console.WriteLine(string.Create(inv, $"{s.Images:N0} canvases {o.Size}x{o.Size} with {o.Clutter} clutter pieces: error {s.Error:F4} "
@@ -119,7 +122,7 @@ internal sealed class GlimpseCommand : ICommand
             w.WriteNumber("pixels_read", s.PixelsRead);
             w.WriteEndObject();
         }
-        Console.WriteLine($"wrote {json}");
+        Console.WriteLine($"wrote {json}, {examples.Lines.FilePath} ({examples.Lines.Count:N0} canvases, their pictures in {ExampleLines.PictureFolder}/)");
         if (paths == 0) return;
         if (ck.Model is not RamClassifier ram)
         {

@@ -159,29 +159,45 @@ internal static class TranslateEval
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// <c>translations.jsonl</c>: a line per message kept (<see cref="ExampleSelection"/>, right when its placeholders are), written
+    /// whole; with attention, the output's <c>alignment</c> (per output subword, <c>output_tokens</c>, its weights over the source's,
+    /// <c>source_tokens</c>: the attention LSTM's, or the Transformer's last decoder layer's cross-attention averaged over the heads).
+    /// </summary>
     private static void WriteTranslations(string path, string split, IReadOnlyList<TranslationPair> pairs, IReadOnlyList<Translation> greedy,
         string decoding, IReadOnlyList<Translation> outputs)
     {
-        using var stream = File.Create(path);
-        var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        var lines = new ExampleLines(path);
+        var selection = ExampleLines.Selection();
         for (int i = 0; i < pairs.Count; i++)
         {
-            using (var w = new Utf8JsonWriter(stream, options))
+            bool ok = Placeholders.Compare(pairs[i].Source, outputs[i].Text).Ok && outputs[i].InventedSlots == 0;
+            if (!selection.Keep(ok)) continue;
+            var pair = pairs[i];
+            var output = outputs[i];
+            string greedyText = greedy[i].Text;
+            int index = i;
+            lines.Add(w =>
             {
-                w.WriteStartObject();
                 w.WriteString("split", split);
-                w.WriteString("catalogue", pairs[i].Catalogue);
-                if (pairs[i].Context is { } ctx) w.WriteString("context", ctx);
-                w.WriteString("source", pairs[i].Source);
-                w.WriteString("reference", pairs[i].Target);
-                w.WriteString("greedy", greedy[i].Text);
+                w.WriteNumber("index", index);
+                w.WriteString("catalogue", pair.Catalogue);
+                if (pair.Context is { } ctx) w.WriteString("context", ctx);
+                w.WriteString("source", pair.Source);
+                w.WriteString("reference", pair.Target);
+                w.WriteString("greedy", greedyText);
                 w.WriteString("decoding", decoding);
-                w.WriteString("output", outputs[i].Text);
-                w.WriteBoolean("placeholders_ok", Placeholders.Compare(pairs[i].Source, outputs[i].Text).Ok && outputs[i].InventedSlots == 0);
-                w.WriteEndObject();
-            }
-            stream.WriteByte((byte)'\n');
+                w.WriteString("output", output.Text);
+                w.WriteBoolean("placeholders_ok", ok);
+                if (output.Attention.Count == 0) return;
+                ExampleLines.Strings(w, "source_tokens", output.SourceTokens);
+                ExampleLines.Strings(w, "output_tokens", output.Tokens);
+                w.WriteStartArray("alignment");
+                foreach (var row in output.Attention) ExampleLines.Weights(w, null, row);
+                w.WriteEndArray();
+            });
         }
+        lines.Save();
     }
 
     private static void WriteJson(string path, Action<Utf8JsonWriter> body)

@@ -32,7 +32,8 @@ internal sealed class VideoCommand : ICommand
         images, validation clips (the loss that chooses best/) the last 1/12, test clips the test images. At the end
         the best checkpoint scores the validation clips (eval --split test: the test clips; score them once, for the
         figure that is published): action accuracy (and per action), per-frame visibility F1; RUN/eval.json records
-        the split. RUN CLIP.png classifies a strip of 64x64 frames side by side (as video data writes them).
+        the split, and RUN/clips.jsonl the clips (the first 500, then the wrong ones: action and prediction, per frame the
+        classes visible and predicted, a strip under RUN/examples/). RUN CLIP.png classifies a strip of 64x64 frames side by side (as video data writes them).
         """ + "\n" + SceneCli.EncoderUsage + "\n" + TaskCli.OptionsUsage(VideoDefinition.Instance);
 
     public int Run(Args args)
@@ -77,7 +78,9 @@ internal sealed class VideoCommand : ICommand
         catch (ArgumentException e) { throw new CliException(e.Message); }
         if (clips.Clips.Count == 0) throw new CliException($"the {split} split holds no clips.");
         ck.Encoder.Network.Threads = ck.Model.Threads;
-        var s = VideoScore.Of(ck.Model, VideoDataset.Encode(ck.Encoder, clips));
+        var set = VideoDataset.Encode(ck.Encoder, clips);
+        var (actionLogits, visibleLogits) = VideoScore.Logits(ck.Model, set);
+        var s = VideoScore.FromLogits(actionLogits, set.Actions, visibleLogits, set.Visible, set.Frames, ck.Model.Config.Actions);
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"{split}: video, {ck.Model.Summary}, {ck.RunDirectory ?? ck.Directory}");
         Console.WriteLine(string.Create(inv, $"{clips.Clips.Count:N0} clips: action accuracy {s.ActionAccuracy:F4}, per-frame visibility F1 {s.VisibleF1:F4} "
@@ -100,7 +103,8 @@ internal sealed class VideoCommand : ICommand
             w.WriteEndObject();
             w.WriteEndObject();
         }
-        Console.WriteLine($"wrote {jsonPath}");
+        var examples = VideoExamples.Write(jsonPath, clips, set, actionLogits, visibleLogits);
+        Console.WriteLine($"wrote {jsonPath}, {examples.FilePath} ({examples.Count:N0} clips, their strips in {ExampleLines.PictureFolder}/)");
     }
 
     /// <summary>The validation fraction <paramref name="ck"/> was trained with (the recipe's when it records none).</summary>

@@ -47,6 +47,15 @@ public sealed class DrawCommandTests : IDisposable
         var test = Json(Path.Combine(run, "eval.json"));
         Assert.Equal("test", test.GetProperty("split").GetString());
         Assert.Equal(200, test.GetProperty("images").GetInt32());
+        // draws.jsonl: every image's own bound (their mean is the eval's), its read and write windows, its canvases step by step
+        var draws = ExampleFilesTests.Read(Path.Combine(run, "draws.jsonl"));
+        Assert.Equal(200, draws.Count);
+        Assert.Equal(test.GetProperty("loss").GetDouble(), draws.Average(d => d.GetProperty("bound").GetDouble()), 1e-4);
+        Assert.Equal(test.GetProperty("kl").GetDouble(), draws.Average(d => d.GetProperty("kl").GetDouble()), 1e-4);
+        Assert.Equal(3, draws[0].GetProperty("read_windows").GetArrayLength());
+        Assert.Equal(3, draws[0].GetProperty("write_windows")[2].GetArrayLength());
+        var canvases = PngDecoder.Read(Path.Combine(run, draws[199].GetProperty("picture").GetString()!));
+        Assert.Equal(DrawStrips.Size(3, 1, 28, 28, 2, target: true), (canvases.Width, canvases.Height));
         var again = CliHarness.Run("draw", "eval", run, Sample, "--split", "test", "--threads", "2");
         Assert.Equal(onTest.Out.Split('\n')[0], again.Out.Split('\n')[0]); // the same bound, whatever the threads
         var strip = PngDecoder.Read(Path.Combine(run, "reconstructions-test.png"));

@@ -50,7 +50,20 @@ public sealed class GlimpseCommandTests : IDisposable
         Assert.True(onTest.ExitCode == 0, onTest.ToString());
         Assert.StartsWith("test: RAM: 3 glimpses", onTest.Out);
         Assert.Contains("200 canvases 40x40", onTest.Out);
-        Assert.Equal("test", Json(Path.Combine(run, "eval.json")).GetProperty("split").GetString());
+        var score = Json(Path.Combine(run, "eval.json"));
+        Assert.Equal("test", score.GetProperty("split").GetString());
+        // glimpses.jsonl: every canvas, wrong exactly as often as the error says, each with its path from the centre and its picture
+        var canvases = ExampleFilesTests.Read(Path.Combine(run, "glimpses.jsonl"));
+        Assert.Equal(200, canvases.Count);
+        Assert.Equal(score.GetProperty("error").GetDouble() * 200, canvases.Count(c => !c.GetProperty("correct").GetBoolean()), 9);
+        Assert.All(canvases, c => Assert.Equal(c.GetProperty("class").GetString() == c.GetProperty("prediction").GetString(),
+            c.GetProperty("correct").GetBoolean()));
+        var first = canvases[0];
+        Assert.Equal(3, first.GetProperty("locations").GetArrayLength());
+        Assert.Equal([0.0, 0.0], first.GetProperty("locations")[0].EnumerateArray().Select(x => x.GetDouble()));
+        Assert.Equal([4, 8], first.GetProperty("scales").EnumerateArray().Select(x => x.GetInt32()));
+        var drawn = PngDecoder.Read(Path.Combine(run, first.GetProperty("picture").GetString()!));
+        Assert.Equal((80, 80, 3), (drawn.Width, drawn.Height, drawn.Channels));
         var again = CliHarness.Run("glimpse", "eval", run, Sample, "--split", "test", "--threads", "2", "--paths", "0");
         Assert.Equal(onTest.Out.Split('\n')[1], again.Out.Split('\n')[1]); // the same figures, whatever the threads
         Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(Path.Combine(run, "paths-test.html")), "alt=\"glimpse path\"").Count);

@@ -76,6 +76,7 @@ public sealed class TranslateCommandTests : IDisposable
         var lines = File.ReadAllLines(Path.Combine(run, "translations.jsonl"));
         Assert.Equal(83, lines.Length);
         Assert.All(lines, l => Assert.StartsWith("{\"split\":\"test\"", l));
+        AssertAlignedAndScored(run, onTest);
 
         string png = Path.Combine(_dir, "align.png");
         var x = CliHarness.Run("translate", run, "Open the file %s", "Close", "--attention", png);
@@ -92,6 +93,28 @@ public sealed class TranslateCommandTests : IDisposable
         CliHarness.AssertCleanFailure(CliHarness.Run("translate", "train", "--resume", run, "--merges", "50"), "translate", "--merges", "fixed");
     }
 
+    /// <summary>
+    /// translations.jsonl: wrong exactly as often as eval.json counts placeholder errors for its decoding, and each message's
+    /// alignment one row per output subword, each a distribution over the source's subwords.
+    /// </summary>
+    private static void AssertAlignedAndScored(string run, JsonElement score)
+    {
+        var messages = ExampleFilesTests.Read(Path.Combine(run, "translations.jsonl"));
+        string decoding = messages[0].GetProperty("decoding").GetString()!.Replace(' ', '_');
+        Assert.Equal(score.GetProperty("decodings").GetProperty(decoding).GetProperty("placeholder_errors").GetInt32(),
+            messages.Count(m => !m.GetProperty("placeholders_ok").GetBoolean()));
+        foreach (var m in messages)
+        {
+            var alignment = m.GetProperty("alignment");
+            Assert.Equal(m.GetProperty("output_tokens").GetArrayLength(), alignment.GetArrayLength());
+            foreach (var row in alignment.EnumerateArray())
+            {
+                Assert.Equal(m.GetProperty("source_tokens").GetArrayLength(), row.GetArrayLength());
+                Assert.Equal(1.0, row.EnumerateArray().Sum(x => x.GetDouble()), 2);
+            }
+        }
+    }
+
     [Fact]
     public void WithoutAttentionThereIsNoAlignmentToDraw()
     {
@@ -99,6 +122,9 @@ public sealed class TranslateCommandTests : IDisposable
         var t = CliHarness.Run(["translate", "train", Sample, .. Small, "--attention", "none", "--max-iters", "2", "--eval-every", "2", "--out", run]);
         Assert.True(t.ExitCode == 0, t.ToString());
         Assert.Contains("attention none", t.Out);
+        var messages = ExampleFilesTests.Read(Path.Combine(run, "translations.jsonl"));
+        Assert.Equal(98, messages.Count);
+        Assert.All(messages, m => Assert.False(m.TryGetProperty("alignment", out _)));
         CliHarness.AssertCleanFailure(CliHarness.Run("translate", run, "Open", "--attention", Path.Combine(_dir, "a.png")), "translate",
             "needs a model with attention");
     }
@@ -128,6 +154,7 @@ public sealed class TranslateCommandTests : IDisposable
         Assert.True(v.ExitCode == 0, v.ToString());
         Assert.Contains("\nbeam 2:", "\n" + v.Out);
         Assert.Equal("multi-head", Json(Path.Combine(run, "eval.json")).GetProperty("attention").GetString());
+        AssertAlignedAndScored(run, Json(Path.Combine(run, "eval.json"))); // the last decoder layer's cross-attention, over the heads
         var r = CliHarness.Run("translate", "train", "--resume", run, "--max-iters", "5");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(5, TranslateCheckpoint.Instance.Load(run, CheckpointKind.Latest).Progress!.Iteration);

@@ -52,6 +52,7 @@ public sealed class VideoCommandTests : IDisposable
         {
             Assert.Equal("test", doc.RootElement.GetProperty("split").GetString());
             Assert.Equal(6, doc.RootElement.GetProperty("clips").GetInt32());
+            AssertClipsAgreeWithTheScore(run, doc.RootElement);
         }
 
         var c = CliHarness.Run("video", run, strip);
@@ -65,6 +66,38 @@ public sealed class VideoCommandTests : IDisposable
         string blank = Path.Combine(_dir, "blank.png");
         Png.Save(blank, new PixelImage(128, 64, 1, new byte[128 * 64]));
         CliHarness.AssertCleanFailure(CliHarness.Run("video", run, blank), "video", "blank");
+    }
+
+    /// <summary>
+    /// clips.jsonl holds every clip of the split, right exactly as often as the action accuracy says, and its per-frame classes
+    /// give the visibility F1 of eval.json (true positives: classes both visible and predicted); each clip has its strip.
+    /// </summary>
+    private static void AssertClipsAgreeWithTheScore(string run, JsonElement score)
+    {
+        var clips = ExampleFilesTests.Read(Path.Combine(run, "clips.jsonl"));
+        Assert.Equal(6, clips.Count);
+        Assert.Equal(score.GetProperty("action_accuracy").GetDouble() * 6, clips.Count(c => c.GetProperty("correct").GetBoolean()), 9);
+        long tp = 0, fp = 0, fn = 0;
+        foreach (var c in clips)
+        {
+            Assert.Equal(c.GetProperty("action").GetString() == c.GetProperty("prediction").GetString(), c.GetProperty("correct").GetBoolean());
+            Assert.Equal(1.0, c.GetProperty("probabilities").EnumerateArray().Sum(p => p.GetDouble()), 3);
+            Assert.Equal(8, c.GetProperty("frames").GetArrayLength());
+            foreach (var f in c.GetProperty("frames").EnumerateArray())
+            {
+                var visible = f.GetProperty("visible").EnumerateArray().Select(x => x.GetString()).ToHashSet();
+                var predicted = f.GetProperty("predicted").EnumerateArray().Select(x => x.GetString()).ToHashSet();
+                tp += visible.Intersect(predicted).Count();
+                fp += predicted.Except(visible).Count();
+                fn += visible.Except(predicted).Count();
+                Assert.Equal(visible.SetEquals(predicted), f.GetProperty("right").GetBoolean());
+            }
+            var strip = PngDecoder.Read(Path.Combine(run, c.GetProperty("picture").GetString()!));
+            Assert.Equal((32 * 8, 32), (strip.Width, strip.Height));
+        }
+        double f1 = tp == 0 ? (fp + fn == 0 ? 1 : 0) : 2.0 * tp / (2 * tp + fp + fn);
+        Assert.Equal(score.GetProperty("visible_f1").GetDouble(), f1, 9);
+        Assert.StartsWith("examples/clips-test-", clips[0].GetProperty("picture").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,16 +1,19 @@
 // recur board: one evaluated example of a run's examples file, right or wrong, drawn with its picture: the captioner's
 // attended cells per word, VQA's and dialog's attention as a heat map over the feature grid, a tagged sentence as
-// coloured tokens, an alignment matrix (g2p).
+// coloured tokens, an alignment matrix (g2p, translation); a picture the eval wrote beside its file (a video clip's strip
+// with each frame marked right or wrong, a glimpse path, DRAW's canvases step by step).
 'use strict';
 
 const Examples = (() => {
   const esc = s => Board.esc(s);
   // Members drawn as pictures (or inside them) rather than listed as text.
   const drawn = new Set(['attended', 'objects', 'alignment', 'attention', 'source_tokens', 'output_tokens', 'words', 'tags',
-    'predicted', 'unseen', 'rounds', 'grid_rows', 'grid_cols', 'scene_side', 'choices', 'probabilities']);
+    'predicted', 'unseen', 'rounds', 'grid_rows', 'grid_cols', 'scene_side', 'choices', 'probabilities', 'frames', 'picture',
+    'locations', 'read_windows', 'write_windows']);
 
-  // The example x ({index, right, example}) as HTML; grid is the run's (rows, cols) for captions, or null.
-  function render(x, grid) {
+  // The example x ({index, right, example}) as HTML; grid is the run's (rows, cols) for captions, or null; base is the folder
+  // of the examples file under RUNS_DIR, which the example's picture is relative to.
+  function render(x, grid, base) {
     const e = x.example, verdict = x.right === true ? 'right' : x.right === false ? 'wrong' : '';
     let html = `<div class="example ${verdict}"><span class="verdict">#${x.index} ${verdict}</span>`;
     for (const k of Object.keys(e)) {
@@ -24,6 +27,9 @@ const Examples = (() => {
       html += '<div class="field"><b>choices</b>: '
         + e.choices.map((c, i) => esc(c) + (p[i] !== undefined ? ` (${Number(p[i]).toFixed(2)})` : '')).join(' | ') + '</div>';
     }
+    if (Array.isArray(e.locations))
+      html += `<div class="field"><b>path</b>: ${e.locations.map(l => `(${(+l[0]).toFixed(2)}, ${(+l[1]).toFixed(2)})`).join(' → ')}</div>`;
+    if (typeof e.picture === 'string') html += picture(e, base);
     if (Array.isArray(e.attended)) html += attendedCells(e, grid);
     if (Array.isArray(e.words) && Array.isArray(e.tags) && Array.isArray(e.predicted)) html += tagged(e);
     if (Array.isArray(e.attention) && e.grid_rows) html += '<div class="maps">' + maps(e, e.attention, e.prediction) + '</div>';
@@ -31,6 +37,22 @@ const Examples = (() => {
     if (Array.isArray(e.alignment) && e.alignment.length && Array.isArray(e.alignment[0]))
       html += alignment(e.alignment, e.source_tokens || [], e.output_tokens || []);
     return html + '</div>';
+  }
+
+  // The picture the eval wrote (under the run's examples/ folder); for a clip, a mark under each frame: green when the classes
+  // predicted visible are the true ones, red otherwise (the classes on hover).
+  function picture(e, base) {
+    const path = (base ? base + '/' : '') + e.picture, src = `files/${path.split('/').map(encodeURIComponent).join('/')}`;
+    if (!Array.isArray(e.frames)) return `<img class="picture" src="${src}" alt="${esc(e.picture)}">`;
+    // a clip's strip is written at half size: shown at the frames' own 64 pixels, each frame's mark under it
+    const w = 64, n = e.frames.length;
+    let html = `<img class="picture" src="${src}" alt="${esc(e.picture)}" width="${n * w}">`;
+    html += `<svg class="frames" width="${n * w}" height="14" data-frames="${n}" data-wrong="${e.frames.filter(f => !f.right).length}">`;
+    e.frames.forEach((f, t) => {
+      html += `<rect class="${f.right ? 'right' : 'wrong'}" x="${t * w + 1}" y="1" width="${w - 2}" height="12" fill="${f.right ? '#2e7d32' : '#c62828'}">`
+        + `<title>frame ${t + 1}: visible ${esc(f.visible.join(', ') || '-')}; predicted ${esc(f.predicted.join(', ') || '-')}</title></rect>`;
+    });
+    return html + '</svg>';
   }
 
   // One small scene grid per generated word (captions): each cell shaded by the weight the word gave it, the objects named.

@@ -92,7 +92,7 @@ const RunView = (() => {
     const files = run.files.filter(f => f.kind === 'examples');
     if (!examples.file) {
       body.innerHTML = '<p>no example files (captions.jsonl, answers.jsonl, dialogs.jsonl, tags.jsonl, pronunciations.jsonl, '
-        + 'translations.jsonl, ...) in this run yet: run its eval.</p>';
+        + 'translations.jsonl, clips.jsonl, glimpses.jsonl, draws.jsonl, ...) in this run yet: run its eval.</p>';
       return;
     }
     const url = `api/examples?file=${encodeURIComponent(examples.file)}&filter=${examples.filter}&offset=${examples.offset}&limit=20`;
@@ -106,7 +106,7 @@ const RunView = (() => {
       + `<span>${d.total} examples: ${d.right} right, ${d.wrong} wrong; showing ${d.examples.length ? d.offset + 1 : 0}`
       + `-${d.offset + d.examples.length} of ${d.matched}</span>`
       + '<button id="ex-prev" type="button">previous</button><button id="ex-next" type="button">next</button></div>'
-      + d.examples.map(x => Examples.render(x, grid)).join('');
+      + d.examples.map(x => Examples.render(x, grid, examples.file.split('/').slice(0, -1).join('/'))).join('');
     document.getElementById('ex-file').onchange = e => { examples = { file: e.target.value, filter: examples.filter, offset: 0 }; showExamples(); };
     document.getElementById('ex-filter').onchange = e => { examples.filter = e.target.value; examples.offset = 0; showExamples(); };
     document.getElementById('ex-prev').onclick = () => { examples.offset = Math.max(0, examples.offset - 20); showExamples(); };

@@ -275,6 +275,22 @@ public sealed class DrawModel
         return Canvases();
     }
 
+    /// <summary>
+    /// Image <paramref name="b"/>'s own terms of the bound in the last <see cref="Forward"/>: <c>L^x</c>, the Bernoulli negative
+    /// log-likelihood of its pixels under <c>σ(c_T)</c>, and <c>L^z</c>, the KL of its posteriors summed over the steps (the batch
+    /// means <see cref="Forward"/> returns are the means of these).
+    /// </summary>
+    public (double Reconstruction, double Latent) ImageBound(int b)
+    {
+        if (!_backwardReady) throw new InvalidOperationException("ImageBound needs a Forward first (Sample overwrites what Forward kept).");
+        if ((uint)b >= (uint)_batch) throw new ArgumentOutOfRangeException(nameof(b), b, $"the last forward held {_batch} image(s).");
+        int P = Config.Pixels, Z = Config.Latent;
+        double lx = DrawLosses.BernoulliNll(Canvas(_steps).Slice(b * P, P), _x.AsSpan(b * P, P)), lz = 0;
+        for (int t = 0; t < _steps; t++)
+            lz += DrawLosses.Kl(_muOut.AsSpan((t * _batch + b) * Z, Z), _logSigmaOut.AsSpan((t * _batch + b) * Z, Z));
+        return (lx, lz);
+    }
+
     /// <summary>The read window of image <paramref name="b"/> at step <paramref name="t"/> of the last forward (attention only).</summary>
     public AttentionWindow ReadWindow(int t, int b) => _reader is AttentionReader a
         ? a.Window(t, b) : throw new InvalidOperationException("the model without attention reads the whole image.");

@@ -27,8 +27,10 @@ public sealed record DrawBound(double Bound, double Reconstruction, double Laten
     /// Scores <paramref name="model"/> on every image of <paramref name="set"/>, binarised (<see cref="DrawData.Binarize"/>), in
     /// chunks of <see cref="Chunk"/> images in set order, one sample of <c>z</c> per image: the noise <c>ε (T, B, Z)</c> of each
     /// chunk is drawn in turn from one stream seeded with <see cref="NoiseSeed"/>. The result does not depend on the threads.
+    /// After each chunk's forward pass, <paramref name="chunk"/> (when given) sees its first image's index, its binarised images
+    /// <c>(b, P)</c> and the model, whose <see cref="DrawModel.ImageBound"/>, <see cref="DrawModel.Canvases"/> and windows are the chunk's.
     /// </summary>
-    public static DrawBound Of(DrawModel model, LabeledImages set)
+    public static DrawBound Of(DrawModel model, LabeledImages set, Action<int, Tensor, DrawModel>? chunk = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(set);
@@ -45,6 +47,7 @@ public sealed record DrawBound(double Bound, double Reconstruction, double Laten
             for (int i = 0; i < b; i++) idx[i] = start + i;
             DrawData.Binarize(set, idx, x.Data);
             var loss = model.Forward(x, model.Noise(rng, b));
+            chunk?.Invoke(start, x, model);
             lx += loss.Reconstruction * b;
             lz += loss.Latent * b;
         }

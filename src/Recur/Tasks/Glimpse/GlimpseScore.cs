@@ -25,9 +25,12 @@ public sealed record GlimpseScore(double Loss, double Error, int Images, long Va
 
     /// <summary>
     /// Scores <paramref name="model"/> on every canvas of <paramref name="split"/> (epoch 0), in chunks of <see cref="Chunk"/> in
-    /// order, deterministically (<see cref="IClutterClassifier.Classify"/>): the same figures whatever the threads.
+    /// order, deterministically (<see cref="IClutterClassifier.Classify"/>): the same figures whatever the threads. Each chunk is
+    /// shown to <paramref name="chunk"/>, when given: its first canvas's index, the canvases <c>(b, S S)</c>, their classes
+    /// <c>(b)</c>, the logits <c>(b, K)</c>, and for the attention model the glimpse locations <c>(T, b, 2)</c> of its path
+    /// (<see cref="RamClassifier.Trace"/>; null for the CNN).
     /// </summary>
-    public static GlimpseScore Of(IClutterClassifier model, ClutteredSplit split)
+    public static GlimpseScore Of(IClutterClassifier model, ClutteredSplit split, Action<int, Tensor, int[], Tensor, Tensor?>? chunk = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(split);
@@ -43,7 +46,15 @@ public sealed record GlimpseScore(double Loss, double Error, int Images, long Va
             var x = new Tensor(b, P);
             var labels = new int[b];
             split.Fill(items, 0, x.Data, labels);
-            var logits = model.Classify(x);
+            Tensor logits;
+            Tensor? locations = null;
+            if (chunk is not null && model is RamClassifier ram)
+            {
+                var trace = ram.Trace(x);
+                (logits, locations) = (trace.Logits, trace.Locations);
+            }
+            else logits = model.Classify(x);
+            chunk?.Invoke(start, x, labels, logits, locations);
             int K = logits.Shape[1];
             ce += SoftmaxCrossEntropy.Loss<float>(logits.Data, b, K, labels) * b;
             for (int i = 0; i < b; i++)

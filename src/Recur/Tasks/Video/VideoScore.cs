@@ -14,30 +14,35 @@ public sealed record VideoScore(double Loss, double ActionAccuracy, double Visib
     /// <summary>Scores <paramref name="model"/> on every clip of <paramref name="set"/>, in batches of 256.</summary>
     public static VideoScore Of(VideoClassifier model, VideoDataset set)
     {
+        var (actionLogits, visibleLogits) = Logits(model, set);
+        return FromLogits(actionLogits, set.Actions, visibleLogits, set.Visible, set.Frames, model.Config.Actions);
+    }
+
+    /// <summary>
+    /// The logits of <paramref name="model"/> on every clip of <paramref name="set"/>, in batches of 256: the actions'
+    /// <c>(N, A)</c> and the visibility's <c>(N, T, C)</c> (clip-major, as <see cref="VideoDataset.Visible"/>).
+    /// </summary>
+    public static (float[] ActionLogits, float[] VisibleLogits) Logits(VideoClassifier model, VideoDataset set)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(set);
         int N = set.Count, T = set.Frames, C = set.Classes, A = model.Config.Actions, chunk = 256;
-        var actionLogits = new float[N * A];
-        var visibleLogits = new float[N * T * C];
-        var visible = new float[N * T * C];
+        var actionLogits = new float[N * A];      // (N, A)
+        var visibleLogits = new float[N * T * C]; // (N, T, C)
         for (int start = 0; start < N; start += chunk)
         {
             int n = Math.Min(chunk, N - start);
             var idx = Enumerable.Range(start, n).ToArray();
             var x = new Tensor(T, n, set.FeatureDim);
-            var v = new float[T * n * C];
-            set.Fill(idx, x, new int[n], v);
+            set.Fill(idx, x, new int[n], new float[T * n * C]);
             var (act, vis) = model.Forward(x);
             act.Data.AsSpan(0, n * A).CopyTo(actionLogits.AsSpan(start * A));
             // (T, n, C) time-major back to (n, T, C)
             for (int t = 0; t < T; t++)
                 for (int b = 0; b < n; b++)
-                {
                     vis.Data.AsSpan((t * n + b) * C, C).CopyTo(visibleLogits.AsSpan(((start + b) * T + t) * C, C));
-                    v.AsSpan((t * n + b) * C, C).CopyTo(visible.AsSpan(((start + b) * T + t) * C, C));
-                }
         }
-        return FromLogits(actionLogits, set.Actions, visibleLogits, visible, T, A);
+        return (actionLogits, visibleLogits);
     }
 
     /// <summary>

@@ -108,5 +108,23 @@ public sealed class BoardBrowserTests(ITestOutputHelper output)
         var tag = Page("tag");
         Assert.Equal(5, Regex.Matches(tag, "<span class=\"tok").Count);
         Assert.Matches("<span class=\"tok hue-[0-9]+ wrong-tag[^\"]*\"[^>]*>ran<sub><s>NOUN</s> VERB</sub>", tag);
+
+        // video: the clip's strip from the run's examples/ folder, a mark per frame (the third red), the action and prediction
+        var video = Page("video");
+        Assert.Contains("<img class=\"picture\" src=\"files/video/examples/clips-validation-00000.png\" "
+            + "alt=\"examples/clips-validation-00000.png\" width=\"256\">", video, StringComparison.Ordinal); // 4 frames of 64 pixels
+        var marks = Regex.Match(video, "<svg class=\"frames\"[^>]*data-frames=\"4\" data-wrong=\"1\".*?</svg>", RegexOptions.Singleline).Value;
+        Assert.Equal(["right", "right", "wrong", "right"], Regex.Matches(marks, "<rect class=\"(right|wrong)\"").Select(m => m.Groups[1].Value));
+        Assert.Contains("visible bag; predicted coat", marks, StringComparison.Ordinal);
+        Assert.Contains("class=\"example wrong\"", video, StringComparison.Ordinal);
+        Assert.Contains("leaves-left (0.70)", video, StringComparison.Ordinal);
+
+        // glimpse: the path picture and the path in order; draw: the canvases with the bound
+        var glimpse = Page("glimpse");
+        Assert.Contains("src=\"files/glimpse/examples/glimpses-validation-00000.png\"", glimpse, StringComparison.Ordinal);
+        Assert.Contains("(0.00, 0.00) → (0.25, -0.50) → (0.30, -0.45)", glimpse, StringComparison.Ordinal);
+        var draw = Page("draw");
+        Assert.Contains("src=\"files/draw/examples/draws-validation-00000.png\"", draw, StringComparison.Ordinal);
+        Assert.Contains("<b>bound</b>: 123.4567", draw, StringComparison.Ordinal);
     }
 }

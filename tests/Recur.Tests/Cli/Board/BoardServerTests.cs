@@ -107,7 +107,8 @@ public sealed class BoardServerTests
     {
         await using var f = await BoardFixture.StartAsync();
         EvalExampleRuns.Write(f.Runs);
-        foreach (var (run, file) in new[] { ("g2p", "pronunciations.jsonl"), ("tag", "tags.jsonl"), ("vqa", "answers.jsonl"), ("dialog", "dialogs.jsonl") })
+        foreach (var (run, file) in new[] { ("g2p", "pronunciations.jsonl"), ("tag", "tags.jsonl"), ("vqa", "answers.jsonl"), ("dialog", "dialogs.jsonl"),
+                     ("video", "clips.jsonl"), ("glimpse", "glimpses.jsonl"), ("draw", "draws.jsonl") })
         {
             var detail = await Json(f, "api/run?run=" + run);
             Assert.Contains(detail.GetProperty("files").EnumerateArray(), x => x.GetProperty("path").GetString() == $"{run}/{file}"
@@ -136,6 +137,23 @@ public sealed class BoardServerTests
         Assert.Equal("bag", vqa.GetProperty("examples")[0].GetProperty("example").GetProperty("prediction").GetString());
         var dialog = await Json(f, "api/examples?file=dialog/dialogs.jsonl&filter=wrong");
         Assert.Equal(2, dialog.GetProperty("examples")[0].GetProperty("example").GetProperty("rounds").GetArrayLength());
+        // video, glimpse, draw: the clip wrong, the canvas right, the image without a verdict; their pictures served, not listed
+        var video = await Json(f, "api/examples?file=video/clips.jsonl&filter=wrong");
+        Assert.Equal(4, video.GetProperty("examples")[0].GetProperty("example").GetProperty("frames").GetArrayLength());
+        var glimpse = await Json(f, "api/examples?file=glimpse/glimpses.jsonl&filter=right");
+        Assert.Equal(3, glimpse.GetProperty("examples")[0].GetProperty("example").GetProperty("locations").GetArrayLength());
+        var draw = await Json(f, "api/examples?file=draw/draws.jsonl");
+        Assert.Equal((1, 0, 0), (draw.GetProperty("total").GetInt32(), draw.GetProperty("right").GetInt32(), draw.GetProperty("wrong").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, draw.GetProperty("examples")[0].GetProperty("right").ValueKind);
+        foreach (var (run, picture) in new[] { ("video", "clips"), ("glimpse", "glimpses"), ("draw", "draws") })
+        {
+            var example = (await Json(f, $"api/examples?file={run}/{picture}.jsonl")).GetProperty("examples")[0].GetProperty("example");
+            using var r = await Http.GetAsync(f.Server.Url + $"files/{run}/" + example.GetProperty("picture").GetString());
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            Assert.Equal("image/png", r.Content.Headers.ContentType?.MediaType);
+            var files = (await Json(f, "api/run?run=" + run)).GetProperty("files").EnumerateArray().Select(x => x.GetProperty("path").GetString());
+            Assert.DoesNotContain(files, p => p!.Contains("/examples/", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

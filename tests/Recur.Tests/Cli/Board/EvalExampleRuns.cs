@@ -1,6 +1,8 @@
 using Recur.Cli.Commands;
 using Recur.Data.Language;
+using Recur.Imaging;
 using Recur.Models.Tagging;
+using Recur.Plotting;
 using Recur.Tasks.G2p;
 using Recur.Tasks.Tag;
 
@@ -10,14 +12,17 @@ namespace Recur.Tests.Cli.Board;
 /// Runs whose evals wrote their examples, for the board's examples tab: <c>g2p</c> (pronunciations.jsonl by the g2p
 /// eval's own writer: "cat" right with its 3 x 3 alignment, "dog" wrong), <c>tag</c> (tags.jsonl by the tag eval's writer:
 /// one sentence right, one with a wrong tag), <c>vqa</c> (answers.jsonl: one question wrong, one right, attention over
-/// a 2 x 2 grid) and <c>dialog</c> (dialogs.jsonl: one dialog of two rounds, the second wrong, two hops of attention).
+/// a 2 x 2 grid) and <c>dialog</c> (dialogs.jsonl: one dialog of two rounds, the second wrong, two hops of attention); and,
+/// each with its picture under examples/, <c>video</c> (clips.jsonl: a clip of 4 frames, its action wrong and its third frame
+/// wrong), <c>glimpse</c> (glimpses.jsonl: one canvas right, its path of 3 glimpses) and <c>draw</c> (draws.jsonl: one image's
+/// bound, no verdict).
 /// </summary>
 internal static class EvalExampleRuns
 {
-    /// <summary>Writes the four runs into <paramref name="runs"/>.</summary>
+    /// <summary>Writes the seven runs into <paramref name="runs"/>.</summary>
     public static void Write(string runs)
     {
-        foreach (string name in new[] { "g2p", "tag", "vqa", "dialog" })
+        foreach (string name in new[] { "g2p", "tag", "vqa", "dialog", "video", "glimpse", "draw" })
         {
             Directory.CreateDirectory(Path.Combine(runs, name));
             File.WriteAllText(Path.Combine(runs, name, "metrics.jsonl"), BoardFixture.TrainLine(1, 2) + BoardFixture.ValLine(1, 1.5, best: true));
@@ -56,5 +61,26 @@ internal static class EvalExampleRuns
             + "\"kind\":\"Exists\",\"attention\":[[0.25,0.25,0.25,0.25],[0.1,0.2,0.3,0.4]]},"
             + "{\"question\":\"where is it ?\",\"answer\":\"top-left\",\"prediction\":\"center\",\"correct\":false,\"needs_history\":true,"
             + "\"kind\":\"Where\",\"attention\":[[0.5,0.5,0,0],[0.6,0.2,0.1,0.1]]}]}\n");
+
+        string Picture(string run, string name, int width, int height)
+        {
+            Directory.CreateDirectory(Path.Combine(runs, run, ExampleLines.PictureFolder));
+            Png.Save(Path.Combine(runs, run, ExampleLines.PictureFolder, name), new PixelImage(width, height, 1, new byte[width * height]));
+            return ExampleLines.PictureFolder + "/" + name;
+        }
+        string Frame(string visible, string predicted)
+            => $"{{\"visible\":[{visible}],\"predicted\":[{predicted}],\"right\":{(visible == predicted ? "true" : "false")}}}";
+        File.WriteAllText(Path.Combine(runs, "video", "clips.jsonl"),
+            "{\"split\":\"validation\",\"index\":0,\"action\":\"enters-left\",\"prediction\":\"leaves-left\",\"correct\":false,"
+            + "\"choices\":[\"enters-left\",\"leaves-left\"],\"probabilities\":[0.3,0.7],\"frames\":["
+            + string.Join(",", Frame("", ""), Frame("\"bag\"", "\"bag\""), Frame("\"bag\"", "\"coat\""), Frame("\"bag\"", "\"bag\""))
+            + $"],\"picture\":\"{Picture("video", "clips-validation-00000.png", 128, 32)}\"}}\n");
+        File.WriteAllText(Path.Combine(runs, "glimpse", "glimpses.jsonl"),
+            "{\"split\":\"validation\",\"index\":0,\"class\":\"bag\",\"prediction\":\"bag\",\"correct\":true,"
+            + "\"locations\":[[0,0],[0.25,-0.5],[0.3,-0.45]],\"scales\":[8,16],"
+            + $"\"picture\":\"{Picture("glimpse", "glimpses-validation-00000.png", 80, 80)}\"}}\n");
+        File.WriteAllText(Path.Combine(runs, "draw", "draws.jsonl"),
+            "{\"split\":\"validation\",\"index\":0,\"bound\":123.4567,\"reconstruction\":100,\"kl\":23.4567,\"steps\":3,"
+            + $"\"picture\":\"{Picture("draw", "draws-validation-00000.png", 60, 20)}\"}}\n");
     }
 }
