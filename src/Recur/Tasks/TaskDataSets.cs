@@ -27,7 +27,8 @@ namespace Recur.Tasks;
 /// </code>
 /// PART is each split of the validation scenes (metadata <c>parts</c>: <c>validation-seen,validation-heldout</c>). The packages
 /// that train (vqa, dialog, video) also get <c>train_set.safetensors</c>: the training questions, dialogs (PART <c>train</c>) or
-/// clips in the same form, in Recur's example order (train.py shuffles them as Recur's epochs do).
+/// clips in the same form, in Recur's example order (train.py shuffles them as Recur's epochs do). The sequence tasks (tag,
+/// g2p, translate) get a training set only (<see cref="SequenceDataSets"/>), made from the run's corpus or dictionary.
 /// </summary>
 public static class TaskDataSets
 {
@@ -36,13 +37,16 @@ public static class TaskDataSets
     /// <paramref name="data"/>: (evaluation set, training set or null); null for a task whose package reads its own data.
     /// A <see cref="PyTorchDataSetMaker"/> for <see cref="PyTorchExport.Write"/>.
     /// </summary>
-    public static (SafeTensorsFile Eval, SafeTensorsFile? Train)? Make(string task, string checkpoint, string data) => task switch
+    public static (SafeTensorsFile? Eval, SafeTensorsFile? Train)? Make(string task, string checkpoint, string data) => task switch
     {
         VqaCheckpoint.TaskName => Vqa(checkpoint, data),
         DialogCheckpoint.TaskName => Dialog(checkpoint, data),
         VideoCheckpoint.TaskName => Video(checkpoint, data),
         GlimpseTask.TaskName => (Glimpse(checkpoint, data), null),
         DrawTask.TaskName => (Draw(checkpoint, data), null),
+        Tag.TagTask.TaskName => (null, SequenceDataSets.Tag(checkpoint, data)),
+        G2p.G2pTask.TaskName => (null, SequenceDataSets.G2p(checkpoint, data)),
+        Translate.TranslateTask.TaskName => (null, SequenceDataSets.Translate(checkpoint, data)),
         _ => null,
     };
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Continues a Recur run of a task whose examples Recur made (vqa, dialog, video) in PyTorch from the exported state:
-the same weights, optimizer moments and step count, the learning-rate schedule at the run's position, clipping and the
-weight average, over the training set Recur wrote (train_set.safetensors) in the order Recur's epochs shuffle it, from
-the same position. One process, or N under torchrun with DistributedDataParallel (gloo on CPU, nccl on GPU), each
-taking B/N of every batch so that together they take the batch one process would. The loss is the task's
-(model.training_loss). Dropout (video, with layers > 1) draws from torch's random stream, not Recur's.
+"""Continues a Recur run of a task over a fixed training set (vqa, dialog, video; tag, g2p, translate) in PyTorch from the
+exported state: the same weights, optimizer moments and step count, the learning-rate schedule at the run's position,
+clipping and the weight average, over the training set Recur wrote (train_set.safetensors) in the order Recur's epochs
+shuffle it, from the same position. One process, or N under torchrun with DistributedDataParallel (gloo on CPU, nccl on GPU), each
+taking B/N of every batch so that together they take the batch one process would (with --bucket, batches of like
+length, as Recur's). The loss is the task's: model.training_loss, a mean over the examples, or, for a mean over
+tokens or symbols (tag, g2p, translate), model.training_sums, each worker's sum taken over the whole batch's count.
+Dropout (video with layers > 1, tag, g2p, translate) draws from torch's random stream, not Recur's.
 
     python3 train.py --iters 100 [--max-iters N] [--out DIR]
     python3 torchrun.py --nproc_per_node 2 train.py --iters 100      (or python3 -m torch.distributed.run ...)
@@ -59,7 +61,8 @@ def main():
     count = recur_model.example_count(examples)
     B = tr["batch_size"]
     first, share = classify_data.shard(B, rank, world)
-    batches = classify_data.EpochBatches(count, B, tr["seed"], first, share)
+    lengths = examples["lengths"].tolist() if "lengths" in examples else None
+    batches = classify_data.EpochBatches(count, B, tr["seed"], first, share, lengths, tr.get("bucket", 0))
     if "position" in state:
         batches.epoch, batches.batch = (int(v) for v in state["position"].reshape(-1).tolist())
     opt = rt.make_optimizer(tr["optimizer"], [p for _, p in named], tr["learning_rate"], tr["weight_decay"])
@@ -75,7 +78,10 @@ def main():
         lr = schedule.rate(iteration, clock.elapsed())
         for g in opt.param_groups:
             g["lr"] = lr
-        loss = recur_model.training_loss(ddp, examples, idx)
+        if hasattr(recur_model, "training_sums"):
+            loss = rt.share_of_mean(*recur_model.training_sums(ddp, examples, idx), world, device)
+        else:
+            loss = recur_model.training_loss(ddp, examples, idx)
         iteration, norm = rt.step(loss, opt, named, tr, average, iteration)
         rt.record(loss.item(), iteration, batches.epoch + batches.batch / batches.K, lr, norm, clock, world, device, rank, history, lines)
     if rank == 0:
