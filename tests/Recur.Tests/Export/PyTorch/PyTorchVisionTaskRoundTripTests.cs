@@ -2,6 +2,7 @@ using System.Text.Json;
 using Recur.Tests.Cli;
 using Recur.Tests.TestUtil;
 using Xunit;
+using static Recur.Tests.TestUtil.PackageRuns;
 
 namespace Recur.Tests.Export.PyTorch;
 
@@ -93,16 +94,6 @@ public sealed class PyTorchVisionTaskRoundTripTests : IDisposable
             for (int i = 0; i < 3; i++) Assert.True(Math.Abs(both[i] - one[i]) <= 1e-4, $"two workers, iteration {3 + i}: {both[i]} against {one[i]}");
         }
         return trained;
-    }
-
-    private static double[] Losses(IEnumerable<string> lines, string kind) => [.. lines.Where(l => l.Contains(kind, StringComparison.Ordinal))
-        .Select(l => JsonDocument.Parse(l[l.IndexOf('{')..]).RootElement.GetProperty("loss").GetDouble())];
-
-    private static void CopyFolder(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (string d in Directory.GetDirectories(from)) CopyFolder(d, Path.Combine(to, Path.GetFileName(d)));
     }
 
     private static double Find(JsonElement e, string path)
