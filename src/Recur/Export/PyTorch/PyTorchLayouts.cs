@@ -33,7 +33,7 @@ public static class PyTorchLayouts
         new("vqa", Evaluated("vqa", "answer_head.py", "classify_data.py", "train.py"), InDataSets),
         new("dialog", Evaluated("dialog", "answer_head.py", "classify_data.py", "train.py"), InDataSets),
         new("video", Evaluated("video", "classify_data.py", "train.py"), InDataSets),
-        new("glimpse", Evaluated("glimpse", "classify_model.py"), InDataSets),
+        new("glimpse", Evaluated("glimpse", "classify_model.py", "classify_data.py", "train.py"), InDataSets),
         new("draw", Evaluated("draw", "classify_data.py", "draw_train.py"), InDataSets),
     ];
 

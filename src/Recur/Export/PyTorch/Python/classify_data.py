@@ -9,6 +9,7 @@ the examples [r B / N, (r + 1) B / N) of every batch.
 """
 
 import gzip
+import math
 import os
 import struct
 
@@ -82,6 +83,30 @@ class Rng:
 
     def next_int(self, n):
         return ((self.next() >> 33) * n) >> 31
+
+
+class RecurNoise:
+    """Recur's Rng.NextGaussian (src/Recur/Rng.cs) from a state (4 words): sqrt(-2 ln(1 - u1)) cos(2 pi u2) in double,
+    u = 53-bit uniforms, rounded to float32; every draw in order, as DrawTask fills eps (T, B, Z) and
+    the glimpse model its REINFORCE noise (T-1, B, 2)."""
+
+    def __init__(self, words):
+        self.rng = Rng(1)
+        self.rng.s = [int(v) & M for v in words.reshape(-1).tolist()]
+
+    def uniform(self):
+        return (self.rng.next() >> 11) * (1.0 / (1 << 53))
+
+    def normal(self, shape):
+        n = shape[0] * shape[1] * shape[2]
+        out = []
+        for _ in range(n):
+            u1 = 1.0 - self.uniform()
+            out.append(math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * self.uniform()))
+        return torch.tensor(out, dtype=torch.float32).reshape(shape)
+
+    def state(self):
+        return torch.tensor([v - (1 << 64) if v >= 1 << 63 else v for v in self.rng.s], dtype=torch.int64)
 
 
 def fisher_yates(items, rng):

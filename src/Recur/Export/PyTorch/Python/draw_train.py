@@ -16,7 +16,6 @@ Writes weights.safetensors, train_state.safetensors (in place, or into --out) an
 """
 
 import argparse
-import math
 import os
 import shutil
 import sys
@@ -31,29 +30,6 @@ import classify_data  # noqa: E402
 import model as recur_model  # noqa: E402
 import recur_load  # noqa: E402
 import recur_train as rt  # noqa: E402
-
-
-class RecurNoise:
-    """Recur's Rng.NextGaussian (src/Recur/Rng.cs) from a state (4 words): sqrt(-2 ln(1 - u1)) cos(2 pi u2) in double,
-    u = 53-bit uniforms, rounded to float32; every draw in order, as DrawTask fills eps (T, B, Z)."""
-
-    def __init__(self, words):
-        self.rng = classify_data.Rng(1)
-        self.rng.s = [int(v) & classify_data.M for v in words.reshape(-1).tolist()]
-
-    def uniform(self):
-        return (self.rng.next() >> 11) * (1.0 / (1 << 53))
-
-    def normal(self, shape):
-        n = shape[0] * shape[1] * shape[2]
-        out = []
-        for _ in range(n):
-            u1 = 1.0 - self.uniform()
-            out.append(math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * self.uniform()))
-        return torch.tensor(out, dtype=torch.float32).reshape(shape)
-
-    def state(self):
-        return torch.tensor([v - (1 << 64) if v >= 1 << 63 else v for v in self.rng.s], dtype=torch.int64)
 
 
 def main():
@@ -90,7 +66,7 @@ def main():
     if "position" in state:
         batches.epoch, batches.batch = (int(v) for v in state["position"].reshape(-1).tolist())
     m = config["model"]
-    rng = RecurNoise(state["rng"]) if a.noise == "recur" else None
+    rng = classify_data.RecurNoise(state["rng"]) if a.noise == "recur" else None
     opt = rt.make_optimizer(tr["optimizer"], [p for _, p in named], tr["learning_rate"], tr["weight_decay"])
     rt.load_optimizer_state(opt, named, tr["optimizer"], state)
     iteration = int(state["iteration"].reshape(-1)[0]) if "iteration" in state else 0
