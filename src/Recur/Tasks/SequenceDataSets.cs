@@ -55,7 +55,10 @@ public static class SequenceDataSets
         return Pairs(task.Train.Pairs.Count, i => task.Train.Batch([i]), task);
     }
 
-    /// <summary>Pairs 0 .. <paramref name="count"/> - 1, each as a batch of one: its source ids and its target between <c>&lt;START&gt;</c> and <c>&lt;END&gt;</c>.</summary>
+    /// <summary>
+    /// Pairs 0 .. <paramref name="count"/> - 1, each as a batch of one: its source ids and its target between <c>&lt;START&gt;</c>
+    /// and <c>&lt;END&gt;</c>.
+    /// </summary>
     private static SafeTensorsFile Pairs(int count, Func<int, Seq2SeqBatch> batch, EpochTask task)
     {
         Ragged source = new(), target = new();
