@@ -34,7 +34,7 @@ public static class PyTorchLayouts
         new("dialog", Evaluated("dialog", "answer_head.py", "classify_data.py", "train.py"), InDataSets),
         new("video", Evaluated("video", "classify_data.py", "train.py"), InDataSets),
         new("glimpse", Evaluated("glimpse", "classify_model.py", "classify_data.py", "train.py"), InDataSets),
-        new("draw", Evaluated("draw", "classify_data.py", "draw_train.py"), InDataSets),
+        new("draw", Evaluated("draw", "classify_data.py", "train.py"), InDataSets),
     ];
 
     /// <summary>The tasks covered, in order.</summary>
@@ -49,12 +49,11 @@ public static class PyTorchLayouts
 
     /// <summary>
     /// A task package over the sets Recur makes (<see cref="PyTorchDataSets"/>): the shared sources, recur_load.py, the task's
-    /// model.py, data.py (the sets) and eval.py, and <paramref name="extra"/> (train.py: the shared task_train.py; STEM_train.py:
-    /// the task's own, as train.py).
+    /// model.py, data.py (the sets) and eval.py, and <paramref name="extra"/> (train.py: the shared task_train.py).
     /// </summary>
     private static (string, string)[] Evaluated(string stem, params string[] extra) =>
         [.. Shared, ("recur_load.py", "recur_load.py"),
-            .. extra.Select(e => e == "train.py" ? (e, "task_train.py") : e.EndsWith("_train.py", StringComparison.Ordinal) ? ("train.py", e) : (e, e)),
+            .. extra.Select(e => e == "train.py" ? (e, "task_train.py") : (e, e)),
             ("model.py", $"{stem}_model.py"), ("data.py", "evalset_data.py"), ("eval.py", $"{stem}_eval.py")];
 
     /// <summary>

@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""Continues a Recur run of a task over a fixed training set (vqa, dialog, video; tag, g2p, translate) in PyTorch from the
-exported state: the same weights, optimizer moments and step count, the learning-rate schedule at the run's position,
-clipping and the weight average, over the training set Recur wrote (train_set.safetensors) in the order Recur's epochs
-shuffle it, from the same position. One process, or N under torchrun with DistributedDataParallel (gloo on CPU, nccl on GPU), each
-taking B/N of every batch so that together they take the batch one process would (with --bucket, batches of like
-length, as Recur's). The loss is the task's: model.training_loss, a mean over the examples, or, for a mean over
-tokens or symbols (tag, g2p, translate), model.training_sums, each worker's sum taken over the whole batch's count.
-Dropout (video with layers > 1, tag, g2p, translate) draws from torch's random stream, not Recur's. The glimpse
-model's REINFORCE noise comes from Recur's stream (carried in the training state and written back; --noise torch: from
-torch's), and its package holds the training canvases of one epoch (Recur draws them afresh every epoch): train.py
-stops at that epoch's end.
+"""Continues a Recur run of a task over a fixed training set (vqa, dialog, video, glimpse, draw; tag, g2p, translate) in
+PyTorch from the exported state: the same weights, optimizer moments and step count, the learning-rate schedule at the
+run's position, clipping and the weight average, over the training set Recur wrote (train_set.safetensors; DRAW: the
+binarised images of the run's IDX files, --data FOLDER) in the order Recur's epochs shuffle it, from the same
+position. One process, or N under torchrun with DistributedDataParallel (gloo on CPU, nccl on GPU), each taking B/N
+of every batch so that together they take the batch one process would (with --bucket, batches of like length, as
+Recur's). The loss is the task's: model.training_loss, a mean over the examples, or, for a mean over tokens or
+symbols (tag, g2p, translate), model.training_sums, each worker's sum taken over the whole batch's count.
+Dropout (video with layers > 1, tag, g2p, translate) draws from torch's random stream, not Recur's. DRAW's latent
+noise and the glimpse model's REINFORCE draws come from Recur's stream (xoshiro256** and Box-Muller, carried in the
+training state and written back), so the run continues as Recur's would (--noise torch: from torch's, faster, the
+same in distribution only); glimpse's package holds the training canvases of one epoch (Recur draws them afresh every
+epoch): train.py stops at that epoch's end.
 
-    python3 train.py --iters 100 [--max-iters N] [--out DIR]
+    python3 train.py --iters 100 [--max-iters N] [--out DIR] [--noise recur|torch] [--data FOLDER]
     python3 torchrun.py --nproc_per_node 2 train.py --iters 100      (or python3 -m torch.distributed.run ...)
 
 Writes weights.safetensors, train_state.safetensors (in place, or into --out) and metrics.jsonl; `recur import DIR
@@ -42,7 +44,8 @@ def main():
     ap.add_argument("--max-iters", type=int, default=None)
     ap.add_argument("--out", default=HERE)
     ap.add_argument("--threads", type=int, default=0)
-    ap.add_argument("--noise", default="recur", choices=["recur", "torch"], help="the stream of a model's noise (glimpse's draws)")
+    ap.add_argument("--noise", default="recur", choices=["recur", "torch"], help="the stream of a model's noise (draw, glimpse)")
+    ap.add_argument("--data", default=None, help="DRAW: the folder of IDX files, when the recorded one is not here")
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -61,7 +64,8 @@ def main():
     net.train()
     named = list(net.named_parameters())
     ddp = DistributedDataParallel(net) if world > 1 else net
-    examples = {k: v.to(device) for k, v in data.training_examples(HERE).items()}
+    made = recur_model.training_examples(HERE, config, a.data) if hasattr(recur_model, "training_examples") else data.training_examples(HERE)
+    examples = {k: v.to(device) for k, v in made.items()}
     only_epoch = int(examples.pop("epoch")[0]) if "epoch" in examples else None  # glimpse: one epoch's canvases
     count = recur_model.example_count(examples)
     B = tr["batch_size"]
