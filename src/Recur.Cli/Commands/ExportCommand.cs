@@ -31,13 +31,15 @@ internal sealed class ExportCommand : ICommand
         the data (a character model: vocab.json and text.txt; a classifier: its data folder's path, or --data), data.py,
         train.py (continues training: python3 -m torch.distributed.run --nproc_per_node N train.py --iters K), eval.py and
         sample.py (a character model). Bring the result back with recur import DIR --into RUN. Character models,
-        classifiers and captioners (with their encoder and scenes.safetensors); taggers and g2p and translate models
-        with model.py and eval.py only; docs/SCALE.md lists the families and what does not transfer.
+        classifiers and captioners (with their encoder and scenes.safetensors); taggers, g2p and translate models with
+        train_set.safetensors (the training sentences or pairs as ids, made from the run's corpus, dictionary or
+        catalogues, or --data PATH); docs/SCALE.md lists the families and what does not transfer.
 
         Runs of vqa, dialog, video, glimpse and draw export model.py, eval.py and eval_set.safetensors: the validation
         inputs recur TASK eval scores (scenes, questions, dialogs, clips, canvases, DRAW's noise), made by Recur from the
         run's Fashion-MNIST folder (or --data FOLDER); eval.py scores them as recur TASK eval does. vqa, dialog and video
-        also get train_set.safetensors and train.py, draw a train.py over the IDX files; glimpse does not train yet.
+        also get train_set.safetensors and train.py, draw a train.py over the IDX files, glimpse the training canvases
+        of the checkpoint's epoch and a train.py that stops at its end (REINFORCE's draws from Recur's stream).
         """;
 
     public int Run(Args args)

@@ -28,7 +28,11 @@ public abstract class EpochTask : ITrainingTask
         if (options.Bucket > 0 && lengths is null)
             throw new ArgumentException($"--bucket applies to tasks whose examples differ in length (tag, g2p), not {GetType().Name}.");
         Batches = new EpochOrder(examples, options.BatchSize, options.Seed, lengths, options.Bucket);
+        Lengths = lengths;
     }
+
+    /// <summary>Each training example's length, which <see cref="TrainOptions.Bucket"/> batches by (null: a task of fixed-size examples).</summary>
+    public IReadOnlyList<int>? Lengths { get; }
 
     /// <summary>The batch order.</summary>
     protected EpochOrder Batches { get; }

@@ -22,12 +22,13 @@ namespace Recur.Tasks;
 /// vqa     PART.features F32 (S, L, D), PART.scene I64 (N), PART.questions I64 (N, T), PART.choices I64 (N, 4), PART.answers I64 (N)
 /// dialog  PART.features F32 (S, L, D), PART.scene I64 (N), PART.questions I64 (N, R, T), PART.answers I64 (N, R)
 /// video   x F32 (N, T, D), actions I64 (N), visible F32 (N, T, C)
-/// glimpse images F32 (N, H W), labels I64 (N)
+/// glimpse images F32 (N, H W), labels I64 (N); the training set the same for the checkpoint's epoch, and epoch I64 (1)
 /// draw    images F32 (N, P) binarised, eps F32 (T, N, Z): chunk k of 200 images drew its noise k-th from one stream
 /// </code>
 /// PART is each split of the validation scenes (metadata <c>parts</c>: <c>validation-seen,validation-heldout</c>). The packages
-/// that train (vqa, dialog, video) also get <c>train_set.safetensors</c>: the training questions, dialogs (PART <c>train</c>) or
-/// clips in the same form, in Recur's example order (train.py shuffles them as Recur's epochs do).
+/// that train (vqa, dialog, video, glimpse) also get <c>train_set.safetensors</c>: the training questions, dialogs (PART <c>train</c>) or
+/// clips in the same form, in Recur's example order (train.py shuffles them as Recur's epochs do). The sequence tasks (tag,
+/// g2p, translate) get a training set only (<see cref="SequenceDataSets"/>), made from the run's corpus or dictionary.
 /// </summary>
 public static class TaskDataSets
 {
@@ -36,13 +37,16 @@ public static class TaskDataSets
     /// <paramref name="data"/>: (evaluation set, training set or null); null for a task whose package reads its own data.
     /// A <see cref="PyTorchDataSetMaker"/> for <see cref="PyTorchExport.Write"/>.
     /// </summary>
-    public static (SafeTensorsFile Eval, SafeTensorsFile? Train)? Make(string task, string checkpoint, string data) => task switch
+    public static (SafeTensorsFile? Eval, SafeTensorsFile? Train)? Make(string task, string checkpoint, string data) => task switch
     {
         VqaCheckpoint.TaskName => Vqa(checkpoint, data),
         DialogCheckpoint.TaskName => Dialog(checkpoint, data),
         VideoCheckpoint.TaskName => Video(checkpoint, data),
-        GlimpseTask.TaskName => (Glimpse(checkpoint, data), null),
+        GlimpseTask.TaskName => Glimpse(checkpoint, data),
         DrawTask.TaskName => (Draw(checkpoint, data), null),
+        Tag.TagTask.TaskName => (null, SequenceDataSets.Tag(checkpoint, data)),
+        G2p.G2pTask.TaskName => (null, SequenceDataSets.G2p(checkpoint, data)),
+        Translate.TranslateTask.TaskName => (null, SequenceDataSets.Translate(checkpoint, data)),
         _ => null,
     };
 
@@ -110,17 +114,33 @@ public static class TaskDataSets
         new([new("x", set.Features), new("visible", new Tensor(set.Visible, set.Count, set.Frames, set.Classes))],
             [new("actions", Ints(set.Actions, set.Count))]);
 
-    /// <summary>The validation canvases of a glimpse run.</summary>
-    public static SafeTensorsFile Glimpse(string checkpoint, string data)
+    /// <summary>
+    /// The validation canvases of a glimpse run, and the training canvases of the epoch its checkpoint is in (drawn afresh
+    /// every epoch by Recur's generator: train.py stops at that epoch's end).
+    /// </summary>
+    public static (SafeTensorsFile, SafeTensorsFile?) Glimpse(string checkpoint, string data)
     {
         var ck = GlimpseCheckpoint.Instance.Load(checkpoint);
         var (train, test) = FashionMnist.Load(data);
-        var canvases = ClutteredSplit.Scored("validation", train, test, ck.Clutter);
-        int N = canvases.Count;
-        var x = new Tensor(N, canvases.Pixels);
+        string state = Path.Combine(checkpoint, CheckpointFiles.StateFile);
+        int epoch = File.Exists(state) && SafeTensors.Read(state).Integers.TryGetValue("position", out var p) ? (int)p.Data[0] : 0;
+        var canvases = Canvases(ClutteredSplit.Scored("validation", train, test, ck.Clutter), 0);
+        var training = Canvases(ClutteredSplit.Training(train, ck.Clutter), epoch);
+        training.Integers.Add(new("epoch", new IntegerArray([epoch])));
+        return (canvases.File([]), training.File([]));
+    }
+
+    /// <summary>Every canvas of <paramref name="split"/> as epoch <paramref name="epoch"/> draws it: images (N, S S), labels (N).</summary>
+    private static Entries Canvases(ClutteredSplit split, int epoch)
+    {
+        int N = split.Count;
+        var x = new Tensor(N, split.Pixels);
         var labels = new int[N];
-        canvases.Fill([.. Enumerable.Range(0, N)], 0, x.Data, labels);
-        return new SafeTensorsFile([new("images", x)], [new("labels", Ints(labels, N))]);
+        split.Fill([.. Enumerable.Range(0, N)], epoch, x.Data, labels);
+        var entries = new Entries();
+        entries.Tensors.Add(new("images", x));
+        entries.Integers.Add(new("labels", Ints(labels, N)));
+        return entries;
     }
 
     /// <summary>The binarised validation images of a DRAW run and the noise its bound draws (<see cref="DrawBound.Of"/>).</summary>

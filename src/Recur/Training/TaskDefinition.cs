@@ -72,6 +72,16 @@ public abstract class TaskDefinition<TData, TSettings, TSaved> : ITaskDefinition
         return (task.Evaluate(), task.LossUnit);
     }
 
+    /// <summary>
+    /// The training task of <paramref name="saved"/> over <paramref name="data"/> with its recorded options (its splits and
+    /// batches, as <c>train --resume</c> builds them), to read its training examples (the PyTorch export's training sets).
+    /// </summary>
+    public ITrainingTask TrainingTask(TSaved saved, TData data)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        return NewTask(saved, data, RecordedOptions(saved), DataOf(data, saved.Data?.Source ?? ""), (_, _) => { });
+    }
+
     /// <summary>The options <paramref name="saved"/> was trained with (its splits among them), or the task's recipe where it records none.</summary>
     public TrainOptions RecordedOptions(TSaved saved)
     {

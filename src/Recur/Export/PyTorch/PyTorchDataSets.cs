@@ -5,11 +5,11 @@ using Recur.IO;
 namespace Recur.Export.PyTorch;
 
 /// <summary>
-/// Makes the data sets of a run's package from its checkpoint folder and its data folder: (the evaluation set, the training
-/// set or null), or null for a task whose package reads its data itself. The tasks' own code makes them (Recur.Tasks'
+/// Makes the data sets of a run's package from its checkpoint folder and its data (a folder, or a corpus or dictionary file):
+/// (the evaluation set or null, the training set or null), or null for a task whose package reads its data itself. The tasks' own code makes them (Recur.Tasks'
 /// <c>TaskDataSets.Make</c>; the export sits below the tasks and is handed it).
 /// </summary>
-public delegate (SafeTensorsFile Eval, SafeTensorsFile? Train)? PyTorchDataSetMaker(string task, string checkpoint, string dataFolder);
+public delegate (SafeTensorsFile? Eval, SafeTensorsFile? Train)? PyTorchDataSetMaker(string task, string checkpoint, string dataFolder);
 
 /// <summary>
 /// The data sets a package carries for the tasks whose examples Recur generates (scenes, dialogs, clips, canvases):
@@ -26,7 +26,7 @@ public static class PyTorchDataSets
 
     /// <summary>
     /// Writes the sets <paramref name="make"/> gives for the run into <paramref name="folder"/> (removing stale ones first);
-    /// nothing when there is no maker, no data folder, or the folder does not hold the run's data.
+    /// nothing when there is no maker, no data folder or file, or it does not hold the run's data.
     /// </summary>
     public static void Write(PyTorchDataSetMaker? make, string task, JsonObject config, string folder, JsonObject export)
     {
@@ -36,14 +36,17 @@ public static class PyTorchDataSets
         File.Delete(Path.Combine(folder, TrainFile));
         string? source = export["text_source"]?.GetValue<string>() ?? config["data"]?["source"]?.GetValue<string>()
             ?? config["training"]?["data"]?.GetValue<string>();
-        if (make is null || source is null || !Directory.Exists(source)) return;
-        (SafeTensorsFile Eval, SafeTensorsFile? Train)? sets;
+        if (make is null || source is null || !(Directory.Exists(source) || File.Exists(source))) return;
+        (SafeTensorsFile? Eval, SafeTensorsFile? Train)? sets;
         try { sets = make(task, export["checkpoint"]!.GetValue<string>(), source); }
         catch (Exception e) when (e is IOException or InvalidDataException or IdxFormatException or ArgumentException) { return; }
         if (sets is not { } s) return;
         export["data"] = source;
-        SafeTensors.Write(Path.Combine(folder, EvalFile), s.Eval);
-        export["eval_set"] = EvalFile;
+        if (s.Eval is not null)
+        {
+            SafeTensors.Write(Path.Combine(folder, EvalFile), s.Eval);
+            export["eval_set"] = EvalFile;
+        }
         if (s.Train is null) return;
         SafeTensors.Write(Path.Combine(folder, TrainFile), s.Train);
         export["train_set"] = TrainFile;

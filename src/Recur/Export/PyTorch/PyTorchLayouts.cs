@@ -27,14 +27,14 @@ public static class PyTorchLayouts
         new(CheckpointFiles.LegacyTask, Task("charlm", "sample"), WriteCharData),
         new("classify", Task("classify"), WriteClassifyData),
         new("caption", [.. Task("caption"), ("classify_data.py", "classify_data.py")], CaptionPackageData.Write),
-        new("tag", [.. Shared, ("model.py", "tag_model.py"), ("eval.py", "tag_eval.py")], TagPackageData.Write),
-        new("g2p", [.. Shared, ("model.py", "seq2seq_model.py"), ("eval.py", "seq2seq_eval.py")], (_, _, _) => { }),
-        new("translate", [.. Shared, ("model.py", "seq2seq_model.py"), ("eval.py", "seq2seq_eval.py")], (_, _, _) => { }),
+        new("tag", Evaluated("tag", "classify_data.py", "train.py"), TagPackageData.Write),
+        new("g2p", Evaluated("seq2seq", "classify_data.py", "train.py"), InDataSets),
+        new("translate", Evaluated("seq2seq", "classify_data.py", "train.py"), InDataSets),
         new("vqa", Evaluated("vqa", "answer_head.py", "classify_data.py", "train.py"), InDataSets),
         new("dialog", Evaluated("dialog", "answer_head.py", "classify_data.py", "train.py"), InDataSets),
         new("video", Evaluated("video", "classify_data.py", "train.py"), InDataSets),
-        new("glimpse", Evaluated("glimpse", "classify_model.py"), InDataSets),
-        new("draw", Evaluated("draw", "classify_data.py", "draw_train.py"), InDataSets),
+        new("glimpse", Evaluated("glimpse", "classify_model.py", "classify_data.py", "train.py"), InDataSets),
+        new("draw", Evaluated("draw", "classify_data.py", "train.py"), InDataSets),
     ];
 
     /// <summary>The tasks covered, in order.</summary>
@@ -49,15 +49,17 @@ public static class PyTorchLayouts
 
     /// <summary>
     /// A task package over the sets Recur makes (<see cref="PyTorchDataSets"/>): the shared sources, recur_load.py, the task's
-    /// model.py, data.py (the sets) and eval.py, and <paramref name="extra"/> (train.py: the shared task_train.py; STEM_train.py:
-    /// the task's own, as train.py).
+    /// model.py, data.py (the sets) and eval.py, and <paramref name="extra"/> (train.py: the shared task_train.py).
     /// </summary>
     private static (string, string)[] Evaluated(string stem, params string[] extra) =>
         [.. Shared, ("recur_load.py", "recur_load.py"),
-            .. extra.Select(e => e == "train.py" ? (e, "task_train.py") : e.EndsWith("_train.py", StringComparison.Ordinal) ? ("train.py", e) : (e, e)),
+            .. extra.Select(e => e == "train.py" ? (e, "task_train.py") : (e, e)),
             ("model.py", $"{stem}_model.py"), ("data.py", "evalset_data.py"), ("eval.py", $"{stem}_eval.py")];
 
-    /// <summary>The data of the tasks whose examples Recur makes is their data sets, written by <see cref="PyTorchDataSets"/>.</summary>
+    /// <summary>
+    /// The data of the tasks whose examples Recur makes is their data sets, written by <see cref="PyTorchDataSets"/>; so is the
+    /// training set of g2p and translate (their eval.py scores given ids).
+    /// </summary>
     private static void InDataSets(JsonObject config, string folder, JsonObject export)
     {
     }

@@ -8,6 +8,7 @@ using Recur.Tasks.Tag;
 using Recur.Tests.Cli;
 using Recur.Tests.TestUtil;
 using Xunit;
+using static Recur.Tests.TestUtil.PackageRuns;
 
 namespace Recur.Tests.Export.PyTorch;
 
@@ -113,14 +114,4 @@ public sealed class PyTorchTaskRunTests : IDisposable
     private static double EvalLoss(string package) => JsonDocument.Parse(TorchPython.Check(package, "eval.py").Trim()).RootElement.GetProperty("loss").GetDouble();
 
     private static void Ok(CliHarness.Result r) => Assert.True(r.ExitCode == 0, r.ToString());
-
-    private static double[] Losses(IEnumerable<string> lines, string kind) => lines.Where(l => l.Contains(kind, StringComparison.Ordinal))
-        .Select(l => JsonDocument.Parse(l[l.IndexOf('{')..]).RootElement.GetProperty("loss").GetDouble()).ToArray();
-
-    private static void CopyFolder(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)), overwrite: true);
-        foreach (string d in Directory.GetDirectories(from)) CopyFolder(d, Path.Combine(to, Path.GetFileName(d)));
-    }
 }

@@ -23,7 +23,7 @@ def main():
     for i in range(0, len(args), 4):
         kind, package, given, out = args[i:i + 4]
         sys.path.insert(0, package)
-        for name in ["recur_safetensors", "cells", "blocks", "model"]:
+        for name in ["recur_safetensors", "recur_load", "cells", "blocks", "model"]:
             sys.modules.pop(name, None)
         st = importlib.import_module("recur_safetensors")
         model = importlib.import_module("model")

@@ -3,11 +3,13 @@
 IDX files (raw or .gz) in the data folder: train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-*. The last
 round(n val_frac) training images are the validation split. Pixels are byte / 255. Each epoch visits the training
 images in a Fisher-Yates order drawn from Recur's xoshiro256** stream seeded by seed ^ (0x9E3779B97F4A7C15 (epoch + 1)),
-in batches of B (the last partial batch skipped); with N workers, worker r takes the examples [r B / N, (r + 1) B / N)
-of every batch.
+in batches of B (the last partial batch skipped); with --bucket K (tag, g2p, translate) each run of K batches of that
+order is sorted by length and the epoch's batches are shuffled (EpochOrder.Bucketed). With N workers, worker r takes
+the examples [r B / N, (r + 1) B / N) of every batch.
 """
 
 import gzip
+import math
 import os
 import struct
 
@@ -83,20 +85,62 @@ class Rng:
         return ((self.next() >> 33) * n) >> 31
 
 
-def order(count, seed, epoch):
-    """The order epoch `epoch` visits `count` examples in (EpochOrder.Order)."""
-    items = list(range(count))
-    rng = Rng(seed ^ ((0x9E3779B97F4A7C15 * (epoch + 1)) & M))
-    for i in range(count - 1, 0, -1):
+class RecurNoise:
+    """Recur's Rng.NextGaussian (src/Recur/Rng.cs) from a state (4 words): sqrt(-2 ln(1 - u1)) cos(2 pi u2) in double,
+    u = 53-bit uniforms, rounded to float32; every draw in order, as DrawTask fills eps (T, B, Z) and
+    the glimpse model its REINFORCE noise (T-1, B, 2)."""
+
+    def __init__(self, words):
+        self.rng = Rng(1)
+        self.rng.s = [int(v) & M for v in words.reshape(-1).tolist()]
+
+    def uniform(self):
+        return (self.rng.next() >> 11) * (1.0 / (1 << 53))
+
+    def normal(self, shape):
+        n = shape[0] * shape[1] * shape[2]
+        out = []
+        for _ in range(n):
+            u1 = 1.0 - self.uniform()
+            out.append(math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * self.uniform()))
+        return torch.tensor(out, dtype=torch.float32).reshape(shape)
+
+    def state(self):
+        return torch.tensor([v - (1 << 64) if v >= 1 << 63 else v for v in self.rng.s], dtype=torch.int64)
+
+
+def fisher_yates(items, rng):
+    for i in range(len(items) - 1, 0, -1):
         j = rng.next_int(i + 1)
         items[i], items[j] = items[j], items[i]
     return items
 
 
+def order(count, seed, epoch):
+    """The order epoch `epoch` visits `count` examples in (EpochOrder.Order)."""
+    return fisher_yates(list(range(count)), Rng(seed ^ ((0x9E3779B97F4A7C15 * (epoch + 1)) & M)))
+
+
+def bucketed(items, lengths, batch, bucket, seed, epoch):
+    """EpochOrder.Bucketed: of the shuffled `items`, the whole batches cut into runs of `bucket` batches, each run sorted
+    by length (stable), cut into batches, and the batches shuffled by a stream of their own; the tail stays as it was."""
+    batches = len(items) // batch
+    used, run = batches * batch, bucket * batch
+    ranked = list(items)
+    for start in range(0, used, run):
+        ranked[start:min(start + run, used)] = sorted(ranked[start:min(start + run, used)], key=lambda i: lengths[i])
+    perm = fisher_yates(list(range(batches)), Rng(seed ^ ((0xD1B54A32D192ED03 * (epoch + 1)) & M)))
+    out = list(items)
+    for k in range(batches):
+        out[k * batch:(k + 1) * batch] = ranked[perm[k] * batch:(perm[k] + 1) * batch]
+    return out
+
+
 class EpochBatches:
-    def __init__(self, count, batch, seed, first=0, share=None):
+    def __init__(self, count, batch, seed, first=0, share=None, lengths=None, bucket=0):
         self.count, self.B, self.seed = count, batch, seed
         self.first, self.share = first, batch if share is None else share
+        self.lengths, self.bucket = lengths, bucket
         self.K = count // batch
         self.epoch, self.batch, self._order, self._order_epoch = 0, 0, None, -1
 
@@ -104,6 +148,8 @@ class EpochBatches:
         """This worker's example indices of the next batch; advances the position."""
         if self._order_epoch != self.epoch:
             self._order, self._order_epoch = order(self.count, self.seed, self.epoch), self.epoch
+            if self.bucket > 0:
+                self._order = bucketed(self._order, self.lengths, self.B, self.bucket, self.seed, self.epoch)
         start = self.batch * self.B + self.first
         out = torch.tensor(self._order[start:start + self.share])
         self.batch += 1

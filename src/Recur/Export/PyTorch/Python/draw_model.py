@@ -9,12 +9,16 @@ with attention (section 3.2) (gx~, gy~, log var, log delta~, log gamma) = `read_
 gX = (W+1)/2 (gx~+1), gY = (H+1)/2 (gy~+1), delta = (max(W,H)-1)/(N-1) delta~, mu^i = g + (i - N/2 - 0.5) delta,
 F[i, a] = exp(-(a - mu^i)^2 / (2 var)) normalised (+1e-8) over pixels a = 1..W (or H); read = gamma [F_Y x F_X^T,
 F_Y x_hat F_X^T], write = (1/gamma) F_Y^T w F_X with w = `write`(h_dec) an N x N patch.
+Training (train.py) reads the binarised training images (the run's Fashion-MNIST folder, the last val_frac held out;
+a pixel is 1 at grey level 128 and above) and minimises the batch mean of L_x + L_z along the noise eps (T, B, Z) that
+Recur's stream draws (classify_data.RecurNoise), as DrawTask does.
 """
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import classify_data
 import recur_load
 
 
@@ -91,3 +95,24 @@ def build_model(config):
 
 def load_package(folder, weights="weights.safetensors"):
     return recur_load.load_package(folder, build_model, weights)
+
+
+def training_examples(folder, config, given=None):
+    """The binarised training images (N, P) of the run's IDX files (its recorded folder, or `given`)."""
+    images = classify_data.splits(config, given)["train"][0]
+    return {"images": (images.reshape(len(images), -1) >= 128).to(torch.float32)}
+
+
+def example_count(examples):
+    return len(examples["images"])
+
+
+def noise_shape(config, batch):
+    """The latent noise a training step draws for a batch: eps (T, B, Z)."""
+    return config["model"]["steps"], batch, config["model"]["latent"]
+
+
+def training_loss(net, examples, idx, eps):
+    """The batch mean of the bound L_x + L_z (float64, as Recur sums it) of the images idx along eps."""
+    loss_x, loss_z, _ = net(examples["images"][idx], eps)
+    return loss_x + loss_z

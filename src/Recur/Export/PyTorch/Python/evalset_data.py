@@ -3,7 +3,7 @@
 data folder (the scenes, dialogs, clips and cluttered canvases come from Recur's generators, the features from the
 run's frozen encoder, DRAW's noise from Recur's stream; src/Recur/Export/PyTorch/TaskDataSets.cs lists what each
 holds). Reimplementing those generators in Python is left undone: export again with --data FOLDER when the package
-has no eval_set.safetensors.
+has no eval_set.safetensors. The sequence tasks (tag, g2p, translate) have a training set only, from the run's corpus.
 """
 
 import os
@@ -20,8 +20,8 @@ def load(folder, name=FILE):
     to get one when it is missing."""
     path = os.path.join(folder, name)
     if not os.path.exists(path):
-        sys.exit(f"{path} is missing: the export did not find the run's Fashion-MNIST folder; "
-                 "run `recur export RUN --pytorch DIR --data FASHION_DIR` to write it")
+        sys.exit(f"{path} is missing: the export did not find the run's data (its Fashion-MNIST folder, corpus or dictionary); "
+                 "run `recur export RUN --pytorch DIR --data PATH` to write it")
     return recur_safetensors.load(path)
 
 

@@ -11,8 +11,13 @@ The attention model, for images x (B, H, W) in [0, 1], with h_0 = c_0 = 0 and th
   t < T: mu_t = tanh(locator(h_t)), the draw s_t = mu_t + sigma eps_t, l_{t+1} = clamp(s_t, -1, 1), b_t = baseline(h_t);
   logits = classifier(h_T).
 Recur's evaluation starts every image at the centre (0, 0) and follows the policy's mean (eps = 0): deterministic.
-Training draws eps from Recur's stream; the sampled policy is not reproduced here (give eps or the draws).
+Training draws eps (T-1, B, 2) from Recur's stream (train.py: classify_data.RecurNoise) and minimises the hybrid loss
+CE + mean (b_t - R)^2 - mean A_t log N(s_t; mu_t, sigma^2) (training_loss), as RecurrentAttentionModel.Loss: the reward
+R = 1 where the class is right, the advantage A_t = R - b_t held constant, the baseline's gradient into its own weights
+only, the locator's into the core only with reinforce_into_core.
 """
+
+import math
 
 import torch
 import torch.nn as nn
@@ -86,9 +91,9 @@ class RecurrentAttentionModel(nn.Module):
             h, c = self.core(g, (h, c))
             if t == m["steps"] - 1:
                 break
-            mu = torch.tanh(self.locator(h))
+            mu = torch.tanh(self.locator(h if m.get("reinforce_into_core") else h.detach()))
             means.append(mu)
-            baselines.append(self.baseline(h)[:, 0])
+            baselines.append(self.baseline(h.detach())[:, 0])
             s = draws[t] if draws is not None else mu if eps is None else mu + m["sigma"] * eps[t]
             loc = torch.clamp(s.detach(), -1.0, 1.0)
         if not means:
@@ -113,3 +118,30 @@ def build_model(config):
 
 def load_package(folder, weights="weights.safetensors"):
     return recur_load.load_package(folder, build_model, weights)
+
+
+def example_count(examples):
+    return len(examples["labels"])
+
+
+def noise_shape(config, batch):
+    """The noise a training step draws for a batch: the attention model's eps (T-1, B, 2); none for the CNN."""
+    return None if config.get("architecture") == "cnn" else (config["model"]["steps"] - 1, batch, 2)
+
+
+def training_loss(net, examples, idx, eps=None):
+    """Recur's training loss of the canvases idx: the cross-entropy (batch mean), and for the attention model along the
+    draws mu + sigma eps the baseline's and REINFORCE's terms (means over the T-1 steps and the batch)."""
+    images, labels = examples["images"][idx], examples["labels"][idx]
+    if eps is None:
+        return F.cross_entropy(net(images)[0], labels)
+    logits, _, means, baselines = net(images, None, eps)
+    loss = F.cross_entropy(logits, labels)
+    if means.shape[0] == 0:
+        return loss
+    sigma = getattr(net, "module", net).m["sigma"]
+    reward = (logits.argmax(1) == labels).to(logits.dtype)  # (B)
+    advantage = (reward.unsqueeze(0) - baselines).detach()  # (T-1, B)
+    z = (means.detach() + sigma * eps - means) / sigma
+    log_pi = (-0.5 * z * z - math.log(sigma) - 0.5 * math.log(2 * math.pi)).sum(2)  # (T-1, B)
+    return loss + ((baselines - reward.unsqueeze(0)) ** 2).mean() - (advantage * log_pi).mean()

@@ -1,6 +1,7 @@
 """What the task models' model.py files share: their weights loaded by Recur's names with strict names and shapes, the
 frozen scene encoder (`encoder.*` of a VQA, dialog or video run: the CNN that made the features, not trained) set aside
-so that a package written back holds every tensor it came with, and the package's config.
+so that a package written back holds every tensor it came with, the package's config, and the ragged rows of the training
+sets of the sequence tasks.
 """
 
 import json
@@ -36,3 +37,18 @@ def load_package(folder, build_model, weights="weights.safetensors", frozen=()):
     path = os.path.join(folder, weights)
     load_named(model, recur_safetensors.load(path)[0], path, frozen)
     return config, model
+
+
+def rows(flat, offsets, idx):
+    """The ragged rows `idx` of a flat tensor whose row i is flat[offsets[i]:offsets[i + 1]] (the training sets of tag, g2p
+    and translate store their sentences, words and symbols so): a list of 1-D tensors."""
+    return [flat[int(offsets[i]):int(offsets[i + 1])] for i in idx.tolist()]
+
+
+def padded(parts, fill=0, width=None):
+    """1-D tensors as the rows of a (len(parts), width) tensor (width: the longest row when not given), `fill` after each."""
+    width = max(len(p) for p in parts) if width is None else width
+    out = torch.full((len(parts), width), fill, dtype=parts[0].dtype, device=parts[0].device)
+    for b, p in enumerate(parts):
+        out[b, :len(p)] = p
+    return out

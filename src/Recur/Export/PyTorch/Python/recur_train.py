@@ -59,6 +59,16 @@ def mean_over_workers(value, world, device):
     return t.item() / world
 
 
+def share_of_mean(total, count, world, device):
+    """This worker's share of a batch's mean over items that differ in number between the workers (tokens, symbols):
+    its sum over the batch's count (summed over the workers), times the worker count, since DistributedDataParallel
+    averages the workers' gradients; the mean over the workers of the result is the batch's mean."""
+    n = torch.tensor([count], dtype=torch.float64, device=device)
+    if world > 1:
+        dist.all_reduce(n)
+    return total * (world / float(n.item()))
+
+
 def make_optimizer(name, params, lr, weight_decay):
     """Recur's optimizers with the hyperparameters its registry fixes (src/Recur/Training/OptimizerRegistry.cs)."""
     if name == "adam":

@@ -63,10 +63,8 @@ def main():
         saved["greedy"] = g
         if "targets" in tensors:
             targets = tensors["targets"].long()
-            T = int(max((row == recur_model.END).nonzero()[0, 0].item() for row in targets))
-            logits = net(source, lengths, targets[:, :T].t())
-            gold = targets[:, 1:T + 1].t().clone()
-            gold[gold == recur_model.PAD] = -100
+            inputs, gold = recur_model.teacher_forcing(targets)
+            logits = net(source, lengths, inputs)
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]).double(), gold.reshape(-1), ignore_index=-100)
             result["loss"] = loss.item()
             saved["loss"] = torch.tensor([loss.item()])

@@ -19,18 +19,16 @@ greedy(): the most probable symbol at every step until <END>, at most max_target
 Recur's GreedyDecoder.
 """
 
-import json
 import math
-import os
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-import recur_safetensors
+import recur_load
 
-PAD, START, END = 0, 1, 2
+PAD, START, END, IGNORE = 0, 1, 2, -100
 
 
 class AdditiveAttention(nn.Module):
@@ -73,10 +71,10 @@ class Seq2SeqModel(nn.Module):
     def begin(self, source, lengths):
         """The decoding state: annotations (B, Ts, 2He), their projection, the padding mask (B, Ts), (h_0, c_0)."""
         x = F.dropout(self.src_embed(source), self.m["dropout"], self.training)
-        out, (hn, _) = self.encoder(pack_padded_sequence(x, lengths, enforce_sorted=False))
+        out, (hn, _) = self.encoder(pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False))
         ann = pad_packed_sequence(out, total_length=source.shape[0])[0].transpose(0, 1)
         h = torch.tanh(self.bridge(torch.cat([hn[-2], hn[-1]], 1)))
-        mask = torch.arange(source.shape[0]).unsqueeze(0) >= lengths.unsqueeze(1)
+        mask = (torch.arange(source.shape[0]).unsqueeze(0) >= lengths.cpu().unsqueeze(1)).to(source.device)
         u = None
         if self.m["attention"] == "bahdanau":
             u = self.att.feature(ann)
@@ -134,17 +132,17 @@ class TransformerSeq2SeqModel(nn.Module):
 
     def begin(self, source, lengths):
         src = source.t()
-        pad = torch.arange(src.shape[1]).unsqueeze(0) >= lengths.unsqueeze(1)
-        pe = sinusoids(max(src.shape[1], self.m["max_target"] + 2), self.m["d_model"])
+        pad = (torch.arange(src.shape[1]).unsqueeze(0) >= lengths.cpu().unsqueeze(1)).to(source.device)
+        pe = sinusoids(max(src.shape[1], self.m["max_target"] + 2), self.m["d_model"]).to(source.device)
         x = F.dropout(self.src_embed(src) * math.sqrt(self.m["d_model"]) + pe[:src.shape[1]], self.m["dropout"], self.training)
         return {"memory": self.encoder(x, src_key_padding_mask=pad), "pad": pad, "ys": []}
 
     def decode(self, s, inputs):
         """inputs (B, T) -> logits (B, T, V)."""
         T = inputs.shape[1]
-        pe = sinusoids(max(T, 1), self.m["d_model"])
+        pe = sinusoids(max(T, 1), self.m["d_model"]).to(inputs.device)
         y = F.dropout(self.tgt_embed(inputs) * math.sqrt(self.m["d_model"]) + pe[:T], self.m["dropout"], self.training)
-        causal = nn.Transformer.generate_square_subsequent_mask(T)
+        causal = nn.Transformer.generate_square_subsequent_mask(T).to(inputs.device)
         z = self.decoder(y, s["memory"], tgt_mask=causal, memory_key_padding_mask=s["pad"])
         w = self.tgt_embed.weight if self.m["tie_embeddings"] else self.head.weight
         return F.linear(z, w, self.head.bias)
@@ -189,19 +187,33 @@ def build_model(config):
     return TransformerSeq2SeqModel(config["model"]) if family(config) == "transformer" else Seq2SeqModel(config["model"])
 
 
-def load_named(model, tensors, source):
-    own = model.state_dict()
-    missing = [n for n in own if n not in tensors]
-    extra = [n for n in tensors if n not in own]
-    wrong = [n for n in own if n in tensors and tuple(tensors[n].shape) != tuple(own[n].shape)]
-    if missing or extra or wrong:
-        raise ValueError(f"{source}: does not fit the model: missing {missing}, unexpected {extra}, wrong shapes {wrong}")
-    model.load_state_dict({n: t.to(torch.float32) for n, t in tensors.items()}, strict=True)
-
-
 def load_package(folder, weights="weights.safetensors"):
-    with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
-        config = json.load(f)
-    model = build_model(config)
-    load_named(model, recur_safetensors.load(os.path.join(folder, weights))[0], weights)
-    return config, model
+    return recur_load.load_package(folder, build_model, weights)
+
+
+def teacher_forcing(targets):
+    """targets (B, W) <START> y1 .. yn <END> <NULL>... -> the inputs (T, B), ids 0..T-1, and the symbols they predict
+    (T, B), ids 1..T with <NULL> as -100 (ignored); T the batch's latest <END> (Recur's CaptionSteps)."""
+    T = int(max((row == END).nonzero()[0, 0].item() for row in targets))
+    gold = targets[:, 1:T + 1].t().clone()
+    gold[gold == PAD] = IGNORE
+    return targets[:, :T].t(), gold
+
+
+def example_count(examples):
+    return len(examples["source_offsets"]) - 1
+
+
+def training_sums(net, examples, idx):
+    """(the summed cross-entropy, label-smoothed as the run's, of the pairs idx's target symbols under teacher forcing,
+    their number): Recur's loss is its mean per symbol. The pairs are train_set.safetensors' ragged `source` and
+    `target` (y1 .. yn, without <START> and <END>) by `source_offsets` and `target_offsets`, ids as Recur encodes them."""
+    src = recur_load.rows(examples["source"], examples["source_offsets"], idx)
+    ends = torch.tensor([START, END], dtype=torch.long, device=src[0].device)
+    tgt = [torch.cat([ends[:1], y, ends[1:]]) for y in recur_load.rows(examples["target"], examples["target_offsets"], idx)]
+    inputs, gold = teacher_forcing(recur_load.padded(tgt, PAD))
+    logits = net(recur_load.padded(src, PAD).t(), torch.tensor([len(s) for s in src]), inputs)
+    smoothing = getattr(net, "module", net).m.get("label_smoothing", 0.0)
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]), gold.reshape(-1), ignore_index=IGNORE, label_smoothing=smoothing,
+                           reduction="sum")
+    return loss, int((gold != IGNORE).sum())

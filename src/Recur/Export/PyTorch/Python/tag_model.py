@@ -7,17 +7,14 @@ sentence and a linear `head` scores the tags at every step. Dropout on the sente
 training. A word longer than max_word_chars keeps its first max - max // 3 and last max // 3 characters.
 """
 
-import json
-import os
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-import recur_safetensors
+import recur_load
 
-PAD, UNKNOWN = 0, 1
+PAD, UNKNOWN, IGNORE = 0, 1, -100
 
 
 class Tagger(nn.Module):
@@ -35,13 +32,13 @@ class Tagger(nn.Module):
         """words (T, B) ids, lengths (B); chars (Tc, N) the real tokens' character ids in time-major token order (step by
         step, sentence by sentence), char_lengths (N) -> logits (T, B, K), 0 on padding."""
         T, B = words.shape
-        _, (hn, _) = self.char_rnn(pack_padded_sequence(self.char_embed(chars), char_lengths, enforce_sorted=False))
+        _, (hn, _) = self.char_rnn(pack_padded_sequence(self.char_embed(chars), char_lengths.cpu(), enforce_sorted=False))
         char_vec = torch.cat([hn[0], hn[1]], 1)  # (N, 2 Hc)
-        real = torch.arange(T).unsqueeze(1) < lengths.unsqueeze(0)  # (T, B)
-        x = torch.zeros(T, B, self.m["word_embed"] + char_vec.shape[1])
+        real = (torch.arange(T).unsqueeze(1) < lengths.cpu().unsqueeze(0)).to(words.device)  # (T, B)
+        x = torch.zeros(T, B, self.m["word_embed"] + char_vec.shape[1], device=words.device)
         x[real] = torch.cat([self.word_embed(words[real]), char_vec], 1)
         x = F.dropout(x, self.m["dropout"], self.training)
-        out, _ = self.rnn(pack_padded_sequence(x, lengths, enforce_sorted=False))
+        out, _ = self.rnn(pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False))
         out, _ = pad_packed_sequence(out, total_length=T)
         return self.head(F.dropout(out, self.m["dropout"], self.training))
 
@@ -72,19 +69,33 @@ def build_model(config):
     return Tagger(config["model"])
 
 
-def load_named(model, tensors, source):
-    own = model.state_dict()
-    missing = [n for n in own if n not in tensors]
-    extra = [n for n in tensors if n not in own]
-    wrong = [n for n in own if n in tensors and tuple(tensors[n].shape) != tuple(own[n].shape)]
-    if missing or extra or wrong:
-        raise ValueError(f"{source}: does not fit the model: missing {missing}, unexpected {extra}, wrong shapes {wrong}")
-    model.load_state_dict({n: t.to(torch.float32) for n, t in tensors.items()}, strict=True)
-
-
 def load_package(folder, weights="weights.safetensors"):
-    with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
-        config = json.load(f)
-    model = build_model(config)
-    load_named(model, recur_safetensors.load(os.path.join(folder, weights))[0], weights)
-    return config, model
+    return recur_load.load_package(folder, build_model, weights)
+
+
+def example_count(examples):
+    return len(examples["offsets"]) - 1
+
+
+def batch(examples, idx):
+    """The training sentences idx (train_set.safetensors: ragged `words`, `tags` by `offsets`, each token's `chars` by
+    `char_offsets`, ids as Recur's TagDataset encodes them) as the tagger reads them: words (T, B), lengths (B),
+    chars (Tc, N) and char_lengths (N) of the real tokens in time-major order, and targets (T, B), -100 on padding."""
+    offsets = examples["offsets"]
+    lengths = (offsets[idx + 1] - offsets[idx]).cpu()
+    T = int(lengths.max())
+    token = offsets[idx].unsqueeze(0) + torch.arange(T, device=offsets.device).unsqueeze(1)  # (T, B) token numbers
+    real = (torch.arange(T).unsqueeze(1) < lengths.unsqueeze(0)).to(offsets.device)
+    words = torch.zeros_like(token)
+    targets = torch.full_like(token, IGNORE)
+    words[real], targets[real] = examples["words"][token[real]], examples["tags"][token[real]]
+    chars = recur_load.rows(examples["chars"], examples["char_offsets"], token[real])
+    return words, lengths, recur_load.padded(chars).t(), torch.tensor([len(c) for c in chars]), targets
+
+
+def training_sums(net, examples, idx):
+    """(the summed cross-entropy of the sentences idx's tokens, their number): Recur's loss is its mean per token."""
+    words, lengths, chars, char_lengths, targets = batch(examples, idx)
+    logits = net(words, lengths, chars, char_lengths)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), ignore_index=IGNORE, reduction="sum"), \
+        int((targets != IGNORE).sum())

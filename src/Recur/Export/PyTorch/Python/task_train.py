@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
-"""Continues a Recur run of a task whose examples Recur made (vqa, dialog, video) in PyTorch from the exported state:
-the same weights, optimizer moments and step count, the learning-rate schedule at the run's position, clipping and the
-weight average, over the training set Recur wrote (train_set.safetensors) in the order Recur's epochs shuffle it, from
-the same position. One process, or N under torchrun with DistributedDataParallel (gloo on CPU, nccl on GPU), each
-taking B/N of every batch so that together they take the batch one process would. The loss is the task's
-(model.training_loss). Dropout (video, with layers > 1) draws from torch's random stream, not Recur's.
+"""Continues a Recur run of a task over a fixed training set (vqa, dialog, video, glimpse, draw; tag, g2p, translate) in
+PyTorch from the exported state: the same weights, optimizer moments and step count, the learning-rate schedule at the
+run's position, clipping and the weight average, over the training set Recur wrote (train_set.safetensors; DRAW: the
+binarised images of the run's IDX files, --data FOLDER) in the order Recur's epochs shuffle it, from the same
+position. One process, or N under torchrun with DistributedDataParallel (gloo on CPU, nccl on GPU), each taking B/N
+of every batch so that together they take the batch one process would (with --bucket, batches of like length, as
+Recur's). The loss is the task's: model.training_loss, a mean over the examples, or, for a mean over tokens or
+symbols (tag, g2p, translate), model.training_sums, each worker's sum taken over the whole batch's count.
+Dropout (video with layers > 1, tag, g2p, translate) draws from torch's random stream, not Recur's. DRAW's latent
+noise and the glimpse model's REINFORCE draws come from Recur's stream (xoshiro256** and Box-Muller, carried in the
+training state and written back), so the run continues as Recur's would (--noise torch: from torch's, faster, the
+same in distribution only); glimpse's package holds the training canvases of one epoch (Recur draws them afresh every
+epoch): train.py stops at that epoch's end.
 
-    python3 train.py --iters 100 [--max-iters N] [--out DIR]
+    python3 train.py --iters 100 [--max-iters N] [--out DIR] [--noise recur|torch] [--data FOLDER]
     python3 torchrun.py --nproc_per_node 2 train.py --iters 100      (or python3 -m torch.distributed.run ...)
 
 Writes weights.safetensors, train_state.safetensors (in place, or into --out) and metrics.jsonl; `recur import DIR
@@ -37,6 +44,8 @@ def main():
     ap.add_argument("--max-iters", type=int, default=None)
     ap.add_argument("--out", default=HERE)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--noise", default="recur", choices=["recur", "torch"], help="the stream of a model's noise (draw, glimpse)")
+    ap.add_argument("--data", default=None, help="DRAW: the folder of IDX files, when the recorded one is not here")
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -55,11 +64,14 @@ def main():
     net.train()
     named = list(net.named_parameters())
     ddp = DistributedDataParallel(net) if world > 1 else net
-    examples = {k: v.to(device) for k, v in data.training_examples(HERE).items()}
+    made = recur_model.training_examples(HERE, config, a.data) if hasattr(recur_model, "training_examples") else data.training_examples(HERE)
+    examples = {k: v.to(device) for k, v in made.items()}
+    only_epoch = int(examples.pop("epoch")[0]) if "epoch" in examples else None  # glimpse: one epoch's canvases
     count = recur_model.example_count(examples)
     B = tr["batch_size"]
     first, share = classify_data.shard(B, rank, world)
-    batches = classify_data.EpochBatches(count, B, tr["seed"], first, share)
+    lengths = examples["lengths"].tolist() if "lengths" in examples else None
+    batches = classify_data.EpochBatches(count, B, tr["seed"], first, share, lengths, tr.get("bucket", 0))
     if "position" in state:
         batches.epoch, batches.batch = (int(v) for v in state["position"].reshape(-1).tolist())
     opt = rt.make_optimizer(tr["optimizer"], [p for _, p in named], tr["learning_rate"], tr["weight_decay"])
@@ -69,18 +81,34 @@ def main():
     clock = rt.Clock(rt.bits_to_doubles(state["elapsed_seconds"])[0] if "elapsed_seconds" in state else 0.0)
     schedule = rt.Schedule(tr, batches.K)
     average = rt.Average(tr["ema"], {n: t.to(device) for n, t in averaged.items()}) if tr["ema"] > 0 else None
+    noise_shape = recur_model.noise_shape(config, B) if hasattr(recur_model, "noise_shape") else None
+    noise = classify_data.RecurNoise(state["rng"]) if noise_shape and a.noise == "recur" else None
     lines = []
     for _ in range(a.iters):
+        if only_epoch is not None and batches.epoch != only_epoch:
+            if rank == 0:
+                print(f"stopped at the end of epoch {only_epoch}, whose canvases the package holds: import the result, export it "
+                      "again for the next epoch's", file=sys.stderr)
+            break
         idx = batches.next().to(device)
+        drawn = []
+        if noise_shape:
+            eps = noise.normal(noise_shape) if noise else torch.randn(noise_shape)
+            drawn = [eps[:, first:first + share].to(device)]
         lr = schedule.rate(iteration, clock.elapsed())
         for g in opt.param_groups:
             g["lr"] = lr
-        loss = recur_model.training_loss(ddp, examples, idx)
+        if hasattr(recur_model, "training_sums"):
+            loss = rt.share_of_mean(*recur_model.training_sums(ddp, examples, idx), world, device)
+        else:
+            loss = recur_model.training_loss(ddp, examples, idx, *drawn)
         iteration, norm = rt.step(loss, opt, named, tr, average, iteration)
         rt.record(loss.item(), iteration, batches.epoch + batches.batch / batches.K, lr, norm, clock, world, device, rank, history, lines)
     if rank == 0:
         out, raw = rt.state_entries(state, opt, named, tr["optimizer"], average, iteration, history, clock,
                                      [batches.epoch, batches.batch])
+        if noise:
+            out["rng"] = noise.state()
         weights = {n: t.detach().cpu() for n, t in average.values.items()} if average is not None else raw
         weights.update(frozen)
         rt.write_checkpoint(a.out, HERE, weights, out, dict(state_meta, optimizer=tr["optimizer"], trained_by="pytorch"), lines)
