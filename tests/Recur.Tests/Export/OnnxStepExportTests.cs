@@ -107,4 +107,40 @@ public sealed class OnnxStepExportTests
         Close(logits.Data, got, "logits");
         Close(model.HiddenState!.Data, final["h0"], "hn");
     }
+
+    [Theory]
+    [MemberData(nameof(StepBlocks))]
+    public void BlockStepsGiveRecursLogits(string block)
+    {
+        int D = 8;
+        var model = new CharModel(new CharModelConfig { Cell = block, VocabSize = V, Embed = D, Hidden = D, Layers = 2, StateSize = 4, ConvWidth = 3 });
+        var rng = new Rng(9);
+        model.Reset(rng);
+        foreach (var p in model.Store.Parameters.Where(p => p.Name.Contains("norm") || p.Name.Contains("ln")))
+            rng.FillUniform(p.Value, 0.5f, 1.5f); // layer norms away from their initial gain 1, bias 0 (a bias in [0.5, 1.5] too)
+        var tokens = Enumerable.Range(0, T * B).Select(_ => rng.NextInt(V)).ToArray();
+        var logits = model.Forward(tokens, T, B, training: false, rng: null).Clone();
+        var onnx = OnnxCharStep.Build(model);
+        using var session = new InferenceSession(onnx);
+        var states = session.InputMetadata.Where(m => m.Key != "tokens")
+            .ToDictionary(m => m.Key, m => Zeros([.. m.Value.Dimensions.Select(d => d < 0 ? B : d)]));
+        var (got, _) = RunSteps(onnx, tokens, states);
+        Close(logits.Data, got, "logits");
+    }
+
+    [Fact]
+    public void TransformerSequenceGraphGivesRecursLogits()
+    {
+        int D = 8;
+        var model = new CharModel(new CharModelConfig { Cell = "transformer", VocabSize = V, Embed = D, Hidden = D, Layers = 2, Heads = 2, Context = 24 });
+        var rng = new Rng(10);
+        model.Reset(rng);
+        foreach (var p in model.Store.Parameters.Where(p => p.Name.Contains("ln") || p.Name.Contains("norm") || p.Name.Contains("wpe")))
+            rng.FillUniform(p.Value, -1f, 1f);
+        var tokens = Enumerable.Range(0, T * B).Select(_ => rng.NextInt(V)).ToArray();
+        var logits = model.Forward(tokens, T, B, training: false, rng: null).Clone();
+        using var session = new InferenceSession(OnnxTransformer.Build(model));
+        using var r = session.Run([NamedOnnxValue.CreateFromTensor("tokens", new DenseTensor<long>(tokens.Select(v => (long)v).ToArray(), [T, B]))]);
+        Close(logits.Data, r.First(v => v.Name == "logits").AsTensor<float>().ToArray(), "logits");
+    }
 }
