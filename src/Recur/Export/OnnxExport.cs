@@ -138,7 +138,7 @@ public static class OnnxExport
     private static string Fresh(OnnxGraph g, string stem) => g.Fresh(stem);
 
     /// <summary>Gate blocks of a <c>(G*H, cols)</c> matrix (or a <c>(G*H)</c> vector) in the order <paramref name="order"/>.</summary>
-    private static float[] Reorder(ReadOnlySpan<float> m, int[] order, int H, int cols)
+    internal static float[] Reorder(ReadOnlySpan<float> m, int[] order, int H, int cols)
     {
         var o = new float[m.Length];
         for (int k = 0; k < order.Length; k++) m.Slice(order[k] * H * cols, H * cols).CopyTo(o.AsSpan(k * H * cols, H * cols));
