@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Recur.Export;
+using Recur.Models.Captioning;
 using Recur.Models.Decoding;
 using Recur.Models.Seq2Seq;
 using Xunit;
@@ -73,5 +74,35 @@ public sealed class OnnxDecoderExportTests
         };
         using var onnx = new OnnxDecoderStepper(OnnxSeq2Seq.DecoderStep(m), "previous", B, fixedInputs, states);
         SameGreedy(m.Begin(new Seq2SeqBatch(source, lengths, null)), onnx, 10, m.MaxTarget);
+    }
+
+    [Theory]
+    [InlineData("attention", "soft", "image", false)]
+    [InlineData("attention", "soft", "zero", true)]
+    [InlineData("attention", "hard", "image", true)]
+    [InlineData("lstm", "soft", "image", false)]
+    [InlineData("rnn", "soft", "image", false)]
+    public void CaptionerGreedyDecodingIsRecurs(string kind, string attention, string initial, bool visualWords)
+    {
+        int V = 12, H = 6, L = 6, D = 4, B = 3;
+        var m = Captioners.Create(new CaptionerConfig
+        {
+            Kind = kind, Vocab = V, Embed = 5, Hidden = H, GridRows = 2, GridCols = 3, FeatureDim = D, AttentionDim = 5, MaxWords = 7,
+            Attention = attention, InitialState = initial, SingularWords = visualWords ? [5, 6] : [], PluralWords = visualWords ? [7] : [],
+        });
+        var rng = new Rng(12);
+        m.Reset(rng);
+        m.Store["head.bias"].Value[2] -= 2f; // <END> less likely: an untrained model's captions run several steps
+        var features = Tensor.Uniform(rng, 1f, B, L, D);
+        var fixedInputs = new Dictionary<string, NamedOnnxValue>
+        {
+            ["features"] = NamedOnnxValue.CreateFromTensor("features", new DenseTensor<float>(features.Data.ToArray(), [B, L, D])),
+        };
+        using var start = new InferenceSession(OnnxCaptioner.Start(m));
+        using var begun = start.Run([fixedInputs["features"]]);
+        var states = begun.ToDictionary(v => v.Name[..^1], v => new DenseTensor<float>(v.AsTensor<float>().ToArray(), [B, H]));
+        Assert.Equal(kind == "rnn" ? 1 : 2, states.Count);
+        using var onnx = new OnnxDecoderStepper(OnnxCaptioner.Step(m), "previous", B, fixedInputs, states);
+        SameGreedy(m.Begin(features), onnx, V, m.Config.MaxWords);
     }
 }

@@ -27,7 +27,7 @@ internal sealed class OnnxDecoderStepper(byte[] onnx, string tokenInput, int bat
         var ids = new long[previous.Length];
         for (int i = 0; i < ids.Length; i++) ids[i] = previous[i];
         var inputs = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(tokenInput, new DenseTensor<long>(ids, [batch])) };
-        inputs.AddRange(fixedInputs.Values);
+        inputs.AddRange(fixedInputs.Values.Where(v => _session.InputMetadata.ContainsKey(v.Name)));
         inputs.AddRange(states.Select(s => NamedOnnxValue.CreateFromTensor(s.Key, s.Value)));
         using var r = _session.Run(inputs);
         foreach (var v in r)
