@@ -56,7 +56,7 @@ internal sealed class ExportCommand : ICommand
         if (pytorch is not null) return WritePyTorch(args.Positional[0], pytorch, prefer, data);
         if (data is not null) throw new CliException("--data applies to --pytorch only.");
         IReadOnlyList<OnnxFile> files;
-        try { files = OnnxRunExport.Files(args.Positional[0], prefer, onnx!); }
+        try { files = OnnxRunFiles.Of(args.Positional[0], prefer, onnx!); }
         catch (NotSupportedException e) { throw new CliException(e.Message, 1); }
         foreach (var f in files)
         {

@@ -21,7 +21,10 @@ public static class OnnxAttention
         return g.Op("Squeeze", [e, o.Longs(2)]);
     }
 
-    /// <summary>Softmax over axis 1 of <c>scores</c> <c>[B, L]</c>; with <paramref name="lengths"/> (int64 <c>[B]</c>), locations at or beyond a row's length get no weight.</summary>
+    /// <summary>
+    /// Softmax over axis 1 of <c>scores</c> <c>[B, L]</c>; with <paramref name="lengths"/> (int64 <c>[B]</c>), locations at or
+    /// beyond a row's length get no weight.
+    /// </summary>
     public static string MaskedSoftmax(OnnxOps o, string scores, string? lengths)
     {
         var g = o.Graph;

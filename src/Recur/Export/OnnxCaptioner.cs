@@ -65,7 +65,8 @@ public static class OnnxCaptioner
         string logits;
         if (cfg.Kind == "attention")
         {
-            string alpha = OnnxAttention.MaskedSoftmax(o, OnnxAttention.AdditiveScores(o, s, "att", o.Linear(a, s["att.feature.weight"], s["att.feature.bias"]), h), null);
+            string keys = o.Linear(a, s["att.feature.weight"], s["att.feature.bias"]); // [B, L, K]
+            string alpha = OnnxAttention.MaskedSoftmax(o, OnnxAttention.AdditiveScores(o, s, "att", keys, h), null);
             string map = alpha;
             if (cfg.Attention == "hard" && cfg.HardDecoding == "argmax")
             {

@@ -58,16 +58,24 @@ public sealed class OnnxOps(OnnxGraph graph)
     /// <summary>A whole parameter as a constant of its own shape.</summary>
     public string Param(Parameter p) => Const(p.Value, [.. p.Shape.Select(d => (long)d)]);
 
+    /// <summary><c>a + b</c> (broadcasting).</summary>
     public string Add(string a, string b) => Graph.Op("Add", [a, b]);
+    /// <summary><c>a - b</c>.</summary>
     public string Sub(string a, string b) => Graph.Op("Sub", [a, b]);
+    /// <summary><c>a ⊙ b</c>.</summary>
     public string Mul(string a, string b) => Graph.Op("Mul", [a, b]);
+    /// <summary><c>a / b</c>.</summary>
     public string Div(string a, string b) => Graph.Op("Div", [a, b]);
+    /// <summary>The elementwise maximum.</summary>
     public string Max(string a, string b) => Graph.Op("Max", [a, b]);
+    /// <summary><c>σ(a)</c>.</summary>
     public string Sigmoid(string a) => Graph.Op("Sigmoid", [a]);
+    /// <summary><c>tanh(a)</c>.</summary>
     public string Tanh(string a) => Graph.Op("Tanh", [a]);
+    /// <summary><c>max(a, 0)</c>.</summary>
     public string Relu(string a) => Graph.Op("Relu", [a]);
+    /// <summary><c>exp(a)</c>.</summary>
     public string Exp(string a) => Graph.Op("Exp", [a]);
-    public string Neg(string a) => Graph.Op("Neg", [a]);
 
     /// <summary>The sum of several values.</summary>
     public string Sum(params string[] xs) => xs.Length == 1 ? xs[0] : Graph.Op("Sum", xs);

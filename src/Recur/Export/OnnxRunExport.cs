@@ -1,12 +1,6 @@
-using Recur.IO;
 using Recur.Models;
 using Recur.Models.Captioning;
 using Recur.Models.Seq2Seq;
-using Recur.Tasks.Caption;
-using Recur.Tasks.CharLm;
-using Recur.Tasks.Classify;
-using Recur.Tasks.G2p;
-using Recur.Tasks.Translate;
 
 namespace Recur.Export;
 
@@ -14,54 +8,41 @@ namespace Recur.Export;
 public sealed record OnnxFile(string Path, byte[] Bytes, string What);
 
 /// <summary>
-/// The ONNX graph(s) of a run (<c>recur export RUN --onnx FILE</c>), chosen by its task and model: one file for a
+/// The ONNX graph(s) of a model (<c>recur export RUN --onnx FILE</c> picks by the run's task), chosen by its kind: one file for a
 /// character model or a classifier, two (named after <c>FILE</c>: <c>NAME-start.onnx</c> or <c>NAME-encoder.onnx</c>, and
 /// <c>NAME-step.onnx</c>) for the decoders whose state begins from their input (captioners, attention sequence-to-sequence).
 /// </summary>
 public static class OnnxRunExport
 {
-    /// <summary>The files of the checkpoint <paramref name="run"/> names; throws <see cref="NotSupportedException"/> for a model without an ONNX form.</summary>
-    public static IReadOnlyList<OnnxFile> Files(string run, CheckpointKind prefer, string file)
-    {
-        ArgumentNullException.ThrowIfNull(file);
-        string task = CheckpointFiles.TaskOf(run, prefer);
-        return task switch
-        {
-            ClassifyTask.TaskName => [new(file, OnnxExport.Classifier(ClassifierCheckpoint.Instance.Load(run, prefer).Model),
-                "the classifier: x to logits")],
-            CharCheckpoint.TaskName => [Char(CharCheckpoint.Read(run, prefer).Model, file)],
-            CaptionTask.TaskName => Captioner(CaptionCheckpoint.Instance.Load(run, prefer).Model, file),
-            G2pTask.TaskName => Seq2Seq(G2pCheckpoint.Instance.Load(run, prefer).Model, file),
-            TranslateTask.TaskName => Seq2Seq(TranslateCheckpoint.Instance.Load(run, prefer).Model, file),
-            _ => throw new NotSupportedException(
-                $"a {task} run has no ONNX export; character models, classifiers, captioners and the attention LSTM of g2p and translate do."),
-        };
-    }
-
     /// <summary>The character model's graph: ONNX's recurrent operators where they exist, else a step graph, or the Transformer's sequence graph.</summary>
     public static OnnxFile Char(CharModel model, string file)
     {
         ArgumentNullException.ThrowIfNull(model);
         var c = model.Config;
         if (!c.IsBlockModel && OnnxExport.Cells.Contains(model.Rnn.Cell.Name) && !c.Highway)
-            return new(file, OnnxExport.Char(model), "the whole-sequence graph (ONNX's recurrent operators): tokens [T, B], h0 (c0) to logits [T, B, V], hn (cn)");
+            return new(file, OnnxExport.Char(model),
+                "the whole-sequence graph (ONNX's recurrent operators): tokens [T, B], h0 (c0) to logits [T, B, V], hn (cn)");
         if (c.Cell == "transformer")
-            return new(file, OnnxTransformer.Build(model), $"the whole-sequence graph with a causal mask: tokens [T, B], T <= {c.Context}, to logits [T, B, V]");
+            return new(file, OnnxTransformer.Build(model),
+                $"the whole-sequence graph with a causal mask: tokens [T, B], T <= {c.Context}, to logits [T, B, V]");
         var bytes = OnnxCharStep.Build(model);
         return new(file, bytes, "the one-step graph: tokens [1, B] and the states {name}0 [L, B, ...] to logits [1, B, V] and {name}n");
     }
 
-    private static OnnxFile[] Captioner(ICaptioner model, string file) =>
+    /// <summary>A captioner's start and step graphs.</summary>
+    public static OnnxFile[] Captioner(ICaptioner model, string file) =>
     [
         new(Named(file, "start"), OnnxCaptioner.Start(model), "the start: features [B, L, D] to h0 (c0)"),
         new(Named(file, "step"), OnnxCaptioner.Step(model),
             "the step: features, previous [B], h (c) to logits [B, V]" + (model.Config.Kind == "attention" ? ", attention [B, L]" : "") + ", hn (cn)"),
     ];
 
-    private static OnnxFile[] Seq2Seq(ISeq2SeqModel model, string file)
+    /// <summary>A sequence-to-sequence model's encoder and decoder step graphs (the attention LSTM only).</summary>
+    public static OnnxFile[] Seq2Seq(ISeq2SeqModel model, string file)
     {
         if (model is not Seq2SeqModel m)
-            throw new NotSupportedException("the Transformer sequence-to-sequence model has no ONNX export; the attention LSTM (--model lstm, translate's rnn) has.");
+            throw new NotSupportedException(
+                "the Transformer sequence-to-sequence model has no ONNX export; the attention LSTM (--model lstm, translate's rnn) has.");
         return
         [
             new(Named(file, "encoder"), OnnxSeq2Seq.Encoder(m),

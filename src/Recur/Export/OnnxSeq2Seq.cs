@@ -38,7 +38,8 @@ public static class OnnxSeq2Seq
         {
             int inl = s[$"encoder.weight_ih_l{l}"].Shape[1];
             float[] Both(string stem, int cols)
-                => [.. OnnxExport.Reorder(s[$"encoder.{stem}_l{l}"].Value, order, He, cols), .. OnnxExport.Reorder(s[$"encoder.{stem}_l{l}_reverse"].Value, order, He, cols)];
+                => [.. OnnxExport.Reorder(s[$"encoder.{stem}_l{l}"].Value, order, He, cols),
+                    .. OnnxExport.Reorder(s[$"encoder.{stem}_l{l}_reverse"].Value, order, He, cols)];
             string w = o.Const(Both("weight_ih", inl), 2, 4 * He, inl);
             string r = o.Const(Both("weight_hh", He), 2, 4 * He, He);
             float[] bih = Both("bias_ih", 1), bhh = Both("bias_hh", 1);

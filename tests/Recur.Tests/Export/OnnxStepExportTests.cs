@@ -39,7 +39,10 @@ public sealed class OnnxStepExportTests
             Assert.True(Math.Abs(want[i] - got[i]) <= 1e-4 + 1e-4 * Math.Abs(want[i]), $"{what}[{i}]: Recur {want[i]}, ONNX Runtime {got[i]}");
     }
 
-    /// <summary>Steps the graph over <paramref name="tokens"/> <c>(T, B)</c>: returns every step's logits <c>(T, B, V)</c> and the final states by name.</summary>
+    /// <summary>
+    /// Steps the graph over <paramref name="tokens"/> <c>(T, B)</c>: returns every step's logits <c>(T, B, V)</c> and the
+    /// final states by name.
+    /// </summary>
     internal static (float[] Logits, Dictionary<string, float[]> States) RunSteps(byte[] onnx, int[] tokens, Dictionary<string, DenseTensor<float>> states)
     {
         using var session = new InferenceSession(onnx);
