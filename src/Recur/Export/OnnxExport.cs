@@ -15,6 +15,8 @@ namespace Recur.Export;
 /// </list>
 /// ONNX's recurrent operators order their gates differently from PyTorch (LSTM: i, o, f, c; GRU: z, r, h), so the
 /// weights are reordered, not assumed; a GRU that resets after the recurrent product is <c>linear_before_reset = 1</c>.
+/// The other cells and the blocks are step graphs (<see cref="OnnxCharStep"/>), the Transformer a sequence graph
+/// (<see cref="OnnxTransformer"/>), the decoders pairs of graphs (<see cref="OnnxCaptioner"/>, <see cref="OnnxSeq2Seq"/>).
 /// </summary>
 public static class OnnxExport
 {
@@ -28,7 +30,8 @@ public static class OnnxExport
         var c = model.Config;
         if (c.IsBlockModel || !Cells.Contains(model.Rnn.Cell.Name) || c.Highway)
             throw new NotSupportedException(
-                $"a {(c.Highway ? "highway " : "")}{c.Cell} model has no ONNX form; the cells ONNX has are {string.Join(", ", Cells)} (without --highway).");
+                $"a {(c.Highway ? "highway " : "")}{c.Cell} model has no ONNX form with ONNX's recurrent operators, which exist for "
+                + $"{string.Join(", ", Cells)} (without --highway); OnnxCharStep writes its one-step graph.");
         var g = new OnnxGraph("recur-char-model");
         int L = c.Layers, H = c.Hidden, V = c.VocabSize;
         bool lstm = model.Rnn.Cell.HasCellState;
