@@ -23,10 +23,10 @@ internal sealed class ExportCommand : ICommand
         with T = 1 it is one sampling step. Every other cell and the blocks mingru-res, minlstm-res, rwkv, lru, mamba: a
         one-step graph, tokens [1, B] and each carried state {name}0 [L, B, ...] to logits [1, B, V] and {name}n. The
         Transformer: a whole-sequence graph (causal mask), tokens [T <= context, B] to logits. A classifier (recur
-        classify): x [T, B, 28] or [B, 1, 28, 28] (--model cnn) to logits [B, 10]. A captioner writes NAME-start.onnx
-        (features to h0, c0) and NAME-step.onnx (features, previous word, state to logits, attention, state); g2p and
-        translate's attention LSTM write NAME-encoder.onnx and NAME-step.onnx. See docs/EXPORT.md for the inputs and
-        outputs and Python and C# examples.
+        classify): x [T, B, 28] or [B, 1, 28, 28] (--model cnn) to logits [B, 10]. A captioner writes NAME-encoder.onnx
+        (images to features), NAME-start.onnx (features to h0, c0) and NAME-step.onnx (features, previous word, state to
+        logits, attention, state); g2p and translate's attention LSTM write NAME-encoder.onnx and NAME-step.onnx. See
+        docs/EXPORT.md for the inputs and outputs and Python and C# examples.
 
         --pytorch DIR: writes a self-contained Python package for plain PyTorch (1.13; no other dependency): model.py (the
         model as torch.nn modules whose state-dict names and shapes are Recur's: every cell and block), weights.safetensors,

@@ -19,11 +19,13 @@ internal static class OnnxRunFiles
         {
             ClassifyTask.TaskName => [new(file, OnnxExport.Classifier(ClassifierCheckpoint.Instance.Load(run, prefer).Model), "the classifier: x to logits")],
             CharCheckpoint.TaskName => [OnnxRunExport.Char(CharCheckpoint.Read(run, prefer).Model, file)],
-            CaptionTask.TaskName => OnnxRunExport.Captioner(CaptionCheckpoint.Instance.Load(run, prefer).Model, file),
+            CaptionTask.TaskName => Captioner(CaptionCheckpoint.Instance.Load(run, prefer), file),
             G2pTask.TaskName => OnnxRunExport.Seq2Seq(G2pCheckpoint.Instance.Load(run, prefer).Model, file),
             TranslateTask.TaskName => OnnxRunExport.Seq2Seq(TranslateCheckpoint.Instance.Load(run, prefer).Model, file),
             _ => throw new NotSupportedException(
                 $"a {task} run has no ONNX export; character models, classifiers, captioners and the attention LSTM of g2p and translate do."),
         };
     }
+
+    private static OnnxFile[] Captioner(LoadedCaptioner run, string file) => OnnxRunExport.Captioner(run.Model, file, run.Encoder);
 }

@@ -9,8 +9,9 @@ public sealed record OnnxFile(string Path, byte[] Bytes, string What);
 
 /// <summary>
 /// The ONNX graph(s) of a model (<c>recur export RUN --onnx FILE</c> picks by the run's task), chosen by its kind: one file for a
-/// character model or a classifier, two (named after <c>FILE</c>: <c>NAME-start.onnx</c> or <c>NAME-encoder.onnx</c>, and
-/// <c>NAME-step.onnx</c>) for the decoders whose state begins from their input (captioners, attention sequence-to-sequence).
+/// character model or a classifier, several (named after <c>FILE</c>: <c>NAME-encoder.onnx</c>, a captioner's
+/// <c>NAME-start.onnx</c>, and <c>NAME-step.onnx</c>) for the decoders whose state begins from their input (captioners,
+/// attention sequence-to-sequence).
 /// </summary>
 public static class OnnxRunExport
 {
@@ -29,13 +30,18 @@ public static class OnnxRunExport
         return new(file, bytes, "the one-step graph: tokens [1, B] and the states {name}0 [L, B, ...] to logits [1, B, V] and {name}n");
     }
 
-    /// <summary>A captioner's start and step graphs.</summary>
-    public static OnnxFile[] Captioner(ICaptioner model, string file) =>
-    [
-        new(Named(file, "start"), OnnxCaptioner.Start(model), "the start: features [B, L, D] to h0 (c0)"),
-        new(Named(file, "step"), OnnxCaptioner.Step(model),
-            "the step: features, previous [B], h (c) to logits [B, V]" + (model.Config.Kind == "attention" ? ", attention [B, L]" : "") + ", hn (cn)"),
-    ];
+    /// <summary>A captioner's scene encoder (when given), start and step graphs.</summary>
+    public static OnnxFile[] Captioner(ICaptioner model, string file, SceneEncoder? encoder = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var files = new List<OnnxFile>();
+        if (encoder is not null)
+            files.Add(new(Named(file, "encoder"), OnnxSceneEncoder.Build(encoder), "the scene encoder: images [B, H, W] (pixels / 255) to features [B, L, D]"));
+        files.Add(new(Named(file, "start"), OnnxCaptioner.Start(model), "the start: features [B, L, D] to h0 (c0)"));
+        files.Add(new(Named(file, "step"), OnnxCaptioner.Step(model),
+            "the step: features, previous [B], h (c) to logits [B, V]" + (model.Config.Kind == "attention" ? ", attention [B, L]" : "") + ", hn (cn)"));
+        return [.. files];
+    }
 
     /// <summary>A sequence-to-sequence model's encoder and decoder step graphs (the attention LSTM only).</summary>
     public static OnnxFile[] Seq2Seq(ISeq2SeqModel model, string file)

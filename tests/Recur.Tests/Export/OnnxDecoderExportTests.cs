@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Recur.Export;
+using Recur.Models;
 using Recur.Models.Captioning;
 using Recur.Models.Decoding;
 using Recur.Models.Seq2Seq;
@@ -104,5 +105,27 @@ public sealed class OnnxDecoderExportTests
         Assert.Equal(kind == "rnn" ? 1 : 2, states.Count);
         using var onnx = new OnnxDecoderStepper(OnnxCaptioner.Step(m), "previous", B, fixedInputs, states);
         SameGreedy(m.Begin(features), onnx, V, m.Config.MaxWords);
+    }
+
+    [Theory]
+    [InlineData("conv", 3, true, 0, 0, false)]
+    [InlineData("fc", 1, true, 0, 0, false)]
+    [InlineData("fc", 1, false, 1, 0, false)]
+    [InlineData("scores", 1, false, 0, 4, true)]
+    public void SceneEncoderGivesRecursFeatures(string kind, int gridPool, bool coordinates, int stride, int padding, bool channelMax)
+    {
+        var net = new ConvNet(new ConvNetConfig { Rows = 28, Cols = 28, Channels = [3, 4], Fc = 5, Classes = 4 });
+        var rng = new Rng(13);
+        net.Reset(rng);
+        var encoder = new SceneEncoder(net, gridPool, coordinates, kind, stride, padding, channelMax);
+        int B = 2, side = 84;
+        var pixels = Enumerable.Range(0, B).Select(_ => Enumerable.Range(0, side * side).Select(_ => (byte)rng.NextInt(256)).ToArray()).ToList();
+        var want = encoder.Encode(pixels, side, side);
+        using var session = new InferenceSession(OnnxSceneEncoder.Build(encoder));
+        var images = new DenseTensor<float>(pixels.SelectMany(p => p.Select(v => v / 255f)).ToArray(), [B, side, side]);
+        using var r = session.Run([NamedOnnxValue.CreateFromTensor("images", images)]);
+        var got = r.First(v => v.Name == "features").AsTensor<float>();
+        Assert.Equal(want.Shape, got.Dimensions.ToArray());
+        Close(want.Data, got.ToArray(), "features");
     }
 }
