@@ -2,8 +2,6 @@ using Recur.Export;
 using Recur.Export.PyTorch;
 using Recur.IO;
 using Recur.Tasks;
-using Recur.Tasks.CharLm;
-using Recur.Tasks.Classify;
 
 namespace Recur.Cli.Commands;
 
@@ -19,11 +17,16 @@ internal sealed class ExportCommand : ICommand
         usage: recur export RUN --onnx FILE [--latest]
                recur export RUN --pytorch DIR [--latest] [--data PATH]
 
-        --onnx FILE: writes the run's best checkpoint (latest/ with --latest) as an ONNX model (opset 13) that ONNX Runtime
-        and other ONNX runtimes load. A character model (cells lstm, gru, gru-cho, rnn, rnn-relu): inputs tokens int64
-        [T, B], h0 (and c0 for an LSTM) float [L, B, H]; outputs logits [T, B, V], hn (and cn): with T = 1 it is one
-        sampling step, state in and state out. A classifier (recur classify): input x [T, B, 28] for a recurrent one or
-        [B, 1, 28, 28] for --model cnn; output logits [B, 10]. See docs/EXPORT.md for Python and C# examples.
+        --onnx FILE: writes the run's best checkpoint (latest/ with --latest) as ONNX (opset 13, or 17 for the step
+        graphs) that ONNX Runtime and other ONNX runtimes load. A character model with lstm, gru, gru-cho, rnn, rnn-relu
+        layers: inputs tokens int64 [T, B], h0 (and c0 for an LSTM) float [L, B, H]; outputs logits [T, B, V], hn (and cn):
+        with T = 1 it is one sampling step. Every other cell and the blocks mingru-res, minlstm-res, rwkv, lru, mamba: a
+        one-step graph, tokens [1, B] and each carried state {name}0 [L, B, ...] to logits [1, B, V] and {name}n. The
+        Transformer: a whole-sequence graph (causal mask), tokens [T <= context, B] to logits. A classifier (recur
+        classify): x [T, B, 28] or [B, 1, 28, 28] (--model cnn) to logits [B, 10]. A captioner writes NAME-encoder.onnx
+        (images to features), NAME-start.onnx (features to h0, c0) and NAME-step.onnx (features, previous word, state to
+        logits, attention, state); g2p and translate's attention LSTM write NAME-encoder.onnx and NAME-step.onnx. See
+        docs/EXPORT.md for the inputs and outputs and Python and C# examples.
 
         --pytorch DIR: writes a self-contained Python package for plain PyTorch (1.13; no other dependency): model.py (the
         model as torch.nn modules whose state-dict names and shapes are Recur's: every cell and block), weights.safetensors,
@@ -54,19 +57,14 @@ internal sealed class ExportCommand : ICommand
         var prefer = latest ? CheckpointKind.Latest : CheckpointKind.Best;
         if (pytorch is not null) return WritePyTorch(args.Positional[0], pytorch, prefer, data);
         if (data is not null) throw new CliException("--data applies to --pytorch only.");
-        string task = CheckpointFiles.TaskOf(args.Positional[0], prefer);
-        byte[] bytes;
-        try
-        {
-            bytes = task == ClassifyTask.TaskName
-                ? OnnxExport.Classifier(ClassifierCheckpoint.Instance.Load(args.Positional[0], prefer).Model)
-                : task == CharCheckpoint.TaskName
-                    ? OnnxExport.Char(CharCheckpoint.Read(args.Positional[0], prefer).Model)
-                    : throw new CliException($"a {task} run has no ONNX export yet; character models and classifiers do.");
-        }
+        IReadOnlyList<OnnxFile> files;
+        try { files = OnnxRunFiles.Of(args.Positional[0], prefer, onnx!); }
         catch (NotSupportedException e) { throw new CliException(e.Message, 1); }
-        AtomicFile.WriteAllBytes(onnx!, bytes);
-        Console.WriteLine($"wrote {onnx} ({bytes.Length:N0} bytes)");
+        foreach (var f in files)
+        {
+            AtomicFile.WriteAllBytes(f.Path, f.Bytes);
+            Console.WriteLine($"wrote {f.Path} ({f.Bytes.Length:N0} bytes): {f.What}");
+        }
         return 0;
     }
 

@@ -15,6 +15,8 @@ namespace Recur.Export;
 /// </list>
 /// ONNX's recurrent operators order their gates differently from PyTorch (LSTM: i, o, f, c; GRU: z, r, h), so the
 /// weights are reordered, not assumed; a GRU that resets after the recurrent product is <c>linear_before_reset = 1</c>.
+/// The other cells and the blocks are step graphs (<see cref="OnnxCharStep"/>), the Transformer a sequence graph
+/// (<see cref="OnnxTransformer"/>), the decoders pairs of graphs (<see cref="OnnxCaptioner"/>, <see cref="OnnxSeq2Seq"/>).
 /// </summary>
 public static class OnnxExport
 {
@@ -28,7 +30,8 @@ public static class OnnxExport
         var c = model.Config;
         if (c.IsBlockModel || !Cells.Contains(model.Rnn.Cell.Name) || c.Highway)
             throw new NotSupportedException(
-                $"a {(c.Highway ? "highway " : "")}{c.Cell} model has no ONNX form; the cells ONNX has are {string.Join(", ", Cells)} (without --highway).");
+                $"a {(c.Highway ? "highway " : "")}{c.Cell} model has no ONNX form with ONNX's recurrent operators, which exist for "
+                + $"{string.Join(", ", Cells)} (without --highway); OnnxCharStep writes its one-step graph.");
         var g = new OnnxGraph("recur-char-model");
         int L = c.Layers, H = c.Hidden, V = c.VocabSize;
         bool lstm = model.Rnn.Cell.HasCellState;
@@ -138,7 +141,7 @@ public static class OnnxExport
     private static string Fresh(OnnxGraph g, string stem) => g.Fresh(stem);
 
     /// <summary>Gate blocks of a <c>(G*H, cols)</c> matrix (or a <c>(G*H)</c> vector) in the order <paramref name="order"/>.</summary>
-    private static float[] Reorder(ReadOnlySpan<float> m, int[] order, int H, int cols)
+    internal static float[] Reorder(ReadOnlySpan<float> m, int[] order, int H, int cols)
     {
         var o = new float[m.Length];
         for (int k = 0; k < order.Length; k++) m.Slice(order[k] * H * cols, H * cols).CopyTo(o.AsSpan(k * H * cols, H * cols));
