@@ -54,7 +54,8 @@ internal static class VideoOracleBench
         for (int n = 0; n < N; n++) actionLogits[n * VideoActions.All.Count + actions[n]] = 1f;
         var s = VideoScore.FromLogits(actionLogits, actions, oracle, truth, T, VideoActions.All.Count);
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"{split}: {N:N0} clips, {objects:N0} objects; the encoder names {1 - (double)wrongObjects / objects:F4} of them right"));
+        double named0 = 1 - (double)wrongObjects / objects;
+        Console.WriteLine(string.Create(inv, $"{split}: {N:N0} clips, {objects:N0} objects; the encoder names {named0:F4} of them right"));
         Console.WriteLine(string.Create(inv, $"oracle (true places and visibility, the encoder's class for each object): per-frame visibility F1 "
             + $"{s.VisibleF1:F4} (precision {s.VisiblePrecision:F4}, recall {s.VisibleRecall:F4})"));
         ck.Model.Threads = 1;
