@@ -39,7 +39,7 @@ public sealed class ImdbReviewsTests
     [InlineData("""[{"t":"x","s":1},{"t":"y"}]""", "review 1")]
     [InlineData("""[{"t":5,"s":1}]""", "\"t\" that is not a string")]
     [InlineData("""[["x",1]]""", "not an object")]
-    [InlineData("""[{"t":"x","s":1}""", "ends before")]
+    [InlineData("""[{"t":"x","s":1}""", "not valid JSON")]
     [InlineData("""[{"t":"x","s":1}] []""", "")]
     [InlineData("""[{"t":"x","s":1},]""", "test.json")]
     public void RefusesMalformedInputWithAClearMessage(string json, string expected)

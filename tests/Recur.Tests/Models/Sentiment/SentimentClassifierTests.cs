@@ -31,19 +31,25 @@ public sealed class SentimentClassifierTests
     }
 
     [Fact]
-    public void OnePercentOffOneGradientFailsTheCheck() => GradCheck.AssertOnePercentOffFails(() => GradientsMatchCentralDifferences("max"));
+    public void OnePercentOffOneGradientFailsTheCheck() => GradCheck.AssertOnePercentOffFails(() => GradientsMatchCentralDifferences("max", 1));
 
+    /// <remarks>
+    /// Max pooling is not smooth where two steps of a feature tie: a central difference that straddles such a switch is wrong
+    /// (seeds 3, 5 and 7 fail the check on one weight each, the difference moving toward the analytic gradient as h shrinks, as
+    /// at such a switch; 1, 2, 4 and 6 pass), so the max case uses a seed whose sampled weights are away from every switch.
+    /// Mean pooling is smooth.
+    /// </remarks>
     [Theory]
-    [InlineData("max")]
-    [InlineData("mean")]
-    public void GradientsMatchCentralDifferences(string pooling)
+    [InlineData("max", 1)]
+    [InlineData("mean", 3)]
+    public void GradientsMatchCentralDifferences(string pooling, int seed)
     {
         var v = SentimentVocabulary.Build(Tiny.Select(r => r.Text), minCount: 1, maxTokens: 400);
         var set = new SentimentDataset(Tiny, v, maxTokens: 5);
         var batch = set.Batch([0, 1, 2, 3]);
         Assert.NotEqual(batch.Lengths[0], batch.Lengths[2]); // packed: different lengths
         var m = new SentimentClassifier(new SentimentConfig { Words = v.Words.Count, Embed = 3, Hidden = 4, Pooling = pooling, MaxTokens = 5 });
-        var rng = new Rng(3);
+        var rng = new Rng((ulong)seed);
         m.Reset(rng);
         m.TrainStep(batch, rng);
         var grads = (float[])m.Store.Grads.Clone();
