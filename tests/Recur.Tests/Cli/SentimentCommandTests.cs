@@ -94,6 +94,28 @@ public sealed class SentimentCommandTests : IDisposable
     }
 
     [Fact]
+    public void TheFirstRunFolderOfTheFormatLoadsAndResumes()
+    {
+        string fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "oldruns", "sentiment"), copy = Path.Combine(_dir, "old");
+        foreach (var f in Directory.GetFiles(fixture, "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(copy, Path.GetRelativePath(fixture, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(f, to);
+        }
+        var best = SentimentCheckpoint.Instance.Load(copy, CheckpointKind.Best);
+        Assert.Equal((4, 4, 1, "max", 40), (best.Model.Config.Embed, best.Model.Config.Hidden, best.Model.Config.Layers, best.Model.Config.Pooling,
+            best.Model.Config.MaxTokens));
+        Assert.Equal(2, best.Progress!.Iteration);
+        var ck = SentimentCheckpoint.Instance.Load(copy, CheckpointKind.Latest);
+        Assert.Equal(4, ck.Progress!.Iteration);
+        var trainer = SentimentDefinition.Instance.Resume(ck, SentimentDefinition.Instance.LoadData(ImdbReviewsTests.SamplePath),
+            ck.Training! with { MaxIters = 6 });
+        trainer.Run();
+        Assert.Equal(6, SentimentCheckpoint.Instance.Load(copy, CheckpointKind.Latest).Progress!.Iteration);
+    }
+
+    [Fact]
     public void RefusesAMalformedReviewFileInOneLine()
     {
         string bad = Path.Combine(_dir, "bad.json");
