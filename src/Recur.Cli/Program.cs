@@ -63,6 +63,7 @@ internal static class Program
             new TrainCommand(), new SampleCommand(), new EvalCommand(), new MinCharCommand(), new CellsCommand(),
             new GradFlowCommand(), new CompareCommand(), new ClassifyCommand(), new CaptionCommand(), new VqaCommand(),
             new TagCommand(), new G2pCommand(), new DrawCommand(), new VideoCommand(), new GlimpseCommand(), new DialogCommand(), new TranslateCommand(),
+            new SentimentCommand(),
             new ExportCommand(), new ImportCommand(), new DemoCommand(), new GalleryCommand(),
             new Board.BoardCommand(),
         ];

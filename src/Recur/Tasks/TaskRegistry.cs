@@ -4,6 +4,7 @@ using Recur.Tasks.Classify;
 using Recur.Tasks.Dialog;
 using Recur.Tasks.Draw;
 using Recur.Tasks.G2p;
+using Recur.Tasks.Sentiment;
 using Recur.Tasks.Glimpse;
 using Recur.Tasks.Tag;
 using Recur.Tasks.Translate;
@@ -34,6 +35,7 @@ public static class TaskRegistry
         GlimpseDefinition.Instance,
         DialogDefinition.Instance,
         TranslateDefinition.Instance,
+        SentimentDefinition.Instance,
     ];
 
     /// <summary>The task named <paramref name="name"/> (config.json's <c>"task"</c>), or null.</summary>

@@ -42,6 +42,7 @@ namespace Recur.Training;
 [JsonSerializable(typeof(Recur.Models.Glimpse.GlimpseConfig))]
 [JsonSerializable(typeof(Recur.Data.Glimpse.ClutterOptions))]
 [JsonSerializable(typeof(Recur.Models.Dialog.DialogConfig))]
+[JsonSerializable(typeof(Recur.Models.Sentiment.SentimentConfig))]
 public sealed partial class CheckpointJson : JsonSerializerContext;
 
 /// <summary>Reads one section of a <c>config.json</c> through <see cref="CheckpointJson"/>.</summary>
