@@ -26,7 +26,7 @@ internal static class LstmStepBench
         string self = Environment.ProcessPath!;
         string selfDll = typeof(LstmStepBench).Assembly.Location;
         string script = Path.Combine(FindRepoRoot(), "bench", "lstm_step_ref.py");
-        var (gemmRate, who) = MeasureGemmRate();
+        var (gemmRate, who) = GemmReference.Measure(2);
         Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} cores; SGEMM reference rate, {who}, 2 threads, 2048x2048x512: "
             + $"{gemmRate:F1} GFLOP/s");
         Console.WriteLine();
@@ -113,28 +113,6 @@ internal static class LstmStepBench
     }
 
     /// <summary>Best of several OpenBLAS (else Recur) SGEMMs at 2048x2048x512 on 2 threads, GFLOP/s.</summary>
-    private static unsafe (double Rate, string Who) MeasureGemmRate()
-    {
-        int m = 2048, n = 2048, k = 512;
-        var a = new float[m * k]; var bb = new float[n * k]; var c = new float[m * n];
-        new Rng(1).FillUniform(a, -1, 1); new Rng(2).FillUniform(bb, -1, 1);
-        var blas = OpenBlas.TryLoad();
-        blas?.SetThreads(2);
-        double best = 0;
-        fixed (float* pa = a, pb = bb, pc = c)
-        {
-            for (int r = 0; r < 8; r++)
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                if (blas is not null) blas.Sgemm(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pc, n);
-                else Recur.Kernels.Gemm.Sgemm(false, true, m, n, k, 1f, a, k, bb, k, 0f, c, n, 2);
-                double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                best = Math.Max(best, 2.0 * m * n * k / s / 1e9);
-            }
-        }
-        return (best, blas is null ? "Recur (OpenBLAS not found)" : $"OpenBLAS {blas.CoreName}");
-    }
-
     private static JsonElement RunChild(string exe, string arguments, string? openBlasCore)
     {
         var psi = new ProcessStartInfo(exe, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };

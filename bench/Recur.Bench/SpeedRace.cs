@@ -25,11 +25,16 @@ internal static class SpeedRace
 
     /// <summary>
     /// <paramref name="rounds"/> rounds of <paramref name="recur"/> against <paramref name="script"/> (its JSON's
-    /// <paramref name="rateKey"/>), the script's arguments for a thread count from <paramref name="torchArgs"/>.
+    /// <paramref name="rateKey"/>), the script's arguments for a thread count from <paramref name="torchArgs"/>. With
+    /// <paramref name="gemmFlopsPerItem"/> (the model's nominal GEMM FLOPs per item and training step: forward, backward
+    /// data and backward weights), also both sides' model GFLOP/s against this core's SGEMM reference rate measured in the
+    /// same run (<see cref="GemmReference"/>), and the largest ratio that rate leaves any implementation of those GEMMs.
     /// </summary>
     public static void Run(string root, string script, string rateKey, string unit, int rounds, bool torch2, Func<(double PerSecond, double FirstLoss)> recur,
-        Func<int, string[]> torchArgs, long recurParams, string lossUnit, string format = "F0")
+        Func<int, string[]> torchArgs, long recurParams, string lossUnit, string format = "F0", double gemmFlopsPerItem = 0)
     {
+        var recurRates = new List<double>();
+        var torchRates = new List<double>();
         Console.WriteLine($"| round | Recur {unit} | PyTorch 1 thread {unit} | PyTorch 2 threads {unit} | ratio, 1 thread each | ratio to PyTorch's faster |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         var ratios1 = new List<double>();
@@ -49,6 +54,8 @@ internal static class SpeedRace
                 torchFirst = j1.GetProperty("first_loss").GetDouble();
             }
             double best = torch2 ? Math.Max(t1, t2) : t1;
+            recurRates.Add(rate);
+            torchRates.Add(t1);
             ratios1.Add(rate / t1);
             ratiosBest.Add(rate / best);
             Console.WriteLine($"| {r + 1} | {rate.ToString(format)} | {t1.ToString(format)} | {(torch2 ? t2.ToString(format) : "-")} "
@@ -60,5 +67,20 @@ internal static class SpeedRace
             + $"to PyTorch's faster setting: {ratiosBest[ratiosBest.Count / 2]:F2}x (min {ratiosBest[0]:F2}x, max {ratiosBest[^1]:F2}x)");
         Console.WriteLine($"parameters: Recur {recurParams:N0}, PyTorch {torchParams:N0}" + (recurParams == torchParams ? " (same)" : " (DIFFERENT)"));
         Console.WriteLine($"first loss ({lossUnit}, at initialisation): Recur {recurFirst:F3}, PyTorch {torchFirst:F3}");
+        if (gemmFlopsPerItem > 0) PrintCeiling(gemmFlopsPerItem, recurRates, torchRates);
+    }
+
+    /// <summary>
+    /// Both sides' best model GFLOP/s (nominal GEMM FLOPs per item times items/s) against the 1-thread SGEMM reference
+    /// rate: when PyTorch already runs at a fraction f of it, no implementation of the same GEMMs is more than 1/f ahead.
+    /// </summary>
+    private static void PrintCeiling(double flopsPerItem, List<double> recurRates, List<double> torchRates)
+    {
+        var (rate, who) = GemmReference.Measure(1);
+        double recurG = recurRates.Max() * flopsPerItem / 1e9, torchG = torchRates.Max() * flopsPerItem / 1e9;
+        Console.WriteLine($"model GEMM work {flopsPerItem / 1e6:F1} MFLOP per item; best model GFLOP/s: Recur {recurG:F1}, PyTorch 1 thread {torchG:F1}; "
+            + $"SGEMM reference rate ({who}, 1 thread, 2048x512 by 512x2048): {rate:F1} GFLOP/s");
+        Console.WriteLine($"PyTorch runs at {torchG / rate:P0} of the reference rate, Recur at {recurG / rate:P0}: the GEMMs alone cap any implementation "
+            + $"at {rate / torchG:F2}x PyTorch here");
     }
 }

@@ -31,8 +31,22 @@ internal static class VideoSpeedBench
         SpeedRace.Run(root, "video_ref.py", "clips_per_s", "clips/s", rounds, torch2, () => Time(config, T, B, threads, iters),
             th => ["--threads", th.ToString(), "--iters", iters.ToString(), "--batch", B.ToString(), "--frames", T.ToString(), "--features", F.ToString(),
                 "--model", model],
-            new VideoClassifier(config).Store.Count, "nats per clip");
+            new VideoClassifier(config).Store.Count, "nats per clip", gemmFlopsPerItem: GemmFlopsPerClip(config, T));
         return 0;
+    }
+
+    /// <summary>
+    /// The nominal GEMM FLOPs of one clip's training step: the projection forward and its weight gradient (its input needs
+    /// no gradient), each LSTM layer's input and recurrent products forward, for the data and for the weights, and the two
+    /// heads the same way (their small products included for completeness).
+    /// </summary>
+    private static double GemmFlopsPerClip(VideoClassifierConfig c, int T)
+    {
+        double flops = 2.0 * 2 * T * c.FeatureDim * c.Projection;
+        if (!c.IsBaseline)
+            for (int l = 0; l < c.Layers; l++)
+                flops += 3 * 2.0 * T * ((l == 0 ? c.Projection : c.Hidden) + c.Hidden) * 4 * c.Hidden;
+        return flops + 3 * 2.0 * (T * c.HeadInput * c.Classes + c.HeadInput * c.Actions);
     }
 
     /// <summary>
