@@ -42,7 +42,8 @@ internal sealed class ExportCommand : ICommand
         inputs recur TASK eval scores (scenes, questions, dialogs, clips, canvases, DRAW's noise), made by Recur from the
         run's Fashion-MNIST folder (or --data FOLDER); eval.py scores them as recur TASK eval does. vqa, dialog and video
         also get train_set.safetensors and train.py, draw a train.py over the IDX files, glimpse the training canvases
-        of the checkpoint's epoch and a train.py that stops at its end (REINFORCE's draws from Recur's stream).
+        of the checkpoint's epoch and a train.py that stops at its end (REINFORCE's draws from Recur's stream). A sentiment
+        run gets both sets, its validation and training reviews as ids, from its reviews file (or --data FILE).
         """;
 
     public int Run(Args args)

@@ -1,6 +1,8 @@
 using Recur.IO;
 using Recur.Models.Seq2Seq;
+using Recur.Models.Sentiment;
 using Recur.Tasks.G2p;
+using Recur.Tasks.Sentiment;
 using Recur.Tasks.Tag;
 using Recur.Tasks.Translate;
 
@@ -17,6 +19,7 @@ namespace Recur.Tasks;
 ///                 chars I64 (characters), char_offsets I64 (tokens + 1)       each token's characters, cut as the model cuts them
 /// g2p, translate  source I64 (symbols), source_offsets I64 (N + 1)            the source ids
 ///                 target I64 (symbols), target_offsets I64 (N + 1)            y1 .. yn, without &lt;START&gt; and &lt;END&gt;
+/// sentiment       words I64 (tokens), offsets I64 (N + 1), labels I64 (N)     reviews cut to max_tokens, 1 positive
 /// all             lengths I64 (N)
 /// </code>
 /// </summary>
@@ -53,6 +56,33 @@ public static class SequenceDataSets
         var definition = TranslateDefinition.Instance;
         var task = (TranslateTask)definition.TrainingTask(definition.Checkpoint.Load(checkpoint), definition.LoadData(data));
         return Pairs(task.Train.Pairs.Count, i => task.Train.Batch([i]), task);
+    }
+
+    /// <summary>
+    /// The validation reviews of a sentiment run's checkpoint (what <c>recur sentiment eval</c> scores, for eval.py) and its
+    /// training reviews (for train.py), from its reviews file <paramref name="data"/>.
+    /// </summary>
+    public static (SafeTensorsFile Eval, SafeTensorsFile Train) Sentiment(string checkpoint, string data)
+    {
+        var definition = SentimentDefinition.Instance;
+        var task = (SentimentTask)definition.TrainingTask(definition.Checkpoint.Load(checkpoint), definition.LoadData(data));
+        return (Reviews(task.Validation), Reviews(task.Train));
+    }
+
+    private static SafeTensorsFile Reviews(SentimentDataset set)
+    {
+        Ragged words = new();
+        var labels = new long[set.Count];
+        var lengths = new long[set.Count];
+        for (int i = 0; i < set.Count; i++)
+        {
+            var b = set.Batch([i]);
+            words.Add(b.Words);
+            labels[i] = b.Labels![0];
+            lengths[i] = b.Lengths[0];
+        }
+        return new SafeTensorsFile(null, [words.Values("words"), words.Offsets("offsets"), new("labels", new IntegerArray(labels)),
+            new("lengths", new IntegerArray(lengths))]);
     }
 
     /// <summary>

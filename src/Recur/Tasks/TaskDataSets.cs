@@ -28,7 +28,8 @@ namespace Recur.Tasks;
 /// PART is each split of the validation scenes (metadata <c>parts</c>: <c>validation-seen,validation-heldout</c>). The packages
 /// that train (vqa, dialog, video, glimpse) also get <c>train_set.safetensors</c>: the training questions, dialogs (PART <c>train</c>) or
 /// clips in the same form, in Recur's example order (train.py shuffles them as Recur's epochs do). The sequence tasks (tag,
-/// g2p, translate) get a training set only (<see cref="SequenceDataSets"/>), made from the run's corpus or dictionary.
+/// g2p, translate) get a training set only (<see cref="SequenceDataSets"/>), made from the run's corpus or dictionary; sentiment
+/// both sets, its validation and training reviews, from its reviews file.
 /// </summary>
 public static class TaskDataSets
 {
@@ -47,6 +48,7 @@ public static class TaskDataSets
         Tag.TagTask.TaskName => (null, SequenceDataSets.Tag(checkpoint, data)),
         G2p.G2pTask.TaskName => (null, SequenceDataSets.G2p(checkpoint, data)),
         Translate.TranslateTask.TaskName => (null, SequenceDataSets.Translate(checkpoint, data)),
+        Sentiment.SentimentTask.TaskName => SequenceDataSets.Sentiment(checkpoint, data),
         _ => null,
     };
 

@@ -35,6 +35,7 @@ public static class PyTorchLayouts
         new("video", Evaluated("video", "classify_data.py", "train.py"), InDataSets),
         new("glimpse", Evaluated("glimpse", "classify_model.py", "classify_data.py", "train.py"), InDataSets),
         new("draw", Evaluated("draw", "classify_data.py", "train.py"), InDataSets),
+        new("sentiment", Evaluated("sentiment", "classify_data.py", "train.py"), InDataSets),
     ];
 
     /// <summary>The tasks covered, in order.</summary>

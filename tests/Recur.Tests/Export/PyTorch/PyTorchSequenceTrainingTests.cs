@@ -6,7 +6,8 @@ using static Recur.Tests.TestUtil.PackageRuns;
 namespace Recur.Tests.Export.PyTorch;
 
 /// <summary>
-/// Runs of the sequence tasks (tag; g2p's BiLSTM with attention and its Transformer; translate's both) exported with their
+/// Runs of the sequence tasks (tag; g2p's BiLSTM with attention and its Transformer; translate's both; sentiment with max
+/// pooling and batches of like length, and with two layers and mean pooling) exported with their
 /// training sets (train_set.safetensors): train.py continues iterations 5 to 7 with the losses Recur's own continuation of
 /// the same checkpoint gives (within 1e-4), two workers under torchrun (gloo) give one's (within 1e-5), a package whose
 /// batch position is moved by one batch does not (the mutant), and the result imported back is a run <c>recur TASK eval</c>
@@ -40,6 +41,8 @@ public sealed class PyTorchSequenceTrainingTests : IDisposable
         { "g2p", "cmudict/cmudict-sample.out", [.. Transformer, "--ffn", "12", "--batch-size", "16"] },
         { "translate", "gettext-fr", ["--hidden", "8", "--embed", "8", "--decoder-hidden", "12", "--attention-dim", "8", .. Catalogues] },
         { "translate", "gettext-fr", [.. Transformer, "--ffn", "16", "--label-smoothing", "0.1", .. Catalogues] },
+        { "sentiment", "imdb/reviews.json", ["--hidden", "6", "--embed", "5", "--batch-size", "8", "--bucket", "2"] },
+        { "sentiment", "imdb/reviews.json", ["--hidden", "4", "--embed", "5", "--layers", "2", "--pooling", "mean", "--batch-size", "8"] },
     };
 
     [SkippableTheory]

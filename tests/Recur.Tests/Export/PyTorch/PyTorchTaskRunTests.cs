@@ -2,8 +2,10 @@ using System.Text.Json;
 using Recur.Data;
 using Recur.Data.Language;
 using Recur.IO;
+using Recur.Models.Sentiment;
 using Recur.Models.Tagging;
 using Recur.Tasks.Caption;
+using Recur.Tasks.Sentiment;
 using Recur.Tasks.Tag;
 using Recur.Tests.Cli;
 using Recur.Tests.TestUtil;
@@ -17,7 +19,7 @@ namespace Recur.Tests.Export.PyTorch;
 /// visual words, label smoothing, the weight average) continues in train.py as Recur continues it, on one worker and two
 /// under torchrun (gloo); eval.py scores the validation scenes as Recur does; the result imported back is a run
 /// <c>recur caption eval</c> and <c>--resume</c> accept. A tagging run's package scores its validation sentences as
-/// <c>recur tag eval</c> does, and comes back.
+/// <c>recur tag eval</c> does, and comes back; a sentiment run's, its validation reviews as <c>recur sentiment eval</c> does.
 /// </summary>
 [Collection("Console")]
 public sealed class PyTorchTaskRunTests : IDisposable
@@ -100,6 +102,33 @@ public sealed class PyTorchTaskRunTests : IDisposable
         var e = CliHarness.Run("tag", "eval", back, corpus);
         Ok(e);
         Assert.Contains("\nvalidation: ", "\n" + e.Out);
+    }
+
+    [SkippableFact]
+    public void ASentimentRunIsScoredInPyTorchAsRecurScoresItAndAMutantIsNot()
+    {
+        TorchPython.RequireTorch();
+        string reviews = Samples(Path.Combine("imdb", "reviews.json")), run = Path.Combine(_dir, "sent"), package = Path.Combine(_dir, "sent.pkg");
+        Ok(CliHarness.Run("sentiment", "train", reviews, "--hidden", "6", "--embed", "5", "--batch-size", "8", "--threads", "1", "--max-iters", "6",
+            "--eval-every", "6", "--out", run));
+        Ok(CliHarness.Run("export", run, "--pytorch", package));
+        var evalPy = JsonDocument.Parse(TorchPython.Check(package, "eval.py").Trim()).RootElement;
+        var saved = SentimentCheckpoint.Instance.Load(run);
+        var splits = SentimentSplits.Of(ImdbReviews.Load(reviews), saved.SplitSeed);
+        var set = new SentimentDataset(splits.Validation, saved.Vocabulary, saved.Model.Config.MaxTokens);
+        var (score, _) = SentimentScore.Of(saved.Model, set);
+        Assert.True(score.Reviews > 0);
+        Assert.Equal(score.Reviews, evalPy.GetProperty("reviews").GetInt32());
+        Assert.InRange(Math.Abs(score.Loss - evalPy.GetProperty("loss").GetDouble()), 0, 1e-5);
+        Assert.Equal(score.Accuracy, evalPy.GetProperty("accuracy").GetDouble(), 9);
+
+        // Doubling the head's weights moves eval.py's loss (the model is six iterations old: its logits are small, and a 1 % change
+        // moves the loss by about 5e-6), so the comparison above can fail.
+        var w = SafeTensors.Read(Path.Combine(package, "weights.safetensors"));
+        SafeTensors.Write(Path.Combine(package, "weights.safetensors"), w.Names.Select(n => KeyValuePair.Create(n,
+            n == "head.weight" ? new Tensor([.. w.GetTensor(n).Data.Select(v => v * 2f)], w.GetTensor(n).Shape) : w.GetTensor(n))).ToList());
+        double moved = Math.Abs(JsonDocument.Parse(TorchPython.Check(package, "eval.py").Trim()).RootElement.GetProperty("loss").GetDouble() - score.Loss);
+        Assert.True(moved > 1e-4, $"doubling head.weight moved the validation loss only {moved:G3}");
     }
 
     /// <summary>Recur's validation loss per word of a loaded captioning run (the scenes of its validation fraction).</summary>
