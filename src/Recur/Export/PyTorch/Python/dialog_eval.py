@@ -8,7 +8,6 @@ answer among all answers and the accuracy (the highest score, the first on a tie
 Prints one JSON line: {PART: {"rounds", "loss", "accuracy"}, ..., "validation": {...}}.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -24,14 +23,10 @@ import model as recur_model  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--weights", default="weights.safetensors")
-    a = ap.parse_args()
-    _, net = recur_model.load_package(HERE, a.weights)
-    net.eval()
+    net, t, meta = data.evaluated(HERE, __doc__, recur_model)
     out, total = {}, [0, 0.0, 0]
     with torch.no_grad():
-        for name, p in data.parts(*data.load(HERE)).items():
+        for name, p in data.parts(t, meta).items():
             n = p["answers"].numel()
             loss, right = 0.0, 0
             for s in range(0, len(p["answers"]), 256):

@@ -8,7 +8,6 @@ with the noise Recur's evaluation draws (both in eval_set.safetensors).
 Prints one JSON line: {"images", "bound", "reconstruction", "kl"}.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -23,12 +22,7 @@ import model as recur_model  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--weights", default="weights.safetensors")
-    a = ap.parse_args()
-    _, net = recur_model.load_package(HERE, a.weights)
-    net.eval()
-    t, meta = data.load(HERE)
+    net, t, meta = data.evaluated(HERE, __doc__, recur_model)
     images, eps, chunk = t["images"], t["eps"], int(meta["chunk"])
     N = len(images)
     lx = lz = 0.0

@@ -6,6 +6,7 @@ holds). Reimplementing those generators in Python is left undone: export again w
 has no eval_set.safetensors. The sequence tasks (tag, g2p, translate) have a training set only, from the run's corpus.
 """
 
+import argparse
 import os
 import sys
 
@@ -34,3 +35,14 @@ def training_examples(folder):
     """The training set as one dict of tensors indexed by example: the scene tasks' part "train", or the clips."""
     tensors, meta = load(folder, TRAIN_FILE)
     return parts(tensors, meta)["train"] if "parts" in meta else tensors
+
+
+def evaluated(folder, doc, model_module):
+    """What every task package's eval.py starts with: its --weights option (described by the script's `doc`), the model of
+    `model_module` loaded from `folder` in eval mode, and the evaluation set: (net, tensors, metadata)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--weights", default="weights.safetensors")
+    a = ap.parse_args()
+    _, net = model_module.load_package(folder, a.weights)
+    net.eval()
+    return (net, *load(folder))

@@ -8,7 +8,6 @@ centre and follows the policy's mean, as Recur's evaluation does.
 Prints one JSON line: {"images", "loss", "error", "accuracy"}.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -24,12 +23,7 @@ import model as recur_model  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--weights", default="weights.safetensors")
-    a = ap.parse_args()
-    _, net = recur_model.load_package(HERE, a.weights)
-    net.eval()
-    t, _ = data.load(HERE)
+    net, t, _ = data.evaluated(HERE, __doc__, recur_model)
     images, labels = t["images"], t["labels"]
     N = len(labels)
     loss, wrong = 0.0, 0

@@ -8,7 +8,6 @@ above 0.5) and the error.
 Prints one JSON line: {"split", "reviews", "loss", "accuracy", "error"}.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -24,12 +23,7 @@ import model as recur_model  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--weights", default="weights.safetensors")
-    a = ap.parse_args()
-    _, net = recur_model.load_package(HERE, a.weights)
-    net.eval()
-    t, _ = data.load(HERE)
+    net, t, _ = data.evaluated(HERE, __doc__, recur_model)
     N = recur_model.example_count(t)
     loss, right = 0.0, 0
     with torch.no_grad():

@@ -9,7 +9,6 @@ when its logit is above 0).
 Prints one JSON line: {"clips", "loss", "action_accuracy", "visible_f1", "visible_precision", "visible_recall"}.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -25,12 +24,7 @@ import model as recur_model  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--weights", default="weights.safetensors")
-    a = ap.parse_args()
-    _, net = recur_model.load_package(HERE, a.weights)
-    net.eval()
-    t, _ = data.load(HERE)
+    net, t, _ = data.evaluated(HERE, __doc__, recur_model)
     x, actions, visible = t["x"], t["actions"], t["visible"]
     N, T = x.shape[0], x.shape[1]
     acts, vis = [], []

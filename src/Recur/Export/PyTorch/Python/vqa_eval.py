@@ -8,7 +8,6 @@ highest score, the first on a tie, is the right answer).
 Prints one JSON line: {PART: {"questions", "loss", "accuracy"}, ...}.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -24,14 +23,10 @@ import model as recur_model  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--weights", default="weights.safetensors")
-    a = ap.parse_args()
-    _, net = recur_model.load_package(HERE, a.weights)
-    net.eval()
+    net, t, meta = data.evaluated(HERE, __doc__, recur_model)
     out = {}
     with torch.no_grad():
-        for name, p in data.parts(*data.load(HERE)).items():
+        for name, p in data.parts(t, meta).items():
             n = len(p["answers"])
             scores = torch.cat([net(p["features"][p["scene"][s:s + 512]], p["questions"][s:s + 512], p["choices"][s:s + 512])
                                 for s in range(0, n, 512)]) if n else torch.zeros(0, 4)
