@@ -17,6 +17,9 @@ public sealed record DramSettings
     /// <summary>Training scenes.</summary>
     public int Scenes { get; init; } = 20_000;
 
+    /// <summary>Test scenes of each kind (seen and held-out compositions).</summary>
+    public int TestScenes { get; init; } = 1_000;
+
     /// <summary>The scenes' draw.</summary>
     public int SceneSeed { get; init; } = 1;
 
@@ -58,6 +61,8 @@ public sealed record DramSettings
     [
         SettingSpecs.Int<DramSettings>("scenes", "N", Data, "training scenes (validation scenes: --val-frac of N more, from other images)", 1, 10_000_000,
             s => s.Scenes, (s, v) => s with { Scenes = SettingSpecs.I(v) }),
+        SettingSpecs.Int<DramSettings>("test-scenes", "N", Data, "scenes in each test split, seen and held-out compositions", 0, 10_000_000,
+            s => s.TestScenes, (s, v) => s with { TestScenes = SettingSpecs.I(v) }),
         SettingSpecs.Int<DramSettings>("scene-seed", "S", Data, "the scenes' draw", 0, int.MaxValue,
             s => s.SceneSeed, (s, v) => s with { SceneSeed = SettingSpecs.I(v) }),
         SettingSpecs.Int<DramSettings>("glimpses-per-object", "G", Dram, "glimpses before each object's class (and before the end symbol)", 1, 16,
@@ -81,8 +86,8 @@ public sealed record DramSettings
             s => s.ReinforceIntoLower, (s, v) => s with { ReinforceIntoLower = (bool)v }),
     ];
 
-    /// <summary>The scenes these settings describe (test splits of the default size).</summary>
-    public SceneOptions ToScenes() => new() { Train = Scenes, Seed = (ulong)SceneSeed };
+    /// <summary>The scenes these settings describe.</summary>
+    public SceneOptions ToScenes() => new() { Train = Scenes, TestSeen = TestScenes, TestHeldOut = TestScenes, Seed = (ulong)SceneSeed };
 
     /// <summary>The model for the 84x84 scenes (at most 4 objects) with a lower LSTM of <paramref name="lowerHidden"/>.</summary>
     public DramConfig ToConfig(int lowerHidden) => new()

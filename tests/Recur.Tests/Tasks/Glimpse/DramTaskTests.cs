@@ -55,6 +55,30 @@ public sealed class DramTaskTests : IDisposable
         Assert.NotEqual(straight.TrainLosses[0], straight.TrainLosses[^1]);
     }
 
+    /// <summary>The first run folder of the format (Fixtures/oldruns/dram, see its README.md) loads and resumes.</summary>
+    [Fact]
+    public void TheFirstFormatsRunFolderLoadsAndResumes()
+    {
+        string fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "oldruns", "dram");
+        string copy = Path.Combine(_dir, "old");
+        foreach (var f in Directory.GetFiles(fixture, "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(copy, Path.GetRelativePath(fixture, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(f, to);
+        }
+        var ck = DramCheckpoint.Instance.Load(copy, CheckpointKind.Latest);
+        Assert.Equal(new DramConfig { GlimpsesPerObject = 1, Patch = 4, Scales = 2, GlimpseHidden = 4, LocationHidden = 4, GlimpseOut = 4,
+            LowerHidden = 4, UpperHidden = 4, ContextPool = 12 }, ck.Model.Config);
+        Assert.Equal(new SceneOptions { Train = 40, Seed = 1 }, ck.Scenes);
+        Assert.Equal(ck.Model.Config.ParameterCount(), ck.Model.Store.Count);
+        Assert.Equal(4, ck.Progress!.Iteration);
+        var trainer = DramDefinition.Instance.Resume(ck, GlimpseTaskTests.Sample, ck.Training! with { MaxIters = 6 });
+        Assert.Equal(4, trainer.Iteration);
+        trainer.Run();
+        Assert.Equal(6, DramCheckpoint.Instance.Load(copy, CheckpointKind.Latest).Progress!.Iteration);
+    }
+
     [Fact]
     public void ACheckpointRoundTripsAndRefusesWhatDoesNotFit()
     {
@@ -112,7 +136,7 @@ public sealed class DramTaskTests : IDisposable
         Assert.NotEqual(a.Loss, test.Loss);
         var testScenes = DramDefinition.Split(GlimpseTaskTests.Sample, Tiny.ToScenes(), 0.1, "test");
         Assert.Same(GlimpseTaskTests.Sample.Test, testScenes.Images);
-        Assert.Equal(2000, testScenes.Scenes.Count); // both test splits of the default 1,000
+        Assert.Equal(2000, testScenes.Scenes.Count); // both test splits of --test-scenes 1,000
     }
 
     [Fact]
