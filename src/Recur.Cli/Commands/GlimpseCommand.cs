@@ -77,7 +77,8 @@ internal sealed class GlimpseCommand : ICommand
             "train" => DramCli.Trains(args) ? DramCli.Train(args, DefaultPaths, PathColumns) : Train(args),
             "eval" => Eval(args),
             null => throw new CliException("name what to do: recur glimpse data|train|eval, or recur glimpse RUN IMAGE.png."),
-            _ when Directory.Exists(sub) && DramCli.IsDram(sub) => throw new CliException($"{sub} is a DRAM run: it reads scenes; score it with recur glimpse eval."),
+            _ when Directory.Exists(sub) && DramCli.IsDram(sub)
+                => throw new CliException($"{sub} is a DRAM run: it reads scenes; score it with recur glimpse eval."),
             _ when Directory.Exists(sub) => GlimpseFiles.Classify(args),
             _ => throw new CliException($"unknown glimpse command '{sub}': the commands are data, train and eval, or a run folder followed by an image."),
         };
