@@ -122,8 +122,9 @@ public static class DramSummary
     {
         ArgumentNullException.ThrowIfNull(c);
         string into = c.ReinforceIntoLower ? ", REINFORCE into r1" : "";
+        string each = c.GlimpsesPerObject == 1 ? "1 glimpse" : $"{c.GlimpsesPerObject} glimpses";
         return string.Create(CultureInfo.InvariantCulture,
-            $"DRAM: {c.Objects} objects + end, {c.GlimpsesPerObject} glimpses each ({c.Steps} in all) of {c.Scales} scale(s) of {c.Patch}x{c.Patch} "
+            $"DRAM: {c.Objects} objects + end, {each} each ({c.Steps} in all) of {c.Scales} scale(s) of {c.Patch}x{c.Patch} "
             + $"(widest {c.WidestPatch} px), glimpse network {c.GlimpseHidden} + {c.LocationHidden} -> {c.GlimpseOut}, r1 {c.LowerHidden}, "
             + $"r2 {c.UpperHidden}, context /{c.ContextPool}, σ {c.Sigma}{into}");
     }
