@@ -17,12 +17,14 @@ internal sealed class GlimpseCommand : ICommand
     private const int PathColumns = 4;
 
     public string Name => "glimpse";
+    public IEnumerable<string> Tasks => [Name, DramDefinition.Instance.Name];
     public string Summary => GlimpseDefinition.Instance.Summary;
-    public string Usage => UsageText + "\n" + TaskCli.OptionsUsage(GlimpseDefinition.Instance);
+    public string Usage => UsageText + "\n" + TaskCli.OptionsUsage(GlimpseDefinition.Instance) + "\n" + DramText + "\n"
+        + TaskCli.OptionsUsage(DramDefinition.Instance);
 
     private const string UsageText = """
         usage: recur glimpse data [FASHION_DIR] --out DIR [--size S] [--clutter K] [--data-seed S] [--count N]
-               recur glimpse train [FASHION_DIR] [--model ram|cnn] [options]
+               recur glimpse train [FASHION_DIR] [--model ram|cnn|dram] [options]
                recur glimpse train --resume RUN [--minutes M]
                recur glimpse eval RUN [FASHION_DIR] [--split validation|test] [--paths N] [--latest] [--threads N]
                recur glimpse RUN IMAGE.png [--out PATHS.png] [--latest]
@@ -50,15 +52,33 @@ internal sealed class GlimpseCommand : ICommand
         Ctrl-C saves latest/ and exits (code 130); resume with --resume RUN.
         """;
 
+    private const string DramText = """
+        usage: recur glimpse train [FASHION_DIR] --model dram [options]
+
+        DRAM (Ba, Mnih and Kavukcuoglu 2015) reads EVERY object of the captioning scenes (84x84, 1 to 4 Fashion-MNIST
+        images in a 3x3 grid) in reading order (by cell, row-major), then says "end": a context network over the scene
+        pooled by --context-pool starts the upper LSTM r2, which emits each glimpse's location (a Gaussian policy,
+        REINFORCE with a learned baseline, the return of a glimpse the objects read right from its slot on); the lower
+        LSTM r1 reads the glimpses (the retina and glimpse network of --model ram) and, after --glimpses-per-object of
+        them, names the next object or the end. Training scenes use the first 11/12 of the training images, validation
+        scenes (--val-frac of --scenes, seen and held-out compositions together) the rest, test scenes (--split test)
+        the test images. eval reports sequence accuracy (every object and the count right: the error that chooses
+        best/), object accuracy (objects named right in their place) and count accuracy, writes eval.json, glimpses.jsonl
+        (a scene's classes, the reading, the path) and paths-SPLIT.png/.html. The first glimpse is emitted from the
+        context; eval follows the policy's mean. RUN IMAGE.png does not take a DRAM run.
+        """;
+
     public int Run(Args args)
     {
         string? sub = args.Positional.Count > 0 ? args.Positional[0] : null;
         return sub switch
         {
             "data" => GlimpseFiles.Data(args),
-            "train" => Train(args),
+            "train" => DramCli.Trains(args) ? DramCli.Train(args, DefaultPaths, PathColumns) : Train(args),
             "eval" => Eval(args),
             null => throw new CliException("name what to do: recur glimpse data|train|eval, or recur glimpse RUN IMAGE.png."),
+            _ when Directory.Exists(sub) && DramCli.IsDram(sub)
+                => throw new CliException($"{sub} is a DRAM run: it reads scenes; score it with recur glimpse eval."),
             _ when Directory.Exists(sub) => GlimpseFiles.Classify(args),
             _ => throw new CliException($"unknown glimpse command '{sub}': the commands are data, train and eval, or a run folder followed by an image."),
         };
@@ -82,6 +102,8 @@ internal sealed class GlimpseCommand : ICommand
         string split = TaskCli.Split(args);
         args.ThrowOnUnused(3);
         if (args.Positional.Count < 2) throw new CliException("name a run: recur glimpse eval RUN [FASHION_DIR].");
+        if (DramCli.IsDram(args.Positional[1], latest ? CheckpointKind.Latest : CheckpointKind.Best))
+            return DramCli.Eval(args.Positional[1], args.Positional.Count > 2 ? args.Positional[2] : null, split, paths, PathColumns, threads, latest);
         var ck = GlimpseCheckpoint.Instance.Load(args.Positional[1], latest ? CheckpointKind.Latest : CheckpointKind.Best);
         ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
         string dir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? GlimpseDefinition.Instance.DefaultData;

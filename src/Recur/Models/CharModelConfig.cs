@@ -144,5 +144,6 @@ public sealed record CharModelConfig
         [Video.VideoClassifierConfig.Average] = "recur video train",
         [Video.VideoClassifierConfig.Middle] = "recur video train",
         ["ram"] = "recur glimpse train",
+        ["dram"] = "recur glimpse train",
     };
 }

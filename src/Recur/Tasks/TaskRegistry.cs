@@ -33,6 +33,7 @@ public static class TaskRegistry
         DrawDefinition.Instance,
         VideoDefinition.Instance,
         GlimpseDefinition.Instance,
+        DramDefinition.Instance,
         DialogDefinition.Instance,
         TranslateDefinition.Instance,
         SentimentDefinition.Instance,

@@ -40,6 +40,7 @@ namespace Recur.Training;
 [JsonSerializable(typeof(Recur.Models.Video.VideoClassifierConfig))]
 [JsonSerializable(typeof(Recur.Data.Video.ClipOptions))]
 [JsonSerializable(typeof(Recur.Models.Glimpse.GlimpseConfig))]
+[JsonSerializable(typeof(Recur.Models.Glimpse.DramConfig))]
 [JsonSerializable(typeof(Recur.Data.Glimpse.ClutterOptions))]
 [JsonSerializable(typeof(Recur.Models.Dialog.DialogConfig))]
 [JsonSerializable(typeof(Recur.Models.Sentiment.SentimentConfig))]

@@ -47,6 +47,9 @@ public sealed record SceneOptions
 /// </summary>
 public static class SceneGenerator
 {
+    /// <summary>The most objects a scene holds (<see cref="ItemCount"/>).</summary>
+    public const int MaxObjects = 4;
+
     private const ulong ValidationSeenStream = 0x56414C5345454E00UL; // "VALSEEN": seeds below 2^32 never meet another stream
     private const ulong ValidationHeldOutStream = 0x56414C48454C4400UL; // "VALHELD"
 
@@ -165,7 +168,7 @@ public static class SceneGenerator
     private static int ItemCount(Rng rng)
     {
         int u = rng.NextInt(100);
-        return u < 15 ? 1 : u < 60 ? 2 : u < 80 ? 3 : 4;
+        return u < 15 ? 1 : u < 60 ? 2 : u < 80 ? 3 : MaxObjects;
     }
 
     private static int[] Cells(Rng rng, int n)
