@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Recur.Models.Draw;
+using Recur.Nn;
+using Recur.Tasks.Draw;
+using Recur.Training;
+
+namespace Recur.Bench;
+
+/// <summary>
+/// Where DRAW's training step (issue 29, the draw-speed model: 28x28, T 32, LSTMs 256, latent 100, read and write 5x5 with
+/// attention, batch 64, 1 thread) spends its time: the whole step, its forward, and each part alone on random inputs of the
+/// same sizes (the attention read and write forward and backward over 32 steps, both LSTM cells, clipping and Adam), in ms.
+/// </summary>
+internal static class DrawProfile
+{
+    public static int Run(string[] args)
+    {
+        int reps = int.Parse(TorchRef.Option(args, "--reps", "5")), B = 64;
+        var config = new DrawSettings { Attention = true }.ToConfig(DrawDefinition.Instance.Defaults.Hidden, 28, 28);
+        int T = config.Steps, P = config.Pixels, Hd = config.DecoderHidden, Z = config.Latent, I = config.EncoderInput;
+        var rng = new Rng(1);
+        var m = new DrawModel(config) { Threads = 1 };
+        m.Reset(rng);
+        var adam = new Adam(m.Store, 1e-3);
+        var x = new Tensor(B, P);
+        for (int i = 0; i < x.Data.Length; i++) x.Data[i] = rng.NextFloat() < 0.5f ? 1f : 0f;
+        var eps = m.Noise(rng, B);
+        Report("whole step", reps, () =>
+        {
+            m.Store.ZeroGrad();
+            m.Forward(x, eps);
+            m.Backward();
+            GradClip.ClipByNorm(m.Store.Grads, 5f, 1);
+            adam.Step();
+        });
+        Report("forward", reps, () => m.Forward(x, eps));
+        Report("clip + Adam + zero", reps, () =>
+        {
+            GradClip.ClipByNorm(m.Store.Grads, 5f, 1);
+            adam.Step();
+            m.Store.ZeroGrad();
+        });
+
+        var store = new ParameterStore();
+        var reader = new AttentionReader(store, 28, 28, config.ReadN, Hd);
+        var writer = new AttentionWriter(store, 28, 28, config.WriteN, Hd);
+        reader.Reset(rng); writer.Reset(rng);
+        reader.Begin(T, B); writer.Begin(T, B);
+        float[] Rand(int n, float s) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = s * rng.NextGaussian(); return a; }
+        float[] xHat = Rand(B * P, 0.5f), h = Rand(B * Hd, 0.3f), r = new float[B * I], dr = Rand(B * I, 0.01f);
+        float[] canvas = new float[B * P], dCanvas = Rand(B * P, 0.01f), dxHat = new float[B * P], dh = new float[B * Hd];
+        Report("read forward x32", reps, () => { for (int t = 0; t < T; t++) reader.Forward(t, x.Data, xHat, h, r, I); });
+        Report("read backward x32", reps, () => { for (int t = 0; t < T; t++) reader.Backward(t, x.Data, xHat, h, r, dr, I, dxHat, dh); });
+        Report("write forward x32", reps, () => { for (int t = 0; t < T; t++) writer.Forward(t, h, canvas); });
+        Report("write backward x32", reps, () => { for (int t = 0; t < T; t++) writer.Backward(t, h, dCanvas, dh); });
+
+        var f = new float[config.ReadN * 28];
+        var df = Rand(f.Length, 0.01f);
+        int banks = 4 * T * B;
+        Report($"filterbank forward x{banks}", reps, () => { for (int i = 0; i < banks; i++) Filterbank.Forward(14.5f, 2f, 1.5f, 5, 28, f); });
+        Report($"filterbank backward x{banks}", reps, () => { for (int i = 0; i < banks; i++) Filterbank.Backward(f, df, 14.5f, 2f, 1.5f, 5, 28); });
+
+        foreach (var (name, input) in new[] { ("encoder", I), ("decoder", Z) })
+        {
+            var cell = new UnrolledLstmCell(store, name, input, Hd);
+            cell.Reset(rng);
+            cell.Begin(T, B);
+            float[] dIn = new float[B * input], dPrev = new float[B * Hd];
+            Report(name + " LSTM forward x32", reps, () => { for (int t = 0; t < T; t++) cell.Step(t); });
+            Report(name + " LSTM backward x32", reps, () =>
+            {
+                cell.BeginBackward();
+                for (int t = T - 1; t >= 0; t--) cell.StepBackward(t, h, dIn, dPrev);
+            });
+        }
+        return 0;
+    }
+
+    private static void Report(string name, int reps, Action a)
+    {
+        a();
+        var times = new double[reps];
+        for (int i = 0; i < reps; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            a();
+            times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        Console.WriteLine($"{name,-26} min {times[0],8:F2} ms, median {times[reps / 2],8:F2} ms");
+    }
+}
