@@ -60,6 +60,26 @@ internal static class DrawProfile
         Report($"filterbank forward x{banks}", reps, () => { for (int i = 0; i < banks; i++) Filterbank.Forward(14.5f, 2f, 1.5f, 5, 28, f); });
         Report($"filterbank backward x{banks}", reps, () => { for (int i = 0; i < banks; i++) Filterbank.Backward(f, df, 14.5f, 2f, 1.5f, 5, 28); });
 
+        {
+            int G = 4 * Hd, TB = T * B;
+            float[] dg = Rand(TB * G, 0.01f), xs = Rand(TB * I, 1f), gw = new float[G * I], wv = Rand(G * I, 0.05f), dxs = new float[B * I];
+            var packed = Kernels.Gemm.PackB(false, G, I, wv, I);
+            Report("dW_ih 32 thin", reps, () =>
+            {
+                for (int t = 0; t < T; t++)
+                    Kernels.Gemm.Sgemm(true, false, G, I, B, 1f, dg.AsSpan(t * B * G, B * G), G, xs.AsSpan(t * B * I, B * I), I, 1f, gw, I);
+            });
+            Report("dW_ih 1 thick", reps, () => Kernels.Gemm.Sgemm(true, false, G, I, TB, 1f, dg, G, xs, I, 1f, gw, I));
+            Report("dx 32 unpacked", reps, () =>
+            {
+                for (int t = 0; t < T; t++) Kernels.Gemm.Sgemm(false, false, B, I, G, 1f, dg.AsSpan(t * B * G, B * G), G, wv, I, 0f, dxs, I);
+            });
+            Report("dx 32 packed", reps, () =>
+            {
+                for (int t = 0; t < T; t++) Kernels.Gemm.Sgemm(false, B, 1f, dg.AsSpan(t * B * G, B * G), G, packed, 0f, dxs, I);
+            });
+        }
+
         foreach (var (name, input) in new[] { ("encoder", I), ("decoder", Z) })
         {
             var cell = new UnrolledLstmCell(store, name, input, Hd);
@@ -71,6 +91,7 @@ internal static class DrawProfile
             {
                 cell.BeginBackward();
                 for (int t = T - 1; t >= 0; t--) cell.StepBackward(t, h, dIn, dPrev);
+                cell.EndBackward();
             });
         }
         return 0;

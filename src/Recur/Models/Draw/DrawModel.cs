@@ -223,6 +223,8 @@ public sealed class DrawModel
             }
             (_dhDec, _dhDecPrev) = (_dhDecPrev, _dhDec);
         }
+        _encoder.EndBackward();
+        _decoder.EndBackward();
     }
 
     /// <summary>
