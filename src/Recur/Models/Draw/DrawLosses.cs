@@ -74,7 +74,8 @@ public static class DrawLosses
     }
 
     /// <summary>
-    /// Adds <paramref name="scale"/> times the gradient of <see cref="Kl(ReadOnlySpan{float}, ReadOnlySpan{float})"/>: <c>∂/∂μ = μ</c>, <c>∂/∂log σ = σ² - 1</c>.
+    /// Adds <paramref name="scale"/> times the gradient of <see cref="Kl(ReadOnlySpan{float}, ReadOnlySpan{float})"/>:
+    /// <c>∂/∂μ = μ</c>, <c>∂/∂log σ = σ² - 1</c>.
     /// </summary>
     public static void KlGradient(ReadOnlySpan<float> mu, ReadOnlySpan<float> logSigma, float scale, Span<float> dMu, Span<float> dLogSigma)
     {
