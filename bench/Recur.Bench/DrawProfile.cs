@@ -11,13 +11,15 @@ namespace Recur.Bench;
 /// attention, batch 64, 1 thread) spends its time: the whole step, its forward, and each part alone on random inputs of the
 /// same sizes (the attention read and write forward and backward over 32 steps, the filterbanks, both LSTM cells, clipping
 /// and Adam), in ms; and the encoder's <c>dW_ih</c> as 32 thin products (K = B) against one over all steps (K = T B), and its
-/// <c>dx</c> with the weight packed per call against packed once.
+/// <c>dx</c> with the weight packed per call against packed once. Wall time and the process's CPU time (less disturbed by
+/// other work on the machine), the least and the median of <c>--reps</c>.
 /// </summary>
 internal static class DrawProfile
 {
     public static int Run(string[] args)
     {
         int reps = int.Parse(TorchRef.Option(args, "--reps", "5")), B = 64;
+        bool stepOnly = TorchRef.Option(args, "--step-only", "false") == "true";
         var config = new DrawSettings { Attention = true }.ToConfig(DrawDefinition.Instance.Defaults.Hidden, 28, 28);
         int T = config.Steps, P = config.Pixels, Hd = config.DecoderHidden, Z = config.Latent, I = config.EncoderInput;
         var rng = new Rng(1);
@@ -35,6 +37,7 @@ internal static class DrawProfile
             GradClip.ClipByNorm(m.Store.Grads, 5f, 1);
             adam.Step();
         });
+        if (stepOnly) return 0;
         Report("forward", reps, () => m.Forward(x, eps));
         Report("clip + Adam + zero", reps, () =>
         {
@@ -103,13 +106,20 @@ internal static class DrawProfile
     {
         a();
         var times = new double[reps];
+        var cpu = new double[reps];
+        var process = Process.GetCurrentProcess();
         for (int i = 0; i < reps; i++)
         {
+            process.Refresh();
+            var c0 = process.TotalProcessorTime;
             long t0 = Stopwatch.GetTimestamp();
             a();
             times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            process.Refresh();
+            cpu[i] = (process.TotalProcessorTime - c0).TotalMilliseconds;
         }
         Array.Sort(times);
-        Console.WriteLine($"{name,-26} min {times[0],8:F2} ms, median {times[reps / 2],8:F2} ms");
+        Array.Sort(cpu);
+        Console.WriteLine($"{name,-26} min {times[0],8:F2} ms, median {times[reps / 2],8:F2} ms; CPU time min {cpu[0],8:F2} ms, median {cpu[reps / 2],8:F2} ms");
     }
 }
