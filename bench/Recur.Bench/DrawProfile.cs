@@ -120,6 +120,7 @@ internal static class DrawProfile
         }
         Array.Sort(times);
         Array.Sort(cpu);
-        Console.WriteLine($"{name,-26} min {times[0],8:F2} ms, median {times[reps / 2],8:F2} ms; CPU time min {cpu[0],8:F2} ms, median {cpu[reps / 2],8:F2} ms");
+        Console.WriteLine($"{name,-26} min {times[0],8:F2} ms, median {times[reps / 2],8:F2} ms; "
+            + $"CPU time min {cpu[0],8:F2} ms, median {cpu[reps / 2],8:F2} ms");
     }
 }
