@@ -16,6 +16,7 @@ internal static class Program
                 + "  caption-speed [--iters 20] [--rounds 3] [--threads 2] [--batch 64] [--hidden 256]\n"
                 + "  seq-speed --model tag|g2p [--iters 20] [--rounds 3] [--threads 2] [--batch 32]\n"
                 + "  draw-speed [--attention true|false|both] [--iters 10] [--rounds 3] [--threads 1] [--batch 64] [--torch2 true|false]\n"
+                + "  draw-profile [--reps 5]\n"
                 + "  video-speed [--model lstm|average|middle] [--iters 50] [--rounds 3] [--threads 1] [--batch 64] [--frames 16] [--features 250] "
                 + "[--torch2 true|false]\n"
                 + "  video-oracle RUN [FASHION_DIR] [--split validation|test]\n"
@@ -59,6 +60,8 @@ internal static class Program
                 return SequenceSpeedBench.Run(args[1..]);
             case "draw-speed":
                 return DrawSpeedBench.Run(args[1..]);
+            case "draw-profile":
+                return DrawProfile.Run(args[1..]);
             case "video-speed":
                 return VideoSpeedBench.Run(args[1..]);
             case "video-oracle":
@@ -79,7 +82,7 @@ internal static class Program
                 return SoakBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar, cells, cell-profile, context, "
-                    + "caption-speed, seq-speed, draw-speed, video-speed, video-oracle, glimpse-speed, dialog-speed, kill-trials, fuzz, "
+                    + "caption-speed, seq-speed, draw-speed, draw-profile, video-speed, video-oracle, glimpse-speed, dialog-speed, kill-trials, fuzz, "
                     + "pytorch-transfer, soak");
                 return 2;
         }

@@ -38,12 +38,31 @@ public static class LstmStep
     public static void Backward(ReadOnlySpan<float> dh, Span<float> dc, ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev,
         ReadOnlySpan<float> tanhC, Span<float> dgates, int B, int H)
     {
-        int G = 4 * H;
+        int G = 4 * H, V = Vector<float>.Count;
+        var one = Vector<float>.One;
         for (int b = 0; b < B; b++)
         {
             var gt = gates.Slice(b * G, G);
             var dg = dgates.Slice(b * G, G);
-            for (int k = 0; k < H; k++)
+            int k = 0;
+            // Vector<float> lanes at a time, the same operations in the same order as the scalar tail (identical results).
+            for (; k + V <= H; k += V)
+            {
+                int r = b * H + k;
+                var i = new Vector<float>(gt.Slice(k, V));
+                var f = new Vector<float>(gt.Slice(H + k, V));
+                var g = new Vector<float>(gt.Slice(2 * H + k, V));
+                var o = new Vector<float>(gt.Slice(3 * H + k, V));
+                var tc = new Vector<float>(tanhC.Slice(r, V));
+                var dhr = new Vector<float>(dh.Slice(r, V));
+                var dck = new Vector<float>(dc.Slice(r, V)) + dhr * o * (one - tc * tc);
+                (dhr * tc * o * (one - o)).CopyTo(dg.Slice(3 * H + k, V));
+                (dck * g * i * (one - i)).CopyTo(dg.Slice(k, V));
+                (dck * new Vector<float>(cPrev.Slice(r, V)) * f * (one - f)).CopyTo(dg.Slice(H + k, V));
+                (dck * i * (one - g * g)).CopyTo(dg.Slice(2 * H + k, V));
+                (dck * f).CopyTo(dc.Slice(r, V));
+            }
+            for (; k < H; k++)
             {
                 int r = b * H + k;
                 float i = gt[k], f = gt[H + k], g = gt[2 * H + k], o = gt[3 * H + k], tc = tanhC[r];

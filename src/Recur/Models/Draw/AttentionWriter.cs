@@ -10,7 +10,8 @@ namespace Recur.Models.Draw;
 /// <c>(g̃_X, g̃_Y, log σ², log δ̃, log γ̂) = W h_dec_t + b</c> (<c>write_attn</c>; <see cref="AttentionWindow"/>) with its
 /// filterbanks <c>F̂_X (N, A)</c>, <c>F̂_Y (N, B)</c>, and <c>write(h_dec_t) = (1/γ̂) F̂_Y^T w_t F̂_X</c> <c>(B, A)</c>.
 /// Caches for <c>T</c> steps of <c>B</c> images: the patches <c>(T, B, N²)</c>, the raw window numbers <c>(T, B, 5)</c>,
-/// the windows <c>(T, B)</c>, <c>F̂_X (T, B, N, A)</c>, <c>F̂_Y (T, B, N, B)</c>.
+/// the windows <c>(T, B)</c>, <c>F̂_X (T, B, N, A)</c>, <c>F̂_Y (T, B, N, B)</c>. The products are
+/// <see cref="SmallProducts"/>' (a few rows each, too small for <see cref="Gemm"/>).
 /// </summary>
 internal sealed class AttentionWriter : IDrawWriter
 {
@@ -79,8 +80,8 @@ internal sealed class AttentionWriter : IDrawWriter
             Filterbank.Forward(win.CenterX, win.Stride, win.Variance, N, W, fx);
             Filterbank.Forward(win.CenterY, win.Stride, win.Variance, N, H, fy);
             // canvas += (1/γ̂) F̂_Y^T (w F̂_X)
-            Gemm.Sgemm(false, false, N, W, N, 1f, patches.Slice(b * NN, NN), N, fx, W, 0f, _wFx, W);
-            Gemm.Sgemm(true, false, H, W, N, 1f / win.Intensity, fy, H, _wFx, W, 1f, canvas.Slice(b * P, P), W);
+            SmallProducts.Rows(N, N, W, 1f, patches.Slice(b * NN, NN), N, 1, fx, W, false, _wFx, W);
+            SmallProducts.Rows(H, N, W, 1f / win.Intensity, fy, 1, H, _wFx, W, true, canvas.Slice(b * P, P), W);
         }
     }
 
@@ -103,12 +104,12 @@ internal sealed class AttentionWriter : IDrawWriter
             var w = patches.Slice(b * NN, NN);
             var dc = dCanvas.Slice(b * P, P);
             float inv = 1f / win.Intensity;
-            Gemm.Sgemm(false, false, N, W, N, 1f, w, N, fx, W, 0f, _wFx, W);
-            Gemm.Sgemm(false, false, N, W, H, 1f, fy, H, dc, W, 0f, _fyDc, W);
+            SmallProducts.Rows(N, N, W, 1f, w, N, 1, fx, W, false, _wFx, W);
+            SmallProducts.Rows(N, H, W, 1f, fy, H, 1, dc, W, false, _fyDc, W);
             float dIntensity = -TensorPrimitives.Dot(_wFx, _fyDc) * inv * inv;
-            Gemm.Sgemm(false, true, N, N, W, inv, _fyDc, W, fx, W, 0f, dpatch.Slice(b * NN, NN), N);
-            Gemm.Sgemm(true, false, N, W, N, inv, w, N, _fyDc, W, 0f, _dfx, W);
-            Gemm.Sgemm(false, true, N, H, W, inv, _wFx, W, dc, W, 0f, _dfy, H);
+            SmallProducts.Dots(N, N, W, inv, _fyDc, W, fx, W, false, dpatch.Slice(b * NN, NN), N);
+            SmallProducts.Rows(N, N, W, inv, w, 1, N, _fyDc, W, false, _dfx, W);
+            SmallProducts.Dots(N, H, W, inv, _wFx, W, dc, W, false, _dfy, H);
             var (dgx, dsx, dvx) = Filterbank.Backward(fx, _dfx, win.CenterX, win.Stride, win.Variance, N, W);
             var (dgy, dsy, dvy) = Filterbank.Backward(fy, _dfy, win.CenterY, win.Stride, win.Variance, N, H);
             win.Backward(dgx, dgy, dvx + dvy, dsx + dsy, dIntensity, W, H, draw.Slice(b * K, K));

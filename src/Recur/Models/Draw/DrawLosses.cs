@@ -57,7 +57,25 @@ public static class DrawLosses
     }
 
     /// <summary>
-    /// Adds <paramref name="scale"/> times the gradient of <see cref="Kl"/>: <c>∂/∂μ = μ</c>, <c>∂/∂log σ = σ² - 1</c>.
+    /// <see cref="Kl(ReadOnlySpan{float}, ReadOnlySpan{float})"/> with <c>σ = exp(log σ)</c> already at hand,
+    /// <paramref name="sigma"/>: <c>½ (μ² + σ² - 2 log σ - 1)</c> summed.
+    /// </summary>
+    public static double Kl(ReadOnlySpan<float> mu, ReadOnlySpan<float> logSigma, ReadOnlySpan<float> sigma)
+    {
+        if (mu.Length != logSigma.Length || mu.Length != sigma.Length)
+            throw new ArgumentException($"{mu.Length} means for {logSigma.Length} log sigmas and {sigma.Length} sigmas.", nameof(sigma));
+        double s = 0;
+        for (int i = 0; i < mu.Length; i++)
+        {
+            double m = mu[i], l = logSigma[i], v = sigma[i];
+            s += 0.5 * (m * m + v * v - 2 * l - 1);
+        }
+        return s;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="scale"/> times the gradient of <see cref="Kl(ReadOnlySpan{float}, ReadOnlySpan{float})"/>:
+    /// <c>∂/∂μ = μ</c>, <c>∂/∂log σ = σ² - 1</c>.
     /// </summary>
     public static void KlGradient(ReadOnlySpan<float> mu, ReadOnlySpan<float> logSigma, float scale, Span<float> dMu, Span<float> dLogSigma)
     {

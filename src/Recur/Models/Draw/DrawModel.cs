@@ -33,9 +33,10 @@ public sealed class DrawModel
     private float[] _x = [];       // (B, P) the images of the last forward
     private float[] _canvas = [];  // (T+1, B, P) c_t; slot 0 is c_0 = 0
     private float[] _xHat = [];    // (T, B, P) x - σ(c_{t-1})
-    private float[] _muOut = [], _logSigmaOut = [], _eps = []; // (T, B, Z)
+    private float[] _muOut = [], _logSigmaOut = [], _sigma = [], _eps = []; // (T, B, Z); σ = exp(log σ)
     // Backward scratch: dc (B, P), dx̂ (B, P), dh_dec and its previous (B, H_dec), d[r, h_dec] (B, R + H_dec),
-    // dh_enc and its previous, a linear's dx (B, H_enc), dz, dμ, dlog σ (B, Z).
+    // dh_enc and its previous, a linear's dx (B, H_enc), dz, dμ, dlog σ (B, Z); σ(c_t) and σ(c_t)² - σ(c_t) (B, P).
+    private float[] _sig = [], _sigSlope = [];
     private float[] _dCanvas = [], _dxHat = [], _dhDec = [], _dhDecPrev = [], _dEncIn = [], _dhEnc = [], _dhEncPrev = [], _dhLin = [],
         _dz = [], _dMu = [], _dLogSigma = [];
 
@@ -120,6 +121,7 @@ public sealed class DrawModel
         _xHat = Buffers.Ensure(_xHat, steps * batch * P);
         _muOut = Buffers.Ensure(_muOut, steps * batch * Z);
         _logSigmaOut = Buffers.Ensure(_logSigmaOut, steps * batch * Z);
+        _sigma = Buffers.Ensure(_sigma, steps * batch * Z);
         _eps = Buffers.Ensure(_eps, steps * batch * Z);
     }
 
@@ -143,7 +145,8 @@ public sealed class DrawModel
         {
             var cPrev = Canvas(t);
             var xHat = Slice(_xHat, t, P);
-            for (int i = 0; i < xHat.Length; i++) xHat[i] = _x[i] - DrawLosses.Sigmoid(cPrev[i]);
+            TensorPrimitives.Sigmoid(cPrev, xHat);
+            TensorPrimitives.Subtract(_x.AsSpan(0, B * P), xHat, xHat);
             var hDecPrev = _decoder.State(t);
             var encIn = _encoder.InputAt(t);
             _reader.Forward(t, _x, xHat, hDecPrev, encIn, I);
@@ -156,14 +159,15 @@ public sealed class DrawModel
             _logSigma.Forward(hEnc, B, logSigma);
             var z = _decoder.InputAt(t);
             var e = Slice(_eps, t, Z);
-            for (int i = 0; i < z.Length; i++) z[i] = mu[i] + MathF.Exp(logSigma[i]) * e[i];
+            var sigma = Slice(_sigma, t, Z);
+            for (int i = 0; i < z.Length; i++) z[i] = mu[i] + (sigma[i] = MathF.Exp(logSigma[i])) * e[i];
             _decoder.Step(t);
             cPrev.CopyTo(Canvas(t + 1));
             _writer.Forward(t, _decoder.State(t + 1), Canvas(t + 1));
         }
         _backwardReady = true;
         return new DrawLoss(DrawLosses.BernoulliNll(Canvas(T), _x.AsSpan(0, B * P)) / B,
-            DrawLosses.Kl(_muOut.AsSpan(0, T * B * Z), _logSigmaOut.AsSpan(0, T * B * Z)) / B);
+            DrawLosses.Kl(_muOut.AsSpan(0, T * B * Z), _logSigmaOut.AsSpan(0, T * B * Z), _sigma.AsSpan(0, T * B * Z)) / B);
     }
 
     /// <summary>
@@ -184,6 +188,7 @@ public sealed class DrawModel
         _dEncIn = Buffers.Ensure(_dEncIn, B * I);
         _dhEnc = Buffers.Ensure(_dhEnc, B * He); _dhEncPrev = Buffers.Ensure(_dhEncPrev, B * He); _dhLin = Buffers.Ensure(_dhLin, B * He);
         _dz = Buffers.Ensure(_dz, B * Z); _dMu = Buffers.Ensure(_dMu, B * Z); _dLogSigma = Buffers.Ensure(_dLogSigma, B * Z);
+        _sig = Buffers.Ensure(_sig, B * P); _sigSlope = Buffers.Ensure(_sigSlope, B * P);
         DrawLosses.BernoulliNllGradient(Canvas(T), _x, scale, _dCanvas);
         Array.Clear(_dhDec);
         Array.Clear(_dhEnc);
@@ -195,14 +200,14 @@ public sealed class DrawModel
             _writer.Backward(t, _decoder.State(t + 1), _dCanvas, _dhDec);
             _decoder.StepBackward(t, _dhDec, _dz, _dhDecPrev);
             var mu = Slice(_muOut, t, Z);
-            var logSigma = Slice(_logSigmaOut, t, Z);
+            var sigma = Slice(_sigma, t, Z);
             var e = Slice(_eps, t, Z);
             for (int i = 0; i < _dz.Length; i++)
             {
-                _dMu[i] = _dz[i];
-                _dLogSigma[i] = _dz[i] * e[i] * MathF.Exp(logSigma[i]);
+                // z = μ + σ ε, and the KL's share: ∂/∂μ = μ, ∂/∂log σ = σ² - 1
+                _dMu[i] = _dz[i] + scale * mu[i];
+                _dLogSigma[i] = _dz[i] * e[i] * sigma[i] + scale * (sigma[i] * sigma[i] - 1f);
             }
-            DrawLosses.KlGradient(mu, logSigma, scale, _dMu, _dLogSigma);
             var hEnc = _encoder.State(t + 1);
             _mu.Backward(hEnc, _dMu, B, _dhLin);
             TensorPrimitives.Add(_dhEnc, _dhLin, _dhEnc);
@@ -215,14 +220,15 @@ public sealed class DrawModel
                 TensorPrimitives.Add(_dhDecPrev.AsSpan(b * Hd, Hd), _dEncIn.AsSpan(b * I + R, Hd), _dhDecPrev.AsSpan(b * Hd, Hd));
             var xHat = Slice(_xHat, t, P);
             _reader.Backward(t, _x, xHat, _decoder.State(t), _encoder.InputAt(t), _dEncIn, I, _dxHat, _dhDecPrev);
-            var cPrev = Canvas(t);
-            for (int i = 0; i < _dCanvas.Length; i++)
-            {
-                float s = DrawLosses.Sigmoid(cPrev[i]);
-                _dCanvas[i] -= _dxHat[i] * s * (1f - s);
-            }
+            // dc -= dx̂ σ(c)(1 - σ(c)), as dc += dx̂ (σ(c)² - σ(c))
+            TensorPrimitives.Sigmoid(Canvas(t), _sig);
+            TensorPrimitives.Multiply(_sig, _sig, _sigSlope);
+            TensorPrimitives.Subtract(_sigSlope, _sig, _sigSlope);
+            TensorPrimitives.MultiplyAdd(_dxHat, _sigSlope, _dCanvas, _dCanvas);
             (_dhDec, _dhDecPrev) = (_dhDecPrev, _dhDec);
         }
+        _encoder.EndBackward();
+        _decoder.EndBackward();
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Recur.Models.Draw;
 
 /// <summary>
@@ -15,22 +17,31 @@ public static class Filterbank
     /// <summary>Centre of filter <paramref name="i"/> (0-based here; the paper's <c>i</c> is <paramref name="i"/> + 1).</summary>
     public static float Mean(float center, float stride, int i, int n) => center + (i + 1 - n * 0.5f - 0.5f) * stride;
 
-    /// <summary>Fills <paramref name="f"/> <c>(N, S)</c> with the normalised filters.</summary>
+    /// <summary>
+    /// Fills <paramref name="f"/> <c>(N, S)</c> with the normalised filters. The exponentials are taken in double, vectorised
+    /// over the whole matrix (<c>TensorPrimitives.Exp</c>), and rounded to float:
+    /// as accurate as <see cref="MathF.Exp"/> one at a time, at a fraction of the cost.
+    /// </summary>
     public static void Forward(float center, float stride, float variance, int n, int size, Span<float> f)
     {
         float inv2s = 0.5f / variance;
+        int count = n * size;
+        Span<double> e = count <= 512 ? stackalloc double[count] : new double[count];
         for (int i = 0; i < n; i++)
         {
             float mu = Mean(center, stride, i, n);
-            var row = f.Slice(i * size, size);
-            float z = 0f;
             for (int a = 0; a < size; a++)
             {
                 float d = a + 1 - mu;
-                float e = MathF.Exp(-d * d * inv2s);
-                row[a] = e;
-                z += e;
+                e[i * size + a] = -d * d * inv2s;
             }
+        }
+        TensorPrimitives.Exp(e, e);
+        for (int i = 0; i < n; i++)
+        {
+            var row = f.Slice(i * size, size);
+            float z = 0f;
+            for (int a = 0; a < size; a++) z += row[a] = (float)e[i * size + a];
             float inv = 1f / (z + Epsilon);
             for (int a = 0; a < size; a++) row[a] *= inv;
         }

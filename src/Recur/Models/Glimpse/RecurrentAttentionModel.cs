@@ -301,6 +301,7 @@ public sealed class RecurrentAttentionModel
             _core.StepBackward(t, _dh, _dG.AsSpan(t * B * G, B * G), _dhPrev);
             (_dh, _dhPrev) = (_dhPrev, _dh);
         }
+        _core.EndBackward();
         _glimpse.Backward(T, _dG);
     }
 
