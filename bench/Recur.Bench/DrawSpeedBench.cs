@@ -43,8 +43,22 @@ internal static class DrawSpeedBench
         SpeedRace.Run(root, "draw_ref.py", "images_per_s", "img/s", rounds, torch2, () => Time(config, B, threads, iters),
             th => ["--threads", th.ToString(), "--iters", iters.ToString(), "--batch", B.ToString(), "--attention", variant,
                 "--read-n", config.ReadN.ToString(), "--write-n", config.WriteN.ToString()],
-            new DrawModel(config).Store.Count, "nats per image", "F1");
+            new DrawModel(config).Store.Count, "nats per image", "F1", GemmFlopsPerImage(config));
         Console.WriteLine($"(DrawConfig.ParameterCount {config.ParameterCount():N0})");
+    }
+
+    /// <summary>
+    /// The nominal FLOPs of the dense products of one image's training step, forward, for the data and for the weights, over
+    /// the T steps: the encoder LSTM over [read, h_dec], the latent's mean and log-sigma, the decoder LSTM over z, and the
+    /// write (the whole canvas without attention; with it, the patch and the two windows' parameters). The filterbank
+    /// products of attention are left out (a few per cent of the rest at 5x5).
+    /// </summary>
+    private static double GemmFlopsPerImage(DrawConfig c)
+    {
+        int He = c.EncoderHidden, Hd = c.DecoderHidden, Z = c.Latent;
+        double perStep = 2.0 * (c.EncoderInput + He) * 4 * He + 2.0 * He * 2 * Z + 2.0 * (Z + Hd) * 4 * Hd
+            + 2.0 * Hd * (c.Attention ? c.WriteN * c.WriteN + 5 + 5 : c.Pixels);
+        return 3 * perStep * c.Steps;
     }
 
     /// <summary>
