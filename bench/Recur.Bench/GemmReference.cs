@@ -3,15 +3,16 @@ using System.Diagnostics;
 namespace Recur.Bench;
 
 /// <summary>
-/// The machine's SGEMM reference rate at the moment of a race: the best of 8 products of 2048x512 by 512x2048 (A times
-/// B transposed, the shape of a batched gate projection) by OpenBLAS where it is installed, else by Recur's own GEMM.
+/// The machine's SGEMM reference rate at the moment of a race: the best of <c>reps</c> products of 2048x512 by 512x2048
+/// (A times B transposed, the shape of a batched gate projection) by OpenBLAS where it is installed, else by Recur's own
+/// GEMM.
 /// A model whose work is mostly GEMM cannot train faster than its nominal FLOPs divided by this rate, whoever runs it,
 /// so a race's ratio is bounded by this rate over the slower side's model GFLOP/s.
 /// </summary>
 internal static class GemmReference
 {
     /// <summary>GFLOP/s (2·M·N·K over the best time) and who computed it, at <paramref name="threads"/> threads.</summary>
-    public static unsafe (double Rate, string Who) Measure(int threads)
+    public static unsafe (double Rate, string Who) Measure(int threads, int reps = 8)
     {
         const int m = 2048, n = 2048, k = 512;
         var a = new float[m * k]; var b = new float[n * k]; var c = new float[m * n];   // A (M, K), B (N, K), C (M, N)
@@ -21,7 +22,7 @@ internal static class GemmReference
         double best = 0;
         fixed (float* pa = a, pb = b, pc = c)
         {
-            for (int r = 0; r < 8; r++)
+            for (int r = 0; r < reps; r++)
             {
                 long t0 = Stopwatch.GetTimestamp();
                 if (blas is not null) blas.Sgemm(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pc, n);
