@@ -150,6 +150,8 @@ public sealed partial class DeepRecurrentAttentionModel
             _r1.StepBackward(t, _dh1, _dG.AsSpan(t * B * F, B * F), _dh1Prev);
             (_dh1, _dh1Prev) = (_dh1Prev, _dh1);
         }
+        _r1.EndBackward();                                               // the weight gradients, one product over the steps each
+        _r2.EndBackward();
         Heads(0);
         var h2 = _r2.State(0);
         for (int i = 0; i < B * H2; i++) _dh2[i] *= 1f - h2[i] * h2[i];
