@@ -17,6 +17,7 @@ internal sealed class UnrolledLstmCell
 {
     private readonly Parameter _wih, _whh, _bih, _bhh;
     private int _steps, _batch, _lowest;   // _lowest: the earliest step backpropagated since BeginBackward
+    private bool _unended;                 // steps backpropagated whose weight gradients EndBackward has not formed yet
     private float[] _x = [], _h = [], _c = [], _gates = [], _tanhC = [];
     private float[] _pre = [], _dgates = [], _dc = [];   // pre (B, 4H), dgates (T, B, 4H), dc (B, H)
     // W_ih^T (I, 4H) and W_hh^T (H, 4H) for the forward, W_ih (4H, I) and W_hh (4H, H) for the backward, packed.
@@ -99,6 +100,8 @@ internal sealed class UnrolledLstmCell
     public void BeginBackward()
     {
         int H = Hidden, G = 4 * H, I = Input;
+        if (_unended)
+            throw new InvalidOperationException("the previous backward's weight gradients were never formed: call EndBackward after its last StepBackward.");
         _dc.AsSpan(0, _batch * Hidden).Clear();
         _lowest = _steps;
         Gemm.PackB(false, G, I, _wih.Value, I, _ihBackward);
@@ -116,6 +119,7 @@ internal sealed class UnrolledLstmCell
         int B = _batch, H = Hidden, G = 4 * H, I = Input;
         if (t != _lowest - 1) throw new InvalidOperationException($"backward of step {t} after step {_lowest}: steps go T-1 .. 0, after BeginBackward.");
         _lowest = t;
+        _unended = true;
         var dgates = _dgates.AsSpan(t * B * G, B * G);
         LstmStep.Backward(dh, _dc.AsSpan(0, B * H), _gates.AsSpan(t * B * G, B * G), _c.AsSpan(t * B * H, B * H),
             _tanhC.AsSpan(t * B * H, B * H), dgates, B, H);
@@ -138,5 +142,6 @@ internal sealed class UnrolledLstmCell
         Reduce.SumRows(dgates, n, G, _bih.Grad);
         Reduce.SumRows(dgates, n, G, _bhh.Grad);
         _lowest = _steps;
+        _unended = false;
     }
 }
