@@ -14,7 +14,7 @@ internal static class Program
                 + "  minchar [--iters N] [--rounds N] [--no-numpy]\n"
                 + "  cells [--models gru,mingru] [--hidden 512] [--layers 2] [--batch 32] [--seq 256] [--iters 3] [--rounds 5] [--threads 2]\n"
                 + "  caption-speed [--iters 20] [--rounds 3] [--threads 2] [--batch 64] [--hidden 256]\n"
-                + "  seq-speed --model tag|g2p [--iters 20] [--rounds 3] [--threads 2] [--batch 32]\n"
+                + "  seq-speed --model tag|g2p [--iters 20] [--rounds 3] [--threads 2] [--batch 32] [--torch false] [--recipe true]\n"
                 + "  draw-speed [--attention true|false|both] [--iters 10] [--rounds 3] [--threads 1] [--batch 64] [--torch2 true|false]\n"
                 + "  draw-profile [--reps 5]\n"
                 + "  video-speed [--model lstm|average|middle] [--iters 50] [--rounds 3] [--threads 1] [--batch 64] [--frames 16] [--features 250] "

@@ -19,20 +19,27 @@ internal static class SequenceSpeedBench
         string model = Option(args, "--model", "tag");
         int iters = int.Parse(Option(args, "--iters", "20")), rounds = int.Parse(Option(args, "--rounds", "3")),
             threads = int.Parse(Option(args, "--threads", "2")), B = int.Parse(Option(args, "--batch", "32"));
+        bool torch = Option(args, "--torch", "true") != "false";
+        // --recipe true: the g2p command's own model (2 x 256 encoder, decoder 512, dropout 0.3), Recur alone (seq_ref.py has the small shapes).
+        bool recipe = Option(args, "--recipe", "false") == "true";
+        if (recipe) torch = false;
         string root = MinCharBench.FindRepoRoot();
         Console.WriteLine($"{model} training, batch {B}, {iters} steps per run, {rounds} round(s); Recur {threads} thread(s)");
         Console.WriteLine("| round | Recur tok/s | PyTorch 1 thread | PyTorch 2 threads | ratio to the faster |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
-        Time(model, B, threads, 3);
+        Time(model, B, threads, 3, recipe);
         var ratios = new List<double>();
         for (int r = 0; r < rounds; r++)
         {
-            double recur = Time(model, B, threads, iters), t1 = Torch(root, model, 1, iters, B), t2 = Torch(root, model, 2, iters, B);
+            double recur = Time(model, B, threads, iters, recipe);
+            if (!torch) { Console.WriteLine($"| {r + 1} | {recur:F0} | - | - | - |"); ratios.Add(recur); continue; }
+            double t1 = Torch(root, model, 1, iters, B), t2 = Torch(root, model, 2, iters, B);
             ratios.Add(recur / Math.Max(t1, t2));
             Console.WriteLine($"| {r + 1} | {recur:F0} | {t1:F0} | {t2:F0} | {ratios[^1]:F2}x |");
         }
         ratios.Sort();
-        Console.WriteLine($"median ratio {ratios[ratios.Count / 2]:F2}x (min {ratios[0]:F2}x, max {ratios[^1]:F2}x)");
+        string unit = torch ? "x" : " tok/s";
+        Console.WriteLine($"median {(torch ? "ratio" : "Recur")} {ratios[ratios.Count / 2]:F2}{unit} (min {ratios[0]:F2}{unit}, max {ratios[^1]:F2}{unit})");
         return 0;
     }
 
@@ -42,7 +49,7 @@ internal static class SequenceSpeedBench
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 
-    private static double Time(string model, int B, int threads, int iters)
+    private static double Time(string model, int B, int threads, int iters, bool recipe)
     {
         var rng = new Rng(1);
         long tokens = 0;
@@ -61,8 +68,11 @@ internal static class SequenceSpeedBench
         }
         else
         {
-            var m = new Seq2SeqModel(new Seq2SeqConfig { SourceVocab = 30, TargetVocab = 72, Embed = 64, Hidden = 128, DecoderHidden = 256, AttentionDim = 128,
-                MaxTarget = 24 }) { Threads = threads };
+            var config = recipe
+                ? new Seq2SeqConfig { SourceVocab = 30, TargetVocab = 72, Embed = 64, Hidden = 256, Layers = 2, DecoderHidden = 512, AttentionDim = 128,
+                    MaxTarget = 24, Dropout = 0.3f }
+                : new Seq2SeqConfig { SourceVocab = 30, TargetVocab = 72, Embed = 64, Hidden = 128, DecoderHidden = 256, AttentionDim = 128, MaxTarget = 24 };
+            var m = new Seq2SeqModel(config) { Threads = threads };
             m.Reset(rng);
             var adam = new Adam(m.Store, 2e-3) { Threads = threads };
             var batches = Enumerable.Range(0, 8).Select(_ => G2pBatch(rng, B)).ToArray();

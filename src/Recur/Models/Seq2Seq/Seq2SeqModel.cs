@@ -44,6 +44,8 @@ public sealed class Seq2SeqModel : ISeq2SeqModel
     private float[] _h = [], _c = [], _gates = [], _tanhC = [], _z = [], _x = [], _hz = [], _ann = [], _final = [], _logits = [], _pre = [];
     // The head's input (T, B, H+D) with dropout applied, in training.
     private float[] _hzDropped = [];
+    // The decoder's gate gradients of every step (T, B, 4H), for its weight gradients after the backward loop.
+    private float[] _dgates = [];
 
     public Seq2SeqModel(Seq2SeqConfig config)
     {
@@ -210,9 +212,11 @@ public sealed class Seq2SeqModel : ISeq2SeqModel
         _head.Backward(HeadInputSaved(T * B * (H + D)), logits, T * B, dhz);
         if (Config.Dropout > 0f) _dropHead.Backward(dhz, dhz);
         var dh = new float[B * H]; var dc = new float[B * H]; var dhPrev = new float[B * H];
-        var dgates = new float[B * G]; var dx = new float[B * X]; var dz = new float[B * Math.Max(D, 1)];
+        var dx = new float[B * X]; var dz = new float[B * Math.Max(D, 1)];
+        _dgates = Buffers.Ensure(_dgates, T * B * G);
         for (int t = T - 1; t >= 0; t--)
         {
+            var dgates = _dgates.AsSpan(t * B * G, B * G);
             for (int b = 0; b < B; b++)
             {
                 var dhb = dh.AsSpan(b * H, H);
@@ -221,10 +225,6 @@ public sealed class Seq2SeqModel : ISeq2SeqModel
             }
             var hPrev = _h.AsSpan(t * B * H, B * H);
             LstmStep.Backward(dh, dc, _gates.AsSpan(t * B * G, B * G), _c.AsSpan(t * B * H, B * H), _tanhC.AsSpan(t * B * H, B * H), dgates, B, H);
-            Gemm.Sgemm(true, false, G, X, B, 1f, dgates, G, _x.AsSpan(t * B * X, B * X), X, 1f, _wih.Grad, X, _threads);
-            Gemm.Sgemm(true, false, G, H, B, 1f, dgates, G, hPrev, H, 1f, _whh.Grad, H, _threads);
-            Reduce.SumRows(dgates, B, G, _bih.Grad);
-            Reduce.SumRows(dgates, B, G, _bhh.Grad);
             Gemm.Sgemm(false, false, B, X, G, 1f, dgates, G, _wih.Value, X, 0f, dx, X, _threads);
             Gemm.Sgemm(false, false, B, H, G, 1f, dgates, G, _whh.Value, H, 0f, dhPrev, H, _threads);
             for (int b = 0; b < B; b++)
@@ -235,6 +235,12 @@ public sealed class Seq2SeqModel : ISeq2SeqModel
             _att?.Backward(t, hPrev, dz, [], dhPrev);
             dhPrev.CopyTo(dh, 0);
         }
+        // The decoder's weight gradients, once over all T*B rows (one product each, not T thin ones).
+        var dgatesAll = _dgates.AsSpan(0, T * B * G);
+        Gemm.Sgemm(true, false, G, X, T * B, 1f, dgatesAll, G, _x.AsSpan(0, T * B * X), X, 1f, _wih.Grad, X, _threads);
+        Gemm.Sgemm(true, false, G, H, T * B, 1f, dgatesAll, G, _h.AsSpan(0, T * B * H), H, 1f, _whh.Grad, H, _threads);
+        Reduce.SumRows(dgatesAll, T * B, G, _bih.Grad);
+        Reduce.SumRows(dgatesAll, T * B, G, _bhh.Grad);
         // h_0 = tanh(bridge(final)): into the encoder's final states; the annotations' gradient into its outputs.
         var h0 = _h.AsSpan(0, B * H);
         for (int i = 0; i < B * H; i++) dh[i] *= 1f - h0[i] * h0[i];
