@@ -26,7 +26,7 @@ public sealed class SceneEncoder
     private readonly MaxPool2d? _pool;
 
     /// <summary>The feature choices: the convolutional grid, or the fully connected layer over each image-sized window.</summary>
-    public static IReadOnlyList<string> FeatureKinds { get; } = ["conv", "fc", "scores"];
+    public static IReadOnlyList<string> FeatureKinds { get; } = ["conv", "fc", "scores", "fc-probs"];
 
     /// <summary>An encoder over <paramref name="network"/>'s stages (its weights are not changed).</summary>
     public SceneEncoder(ConvNet network, int gridPool = 3, bool coordinates = false, string features = "conv", int windowStride = 0, int padding = 0,
@@ -54,7 +54,9 @@ public sealed class SceneEncoder
     /// <summary>
     /// <c>conv</c>: the last stage's grid, max-pooled by <see cref="GridPool"/>; <c>fc</c>: the fully connected layer
     /// over each window the size of one training image; <c>scores</c>: the head's class logits of each window
-    /// (<see cref="GridPool"/> unused by both).
+    /// (<see cref="GridPool"/> unused by both); <c>fc-probs</c>: the fully connected layer's features followed by the
+    /// classifier's class probabilities (the softmax of its logits) of each window: what the window holds, as the classifier
+    /// reads it, beside the features it read it from.
     /// </summary>
     public string Features { get; }
 
@@ -92,11 +94,17 @@ public sealed class SceneEncoder
     /// <summary>Features per location <c>D</c>: the last stage's channels, and two coordinates with <see cref="Coordinates"/>.</summary>
     public int FeatureDim => Channels + CoordinateCount;
 
+    /// <summary>Where each location's class probabilities lie among its features: <c>fc-probs</c> only, else <c>(0, 0)</c>.</summary>
+    public (int Offset, int Width) ProbabilityChannels => Features == "fc-probs" ? (Network.Config.Fc, Network.Config.Classes) : (0, 0);
+
     /// <summary>Features at the end of each location that say where it is: 2 with <see cref="Coordinates"/>, else 0.</summary>
     public int CoordinateCount => Coordinates ? 2 : 0;
 
     /// <summary>Features per location before the coordinates.</summary>
-    private int Channels => Features switch { "fc" => Network.Config.Fc, "scores" => Network.Config.Classes, _ => Network.FeatureChannels };
+    private int Channels => Features switch
+    {
+        "fc" => Network.Config.Fc, "scores" => Network.Config.Classes, "fc-probs" => Network.Config.Fc + Network.Config.Classes, _ => Network.FeatureChannels,
+    };
 
     /// <summary>The grid <c>(rows, cols)</c> an image of <paramref name="height"/> x <paramref name="width"/> pixels gives.</summary>
     public (int Rows, int Cols) Grid(int height, int width)
@@ -133,6 +141,7 @@ public sealed class SceneEncoder
             var grid = Network.Features(x);
             if (Features == "fc") grid = Network.FullyConnectedGrid(grid, WindowStride);
             else if (Features == "scores") grid = Network.ScoreGrid(Network.FullyConnectedGrid(grid, WindowStride));
+            else if (Features == "fc-probs") grid = WithProbabilities(Network.FullyConnectedGrid(grid, WindowStride));
             else if (_pool is not null) grid = _pool.Forward(grid);
             // (n, C, gr, gc) -> (n, L, D), then the coordinates in the last two columns, or the channels' maxima as location G
             for (int i = 0; i < n; i++)
@@ -153,6 +162,26 @@ public sealed class SceneEncoder
             }
         }
         return output;
+    }
+
+    /// <summary>The fc grid <c>(n, Fc, R, Q)</c> with each window's class probabilities appended as channels: <c>(n, Fc + K, R, Q)</c>.</summary>
+    private Tensor WithProbabilities(Tensor fcGrid)
+    {
+        var scores = Network.ScoreGrid(fcGrid); // (n, K, R, Q) logits
+        int n = fcGrid.Shape[0], F = fcGrid.Shape[1], K = scores.Shape[1], L = fcGrid.Shape[2] * fcGrid.Shape[3];
+        var result = new Tensor(n, F + K, fcGrid.Shape[2], fcGrid.Shape[3]);
+        var probs = new float[K];
+        for (int i = 0; i < n; i++)
+        {
+            fcGrid.Data.AsSpan(i * F * L, F * L).CopyTo(result.Data.AsSpan(i * (F + K) * L, F * L));
+            for (int l = 0; l < L; l++)
+            {
+                for (int k = 0; k < K; k++) probs[k] = scores.Data[(i * K + k) * L + l];
+                Kernels.Softmax.InPlace(probs);
+                for (int k = 0; k < K; k++) result.Data[(i * (F + K) + F + k) * L + l] = probs[k];
+            }
+        }
+        return result;
     }
 
     /// <summary>Index <paramref name="k"/> of <paramref name="count"/> scaled to <c>[-1, 1]</c> (0 for a single one).</summary>

@@ -40,6 +40,22 @@ public sealed record VqaConfig
     /// </summary>
     public int[] VisualAnswers { get; init; } = [];
 
+    /// <summary>
+    /// Where each location's class probabilities start among its features (the encoder's <c>fc-probs</c>), with
+    /// <see cref="ClassCountWidth"/>.
+    /// </summary>
+    public int ClassCountOffset { get; init; }
+
+    /// <summary>
+    /// Classes <c>K</c> whose probabilities, summed over the locations, join the attended context: <c>[z ; Σ_i p_i]</c>
+    /// <c>(D + K)</c>, how many of each class the encoder sees in the whole image, which no softmax-weighted context can
+    /// say (Zhang et al. 2018: attention normalises counts away). 0: none.
+    /// </summary>
+    public int ClassCountWidth { get; init; }
+
+    /// <summary>Width of what the answer head reads of the image: the context and the class counts.</summary>
+    public int ContextDim => FeatureDim + ClassCountWidth;
+
     /// <summary>Question length in tokens (questions are left-padded to it).</summary>
     public int MaxWords { get; init; } = 8;
 
@@ -56,5 +72,8 @@ public sealed record VqaConfig
         if (VisualAnswers is null || VisualAnswers.Any(a => a < 0 || a >= Answers) || VisualAnswers.Distinct().Count() != VisualAnswers.Length)
             throw new ArgumentException($"visual answers must be distinct answer ids in [0, {Answers}).");
         if (Blind && VisualAnswers.Length > 0) throw new ArgumentException("the question-only baseline has no image to read visual answers from.");
+        if (ClassCountWidth < 0 || ClassCountOffset < 0 || (ClassCountWidth > 0 && (Blind || ClassCountOffset + ClassCountWidth > FeatureDim)))
+            throw new ArgumentException($"class counts [{ClassCountOffset}, {ClassCountOffset + ClassCountWidth}) must lie within the {FeatureDim} "
+                + "features of an image the model reads.");
     }
 }

@@ -11,6 +11,8 @@ namespace Recur.Models.Vqa;
 /// <c>F</c> to <c>A</c>), and the loss is the cross-entropy over each question's four choices only. The question-only
 /// baseline (<see cref="VqaConfig.Blind"/>) has no attention and no <c>fuse_z</c>: <c>f = tanh(W_q q + b)</c>. With
 /// <see cref="VqaConfig.VisualAnswers"/> those answers' scores are <c>W_v z + b_v</c> (<c>visual</c>) instead of the head's.
+/// With <see cref="VqaConfig.ClassCountWidth"/> the head reads <c>[z ; Σ_i p_i]</c> for <c>z</c>: the context and the
+/// locations' class probabilities summed (the features are frozen: no gradient flows into the sums).
 /// </summary>
 public sealed class VqaModel
 {
@@ -20,6 +22,7 @@ public sealed class VqaModel
     private readonly AnswerHead _head;
     private int[] _ids = [];
     private float[] _q = [], _z = [], _logits = [], _choice = [], _dlogits = [], _dq = [], _dz = []; // (B, H), (B, D), (B, A), (B, 4)
+    private float[] _zc = [], _dzc = []; // (B, D + K): the context and the class counts, and its gradient
     private int _b;
 
     public VqaModel(VqaConfig config)
@@ -31,7 +34,7 @@ public sealed class VqaModel
         _embed = new Embedding(Store, "embed", config.Vocab, config.Embed);
         _rnn = new Recurrent(Store, "rnn", "lstm", config.Embed, config.Hidden, 1);
         if (!config.Blind) _att = new AdditiveAttention(Store, "att", config.FeatureDim, config.Hidden, config.AttentionDim);
-        _head = new AnswerHead(Store, "fuse_q", config.Hidden, config.FeatureDim, config.Fusion, config.Answers, config.VisualAnswers,
+        _head = new AnswerHead(Store, "fuse_q", config.Hidden, config.ContextDim, config.Fusion, config.Answers, config.VisualAnswers,
             config.Blind);
     }
 
@@ -88,7 +91,7 @@ public sealed class VqaModel
             _att.Begin(features.Data, B, L, 1);
             _att.Forward(0, _q, _z);
         }
-        _logits = _head.Forward(_q, _att is null ? [] : _z, B);
+        _logits = _head.Forward(_q, _att is null ? [] : HeadContext(features.Data, B), B);
         _choice = Buffers.Ensure(_choice, B * 4);
         for (int b = 0; b < B; b++)
             for (int c = 0; c < 4; c++)
@@ -98,6 +101,22 @@ public sealed class VqaModel
                 _choice[b * 4 + c] = _logits[b * A + a];
             }
         return _choice;
+    }
+
+    /// <summary>The head's image input <c>(B, D + K)</c>: the context <c>z</c>, then each class's probabilities summed over the locations.</summary>
+    private ReadOnlySpan<float> HeadContext(float[] features, int B)
+    {
+        int D = Config.FeatureDim, K = Config.ClassCountWidth, L = Config.Locations, off = Config.ClassCountOffset;
+        if (K == 0) return _z.AsSpan(0, B * D);
+        _zc = Buffers.Ensure(_zc, B * (D + K));
+        for (int b = 0; b < B; b++)
+        {
+            _z.AsSpan(b * D, D).CopyTo(_zc.AsSpan(b * (D + K), D));
+            var counts = _zc.AsSpan(b * (D + K) + D, K);
+            counts.Clear();
+            for (int i = 0; i < L; i++) TensorPrimitives.Add(counts, features.AsSpan((b * L + i) * D + off, K), counts);
+        }
+        return _zc.AsSpan(0, B * (D + K));
     }
 
     /// <summary>
@@ -123,7 +142,14 @@ public sealed class VqaModel
         for (int b = 0; b < B; b++) for (int c = 0; c < 4; c++) _dlogits[b * A + choices[b * 4 + c]] += dscores[b * 4 + c];
         _dq = Buffers.Ensure(_dq, B * H);
         if (_att is not null) _dz = Buffers.Ensure(_dz, B * D);
-        _head.Backward(_q, _att is null ? [] : _z, _dlogits, B, _dq, _att is null ? [] : _dz);
+        int K = Config.ClassCountWidth;
+        if (K == 0) _head.Backward(_q, _att is null ? [] : _z, _dlogits, B, _dq, _att is null ? [] : _dz);
+        else
+        {
+            _dzc = Buffers.Ensure(_dzc, B * (D + K));
+            _head.Backward(_q, _zc.AsSpan(0, B * (D + K)), _dlogits, B, _dq, _dzc);
+            for (int b = 0; b < B; b++) _dzc.AsSpan(b * (D + K), D).CopyTo(_dz.AsSpan(b * D, D)); // the counts' gradient stops at the frozen features
+        }
         if (_att is not null)
         {
             _att.Backward(0, _q, _dz, [], _dq);

@@ -43,13 +43,16 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
     protected override LoadedVqa NewRun(TrainOptions options, VqaSettings settings, LabeledImages data)
     {
         var encoder = SceneRuns.NewEncoder(settings, "vqa train");
+        var (countOffset, countWidth) = settings.ClassCounts && !settings.Blind ? encoder.ProbabilityChannels : (0, 0);
+        if (settings.ClassCounts && !settings.Blind && countWidth == 0)
+            throw new ArgumentException($"--class-counts sums the encoder's class probabilities: it needs --features fc-probs, not {settings.Features}.");
         var (rows, cols) = encoder.Grid(84, 84);
         var answers = SceneQuestions.Answers;
         var config = new VqaConfig
         {
             Vocab = VqaDataset.QuestionVocabulary().Count, Answers = answers.Count, Embed = options.Embed, Hidden = options.Hidden,
             GridRows = rows, GridCols = cols, FeatureDim = encoder.FeatureDim, AttentionDim = settings.AttentionDim, Fusion = settings.Fusion,
-            Blind = settings.Blind, MaxWords = SceneQuestions.MaxWords,
+            Blind = settings.Blind, MaxWords = SceneQuestions.MaxWords, ClassCountOffset = countOffset, ClassCountWidth = countWidth,
             VisualAnswers = settings.VisualAnswers && !settings.Blind
                 ? [.. Enumerable.Range(0, answers.Count).Where(a => CaptionGrammar.Singular.Contains(answers[a]))] : [],
         };

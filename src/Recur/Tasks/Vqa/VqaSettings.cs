@@ -22,6 +22,9 @@ public sealed record VqaSettings : ISceneSettings
     /// <summary>Score the class-name answers from the attended image alone (<see cref="VqaConfig.VisualAnswers"/>).</summary>
     public bool VisualAnswers { get; init; } = true;
 
+    /// <summary>The encoder's class probabilities summed over the image join the context (<see cref="VqaConfig.ClassCountWidth"/>).</summary>
+    public bool ClassCounts { get; init; }
+
     /// <summary>Max pooling over the encoder's grid.</summary>
     public int GridPool { get; init; } = 3;
 
@@ -50,6 +53,9 @@ public sealed record VqaSettings : ISceneSettings
             "score the class-name answers from the attended image alone (W_v z), not from the joint representation that also holds the question "
             + "(--blind has no image and ignores it)",
             s => s.VisualAnswers, (s, v) => s with { VisualAnswers = (bool)v }),
+        SettingSpecs.Flag<VqaSettings>("class-counts", Group,
+            "the answer head also reads the encoder's class probabilities summed over the image (how many of each class it sees; needs --features fc-probs)",
+            s => s.ClassCounts, (s, v) => s with { ClassCounts = (bool)v }),
         SettingSpecs.Int<VqaSettings>("attention-dim", "K", Group, "attention MLP width", 1, 16384,
             s => s.AttentionDim, (s, v) => s with { AttentionDim = SettingSpecs.I(v) }),
         SettingSpecs.Int<VqaSettings>("fusion", "F", Group, "joint representation width", 1, 16384,

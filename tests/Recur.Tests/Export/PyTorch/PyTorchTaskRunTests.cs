@@ -41,10 +41,12 @@ public sealed class PyTorchTaskRunTests : IDisposable
         string cnn = Path.Combine(_dir, "cnn"), run = Path.Combine(_dir, "cap"), own = Path.Combine(_dir, "own"), package = Path.Combine(_dir, "pkg");
         Ok(CliHarness.Run("classify", images, "--model", "cnn", "--hidden", "16", "--max-iters", "2", "--batch-size", "32", "--val-frac", "0.2",
             "--threads", "1", "--out", cnn));
-        // 64 scenes in batches of 8; the recipe's defaults otherwise (fc features with coordinates, visual words, label
-        // smoothing, the weight average), without feature dropout, whose masks would come from two different streams.
+        // 64 scenes in batches of 8; the recipe's defaults otherwise (coordinates, visual words, label smoothing, the weight
+        // average), without feature dropout, whose masks would come from two different streams; fc-probs features (the fc
+        // features and the classifier's class probabilities: model.py's encoder runs both the fc layer and the head).
         Ok(CliHarness.Run("caption", "train", images, "--encoder", cnn, "--scenes", "64", "--test-scenes", "4", "--max-iters", "3", "--eval-every", "3",
-            "--batch-size", "8", "--hidden", "8", "--embed", "6", "--attention-dim", "5", "--feature-dropout", "0", "--threads", "1", "--out", run));
+            "--batch-size", "8", "--hidden", "8", "--embed", "6", "--attention-dim", "5", "--feature-dropout", "0", "--features", "fc-probs",
+            "--threads", "1", "--out", run));
         Ok(CliHarness.Run("export", run, "--pytorch", package, "--latest"));
         Assert.True(File.Exists(Path.Combine(package, "scenes.safetensors")));
         CopyFolder(run, own);

@@ -65,7 +65,7 @@ public sealed class PyTorchVisionTaskModelTests : IDisposable
             if (!mutant && !(d <= 1e-4)) failures.Add($"{name}: max |difference| {d:G3}");
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
-        Assert.Equal(25, _expected.Count);
+        Assert.Equal(26, _expected.Count);
     }
 
     private void AddVqa()
@@ -77,7 +77,8 @@ public sealed class PyTorchVisionTaskModelTests : IDisposable
             Vocab = 9, Answers = 7, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 2, FeatureDim = D, AttentionDim = 4, Fusion = 6, MaxWords = T,
         };
         foreach (var (name, config) in new[] { ("vqa-attention", baseConfig), ("vqa-blind", baseConfig with { Blind = true }),
-            ("vqa-visual", baseConfig with { VisualAnswers = [0, 2, 5] }) })
+            ("vqa-visual", baseConfig with { VisualAnswers = [0, 2, 5] }),
+            ("vqa-counts", baseConfig with { VisualAnswers = [0, 2, 5], ClassCountOffset = 1, ClassCountWidth = 2 }) })
         {
             var model = new VqaModel(config);
             model.Reset(_rng);

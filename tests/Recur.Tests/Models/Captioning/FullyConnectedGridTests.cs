@@ -78,6 +78,35 @@ public sealed class FullyConnectedGridTests
         Assert.Throws<ArgumentException>(() => new SceneEncoder(noFc, features: "pooled"));
     }
     [Fact]
+    public void FcProbsAreTheFeaturesThenTheClassifiersSoftmaxOfEachCell()
+    {
+        // A scene of 84x84 random pixels: each of the nine cells is one 28x28 window; its fc-probs location is the fc
+        // features of that window (as "fc" gives them) followed by the softmax of the classifier's logits of the window
+        // alone (its head over those features, worked here in double from the head's weights), then the coordinates.
+        var net = Net();
+        var rng = new Rng(12);
+        var scene = new byte[84 * 84];
+        for (int i = 0; i < scene.Length; i++) scene[i] = (byte)rng.NextInt(256);
+        var probs = new SceneEncoder(net, coordinates: true, features: "fc-probs").Encode([scene], 84, 84);
+        var fc = new SceneEncoder(net, coordinates: true, features: "fc").Encode([scene], 84, 84);
+        int F = 6, K = 10, D = F + K + 2;
+        Assert.Equal([1, 9, D], probs.Shape);
+        var wh = net.Store.Parameters.Single(p => p.Name == "head.weight").Value.ToArray();
+        var bh = net.Store.Parameters.Single(p => p.Name == "head.bias").Value.ToArray();
+        for (int l = 0; l < 9; l++)
+        {
+            var f = fc.Data.AsSpan(l * (F + 2), F).ToArray();
+            Assert.Equal(f, probs.Data.AsSpan(l * D, F).ToArray());
+            var logits = new double[K];
+            for (int k = 0; k < K; k++) { logits[k] = bh[k]; for (int j = 0; j < F; j++) logits[k] += (double)wh[k * F + j] * f[j]; }
+            double max = logits.Max(), sum = logits.Sum(z => Math.Exp(z - max));
+            for (int k = 0; k < K; k++) Assert.Equal(Math.Exp(logits[k] - max) / sum, probs.Data[l * D + F + k], 5);
+            Assert.Equal(fc.Data[l * (F + 2) + F], probs.Data[l * D + F + K]);         // the row
+            Assert.Equal(fc.Data[l * (F + 2) + F + 1], probs.Data[l * D + F + K + 1]); // the column
+        }
+    }
+
+    [Fact]
     public void SlidingWindowsAndTheirScoresAreTheClassifiersOwnOnEachWindow()
     {
         // Two 28x28 images side by side (56 pixels, a 14-cell grid): windows one cell apart give (14 - 7) / 1 + 1 = 8

@@ -63,13 +63,14 @@ public sealed class VqaModelTests
     [InlineData(false, false)]
     [InlineData(true, false)]
     [InlineData(false, true)] // answers 0, 2, 5, 6 read from the image: choices mix both kinds
-    public void GradientsMatchCentralDifferences(bool blind, bool visual)
+    [InlineData(false, true, true)] // and the features 1..2 summed over the locations as class counts
+    public void GradientsMatchCentralDifferences(bool blind, bool visual, bool counts = false)
     {
         var rng = new Rng(4);
         var m = new VqaModel(new VqaConfig
         {
             Vocab = 9, Answers = 8, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 3, FeatureDim = 3, AttentionDim = 4, Fusion = 6, MaxWords = 4, Blind = blind,
-            VisualAnswers = visual ? [0, 2, 5, 6] : [],
+            VisualAnswers = visual ? [0, 2, 5, 6] : [], ClassCountOffset = counts ? 1 : 0, ClassCountWidth = counts ? 2 : 0,
         });
         m.Reset(rng);
         var f = Tensor.Randn(rng, 1f, 3, 6, 3);
@@ -98,5 +99,44 @@ public sealed class VqaModelTests
         Assert.NotEqual(a[2], b[2]); // the others are the head's, which reads the question
         Assert.Throws<ArgumentException>(() => new VqaConfig { Vocab = 9, Answers = 8, VisualAnswers = [8] }.Validate());
         Assert.Throws<ArgumentException>(() => new VqaConfig { Vocab = 9, Answers = 8, Blind = true, VisualAnswers = [1] }.Validate());
+    }
+
+    [Fact]
+    public void ClassCountsSumTheirFeaturesOverTheLocationsWhereverTheAttentionLooks()
+    {
+        // Two locations, features 1..2 the class channels. Swapping the locations changes nothing: the attention context
+        // and the sums are both order-free.
+        var rng = new Rng(7);
+        var config = new VqaConfig
+        {
+            Vocab = 9, Answers = 8, Embed = 4, Hidden = 5, GridRows = 1, GridCols = 2, FeatureDim = 3, AttentionDim = 4, Fusion = 6, MaxWords = 4,
+            VisualAnswers = [1, 4], ClassCountOffset = 1, ClassCountWidth = 2,
+        };
+        var m = new VqaModel(config);
+        m.Reset(rng);
+        var f = Tensor.Randn(rng, 1f, 1, 2, 3);
+        var swapped = new Tensor([.. f.Data.AsSpan(3, 3).ToArray(), .. f.Data.AsSpan(0, 3).ToArray()], 1, 2, 3);
+        int[] q = [0, 2, 5, 1], choices = [1, 4, 0, 2];
+        var a = m.Forward(f, q, choices).ToArray();
+        Assert.Equal(a, m.Forward(swapped, q, choices).ToArray(), new FloatNear(1e-6f));
+        // The head's input [z ; counts]: zero the context's columns of fuse_z and visual, so only the counts reach the scores;
+        // then moving 0.5 of class 1 from location 0 to location 1 leaves the sums, and the scores, as they were, while adding it moves them.
+        foreach (var p in m.Store.Parameters.Where(p => p.Name is "fuse_z.weight" or "visual.weight"))
+            for (int r = 0; r < p.Shape[0]; r++) p.Value.Slice(r * 5, 3).Clear(); // columns 0..2 are z's (D = 3), 3..4 the counts
+        var before = m.Forward(f, q, choices).ToArray();
+        var moved = (float[])f.Data.Clone();
+        moved[1] += 0.5f; moved[3 + 1] -= 0.5f;
+        Assert.Equal(before, m.Forward(new Tensor(moved, 1, 2, 3), q, choices).ToArray(), new FloatNear(1e-5f));
+        var added = (float[])f.Data.Clone();
+        added[1] += 0.5f;
+        Assert.NotEqual(before[0], m.Forward(new Tensor(added, 1, 2, 3), q, choices)[0]);
+        Assert.Throws<ArgumentException>(() => (config with { ClassCountOffset = 2 }).Validate()); // channels 2..3 of 3
+        Assert.Throws<ArgumentException>(() => (config with { Blind = true, VisualAnswers = [] }).Validate());
+    }
+
+    private sealed class FloatNear(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
+        public int GetHashCode(float obj) => 0;
     }
 }

@@ -3,7 +3,8 @@
 SceneEncoder (`encoder.`): the convolutional stages of a Fashion-MNIST ConvNet (conv{k} 3x3, ReLU, k x k max pooling)
 over an 84 x 84 scene (pixels byte / 255), then either `conv` features (the last grid, max-pooled by grid_pool) or
 `fc` features (the fully connected layer and ReLU over every non-overlapping window the size of one 28 x 28 image's
-grid: one location per cell); with coordinates each location ends with its row and column scaled to [-1, 1].
+grid: one location per cell; `fc-probs`: those, then the classifier head's softmax over the classes); with coordinates
+each location ends with its row and column scaled to [-1, 1].
 Features (B, L, D), locations row-major. The encoder is frozen: train.py never updates it.
 
 Captioners over the features a (B, L, D) and captions <START> w1 .. wn <END> <NULL>... (B, W), W = max_words + 2,
@@ -53,11 +54,13 @@ class SceneEncoder(nn.Module):
         x = images.unsqueeze(1)
         for k in range(self.stages):
             x = F.max_pool2d(torch.relu(getattr(self, f"conv{k}")(x)), self.pool)
-        if self.features == "fc":
+        if self.features in ("fc", "fc-probs"):
             gh, gw = self.window
             w = x.unfold(2, gh, gh).unfold(3, gw, gw)  # (N, C, R, Q, gh, gw)
             N, C, R, Q = w.shape[:4]
             rows = torch.relu(self.fc(w.permute(0, 2, 3, 1, 4, 5).reshape(N, R * Q, C * gh * gw)))
+            if self.features == "fc-probs":  # the classifier's class probabilities of each window after its features
+                rows = torch.cat([rows, torch.softmax(self.head(rows), 2)], 2)
             grid = (R, Q)
         elif self.features == "conv":
             if self.grid_pool > 1:

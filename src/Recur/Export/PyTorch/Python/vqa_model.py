@@ -4,7 +4,9 @@ An LSTM (`embed`, `rnn`) reads the question, left-padded with <NULL> (id 0) to m
 final state q (B, H) attends over the image's feature grid a (B, L, D) (`att`: s = tanh(W_a a + b_a + W_q q),
 alpha = softmax(w . s) over the L locations, z = sum alpha a); f = tanh(W_q q + b + W_z z) (`fuse_q`, `fuse_z`) scores
 every answer (`head`), the visual answers' scores W_v z + b_v (`visual`) instead; the four choices' scores are the
-question's. The question-only model (blind) has no attention and no fuse_z. The frozen scene encoder's weights
+question's. With class counts (class_count_width K > 0) the head reads [z ; sum over locations of a[:, :, off:off + K]]
+for z: the encoder's class probabilities summed over the image, with no gradient into the frozen features.
+The question-only model (blind) has no attention and no fuse_z. The frozen scene encoder's weights
 (`encoder.*`) ride along in model.frozen: the features come with the evaluation set.
 """
 
@@ -21,17 +23,21 @@ class VqaModel(nn.Module):
         super().__init__()
         E, H, D, K = m["embed"], m["hidden"], m["feature_dim"], m["attention_dim"]
         self.blind = m["blind"]
+        self.count_offset, self.count_width = m.get("class_count_offset", 0), m.get("class_count_width", 0)
         self.embed = nn.Embedding(m["vocab"], E)
         self.rnn = nn.LSTM(E, H, 1)
         if not self.blind:
             self.att = AdditiveAttention(D, H, K)
-        AnswerHead.build(self, "fuse_q", H, D, m["fusion"], m["answers"], m.get("visual_answers") or [], self.blind)
+        AnswerHead.build(self, "fuse_q", H, D + self.count_width, m["fusion"], m["answers"], m.get("visual_answers") or [], self.blind)
 
     def forward(self, features, questions, choices):
         """features (B, L, D), questions (B, T) int64 left-padded, choices (B, 4) answer ids -> the choices' scores (B, 4)."""
         _, (h, _) = self.rnn(self.embed(questions.t()))
         q = h[-1]
         z = None if self.blind else self.att(features, q)[0]
+        if self.count_width > 0:
+            counts = features[:, :, self.count_offset:self.count_offset + self.count_width].sum(1).detach()
+            z = torch.cat([z, counts], 1)
         return torch.gather(AnswerHead.scores(self, "fuse_q", q, z), 1, choices)
 
 
