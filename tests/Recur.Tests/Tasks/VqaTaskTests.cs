@@ -31,8 +31,8 @@ public sealed class VqaTaskTests : IDisposable
     public void LearnsResumesBitIdenticallyAndRoundTrips(bool blind)
     {
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
-        // with the image: class answers read from it, fc features of each cell; both kept by the checkpoint
-        var settings = new VqaSettings { Blind = blind, VisualAnswers = !blind, Features = blind ? "conv" : "fc", AttentionDim = 8, Fusion = 16, Scenes = new SceneOptions { Train = 150, TestSeen = 10, TestHeldOut = 10 } };
+        // with the image: class answers read from it, fc-probs features of each cell and the class counts; all kept by the checkpoint
+        var settings = new VqaSettings { Blind = blind, VisualAnswers = !blind, Features = blind ? "conv" : "fc-probs", AttentionDim = 8, Fusion = 16, Scenes = new SceneOptions { Train = 150, TestSeen = 10, TestHeldOut = 10 } };
         var o = new TrainOptions { Hidden = 16, Embed = 8, BatchSize = 32, Optimizer = "adam", LearningRate = 1e-2, EvalEvery = 5, ValFrac = 0.2, Threads = 1, MaxIters = 13 };
         var straight = VqaDefinition.Instance.Create(o, settings with { Encoder = Encoder() }, train, "sample");
         straight.Run();
@@ -44,7 +44,8 @@ public sealed class VqaTaskTests : IDisposable
         var ck = VqaCheckpoint.Instance.Load(run, CheckpointKind.Latest);
         Assert.Equal(blind, ck.Model.Config.Blind);
         Assert.Equal(blind ? 0 : 10, ck.Model.Config.VisualAnswers.Length);
-        Assert.Equal(blind ? "conv" : "fc", ck.Encoder.Features);
+        Assert.Equal(blind ? "conv" : "fc-probs", ck.Encoder.Features);
+        Assert.Equal(blind ? 0 : 10, ck.Model.Config.ClassCountWidth);
         Assert.Equal(first.Task.Store.Values, ck.Model.Store.Values);
         var second = VqaDefinition.Instance.Resume(ck, train, o);
         second.Run();

@@ -45,7 +45,8 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
         var encoder = SceneRuns.NewEncoder(settings, "vqa train");
         var (countOffset, countWidth) = settings.ClassCounts && !settings.Blind ? encoder.ProbabilityChannels : (0, 0);
         if (settings.ClassCounts && !settings.Blind && countWidth == 0)
-            throw new ArgumentException($"--class-counts sums the encoder's class probabilities: it needs --features fc-probs, not {settings.Features}.");
+            throw new ArgumentException($"--class-counts (on by default) sums the encoder's class probabilities: it needs --features fc-probs "
+                + $"(the default), not {settings.Features}; add --class-counts false to read {settings.Features} features without them.");
         var (rows, cols) = encoder.Grid(84, 84);
         var answers = SceneQuestions.Answers;
         var config = new VqaConfig

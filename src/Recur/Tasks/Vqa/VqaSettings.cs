@@ -23,13 +23,13 @@ public sealed record VqaSettings : ISceneSettings
     public bool VisualAnswers { get; init; } = true;
 
     /// <summary>The encoder's class probabilities summed over the image join the context (<see cref="VqaConfig.ClassCountWidth"/>).</summary>
-    public bool ClassCounts { get; init; }
+    public bool ClassCounts { get; init; } = true;
 
     /// <summary>Max pooling over the encoder's grid.</summary>
     public int GridPool { get; init; } = 3;
 
-    /// <summary>conv or fc (<see cref="SceneEncoder.Features"/>).</summary>
-    public string Features { get; init; } = "fc";
+    /// <summary>conv, fc, scores or fc-probs (<see cref="SceneEncoder.Features"/>).</summary>
+    public string Features { get; init; } = "fc-probs";
 
     /// <summary>Append each location's row and column to its features (<see cref="SceneEncoder.Coordinates"/>).</summary>
     public bool Coordinates { get; init; } = true;
