@@ -79,19 +79,7 @@ internal static class SceneCli
     /// </summary>
     public static int Eval<T>(Args args, CheckpointFormat<T> format, string command, Action<T, int> setThreads,
         Action<T, string, string, string> report) where T : SavedRun
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(format);
-        int threads = args.Int("threads", 0, min: 0, max: 1024);
-        string split = TaskCli.Split(args);
-        args.ThrowOnUnused(3);
-        if (args.Positional.Count < 2) throw new CliException($"name a run: recur {command} eval RUN [FASHION_DIR].");
-        var ck = format.Load(args.Positional[1], CheckpointKind.Best);
-        setThreads(ck, threads > 0 ? threads : Environment.ProcessorCount);
-        string dataDir = args.Positional.Count > 2 ? args.Positional[2] : ck.Data?.Source ?? FashionMnist.DefaultDirectory;
-        report(ck, dataDir, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"), split);
-        return 0;
-    }
+        => TaskEvalCli.Eval(args, 1, format, $"recur {command} eval RUN [FASHION_DIR]", FashionMnist.DefaultDirectory, setThreads, report);
 
     /// <summary>The convolutional classifier of <paramref name="run"/>, or a one-line error.</summary>
     public static ConvNet Encoder(string run, string command)

@@ -46,28 +46,11 @@ internal sealed class SentimentCommand : ICommand
     }
 
     private static int Train(Args args)
-    {
-        var (exit, run, data) = TaskCli.Train(args, SentimentDefinition.Instance);
-        if (exit is int code) return code;
-        var best = SentimentCheckpoint.Instance.Load(run, CheckpointKind.Best);
-        best.Model.Threads = best.Training?.EffectiveThreads ?? 1;
-        Report(best, data, Path.Combine(run, "eval.json"), "validation");
-        return 0;
-    }
+        => TaskEvalCli.TrainThenReport(args, SentimentDefinition.Instance, (ck, threads) => ck.Model.Threads = threads, Report);
 
     /// <summary><c>recur sentiment eval RUN [FILE]</c> (positional offset 1) or <c>recur eval RUN [FILE]</c> (offset 0).</summary>
     internal static int Eval(Args args, int offset)
-    {
-        int threads = args.Int("threads", 0, min: 0, max: 1024);
-        string split = TaskCli.Split(args);
-        args.ThrowOnUnused(offset + 2);
-        if (args.Positional.Count < offset + 1) throw new CliException("name a run: recur sentiment eval RUN [REVIEWS_JSON].");
-        var ck = SentimentCheckpoint.Instance.Load(args.Positional[offset], CheckpointKind.Best);
-        ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
-        string data = args.Positional.Count > offset + 1 ? args.Positional[offset + 1] : ck.Data?.Source ?? ImdbReviews.DefaultFile;
-        Report(ck, data, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"), split);
-        return 0;
-    }
+        => TaskEvalCli.Eval(args, offset, SentimentCheckpoint.Instance, "recur sentiment eval RUN [REVIEWS_JSON]", ImdbReviews.DefaultFile, (ck, threads) => ck.Model.Threads = threads, Report);
 
     private static void Report(LoadedSentiment ck, string data, string jsonPath, string split)
     {

@@ -46,28 +46,11 @@ internal sealed class TagCommand : ICommand
     }
 
     private static int Train(Args args)
-    {
-        var (exit, run, dir) = TaskCli.Train(args, TagDefinition.Instance);
-        if (exit is int code) return code;
-        var best = TaggerCheckpoint.Instance.Load(run, CheckpointKind.Best);
-        best.Model.Threads = best.Training?.EffectiveThreads ?? 1;
-        Report(best, dir, Path.Combine(run, "eval.json"), "validation");
-        return 0;
-    }
+        => TaskEvalCli.TrainThenReport(args, TagDefinition.Instance, (ck, threads) => ck.Model.Threads = threads, Report);
 
     /// <summary><c>recur tag eval RUN [DIR]</c> (positional offset 1) or <c>recur eval RUN [DIR]</c> (offset 0).</summary>
     internal static int Eval(Args args, int offset)
-    {
-        int threads = args.Int("threads", 0, min: 0, max: 1024);
-        string split = TaskCli.Split(args);
-        args.ThrowOnUnused(offset + 2);
-        if (args.Positional.Count < offset + 1) throw new CliException("name a run: recur tag eval RUN [BROWN_DIR].");
-        var ck = TaggerCheckpoint.Instance.Load(args.Positional[offset], CheckpointKind.Best);
-        ck.Model.Threads = threads > 0 ? threads : Environment.ProcessorCount;
-        string dir = args.Positional.Count > offset + 1 ? args.Positional[offset + 1] : ck.Data?.Source ?? BrownCorpus.DefaultDirectory;
-        Report(ck, dir, Path.Combine(ck.RunDirectory ?? ck.Directory, "eval.json"), split);
-        return 0;
-    }
+        => TaskEvalCli.Eval(args, offset, TaggerCheckpoint.Instance, "recur tag eval RUN [BROWN_DIR]", BrownCorpus.DefaultDirectory, (ck, threads) => ck.Model.Threads = threads, Report);
 
     private static void Report(LoadedTagger ck, string dir, string jsonPath, string split)
     {
