@@ -15,12 +15,7 @@ public sealed class PackedFixtureTests
 {
     private static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "packed");
 
-    public static TheoryData<string> Files()
-    {
-        var d = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Dir, "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal)) d.Add(f!);
-        return d;
-    }
+    public static TheoryData<string> Files() => FixtureFiles.In("packed");
 
     [Theory]
     [MemberData(nameof(Files))]

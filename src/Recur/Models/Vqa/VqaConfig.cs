@@ -53,6 +53,15 @@ public sealed record VqaConfig
     /// </summary>
     public int ClassCountWidth { get; init; }
 
+    /// <summary>
+    /// Answers scored by counting (needs <see cref="ClassCountWidth"/>): the question picks a class, <c>c = softmax(W_c q + b_c)</c>
+    /// <c>(K)</c> (<c>count_query</c>), its count is <c>n = c · Σ_i p_i</c>, and these answers' scores are
+    /// <c>W_n [n ; n²] + b_n</c> (<c>count</c>), in place of the head's: a quadratic in <c>n</c> per answer, which can peak
+    /// at its own number. How many of a class are there rests on the encoder's reading of each object, not on which
+    /// classes were seen together. Empty: none.
+    /// </summary>
+    public int[] CountAnswers { get; init; } = [];
+
     /// <summary>Width of what the answer head reads of the image: the context and the class counts.</summary>
     public int ContextDim => FeatureDim + ClassCountWidth;
 
@@ -72,6 +81,9 @@ public sealed record VqaConfig
         if (VisualAnswers is null || VisualAnswers.Any(a => a < 0 || a >= Answers) || VisualAnswers.Distinct().Count() != VisualAnswers.Length)
             throw new ArgumentException($"visual answers must be distinct answer ids in [0, {Answers}).");
         if (Blind && VisualAnswers.Length > 0) throw new ArgumentException("the question-only baseline has no image to read visual answers from.");
+        if (CountAnswers is null || CountAnswers.Any(a => a < 0 || a >= Answers) || CountAnswers.Distinct().Count() != CountAnswers.Length
+            || CountAnswers.Intersect(VisualAnswers).Any() || (CountAnswers.Length > 0 && ClassCountWidth == 0))
+            throw new ArgumentException($"count answers must be distinct answer ids in [0, {Answers}), none a visual answer, and need class counts.");
         if (ClassCountWidth < 0 || ClassCountOffset < 0 || (ClassCountWidth > 0 && (Blind || ClassCountOffset + ClassCountWidth > FeatureDim)))
             throw new ArgumentException($"class counts [{ClassCountOffset}, {ClassCountOffset + ClassCountWidth}) must lie within the {FeatureDim} "
                 + "features of an image the model reads.");

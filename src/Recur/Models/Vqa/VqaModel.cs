@@ -23,6 +23,7 @@ public sealed class VqaModel
     private int[] _ids = [];
     private float[] _q = [], _z = [], _logits = [], _choice = [], _dlogits = [], _dq = [], _dz = []; // (B, H), (B, D), (B, A), (B, 4)
     private float[] _zc = [], _dzc = []; // (B, D + K): the context and the class counts, and its gradient
+    private readonly CountingAnswers? _counting;
     private int _b;
 
     public VqaModel(VqaConfig config)
@@ -36,6 +37,7 @@ public sealed class VqaModel
         if (!config.Blind) _att = new AdditiveAttention(Store, "att", config.FeatureDim, config.Hidden, config.AttentionDim);
         _head = new AnswerHead(Store, "fuse_q", config.Hidden, config.ContextDim, config.Fusion, config.Answers, config.VisualAnswers,
             config.Blind);
+        if (config.CountAnswers.Length > 0) _counting = new CountingAnswers(Store, config.Hidden, config.ClassCountWidth, config.CountAnswers);
     }
 
     public VqaConfig Config { get; }
@@ -48,6 +50,7 @@ public sealed class VqaModel
         set
         {
             _rnn.Threads = value; _head.Threads = value;
+            if (_counting is not null) _counting.Threads = value;
             if (_att is not null) _att.Threads = value;
         }
     }
@@ -60,6 +63,7 @@ public sealed class VqaModel
         _rnn.Reset(rng);
         _att?.Reset(rng);
         _head.Reset(rng);
+        _counting?.Reset(rng);
     }
 
     /// <summary>The attention weights <c>(B, L)</c> of the last forward (empty for the blind baseline).</summary>
@@ -92,6 +96,7 @@ public sealed class VqaModel
             _att.Forward(0, _q, _z);
         }
         _logits = _head.Forward(_q, _att is null ? [] : HeadContext(features.Data, B), B);
+        _counting?.Forward(_q, _zc.AsSpan(0, B * Config.ContextDim), Config.FeatureDim, B, _logits, A);
         _choice = Buffers.Ensure(_choice, B * 4);
         for (int b = 0; b < B; b++)
             for (int c = 0; c < 4; c++)
@@ -143,6 +148,7 @@ public sealed class VqaModel
         _dq = Buffers.Ensure(_dq, B * H);
         if (_att is not null) _dz = Buffers.Ensure(_dz, B * D);
         int K = Config.ClassCountWidth;
+        _counting?.Backward(_q, _zc.AsSpan(0, B * Config.ContextDim), Config.FeatureDim, B, _dlogits, A); // takes the count answers' share
         if (K == 0) _head.Backward(_q, _att is null ? [] : _z, _dlogits, B, _dq, _att is null ? [] : _dz);
         else
         {
@@ -155,6 +161,7 @@ public sealed class VqaModel
             _att.Backward(0, _q, _dz, [], _dq);
             _att.End();
         }
+        if (_counting is not null) TensorPrimitives.Add(_dq.AsSpan(0, B * H), _counting.QueryGradient(B), _dq.AsSpan(0, B * H));
         var dOut = new Tensor(Config.MaxWords, B, H);
         var dHN = new Tensor(_dq.AsSpan(0, B * H).ToArray(), 1, B, H);
         _rnn.BackwardTokens(dOut, dHN);

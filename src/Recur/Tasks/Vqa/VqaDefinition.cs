@@ -54,6 +54,7 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
             Vocab = VqaDataset.QuestionVocabulary().Count, Answers = answers.Count, Embed = options.Embed, Hidden = options.Hidden,
             GridRows = rows, GridCols = cols, FeatureDim = encoder.FeatureDim, AttentionDim = settings.AttentionDim, Fusion = settings.Fusion,
             Blind = settings.Blind, MaxWords = SceneQuestions.MaxWords, ClassCountOffset = countOffset, ClassCountWidth = countWidth,
+            CountAnswers = settings.Counting && countWidth > 0 ? [.. SceneQuestions.CountWords.Select(w => answers.ToList().IndexOf(w))] : [],
             VisualAnswers = settings.VisualAnswers && !settings.Blind
                 ? [.. Enumerable.Range(0, answers.Count).Where(a => CaptionGrammar.Singular.Contains(answers[a]))] : [],
         };

@@ -25,6 +25,9 @@ public sealed record VqaSettings : ISceneSettings
     /// <summary>The encoder's class probabilities summed over the image join the context (<see cref="VqaConfig.ClassCountWidth"/>).</summary>
     public bool ClassCounts { get; init; } = true;
 
+    /// <summary>The count answers scored by counting the class the question names (<see cref="VqaConfig.CountAnswers"/>; with class counts).</summary>
+    public bool Counting { get; init; } = true;
+
     /// <summary>Max pooling over the encoder's grid.</summary>
     public int GridPool { get; init; } = 3;
 
@@ -56,6 +59,10 @@ public sealed record VqaSettings : ISceneSettings
         SettingSpecs.Flag<VqaSettings>("class-counts", Group,
             "the answer head also reads the encoder's class probabilities summed over the image (how many of each class it sees; needs --features fc-probs)",
             s => s.ClassCounts, (s, v) => s with { ClassCounts = (bool)v }),
+        SettingSpecs.Flag<VqaSettings>("counting", Group,
+            "with --class-counts: score the answers one to four from the count of the class the question names (softmax over the classes from "
+            + "the question, dotted with the class counts), not from the joint representation",
+            s => s.Counting, (s, v) => s with { Counting = (bool)v }),
         SettingSpecs.Int<VqaSettings>("attention-dim", "K", Group, "attention MLP width", 1, 16384,
             s => s.AttentionDim, (s, v) => s with { AttentionDim = SettingSpecs.I(v) }),
         SettingSpecs.Int<VqaSettings>("fusion", "F", Group, "joint representation width", 1, 16384,

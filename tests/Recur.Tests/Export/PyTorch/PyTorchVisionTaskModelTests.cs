@@ -65,7 +65,7 @@ public sealed class PyTorchVisionTaskModelTests : IDisposable
             if (!mutant && !(d <= 1e-4)) failures.Add($"{name}: max |difference| {d:G3}");
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
-        Assert.Equal(26, _expected.Count);
+        Assert.Equal(27, _expected.Count);
     }
 
     private void AddVqa()
@@ -78,7 +78,8 @@ public sealed class PyTorchVisionTaskModelTests : IDisposable
         };
         foreach (var (name, config) in new[] { ("vqa-attention", baseConfig), ("vqa-blind", baseConfig with { Blind = true }),
             ("vqa-visual", baseConfig with { VisualAnswers = [0, 2, 5] }),
-            ("vqa-counts", baseConfig with { VisualAnswers = [0, 2, 5], ClassCountOffset = 1, ClassCountWidth = 2 }) })
+            ("vqa-counts", baseConfig with { VisualAnswers = [0, 2, 5], ClassCountOffset = 1, ClassCountWidth = 2 }),
+            ("vqa-counting", baseConfig with { VisualAnswers = [0, 2], ClassCountOffset = 1, ClassCountWidth = 2, CountAnswers = [3, 6] }) })
         {
             var model = new VqaModel(config);
             model.Reset(_rng);

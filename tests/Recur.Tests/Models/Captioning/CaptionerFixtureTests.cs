@@ -23,12 +23,7 @@ public sealed class CaptionerFixtureTests
 {
     private static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "caption");
 
-    public static TheoryData<string> Files()
-    {
-        var d = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Dir, "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal)) d.Add(f!);
-        return d;
-    }
+    public static TheoryData<string> Files() => FixtureFiles.In("caption");
 
     [Fact]
     public void EveryCaptionerHasFixtures()

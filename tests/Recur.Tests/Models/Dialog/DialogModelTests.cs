@@ -17,12 +17,7 @@ public sealed class DialogModelTests
     /// <summary>A tensor passes when its largest error is at most this fraction of its largest reference magnitude.</summary>
     private const double RelativeTolerance = 1e-4;
 
-    public static TheoryData<string> Files()
-    {
-        var d = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Dir, "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal)) d.Add(f!);
-        return d;
-    }
+    public static TheoryData<string> Files() => FixtureFiles.In("dialog");
 
     [Fact]
     public void EveryHistoryKindHopCountAndTheBlindModelHaveAFixture()

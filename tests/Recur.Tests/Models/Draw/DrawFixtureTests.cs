@@ -16,12 +16,7 @@ public sealed class DrawFixtureTests
 {
     private static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "draw");
 
-    public static TheoryData<string> Files()
-    {
-        var d = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Dir, "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal)) d.Add(f!);
-        return d;
-    }
+    public static TheoryData<string> Files() => FixtureFiles.In("draw");
 
     [Fact]
     public void BothVariantsHaveAFixture()

@@ -18,12 +18,7 @@ public sealed class DramFixtureTests(ITestOutputHelper output)
 {
     private static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "dram");
 
-    public static TheoryData<string> Files()
-    {
-        var d = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Dir, "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal)) d.Add(f!);
-        return d;
-    }
+    public static TheoryData<string> Files() => FixtureFiles.In("dram");
 
     [Fact]
     public void BothGradientRoutesHaveAFixture()

@@ -18,12 +18,7 @@ public sealed class Seq2SeqFixtureTests
 {
     private static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "seq2seq");
 
-    public static TheoryData<string> Files()
-    {
-        var d = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Dir, "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal)) d.Add(f!);
-        return d;
-    }
+    public static TheoryData<string> Files() => FixtureFiles.In("seq2seq");
 
     private static (Seq2SeqModel Model, SafeTensorsFile File, Seq2SeqBatch Batch) Load(string file)
     {

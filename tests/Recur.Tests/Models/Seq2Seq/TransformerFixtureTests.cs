@@ -21,12 +21,7 @@ public sealed class TransformerFixtureTests(ITestOutputHelper output)
 
     private static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "transformer");
 
-    public static TheoryData<string> Files()
-    {
-        var d = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Dir, "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal)) d.Add(f!);
-        return d;
-    }
+    public static TheoryData<string> Files() => FixtureFiles.In("transformer");
 
     private static (TransformerSeq2SeqModel Model, SafeTensorsFile File, Seq2SeqBatch Batch) Load(string file)
     {

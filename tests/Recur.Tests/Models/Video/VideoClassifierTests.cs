@@ -14,12 +14,7 @@ public sealed class VideoClassifierTests
 {
     private static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "video");
 
-    public static TheoryData<string> Files()
-    {
-        var d = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Dir, "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal)) d.Add(f!);
-        return d;
-    }
+    public static TheoryData<string> Files() => FixtureFiles.In("video");
 
     [Fact]
     public void EveryModelKindHasAFixture()

@@ -14,12 +14,7 @@ public sealed class VqaModelTests
 {
     private static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "vqa");
 
-    public static TheoryData<string> Files()
-    {
-        var d = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Dir, "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal)) d.Add(f!);
-        return d;
-    }
+    public static TheoryData<string> Files() => FixtureFiles.In("vqa");
 
     private static int[] Ints(Tensor t) => t.Data.Select(v => (int)v).ToArray();
 
@@ -64,13 +59,15 @@ public sealed class VqaModelTests
     [InlineData(true, false)]
     [InlineData(false, true)] // answers 0, 2, 5, 6 read from the image: choices mix both kinds
     [InlineData(false, true, true)] // and the features 1..2 summed over the locations as class counts
-    public void GradientsMatchCentralDifferences(bool blind, bool visual, bool counts = false)
+    [InlineData(false, true, true, true)] // and answers 1 and 7 scored by counting
+    public void GradientsMatchCentralDifferences(bool blind, bool visual, bool counts = false, bool counting = false)
     {
         var rng = new Rng(4);
         var m = new VqaModel(new VqaConfig
         {
             Vocab = 9, Answers = 8, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 3, FeatureDim = 3, AttentionDim = 4, Fusion = 6, MaxWords = 4, Blind = blind,
             VisualAnswers = visual ? [0, 2, 5, 6] : [], ClassCountOffset = counts ? 1 : 0, ClassCountWidth = counts ? 2 : 0,
+            CountAnswers = counting ? [1, 7] : [],
         });
         m.Reset(rng);
         var f = Tensor.Randn(rng, 1f, 3, 6, 3);
@@ -132,6 +129,35 @@ public sealed class VqaModelTests
         Assert.NotEqual(before[0], m.Forward(new Tensor(added, 1, 2, 3), q, choices)[0]);
         Assert.Throws<ArgumentException>(() => (config with { ClassCountOffset = 2 }).Validate()); // channels 2..3 of 3
         Assert.Throws<ArgumentException>(() => (config with { Blind = true, VisualAnswers = [] }).Validate());
+    }
+
+    [Fact]
+    public void CountAnswersScoreTheNamedClassesCountWorkedByHand()
+    {
+        // Three locations of 3 features, the class channels 1..2. count_query's weights are zero and its bias (30, -30), so
+        // the question picks class 0 whatever it says (softmax 1 - 9e-27); count's weights are [[1, 0], [0, 1]] and its bias
+        // (0, 0.5), so answer 1 scores n and answer 7 scores n^2 + 0.5, n being class 0's probabilities summed (channel 1).
+        var rng = new Rng(8);
+        var m = new VqaModel(new VqaConfig
+        {
+            Vocab = 9, Answers = 8, Embed = 4, Hidden = 5, GridRows = 1, GridCols = 3, FeatureDim = 3, AttentionDim = 4, Fusion = 6, MaxWords = 4,
+            VisualAnswers = [0, 2], ClassCountOffset = 1, ClassCountWidth = 2, CountAnswers = [1, 7],
+        });
+        m.Reset(rng);
+        var p = m.Store.Parameters.ToDictionary(x => x.Name);
+        p["count_query.weight"].Value.Clear();
+        p["count_query.bias"].Value[0] = 30f; p["count_query.bias"].Value[1] = -30f;
+        float[] w = [1, 0, 0, 1], bias = [0, 0.5f];
+        w.CopyTo(p["count.weight"].Value); bias.CopyTo(p["count.bias"].Value);
+        var f = new Tensor([0.3f, 0.2f, 0.7f, -1f, 0.5f, 0.1f, 2f, 0.9f, 0.0f], 1, 3, 3); // channel 1: 0.2, 0.5, 0.9: n = 1.6
+        var scores = m.Forward(f, [0, 2, 5, 1], [1, 7, 3, 4]).ToArray();
+        Assert.Equal(1.6f, scores[0], 5);
+        Assert.Equal(1.6f * 1.6f + 0.5f, scores[1], 4);
+        Assert.Throws<ArgumentException>(() => new VqaConfig { Vocab = 9, Answers = 8, FeatureDim = 3, CountAnswers = [1] }.Validate()); // no class counts
+        Assert.Throws<ArgumentException>(() => new VqaConfig
+        {
+            Vocab = 9, Answers = 8, FeatureDim = 3, ClassCountOffset = 1, ClassCountWidth = 2, VisualAnswers = [1], CountAnswers = [1],
+        }.Validate()); // an answer cannot be both
     }
 
     private sealed class FloatNear(float tolerance) : IEqualityComparer<float>

@@ -5,7 +5,9 @@ final state q (B, H) attends over the image's feature grid a (B, L, D) (`att`: s
 alpha = softmax(w . s) over the L locations, z = sum alpha a); f = tanh(W_q q + b + W_z z) (`fuse_q`, `fuse_z`) scores
 every answer (`head`), the visual answers' scores W_v z + b_v (`visual`) instead; the four choices' scores are the
 question's. With class counts (class_count_width K > 0) the head reads [z ; sum over locations of a[:, :, off:off + K]]
-for z: the encoder's class probabilities summed over the image, with no gradient into the frozen features.
+for z: the encoder's class probabilities summed over the image, with no gradient into the frozen features. With count
+answers the question picks a class, c = softmax(count_query(q)), its count is n = c . those sums, and the count answers
+score count([n, n^2]) in place of the head's scores.
 The question-only model (blind) has no attention and no fuse_z. The frozen scene encoder's weights
 (`encoder.*`) ride along in model.frozen: the features come with the evaluation set.
 """
@@ -29,6 +31,10 @@ class VqaModel(nn.Module):
         if not self.blind:
             self.att = AdditiveAttention(D, H, K)
         AnswerHead.build(self, "fuse_q", H, D + self.count_width, m["fusion"], m["answers"], m.get("visual_answers") or [], self.blind)
+        self.count_answers = m.get("count_answers") or []
+        if self.count_answers:
+            self.count_query = nn.Linear(H, self.count_width)
+            self.count = nn.Linear(2, len(self.count_answers))
 
     def forward(self, features, questions, choices):
         """features (B, L, D), questions (B, T) int64 left-padded, choices (B, 4) answer ids -> the choices' scores (B, 4)."""
@@ -38,7 +44,11 @@ class VqaModel(nn.Module):
         if self.count_width > 0:
             counts = features[:, :, self.count_offset:self.count_offset + self.count_width].sum(1).detach()
             z = torch.cat([z, counts], 1)
-        return torch.gather(AnswerHead.scores(self, "fuse_q", q, z), 1, choices)
+        scores = AnswerHead.scores(self, "fuse_q", q, z)
+        if self.count_answers:
+            n = (torch.softmax(self.count_query(q), 1) * counts).sum(1, keepdim=True)
+            scores = scores.index_copy(1, torch.tensor(self.count_answers), self.count(torch.cat([n, n * n], 1)))
+        return torch.gather(scores, 1, choices)
 
 
 def build_model(config):
