@@ -35,24 +35,13 @@ import recur_train as rt  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--iters", type=int, default=100)
-    ap.add_argument("--max-iters", type=int, default=None)
-    ap.add_argument("--out", default=HERE)
+    rt.add_common_arguments(ap, HERE)
     ap.add_argument("--data", default=None, help="the folder of Fashion-MNIST IDX files, when the recorded one is not here")
-    ap.add_argument("--threads", type=int, default=0)
     a = ap.parse_args()
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    rank, world, device = rt.workers()
-    with open(os.path.join(HERE, "config.json"), encoding="utf-8") as f:
-        config = json.load(f)
+    rank, world, device, config, tr, state, state_meta = rt.start(a, HERE)
     m = config["model"]
     if m.get("attention") == "hard":
         raise SystemExit("hard attention (REINFORCE over sampled locations) is not continued in PyTorch; score it with eval.py")
-    tr = dict(config["training"])
-    if a.max_iters is not None:
-        tr["max_iters"] = a.max_iters
-    state, state_meta = rt.read_state(HERE)
     net = recur_model.build_model(config)
     recur_model.load_weights(net, os.path.join(HERE, "weights.safetensors"))
     for p in net.encoder.parameters():

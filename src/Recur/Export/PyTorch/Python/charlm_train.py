@@ -44,27 +44,14 @@ def evaluate(net, tokens, batch, seq, device):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--iters", type=int, default=100, help="updates to run (default 100)")
-    ap.add_argument("--max-iters", type=int, default=None, help="the run's iteration limit (the cosine schedule's end); default: as recorded")
-    ap.add_argument("--out", default=HERE, help="where to write the result (default: this folder)")
+    rt.add_common_arguments(ap, HERE)
     ap.add_argument("--text", default=None, help="the run's text, when neither the package nor the recorded path has it")
     ap.add_argument("--eval", action="store_true", help="score the validation split at the end")
-    ap.add_argument("--threads", type=int, default=0)
     a = ap.parse_args()
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    rank, world, device = rt.workers()
-    with open(os.path.join(HERE, "config.json"), encoding="utf-8") as f:
-        config = json.load(f)
-    tr = dict(config["training"])
-    if a.max_iters is not None:
-        tr["max_iters"] = a.max_iters
-    state, state_meta = rt.read_state(HERE)
+    rank, world, device, config, tr, state, state_meta = rt.start(a, HERE)
     net = recur_model.build_model(config)
     recur_model.load_weights(net, os.path.join(HERE, "weights.safetensors"))
-    averaged = {n: t.clone() for n, t in net.state_dict().items()}
-    if any(k.startswith("train_weights.") for k in state):
-        recur_model.load_named(net, {k[len("train_weights."):]: v for k, v in state.items() if k.startswith("train_weights.")}, "train_state")
+    averaged = rt.resume_weights(net, state, recur_model.load_named)
     net.to(device)
     named = list(net.named_parameters())
     ddp = DistributedDataParallel(net) if world > 1 else net

@@ -13,7 +13,6 @@ brings the result back. Prints one JSON line per iteration.
 """
 
 import argparse
-import json
 import os
 import sys
 
@@ -44,26 +43,13 @@ def augment(x, flip, shift):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--iters", type=int, default=100)
-    ap.add_argument("--max-iters", type=int, default=None)
-    ap.add_argument("--out", default=HERE)
+    rt.add_common_arguments(ap, HERE)
     ap.add_argument("--data", default=None, help="the folder of IDX files, when the recorded one is not here")
-    ap.add_argument("--threads", type=int, default=0)
     a = ap.parse_args()
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    rank, world, device = rt.workers()
-    with open(os.path.join(HERE, "config.json"), encoding="utf-8") as f:
-        config = json.load(f)
-    tr = dict(config["training"])
-    if a.max_iters is not None:
-        tr["max_iters"] = a.max_iters
-    state, state_meta = rt.read_state(HERE)
+    rank, world, device, config, tr, state, state_meta = rt.start(a, HERE)
     net = recur_model.build_model(config)
     recur_model.load_weights(net, os.path.join(HERE, "weights.safetensors"))
-    averaged = {n: t.clone() for n, t in net.state_dict().items()}
-    if any(k.startswith("train_weights.") for k in state):
-        recur_model.load_named(net, {k[len("train_weights."):]: v for k, v in state.items() if k.startswith("train_weights.")}, "train_state")
+    averaged = rt.resume_weights(net, state, recur_model.load_named)
     net.to(device)
     named = list(net.named_parameters())
     ddp = DistributedDataParallel(net) if world > 1 else net

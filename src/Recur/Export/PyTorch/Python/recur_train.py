@@ -24,6 +24,38 @@ BUFFERS = {"adam": ["exp_avg", "exp_avg_sq"], "adamw": ["exp_avg", "exp_avg_sq"]
            "adagrad": ["sum"], "sgd": []}
 
 
+def add_common_arguments(ap, folder):
+    """The options every train.py takes: --iters, --max-iters, --out (default: the package `folder`), --threads."""
+    ap.add_argument("--iters", type=int, default=100, help="updates to run (default 100)")
+    ap.add_argument("--max-iters", type=int, default=None, help="the run's iteration limit (the cosine schedule's end); default: as recorded")
+    ap.add_argument("--out", default=folder, help="where to write the result (default: this folder)")
+    ap.add_argument("--threads", type=int, default=0)
+
+
+def start(a, folder):
+    """(rank, world, device, config, training, state, state_meta) of the package in `folder` under the parsed options `a`:
+    the threads set, the workers started, the training options with --max-iters applied, Recur's training state read."""
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    rank, world, device = workers()
+    with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    training = dict(config["training"])
+    if a.max_iters is not None:
+        training["max_iters"] = a.max_iters
+    state, state_meta = read_state(folder)
+    return rank, world, device, config, training, state, state_meta
+
+
+def resume_weights(net, state, load_named):
+    """The weight average to go on from (the package's weights as loaded) and, for a run that averages its weights, the
+    optimizer's own weights (train_weights.* of the state) loaded into `net` with `load_named(net, tensors, source)`."""
+    averaged = {n: t.clone() for n, t in net.state_dict().items()}
+    if any(k.startswith("train_weights.") for k in state):
+        load_named(net, {k[len("train_weights."):]: v for k, v in state.items() if k.startswith("train_weights.")}, "train_state")
+    return averaged
+
+
 def workers():
     """(rank, world, device): one process, or this worker of a torchrun group (its process group started)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))

@@ -40,26 +40,14 @@ import recur_train as rt  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--iters", type=int, default=100)
-    ap.add_argument("--max-iters", type=int, default=None)
-    ap.add_argument("--out", default=HERE)
-    ap.add_argument("--threads", type=int, default=0)
+    rt.add_common_arguments(ap, HERE)
     ap.add_argument("--noise", default="recur", choices=["recur", "torch"], help="the stream of a model's noise (draw, glimpse)")
     ap.add_argument("--data", default=None, help="DRAW: the folder of IDX files, when the recorded one is not here")
     a = ap.parse_args()
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    rank, world, device = rt.workers()
-    config = recur_load.read_config(HERE)
-    tr = dict(config["training"])
-    if a.max_iters is not None:
-        tr["max_iters"] = a.max_iters
-    state, state_meta = rt.read_state(HERE)
+    rank, world, device, config, tr, state, state_meta = rt.start(a, HERE)
     _, net = recur_model.load_package(HERE)
     frozen = net.frozen
-    averaged = {n: t.clone() for n, t in net.state_dict().items()}
-    if any(k.startswith("train_weights.") for k in state):
-        recur_load.load_named(net, {k[len("train_weights."):]: v for k, v in state.items() if k.startswith("train_weights.")}, "train_state")
+    averaged = rt.resume_weights(net, state, recur_load.load_named)
     net.to(device)
     net.train()
     named = list(net.named_parameters())
