@@ -65,6 +65,9 @@ public sealed class VqaTaskTests : IDisposable
         var settings = new VqaSettings { AttentionDim = 8, Fusion = 16, Scenes = new SceneOptions { Train = 150, TestSeen = 10, TestHeldOut = 10 } };
         var o = new TrainOptions { Hidden = 16, Embed = 8, BatchSize = 32, ValFrac = 0.2, Threads = 1, MaxIters = 1 };
         var task = (VqaTask)VqaDefinition.Instance.Create(o, settings with { Encoder = Encoder() }, train, "sample").Task;
+        Assert.Empty(task.Model.Config.CountAnswers); // counting is an experiment: off unless asked for
+        var counting = (VqaTask)VqaDefinition.Instance.Create(o, settings with { Encoder = Encoder(), Counting = true }, train, "sample").Task;
+        Assert.Equal(SceneQuestions.CountWords, counting.Model.Config.CountAnswers.Select(a => SceneQuestions.Answers[a]));
         Assert.Equal(150, task.Train.Scenes.Count);
         Assert.Equal(300, task.Train.Count);
         var (seen, held) = SceneGenerator.Validation(train, settings.Scenes, 0.2);

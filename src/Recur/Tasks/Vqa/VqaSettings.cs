@@ -25,8 +25,11 @@ public sealed record VqaSettings : ISceneSettings
     /// <summary>The encoder's class probabilities summed over the image join the context (<see cref="VqaConfig.ClassCountWidth"/>).</summary>
     public bool ClassCounts { get; init; } = true;
 
-    /// <summary>The count answers scored by counting the class the question names (<see cref="VqaConfig.CountAnswers"/>; with class counts).</summary>
-    public bool Counting { get; init; } = true;
+    /// <summary>
+    /// The count answers scored by counting the class the question names (<see cref="VqaConfig.CountAnswers"/>; with class counts).
+    /// An experiment, off by default: in session 24 its count path settled on "one" for every count question (CAPTIONING.md).
+    /// </summary>
+    public bool Counting { get; init; }
 
     /// <summary>Max pooling over the encoder's grid.</summary>
     public int GridPool { get; init; } = 3;
