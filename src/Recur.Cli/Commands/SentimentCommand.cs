@@ -50,7 +50,8 @@ internal sealed class SentimentCommand : ICommand
 
     /// <summary><c>recur sentiment eval RUN [FILE]</c> (positional offset 1) or <c>recur eval RUN [FILE]</c> (offset 0).</summary>
     internal static int Eval(Args args, int offset)
-        => TaskEvalCli.Eval(args, offset, SentimentCheckpoint.Instance, "recur sentiment eval RUN [REVIEWS_JSON]", ImdbReviews.DefaultFile, (ck, threads) => ck.Model.Threads = threads, Report);
+        => TaskEvalCli.Eval(args, offset, SentimentCheckpoint.Instance, "recur sentiment eval RUN [REVIEWS_JSON]", ImdbReviews.DefaultFile,
+            (ck, threads) => ck.Model.Threads = threads, Report);
 
     private static void Report(LoadedSentiment ck, string data, string jsonPath, string split)
     {

@@ -50,7 +50,8 @@ internal sealed class TagCommand : ICommand
 
     /// <summary><c>recur tag eval RUN [DIR]</c> (positional offset 1) or <c>recur eval RUN [DIR]</c> (offset 0).</summary>
     internal static int Eval(Args args, int offset)
-        => TaskEvalCli.Eval(args, offset, TaggerCheckpoint.Instance, "recur tag eval RUN [BROWN_DIR]", BrownCorpus.DefaultDirectory, (ck, threads) => ck.Model.Threads = threads, Report);
+        => TaskEvalCli.Eval(args, offset, TaggerCheckpoint.Instance, "recur tag eval RUN [BROWN_DIR]", BrownCorpus.DefaultDirectory,
+            (ck, threads) => ck.Model.Threads = threads, Report);
 
     private static void Report(LoadedTagger ck, string dir, string jsonPath, string split)
     {
