@@ -79,14 +79,7 @@ internal static class CaptionEval
         foreach (string run in (others ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var m = CaptionCheckpoint.Instance.Load(run, CheckpointKind.Best);
-            var (a, b) = (ck.Encoder, m.Encoder);
-            if (a.Features != b.Features || a.Coordinates != b.Coordinates || a.GridPool != b.GridPool
-                || !a.Network.Store.Values.AsSpan().SequenceEqual(b.Network.Store.Values))
-                throw new CliException($"{run} reads another encoder's features than {ck.Directory}; an ensemble needs the same encoder "
-                    + "(same weights, --features, --coordinates, --grid-pool).");
-            if (m.Scenes.Seed != ck.Scenes.Seed || m.Scenes.HeldOutPairs != ck.Scenes.HeldOutPairs)
-                throw new CliException($"{run} was trained on the scenes of --scene-seed {m.Scenes.Seed} with {m.Scenes.HeldOutPairs} held-out pairs, "
-                    + $"{ck.Directory} on {ck.Scenes.Seed} with {ck.Scenes.HeldOutPairs}: its held-out compositions would not be held out.");
+            SceneCli.CheckSameScenes(ck.Directory, ck.Encoder, ck.Scenes, run, m.Encoder, m.Scenes);
             if (!m.Vocabulary.Words.SequenceEqual(ck.Vocabulary.Words)) throw new CliException($"{run} has another vocabulary than {ck.Directory}.");
             members.Add(m.Model);
         }

@@ -3,6 +3,7 @@ using Recur.Data.Scenes;
 using Recur.Data;
 using Recur.IO;
 using Recur.Models;
+using Recur.Models.Captioning;
 using Recur.Tasks.Classify;
 using Recur.Tasks.Scenes;
 using Recur.Training;
@@ -119,5 +120,19 @@ internal static class SceneCli
         ArgumentNullException.ThrowIfNull(scenes);
         var (seen, held) = SceneImages.ValidationCounts(scenes.Train, valFrac);
         return seen + held > 0;
+    }
+    /// <summary>
+    /// Refuses <paramref name="run"/> as an ensemble member beside <paramref name="first"/> unless it reads the same encoder's
+    /// features (same weights, --features, --coordinates, --grid-pool) of the same scenes (same seed and held-out pairs).
+    /// </summary>
+    public static void CheckSameScenes(string first, SceneEncoder a, SceneOptions sa, string run, SceneEncoder b, SceneOptions sb)
+    {
+        if (a.Features != b.Features || a.Coordinates != b.Coordinates || a.GridPool != b.GridPool
+            || !a.Network.Store.Values.AsSpan().SequenceEqual(b.Network.Store.Values))
+            throw new CliException($"{run} reads another encoder's features than {first}; an ensemble needs the same encoder "
+                + "(same weights, --features, --coordinates, --grid-pool).");
+        if (sb.Seed != sa.Seed || sb.HeldOutPairs != sa.HeldOutPairs)
+            throw new CliException($"{run} was trained on the scenes of --scene-seed {sb.Seed} with {sb.HeldOutPairs} held-out pairs, "
+                + $"{first} on {sa.Seed} with {sa.HeldOutPairs}: its held-out compositions would not be held out.");
     }
 }

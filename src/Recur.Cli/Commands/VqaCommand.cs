@@ -3,6 +3,7 @@ using System.Text.Json;
 using Recur.Data;
 using Recur.Data.Scenes;
 using Recur.IO;
+using Recur.Models.Vqa;
 using Recur.Tasks.Vqa;
 using Recur.Training;
 
@@ -16,7 +17,7 @@ internal sealed class VqaCommand : ICommand
     public string Usage => """
         usage: recur vqa train [FASHION_DIR] [--encoder CNN_RUN] [--blind] [options]
                recur vqa train --resume RUN [--minutes M]
-               recur vqa eval RUN [FASHION_DIR] [--split validation|test] [--threads N]
+               recur vqa eval RUN [FASHION_DIR] [--split validation|test] [--threads N] [--ensemble RUN2,...]
 
         Questions about the captioning scenes, four answers each: "how many shirts are there ?", "what is left of
         the bag ?", "what is in the top left ?". An LSTM (--hidden) reads the question, its last state attends over
@@ -31,7 +32,9 @@ internal sealed class VqaCommand : ICommand
         that is published): accuracy overall and per kind of question. The first line says which split was
         scored; RUN/eval.json records it ("split": validation or test), and RUN/answers.jsonl holds the questions (the
         first 500 of each split, then its wrong ones), each right or wrong with the model's attention over the grid
-        (recur board draws them). Without --eval-every, a run evaluates once an epoch of its training questions.
+        (recur board draws them). eval --ensemble answers with RUN and the listed runs together (the same encoder and
+        scenes): each choice's probability averaged over the members, written to RUN/eval-ensemble.json and
+        RUN/answers-ensemble.jsonl. Without --eval-every, a run evaluates once an epoch of its training questions.
         """ + "\n" + SceneCli.EncoderUsage + "\n" + TaskCli.OptionsUsage(VqaDefinition.Instance);
 
     public int Run(Args args)
@@ -64,18 +67,36 @@ internal sealed class VqaCommand : ICommand
     }
 
     private static int Eval(Args args)
-        => SceneCli.Eval(args, VqaCheckpoint.Instance, "vqa", (ck, threads) => ck.Model.Threads = threads, Report);
+    {
+        string[] others = (args.String("ensemble") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return SceneCli.Eval(args, VqaCheckpoint.Instance, "vqa", (ck, threads) => ck.Model.Threads = threads, (ck, data, json, split) =>
+        {
+            var members = new List<VqaModel> { ck.Model };
+            foreach (string run in others)
+            {
+                var m = VqaCheckpoint.Instance.Load(run, CheckpointKind.Best);
+                SceneCli.CheckSameScenes(ck.Directory, ck.Encoder, ck.Scenes, run, m.Encoder, m.Scenes);
+                if (m.QuestionsPerScene != ck.QuestionsPerScene)
+                    throw new CliException($"{run} asks {m.QuestionsPerScene} questions a scene, {ck.Directory} {ck.QuestionsPerScene}: not the same questions.");
+                m.Model.Threads = ck.Model.Threads;
+                members.Add(m.Model);
+            }
+            Report(ck, data, members.Count > 1 ? Path.Combine(Path.GetDirectoryName(json)!, "eval-ensemble.json") : json, split, members);
+        });
+    }
 
     /// <summary>
     /// Answers the questions about both scene splits of <paramref name="split"/> (validation or test,
     /// <see cref="SceneCli.EvalSplits"/>), prints accuracy overall and per kind, writes <paramref name="jsonPath"/>.
     /// </summary>
-    internal static void Report(LoadedVqa ck, string dataDir, string jsonPath, string split)
+    internal static void Report(LoadedVqa ck, string dataDir, string jsonPath, string split, IReadOnlyList<VqaModel>? ensemble = null)
     {
+        ensemble ??= [ck.Model];
         var (seen, held) = SceneCli.EvalSplits(dataDir, ck.Scenes, ValFrac(ck), split);
         ck.Encoder.Network.Threads = ck.Model.Threads;
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"{(ck.Model.Config.Blind ? "question-only (blind) " : "")}VQA, {ck.RunDirectory ?? ck.Directory}");
+        Console.WriteLine($"{(ck.Model.Config.Blind ? "question-only (blind) " : "")}VQA, {ck.RunDirectory ?? ck.Directory}"
+            + (ensemble.Count > 1 ? $"; an ensemble of {ensemble.Count} models" : ""));
         Console.WriteLine("| split | questions | accuracy | count | relation | position |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         var examples = ExampleLines.Beside(jsonPath, VqaExamples.FileName);
@@ -85,10 +106,11 @@ internal sealed class VqaCommand : ICommand
             w.WriteStartObject();
             w.WriteString("split", split);
             w.WriteBoolean("blind", ck.Model.Config.Blind);
+            if (ensemble.Count > 1) w.WriteNumber("members", ensemble.Count);
             foreach (var part in new[] { seen, held })
             {
                 var set = VqaQuestions.Of(ck.Encoder.Encode(part), part, ck.QuestionsPerScene, ck.Scenes.Seed);
-                var answers = VqaScore.Answer(ck.Model, set);
+                var answers = VqaScore.Answer(ensemble, set);
                 var s = VqaScore.FromScores(answers.Scores, answers.Answers, [.. set.Items.Select(x => x.Question.Kind)]);
                 VqaExamples.Add(examples, part.Name, set, answers, ck.Model.Config);
                 string Kind(QuestionKind k) => s.ByKind[k].Total == 0

@@ -22,19 +22,20 @@ public sealed class AnswerHead
     /// <summary>
     /// A head reading queries of width <paramref name="queryDim"/> through the layer <paramref name="queryName"/> and, unless
     /// <paramref name="blind"/>, contexts of width <paramref name="featureDim"/>; <paramref name="fusion"/> wide, over
-    /// <paramref name="answers"/> answers, <paramref name="visualAnswers"/> scored from the context alone.
+    /// <paramref name="answers"/> answers, <paramref name="visualAnswers"/> scored from the context alone; its layers' names
+    /// start with <paramref name="prefix"/> (an ensemble member's).
     /// </summary>
     public AnswerHead(ParameterStore store, string queryName, int queryDim, int featureDim, int fusion, int answers,
-        IReadOnlyList<int> visualAnswers, bool blind)
+        IReadOnlyList<int> visualAnswers, bool blind, string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(visualAnswers);
         if (blind && visualAnswers.Count > 0) throw new ArgumentException("a blind head has no context to score visual answers from.");
         _x = queryDim; _d = featureDim; _f = fusion; _a = answers;
         _visualAnswers = [.. visualAnswers];
-        _fuseX = new Linear(store, queryName, queryDim, fusion);
-        if (!blind) _fuseZ = new Linear(store, "fuse_z", featureDim, fusion, bias: false);
-        _head = new Linear(store, "head", fusion, answers);
-        if (_visualAnswers.Length > 0) _visual = new Linear(store, "visual", featureDim, _visualAnswers.Length);
+        _fuseX = new Linear(store, Naming.Join(prefix, queryName), queryDim, fusion);
+        if (!blind) _fuseZ = new Linear(store, Naming.Join(prefix, "fuse_z"), featureDim, fusion, bias: false);
+        _head = new Linear(store, Naming.Join(prefix, "head"), fusion, answers);
+        if (_visualAnswers.Length > 0) _visual = new Linear(store, Naming.Join(prefix, "visual"), featureDim, _visualAnswers.Length);
     }
 
     /// <summary>Threads for the products.</summary>

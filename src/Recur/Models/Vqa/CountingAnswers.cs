@@ -16,15 +16,15 @@ public sealed class CountingAnswers
     private readonly int[] _answers;
     private readonly int _h, _k;
     private float[] _named = [], _n = [], _scores = [];      // (B, K) softmax, (B, 2) [n ; n²], (B, C)
-    private float[] _dscores = [], _dn = [], _dnamed = [], _dq = []; // (B, C), (B, 2), (B, K), (B, H)
+    private float[] _dscores = [], _dn = [], _dnamed = [], _dq = [], _dcounts = []; // (B, C), (B, 2), (B, K), (B, H), (B, K)
 
     /// <summary>Layers <c>count_query</c> (<paramref name="hidden"/> to <paramref name="classes"/>) and <c>count</c> (2 to the answers).</summary>
-    public CountingAnswers(ParameterStore store, int hidden, int classes, IReadOnlyList<int> answers)
+    public CountingAnswers(ParameterStore store, int hidden, int classes, IReadOnlyList<int> answers, string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(answers);
         _h = hidden; _k = classes; _answers = [.. answers];
-        _query = new Linear(store, "count_query", hidden, classes);
-        _score = new Linear(store, "count", 2, _answers.Length);
+        _query = new Linear(store, Naming.Join(prefix, "count_query"), hidden, classes);
+        _score = new Linear(store, Naming.Join(prefix, "count"), 2, _answers.Length);
     }
 
     /// <summary>Threads for the products.</summary>
@@ -67,6 +67,7 @@ public sealed class CountingAnswers
         _dn = Buffers.Ensure(_dn, B * 2);
         _dnamed = Buffers.Ensure(_dnamed, B * K);
         _dq = Buffers.Ensure(_dq, B * _h);
+        _dcounts = Buffers.Ensure(_dcounts, B * K);
         for (int b = 0; b < B; b++)
             for (int j = 0; j < C; j++)
             {
@@ -79,6 +80,7 @@ public sealed class CountingAnswers
         {
             float dn = _dn[2 * b] + 2f * _n[2 * b] * _dn[2 * b + 1];
             var named = _named.AsSpan(b * K, K);
+            TensorPrimitives.Multiply(named, dn, _dcounts.AsSpan(b * K, K)); // d n / d m = c
             var dnamed = _dnamed.AsSpan(b * K, K);
             TensorPrimitives.Multiply(context.Slice(b * W + offset, K), dn, dnamed); // d n / d c = m
             float dot = TensorPrimitives.Dot(named, dnamed);
@@ -86,6 +88,9 @@ public sealed class CountingAnswers
         }
         _query.Backward(q, _dnamed.AsSpan(0, B * K), B, _dq);
     }
+
+    /// <summary>The gradient <c>(B, K)</c> the last <see cref="Backward"/> sent to the class counts.</summary>
+    public ReadOnlySpan<float> CountsGradient(int batch) => _dcounts.AsSpan(0, batch * _k);
 
     /// <summary>The gradient <c>(B, H)</c> the last <see cref="Backward"/> sent to the question's state.</summary>
     public ReadOnlySpan<float> QueryGradient(int batch) => _dq.AsSpan(0, batch * _h);

@@ -62,6 +62,19 @@ public sealed record VqaConfig
     /// </summary>
     public int[] CountAnswers { get; init; } = [];
 
+    /// <summary>
+    /// The class counts weigh each location by a learned presence, <c>Σ_i σ(w · f_i + b) p_i</c> (<c>presence</c>; needs
+    /// <see cref="ClassCountWidth"/>), instead of summing every location's probabilities, empty ones included
+    /// (<see cref="ClassCounts"/>).
+    /// </summary>
+    public bool Presence { get; init; }
+
+    /// <summary>
+    /// Networks in the model: 1, or an ensemble of that many, trained side by side, whose choice probabilities are averaged
+    /// (<see cref="VqaModel"/>).
+    /// </summary>
+    public int Members { get; init; } = 1;
+
     /// <summary>Width of what the answer head reads of the image: the context and the class counts.</summary>
     public int ContextDim => FeatureDim + ClassCountWidth;
 
@@ -76,7 +89,7 @@ public sealed record VqaConfig
     {
         foreach (var (name, v, min, max) in new[] { ("vocab", Vocab, 5, 1 << 20), ("answers", Answers, 2, 1 << 20), ("embed", Embed, 1, 1 << 14),
             ("hidden", Hidden, 1, 1 << 14), ("grid rows", GridRows, 1, 1024), ("grid cols", GridCols, 1, 1024), ("feature dim", FeatureDim, 1, 1 << 14),
-            ("attention dim", AttentionDim, 1, 1 << 14), ("fusion", Fusion, 1, 1 << 14), ("max words", MaxWords, 1, 1024) })
+            ("attention dim", AttentionDim, 1, 1 << 14), ("fusion", Fusion, 1, 1 << 14), ("max words", MaxWords, 1, 1024), ("members", Members, 1, 64) })
             if (v < min || v > max) throw new ArgumentException($"{name} must be in [{min}, {max}], got {v}.");
         if (VisualAnswers is null || VisualAnswers.Any(a => a < 0 || a >= Answers) || VisualAnswers.Distinct().Count() != VisualAnswers.Length)
             throw new ArgumentException($"visual answers must be distinct answer ids in [0, {Answers}).");
@@ -84,6 +97,7 @@ public sealed record VqaConfig
         if (CountAnswers is null || CountAnswers.Any(a => a < 0 || a >= Answers) || CountAnswers.Distinct().Count() != CountAnswers.Length
             || CountAnswers.Intersect(VisualAnswers).Any() || (CountAnswers.Length > 0 && ClassCountWidth == 0))
             throw new ArgumentException($"count answers must be distinct answer ids in [0, {Answers}), none a visual answer, and need class counts.");
+        if (Presence && ClassCountWidth == 0) throw new ArgumentException("presence weighs the class counts: it needs class counts.");
         if (ClassCountWidth < 0 || ClassCountOffset < 0 || (ClassCountWidth > 0 && (Blind || ClassCountOffset + ClassCountWidth > FeatureDim)))
             throw new ArgumentException($"class counts [{ClassCountOffset}, {ClassCountOffset + ClassCountWidth}) must lie within the {FeatureDim} "
                 + "features of an image the model reads.");

@@ -13,17 +13,17 @@ namespace Recur.Models.Vqa;
 /// <see cref="VqaConfig.VisualAnswers"/> those answers' scores are <c>W_v z + b_v</c> (<c>visual</c>) instead of the head's.
 /// With <see cref="VqaConfig.ClassCountWidth"/> the head reads <c>[z ; Σ_i p_i]</c> for <c>z</c>: the context and the
 /// locations' class probabilities summed (the features are frozen: no gradient flows into the sums).
+/// With <see cref="VqaConfig.Members"/> <c>M &gt; 1</c> the model is an ensemble of <c>M</c> such networks
+/// (<c>members.{k}.embed</c>, ...), initialised one after the other and trained side by side on the same batches, each on
+/// its own cross-entropy (the training loss is their mean); it answers with their choice probabilities averaged, as the
+/// scores' logarithm: <c>s = log(1/M Σ_m softmax(s_m))</c>.
 /// </summary>
 public sealed class VqaModel
 {
-    private readonly Embedding _embed;
-    private readonly Recurrent _rnn;
-    private readonly AdditiveAttention? _att;
-    private readonly AnswerHead _head;
-    private int[] _ids = [];
-    private float[] _q = [], _z = [], _logits = [], _choice = [], _dlogits = [], _dq = [], _dz = []; // (B, H), (B, D), (B, A), (B, 4)
-    private float[] _zc = [], _dzc = []; // (B, D + K): the context and the class counts, and its gradient
-    private readonly CountingAnswers? _counting;
+    private readonly VqaNetwork[] _members;
+    private int[] _ids = [];                         // (T, B): the questions time-major
+    private float[][] _scores = [];                  // M x (B, 4): each member's choice scores of the last forward
+    private float[] _mean = [], _p = new float[4];   // (B, 4): the ensemble's scores
     private int _b;
 
     public VqaModel(VqaConfig config)
@@ -32,12 +32,7 @@ public sealed class VqaModel
         config.Validate();
         Config = config;
         Store = new ParameterStore();
-        _embed = new Embedding(Store, "embed", config.Vocab, config.Embed);
-        _rnn = new Recurrent(Store, "rnn", "lstm", config.Embed, config.Hidden, 1);
-        if (!config.Blind) _att = new AdditiveAttention(Store, "att", config.FeatureDim, config.Hidden, config.AttentionDim);
-        _head = new AnswerHead(Store, "fuse_q", config.Hidden, config.ContextDim, config.Fusion, config.Answers, config.VisualAnswers,
-            config.Blind);
-        if (config.CountAnswers.Length > 0) _counting = new CountingAnswers(Store, config.Hidden, config.ClassCountWidth, config.CountAnswers);
+        _members = [.. Enumerable.Range(0, config.Members).Select(k => new VqaNetwork(Store, config.Members == 1 ? "" : $"members.{k}", config))];
     }
 
     public VqaConfig Config { get; }
@@ -46,28 +41,19 @@ public sealed class VqaModel
     /// <summary>Threads for the products.</summary>
     public int Threads
     {
-        get => _head.Threads;
-        set
-        {
-            _rnn.Threads = value; _head.Threads = value;
-            if (_counting is not null) _counting.Threads = value;
-            if (_att is not null) _att.Threads = value;
-        }
+        get => _members[0].Threads;
+        set { foreach (var m in _members) m.Threads = value; }
     }
 
-    /// <summary>PyTorch's default initialisation.</summary>
+    /// <summary>PyTorch's default initialisation, member after member.</summary>
     public void Reset(Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        _embed.Reset(rng);
-        _rnn.Reset(rng);
-        _att?.Reset(rng);
-        _head.Reset(rng);
-        _counting?.Reset(rng);
+        foreach (var m in _members) m.Reset(rng);
     }
 
-    /// <summary>The attention weights <c>(B, L)</c> of the last forward (empty for the blind baseline).</summary>
-    public ReadOnlySpan<float> Attention => _att is null ? [] : _att.Weights(0);
+    /// <summary>The attention weights <c>(B, L)</c> of the last forward, the first member's (empty for the blind baseline).</summary>
+    public ReadOnlySpan<float> Attention => _members[0].Attention;
 
     /// <summary>
     /// Scores <c>(B, 4)</c> of each question's choices: <paramref name="features"/> <c>(B, L, D)</c>, <paramref name="questions"/>
@@ -78,55 +64,35 @@ public sealed class VqaModel
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(questions);
         ArgumentNullException.ThrowIfNull(choices);
-        int B = features.Shape[0], T = Config.MaxWords, H = Config.Hidden, D = Config.FeatureDim, F = Config.Fusion, A = Config.Answers, L = Config.Locations;
+        int B = features.Shape[0], T = Config.MaxWords, D = Config.FeatureDim, A = Config.Answers, L = Config.Locations, M = _members.Length;
         if (features.Rank != 3 || features.Shape[1] != L || features.Shape[2] != D)
             throw new ArgumentException($"features have shape {features.ShapeString}, expected (B, {L}, {D}).");
         if (questions.Length != B * T || choices.Length != B * 4)
             throw new ArgumentException($"{questions.Length} question ids and {choices.Length} choices for a batch of {B} (expected {B * T} and {B * 4}).");
+        foreach (int a in choices)
+            if ((uint)a >= (uint)A) throw new ArgumentOutOfRangeException(nameof(choices), a, $"answer id outside [0, {A}).");
         _b = B;
         if (_ids.Length != T * B) _ids = new int[T * B];
         for (int t = 0; t < T; t++) for (int b = 0; b < B; b++) _ids[t * B + b] = questions[b * T + t];
-        var o = _rnn.ForwardTokens(_ids, T, B, _embed.Weight);
-        _q = Buffers.Ensure(_q, B * H);
-        o.HN.Data.AsSpan(0, B * H).CopyTo(_q);
-        if (_att is not null)
-        {
-            _z = Buffers.Ensure(_z, B * D);
-            _att.Begin(features.Data, B, L, 1);
-            _att.Forward(0, _q, _z);
-        }
-        _logits = _head.Forward(_q, _att is null ? [] : HeadContext(features.Data, B), B);
-        _counting?.Forward(_q, _zc.AsSpan(0, B * Config.ContextDim), Config.FeatureDim, B, _logits, A);
-        _choice = Buffers.Ensure(_choice, B * 4);
-        for (int b = 0; b < B; b++)
-            for (int c = 0; c < 4; c++)
+        if (_scores.Length != M) _scores = new float[M][];
+        for (int m = 0; m < M; m++) _scores[m] = _members[m].Forward(features, _ids, choices, B);
+        if (M == 1) return _scores[0].AsSpan(0, B * 4);
+        _mean = Buffers.Ensure(_mean, B * 4);
+        Array.Clear(_mean);
+        for (int m = 0; m < M; m++)
+            for (int b = 0; b < B; b++)
             {
-                int a = choices[b * 4 + c];
-                if ((uint)a >= (uint)A) throw new ArgumentOutOfRangeException(nameof(choices), a, $"answer id outside [0, {A}).");
-                _choice[b * 4 + c] = _logits[b * A + a];
+                _scores[m].AsSpan(b * 4, 4).CopyTo(_p);
+                Kernels.Softmax.InPlace(_p);
+                TensorPrimitives.Add(_mean.AsSpan(b * 4, 4), _p, _mean.AsSpan(b * 4, 4));
             }
-        return _choice;
-    }
-
-    /// <summary>The head's image input <c>(B, D + K)</c>: the context <c>z</c>, then each class's probabilities summed over the locations.</summary>
-    private ReadOnlySpan<float> HeadContext(float[] features, int B)
-    {
-        int D = Config.FeatureDim, K = Config.ClassCountWidth, L = Config.Locations, off = Config.ClassCountOffset;
-        if (K == 0) return _z.AsSpan(0, B * D);
-        _zc = Buffers.Ensure(_zc, B * (D + K));
-        for (int b = 0; b < B; b++)
-        {
-            _z.AsSpan(b * D, D).CopyTo(_zc.AsSpan(b * (D + K), D));
-            var counts = _zc.AsSpan(b * (D + K) + D, K);
-            counts.Clear();
-            for (int i = 0; i < L; i++) TensorPrimitives.Add(counts, features.AsSpan((b * L + i) * D + off, K), counts);
-        }
-        return _zc.AsSpan(0, B * (D + K));
+        for (int i = 0; i < B * 4; i++) _mean[i] = MathF.Log(Math.Max(_mean[i] / M, 1e-30f));
+        return _mean;
     }
 
     /// <summary>
     /// Mean cross-entropy over the four choices of each question with the right ones at <paramref name="answers"/>
-    /// <c>(B)</c>, and the number answered right.
+    /// <c>(B)</c>, and the number answered right (an ensemble's: of its averaged probabilities).
     /// </summary>
     public (double Loss, int Right) Loss(Tensor features, int[] questions, int[] choices, int[] answers)
     {
@@ -134,37 +100,33 @@ public sealed class VqaModel
         return AnswerHead.CrossEntropy(s, _b, answers, null);
     }
 
-    /// <summary>Zeroes the gradients, runs forward and backward, returns the loss and the number answered right.</summary>
+    /// <summary>
+    /// The loss <see cref="TrainStep"/> takes the gradient of: the cross-entropy over the four choices, for an ensemble
+    /// its members' own averaged (not the cross-entropy of the averaged probabilities, which <see cref="Loss"/> gives).
+    /// </summary>
+    public double TrainingLoss(Tensor features, int[] questions, int[] choices, int[] answers)
+    {
+        Forward(features, questions, choices);
+        return _scores.Sum(s => AnswerHead.CrossEntropy(s.AsSpan(0, _b * 4), _b, answers, null).Loss) / _scores.Length;
+    }
+
+    /// <summary>
+    /// Zeroes the gradients, runs forward and backward, returns the loss (an ensemble's: its members' cross-entropies
+    /// averaged, each member's gradient that of its own) and the number answered right.
+    /// </summary>
     public (double Loss, int Right) TrainStep(Tensor features, int[] questions, int[] choices, int[] answers)
     {
         Store.ZeroGrad();
-        var scores = Forward(features, questions, choices).ToArray();
-        var dscores = new float[scores.Length];
-        var result = AnswerHead.CrossEntropy(scores, _b, answers, dscores);
-        int B = _b, H = Config.Hidden, D = Config.FeatureDim, A = Config.Answers;
-        _dlogits = Buffers.Ensure(_dlogits, B * A);
-        Array.Clear(_dlogits);
-        for (int b = 0; b < B; b++) for (int c = 0; c < 4; c++) _dlogits[b * A + choices[b * 4 + c]] += dscores[b * 4 + c];
-        _dq = Buffers.Ensure(_dq, B * H);
-        if (_att is not null) _dz = Buffers.Ensure(_dz, B * D);
-        int K = Config.ClassCountWidth;
-        _counting?.Backward(_q, _zc.AsSpan(0, B * Config.ContextDim), Config.FeatureDim, B, _dlogits, A); // takes the count answers' share
-        if (K == 0) _head.Backward(_q, _att is null ? [] : _z, _dlogits, B, _dq, _att is null ? [] : _dz);
-        else
+        var ensemble = Forward(features, questions, choices).ToArray();
+        int B = _b, M = _members.Length;
+        var dscores = new float[B * 4];
+        double loss = 0;
+        for (int m = 0; m < M; m++)
         {
-            _dzc = Buffers.Ensure(_dzc, B * (D + K));
-            _head.Backward(_q, _zc.AsSpan(0, B * (D + K)), _dlogits, B, _dq, _dzc);
-            for (int b = 0; b < B; b++) _dzc.AsSpan(b * (D + K), D).CopyTo(_dz.AsSpan(b * D, D)); // the counts' gradient stops at the frozen features
+            loss += AnswerHead.CrossEntropy(_scores[m].AsSpan(0, B * 4), B, answers, dscores).Loss / M;
+            if (M > 1) TensorPrimitives.Multiply(dscores, 1f / M, dscores);
+            _members[m].Backward(features, dscores, choices);
         }
-        if (_att is not null)
-        {
-            _att.Backward(0, _q, _dz, [], _dq);
-            _att.End();
-        }
-        if (_counting is not null) TensorPrimitives.Add(_dq.AsSpan(0, B * H), _counting.QueryGradient(B), _dq.AsSpan(0, B * H));
-        var dOut = new Tensor(Config.MaxWords, B, H);
-        var dHN = new Tensor(_dq.AsSpan(0, B * H).ToArray(), 1, B, H);
-        _rnn.BackwardTokens(dOut, dHN);
-        return result;
+        return (loss, AnswerHead.CrossEntropy(ensemble, B, answers, null).Right);
     }
 }

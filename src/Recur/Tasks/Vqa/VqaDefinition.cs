@@ -53,7 +53,8 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
         {
             Vocab = VqaDataset.QuestionVocabulary().Count, Answers = answers.Count, Embed = options.Embed, Hidden = options.Hidden,
             GridRows = rows, GridCols = cols, FeatureDim = encoder.FeatureDim, AttentionDim = settings.AttentionDim, Fusion = settings.Fusion,
-            Blind = settings.Blind, MaxWords = SceneQuestions.MaxWords, ClassCountOffset = countOffset, ClassCountWidth = countWidth,
+            Blind = settings.Blind, MaxWords = SceneQuestions.MaxWords, Members = settings.Members, ClassCountOffset = countOffset, ClassCountWidth = countWidth,
+            Presence = settings.Presence && countWidth > 0,
             CountAnswers = settings.Counting && countWidth > 0
                 ? [.. Enumerable.Range(0, answers.Count).Where(a => SceneQuestions.CountWords.Contains(answers[a]))] : [],
             VisualAnswers = settings.VisualAnswers && !settings.Blind

@@ -60,6 +60,30 @@ public sealed record VqaScore(double Loss, double Accuracy, int Questions, IRead
     }
 
     /// <summary>
+    /// The answers of an ensemble, <paramref name="models"/> reading the same features: each question's choice probabilities
+    /// averaged over the members (their softmax over the four choices), given as scores by their logarithm, so that
+    /// <see cref="FromScores"/> reads the averaged probabilities back; the attention is the first member's.
+    /// </summary>
+    public static VqaAnswers Answer(IReadOnlyList<VqaModel> models, VqaDataset set)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        if (models.Count == 0) throw new ArgumentException("an ensemble needs at least one model.", nameof(models));
+        var first = Answer(models[0], set);
+        if (models.Count == 1) return first;
+        var mean = new float[first.Scores.Length]; // (N, 4): the members' probabilities summed
+        var p = new float[4];
+        foreach (var m in models.Select((model, i) => i == 0 ? first : Answer(model, set)))
+            for (int i = 0; i < m.Count; i++)
+            {
+                m.Scores.AsSpan(i * 4, 4).CopyTo(p);
+                Kernels.Softmax.InPlace(p);
+                System.Numerics.Tensors.TensorPrimitives.Add(mean.AsSpan(i * 4, 4), p, mean.AsSpan(i * 4, 4));
+            }
+        for (int i = 0; i < mean.Length; i++) mean[i] = MathF.Log(Math.Max(mean[i] / models.Count, 1e-30f));
+        return first with { Scores = mean };
+    }
+
+    /// <summary>
     /// The score of a model's four answer scores per question (<paramref name="scores"/>, question i at 4i .. 4i + 3)
     /// given the right answers and the kinds of question: the mean cross-entropy of the softmax of the scores, and a
     /// question right when its highest score (the first on a tie) is the right answer's.

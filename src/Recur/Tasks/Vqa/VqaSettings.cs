@@ -25,11 +25,17 @@ public sealed record VqaSettings : ISceneSettings
     /// <summary>The encoder's class probabilities summed over the image join the context (<see cref="VqaConfig.ClassCountWidth"/>).</summary>
     public bool ClassCounts { get; init; } = true;
 
+    /// <summary>The class counts weigh each location by a learned presence (<see cref="VqaConfig.Presence"/>; with class counts).</summary>
+    public bool Presence { get; init; }
+
     /// <summary>
     /// The count answers scored by counting the class the question names (<see cref="VqaConfig.CountAnswers"/>; with class counts).
     /// An experiment, off by default: in session 24 its count path settled on "one" for every count question (CAPTIONING.md).
     /// </summary>
     public bool Counting { get; init; }
+
+    /// <summary>Networks trained side by side and averaged (<see cref="VqaConfig.Members"/>).</summary>
+    public int Members { get; init; } = 1;
 
     /// <summary>Max pooling over the encoder's grid.</summary>
     public int GridPool { get; init; } = 3;
@@ -62,6 +68,10 @@ public sealed record VqaSettings : ISceneSettings
         SettingSpecs.Flag<VqaSettings>("class-counts", Group,
             "the answer head also reads the encoder's class probabilities summed over the image (how many of each class it sees; needs --features fc-probs)",
             s => s.ClassCounts, (s, v) => s with { ClassCounts = (bool)v }),
+        SettingSpecs.Flag<VqaSettings>("presence", Group,
+            "with --class-counts: weigh each location's class probabilities by a learned presence (sigmoid of a linear map of its features) "
+            + "before summing them, so that empty locations, which the classifier still reads as some class, count for nothing",
+            s => s.Presence, (s, v) => s with { Presence = (bool)v }),
         SettingSpecs.Flag<VqaSettings>("counting", Group,
             "with --class-counts: score the answers one to four from the count of the class the question names (softmax over the classes from "
             + "the question, dotted with the class counts), not from the joint representation",
@@ -70,6 +80,10 @@ public sealed record VqaSettings : ISceneSettings
             s => s.AttentionDim, (s, v) => s with { AttentionDim = SettingSpecs.I(v) }),
         SettingSpecs.Int<VqaSettings>("fusion", "F", Group, "joint representation width", 1, 16384,
             s => s.Fusion, (s, v) => s with { Fusion = SettingSpecs.I(v) }),
+        SettingSpecs.Int<VqaSettings>("members", "M", Group,
+            "an ensemble of M networks trained side by side on the same batches (each its own initialisation and loss), answering with "
+            + "their choice probabilities averaged; validation chooses best/ by the ensemble's error", 1, 64,
+            s => s.Members, (s, v) => s with { Members = SettingSpecs.I(v) }),
         SettingSpecs.Int<VqaSettings>("questions", "N", Group, "questions per scene", 1, 1000,
             s => s.QuestionsPerScene, (s, v) => s with { QuestionsPerScene = SettingSpecs.I(v) }),
         .. SceneRuns.Specs<VqaSettings>((s, v) => s with { GridPool = v }, (s, v) => s with { Coordinates = v }, (s, v) => s with { Features = v },

@@ -62,7 +62,7 @@ public sealed class VqaTask : EpochTask
     {
         var c = Model.Config;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{(c.Blind ? "question-only (blind) " : "")}VQA: LSTM {c.Hidden} over questions"
+            $"{(c.Blind ? "question-only (blind) " : "")}VQA{(c.Members > 1 ? $", an ensemble of {c.Members} networks" : "")}: LSTM {c.Hidden} over questions"
             + $"{(c.Blind ? "" : $", attention {c.AttentionDim} over {c.GridRows}x{c.GridCols} locations of {c.FeatureDim} features")}, "
             + $"fusion {c.Fusion}; {Store.Count:N0} parameters; train {Train.Count:N0} / val {Validation.Count:N0} questions; batch {Options.BatchSize}");
     }

@@ -50,7 +50,7 @@ public sealed class PyTorchVisionTaskModelTests : IDisposable
         AddVideo();
         AddGlimpse();
         AddDraw();
-        var mutants = new[] { ("vqa-visual", "rnn.weight_hh_l0"), ("dialog-hre-2", "fuse_q.weight"), ("video-lstm", "proj.weight"),
+        var mutants = new[] { ("vqa-visual", "rnn.weight_hh_l0"), ("vqa-members", "members.2.visual.weight"), ("vqa-presence", "presence.weight"), ("dialog-hre-2", "fuse_q.weight"), ("video-lstm", "proj.weight"),
             ("glimpse-ram", "core.weight_hh"), ("draw-attention", "encoder.weight_ih") };
         foreach (var (name, tensor) in mutants) AddMutant(name, tensor);
         TorchPython.Check(_dir, [.. _args]);
@@ -65,7 +65,7 @@ public sealed class PyTorchVisionTaskModelTests : IDisposable
             if (!mutant && !(d <= 1e-4)) failures.Add($"{name}: max |difference| {d:G3}");
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
-        Assert.Equal(27, _expected.Count);
+        Assert.Equal(31, _expected.Count);
     }
 
     private void AddVqa()
@@ -79,7 +79,9 @@ public sealed class PyTorchVisionTaskModelTests : IDisposable
         foreach (var (name, config) in new[] { ("vqa-attention", baseConfig), ("vqa-blind", baseConfig with { Blind = true }),
             ("vqa-visual", baseConfig with { VisualAnswers = [0, 2, 5] }),
             ("vqa-counts", baseConfig with { VisualAnswers = [0, 2, 5], ClassCountOffset = 1, ClassCountWidth = 2 }),
-            ("vqa-counting", baseConfig with { VisualAnswers = [0, 2], ClassCountOffset = 1, ClassCountWidth = 2, CountAnswers = [3, 6] }) })
+            ("vqa-counting", baseConfig with { VisualAnswers = [0, 2], ClassCountOffset = 1, ClassCountWidth = 2, CountAnswers = [3, 6] }),
+            ("vqa-members", baseConfig with { VisualAnswers = [0, 2, 5], ClassCountOffset = 1, ClassCountWidth = 2, Members = 3 }),
+            ("vqa-presence", baseConfig with { VisualAnswers = [0, 2], ClassCountOffset = 1, ClassCountWidth = 2, CountAnswers = [3, 6], Presence = true }) })
         {
             var model = new VqaModel(config);
             model.Reset(_rng);

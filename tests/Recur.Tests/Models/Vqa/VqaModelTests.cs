@@ -60,14 +60,16 @@ public sealed class VqaModelTests
     [InlineData(false, true)] // answers 0, 2, 5, 6 read from the image: choices mix both kinds
     [InlineData(false, true, true)] // and the features 1..2 summed over the locations as class counts
     [InlineData(false, true, true, true)] // and answers 1 and 7 scored by counting
-    public void GradientsMatchCentralDifferences(bool blind, bool visual, bool counts = false, bool counting = false)
+    [InlineData(false, true, true, false, true)] // class counts weighed by the learned presence
+    [InlineData(false, true, true, true, true)] // and counting from them
+    public void GradientsMatchCentralDifferences(bool blind, bool visual, bool counts = false, bool counting = false, bool presence = false)
     {
         var rng = new Rng(4);
         var m = new VqaModel(new VqaConfig
         {
             Vocab = 9, Answers = 8, Embed = 4, Hidden = 5, GridRows = 2, GridCols = 3, FeatureDim = 3, AttentionDim = 4, Fusion = 6, MaxWords = 4, Blind = blind,
             VisualAnswers = visual ? [0, 2, 5, 6] : [], ClassCountOffset = counts ? 1 : 0, ClassCountWidth = counts ? 2 : 0,
-            CountAnswers = counting ? [1, 7] : [],
+            CountAnswers = counting ? [1, 7] : [], Presence = presence,
         });
         m.Reset(rng);
         var f = Tensor.Randn(rng, 1f, 3, 6, 3);

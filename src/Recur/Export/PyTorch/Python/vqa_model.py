@@ -5,10 +5,13 @@ final state q (B, H) attends over the image's feature grid a (B, L, D) (`att`: s
 alpha = softmax(w . s) over the L locations, z = sum alpha a); f = tanh(W_q q + b + W_z z) (`fuse_q`, `fuse_z`) scores
 every answer (`head`), the visual answers' scores W_v z + b_v (`visual`) instead; the four choices' scores are the
 question's. With class counts (class_count_width K > 0) the head reads [z ; sum over locations of a[:, :, off:off + K]]
-for z: the encoder's class probabilities summed over the image, with no gradient into the frozen features. With count
+for z: the encoder's class probabilities summed over the image, with no gradient into the frozen features; with presence
+each location's probabilities are first weighed by sigmoid(presence(its features)). With count
 answers the question picks a class, c = softmax(count_query(q)), its count is n = c . those sums, and the count answers
 score count([n, n^2]) in place of the head's scores.
-The question-only model (blind) has no attention and no fuse_z. The frozen scene encoder's weights
+The question-only model (blind) has no attention and no fuse_z. With members M > 1 the model is an ensemble of M such
+networks (`members.{k}.embed`, ...): its scores are log(mean over the members of softmax(member's choice scores)), and
+its training loss the mean of the members' own cross-entropies. The frozen scene encoder's weights
 (`encoder.*`) ride along in model.frozen: the features come with the evaluation set.
 """
 
@@ -20,7 +23,9 @@ import recur_load
 from answer_head import AdditiveAttention, AnswerHead
 
 
-class VqaModel(nn.Module):
+class VqaNet(nn.Module):
+    """One network of the model (all of it when members is 1)."""
+
     def __init__(self, m):
         super().__init__()
         E, H, D, K = m["embed"], m["hidden"], m["feature_dim"], m["attention_dim"]
@@ -35,24 +40,46 @@ class VqaModel(nn.Module):
         if self.count_answers:
             self.count_query = nn.Linear(H, self.count_width)
             self.count = nn.Linear(2, len(self.count_answers))
+        self.presence = nn.Linear(D, 1) if m.get("presence") else None
 
-    def forward(self, features, questions, choices):
-        """features (B, L, D), questions (B, T) int64 left-padded, choices (B, 4) answer ids -> the choices' scores (B, 4)."""
+    def forward(self, features, questions, choices, each=False):
+        """features (B, L, D), questions (B, T) int64 left-padded, choices (B, 4) answer ids -> the choices' scores (B, 4);
+        with each, (1, B, 4) as an ensemble's members' scores."""
         _, (h, _) = self.rnn(self.embed(questions.t()))
         q = h[-1]
         z = None if self.blind else self.att(features, q)[0]
         if self.count_width > 0:
-            counts = features[:, :, self.count_offset:self.count_offset + self.count_width].sum(1).detach()
+            probs = features[:, :, self.count_offset:self.count_offset + self.count_width].detach()
+            if self.presence is not None:
+                probs = torch.sigmoid(self.presence(features.detach())) * probs
+            counts = probs.sum(1)
             z = torch.cat([z, counts], 1)
         scores = AnswerHead.scores(self, "fuse_q", q, z)
         if self.count_answers:
             n = (torch.softmax(self.count_query(q), 1) * counts).sum(1, keepdim=True)
             scores = scores.index_copy(1, torch.tensor(self.count_answers), self.count(torch.cat([n, n * n], 1)))
-        return torch.gather(scores, 1, choices)
+        scores = torch.gather(scores, 1, choices)
+        return scores.unsqueeze(0) if each else scores
+
+
+class VqaEnsemble(nn.Module):
+    """members > 1: that many networks, `members.{k}.*`."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.members = nn.ModuleList(VqaNet(m) for _ in range(m["members"]))
+
+    def forward(self, features, questions, choices, each=False):
+        """-> the log of the members' mean choice probabilities (B, 4); with each, every member's scores (M, B, 4)."""
+        scores = torch.stack([net(features, questions, choices) for net in self.members])
+        if each:
+            return scores
+        return torch.log(torch.softmax(scores, 2).mean(0).clamp_min(1e-30))
 
 
 def build_model(config):
-    return VqaModel(config["model"])
+    m = config["model"]
+    return VqaNet(m) if m.get("members", 1) == 1 else VqaEnsemble(m)
 
 
 def load_package(folder, weights="weights.safetensors"):
@@ -64,6 +91,6 @@ def example_count(examples):
 
 
 def training_loss(net, examples, idx):
-    """Recur's training loss of the questions idx: the mean cross-entropy over each one's four choices."""
-    scores = net(examples["features"][examples["scene"][idx]], examples["questions"][idx], examples["choices"][idx])
-    return F.cross_entropy(scores, examples["answers"][idx])
+    """Recur's training loss of the questions idx: the mean cross-entropy over each one's four choices (an ensemble's: its members' averaged)."""
+    each = net(examples["features"][examples["scene"][idx]], examples["questions"][idx], examples["choices"][idx], each=True)
+    return sum(F.cross_entropy(s, examples["answers"][idx]) for s in each) / len(each)
