@@ -28,16 +28,17 @@ public sealed class VqaTaskTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void LearnsResumesBitIdenticallyAndRoundTrips(bool blind)
+    [InlineData(false, 2)] // an ensemble of two, each member on batches of its own order, with the learned presence
+    public void LearnsResumesBitIdenticallyAndRoundTrips(bool blind, int members = 1)
     {
         var (train, _) = FashionMnist.Load(ClassifyTaskTests.SampleDir);
         // with the image: class answers read from it, fc-probs features of each cell and the class counts; all kept by the checkpoint
-        var settings = new VqaSettings { Blind = blind, VisualAnswers = !blind, Features = blind ? "conv" : "fc-probs", AttentionDim = 8, Fusion = 16, Scenes = new SceneOptions { Train = 150, TestSeen = 10, TestHeldOut = 10 } };
+        var settings = new VqaSettings { Blind = blind, VisualAnswers = !blind, Features = blind ? "conv" : "fc-probs", AttentionDim = 8, Fusion = 16, Scenes = new SceneOptions { Train = 150, TestSeen = 10, TestHeldOut = 10 }, Members = members, Presence = members > 1 };
         var o = new TrainOptions { Hidden = 16, Embed = 8, BatchSize = 32, Optimizer = "adam", LearningRate = 1e-2, EvalEvery = 5, ValFrac = 0.2, Threads = 1, MaxIters = 13 };
         var straight = VqaDefinition.Instance.Create(o, settings with { Encoder = Encoder() }, train, "sample");
         straight.Run();
         Assert.True(straight.TrainLosses.Skip(10).Average() < straight.TrainLosses.Take(3).Average(), "the loss fell");
-        string run = Path.Combine(_dir, blind ? "blind" : "att");
+        string run = Path.Combine(_dir, blind ? "blind" : $"att{members}");
         var first = VqaDefinition.Instance.Create(o with { MaxIters = 4 }, settings with { Encoder = Encoder() }, train, "sample");
         first.OutputDirectory = run;
         first.Run();
@@ -46,6 +47,7 @@ public sealed class VqaTaskTests : IDisposable
         Assert.Equal(blind ? 0 : 10, ck.Model.Config.VisualAnswers.Length);
         Assert.Equal(blind ? "conv" : "fc-probs", ck.Encoder.Features);
         Assert.Equal(blind ? 0 : 10, ck.Model.Config.ClassCountWidth);
+        Assert.Equal((members, members > 1), (ck.Model.Config.Members, ck.Model.Config.Presence));
         Assert.Equal(first.Task.Store.Values, ck.Model.Store.Values);
         var second = VqaDefinition.Instance.Resume(ck, train, o);
         second.Run();

@@ -25,7 +25,15 @@ internal sealed class ClassCounts
 
     public int Threads { set { if (_presence is not null) _presence.Threads = value; } }
 
-    public void Reset(Rng rng) => _presence?.Reset(rng);
+    /// <summary>
+    /// The presence layer starts at zero, every location half present (<c>σ(0)</c>): the features are wide and unnormalised, and
+    /// PyTorch's default initialisation would start most locations in the sigmoid's flat tails, where no gradient teaches it.
+    /// </summary>
+    public void Reset(Rng rng)
+    {
+        if (_presence is null) return;
+        foreach (var p in _presence.Parameters) p.Value.Clear();
+    }
 
     /// <summary>The presence <c>(B, L)</c> of the last <see cref="Forward"/> (all ones without presence).</summary>
     public ReadOnlySpan<float> Presence(int batch) => _g.AsSpan(0, batch * _l);

@@ -59,7 +59,10 @@ public sealed class VqaModel
     /// Scores <c>(B, 4)</c> of each question's choices: <paramref name="features"/> <c>(B, L, D)</c>, <paramref name="questions"/>
     /// <c>(B, MaxWords)</c> token ids (left-padded), <paramref name="choices"/> <c>(B, 4)</c> answer ids. Valid until the next call.
     /// </summary>
-    public ReadOnlySpan<float> Forward(Tensor features, int[] questions, int[] choices)
+    public ReadOnlySpan<float> Forward(Tensor features, int[] questions, int[] choices) => Forward(features, questions, choices, -1);
+
+    /// <summary><see cref="Forward(Tensor, int[], int[])"/> of every member, or of member <paramref name="only"/> alone (its scores kept).</summary>
+    private ReadOnlySpan<float> Forward(Tensor features, int[] questions, int[] choices, int only)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(questions);
@@ -75,6 +78,11 @@ public sealed class VqaModel
         if (_ids.Length != T * B) _ids = new int[T * B];
         for (int t = 0; t < T; t++) for (int b = 0; b < B; b++) _ids[t * B + b] = questions[b * T + t];
         if (_scores.Length != M) _scores = new float[M][];
+        if (only >= 0)
+        {
+            _scores[only] = _members[only].Forward(features, _ids, choices, B);
+            return _scores[only].AsSpan(0, B * 4);
+        }
         for (int m = 0; m < M; m++) _scores[m] = _members[m].Forward(features, _ids, choices, B);
         if (M == 1) return _scores[0].AsSpan(0, B * 4);
         _mean = Buffers.Ensure(_mean, B * 4);
@@ -101,13 +109,39 @@ public sealed class VqaModel
     }
 
     /// <summary>
-    /// The loss <see cref="TrainStep"/> takes the gradient of: the cross-entropy over the four choices, for an ensemble
+    /// The loss <see cref="TrainStep(Tensor, int[], int[], int[])"/> takes the gradient of: the cross-entropy over the four choices, for an ensemble
     /// its members' own averaged (not the cross-entropy of the averaged probabilities, which <see cref="Loss"/> gives).
     /// </summary>
     public double TrainingLoss(Tensor features, int[] questions, int[] choices, int[] answers)
     {
         Forward(features, questions, choices);
         return _scores.Sum(s => AnswerHead.CrossEntropy(s.AsSpan(0, _b * 4), _b, answers, null).Loss) / _scores.Length;
+    }
+
+    /// <summary>
+    /// An ensemble's training step with a batch of its own for each member (<paramref name="batches"/>, member k's at k:
+    /// features <c>(B, L, D)</c>, questions <c>(B, MaxWords)</c>, choices <c>(B, 4)</c>, answers <c>(B)</c>), as members trained
+    /// apart see the examples in orders of their own: zeroes the gradients, runs each member forward and backward on its
+    /// batch, and returns the members' cross-entropies averaged (each member's gradient that of its own, divided by M).
+    /// </summary>
+    public double TrainStep(IReadOnlyList<(Tensor Features, int[] Questions, int[] Choices, int[] Answers)> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        int M = _members.Length, T = Config.MaxWords;
+        if (batches.Count != M) throw new ArgumentException($"{batches.Count} batches for {M} members.", nameof(batches));
+        Store.ZeroGrad();
+        double loss = 0;
+        for (int m = 0; m < M; m++)
+        {
+            var (features, questions, choices, answers) = batches[m];
+            Forward(features, questions, choices, only: m);
+            int B = _b;
+            var dscores = new float[B * 4];
+            loss += AnswerHead.CrossEntropy(_scores[m].AsSpan(0, B * 4), B, answers, dscores).Loss / M;
+            if (M > 1) TensorPrimitives.Multiply(dscores, 1f / M, dscores);
+            _members[m].Backward(features, dscores, choices);
+        }
+        return loss;
     }
 
     /// <summary>

@@ -42,9 +42,36 @@ public sealed class VqaTask : EpochTask
 
     public override double TrainStep(Rng rng)
     {
+        var at = Batches.Position;
         Train.Fill(Batches.Next(), _x, _q, _c, _a);
-        return Model.TrainStep(_x, _q, _c, _a).Loss;
+        if (Model.Config.Members == 1) return Model.TrainStep(_x, _q, _c, _a).Loss;
+        return Model.TrainStep([(_x, _q, _c, _a), .. Enumerable.Range(1, Model.Config.Members - 1).Select(m => MemberBatch(m, at))]);
     }
+
+    /// <summary>
+    /// Member <paramref name="m"/>'s batch at <paramref name="at"/>: batch <c>at.Batch</c> of the epoch's order drawn from a seed
+    /// of the member's own (the first member's is the run's), so that each member visits the questions in an order of its own
+    /// while the run's position alone says where every member is.
+    /// </summary>
+    private (Tensor, int[], int[], int[]) MemberBatch(int m, StreamPosition at)
+    {
+        int B = Options.BatchSize;
+        if (_memberEpoch != at.Epoch || _memberOrders.Count == 0)
+        {
+            _memberOrders.Clear();
+            for (int k = 1; k < Model.Config.Members; k++)
+                _memberOrders.Add(EpochOrder.Order(Train.Count, Options.Seed + 0x6D656D626572UL * (ulong)k, at.Epoch)); // "member"
+            _memberEpoch = at.Epoch;
+        }
+        while (_memberBatches.Count < m) _memberBatches.Add((new Tensor(B, Train.Locations, Train.FeatureDim), new int[B * SceneQuestions.MaxWords], new int[B * 4], new int[B]));
+        var (x, q, c, a) = _memberBatches[m - 1];
+        Train.Fill(_memberOrders[m - 1].AsSpan(at.Batch * B, B), x, q, c, a);
+        return (x, q, c, a);
+    }
+
+    private readonly List<int[]> _memberOrders = [];
+    private readonly List<(Tensor, int[], int[], int[])> _memberBatches = [];
+    private int _memberEpoch = -1;
 
     /// <summary>The validation figure that chooses <c>best/</c>: the share of questions answered wrong (1 - accuracy), the task's figure.</summary>
     public const string ErrorMetric = "error";

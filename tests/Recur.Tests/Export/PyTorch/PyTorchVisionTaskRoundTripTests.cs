@@ -38,6 +38,8 @@ public sealed class PyTorchVisionTaskRoundTripTests : IDisposable
             ["loss", "action_accuracy", "visible_f1"] },
         { "vqa", ["--encoder", "CNN", .. Scenes],
             ["validation-seen.loss", "validation-seen.accuracy", "validation-heldout.loss", "validation-heldout.accuracy"] },
+        { "vqa", ["--encoder", "CNN", "--members", "2", "--presence", "--counting", .. Scenes],
+            ["validation-seen.loss", "validation-heldout.loss", "validation-heldout.accuracy"] },
         { "dialog", ["--encoder", "CNN", "--rounds", "3", .. Scenes], ["validation-seen.loss", "validation-heldout.accuracy", "all.loss=validation.loss",
             "all.accuracy=validation.accuracy"] },
     };

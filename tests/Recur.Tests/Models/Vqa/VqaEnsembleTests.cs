@@ -81,6 +81,24 @@ public sealed class VqaEnsembleTests
     }
 
     [Fact]
+    public void EachMemberTrainsOnABatchOfItsOwn()
+    {
+        var (e, singles, f) = Build(2);
+        var g = Tensor.Randn(new Rng(13), 1f, 3, 6, 3);
+        int[] q2 = [.. Q.Reverse()], c2 = [.. C.Select(c => (c + 1) % 8)], a2 = [2, 3, 0];
+        double loss = e.TrainStep([(f, Q, C, A), (g, q2, c2, a2)]);
+        double expected = singles[0].TrainStep(f, Q, C, A).Loss / 2 + singles[1].TrainStep(g, q2, c2, a2).Loss / 2;
+        Assert.Equal(expected, loss, 6);
+        for (int k = 0; k < 2; k++)
+            foreach (var p in singles[k].Store.Parameters)
+            {
+                var grad = e.Store.Parameters.Single(q => q.Name == $"members.{k}.{p.Name}").Grad.ToArray();
+                for (int i = 0; i < grad.Length; i++) Assert.Equal(p.Grad[i] / 2, grad[i], 6);
+            }
+        Assert.Throws<ArgumentException>(() => e.TrainStep([(f, Q, C, A)]));
+    }
+
+    [Fact]
     public void GradientsMatchCentralDifferencesOfTheTrainingLoss()
     {
         var (e, _, f) = Build(2);

@@ -5,7 +5,8 @@ run's position, clipping and the weight average, over the training set Recur wro
 binarised images of the run's IDX files, --data FOLDER) in the order Recur's epochs shuffle it, from the same
 position. One process, or N under torchrun with DistributedDataParallel (gloo on CPU, nccl on GPU), each taking B/N
 of every batch so that together they take the batch one process would (with --bucket, batches of like length, as
-Recur's). The loss is the task's: model.training_loss, a mean over the examples, or, for a mean over tokens or
+Recur's; an ensemble whose members visit the examples in orders of their own, model.member_seeds, gets one batch per
+member). The loss is the task's: model.training_loss, a mean over the examples, or, for a mean over tokens or
 symbols (tag, g2p, translate), model.training_sums, each worker's sum taken over the whole batch's count.
 Dropout (video with layers > 1, tag, g2p, translate) draws from torch's random stream, not Recur's. DRAW's latent
 noise and the glimpse model's REINFORCE draws come from Recur's stream (xoshiro256** and Box-Muller, carried in the
@@ -60,8 +61,13 @@ def main():
     first, share = classify_data.shard(B, rank, world)
     lengths = examples["lengths"].tolist() if "lengths" in examples else None
     batches = classify_data.EpochBatches(count, B, tr["seed"], first, share, lengths, tr.get("bucket", 0))
+    # an ensemble whose members each visit the examples in an order of their own (VQA): one order per member, in step
+    seeds = recur_model.member_seeds(config, tr["seed"]) if hasattr(recur_model, "member_seeds") else []
+    members = [classify_data.EpochBatches(count, B, s, first, share, lengths, tr.get("bucket", 0)) for s in seeds]
     if "position" in state:
         batches.epoch, batches.batch = (int(v) for v in state["position"].reshape(-1).tolist())
+        for m in members:
+            m.epoch, m.batch = batches.epoch, batches.batch
     opt = rt.make_optimizer(tr["optimizer"], [p for _, p in named], tr["learning_rate"], tr["weight_decay"])
     rt.load_optimizer_state(opt, named, tr["optimizer"], state)
     iteration = int(state["iteration"].reshape(-1)[0]) if "iteration" in state else 0
@@ -79,6 +85,8 @@ def main():
                       "again for the next epoch's", file=sys.stderr)
             break
         idx = batches.next().to(device)
+        if members:
+            idx = [idx] + [m.next().to(device) for m in members]
         drawn = []
         if noise_shape:
             eps = noise.normal(noise_shape) if noise else torch.randn(noise_shape)

@@ -69,8 +69,12 @@ class VqaEnsemble(nn.Module):
         super().__init__()
         self.members = nn.ModuleList(VqaNet(m) for _ in range(m["members"]))
 
-    def forward(self, features, questions, choices, each=False):
-        """-> the log of the members' mean choice probabilities (B, 4); with each, every member's scores (M, B, 4)."""
+    def forward(self, features, questions, choices, each=False, split=False):
+        """-> the log of the members' mean choice probabilities (B, 4); with each, every member's scores (M, B, 4); with
+        split, the inputs are M batches one after the other, member k's the k-th, and the result every member's scores on its own."""
+        if split:
+            parts = zip(features.chunk(len(self.members)), questions.chunk(len(self.members)), choices.chunk(len(self.members)))
+            return torch.stack([net(f, q, c) for net, (f, q, c) in zip(self.members, parts)])
         scores = torch.stack([net(features, questions, choices) for net in self.members])
         if each:
             return scores
@@ -90,7 +94,17 @@ def example_count(examples):
     return len(examples["answers"])
 
 
+def member_seeds(config, seed):
+    """The seeds of the orders in which members 2 .. M visit the questions (VqaTask.MemberBatch; the first member's is the run's)."""
+    return [(seed + 0x6D656D626572 * k) % (1 << 64) for k in range(1, config["model"].get("members", 1))]
+
+
 def training_loss(net, examples, idx):
-    """Recur's training loss of the questions idx: the mean cross-entropy over each one's four choices (an ensemble's: its members' averaged)."""
+    """Recur's training loss of the questions idx: the mean cross-entropy over each one's four choices; an ensemble's, given
+    one batch per member (a list), its members' own on their own batches, averaged."""
+    if isinstance(idx, list):
+        cat = torch.cat(idx)
+        each = net(examples["features"][examples["scene"][cat]], examples["questions"][cat], examples["choices"][cat], split=True)
+        return sum(F.cross_entropy(s, examples["answers"][i]) for s, i in zip(each, idx)) / len(each)
     each = net(examples["features"][examples["scene"][idx]], examples["questions"][idx], examples["choices"][idx], each=True)
     return sum(F.cross_entropy(s, examples["answers"][idx]) for s in each) / len(each)
