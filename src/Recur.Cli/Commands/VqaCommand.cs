@@ -77,7 +77,8 @@ internal sealed class VqaCommand : ICommand
                 var m = VqaCheckpoint.Instance.Load(run, CheckpointKind.Best);
                 SceneCli.CheckSameScenes(ck.Directory, ck.Encoder, ck.Scenes, run, m.Encoder, m.Scenes);
                 if (m.QuestionsPerScene != ck.QuestionsPerScene)
-                    throw new CliException($"{run} asks {m.QuestionsPerScene} questions a scene, {ck.Directory} {ck.QuestionsPerScene}: not the same questions.");
+                    throw new CliException($"{run} asks {m.QuestionsPerScene} questions a scene, {ck.Directory} {ck.QuestionsPerScene}: "
+                        + "not the same questions.");
                 m.Model.Threads = ck.Model.Threads;
                 members.Add(m.Model);
             }

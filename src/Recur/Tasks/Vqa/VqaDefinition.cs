@@ -25,8 +25,8 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
 
     /// <summary>
     /// The recipe: an LSTM question encoder with attention over the image (batch 128), 15 minutes of its own (a default encoder
-    /// this run trains comes before them), no cap on epochs; with <see cref="VqaSettings"/>' defaults (fc features with
-    /// coordinates, visual answers). docs/CAPTIONING.md has the measurements.
+    /// this run trains comes before them), no cap on epochs; with <see cref="VqaSettings"/>' defaults (fc-probs features with
+    /// coordinates, visual answers, class counts, three members). docs/CAPTIONING.md has the measurements.
     /// </summary>
     public override TrainOptions Defaults { get; } = SceneRecipe with { Model = "lstm", BatchSize = 128, Minutes = 15, MaxEpochs = 0 };
 
@@ -53,7 +53,8 @@ public sealed class VqaDefinition : SceneTaskDefinition<VqaSettings, LoadedVqa>
         {
             Vocab = VqaDataset.QuestionVocabulary().Count, Answers = answers.Count, Embed = options.Embed, Hidden = options.Hidden,
             GridRows = rows, GridCols = cols, FeatureDim = encoder.FeatureDim, AttentionDim = settings.AttentionDim, Fusion = settings.Fusion,
-            Blind = settings.Blind, MaxWords = SceneQuestions.MaxWords, Members = settings.Members, ClassCountOffset = countOffset, ClassCountWidth = countWidth,
+            Blind = settings.Blind, MaxWords = SceneQuestions.MaxWords, Members = settings.Members,
+            ClassCountOffset = countOffset, ClassCountWidth = countWidth,
             Presence = settings.Presence && countWidth > 0,
             CountAnswers = settings.Counting && countWidth > 0
                 ? [.. Enumerable.Range(0, answers.Count).Where(a => SceneQuestions.CountWords.Contains(answers[a]))] : [],

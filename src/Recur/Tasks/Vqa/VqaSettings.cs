@@ -34,8 +34,11 @@ public sealed record VqaSettings : ISceneSettings
     /// </summary>
     public bool Counting { get; init; }
 
-    /// <summary>Networks trained side by side and averaged (<see cref="VqaConfig.Members"/>).</summary>
-    public int Members { get; init; } = 1;
+    /// <summary>
+    /// Networks trained side by side, each on the questions in an order of its own, and averaged (<see cref="VqaConfig.Members"/>):
+    /// three by default, chosen on validation in session 25 (CAPTIONING.md).
+    /// </summary>
+    public int Members { get; init; } = 3;
 
     /// <summary>Max pooling over the encoder's grid.</summary>
     public int GridPool { get; init; } = 3;

@@ -16,6 +16,9 @@ public sealed class VqaTask : EpochTask
 {
     private readonly Tensor _x;
     private readonly int[] _q, _c, _a;
+    private readonly List<int[]> _memberOrders = [];                           // members 2 .. M: this epoch's order of each
+    private readonly List<(Tensor, int[], int[], int[])> _memberBatches = [];  // members 2 .. M: each one's batch
+    private int _memberEpoch = -1;
     public VqaTask(TrainOptions options, VqaModel model, VqaDataset train, VqaDataset validation, Action<string, CheckpointProgress> writeModel, DataInfo data)
         : base(options, train?.Count ?? 0, writeModel, data)
     {
@@ -63,15 +66,12 @@ public sealed class VqaTask : EpochTask
                 _memberOrders.Add(EpochOrder.Order(Train.Count, Options.Seed + 0x6D656D626572UL * (ulong)k, at.Epoch)); // "member"
             _memberEpoch = at.Epoch;
         }
-        while (_memberBatches.Count < m) _memberBatches.Add((new Tensor(B, Train.Locations, Train.FeatureDim), new int[B * SceneQuestions.MaxWords], new int[B * 4], new int[B]));
+        while (_memberBatches.Count < m) // (B, L, D) features, (B, MaxWords) questions, (B, 4) choices, (B) answers
+            _memberBatches.Add((new Tensor(B, Train.Locations, Train.FeatureDim), new int[B * SceneQuestions.MaxWords], new int[B * 4], new int[B]));
         var (x, q, c, a) = _memberBatches[m - 1];
         Train.Fill(_memberOrders[m - 1].AsSpan(at.Batch * B, B), x, q, c, a);
         return (x, q, c, a);
     }
-
-    private readonly List<int[]> _memberOrders = [];
-    private readonly List<(Tensor, int[], int[], int[])> _memberBatches = [];
-    private int _memberEpoch = -1;
 
     /// <summary>The validation figure that chooses <c>best/</c>: the share of questions answered wrong (1 - accuracy), the task's figure.</summary>
     public const string ErrorMetric = "error";
