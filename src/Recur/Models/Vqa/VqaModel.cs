@@ -14,16 +14,16 @@ namespace Recur.Models.Vqa;
 /// With <see cref="VqaConfig.ClassCountWidth"/> the head reads <c>[z ; Σ_i p_i]</c> for <c>z</c>: the context and the
 /// locations' class probabilities summed (the features are frozen: no gradient flows into the sums).
 /// With <see cref="VqaConfig.Members"/> <c>M &gt; 1</c> the model is an ensemble of <c>M</c> such networks
-/// (<c>members.{k}.embed</c>, ...), initialised one after the other and trained side by side on the same batches, each on
-/// its own cross-entropy (the training loss is their mean); it answers with their choice probabilities averaged, as the
-/// scores' logarithm: <c>s = log(1/M Σ_m softmax(s_m))</c>.
+/// (<c>members.{k}.embed</c>, ...), initialised one after the other and trained side by side (on one batch, or each on a
+/// batch of its own), each on its own cross-entropy (the training loss is their mean); it answers with their choice
+/// probabilities averaged, as the scores' logarithm: <c>s = log(1/M Σ_m softmax(s_m))</c> (<see cref="AverageChoices"/>).
 /// </summary>
 public sealed class VqaModel
 {
     private readonly VqaNetwork[] _members;
     private int[] _ids = [];                         // (T, B): the questions time-major
     private float[][] _scores = [];                  // M x (B, 4): each member's choice scores of the last forward
-    private float[] _mean = [], _p = new float[4];   // (B, 4): the ensemble's scores
+    private float[] _mean = [], _dscores = [];       // (B, 4): the ensemble's scores; a member's score gradient
     private int _b;
 
     public VqaModel(VqaConfig config)
@@ -86,16 +86,28 @@ public sealed class VqaModel
         for (int m = 0; m < M; m++) _scores[m] = _members[m].Forward(features, _ids, choices, B);
         if (M == 1) return _scores[0].AsSpan(0, B * 4);
         _mean = Buffers.Ensure(_mean, B * 4);
-        Array.Clear(_mean);
-        for (int m = 0; m < M; m++)
-            for (int b = 0; b < B; b++)
-            {
-                _scores[m].AsSpan(b * 4, 4).CopyTo(_p);
-                Kernels.Softmax.InPlace(_p);
-                TensorPrimitives.Add(_mean.AsSpan(b * 4, 4), _p, _mean.AsSpan(b * 4, 4));
-            }
-        for (int i = 0; i < B * 4; i++) _mean[i] = MathF.Log(Math.Max(_mean[i] / M, 1e-30f));
+        AverageChoices(_scores, B, _mean);
         return _mean;
+    }
+
+    /// <summary>
+    /// An ensemble's scores of <paramref name="n"/> questions from its members' <paramref name="scores"/> (each <c>(n, 4)</c> or
+    /// longer): the log of the members' choice probabilities (the softmax over each question's four scores) averaged, written
+    /// to <paramref name="into"/> <c>(n, 4)</c>.
+    /// </summary>
+    internal static void AverageChoices(IReadOnlyList<float[]> scores, int n, Span<float> into)
+    {
+        into = into[..(n * 4)];
+        into.Clear();
+        Span<float> p = stackalloc float[4];
+        foreach (var s in scores)
+            for (int b = 0; b < n; b++)
+            {
+                s.AsSpan(b * 4, 4).CopyTo(p);
+                Kernels.Softmax.InPlace(p);
+                TensorPrimitives.Add(into.Slice(b * 4, 4), p, into.Slice(b * 4, 4));
+            }
+        for (int i = 0; i < into.Length; i++) into[i] = MathF.Log(Math.Max(into[i] / scores.Count, 1e-30f));
     }
 
     /// <summary>
@@ -127,7 +139,7 @@ public sealed class VqaModel
     public double TrainStep(IReadOnlyList<(Tensor Features, int[] Questions, int[] Choices, int[] Answers)> batches)
     {
         ArgumentNullException.ThrowIfNull(batches);
-        int M = _members.Length, T = Config.MaxWords;
+        int M = _members.Length;
         if (batches.Count != M) throw new ArgumentException($"{batches.Count} batches for {M} members.", nameof(batches));
         Store.ZeroGrad();
         double loss = 0;
@@ -135,12 +147,22 @@ public sealed class VqaModel
         {
             var (features, questions, choices, answers) = batches[m];
             Forward(features, questions, choices, only: m);
-            int B = _b;
-            var dscores = new float[B * 4];
-            loss += AnswerHead.CrossEntropy(_scores[m].AsSpan(0, B * 4), B, answers, dscores).Loss / M;
-            if (M > 1) TensorPrimitives.Multiply(dscores, 1f / M, dscores);
-            _members[m].Backward(features, dscores, choices);
+            loss += BackwardMember(m, features, choices, answers);
         }
+        return loss;
+    }
+
+    /// <summary>
+    /// Member <paramref name="m"/>'s backward from its scores of the last forward: the gradient of its cross-entropy divided by
+    /// M; returns that cross-entropy divided by M, its share of the training loss.
+    /// </summary>
+    private double BackwardMember(int m, Tensor features, int[] choices, int[] answers)
+    {
+        int B = _b, M = _members.Length;
+        _dscores = Buffers.Ensure(_dscores, B * 4);
+        double loss = AnswerHead.CrossEntropy(_scores[m].AsSpan(0, B * 4), B, answers, _dscores).Loss / M;
+        if (M > 1) TensorPrimitives.Multiply(_dscores, 1f / M, _dscores);
+        _members[m].Backward(features, _dscores, choices);
         return loss;
     }
 
@@ -151,16 +173,9 @@ public sealed class VqaModel
     public (double Loss, int Right) TrainStep(Tensor features, int[] questions, int[] choices, int[] answers)
     {
         Store.ZeroGrad();
-        var ensemble = Forward(features, questions, choices).ToArray();
-        int B = _b, M = _members.Length;
-        var dscores = new float[B * 4];
+        int right = AnswerHead.CrossEntropy(Forward(features, questions, choices), _b, answers, null).Right;
         double loss = 0;
-        for (int m = 0; m < M; m++)
-        {
-            loss += AnswerHead.CrossEntropy(_scores[m].AsSpan(0, B * 4), B, answers, dscores).Loss / M;
-            if (M > 1) TensorPrimitives.Multiply(dscores, 1f / M, dscores);
-            _members[m].Backward(features, dscores, choices);
-        }
-        return (loss, AnswerHead.CrossEntropy(ensemble, B, answers, null).Right);
+        for (int m = 0; m < _members.Length; m++) loss += BackwardMember(m, features, choices, answers);
+        return (loss, right);
     }
 }

@@ -70,16 +70,8 @@ public sealed record VqaScore(double Loss, double Accuracy, int Questions, IRead
         if (models.Count == 0) throw new ArgumentException("an ensemble needs at least one model.", nameof(models));
         var first = Answer(models[0], set);
         if (models.Count == 1) return first;
-        var mean = new float[first.Scores.Length]; // (N, 4): the members' probabilities summed
-        var p = new float[4];
-        foreach (var m in models.Select((model, i) => i == 0 ? first : Answer(model, set)))
-            for (int i = 0; i < m.Count; i++)
-            {
-                m.Scores.AsSpan(i * 4, 4).CopyTo(p);
-                Kernels.Softmax.InPlace(p);
-                System.Numerics.Tensors.TensorPrimitives.Add(mean.AsSpan(i * 4, 4), p, mean.AsSpan(i * 4, 4));
-            }
-        for (int i = 0; i < mean.Length; i++) mean[i] = MathF.Log(Math.Max(mean[i] / models.Count, 1e-30f));
+        var mean = new float[first.Scores.Length]; // (N, 4)
+        VqaModel.AverageChoices([first.Scores, .. models.Skip(1).Select(m => Answer(m, set).Scores)], first.Count, mean);
         return first with { Scores = mean };
     }
 
