@@ -6,7 +6,7 @@ namespace Recur.Bench;
 
 /// <summary>
 /// Training speed of DRAW (issue 29) against the same model in PyTorch 1.13 (bench/draw_ref.py): the plain `recur draw train` run's model (28x28,
-/// T 32, encoder and decoder LSTMs of 256, latent 100, read 5x5 and write 5x5 with attention), batch 64, random binary
+/// T 32, encoder and decoder LSTMs of 256, latent 100, read 12x12 and write 12x12 with attention), batch 64, random binary
 /// images with fresh noise each step, the whole step timed (forward, backward, norm clipping at 5, Adam 1e-3): images/s.
 /// Each run times <c>--iters</c> steps after 3 warm-up steps; rounds alternate Recur (at <c>--threads</c>) and PyTorch at
 /// 1 thread (the issue's race: 1 thread each) and, unless <c>--torch2 false</c>, at 2 threads.
@@ -33,7 +33,7 @@ internal static class DrawSpeedBench
 
     private static void Race(string root, bool attention, int iters, int rounds, int threads, int B, bool torch2)
     {
-        // the plain recur draw train run's model (read 5x5 with attention), or --attention false's
+        // the plain recur draw train run's model (read and write 12x12 with attention), or --attention false's
         var config = new DrawSettings { Attention = attention }.ToConfig(DrawDefinition.Instance.Defaults.Hidden, 28, 28);
         Console.WriteLine($"\nDRAW training, attention {(attention ? "on" : "off")}, {config.Width}x{config.Height}, T {config.Steps}, "
             + $"H {config.EncoderHidden}/{config.DecoderHidden}, Z {config.Latent}, batch {B}, {iters} steps per run after 3 warm-up steps, "
