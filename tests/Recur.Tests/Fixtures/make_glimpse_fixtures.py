@@ -8,12 +8,14 @@ padding, then slicing), average-pooled by 2^s to g x g (avg_pool2d); the k patch
 With h_0 = c_0 = 0, l_1 given, for t = 1..T:
   h_g = relu(fc_g(rho_t));  h_l = relu(fc_l(l_t));  g_t = relu(fc_hg(h_g) + fc_hl(h_l))   (fc_hl has no bias)
   h_t, c_t = LSTMCell_core(g_t, (h_{t-1}, c_{t-1}))
-  t < T: mu_t = tanh(locator(h_t or h_t.detach()));  s_t = (mu_t + sigma eps_t).detach();  l_{t+1} = clamp(s_t, -1, 1)
+  t < T: mu_t = tanh(locator(h_t or h_t.detach()))  (locator_hidden.safetensors: tanh(locator(relu(locator_hidden(h_t)))));
+         s_t = (mu_t + sigma eps_t).detach();  l_{t+1} = clamp(s_t, -1, 1)
          b_t = baseline(h_t.detach())
   logits = classifier(h_T);  R = (argmax logits == y)
   L = CE(logits, y) + mean_{t,b} (b_t - R)^2 - mean_{t,b} (R - b_t).detach() * sum_j log N(s_tj; mu_tj, sigma^2)
 The locator reads h_t detached (REINFORCE trains the locator only) in detached.safetensors, and h_t itself (REINFORCE also
-reaches the core and the glimpse network) in into_core.safetensors.
+reaches the core and the glimpse network) in into_core.safetensors, and through a hidden ReLU layer of 5 in the location
+network (into the core too) in locator_hidden.safetensors.
 
 The image is 12 high and 10 wide, k = 2 scales of g = 3, T = 3, glimpse hidden 5, location hidden 4, glimpse out 7,
 core hidden 6, batch 3, K = 4 classes, sigma 0.17. Labels are chosen after the forward so that images 0 and 2 are right
@@ -73,7 +75,7 @@ def sensor(x, loc, k, g):
     return torch.cat(out)
 
 
-def case(name, seed, into_core, Hh=12, W=10, k=2, g=3, T=3, Hg=5, Hl=4, G=7, H=6, B=3, K=4, sigma=0.17):
+def case(name, seed, into_core, Hh=12, W=10, k=2, g=3, T=3, Hg=5, Hl=4, G=7, H=6, B=3, K=4, sigma=0.17, L=0):
     rng = np.random.default_rng(seed)
     S = k * g * g
     p = {}
@@ -88,7 +90,10 @@ def case(name, seed, into_core, Hh=12, W=10, k=2, g=3, T=3, Hg=5, Hl=4, G=7, H=6
     p["core.weight_hh"] = f32(rng, 0.5, 4 * H, H)
     p["core.bias_ih"] = f32(rng, 0.3, 4 * H)
     p["core.bias_hh"] = f32(rng, 0.3, 4 * H)
-    p["locator.weight"] = f32(rng, 0.6, 2, H)
+    if L > 0:
+        p["locator_hidden.weight"] = f32(rng, 0.6, L, H)
+        p["locator_hidden.bias"] = f32(rng, 0.3, L)
+    p["locator.weight"] = f32(rng, 0.6, 2, L if L > 0 else H)
     p["locator.bias"] = f32(rng, 0.3, 2)
     p["baseline.weight"] = f32(rng, 0.5, 1, H)
     p["baseline.bias"] = f32(rng, 0.3, 1)
@@ -113,7 +118,10 @@ def case(name, seed, into_core, Hh=12, W=10, k=2, g=3, T=3, Hg=5, Hl=4, G=7, H=6
         h, c = lstm_cell(p, "core", gt, h, c)
         if t == T - 1:
             break
-        mu = torch.tanh(F.linear(h if into_core else h.detach(), p["locator.weight"], p["locator.bias"]))
+        read = h if into_core else h.detach()
+        if L > 0:
+            read = F.relu(F.linear(read, p["locator_hidden.weight"], p["locator_hidden.bias"]))
+        mu = torch.tanh(F.linear(read, p["locator.weight"], p["locator.bias"]))
         s = (mu + sigma * eps[t]).detach()
         mus.append(mu)
         draws.append(s)
@@ -143,7 +151,7 @@ def case(name, seed, into_core, Hh=12, W=10, k=2, g=3, T=3, Hg=5, Hl=4, G=7, H=6
     write_safetensors(os.path.join(OUT, f"{name}.safetensors"), tensors,
                       {"reinforce_into_core": str(into_core).lower(), "width": W, "height": Hh, "steps": T, "scales": k, "patch": g,
                        "glimpse_hidden": Hg, "location_hidden": Hl, "glimpse_out": G, "core_hidden": H, "classes": K,
-                       "sigma": repr(sigma)})
+                       "sigma": repr(sigma), "locator_hidden": L})
     clamped = int((s.abs() > 1).sum())
     print(name, "ce", loss_ce.item(), "baseline", loss_baseline.item(), "reinforce", loss_reinforce.item(), "clamped draws", clamped)
 
@@ -153,6 +161,7 @@ def main():
     torch.set_default_dtype(torch.float64)
     case("detached", 1, False)
     case("into_core", 2, True)
+    case("locator_hidden", 3, True, L=5)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,16 @@ public sealed record GlimpseConfig
     /// </summary>
     public bool ReinforceIntoCore { get; init; }
 
+    /// <summary>
+    /// Width of a hidden ReLU layer in the location network: <c>μ_t = tanh(W_loc relu(W_lh h_t + b_lh) + b_loc)</c>
+    /// (<c>locator_hidden</c>, then <c>locator</c>); 0 (the default, the paper's) reads <c>h_t</c> linearly.
+    /// </summary>
+    public int LocatorHidden { get; init; }
+
+    /// <summary>What the locator's last linear reads: <see cref="LocatorHidden"/> units, or the core's <c>H</c>.</summary>
+    [JsonIgnore]
+    public int LocatorInput => LocatorHidden > 0 ? LocatorHidden : CoreHidden;
+
     /// <summary>The sensor's input width <c>k g²</c>: the concatenated pooled patches.</summary>
     [JsonIgnore]
     public int GlimpseSize => Scales * Patch * Patch;
@@ -61,13 +71,15 @@ public sealed record GlimpseConfig
     /// <summary>
     /// The parameters counted from the architecture: the four linears of the glimpse network (<c>fc_hl</c> has no bias: the
     /// equation's single <c>b</c> is <c>fc_hg</c>'s), the core <c>nn.LSTMCell</c> (<c>4H (G + H + 2)</c>), the location
-    /// (<c>2 (H + 1)</c>), baseline (<c>H + 1</c>) and classifier (<c>K (H + 1)</c>) heads.
+    /// (<c>2 (H + 1)</c>, or <c>L (H + 1) + 2 (L + 1)</c> with a hidden layer of <c>L</c>), baseline (<c>H + 1</c>) and classifier
+    /// (<c>K (H + 1)</c>) heads.
     /// </summary>
     public long ParameterCount()
     {
-        long Hg = GlimpseHidden, Hl = LocationHidden, G = GlimpseOut, H = CoreHidden;
+        long Hg = GlimpseHidden, Hl = LocationHidden, G = GlimpseOut, H = CoreHidden, L = LocatorHidden;
         long glimpse = Hg * (GlimpseSize + 1L) + Hl * 3 + G * (Hg + 1) + G * Hl;
-        return glimpse + 4 * H * (G + H + 2) + 2 * (H + 1) + (H + 1) + Classes * (H + 1);
+        long locator = L * (H + 1) + 2 * (LocatorInput + 1L);
+        return glimpse + 4 * H * (G + H + 2) + locator + (H + 1) + Classes * (H + 1);
     }
 
     /// <summary>Checks every field; the message names the field, its range and the value seen.</summary>
@@ -76,7 +88,7 @@ public sealed record GlimpseConfig
         foreach (var (name, v, min, max) in new[] { ("width", Width, 1, 4096), ("height", Height, 1, 4096), ("steps", Steps, 1, 1024),
             ("scales", Scales, 1, 8), ("patch", Patch, 1, 256), ("glimpse hidden", GlimpseHidden, 1, 1 << 14),
             ("location hidden", LocationHidden, 1, 1 << 14), ("glimpse out", GlimpseOut, 1, 1 << 14), ("core hidden", CoreHidden, 1, 1 << 14),
-            ("classes", Classes, 2, 1 << 16) })
+            ("classes", Classes, 2, 1 << 16), ("locator hidden", LocatorHidden, 0, 1 << 14) })
             if (v < min || v > max) throw new ArgumentException($"glimpse model {name} must be in [{min}, {max}], got {v}.");
         if (!(Sigma > 0f && Sigma <= 10f)) throw new ArgumentException($"glimpse model sigma must be in (0, 10], got {Sigma}.");
         if ((long)WidestPatch * WidestPatch > 1 << 24)

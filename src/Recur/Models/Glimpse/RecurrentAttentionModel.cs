@@ -11,7 +11,8 @@ namespace Recur.Models.Glimpse;
 /// <item><c>ρ_t = ρ(x, l_t)</c>, the retina (<see cref="GlimpseSensor"/>), <c>k g²</c> values;</item>
 /// <item><c>g_t = relu(W_hg relu(W_g ρ_t + b_g) + W_hl relu(W_l l_t + b_l) + b)</c> (<c>glimpse.*</c>);</item>
 /// <item><c>h_t = LSTM(g_t, h_{t-1})</c> (<c>core.*</c>, an <c>nn.LSTMCell</c>, gates i, f, g, o);</item>
-/// <item>for <c>t &lt; T</c>: <c>μ_t = tanh(W_loc h_t + b_loc)</c> (<c>locator</c>, 2 values), the draw
+/// <item>for <c>t &lt; T</c>: <c>μ_t = tanh(W_loc h_t + b_loc)</c> (<c>locator</c>, 2 values; with
+/// <see cref="GlimpseConfig.LocatorHidden"/>, <c>tanh(W_loc relu(W_lh h_t + b_lh) + b_loc)</c>, <c>locator_hidden</c> first), the draw
 /// <c>s_t = μ_t + σ ε_t</c> with <c>ε_t ~ N(0, I)</c> given by the caller, the next location
 /// <c>l_{t+1} = clamp(s_t, -1, 1)</c>, and the baseline <c>b_t = W_b h_t + b_b</c> (<c>baseline</c>, 1 value);</item>
 /// <item>after the last glimpse, <c>logits = W_c h_T + b_c</c> (<c>classifier</c>, <c>K</c> values).</item>
@@ -37,17 +38,20 @@ public sealed class RecurrentAttentionModel
     private readonly GlimpseNetwork _glimpse;
     private readonly UnrolledLstmCell _core;
     private readonly Linear _locator, _baseline, _classifier;
+    private readonly Linear? _locatorHidden;
     private int _steps, _batch;
     private bool _forwardReady, _lossReady;
     private float[] _images = [];    // (B, H W)
     private float[] _locations = []; // (T, B, 2) l_t, clamped
     private float[] _draws = [];     // (T-1, B, 2) s_t = μ_t + σ ε_t, unclamped
     private float[] _mu = [];        // (T-1, B, 2) μ_t = tanh(W_loc h_t + b_loc)
+    private float[] _locHidden = []; // (T-1, B, L) relu(W_lh h_t + b_lh), with a locator hidden layer of L
     private float[] _baselines = []; // (T-1, B) b_t
     private float[] _logits = [];    // (B, K)
     // Loss gradients: dlogits (B, K), db (T-1, B), dμ (T-1, B, 2); backward scratch: dh, dh_{t-1}, a head's dh (B, H),
     // dpre of the locator (B, 2), dg (T, B, G).
     private float[] _dLogits = [], _dBaselines = [], _dMu = [], _dh = [], _dhPrev = [], _dhHead = [], _dLocPre = [], _dG = [];
+    private float[] _dLocHidden = []; // (B, L) the locator hidden layer's gradient
     private float[] _rewardDraft = [], _advantages = []; // R (B) and A_t = R - b_t (T-1, B) of Loss(labels)
 
     public RecurrentAttentionModel(GlimpseConfig config)
@@ -58,7 +62,8 @@ public sealed class RecurrentAttentionModel
         Store = new ParameterStore();
         _glimpse = new GlimpseNetwork(Store, config.GlimpseSize, config.GlimpseHidden, config.LocationHidden, config.GlimpseOut);
         _core = new UnrolledLstmCell(Store, "core", config.GlimpseOut, config.CoreHidden);
-        _locator = new Linear(Store, "locator", config.CoreHidden, 2);
+        if (config.LocatorHidden > 0) _locatorHidden = new Linear(Store, "locator_hidden", config.CoreHidden, config.LocatorHidden);
+        _locator = new Linear(Store, "locator", config.LocatorInput, 2);
         _baseline = new Linear(Store, "baseline", config.CoreHidden, 1);
         _classifier = new Linear(Store, "classifier", config.CoreHidden, config.Classes);
     }
@@ -76,6 +81,7 @@ public sealed class RecurrentAttentionModel
         set
         {
             _glimpse.Threads = value; _core.Threads = value; _locator.Threads = value; _baseline.Threads = value; _classifier.Threads = value;
+            if (_locatorHidden is not null) _locatorHidden.Threads = value;
         }
     }
 
@@ -85,6 +91,7 @@ public sealed class RecurrentAttentionModel
         ArgumentNullException.ThrowIfNull(rng);
         _glimpse.Reset(rng);
         _core.Reset(rng);
+        _locatorHidden?.Reset(rng);
         _locator.Reset(rng);
         _baseline.Reset(rng);
         _classifier.Reset(rng);
@@ -180,7 +187,14 @@ public sealed class RecurrentAttentionModel
             if (t == T - 1) break;
             var h = _core.State(t + 1);
             var mu = Slice(_mu, t, 2);
-            _locator.Forward(h, B, mu);
+            if (_locatorHidden is null) _locator.Forward(h, B, mu);
+            else
+            {
+                var hidden = Slice(_locHidden, t, Config.LocatorHidden);
+                _locatorHidden.Forward(h, B, hidden);
+                TensorPrimitives.Max(hidden, 0f, hidden);
+                _locator.Forward(hidden, B, mu);
+            }
             TensorPrimitives.Tanh(mu, mu);
             _baseline.Forward(h, B, Slice(_baselines, t, 1));
             var draws = Slice(_draws, t, 2);
@@ -203,6 +217,7 @@ public sealed class RecurrentAttentionModel
         _locations = Buffers.Ensure(_locations, steps * batch * 2);
         _draws = Buffers.Ensure(_draws, n * 2);
         _mu = Buffers.Ensure(_mu, n * 2);
+        _locHidden = Buffers.Ensure(_locHidden, n * Config.LocatorHidden);
         _baselines = Buffers.Ensure(_baselines, n);
         _logits = Buffers.Ensure(_logits, batch * Config.Classes);
     }
@@ -291,18 +306,34 @@ public sealed class RecurrentAttentionModel
                 var mu = Slice(_mu, t, 2);
                 var dMu = Slice(_dMu, t, 2);
                 for (int i = 0; i < _dLocPre.Length; i++) _dLocPre[i] = dMu[i] * (1f - mu[i] * mu[i]);
-                if (Config.ReinforceIntoCore)
-                {
-                    _locator.Backward(h, _dLocPre, B, _dhHead);
-                    TensorPrimitives.Add(_dh, _dhHead, _dh);
-                }
-                else _locator.Backward(h, _dLocPre, B, []);
+                LocatorBackward(t, h);
             }
             _core.StepBackward(t, _dh, _dG.AsSpan(t * B * G, B * G), _dhPrev);
             (_dh, _dhPrev) = (_dhPrev, _dh);
         }
         _core.EndBackward();
         _glimpse.Backward(T, _dG);
+    }
+
+    /// <summary>
+    /// The location network's backward at step <paramref name="t"/> from <c>∂L/∂pre</c> (<c>_dLocPre</c>): its weights, then, with
+    /// <see cref="GlimpseConfig.ReinforceIntoCore"/>, <c>∂L/∂h_t</c> added to <c>_dh</c>.
+    /// </summary>
+    private void LocatorBackward(int t, ReadOnlySpan<float> h)
+    {
+        int B = _batch;
+        var dInto = Config.ReinforceIntoCore ? _dhHead.AsSpan() : [];
+        if (_locatorHidden is null) _locator.Backward(h, _dLocPre, B, dInto);
+        else
+        {
+            int L = Config.LocatorHidden;
+            var hidden = Slice(_locHidden, t, L);
+            _dLocHidden = Buffers.Ensure(_dLocHidden, B * L);
+            _locator.Backward(hidden, _dLocPre, B, _dLocHidden);
+            for (int i = 0; i < B * L; i++) if (hidden[i] <= 0f) _dLocHidden[i] = 0f; // relu
+            _locatorHidden.Backward(h, _dLocHidden.AsSpan(0, B * L), B, dInto);
+        }
+        if (Config.ReinforceIntoCore) TensorPrimitives.Add(_dh, _dhHead, _dh);
     }
 
     private void RequireForward()

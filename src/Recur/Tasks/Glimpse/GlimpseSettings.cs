@@ -49,6 +49,9 @@ public sealed record GlimpseSettings
     /// <summary>Whether REINFORCE also trains the core and the glimpse network through <c>μ_t</c>.</summary>
     public bool ReinforceIntoCore { get; init; }
 
+    /// <summary>Width of the location network's hidden ReLU layer (0: the paper's linear read of <c>h_t</c>).</summary>
+    public int LocatorHidden { get; init; } = Core.LocatorHidden;
+
     /// <summary>Channels of the CNN's first stage (the later stages have twice as many).</summary>
     public int CnnWidth { get; init; } = 16;
 
@@ -86,6 +89,9 @@ public sealed record GlimpseSettings
             s => s.Sigma, (s, v) => s with { Sigma = SettingSpecs.D(v) }),
         SettingSpecs.Flag<GlimpseSettings>("reinforce-into-core", Ram, "REINFORCE also trains the core and the glimpse network through mu_t",
             s => s.ReinforceIntoCore, (s, v) => s with { ReinforceIntoCore = (bool)v }),
+        SettingSpecs.Int<GlimpseSettings>("locator-hidden", "L", Ram,
+            "a hidden ReLU layer of L units in the location network, mu_t = tanh(W relu(W_h h_t + b_h) + b) (0: tanh(W h_t + b), the paper's)",
+            0, 16384, s => s.LocatorHidden, (s, v) => s with { LocatorHidden = SettingSpecs.I(v) }),
         SettingSpecs.Int<GlimpseSettings>("cnn-width", "C", Cnn, "channels of the first stage (later stages: 2C)", 1, 1024,
             s => s.CnnWidth, (s, v) => s with { CnnWidth = SettingSpecs.I(v) }),
         SettingSpecs.Int<GlimpseSettings>("cnn-stages", "N", Cnn, "stages of 3x3 convolution, ReLU and 2x2 max pooling", 1, 6,
@@ -105,7 +111,7 @@ public sealed record GlimpseSettings
     {
         Width = Size, Height = Size, Steps = Glimpses, Patch = Patch, Scales = Scales, GlimpseHidden = GlimpseHidden,
         LocationHidden = LocationHidden, GlimpseOut = GlimpseOut, CoreHidden = coreHidden, Classes = FashionMnist.ClassCount,
-        Sigma = (float)Sigma, ReinforceIntoCore = ReinforceIntoCore,
+        Sigma = (float)Sigma, ReinforceIntoCore = ReinforceIntoCore, LocatorHidden = LocatorHidden,
     };
 
     /// <summary>The CNN for canvases of <see cref="Size"/>: stages <c>C, 2C, 2C, ...</c>, 3x3 kernels, 2x2 pooling, no dropout.</summary>

@@ -54,7 +54,7 @@ public sealed class RamClassifier : IClutterClassifier
         get
         {
             var c = Model.Config;
-            string into = c.ReinforceIntoCore ? ", REINFORCE into the core" : "";
+            string into = (c.LocatorHidden > 0 ? $", locator hidden {c.LocatorHidden}" : "") + (c.ReinforceIntoCore ? ", REINFORCE into the core" : "");
             return string.Create(CultureInfo.InvariantCulture,
                 $"RAM: {c.Steps} glimpses of {c.Scales} scale(s) of {c.Patch}x{c.Patch} (widest {c.WidestPatch} px), glimpse network "
                 + $"{c.GlimpseHidden} + {c.LocationHidden} -> {c.GlimpseOut}, LSTM core {c.CoreHidden}, σ {c.Sigma}{into}");

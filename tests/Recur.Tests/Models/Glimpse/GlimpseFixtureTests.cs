@@ -12,7 +12,7 @@ namespace Recur.Tests.Models.Glimpse;
 /// float64): a 12-high, 10-wide image (so the axes cannot be swapped unnoticed), 2 scales of 3x3, T = 3, glimpse network
 /// 5 + 4 -> 7, core 6, batch 3, 4 classes, σ = 0.17, one draw clamped at the border; the same weights, first locations and
 /// noise; the glimpses, locations, draws, means, baselines, logits, rewards, the three loss terms and every parameter's
-/// gradient, with the locator reading <c>h_t</c> detached and not.
+/// gradient, with the locator reading <c>h_t</c> detached and not, and through a hidden ReLU layer of 5.
 /// </summary>
 public sealed class GlimpseFixtureTests(ITestOutputHelper output)
 {
@@ -21,10 +21,11 @@ public sealed class GlimpseFixtureTests(ITestOutputHelper output)
     public static TheoryData<string> Files() => FixtureFiles.In("glimpse");
 
     [Fact]
-    public void BothGradientRoutesHaveAFixture()
+    public void BothGradientRoutesAndTheLocatorHiddenLayerHaveAFixture()
     {
-        var kinds = Directory.GetFiles(Dir, "*.safetensors").Select(f => SafeTensors.Read(f).Metadata["reinforce_into_core"]).Order().ToArray();
-        Assert.Equal(["false", "true"], kinds);
+        var kinds = Directory.GetFiles(Dir, "*.safetensors").Select(f => SafeTensors.Read(f).Metadata)
+            .Select(m => $"{m["reinforce_into_core"]} {m["locator_hidden"]}").Order().ToArray();
+        Assert.Equal(["false 0", "true 0", "true 5"], kinds);
     }
 
     internal static (RecurrentAttentionModel Model, SafeTensorsFile File, int[] Labels) Load(string file)
@@ -36,7 +37,7 @@ public sealed class GlimpseFixtureTests(ITestOutputHelper output)
             Width = M("width"), Height = M("height"), Steps = M("steps"), Scales = M("scales"), Patch = M("patch"),
             GlimpseHidden = M("glimpse_hidden"), LocationHidden = M("location_hidden"), GlimpseOut = M("glimpse_out"),
             CoreHidden = M("core_hidden"), Classes = M("classes"), Sigma = float.Parse(st.Metadata["sigma"], CultureInfo.InvariantCulture),
-            ReinforceIntoCore = st.Metadata["reinforce_into_core"] == "true",
+            ReinforceIntoCore = st.Metadata["reinforce_into_core"] == "true", LocatorHidden = M("locator_hidden"),
         });
         foreach (var p in m.Store.Parameters) p.CopyFrom(st.Tensors[p.Name]);
         return (m, st, st.Tensors["labels"].Data.Select(v => (int)v).ToArray());
@@ -88,6 +89,20 @@ public sealed class GlimpseFixtureTests(ITestOutputHelper output)
         var report = Compare("mutant", m, st, labels);
         output.WriteLine(report.ToString());
         Assert.False(report.AllPassed);
+    }
+
+    /// <summary>The locator's hidden layer is read: one of its weights off by 1e-3 moves the means and the locator's gradients.</summary>
+    [Fact]
+    public void ALocatorHiddenWeightOffByOneIn1000FailsTheComparison()
+    {
+        var (m, st, labels) = Load("locator_hidden.safetensors");
+        Assert.Equal(5, m.Config.LocatorHidden);
+        Assert.Equal(m.Config.ParameterCount(), m.Store.Count);
+        var w = m.Store["locator_hidden.weight"].Value;
+        for (int i = 0; i < w.Length; i++) w[i] *= 1.001f;
+        var report = Compare("mutant", m, st, labels);
+        Assert.False(report.Items.Single(i => i.Name == "mu").Passed);
+        Assert.False(report.Items.Single(i => i.Name == "grad.locator.weight").Passed);
     }
 
     /// <summary>The two routes differ where they should: the detached locator's gradients do not match the other file.</summary>

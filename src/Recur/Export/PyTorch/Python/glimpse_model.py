@@ -8,7 +8,8 @@ The attention model, for images x (B, H, W) in [0, 1], with h_0 = c_0 = 0 and th
           each average-pooled by 2^s to g x g, scale 0 first;
   g_t = relu(fc_hg(relu(fc_g(rho_t))) + fc_hl(relu(fc_l(l_t))))   (`glimpse.*`; fc_hl has no bias);
   h_t = LSTMCell `core`(g_t, h_{t-1});
-  t < T: mu_t = tanh(locator(h_t)), the draw s_t = mu_t + sigma eps_t, l_{t+1} = clamp(s_t, -1, 1), b_t = baseline(h_t);
+  t < T: mu_t = tanh(locator(h_t)) (with locator_hidden L > 0: tanh(locator(relu(locator_hidden(h_t))))), the draw
+         s_t = mu_t + sigma eps_t, l_{t+1} = clamp(s_t, -1, 1), b_t = baseline(h_t);
   logits = classifier(h_T).
 Recur's evaluation starts every image at the centre (0, 0) and follows the policy's mean (eps = 0): deterministic.
 Training draws eps (T-1, B, 2) from Recur's stream (train.py: classify_data.RecurNoise) and minimises the hybrid loss
@@ -71,7 +72,10 @@ class RecurrentAttentionModel(nn.Module):
         H = m["core_hidden"]
         self.glimpse = GlimpseNetwork(S, m["glimpse_hidden"], m["location_hidden"], m["glimpse_out"])
         self.core = nn.LSTMCell(m["glimpse_out"], H)
-        self.locator = nn.Linear(H, 2)
+        L = m.get("locator_hidden", 0)
+        if L > 0:
+            self.locator_hidden = nn.Linear(H, L)
+        self.locator = nn.Linear(L if L > 0 else H, 2)
         self.baseline = nn.Linear(H, 1)
         self.classifier = nn.Linear(H, m["classes"])
 
@@ -91,7 +95,10 @@ class RecurrentAttentionModel(nn.Module):
             h, c = self.core(g, (h, c))
             if t == m["steps"] - 1:
                 break
-            mu = torch.tanh(self.locator(h if m.get("reinforce_into_core") else h.detach()))
+            read = h if m.get("reinforce_into_core") else h.detach()
+            if m.get("locator_hidden", 0) > 0:
+                read = torch.relu(self.locator_hidden(read))
+            mu = torch.tanh(self.locator(read))
             means.append(mu)
             baselines.append(self.baseline(h.detach())[:, 0])
             s = draws[t] if draws is not None else mu if eps is None else mu + m["sigma"] * eps[t]
