@@ -20,6 +20,7 @@ internal static class Program
                 + "  video-speed [--model lstm|average|middle] [--iters 50] [--rounds 3] [--threads 1] [--batch 64] [--frames 16] [--features 250] "
                 + "[--torch2 true|false]\n"
                 + "  video-oracle RUN [FASHION_DIR] [--split validation|test]\n"
+                + "  glimpse-oracle [FASHION_DIR] [--mode centre|quad] [--minutes 10] [--size 100]\n"
                 + "  glimpse-speed [--iters 50] [--rounds 3] [--threads 1] [--batch 64] [--lr 1e-3] [--torch2 true|false]\n"
                 + "  dialog-speed [--history hre|memory|none] [--hops 2] [--iters 20] [--rounds 3] [--threads 1] [--batch 32] [--dialog-rounds 6] "
                 + "[--torch2 true|false]\n"
@@ -68,6 +69,8 @@ internal static class Program
                 return VideoOracleBench.Run(args[1..]);
             case "race-translate":
                 return TranslateRaceBench.Run(args[1..]);
+            case "glimpse-oracle":
+                return GlimpseOracleBench.Run(args[1..]);
             case "glimpse-speed":
                 return GlimpseSpeedBench.Run(args[1..]);
             case "dialog-speed":
@@ -82,7 +85,7 @@ internal static class Program
                 return SoakBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar, cells, cell-profile, context, "
-                    + "caption-speed, seq-speed, draw-speed, draw-profile, video-speed, video-oracle, glimpse-speed, dialog-speed, kill-trials, fuzz, "
+                    + "caption-speed, seq-speed, draw-speed, draw-profile, video-speed, video-oracle, glimpse-oracle, glimpse-speed, dialog-speed, kill-trials, fuzz, "
                     + "pytorch-transfer, soak");
                 return 2;
         }
