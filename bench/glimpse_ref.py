@@ -8,7 +8,7 @@ step, for --iters steps after 3 warm-up steps.
 Sensor rho(x, l): centre pixel cx = floor((lx + 1) / 2 W), cy = floor((ly + 1) / 2 H) (in double); patch s = 0..k-1 of side
 S = g 2^s from column cx - S // 2 and row cy - S // 2, zero outside the image, average-pooled by 2^s to g x g; scale 0 first.
   h_g = relu(fc_g(rho_t));  h_l = relu(fc_l(l_t));  g_t = relu(fc_hg(h_g) + fc_hl(h_l));  h_t = LSTMCell_core(g_t)
-  t < T: mu_t = tanh(locator(h_t.detach()));  s_t = mu_t + sigma eps_t (detached);  l_{t+1} = clamp(s_t, -1, 1)
+  t < T: mu_t = tanh(locator(h_t)) (h_t.detach() with --reinforce-into-core false);  s_t = mu_t + sigma eps_t (detached);  l_{t+1} = clamp(s_t, -1, 1)
          b_t = baseline(h_t.detach())
   logits = classifier(h_T);  R = (argmax logits == y)
   L = CE(logits, y) + mean (b_t - R)^2 - mean (R - b_t).detach() * sum_j log N(s_tj; mu_tj, sigma^2)
@@ -41,9 +41,10 @@ class GlimpseNetwork(nn.Module):
 
 
 class Ram(nn.Module):
-    def __init__(self, Hh, W, T, k, g, Hg, Hl, G, H, K, sigma):
+    def __init__(self, Hh, W, T, k, g, Hg, Hl, G, H, K, sigma, into_core=True):
         super().__init__()
         self.Hh, self.W, self.T, self.k, self.g, self.H, self.sigma = Hh, W, T, k, g, H, sigma
+        self.into_core = into_core
         self.glimpse = GlimpseNetwork(k * g * g, Hg, Hl, G)
         self.core = nn.LSTMCell(G, H)
         self.locator = nn.Linear(H, 2)
@@ -78,7 +79,7 @@ class Ram(nn.Module):
             h, c = self.core(self.glimpse(self.sensor(xp, loc, pad), loc), (h, c))
             if t == self.T - 1:
                 break
-            mu = torch.tanh(self.locator(h.detach()))
+            mu = torch.tanh(self.locator(h if self.into_core else h.detach()))
             s = (mu + self.sigma * eps[t]).detach()
             mus.append(mu)
             draws.append(s)
@@ -101,11 +102,12 @@ def main():
     ap.add_argument("--glimpses", type=int, default=5)
     ap.add_argument("--scales", type=int, default=5)
     ap.add_argument("--patch", type=int, default=6)
+    ap.add_argument("--reinforce-into-core", choices=["true", "false"], default="true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     Hh, W, T, k, g, Hg, Hl, G, H, K, sigma = a.size, a.size, a.glimpses, a.scales, a.patch, 128, 128, 256, 256, 10, 0.17
-    model = Ram(Hh, W, T, k, g, Hg, Hl, G, H, K, sigma)
+    model = Ram(Hh, W, T, k, g, Hg, Hl, G, H, K, sigma, a.reinforce_into_core == "true")
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     gen = torch.Generator().manual_seed(1)
     B = a.batch

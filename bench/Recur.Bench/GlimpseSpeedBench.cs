@@ -7,7 +7,7 @@ namespace Recur.Bench;
 /// <summary>
 /// Training speed of the recurrent attention model (issue 29) against the same model in PyTorch 1.13 (bench/glimpse_ref.py):
 /// the plain <c>recur glimpse train</c> run's model (100x100 canvases, 5 glimpses, 5 scales of 6x6, glimpse network 128 + 128
-/// -> 256, LSTM core 256, 10 classes, σ 0.17), batch 64 of random images in [0, 1] with random labels and first locations,
+/// -> 256, LSTM core 256, 10 classes, σ 0.17, REINFORCE into the core), batch 64 of random images in [0, 1] with random labels and first locations,
 /// fresh location noise each step, the whole step timed (forward, the hybrid loss, backward, norm clipping at 5, Adam at
 /// <c>--lr</c>, the task's 1e-3): images/s. Each run times <c>--iters</c> steps after 3 warm-up steps; rounds
 /// alternate Recur (at <c>--threads</c>) and PyTorch at 1 thread and, unless <c>--torch2 false</c>, at 2 threads.
@@ -29,7 +29,8 @@ internal static class GlimpseSpeedBench
         SpeedRace.Run(root, "glimpse_ref.py", "images_per_s", "img/s", rounds, torch2,
             () => Time(config, B, threads, iters, double.Parse(lr, System.Globalization.CultureInfo.InvariantCulture)),
             th => ["--threads", th.ToString(), "--iters", iters.ToString(), "--batch", B.ToString(), "--lr", lr, "--size", config.Width.ToString(),
-                "--glimpses", config.Steps.ToString(), "--scales", config.Scales.ToString(), "--patch", config.Patch.ToString()],
+                "--glimpses", config.Steps.ToString(), "--scales", config.Scales.ToString(), "--patch", config.Patch.ToString(),
+                "--reinforce-into-core", config.ReinforceIntoCore ? "true" : "false"],
             new RecurrentAttentionModel(config).Store.Count, "nats per image, with the REINFORCE and baseline terms");
         Console.WriteLine($"(GlimpseConfig.ParameterCount {config.ParameterCount():N0})");
         return 0;

@@ -33,7 +33,7 @@ public sealed class PyTorchVisionTaskRoundTripTests : IDisposable
         { "draw", ["--steps", "3", "--hidden", "8", "--decoder-hidden", "8", "--latent", "3", "--write-n", "3", "--batch-size", "32"],
             ["loss=bound", "reconstruction", "kl"] },
         { "glimpse", ["--size", "40", "--clutter", "3", "--glimpses", "3", "--patch", "4", "--scales", "2", "--glimpse-hidden", "6", "--location-hidden", "4",
-            "--glimpse-out", "8", "--hidden", "8", "--batch-size", "32"], ["loss", "error"] },
+            "--glimpse-out", "8", "--hidden", "8", "--batch-size", "32", "--locator-hidden", "3"], ["loss", "error"] },
         { "video", ["--encoder", "CNN", "--clips", "40", "--test-clips", "4", "--frames", "8", "--projection", "8", "--hidden", "8", "--batch-size", "8"],
             ["loss", "action_accuracy", "visible_f1"] },
         { "vqa", ["--encoder", "CNN", .. Scenes],

@@ -93,7 +93,7 @@ public sealed class GlimpseTaskTests : IDisposable
         foreach (string model in new[] { "ram", "cnn" })
         {
             string run = Path.Combine(_dir, "ck-" + model);
-            var t = Create(Small with { Model = model, MaxIters = 2, EvalEvery = 2 }, Tiny with { ReinforceIntoCore = true });
+            var t = Create(Small with { Model = model, MaxIters = 2, EvalEvery = 2 }, Tiny with { ReinforceIntoCore = false, LocatorHidden = 3 });
             t.OutputDirectory = run;
             t.Run();
             Assert.Equal(GlimpseTask.TaskName, CheckpointFiles.TaskOf(run));
@@ -108,7 +108,7 @@ public sealed class GlimpseTaskTests : IDisposable
             Assert.Equal(GlimpseScore.Of(trained, test), GlimpseScore.Of(ck.Model, test));
             if (ck.Model is RamClassifier ram)
             {
-                Assert.True(ram.Model.Config.ReinforceIntoCore);
+                Assert.Equal((false, 3), (ram.Model.Config.ReinforceIntoCore, ram.Model.Config.LocatorHidden));
                 Assert.Equal(96, ram.ValuesRead);
                 Assert.Equal(ram.Model.Config.ParameterCount(), ram.Store.Count);
             }
@@ -192,6 +192,8 @@ public sealed class GlimpseTaskTests : IDisposable
         Assert.Equal(4, (s with { Size = 60 }).ToClutter().Clutter);
         var ram = new RamClassifier(new RecurrentAttentionModel(s.ToRam(d.Hidden)));
         Assert.Equal(900, ram.ValuesRead);
+        // REINFORCE into the core, chosen on validation (docs/VISION.md); the location network linear, as the paper's
+        Assert.Equal((true, 0, 0.17f), (ram.Model.Config.ReinforceIntoCore, ram.Model.Config.LocatorHidden, ram.Model.Config.Sigma));
         Assert.True(ram.ValuesRead <= 0.10 * 100 * 100);
         var cnn = new CnnClassifier(new ConvNet(s.ToCnn()));
         Assert.Equal([16, 32, 32], cnn.Net.Config.Channels);
