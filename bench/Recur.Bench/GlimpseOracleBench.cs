@@ -13,8 +13,9 @@ namespace Recur.Bench;
 /// policy. The plain run's model (<see cref="GlimpseSettings"/>' defaults: 5 glimpses of 5 scales of 6x6), the first glimpse at
 /// the centre as always, every later one placed by the oracle instead of the policy (<see cref="RecurrentAttentionModel.Replay"/>):
 /// at the object's centre (<c>centre</c>), or 7 pixels up-left, up-right, down-left and down-right of that centre in turn
-/// (<c>quad</c>; a fifth later glimpse would go to the centre itself). Trained by the cross-entropy alone (no REINFORCE: the locations are given) with the task's recipe (Adam 1e-3,
-/// batch 64, norm clipping at 5, fresh training canvases each epoch, one thread), for <c>--minutes</c>; after each epoch the
+/// (<c>quad</c>; a fifth later glimpse would go to the centre itself). Trained by the cross-entropy alone (no REINFORCE: the
+/// locations are given) with the task's recipe (Adam 1e-3, batch 64, norm clipping at 5, fresh training canvases each epoch,
+/// one thread), for <c>--minutes</c>; after each epoch the
 /// error on the first 2,000 validation canvases, with the same oracle locations.
 /// </summary>
 internal static class GlimpseOracleBench
