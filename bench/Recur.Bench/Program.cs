@@ -85,8 +85,8 @@ internal static class Program
                 return SoakBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: gemm, gemm-dispatch, lstm-step, sample, minchar, cells, cell-profile, context, "
-                    + "caption-speed, seq-speed, draw-speed, draw-profile, video-speed, video-oracle, glimpse-oracle, glimpse-speed, dialog-speed, kill-trials, fuzz, "
-                    + "pytorch-transfer, soak");
+                    + "caption-speed, seq-speed, draw-speed, draw-profile, video-speed, video-oracle, glimpse-oracle, glimpse-speed, dialog-speed, "
+                    + "kill-trials, fuzz, pytorch-transfer, soak");
                 return 2;
         }
     }
