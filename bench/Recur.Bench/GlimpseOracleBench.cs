@@ -64,11 +64,12 @@ internal static class GlimpseOracleBench
         int B = items.Length, S = split.Options.Size;
         var x = new Tensor(B, S, S);
         var y = new int[B];
-        split.Fill(items, epoch, x.Data, y);
         var draws = new Tensor(steps - 1, B, 2);
         for (int b = 0; b < B; b++)
         {
-            var e = split.Example(items[b], epoch);
+            var e = split.Example(items[b], epoch); // drawn once: the canvas, its class and the object's place
+            ClutterGenerator.Render(e, split.Images, S, x.Data.AsSpan(b * S * S, S * S));
+            y[b] = e.Label;
             int cx = e.X + ClutterOptions.ObjectSide / 2, cy = e.Y + ClutterOptions.ObjectSide / 2; // the object's centre pixel
             for (int t = 0; t < steps - 1; t++)
             {

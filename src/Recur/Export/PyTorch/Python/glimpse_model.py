@@ -73,8 +73,7 @@ class RecurrentAttentionModel(nn.Module):
         self.glimpse = GlimpseNetwork(S, m["glimpse_hidden"], m["location_hidden"], m["glimpse_out"])
         self.core = nn.LSTMCell(m["glimpse_out"], H)
         L = m.get("locator_hidden", 0)
-        if L > 0:
-            self.locator_hidden = nn.Linear(H, L)
+        self.locator_hidden = nn.Linear(H, L) if L > 0 else None
         self.locator = nn.Linear(L if L > 0 else H, 2)
         self.baseline = nn.Linear(H, 1)
         self.classifier = nn.Linear(H, m["classes"])
@@ -96,7 +95,7 @@ class RecurrentAttentionModel(nn.Module):
             if t == m["steps"] - 1:
                 break
             read = h if m.get("reinforce_into_core") else h.detach()
-            if m.get("locator_hidden", 0) > 0:
+            if self.locator_hidden is not None:
                 read = torch.relu(self.locator_hidden(read))
             mu = torch.tanh(self.locator(read))
             means.append(mu)
